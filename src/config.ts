@@ -1,0 +1,43 @@
+import { resolve } from "node:path";
+
+/** Configuration by environment (SPEC §7). */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  publicUrl: string | null;
+  trustProxy: boolean;
+  org: string;
+  tenant: string;
+  bootstrapToken: string | null;
+  adminPassword: string | null;
+  logLevel: string;
+  demoSlots: number;
+  shutdownGraceSeconds: number;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  const int = (name: string, fallback: number) => {
+    const v = env[name];
+    if (v === undefined || v === "") return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${v}'.`);
+    return n;
+  };
+  return {
+    port: int("BATON_PORT", 8080),
+    host: env.BATON_HOST || "127.0.0.1",
+    dataDir: resolve(env.BATON_DATA_DIR || "./data"),
+    databaseUrl: env.BATON_DATABASE_URL || null,
+    publicUrl: env.BATON_PUBLIC_URL || null,
+    trustProxy: env.BATON_TRUST_PROXY === "true" || env.BATON_TRUST_PROXY === "1",
+    org: env.BATON_ORG || "default",
+    tenant: env.BATON_TENANT || "DefaultTenant",
+    bootstrapToken: env.BATON_BOOTSTRAP_TOKEN || null,
+    adminPassword: env.BATON_ADMIN_PASSWORD || null,
+    logLevel: env.BATON_LOG_LEVEL || "info",
+    demoSlots: int("BATON_DEMO_SLOTS", 100),
+    shutdownGraceSeconds: int("BATON_SHUTDOWN_GRACE_SECONDS", 10),
+  };
+}

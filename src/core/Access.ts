@@ -1,0 +1,135 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { badRequest, BatonError, notFound, unauthorized } from "./errors.js";
+import type { Store } from "./store.js";
+import type { PersonalAccessToken, Principal, Tenant } from "./types.js";
+
+/**
+ * Scopes follow UiPath's OAuth names. `OR.X` grants read and write on X; `OR.X.Read` and
+ * `OR.X.Write` grant one of them. Invoking a trigger needs Jobs write; reading a job's
+ * status, Jobs read; managing processes and triggers, Execution; the rest as named.
+ */
+export const SCOPE_RESOURCES = ["Jobs", "Execution", "Folders", "Robots", "Settings", "Users", "Audit"] as const;
+export type ScopeResource = (typeof SCOPE_RESOURCES)[number];
+export type Access = "Read" | "Write";
+
+export const ALL_SCOPES: string[] = SCOPE_RESOURCES.flatMap((r) => [`OR.${r}`, `OR.${r}.Read`, `OR.${r}.Write`]);
+export const ADMIN_SCOPES: string[] = SCOPE_RESOURCES.map((r) => `OR.${r}`);
+
+export function hasScope(principal: Principal, resource: ScopeResource, access: Access): boolean {
+  return principal.scopes.has(`OR.${resource}`) || principal.scopes.has(`OR.${resource}.${access}`);
+}
+
+export function requireScope(principal: Principal, resource: ScopeResource, access: Access): void {
+  if (!hasScope(principal, resource, access)) {
+    throw new BatonError(403, "insufficient-scope", "Forbidden", `This token lacks the scope OR.${resource} or OR.${resource}.${access}.`, {
+      extra: { requiredScope: [`OR.${resource}`, `OR.${resource}.${access}`] },
+    });
+  }
+}
+
+/** For reads of a single resource: a token that may not see it gets 404, never 403 (SPEC §2). */
+export function requireVisible(principal: Principal, resource: ScopeResource, notFoundError: () => BatonError): void {
+  if (!hasScope(principal, resource, "Read") && !hasScope(principal, resource, "Write")) throw notFoundError();
+}
+
+export const PAT_PREFIX = "baton_pat_";
+
+/** 256 bits from the CSPRNG; only the SHA-256 of it is stored (it is not a password, so no slow hash is needed). */
+export function generateToken(): string {
+  return PAT_PREFIX + randomBytes(32).toString("base64url");
+}
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+export function validateScopes(scopes: unknown): string[] {
+  if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every((s) => typeof s === "string")) {
+    throw badRequest("invalid-scopes", `scopes must be a non-empty array of scope names (${ALL_SCOPES.slice(0, 3).join(", ")}, ...).`);
+  }
+  const unknown = scopes.filter((s) => !ALL_SCOPES.includes(s));
+  if (unknown.length) throw badRequest("invalid-scopes", `Unknown scopes: ${unknown.join(", ")}. Known: ${ALL_SCOPES.join(", ")}.`, { unknown });
+  return [...new Set(scopes as string[])];
+}
+
+export class AccessService {
+  constructor(private readonly store: Store, private readonly now: () => Date) {}
+
+  /** Turns a bearer token into a principal for `tenant`, or throws 401. */
+  async authenticate(tenant: Tenant, authorization: string | undefined): Promise<Principal> {
+    if (!authorization) throw unauthorized("An Authorization: Bearer <token> header is required.");
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) throw unauthorized("The Authorization header must be 'Bearer <token>'.");
+    const record = await this.store.findTokenByHash(hashToken(match[1]!));
+    if (!record) throw unauthorized("The token is not valid.");
+    const { token } = record;
+    if (token.revokedAt) throw unauthorized("The token has been revoked.");
+    if (token.expiresAt && Date.parse(token.expiresAt) <= this.now().getTime()) throw unauthorized("The token has expired.");
+    const sameTenant = record.tenant.id === tenant.id;
+    const orgAdminHere = record.orgAdmin && record.tenant.org === tenant.org;
+    // A token of another tenant is simply not valid here: no hint that the tenant exists.
+    if (!sameTenant && !orgAdminHere) throw unauthorized("The token is not valid for this tenant.");
+    return {
+      kind: "token",
+      tokenId: token.id,
+      userId: token.userId,
+      tenantId: tenant.id,
+      org: tenant.org,
+      scopes: new Set(token.scopes),
+      orgAdmin: orgAdminHere,
+    };
+  }
+
+  /** Organization-level calls (tenants, external applications): an administrator of the organization. */
+  async authenticateOrgAdmin(org: string, authorization: string | undefined): Promise<Principal> {
+    if (!authorization) throw unauthorized("An Authorization: Bearer <token> header is required.");
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    const record = match ? await this.store.findTokenByHash(hashToken(match[1]!)) : null;
+    if (!record || record.token.revokedAt || (record.token.expiresAt && Date.parse(record.token.expiresAt) <= this.now().getTime()) || record.tenant.org !== org) {
+      throw unauthorized("The token is not valid for this organization.");
+    }
+    if (!record.orgAdmin) throw new BatonError(403, "not-org-admin", "Forbidden", "Only administrators of the organization may do this.");
+    return {
+      kind: "token", tokenId: record.token.id, userId: record.token.userId, tenantId: record.tenant.id, org,
+      scopes: new Set(record.token.scopes), orgAdmin: true,
+    };
+  }
+
+  async createToken(
+    tenantId: string,
+    userId: string | null,
+    input: { name?: unknown; scopes?: unknown; expiresAt?: unknown },
+    secret: string = generateToken(),
+  ): Promise<{ token: PersonalAccessToken; secret: string }> {
+    if (typeof input.name !== "string" || input.name.trim() === "" || input.name.length > 200) {
+      throw badRequest("invalid-token", "name must be a non-empty string of at most 200 characters.");
+    }
+    const scopes = validateScopes(input.scopes);
+    let expiresAt: string | null = null;
+    if (input.expiresAt !== undefined && input.expiresAt !== null) {
+      const t = typeof input.expiresAt === "string" ? Date.parse(input.expiresAt) : NaN;
+      if (Number.isNaN(t)) throw badRequest("invalid-token", "expiresAt must be an ISO 8601 date-time.");
+      if (t <= this.now().getTime()) throw badRequest("invalid-token", "expiresAt must be in the future.");
+      expiresAt = new Date(t).toISOString();
+    }
+    const token = await this.store.createToken({
+      id: randomUUID(), tenantId, userId, name: input.name.trim(), scopes, hash: hashToken(secret), createdAt: this.now().toISOString(), expiresAt,
+    });
+    return { token, secret };
+  }
+
+  /** BATON_BOOTSTRAP_TOKEN: that exact value is, idempotently, an admin PAT of the tenant. */
+  async ensureToken(tenantId: string, userId: string, name: string, secret: string): Promise<boolean> {
+    if (await this.store.findTokenByHash(hashToken(secret))) return false;
+    await this.createToken(tenantId, userId, { name, scopes: ADMIN_SCOPES }, secret);
+    return true;
+  }
+
+  async listTokens(tenantId: string): Promise<PersonalAccessToken[]> {
+    return this.store.listTokens(tenantId);
+  }
+
+  async revokeToken(tenantId: string, id: string): Promise<void> {
+    if (!(await this.store.revokeToken(tenantId, id, this.now().toISOString()))) throw notFound("token-not-found", `No token with id '${id}' exists in this tenant.`);
+  }
+}

@@ -1,0 +1,66 @@
+import { randomBytes } from "node:crypto";
+import { AccessService } from "./Access.js";
+import { Catalog } from "./Catalog.js";
+import { Jobs } from "./Jobs.js";
+import { JobWaiters } from "./jobWaiters.js";
+import { Maintenance } from "./Maintenance.js";
+import { LocalNotifier, type Notifier } from "./notifier.js";
+import { DEFAULT_SESSION_OPTIONS, Robots, type SessionOptions } from "./Robots.js";
+import type { Store } from "./store.js";
+import { Tenancy } from "./Tenancy.js";
+
+export interface BatonOptions {
+  store: Store;
+  notifier?: Notifier;
+  org?: string;
+  now?: () => Date;
+  maintenanceIntervalMs?: number;
+  session?: Partial<SessionOptions>;
+  onError?: (err: unknown) => void;
+}
+
+/** The core, assembled: every service over one store and one notifier. Knows no HTTP. */
+export class Baton {
+  readonly store: Store;
+  readonly notifier: Notifier;
+  readonly org: string;
+  readonly tenancy: Tenancy;
+  readonly access: AccessService;
+  readonly catalog: Catalog;
+  readonly waiters: JobWaiters;
+  readonly jobs: Jobs;
+  readonly robots: Robots;
+  readonly maintenance: Maintenance;
+  /** HMAC key of signed wait URIs; loaded by `init()` */
+  signingSecret = "";
+
+  constructor(options: BatonOptions) {
+    const now = options.now ?? (() => new Date());
+    this.store = options.store;
+    this.notifier = options.notifier ?? new LocalNotifier();
+    this.org = options.org ?? "default";
+    this.tenancy = new Tenancy(this.store, this.notifier);
+    this.access = new AccessService(this.store, now);
+    this.catalog = new Catalog(this.store, now);
+    this.waiters = new JobWaiters(this.notifier);
+    this.jobs = new Jobs(this.store, this.notifier, this.tenancy, this.catalog, this.waiters, now);
+    this.robots = new Robots(this.store, this.notifier, this.tenancy, this.catalog, this.jobs, now, { ...DEFAULT_SESSION_OPTIONS, ...options.session });
+    this.maintenance = new Maintenance(
+      this.store, this.notifier, this.tenancy, this.jobs, this.robots, now, options.maintenanceIntervalMs ?? 1000,
+      options.onError ?? (() => {}), this.org,
+    );
+  }
+
+  async init(): Promise<void> {
+    await this.store.migrate();
+    this.signingSecret = await this.store.getOrCreateSecret("signed-uri-hmac", () => randomBytes(32).toString("base64url"));
+    this.maintenance.start();
+  }
+
+  async close(): Promise<void> {
+    await this.maintenance.stop();
+    this.waiters.close();
+    await this.notifier.close();
+    await this.store.close();
+  }
+}

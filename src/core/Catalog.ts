@@ -1,0 +1,256 @@
+import { randomUUID } from "node:crypto";
+import { isJsonObject } from "./arguments.js";
+import { badRequest, conflict, FolderNotFound, ProcessNotFound, notFound, type Violation } from "./errors.js";
+import { compileSchema } from "./schemas.js";
+import type { Store } from "./store.js";
+import {
+  CALL_MODES,
+  PRIORITIES,
+  VERBS,
+  type CallMode,
+  type Folder,
+  type JsonObject,
+  type Priority,
+  type Process,
+  type Trigger,
+  type TriggerPriority,
+  type Verb,
+} from "./types.js";
+
+const SLUG = /^[A-Za-z0-9_.-]{1,128}$/;
+const NAME = /^[^\u0000-\u001f/\\]{1,128}$/;
+
+/** Folders, processes and API triggers: the configuration a tenant's jobs are made from. */
+export class Catalog {
+  constructor(private readonly store: Store, private readonly now: () => Date) {}
+
+  // ---- folders
+
+  async folderOrThrow(tenantId: string, key: string): Promise<Folder> {
+    const folder = isUuid(key) ? await this.store.getFolder(tenantId, key) : null;
+    if (!folder) throw FolderNotFound(key);
+    return folder;
+  }
+
+  listFolders(tenantId: string): Promise<Folder[]> {
+    return this.store.listFolders(tenantId);
+  }
+
+  async createFolder(tenantId: string, input: unknown): Promise<Folder> {
+    const name = requireName(input, "folder");
+    if (await this.store.findFolderByName(tenantId, name)) throw conflict("folder-exists", `A folder named '${name}' already exists.`);
+    const folder: Folder = { key: randomUUID(), tenantId, name, createdAt: this.now().toISOString() };
+    await this.store.createFolder(folder);
+    return folder;
+  }
+
+  async renameFolder(tenantId: string, key: string, input: unknown): Promise<Folder> {
+    const folder = await this.folderOrThrow(tenantId, key);
+    const name = requireName(input, "folder");
+    if (name === folder.name) return folder;
+    if (folder.name === "Shared") throw conflict("folder-protected", "The Shared folder cannot be renamed.");
+    if (await this.store.findFolderByName(tenantId, name)) throw conflict("folder-exists", `A folder named '${name}' already exists.`);
+    await this.store.renameFolder(tenantId, key, name);
+    return { ...folder, name };
+  }
+
+  async deleteFolder(tenantId: string, key: string): Promise<void> {
+    const folder = await this.folderOrThrow(tenantId, key);
+    if (folder.name === "Shared") throw conflict("folder-protected", "The Shared folder cannot be deleted.");
+    const result = await this.store.deleteFolder(tenantId, key);
+    if (result === "missing") throw FolderNotFound(key);
+    if (result === "not-empty") throw conflict("folder-not-empty", "The folder still holds processes, triggers or jobs; delete those first.");
+  }
+
+  // ---- processes
+
+  async processOrThrow(tenantId: string, folderKey: string, name: string): Promise<Process> {
+    const process = await this.store.getProcess(tenantId, folderKey, name);
+    if (!process) throw ProcessNotFound(name);
+    return process;
+  }
+
+  async listProcesses(tenantId: string, folderKey: string): Promise<Process[]> {
+    await this.folderOrThrow(tenantId, folderKey);
+    return this.store.listProcesses(tenantId, folderKey);
+  }
+
+  async createProcess(tenantId: string, folderKey: string, input: unknown): Promise<Process> {
+    await this.folderOrThrow(tenantId, folderKey);
+    const body = requireObject(input);
+    const name = requireName(body, "process");
+    if (await this.store.getProcess(tenantId, folderKey, name)) throw conflict("process-exists", `A process named '${name}' already exists in this folder.`);
+    const at = this.now().toISOString();
+    const process: Process = {
+      id: randomUUID(), tenantId, folderKey, name, description: "", defaultInputArguments: {}, inputSchema: null, outputSchema: null,
+      priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoffSeconds: 5 }, createdAt: at, updatedAt: at,
+    };
+    const created = applyProcessFields(process, body, ["name"]);
+    await this.store.createProcess(created);
+    return created;
+  }
+
+  async updateProcess(tenantId: string, folderKey: string, name: string, input: unknown): Promise<Process> {
+    const process = await this.processOrThrow(tenantId, folderKey, name);
+    const body = requireObject(input);
+    if ("name" in body && body.name !== name) throw badRequest("invalid-process", "A process cannot be renamed; create a new one.");
+    const updated = applyProcessFields({ ...process, updatedAt: this.now().toISOString() }, body, ["name"]);
+    await this.store.updateProcess(updated);
+    return updated;
+  }
+
+  async deleteProcess(tenantId: string, folderKey: string, name: string): Promise<void> {
+    await this.folderOrThrow(tenantId, folderKey);
+    const result = await this.store.deleteProcess(tenantId, folderKey, name);
+    if (result === "missing") throw ProcessNotFound(name);
+    if (result === "in-use") throw conflict("process-in-use", `API triggers still start '${name}'; delete or re-point them first.`);
+  }
+
+  // ---- triggers
+
+  async triggerOrThrow(tenantId: string, id: string): Promise<Trigger> {
+    const trigger = isUuid(id) ? await this.store.getTrigger(tenantId, id) : null;
+    if (!trigger) throw notFound("trigger-not-found", `No API trigger with id '${id}' exists in this tenant.`);
+    return trigger;
+  }
+
+  listTriggers(tenantId: string, folderKey: string | null): Promise<Trigger[]> {
+    return this.store.listTriggers(tenantId, folderKey);
+  }
+
+  async createTrigger(tenantId: string, folderKey: string, input: unknown): Promise<Trigger> {
+    await this.folderOrThrow(tenantId, folderKey);
+    const body = requireObject(input);
+    const missing = ["name", "slug", "verb", "processName"].filter((k) => body[k] === undefined);
+    if (missing.length) throw badRequest("invalid-trigger", `Missing required field${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}.`);
+    const at = this.now().toISOString();
+    const trigger = applyTriggerFields(
+      {
+        id: randomUUID(), tenantId, folderKey, name: "", slug: "", verb: "POST", processName: "", callMode: "AsyncRequestReply",
+        defaultArguments: {}, priority: "Inherit", enabled: true, createdAt: at, updatedAt: at,
+      },
+      body,
+    );
+    await this.processOrThrow(tenantId, folderKey, trigger.processName);
+    if (await this.store.findTriggerBySlug(tenantId, trigger.slug)) throw conflict("slug-taken", `The slug '${trigger.slug}' is already used by a trigger of this tenant.`);
+    await this.store.createTrigger(trigger);
+    return trigger;
+  }
+
+  async updateTrigger(tenantId: string, id: string, input: unknown): Promise<Trigger> {
+    const existing = await this.triggerOrThrow(tenantId, id);
+    const updated = applyTriggerFields({ ...existing, updatedAt: this.now().toISOString() }, requireObject(input));
+    if (updated.processName !== existing.processName) await this.processOrThrow(tenantId, existing.folderKey, updated.processName);
+    if (updated.slug !== existing.slug && (await this.store.findTriggerBySlug(tenantId, updated.slug))) {
+      throw conflict("slug-taken", `The slug '${updated.slug}' is already used by a trigger of this tenant.`);
+    }
+    await this.store.updateTrigger(updated);
+    return updated;
+  }
+
+  async deleteTrigger(tenantId: string, id: string): Promise<void> {
+    if (!(await this.store.deleteTrigger(tenantId, id))) throw notFound("trigger-not-found", `No API trigger with id '${id}' exists in this tenant.`);
+  }
+}
+
+export function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+function requireObject(input: unknown): JsonObject {
+  if (!isJsonObject(input)) throw badRequest("invalid-body", "The request body must be a JSON object.");
+  return input;
+}
+
+function requireName(input: unknown, what: string): string {
+  const name = isJsonObject(input) ? input.name : undefined;
+  if (typeof name !== "string" || !NAME.test(name.trim()) || name.trim() !== name) {
+    throw badRequest(`invalid-${what}`, `${what} name must be 1-128 characters, without '/', '\\', control characters or surrounding spaces.`);
+  }
+  return name;
+}
+
+function fail(code: string, problems: Violation[]): never {
+  throw badRequest(code, problems.map((p) => `${p.path.slice(1)}: ${p.message}`).join("; "), { violations: problems });
+}
+
+function applyProcessFields(p: Process, body: JsonObject, ignore: string[]): Process {
+  const problems: Violation[] = [];
+  const out = { ...p };
+  for (const [key, value] of Object.entries(body)) {
+    if (ignore.includes(key)) continue;
+    const bad = (message: string) => problems.push({ path: `/${key}`, message });
+    switch (key) {
+      case "description":
+        if (typeof value === "string" && value.length <= 2000) out.description = value; else bad("must be a string of at most 2000 characters");
+        break;
+      case "defaultInputArguments":
+        if (isJsonObject(value)) out.defaultInputArguments = value; else bad("must be a JSON object");
+        break;
+      case "inputSchema":
+      case "outputSchema":
+        if (value === null) out[key] = null;
+        else if (isJsonObject(value)) {
+          try { compileSchema(value, key); out[key] = value; } catch (e) { bad((e as Error).message); }
+        } else bad("must be a JSON Schema object or null");
+        break;
+      case "priority":
+        if ((PRIORITIES as readonly unknown[]).includes(value)) out.priority = value as Priority; else bad(`must be one of ${PRIORITIES.join(", ")}`);
+        break;
+      case "maxDurationSeconds":
+        if (value === null || (Number.isInteger(value) && (value as number) > 0)) out.maxDurationSeconds = value as number | null; else bad("must be a positive integer or null");
+        break;
+      case "retry": {
+        const r = isJsonObject(value) ? value : null;
+        const maxAttempts = r?.maxAttempts ?? out.retry.maxAttempts;
+        const backoffSeconds = r?.backoffSeconds ?? out.retry.backoffSeconds;
+        if (r && Number.isInteger(maxAttempts) && (maxAttempts as number) >= 1 && (maxAttempts as number) <= 100 && Number.isInteger(backoffSeconds) && (backoffSeconds as number) >= 0) {
+          out.retry = { maxAttempts: maxAttempts as number, backoffSeconds: backoffSeconds as number };
+        } else bad("must be { maxAttempts: 1..100, backoffSeconds: >= 0 }");
+        break;
+      }
+      default:
+        if (!["id", "tenantId", "folderKey", "createdAt", "updatedAt"].includes(key)) bad("is not a field of a process");
+    }
+  }
+  if (problems.length) fail("invalid-process", problems);
+  return out;
+}
+
+function applyTriggerFields(t: Trigger, body: JsonObject): Trigger {
+  const problems: Violation[] = [];
+  const out = { ...t };
+  for (const [key, value] of Object.entries(body)) {
+    const bad = (message: string) => problems.push({ path: `/${key}`, message });
+    switch (key) {
+      case "name":
+        if (typeof value === "string" && NAME.test(value)) out.name = value; else bad("must be 1-128 characters without '/', '\\' or control characters");
+        break;
+      case "slug":
+        if (typeof value === "string" && SLUG.test(value)) out.slug = value; else bad("must be 1-128 letters, digits, '-', '_' or '.'");
+        break;
+      case "verb":
+        if ((VERBS as readonly unknown[]).includes(value)) out.verb = value as Verb; else bad(`must be one of ${VERBS.join(", ")}`);
+        break;
+      case "processName":
+        if (typeof value === "string" && value.length > 0) out.processName = value; else bad("must be the name of a process in the trigger's folder");
+        break;
+      case "callMode":
+        if ((CALL_MODES as readonly unknown[]).includes(value)) out.callMode = value as CallMode; else bad(`must be one of ${CALL_MODES.join(", ")}`);
+        break;
+      case "defaultArguments":
+        if (isJsonObject(value) && !Object.keys(value).some((k) => k.startsWith("$"))) out.defaultArguments = value; else bad("must be a JSON object whose keys do not start with '$'");
+        break;
+      case "priority":
+        if (value === "Inherit" || (PRIORITIES as readonly unknown[]).includes(value)) out.priority = value as TriggerPriority; else bad(`must be Inherit or one of ${PRIORITIES.join(", ")}`);
+        break;
+      case "enabled":
+        if (typeof value === "boolean") out.enabled = value; else bad("must be a boolean");
+        break;
+      default:
+        if (!["id", "tenantId", "folderKey", "createdAt", "updatedAt", "invokeUrl"].includes(key)) bad("is not a field of an API trigger");
+    }
+  }
+  if (problems.length) fail("invalid-trigger", problems);
+  return out;
+}

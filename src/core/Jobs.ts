@@ -1,0 +1,232 @@
+import { randomUUID } from "node:crypto";
+import { mergeArguments, splitControlParameters } from "./arguments.js";
+import { requireScope } from "./Access.js";
+import type { Catalog } from "./Catalog.js";
+import { isUuid } from "./Catalog.js";
+import { badRequest, conflict, InvalidArguments, JobNotFound, MethodNotAllowed, TriggerDisabled, TriggerNotFound } from "./errors.js";
+import { statesBefore } from "./jobState.js";
+import type { JobWaiters } from "./jobWaiters.js";
+import type { Notifier } from "./notifier.js";
+import { violations } from "./schemas.js";
+import type { JobFilter, JobPatch, Store } from "./store.js";
+import type { Tenancy } from "./Tenancy.js";
+import {
+  isFinal,
+  PRIORITIES,
+  type CallMode,
+  type Job,
+  type JobError,
+  type JobLogLine,
+  type JobSource,
+  type JobState,
+  type JsonObject,
+  type Page,
+  type Priority,
+  type Principal,
+  type Process,
+  type StopStrategy,
+  type Trigger,
+} from "./types.js";
+
+const STATES: JobState[] = ["Pending", "Running", "Stopping", "Terminating", "Successful", "Faulted", "Stopped"];
+
+/** Jobs: created by invocations and by hand, read, stopped, finished, waited for. */
+export class Jobs {
+  constructor(
+    private readonly store: Store,
+    private readonly notifier: Notifier,
+    private readonly tenancy: Tenancy,
+    private readonly catalog: Catalog,
+    private readonly waiters: JobWaiters,
+    private readonly now: () => Date,
+  ) {}
+
+  /**
+   * The checks of SPEC §2 that come before the body is read: the trigger exists in this
+   * folder (404), the method is its verb (405), it is enabled (409).
+   */
+  async triggerForInvocation(principal: Principal, folderKey: string, slug: string, method: string): Promise<Trigger> {
+    requireScope(principal, "Jobs", "Write");
+    const trigger = isUuid(folderKey) ? await this.store.findTriggerBySlug(principal.tenantId, slug) : null;
+    if (!trigger || trigger.folderKey !== folderKey) throw TriggerNotFound(slug);
+    if (method !== trigger.verb) throw MethodNotAllowed(trigger.verb);
+    if (!trigger.enabled) throw TriggerDisabled(slug);
+    return trigger;
+  }
+
+  /** Creates the job of an invocation; the arguments still carry their `$` control parameters. */
+  async invoke(trigger: Trigger, requestArguments: JsonObject): Promise<{ job: Job; callMode: CallMode }> {
+    const { args, callMode } = splitControlParameters(requestArguments);
+    const process = await this.catalog.processOrThrow(trigger.tenantId, trigger.folderKey, trigger.processName);
+    const mode = callMode ?? trigger.callMode;
+    const job = await this.create(process, mergeArguments(process.defaultInputArguments, trigger.defaultArguments, args), {
+      source: "ApiTrigger",
+      callMode: mode,
+      triggerId: trigger.id,
+      priority: trigger.priority === "Inherit" ? process.priority : trigger.priority,
+    });
+    return { job, callMode: mode };
+  }
+
+  /** POST /jobs: start a job of a process directly (source Api), with the process's defaults. */
+  async start(principal: Principal, input: unknown): Promise<Job> {
+    requireScope(principal, "Jobs", "Write");
+    const body = typeof input === "object" && input !== null && !Array.isArray(input) ? (input as JsonObject) : null;
+    if (!body || typeof body.folderKey !== "string" || typeof body.processName !== "string") {
+      throw badRequest("invalid-body", "The body must be { folderKey, processName, inputArguments?, priority? }.");
+    }
+    const inputArguments = body.inputArguments ?? {};
+    if (typeof inputArguments !== "object" || inputArguments === null || Array.isArray(inputArguments)) {
+      throw badRequest("invalid-arguments", "inputArguments must be a JSON object.");
+    }
+    if (body.priority !== undefined && !(PRIORITIES as readonly unknown[]).includes(body.priority)) {
+      throw badRequest("invalid-body", `priority must be one of ${PRIORITIES.join(", ")}.`);
+    }
+    await this.catalog.folderOrThrow(principal.tenantId, body.folderKey);
+    const process = await this.catalog.processOrThrow(principal.tenantId, body.folderKey, body.processName);
+    return this.create(process, mergeArguments(process.defaultInputArguments, {}, inputArguments as JsonObject), {
+      source: body.source === "Manual" ? "Manual" : "Api",
+      callMode: "AsyncRequestReply",
+      triggerId: null,
+      priority: (body.priority as Priority | undefined) ?? process.priority,
+    });
+  }
+
+  private async create(
+    process: Process,
+    inputArguments: JsonObject,
+    how: { source: JobSource; callMode: CallMode; triggerId: string | null; priority: Priority },
+  ): Promise<Job> {
+    if (process.inputSchema) {
+      const problems = violations(process.inputSchema, inputArguments);
+      if (problems.length) throw InvalidArguments(problems);
+    }
+    const created = this.now();
+    let deadlineAt: string | null = null;
+    if (how.callMode === "LongPolling") {
+      const settings = await this.tenancy.getSettings(process.tenantId);
+      deadlineAt = new Date(created.getTime() + settings.syncMaxJobDurationSeconds * 1000).toISOString();
+    }
+    const job: Job = {
+      key: randomUUID(), tenantId: process.tenantId, folderKey: process.folderKey, processName: process.name, triggerId: how.triggerId,
+      source: how.source, callMode: how.callMode, state: "Pending", priority: how.priority, inputArguments, outputArguments: null,
+      error: null, robot: null, sessionId: null, attempt: 0, createdAt: created.toISOString(), startedAt: null, endedAt: null,
+      info: null, maxDurationSeconds: process.maxDurationSeconds, deadlineAt,
+    };
+    await this.store.createJob(job);
+    this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });
+    return job;
+  }
+
+  /** A job of the principal's tenant; 404 for one it may not see (existence is not revealed). */
+  async getVisible(principal: Principal, key: string): Promise<Job> {
+    const job = isUuid(key) && (principal.scopes.has("OR.Jobs") || principal.scopes.has("OR.Jobs.Read") || principal.scopes.has("OR.Jobs.Write"))
+      ? await this.store.getJob(principal.tenantId, key)
+      : null;
+    if (!job) throw JobNotFound(key);
+    return job;
+  }
+
+  async getByKey(tenantId: string, key: string): Promise<Job> {
+    const job = isUuid(key) ? await this.store.getJob(tenantId, key) : null;
+    if (!job) throw JobNotFound(key);
+    return job;
+  }
+
+  async list(principal: Principal, query: Record<string, string | undefined>): Promise<Page<Job>> {
+    requireScope(principal, "Jobs", "Read");
+    const filter: JobFilter = {};
+    if (query.state) {
+      const states = query.state.split(",");
+      const bad = states.filter((s) => !STATES.includes(s as JobState));
+      if (bad.length) throw badRequest("invalid-filter", `Unknown state ${bad.join(", ")}; states are ${STATES.join(", ")}.`);
+      filter.state = states as JobState[];
+    }
+    if (query.processName) filter.processName = query.processName;
+    if (query.triggerId) filter.triggerId = query.triggerId;
+    if (query.folderKey) filter.folderKey = query.folderKey;
+    for (const k of ["createdAfter", "createdBefore"] as const) {
+      const v = query[k];
+      if (v === undefined) continue;
+      const t = Date.parse(v);
+      if (Number.isNaN(t)) throw badRequest("invalid-filter", `${k} must be an ISO 8601 date-time.`);
+      filter[k] = new Date(t).toISOString();
+    }
+    const limit = query.limit === undefined ? 50 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("invalid-filter", "limit must be an integer from 1 to 1000.");
+    const { items, next } = await this.store.listJobs(principal.tenantId, filter, limit, decodeCursor(query.cursor));
+    return { items, nextCursor: next === null ? null : encodeCursor(next) };
+  }
+
+  /** SPEC §6 stop: a Pending job ends Stopped at once; a held one is asked to stop through its robot. */
+  async stop(principal: Principal, key: string, strategy: unknown): Promise<Job> {
+    requireScope(principal, "Jobs", "Write");
+    if (strategy !== "SoftStop" && strategy !== "Kill") throw badRequest("invalid-strategy", "strategy must be SoftStop or Kill.");
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const job = await this.getVisible(principal, key);
+      if (isFinal(job.state)) throw conflict("job-final", `The job is already ${job.state}.`, { state: job.state });
+      if (job.state === "Pending") {
+        const stopped = await this.finish(job.tenantId, job.key, null, { state: "Stopped", info: `Stopped before it started (${strategy}).` });
+        if (stopped) return stopped;
+        continue;
+      }
+      const to: JobState = strategy === "Kill" ? "Terminating" : job.state === "Running" ? "Stopping" : job.state;
+      const updated = to === job.state ? job : await this.store.updateJob(job.tenantId, job.key, [job.state], null, { state: to });
+      if (!updated) continue;
+      if (updated.sessionId) this.notifier.publish("stopRequested", { tenantId: job.tenantId, jobKey: job.key, sessionId: updated.sessionId, strategy: strategy as StopStrategy });
+      return updated;
+    }
+    throw conflict("job-busy", "The job changed state while stopping it; try again.");
+  }
+
+  /**
+   * Writes a final state (once) and wakes whoever waits for it. `sessionId` restricts the
+   * change to the session that holds the job. Returns null when the job was not in a state
+   * from which that final state is allowed (already final, or not that session's).
+   */
+  async finish(
+    tenantId: string | null, key: string, sessionId: string | null,
+    result: { state: "Successful" | "Faulted" | "Stopped"; outputArguments?: JsonObject; error?: JobError; info?: string },
+  ): Promise<Job | null> {
+    const patch: JobPatch = { state: result.state, endedAt: this.now().toISOString() };
+    if (result.outputArguments !== undefined) patch.outputArguments = result.outputArguments;
+    if (result.error !== undefined) patch.error = result.error;
+    if (result.info !== undefined) patch.info = result.info;
+    const job = await this.store.updateJob(tenantId, key, statesBefore(result.state), sessionId, patch);
+    if (job) this.notifier.publish("jobFinished", { job });
+    return job;
+  }
+
+  /** Blocks until the job is final or `timeoutMs` passes (then null). Woken by the notifier, not by polling. */
+  waitForFinal(job: Job, timeoutMs: number, signal?: AbortSignal): Promise<Job | null> {
+    if (isFinal(job.state)) return Promise.resolve(job);
+    return this.waiters.wait(job.key, timeoutMs, async () => {
+      const current = await this.store.getJob(job.tenantId, job.key);
+      return current && isFinal(current.state) ? current : null;
+    }, signal);
+  }
+
+  async logs(principal: Principal, key: string, query: Record<string, string | undefined>): Promise<{ items: JobLogLine[]; nextCursor: string | null }> {
+    const job = await this.getVisible(principal, key);
+    const limit = query.limit === undefined ? 100 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("invalid-filter", "limit must be an integer from 1 to 1000.");
+    const after = decodeCursor(query.cursor) ?? 0;
+    const items = await this.store.listLogs(job.key, after, limit);
+    return { items, nextCursor: items.length === limit ? encodeCursor(items[items.length - 1]!.seq) : null };
+  }
+}
+
+export function encodeCursor(n: number): string {
+  return Buffer.from(JSON.stringify({ s: n })).toString("base64url");
+}
+
+export function decodeCursor(cursor: string | undefined): number | null {
+  if (cursor === undefined || cursor === "") return null;
+  try {
+    const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { s?: unknown };
+    if (typeof v.s === "number" && Number.isSafeInteger(v.s)) return v.s;
+  } catch {
+    // falls through to the error below
+  }
+  throw badRequest("invalid-cursor", "cursor is not one this API handed out; pass nextCursor unchanged.");
+}

@@ -1,0 +1,233 @@
+import { randomUUID } from "node:crypto";
+import { badRequest, conflict, notFound } from "./errors.js";
+import { HELD_STATES, statesBefore } from "./jobState.js";
+import type { Jobs } from "./Jobs.js";
+import type { Notifier } from "./notifier.js";
+import { violations } from "./schemas.js";
+import type { Store } from "./store.js";
+import type { Tenancy } from "./Tenancy.js";
+import type { Catalog } from "./Catalog.js";
+import type { Job, JobError, JsonObject, RobotSession, StopStrategy } from "./types.js";
+
+export interface SessionOptions {
+  heartbeatSeconds: number;
+  leaseSeconds: number;
+}
+
+export const DEFAULT_SESSION_OPTIONS: SessionOptions = { heartbeatSeconds: 5, leaseSeconds: 15 };
+
+export interface HeartbeatAnswer {
+  leaseExpiresAt: string;
+  stop: string[];
+  kill: string[];
+  /** jobs the robot reported that are no longer this session's: it must drop them */
+  lost: string[];
+}
+
+/**
+ * The orchestrator's side of the robot protocol (SPEC §3): sessions, claims, heartbeats and
+ * results. The in-process robot calls it directly; external robots reach it over HTTP.
+ */
+export class Robots {
+  constructor(
+    private readonly store: Store,
+    private readonly notifier: Notifier,
+    private readonly tenancy: Tenancy,
+    private readonly catalog: Catalog,
+    private readonly jobs: Jobs,
+    private readonly now: () => Date,
+    readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
+  ) {}
+
+  async openSession(tenantId: string, input: { robotName?: unknown; processes?: unknown; slots?: unknown }): Promise<RobotSession> {
+    const { robotName, processes, slots } = input;
+    if (typeof robotName !== "string" || robotName.length === 0 || robotName.length > 200) throw badRequest("invalid-session", "robotName must be a non-empty string.");
+    if (!Array.isArray(processes) || !processes.every((p) => typeof p === "string" && p.length > 0)) throw badRequest("invalid-session", "processes must be an array of process names.");
+    if (!Number.isInteger(slots) || (slots as number) < 1 || (slots as number) > 100_000) throw badRequest("invalid-session", "slots must be an integer from 1 to 100000.");
+    const at = this.now();
+    const session: RobotSession = {
+      id: randomUUID(), tenantId, robotName, processes: [...new Set(processes as string[])], slots: slots as number,
+      leaseExpiresAt: this.leaseFrom(at), createdAt: at.toISOString(),
+    };
+    await this.store.createSession(session);
+    return session;
+  }
+
+  async sessionOrThrow(tenantId: string, id: string): Promise<RobotSession> {
+    const session = await this.store.getSession(tenantId, id);
+    if (!session) throw notFound("session-not-found", "This robot session has ended or expired; open a new one.");
+    return session;
+  }
+
+  /**
+   * Claims up to `max` jobs for the session, waiting up to `waitMs` for one to become
+   * available. The wait is woken by `jobAvailable` events for the session's processes.
+   */
+  async claim(session: RobotSession, max: number, waitMs: number, signal?: AbortSignal): Promise<Job[]> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      let wake: (() => void) | null = null;
+      let woken = false;
+      const served = new Set(session.processes);
+      const unsubscribe = this.notifier.subscribe("jobAvailable", (e) => {
+        if (e.tenantId === session.tenantId && served.has(e.processName)) {
+          woken = true;
+          wake?.();
+        }
+      });
+      try {
+        const jobs = await this.claimNow(session, max);
+        if (jobs.length > 0) return jobs;
+        const remaining = deadline - Date.now();
+        if (remaining <= 0 || signal?.aborted) return [];
+        if (!woken) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, remaining);
+            const done = () => { clearTimeout(timer); signal?.removeEventListener("abort", done); resolve(); };
+            wake = done;
+            signal?.addEventListener("abort", done, { once: true });
+          });
+        }
+      } finally {
+        unsubscribe();
+      }
+      if (signal?.aborted) return [];
+    }
+  }
+
+  async claimNow(session: RobotSession, max: number): Promise<Job[]> {
+    const now = this.now();
+    const syncMax = (await this.tenancy.getSettings(session.tenantId)).syncMaxJobDurationSeconds;
+    return this.store.claimJobs(session, max, now.toISOString(), (job) => {
+      const limits: number[] = [];
+      if (job.callMode === "LongPolling") limits.push(Date.parse(job.createdAt) + syncMax * 1000);
+      if (job.maxDurationSeconds) limits.push(now.getTime() + job.maxDurationSeconds * 1000);
+      return limits.length ? new Date(Math.min(...limits)).toISOString() : null;
+    });
+  }
+
+  /** Extends the lease; tells the robot which of its jobs to stop, kill, or drop. */
+  async heartbeat(session: RobotSession, jobInfo: Record<string, string | undefined> = {}): Promise<HeartbeatAnswer> {
+    const leaseExpiresAt = this.leaseFrom(this.now());
+    if (!(await this.store.extendSession(session.id, leaseExpiresAt))) throw notFound("session-not-found", "This robot session has ended or expired; open a new one.");
+    const held = new Map((await this.store.jobsOfSession(session.id)).map((j) => [j.key, j]));
+    const answer: HeartbeatAnswer = { leaseExpiresAt, stop: [], kill: [], lost: [] };
+    for (const [key, info] of Object.entries(jobInfo)) {
+      const job = held.get(key);
+      if (!job) answer.lost.push(key);
+      else if (info) await this.store.appendLogs(key, [{ at: this.now().toISOString(), level: "info", message: info }]);
+    }
+    for (const job of held.values()) {
+      if (job.state === "Stopping") answer.stop.push(job.key);
+      if (job.state === "Terminating") answer.kill.push(job.key);
+    }
+    return answer;
+  }
+
+  async log(session: RobotSession, jobKey: string, lines: { level?: "info" | "error"; message: string; at?: string }[]): Promise<void> {
+    await this.heldOrThrow(session, jobKey);
+    const at = this.now().toISOString();
+    await this.store.appendLogs(jobKey, lines.map((l) => ({ at: l.at ?? at, level: l.level ?? "info", message: l.message })));
+  }
+
+  async complete(session: RobotSession, jobKey: string, outputArguments: unknown): Promise<Job> {
+    const job = await this.heldOrThrow(session, jobKey);
+    if (typeof outputArguments !== "object" || outputArguments === null || Array.isArray(outputArguments)) {
+      throw badRequest("invalid-output", "outputArguments must be a JSON object.");
+    }
+    if (job.state === "Terminating") return this.stopped(session, jobKey);
+    const process = await this.store.getProcess(job.tenantId, job.folderKey, job.processName);
+    const problems = process?.outputSchema ? violations(process.outputSchema, outputArguments) : [];
+    const finished = problems.length
+      ? await this.jobs.finish(job.tenantId, jobKey, session.id, {
+        state: "Faulted",
+        error: { code: "OutputSchemaViolation", message: "The output arguments do not match the process's output schema.", details: { violations: problems } },
+      })
+      : await this.jobs.finish(job.tenantId, jobKey, session.id, { state: "Successful", outputArguments: outputArguments as JsonObject });
+    return finished ?? this.refuse(jobKey);
+  }
+
+  async fail(session: RobotSession, jobKey: string, error: unknown): Promise<Job> {
+    const job = await this.heldOrThrow(session, jobKey);
+    const e = (typeof error === "object" && error !== null ? error : {}) as Partial<JobError>;
+    if (job.state === "Terminating") return this.stopped(session, jobKey);
+    const finished = await this.jobs.finish(job.tenantId, jobKey, session.id, {
+      state: "Faulted",
+      error: {
+        code: typeof e.code === "string" && e.code ? e.code.slice(0, 200) : "ProcessFailed",
+        message: typeof e.message === "string" ? e.message.slice(0, 10_000) : "The process failed.",
+        ...(e.details === undefined ? {} : { details: e.details }),
+      },
+    });
+    return finished ?? this.refuse(jobKey);
+  }
+
+  async stopped(session: RobotSession, jobKey: string): Promise<Job> {
+    const job = await this.heldOrThrow(session, jobKey);
+    const finished = await this.jobs.finish(job.tenantId, jobKey, session.id, { state: "Stopped" });
+    return finished ?? this.refuse(jobKey);
+  }
+
+  /** Ends a session: its jobs go back to Pending, or fault, per the process's retry policy. */
+  async closeSession(session: RobotSession, reason: "closed" | "lost" = "closed"): Promise<void> {
+    for (const job of await this.store.jobsOfSession(session.id)) await this.releaseJob(job, reason);
+    await this.store.deleteSession(session.id);
+  }
+
+  /** Sessions whose lease ran out lose their jobs (SPEC §3). */
+  async expireLeases(): Promise<number> {
+    const expired = await this.store.expiredSessions(this.now().toISOString());
+    for (const session of expired) await this.closeSession(session, "lost");
+    return expired.length;
+  }
+
+  listSessions(tenantId: string): Promise<RobotSession[]> {
+    return this.store.listSessions(tenantId);
+  }
+
+  private async releaseJob(job: Job, reason: "closed" | "lost"): Promise<void> {
+    if (job.state === "Stopping" || job.state === "Terminating") {
+      await this.jobs.finish(job.tenantId, job.key, job.sessionId, { state: "Stopped", info: "The robot session ended while the job was stopping." });
+      return;
+    }
+    const process = await this.store.getProcess(job.tenantId, job.folderKey, job.processName);
+    const maxAttempts = process?.retry.maxAttempts ?? 1;
+    if (reason === "closed" || job.attempt < maxAttempts) {
+      const backoff = reason === "closed" ? 0 : (process?.retry.backoffSeconds ?? 0) * 2 ** Math.max(0, job.attempt - 1);
+      const notBefore = new Date(this.now().getTime() + backoff * 1000);
+      const released = await this.store.updateJob(job.tenantId, job.key, statesBefore("Pending"), job.sessionId, {
+        state: "Pending", sessionId: null, robot: null, startedAt: null, notBefore: backoff > 0 ? notBefore.toISOString() : null,
+        deadlineAt: job.callMode === "LongPolling" ? job.deadlineAt : null,
+        // a closed session hands the job back without spending an attempt
+        ...(reason === "closed" ? { attempt: Math.max(0, job.attempt - 1) } : {}),
+        info: reason === "lost" ? `Robot ${job.robot ?? "?"} was lost; retrying (attempt ${job.attempt + 1} of ${maxAttempts}).` : `Handed back by robot ${job.robot ?? "?"}.`,
+      });
+      if (released) {
+        const announce = () => this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });
+        if (backoff > 0) setTimeout(announce, backoff * 1000).unref();
+        else announce();
+      }
+      return;
+    }
+    await this.jobs.finish(job.tenantId, job.key, job.sessionId, {
+      state: "Faulted",
+      error: { code: "RobotLost", message: `Robot ${job.robot ?? "?"} stopped heartbeating while running the job (attempt ${job.attempt} of ${maxAttempts}).` },
+    });
+  }
+
+  private async heldOrThrow(session: RobotSession, jobKey: string): Promise<Job> {
+    const job = await this.store.getJob(session.tenantId, jobKey);
+    if (!job || job.sessionId !== session.id || !HELD_STATES.includes(job.state)) return this.refuse(jobKey);
+    return job;
+  }
+
+  private refuse(jobKey: string): never {
+    throw conflict("job-not-held", `The job ${jobKey} is no longer this session's; its result was not recorded.`);
+  }
+
+  private leaseFrom(at: Date): string {
+    return new Date(at.getTime() + this.options.leaseSeconds * 1000).toISOString();
+  }
+}
+
+export type { StopStrategy };

@@ -1,0 +1,66 @@
+import { badRequest } from "./errors.js";
+import { CALL_MODES, type CallMode, type JsonObject } from "./types.js";
+
+/** Control parameters start with `$` and never reach the process (SPEC §2). */
+export const CONTROL_PARAMETERS = ["$callMode"] as const;
+
+/**
+ * A query-string value that parses as a JSON number, boolean, array or object is passed
+ * as that; anything else (including `null` and quoted strings) stays the literal string.
+ */
+export function queryValue(raw: string): unknown {
+  const t = raw.trim();
+  if (t === "true") return true;
+  if (t === "false") return false;
+  const first = t[0];
+  if (first === "[" || first === "{" || first === "-" || (first !== undefined && first >= "0" && first <= "9")) {
+    try {
+      const v: unknown = JSON.parse(t);
+      if (typeof v === "number" || Array.isArray(v) || (typeof v === "object" && v !== null)) return v;
+    } catch {
+      // not JSON: a string
+    }
+  }
+  return raw;
+}
+
+/** Arguments from a query string; a key given twice becomes an array of its values. */
+export function argumentsFromQuery(search: URLSearchParams): JsonObject {
+  const args: JsonObject = {};
+  for (const key of new Set(search.keys())) {
+    const values = search.getAll(key);
+    args[key] = key.startsWith("$")
+      ? values[values.length - 1]
+      : values.length === 1 ? queryValue(values[0]!) : values.map(queryValue);
+  }
+  return args;
+}
+
+/** Splits `$` control parameters from arguments; an unknown `$` key or a bad value is 400. */
+export function splitControlParameters(args: JsonObject): { args: JsonObject; callMode: CallMode | null } {
+  const rest: JsonObject = {};
+  let callMode: CallMode | null = null;
+  for (const [key, value] of Object.entries(args)) {
+    if (!key.startsWith("$")) {
+      rest[key] = value;
+      continue;
+    }
+    if (key !== "$callMode") {
+      throw badRequest("unknown-control-parameter", `'${key}' is not a control parameter; the only one is $callMode.`, { parameter: key });
+    }
+    if (typeof value !== "string" || !(CALL_MODES as readonly string[]).includes(value)) {
+      throw badRequest("invalid-call-mode", `$callMode must be one of ${CALL_MODES.join(", ")}.`, { parameter: key, value });
+    }
+    callMode = value as CallMode;
+  }
+  return { args: rest, callMode };
+}
+
+/** Process defaults, overridden by trigger defaults, overridden by the request (shallow, per key). */
+export function mergeArguments(processDefaults: JsonObject, triggerDefaults: JsonObject, request: JsonObject): JsonObject {
+  return { ...processDefaults, ...triggerDefaults, ...request };
+}
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,86 @@
+/**
+ * Every error a caller can see is a BatonError: a stable `code`, an HTTP `status`, a
+ * human `title` and `detail`. The HTTP layer renders it as application/problem+json
+ * (RFC 9457); anything else thrown is coerced once, at the edge, into `internal-error`.
+ */
+export class BatonError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly title: string;
+  readonly extra: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    status: number,
+    code: string,
+    title: string,
+    detail: string,
+    options: { extra?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "BatonError";
+    this.status = status;
+    this.code = code;
+    this.title = title;
+    this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
+  }
+}
+
+export const badRequest = (code: string, detail: string, extra?: Record<string, unknown>) =>
+  new BatonError(400, code, "Bad Request", detail, { extra });
+
+export const notFound = (code: string, detail: string) => new BatonError(404, code, "Not Found", detail);
+
+export const conflict = (code: string, detail: string, extra?: Record<string, unknown>) =>
+  new BatonError(409, code, "Conflict", detail, { extra });
+
+export const unauthorized = (detail: string) =>
+  new BatonError(401, "unauthorized", "Unauthorized", detail, {
+    headers: { "www-authenticate": 'Bearer realm="baton"' },
+  });
+
+export const forbidden = (code: string, detail: string) => new BatonError(403, code, "Forbidden", detail);
+
+export const TriggerNotFound = (slug: string) =>
+  notFound("trigger-not-found", `No API trigger with slug '${slug}' exists in this folder.`);
+export const FolderNotFound = (key: string) => notFound("folder-not-found", `No folder with key '${key}' exists in this tenant.`);
+export const ProcessNotFound = (name: string) =>
+  notFound("process-not-found", `No process named '${name}' exists in this folder.`);
+export const JobNotFound = (key: string) => notFound("job-not-found", `No job with key '${key}' exists in this tenant.`);
+export const TenantNotFound = () => notFound("tenant-not-found", "No such organization or tenant.");
+
+export const MethodNotAllowed = (allowed: string) =>
+  new BatonError(405, "method-not-allowed", "Method Not Allowed", `This trigger is invoked with ${allowed}.`, {
+    headers: { allow: allowed },
+  });
+
+export const TriggerDisabled = (slug: string) =>
+  conflict("trigger-disabled", `The API trigger '${slug}' is disabled; enable it to create jobs.`);
+
+export const PayloadTooLarge = (limit: number) =>
+  new BatonError(413, "payload-too-large", "Payload Too Large", `The request body exceeds this tenant's limit of ${limit} bytes.`, {
+    extra: { limit },
+  });
+
+export const UnsupportedMediaType = (got: string) =>
+  new BatonError(415, "unsupported-media-type", "Unsupported Media Type", `Expected Content-Type application/json, got '${got}'.`);
+
+export interface Violation {
+  path: string;
+  message: string;
+}
+
+export const InvalidArguments = (violations: Violation[]) =>
+  badRequest("invalid-arguments", `The input arguments do not match the process's input schema (${violations.length} violation${violations.length === 1 ? "" : "s"}).`, {
+    violations,
+  });
+
+export const Internal = (cause: unknown) =>
+  new BatonError(500, "internal-error", "Internal Server Error", "An unexpected error occurred; it has been logged.", { cause });
+
+export const StoreUnavailable = (cause: unknown) =>
+  new BatonError(503, "store-unavailable", "Service Unavailable", "The job store is unreachable; retry shortly.", {
+    headers: { "retry-after": "5" },
+    cause,
+  });

@@ -1,0 +1,51 @@
+import type { Job, StopStrategy } from "./types.js";
+
+/** Events that wake waiters. On one node they are in-process; across nodes PostgreSQL carries them. */
+export interface NotifierEvents {
+  /** a job became claimable (created, or handed back to Pending) */
+  jobAvailable: { tenantId: string; processName: string };
+  /** a job reached a final state; carries the final job so waiters need no store read */
+  jobFinished: { job: Job };
+  /** a stop (SoftStop) or kill was requested for a job held by a session */
+  stopRequested: { tenantId: string; jobKey: string; sessionId: string; strategy: StopStrategy };
+  /** tenant settings changed: caches drop their copy */
+  settingsChanged: { tenantId: string };
+}
+
+export type Listener<K extends keyof NotifierEvents> = (event: NotifierEvents[K]) => void;
+
+export interface Notifier {
+  publish<K extends keyof NotifierEvents>(kind: K, event: NotifierEvents[K]): void;
+  subscribe<K extends keyof NotifierEvents>(kind: K, listener: Listener<K>): () => void;
+  close(): Promise<void>;
+}
+
+/** The single-node notifier: synchronous in-process fan-out. */
+export class LocalNotifier implements Notifier {
+  private readonly listeners: { [K in keyof NotifierEvents]: Set<Listener<K>> } = {
+    jobAvailable: new Set(),
+    jobFinished: new Set(),
+    stopRequested: new Set(),
+    settingsChanged: new Set(),
+  };
+
+  publish<K extends keyof NotifierEvents>(kind: K, event: NotifierEvents[K]): void {
+    for (const listener of this.listeners[kind] as Set<Listener<K>>) {
+      try {
+        listener(event);
+      } catch {
+        // a listener's failure must not stop the others from being told
+      }
+    }
+  }
+
+  subscribe<K extends keyof NotifierEvents>(kind: K, listener: Listener<K>): () => void {
+    const set = this.listeners[kind] as Set<Listener<K>>;
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    for (const set of Object.values(this.listeners)) set.clear();
+  }
+}

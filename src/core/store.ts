@@ -1,0 +1,149 @@
+import type {
+  Folder,
+  Job,
+  JobError,
+  JobLogLine,
+  JobState,
+  JsonObject,
+  Page,
+  PersonalAccessToken,
+  Process,
+  RobotSession,
+  Tenant,
+  TenantSettings,
+  Trigger,
+} from "./types.js";
+
+/**
+ * The persistence port. One verb per operation; each engine (src/store/sqlite,
+ * src/store/postgres) implements it with its SQL in plain sight. Every method that touches
+ * tenant data takes the tenantId, so isolation is enforced in the query, not by callers.
+ */
+export interface Store {
+  readonly engine: string;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  // server-wide
+  getOrCreateSecret(name: string, create: () => string): Promise<string>;
+
+  // tenants and users
+  ensureTenant(org: string, name: string): Promise<{ tenant: Tenant; created: boolean }>;
+  findTenant(org: string, name: string): Promise<Tenant | null>;
+  listTenants(org: string): Promise<Tenant[]>;
+  getSettings(tenantId: string): Promise<TenantSettings>;
+  saveSettings(tenantId: string, settings: TenantSettings): Promise<void>;
+  ensureUser(user: NewUser): Promise<{ id: string; created: boolean }>;
+
+  // tokens
+  createToken(token: NewToken): Promise<PersonalAccessToken>;
+  findTokenByHash(hash: string): Promise<TokenRecord | null>;
+  listTokens(tenantId: string): Promise<PersonalAccessToken[]>;
+  revokeToken(tenantId: string, id: string, at: string): Promise<boolean>;
+
+  // folders
+  createFolder(folder: Folder): Promise<void>;
+  getFolder(tenantId: string, key: string): Promise<Folder | null>;
+  findFolderByName(tenantId: string, name: string): Promise<Folder | null>;
+  listFolders(tenantId: string): Promise<Folder[]>;
+  renameFolder(tenantId: string, key: string, name: string): Promise<boolean>;
+  /** false when the folder still holds processes, triggers or jobs */
+  deleteFolder(tenantId: string, key: string): Promise<"deleted" | "missing" | "not-empty">;
+
+  // processes
+  createProcess(process: Process): Promise<void>;
+  getProcess(tenantId: string, folderKey: string, name: string): Promise<Process | null>;
+  listProcesses(tenantId: string, folderKey: string): Promise<Process[]>;
+  updateProcess(process: Process): Promise<void>;
+  deleteProcess(tenantId: string, folderKey: string, name: string): Promise<"deleted" | "missing" | "in-use">;
+
+  // triggers
+  createTrigger(trigger: Trigger): Promise<void>;
+  getTrigger(tenantId: string, id: string): Promise<Trigger | null>;
+  findTriggerBySlug(tenantId: string, slug: string): Promise<Trigger | null>;
+  listTriggers(tenantId: string, folderKey: string | null): Promise<Trigger[]>;
+  updateTrigger(trigger: Trigger): Promise<void>;
+  deleteTrigger(tenantId: string, id: string): Promise<boolean>;
+
+  // jobs
+  createJob(job: Job): Promise<void>;
+  getJob(tenantId: string, key: string): Promise<Job | null>;
+  listJobs(tenantId: string, filter: JobFilter, limit: number, cursor: number | null): Promise<{ items: Job[]; next: number | null }>;
+  /** Pending jobs of the session's processes, highest priority first, then oldest; each to one session only. */
+  claimJobs(session: RobotSession, max: number, now: string, deadlineFor: (job: Job) => string | null): Promise<Job[]>;
+  /**
+   * Conditional state change: applies `patch` only if the job is in one of `from` (and,
+   * when `sessionId` is given, still belongs to that session). Returns the job after the
+   * change, or null when the condition did not hold. This is how a final state is written
+   * exactly once.
+   */
+  updateJob(tenantId: string | null, key: string, from: readonly JobState[], sessionId: string | null, patch: JobPatch): Promise<Job | null>;
+  /** Non-final jobs whose deadline has passed. */
+  jobsPastDeadline(now: string, limit: number): Promise<Job[]>;
+  /** Running jobs of sessions whose lease ran out, and the sessions themselves. */
+  expiredSessions(now: string): Promise<RobotSession[]>;
+  jobsOfSession(sessionId: string): Promise<Job[]>;
+  countJobs(tenantId: string): Promise<number>;
+  purgeFinalJobs(tenantId: string, endedBefore: string): Promise<number>;
+
+  // logs
+  appendLogs(jobKey: string, lines: Omit<JobLogLine, "seq">[]): Promise<void>;
+  listLogs(jobKey: string, afterSeq: number, limit: number): Promise<JobLogLine[]>;
+
+  // robot sessions
+  createSession(session: RobotSession): Promise<void>;
+  getSession(tenantId: string, id: string): Promise<RobotSession | null>;
+  extendSession(id: string, leaseExpiresAt: string): Promise<boolean>;
+  deleteSession(id: string): Promise<void>;
+  listSessions(tenantId: string): Promise<RobotSession[]>;
+}
+
+export interface NewUser {
+  id: string;
+  org: string;
+  name: string;
+  passwordHash: string | null;
+  orgAdmin: boolean;
+}
+
+export interface NewToken {
+  id: string;
+  tenantId: string;
+  userId: string | null;
+  name: string;
+  scopes: string[];
+  hash: string;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+export interface TokenRecord {
+  token: PersonalAccessToken;
+  tenant: Tenant;
+  orgAdmin: boolean;
+}
+
+export interface JobFilter {
+  state?: JobState[];
+  processName?: string;
+  triggerId?: string;
+  folderKey?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+}
+
+export interface JobPatch {
+  state: JobState;
+  outputArguments?: JsonObject | null;
+  error?: JobError | null;
+  endedAt?: string | null;
+  startedAt?: string | null;
+  info?: string | null;
+  sessionId?: string | null;
+  robot?: string | null;
+  notBefore?: string | null;
+  attempt?: number;
+  deadlineAt?: string | null;
+}
+
+export type { Page };

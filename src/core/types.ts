@@ -1,0 +1,186 @@
+/*
+ * Terminology (SPEC.md §1; the same words are used in docs and UI):
+ *
+ * - organization, tenant: the URL namespace `/{org}/{tenant}/orchestrator_`. Tenants are
+ *   isolated from one another.
+ * - folder: a named group inside a tenant, identified by a `key` (UUID). Holds processes,
+ *   triggers and jobs. Every tenant has a folder named `Shared`.
+ * - process: the record of an automation robots can run (name, defaults, schemas, priority,
+ *   maxDurationSeconds, retry policy). No code is stored: robots declare what they serve.
+ * - robot: a worker that opens a session, claims jobs, heartbeats and reports results.
+ * - session: one connection of a robot, with the process names it serves and its slots.
+ * - API trigger: verb + slug bound to a process; calling its invoke URL creates a job.
+ * - call mode: AsyncRequestReply, FireAndForget or LongPolling.
+ * - job: one execution of a process; its state follows the job state machine (jobState.ts).
+ * - token: a bearer credential; a personal access token (PAT) is stored only as a hash.
+ * - tenant settings: per-tenant knobs of SPEC §5.
+ */
+
+export type JobState = "Pending" | "Running" | "Stopping" | "Terminating" | "Successful" | "Faulted" | "Stopped";
+export const FINAL_STATES: readonly JobState[] = ["Successful", "Faulted", "Stopped"];
+export const isFinal = (state: JobState): boolean => state === "Successful" || state === "Faulted" || state === "Stopped";
+
+export type CallMode = "AsyncRequestReply" | "FireAndForget" | "LongPolling";
+export const CALL_MODES: readonly CallMode[] = ["AsyncRequestReply", "FireAndForget", "LongPolling"];
+
+export type Verb = "GET" | "POST" | "PUT" | "DELETE";
+export const VERBS: readonly Verb[] = ["GET", "POST", "PUT", "DELETE"];
+
+export type Priority = "Low" | "Normal" | "High";
+export const PRIORITIES: readonly Priority[] = ["Low", "Normal", "High"];
+export type TriggerPriority = Priority | "Inherit";
+
+export type JobSource = "ApiTrigger" | "Manual" | "Api";
+export type StopStrategy = "SoftStop" | "Kill";
+
+export type JsonObject = { [key: string]: unknown };
+
+export interface Tenant {
+  id: string;
+  org: string;
+  name: string;
+}
+
+export interface TenantSettings {
+  syncRedirectsRequireAuth: boolean;
+  longPollTimeoutSeconds: number;
+  syncMaxJobDurationSeconds: number;
+  corsAllowedOrigins: string[];
+  maxRequestBodyBytes: number;
+  jobRetentionDays: number;
+}
+
+export const DEFAULT_SETTINGS: TenantSettings = {
+  syncRedirectsRequireAuth: true,
+  longPollTimeoutSeconds: 50,
+  syncMaxJobDurationSeconds: 900,
+  corsAllowedOrigins: [],
+  maxRequestBodyBytes: 1024 * 1024,
+  jobRetentionDays: 30,
+};
+
+export interface Folder {
+  key: string;
+  tenantId: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface RetryPolicy {
+  /** total attempts, the first included; 1 means no retry */
+  maxAttempts: number;
+  /** delay before attempt n+1 is backoffSeconds * 2^(n-1) */
+  backoffSeconds: number;
+}
+
+export interface Process {
+  id: string;
+  tenantId: string;
+  folderKey: string;
+  name: string;
+  description: string;
+  defaultInputArguments: JsonObject;
+  inputSchema: JsonObject | null;
+  outputSchema: JsonObject | null;
+  priority: Priority;
+  maxDurationSeconds: number | null;
+  retry: RetryPolicy;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Trigger {
+  id: string;
+  tenantId: string;
+  folderKey: string;
+  name: string;
+  slug: string;
+  verb: Verb;
+  processName: string;
+  callMode: CallMode;
+  defaultArguments: JsonObject;
+  priority: TriggerPriority;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+export interface Job {
+  key: string;
+  tenantId: string;
+  folderKey: string;
+  processName: string;
+  triggerId: string | null;
+  source: JobSource;
+  callMode: CallMode;
+  state: JobState;
+  priority: Priority;
+  inputArguments: JsonObject;
+  outputArguments: JsonObject | null;
+  error: JobError | null;
+  robot: string | null;
+  sessionId: string | null;
+  attempt: number;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  info: string | null;
+  /** the process's maxDurationSeconds when the job was created: a run longer than this is killed */
+  maxDurationSeconds: number | null;
+  /** when the job is killed: LongPolling's syncMaxJobDurationSeconds (SPEC §2) or maxDurationSeconds */
+  deadlineAt: string | null;
+}
+
+export type Scope = string;
+
+/** Who is calling: resolved from a bearer token by the auth hook. */
+export interface Principal {
+  kind: "token" | "signed-uri";
+  tokenId: string | null;
+  userId: string | null;
+  tenantId: string;
+  org: string;
+  scopes: ReadonlySet<Scope>;
+  /** an administrator of the organization may act in every tenant of it */
+  orgAdmin: boolean;
+}
+
+export interface PersonalAccessToken {
+  id: string;
+  tenantId: string;
+  userId: string | null;
+  name: string;
+  scopes: Scope[];
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface RobotSession {
+  id: string;
+  tenantId: string;
+  robotName: string;
+  processes: string[];
+  slots: number;
+  leaseExpiresAt: string;
+  createdAt: string;
+}
+
+export interface JobLogLine {
+  seq: number;
+  at: string;
+  level: "info" | "error";
+  message: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}

@@ -1,0 +1,35 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Baton } from "../core/Baton.js";
+import type { Principal, Tenant, TenantSettings } from "../core/types.js";
+import type { UrlConfig } from "./urls.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    tenant: Tenant;
+    settings: TenantSettings;
+  }
+}
+
+export interface HttpConfig extends UrlConfig {
+  /** a hard cap on any body, whatever a tenant allows */
+  hardBodyLimit: number;
+}
+
+export interface HttpContext {
+  baton: Baton;
+  config: HttpConfig;
+  /** set during graceful shutdown: LongPolling answers its 303 at once */
+  shuttingDown: () => boolean;
+}
+
+export type Params = Record<string, string>;
+export type Query = Record<string, string | undefined>;
+
+/** Authenticates the bearer token of a request under a tenant (401 otherwise). */
+export function principal(ctx: HttpContext, request: FastifyRequest): Promise<Principal> {
+  return ctx.baton.access.authenticate(request.tenant, request.headers.authorization);
+}
+
+export function json(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return reply.code(status).type("application/json; charset=utf-8").send(JSON.stringify(body));
+}

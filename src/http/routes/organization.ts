@@ -1,0 +1,22 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { conflict } from "../../core/errors.js";
+import { json, type HttpContext } from "../context.js";
+
+type Req = FastifyRequest<{ Params: { org: string }; Body: unknown }>;
+
+/** `{base}/{org}/api/v1`: what belongs to the organization rather than a tenant. */
+export function organizationRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const { baton } = ctx;
+  app.get("/:org/api/v1/tenants", async (request: Req, reply) => {
+    await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
+    const items = await baton.store.listTenants(request.params.org);
+    return json(reply, 200, { items: items.map((t) => ({ id: t.id, name: t.name })), nextCursor: null });
+  });
+  app.post("/:org/api/v1/tenants", async (request: Req, reply) => {
+    await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
+    const name = (request.body as { name?: unknown } | undefined)?.name;
+    const { tenant, created } = await baton.tenancy.createTenant(request.params.org, name);
+    if (!created) throw conflict("tenant-exists", `A tenant named '${tenant.name}' already exists.`);
+    return json(reply, 201, { id: tenant.id, name: tenant.name });
+  });
+}

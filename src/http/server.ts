@@ -1,0 +1,88 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import { randomUUID } from "node:crypto";
+import type { Baton } from "../core/Baton.js";
+import { badRequest, notFound } from "../core/errors.js";
+import type { HttpConfig, HttpContext } from "./context.js";
+import { openApiDocument } from "./openapi.js";
+import { sendProblem } from "./problem.js";
+import { invocationRoutes } from "./routes/invocation.js";
+import { managementRoutes } from "./routes/management.js";
+import { organizationRoutes } from "./routes/organization.js";
+import { tenantScope } from "./tenantScope.js";
+
+export interface ServerOptions {
+  baton: Baton;
+  config?: Partial<HttpConfig>;
+  logger?: boolean | { level: string };
+}
+
+export interface BatonServer {
+  app: FastifyInstance;
+  /** Graceful shutdown, step one: LongPolling waiters answer 303 at once, new ones too. */
+  beginShutdown(): void;
+}
+
+/** The one server assembly: routes grouped by audience, one error mapper, auth per route. */
+export function buildServer(options: ServerOptions): BatonServer {
+  const config: HttpConfig = { publicUrl: null, trustProxy: false, hardBodyLimit: 64 * 1024 * 1024, ...options.config };
+  let shuttingDown = false;
+  const ctx: HttpContext = { baton: options.baton, config, shuttingDown: () => shuttingDown };
+
+  const app = Fastify({
+    logger: options.logger === undefined ? false : options.logger === true ? { level: "info" } : options.logger === false ? false : {
+      level: options.logger.level,
+      serializers: {
+        // signed wait URIs carry a signature in the query: keep it out of logs
+        req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/([?&]sig=)[^&]*/, "$1[redacted]") }),
+      },
+    },
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+    forceCloseConnections: "idle",
+    return503OnClosing: true,
+    keepAliveTimeout: 72_000,
+    requestTimeout: 0,
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  // JSON bodies of the management API: an empty body is "no body"; invalid JSON is 400 invalid-json.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/, { parseAs: "string" }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(badRequest("invalid-json", `The body is not valid JSON: ${(err as Error).message}`));
+    }
+  });
+
+  app.setErrorHandler((err, request, reply) => sendProblem(request, reply, err));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, notFound("route-not-found", `No route for ${request.method} ${request.url.split("?")[0]}.`)));
+
+  app.get("/healthz", async (_request, reply) => reply.send({ status: "ok" }));
+
+  app.register(async (tenantApp) => {
+    tenantScope(tenantApp, ctx);
+    tenantApp.get("/api/v1/openapi.json", async (request, reply) => reply.send(openApiDocument()));
+    invocationRoutes(tenantApp, ctx);
+    managementRoutes(tenantApp, ctx);
+  }, { prefix: "/:org/:tenant/orchestrator_" });
+
+  organizationRoutes(app, ctx);
+
+  return {
+    app,
+    beginShutdown() {
+      shuttingDown = true;
+      options.baton.waiters.releaseAll();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { HttpContext } from "./context.js";
+
+const ALLOWED_HEADERS = "Authorization, Content-Type, Accept, X-Requested-With";
+const ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
+
+/**
+ * Everything under `/{org}/{tenant}/orchestrator_`: resolves the tenant and its settings
+ * once per request, and sends CORS headers for the tenant's allowed origins on every
+ * answer, the 303s and the errors included (SPEC §2 "Browsers").
+ */
+export function tenantScope(app: FastifyInstance, ctx: HttpContext): void {
+  app.decorateRequest("tenant", null as never);
+  app.decorateRequest("settings", null as never);
+
+  app.addHook("onRequest", async (request: FastifyRequest<{ Params: { org: string; tenant: string } }>, reply: FastifyReply) => {
+    const tenant = await ctx.baton.tenancy.tenantOrThrow(request.params.org, request.params.tenant);
+    request.tenant = tenant;
+    request.settings = await ctx.baton.tenancy.getSettings(tenant.id);
+    const origin = request.headers.origin;
+    if (origin && allowed(request.settings.corsAllowedOrigins, origin)) {
+      reply.header("access-control-allow-origin", origin);
+      reply.header("access-control-expose-headers", "Location, Retry-After, WWW-Authenticate, X-Request-Id");
+      reply.header("vary", "Origin");
+    }
+  });
+
+  // Preflight for any path of the tenant; browsers send no Authorization on it.
+  app.options("/*", async (request, reply) => {
+    const origin = request.headers.origin;
+    if (!origin || !allowed(request.settings.corsAllowedOrigins, origin)) return reply.code(204).send();
+    return reply
+      .code(204)
+      .header("access-control-allow-methods", ALLOWED_METHODS)
+      .header("access-control-allow-headers", request.headers["access-control-request-headers"] ?? ALLOWED_HEADERS)
+      .header("access-control-max-age", "600")
+      .send();
+  });
+}
+
+function allowed(origins: string[], origin: string): boolean {
+  return origins.includes("*") || origins.includes(origin);
+}
