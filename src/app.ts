@@ -125,7 +125,10 @@ export async function startBaton(config: Config, options: StartOptions): Promise
         const closing = server.app.close();
         server.beginShutdown();
         await robot?.stop(config.shutdownGraceSeconds * 1000);
+        // requests still open after the grace period (a stuck client, say) do not hold the exit
+        const force = setTimeout(() => server.app.server.closeAllConnections(), config.shutdownGraceSeconds * 1000).unref();
         await closing;
+        clearTimeout(force);
         await baton.close();
       })();
       return stopping;

@@ -100,6 +100,7 @@ export class AccessService {
     userId: string | null,
     input: { name?: unknown; scopes?: unknown; expiresAt?: unknown },
     secret: string = generateToken(),
+    orgWide = false,
   ): Promise<{ token: PersonalAccessToken; secret: string }> {
     if (typeof input.name !== "string" || input.name.trim() === "" || input.name.length > 200) {
       throw badRequest("invalid-token", "name must be a non-empty string of at most 200 characters.");
@@ -113,15 +114,19 @@ export class AccessService {
       expiresAt = new Date(t).toISOString();
     }
     const token = await this.store.createToken({
-      id: randomUUID(), tenantId, userId, name: input.name.trim(), scopes, hash: hashToken(secret), createdAt: this.now().toISOString(), expiresAt,
+      id: randomUUID(), tenantId, userId, name: input.name.trim(), scopes, hash: hashToken(secret), orgWide, createdAt: this.now().toISOString(), expiresAt,
     });
     return { token, secret };
   }
 
-  /** BATON_BOOTSTRAP_TOKEN: that exact value is, idempotently, an admin PAT of the tenant. */
+  /**
+   * BATON_BOOTSTRAP_TOKEN: that exact value is, idempotently, an admin PAT of the tenant,
+   * valid in every tenant of the organization (its user, admin, administers them all).
+   * Tokens created through the API are bound to the tenant they were created in.
+   */
   async ensureToken(tenantId: string, userId: string, name: string, secret: string): Promise<boolean> {
     if (await this.store.findTokenByHash(hashToken(secret))) return false;
-    await this.createToken(tenantId, userId, { name, scopes: ADMIN_SCOPES }, secret);
+    await this.createToken(tenantId, userId, { name, scopes: ADMIN_SCOPES }, secret, true);
     return true;
   }
 

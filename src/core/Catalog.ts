@@ -18,6 +18,8 @@ import {
 } from "./types.js";
 
 const SLUG = /^[A-Za-z0-9_.-]{1,128}$/;
+// names: 1-128 characters, no '/', '\\' or control characters
+// eslint-disable-next-line no-control-regex
 const NAME = /^[^\u0000-\u001f/\\]{1,128}$/;
 
 /** Folders, processes and API triggers: the configuration a tenant's jobs are made from. */

@@ -113,6 +113,8 @@ export interface NewToken {
   name: string;
   scopes: string[];
   hash: string;
+  /** valid in every tenant of the organization while its user is an organization administrator */
+  orgWide: boolean;
   createdAt: string;
   expiresAt: string | null;
 }

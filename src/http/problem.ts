@@ -8,6 +8,7 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, "invalid-content-length"],
   FST_ERR_VALIDATION: [400, "invalid-request"],
   FST_ERR_BAD_URL: [400, "invalid-url"],
+  FST_ERR_MAX_PARAM_LENGTH: [414, "uri-too-long"],
 };
 
 /** Coerces anything thrown into a BatonError, once, keeping the original as `cause`. */
@@ -45,5 +46,5 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, thrown
 }
 
 function statusTitle(status: number): string {
-  return ({ 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large", 415: "Unsupported Media Type" } as Record<number, string>)[status] ?? "Error";
+  return ({ 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large", 414: "URI Too Long", 415: "Unsupported Media Type" } as Record<number, string>)[status] ?? "Error";
 }

@@ -45,6 +45,21 @@ export function buildServer(options: ServerOptions): BatonServer {
     return503OnClosing: true,
     keepAliveTimeout: 72_000,
     requestTimeout: 0,
+    // slugs and names are up to 128 characters; percent-encoded, a name can be ~12 bytes a character
+    routerOptions: { maxParamLength: 2048 },
+    // routing errors (a malformed %-escape, an over-long parameter) are problem+json too (SPEC §4)
+    frameworkErrors: (err, request, reply) => sendProblem(request, reply, err),
+    // errors Node's HTTP parser raises before there is a request (headers too large, malformed request)
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === "ECONNRESET" || socket.destroyed) return;
+      const [status, code, title, detail] = err.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "headers-too-large", "Request Header Fields Too Large", "The request line and headers exceed the server's limit; send long arguments in a body."]
+        : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? [408, "request-timeout", "Request Timeout", "The request was not received in time."]
+          : [400, "malformed-request", "Bad Request", "The HTTP request could not be parsed."];
+      const body = JSON.stringify({ type: `https://baton.dev/problems/${code}`, title, status, detail, code });
+      if (socket.writable) socket.write(`HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.destroy(err);
+    },
   });
 
   app.addHook("onRequest", async (request, reply) => {

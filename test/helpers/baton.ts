@@ -24,18 +24,19 @@ export interface TestBaton extends RunningBaton {
 /** A real Baton on a real socket (port 0), embedded SQLite in a temp folder, the demo robot running. */
 export async function startTestBaton(overrides: Partial<Config> = {}, options: { demo?: boolean; maintenanceIntervalMs?: number } = {}): Promise<TestBaton> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "baton-test-"));
-  const token = overrides.bootstrapToken ?? `baton_pat_test_${randomBytes(16).toString("hex")}`;
+  const bootstrap = overrides.bootstrapToken === undefined ? `baton_pat_test_${randomBytes(16).toString("hex")}` : overrides.bootstrapToken;
   const config: Config = {
     ...configFromEnv({}),
     port: 0,
     dataDir,
-    bootstrapToken: token,
+    bootstrapToken: bootstrap,
     adminPassword: "test-password",
     logLevel: "silent",
     shutdownGraceSeconds: 2,
     ...overrides,
   };
   const running = await startBaton(config, { demo: options.demo ?? true, maintenanceIntervalMs: options.maintenanceIntervalMs ?? 100 });
+  const token = bootstrap ?? running.adminToken!;
   const base = `${running.tenantUrl}/orchestrator_`;
   const folders = (await (await fetch(`${base}/api/v1/folders`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { key: string; name: string }[] };
   const sharedKey = folders.items.find((f) => f.name === "Shared")!.key;

@@ -124,15 +124,15 @@ export class SqliteStore implements Store {
   // ---- tokens
 
   async createToken(t: NewToken): Promise<PersonalAccessToken> {
-    this.stmt("INSERT INTO tokens (id, tenant_id, user_id, name, scopes, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run(
-      t.id, t.tenantId, t.userId, t.name, JSON.stringify(t.scopes), t.hash, t.createdAt, t.expiresAt,
+    this.stmt("INSERT INTO tokens (id, tenant_id, user_id, name, scopes, hash, org_wide, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)").run(
+      t.id, t.tenantId, t.userId, t.name, JSON.stringify(t.scopes), t.hash, t.orgWide ? 1 : 0, t.createdAt, t.expiresAt,
     );
     return { id: t.id, tenantId: t.tenantId, userId: t.userId, name: t.name, scopes: t.scopes, createdAt: t.createdAt, expiresAt: t.expiresAt, revokedAt: null, lastUsedAt: null };
   }
 
   async findTokenByHash(hash: string): Promise<TokenRecord | null> {
     const row = this.stmt(
-      `SELECT t.*, n.org AS tenant_org, n.name AS tenant_name, COALESCE(u.org_admin, 0) AS org_admin
+      `SELECT t.*, n.org AS tenant_org, n.name AS tenant_name, (t.org_wide = 1 AND COALESCE(u.org_admin, 0) = 1) AS org_admin
          FROM tokens t JOIN tenants n ON n.id = t.tenant_id LEFT JOIN users u ON u.id = t.user_id
         WHERE t.hash = ?`,
     ).get(hash) as Row | undefined;

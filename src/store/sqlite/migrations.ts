@@ -38,6 +38,7 @@ CREATE TABLE tokens (
   name TEXT NOT NULL,
   scopes TEXT NOT NULL,
   hash TEXT NOT NULL UNIQUE,
+  org_wide INTEGER NOT NULL DEFAULT 0,
   created_at TEXT NOT NULL,
   expires_at TEXT,
   revoked_at TEXT,
