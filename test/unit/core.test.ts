@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { canTransition, statesBefore } from "../../src/core/jobState.js";
+import { JobWaiters } from "../../src/core/jobWaiters.js";
+import { LocalNotifier } from "../../src/core/notifier.js";
+import { sign, verify } from "../../src/core/signedUris.js";
+import { decodeCursor, encodeCursor } from "../../src/core/Jobs.js";
+import type { Job } from "../../src/core/types.js";
+
+describe("job state machine", () => {
+  it("never leaves a final state", () => {
+    for (const final of ["Successful", "Faulted", "Stopped"] as const) {
+      for (const to of ["Pending", "Running", "Stopping", "Terminating", "Successful", "Faulted", "Stopped"] as const) expect(canTransition(final, to)).toBe(false);
+    }
+  });
+  it("stops a Pending job directly and a Running one through Stopping or Terminating", () => {
+    expect(canTransition("Pending", "Stopped")).toBe(true);
+    expect(canTransition("Running", "Stopping")).toBe(true);
+    expect(canTransition("Stopping", "Terminating")).toBe(true);
+    expect(canTransition("Terminating", "Successful")).toBe(false);
+    expect([...statesBefore("Successful")].sort()).toEqual(["Running", "Stopping"]);
+  });
+});
+
+describe("signed URIs", () => {
+  const now = 1_800_000_000;
+  it("verifies its own signature and refuses any change", () => {
+    const sig = sign("secret", "t1", "job", "wait", now + 60);
+    expect(verify("secret", "t1", "job", "wait", now + 60, sig, now)).toBe("ok");
+    expect(verify("secret", "t2", "job", "wait", now + 60, sig, now)).toBe("invalid");
+    expect(verify("secret", "t1", "job2", "wait", now + 60, sig, now)).toBe("invalid");
+    expect(verify("other", "t1", "job", "wait", now + 60, sig, now)).toBe("invalid");
+    expect(verify("secret", "t1", "job", "wait", now + 61, sig, now)).toBe("invalid");
+    expect(verify("secret", "t1", "job", "wait", now + 60, sig.slice(1), now)).toBe("invalid");
+    expect(verify("secret", "t1", "job", "wait", Number.NaN, sig, now)).toBe("invalid");
+    expect(verify("secret", "t1", "job", "wait", now + 60, sig, now + 61)).toBe("expired");
+  });
+});
+
+describe("cursors", () => {
+  it("round-trip and refuse garbage", () => {
+    expect(decodeCursor(encodeCursor(12345))).toBe(12345);
+    expect(decodeCursor(undefined)).toBeNull();
+    expect(() => decodeCursor("bm9wZQ")).toThrow(/cursor/);
+  });
+});
+
+describe("job waiters", () => {
+  const job = (key: string, state: Job["state"]) => ({ key, state }) as Job;
+
+  it("wakes on the finished event, times out with null, and forgets the waiter either way", async () => {
+    const notifier = new LocalNotifier();
+    const waiters = new JobWaiters(notifier);
+    const woken = waiters.wait("a", 10_000, async () => null);
+    const timedOut = waiters.wait("b", 10, async () => null);
+    expect(waiters.size).toBe(2);
+    notifier.publish("jobFinished", { job: job("a", "Successful") });
+    expect((await woken)?.state).toBe("Successful");
+    expect(await timedOut).toBeNull();
+    expect(waiters.size).toBe(0);
+  });
+
+  it("does not miss a job that ended before the waiter subscribed", async () => {
+    const waiters = new JobWaiters(new LocalNotifier());
+    expect((await waiters.wait("c", 10_000, async () => job("c", "Faulted")))?.state).toBe("Faulted");
+    expect(waiters.size).toBe(0);
+  });
+
+  it("releases every waiter on shutdown and on abort", async () => {
+    const waiters = new JobWaiters(new LocalNotifier());
+    const ctrl = new AbortController();
+    const aborted = waiters.wait("d", 10_000, async () => null, ctrl.signal);
+    const released = waiters.wait("e", 10_000, async () => null);
+    ctrl.abort();
+    expect(await aborted).toBeNull();
+    waiters.releaseAll();
+    expect(await released).toBeNull();
+    expect(waiters.size).toBe(0);
+  });
+});
