@@ -65,6 +65,13 @@ export function buildServer(options: ServerOptions): BatonServer {
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
+  // While shutting down, answers in flight (the LongPolling 303s above all) close their
+  // connection: a keep-alive socket left idle after close() began would hold the process
+  // up until keepAliveTimeout, and the caller should resume on another node anyway.
+  app.addHook("onSend", async (_request, reply, payload) => {
+    if (shuttingDown) reply.header("connection", "close");
+    return payload;
+  });
 
   // JSON bodies of the management API: an empty body is "no body"; invalid JSON is 400 invalid-json.
   app.removeContentTypeParser("application/json");
