@@ -1,10 +1,15 @@
 import { Command } from "commander";
 import { configFromEnv } from "../config.js";
 import { openStore, startBaton, type RunningBaton } from "../app.js";
+import { loadRobotConfig, processHandlers } from "../robot/config.js";
+import { HttpConnection } from "../robot/HttpConnection.js";
+import { RobotRuntime } from "../robot/RobotRuntime.js";
 import { banner } from "./banner.js";
 
+const VERSION = "0.1.0";
+
 const program = new Command();
-program.name("baton").description("Baton: API triggers turn HTTP calls into jobs that robots run.").version("0.1.0");
+program.name("baton").description("Baton: API triggers turn HTTP calls into jobs that robots run.").version(VERSION);
 
 program
   .command("start")
@@ -26,6 +31,39 @@ program
     await store.close();
     console.log(`Migrated the ${store.engine} store.`);
   });
+
+program
+  .command("robot")
+  .description("run a robot: claims jobs of the processes its config maps to commands or modules, over the robot protocol")
+  .requiredOption("-c, --config <file>", "robot config (JSON; see docs/robot-protocol.md)")
+  .action(async (opts: { config: string }) => runRobot(opts.config));
+
+async function runRobot(file: string): Promise<void> {
+  let config;
+  let processes;
+  try {
+    config = loadRobotConfig(file);
+    processes = await processHandlers(config);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(3);
+  }
+  const log = (level: string, msg: string, extra: Record<string, unknown> = {}) =>
+    console.error(JSON.stringify({ time: new Date().toISOString(), level, robot: config.name, msg, ...extra }));
+  const connection = new HttpConnection({ orchestrators: config.orchestrator, robotKey: config.key, onError: (err) => log("warn", (err as Error).message) });
+  const runtime = new RobotRuntime(connection, {
+    name: config.name, slots: config.slots, processes, version: VERSION, stopGraceMs: config.stopGraceSeconds * 1000,
+    onError: (err) => log("warn", (err as Error).message),
+  });
+  await runtime.start();
+  log("info", `robot ${config.name} serving ${Object.keys(processes).join(", ")} with ${config.slots} slot(s)`, { session: runtime.sessionId, orchestrator: connection.baseUrl });
+  const stop = (signal: string) => {
+    log("info", `${signal}: finishing running jobs (up to ${config.stopGraceSeconds} s), then handing back the rest`);
+    runtime.stop(config.stopGraceSeconds * 1000).then(() => process.exit(0), (err: unknown) => { log("error", String(err)); process.exit(1); });
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}
 
 async function serve(demo: boolean): Promise<void> {
   const config = configFromEnv();

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { badRequest, BatonError, notFound, unauthorized } from "./errors.js";
 import type { Store } from "./store.js";
-import type { PersonalAccessToken, Principal, Tenant } from "./types.js";
+import type { PersonalAccessToken, Principal, RobotKey, RobotPrincipal, Tenant } from "./types.js";
 
 /**
  * Scopes follow UiPath's OAuth names. `OR.X` grants read and write on X; `OR.X.Read` and
@@ -33,6 +33,7 @@ export function requireVisible(principal: Principal, resource: ScopeResource, no
 }
 
 export const PAT_PREFIX = "baton_pat_";
+export const ROBOT_KEY_PREFIX = "baton_rk_";
 
 /** 256 bits from the CSPRNG; only the SHA-256 of it is stored (it is not a password, so no slow hash is needed). */
 export function generateToken(): string {
@@ -128,6 +129,40 @@ export class AccessService {
     if (await this.store.findTokenByHash(hashToken(secret))) return false;
     await this.createToken(tenantId, userId, { name, scopes: ADMIN_SCOPES }, secret, true);
     return true;
+  }
+
+  // ---- robot keys: limited to the robot protocol of their tenant
+
+  async createRobotKey(tenantId: string, input: { name?: unknown }): Promise<{ robotKey: RobotKey; secret: string }> {
+    const name = input?.name;
+    if (typeof name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/.test(name)) {
+      throw badRequest("invalid-robot", "name must be 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit.");
+    }
+    if ((await this.store.listRobotKeys(tenantId)).some((k) => k.name === name)) {
+      throw new BatonError(409, "robot-exists", "Conflict", `A robot named '${name}' already exists; revoke it or choose another name.`);
+    }
+    const secret = ROBOT_KEY_PREFIX + randomBytes(32).toString("base64url");
+    const robotKey: RobotKey = { id: randomUUID(), tenantId, name, createdAt: this.now().toISOString(), revokedAt: null };
+    await this.store.createRobotKey({ ...robotKey, hash: hashToken(secret) });
+    return { robotKey, secret };
+  }
+
+  listRobotKeys(tenantId: string): Promise<RobotKey[]> {
+    return this.store.listRobotKeys(tenantId);
+  }
+
+  async revokeRobotKey(tenantId: string, id: string): Promise<void> {
+    if (!(await this.store.revokeRobotKey(tenantId, id, this.now().toISOString()))) throw notFound("robot-not-found", `No robot with id '${id}' exists in this tenant.`);
+  }
+
+  /** The robot protocol's authentication: a robot key of this tenant, not revoked. */
+  async authenticateRobot(tenant: Tenant, authorization: string | undefined): Promise<RobotPrincipal> {
+    if (!authorization) throw unauthorized("An Authorization: Bearer <robot key> header is required.");
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    const key = match ? await this.store.findRobotKeyByHash(hashToken(match[1]!)) : null;
+    if (!key || key.tenantId !== tenant.id) throw unauthorized("The robot key is not valid for this tenant.");
+    if (key.revokedAt) throw unauthorized("The robot key has been revoked.");
+    return { tenantId: key.tenantId, robotKeyId: key.id, name: key.name };
   }
 
   async listTokens(tenantId: string): Promise<PersonalAccessToken[]> {

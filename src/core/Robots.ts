@@ -39,14 +39,20 @@ export class Robots {
     readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
   ) {}
 
-  async openSession(tenantId: string, input: { robotName?: unknown; processes?: unknown; slots?: unknown }): Promise<RobotSession> {
-    const { robotName, processes, slots } = input;
+  async openSession(
+    tenantId: string,
+    input: { robotName?: unknown; processes?: unknown; slots?: unknown; version?: unknown },
+    robotKeyId: string | null = null,
+  ): Promise<RobotSession> {
+    const { robotName, processes, slots, version } = input;
     if (typeof robotName !== "string" || robotName.length === 0 || robotName.length > 200) throw badRequest("invalid-session", "robotName must be a non-empty string.");
     if (!Array.isArray(processes) || !processes.every((p) => typeof p === "string" && p.length > 0)) throw badRequest("invalid-session", "processes must be an array of process names.");
     if (!Number.isInteger(slots) || (slots as number) < 1 || (slots as number) > 100_000) throw badRequest("invalid-session", "slots must be an integer from 1 to 100000.");
+    if (version !== undefined && version !== null && (typeof version !== "string" || version.length > 100)) throw badRequest("invalid-session", "version must be a string.");
     const at = this.now();
     const session: RobotSession = {
-      id: randomUUID(), tenantId, robotName, processes: [...new Set(processes as string[])], slots: slots as number,
+      id: randomUUID(), tenantId, robotKeyId, robotName, version: typeof version === "string" ? version : null,
+      processes: [...new Set(processes as string[])], slots: slots as number,
       leaseExpiresAt: this.leaseFrom(at), createdAt: at.toISOString(),
     };
     await this.store.createSession(session);
@@ -106,8 +112,30 @@ export class Robots {
     });
   }
 
-  /** Extends the lease; tells the robot which of its jobs to stop, kill, or drop. */
-  async heartbeat(session: RobotSession, jobInfo: Record<string, string | undefined> = {}): Promise<HeartbeatAnswer> {
+  /**
+   * Extends the lease; tells the robot which of its jobs to stop, kill, or drop. With
+   * `waitMs`, and nothing to tell yet, it waits up to that long for a stop or kill request
+   * of this session, so stops reach a robot at once rather than at its next heartbeat.
+   */
+  async heartbeat(session: RobotSession, jobInfo: Record<string, string | undefined> = {}, waitMs = 0, signal?: AbortSignal): Promise<HeartbeatAnswer> {
+    const answer = await this.heartbeatNow(session, jobInfo);
+    if (waitMs <= 0 || answer.stop.length || answer.kill.length || answer.lost.length) return answer;
+    const requested = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => done(false), Math.min(waitMs, this.options.leaseSeconds * 500));
+      const unsubscribe = this.notifier.subscribe("stopRequested", (e) => { if (e.sessionId === session.id) done(true); });
+      const onAbort = () => done(false);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      function done(value: boolean) {
+        clearTimeout(timer);
+        unsubscribe();
+        signal?.removeEventListener("abort", onAbort);
+        resolve(value);
+      }
+    });
+    return requested ? this.heartbeatNow(session, {}) : answer;
+  }
+
+  private async heartbeatNow(session: RobotSession, jobInfo: Record<string, string | undefined>): Promise<HeartbeatAnswer> {
     const leaseExpiresAt = this.leaseFrom(this.now());
     if (!(await this.store.extendSession(session.id, leaseExpiresAt))) throw notFound("session-not-found", "This robot session has ended or expired; open a new one.");
     const held = new Map((await this.store.jobsOfSession(session.id)).map((j) => [j.key, j]));
@@ -179,6 +207,11 @@ export class Robots {
     const expired = await this.store.expiredSessions(this.now().toISOString());
     for (const session of expired) await this.closeSession(session, "lost");
     return expired.length;
+  }
+
+  /** Revoking a robot key ends its sessions: their jobs go back to Pending (or fault). */
+  async endSessionsOfKey(robotKeyId: string): Promise<void> {
+    for (const session of await this.store.sessionsOfRobotKey(robotKeyId)) await this.closeSession(session, "closed");
   }
 
   listSessions(tenantId: string): Promise<RobotSession[]> {

@@ -8,6 +8,7 @@ import type {
   Page,
   PersonalAccessToken,
   Process,
+  RobotKey,
   RobotSession,
   Tenant,
   TenantSettings,
@@ -89,6 +90,15 @@ export interface Store {
   // logs
   appendLogs(jobKey: string, lines: Omit<JobLogLine, "seq">[]): Promise<void>;
   listLogs(jobKey: string, afterSeq: number, limit: number): Promise<JobLogLine[]>;
+
+  // robot keys
+  createRobotKey(key: RobotKey & { hash: string }): Promise<void>;
+  findRobotKeyByHash(hash: string): Promise<RobotKey | null>;
+  listRobotKeys(tenantId: string): Promise<RobotKey[]>;
+  revokeRobotKey(tenantId: string, id: string, at: string): Promise<boolean>;
+  sessionsOfRobotKey(robotKeyId: string): Promise<RobotSession[]>;
+  /** process names served by the tenant's live sessions */
+  servedProcesses(tenantId: string): Promise<string[]>;
 
   // robot sessions
   createSession(session: RobotSession): Promise<void>;

@@ -166,11 +166,29 @@ export interface PersonalAccessToken {
 export interface RobotSession {
   id: string;
   tenantId: string;
+  /** the robot key the session was opened with (null for the in-process robot) */
+  robotKeyId: string | null;
   robotName: string;
+  version: string | null;
   processes: string[];
   slots: number;
   leaseExpiresAt: string;
   createdAt: string;
+}
+
+export interface RobotKey {
+  id: string;
+  tenantId: string;
+  name: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** A robot authenticated by its robot key: it may use the robot protocol of its tenant, nothing else. */
+export interface RobotPrincipal {
+  tenantId: string;
+  robotKeyId: string;
+  name: string;
 }
 
 export interface JobLogLine {

@@ -20,6 +20,8 @@ export interface HttpContext {
   config: HttpConfig;
   /** set during graceful shutdown: LongPolling answers its 303 at once */
   shuttingDown: () => boolean;
+  /** aborted when graceful shutdown begins: long-polls (robot claims, heartbeats) return at once */
+  shutdownSignal: AbortSignal;
 }
 
 export type Params = Record<string, string>;

@@ -8,7 +8,9 @@ import { sendProblem } from "./problem.js";
 import { invocationRoutes } from "./routes/invocation.js";
 import { managementRoutes } from "./routes/management.js";
 import { organizationRoutes } from "./routes/organization.js";
+import { robotProtocolRoutes } from "./routes/robotProtocol.js";
 import { tenantScope } from "./tenantScope.js";
+import { tenantBase } from "./urls.js";
 
 export interface ServerOptions {
   baton: Baton;
@@ -18,6 +20,8 @@ export interface ServerOptions {
 
 export interface BatonServer {
   app: FastifyInstance;
+  /** every route registered (filled as Fastify registers them; complete once the app is ready): the OpenAPI drift test reads it */
+  routes: { method: string; url: string }[];
   /** Graceful shutdown, step one: LongPolling waiters answer 303 at once, new ones too. */
   beginShutdown(): void;
 }
@@ -26,7 +30,8 @@ export interface BatonServer {
 export function buildServer(options: ServerOptions): BatonServer {
   const config: HttpConfig = { publicUrl: null, trustProxy: false, hardBodyLimit: 64 * 1024 * 1024, ...options.config };
   let shuttingDown = false;
-  const ctx: HttpContext = { baton: options.baton, config, shuttingDown: () => shuttingDown };
+  const shutdown = new AbortController();
+  const ctx: HttpContext = { baton: options.baton, config, shuttingDown: () => shuttingDown, shutdownSignal: shutdown.signal };
 
   const app = Fastify({
     logger: options.logger === undefined ? false : options.logger === true ? { level: "info" } : options.logger === false ? false : {
@@ -62,6 +67,11 @@ export function buildServer(options: ServerOptions): BatonServer {
     },
   });
 
+  const routes: BatonServer["routes"] = [];
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
@@ -93,17 +103,20 @@ export function buildServer(options: ServerOptions): BatonServer {
 
   app.register(async (tenantApp) => {
     tenantScope(tenantApp, ctx);
-    tenantApp.get("/api/v1/openapi.json", async (request, reply) => reply.send(openApiDocument()));
+    tenantApp.get("/api/v1/openapi.json", async (request, reply) => reply.send(openApiDocument(tenantBase(request, config, request.tenant))));
     invocationRoutes(tenantApp, ctx);
     managementRoutes(tenantApp, ctx);
+    robotProtocolRoutes(tenantApp, ctx);
   }, { prefix: "/:org/:tenant/orchestrator_" });
 
   organizationRoutes(app, ctx);
 
   return {
     app,
+    routes,
     beginShutdown() {
       shuttingDown = true;
+      shutdown.abort();
       options.baton.waiters.releaseAll();
     },
   };

@@ -112,7 +112,23 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
     return json(reply, 202, renderJob(await jobs.stop(await who(request), request.params.jobKey!, body.strategy)));
   });
 
-  // ---- robots (live sessions)
+  // ---- robots: robot keys (the key is shown once) and live sessions
+  app.post("/api/v1/robots", async (request: Req, reply) => {
+    requireScope(await who(request), "Robots", "Write");
+    const { robotKey, secret } = await access.createRobotKey(request.tenant.id, (request.body ?? {}) as { name?: unknown });
+    return json(reply, 201, { ...omit(robotKey, "tenantId"), key: secret });
+  });
+  app.get("/api/v1/robots", async (request: Req, reply) => {
+    requireScope(await who(request), "Robots", "Read");
+    return json(reply, 200, { items: (await access.listRobotKeys(request.tenant.id)).map((k) => omit(k, "tenantId")), nextCursor: null });
+  });
+  app.delete("/api/v1/robots/:id", async (request: Req, reply) => {
+    requireScope(await who(request), "Robots", "Write");
+    await access.revokeRobotKey(request.tenant.id, request.params.id!);
+    await robots.endSessionsOfKey(request.params.id!);
+    return reply.code(204).send();
+  });
+
   app.get("/api/v1/robots/sessions", async (request: Req, reply) => {
     requireScope(await who(request), "Robots", "Read");
     const items = await robots.listSessions(request.tenant.id);

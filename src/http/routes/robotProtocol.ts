@@ -1,0 +1,105 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { badRequest, notFound } from "../../core/errors.js";
+import type { RobotPrincipal, RobotSession } from "../../core/types.js";
+import { toRobotJob } from "../../robot/InProcessConnection.js";
+import { json, type HttpContext } from "../context.js";
+
+type Req = FastifyRequest<{ Params: { sessionId: string; jobKey: string }; Body: Record<string, unknown> | undefined }>;
+
+const MAX_CLAIM_WAIT_SECONDS = 30;
+const MAX_CLAIM_BATCH = 100;
+
+/**
+ * The robot protocol of SPEC §3 under `…/orchestrator_/api/robot/v1`, authenticated with a
+ * robot key (docs/robot-protocol.md). A session is reachable only with the key that opened it.
+ */
+export function robotProtocolRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const { robots, access } = ctx.baton;
+  const robot = (request: FastifyRequest): Promise<RobotPrincipal> => access.authenticateRobot(request.tenant, request.headers.authorization);
+  const session = async (request: Req): Promise<RobotSession> => {
+    const who = await robot(request);
+    const s = await robots.sessionOrThrow(who.tenantId, request.params.sessionId);
+    if (s.robotKeyId !== who.robotKeyId) throw notFound("session-not-found", "This robot session has ended or expired; open a new one.");
+    return s;
+  };
+  const body = (request: Req) => (request.body ?? {}) as Record<string, unknown>;
+
+  app.post("/api/robot/v1/sessions", async (request: Req, reply) => {
+    const who = await robot(request);
+    const b = body(request);
+    const s = await robots.openSession(who.tenantId, { robotName: b.robotName ?? who.name, processes: b.processes, slots: b.slots, version: b.version }, who.robotKeyId);
+    return json(reply, 201, {
+      sessionId: s.id, heartbeatSeconds: robots.options.heartbeatSeconds, leaseSeconds: robots.options.leaseSeconds, leaseExpiresAt: s.leaseExpiresAt,
+    });
+  });
+
+  app.post("/api/robot/v1/sessions/:sessionId/claim", async (request: Req, reply) => {
+    const s = await session(request);
+    const b = body(request);
+    const max = b.max ?? 1;
+    const wait = b.waitSeconds ?? MAX_CLAIM_WAIT_SECONDS;
+    if (!Number.isInteger(max) || (max as number) < 1 || (max as number) > MAX_CLAIM_BATCH) throw badRequest("invalid-claim", `max must be an integer from 1 to ${MAX_CLAIM_BATCH}.`);
+    if (typeof wait !== "number" || wait < 0 || wait > MAX_CLAIM_WAIT_SECONDS) throw badRequest("invalid-claim", `waitSeconds must be a number from 0 to ${MAX_CLAIM_WAIT_SECONDS}.`);
+    const jobs = await robots.claim(s, max as number, ctx.shuttingDown() ? 0 : wait * 1000, abortOnClose(reply, ctx.shutdownSignal));
+    return json(reply, 200, { jobs: jobs.map(toRobotJob) });
+  });
+
+  app.post("/api/robot/v1/sessions/:sessionId/heartbeat", async (request: Req, reply) => {
+    const s = await session(request);
+    const b = body(request);
+    const jobs = b.jobs ?? {};
+    if (typeof jobs !== "object" || jobs === null || Array.isArray(jobs) || !Object.values(jobs).every((v) => v === null || typeof v === "string")) {
+      throw badRequest("invalid-heartbeat", "jobs must be an object mapping each held job key to an info line (or null).");
+    }
+    const wait = b.waitSeconds ?? 0;
+    if (typeof wait !== "number" || wait < 0 || wait > robots.options.leaseSeconds / 2) {
+      throw badRequest("invalid-heartbeat", `waitSeconds must be a number from 0 to ${robots.options.leaseSeconds / 2}.`);
+    }
+    const info: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(jobs as Record<string, string | null>)) info[k] = v ?? undefined;
+    return json(reply, 200, await robots.heartbeat(s, info, ctx.shuttingDown() ? 0 : wait * 1000, abortOnClose(reply, ctx.shutdownSignal)));
+  });
+
+  app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/logs", async (request: Req, reply) => {
+    const s = await session(request);
+    const lines = body(request).lines;
+    if (!Array.isArray(lines) || lines.length > 10_000 || !lines.every(isLogLine)) {
+      throw badRequest("invalid-logs", "lines must be an array of at most 10000 { message: string, level?: \"info\"|\"error\", at?: ISO date-time }.");
+    }
+    await robots.log(s, request.params.jobKey, lines.map((l) => ({ ...l, message: l.message.slice(0, 10_000) })));
+    return reply.code(204).send();
+  });
+
+  app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/complete", async (request: Req, reply) => {
+    await robots.complete(await session(request), request.params.jobKey, body(request).outputArguments ?? {});
+    return reply.code(204).send();
+  });
+
+  app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/fail", async (request: Req, reply) => {
+    await robots.fail(await session(request), request.params.jobKey, body(request).error);
+    return reply.code(204).send();
+  });
+
+  app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/stopped", async (request: Req, reply) => {
+    await robots.stopped(await session(request), request.params.jobKey);
+    return reply.code(204).send();
+  });
+
+  app.delete("/api/robot/v1/sessions/:sessionId", async (request: Req, reply) => {
+    await robots.closeSession(await session(request));
+    return reply.code(204).send();
+  });
+}
+
+function isLogLine(l: unknown): l is { message: string; level?: "info" | "error"; at?: string } {
+  if (typeof l !== "object" || l === null) return false;
+  const { message, level, at } = l as Record<string, unknown>;
+  return typeof message === "string" && (level === undefined || level === "info" || level === "error") && (at === undefined || (typeof at === "string" && !Number.isNaN(Date.parse(at))));
+}
+
+/** A long-poll ends when its caller goes away, or when this node shuts down. */
+function abortOnClose(reply: FastifyReply, shutdown: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once("close", () => { if (!reply.raw.writableFinished) controller.abort(); });
+  return AbortSignal.any([controller.signal, shutdown]);
+}
