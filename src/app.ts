@@ -59,6 +59,7 @@ export async function startBaton(config: Config, options: StartOptions): Promise
     store,
     org: config.org,
     maintenanceIntervalMs: options.maintenanceIntervalMs,
+    session: { heartbeatSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds },
     onError: (err) => server.app.log.error({ err }, "maintenance failed"),
   });
   const server = buildServer({

@@ -15,6 +15,9 @@ export interface Config {
   logLevel: string;
   demoSlots: number;
   shutdownGraceSeconds: number;
+  /** robot sessions: how often robots heartbeat, and how long a session lives without one */
+  heartbeatSeconds: number;
+  leaseSeconds: number;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -25,7 +28,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${v}'.`);
     return n;
   };
-  return {
+  const config: Config = {
     port: int("BATON_PORT", 8080),
     host: env.BATON_HOST || "127.0.0.1",
     dataDir: resolve(env.BATON_DATA_DIR || "./data"),
@@ -39,5 +42,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.BATON_LOG_LEVEL || "info",
     demoSlots: int("BATON_DEMO_SLOTS", 100),
     shutdownGraceSeconds: int("BATON_SHUTDOWN_GRACE_SECONDS", 10),
+    heartbeatSeconds: int("BATON_HEARTBEAT_SECONDS", 5),
+    leaseSeconds: int("BATON_LEASE_SECONDS", 15),
   };
+  if (config.heartbeatSeconds < 1 || config.leaseSeconds < 2 * config.heartbeatSeconds) {
+    throw new Error("BATON_HEARTBEAT_SECONDS must be at least 1 and BATON_LEASE_SECONDS at least twice it.");
+  }
+  return config;
 }

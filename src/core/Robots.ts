@@ -56,6 +56,7 @@ export class Robots {
       leaseExpiresAt: this.leaseFrom(at), createdAt: at.toISOString(),
     };
     await this.store.createSession(session);
+    this.jobs.forgetServedProcesses(tenantId);
     return session;
   }
 
@@ -200,6 +201,7 @@ export class Robots {
   async closeSession(session: RobotSession, reason: "closed" | "lost" = "closed"): Promise<void> {
     for (const job of await this.store.jobsOfSession(session.id)) await this.releaseJob(job, reason);
     await this.store.deleteSession(session.id);
+    this.jobs.forgetServedProcesses(session.tenantId);
   }
 
   /** Sessions whose lease ran out lose their jobs (SPEC §3). */

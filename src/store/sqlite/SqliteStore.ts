@@ -270,10 +270,10 @@ export class SqliteStore implements Store {
   async createJob(j: Job): Promise<void> {
     this.stmt(
       `INSERT INTO jobs (key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, input_arguments,
-         attempt, created_at, deadline_at, max_duration_seconds)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         attempt, created_at, deadline_at, max_duration_seconds, info)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(j.key, j.tenantId, j.folderKey, j.processName, j.triggerId, j.source, j.callMode, j.state, PRIORITY_NUMBER[j.priority],
-      JSON.stringify(j.inputArguments), j.attempt, j.createdAt, j.deadlineAt, j.maxDurationSeconds);
+      JSON.stringify(j.inputArguments), j.attempt, j.createdAt, j.deadlineAt, j.maxDurationSeconds, j.info);
   }
 
   async getJob(tenantId: string, key: string): Promise<Job | null> {
@@ -320,7 +320,8 @@ export class SqliteStore implements Store {
         job.startedAt = now;
         job.attempt += 1;
         job.deadlineAt = deadlineFor(job);
-        this.stmt("UPDATE jobs SET state = 'Running', session_id = ?, robot = ?, started_at = ?, attempt = ?, deadline_at = ?, not_before = NULL WHERE seq = ?")
+        job.info = null;
+        this.stmt("UPDATE jobs SET state = 'Running', session_id = ?, robot = ?, started_at = ?, attempt = ?, deadline_at = ?, not_before = NULL, info = NULL WHERE seq = ?")
           .run(session.id, session.robotName, now, job.attempt, job.deadlineAt, row.seq);
         claimed.push(job);
       }
