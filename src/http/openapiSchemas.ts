@@ -1,0 +1,552 @@
+/**
+ * JSON Schemas (draft 2020-12, as OpenAPI 3.1 uses them) of everything the HTTP API sends
+ * and accepts: `components.schemas` of the OpenAPI document (openapi.ts).
+ *
+ * The enumerations come from the domain's own constants, and the property lists of the
+ * rendered resources are typed against the domain types (`Record<keyof …>`), so adding a
+ * field to a job, trigger or setting without documenting it fails the type check. The
+ * response schemas leave `additionalProperties` open (fields may be added, SPEC §6);
+ * test/openapi.test.ts closes them when it checks real answers against them.
+ */
+import { ALL_SCOPES } from "../core/Access.js";
+import type { HeartbeatAnswer } from "../core/Robots.js";
+import type { RobotJob } from "../robot/RobotConnection.js";
+import {
+  CALL_MODES,
+  DEFAULT_SETTINGS,
+  PRIORITIES,
+  VERBS,
+  type Folder,
+  type JobError,
+  type JobLogLine,
+  type JobSource,
+  type JobState,
+  type PersonalAccessToken,
+  type Process,
+  type RetryPolicy,
+  type RobotKey,
+  type RobotSession,
+  type StopStrategy,
+  type TenantSettings,
+  type Trigger,
+} from "../core/types.js";
+import type { renderJob } from "./routes/management.js";
+
+export type Schema = { [keyword: string]: unknown };
+
+export const schemaRef = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: "null" }] });
+const keysOf = <K extends string>(all: Record<K, true>): K[] => Object.keys(all) as K[];
+
+// Exhaustive at compile time: a new state, source or strategy must be added here.
+export const JOB_STATES = keysOf<JobState>({ Pending: true, Running: true, Stopping: true, Terminating: true, Successful: true, Faulted: true, Stopped: true });
+const NON_FINAL_STATES: JobState[] = ["Pending", "Running", "Stopping", "Terminating"];
+const JOB_SOURCES = keysOf<JobSource>({ ApiTrigger: true, Manual: true, Api: true });
+const STOP_STRATEGIES = keysOf<StopStrategy>({ SoftStop: true, Kill: true });
+
+const uuid: Schema = { type: "string", format: "uuid" };
+const dateTime: Schema = { type: "string", format: "date-time" };
+const nullableDateTime: Schema = { type: ["string", "null"], format: "date-time" };
+const readOnly = (schema: Schema, description: string): Schema => ({ ...schema, readOnly: true, description });
+
+/** Catalog.ts: 1-128 characters, no '/', '\\' or control characters. */
+const NAME_CHARS = "[^\\u0000-\\u001f/\\\\]";
+/** Folder and process names (Catalog.requireName): the same, and no surrounding whitespace. */
+const TRIMMED_NAME: Schema = {
+  type: "string",
+  minLength: 1,
+  maxLength: 128,
+  pattern: `^(?!\\s)${NAME_CHARS}{1,128}(?<!\\s)$`,
+  description: "1-128 characters, without '/', '\\', control characters or surrounding whitespace.",
+};
+const TRIGGER_NAME: Schema = {
+  type: "string", minLength: 1, maxLength: 128, pattern: `^${NAME_CHARS}{1,128}$`,
+  description: "1-128 characters, without '/', '\\' or control characters.",
+};
+const SLUG: Schema = {
+  type: "string", pattern: "^[A-Za-z0-9_.-]{1,128}$",
+  description: "Unique in the tenant: 1-128 letters, digits, '-', '_' or '.'; no '/'.",
+  examples: ["invoice-approval"],
+};
+
+const jsonObject = (description: string): Schema => ({ type: "object", additionalProperties: true, description });
+const jsonSchemaOrNull = (description: string): Schema => ({
+  type: ["object", "null"],
+  description: `${description} A JSON Schema (draft 2020-12) object, or null for none; it must compile.`,
+});
+
+// ---- processes
+
+const retryPolicyProperties: Record<keyof RetryPolicy, Schema> = {
+  maxAttempts: { type: "integer", minimum: 1, maximum: 100, description: "Total attempts, the first included; 1 means no retry." },
+  backoffSeconds: { type: "integer", minimum: 0, description: "The delay before attempt n+1 is backoffSeconds × 2^(n-1)." },
+};
+
+type Rendered<T, Omitted extends keyof T = never> = Record<Exclude<keyof T, Omitted | "tenantId">, Schema>;
+
+const processProperties: Rendered<Process> = {
+  id: readOnly(uuid, "Assigned by the orchestrator."),
+  folderKey: readOnly(uuid, "The folder the process belongs to."),
+  name: { ...TRIMMED_NAME, description: `Unique in its folder; robots announce the names they serve. ${String(TRIMMED_NAME.description)}` },
+  description: { type: "string", maxLength: 2000, default: "" },
+  defaultInputArguments: { ...jsonObject("Input arguments every job of the process starts from."), default: {} },
+  inputSchema: { ...jsonSchemaOrNull("Input arguments are validated against it before a job exists (400 invalid-arguments)."), default: null },
+  outputSchema: { ...jsonSchemaOrNull("Documents the output arguments."), default: null },
+  priority: { ...schemaRef("Priority"), default: "Normal" },
+  maxDurationSeconds: { type: ["integer", "null"], minimum: 1, default: null, description: "A run longer than this is killed and ends Faulted; null for no limit." },
+  retry: schemaRef("RetryPolicy"),
+  createdAt: readOnly(dateTime, "When the process was created."),
+  updatedAt: readOnly(dateTime, "When the process was last changed."),
+};
+
+/** Request bodies: the read-only fields of a fetched resource are accepted and ignored, so it can be sent back. */
+function writable(properties: Record<string, Schema>, overrides: Record<string, Schema>): Record<string, Schema> {
+  return { ...properties, ...overrides };
+}
+
+// ---- triggers
+
+const triggerProperties: Rendered<Trigger> & { invokeUrl: Schema } = {
+  id: readOnly(uuid, "Assigned by the orchestrator; the `triggerId` of the jobs it creates."),
+  folderKey: readOnly(uuid, "The folder of the trigger and of its process."),
+  name: TRIGGER_NAME,
+  slug: SLUG,
+  verb: schemaRef("Verb"),
+  processName: { type: "string", minLength: 1, description: "The name of a process in the trigger's folder." },
+  callMode: { ...schemaRef("CallMode"), description: "The default call mode; a caller may override it with `$callMode`.", default: "AsyncRequestReply" },
+  defaultArguments: {
+    type: "object", additionalProperties: true, propertyNames: { not: { pattern: "^\\$" } }, default: {},
+    description: "Argument defaults: they override the process's defaults and are overridden by the request. No key starts with `$`.",
+  },
+  priority: { ...schemaRef("TriggerPriority"), default: "Inherit" },
+  enabled: { type: "boolean", default: true, description: "A disabled trigger answers 409 trigger-disabled." },
+  createdAt: readOnly(dateTime, "When the trigger was created."),
+  updatedAt: readOnly(dateTime, "When the trigger was last changed."),
+  invokeUrl: readOnly({ type: "string", format: "uri" }, "The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`."),
+};
+
+// ---- jobs
+
+const jobProperties: Record<keyof ReturnType<typeof renderJob>, Schema> = {
+  key: uuid,
+  folderKey: uuid,
+  processName: { type: "string" },
+  triggerId: { type: ["string", "null"], format: "uuid", description: "The API trigger that created the job, if any." },
+  source: schemaRef("JobSource"),
+  callMode: schemaRef("CallMode"),
+  state: schemaRef("JobState"),
+  priority: schemaRef("Priority"),
+  inputArguments: schemaRef("Arguments"),
+  outputArguments: nullable(schemaRef("Arguments")),
+  error: nullable(schemaRef("JobError")),
+  robot: { type: ["string", "null"], description: "The robot that runs or ran the job." },
+  attempt: { type: "integer", minimum: 0, description: "0 until a robot claims the job; then the attempt number." },
+  createdAt: dateTime,
+  startedAt: nullableDateTime,
+  endedAt: nullableDateTime,
+  info: { type: ["string", "null"], description: "The last log line or status line." },
+};
+
+const jobErrorProperties: Record<keyof JobError, Schema> = {
+  code: { type: "string", examples: ["ProcessExitCode", "MaxDurationExceeded", "RobotLost"] },
+  message: { type: "string" },
+  details: { description: "Any JSON value the robot reported." },
+};
+
+const logLineProperties: Record<keyof JobLogLine, Schema> = {
+  seq: { type: "integer", minimum: 0 },
+  at: dateTime,
+  level: { type: "string", enum: ["info", "error"] },
+  message: { type: "string" },
+};
+
+// ---- robots, tokens, settings
+
+const sessionProperties: Rendered<RobotSession> = {
+  id: uuid,
+  robotKeyId: { type: ["string", "null"], description: "The robot key the session was opened with; null for the in-process robot." },
+  robotName: { type: "string" },
+  version: { type: ["string", "null"], description: "The robot's version, as it announced it." },
+  processes: { type: "array", items: { type: "string" }, description: "The process names the session serves." },
+  slots: { type: "integer", minimum: 1, description: "How many jobs the session runs at once." },
+  leaseExpiresAt: { ...dateTime, description: "The session ends, and loses its jobs, unless a heartbeat comes before this." },
+  createdAt: dateTime,
+};
+
+const robotKeyProperties: Rendered<RobotKey> = {
+  id: uuid,
+  name: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$", description: "1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant." },
+  createdAt: dateTime,
+  revokedAt: nullableDateTime,
+};
+
+const robotJobProperties: Record<keyof RobotJob, Schema> = {
+  key: uuid,
+  folderKey: uuid,
+  processName: { type: "string" },
+  inputArguments: schemaRef("Arguments"),
+  attempt: { type: "integer", minimum: 1, description: "1 for the first run; more when the job is retried." },
+  priority: schemaRef("Priority"),
+  callMode: schemaRef("CallMode"),
+  createdAt: dateTime,
+  deadlineAt: { ...nullableDateTime, description: "When the orchestrator kills the job (maxDurationSeconds, or LongPolling's syncMaxJobDurationSeconds), if ever." },
+};
+
+const jobKeys = (description: string): Schema => ({ type: "array", items: uuid, description });
+const heartbeatAnswerProperties: Record<keyof HeartbeatAnswer, Schema> = {
+  leaseExpiresAt: { ...dateTime, description: "The session's new lease: heartbeat again before it." },
+  stop: jobKeys("Jobs to soft-stop (SIGTERM, abort the signal); report them `stopped` (or their result if they finish first)."),
+  kill: jobKeys("Jobs to kill at once; report them `stopped`."),
+  lost: jobKeys("Jobs the robot reported that are no longer this session's: drop them, their results would be refused (409 job-not-held)."),
+};
+
+const tokenProperties: Rendered<PersonalAccessToken> = {
+  id: uuid,
+  userId: { type: ["string", "null"] },
+  name: { type: "string", minLength: 1, maxLength: 200 },
+  scopes: { type: "array", items: schemaRef("Scope") },
+  createdAt: dateTime,
+  expiresAt: nullableDateTime,
+  revokedAt: nullableDateTime,
+  lastUsedAt: nullableDateTime,
+};
+
+/** Tenancy.ts LIMITS. */
+const settingsProperties: Record<keyof TenantSettings, Schema> = {
+  syncRedirectsRequireAuth: {
+    type: "boolean", default: DEFAULT_SETTINGS.syncRedirectsRequireAuth,
+    description: "When false, the wait URIs LongPolling hands out are signed (`exp`, `sig`) and need no token.",
+  },
+  longPollTimeoutSeconds: {
+    type: "integer", minimum: 1, maximum: 90, default: DEFAULT_SETTINGS.longPollTimeoutSeconds,
+    description: "How long one LongPolling request or wait request blocks before answering 303.",
+  },
+  syncMaxJobDurationSeconds: {
+    type: "integer", minimum: 1, maximum: 86_400, default: DEFAULT_SETTINGS.syncMaxJobDurationSeconds,
+    description: "LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded.",
+  },
+  corsAllowedOrigins: {
+    type: "array", uniqueItems: true, default: DEFAULT_SETTINGS.corsAllowedOrigins,
+    items: { type: "string", description: "An origin (scheme, host, optional port; no path or trailing slash), or \"*\".", examples: ["https://app.example.com", "*"] },
+    description: "Origins allowed to call the tenant's endpoints from a browser.",
+  },
+  maxRequestBodyBytes: {
+    type: "integer", minimum: 1, maximum: 64 * 1024 * 1024, default: DEFAULT_SETTINGS.maxRequestBodyBytes,
+    description: "Larger invocation bodies are answered 413 payload-too-large.",
+  },
+  jobRetentionDays: {
+    type: "integer", minimum: 1, maximum: 3650, default: DEFAULT_SETTINGS.jobRetentionDays,
+    description: "Final jobs older than this are purged.",
+  },
+};
+
+const page = (item: string, paginated: boolean): Schema => ({
+  type: "object",
+  required: ["items", "nextCursor"],
+  properties: {
+    items: { type: "array", items: schemaRef(item) },
+    nextCursor: paginated
+      ? { type: ["string", "null"], description: "Pass it as `cursor` for the next page; null on the last page." }
+      : { type: ["string", "null"], description: "This list is not paginated yet: always null." },
+  },
+});
+
+const problemExtra = (required: string[], properties: Record<string, Schema>, description: string): Schema => ({
+  description,
+  allOf: [schemaRef("Problem"), { type: "object", required, properties }],
+});
+
+export const schemas: Record<string, Schema> = {
+  // ---- enumerations
+  CallMode: {
+    type: "string", enum: [...CALL_MODES],
+    description: "AsyncRequestReply: 202 and a status URI to poll. FireAndForget: 200 once stored, no body. LongPolling: the call blocks until the result (or 303 to a wait URI).",
+  },
+  Verb: { type: "string", enum: [...VERBS] },
+  Priority: { type: "string", enum: [...PRIORITIES] },
+  TriggerPriority: { type: "string", enum: ["Inherit", ...PRIORITIES], description: "Inherit: the process's priority." },
+  JobState: {
+    type: "string", enum: JOB_STATES,
+    description: "Pending → Running → Successful / Faulted; a stop passes through Stopping (SoftStop) or Terminating (Kill) and ends Stopped. Successful, Faulted and Stopped are final.",
+  },
+  JobSource: { type: "string", enum: JOB_SOURCES },
+  StopStrategy: { type: "string", enum: STOP_STRATEGIES },
+  Scope: {
+    type: "string", enum: ALL_SCOPES,
+    description: "`OR.X` grants read and write on X; `OR.X.Read` and `OR.X.Write` one of them.",
+  },
+
+  Arguments: jsonObject("Input or output arguments: a JSON object."),
+
+  // ---- errors (RFC 9457)
+  Problem: {
+    type: "object",
+    description: "application/problem+json (RFC 9457) with a stable `code`. Some problems carry more members, listed with them.",
+    required: ["type", "title", "status", "detail", "code"],
+    properties: {
+      type: { type: "string", format: "uri", examples: ["https://baton.dev/problems/trigger-not-found"] },
+      title: { type: "string" },
+      status: { type: "integer", minimum: 400, maximum: 599 },
+      detail: { type: "string" },
+      code: { type: "string", pattern: "^[a-z][a-z0-9-]*$", description: "Stable, machine-readable.", examples: ["trigger-not-found", "invalid-arguments", "job-faulted"] },
+      instance: { type: "string", description: "The request's path." },
+    },
+    additionalProperties: true,
+  },
+  Violation: {
+    type: "object",
+    required: ["path", "message"],
+    properties: {
+      path: { type: "string", description: "A JSON Pointer into the request body or arguments (`/` for the whole)." },
+      message: { type: "string" },
+    },
+  },
+  ValidationProblem: problemExtra([], { violations: { type: "array", items: schemaRef("Violation") } },
+    "A 400 problem; the validation codes (invalid-arguments, invalid-process, invalid-trigger, invalid-settings) list every violation."),
+  InsufficientScopeProblem: problemExtra(["requiredScope"], { requiredScope: { type: "array", items: schemaRef("Scope"), description: "Any one of these scopes is enough." } },
+    "403 insufficient-scope."),
+  PayloadTooLargeProblem: problemExtra([], { limit: { type: "integer", description: "The tenant's limit in bytes (invocations)." } }, "413 payload-too-large."),
+  JobFaultedProblem: problemExtra(["jobKey", "state", "error"], {
+    code: { const: "job-faulted" }, jobKey: uuid, state: { const: "Faulted" }, error: nullable(schemaRef("JobError")),
+  }, "500 job-faulted: the job ended Faulted; `error` is the job's error."),
+  JobStoppedProblem: problemExtra(["jobKey", "state"], { code: { const: "job-stopped" }, jobKey: uuid, state: { const: "Stopped" } },
+    "409 job-stopped: the job was stopped before it finished."),
+  JobNotFinishedProblem: problemExtra(["jobKey", "state"], { code: { const: "job-not-finished" }, jobKey: uuid, state: { enum: NON_FINAL_STATES } },
+    "409 job-not-finished: the output URI was asked before the job was final."),
+
+  // ---- invocation
+  InvocationBody: {
+    type: "object",
+    additionalProperties: true,
+    properties: { $callMode: { ...schemaRef("CallMode"), description: "Overrides the trigger's default call mode; never reaches the process." } },
+    propertyNames: { anyOf: [{ const: "$callMode" }, { not: { pattern: "^\\$" } }] },
+    description: "Input arguments. Keys starting with `$` are control parameters: only `$callMode` exists; any other is 400 unknown-control-parameter.",
+  },
+  AcceptedJob: {
+    type: "object",
+    required: ["jobKey", "state", "statusUri"],
+    properties: {
+      jobKey: uuid,
+      state: schemaRef("JobState"),
+      statusUri: { type: "string", format: "uri", description: "The same as the Location header." },
+    },
+  },
+  JobStatus: {
+    type: "object",
+    required: ["jobKey", "state", "process", "createdAt", "startedAt", "info"],
+    properties: {
+      jobKey: uuid,
+      state: { type: "string", enum: NON_FINAL_STATES, description: "Never final: a final job is answered 303 to its output URI." },
+      process: { type: "string", description: "The process name." },
+      createdAt: dateTime,
+      startedAt: nullableDateTime,
+      info: { type: ["string", "null"] },
+    },
+  },
+
+  // ---- folders
+  Folder: {
+    type: "object",
+    required: ["key", "name", "createdAt"],
+    properties: { key: uuid, name: TRIMMED_NAME, createdAt: dateTime } satisfies Rendered<Folder>,
+  },
+  FolderInput: { type: "object", required: ["name"], properties: { name: TRIMMED_NAME } },
+  FolderPage: page("Folder", false),
+
+  // ---- processes
+  RetryPolicy: { type: "object", required: ["maxAttempts", "backoffSeconds"], properties: retryPolicyProperties },
+  RetryPolicyInput: {
+    type: "object", properties: retryPolicyProperties, additionalProperties: false,
+    description: "Either field may be left out: it keeps its current value (defaults: maxAttempts 1, backoffSeconds 5).",
+  },
+  Process: { type: "object", required: Object.keys(processProperties), properties: processProperties },
+  ProcessInput: {
+    type: "object",
+    required: ["name"],
+    properties: writable(processProperties, { retry: schemaRef("RetryPolicyInput") }),
+    additionalProperties: false,
+    description: "Read-only fields are ignored, so a fetched process can be sent back; any other unknown field is 400 invalid-process.",
+  },
+  ProcessPatch: {
+    type: "object",
+    properties: writable(processProperties, {
+      retry: schemaRef("RetryPolicyInput"),
+      name: { type: "string", description: "A process cannot be renamed: if present, it must be the current name." },
+    }),
+    additionalProperties: false,
+    description: "The fields to change. Read-only fields are ignored; any other unknown field is 400 invalid-process.",
+  },
+  ProcessPage: page("Process", false),
+
+  // ---- triggers
+  Trigger: { type: "object", required: Object.keys(triggerProperties), properties: triggerProperties },
+  TriggerInput: {
+    type: "object",
+    required: ["name", "slug", "verb", "processName"],
+    properties: triggerProperties,
+    additionalProperties: false,
+    description: "Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-trigger.",
+  },
+  TriggerPatch: {
+    type: "object",
+    properties: triggerProperties,
+    additionalProperties: false,
+    description: "The fields to change (a new processName must name a process of the trigger's folder). Read-only fields are ignored.",
+  },
+  TriggerPage: page("Trigger", false),
+
+  // ---- jobs
+  Job: { type: "object", required: Object.keys(jobProperties), properties: jobProperties },
+  JobError: { type: "object", required: ["code", "message"], properties: jobErrorProperties },
+  JobPage: page("Job", true),
+  StartJob: {
+    type: "object",
+    required: ["folderKey", "processName"],
+    properties: {
+      folderKey: uuid,
+      processName: { type: "string" },
+      inputArguments: { ...schemaRef("Arguments"), description: "Merged over the process's default input arguments, then validated against its input schema." },
+      priority: { ...schemaRef("Priority"), description: "Defaults to the process's priority." },
+      source: { type: "string", enum: ["Api", "Manual"], default: "Api", description: "Recorded on the job; any value other than Manual is Api." },
+    },
+    additionalProperties: true,
+    description: "Starts a job of a process directly, in call mode AsyncRequestReply. Unknown fields are ignored.",
+  },
+  StopJob: { type: "object", required: ["strategy"], properties: { strategy: schemaRef("StopStrategy") } },
+  JobLogLine: { type: "object", required: Object.keys(logLineProperties), properties: logLineProperties },
+  JobLogPage: page("JobLogLine", true),
+
+  // ---- robots
+  RobotSession: { type: "object", required: Object.keys(sessionProperties), properties: sessionProperties },
+  RobotSessionPage: page("RobotSession", false),
+
+  // ---- robot keys
+  RobotKey: { type: "object", required: Object.keys(robotKeyProperties), properties: robotKeyProperties },
+  CreatedRobotKey: {
+    type: "object",
+    required: [...Object.keys(robotKeyProperties), "key"],
+    properties: { ...robotKeyProperties, key: { type: "string", pattern: "^baton_rk_", description: "The robot key: shown only in this answer; only its hash is stored." } },
+  },
+  RobotKeyInput: { type: "object", required: ["name"], properties: { name: robotKeyProperties.name }, additionalProperties: true, description: "Unknown fields are ignored." },
+  RobotKeyPage: page("RobotKey", false),
+
+  // ---- the robot protocol (SPEC §3)
+  OpenSession: {
+    type: "object",
+    required: ["processes", "slots"],
+    properties: {
+      robotName: { type: "string", minLength: 1, maxLength: 200, description: "Defaults to the robot key's name." },
+      processes: { type: "array", items: { type: "string", minLength: 1 }, description: "The process names this robot can run." },
+      slots: { type: "integer", minimum: 1, maximum: 100_000, description: "How many jobs it runs at once." },
+      version: { type: ["string", "null"], maxLength: 100 },
+    },
+    additionalProperties: true,
+  },
+  OpenedSession: {
+    type: "object",
+    required: ["sessionId", "heartbeatSeconds", "leaseSeconds", "leaseExpiresAt"],
+    properties: {
+      sessionId: uuid,
+      heartbeatSeconds: { type: "number", exclusiveMinimum: 0, description: "Heartbeat this often." },
+      leaseSeconds: { type: "number", exclusiveMinimum: 0, description: "A session not heard from for this long is lost, with its jobs." },
+      leaseExpiresAt: dateTime,
+    },
+  },
+  ClaimRequest: {
+    type: "object",
+    properties: {
+      max: { type: "integer", minimum: 1, maximum: 100, default: 1, description: "At most this many jobs." },
+      waitSeconds: { type: "number", minimum: 0, maximum: 30, default: 30, description: "Long-poll: how long to wait for a job when none is available." },
+    },
+    additionalProperties: true,
+  },
+  ClaimedJobs: { type: "object", required: ["jobs"], properties: { jobs: { type: "array", items: schemaRef("RobotJob"), description: "Empty when the wait ended with no job." } } },
+  RobotJob: { type: "object", required: Object.keys(robotJobProperties), properties: robotJobProperties, description: "A job as a robot receives it: now Running and held by the session." },
+  HeartbeatRequest: {
+    type: "object",
+    properties: {
+      jobs: {
+        type: "object", additionalProperties: { type: ["string", "null"] }, default: {},
+        description: "Every job the robot holds, by key, with an info line (or null); a line is stored as a log line and as the job's `info`.",
+      },
+      waitSeconds: {
+        type: "number", minimum: 0, default: 0,
+        description: "At most half the lease (leaseSeconds / 2). With nothing to tell yet, wait this long for a stop or kill request of this session.",
+      },
+    },
+    additionalProperties: true,
+  },
+  HeartbeatAnswer: { type: "object", required: Object.keys(heartbeatAnswerProperties), properties: heartbeatAnswerProperties },
+  JobLogLines: {
+    type: "object",
+    required: ["lines"],
+    properties: {
+      lines: {
+        type: "array", maxItems: 10_000,
+        items: {
+          type: "object", required: ["message"],
+          properties: {
+            message: { type: "string", description: "Cut to 10,000 characters." },
+            level: { type: "string", enum: ["info", "error"], default: "info" },
+            at: { ...dateTime, description: "Defaults to when the orchestrator received it." },
+          },
+        },
+      },
+    },
+    additionalProperties: true,
+  },
+  CompleteJob: {
+    type: "object",
+    properties: { outputArguments: { ...schemaRef("Arguments"), default: {}, description: "Checked against the process's output schema: a mismatch ends the job Faulted (OutputSchemaViolation)." } },
+    additionalProperties: true,
+  },
+  FailJob: {
+    type: "object",
+    properties: {
+      error: {
+        type: "object",
+        properties: {
+          code: { type: "string", default: "ProcessFailed", maxLength: 200 },
+          message: { type: "string", default: "The process failed.", description: "Cut to 10,000 characters." },
+          details: { description: "Any JSON value." },
+        },
+      },
+    },
+    additionalProperties: true,
+  },
+
+  // ---- tokens
+  PersonalAccessToken: { type: "object", required: Object.keys(tokenProperties), properties: tokenProperties },
+  CreatedPersonalAccessToken: {
+    type: "object",
+    required: [...Object.keys(tokenProperties), "token"],
+    properties: { ...tokenProperties, token: { type: "string", pattern: "^baton_pat_", description: "The secret: shown only in this answer; only its hash is stored." } },
+  },
+  CreateToken: {
+    type: "object",
+    required: ["name", "scopes"],
+    properties: {
+      name: { type: "string", minLength: 1, maxLength: 200, pattern: "\\S" },
+      scopes: { type: "array", minItems: 1, items: schemaRef("Scope") },
+      expiresAt: { type: ["string", "null"], format: "date-time", description: "In the future; null or absent for a token that does not expire." },
+    },
+    additionalProperties: true,
+    description: "Unknown fields are ignored.",
+  },
+  PersonalAccessTokenPage: page("PersonalAccessToken", false),
+
+  // ---- settings
+  TenantSettings: { type: "object", required: Object.keys(settingsProperties), properties: settingsProperties },
+  TenantSettingsPatch: {
+    type: "object", properties: settingsProperties, additionalProperties: false,
+    description: "Any settings to change; the others keep their value. An unknown setting is 400 invalid-settings.",
+  },
+
+  // ---- organization
+  Tenant: { type: "object", required: ["id", "name"], properties: { id: uuid, name: { type: "string" } } },
+  TenantInput: {
+    type: "object", required: ["name"],
+    properties: { name: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description: "1-64 letters, digits, '-', '_' or '.', starting with a letter or digit." } },
+  },
+  TenantPage: page("Tenant", false),
+};
