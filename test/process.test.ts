@@ -265,12 +265,19 @@ describe.concurrent("baton as a process", () => {
     const output = await fetch(status.headers.get("location")!, { headers: { authorization: `Bearer ${banner.token}` } });
     expect(await output.json()).toEqual({ hello: "world" });
 
-    // A second start on the same data dir generates no new token: it shows the one in the file.
+    // A second start on the same data dir generates no new token and prints none (SPEC §7:
+    // printed once): it names the file, and its curl lines read the token from there.
     await first.child.stop("SIGTERM");
     const second = await startBaton(dataDir, { BATON_PORT: "0" });
-    expect(second.banner.token).toBe(banner.token);
+    expect(second.banner.token).toBeNull();
     expect(readFileSync(tokenFile, "utf8").trim()).toBe(banner.token);
+    expect(second.child.stdout()).not.toContain(banner.token!);
+    expect(second.child.stdout()).toContain(`it is in ${tokenFile}`);
     expect(second.child.stdout()).not.toContain("admin password");
+    const secondLines = (await second.child.waitForStdout(/(^ {2}curl .*\n[\s\S]*){3}/m))[0].split("\n").filter((l) => l.startsWith("  curl ")).map((l) => l.trim());
+    expect(secondLines[1]).toContain(`Bearer $(cat '${tokenFile}')`);
+    const secondFire = await paste(secondLines[1]!);
+    expect(secondFire.statuses).toEqual([200]);
     const folders = await api(second.banner, banner.token!, "/api/v1/folders");
     expect(folders.status).toBe(200);
     await second.child.stop("SIGKILL");

@@ -3,12 +3,16 @@ import type { RunningBaton } from "../app.js";
 /** What `npm start` prints: the URL, the admin token and curl lines that work when pasted. */
 export function banner(running: RunningBaton, demo: boolean): string {
   const { tenantUrl, adminToken, adminPassword } = running;
-  const token = adminToken ?? "<your token>";
+  // A generated token is printed once, at the first start (SPEC §7); later starts point at
+  // its file, and the curl lines read it from there, so they still work when pasted.
+  const shown = adminToken !== null && (running.adminTokenIsNew || adminToken === running.bootstrapToken);
+  const fromFile = adminToken !== null && !shown;
+  const token = shown ? adminToken : fromFile ? `$(cat '${running.adminTokenFile}')` : "<your token>";
   const lines = [
     "",
     `Baton is running at ${running.url}`,
     `  tenant base:  ${tenantUrl}`,
-    `  admin token:  ${adminToken ?? "(not shown again: see the admin-token file in the data dir, or set BATON_BOOTSTRAP_TOKEN)"}`,
+    `  admin token:  ${shown ? adminToken : fromFile ? `(printed at the first start only; it is in ${running.adminTokenFile})` : "(unknown: set BATON_BOOTSTRAP_TOKEN, or create a token with an admin token)"}`,
   ];
   if (adminPassword) lines.push(`  admin password (console user 'admin', shown once): ${adminPassword}`);
   lines.push(`  API:          ${tenantUrl}/orchestrator_/api/v1/openapi.json`);
