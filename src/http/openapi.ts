@@ -674,7 +674,7 @@ const DESCRIPTION = `Baton turns HTTP calls into jobs that robots run (API trigg
 
 **Servers.** Tenant routes are relative to the tenant base \`{origin}/{org}/{tenant}/orchestrator_\`; the organization's routes to \`{origin}\`.
 
-**Authentication.** \`Authorization: Bearer <token>\`: a personal access token or an OAuth access token; the robot protocol (\`/api/robot/v1\`) takes a robot key instead. Scopes follow UiPath's names: \`OR.X\` grants read and write on X, \`OR.X.Read\` / \`OR.X.Write\` one of them; each operation lists the scopes that let it through (any one is enough). A job the token may not see is answered 404, never 403.
+**Authentication.** \`Authorization: Bearer <token>\`: a personal access token; the robot protocol (\`/api/robot/v1\`) takes a robot key instead. Scopes follow UiPath's names: \`OR.X\` grants read and write on X, \`OR.X.Read\` / \`OR.X.Write\` one of them; each operation lists the scopes that let it through (any one is enough). A job the token may not see is answered 404, never 403.
 
 **Errors.** Every error is \`application/problem+json\` (RFC 9457) with a stable \`code\`. 401 carries \`WWW-Authenticate: Bearer\`; 503 carries \`Retry-After\`.
 
@@ -720,7 +720,7 @@ function build(base: string): Obj {
         bearerAuth: {
           type: "http",
           scheme: "bearer",
-          description: "A personal access token (`baton_pat_…`, created with POST /api/v1/tokens or set by BATON_BOOTSTRAP_TOKEN) or an OAuth access token (a JWT).",
+          description: "A personal access token (`baton_pat_…`, created with POST /api/v1/tokens, or the BATON_BOOTSTRAP_TOKEN).",
         },
         robotKey: {
           type: "http",
