@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mergeArguments, splitControlParameters } from "./arguments.js";
+import { MAX_ARGUMENT_DEPTH, mergeArguments, splitControlParameters, tooDeep } from "./arguments.js";
 import { requireScope } from "./Access.js";
 import type { Catalog } from "./Catalog.js";
 import { isUuid } from "./Catalog.js";
@@ -97,6 +97,12 @@ export class Jobs {
     inputArguments: JsonObject,
     how: { source: JobSource; callMode: CallMode; triggerId: string | null; priority: Priority },
   ): Promise<Job> {
+    const deep = tooDeep(inputArguments);
+    if (deep !== null) {
+      throw badRequest("invalid-arguments", `Input arguments may nest at most ${MAX_ARGUMENT_DEPTH} levels deep.`, {
+        violations: [{ path: deep, message: `nests deeper than ${MAX_ARGUMENT_DEPTH} levels` }],
+      });
+    }
     if (process.inputSchema) {
       const problems = violations(process.inputSchema, inputArguments);
       if (problems.length) throw InvalidArguments(problems);

@@ -29,11 +29,16 @@ export function argumentsFromQuery(search: URLSearchParams): JsonObject {
   const args: JsonObject = {};
   for (const key of new Set(search.keys())) {
     const values = search.getAll(key);
-    args[key] = key.startsWith("$")
+    put(args, key, key.startsWith("$")
       ? values[values.length - 1]
-      : values.length === 1 ? queryValue(values[0]!) : values.map(queryValue);
+      : values.length === 1 ? queryValue(values[0]!) : values.map(queryValue));
   }
   return args;
+}
+
+/** Sets an own property, even one named `__proto__` (an assignment would set the prototype and lose the argument). */
+function put(target: JsonObject, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Splits `$` control parameters from arguments; an unknown `$` key or a bad value is 400. */
@@ -42,7 +47,7 @@ export function splitControlParameters(args: JsonObject): { args: JsonObject; ca
   let callMode: CallMode | null = null;
   for (const [key, value] of Object.entries(args)) {
     if (!key.startsWith("$")) {
-      rest[key] = value;
+      put(rest, key, value);
       continue;
     }
     if (key !== "$callMode") {
@@ -63,4 +68,19 @@ export function mergeArguments(processDefaults: JsonObject, triggerDefaults: Jso
 
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** How deep input arguments may nest; deeper ones are refused before anything recursive (validation, storage) sees them. */
+export const MAX_ARGUMENT_DEPTH = 100;
+
+/** The JSON Pointer of the first object or array nested deeper than `max` levels (the top level is 1), or null. Iterative: safe at any depth. */
+export function tooDeep(value: unknown, max = MAX_ARGUMENT_DEPTH): string | null {
+  const stack: [unknown, number, string][] = [[value, 1, ""]];
+  while (stack.length > 0) {
+    const [v, depth, path] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > max) return path || "/";
+    for (const [k, child] of Object.entries(v)) stack.push([child, depth + 1, `${path}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`]);
+  }
+  return null;
 }
