@@ -665,7 +665,7 @@ const responses: Record<string, Obj> = {
   PayloadTooLarge: problem("The body is over the limit (1 MiB for the management API).", ["payload-too-large"], s("PayloadTooLargeProblem")),
   UnsupportedMediaType: problem("The body is not JSON.", ["unsupported-media-type"]),
   InternalError: problem("An unexpected error; it has been logged (no details are sent).", ["internal-error"]),
-  StoreUnavailable: problem("The job store is unreachable; retry after `Retry-After` seconds.", ["store-unavailable"], s("Problem"), {
+  StoreUnavailable: problem("The job store is unreachable, or this node is shutting down; retry after `Retry-After` seconds.", ["store-unavailable", "shutting-down"], s("Problem"), {
     "Retry-After": ref("headers", "RetryAfter"),
   }),
 };

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { randomUUID } from "node:crypto";
 import type { Baton } from "../core/Baton.js";
-import { badRequest, notFound } from "../core/errors.js";
+import { badRequest, BatonError, notFound } from "../core/errors.js";
 import type { HttpConfig, HttpContext } from "./context.js";
 import { openApiDocument } from "./openapi.js";
 import { sendProblem } from "./problem.js";
@@ -47,7 +47,8 @@ export function buildServer(options: ServerOptions): BatonServer {
     },
     bodyLimit: 1024 * 1024,
     forceCloseConnections: "idle",
-    return503OnClosing: true,
+    // our own onRequest hook answers 503 while closing, with Retry-After and a problem body
+    return503OnClosing: false,
     keepAliveTimeout: 72_000,
     requestTimeout: 0,
     // slugs and names are up to 128 characters; percent-encoded, a name can be ~12 bytes a character
@@ -74,6 +75,11 @@ export function buildServer(options: ServerOptions): BatonServer {
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
+    if (shuttingDown) {
+      throw new BatonError(503, "shutting-down", "Service Unavailable", "This node is shutting down; retry, and you will reach another node or this one restarted.", {
+        headers: { "retry-after": "1" },
+      });
+    }
   });
   // While shutting down, answers in flight (the LongPolling 303s above all) close their
   // connection: a keep-alive socket left idle after close() began would hold the process
