@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { isJsonObject } from "./arguments.js";
+import { isJsonObject, MAX_ARGUMENT_DEPTH, tooDeep } from "./arguments.js";
 import { badRequest, conflict, FolderNotFound, ProcessNotFound, notFound, type Violation } from "./errors.js";
 import { compileSchema } from "./schemas.js";
 import type { Store } from "./store.js";
@@ -176,7 +176,15 @@ function fail(code: string, problems: Violation[]): never {
   throw badRequest(code, problems.map((p) => `${p.path.slice(1)}: ${p.message}`).join("; "), { violations: problems });
 }
 
+/** Any JSON a client sends is stored and rendered again: nesting is bounded, like input arguments'. */
+function deepProblem(body: JsonObject): Violation | null {
+  const path = tooDeep(body, MAX_ARGUMENT_DEPTH);
+  return path ? { path, message: `nests deeper than ${MAX_ARGUMENT_DEPTH} levels` } : null;
+}
+
 function applyProcessFields(p: Process, body: JsonObject, ignore: string[]): Process {
+  const deep = deepProblem(body);
+  if (deep) fail("invalid-process", [deep]);
   const problems: Violation[] = [];
   const out = { ...p };
   for (const [key, value] of Object.entries(body)) {
@@ -220,6 +228,8 @@ function applyProcessFields(p: Process, body: JsonObject, ignore: string[]): Pro
 }
 
 function applyTriggerFields(t: Trigger, body: JsonObject): Trigger {
+  const deep = deepProblem(body);
+  if (deep) fail("invalid-trigger", [deep]);
   const problems: Violation[] = [];
   const out = { ...t };
   for (const [key, value] of Object.entries(body)) {

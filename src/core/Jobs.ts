@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { MAX_ARGUMENT_DEPTH, mergeArguments, splitControlParameters, tooDeep } from "./arguments.js";
-import { requireScope } from "./Access.js";
+import { hasScope, requireScope } from "./Access.js";
 import type { Catalog } from "./Catalog.js";
 import { isUuid } from "./Catalog.js";
 import { badRequest, conflict, InvalidArguments, JobNotFound, MethodNotAllowed, TriggerDisabled, TriggerNotFound } from "./errors.js";
@@ -108,6 +108,7 @@ export class Jobs {
       if (problems.length) throw InvalidArguments(problems);
     }
     const created = this.now();
+    const served = (await this.servedProcesses(process.tenantId)).has(process.name);
     let deadlineAt: string | null = null;
     if (how.callMode === "LongPolling") {
       const settings = await this.tenancy.getSettings(process.tenantId);
@@ -117,11 +118,30 @@ export class Jobs {
       key: randomUUID(), tenantId: process.tenantId, folderKey: process.folderKey, processName: process.name, triggerId: how.triggerId,
       source: how.source, callMode: how.callMode, state: "Pending", priority: how.priority, inputArguments, outputArguments: null,
       error: null, robot: null, sessionId: null, attempt: 0, createdAt: created.toISOString(), startedAt: null, endedAt: null,
-      info: null, maxDurationSeconds: process.maxDurationSeconds, deadlineAt,
+      info: served ? null : `No robot serving ${process.name} is connected; the job waits in Pending until one is.`,
+      maxDurationSeconds: process.maxDurationSeconds, deadlineAt,
     };
     await this.store.createJob(job);
     this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });
     return job;
+  }
+
+  /**
+   * Process names the tenant's live robot sessions serve, cached for a second (invocations
+   * are the hot path; robots open sessions rarely, and a session opened here drops the cache).
+   */
+  private readonly served = new Map<string, { names: Set<string>; at: number }>();
+
+  private async servedProcesses(tenantId: string): Promise<Set<string>> {
+    const cached = this.served.get(tenantId);
+    if (cached && Date.now() - cached.at < 1000) return cached.names;
+    const names = new Set(await this.store.servedProcesses(tenantId));
+    this.served.set(tenantId, { names, at: Date.now() });
+    return names;
+  }
+
+  forgetServedProcesses(tenantId: string): void {
+    this.served.delete(tenantId);
   }
 
   /** A job of the principal's tenant; 404 for one it may not see (existence is not revealed). */
@@ -140,7 +160,8 @@ export class Jobs {
   }
 
   async list(principal: Principal, query: Record<string, string | undefined>): Promise<Page<Job>> {
-    requireScope(principal, "Jobs", "Read");
+    // reading jobs needs Jobs read or write, as reading one job does (a caller may poll what it invoked)
+    if (!hasScope(principal, "Jobs", "Read") && !hasScope(principal, "Jobs", "Write")) requireScope(principal, "Jobs", "Read");
     const filter: JobFilter = {};
     if (query.state) {
       const states = query.state.split(",");

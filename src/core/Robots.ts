@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { MAX_ARGUMENT_DEPTH, tooDeep } from "./arguments.js";
 import { badRequest, conflict, notFound } from "./errors.js";
 import { HELD_STATES, statesBefore } from "./jobState.js";
 import type { Jobs } from "./Jobs.js";
@@ -164,6 +165,7 @@ export class Robots {
     if (typeof outputArguments !== "object" || outputArguments === null || Array.isArray(outputArguments)) {
       throw badRequest("invalid-output", "outputArguments must be a JSON object.");
     }
+    if (tooDeep(outputArguments) !== null) throw badRequest("invalid-output", `outputArguments may nest at most ${MAX_ARGUMENT_DEPTH} levels deep.`);
     if (job.state === "Terminating") return this.stopped(session, jobKey);
     const process = await this.store.getProcess(job.tenantId, job.folderKey, job.processName);
     const problems = process?.outputSchema ? violations(process.outputSchema, outputArguments) : [];
@@ -179,6 +181,7 @@ export class Robots {
   async fail(session: RobotSession, jobKey: string, error: unknown): Promise<Job> {
     const job = await this.heldOrThrow(session, jobKey);
     const e = (typeof error === "object" && error !== null ? error : {}) as Partial<JobError>;
+    if (tooDeep(e) !== null) throw badRequest("invalid-error", `error may nest at most ${MAX_ARGUMENT_DEPTH} levels deep.`);
     if (job.state === "Terminating") return this.stopped(session, jobKey);
     const finished = await this.jobs.finish(job.tenantId, jobKey, session.id, {
       state: "Faulted",
