@@ -42,7 +42,7 @@ export class Baton {
     this.tenancy = new Tenancy(this.store, this.notifier);
     this.access = new AccessService(this.store, now);
     this.catalog = new Catalog(this.store, now);
-    this.waiters = new JobWaiters(this.notifier);
+    this.waiters = new JobWaiters(this.notifier, (tenantId, key) => this.store.getJob(tenantId, key));
     this.jobs = new Jobs(this.store, this.notifier, this.tenancy, this.catalog, this.waiters, now);
     this.robots = new Robots(this.store, this.notifier, this.tenancy, this.catalog, this.jobs, now, { ...DEFAULT_SESSION_OPTIONS, ...options.session });
     this.maintenance = new Maintenance(

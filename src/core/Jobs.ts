@@ -220,7 +220,7 @@ export class Jobs {
     if (result.error !== undefined) patch.error = result.error;
     if (result.info !== undefined) patch.info = result.info;
     const job = await this.store.updateJob(tenantId, key, statesBefore(result.state), sessionId, patch);
-    if (job) this.notifier.publish("jobFinished", { job });
+    if (job) this.notifier.publish("jobFinished", { tenantId: job.tenantId, jobKey: job.key, job });
     return job;
   }
 
@@ -230,7 +230,7 @@ export class Jobs {
     return this.waiters.wait(job.key, timeoutMs, async () => {
       const current = await this.store.getJob(job.tenantId, job.key);
       return current && isFinal(current.state) ? current : null;
-    }, signal);
+    }, signal, job.tenantId);
   }
 
   async logs(principal: Principal, key: string, query: Record<string, string | undefined>): Promise<{ items: JobLogLine[]; nextCursor: string | null }> {

@@ -77,12 +77,12 @@ export class Robots {
       let wake: (() => void) | null = null;
       let woken = false;
       const served = new Set(session.processes);
-      const unsubscribe = this.notifier.subscribe("jobAvailable", (e) => {
-        if (e.tenantId === session.tenantId && served.has(e.processName)) {
-          woken = true;
-          wake?.();
-        }
+      const onEvent = () => { woken = true; wake?.(); };
+      const unsubscribeAvailable = this.notifier.subscribe("jobAvailable", (e) => {
+        if (e.tenantId === session.tenantId && served.has(e.processName)) onEvent();
       });
+      const unsubscribeMissed = this.notifier.onMissedEvents(onEvent);
+      const unsubscribe = () => { unsubscribeAvailable(); unsubscribeMissed(); };
       try {
         const jobs = await this.claimNow(session, max);
         if (jobs.length > 0) return jobs;
@@ -104,14 +104,8 @@ export class Robots {
   }
 
   async claimNow(session: RobotSession, max: number): Promise<Job[]> {
-    const now = this.now();
     const syncMax = (await this.tenancy.getSettings(session.tenantId)).syncMaxJobDurationSeconds;
-    return this.store.claimJobs(session, max, now.toISOString(), (job) => {
-      const limits: number[] = [];
-      if (job.callMode === "LongPolling") limits.push(Date.parse(job.createdAt) + syncMax * 1000);
-      if (job.maxDurationSeconds) limits.push(now.getTime() + job.maxDurationSeconds * 1000);
-      return limits.length ? new Date(Math.min(...limits)).toISOString() : null;
-    });
+    return this.store.claimJobs(session, max, this.now().toISOString(), syncMax);
   }
 
   /**
@@ -120,21 +114,30 @@ export class Robots {
    * of this session, so stops reach a robot at once rather than at its next heartbeat.
    */
   async heartbeat(session: RobotSession, jobInfo: Record<string, string | undefined> = {}, waitMs = 0, signal?: AbortSignal): Promise<HeartbeatAnswer> {
-    const answer = await this.heartbeatNow(session, jobInfo);
-    if (waitMs <= 0 || answer.stop.length || answer.kill.length || answer.lost.length) return answer;
-    const requested = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => done(false), Math.min(waitMs, this.options.leaseSeconds * 500));
-      const unsubscribe = this.notifier.subscribe("stopRequested", (e) => { if (e.sessionId === session.id) done(true); });
-      const onAbort = () => done(false);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      function done(value: boolean) {
-        clearTimeout(timer);
-        unsubscribe();
-        signal?.removeEventListener("abort", onAbort);
-        resolve(value);
-      }
+    if (waitMs <= 0) return this.heartbeatNow(session, jobInfo);
+    // listen before looking, so a stop requested between the look and the wait is not missed
+    let requested = false;
+    let wake: (() => void) | null = null;
+    const unsubscribe = this.notifier.subscribe("stopRequested", (e) => {
+      if (e.sessionId === session.id) { requested = true; wake?.(); }
     });
-    return requested ? this.heartbeatNow(session, {}) : answer;
+    try {
+      const answer = await this.heartbeatNow(session, jobInfo);
+      if (answer.stop.length || answer.kill.length || answer.lost.length) return answer;
+      if (!requested) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => done(), Math.min(waitMs, this.options.leaseSeconds * 500));
+          const done = () => { clearTimeout(timer); signal?.removeEventListener("abort", done); resolve(); };
+          wake = done;
+          signal?.addEventListener("abort", done, { once: true });
+          if (signal?.aborted) done();
+        });
+      }
+      // answer about the same jobs (a job killed for its deadline is no longer held: it is `lost`), without logging their info twice
+      return requested ? this.heartbeatNow(session, Object.fromEntries(Object.keys(jobInfo).map((k) => [k, undefined]))) : answer;
+    } finally {
+      unsubscribe();
+    }
   }
 
   private async heartbeatNow(session: RobotSession, jobInfo: Record<string, string | undefined>): Promise<HeartbeatAnswer> {

@@ -4,8 +4,11 @@ import type { Job, StopStrategy } from "./types.js";
 export interface NotifierEvents {
   /** a job became claimable (created, or handed back to Pending) */
   jobAvailable: { tenantId: string; processName: string };
-  /** a job reached a final state; carries the final job so waiters need no store read */
-  jobFinished: { job: Job };
+  /**
+   * a job reached a final state. On the node that ended it the event carries the final job,
+   * so waiters need no store read; from another node it carries only the key.
+   */
+  jobFinished: { tenantId: string; jobKey: string; job?: Job };
   /** a stop (SoftStop) or kill was requested for a job held by a session */
   stopRequested: { tenantId: string; jobKey: string; sessionId: string; strategy: StopStrategy };
   /** tenant settings changed: caches drop their copy */
@@ -17,6 +20,11 @@ export type Listener<K extends keyof NotifierEvents> = (event: NotifierEvents[K]
 export interface Notifier {
   publish<K extends keyof NotifierEvents>(kind: K, event: NotifierEvents[K]): void;
   subscribe<K extends keyof NotifierEvents>(kind: K, listener: Listener<K>): () => void;
+  /**
+   * Called when events may have been missed (a cross-node listener reconnected): waiters
+   * re-read what they wait for, claimers claim again.
+   */
+  onMissedEvents(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -43,6 +51,11 @@ export class LocalNotifier implements Notifier {
     const set = this.listeners[kind] as Set<Listener<K>>;
     set.add(listener);
     return () => set.delete(listener);
+  }
+
+  /** A single process misses nothing: this never fires. */
+  onMissedEvents(_listener: () => void): () => void {
+    return () => {};
   }
 
   async close(): Promise<void> {

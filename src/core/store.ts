@@ -70,8 +70,12 @@ export interface Store {
   createJob(job: Job): Promise<void>;
   getJob(tenantId: string, key: string): Promise<Job | null>;
   listJobs(tenantId: string, filter: JobFilter, limit: number, cursor: number | null): Promise<{ items: Job[]; next: number | null }>;
-  /** Pending jobs of the session's processes, highest priority first, then oldest; each to one session only. */
-  claimJobs(session: RobotSession, max: number, now: string, deadlineFor: (job: Job) => string | null): Promise<Job[]>;
+  /**
+   * Pending jobs of the session's processes, highest priority first, then oldest; each to
+   * one session only. A claimed job's deadline is the earlier of `createdAt +
+   * longPollingMaxSeconds` (LongPolling jobs) and `now + maxDurationSeconds`.
+   */
+  claimJobs(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Job[]>;
   /**
    * Conditional state change: applies `patch` only if the job is in one of `from` (and,
    * when `sessionId` is given, still belongs to that session). Returns the job after the

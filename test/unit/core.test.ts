@@ -49,24 +49,38 @@ describe("job waiters", () => {
 
   it("wakes on the finished event, times out with null, and forgets the waiter either way", async () => {
     const notifier = new LocalNotifier();
-    const waiters = new JobWaiters(notifier);
+    const waiters = new JobWaiters(notifier, async () => null);
     const woken = waiters.wait("a", 10_000, async () => null);
     const timedOut = waiters.wait("b", 10, async () => null);
     expect(waiters.size).toBe(2);
-    notifier.publish("jobFinished", { job: job("a", "Successful") });
+    notifier.publish("jobFinished", { tenantId: "t", jobKey: "a", job: job("a", "Successful") });
     expect((await woken)?.state).toBe("Successful");
     expect(await timedOut).toBeNull();
     expect(waiters.size).toBe(0);
   });
 
+  it("reads the job once when the event comes from another node without it", async () => {
+    const notifier = new LocalNotifier();
+    let loads = 0;
+    const waiters = new JobWaiters(notifier, async (_tenant, key) => { loads++; return job(key, "Stopped"); });
+    const first = waiters.wait("r", 10_000, async () => null, undefined, "t");
+    const second = waiters.wait("r", 10_000, async () => null, undefined, "t");
+    notifier.publish("jobFinished", { tenantId: "t", jobKey: "r" });
+    expect((await first)?.state).toBe("Stopped");
+    expect((await second)?.state).toBe("Stopped");
+    expect(loads).toBe(1);
+    notifier.publish("jobFinished", { tenantId: "t", jobKey: "nobody-waits" });
+    expect(loads).toBe(1);
+  });
+
   it("does not miss a job that ended before the waiter subscribed", async () => {
-    const waiters = new JobWaiters(new LocalNotifier());
+    const waiters = new JobWaiters(new LocalNotifier(), async () => null);
     expect((await waiters.wait("c", 10_000, async () => job("c", "Faulted")))?.state).toBe("Faulted");
     expect(waiters.size).toBe(0);
   });
 
   it("releases every waiter on shutdown and on abort", async () => {
-    const waiters = new JobWaiters(new LocalNotifier());
+    const waiters = new JobWaiters(new LocalNotifier(), async () => null);
     const ctrl = new AbortController();
     const aborted = waiters.wait("d", 10_000, async () => null, ctrl.signal);
     const released = waiters.wait("e", 10_000, async () => null);

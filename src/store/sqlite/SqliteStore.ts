@@ -21,6 +21,8 @@ import {
 import { migrations } from "./migrations.js";
 
 type Row = Record<string, unknown>;
+/** captured at load, so that fake timers in tests cannot stall the group commit of createJob */
+const realSetImmediate = setImmediate;
 
 const PRIORITY_NUMBER: Record<Priority, number> = { Low: 0, Normal: 1, High: 2 };
 const PRIORITY_NAME: Priority[] = ["Low", "Normal", "High"];
@@ -74,6 +76,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.db.open) this.flushJobInserts();
     if (this.db.open) this.db.close();
   }
 
@@ -267,13 +270,51 @@ export class SqliteStore implements Store {
 
   // ---- jobs
 
-  async createJob(j: Job): Promise<void> {
-    this.stmt(
+  /**
+   * Group commit: the jobs created during one turn of the event loop (every request read in
+   * it) are inserted in one transaction, right after it (setImmediate). Each commit of the
+   * WAL costs far more than an insert (~100 µs against ~30 µs on a small VM), so under load
+   * this multiplies the invoke rate; alone, a job waits for no more than the current turn.
+   * The promise still resolves only once the job is committed. A constraint failure retries
+   * the batch one job at a time, so only the bad job's caller sees the error.
+   */
+  createJob(j: Job): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.jobInserts.push({ job: j, resolve, reject });
+      if (this.jobInserts.length === 1) realSetImmediate(() => this.flushJobInserts());
+    });
+  }
+
+  private readonly jobInserts: { job: Job; resolve: () => void; reject: (err: unknown) => void }[] = [];
+
+  private flushJobInserts(): void {
+    const batch = this.jobInserts.splice(0);
+    if (batch.length === 0) return;
+    const insert = (j: Job) => this.stmt(
       `INSERT INTO jobs (key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, input_arguments,
          attempt, created_at, deadline_at, max_duration_seconds, info)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(j.key, j.tenantId, j.folderKey, j.processName, j.triggerId, j.source, j.callMode, j.state, PRIORITY_NUMBER[j.priority],
       JSON.stringify(j.inputArguments), j.attempt, j.createdAt, j.deadlineAt, j.maxDurationSeconds, j.info);
+    try {
+      if (batch.length === 1) insert(batch[0]!.job);
+      else this.db.transaction(() => { for (const b of batch) insert(b.job); }).immediate();
+    } catch (err) {
+      if (batch.length === 1 || !String((err as { code?: unknown }).code).startsWith("SQLITE_CONSTRAINT")) {
+        for (const b of batch) b.reject(err);
+        return;
+      }
+      for (const b of batch) {
+        try {
+          insert(b.job);
+          b.resolve();
+        } catch (e) {
+          b.reject(e);
+        }
+      }
+      return;
+    }
+    for (const b of batch) b.resolve();
   }
 
   async getJob(tenantId: string, key: string): Promise<Job | null> {
@@ -300,7 +341,14 @@ export class SqliteStore implements Store {
     return { items: page.map(jobFromRow), next: more ? (page[page.length - 1]!.seq as number) : null };
   }
 
-  async claimJobs(session: RobotSession, max: number, now: string, deadlineFor: (job: Job) => string | null): Promise<Job[]> {
+  async claimJobs(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Job[]> {
+    const nowMs = Date.parse(now);
+    const deadlineFor = (job: Job): string | null => {
+      const limits: number[] = [];
+      if (job.callMode === "LongPolling") limits.push(Date.parse(job.createdAt) + longPollingMaxSeconds * 1000);
+      if (job.maxDurationSeconds) limits.push(nowMs + job.maxDurationSeconds * 1000);
+      return limits.length ? new Date(Math.min(...limits)).toISOString() : null;
+    };
     if (max <= 0 || session.processes.length === 0) return [];
     return this.db.transaction(() => {
       const names = session.processes.map(() => "?").join(", ");
