@@ -1,10 +1,20 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * One suite, two stores: every integration test runs on embedded SQLite and again on
+ * PostgreSQL (each test server in a schema of its own on 127.0.0.1:5432). Unit tests and
+ * the tests that drive child processes by hand run once.
+ */
+const once = ["test/unit/**", "test/process.test.ts", "test/robotRuntime.test.ts"];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    projects: [
+      { test: { name: "sqlite", include: ["test/**/*.test.ts"], env: { BATON_TEST_STORE: "sqlite" } } },
+      { test: { name: "postgres", include: ["test/**/*.test.ts"], exclude: once, env: { BATON_TEST_STORE: "postgres" } } },
+    ],
   },
 });

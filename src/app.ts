@@ -9,6 +9,10 @@ import { buildServer } from "./http/server.js";
 import { demoCatalog, demoProcesses } from "./robot/demoProcesses.js";
 import { InProcessConnection } from "./robot/InProcessConnection.js";
 import { RobotRuntime } from "./robot/RobotRuntime.js";
+import type { Notifier } from "./core/notifier.js";
+import type { Store } from "./core/store.js";
+import { PgNotifier } from "./store/postgres/PgNotifier.js";
+import { PostgresStore } from "./store/postgres/PostgresStore.js";
 import { SqliteStore } from "./store/sqlite/SqliteStore.js";
 
 export interface RunningBaton {
@@ -40,11 +44,16 @@ export interface StartOptions {
   maintenanceIntervalMs?: number;
 }
 
-export function openStore(config: Config): SqliteStore {
+/**
+ * The store the configuration names: PostgreSQL (with its LISTEN/NOTIFY notifier) when
+ * BATON_DATABASE_URL is set, else embedded SQLite in BATON_DATA_DIR.
+ */
+export function openStore(config: Config, onError: (err: unknown) => void = () => {}): { store: Store; notifier: Notifier | undefined } {
   if (config.databaseUrl) {
-    throw new Error("BATON_DATABASE_URL is set, but this build of Baton has only the embedded SQLite store; unset it to use SQLite in BATON_DATA_DIR.");
+    const store = new PostgresStore({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+    return { store, notifier: new PgNotifier(store.pool, { connectionString: store.connectionString, schema: store.schema }, onError) };
   }
-  return new SqliteStore(join(config.dataDir, "baton.db"));
+  return { store: new SqliteStore(join(config.dataDir, "baton.db")), notifier: undefined };
 }
 
 /** scrypt from node:crypto; the format keeps its parameters so they can be raised later. */
@@ -60,9 +69,10 @@ function writeSecretFile(path: string, value: string): void {
 
 export async function startBaton(config: Config, options: StartOptions): Promise<RunningBaton> {
   mkdirSync(config.dataDir, { recursive: true });
-  const store = openStore(config);
+  const { store, notifier } = openStore(config, (err) => server.app.log.warn({ err }, "notifier"));
   const baton = new Baton({
     store,
+    notifier,
     org: config.org,
     maintenanceIntervalMs: options.maintenanceIntervalMs,
     session: { heartbeatSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds },
@@ -74,6 +84,7 @@ export async function startBaton(config: Config, options: StartOptions): Promise
     logger: config.logLevel === "silent" ? false : { level: config.logLevel },
   });
   await baton.init();
+  if (notifier instanceof PgNotifier) await notifier.start();
 
   const { tenant } = await baton.store.ensureTenant(config.org, config.tenant);
 

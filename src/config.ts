@@ -6,6 +6,7 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | null;
+  databasePoolSize: number;
   publicUrl: string | null;
   trustProxy: boolean;
   org: string;
@@ -33,6 +34,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.BATON_HOST || "127.0.0.1",
     dataDir: resolve(env.BATON_DATA_DIR || "./data"),
     databaseUrl: env.BATON_DATABASE_URL || null,
+    databasePoolSize: int("BATON_DATABASE_POOL_SIZE", 20),
     publicUrl: env.BATON_PUBLIC_URL || null,
     trustProxy: env.BATON_TRUST_PROXY === "true" || env.BATON_TRUST_PROXY === "1",
     org: env.BATON_ORG || "default",

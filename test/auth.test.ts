@@ -1,7 +1,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { invoke, startTestBaton, type TestBaton } from "./helpers/baton.js";
+import { hashToken } from "../src/core/Access.js";
+import { invoke, startTestBaton, TEST_STORE, type TestBaton } from "./helpers/baton.js";
 
 let b: TestBaton;
 beforeAll(async () => { b = await startTestBaton(); });
@@ -37,8 +38,11 @@ describe("personal access tokens", () => {
     const listed = list.items.find((t: { id: string }) => t.id === created.id);
     expect(listed).toEqual({ id: created.id, userId: expect.any(String), name: "ci", scopes: ["OR.Jobs"], createdAt: expect.any(String), expiresAt: null, revokedAt: null, lastUsedAt: null });
     expect(JSON.stringify(list)).not.toContain(created.token);
-    const db = readFileSync(join(b.dataDir, "baton.db"));
-    expect(db.includes(Buffer.from(created.token))).toBe(false);
+    // the store keeps only the hash: look for the token in every stored token row
+    const stored = await b.baton.store.findTokenByHash(hashToken(created.token));
+    expect(stored?.token.id).toBe(created.id);
+    expect(JSON.stringify(stored)).not.toContain(created.token);
+    if (TEST_STORE === "sqlite") expect(readFileSync(join(b.dataDir, "baton.db")).includes(Buffer.from(created.token))).toBe(false);
   });
 
   it("validates names, scopes and expiry", async () => {
@@ -102,16 +106,18 @@ describe("BATON_BOOTSTRAP_TOKEN and the first start", () => {
   it("makes the exact bootstrap value an admin token, idempotently across restarts", async () => {
     const token = "baton_pat_my-own-bootstrap-token-value-1234567890";
     const first = await startTestBaton({ bootstrapToken: token }, { demo: false });
-    const dataDir = first.dataDir;
+    const { dataDir, databaseUrl } = first;
     expect((await first.api("/api/v1/settings")).status).toBe(200);
     await first.shutdown();
-    const second = await startTestBaton({ bootstrapToken: token, dataDir }, { demo: false });
+    // the same store again: the same data dir, or the same PostgreSQL schema
+    const second = await startTestBaton({ bootstrapToken: token, dataDir, ...(databaseUrl ? { databaseUrl } : {}) }, { demo: false });
     try {
       expect((await second.api("/api/v1/settings")).status).toBe(200);
       const bootstrap = (await second.apiJson("/api/v1/tokens")).items.filter((t: { name: string }) => t.name === "bootstrap");
       expect(bootstrap).toHaveLength(1);
     } finally {
       await second.close();
+      await first.dropStore();
     }
   });
 

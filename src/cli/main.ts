@@ -26,7 +26,7 @@ program
   .command("migrate")
   .description("apply the store's migrations and exit")
   .action(async () => {
-    const store = openStore(configFromEnv());
+    const { store } = openStore(configFromEnv());
     await store.migrate();
     await store.close();
     console.log(`Migrated the ${store.engine} store.`);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { isJsonObject, MAX_ARGUMENT_DEPTH, tooDeep } from "./arguments.js";
+import { isJsonObject, unstorable } from "./arguments.js";
 import { badRequest, conflict, FolderNotFound, ProcessNotFound, notFound, type Violation } from "./errors.js";
 import { compileSchema } from "./schemas.js";
 import type { Store } from "./store.js";
@@ -155,6 +155,10 @@ export class Catalog {
   }
 }
 
+export function isSlug(value: string): boolean {
+  return SLUG.test(value);
+}
+
 export function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
@@ -178,8 +182,7 @@ function fail(code: string, problems: Violation[]): never {
 
 /** Any JSON a client sends is stored and rendered again: nesting is bounded, like input arguments'. */
 function deepProblem(body: JsonObject): Violation | null {
-  const path = tooDeep(body, MAX_ARGUMENT_DEPTH);
-  return path ? { path, message: `nests deeper than ${MAX_ARGUMENT_DEPTH} levels` } : null;
+  return unstorable(body);
 }
 
 function applyProcessFields(p: Process, body: JsonObject, ignore: string[]): Process {

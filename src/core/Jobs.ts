@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { MAX_ARGUMENT_DEPTH, mergeArguments, splitControlParameters, tooDeep } from "./arguments.js";
+import { mergeArguments, splitControlParameters, unstorable } from "./arguments.js";
 import { hasScope, requireScope } from "./Access.js";
 import type { Catalog } from "./Catalog.js";
-import { isUuid } from "./Catalog.js";
+import { isSlug, isUuid } from "./Catalog.js";
 import { badRequest, conflict, InvalidArguments, JobNotFound, MethodNotAllowed, TriggerDisabled, TriggerNotFound } from "./errors.js";
 import { statesBefore } from "./jobState.js";
 import type { JobWaiters } from "./jobWaiters.js";
@@ -47,7 +47,7 @@ export class Jobs {
    */
   async triggerForInvocation(principal: Principal, folderKey: string, slug: string, method: string): Promise<Trigger> {
     requireScope(principal, "Jobs", "Write");
-    const trigger = isUuid(folderKey) ? await this.store.findTriggerBySlug(principal.tenantId, slug) : null;
+    const trigger = isUuid(folderKey) && isSlug(slug) ? await this.store.findTriggerBySlug(principal.tenantId, slug) : null;
     if (!trigger || trigger.folderKey !== folderKey) throw TriggerNotFound(slug);
     if (method !== trigger.verb) throw MethodNotAllowed(trigger.verb);
     if (!trigger.enabled) throw TriggerDisabled(slug);
@@ -97,12 +97,8 @@ export class Jobs {
     inputArguments: JsonObject,
     how: { source: JobSource; callMode: CallMode; triggerId: string | null; priority: Priority },
   ): Promise<Job> {
-    const deep = tooDeep(inputArguments);
-    if (deep !== null) {
-      throw badRequest("invalid-arguments", `Input arguments may nest at most ${MAX_ARGUMENT_DEPTH} levels deep.`, {
-        violations: [{ path: deep, message: `nests deeper than ${MAX_ARGUMENT_DEPTH} levels` }],
-      });
-    }
+    const bad = unstorable(inputArguments);
+    if (bad) throw badRequest("invalid-arguments", `Input arguments cannot be stored: ${bad.path} ${bad.message}.`, { violations: [bad] });
     if (process.inputSchema) {
       const problems = violations(process.inputSchema, inputArguments);
       if (problems.length) throw InvalidArguments(problems);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { MAX_ARGUMENT_DEPTH, tooDeep } from "./arguments.js";
+import { unstorable } from "./arguments.js";
 import { badRequest, conflict, notFound } from "./errors.js";
 import { HELD_STATES, statesBefore } from "./jobState.js";
 import type { Jobs } from "./Jobs.js";
@@ -148,7 +148,7 @@ export class Robots {
     for (const [key, info] of Object.entries(jobInfo)) {
       const job = held.get(key);
       if (!job) answer.lost.push(key);
-      else if (info) await this.store.appendLogs(key, [{ at: this.now().toISOString(), level: "info", message: info }]);
+      else if (info) await this.store.appendLogs(key, [{ at: this.now().toISOString(), level: "info", message: info.replaceAll("\u0000", "\ufffd") }]);
     }
     for (const job of held.values()) {
       if (job.state === "Stopping") answer.stop.push(job.key);
@@ -160,7 +160,8 @@ export class Robots {
   async log(session: RobotSession, jobKey: string, lines: { level?: "info" | "error"; message: string; at?: string }[]): Promise<void> {
     await this.heldOrThrow(session, jobKey);
     const at = this.now().toISOString();
-    await this.store.appendLogs(jobKey, lines.map((l) => ({ at: l.at ?? at, level: l.level ?? "info", message: l.message })));
+    // NUL cannot be stored (PostgreSQL text); a log line is kept with U+FFFD in its place
+    await this.store.appendLogs(jobKey, lines.map((l) => ({ at: l.at ?? at, level: l.level ?? "info", message: l.message.replaceAll("\u0000", "\ufffd") })));
   }
 
   async complete(session: RobotSession, jobKey: string, outputArguments: unknown): Promise<Job> {
@@ -168,7 +169,8 @@ export class Robots {
     if (typeof outputArguments !== "object" || outputArguments === null || Array.isArray(outputArguments)) {
       throw badRequest("invalid-output", "outputArguments must be a JSON object.");
     }
-    if (tooDeep(outputArguments) !== null) throw badRequest("invalid-output", `outputArguments may nest at most ${MAX_ARGUMENT_DEPTH} levels deep.`);
+    const bad = unstorable(outputArguments);
+    if (bad) throw badRequest("invalid-output", `outputArguments${bad.path === "/" ? "" : bad.path} ${bad.message}.`);
     if (job.state === "Terminating") return this.stopped(session, jobKey);
     const process = await this.store.getProcess(job.tenantId, job.folderKey, job.processName);
     const problems = process?.outputSchema ? violations(process.outputSchema, outputArguments) : [];
@@ -184,7 +186,8 @@ export class Robots {
   async fail(session: RobotSession, jobKey: string, error: unknown): Promise<Job> {
     const job = await this.heldOrThrow(session, jobKey);
     const e = (typeof error === "object" && error !== null ? error : {}) as Partial<JobError>;
-    if (tooDeep(e) !== null) throw badRequest("invalid-error", `error may nest at most ${MAX_ARGUMENT_DEPTH} levels deep.`);
+    const bad = unstorable(e);
+    if (bad) throw badRequest("invalid-error", `error${bad.path === "/" ? "" : bad.path} ${bad.message}.`);
     if (job.state === "Terminating") return this.stopped(session, jobKey);
     const finished = await this.jobs.finish(job.tenantId, jobKey, session.id, {
       state: "Faulted",
@@ -205,8 +208,10 @@ export class Robots {
 
   /** Ends a session: its jobs go back to Pending, or fault, per the process's retry policy. */
   async closeSession(session: RobotSession, reason: "closed" | "lost" = "closed"): Promise<void> {
-    for (const job of await this.store.jobsOfSession(session.id)) await this.releaseJob(job, reason);
+    // the session goes first: a claim racing with this close then either sees no session (and
+    // claims nothing) or committed before, and its jobs are among those released below
     await this.store.deleteSession(session.id);
+    for (const job of await this.store.jobsOfSession(session.id)) await this.releaseJob(job, reason);
     this.jobs.forgetServedProcesses(session.tenantId);
   }
 

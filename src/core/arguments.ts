@@ -84,3 +84,27 @@ export function tooDeep(value: unknown, max = MAX_ARGUMENT_DEPTH): string | null
   }
   return null;
 }
+
+/**
+ * Why a JSON value cannot be stored as it is, or null: nested deeper than `max` levels, or a
+ * string or key holding a NUL character (PostgreSQL cannot keep one, so neither store
+ * takes one). Iterative: safe at any depth. Answers with a JSON Pointer and a message.
+ */
+export function unstorable(value: unknown, max = MAX_ARGUMENT_DEPTH): { path: string; message: string } | null {
+  const stack: [unknown, number, string][] = [[value, 1, ""]];
+  while (stack.length > 0) {
+    const [v, depth, path] = stack.pop()!;
+    if (typeof v === "string") {
+      if (v.includes("\u0000")) return { path: path || "/", message: "contains a NUL character (\\u0000), which cannot be stored" };
+      continue;
+    }
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > max) return { path: path || "/", message: `nests deeper than ${max} levels` };
+    for (const [k, child] of Object.entries(v)) {
+      const at = `${path}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+      if (k.includes("\u0000")) return { path: at, message: "has a key with a NUL character (\\u0000), which cannot be stored" };
+      stack.push([child, depth + 1, at]);
+    }
+  }
+  return null;
+}

@@ -23,6 +23,8 @@ import type {
 export interface Store {
   readonly engine: string;
   migrate(): Promise<void>;
+  /** a cheap round trip: is the store reachable? (/readyz) */
+  ping(): Promise<void>;
   close(): Promise<void>;
 
   // server-wide

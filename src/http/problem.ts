@@ -20,9 +20,11 @@ export function toBatonError(err: unknown): BatonError {
   if (typeof e?.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
     return new BatonError(e.statusCode, "bad-request", statusTitle(e.statusCode), e.message ?? "Bad request", { cause: err });
   }
-  if (e?.code && ["SQLITE_BUSY", "SQLITE_LOCKED", "ECONNREFUSED", "ECONNRESET", "57P01", "57P03", "08006", "08001"].includes(e.code)) {
-    return StoreUnavailable(err);
+  // PostgreSQL refuses characters it cannot keep (NUL) in text: the input's fault, not ours
+  if (e?.code === "22021" || e?.code === "22P05") {
+    return new BatonError(400, "invalid-characters", "Bad Request", "The request holds characters that cannot be stored (such as NUL).", { cause: err });
   }
+  if (isStoreUnavailable(err)) return StoreUnavailable(err);
   return Internal(err);
 }
 
@@ -47,4 +49,18 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, thrown
 
 function statusTitle(status: number): string {
   return ({ 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large", 414: "URI Too Long", 415: "Unsupported Media Type" } as Record<number, string>)[status] ?? "Error";
+}
+
+const UNAVAILABLE_CODES = new Set([
+  "SQLITE_BUSY", "SQLITE_LOCKED", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN",
+  // PostgreSQL: admin/crash shutdown, cannot connect now, connection exceptions, too many connections
+  "57P01", "57P02", "57P03", "08000", "08001", "08003", "08004", "08006", "53300",
+]);
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Client was closed/i;
+
+/** A failure of the store's connection rather than of the request: 503 with Retry-After, nothing lost. */
+export function isStoreUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.code === "string" && UNAVAILABLE_CODES.has(e.code)) return true;
+  return typeof e?.message === "string" && UNAVAILABLE_MESSAGES.test(e.message);
 }

@@ -36,6 +36,8 @@ interface Running {
   logs: { level: "info" | "error"; message: string; at: string }[];
   done: Promise<void>;
   graceTimer: NodeJS.Timeout | null;
+  /** the job's log batches go out one at a time, in order, and before its result */
+  flushing: Promise<void>;
 }
 
 const delay = (ms: number, signal?: AbortSignal) =>
@@ -179,7 +181,7 @@ export class RobotRuntime {
   private run(job: RobotJob): void {
     const entry: Running = {
       job, stop: new AbortController(), kill: new AbortController(), strategy: null, handedBack: false, reported: false, logs: [],
-      done: Promise.resolve(), graceTimer: null,
+      done: Promise.resolve(), graceTimer: null, flushing: Promise.resolve(),
     };
     this.running.set(job.key, entry);
     const handler = this.options.processes[job.processName];
@@ -252,14 +254,21 @@ export class RobotRuntime {
     this.release(entry);
   }
 
-  private async flushLogs(entry: Running): Promise<void> {
-    if (entry.logs.length === 0 || entry.handedBack) return;
-    const lines = entry.logs.splice(0);
-    await this.connection.log(entry.job.key, lines).catch(this.report);
+  /**
+   * Chained per job: a batch retried through an orchestrator outage is not overtaken by a
+   * later batch, nor by the result (after which the orchestrator refuses the job's logs).
+   */
+  private flushLogs(entry: Running): Promise<void> {
+    entry.flushing = entry.flushing.then(async () => {
+      if (entry.logs.length === 0 || entry.handedBack) return;
+      const lines = entry.logs.splice(0);
+      await this.connection.log(entry.job.key, lines).catch(this.report);
+    });
+    return entry.flushing;
   }
 
   private async flushAllLogs(): Promise<void> {
-    await Promise.all([...this.running.values()].map((r) => this.flushLogs(r)));
+    await Promise.all([...this.running.values()].filter((r) => r.logs.length > 0).map((r) => this.flushLogs(r)));
   }
 }
 

@@ -18,15 +18,45 @@ export interface TestBaton extends RunningBaton {
   /** JSON helper: fetch under base and parse; throws on non-2xx */
   apiJson<T = any>(path: string, init?: RequestInit & { json?: unknown }): Promise<T>;
   patchSettings(settings: Record<string, unknown>): Promise<void>;
+  /** the PostgreSQL URL (with its schema) when the suite runs on PostgreSQL */
+  databaseUrl: string | null;
+  /** drops this server's PostgreSQL schema (close() does it too) */
+  dropStore(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** A real Baton on a real socket (port 0), embedded SQLite in a temp folder, the demo robot running. */
+/** Which store the suite runs on: BATON_TEST_STORE=postgres runs it on the machine's PostgreSQL. */
+export const TEST_STORE = process.env.BATON_TEST_STORE === "postgres" ? "postgres" : "sqlite";
+const TEST_DATABASE = process.env.BATON_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** A fresh schema of its own for one test server (dropped again by `dropSchema`). */
+export function testDatabaseUrl(): { url: string; schema: string } {
+  const schema = `baton_t_${randomBytes(6).toString("hex")}`;
+  return { url: `${TEST_DATABASE}${TEST_DATABASE.includes("?") ? "&" : "?"}schema=${schema}`, schema };
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: TEST_DATABASE });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A real Baton on a real socket (port 0), the demo robot running, on embedded SQLite in a
+ * temp folder, or (BATON_TEST_STORE=postgres) on a schema of its own in PostgreSQL.
+ */
 export async function startTestBaton(overrides: Partial<Config> = {}, options: { demo?: boolean; maintenanceIntervalMs?: number } = {}): Promise<TestBaton> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "baton-test-"));
   const bootstrap = overrides.bootstrapToken === undefined ? `baton_pat_test_${randomBytes(16).toString("hex")}` : overrides.bootstrapToken;
+  const pgSchema = TEST_STORE === "postgres" && overrides.databaseUrl === undefined ? testDatabaseUrl() : null;
   const config: Config = {
     ...configFromEnv({}),
+    ...(pgSchema ? { databaseUrl: pgSchema.url } : {}),
     port: 0,
     dataDir,
     bootstrapToken: bootstrap,
@@ -52,6 +82,10 @@ export async function startTestBaton(overrides: Partial<Config> = {}, options: {
     sharedKey,
     dataDir,
     invokeUrl: (slug) => `${base}/t/${sharedKey}/${slug}`,
+    databaseUrl: config.databaseUrl,
+    async dropStore() {
+      if (pgSchema) await dropSchema(pgSchema.schema);
+    },
     api,
     async apiJson(path, init = {}) {
       const { json, ...rest } = init as RequestInit & { json?: unknown };
@@ -69,6 +103,7 @@ export async function startTestBaton(overrides: Partial<Config> = {}, options: {
     async close() {
       await running.shutdown();
       if (!overrides.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (pgSchema) await dropSchema(pgSchema.schema);
     },
   };
 }

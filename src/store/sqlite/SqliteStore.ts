@@ -75,6 +75,10 @@ export class SqliteStore implements Store {
     }
   }
 
+  async ping(): Promise<void> {
+    this.stmt("SELECT 1").get();
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.flushJobInserts();
     if (this.db.open) this.db.close();
@@ -351,6 +355,10 @@ export class SqliteStore implements Store {
     };
     if (max <= 0 || session.processes.length === 0) return [];
     return this.db.transaction(() => {
+      // a claim long-poll can outlive its session (a robot cut off from the network keeps its
+      // connection open while its lease runs out): jobs claimed for an ended session would
+      // stay Running forever, so an ended or expired session gets nothing
+      if (!this.stmt("SELECT 1 FROM robot_sessions WHERE id = ? AND lease_expires_at > ?").get(session.id, now)) return [];
       const names = session.processes.map(() => "?").join(", ");
       // LIMIT CAST(? AS INTEGER), not LIMIT ?: SQLite (3.47+) plans with a bound LIMIT's
       // value, so rebinding it re-prepares the statement on every claim (~40 µs, twice a job).

@@ -1,0 +1,140 @@
+import pg from "pg";
+import { randomUUID } from "node:crypto";
+import { LocalNotifier, type Listener, type Notifier, type NotifierEvents } from "../../core/notifier.js";
+
+type Kind = keyof NotifierEvents;
+
+/**
+ * The notifier of many nodes: events reach this node's listeners at once, and the other
+ * nodes through PostgreSQL LISTEN/NOTIFY on one channel per schema. Payloads are small
+ * (a finished job travels as its key; waiters on other nodes read it once). NOTIFYs are
+ * batched per event-loop turn and `jobAvailable` is coalesced per process. When the
+ * listening connection drops, it is re-established with backoff and the missed-events
+ * listeners run, so waiters re-read and claimers claim again: nobody waits forever.
+ */
+export class PgNotifier implements Notifier {
+  private readonly local = new LocalNotifier();
+  private readonly nodeId = randomUUID();
+  private readonly channel: string;
+  private readonly missed = new Set<() => void>();
+  private client: pg.Client | null = null;
+  private queue: string[] = [];
+  private queuedAvailable = new Set<string>();
+  private flushScheduled = false;
+  private closed = false;
+  private backoff = 100;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly connection: { connectionString: string; schema: string },
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {
+    this.channel = `baton_${connection.schema}`.slice(0, 63);
+  }
+
+  /** Connects the listening client; resolves once LISTEN is in place. */
+  async start(): Promise<void> {
+    await this.listen();
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.connection.connectionString });
+    client.on("notification", (msg) => this.receive(msg.payload));
+    const lost = (err?: unknown) => {
+      if (this.client !== client) return;
+      this.client = null;
+      if (err) this.onError(err);
+      client.end().catch(() => {});
+      this.scheduleReconnect();
+    };
+    client.on("error", lost);
+    client.on("end", () => lost());
+    await client.connect();
+    await client.query(`LISTEN ${this.channel}`);
+    this.client = client;
+    this.backoff = 100;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.listen().then(
+        () => { for (const listener of this.missed) listener(); },
+        (err: unknown) => {
+          this.onError(err);
+          this.backoff = Math.min(this.backoff * 2, 5000);
+          this.scheduleReconnect();
+        },
+      );
+    }, this.backoff);
+    this.reconnectTimer.unref();
+  }
+
+  publish<K extends Kind>(kind: K, event: NotifierEvents[K]): void {
+    this.local.publish(kind, event);
+    if (kind === "jobAvailable") {
+      const e = event as NotifierEvents["jobAvailable"];
+      const id = `${e.tenantId}\n${e.processName}`;
+      if (this.queuedAvailable.has(id)) return;
+      this.queuedAvailable.add(id);
+    }
+    const wire = kind === "jobFinished" ? { tenantId: (event as NotifierEvents["jobFinished"]).tenantId, jobKey: (event as NotifierEvents["jobFinished"]).jobKey } : event;
+    this.queue.push(JSON.stringify({ o: this.nodeId, k: kind, e: wire }));
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => void this.flush());
+    }
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    const payloads = this.queue;
+    this.queue = [];
+    this.queuedAvailable = new Set();
+    if (payloads.length === 0 || this.closed) return;
+    try {
+      await this.pool.query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", [this.channel, payloads]);
+    } catch (err) {
+      // PostgreSQL is unreachable: other nodes recover through their missed-events path
+      this.onError(err);
+    }
+  }
+
+  private receive(payload: string | undefined): void {
+    if (!payload) return;
+    let message: { o?: string; k?: Kind; e?: unknown };
+    try {
+      message = JSON.parse(payload) as typeof message;
+    } catch {
+      return;
+    }
+    if (message.o === this.nodeId || !message.k || !message.e) return;
+    this.local.publish(message.k, message.e as NotifierEvents[Kind]);
+  }
+
+  subscribe<K extends Kind>(kind: K, listener: Listener<K>): () => void {
+    return this.local.subscribe(kind, listener);
+  }
+
+  onMissedEvents(listener: () => void): () => void {
+    this.missed.add(listener);
+    return () => this.missed.delete(listener);
+  }
+
+  /** For tests: drop the listening connection as a network failure would. */
+  dropListener(): void {
+    this.client?.emit("error", new Error("listener connection dropped (test)"));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    await this.flush();
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => {});
+    await this.local.close();
+  }
+}

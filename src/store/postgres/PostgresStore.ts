@@ -1,0 +1,547 @@
+import pg from "pg";
+import { randomUUID } from "node:crypto";
+import type { JobFilter, JobPatch, NewToken, NewUser, Store, TokenRecord } from "../../core/store.js";
+import {
+  DEFAULT_SETTINGS,
+  type Folder,
+  type Job,
+  type JobLogLine,
+  type JobState,
+  type PersonalAccessToken,
+  type Priority,
+  type Process,
+  type RobotKey,
+  type RobotSession,
+  type Tenant,
+  type TenantSettings,
+  type Trigger,
+} from "../../core/types.js";
+import { migrations } from "./migrations.js";
+
+type Row = Record<string, unknown>;
+
+const PRIORITY_NUMBER: Record<Priority, number> = { Low: 0, Normal: 1, High: 2 };
+const PRIORITY_NAME: Priority[] = ["Low", "Normal", "High"];
+const FINAL = "('Successful', 'Faulted', 'Stopped')";
+/** any fixed number: the advisory lock that serializes migrations across nodes */
+const MIGRATION_LOCK = 7_301_911;
+
+const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+const iso = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+const str = (v: unknown): string => v as string;
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
+
+export interface PostgresOptions {
+  /** postgres://… ; a `schema` query parameter selects the schema (created if missing) */
+  url: string;
+  poolSize?: number;
+}
+
+/** Splits Baton's `schema` parameter off a connection string. */
+export function parseDatabaseUrl(url: string): { connectionString: string; schema: string } {
+  const u = new URL(url);
+  const schema = u.searchParams.get("schema") ?? "public";
+  u.searchParams.delete("schema");
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`BATON_DATABASE_URL: schema '${schema}' must be a lower-case SQL identifier.`);
+  return { connectionString: u.toString(), schema };
+}
+
+/**
+ * The store for many nodes: PostgreSQL through `pg`. Claims use FOR UPDATE SKIP LOCKED, so
+ * concurrent sessions on any node never get the same job and never wait for each other;
+ * every state change is one conditional UPDATE, as in the SQLite store.
+ */
+export class PostgresStore implements Store {
+  readonly engine = "postgres";
+  readonly pool: pg.Pool;
+  readonly schema: string;
+  readonly connectionString: string;
+
+  constructor(options: PostgresOptions) {
+    const { connectionString, schema } = parseDatabaseUrl(options.url);
+    this.schema = schema;
+    this.connectionString = connectionString;
+    this.pool = new pg.Pool({
+      connectionString,
+      max: options.poolSize ?? 20,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+      options: `-c search_path=${schema}`,
+    });
+    // an idle client that loses its connection must not crash the process; the next query reconnects
+    this.pool.on("error", () => {});
+  }
+
+  private async q(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return (await this.pool.query(sql, params)).rows as Row[];
+  }
+
+  private async one(sql: string, params: unknown[] = []): Promise<Row | undefined> {
+    return (await this.q(sql, params))[0];
+  }
+
+  private async tx<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`).catch(async (err: { code?: string }) => {
+      // two nodes creating the schema at once: one wins, the other sees a unique violation
+      if (err.code !== "23505") throw err;
+    });
+    await this.tx(async (c) => {
+      await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+      await c.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)");
+      const applied = new Set((await c.query("SELECT version FROM schema_migrations")).rows.map((r: { version: number }) => r.version));
+      for (const m of migrations) {
+        if (applied.has(m.version)) continue;
+        await c.query(m.sql);
+        await c.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())", [m.version, m.name]);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => {});
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query("SELECT 1");
+  }
+
+  async getOrCreateSecret(name: string, create: () => string): Promise<string> {
+    await this.q("INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", [name, create()]);
+    return str((await this.one("SELECT value FROM secrets WHERE name = $1", [name]))!.value);
+  }
+
+  // ---- tenants and users
+
+  async ensureTenant(org: string, name: string): Promise<{ tenant: Tenant; created: boolean }> {
+    return this.tx(async (c) => {
+      const id = randomUUID();
+      const inserted = await c.query("INSERT INTO tenants (id, org, name, created_at) VALUES ($1, $2, $3, now()) ON CONFLICT (org, name) DO NOTHING RETURNING id", [id, org, name]);
+      if (inserted.rowCount === 0) {
+        const row = (await c.query("SELECT id, org, name FROM tenants WHERE org = $1 AND name = $2", [org, name])).rows[0] as Tenant;
+        return { tenant: row, created: false };
+      }
+      await c.query("INSERT INTO folders (key, tenant_id, name, created_at) VALUES ($1, $2, 'Shared', now())", [randomUUID(), id]);
+      return { tenant: { id, org, name }, created: true };
+    });
+  }
+
+  async findTenant(org: string, name: string): Promise<Tenant | null> {
+    return ((await this.one("SELECT id, org, name FROM tenants WHERE org = $1 AND name = $2", [org, name])) as Tenant | undefined) ?? null;
+  }
+
+  async listTenants(org: string): Promise<Tenant[]> {
+    return (await this.q("SELECT id, org, name FROM tenants WHERE org = $1 ORDER BY created_at, name", [org])) as unknown as Tenant[];
+  }
+
+  async getSettings(tenantId: string): Promise<TenantSettings> {
+    const row = await this.one("SELECT settings FROM tenants WHERE id = $1", [tenantId]);
+    return { ...DEFAULT_SETTINGS, ...((row?.settings as Partial<TenantSettings> | undefined) ?? {}) };
+  }
+
+  async saveSettings(tenantId: string, settings: TenantSettings): Promise<void> {
+    await this.q("UPDATE tenants SET settings = $1 WHERE id = $2", [JSON.stringify(settings), tenantId]);
+  }
+
+  async ensureUser(user: NewUser): Promise<{ id: string; created: boolean }> {
+    const inserted = await this.one(
+      "INSERT INTO users (id, org, name, password_hash, org_admin, created_at) VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (org, name) DO NOTHING RETURNING id",
+      [user.id, user.org, user.name, user.passwordHash, user.orgAdmin],
+    );
+    if (inserted) return { id: str(inserted.id), created: true };
+    return { id: str((await this.one("SELECT id FROM users WHERE org = $1 AND name = $2", [user.org, user.name]))!.id), created: false };
+  }
+
+  // ---- tokens
+
+  async createToken(t: NewToken): Promise<PersonalAccessToken> {
+    await this.q(
+      "INSERT INTO tokens (id, tenant_id, user_id, name, scopes, hash, org_wide, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      [t.id, t.tenantId, t.userId, t.name, JSON.stringify(t.scopes), t.hash, t.orgWide, t.createdAt, t.expiresAt],
+    );
+    return { id: t.id, tenantId: t.tenantId, userId: t.userId, name: t.name, scopes: t.scopes, createdAt: t.createdAt, expiresAt: t.expiresAt, revokedAt: null, lastUsedAt: null };
+  }
+
+  async findTokenByHash(hash: string): Promise<TokenRecord | null> {
+    const row = await this.one(
+      `SELECT t.*, n.org AS tenant_org, n.name AS tenant_name, (t.org_wide AND COALESCE(u.org_admin, false)) AS org_admin
+         FROM tokens t JOIN tenants n ON n.id = t.tenant_id LEFT JOIN users u ON u.id = t.user_id
+        WHERE t.hash = $1`,
+      [hash],
+    );
+    if (!row) return null;
+    return { token: tokenFromRow(row), tenant: { id: str(row.tenant_id), org: str(row.tenant_org), name: str(row.tenant_name) }, orgAdmin: row.org_admin === true };
+  }
+
+  async listTokens(tenantId: string): Promise<PersonalAccessToken[]> {
+    return (await this.q("SELECT * FROM tokens WHERE tenant_id = $1 ORDER BY created_at", [tenantId])).map(tokenFromRow);
+  }
+
+  async revokeToken(tenantId: string, id: string, at: string): Promise<boolean> {
+    return (await this.pool.query("UPDATE tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE tenant_id = $2 AND id = $3", [at, tenantId, id])).rowCount! > 0;
+  }
+
+  // ---- folders
+
+  async createFolder(f: Folder): Promise<void> {
+    await this.q("INSERT INTO folders (key, tenant_id, name, created_at) VALUES ($1, $2, $3, $4)", [f.key, f.tenantId, f.name, f.createdAt]);
+  }
+
+  async getFolder(tenantId: string, key: string): Promise<Folder | null> {
+    const row = await this.one("SELECT * FROM folders WHERE tenant_id = $1 AND key = $2", [tenantId, key]);
+    return row ? folderFromRow(row) : null;
+  }
+
+  async findFolderByName(tenantId: string, name: string): Promise<Folder | null> {
+    const row = await this.one("SELECT * FROM folders WHERE tenant_id = $1 AND name = $2", [tenantId, name]);
+    return row ? folderFromRow(row) : null;
+  }
+
+  async listFolders(tenantId: string): Promise<Folder[]> {
+    return (await this.q("SELECT * FROM folders WHERE tenant_id = $1 ORDER BY name", [tenantId])).map(folderFromRow);
+  }
+
+  async renameFolder(tenantId: string, key: string, name: string): Promise<boolean> {
+    return (await this.pool.query("UPDATE folders SET name = $1 WHERE tenant_id = $2 AND key = $3", [name, tenantId, key])).rowCount! > 0;
+  }
+
+  async deleteFolder(tenantId: string, key: string): Promise<"deleted" | "missing" | "not-empty"> {
+    return this.tx(async (c) => {
+      const folder = await c.query("SELECT 1 FROM folders WHERE tenant_id = $1 AND key = $2 FOR UPDATE", [tenantId, key]);
+      if (folder.rowCount === 0) return "missing" as const;
+      const used = await c.query(
+        `SELECT EXISTS (SELECT 1 FROM processes WHERE folder_key = $1) OR EXISTS (SELECT 1 FROM triggers WHERE folder_key = $1)
+             OR EXISTS (SELECT 1 FROM jobs WHERE folder_key = $1) AS used`,
+        [key],
+      );
+      if ((used.rows[0] as { used: boolean }).used) return "not-empty" as const;
+      await c.query("DELETE FROM folders WHERE tenant_id = $1 AND key = $2", [tenantId, key]);
+      return "deleted" as const;
+    });
+  }
+
+  // ---- processes
+
+  async createProcess(p: Process): Promise<void> {
+    await this.q(
+      `INSERT INTO processes (id, tenant_id, folder_key, name, description, default_input_arguments, input_schema, output_schema,
+         priority, max_duration_seconds, retry_max_attempts, retry_backoff_seconds, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      [p.id, p.tenantId, p.folderKey, p.name, p.description, JSON.stringify(p.defaultInputArguments), json(p.inputSchema), json(p.outputSchema),
+        p.priority, p.maxDurationSeconds, p.retry.maxAttempts, p.retry.backoffSeconds, p.createdAt, p.updatedAt],
+    );
+  }
+
+  async getProcess(tenantId: string, folderKey: string, name: string): Promise<Process | null> {
+    const row = await this.one("SELECT * FROM processes WHERE tenant_id = $1 AND folder_key = $2 AND name = $3", [tenantId, folderKey, name]);
+    return row ? processFromRow(row) : null;
+  }
+
+  async listProcesses(tenantId: string, folderKey: string): Promise<Process[]> {
+    return (await this.q("SELECT * FROM processes WHERE tenant_id = $1 AND folder_key = $2 ORDER BY name", [tenantId, folderKey])).map(processFromRow);
+  }
+
+  async updateProcess(p: Process): Promise<void> {
+    await this.q(
+      `UPDATE processes SET description = $1, default_input_arguments = $2, input_schema = $3, output_schema = $4, priority = $5,
+         max_duration_seconds = $6, retry_max_attempts = $7, retry_backoff_seconds = $8, updated_at = $9
+       WHERE tenant_id = $10 AND id = $11`,
+      [p.description, JSON.stringify(p.defaultInputArguments), json(p.inputSchema), json(p.outputSchema), p.priority,
+        p.maxDurationSeconds, p.retry.maxAttempts, p.retry.backoffSeconds, p.updatedAt, p.tenantId, p.id],
+    );
+  }
+
+  async deleteProcess(tenantId: string, folderKey: string, name: string): Promise<"deleted" | "missing" | "in-use"> {
+    return this.tx(async (c) => {
+      const found = await c.query("SELECT 1 FROM processes WHERE tenant_id = $1 AND folder_key = $2 AND name = $3 FOR UPDATE", [tenantId, folderKey, name]);
+      if (found.rowCount === 0) return "missing" as const;
+      const used = await c.query("SELECT 1 FROM triggers WHERE tenant_id = $1 AND folder_key = $2 AND process_name = $3 LIMIT 1", [tenantId, folderKey, name]);
+      if (used.rowCount! > 0) return "in-use" as const;
+      await c.query("DELETE FROM processes WHERE tenant_id = $1 AND folder_key = $2 AND name = $3", [tenantId, folderKey, name]);
+      return "deleted" as const;
+    });
+  }
+
+  // ---- triggers
+
+  async createTrigger(t: Trigger): Promise<void> {
+    await this.q(
+      `INSERT INTO triggers (id, tenant_id, folder_key, name, slug, verb, process_name, call_mode, default_arguments, priority, enabled, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [t.id, t.tenantId, t.folderKey, t.name, t.slug, t.verb, t.processName, t.callMode, JSON.stringify(t.defaultArguments), t.priority, t.enabled, t.createdAt, t.updatedAt],
+    );
+  }
+
+  async getTrigger(tenantId: string, id: string): Promise<Trigger | null> {
+    const row = await this.one("SELECT * FROM triggers WHERE tenant_id = $1 AND id = $2", [tenantId, id]);
+    return row ? triggerFromRow(row) : null;
+  }
+
+  async findTriggerBySlug(tenantId: string, slug: string): Promise<Trigger | null> {
+    const row = await this.one("SELECT * FROM triggers WHERE tenant_id = $1 AND slug = $2", [tenantId, slug]);
+    return row ? triggerFromRow(row) : null;
+  }
+
+  async listTriggers(tenantId: string, folderKey: string | null): Promise<Trigger[]> {
+    const rows = folderKey
+      ? await this.q("SELECT * FROM triggers WHERE tenant_id = $1 AND folder_key = $2 ORDER BY slug", [tenantId, folderKey])
+      : await this.q("SELECT * FROM triggers WHERE tenant_id = $1 ORDER BY slug", [tenantId]);
+    return rows.map(triggerFromRow);
+  }
+
+  async updateTrigger(t: Trigger): Promise<void> {
+    await this.q(
+      `UPDATE triggers SET name = $1, slug = $2, verb = $3, process_name = $4, call_mode = $5, default_arguments = $6, priority = $7, enabled = $8, updated_at = $9
+       WHERE tenant_id = $10 AND id = $11`,
+      [t.name, t.slug, t.verb, t.processName, t.callMode, JSON.stringify(t.defaultArguments), t.priority, t.enabled, t.updatedAt, t.tenantId, t.id],
+    );
+  }
+
+  async deleteTrigger(tenantId: string, id: string): Promise<boolean> {
+    return (await this.pool.query("DELETE FROM triggers WHERE tenant_id = $1 AND id = $2", [tenantId, id])).rowCount! > 0;
+  }
+
+  // ---- jobs
+
+  async createJob(j: Job): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO jobs (key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, input_arguments,
+         attempt, created_at, deadline_at, max_duration_seconds, info)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+      [j.key, j.tenantId, j.folderKey, j.processName, j.triggerId, j.source, j.callMode, j.state, PRIORITY_NUMBER[j.priority],
+        JSON.stringify(j.inputArguments), j.attempt, j.createdAt, j.deadlineAt, j.maxDurationSeconds, j.info],
+    );
+  }
+
+  async getJob(tenantId: string, key: string): Promise<Job | null> {
+    const row = await this.one("SELECT * FROM jobs WHERE tenant_id = $1 AND key = $2", [tenantId, key]);
+    return row ? jobFromRow(row) : null;
+  }
+
+  async listJobs(tenantId: string, f: JobFilter, limit: number, cursor: number | null): Promise<{ items: Job[]; next: number | null }> {
+    const params: unknown[] = [tenantId];
+    const where = ["tenant_id = $1"];
+    const add = (clause: (n: string) => string, value: unknown) => { params.push(value); where.push(clause(`$${params.length}`)); };
+    if (f.state?.length) add((n) => `state = ANY(${n}::text[])`, f.state);
+    if (f.processName) add((n) => `process_name = ${n}`, f.processName);
+    if (f.triggerId) add((n) => `trigger_id = ${n}`, f.triggerId);
+    if (f.folderKey) add((n) => `folder_key = ${n}`, f.folderKey);
+    if (f.createdAfter) add((n) => `created_at >= ${n}`, f.createdAfter);
+    if (f.createdBefore) add((n) => `created_at < ${n}`, f.createdBefore);
+    if (cursor !== null) add((n) => `seq < ${n}`, cursor);
+    params.push(limit + 1);
+    const rows = await this.q(`SELECT * FROM jobs WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT $${params.length}`, params);
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit);
+    return { items: page.map(jobFromRow), next: more ? Number(page[page.length - 1]!.seq) : null };
+  }
+
+  async claimJobs(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Job[]> {
+    if (max <= 0 || session.processes.length === 0) return [];
+    const rows = await this.q(
+      `WITH picked AS (
+         SELECT seq FROM jobs
+          WHERE tenant_id = $1 AND state = 'Pending' AND process_name = ANY($2::text[]) AND (not_before IS NULL OR not_before <= $3)
+          ORDER BY priority DESC, seq
+          LIMIT $4
+          FOR UPDATE SKIP LOCKED
+       )
+       UPDATE jobs j SET state = 'Running', session_id = $5, robot = $6, started_at = $3, attempt = j.attempt + 1, not_before = NULL, info = NULL,
+              deadline_at = LEAST(
+                CASE WHEN j.call_mode = 'LongPolling' THEN j.created_at + make_interval(secs => $7) END,
+                CASE WHEN j.max_duration_seconds IS NOT NULL THEN $3::timestamptz + make_interval(secs => j.max_duration_seconds) END)
+         FROM picked WHERE j.seq = picked.seq
+       RETURNING j.*`,
+      [session.tenantId, session.processes, now, max, session.id, session.robotName, longPollingMaxSeconds],
+    );
+    return rows.sort((a, b) => Number(b.priority) - Number(a.priority) || Number(a.seq) - Number(b.seq)).map(jobFromRow);
+  }
+
+  async updateJob(tenantId: string | null, key: string, from: readonly JobState[], sessionId: string | null, patch: JobPatch): Promise<Job | null> {
+    const params: unknown[] = [patch.state];
+    const sets = ["state = $1"];
+    const col = (name: string, value: unknown) => { params.push(value); sets.push(`${name} = $${params.length}`); };
+    if (patch.outputArguments !== undefined) col("output_arguments", json(patch.outputArguments));
+    if (patch.error !== undefined) col("error", json(patch.error));
+    if (patch.endedAt !== undefined) col("ended_at", patch.endedAt);
+    if (patch.startedAt !== undefined) col("started_at", patch.startedAt);
+    if (patch.info !== undefined) col("info", patch.info);
+    if (patch.sessionId !== undefined) col("session_id", patch.sessionId);
+    if (patch.robot !== undefined) col("robot", patch.robot);
+    if (patch.notBefore !== undefined) col("not_before", patch.notBefore);
+    if (patch.attempt !== undefined) col("attempt", patch.attempt);
+    if (patch.state === "Successful" || patch.state === "Faulted" || patch.state === "Stopped") sets.push("deadline_at = NULL");
+    else if (patch.deadlineAt !== undefined) col("deadline_at", patch.deadlineAt);
+    params.push(key, from);
+    const where = [`key = $${params.length - 1}`, `state = ANY($${params.length}::text[])`];
+    if (tenantId !== null) { params.push(tenantId); where.push(`tenant_id = $${params.length}`); }
+    if (sessionId !== null) { params.push(sessionId); where.push(`session_id = $${params.length}`); }
+    const row = await this.one(`UPDATE jobs SET ${sets.join(", ")} WHERE ${where.join(" AND ")} RETURNING *`, params);
+    return row ? jobFromRow(row) : null;
+  }
+
+  async jobsPastDeadline(now: string, limit: number): Promise<Job[]> {
+    return (await this.q(`SELECT * FROM jobs WHERE deadline_at IS NOT NULL AND deadline_at <= $1 AND state NOT IN ${FINAL} ORDER BY deadline_at LIMIT $2`, [now, limit])).map(jobFromRow);
+  }
+
+  async expiredSessions(now: string): Promise<RobotSession[]> {
+    return (await this.q("SELECT * FROM robot_sessions WHERE lease_expires_at <= $1", [now])).map(sessionFromRow);
+  }
+
+  async jobsOfSession(sessionId: string): Promise<Job[]> {
+    return (await this.q(`SELECT * FROM jobs WHERE session_id = $1 AND state NOT IN ('Successful', 'Faulted', 'Stopped', 'Pending')`, [sessionId])).map(jobFromRow);
+  }
+
+  async countJobs(tenantId: string): Promise<number> {
+    return Number((await this.one("SELECT COUNT(*) AS n FROM jobs WHERE tenant_id = $1", [tenantId]))!.n);
+  }
+
+  async purgeFinalJobs(tenantId: string, endedBefore: string): Promise<number> {
+    return this.tx(async (c) => {
+      await c.query(`DELETE FROM job_logs WHERE job_key IN (SELECT key FROM jobs WHERE tenant_id = $1 AND ended_at < $2 AND state IN ${FINAL})`, [tenantId, endedBefore]);
+      return (await c.query(`DELETE FROM jobs WHERE tenant_id = $1 AND ended_at < $2 AND state IN ${FINAL}`, [tenantId, endedBefore])).rowCount ?? 0;
+    });
+  }
+
+  // ---- logs
+
+  async appendLogs(jobKey: string, lines: Omit<JobLogLine, "seq">[]): Promise<void> {
+    if (lines.length === 0) return;
+    await this.tx(async (c) => {
+      // the job row's lock orders concurrent appends of one job
+      await c.query("SELECT 1 FROM jobs WHERE key = $1 FOR UPDATE", [jobKey]);
+      const last = Number((await c.query("SELECT COALESCE(MAX(seq), 0) AS s FROM job_logs WHERE job_key = $1", [jobKey])).rows[0].s);
+      await c.query(
+        `INSERT INTO job_logs (job_key, seq, at, level, message)
+         SELECT $1, $2 + o, a, l, m FROM unnest($3::timestamptz[], $4::text[], $5::text[]) WITH ORDINALITY AS x(a, l, m, o)`,
+        [jobKey, last, lines.map((l) => l.at), lines.map((l) => l.level), lines.map((l) => l.message)],
+      );
+      await c.query("UPDATE jobs SET info = $1 WHERE key = $2", [lines[lines.length - 1]!.message.slice(0, 1000), jobKey]);
+    });
+  }
+
+  async listLogs(jobKey: string, afterSeq: number, limit: number): Promise<JobLogLine[]> {
+    const rows = await this.q("SELECT seq, at, level, message FROM job_logs WHERE job_key = $1 AND seq > $2 ORDER BY seq LIMIT $3", [jobKey, afterSeq, limit]);
+    return rows.map((r) => ({ seq: Number(r.seq), at: iso(r.at)!, level: r.level as JobLogLine["level"], message: str(r.message) }));
+  }
+
+  // ---- robot keys
+
+  async createRobotKey(k: RobotKey & { hash: string }): Promise<void> {
+    await this.q("INSERT INTO robot_keys (id, tenant_id, name, hash, created_at) VALUES ($1, $2, $3, $4, $5)", [k.id, k.tenantId, k.name, k.hash, k.createdAt]);
+  }
+
+  async findRobotKeyByHash(hash: string): Promise<RobotKey | null> {
+    const row = await this.one("SELECT * FROM robot_keys WHERE hash = $1", [hash]);
+    return row ? robotKeyFromRow(row) : null;
+  }
+
+  async listRobotKeys(tenantId: string): Promise<RobotKey[]> {
+    return (await this.q("SELECT * FROM robot_keys WHERE tenant_id = $1 ORDER BY name", [tenantId])).map(robotKeyFromRow);
+  }
+
+  async revokeRobotKey(tenantId: string, id: string, at: string): Promise<boolean> {
+    return (await this.pool.query("UPDATE robot_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE tenant_id = $2 AND id = $3", [at, tenantId, id])).rowCount! > 0;
+  }
+
+  async sessionsOfRobotKey(robotKeyId: string): Promise<RobotSession[]> {
+    return (await this.q("SELECT * FROM robot_sessions WHERE robot_key_id = $1", [robotKeyId])).map(sessionFromRow);
+  }
+
+  async servedProcesses(tenantId: string): Promise<string[]> {
+    return (await this.q("SELECT DISTINCT jsonb_array_elements_text(processes) AS name FROM robot_sessions WHERE tenant_id = $1", [tenantId])).map((r) => str(r.name));
+  }
+
+  // ---- robot sessions
+
+  async createSession(s: RobotSession): Promise<void> {
+    await this.q(
+      "INSERT INTO robot_sessions (id, tenant_id, robot_key_id, robot_name, version, processes, slots, lease_expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      [s.id, s.tenantId, s.robotKeyId, s.robotName, s.version, JSON.stringify(s.processes), s.slots, s.leaseExpiresAt, s.createdAt],
+    );
+  }
+
+  async getSession(tenantId: string, id: string): Promise<RobotSession | null> {
+    const row = await this.one("SELECT * FROM robot_sessions WHERE tenant_id = $1 AND id = $2", [tenantId, id]);
+    return row ? sessionFromRow(row) : null;
+  }
+
+  async extendSession(id: string, leaseExpiresAt: string): Promise<boolean> {
+    return (await this.pool.query("UPDATE robot_sessions SET lease_expires_at = $1 WHERE id = $2", [leaseExpiresAt, id])).rowCount! > 0;
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    await this.q("DELETE FROM robot_sessions WHERE id = $1", [id]);
+  }
+
+  async listSessions(tenantId: string): Promise<RobotSession[]> {
+    return (await this.q("SELECT * FROM robot_sessions WHERE tenant_id = $1 ORDER BY created_at", [tenantId])).map(sessionFromRow);
+  }
+}
+
+function tokenFromRow(r: Row): PersonalAccessToken {
+  return {
+    id: str(r.id), tenantId: str(r.tenant_id), userId: strOrNull(r.user_id), name: str(r.name), scopes: (r.scopes as string[]) ?? [],
+    createdAt: iso(r.created_at)!, expiresAt: iso(r.expires_at), revokedAt: iso(r.revoked_at), lastUsedAt: iso(r.last_used_at),
+  };
+}
+
+function folderFromRow(r: Row): Folder {
+  return { key: str(r.key), tenantId: str(r.tenant_id), name: str(r.name), createdAt: iso(r.created_at)! };
+}
+
+function processFromRow(r: Row): Process {
+  return {
+    id: str(r.id), tenantId: str(r.tenant_id), folderKey: str(r.folder_key), name: str(r.name), description: str(r.description),
+    defaultInputArguments: (r.default_input_arguments as Process["defaultInputArguments"]) ?? {},
+    inputSchema: (r.input_schema as Process["inputSchema"]) ?? null, outputSchema: (r.output_schema as Process["outputSchema"]) ?? null,
+    priority: r.priority as Priority, maxDurationSeconds: (r.max_duration_seconds as number | null) ?? null,
+    retry: { maxAttempts: r.retry_max_attempts as number, backoffSeconds: r.retry_backoff_seconds as number },
+    createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)!,
+  };
+}
+
+function triggerFromRow(r: Row): Trigger {
+  return {
+    id: str(r.id), tenantId: str(r.tenant_id), folderKey: str(r.folder_key), name: str(r.name), slug: str(r.slug), verb: r.verb as Trigger["verb"],
+    processName: str(r.process_name), callMode: r.call_mode as Trigger["callMode"], defaultArguments: (r.default_arguments as Trigger["defaultArguments"]) ?? {},
+    priority: r.priority as Trigger["priority"], enabled: r.enabled === true, createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)!,
+  };
+}
+
+function jobFromRow(r: Row): Job {
+  return {
+    key: str(r.key), tenantId: str(r.tenant_id), folderKey: str(r.folder_key), processName: str(r.process_name), triggerId: strOrNull(r.trigger_id),
+    source: r.source as Job["source"], callMode: r.call_mode as Job["callMode"], state: r.state as JobState,
+    priority: PRIORITY_NAME[Number(r.priority)] ?? "Normal", inputArguments: (r.input_arguments as Job["inputArguments"]) ?? {},
+    outputArguments: (r.output_arguments as Job["outputArguments"]) ?? null, error: (r.error as Job["error"]) ?? null,
+    robot: strOrNull(r.robot), sessionId: strOrNull(r.session_id), attempt: r.attempt as number,
+    createdAt: iso(r.created_at)!, startedAt: iso(r.started_at), endedAt: iso(r.ended_at), info: strOrNull(r.info),
+    maxDurationSeconds: (r.max_duration_seconds as number | null) ?? null, deadlineAt: iso(r.deadline_at),
+  };
+}
+
+function sessionFromRow(r: Row): RobotSession {
+  return {
+    id: str(r.id), tenantId: str(r.tenant_id), robotKeyId: strOrNull(r.robot_key_id), robotName: str(r.robot_name), version: strOrNull(r.version),
+    processes: (r.processes as string[]) ?? [], slots: r.slots as number, leaseExpiresAt: iso(r.lease_expires_at)!, createdAt: iso(r.created_at)!,
+  };
+}
+
+function robotKeyFromRow(r: Row): RobotKey {
+  return { id: str(r.id), tenantId: str(r.tenant_id), name: str(r.name), createdAt: iso(r.created_at)!, revokedAt: iso(r.revoked_at) };
+}
