@@ -588,6 +588,15 @@ const paths: Record<string, Obj> = {
       responses: { "200": response("What the robot must do.", { content: jsonContent(s("HeartbeatAnswer")) }) },
     }),
   },
+  "/api/robot/v1/sessions/{sessionId}/results": {
+    parameters: [param("sessionId")],
+    post: operation({
+      operationId: "reportResults", tag: "Robot protocol", summary: "Report several results at once", security: ROBOT,
+      description: "Up to 100 results (complete, fail, stopped) in one request; each is applied on its own and answered with the status its single route would give (204, or 409 job-not-held, ...).",
+      body: { schema: s("ResultsRequest"), required: true }, badRequest: ["invalid-results"], notFound: ["session-not-found"],
+      responses: { "200": response("One answer per result.", { content: jsonContent(s("ResultsAnswer")) }) },
+    }),
+  },
   "/api/robot/v1/sessions/{sessionId}/jobs/{jobKey}/logs": robotJobResult("appendJobLogs", "Append log lines to a job", s("JobLogLines"), true, ["invalid-logs"]),
   "/api/robot/v1/sessions/{sessionId}/jobs/{jobKey}/complete": robotJobResult("completeJob", "Report a job Successful, with its output arguments", s("CompleteJob"), false, ["invalid-output"]),
   "/api/robot/v1/sessions/{sessionId}/jobs/{jobKey}/fail": robotJobResult("failJob", "Report a job Faulted, with its error", s("FailJob"), false, []),

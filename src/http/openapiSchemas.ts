@@ -495,6 +495,48 @@ export const schemas: Record<string, Schema> = {
     },
     additionalProperties: true,
   },
+  ResultsRequest: {
+    type: "object",
+    required: ["results"],
+    properties: {
+      results: {
+        type: "array", minItems: 1, maxItems: 100,
+        items: {
+          type: "object",
+          required: ["jobKey", "outcome"],
+          properties: {
+            jobKey: { type: "string", format: "uuid" },
+            outcome: { enum: ["complete", "fail", "stopped"] },
+            outputArguments: { ...schemaRef("Arguments"), description: "With outcome complete." },
+            error: { type: "object", description: "With outcome fail: { code, message, details }." },
+          },
+        },
+      },
+    },
+    additionalProperties: false,
+  },
+  ResultsAnswer: {
+    type: "object",
+    required: ["results"],
+    properties: {
+      results: {
+        type: "array",
+        description: "One answer per result, in order: the status the single-result route would have given.",
+        items: {
+          type: "object",
+          required: ["jobKey", "status"],
+          properties: {
+            jobKey: { type: "string" },
+            status: { enum: [204, 400, 404, 409] },
+            code: { type: "string", description: "When refused, e.g. job-not-held." },
+            detail: { type: "string" },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    additionalProperties: false,
+  },
   CompleteJob: {
     type: "object",
     properties: { outputArguments: { ...schemaRef("Arguments"), default: {}, description: "Checked against the process's output schema: a mismatch ends the job Faulted (OutputSchemaViolation)." } },

@@ -2,6 +2,11 @@ import type { HeartbeatAnswer } from "../core/Robots.js";
 import type { JobError, JsonObject } from "../core/types.js";
 import { SessionLost, type RobotConnection, type RobotJob, type SessionInfo } from "./RobotConnection.js";
 
+type ResultItem =
+  | { jobKey: string; outcome: "complete"; outputArguments: JsonObject }
+  | { jobKey: string; outcome: "fail"; error: JobError }
+  | { jobKey: string; outcome: "stopped" };
+
 /** The orchestrator refused a result: the job is no longer this session's (409). */
 export class ResultRefused extends Error {
   constructor(readonly jobKey: string, detail: string) {
@@ -37,6 +42,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class HttpConnection implements RobotConnection {
   private current = 0;
   private sessionId: string | null = null;
+  private results: { item: ResultItem; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private resultsScheduled = false;
 
   constructor(private readonly options: HttpConnectionOptions) {
     if (options.orchestrators.length === 0) throw new Error("At least one orchestrator URL is needed.");
@@ -63,19 +70,52 @@ export class HttpConnection implements RobotConnection {
   }
 
   async log(jobKey: string, lines: { level: "info" | "error"; message: string; at: string }[]): Promise<void> {
-    await this.result(jobKey, "logs", { lines });
+    await this.retrying(() => this.call("POST", `/sessions/${this.session()}/jobs/${jobKey}/logs`, { lines }), jobKey);
   }
 
-  async complete(jobKey: string, outputArguments: JsonObject): Promise<void> {
-    await this.result(jobKey, "complete", { outputArguments });
+  complete(jobKey: string, outputArguments: JsonObject): Promise<void> {
+    return this.report({ jobKey, outcome: "complete", outputArguments });
   }
 
-  async fail(jobKey: string, error: JobError): Promise<void> {
-    await this.result(jobKey, "fail", { error });
+  fail(jobKey: string, error: JobError): Promise<void> {
+    return this.report({ jobKey, outcome: "fail", error });
   }
 
-  async stopped(jobKey: string): Promise<void> {
-    await this.result(jobKey, "stopped", {});
+  stopped(jobKey: string): Promise<void> {
+    return this.report({ jobKey, outcome: "stopped" });
+  }
+
+  /** Results that finish in the same event-loop turn travel in one request (`POST …/results`). */
+  private report(item: ResultItem): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.results.push({ item, resolve, reject });
+      if (!this.resultsScheduled) {
+        this.resultsScheduled = true;
+        setImmediate(() => void this.flushResults());
+      }
+    });
+  }
+
+  private async flushResults(): Promise<void> {
+    this.resultsScheduled = false;
+    const batch = this.results.splice(0, 100);
+    if (this.results.length > 0) {
+      this.resultsScheduled = true;
+      setImmediate(() => void this.flushResults());
+    }
+    if (batch.length === 0) return;
+    try {
+      const answer = (await this.retrying(() => this.call("POST", `/sessions/${this.session()}/results`, { results: batch.map((b) => b.item) }))) as
+        { results: { jobKey: string; status: number; code?: string; detail?: string }[] };
+      batch.forEach((b, i) => {
+        const a = answer.results[i];
+        if (a?.status === 204) b.resolve();
+        else if (a?.status === 409) b.reject(new ResultRefused(b.item.jobKey, a.detail ?? "refused"));
+        else b.reject(new ProtocolError(a?.status ?? 0, a?.code ?? "error", a?.detail ?? "no answer for this result"));
+      });
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
   }
 
   async close(): Promise<void> {
@@ -90,13 +130,12 @@ export class HttpConnection implements RobotConnection {
     return this.sessionId;
   }
 
-  /** Results are retried through network failures and 5xx, with backoff, for up to `resultRetryMs`. */
-  private async result(jobKey: string, what: string, body: unknown): Promise<void> {
+  /** Results and logs are retried through network failures and 5xx, with backoff, for up to `resultRetryMs`. */
+  private async retrying(send: () => Promise<unknown>, jobKey = ""): Promise<unknown> {
     const until = Date.now() + (this.options.resultRetryMs ?? 10 * 60_000);
     for (let backoff = 200; ; backoff = Math.min(backoff * 2, 5000)) {
       try {
-        await this.call("POST", `/sessions/${this.session()}/jobs/${jobKey}/${what}`, body);
-        return;
+        return await send();
       } catch (err) {
         if (err instanceof ProtocolError && err.status === 409) throw new ResultRefused(jobKey, err.message);
         const retryable = !(err instanceof ProtocolError) || err.status >= 500;

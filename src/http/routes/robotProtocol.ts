@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { badRequest, notFound } from "../../core/errors.js";
+import { BatonError, badRequest, notFound } from "../../core/errors.js";
 import type { RobotPrincipal, RobotSession } from "../../core/types.js";
 import { toRobotJob } from "../../robot/InProcessConnection.js";
 import { json, type HttpContext } from "../context.js";
@@ -8,6 +8,7 @@ type Req = FastifyRequest<{ Params: { sessionId: string; jobKey: string }; Body:
 
 const MAX_CLAIM_WAIT_SECONDS = 30;
 const MAX_CLAIM_BATCH = 100;
+const MAX_RESULTS_BATCH = 100;
 
 /**
  * The robot protocol of SPEC §3 under `…/orchestrator_/api/robot/v1`, authenticated with a
@@ -85,10 +86,39 @@ export function robotProtocolRoutes(app: FastifyInstance, ctx: HttpContext): voi
     return reply.code(204).send();
   });
 
+  // Several results in one request: a busy robot reports what finished in the same moment
+  // together. Each item is applied on its own; its answer is the status the single route gives.
+  app.post("/api/robot/v1/sessions/:sessionId/results", async (request: Req, reply) => {
+    const s = await session(request);
+    const items = body(request).results;
+    if (!Array.isArray(items) || items.length === 0 || items.length > MAX_RESULTS_BATCH || !items.every(isResultItem)) {
+      throw badRequest("invalid-results", `results must be an array of 1 to ${MAX_RESULTS_BATCH} { jobKey, outcome: "complete" | "fail" | "stopped", outputArguments?, error? }.`);
+    }
+    const answers = [];
+    for (const item of items) {
+      try {
+        if (item.outcome === "complete") await robots.complete(s, item.jobKey, item.outputArguments ?? {});
+        else if (item.outcome === "fail") await robots.fail(s, item.jobKey, item.error);
+        else await robots.stopped(s, item.jobKey);
+        answers.push({ jobKey: item.jobKey, status: 204 });
+      } catch (err) {
+        if (!(err instanceof BatonError) || err.status >= 500) throw err;
+        answers.push({ jobKey: item.jobKey, status: err.status, code: err.code, detail: err.message });
+      }
+    }
+    return json(reply, 200, { results: answers });
+  });
+
   app.delete("/api/robot/v1/sessions/:sessionId", async (request: Req, reply) => {
     await robots.closeSession(await session(request));
     return reply.code(204).send();
   });
+}
+
+function isResultItem(v: unknown): v is { jobKey: string; outcome: "complete" | "fail" | "stopped"; outputArguments?: unknown; error?: unknown } {
+  if (typeof v !== "object" || v === null) return false;
+  const { jobKey, outcome } = v as Record<string, unknown>;
+  return typeof jobKey === "string" && (outcome === "complete" || outcome === "fail" || outcome === "stopped");
 }
 
 function isLogLine(l: unknown): l is { message: string; level?: "info" | "error"; at?: string } {
