@@ -600,6 +600,41 @@ describe.concurrent("sessions, claims, heartbeats and results", () => {
     expect(await c.getJob(good.key)).toMatchObject({ state: "Successful", outputArguments: { total: 3 } });
   });
 
+  it("reports several results in one request, each answered with its own status", async () => {
+    const { process, session } = await served();
+    const [ok, failed, stopped] = [await c.job(process), await c.job(process), await c.job(process)];
+    const other = await c.job(process);
+    await session.claim(3);
+    const res = await session.call("POST", "/results", {
+      results: [
+        { jobKey: ok.key, outcome: "complete", outputArguments: { n: 1 } },
+        { jobKey: failed.key, outcome: "fail", error: { code: "Boom", message: "it broke" } },
+        { jobKey: stopped.key, outcome: "stopped" },
+        { jobKey: other.key, outcome: "complete", outputArguments: {} },
+        { jobKey: ok.key, outcome: "complete", outputArguments: { n: 2 } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe(JSON_TYPE);
+    const refused = { status: 409, code: "job-not-held", detail: expect.stringContaining("no longer this session's") };
+    expect(await res.json()).toEqual({
+      results: [
+        { jobKey: ok.key, status: 204 },
+        { jobKey: failed.key, status: 204 },
+        { jobKey: stopped.key, status: 204 },
+        { jobKey: other.key, ...refused },
+        { jobKey: ok.key, ...refused },
+      ],
+    });
+    expect(await c.getJob(ok.key)).toMatchObject({ state: "Successful", outputArguments: { n: 1 } });
+    expect(await c.getJob(failed.key)).toMatchObject({ state: "Faulted", error: { code: "Boom", message: "it broke" } });
+    expect(await c.getJob(stopped.key)).toMatchObject({ state: "Stopped" });
+    expect(await c.getJob(other.key)).toMatchObject({ state: "Pending" });
+    for (const bad of [{}, { results: [] }, { results: [{ jobKey: ok.key, outcome: "done" }] }, { results: Array(101).fill({ jobKey: ok.key, outcome: "stopped" }) }]) {
+      await expectProblem(await session.call("POST", "/results", bad), 400, "invalid-results");
+    }
+  });
+
   it("kills a job past its process's maxDurationSeconds: Faulted MaxDurationExceeded, and lost to the session", async () => {
     const { process, session } = await served({ maxDurationSeconds: 1 });
     const job = await c.job(process);
