@@ -352,10 +352,17 @@ export class PostgresStore implements Store {
 
   async claimJobs(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Job[]> {
     if (max <= 0 || session.processes.length === 0) return [];
+    // a claim long-poll can outlive its session (a robot cut off from the network keeps its
+    // connection open while its lease runs out): an ended or expired session gets nothing, and
+    // FOR SHARE holds off a concurrent close until this claim is committed (closeSession
+    // deletes the session first, then releases the jobs it holds)
     const rows = await this.q(
-      `WITH picked AS (
+      `WITH live AS (
+         SELECT id FROM robot_sessions WHERE id = $5 AND lease_expires_at > $3 FOR SHARE
+       ), picked AS (
          SELECT seq FROM jobs
           WHERE tenant_id = $1 AND state = 'Pending' AND process_name = ANY($2::text[]) AND (not_before IS NULL OR not_before <= $3)
+            AND EXISTS (SELECT 1 FROM live)
           ORDER BY priority DESC, seq
           LIMIT $4
           FOR UPDATE SKIP LOCKED
