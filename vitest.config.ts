@@ -5,16 +5,17 @@ import { defineConfig } from "vitest/config";
  * PostgreSQL (each test server in a schema of its own on 127.0.0.1:5432). Unit tests and
  * the tests that drive child processes by hand run once.
  */
-const once = ["test/unit/**", "test/process.test.ts", "test/robotRuntime.test.ts"];
+const once = ["test/unit/**", "test/process.test.ts", "test/robotRuntime.test.ts", "test/storeContract.test.ts"];
 
 export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // each project extends this root config (timeouts, pool); without `extends` they would not
     projects: [
-      { test: { name: "sqlite", include: ["test/**/*.test.ts"], env: { BATON_TEST_STORE: "sqlite" } } },
-      { test: { name: "postgres", include: ["test/**/*.test.ts"], exclude: once, env: { BATON_TEST_STORE: "postgres" } } },
+      { extends: true, test: { name: "sqlite", include: ["test/**/*.test.ts"], env: { BATON_TEST_STORE: "sqlite" } } },
+      { extends: true, test: { name: "postgres", include: ["test/**/*.test.ts"], exclude: once, env: { BATON_TEST_STORE: "postgres" } } },
     ],
   },
 });
