@@ -85,10 +85,13 @@ export function tooDeep(value: unknown, max = MAX_ARGUMENT_DEPTH): string | null
   return null;
 }
 
+/** half of a UTF-16 surrogate pair without its other half: PostgreSQL's jsonb refuses one (SQLite would keep it) */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
  * Why a JSON value cannot be stored as it is, or null: nested deeper than `max` levels, or a
- * string or key holding a NUL character (PostgreSQL cannot keep one, so neither store
- * takes one). Iterative: safe at any depth. Answers with a JSON Pointer and a message.
+ * string or key holding a NUL character or a lone surrogate (PostgreSQL cannot keep them, so
+ * neither store takes them). Iterative: safe at any depth. Answers with a JSON Pointer and a message.
  */
 export function unstorable(value: unknown, max = MAX_ARGUMENT_DEPTH): { path: string; message: string } | null {
   const stack: [unknown, number, string][] = [[value, 1, ""]];
@@ -96,6 +99,7 @@ export function unstorable(value: unknown, max = MAX_ARGUMENT_DEPTH): { path: st
     const [v, depth, path] = stack.pop()!;
     if (typeof v === "string") {
       if (v.includes("\u0000")) return { path: path || "/", message: "contains a NUL character (\\u0000), which cannot be stored" };
+      if (LONE_SURROGATE.test(v)) return { path: path || "/", message: "contains a lone surrogate (\\ud800-\\udfff), which cannot be stored" };
       continue;
     }
     if (typeof v !== "object" || v === null) continue;
@@ -103,6 +107,7 @@ export function unstorable(value: unknown, max = MAX_ARGUMENT_DEPTH): { path: st
     for (const [k, child] of Object.entries(v)) {
       const at = `${path}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`;
       if (k.includes("\u0000")) return { path: at, message: "has a key with a NUL character (\\u0000), which cannot be stored" };
+      if (LONE_SURROGATE.test(k)) return { path: at, message: "has a key with a lone surrogate (\\ud800-\\udfff), which cannot be stored" };
       stack.push([child, depth + 1, at]);
     }
   }

@@ -145,7 +145,7 @@ export class PostgresStore implements Store {
   }
 
   async listTenants(org: string): Promise<Tenant[]> {
-    return (await this.q("SELECT id, org, name FROM tenants WHERE org = $1 ORDER BY created_at, name", [org])) as unknown as Tenant[];
+    return (await this.q("SELECT id, org, name FROM tenants WHERE org = $1 ORDER BY created_at, name COLLATE \"C\"", [org])) as unknown as Tenant[];
   }
 
   async getSettings(tenantId: string): Promise<TenantSettings> {
@@ -212,7 +212,8 @@ export class PostgresStore implements Store {
   }
 
   async listFolders(tenantId: string): Promise<Folder[]> {
-    return (await this.q("SELECT * FROM folders WHERE tenant_id = $1 ORDER BY name", [tenantId])).map(folderFromRow);
+    // names and slugs list in byte order (COLLATE "C"), as in SQLite, whatever the database's collation
+    return (await this.q("SELECT * FROM folders WHERE tenant_id = $1 ORDER BY name COLLATE \"C\"", [tenantId])).map(folderFromRow);
   }
 
   async renameFolder(tenantId: string, key: string, name: string): Promise<boolean> {
@@ -252,7 +253,7 @@ export class PostgresStore implements Store {
   }
 
   async listProcesses(tenantId: string, folderKey: string): Promise<Process[]> {
-    return (await this.q("SELECT * FROM processes WHERE tenant_id = $1 AND folder_key = $2 ORDER BY name", [tenantId, folderKey])).map(processFromRow);
+    return (await this.q("SELECT * FROM processes WHERE tenant_id = $1 AND folder_key = $2 ORDER BY name COLLATE \"C\"", [tenantId, folderKey])).map(processFromRow);
   }
 
   async updateProcess(p: Process): Promise<void> {
@@ -298,8 +299,8 @@ export class PostgresStore implements Store {
 
   async listTriggers(tenantId: string, folderKey: string | null): Promise<Trigger[]> {
     const rows = folderKey
-      ? await this.q("SELECT * FROM triggers WHERE tenant_id = $1 AND folder_key = $2 ORDER BY slug", [tenantId, folderKey])
-      : await this.q("SELECT * FROM triggers WHERE tenant_id = $1 ORDER BY slug", [tenantId]);
+      ? await this.q("SELECT * FROM triggers WHERE tenant_id = $1 AND folder_key = $2 ORDER BY slug COLLATE \"C\"", [tenantId, folderKey])
+      : await this.q("SELECT * FROM triggers WHERE tenant_id = $1 ORDER BY slug COLLATE \"C\"", [tenantId]);
     return rows.map(triggerFromRow);
   }
 
@@ -458,7 +459,7 @@ export class PostgresStore implements Store {
   }
 
   async listRobotKeys(tenantId: string): Promise<RobotKey[]> {
-    return (await this.q("SELECT * FROM robot_keys WHERE tenant_id = $1 ORDER BY name", [tenantId])).map(robotKeyFromRow);
+    return (await this.q("SELECT * FROM robot_keys WHERE tenant_id = $1 ORDER BY name COLLATE \"C\"", [tenantId])).map(robotKeyFromRow);
   }
 
   async revokeRobotKey(tenantId: string, id: string, at: string): Promise<boolean> {
