@@ -3,6 +3,8 @@
  * at start (and by `baton migrate`) under an advisory lock, so nodes starting together
  * migrate once. Never edit one that has shipped; add the next.
  */
+// Arguments, schemas and settings are \`json\`, not \`jsonb\`: they are stored and given back as
+// written (jsonb would reorder their keys), and nothing queries inside them.
 export const migrations: { version: number; name: string; sql: string }[] = [
   {
     version: 1,
@@ -17,7 +19,7 @@ CREATE TABLE tenants (
   id text PRIMARY KEY,
   org text NOT NULL,
   name text NOT NULL,
-  settings jsonb NOT NULL DEFAULT '{}',
+  settings json NOT NULL DEFAULT '{}',
   created_at timestamptz NOT NULL,
   UNIQUE (org, name)
 );
@@ -60,9 +62,9 @@ CREATE TABLE processes (
   folder_key text NOT NULL REFERENCES folders(key),
   name text NOT NULL,
   description text NOT NULL DEFAULT '',
-  default_input_arguments jsonb NOT NULL DEFAULT '{}',
-  input_schema jsonb,
-  output_schema jsonb,
+  default_input_arguments json NOT NULL DEFAULT '{}',
+  input_schema json,
+  output_schema json,
   priority text NOT NULL DEFAULT 'Normal',
   max_duration_seconds integer,
   retry_max_attempts integer NOT NULL DEFAULT 1,
@@ -81,7 +83,7 @@ CREATE TABLE triggers (
   verb text NOT NULL,
   process_name text NOT NULL,
   call_mode text NOT NULL,
-  default_arguments jsonb NOT NULL DEFAULT '{}',
+  default_arguments json NOT NULL DEFAULT '{}',
   priority text NOT NULL DEFAULT 'Inherit',
   enabled boolean NOT NULL DEFAULT true,
   created_at timestamptz NOT NULL,
@@ -100,9 +102,9 @@ CREATE TABLE jobs (
   call_mode text NOT NULL,
   state text NOT NULL,
   priority smallint NOT NULL,
-  input_arguments jsonb NOT NULL,
-  output_arguments jsonb,
-  error jsonb,
+  input_arguments json NOT NULL,
+  output_arguments json,
+  error json,
   robot text,
   session_id text,
   attempt integer NOT NULL DEFAULT 0,
