@@ -80,7 +80,7 @@ export async function startBaton(config: Config, options: StartOptions): Promise
   });
   const server = buildServer({
     baton,
-    config: { publicUrl: config.publicUrl, trustProxy: config.trustProxy },
+    config: { publicUrl: config.publicUrl, trustProxy: config.trustProxy, metricsToken: config.metricsToken },
     logger: config.logLevel === "silent" ? false : { level: config.logLevel },
   });
   await baton.init();

@@ -14,6 +14,8 @@ export interface Config {
   bootstrapToken: string | null;
   adminPassword: string | null;
   logLevel: string;
+  /** when set, GET /metrics requires `Authorization: Bearer <this>` */
+  metricsToken: string | null;
   demoSlots: number;
   shutdownGraceSeconds: number;
   /** robot sessions: how often robots heartbeat, and how long a session lives without one */
@@ -42,6 +44,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapToken: env.BATON_BOOTSTRAP_TOKEN || null,
     adminPassword: env.BATON_ADMIN_PASSWORD || null,
     logLevel: env.BATON_LOG_LEVEL || "info",
+    metricsToken: env.BATON_METRICS_TOKEN || null,
     demoSlots: int("BATON_DEMO_SLOTS", 100),
     shutdownGraceSeconds: int("BATON_SHUTDOWN_GRACE_SECONDS", 10),
     heartbeatSeconds: int("BATON_HEARTBEAT_SECONDS", 5),

@@ -165,7 +165,7 @@ describe("the OpenAPI document", () => {
     try {
       const registered = new Set(
         server.routes
-          .filter((r) => r.method !== "HEAD" && r.method !== "OPTIONS" && r.url !== "/healthz")
+          .filter((r) => r.method !== "HEAD" && r.method !== "OPTIONS")
           .map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, "{$1}")}`),
       );
       expect(registered.size).toBeGreaterThan(30);
@@ -432,6 +432,10 @@ describe("real answers match the documented responses", () => {
     await call("POST", `${b.url}/default/api/v1/tenants`, { json: { name: "-bad" } }); // 400
     await call("GET", `${b.url}/default/api/v1/tenants`, { headers: { authorization: "" } }); // 401
     await call("GET", `${b.url}/default/NoSuchTenant/orchestrator_/api/v1/openapi.json`); // 404
+
+    // the node's operations endpoints (/metrics answers text, checked in test/ops.test.ts)
+    await call("GET", `${b.url}/healthz`, { headers: { authorization: "" } });
+    await call("GET", `${b.url}/readyz`, { headers: { authorization: "" } });
   });
 
   it("covered the answers that matter", () => {
@@ -447,6 +451,7 @@ describe("real answers match the documented responses", () => {
       "appendJobLogs 204", "completeJob 204", "completeJob 409", "failJob 409", "reportJobStopped 409", "closeRobotSession 204",
       "createToken 201", "revokeToken 204", "getSettings 200", "updateSettings 200", "updateSettings 400",
       "listTenants 200", "listTenants 401", "createTenant 201", "createTenant 409", "getOpenApiDocument 200", "getOpenApiDocument 404",
+      "getHealth 200", "getReadiness 200",
     ];
     expect(expected.filter((e) => !seen.has(e))).toEqual([]);
   });

@@ -105,7 +105,21 @@ export class Robots {
 
   async claimNow(session: RobotSession, max: number): Promise<Job[]> {
     const syncMax = (await this.tenancy.getSettings(session.tenantId)).syncMaxJobDurationSeconds;
-    return this.store.claimJobs(session, max, this.now().toISOString(), syncMax);
+    const jobs = await this.store.claimJobs(session, max, this.now().toISOString(), syncMax);
+    if (jobs.length > 0) {
+      for (const listener of this.claimListeners) {
+        try { listener(jobs); } catch { /* metrics must never lose a claimed job */ }
+      }
+    }
+    return jobs;
+  }
+
+  private readonly claimListeners = new Set<(jobs: readonly Job[]) => void>();
+
+  /** Metrics: `listener` sees every batch of claimed jobs, on the claim path (keep it cheap). Returns the unsubscribe. */
+  onClaimed(listener: (jobs: readonly Job[]) => void): () => void {
+    this.claimListeners.add(listener);
+    return () => { this.claimListeners.delete(listener); };
   }
 
   /**

@@ -91,6 +91,8 @@ export interface Store {
   expiredSessions(now: string): Promise<RobotSession[]>;
   jobsOfSession(sessionId: string): Promise<Job[]>;
   countJobs(tenantId: string): Promise<number>;
+  /** jobs of every tenant, counted by tenant, process and state (/metrics, at scrape time) */
+  countJobsByState(): Promise<JobStateCount[]>;
   purgeFinalJobs(tenantId: string, endedBefore: string): Promise<number>;
 
   // logs
@@ -112,6 +114,15 @@ export interface Store {
   extendSession(id: string, leaseExpiresAt: string): Promise<boolean>;
   deleteSession(id: string): Promise<void>;
   listSessions(tenantId: string): Promise<RobotSession[]>;
+  /** robot sessions of every tenant whose lease runs past `now`, and their slots (/metrics) */
+  countRobotSessions(now: string): Promise<{ sessions: number; slots: number }>;
+}
+
+export interface JobStateCount {
+  tenantId: string;
+  processName: string;
+  state: JobState;
+  count: number;
 }
 
 export interface NewUser {

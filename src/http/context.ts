@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Baton } from "../core/Baton.js";
 import type { Principal, Tenant, TenantSettings } from "../core/types.js";
+import type { Metrics } from "./metrics.js";
 import type { UrlConfig } from "./urls.js";
 
 declare module "fastify" {
@@ -13,6 +14,8 @@ declare module "fastify" {
 export interface HttpConfig extends UrlConfig {
   /** a hard cap on any body, whatever a tenant allows */
   hardBodyLimit: number;
+  /** when set, GET /metrics requires `Authorization: Bearer <this>` (BATON_METRICS_TOKEN) */
+  metricsToken: string | null;
 }
 
 export interface HttpContext {
@@ -22,6 +25,8 @@ export interface HttpContext {
   shuttingDown: () => boolean;
   /** aborted when graceful shutdown begins: long-polls (robot claims, heartbeats) return at once */
   shutdownSignal: AbortSignal;
+  /** this server's Prometheus metrics (a registry of its own) */
+  metrics: Metrics;
 }
 
 export type Params = Record<string, string>;

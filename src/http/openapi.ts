@@ -68,7 +68,7 @@ interface OperationSpec {
   notFound?: string[];
   conflict?: string[];
   /** the level the route lives at: a tenant's routes may also answer 404 tenant-not-found */
-  level?: "tenant" | "organization";
+  level?: "tenant" | "organization" | "node";
 }
 
 function operation(o: OperationSpec): Obj {
@@ -79,7 +79,7 @@ function operation(o: OperationSpec): Obj {
   }
   if (o.security && !responses["401"]) responses["401"] = ref("responses", "Unauthorized");
   if (o.checksScope && !responses["403"]) responses["403"] = ref("responses", "InsufficientScope");
-  const notFound = [...(o.notFound ?? []), ...(o.level === "organization" ? [] : ["tenant-not-found"])];
+  const notFound = [...(o.notFound ?? []), ...((o.level ?? "tenant") === "tenant" ? ["tenant-not-found"] : [])];
   if (notFound.length && !responses["404"]) responses["404"] = problem("Not found.", notFound);
   if (o.conflict?.length && !responses["409"]) responses["409"] = problem("Conflict.", o.conflict);
   if (o.body) {
@@ -95,6 +95,8 @@ function operation(o: OperationSpec): Obj {
     ? "No token needed."
     : o.security.some((r) => "robotKey" in r)
       ? "Authentication: a robot key of the tenant."
+    : o.security.some((r) => "metricsToken" in r)
+      ? "Authentication: none, unless the node has `BATON_METRICS_TOKEN` set; then that token as a bearer token."
     : requiredScopes.length
       ? `Token scopes: any one of ${codeList(requiredScopes)}.${o.checksScope ? "" : " Without one, the answer is 404: a job's existence is not revealed."}`
       : "Any valid token.";
@@ -635,6 +637,34 @@ const organizationPaths: Record<string, Obj> = {
   },
 };
 
+/** `{origin}/…`: each node's operations endpoints, outside any tenant (docs/deployment.md). */
+const nodePaths: Record<string, Obj> = {
+  "/healthz": {
+    get: operation({
+      operationId: "getHealth", tag: "Operations", summary: "Liveness: the process is up", level: "node", security: null,
+      description: "Answers 200 whenever the process serves HTTP; it does not look at the store (that is `/readyz`). During graceful shutdown, 503 shutting-down.",
+      responses: { "200": response("The process is up.", { content: jsonContent({ type: "object", required: ["status"], properties: { status: { const: "ok" } } }) }) },
+    }),
+  },
+  "/readyz": {
+    get: operation({
+      operationId: "getReadiness", tag: "Operations", summary: "Readiness: the store answers", level: "node", security: null,
+      description: "200 when a round trip to the store (`SELECT 1`) succeeds; otherwise 503 store-unavailable with `Retry-After`, and 503 shutting-down during graceful shutdown. " +
+        "Load balancers send traffic only to ready nodes.",
+      responses: { "200": response("The node can serve requests.", { content: jsonContent({ type: "object", required: ["status"], properties: { status: { const: "ready" } } }) }) },
+    }),
+  },
+  "/metrics": {
+    get: operation({
+      operationId: "getMetrics", tag: "Operations", summary: "Prometheus metrics", level: "node", security: [{}, { metricsToken: [] }],
+      description: "The Prometheus text format: `baton_jobs{state,process}`, `baton_queue_depth{process}`, `baton_robot_sessions`, `baton_robot_slots`, `baton_store_up` " +
+        "(counted in the store at scrape time, the same on every node), `baton_waiting_callers`, `baton_invoke_duration_seconds{call_mode}` and " +
+        "`baton_claim_latency_seconds` (this node's), and Node's process metrics.",
+      responses: { "200": response("The metrics.", { content: { "text/plain": { schema: { type: "string" } } } }) },
+    }),
+  },
+};
+
 const tags = [
   { name: "Invocation", description: "For callers of API triggers: the invoke URL and the status, output and wait URIs of the call modes (SPEC §2)." },
   { name: "Jobs", description: "For operators: list, inspect, start and stop jobs." },
@@ -647,6 +677,7 @@ const tags = [
   { name: "Settings", description: "For tenant administrators: the tenant settings of SPEC §5." },
   { name: "Tenants", description: "For organization administrators: routes under `{origin}/{org}/api/v1`." },
   { name: "Discovery", description: "For tools: this document." },
+  { name: "Operations", description: "For operators and load balancers: each node's liveness, readiness and Prometheus metrics, under `{origin}`." },
 ];
 
 const tagGroups = [
@@ -655,6 +686,7 @@ const tagGroups = [
   { name: "Robots (workers)", tags: ["Robot protocol"] },
   { name: "Organization administration", tags: ["Tenants"] },
   { name: "Tools", tags: ["Discovery"] },
+  { name: "Operations", tags: ["Operations"] },
 ];
 
 const headers: Record<string, Obj> = {
@@ -719,6 +751,7 @@ function build(base: string): Obj {
     paths: {
       ...paths,
       ...Object.fromEntries(Object.entries(organizationPaths).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "The organization's routes." }] }])),
+      ...Object.fromEntries(Object.entries(nodePaths).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "This node's operations endpoints." }] }])),
     },
     components: {
       schemas,
@@ -735,6 +768,11 @@ function build(base: string): Obj {
           type: "http",
           scheme: "bearer",
           description: "A robot key (`baton_rk_…`, created with POST /api/v1/robots): valid only for the robot protocol of its tenant.",
+        },
+        metricsToken: {
+          type: "http",
+          scheme: "bearer",
+          description: "The node's `BATON_METRICS_TOKEN`, for `/metrics` when it is set.",
         },
         signedUri: {
           type: "apiKey",

@@ -3,10 +3,12 @@ import { randomUUID } from "node:crypto";
 import type { Baton } from "../core/Baton.js";
 import { badRequest, BatonError, notFound } from "../core/errors.js";
 import type { HttpConfig, HttpContext } from "./context.js";
+import { Metrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import { sendProblem } from "./problem.js";
 import { invocationRoutes } from "./routes/invocation.js";
 import { managementRoutes } from "./routes/management.js";
+import { operationsRoutes } from "./routes/operations.js";
 import { organizationRoutes } from "./routes/organization.js";
 import { robotProtocolRoutes } from "./routes/robotProtocol.js";
 import { tenantScope } from "./tenantScope.js";
@@ -15,7 +17,8 @@ import { tenantBase } from "./urls.js";
 export interface ServerOptions {
   baton: Baton;
   config?: Partial<HttpConfig>;
-  logger?: boolean | { level: string };
+  /** pino JSON lines on stdout, or on `stream` (tests read them there) */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
 }
 
 export interface BatonServer {
@@ -28,14 +31,16 @@ export interface BatonServer {
 
 /** The one server assembly: routes grouped by audience, one error mapper, auth per route. */
 export function buildServer(options: ServerOptions): BatonServer {
-  const config: HttpConfig = { publicUrl: null, trustProxy: false, hardBodyLimit: 64 * 1024 * 1024, ...options.config };
+  const config: HttpConfig = { publicUrl: null, trustProxy: false, hardBodyLimit: 64 * 1024 * 1024, metricsToken: null, ...options.config };
   let shuttingDown = false;
   const shutdown = new AbortController();
-  const ctx: HttpContext = { baton: options.baton, config, shuttingDown: () => shuttingDown, shutdownSignal: shutdown.signal };
+  const metrics = new Metrics(options.baton);
+  const ctx: HttpContext = { baton: options.baton, config, shuttingDown: () => shuttingDown, shutdownSignal: shutdown.signal, metrics };
 
   const app = Fastify({
     logger: options.logger === undefined ? false : options.logger === true ? { level: "info" } : options.logger === false ? false : {
       level: options.logger.level,
+      ...(options.logger.stream ? { stream: options.logger.stream } : {}),
       serializers: {
         // signed wait URIs carry a signature in the query: keep it out of logs
         req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/([?&]sig=)[^&]*/, "$1[redacted]") }),
@@ -105,7 +110,9 @@ export function buildServer(options: ServerOptions): BatonServer {
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, notFound("route-not-found", `No route for ${request.method} ${request.url.split("?")[0]}.`)));
 
-  app.get("/healthz", async (_request, reply) => reply.send({ status: "ok" }));
+  // /healthz, /readyz, /metrics
+  operationsRoutes(app, ctx);
+  app.addHook("onClose", async () => metrics.close());
 
   app.register(async (tenantApp) => {
     tenantScope(tenantApp, ctx);

@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import { argumentsFromQuery, isJsonObject } from "../../core/arguments.js";
 import { BatonError, badRequest, PayloadTooLarge, UnsupportedMediaType, unauthorized } from "../../core/errors.js";
 import { sign, verify } from "../../core/signedUris.js";
-import { isFinal, type Job, type JsonObject, type Principal, type Trigger } from "../../core/types.js";
+import { isFinal, type CallMode, type Job, type JsonObject, type Principal, type Trigger } from "../../core/types.js";
 import { json, principal, type HttpContext } from "../context.js";
 import { problemBody } from "../problem.js";
 import { outputUri, statusUri, tenantBase, waitUri } from "../urls.js";
@@ -18,6 +18,8 @@ type InvokeRequest = FastifyRequest<{ Params: { folderKey: string; slug: string 
 type JobRequest = FastifyRequest<{ Params: { jobKey: string }; Querystring: { sig?: string; exp?: string } }>;
 
 const RETRY_AFTER_SECONDS = "1";
+/** the call mode of each invocation that created a job, for the invoke latency histogram */
+const invokedCallMode = new WeakMap<FastifyRequest, CallMode>();
 const SIGNED_URI_GRACE_SECONDS = 15 * 60;
 
 /** The invoke URL, and the status, output and wait URIs of SPEC §2. */
@@ -33,6 +35,12 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
       const who = await principal(ctx, request);
       request.trigger = await baton.jobs.triggerForInvocation(who, request.params.folderKey, request.params.slug, request.method);
     });
+    // metrics: invocations that created a job, from request to response (the LongPolling wait included)
+    invoke.addHook("onResponse", (request, reply, done) => {
+      const callMode = invokedCallMode.get(request);
+      if (callMode) ctx.metrics.observeInvoke(callMode, reply.elapsedTime / 1000);
+      done();
+    });
     invoke.removeAllContentTypeParsers();
     invoke.addContentTypeParser("*", (request, payload, done) => {
       readLimited(payload, request.headers, request.settings.maxRequestBodyBytes).then((b) => done(null, b), (e: Error) => done(e));
@@ -45,6 +53,7 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
       handler: async (request: InvokeRequest, reply) => {
         const args = invocationArguments(request);
         const { job, callMode } = await baton.jobs.invoke(request.trigger, args);
+        invokedCallMode.set(request, callMode);
         const base = tenantBase(request, config, request.tenant);
         if (callMode === "FireAndForget") return reply.code(200).send();
         if (callMode === "AsyncRequestReply") {

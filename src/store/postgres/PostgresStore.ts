@@ -1,6 +1,6 @@
 import pg from "pg";
 import { randomUUID } from "node:crypto";
-import type { JobFilter, JobPatch, NewToken, NewUser, Store, TokenRecord } from "../../core/store.js";
+import type { JobFilter, JobPatch, JobStateCount, NewToken, NewUser, Store, TokenRecord } from "../../core/store.js";
 import {
   DEFAULT_SETTINGS,
   type Folder,
@@ -82,6 +82,12 @@ export class PostgresStore implements Store {
 
   private async tx<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // a checked-out client has no 'error' listener (the pool's is for idle ones): a connection
+    // lost mid-transaction would be an unhandled 'error' event and end the process. The query
+    // in flight fails (→ 503) and the broken client is discarded instead.
+    let lost: Error | undefined;
+    const onError = (err: Error) => { lost = err; };
+    client.on("error", onError);
     try {
       await client.query("BEGIN");
       const result = await work(client);
@@ -418,6 +424,11 @@ export class PostgresStore implements Store {
     return Number((await this.one("SELECT COUNT(*) AS n FROM jobs WHERE tenant_id = $1", [tenantId]))!.n);
   }
 
+  async countJobsByState(): Promise<JobStateCount[]> {
+    const rows = await this.q("SELECT tenant_id, process_name, state, COUNT(*) AS n FROM jobs GROUP BY tenant_id, process_name, state");
+    return rows.map((r) => ({ tenantId: str(r.tenant_id), processName: str(r.process_name), state: r.state as JobState, count: Number(r.n) }));
+  }
+
   async purgeFinalJobs(tenantId: string, endedBefore: string): Promise<number> {
     return this.tx(async (c) => {
       await c.query(`DELETE FROM job_logs WHERE job_key IN (SELECT key FROM jobs WHERE tenant_id = $1 AND ended_at < $2 AND state IN ${FINAL})`, [tenantId, endedBefore]);
@@ -498,6 +509,11 @@ export class PostgresStore implements Store {
 
   async listSessions(tenantId: string): Promise<RobotSession[]> {
     return (await this.q("SELECT * FROM robot_sessions WHERE tenant_id = $1 ORDER BY created_at", [tenantId])).map(sessionFromRow);
+  }
+
+  async countRobotSessions(now: string): Promise<{ sessions: number; slots: number }> {
+    const r = (await this.one("SELECT COUNT(*) AS n, COALESCE(SUM(slots), 0) AS slots FROM robot_sessions WHERE lease_expires_at > $1", [now]))!;
+    return { sessions: Number(r.n), slots: Number(r.slots) };
   }
 }
 

@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { randomUUID } from "node:crypto";
-import type { JobFilter, JobPatch, NewToken, NewUser, Store, TokenRecord } from "../../core/store.js";
+import type { JobFilter, JobPatch, JobStateCount, NewToken, NewUser, Store, TokenRecord } from "../../core/store.js";
 import {
   DEFAULT_SETTINGS,
   type Folder,
@@ -426,6 +426,11 @@ export class SqliteStore implements Store {
     return (this.stmt("SELECT COUNT(*) AS n FROM jobs WHERE tenant_id = ?").get(tenantId) as { n: number }).n;
   }
 
+  async countJobsByState(): Promise<JobStateCount[]> {
+    const rows = this.stmt("SELECT tenant_id, process_name, state, COUNT(*) AS n FROM jobs GROUP BY tenant_id, process_name, state").all() as Row[];
+    return rows.map((r) => ({ tenantId: str(r.tenant_id), processName: str(r.process_name), state: r.state as JobState, count: Number(r.n) }));
+  }
+
   async purgeFinalJobs(tenantId: string, endedBefore: string): Promise<number> {
     return this.db.transaction(() => {
       this.stmt(
@@ -502,6 +507,11 @@ export class SqliteStore implements Store {
 
   async listSessions(tenantId: string): Promise<RobotSession[]> {
     return (this.stmt("SELECT * FROM robot_sessions WHERE tenant_id = ? ORDER BY created_at").all(tenantId) as Row[]).map(sessionFromRow);
+  }
+
+  async countRobotSessions(now: string): Promise<{ sessions: number; slots: number }> {
+    const r = this.stmt("SELECT COUNT(*) AS n, COALESCE(SUM(slots), 0) AS slots FROM robot_sessions WHERE lease_expires_at > ?").get(now) as Row;
+    return { sessions: Number(r.n), slots: Number(r.slots) };
   }
 }
 

@@ -1,0 +1,119 @@
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { Baton } from "../core/Baton.js";
+import { CALL_MODES, type CallMode, type Job, type JobState } from "../core/types.js";
+
+const STATES: readonly JobState[] = ["Pending", "Running", "Stopping", "Terminating", "Successful", "Faulted", "Stopped"];
+
+/** Seconds; LongPolling invocations last as long as their job (up to the tenant's long-poll timeout). */
+const INVOKE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+/** Seconds from creation to the first claim: milliseconds with robots waiting, hours with a backlog. */
+const CLAIM_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
+interface Log {
+  warn(obj: unknown, msg: string): void;
+}
+
+/**
+ * The Prometheus metrics of one server (GET /metrics), in a registry of its own, so that
+ * several servers in one process (the tests) do not share or clash.
+ *
+ * Labels stay few: state, process name and call mode, never tenant or job. Counts of jobs
+ * and robot sessions are read from the store at scrape time (one GROUP BY over the jobs
+ * table, one over the sessions): they are the same on every node, the cluster's state.
+ * Latencies and waiting callers are this node's own.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly jobs: Gauge<"state" | "process">;
+  private readonly queueDepth: Gauge<"process">;
+  private readonly robotSessions: Gauge;
+  private readonly robotSlots: Gauge;
+  private readonly storeUp: Gauge;
+  private readonly invokeDuration: Histogram<"call_mode">;
+  private readonly claimLatency: Histogram;
+  private readonly unsubscribeClaims: () => void;
+  private defaultsCollected = false;
+
+  constructor(private readonly baton: Baton) {
+    const registers = [this.registry];
+    this.jobs = new Gauge({
+      name: "baton_jobs", help: "Jobs in the store by state and process (all tenants and folders), read at scrape time.", labelNames: ["state", "process"], registers,
+    });
+    this.queueDepth = new Gauge({
+      name: "baton_queue_depth", help: "Pending jobs per process (all tenants and folders): the queue robots claim from.", labelNames: ["process"], registers,
+    });
+    this.robotSessions = new Gauge({ name: "baton_robot_sessions", help: "Robot sessions with a live lease, on any node.", registers });
+    this.robotSlots = new Gauge({ name: "baton_robot_slots", help: "Slots (parallel jobs) of the robot sessions with a live lease.", registers });
+    this.storeUp = new Gauge({ name: "baton_store_up", help: "1 when the store answered this scrape's queries, else 0.", registers });
+    const waiters = baton.waiters;
+    new Gauge({
+      name: "baton_waiting_callers", help: "LongPolling callers and wait URIs waiting on this node for a job to end.", registers,
+      collect() { this.set(waiters.size); },
+    });
+    this.invokeDuration = new Histogram({
+      name: "baton_invoke_duration_seconds",
+      help: "Invocations of API triggers that created a job, from request to response, by call mode (LongPolling includes the wait for the job).",
+      labelNames: ["call_mode"], buckets: INVOKE_BUCKETS, registers,
+    });
+    for (const mode of CALL_MODES) this.invokeDuration.zero({ call_mode: mode });
+    this.claimLatency = new Histogram({
+      name: "baton_claim_latency_seconds", help: "Time from a job's creation to its first claim by a robot (claims through this node).",
+      buckets: CLAIM_BUCKETS, registers,
+    });
+    this.unsubscribeClaims = baton.robots.onClaimed((jobs) => this.observeClaims(jobs));
+  }
+
+  observeInvoke(callMode: CallMode, seconds: number): void {
+    this.invokeDuration.observe({ call_mode: callMode }, seconds);
+  }
+
+  /** On the claim path: one observe per first-attempt job (retries wait out a backoff by design). */
+  observeClaims(jobs: readonly Job[]): void {
+    for (const job of jobs) {
+      if (job.attempt !== 1 || !job.startedAt) continue;
+      // node clocks may disagree by a little (PostgreSQL, many nodes): never negative
+      this.claimLatency.observe(Math.max(0, Date.parse(job.startedAt) - Date.parse(job.createdAt)) / 1000);
+    }
+  }
+
+  /** Reads the store's counts, then renders every metric in the Prometheus text format. */
+  async render(log?: Log): Promise<{ contentType: string; body: string }> {
+    if (!this.defaultsCollected) {
+      // Node's process metrics (CPU, memory, event loop lag, GC), started on the first scrape
+      collectDefaultMetrics({ register: this.registry });
+      this.defaultsCollected = true;
+    }
+    try {
+      const [counts, sessions] = await Promise.all([this.baton.store.countJobsByState(), this.baton.store.countRobotSessions(new Date().toISOString())]);
+      const byStateAndProcess = new Map<string, Map<JobState, number>>();
+      for (const row of counts) {
+        let states = byStateAndProcess.get(row.processName);
+        if (!states) byStateAndProcess.set(row.processName, (states = new Map()));
+        states.set(row.state, (states.get(row.state) ?? 0) + row.count);
+      }
+      // reset, then set: a process whose jobs were all purged disappears
+      this.jobs.reset();
+      this.queueDepth.reset();
+      for (const [process, states] of byStateAndProcess) {
+        for (const state of STATES) this.jobs.set({ state, process }, states.get(state) ?? 0);
+        this.queueDepth.set({ process }, states.get("Pending") ?? 0);
+      }
+      this.robotSessions.set(sessions.sessions);
+      this.robotSlots.set(sessions.slots);
+      this.storeUp.set(1);
+    } catch (err) {
+      // the node's own metrics are still worth a scrape; the store's counts are not known
+      log?.warn({ err }, "metrics: the store did not answer");
+      this.jobs.reset();
+      this.queueDepth.reset();
+      this.robotSessions.reset();
+      this.robotSlots.reset();
+      this.storeUp.set(0);
+    }
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  close(): void {
+    this.unsubscribeClaims();
+  }
+}
