@@ -88,8 +88,9 @@ describe.concurrent("baton robot", { timeout: 30_000 }, () => {
       const dataDir = tempDir();
       const token = newToken();
       const port = await freePort();
-      // `serve`: no in-process robot competes; default heartbeat 5 s and lease 15 s
-      const env = { BATON_PORT: String(port), BATON_DATA_DIR: dataDir, BATON_BOOTSTRAP_TOKEN: token, BATON_LOG_LEVEL: "warn" };
+      // `serve`: no in-process robot competes; heartbeat 5 s and a 30 s lease, so that the
+      // restart, slow on a loaded machine, stays well inside one lease as the spec's case says
+      const env = { BATON_PORT: String(port), BATON_DATA_DIR: dataDir, BATON_BOOTSTRAP_TOKEN: token, BATON_LOG_LEVEL: "warn", BATON_LEASE_SECONDS: "30" };
       const serve = async (): Promise<{ child: BatonChild; banner: Banner }> => {
         const child = spawnBaton(["serve"], env);
         return { child, banner: await readBanner(child) };
