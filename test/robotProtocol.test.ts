@@ -741,6 +741,27 @@ describe.concurrent("leases (heartbeat 1 s, lease 2 s)", () => {
     await expectNoContent(await session.result(job.key, "complete", { outputArguments: {} }));
   });
 
+  it("takes back a job the robot never listed, a lease after its claim (its claim answer was lost)", async () => {
+    const process = unique("Unlisted");
+    await c.process(process);
+    const session = await c.open(await c.robot(), [process]);
+    const [listed, unlisted] = [await c.job(process), await c.job(process)];
+    await session.claim(2);
+    const claimedAt = Date.now();
+    // heartbeats that list only one of the two: within the first lease, both stay
+    expect(await session.heartbeat({ [listed.key]: null })).toMatchObject({ lost: [] });
+    expect((await c.getJob(unlisted.key)).state).toBe("Running");
+    const handedBack = await until(async () => {
+      await session.heartbeat({ [listed.key]: null });
+      const j = await c.getJob(unlisted.key);
+      return j.state === "Pending" && j;
+    }, "the unlisted job to be taken back", 6000, 250);
+    expect(Date.now() - claimedAt).toBeGreaterThanOrEqual(1900);
+    expect(handedBack).toMatchObject({ state: "Pending", attempt: 0, robot: null, info: `Robot ${session.robot.name} no longer listed it in its heartbeats; handed back.` });
+    expect((await c.getJob(listed.key)).state).toBe("Running");
+    await expectNoContent(await session.result(listed.key, "complete", { outputArguments: {} }));
+  });
+
   it("retries the job of a lost session on another session, as attempt 2", async () => {
     const process = unique("Retried");
     await c.process(process, { retry: { maxAttempts: 2, backoffSeconds: 0 } });

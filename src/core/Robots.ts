@@ -132,9 +132,11 @@ export class Robots {
     // listen before looking, so a stop requested between the look and the wait is not missed
     let requested = false;
     let wake: (() => void) | null = null;
-    const unsubscribe = this.notifier.subscribe("stopRequested", (e) => {
-      if (e.sessionId === session.id) { requested = true; wake?.(); }
-    });
+    const onStop = () => { requested = true; wake?.(); };
+    const unsubscribeStop = this.notifier.subscribe("stopRequested", (e) => { if (e.sessionId === session.id) onStop(); });
+    // after a gap in cross-node events, a stop may have been missed: look again
+    const unsubscribeMissed = this.notifier.onMissedEvents(onStop);
+    const unsubscribe = () => { unsubscribeStop(); unsubscribeMissed(); };
     try {
       const answer = await this.heartbeatNow(session, jobInfo);
       if (answer.stop.length || answer.kill.length || answer.lost.length) return answer;
@@ -164,7 +166,15 @@ export class Robots {
       if (!job) answer.lost.push(key);
       else if (info) await this.store.appendLogs(key, [{ at: this.now().toISOString(), level: "info", message: info.replaceAll("\u0000", "\ufffd") }]);
     }
+    const now = this.now().getTime();
     for (const job of held.values()) {
+      // A job the session holds but the robot does not list, well after it was claimed, never
+      // reached the robot (the claim's answer was lost with a node or a connection): it is
+      // handed back rather than left Running under a live session forever.
+      if (!(job.key in jobInfo) && job.startedAt && now - Date.parse(job.startedAt) > this.options.leaseSeconds * 1000) {
+        await this.releaseJob(job, "closed", `Robot ${job.robot ?? "?"} no longer listed it in its heartbeats; handed back.`);
+        continue;
+      }
       if (job.state === "Stopping") answer.stop.push(job.key);
       if (job.state === "Terminating") answer.kill.push(job.key);
     }
@@ -245,9 +255,9 @@ export class Robots {
     return this.store.listSessions(tenantId);
   }
 
-  private async releaseJob(job: Job, reason: "closed" | "lost"): Promise<void> {
+  private async releaseJob(job: Job, reason: "closed" | "lost", why?: string): Promise<void> {
     if (job.state === "Stopping" || job.state === "Terminating") {
-      await this.jobs.finish(job.tenantId, job.key, job.sessionId, { state: "Stopped", info: "The robot session ended while the job was stopping." });
+      await this.jobs.finish(job.tenantId, job.key, job.sessionId, { state: "Stopped", info: why ?? "The robot session ended while the job was stopping." });
       return;
     }
     const process = await this.store.getProcess(job.tenantId, job.folderKey, job.processName);
@@ -260,7 +270,7 @@ export class Robots {
         deadlineAt: job.callMode === "LongPolling" ? job.deadlineAt : null,
         // a closed session hands the job back without spending an attempt
         ...(reason === "closed" ? { attempt: Math.max(0, job.attempt - 1) } : {}),
-        info: reason === "lost" ? `Robot ${job.robot ?? "?"} was lost; retrying (attempt ${job.attempt + 1} of ${maxAttempts}).` : `Handed back by robot ${job.robot ?? "?"}.`,
+        info: why ?? (reason === "lost" ? `Robot ${job.robot ?? "?"} was lost; retrying (attempt ${job.attempt + 1} of ${maxAttempts}).` : `Handed back by robot ${job.robot ?? "?"}.`),
       });
       if (released) {
         const announce = () => this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });

@@ -39,7 +39,8 @@ export class PgNotifier implements Notifier {
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connection.connectionString });
+    // keepAlive: a connection dropped without a reset is noticed, and re-established
+    const client = new pg.Client({ connectionString: this.connection.connectionString, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     client.on("notification", (msg) => this.receive(msg.payload));
     const lost = (err?: unknown) => {
       if (this.client !== client) return;
