@@ -1,6 +1,8 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { badRequest, BatonError, notFound, unauthorized } from "./errors.js";
-import type { Store } from "./store.js";
+import type { Notifier } from "./notifier.js";
+import type { Store, TokenRecord } from "./store.js";
+import { TtlCache } from "./TtlCache.js";
 import type { PersonalAccessToken, Principal, RobotKey, RobotPrincipal, Tenant } from "./types.js";
 
 /**
@@ -54,14 +56,34 @@ export function validateScopes(scopes: unknown): string[] {
 }
 
 export class AccessService {
-  constructor(private readonly store: Store, private readonly now: () => Date) {}
+  /**
+   * Authentications of the hot path, by token hash. Expiry is checked on every use; a
+   * revocation clears the caches of every node (`credentialsChanged`).
+   */
+  private readonly tokens = new TtlCache<TokenRecord>(10_000);
+  private readonly robotKeys = new TtlCache<RobotKey>(10_000);
+
+  constructor(private readonly store: Store, private readonly now: () => Date, private readonly notifier: Notifier) {
+    const clear = () => { this.tokens.clear(); this.robotKeys.clear(); };
+    notifier.subscribe("credentialsChanged", clear);
+    notifier.onMissedEvents(clear);
+  }
+
+  private async tokenRecord(bearer: string): Promise<TokenRecord | null> {
+    const hash = hashToken(bearer);
+    const cached = this.tokens.get(hash);
+    if (cached) return cached;
+    const record = await this.store.findTokenByHash(hash);
+    if (record && !record.token.revokedAt) this.tokens.set(hash, record);
+    return record;
+  }
 
   /** Turns a bearer token into a principal for `tenant`, or throws 401. */
   async authenticate(tenant: Tenant, authorization: string | undefined): Promise<Principal> {
     if (!authorization) throw unauthorized("An Authorization: Bearer <token> header is required.");
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) throw unauthorized("The Authorization header must be 'Bearer <token>'.");
-    const record = await this.store.findTokenByHash(hashToken(match[1]!));
+    const record = await this.tokenRecord(match[1]!);
     if (!record) throw unauthorized("The token is not valid.");
     const { token } = record;
     if (token.revokedAt) throw unauthorized("The token has been revoked.");
@@ -85,7 +107,7 @@ export class AccessService {
   async authenticateOrgAdmin(org: string, authorization: string | undefined): Promise<Principal> {
     if (!authorization) throw unauthorized("An Authorization: Bearer <token> header is required.");
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    const record = match ? await this.store.findTokenByHash(hashToken(match[1]!)) : null;
+    const record = match ? await this.tokenRecord(match[1]!) : null;
     if (!record || record.token.revokedAt || (record.token.expiresAt && Date.parse(record.token.expiresAt) <= this.now().getTime()) || record.tenant.org !== org) {
       throw unauthorized("The token is not valid for this organization.");
     }
@@ -153,13 +175,19 @@ export class AccessService {
 
   async revokeRobotKey(tenantId: string, id: string): Promise<void> {
     if (!(await this.store.revokeRobotKey(tenantId, id, this.now().toISOString()))) throw notFound("robot-not-found", `No robot with id '${id}' exists in this tenant.`);
+    this.notifier.publish("credentialsChanged", { tenantId });
   }
 
   /** The robot protocol's authentication: a robot key of this tenant, not revoked. */
   async authenticateRobot(tenant: Tenant, authorization: string | undefined): Promise<RobotPrincipal> {
     if (!authorization) throw unauthorized("An Authorization: Bearer <robot key> header is required.");
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    const key = match ? await this.store.findRobotKeyByHash(hashToken(match[1]!)) : null;
+    let key: RobotKey | null = null;
+    if (match) {
+      const hash = hashToken(match[1]!);
+      key = this.robotKeys.get(hash) ?? (await this.store.findRobotKeyByHash(hash));
+      if (key && !key.revokedAt) this.robotKeys.set(hash, key);
+    }
     if (!key || key.tenantId !== tenant.id) throw unauthorized("The robot key is not valid for this tenant.");
     if (key.revokedAt) throw unauthorized("The robot key has been revoked.");
     return { tenantId: key.tenantId, robotKeyId: key.id, name: key.name };
@@ -171,5 +199,6 @@ export class AccessService {
 
   async revokeToken(tenantId: string, id: string): Promise<void> {
     if (!(await this.store.revokeToken(tenantId, id, this.now().toISOString()))) throw notFound("token-not-found", `No token with id '${id}' exists in this tenant.`);
+    this.notifier.publish("credentialsChanged", { tenantId });
   }
 }

@@ -40,8 +40,8 @@ export class Baton {
     this.notifier = options.notifier ?? new LocalNotifier();
     this.org = options.org ?? "default";
     this.tenancy = new Tenancy(this.store, this.notifier);
-    this.access = new AccessService(this.store, now);
-    this.catalog = new Catalog(this.store, now);
+    this.access = new AccessService(this.store, now, this.notifier);
+    this.catalog = new Catalog(this.store, now, this.notifier);
     this.waiters = new JobWaiters(this.notifier, (tenantId, key) => this.store.getJob(tenantId, key));
     this.jobs = new Jobs(this.store, this.notifier, this.tenancy, this.catalog, this.waiters, now);
     this.robots = new Robots(this.store, this.notifier, this.tenancy, this.catalog, this.jobs, now, { ...DEFAULT_SESSION_OPTIONS, ...options.session });

@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { isJsonObject, unstorable } from "./arguments.js";
 import { badRequest, conflict, FolderNotFound, ProcessNotFound, notFound, type Violation } from "./errors.js";
 import { compileSchema } from "./schemas.js";
+import type { Notifier } from "./notifier.js";
 import type { Store } from "./store.js";
+import { TtlCache } from "./TtlCache.js";
 import {
   CALL_MODES,
   PRIORITIES,
@@ -24,7 +26,30 @@ const NAME = /^[^\u0000-\u001f/\\]{1,128}$/;
 
 /** Folders, processes and API triggers: the configuration a tenant's jobs are made from. */
 export class Catalog {
-  constructor(private readonly store: Store, private readonly now: () => Date) {}
+  /** the invocation path's lookups; dropped by `catalogChanged` (any node) and after missed events */
+  private readonly processes = new TtlCache<Process | null>(10_000);
+  private readonly triggers = new TtlCache<Trigger | null>(10_000);
+
+  constructor(private readonly store: Store, private readonly now: () => Date, private readonly notifier: Notifier) {
+    const clear = () => { this.processes.clear(); this.triggers.clear(); };
+    notifier.subscribe("catalogChanged", clear);
+    notifier.onMissedEvents(clear);
+  }
+
+  private changed(tenantId: string): void {
+    this.notifier.publish("catalogChanged", { tenantId });
+  }
+
+  /** The trigger with this slug, from the cache when it can be (the invocation hot path). */
+  async triggerBySlug(tenantId: string, slug: string): Promise<Trigger | null> {
+    const key = `${tenantId}\n${slug}`;
+    let trigger = this.triggers.get(key);
+    if (trigger === undefined) {
+      trigger = await this.store.findTriggerBySlug(tenantId, slug);
+      this.triggers.set(key, trigger);
+    }
+    return trigger;
+  }
 
   // ---- folders
 
@@ -67,7 +92,12 @@ export class Catalog {
   // ---- processes
 
   async processOrThrow(tenantId: string, folderKey: string, name: string): Promise<Process> {
-    const process = await this.store.getProcess(tenantId, folderKey, name);
+    const key = `${tenantId}\n${folderKey}\n${name}`;
+    let process = this.processes.get(key);
+    if (process === undefined) {
+      process = await this.store.getProcess(tenantId, folderKey, name);
+      this.processes.set(key, process);
+    }
     if (!process) throw ProcessNotFound(name);
     return process;
   }
@@ -89,6 +119,7 @@ export class Catalog {
     };
     const created = applyProcessFields(process, body, ["name"]);
     await this.store.createProcess(created);
+    this.changed(tenantId);
     return created;
   }
 
@@ -98,12 +129,14 @@ export class Catalog {
     if ("name" in body && body.name !== name) throw badRequest("invalid-process", "A process cannot be renamed; create a new one.");
     const updated = applyProcessFields({ ...process, updatedAt: this.now().toISOString() }, body, ["name"]);
     await this.store.updateProcess(updated);
+    this.changed(tenantId);
     return updated;
   }
 
   async deleteProcess(tenantId: string, folderKey: string, name: string): Promise<void> {
     await this.folderOrThrow(tenantId, folderKey);
     const result = await this.store.deleteProcess(tenantId, folderKey, name);
+    this.changed(tenantId);
     if (result === "missing") throw ProcessNotFound(name);
     if (result === "in-use") throw conflict("process-in-use", `API triggers still start '${name}'; delete or re-point them first.`);
   }
@@ -136,6 +169,7 @@ export class Catalog {
     await this.processOrThrow(tenantId, folderKey, trigger.processName);
     if (await this.store.findTriggerBySlug(tenantId, trigger.slug)) throw conflict("slug-taken", `The slug '${trigger.slug}' is already used by a trigger of this tenant.`);
     await this.store.createTrigger(trigger);
+    this.changed(tenantId);
     return trigger;
   }
 
@@ -147,11 +181,14 @@ export class Catalog {
       throw conflict("slug-taken", `The slug '${updated.slug}' is already used by a trigger of this tenant.`);
     }
     await this.store.updateTrigger(updated);
+    this.changed(tenantId);
     return updated;
   }
 
   async deleteTrigger(tenantId: string, id: string): Promise<void> {
-    if (!(await this.store.deleteTrigger(tenantId, id))) throw notFound("trigger-not-found", `No API trigger with id '${id}' exists in this tenant.`);
+    const deleted = await this.store.deleteTrigger(tenantId, id);
+    this.changed(tenantId);
+    if (!deleted) throw notFound("trigger-not-found", `No API trigger with id '${id}' exists in this tenant.`);
   }
 }
 

@@ -47,7 +47,7 @@ export class Jobs {
    */
   async triggerForInvocation(principal: Principal, folderKey: string, slug: string, method: string): Promise<Trigger> {
     requireScope(principal, "Jobs", "Write");
-    const trigger = isUuid(folderKey) && isSlug(slug) ? await this.store.findTriggerBySlug(principal.tenantId, slug) : null;
+    const trigger = isUuid(folderKey) && isSlug(slug) ? await this.catalog.triggerBySlug(principal.tenantId, slug) : null;
     if (!trigger || trigger.folderKey !== folderKey) throw TriggerNotFound(slug);
     if (method !== trigger.verb) throw MethodNotAllowed(trigger.verb);
     if (!trigger.enabled) throw TriggerDisabled(slug);

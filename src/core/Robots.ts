@@ -196,7 +196,7 @@ export class Robots {
     const bad = unstorable(outputArguments);
     if (bad) throw badRequest("invalid-output", `outputArguments${bad.path === "/" ? "" : bad.path} ${bad.message}.`);
     if (job.state === "Terminating") return this.stopped(session, jobKey);
-    const process = await this.store.getProcess(job.tenantId, job.folderKey, job.processName);
+    const process = await this.catalog.processOrThrow(job.tenantId, job.folderKey, job.processName).catch(() => null);
     const problems = process?.outputSchema ? violations(process.outputSchema, outputArguments) : [];
     const finished = problems.length
       ? await this.jobs.finish(job.tenantId, jobKey, session.id, {
@@ -260,7 +260,7 @@ export class Robots {
       await this.jobs.finish(job.tenantId, job.key, job.sessionId, { state: "Stopped", info: why ?? "The robot session ended while the job was stopping." });
       return;
     }
-    const process = await this.store.getProcess(job.tenantId, job.folderKey, job.processName);
+    const process = await this.catalog.processOrThrow(job.tenantId, job.folderKey, job.processName).catch(() => null);
     const maxAttempts = process?.retry.maxAttempts ?? 1;
     if (reason === "closed" || job.attempt < maxAttempts) {
       const backoff = reason === "closed" ? 0 : (process?.retry.backoffSeconds ?? 0) * 2 ** Math.max(0, job.attempt - 1);

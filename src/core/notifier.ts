@@ -13,6 +13,10 @@ export interface NotifierEvents {
   stopRequested: { tenantId: string; jobKey: string; sessionId: string; strategy: StopStrategy };
   /** tenant settings changed: caches drop their copy */
   settingsChanged: { tenantId: string };
+  /** a process or trigger changed: cached lookups are dropped */
+  catalogChanged: { tenantId: string };
+  /** a token or robot key was revoked: cached authentications are dropped */
+  credentialsChanged: { tenantId: string };
 }
 
 export type Listener<K extends keyof NotifierEvents> = (event: NotifierEvents[K]) => void;
@@ -35,10 +39,15 @@ export class LocalNotifier implements Notifier {
     jobFinished: new Set(),
     stopRequested: new Set(),
     settingsChanged: new Set(),
+    catalogChanged: new Set(),
+    credentialsChanged: new Set(),
   };
 
   publish<K extends keyof NotifierEvents>(kind: K, event: NotifierEvents[K]): void {
-    for (const listener of this.listeners[kind] as Set<Listener<K>>) {
+    // an event kind this version does not know (from a newer node) has no listeners here
+    const listeners = this.listeners[kind] as Set<Listener<K>> | undefined;
+    if (!listeners) return;
+    for (const listener of listeners) {
       try {
         listener(event);
       } catch {
