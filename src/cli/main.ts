@@ -4,6 +4,7 @@ import { openStore, startBaton, type RunningBaton } from "../app.js";
 import { loadRobotConfig, processHandlers } from "../robot/config.js";
 import { HttpConnection } from "../robot/HttpConnection.js";
 import { RobotRuntime } from "../robot/RobotRuntime.js";
+import { isStoreUnavailable } from "../http/problem.js";
 import { banner } from "./banner.js";
 
 const VERSION = "0.1.0";
@@ -73,7 +74,7 @@ async function serve(demo: boolean): Promise<void> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === "EADDRINUSE") console.error(`Port ${config.port} on ${config.host} is in use; set BATON_PORT to another port.`);
-    else console.error(e.message);
+    else console.error(explain(err));
     process.exit(1);
   }
   console.log(banner(running, demo));
@@ -85,7 +86,18 @@ async function serve(demo: boolean): Promise<void> {
   process.once("SIGINT", () => stop("SIGINT"));
 }
 
+/** An operator-facing message: what failed and what to do. */
+function explain(err: unknown): string {
+  const message = (err as Error).message ?? String(err);
+  if (isStoreUnavailable(err)) {
+    const url = process.env.BATON_DATABASE_URL;
+    const where = url ? new URL(url).host : "the database";
+    return `Cannot reach PostgreSQL at ${where} (${message}). Is it running, and is BATON_DATABASE_URL right?`;
+  }
+  return message;
+}
+
 program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error((err as Error).message);
+  console.error(explain(err));
   process.exit(1);
 });
