@@ -1,0 +1,2 @@
+/** The package's entry point (package.json "exports"): the TypeScript client of Baton. */
+export * from "./client/index.js";
