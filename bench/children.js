@@ -1,8 +1,9 @@
-// Child processes of the bench: the orchestrator (`node bin/baton.js start`) and the bare
-// node:http baseline, each in its own process so the load generator never shares their
-// event loop. Also reads a child's memory from /proc.
+// Child processes of the bench: orchestrators (`node bin/baton.js start` or `serve`, on
+// SQLite or PostgreSQL), external robots (`node bin/baton.js robot`), the bare node:http
+// baseline and the graphile-worker peer, each in its own process so the load generator never
+// shares their event loop. Also reads a child's memory and CPU from /proc.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,10 +39,11 @@ function spawnNode(name, args, env, ready, timeoutMs = 20_000) {
     const timer = setTimeout(() => fail(new Error(`${name} did not start within ${timeoutMs} ms`)), timeoutMs);
     const onData = () => {
       const m = ready.exec(output);
-      if (m) { clearTimeout(timer); child.stdout.off("data", onData); resolve(m); }
+      if (m) { clearTimeout(timer); child.stdout.off("data", onData); child.stderr.off("data", onData); resolve(m); }
     };
     const fail = (err) => { clearTimeout(timer); child.kill("SIGKILL"); reject(new Error(`${err.message}\n--- ${name} output ---\n${output}`)); };
     child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
     exited.then(({ code, signal }) => fail(new Error(`${name} exited (code ${code}, signal ${signal}) before it was ready`)));
   });
 
@@ -72,11 +74,14 @@ export async function startBareServer() {
 }
 
 /**
- * The orchestrator with its in-process demo robot, on a fresh temporary data directory and
- * a random free port, quiet (BATON_LOG_LEVEL=silent). Returns the URLs of the demo triggers
- * (the Shared folder's key is read from the management API, not from the banner).
+ * An orchestrator node on a fresh temporary data directory and a random free port, quiet
+ * (BATON_LOG_LEVEL=silent). `command` is "start" (the orchestrator and its in-process demo
+ * robot, as `npm start`) or "serve" (a node alone, as in production). `databaseUrl` selects
+ * PostgreSQL (else SQLite in the data directory). Returns the tenant base and the Shared
+ * folder's key (read from the management API, not from the banner), and with "start" the
+ * URLs of the demo triggers.
  */
-export async function startBaton({ demoSlots = 100, nodeArgs = [] } = {}) {
+export async function startBaton({ command = "start", databaseUrl = null, demoSlots = 100, nodeArgs = [], name = "baton" } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "baton-bench-"));
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith("BATON_")) delete env[k];
@@ -89,8 +94,9 @@ export async function startBaton({ demoSlots = 100, nodeArgs = [] } = {}) {
     BATON_LOG_LEVEL: "silent",
     BATON_DEMO_SLOTS: String(demoSlots),
     BATON_SHUTDOWN_GRACE_SECONDS: "2",
+    ...(databaseUrl ? { BATON_DATABASE_URL: databaseUrl } : {}),
   });
-  const proc = spawnNode("baton", [...nodeArgs, join(ROOT, "bin", "baton.js"), "start"], env, /tenant base:\s+(\S+)/);
+  const proc = spawnNode(name, [...nodeArgs, join(ROOT, "bin", "baton.js"), command], env, /tenant base:\s+(\S+)/);
   let tenantBase;
   try {
     tenantBase = (await proc.started)[1];
@@ -109,7 +115,9 @@ export async function startBaton({ demoSlots = 100, nodeArgs = [] } = {}) {
     pid: proc.child.pid,
     dataDir,
     tenantBase,
+    sharedKey: shared.key,
     origin: new URL(tenantBase).origin,
+    invokeUrl: invoke,
     urls: { echo: invoke("echo"), sleep: invoke("sleep"), fail: invoke("fail") },
     async stop() {
       const result = await proc.stop();
@@ -117,6 +125,49 @@ export async function startBaton({ demoSlots = 100, nodeArgs = [] } = {}) {
       return result;
     },
   };
+}
+
+/**
+ * An external robot, `node bin/baton.js robot --config FILE`, serving `processes` (name →
+ * module path) with `slots` slots, connected to the tenant bases `orchestrators` in that
+ * order. Resolves once it has opened its session.
+ */
+export async function startRobot({ orchestrators, robotKey, name, slots, processes, nodeArgs = [] }) {
+  const dir = mkdtempSync(join(tmpdir(), "baton-bench-robot-"));
+  const config = join(dir, "robot.json");
+  writeFileSync(config, JSON.stringify({
+    orchestrator: orchestrators, key: robotKey, name, slots,
+    processes: Object.fromEntries(Object.entries(processes).map(([p, module]) => [p, { module }])),
+  }));
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith("BATON_")) delete env[k];
+  const proc = spawnNode(`robot ${name}`, [...nodeArgs, join(ROOT, "bin", "baton.js"), "robot", "--config", config], env, /"robot [^"]* serving /);
+  try {
+    await proc.started;
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    ...proc,
+    pid: proc.child.pid,
+    async stop() {
+      const result = await proc.stop();
+      rmSync(dir, { recursive: true, force: true });
+      return result;
+    },
+  };
+}
+
+/**
+ * The peer of issue 4: a node:http endpoint that enqueues into graphile-worker, with the
+ * worker in the same process (bench/graphile-peer.js).
+ */
+export async function startGraphilePeer({ connectionString, schema, concurrency, nodeArgs = [] }) {
+  const env = { ...process.env, PEER_DATABASE_URL: connectionString, PEER_SCHEMA: schema, PEER_CONCURRENCY: String(concurrency) };
+  const proc = spawnNode("graphile-worker peer", [...nodeArgs, join(ROOT, "bench", "graphile-peer.js")], env, /listening (\d+)/, 60_000);
+  const m = await proc.started;
+  return { ...proc, pid: proc.child.pid, url: `http://127.0.0.1:${m[1]}` };
 }
 
 /** VmRSS and VmHWM (peak RSS) of a process, in bytes. */
@@ -158,4 +209,37 @@ export function resetPeakRss(pid) {
   } catch {
     return false;
   }
+}
+
+/**
+ * CPU seconds PostgreSQL's processes have used so far (the postmaster, the backends it has
+ * reaped, and its live children), so the database's work counts as the scenario's, not as
+ * other processes' noise. 0 when no PostgreSQL runs on this machine (or /proc is not readable).
+ */
+export function postgresCpuSeconds() {
+  const procs = [];
+  let entries;
+  try {
+    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
+  } catch {
+    return 0;
+  }
+  for (const pid of entries) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      if (comm !== "postgres") continue;
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      procs.push({ pid: Number(pid), ppid: Number(f[1]), own: Number(f[11]) + Number(f[12]), reaped: Number(f[13]) + Number(f[14]) });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const pids = new Set(procs.map((p) => p.pid));
+  let ticks = 0;
+  for (const p of procs) {
+    ticks += p.own;
+    if (!pids.has(p.ppid)) ticks += p.reaped; // the postmaster: its ended backends' CPU
+  }
+  return ticks / CLOCK_TICKS;
 }

@@ -1,31 +1,41 @@
-// npm run bench: the performance figures of Baton, each next to its baseline or target.
-// See bench/README.md for what is measured and how to read it.
+// npm run bench: the performance figures of Baton, each next to its baseline or target, on
+// SQLite and on PostgreSQL side by side. See bench/README.md for what is measured and how.
 import autocannon from "autocannon";
+import Database from "better-sqlite3";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, URLSearchParams } from "node:url";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { buildConnector, Pool } from "undici";
 import {
-  BENCH_TOKEN, killAllChildren, machineBusySeconds, memoryOf, resetPeakRss, startBaton, startBareServer, stoppedChildrenCpuSeconds,
+  BENCH_TOKEN, killAllChildren, machineBusySeconds, memoryOf, postgresCpuSeconds, resetPeakRss, startBaton, startBareServer, startGraphilePeer, startRobot,
+  stoppedChildrenCpuSeconds,
 } from "./children.js";
+import { BENCH_DATABASE_URL, databaseUrl, dropAllSchemas, dropSchema, freshSchema, pingPostgres, schemaPool } from "./pg.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ["invoke", "latency", "concurrent"];
+const SCENARIOS = ["invoke", "latency", "concurrent", "e2e", "peer"];
+const STORES = ["sqlite", "postgres"];
 
 const { values: opts } = parseArgs({
   options: {
     only: { type: "string" },
-    duration: { type: "string", default: "5" },
-    warmup: { type: "string", default: "2" },
+    stores: { type: "string", default: STORES.join(",") },
+    quick: { type: "boolean", default: false },
+    duration: { type: "string" },
+    warmup: { type: "string" },
     connections: { type: "string", default: "50" },
-    calls: { type: "string", default: "2000" },
-    callers: { type: "string", default: "10000" },
+    calls: { type: "string" },
+    callers: { type: "string" },
     "sleep-seconds": { type: "string", default: "2" },
     "connect-window": { type: "string", default: "256" },
+    robots: { type: "string", default: "2" },
+    "robot-slots": { type: "string", default: "64" },
+    "paced-rate": { type: "string", default: "200" },
+    "peer-concurrency": { type: "string", default: "32" },
     "cpu-prof": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
@@ -33,37 +43,54 @@ const { values: opts } = parseArgs({
 
 if (opts.help) {
   console.log(`usage: npm run bench [-- options]
-  --only=invoke,latency,concurrent   run some scenarios only (default: all)
-  --duration=5 --warmup=2            seconds of measured / warm-up load in scenario 1
-  --connections=50                   autocannon connections in scenario 1
+  --only=invoke,latency,concurrent,e2e,peer   run some scenarios only (default: all)
+  --stores=sqlite,postgres           the stores to run them on (default: both; peer needs postgres)
+  --quick                            shorter runs, 2,000 concurrent callers (about 2 minutes)
+  --duration=5 --warmup=2            seconds of measured / warm-up load (scenarios 1, 4, 5)
+  --connections=50                   autocannon connections (scenarios 1, 4, 5)
   --calls=2000                       sequential LongPolling calls in scenario 2
   --callers=10000 --sleep-seconds=2  concurrent LongPolling callers in scenario 3
   --connect-window=256               connections opening at a time while scenario 3's callers connect
-  --cpu-prof                         run the orchestrator with --cpu-prof (profiles in bench/results/profiles)`);
+  --robots=2 --robot-slots=64        external \`baton robot\` processes and their slots (scenarios 4, 5)
+  --paced-rate=200                   invocations per second of scenario 4's claim-latency run
+  --peer-concurrency=32              graphile-worker's concurrency in scenario 5
+  --cpu-prof                         run orchestrators and robots with --cpu-prof (profiles in bench/results/profiles)
+  BENCH_DATABASE_URL                 the PostgreSQL to use (default ${BENCH_DATABASE_URL}); each run uses fresh schemas, dropped afterwards`);
   process.exit(0);
 }
 
+const quick = opts.quick;
 const settings = {
-  durationSeconds: Number(opts.duration),
-  warmupSeconds: Number(opts.warmup),
+  quick,
+  durationSeconds: Number(opts.duration ?? (quick ? 3 : 5)),
+  warmupSeconds: Number(opts.warmup ?? (quick ? 1 : 2)),
   connections: Number(opts.connections),
-  latencyCalls: Number(opts.calls),
-  latencyWarmupCalls: 300,
-  concurrentCallers: Number(opts.callers),
+  latencyCalls: Number(opts.calls ?? (quick ? 500 : 2000)),
+  latencyWarmupCalls: quick ? 100 : 300,
+  concurrentCallers: Number(opts.callers ?? (quick ? 2000 : 10000)),
   sleepSeconds: Number(opts["sleep-seconds"]),
   connectWindow: Number(opts["connect-window"]),
+  robots: Number(opts.robots),
+  robotSlots: Number(opts["robot-slots"]),
+  pacedRate: Number(opts["paced-rate"]),
+  pacedSeconds: quick ? 2 : 3,
+  peerConcurrency: Number(opts["peer-concurrency"]),
   cpuProf: opts["cpu-prof"],
+  databaseUrl: BENCH_DATABASE_URL,
 };
 const only = opts.only ? opts.only.split(",").map((s) => s.trim()) : SCENARIOS;
 for (const s of only) if (!SCENARIOS.includes(s)) { console.error(`Unknown scenario '${s}'; known: ${SCENARIOS.join(", ")}.`); process.exit(2); }
+const stores = opts.stores.split(",").map((s) => s.trim());
+for (const s of stores) if (!STORES.includes(s)) { console.error(`Unknown store '${s}'; known: ${STORES.join(", ")}.`); process.exit(2); }
 
 const profileDir = join(HERE, "results", "profiles");
-const batonNodeArgs = () => (settings.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
+const profArgs = () => (settings.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
 
 const auth = { authorization: `Bearer ${BENCH_TOKEN}`, "content-type": "application/json" };
 const MB = 1024 * 1024;
 const log = (msg) => console.log(msg);
 const round = (n, digits = 2) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : n);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
@@ -82,6 +109,46 @@ function cannon(options) {
   });
 }
 
+// ---- orchestrators on either store
+
+/**
+ * Starts `nodes` orchestrator nodes (`baton start` or `baton serve`) on one store, runs
+ * `work(nodes, db)`, and stops them. PostgreSQL: a fresh schema (created by the first node's
+ * migrations, dropped afterwards); nodes after the first start once it is up. SQLite: one
+ * node, with its database file in a temporary data directory.
+ */
+async function withCluster(store, { command, nodes = 1, demoSlots } , work) {
+  if (store === "sqlite" && nodes !== 1) throw new Error("SQLite runs one node.");
+  const schema = store === "postgres" ? freshSchema("bench") : null;
+  const url = schema ? databaseUrl(schema) : null;
+  const started = [];
+  try {
+    for (let i = 0; i < nodes; i++) {
+      started.push(await startBaton({ command, databaseUrl: url, demoSlots, nodeArgs: profArgs(), name: `baton ${command} ${store} node ${i + 1}` }));
+    }
+    const db = schema ? { store, schema } : { store, file: join(started[0].dataDir, "baton.db") };
+    return await work(started, db);
+  } finally {
+    for (const node of started) await node.stop();
+    if (schema) await dropSchema(schema).catch((err) => log(`  could not drop schema ${schema}: ${err.message}`));
+  }
+}
+
+async function api(node, method, path, body) {
+  const res = await fetch(`${node.tenantBase}/orchestrator_/api/v1${path}`, { method, headers: auth, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** Creates a process and its POST trigger in Shared; returns the trigger's invoke URL on each node. */
+async function createTrigger(nodes, { processName, slug, callMode }) {
+  const folder = `/folders/${nodes[0].sharedKey}`;
+  await api(nodes[0], "POST", `${folder}/processes`, { name: processName });
+  await api(nodes[0], "POST", `${folder}/triggers`, { name: processName, slug, verb: "POST", processName, callMode });
+  return nodes.map((n) => n.invokeUrl(slug));
+}
+
 // ---- scenario 1: invoke throughput, AsyncRequestReply, Baton vs bare node:http
 
 async function loadTest(url, label) {
@@ -90,6 +157,10 @@ async function loadTest(url, label) {
   await cannon({ ...base, duration: settings.warmupSeconds });
   log(`  ${label}: measuring ${settings.durationSeconds}s with ${settings.connections} connections`);
   const r = await cannon({ ...base, duration: settings.durationSeconds });
+  return cannonSummary(r);
+}
+
+function cannonSummary(r) {
   const statusCodes = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, s.count]));
   return {
     requestsPerSecond: round(r.requests.average, 1),
@@ -102,8 +173,8 @@ async function loadTest(url, label) {
   };
 }
 
-async function scenarioInvoke() {
-  log("[1/3] invoke throughput (AsyncRequestReply)");
+async function scenarioInvoke(store) {
+  log(`[1] invoke throughput (AsyncRequestReply), ${store}`);
   const bare = await startBareServer();
   let bareResult;
   try {
@@ -111,43 +182,34 @@ async function scenarioInvoke() {
   } finally {
     await bare.stop();
   }
-  const baton = await startBaton({ nodeArgs: batonNodeArgs() });
-  let batonResult;
-  let invokeOnly;
-  try {
-    // Diagnostic first: a trigger of a process no robot serves, so the jobs stay Pending and
-    // only the HTTP + invoke path is measured (the in-process robot claims nothing).
-    invokeOnly = await loadTest(await createUnservedTrigger(baton), "baton, invoke only (no robot runs the jobs)");
-    // The figure: the Echo trigger, with the in-process robot running every job meanwhile.
-    batonResult = await loadTest(baton.urls.echo, "baton");
-    const probe = await fetch(baton.urls.echo, { method: "POST", headers: auth, body: "{\"x\":1}" });
+  // The primary figure: a node alone (`baton serve`), as in production, where robots run
+  // elsewhere; the jobs stay Pending, no robot competes for the event loop.
+  const serve = await withCluster(store, { command: "serve" }, async (nodes) => {
+    const [url] = await createTrigger(nodes, { processName: "BenchInvoke", slug: "bench-invoke", callMode: "AsyncRequestReply" });
+    const result = await loadTest(url, `baton serve (${store}), invoke only`);
+    const probe = await fetch(url, { method: "POST", headers: auth, body: "{\"x\":1}" });
     const body = await probe.json();
     if (probe.status !== 202 || !probe.headers.get("location") || !body.jobKey) throw new Error(`The Baton invoke did not answer 202 with a Location (status ${probe.status}).`);
-  } finally {
-    await baton.stop();
-  }
-  const ratio = batonResult.requestsPerSecond / bareResult.requestsPerSecond;
-  return { baton: batonResult, bare: bareResult, ratio: round(ratio, 3), batonInvokeOnly: invokeOnly, invokeOnlyRatio: round(invokeOnly.requestsPerSecond / bareResult.requestsPerSecond, 3) };
-}
-
-/** Creates process BenchUnserved and its POST trigger in Shared; returns the invoke URL. */
-async function createUnservedTrigger(baton) {
-  const folderKey = new URL(baton.urls.echo).pathname.split("/").at(-2);
-  const api = `${baton.tenantBase}/orchestrator_/api/v1/folders/${folderKey}`;
-  const post = async (url, body) => {
-    const res = await fetch(url, { method: "POST", headers: auth, body: JSON.stringify(body) });
-    if (res.status !== 201 && res.status !== 200) throw new Error(`POST ${url} answered ${res.status}: ${await res.text()}`);
+    return result;
+  });
+  // Secondary: `npm start`, the in-process robot claiming and completing every Echo job in
+  // the same process meanwhile.
+  const start = await withCluster(store, { command: "start" }, (nodes) => loadTest(nodes[0].urls.echo, `baton start (${store}), in-process robot runs every job`));
+  return {
+    bare: bareResult, serve, start,
+    ratio: round(serve.requestsPerSecond / bareResult.requestsPerSecond, 3),
+    startRatio: round(start.requestsPerSecond / bareResult.requestsPerSecond, 3),
   };
-  await post(`${api}/processes`, { name: "BenchUnserved" });
-  await post(`${api}/triggers`, { name: "BenchUnserved", slug: "bench-unserved", verb: "POST", processName: "BenchUnserved" });
-  return baton.urls.echo.replace(/\/echo$/, "/bench-unserved");
 }
 
 // ---- scenario 2: LongPolling round trip of an Echo job, one sequential client
 
-async function scenarioLatency() {
-  log("[2/3] LongPolling round trip (Echo, one sequential keep-alive client)");
-  const baton = await startBaton({ nodeArgs: batonNodeArgs() });
+function scenarioLatency(store) {
+  log(`[2] LongPolling round trip (Echo, one sequential keep-alive client), ${store}`);
+  return withCluster(store, { command: "start" }, ([baton]) => latencyOn(baton));
+}
+
+async function latencyOn(baton) {
   const pool = new Pool(baton.origin, { connections: 1, pipelining: 1, keepAliveTimeout: 60_000 });
   const path = new URL(baton.urls.echo).pathname;
   let wrong = 0;
@@ -170,7 +232,6 @@ async function scenarioLatency() {
     return { ...summarize(latencies), wrongAnswers: wrong, callsPerSecond: round(settings.latencyCalls / (elapsed / 1000), 1) };
   } finally {
     await pool.close();
-    await baton.stop();
   }
 }
 
@@ -210,13 +271,17 @@ function windowedConnector(window) {
   };
 }
 
-async function scenarioConcurrent() {
+function scenarioConcurrent(store) {
   const n = settings.concurrentCallers;
-  const seconds = settings.sleepSeconds;
-  log(`[3/3] ${n} concurrent LongPolling callers on Sleep jobs of ${seconds}s`);
+  log(`[3] ${n} concurrent LongPolling callers on Sleep jobs of ${settings.sleepSeconds}s, ${store}`);
   const fds = openFilesLimit();
   if (fds < n + 1000) throw new Error(`${n} callers need ${n + 1000} open files in this process and in the orchestrator; the limit is ${fds} (raise it: ulimit -n 20000).`);
-  const baton = await startBaton({ demoSlots: Math.max(100, Math.ceil(n * 1.2)), nodeArgs: batonNodeArgs() });
+  return withCluster(store, { command: "start", demoSlots: Math.max(100, Math.ceil(n * 1.2)) }, ([baton]) => concurrentOn(baton));
+}
+
+async function concurrentOn(baton) {
+  const n = settings.concurrentCallers;
+  const seconds = settings.sleepSeconds;
   let opened = 0;
   const connector = windowedConnector(settings.connectWindow);
   const pool = new Pool(baton.origin, {
@@ -326,7 +391,6 @@ async function scenarioConcurrent() {
     };
   } finally {
     await pool.close();
-    await baton.stop();
   }
 }
 
@@ -352,6 +416,195 @@ function listenOverflows() {
   }
 }
 
+// ---- scenario 4: end-to-end no-op jobs through external robots over HTTP (issue 3)
+// ---- scenario 5: the same measure against graphile-worker behind node:http (issue 4)
+
+const FINAL_STATES = "('Successful', 'Faulted', 'Stopped')";
+
+/**
+ * Counts jobs straight from the store (never through the orchestrator, so polling costs its
+ * event loop nothing): `total` jobs, `ok` Successful ones, `open` ones not final yet.
+ */
+function batonCounter(db) {
+  if (db.store === "sqlite") {
+    const conn = new Database(db.file, { readonly: true, fileMustExist: true });
+    const q = conn.prepare(`SELECT COUNT(*) AS total, COALESCE(SUM(state = 'Successful'), 0) AS ok, COALESCE(SUM(state NOT IN ${FINAL_STATES}), 0) AS open FROM jobs`);
+    return { count: async () => { const r = q.get(); return { total: r.total, ok: r.ok, open: r.open }; }, close: async () => conn.close() };
+  }
+  const pool = schemaPool(db.schema);
+  const sql = `SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE state = 'Successful') AS ok, COUNT(*) FILTER (WHERE state NOT IN ${FINAL_STATES}) AS open FROM jobs`;
+  return {
+    count: async () => { const r = (await pool.query(sql)).rows[0]; return { total: Number(r.total), ok: Number(r.ok), open: Number(r.open) }; },
+    close: () => pool.end(),
+  };
+}
+
+/** graphile-worker deletes a job's row once it has run: `open` is the rows left; accepted and done come from the peer. */
+function peerCounter(peer, schema) {
+  const pool = schemaPool(schema);
+  return {
+    count: async () => {
+      const [stats, rows] = await Promise.all([
+        fetch(`${peer.url}/stats`).then((r) => r.json()),
+        pool.query("SELECT COUNT(*) AS n FROM _private_jobs"),
+      ]);
+      return { total: stats.accepted, ok: stats.done, open: Number(rows.rows[0].n) };
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Polls every 100 ms until no job is open (or `timeoutMs`); the time is when that was seen. */
+async function drained(counter, timeoutMs = 120_000) {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    const c = await counter.count();
+    if (c.open === 0) return { at: performance.now(), counts: c };
+    if (performance.now() > until) throw new Error(`${c.open} jobs were still not done ${timeoutMs / 1000} s after the load.`);
+    await sleep(100);
+  }
+}
+
+/**
+ * "HTTP call → job done": FireAndForget calls for `durationSeconds` from autocannon, then
+ * the time until every accepted job has run. jobs/s = jobs done / (load time + drain time).
+ * Call warmUp() first.
+ */
+function fireAndForgetLoad(urls) {
+  return {
+    url: urls.length === 1 ? urls[0] : urls, method: "POST", headers: auth, body: JSON.stringify({ x: 1 }),
+    connections: settings.connections, pipelining: 1, timeout: 10,
+  };
+}
+
+/** The warm-up of scenarios 4 and 5: the same load for `warmupSeconds`, then until every job is done. */
+async function warmUp(urls, counter, label) {
+  log(`  ${label}: warm-up ${settings.warmupSeconds}s, then until done`);
+  await cannon({ ...fireAndForgetLoad(urls), duration: settings.warmupSeconds });
+  await drained(counter);
+}
+
+async function throughput(urls, counter, label) {
+  const base = fireAndForgetLoad(urls);
+  log(`  ${label}: measuring ${settings.durationSeconds}s of FireAndForget calls with ${settings.connections} connections, then until every job is done`);
+  const c0 = await counter.count();
+  const t0 = performance.now();
+  const startedAt = new Date();
+  const r = await cannon({ ...base, duration: settings.durationSeconds });
+  const t1 = performance.now();
+  const c1 = await counter.count();
+  const { at: t2, counts: c2 } = await drained(counter);
+  const accepted = c2.total - c0.total;
+  const done = c2.ok - c0.ok;
+  const loadSeconds = (t1 - t0) / 1000;
+  const totalSeconds = (t2 - t0) / 1000;
+  return {
+    startedAt: startedAt.toISOString(),
+    loadSeconds: round(loadSeconds, 2),
+    drainSeconds: round((t2 - t1) / 1000, 2),
+    acknowledged: r["2xx"],
+    accepted,
+    done,
+    notSuccessful: accepted - done,
+    jobsPerSecond: round(done / totalSeconds, 1),
+    acceptedPerSecondDuringLoad: round(accepted / loadSeconds, 1),
+    donePerSecondDuringLoad: round((c1.ok - c0.ok) / loadSeconds, 1),
+    backlogAtLoadEnd: c1.open,
+    http: cannonSummary(r),
+  };
+}
+
+/** invoke → claim (job.startedAt − job.createdAt) of the jobs of `processName` created since `since`, read through the job list API. */
+async function claimLatencies(node, processName, since, maxJobs = 50_000) {
+  const latencies = [];
+  let cursor = null;
+  do {
+    const q = new URLSearchParams({ processName, createdAfter: since, limit: "1000", ...(cursor ? { cursor } : {}) });
+    const page = await api(node, "GET", `/jobs?${q}`);
+    for (const j of page.items) if (j.startedAt) latencies.push(Date.parse(j.startedAt) - Date.parse(j.createdAt));
+    cursor = page.nextCursor;
+  } while (cursor && latencies.length < maxJobs);
+  return summarize(latencies);
+}
+
+/** Invocations at a steady `pacedRate` per second, well under capacity: the claim latency of a job that does not queue. */
+async function pacedClaimLatency(urls, counter, node, processName) {
+  await drained(counter);
+  const since = new Date(Date.now() - 1).toISOString();
+  log(`  claim latency: ${settings.pacedRate} invocations/s for ${settings.pacedSeconds}s`);
+  const r = await cannon({
+    url: urls.length === 1 ? urls[0] : urls, method: "POST", headers: auth, body: "{\"x\":1}",
+    connections: Math.min(10, settings.pacedRate), overallRate: settings.pacedRate, duration: settings.pacedSeconds, timeout: 10,
+  });
+  await drained(counter);
+  return { rate: settings.pacedRate, invocations: r["2xx"], ...(await claimLatencies(node, processName, since)) };
+}
+
+/**
+ * Orchestrator node(s) started by `baton serve` (no in-process robot), a FireAndForget
+ * trigger of the no-op process BenchNoop, and `settings.robots` external `baton robot`
+ * processes with `settings.robotSlots` slots each; robot i lists the nodes starting at
+ * node i, so with two nodes each node has robots connected to it.
+ */
+async function withRobots(store, nodeCount, work) {
+  return withCluster(store, { command: "serve", nodes: nodeCount }, async (nodes, db) => {
+    const urls = await createTrigger(nodes, { processName: "BenchNoop", slug: "bench-noop", callMode: "FireAndForget" });
+    const { key } = await api(nodes[0], "POST", "/robots", { name: "bench-robot" });
+    const robots = [];
+    const counter = batonCounter(db);
+    try {
+      for (let i = 0; i < settings.robots; i++) {
+        const orchestrators = nodes.map((_, k) => nodes[(i + k) % nodes.length].tenantBase);
+        robots.push(await startRobot({
+          orchestrators, robotKey: key, name: `bench-robot-${i + 1}`, slots: settings.robotSlots,
+          processes: { BenchNoop: join(HERE, "noop.mjs") }, nodeArgs: profArgs(),
+        }));
+      }
+      return await work({ nodes, urls, counter, robots });
+    } finally {
+      for (const r of robots) await r.stop();
+      await counter.close();
+    }
+  });
+}
+
+async function scenarioE2E(store, nodeCount = 1) {
+  const label = `${settings.robots} robot(s) x ${settings.robotSlots} slots, ${nodeCount} node(s), ${store}`;
+  log(`[4] end-to-end no-op jobs through external robots over HTTP: ${label}`);
+  return withRobots(store, nodeCount, async ({ nodes, urls, counter }) => {
+    const label = `baton serve x${nodeCount} + robots (${store})`;
+    await warmUp(urls, counter, label);
+    // the paced run first, on a table that the full load has not yet filled with dead rows
+    const claimPaced = await pacedClaimLatency(urls, counter, nodes[0], "BenchNoop");
+    const run = await throughput(urls, counter, label);
+    const claimUnderLoad = await claimLatencies(nodes[0], "BenchNoop", run.startedAt);
+    return { nodes: nodeCount, robots: settings.robots, robotSlots: settings.robotSlots, ...run, claimLatencyUnderLoadMs: claimUnderLoad, claimLatencyPacedMs: claimPaced };
+  });
+}
+
+async function scenarioPeer() {
+  log("[5] HTTP call -> job done: graphile-worker behind node:http, then Baton on PostgreSQL (same load, same run)");
+  await pingPostgres();
+  const schema = freshSchema("bench_gw");
+  let peerResult;
+  const peer = await startGraphilePeer({ connectionString: BENCH_DATABASE_URL, schema, concurrency: settings.peerConcurrency, nodeArgs: profArgs() });
+  const counter = peerCounter(peer, schema);
+  try {
+    const label = `graphile-worker peer (concurrency ${settings.peerConcurrency})`;
+    await warmUp([`${peer.url}/noop`], counter, label);
+    peerResult = await throughput([`${peer.url}/noop`], counter, label);
+  } finally {
+    await counter.close();
+    await peer.stop();
+    await dropSchema(schema).catch((err) => log(`  could not drop schema ${schema}: ${err.message}`));
+  }
+  const baton = await withRobots("postgres", 1, async ({ urls, counter: c }) => {
+    await warmUp(urls, c, "baton serve + robots (postgres)");
+    return throughput(urls, c, "baton serve + robots (postgres)");
+  });
+  return { graphileWorker: { concurrency: settings.peerConcurrency, ...peerResult }, baton: { robots: settings.robots, robotSlots: settings.robotSlots, ...baton }, ratio: round(baton.jobsPerSecond / peerResult.jobsPerSecond, 3) };
+}
+
 // ---- the run
 
 /** The commit measured, with "+changes" when the working tree differs from it. */
@@ -364,14 +617,89 @@ function gitDescribe() {
   }
 }
 
-function row(figure, value, target, pass) {
-  return { figure, value, target, result: pass === null ? "" : pass ? "PASS" : "FAIL" };
+/** The steps of the run: each scenario on each selected store. */
+function plan() {
+  const steps = [];
+  const on = (scenario, store, run, key = store) => { if (only.includes(scenario) && stores.includes(store)) steps.push({ scenario, key, run }); };
+  for (const store of STORES) on("invoke", store, () => scenarioInvoke(store));
+  for (const store of STORES) on("latency", store, () => scenarioLatency(store));
+  for (const store of STORES) on("concurrent", store, () => scenarioConcurrent(store));
+  for (const store of STORES) on("e2e", store, () => scenarioE2E(store, 1));
+  on("e2e", "postgres", () => scenarioE2E("postgres", 2), "postgresTwoNodes");
+  on("peer", "postgres", () => scenarioPeer(), "postgres");
+  return steps;
+}
+
+const fmt = (n, unit = "") => (Number.isFinite(n) ? `${n.toLocaleString("en-US")}${unit}` : n === undefined ? "" : String(n));
+const verdict = (passes) => passes.filter((p) => p !== undefined && p !== null).map((p) => (p ? "PASS" : "FAIL")).join(" / ");
+
+function buildTable(results, errors) {
+  const rows = [];
+  const ms = (n) => fmt(Number.isFinite(n) && n >= 100 ? Math.round(n) : n, " ms");
+  const add = (scenario, figure, pick, target = "", test = null, keys = STORES) => {
+    const res = results[scenario] ?? {};
+    const err = errors[scenario] ?? {};
+    if (!keys.some((k) => res[k] || err[k])) return;
+    const cell = {};
+    const passes = [];
+    for (const store of STORES) {
+      const key = keys[STORES.indexOf(store)] ?? null;
+      if (!key) { cell[store] = "-"; continue; }
+      if (err[key]) { cell[store] = "CRASHED"; passes.push(false); continue; }
+      if (!res[key]) { cell[store] = "-"; continue; }
+      cell[store] = pick(res[key]);
+      if (test) passes.push(test(res[key]));
+    }
+    rows.push({ figure, sqlite: cell.sqlite, postgres: cell.postgres, target, result: verdict(passes) });
+  };
+  const pg = (key) => [null, key];
+
+  add("invoke", "1. invoke req/s, bare node:http (same run)", (r) => fmt(r.bare.requestsPerSecond));
+  add("invoke", "1. invoke req/s, `baton serve` (invoke only, no robot)", (r) => fmt(r.serve.requestsPerSecond));
+  add("invoke", "1. ratio `baton serve` / bare (primary)", (r) => fmt(r.ratio), ">= 0.5", (r) => r.ratio >= 0.5);
+  add("invoke", "1. invoke req/s, `baton start` (in-process robot runs every job)", (r) => fmt(r.start.requestsPerSecond));
+  add("invoke", "1. ratio `baton start` / bare (secondary)", (r) => fmt(r.startRatio), "(>= 0.5)", null);
+  add("invoke", "1. Baton errors + non-2xx (serve, start)", (r) => `${fmt(r.serve.errors + r.serve.non2xx)}, ${fmt(r.start.errors + r.start.non2xx)}`, "0",
+    (r) => r.serve.errors + r.serve.non2xx + r.start.errors + r.start.non2xx === 0);
+
+  add("latency", "2. LongPolling round trip p50", (r) => ms(r.p50), "<= 3 ms", (r) => r.p50 <= 3);
+  add("latency", "2. LongPolling round trip p99", (r) => ms(r.p99), "<= 15 ms", (r) => r.p99 <= 15);
+  add("latency", "2. wrong answers", (r) => fmt(r.wrongAnswers), "0", (r) => r.wrongAnswers === 0);
+
+  add("concurrent", "3. LongPolling callers answered 200 + right result", (r) => `${fmt(r.ok)} of ${fmt(r.callers)}`, "all", (r) => r.failed === 0);
+  add("concurrent", "3. failures", (r) => (r.failed === 0 ? "0" : `${r.failed} ${JSON.stringify(r.failures)}`), "0", (r) => r.failed === 0);
+  add("concurrent", "3. all answered after (wall, from the first call)", (r) => fmt(r.wallSeconds, " s"));
+  add("concurrent", "3. callers' connections opened in", (r) => `${fmt(r.connections.seconds, " s")} (${fmt(r.connections.opened)} sockets)`);
+  add("concurrent", "3. handshakes dropped, accept queue full", (r) => fmt(r.listenOverflows));
+  add("concurrent", "3. caller latency p50 / p99", (r) => `${ms(r.latencyMs.p50)} / ${ms(r.latencyMs.p99)}`);
+  add("concurrent", "3. orchestrator RSS before -> connected -> peak", (r) => `${fmt(r.memory.rssBeforeMB)} -> ${fmt(r.memory.rssWithConnectionsOpenMB)} -> ${fmt(r.memory.rssPeakMB, " MB")}`);
+  add("concurrent", "3. orchestrator RSS growth", (r) => fmt(r.memory.growthMB, " MB"), "<= 300 MB", (r) => r.memory.growthMB <= 300);
+
+  const robotsLabel = `${settings.robots} x \`baton robot\` (${settings.robotSlots} slots)`;
+  add("e2e", `4. e2e no-op jobs/s, 1 node + ${robotsLabel}: done / (load + drain)`, (r) => fmt(r.jobsPerSecond), ">= 2,000", (r) => r.jobsPerSecond >= 2000);
+  add("e2e", "4. e2e jobs done/s while loaded; invocations accepted/s", (r) => `${fmt(r.donePerSecondDuringLoad)}; ${fmt(r.acceptedPerSecondDuringLoad)}`);
+  add("e2e", "4. e2e backlog at load end; drain time", (r) => `${fmt(r.backlogAtLoadEnd)}; ${fmt(r.drainSeconds, " s")}`);
+  add("e2e", "4. e2e jobs accepted = done Successful", (r) => `${fmt(r.accepted)} = ${fmt(r.done)}`, "equal", (r) => r.accepted === r.done && r.done > 0);
+  add("e2e", `4. invoke -> claim p50, paced ${settings.pacedRate}/s`, (r) => ms(r.claimLatencyPacedMs.p50), "<= 2 ms", (r) => r.claimLatencyPacedMs.p50 <= 2);
+  add("e2e", `4. invoke -> claim p99, paced ${settings.pacedRate}/s`, (r) => ms(r.claimLatencyPacedMs.p99));
+  add("e2e", "4. invoke -> claim p50 / p99 under the full load (queueing)", (r) => `${ms(r.claimLatencyUnderLoadMs.p50)} / ${ms(r.claimLatencyUnderLoadMs.p99)}`);
+  add("e2e", `4. e2e jobs/s, 2 nodes (load split) + ${robotsLabel} on both`, (r) => fmt(r.jobsPerSecond), ">= 2,000", (r) => r.jobsPerSecond >= 2000, pg("postgresTwoNodes"));
+  add("e2e", "4. 2 nodes: done/s while loaded; accepted = done", (r) => `${fmt(r.donePerSecondDuringLoad)}; ${fmt(r.accepted)} = ${fmt(r.done)}`, "equal", (r) => r.accepted === r.done && r.done > 0, pg("postgresTwoNodes"));
+  add("e2e", "4. 2 nodes: invoke -> claim p50 / p99, paced", (r) => `${ms(r.claimLatencyPacedMs.p50)} / ${ms(r.claimLatencyPacedMs.p99)}`, "", null, pg("postgresTwoNodes"));
+
+  add("peer", `5. graphile-worker (concurrency ${settings.peerConcurrency}) behind node:http: jobs/s, call -> done`, (r) => fmt(r.graphileWorker.jobsPerSecond), "", null, pg("postgres"));
+  add("peer", `5. Baton, 1 node + ${robotsLabel}: jobs/s, same measure`, (r) => fmt(r.baton.jobsPerSecond), "", null, pg("postgres"));
+  add("peer", "5. ratio Baton / graphile-worker", (r) => fmt(r.ratio), ">= 1.0", (r) => r.ratio >= 1, pg("postgres"));
+  add("peer", "5. load + drain seconds (peer; Baton)", (r) => `${fmt(r.graphileWorker.loadSeconds)} + ${fmt(r.graphileWorker.drainSeconds)}; ${fmt(r.baton.loadSeconds)} + ${fmt(r.baton.drainSeconds)}`, "", null, pg("postgres"));
+  add("peer", "5. accepted = done (peer; Baton)", (r) => `${fmt(r.graphileWorker.accepted)} = ${fmt(r.graphileWorker.done)}; ${fmt(r.baton.accepted)} = ${fmt(r.baton.done)}`, "equal",
+    (r) => r.graphileWorker.accepted === r.graphileWorker.done && r.baton.accepted === r.baton.done, pg("postgres"));
+  return rows;
 }
 
 function printTable(rows) {
-  const cols = ["figure", "value", "target", "result"];
-  const width = Object.fromEntries(cols.map((c) => [c, Math.max(c.length, ...rows.map((r) => String(r[c]).length))]));
-  const line = (r) => cols.map((c) => String(r[c]).padEnd(width[c])).join("  ").trimEnd();
+  const cols = ["figure", "sqlite", "postgres", "target", "result"];
+  const width = Object.fromEntries(cols.map((c) => [c, Math.max(c.length, ...rows.map((r) => String(r[c] ?? "").length))]));
+  const line = (r) => cols.map((c) => String(r[c] ?? "").padEnd(width[c])).join("  ").trimEnd();
   console.log(line(Object.fromEntries(cols.map((c) => [c, c]))));
   console.log(cols.map((c) => "-".repeat(width[c])).join("  "));
   for (const r of rows) console.log(line(r));
@@ -381,58 +709,53 @@ async function main() {
   const started = new Date();
   const results = {};
   const errors = {};
-  const runners = { invoke: scenarioInvoke, latency: scenarioLatency, concurrent: scenarioConcurrent };
   const noise = {};
-  for (const name of only) {
-    const before = { wall: performance.now(), machine: machineBusySeconds(), self: process.cpuUsage(), children: stoppedChildrenCpuSeconds() };
+  const steps = plan();
+  if (steps.some((s) => s.key.startsWith("postgres"))) {
     try {
-      results[name] = await runners[name]();
+      await pingPostgres();
     } catch (err) {
-      errors[name] = err.stack ?? String(err);
-      log(`  scenario ${name} crashed: ${errors[name]}`);
+      log(`note: ${err.message}`);
+    }
+  }
+  for (const step of steps) {
+    const name = `${step.scenario}/${step.key}`;
+    const before = { wall: performance.now(), machine: machineBusySeconds(), self: process.cpuUsage(), children: stoppedChildrenCpuSeconds(), pg: postgresCpuSeconds() };
+    try {
+      (results[step.scenario] ??= {})[step.key] = await step.run();
+    } catch (err) {
+      (errors[step.scenario] ??= {})[step.key] = err.stack ?? String(err);
+      log(`  ${name} crashed: ${err.stack ?? err}`);
     }
     // CPU the rest of the machine used meanwhile (other processes): the figures are only as
-    // good as the machine was quiet.
+    // good as the machine was quiet. PostgreSQL's CPU is the scenario's own.
     const wall = (performance.now() - before.wall) / 1000;
     const self = process.cpuUsage(before.self);
     const own = (self.user + self.system) / 1e6 + (stoppedChildrenCpuSeconds() - before.children);
-    const foreign = Math.max(0, machineBusySeconds() - before.machine - own);
-    noise[name] = { wallSeconds: round(wall, 1), benchCpuSeconds: round(own, 1), otherProcessesCpuSeconds: round(foreign, 1), otherProcessesCores: round(foreign / wall, 2) };
-    if (foreign / wall > 0.2) log(`  note: other processes used ${round(foreign / wall, 2)} of ${cpus().length} cores during this scenario; its figures are disturbed`);
+    const pgCpu = Math.max(0, postgresCpuSeconds() - before.pg);
+    const foreign = Math.max(0, machineBusySeconds() - before.machine - own - pgCpu);
+    noise[name] = {
+      wallSeconds: round(wall, 1), benchCpuSeconds: round(own, 1), postgresCpuSeconds: round(pgCpu, 1),
+      otherProcessesCpuSeconds: round(foreign, 1), otherProcessesCores: round(foreign / wall, 2),
+    };
+    log(`  ${name}: ${round(wall, 1)} s`);
+    if (foreign / wall > 0.2) log(`  note: other processes used ${round(foreign / wall, 2)} of ${cpus().length} cores during ${name}; its figures are disturbed`);
     globalThis.gc?.();
   }
+  await dropAllSchemas();
 
-  const rows = [];
-  const fmt = (n, unit = "") => (Number.isFinite(n) ? `${n.toLocaleString("en-US")}${unit}` : String(n));
-  if (results.invoke) {
-    const r = results.invoke;
-    rows.push(row("1. invoke req/s, Baton (AsyncRequestReply)", fmt(r.baton.requestsPerSecond), "", null));
-    rows.push(row("1. invoke req/s, bare node:http", fmt(r.bare.requestsPerSecond), "", null));
-    rows.push(row("1. ratio Baton / bare", fmt(r.ratio), ">= 0.5", r.ratio >= 0.5));
-    rows.push(row("1. (diagnostic) invoke only, no robot: req/s, ratio", `${fmt(r.batonInvokeOnly.requestsPerSecond)}, ${fmt(r.invokeOnlyRatio)}`, "", null));
-    rows.push(row("1. Baton errors + non-2xx", fmt(r.baton.errors + r.baton.non2xx), "0", r.baton.errors + r.baton.non2xx === 0));
-  } else if (errors.invoke) rows.push(row("1. invoke throughput", "CRASHED", "", false));
-  if (results.latency) {
-    const r = results.latency;
-    rows.push(row("2. LongPolling round trip p50", fmt(r.p50, " ms"), "<= 3 ms", r.p50 <= 3));
-    rows.push(row("2. LongPolling round trip p99", fmt(r.p99, " ms"), "<= 15 ms", r.p99 <= 15));
-    rows.push(row("2. wrong answers", fmt(r.wrongAnswers), "0", r.wrongAnswers === 0));
-  } else if (errors.latency) rows.push(row("2. LongPolling round trip", "CRASHED", "", false));
-  if (results.concurrent) {
-    const r = results.concurrent;
-    rows.push(row(`3. ${fmt(r.callers)} LongPolling callers answered 200 + right result`, fmt(r.ok), fmt(r.callers), r.failed === 0));
-    rows.push(row("3. failures", r.failed === 0 ? "0" : `${r.failed} ${JSON.stringify(r.failures)}`, "0", r.failed === 0));
-    rows.push(row("3. all answered after (wall, from the first call)", fmt(r.wallSeconds, " s"), "", null));
-    rows.push(row("3. callers' connections opened in", `${fmt(r.connections.seconds, " s")} (${fmt(r.connections.opened)} sockets)`, "", null));
-    rows.push(row("3. handshakes dropped, accept queue full", fmt(r.listenOverflows), "", null));
-    rows.push(row("3. caller latency p50 / p99", `${fmt(r.latencyMs.p50, " ms")} / ${fmt(r.latencyMs.p99, " ms")}`, "", null));
-    rows.push(row("3. orchestrator RSS before -> connected -> peak", `${fmt(r.memory.rssBeforeMB, " MB")} -> ${fmt(r.memory.rssWithConnectionsOpenMB, " MB")} -> ${fmt(r.memory.rssPeakMB, " MB")}`, "", null));
-    rows.push(row("3. orchestrator RSS growth", fmt(r.memory.growthMB, " MB"), "<= 300 MB", r.memory.growthMB <= 300));
-  } else if (errors.concurrent) rows.push(row("3. concurrent LongPolling", "CRASHED", "", false));
-  const disturbed = Object.entries(noise).filter(([, n]) => n.otherProcessesCores > 0.2);
-  if (disturbed.length) {
-    rows.push({ figure: "other processes' CPU (cores) during", value: disturbed.map(([k, n]) => `${k} ${n.otherProcessesCores}`).join(", "), target: "~0", result: "NOISY" });
+  const rows = buildTable(results, errors);
+  // one row per scenario that other processes disturbed, its figures in the store's column
+  const disturbed = new Map();
+  for (const [name, n] of Object.entries(noise)) {
+    if (n.otherProcessesCores <= 0.2) continue;
+    const [scenario, key] = name.split("/");
+    const row = disturbed.get(scenario) ?? { figure: `other processes' CPU (cores) during ${scenario}`, sqlite: "", postgres: "", target: "~0", result: "NOISY" };
+    const col = key === "sqlite" ? "sqlite" : "postgres";
+    row[col] = [row[col], `${key === "postgresTwoNodes" ? "2 nodes " : ""}${n.otherProcessesCores}`].filter(Boolean).join(", ");
+    disturbed.set(scenario, row);
   }
+  rows.push(...disturbed.values());
 
   console.log("");
   printTable(rows);
@@ -446,6 +769,7 @@ async function main() {
       commit: gitDescribe(),
     },
     settings,
+    stores,
     results,
     noise,
     errors,
@@ -454,14 +778,15 @@ async function main() {
   mkdirSync(join(HERE, "results"), { recursive: true });
   const file = join(HERE, "results", `bench-${started.toISOString().replace(/[:.]/g, "-")}.json`);
   writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
-  console.log(`\nTargets are reported, not asserted. Full results: ${file}`);
-  if (settings.cpuProf) console.log(`CPU profiles of the orchestrator: ${profileDir}`);
+  console.log(`\nTargets are reported, not asserted. ${round((finished - started) / 1000, 0)} s. Full results: ${file}`);
+  if (settings.cpuProf) console.log(`CPU profiles of the orchestrators and robots: ${profileDir}`);
   process.exitCode = Object.keys(errors).length ? 1 : 0;
 }
 
-process.once("SIGINT", () => { killAllChildren(); process.exit(130); });
-main().catch((err) => {
+process.once("SIGINT", () => { killAllChildren(); dropAllSchemas().finally(() => process.exit(130)); });
+main().catch(async (err) => {
   killAllChildren();
+  await dropAllSchemas();
   console.error(err);
   process.exit(1);
 });

@@ -94,18 +94,20 @@ export function robotProtocolRoutes(app: FastifyInstance, ctx: HttpContext): voi
     if (!Array.isArray(items) || items.length === 0 || items.length > MAX_RESULTS_BATCH || !items.every(isResultItem)) {
       throw badRequest("invalid-results", `results must be an array of 1 to ${MAX_RESULTS_BATCH} { jobKey, outcome: "complete" | "fail" | "stopped", outputArguments?, error? }.`);
     }
-    const answers = [];
-    for (const item of items) {
-      try {
-        if (item.outcome === "complete") await robots.complete(s, item.jobKey, item.outputArguments ?? {});
-        else if (item.outcome === "fail") await robots.fail(s, item.jobKey, item.error);
-        else await robots.stopped(s, item.jobKey);
-        answers.push({ jobKey: item.jobKey, status: 204 });
-      } catch (err) {
-        if (!(err instanceof BatonError) || err.status >= 500) throw err;
-        answers.push({ jobKey: item.jobKey, status: err.status, code: err.code, detail: err.message });
-      }
-    }
+    // The items are applied concurrently (each is one conditional write of its own job, so
+    // none waits for another's round trips to the store); the answers keep the items' order.
+    const settled = await Promise.allSettled(items.map(async (item) => {
+      if (item.outcome === "complete") await robots.complete(s, item.jobKey, item.outputArguments ?? {});
+      else if (item.outcome === "fail") await robots.fail(s, item.jobKey, item.error);
+      else await robots.stopped(s, item.jobKey);
+    }));
+    const answers = settled.map((r, i) => {
+      const jobKey = items[i]!.jobKey;
+      if (r.status === "fulfilled") return { jobKey, status: 204 };
+      const err: unknown = r.reason;
+      if (!(err instanceof BatonError) || err.status >= 500) throw err;
+      return { jobKey, status: err.status, code: err.code, detail: err.message };
+    });
     return json(reply, 200, { results: answers });
   });
 
