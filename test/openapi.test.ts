@@ -119,7 +119,9 @@ describe("the OpenAPI document", () => {
         expect(code, where).toMatch(/^[1-5]\d\d$/);
         const r = deref(op.responses[code]);
         expect(r.description, `${where} ${code}`).toBeTruthy();
-        if (Number(code) >= 400) expect(Object.keys(r.content ?? {}), `${where} ${code}`).toEqual(["application/problem+json"]);
+        // the OAuth token endpoint answers its client errors as RFC 6749 §5.2 says (JSON), everything else problem+json
+        const oauthError = op.operationId === "requestAccessToken" && Number(code) < 500;
+        if (Number(code) >= 400) expect(Object.keys(r.content ?? {}), `${where} ${code}`).toEqual([oauthError ? "application/json" : "application/problem+json"]);
         for (const link of Object.values<any>(r.links ?? {})) linkTargets.push(link.operationId);
       }
       if (op.security?.length) expect(codes, where).toContain("401");
@@ -433,6 +435,26 @@ describe("real answers match the documented responses", () => {
     await call("GET", `${b.url}/default/api/v1/tenants`, { headers: { authorization: "" } }); // 401
     await call("GET", `${b.url}/default/NoSuchTenant/orchestrator_/api/v1/openapi.json`); // 404
 
+    // external applications and the OAuth token endpoint
+    const app = (await call("POST", `${b.url}/default/api/v1/external-apps`, { json: { name: "openapi-app", tenant: "DefaultTenant", scopes: ["OR.Jobs"] } })).body;
+    await call("POST", `${b.url}/default/api/v1/external-apps`, { json: { name: "openapi-app", tenant: "DefaultTenant", scopes: ["OR.Jobs"] } }); // 409
+    await call("POST", `${b.url}/default/api/v1/external-apps`, { json: { name: "x", tenant: "NoSuchTenant", scopes: ["OR.Jobs"] } }); // 400
+    await call("POST", `${b.url}/default/api/v1/external-apps`, { json: { name: "x", tenant: "DefaultTenant", scopes: ["OR.Jobs"] }, headers: { authorization: `Bearer ${created.body.token}` } }); // 401: revoked
+    await call("GET", `${b.url}/default/api/v1/external-apps`);
+    const form = (params: Record<string, string>) => ({ body: new URLSearchParams(params).toString(), headers: { authorization: "", "content-type": "application/x-www-form-urlencoded" } });
+    const tokenUrl = `${b.url}/default/identity_/connect/token`;
+    const issued = await call("POST", tokenUrl, form({ grant_type: "client_credentials", client_id: app.clientId, client_secret: app.clientSecret }));
+    expect(issued.res.status).toBe(200);
+    await call("GET", "/api/v1/jobs?limit=1", { headers: { authorization: `Bearer ${issued.body.access_token}` } });
+    await call("POST", tokenUrl, form({ grant_type: "password", client_id: app.clientId, client_secret: app.clientSecret })); // 400 unsupported_grant_type
+    await call("POST", tokenUrl, form({ grant_type: "client_credentials", client_id: app.clientId, client_secret: "wrong" })); // 401 invalid_client
+    await call("POST", tokenUrl, { ...form({ grant_type: "client_credentials", client_id: app.clientId, client_secret: app.clientSecret, scope: "x".repeat(10_000) }) }); // 413
+    const rotated = await call("POST", `${b.url}/default/api/v1/external-apps/${app.clientId}/secret`);
+    expect(rotated.res.status).toBe(200);
+    await call("DELETE", `${b.url}/default/api/v1/external-apps/${app.clientId}`);
+    await call("POST", `${b.url}/default/api/v1/external-apps/${app.clientId}/secret`); // 409 revoked
+    await call("DELETE", `${b.url}/default/api/v1/external-apps/baton_app_00000000000000000000000000000000`); // 404
+
     // the node's operations endpoints (/metrics answers text, checked in test/ops.test.ts)
     await call("GET", `${b.url}/healthz`, { headers: { authorization: "" } });
     await call("GET", `${b.url}/readyz`, { headers: { authorization: "" } });
@@ -451,6 +473,9 @@ describe("real answers match the documented responses", () => {
       "appendJobLogs 204", "completeJob 204", "completeJob 409", "failJob 409", "reportJobStopped 409", "closeRobotSession 204",
       "createToken 201", "revokeToken 204", "getSettings 200", "updateSettings 200", "updateSettings 400",
       "listTenants 200", "listTenants 401", "createTenant 201", "createTenant 409", "getOpenApiDocument 200", "getOpenApiDocument 404",
+      "createExternalApp 201", "createExternalApp 400", "createExternalApp 401", "createExternalApp 409", "listExternalApps 200",
+      "rotateExternalAppSecret 200", "rotateExternalAppSecret 409", "revokeExternalApp 204", "revokeExternalApp 404",
+      "requestAccessToken 200", "requestAccessToken 400", "requestAccessToken 401", "requestAccessToken 413",
       "getHealth 200", "getReadiness 200",
     ];
     expect(expected.filter((e) => !seen.has(e))).toEqual([]);

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { badRequest, BatonError, notFound, unauthorized } from "./errors.js";
+import { ExternalApps, looksLikeJwt } from "./ExternalApps.js";
 import type { Notifier } from "./notifier.js";
 import type { Store, TokenRecord } from "./store.js";
 import { TtlCache } from "./TtlCache.js";
@@ -62,8 +63,11 @@ export class AccessService {
    */
   private readonly tokens = new TtlCache<TokenRecord>(10_000);
   private readonly robotKeys = new TtlCache<RobotKey>(10_000);
+  /** external applications and their OAuth access tokens (JWTs), accepted wherever a PAT is */
+  readonly externalApps: ExternalApps;
 
   constructor(private readonly store: Store, private readonly now: () => Date, private readonly notifier: Notifier) {
+    this.externalApps = new ExternalApps(store, now, notifier);
     const clear = () => { this.tokens.clear(); this.robotKeys.clear(); };
     notifier.subscribe("credentialsChanged", clear);
     notifier.onMissedEvents(clear);
@@ -83,6 +87,7 @@ export class AccessService {
     if (!authorization) throw unauthorized("An Authorization: Bearer <token> header is required.");
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) throw unauthorized("The Authorization header must be 'Bearer <token>'.");
+    if (looksLikeJwt(match[1]!)) return this.externalApps.authenticate(tenant, match[1]!);
     const record = await this.tokenRecord(match[1]!);
     if (!record) throw unauthorized("The token is not valid.");
     const { token } = record;

@@ -15,7 +15,7 @@ export interface NotifierEvents {
   settingsChanged: { tenantId: string };
   /** a process or trigger changed: cached lookups are dropped */
   catalogChanged: { tenantId: string };
-  /** a token or robot key was revoked: cached authentications are dropped */
+  /** a token, robot key or external application was revoked, or an application's secret rotated: cached authentications are dropped */
   credentialsChanged: { tenantId: string };
 }
 

@@ -1,4 +1,5 @@
 import type {
+  ExternalApp,
   Folder,
   Job,
   JobError,
@@ -43,6 +44,16 @@ export interface Store {
   findTokenByHash(hash: string): Promise<TokenRecord | null>;
   listTokens(tenantId: string): Promise<PersonalAccessToken[]>;
   revokeToken(tenantId: string, id: string, at: string): Promise<boolean>;
+
+  // external applications (OAuth confidential clients), per organization
+  /** false when the organization already has an application of that name (revoked ones keep theirs) */
+  createExternalApp(app: NewExternalApp): Promise<boolean>;
+  findExternalAppByClientId(clientId: string): Promise<ExternalAppRecord | null>;
+  listExternalApps(org: string): Promise<ExternalApp[]>;
+  /** replaces the secret's hash of an application that is not revoked; false otherwise */
+  rotateExternalAppSecret(org: string, clientId: string, secretHash: string, at: string): Promise<boolean>;
+  /** false when the organization has no such application (revoking twice keeps the first time) */
+  revokeExternalApp(org: string, clientId: string, at: string): Promise<boolean>;
 
   // folders
   createFolder(folder: Folder): Promise<void>;
@@ -144,6 +155,23 @@ export interface NewToken {
   orgWide: boolean;
   createdAt: string;
   expiresAt: string | null;
+}
+
+export interface NewExternalApp {
+  id: string;
+  org: string;
+  tenantId: string;
+  name: string;
+  clientId: string;
+  secretHash: string;
+  scopes: string[];
+  createdAt: string;
+}
+
+/** An external application with the hash of its current secret (for the token endpoint). */
+export interface ExternalAppRecord {
+  app: ExternalApp;
+  secretHash: string;
 }
 
 export interface TokenRecord {

@@ -141,7 +141,8 @@ export type Scope = string;
 
 /** Who is calling: resolved from a bearer token by the auth hook. */
 export interface Principal {
-  kind: "token" | "signed-uri";
+  /** token: a personal access token; oauth: an access token of an external application (client credentials); signed-uri: a signed wait URI */
+  kind: "token" | "signed-uri" | "oauth";
   tokenId: string | null;
   userId: string | null;
   tenantId: string;
@@ -149,6 +150,29 @@ export interface Principal {
   scopes: ReadonlySet<Scope>;
   /** an administrator of the organization may act in every tenant of it */
   orgAdmin: boolean;
+  /** kind "oauth": the external application's client id */
+  clientId?: string;
+  /** who it is, for people: the token's (or application's) name; the audit log's actor name */
+  name?: string | null;
+}
+
+/**
+ * An external application: a confidential OAuth client of one tenant that gets access
+ * tokens with the client-credentials grant. Its secret is stored only as a hash.
+ */
+export interface ExternalApp {
+  id: string;
+  org: string;
+  tenantId: string;
+  /** the tenant's name (joined in by the store) */
+  tenantName: string;
+  name: string;
+  clientId: string;
+  scopes: Scope[];
+  createdAt: string;
+  /** the last rotation of the secret; tokens issued before it are no longer accepted */
+  secretRotatedAt: string | null;
+  revokedAt: string | null;
 }
 
 export interface PersonalAccessToken {

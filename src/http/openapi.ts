@@ -129,6 +129,7 @@ const parameters: Record<string, Obj> = {
   robotId: pathParameter("id", "The robot's (robot key's) id.", { type: "string", format: "uuid" }),
   sessionId: pathParameter("sessionId", "The robot session's id.", { type: "string", format: "uuid" }),
   org: pathParameter("org", "The organization.", { type: "string" }),
+  clientId: pathParameter("clientId", "The external application's client id.", { type: "string", examples: ["baton_app_0123456789abcdef0123456789abcdef"] }),
   limit: queryParameter("limit", "Page size.", { type: "integer", minimum: 1, maximum: 1000, default: 50 }),
   cursor: queryParameter("cursor", "The `nextCursor` of the previous page, unchanged.", { type: "string" }),
 };
@@ -637,6 +638,87 @@ const organizationPaths: Record<string, Obj> = {
   },
 };
 
+// ---- external applications and the OAuth 2.0 token endpoint (RFC 6749 §4.4)
+
+const NOT_ORG_ADMIN = problem("The token's user does not administer the organization.", ["not-org-admin"]);
+/** RFC 6749 §5.1: token answers, and the answers carrying a client secret, are not cached. */
+const NO_STORE: Obj = { "Cache-Control": { required: true, description: "`no-store`.", schema: { type: "string", const: "no-store" } } };
+const NO_STORE_NO_CACHE: Obj = { ...NO_STORE, Pragma: { required: true, description: "`no-cache`.", schema: { type: "string", const: "no-cache" } } };
+const oauthError = (description: string, errors: string[], headers: Obj = {}): Obj =>
+  response(`${description} Errors: ${codeList(errors)}.`, { content: jsonContent(s("OAuthError")), headers: { ...NO_STORE_NO_CACHE, ...headers } });
+
+const externalAppPaths: Record<string, Obj> = {
+  "/{org}/api/v1/external-apps": {
+    parameters: [param("org")],
+    get: operation({
+      operationId: "listExternalApps", tag: "External applications", summary: "List the organization's external applications", level: "organization",
+      security: [{ bearerAuth: [] }], description: "For administrators of the organization. Revoked applications included; secrets are never shown again.",
+      responses: { "200": response("The applications.", { content: jsonContent(s("ExternalAppPage")) }), "403": NOT_ORG_ADMIN },
+    }),
+    post: operation({
+      operationId: "createExternalApp", tag: "External applications", summary: "Create an external application (an OAuth confidential client)", level: "organization",
+      description: "For administrators of the organization. The application gets access tokens for its tenant from `{origin}/{org}/identity_/connect/token` with its client id and secret.",
+      security: [{ bearerAuth: [] }], body: { schema: s("CreateExternalApp"), required: true }, badRequest: ["invalid-external-app", "invalid-scopes"], conflict: ["external-app-exists"],
+      responses: {
+        "201": response("The application, with its `clientSecret`: shown only this once.", { content: jsonContent(s("CreatedExternalApp")), headers: NO_STORE }),
+        "403": NOT_ORG_ADMIN,
+      },
+    }),
+  },
+  "/{org}/api/v1/external-apps/{clientId}/secret": {
+    parameters: [param("org"), param("clientId")],
+    post: operation({
+      operationId: "rotateExternalAppSecret", tag: "External applications", summary: "Rotate an external application's secret", level: "organization",
+      description: "For administrators of the organization. The new secret is shown only this once; the old one, and every access token obtained with it, stop working at once.",
+      security: [{ bearerAuth: [] }], notFound: ["external-app-not-found"], conflict: ["external-app-revoked"],
+      responses: {
+        "200": response("The new secret.", { content: jsonContent(s("RotatedExternalAppSecret")), headers: NO_STORE }),
+        "403": NOT_ORG_ADMIN,
+      },
+    }),
+  },
+  "/{org}/api/v1/external-apps/{clientId}": {
+    parameters: [param("org"), param("clientId")],
+    delete: operation({
+      operationId: "revokeExternalApp", tag: "External applications", summary: "Revoke an external application", level: "organization",
+      description: "For administrators of the organization. It gets no more tokens, and the tokens it holds stop working at once.",
+      security: [{ bearerAuth: [] }], notFound: ["external-app-not-found"],
+      responses: { "204": response("Revoked (also when it already was)."), "403": NOT_ORG_ADMIN },
+    }),
+  },
+  "/{org}/identity_/connect/token": {
+    parameters: [param("org")],
+    post: {
+      operationId: "requestAccessToken",
+      tags: ["OAuth"],
+      summary: "Get an access token (OAuth 2.0 client credentials)",
+      description: [
+        "The client-credentials grant of RFC 6749 §4.4 for the organization's external applications. The client authenticates with `client_id` and `client_secret` in the form, " +
+          "or with HTTP Basic (RFC 6749 §2.3.1), not both. `scope` (space-separated) narrows the token to some of the application's scopes; without it, the token has all of them.",
+        "The access token is a JWT valid for an hour in the application's tenant, accepted wherever a personal access token is (`Authorization: Bearer`). " +
+          "Rotating the application's secret or revoking the application ends it at once. There is no refresh token: ask for a new one.",
+        "Errors are RFC 6749 §5.2 JSON (`error`, `error_description`), not problem+json; 5xx answers are problems as everywhere else.",
+      ].join("\n\n"),
+      security: [{}, { clientBasic: [] }],
+      requestBody: { required: true, content: { "application/x-www-form-urlencoded": { schema: s("TokenRequest") } } },
+      responses: {
+        "200": response("The access token.", { content: jsonContent(s("AccessTokenResponse")), headers: NO_STORE_NO_CACHE }),
+        "400": oauthError(
+          "A missing or repeated parameter, two client authentication methods, or a body that is not `application/x-www-form-urlencoded` (`invalid_request`); " +
+            "a grant type other than `client_credentials` (`unsupported_grant_type`); a scope the application does not have (`invalid_scope`).",
+          ["invalid_request", "unsupported_grant_type", "invalid_scope"],
+        ),
+        "401": oauthError("Client authentication failed: no credentials, an unknown client, a wrong secret or a revoked application.", ["invalid_client"], {
+          "WWW-Authenticate": { required: false, description: "`Basic realm=\"baton\"`, when the client used HTTP Basic.", schema: { type: "string", pattern: "^Basic" } },
+        }),
+        "413": oauthError("The body is over 8 KiB.", ["invalid_request"]),
+        "500": ref("responses", "InternalError"),
+        "503": ref("responses", "StoreUnavailable"),
+      },
+    },
+  },
+};
+
 /** `{origin}/…`: each node's operations endpoints, outside any tenant (docs/deployment.md). */
 const nodePaths: Record<string, Obj> = {
   "/healthz": {
@@ -676,15 +758,17 @@ const tags = [
   { name: "Tokens", description: "For tenant administrators: personal access tokens." },
   { name: "Settings", description: "For tenant administrators: the tenant settings of SPEC §5." },
   { name: "Tenants", description: "For organization administrators: routes under `{origin}/{org}/api/v1`." },
+  { name: "External applications", description: "For organization administrators: OAuth confidential clients of a tenant, under `{origin}/{org}/api/v1`." },
+  { name: "OAuth", description: "For external applications: the organization's token endpoint, `{origin}/{org}/identity_/connect/token` (client credentials)." },
   { name: "Discovery", description: "For tools: this document." },
   { name: "Operations", description: "For operators and load balancers: each node's liveness, readiness and Prometheus metrics, under `{origin}`." },
 ];
 
 const tagGroups = [
-  { name: "API trigger callers", tags: ["Invocation"] },
+  { name: "API trigger callers", tags: ["Invocation", "OAuth"] },
   { name: "Tenant management", tags: ["Jobs", "Folders", "Processes", "Triggers", "Robots", "Tokens", "Settings"] },
   { name: "Robots (workers)", tags: ["Robot protocol"] },
-  { name: "Organization administration", tags: ["Tenants"] },
+  { name: "Organization administration", tags: ["Tenants", "External applications"] },
   { name: "Tools", tags: ["Discovery"] },
   { name: "Operations", tags: ["Operations"] },
 ];
@@ -715,7 +799,9 @@ const DESCRIPTION = `Baton turns HTTP calls into jobs that robots run (API trigg
 
 **Servers.** Tenant routes are relative to the tenant base \`{origin}/{org}/{tenant}/orchestrator_\`; the organization's routes to \`{origin}\`.
 
-**Authentication.** \`Authorization: Bearer <token>\`: a personal access token; the robot protocol (\`/api/robot/v1\`) takes a robot key instead. Scopes follow UiPath's names: \`OR.X\` grants read and write on X, \`OR.X.Read\` / \`OR.X.Write\` one of them; each operation lists the scopes that let it through (any one is enough). A job the token may not see is answered 404, never 403.
+**Authentication.** \`Authorization: Bearer <token>\`: a personal access token, or an OAuth access token an external application got from \`{origin}/{org}/identity_/connect/token\` (client credentials); the robot protocol (\`/api/robot/v1\`) takes a robot key instead. Scopes follow UiPath's names: \`OR.X\` grants read and write on X, \`OR.X.Read\` / \`OR.X.Write\` one of them; each operation lists the scopes that let it through (any one is enough). A job the token may not see is answered 404, never 403.
+
+**Errors.** Every error is \`application/problem+json\` (RFC 9457) with a stable \`code\`. 401 carries \`WWW-Authenticate: Bearer\`; 429 and 503 carry \`Retry-After\`.
 
 **Errors.** Every error is \`application/problem+json\` (RFC 9457) with a stable \`code\`. 401 carries \`WWW-Authenticate: Bearer\`; 503 carries \`Retry-After\`.
 
@@ -751,6 +837,7 @@ function build(base: string): Obj {
     paths: {
       ...paths,
       ...Object.fromEntries(Object.entries(organizationPaths).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "The organization's routes." }] }])),
+      ...Object.fromEntries(Object.entries(externalAppPaths).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "The organization's routes." }] }])),
       ...Object.fromEntries(Object.entries(nodePaths).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "This node's operations endpoints." }] }])),
     },
     components: {
@@ -762,7 +849,13 @@ function build(base: string): Obj {
         bearerAuth: {
           type: "http",
           scheme: "bearer",
-          description: "A personal access token (`baton_pat_…`, created with POST /api/v1/tokens, or the BATON_BOOTSTRAP_TOKEN).",
+          description: "A personal access token (`baton_pat_…`, created with POST /api/v1/tokens, or the BATON_BOOTSTRAP_TOKEN), " +
+            "or an OAuth access token (a JWT an external application gets from `{origin}/{org}/identity_/connect/token`, valid for an hour in its tenant).",
+        },
+        clientBasic: {
+          type: "http",
+          scheme: "basic",
+          description: "An external application's client id and secret (RFC 6749 §2.3.1), for the token endpoint only; or send them as `client_id` and `client_secret` in the form.",
         },
         robotKey: {
           type: "http",

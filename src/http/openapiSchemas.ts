@@ -30,6 +30,7 @@ import {
   type TenantSettings,
   type Trigger,
 } from "../core/types.js";
+import type { renderExternalApp } from "./routes/externalApps.js";
 import type { renderJob } from "./routes/management.js";
 
 export type Schema = { [keyword: string]: unknown };
@@ -210,6 +211,20 @@ const tokenProperties: Rendered<PersonalAccessToken> = {
   revokedAt: nullableDateTime,
   lastUsedAt: nullableDateTime,
 };
+
+const CLIENT_ID: Schema = { type: "string", pattern: "^baton_app_[0-9a-f]{32}$", description: "The application's client id (not a secret)." };
+const CLIENT_SECRET: Schema = { type: "string", pattern: "^baton_cs_[A-Za-z0-9_-]{43}$", description: "The client secret: shown only in this answer; only its hash is stored." };
+const externalAppProperties: Record<keyof ReturnType<typeof renderExternalApp>, Schema> = {
+  id: uuid,
+  name: { type: "string", minLength: 1, maxLength: 128 },
+  clientId: CLIENT_ID,
+  tenant: { type: "string", description: "The name of the tenant the application's tokens are valid in." },
+  scopes: { type: "array", items: schemaRef("Scope"), description: "The scopes its tokens may carry." },
+  createdAt: dateTime,
+  secretRotatedAt: { ...nullableDateTime, description: "The last rotation of the secret: tokens obtained before it are no longer accepted." },
+  revokedAt: { ...nullableDateTime, description: "Revoked: no new tokens, and its tokens are no longer accepted." },
+};
+const OAUTH_ERRORS = ["invalid_request", "invalid_client", "invalid_scope", "unsupported_grant_type"];
 
 /** Tenancy.ts LIMITS. */
 const settingsProperties: Record<keyof TenantSettings, Schema> = {
@@ -591,4 +606,71 @@ export const schemas: Record<string, Schema> = {
     properties: { name: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description: "1-64 letters, digits, '-', '_' or '.', starting with a letter or digit." } },
   },
   TenantPage: page("Tenant", false),
+
+  // ---- external applications and OAuth (RFC 6749)
+  ExternalApp: { type: "object", required: Object.keys(externalAppProperties), properties: externalAppProperties },
+  ExternalAppPage: page("ExternalApp", false),
+  CreateExternalApp: {
+    type: "object",
+    required: ["name", "tenant", "scopes"],
+    properties: {
+      name: {
+        type: "string", pattern: "^[A-Za-z0-9](?:[A-Za-z0-9 _.@-]{0,126}[A-Za-z0-9_.@-])?$",
+        description: "Unique in the organization (a revoked application keeps its name): 1-128 letters, digits, spaces, '-', '_', '.' or '@', starting with a letter or digit.",
+      },
+      tenant: { type: "string", description: "The name of a tenant of the organization: the application's tokens are valid there only." },
+      scopes: { type: "array", minItems: 1, items: schemaRef("Scope"), description: "The most its tokens may carry; a token request may ask for fewer." },
+    },
+    additionalProperties: true,
+    description: "Unknown fields are ignored.",
+  },
+  CreatedExternalApp: {
+    type: "object",
+    required: [...Object.keys(externalAppProperties), "clientSecret", "tokenUrl"],
+    properties: {
+      ...externalAppProperties,
+      clientSecret: CLIENT_SECRET,
+      tokenUrl: { type: "string", format: "uri", description: "The organization's token endpoint, `{origin}/{org}/identity_/connect/token`." },
+    },
+  },
+  RotatedExternalAppSecret: {
+    type: "object",
+    required: ["clientId", "clientSecret", "secretRotatedAt"],
+    properties: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, secretRotatedAt: dateTime },
+  },
+  TokenRequest: {
+    type: "object",
+    required: ["grant_type"],
+    properties: {
+      grant_type: { const: "client_credentials" },
+      client_id: { type: "string", description: "With client_secret, unless the client authenticates with HTTP Basic." },
+      client_secret: { type: "string", description: "Not with HTTP Basic: one client authentication method per request." },
+      scope: { type: "string", description: "Space-separated scopes, each granted to the application (`OR.X.Read` and `OR.X.Write` are granted by `OR.X`); absent: all of the application's." },
+    },
+    additionalProperties: true,
+    description: "RFC 6749 §4.4.2. Each parameter at most once; unknown parameters are ignored.",
+  },
+  AccessTokenResponse: {
+    type: "object",
+    required: ["access_token", "token_type", "expires_in", "scope"],
+    properties: {
+      access_token: {
+        type: "string", pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$",
+        description: "A JWT (`typ: at+jwt`, ES256) with `iss` (the organization's identity URL), `sub` and `client_id` (the client id), `aud: baton`, `tenant_id`, `scope`, `jti`, `iat`, `exp`. " +
+          "Send it as `Authorization: Bearer`; treat it as opaque.",
+      },
+      token_type: { const: "Bearer" },
+      expires_in: { const: 3600, description: "Seconds: one hour." },
+      scope: { type: "string", description: "The granted scopes, space-separated." },
+    },
+  },
+  OAuthError: {
+    type: "object",
+    required: ["error"],
+    properties: {
+      error: { type: "string", enum: OAUTH_ERRORS },
+      error_description: { type: "string", description: "For people; never holds a secret." },
+    },
+    description: "RFC 6749 §5.2 (application/json, not problem+json).",
+  },
 };

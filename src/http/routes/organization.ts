@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { conflict } from "../../core/errors.js";
 import { json, type HttpContext } from "../context.js";
+import { externalAppRoutes } from "./externalApps.js";
 
 type Req = FastifyRequest<{ Params: { org: string }; Body: unknown }>;
 
@@ -19,4 +20,6 @@ export function organizationRoutes(app: FastifyInstance, ctx: HttpContext): void
     if (!created) throw conflict("tenant-exists", `A tenant named '${tenant.name}' already exists.`);
     return json(reply, 201, { id: tenant.id, name: tenant.name });
   });
+  // external applications, and the OAuth token endpoint under /{org}/identity_
+  externalAppRoutes(app, ctx);
 }

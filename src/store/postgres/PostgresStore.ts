@@ -1,8 +1,9 @@
 import pg from "pg";
 import { randomUUID } from "node:crypto";
-import type { JobFilter, JobPatch, JobStateCount, NewToken, NewUser, Store, TokenRecord } from "../../core/store.js";
+import type { ExternalAppRecord, JobFilter, JobPatch, JobStateCount, NewExternalApp, NewToken, NewUser, Store, TokenRecord } from "../../core/store.js";
 import {
   DEFAULT_SETTINGS,
+  type ExternalApp,
   type Folder,
   type Job,
   type JobLogLine,
@@ -200,6 +201,39 @@ export class PostgresStore implements Store {
 
   async revokeToken(tenantId: string, id: string, at: string): Promise<boolean> {
     return (await this.pool.query("UPDATE tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE tenant_id = $2 AND id = $3", [at, tenantId, id])).rowCount! > 0;
+  }
+
+  // ---- external applications
+
+  async createExternalApp(a: NewExternalApp): Promise<boolean> {
+    return (await this.pool.query(
+      `INSERT INTO external_apps (id, org, tenant_id, name, client_id, secret_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (org, name) DO NOTHING`,
+      [a.id, a.org, a.tenantId, a.name, a.clientId, a.secretHash, JSON.stringify(a.scopes), a.createdAt],
+    )).rowCount! > 0;
+  }
+
+  async findExternalAppByClientId(clientId: string): Promise<ExternalAppRecord | null> {
+    const row = await this.one("SELECT a.*, n.name AS tenant_name FROM external_apps a JOIN tenants n ON n.id = a.tenant_id WHERE a.client_id = $1", [clientId]);
+    return row ? { app: externalAppFromRow(row), secretHash: str(row.secret_hash) } : null;
+  }
+
+  async listExternalApps(org: string): Promise<ExternalApp[]> {
+    return (await this.q(
+      "SELECT a.*, n.name AS tenant_name FROM external_apps a JOIN tenants n ON n.id = a.tenant_id WHERE a.org = $1 ORDER BY a.created_at, a.name COLLATE \"C\"",
+      [org],
+    )).map(externalAppFromRow);
+  }
+
+  async rotateExternalAppSecret(org: string, clientId: string, secretHash: string, at: string): Promise<boolean> {
+    return (await this.pool.query(
+      "UPDATE external_apps SET secret_hash = $1, secret_rotated_at = $2 WHERE org = $3 AND client_id = $4 AND revoked_at IS NULL",
+      [secretHash, at, org, clientId],
+    )).rowCount! > 0;
+  }
+
+  async revokeExternalApp(org: string, clientId: string, at: string): Promise<boolean> {
+    return (await this.pool.query("UPDATE external_apps SET revoked_at = COALESCE(revoked_at, $1) WHERE org = $2 AND client_id = $3", [at, org, clientId])).rowCount! > 0;
   }
 
   // ---- folders
@@ -530,6 +564,13 @@ function tokenFromRow(r: Row): PersonalAccessToken {
   return {
     id: str(r.id), tenantId: str(r.tenant_id), userId: strOrNull(r.user_id), name: str(r.name), scopes: (r.scopes as string[]) ?? [],
     createdAt: iso(r.created_at)!, expiresAt: iso(r.expires_at), revokedAt: iso(r.revoked_at), lastUsedAt: iso(r.last_used_at),
+  };
+}
+
+function externalAppFromRow(r: Row): ExternalApp {
+  return {
+    id: str(r.id), org: str(r.org), tenantId: str(r.tenant_id), tenantName: str(r.tenant_name), name: str(r.name), clientId: str(r.client_id),
+    scopes: (r.scopes as string[]) ?? [], createdAt: iso(r.created_at)!, secretRotatedAt: iso(r.secret_rotated_at), revokedAt: iso(r.revoked_at),
   };
 }
 

@@ -2,9 +2,10 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { randomUUID } from "node:crypto";
-import type { JobFilter, JobPatch, JobStateCount, NewToken, NewUser, Store, TokenRecord } from "../../core/store.js";
+import type { ExternalAppRecord, JobFilter, JobPatch, JobStateCount, NewExternalApp, NewToken, NewUser, Store, TokenRecord } from "../../core/store.js";
 import {
   DEFAULT_SETTINGS,
+  type ExternalApp,
   type Folder,
   type Job,
   type JobLogLine,
@@ -158,6 +159,34 @@ export class SqliteStore implements Store {
 
   async revokeToken(tenantId: string, id: string, at: string): Promise<boolean> {
     return this.stmt("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant_id = ? AND id = ?").run(at, tenantId, id).changes > 0;
+  }
+
+  // ---- external applications
+
+  async createExternalApp(a: NewExternalApp): Promise<boolean> {
+    return this.stmt(
+      `INSERT INTO external_apps (id, org, tenant_id, name, client_id, secret_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (org, name) DO NOTHING`,
+    ).run(a.id, a.org, a.tenantId, a.name, a.clientId, a.secretHash, JSON.stringify(a.scopes), a.createdAt).changes > 0;
+  }
+
+  async findExternalAppByClientId(clientId: string): Promise<ExternalAppRecord | null> {
+    const row = this.stmt("SELECT a.*, n.name AS tenant_name FROM external_apps a JOIN tenants n ON n.id = a.tenant_id WHERE a.client_id = ?").get(clientId) as Row | undefined;
+    return row ? { app: externalAppFromRow(row), secretHash: str(row.secret_hash) } : null;
+  }
+
+  async listExternalApps(org: string): Promise<ExternalApp[]> {
+    return (this.stmt("SELECT a.*, n.name AS tenant_name FROM external_apps a JOIN tenants n ON n.id = a.tenant_id WHERE a.org = ? ORDER BY a.created_at, a.name").all(org) as Row[])
+      .map(externalAppFromRow);
+  }
+
+  async rotateExternalAppSecret(org: string, clientId: string, secretHash: string, at: string): Promise<boolean> {
+    return this.stmt("UPDATE external_apps SET secret_hash = ?, secret_rotated_at = ? WHERE org = ? AND client_id = ? AND revoked_at IS NULL")
+      .run(secretHash, at, org, clientId).changes > 0;
+  }
+
+  async revokeExternalApp(org: string, clientId: string, at: string): Promise<boolean> {
+    return this.stmt("UPDATE external_apps SET revoked_at = COALESCE(revoked_at, ?) WHERE org = ? AND client_id = ?").run(at, org, clientId).changes > 0;
   }
 
   // ---- folders
@@ -519,6 +548,13 @@ function tokenFromRow(r: Row): PersonalAccessToken {
   return {
     id: str(r.id), tenantId: str(r.tenant_id), userId: strOrNull(r.user_id), name: str(r.name), scopes: parse<string[]>(r.scopes) ?? [],
     createdAt: str(r.created_at), expiresAt: strOrNull(r.expires_at), revokedAt: strOrNull(r.revoked_at), lastUsedAt: strOrNull(r.last_used_at),
+  };
+}
+
+function externalAppFromRow(r: Row): ExternalApp {
+  return {
+    id: str(r.id), org: str(r.org), tenantId: str(r.tenant_id), tenantName: str(r.tenant_name), name: str(r.name), clientId: str(r.client_id),
+    scopes: parse<string[]>(r.scopes) ?? [], createdAt: str(r.created_at), secretRotatedAt: strOrNull(r.secret_rotated_at), revokedAt: strOrNull(r.revoked_at),
   };
 }
 
