@@ -1,0 +1,78 @@
+import type { Command } from "commander";
+import { BatonClient, type Arguments } from "../../client/index.js";
+import { resolveLogin } from "../config.js";
+import { EXIT, note, printJson } from "../output.js";
+import { Spinner } from "../spinner.js";
+
+/** Options every client command has. */
+export interface JsonOption {
+  json?: boolean;
+}
+
+/** `--json`, on every client command. */
+export function jsonOption(command: Command): Command {
+  return command.option("--json", "machine-readable output only: JSON on stdout, errors as JSON on stderr");
+}
+
+/** A client of the tenant the environment or the stored login names. */
+export function connect(options: { timeoutMs?: number } = {}): BatonClient {
+  const login = resolveLogin();
+  return new BatonClient({ url: login.url, token: login.token, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+}
+
+/** An AbortSignal that Ctrl-C (SIGINT) and SIGTERM fire: the call rejects with AbortError and the command exits 130. */
+export function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const abort = () => controller.abort(new Error("interrupted"));
+  process.once("SIGINT", abort);
+  process.once("SIGTERM", abort);
+  return controller.signal;
+}
+
+/** The spinner, when stderr is a terminal and the output is for people; otherwise null. */
+export function spinnerFor(json: boolean | undefined, initialState: string): Spinner | null {
+  if (json || !process.stderr.isTTY) return null;
+  return new Spinner(process.stderr, initialState).start();
+}
+
+/**
+ * Follows a call to the job's result with a spinner on a terminal, prints the output JSON on
+ * stdout, and answers the exit status; a faulted or stopped job throws (exit 1 or 2).
+ */
+export async function followResult(
+  json: boolean | undefined,
+  call: (onState: (state: string, elapsedMs: number, detail: { jobKey: string | null; info: string | null }) => void) => Promise<Arguments | undefined>,
+  initialState: string,
+): Promise<number> {
+  const spinner = spinnerFor(json, initialState);
+  let jobKey: string | null = null;
+  try {
+    const output = await call((state, _elapsedMs, detail) => {
+      jobKey = detail.jobKey ?? jobKey;
+      spinner?.update(state, detail);
+    });
+    spinner?.stop();
+    if (output === undefined) {
+      if (spinner) note(`Stored (FireAndForget): no output comes back. ${spinnerTime(spinner)}`);
+    } else {
+      if (spinner) note(`Successful ${spinnerTime(spinner)}${jobKey ? `  job ${jobKey}` : ""}`);
+      printJson(output);
+    }
+    return EXIT.ok;
+  } finally {
+    spinner?.stop();
+  }
+}
+
+const spinnerTime = (spinner: Spinner): string => `after ${(spinner.elapsed() / 1000).toFixed(1)}s`;
+
+/** Folder names by key, for tables; empty when the token may not read folders (keys are shown instead). */
+export async function folderNames(client: BatonClient): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  try {
+    for await (const folder of client.folders.iterate()) names.set(folder.key, folder.name);
+  } catch {
+    // a token that may not read folders: keys instead of names
+  }
+  return names;
+}

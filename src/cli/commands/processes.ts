@@ -1,0 +1,89 @@
+import { Option, type Command } from "commander";
+import { PRIORITIES, type Priority, type Process, type ProcessInput } from "../../client/index.js";
+import { collect, findFolder, integer, jsonObject, parseArguments } from "../args.js";
+import { action, print, printJson, printTable, truncate } from "../output.js";
+import { connect, jsonOption, type JsonOption } from "./common.js";
+
+interface CreateOptions extends JsonOption {
+  folder: string;
+  description?: string;
+  priority?: Priority;
+  maxDuration?: number;
+  maxAttempts?: number;
+  backoff?: number;
+  arg?: string[];
+  jsonArgs?: string;
+  inputSchema?: string;
+  outputSchema?: string;
+}
+
+/** `baton processes ls|create|rm` */
+export function registerProcesses(program: Command): void {
+  const processes = program.command("processes").description("processes (what robots run), per folder: list, create, remove");
+
+  jsonOption(processes.command("ls").alias("list").description("a folder's processes").option("-f, --folder <name|key>", "the folder", "Shared"))
+    .action(action(async (opts: JsonOption & { folder: string }) => {
+      const client = connect();
+      const folder = await findFolder(client, opts.folder);
+      const items: Process[] = [];
+      for await (const p of client.processes.iterate(folder.key)) items.push(p);
+      if (opts.json) return printJson(items);
+      printTable(
+        ["NAME", "PRIORITY", "MAX DURATION", "ATTEMPTS", "DESCRIPTION"],
+        items.map((p) => [p.name, p.priority, p.maxDurationSeconds === null ? null : `${p.maxDurationSeconds}s`, p.retry.maxAttempts, truncate(p.description, 60)]),
+        `No processes in ${folder.name}.`,
+      );
+    }));
+
+  jsonOption(
+    processes
+      .command("create")
+      .description("create a process; a robot that serves its name runs its jobs")
+      .argument("<name>", "the process's name, unique in its folder")
+      .option("-f, --folder <name|key>", "the folder", "Shared")
+      .option("-d, --description <text>", "what it does")
+      .addOption(new Option("--priority <priority>", "its jobs' priority (default Normal)").choices(PRIORITIES))
+      .option("--max-duration <seconds>", "a run longer than this is killed and ends Faulted", integer(1))
+      .option("--max-attempts <n>", "total attempts when a robot is lost (default 1: no retry)", integer(1, 100))
+      .option("--backoff <seconds>", "the delay before the second attempt, doubling after each", integer(0))
+      .option("-a, --arg <key=value>", "a default input argument, parsed like invoke's -a (repeatable)", collect, [])
+      .option("--json-args <json>", "default input arguments as a JSON object, @file or @-")
+      .option("--input-schema <json>", "a JSON Schema the input arguments must match (JSON, @file or @-)")
+      .option("--output-schema <json>", "a JSON Schema the output arguments must match (JSON, @file or @-)"),
+  ).action(action(async (name: string, opts: CreateOptions) => {
+    const defaults = parseArguments(opts.arg, opts.jsonArgs);
+    const input: ProcessInput = {
+      name,
+      ...(opts.description !== undefined ? { description: opts.description } : {}),
+      ...(opts.priority ? { priority: opts.priority } : {}),
+      ...(opts.maxDuration !== undefined ? { maxDurationSeconds: opts.maxDuration } : {}),
+      ...(opts.maxAttempts !== undefined || opts.backoff !== undefined
+        ? { retry: { ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}), ...(opts.backoff !== undefined ? { backoffSeconds: opts.backoff } : {}) } }
+        : {}),
+      ...(Object.keys(defaults).length ? { defaultInputArguments: defaults } : {}),
+      ...(opts.inputSchema ? { inputSchema: jsonObject(opts.inputSchema, "--input-schema") } : {}),
+      ...(opts.outputSchema ? { outputSchema: jsonObject(opts.outputSchema, "--output-schema") } : {}),
+    };
+    const client = connect();
+    const folder = await findFolder(client, opts.folder);
+    const created = await client.processes.create(folder.key, input);
+    if (opts.json) return printJson(created);
+    print(`Created process ${created.name} in ${folder.name}.`);
+  }));
+
+  jsonOption(
+    processes
+      .command("rm")
+      .alias("delete")
+      .description("remove a process (refused while API triggers start it)")
+      .argument("<name>", "the process's name")
+      .option("-f, --folder <name|key>", "the folder", "Shared"),
+  ).action(action(async (name: string, opts: JsonOption & { folder: string }) => {
+    const client = connect();
+    const folder = await findFolder(client, opts.folder);
+    const removed = await client.processes.get(folder.key, name);
+    await client.processes.delete(folder.key, name);
+    if (opts.json) return printJson({ deleted: removed });
+    print(`Removed process ${name} from ${folder.name}.`);
+  }));
+}

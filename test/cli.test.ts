@@ -1,0 +1,502 @@
+/**
+ * The `baton` command line end to end, as a child process (`node bin/baton.js`, the
+ * compiled dist/: npm test builds first) against a real Baton: the stored login and the
+ * environment over it, invoke in every call mode with its exit statuses, --json, jobs and
+ * their logs (--follow), the resource commands, errors with their code, the spinner only on
+ * a terminal, shell completion, and every example of docs/cli.md.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestBaton, type TestBaton } from "./helpers/baton.js";
+import { batonBin, repoRoot, tempDir } from "./helpers/child.js";
+import { cleanupChildren } from "./helpers/child.js";
+
+const exec = promisify(execFile);
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface Options {
+  /** BATON_* and others; undefined removes a variable (BATON_URL / BATON_TOKEN default to the test server's). */
+  env?: Record<string, string | undefined>;
+  input?: string;
+}
+
+let b: TestBaton;
+let home: string;
+const running = new Set<ChildProcess>();
+
+/** The child's environment: no BATON_* of the runner, HOME and XDG_CONFIG_HOME in a temp folder, the server's URL and token. */
+function childEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("BATON_")) out[k] = v;
+  Object.assign(out, { HOME: home, XDG_CONFIG_HOME: join(home, "config"), BATON_URL: b.tenantUrl, BATON_TOKEN: b.token, TZ: "UTC" });
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** Starts `baton <args>`: stdin, stdout and stderr are pipes (not a terminal). */
+function start(args: string[], options: Options = {}): { proc: ChildProcess; stdout: () => string; done: Promise<Run> } {
+  const proc = spawn(process.execPath, [batonBin, ...args], { cwd: home, env: childEnv(options.env), stdio: ["pipe", "pipe", "pipe"] });
+  running.add(proc);
+  let stdout = "";
+  let stderr = "";
+  proc.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  proc.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  proc.stdin!.end(options.input ?? "");
+  const done = new Promise<Run>((resolve) => proc.once("close", (code) => { running.delete(proc); resolve({ code, stdout, stderr }); }));
+  return { proc, stdout: () => stdout, done };
+}
+
+const baton = (args: string[], options: Options = {}): Promise<Run> => start(args, options).done;
+
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface JobView { key: string; state: string; processName: string; inputArguments: Record<string, unknown> }
+
+/** The job whose input has this marker, once it is in `state`. */
+const jobWithMarker = (marker: string, state: string) => until(`a ${state} job marked ${marker}`, async () => {
+  const { items } = await b.apiJson<{ items: JobView[] }>("/api/v1/jobs?limit=50");
+  return items.find((j) => j.inputArguments.marker === marker && j.state === state);
+});
+
+const hasScript = (() => {
+  try {
+    return statSync("/usr/bin/script").isFile();
+  } catch {
+    return false;
+  }
+})();
+
+/** Runs `baton <args>` on a terminal (util-linux `script`): stdout and stderr both go to the pty. */
+async function onTerminal(args: string, env: Record<string, string | undefined> = {}, input?: string): Promise<{ code: number; output: string }> {
+  const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(batonBin)} ${args}`;
+  return new Promise((resolve, reject) => {
+    const proc = spawn("script", ["-qec", command, "/dev/null"], { cwd: home, env: childEnv(env), stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    proc.stdout.setEncoding("utf8").on("data", (c: string) => (output += c));
+    proc.on("error", reject);
+    proc.once("close", (code) => resolve({ code: code ?? -1, output }));
+    if (input === undefined) return;
+    // typed once the prompt is up, like a person would
+    const timer = setInterval(() => {
+      if (!/URL/.test(output)) return;
+      clearInterval(timer);
+      proc.stdin.write(input);
+    }, 50);
+  });
+}
+
+beforeAll(async () => {
+  b = await startTestBaton();
+  home = tempDir("baton-cli-");
+});
+
+afterAll(async () => {
+  for (const proc of running) proc.kill("SIGKILL");
+  await cleanupChildren();
+  await b?.close();
+});
+
+describe("baton login", () => {
+  const configFile = () => join(home, "config", "baton", "config.json");
+  const noEnv = { BATON_URL: undefined, BATON_TOKEN: undefined };
+
+  it("checks the token, stores URL and token in a 0600 file in a 0700 folder; later commands use it; the environment overrides it; logout removes it", async () => {
+    // a wrong token is refused and nothing is stored
+    const refused = await baton(["login", "--url", b.tenantUrl, "--token", "baton_pat_wrong"], { env: noEnv });
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toMatch(/^error: unauthorized: /);
+    expect(existsSync(configFile())).toBe(false);
+
+    const login = await baton(["login", "--url", `${b.tenantUrl}/orchestrator_/`, "--token", b.token], { env: noEnv });
+    expect(login.stderr).toBe("");
+    expect(login.code).toBe(0);
+    expect(login.stdout).toContain(`Logged in to ${b.tenantUrl}`);
+    expect(statSync(configFile()).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, "config", "baton")).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(readFileSync(configFile(), "utf8"))).toEqual({ url: b.tenantUrl, token: b.token });
+
+    const listed = await baton(["folders", "ls", "--json"], { env: noEnv });
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).map((f: { name: string }) => f.name)).toContain("Shared");
+
+    // BATON_TOKEN overrides the stored token, BATON_URL the stored URL
+    const badToken = await baton(["folders", "ls"], { env: { BATON_URL: undefined, BATON_TOKEN: "baton_pat_wrong" } });
+    expect(badToken.code).toBe(4);
+    expect(badToken.stderr).toMatch(/^error: unauthorized: .*\nCheck the token/);
+    const elsewhere = await baton(["folders", "ls"], { env: { BATON_URL: "http://127.0.0.1:9/default/DefaultTenant", BATON_TOKEN: undefined } });
+    expect(elsewhere.code).toBe(4);
+    expect(elsewhere.stderr).toMatch(/^error: network-error: Could not reach http:\/\/127\.0\.0\.1:9\//);
+
+    // BATON_URL alone: the stored token goes with it only to the URL it was stored for
+    expect((await baton(["folders", "ls"], { env: { BATON_URL: `${b.tenantUrl}/`, BATON_TOKEN: undefined } })).code).toBe(0);
+    const otherName = await baton(["folders", "ls"], { env: { BATON_URL: b.tenantUrl.replace("127.0.0.1", "localhost"), BATON_TOKEN: undefined } });
+    expect(otherName.code).toBe(4);
+    expect(otherName.stderr).toMatch(/^error: unauthorized: /);
+
+    // --token-stdin, and --json
+    const again = await baton(["login", "--url", b.tenantUrl, "--token-stdin", "--json"], { env: noEnv, input: `${b.token}\n` });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual({ url: b.tenantUrl, configFile: configFile() });
+
+    const logout = await baton(["logout"], { env: noEnv });
+    expect(logout.code).toBe(0);
+    expect(existsSync(configFile())).toBe(false);
+    const none = await baton(["jobs", "ls"], { env: noEnv });
+    expect(none.code).toBe(4);
+    expect(none.stderr).toMatch(/^error: not-logged-in: .*baton login.*BATON_URL/);
+  });
+
+  it("without a terminal and without --url or a token, is a usage error (3)", async () => {
+    const run = await baton(["login"], { env: noEnv });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/^error: missing-url: /);
+    const noToken = await baton(["login", "--url", b.tenantUrl], { env: noEnv });
+    expect(noToken.code).toBe(3);
+    expect(noToken.stderr).toMatch(/^error: missing-token: /);
+  });
+
+  it.skipIf(!hasScript)("on a terminal, asks for the URL and the token, the token without echo", async () => {
+    const run = await onTerminal("login", noEnv, `${b.tenantUrl}\r${b.token}\r`);
+    expect(run.code).toBe(0);
+    expect(run.output).toContain("Token (not shown): ");
+    expect(run.output).not.toContain(b.token);
+    expect(JSON.parse(readFileSync(configFile(), "utf8"))).toEqual({ url: b.tenantUrl, token: b.token });
+    await baton(["logout"]);
+  });
+});
+
+describe("baton invoke", () => {
+  it("sync, async, fire: stdout is exactly the output JSON, nothing on stderr (no spinner without a terminal), exit 0", async () => {
+    const sync = await baton(["invoke", "echo", "-a", "greeting=hello", "-a", "n=42", "-a", "ok=true", "-a", 'tags=["a","b"]', "-a", "t=x", "-a", "t=2", "-a", "zip=01234", "--json-args", '{"nested":{"a":1},"n":1}', "--mode", "sync"]);
+    expect(sync).toEqual({ code: 0, stdout: `${JSON.stringify({ nested: { a: 1 }, n: 42, greeting: "hello", ok: true, tags: ["a", "b"], t: ["x", 2], zip: "01234" })}\n`, stderr: "" });
+
+    const async = await baton(["invoke", "sleep", "-a", "seconds=0.2", "--mode", "async"]);
+    expect(async).toEqual({ code: 0, stdout: '{"sleptSeconds":0.2}\n', stderr: "" });
+
+    const fire = await baton(["invoke", "echo", "-a", "marker=fired", "--mode", "fire"]);
+    expect(fire).toEqual({ code: 0, stdout: "", stderr: "" });
+    await jobWithMarker("fired", "Successful");
+
+    // by invoke URL, and with the trigger's default call mode (AsyncRequestReply)
+    const byUrl = await baton(["invoke", b.invokeUrl("echo"), "-a", "k=v"]);
+    expect(byUrl).toEqual({ code: 0, stdout: '{"k":"v"}\n', stderr: "" });
+
+    const json = await baton(["invoke", "echo", "-a", "k=v", "--mode", "sync", "--json"]);
+    expect(json).toEqual({ code: 0, stdout: '{"k":"v"}\n', stderr: "" });
+  });
+
+  it("a faulted job exits 1 with its error and code on stderr; --json writes the error as JSON", async () => {
+    const faulted = await baton(["invoke", "fail", "-a", "message=out of paper", "--mode", "sync"]);
+    expect(faulted.code).toBe(1);
+    expect(faulted.stdout).toBe("");
+    expect(faulted.stderr).toMatch(/^error: job-faulted: DemoFailure: out of paper \(job [0-9a-f-]{36}\)\n$/);
+
+    const json = await baton(["invoke", "fail", "-a", "message=jammed", "--mode", "async", "--json"]);
+    expect(json.code).toBe(1);
+    expect(json.stdout).toBe("");
+    const { error } = JSON.parse(json.stderr);
+    expect(error).toMatchObject({ code: "job-faulted", state: "Faulted", jobError: { code: "DemoFailure", message: "jammed" } });
+    expect(error.jobKey).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("a job stopped while the caller waits (sync) exits 2", async () => {
+    const call = start(["invoke", "sleep", "-a", "seconds=30", "-a", "marker=stop-me", "--mode", "sync"]);
+    const job = await jobWithMarker("stop-me", "Running");
+    await b.apiJson(`/api/v1/jobs/${job.key}/stop`, { method: "POST", json: { strategy: "SoftStop" } });
+    const run = await call.done;
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(`error: job-stopped: The job ${job.key} was stopped before it finished.\n`);
+  });
+
+  it("Ctrl-C gives up waiting: exit 130, with how to follow the job, which goes on", async () => {
+    const call = start(["invoke", "sleep", "-a", "seconds=30", "-a", "marker=interrupt", "--mode", "async"]);
+    const job = await jobWithMarker("interrupt", "Running");
+    call.proc.kill("SIGINT");
+    const run = await call.done;
+    expect(run.code).toBe(130);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain(`error: aborted: The call was aborted. The job ${job.key} goes on.\nFollow it with: baton jobs wait ${job.key}`);
+    expect((await b.apiJson<JobView>(`/api/v1/jobs/${job.key}`)).state).toBe("Running");
+    await b.apiJson(`/api/v1/jobs/${job.key}/stop`, { method: "POST", json: { strategy: "Kill" } });
+  });
+
+  it("usage errors exit 3: unknown command or option, bad -a, bad --mode, bad --json-args, missing argument, arguments the API refuses", async () => {
+    const cases: [string[], RegExp][] = [
+      [["frobnicate"], /^error: unknown command 'frobnicate'/],
+      [["invoke", "echo", "--frob"], /^error: unknown option '--frob'/],
+      [["invoke"], /^error: missing required argument 'trigger'/],
+      [["invoke", "echo", "-a", "novalue"], /^error: invalid-argument: -a takes key=value; got 'novalue'\.\n$/],
+      [["invoke", "echo", "--mode", "later"], /^error: option '-m, --mode <mode>' argument 'later' is invalid\. Allowed choices are async, fire, sync\./],
+      [["invoke", "echo", "--json-args", "{nope"], /^error: invalid-argument: --json-args is not JSON: /],
+      [["invoke", "echo", "--json-args", "[1]"], /^error: invalid-argument: --json-args must be a JSON object\.\n$/],
+      [["invoke", "sleep", "-a", "seconds=soon", "--mode", "sync"], /^error: invalid-arguments: .*\n {2}\/seconds: must be number\n$/],
+      [["jobs", "ls", "--state", "Sleeping"], /^error: option .*--state.* argument 'Sleeping' is invalid\. Unknown job state 'Sleeping'/],
+      [["jobs", "ls", "--limit", "0"], /^error: option .*--limit.* argument '0' is invalid/],
+      [["jobs"], /Usage: baton jobs/],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => baton(args)));
+    cases.forEach(([args, stderr], i) => {
+      expect({ args, code: runs[i]!.code, stdout: runs[i]!.stdout }).toEqual({ args, code: 3, stdout: "" });
+      expect(runs[i]!.stderr).toMatch(stderr);
+    });
+    // help and version are not errors
+    expect((await baton(["--version"])).code).toBe(0);
+    expect((await baton(["invoke", "--help"])).code).toBe(0);
+  });
+
+  it("other failures exit 4 with the problem's code and detail", async () => {
+    const missing = await baton(["invoke", "nope", "--mode", "sync"]);
+    expect(missing).toEqual({ code: 4, stdout: "", stderr: "error: trigger-not-found: No API trigger with slug 'nope' exists in this tenant.\n" });
+    const json = await baton(["invoke", "nope", "--json"]);
+    expect(json.code).toBe(4);
+    expect(JSON.parse(json.stderr)).toEqual({ error: { code: "trigger-not-found", message: "No API trigger with slug 'nope' exists in this tenant.", status: 404 } });
+    const unknownJob = await baton(["jobs", "show", "00000000-0000-4000-8000-000000000000"]);
+    expect(unknownJob.code).toBe(4);
+    expect(unknownJob.stderr).toMatch(/^error: job-not-found: /);
+  });
+
+  it.skipIf(!hasScript)("on a terminal, shows a spinner with the job's state and elapsed time on stderr", async () => {
+    const run = await onTerminal("invoke sleep -a seconds=1.5 --mode async");
+    expect(run.code).toBe(0);
+    // each frame: carriage return, erase the line (ESC [2K), spinner, state, elapsed time, job
+    const frame = (state: string) => new RegExp(`\r\u001b\\[2K[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] ${state} {2}\\d+\\.\\ds {2}job [0-9a-f-]{36}`);
+    expect(run.output).toMatch(frame("Pending"));
+    expect(run.output).toMatch(frame("Running"));
+    expect(run.output).toMatch(/Successful after \d+\.\ds {2}job [0-9a-f-]{36}\r?\n\{"sleptSeconds":1\.5\}/);
+    // the spinner is on stderr: with stderr elsewhere, the terminal gets the output alone
+    const quiet = await onTerminal("invoke sleep -a seconds=0.2 --mode async 2>/dev/null");
+    expect(quiet).toEqual({ code: 0, output: '{"sleptSeconds":0.2}\r\n' });
+  });
+});
+
+describe("baton jobs", () => {
+  it("ls --json parses; filters by state, process, trigger and folder; -q prints keys; show --json is the job", async () => {
+    const all = await baton(["jobs", "ls", "--json", "--limit", "100"]);
+    expect(all.code).toBe(0);
+    const jobs = JSON.parse(all.stdout) as JobView[];
+    expect(jobs.length).toBeGreaterThan(3);
+
+    const faulted = JSON.parse((await baton(["jobs", "ls", "--state", "faulted", "--trigger", "fail", "--folder", "Shared", "--json"])).stdout) as JobView[];
+    expect(faulted.length).toBe(2);
+    expect(faulted.every((j) => j.state === "Faulted" && j.processName === "Fail")).toBe(true);
+
+    const keys = await baton(["jobs", "ls", "--process", "Echo", "-q", "--all"]);
+    expect(keys.stdout.trim().split("\n").sort()).toEqual(jobs.filter((j) => j.processName === "Echo").map((j) => j.key).sort());
+
+    const one = await baton(["jobs", "ls", "--limit", "1"]);
+    expect(one.stdout.split("\n")[0]).toMatch(/^KEY {35}STATE +PROCESS +FOLDER +CREATED +DURATION +INFO$/);
+    expect(one.stderr).toBe("(the 1 newest; --limit N or --all for more)\n");
+
+    const show = await baton(["jobs", "show", faulted[0]!.key, "--json"]);
+    expect(JSON.parse(show.stdout)).toMatchObject({ key: faulted[0]!.key, state: "Faulted", error: { code: "DemoFailure" } });
+  });
+
+  it("logs --follow prints the lines of a running job as they come and exits when it ends", async () => {
+    const job = await b.apiJson<JobView>("/api/v1/jobs", { method: "POST", json: { folderKey: b.sharedKey, processName: "Sleep", inputArguments: { seconds: 2.5, marker: "follow" } } });
+    await jobWithMarker("follow", "Running");
+    await b.baton.store.appendLogs(job.key, [{ at: new Date().toISOString(), level: "info", message: "first line" }]);
+    const follow = start(["jobs", "logs", job.key, "--follow", "--interval", "0.1"]);
+    await until("the first line", async () => follow.stdout().includes("first line"));
+    await b.baton.store.appendLogs(job.key, [{ at: new Date().toISOString(), level: "error", message: "second line" }]);
+    await until("the second line", async () => follow.stdout().includes("second line"));
+    // both came while the job ran
+    expect((await b.apiJson<JobView>(`/api/v1/jobs/${job.key}`)).state).toBe("Running");
+    const run = await follow.done;
+    expect(run.code).toBe(0);
+    expect((await b.apiJson<JobView>(`/api/v1/jobs/${job.key}`)).state).toBe("Successful");
+    expect(run.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}info {3}first line\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}error {2}second line\n$/);
+    expect(run.stderr).toBe("");
+
+    const json = await baton(["jobs", "logs", job.key, "--json"]);
+    expect(json.stdout.trim().split("\n").map((l) => JSON.parse(l))).toMatchObject([{ seq: 1, level: "info", message: "first line" }, { seq: 2, level: "error", message: "second line" }]);
+  });
+
+  it("stop and kill answer the job's new state; a final job is job-final (exit 4)", async () => {
+    const job = await b.apiJson<JobView>("/api/v1/jobs", { method: "POST", json: { folderKey: b.sharedKey, processName: "Sleep", inputArguments: { seconds: 30, marker: "kill-me" } } });
+    await jobWithMarker("kill-me", "Running");
+    const kill = await baton(["jobs", "kill", job.key, "--json"]);
+    expect(kill.code).toBe(0);
+    expect(JSON.parse(kill.stdout)).toMatchObject({ key: job.key, state: "Terminating" });
+    const wait = await baton(["jobs", "wait", job.key]);
+    expect(wait.code).toBe(2);
+    const again = await baton(["jobs", "stop", job.key]);
+    expect(again.code).toBe(4);
+    expect(again.stderr).toMatch(/^error: job-final: /);
+  });
+});
+
+describe("resources", () => {
+  it("triggers create, then invoke it; ls is an aligned table; a taken slug shows its code; rm", async () => {
+    const created = await baton(["triggers", "create", "greet-cli", "--process", "Echo", "-a", "greeting=hi", "--mode", "sync", "--json"]);
+    expect(created.code).toBe(0);
+    const trigger = JSON.parse(created.stdout);
+    expect(trigger).toMatchObject({ slug: "greet-cli", name: "greet-cli", processName: "Echo", callMode: "LongPolling", defaultArguments: { greeting: "hi" }, folderKey: b.sharedKey });
+
+    const invoked = await baton(["invoke", "greet-cli", "-a", "name=Ada"]);
+    expect(invoked).toEqual({ code: 0, stdout: '{"greeting":"hi","name":"Ada"}\n', stderr: "" });
+    const jobs = JSON.parse((await baton(["jobs", "ls", "--trigger", "greet-cli", "--json"])).stdout) as JobView[];
+    expect(jobs.map((j) => j.inputArguments)).toEqual([{ greeting: "hi", name: "Ada" }]);
+
+    const taken = await baton(["triggers", "create", "greet-cli", "--process", "Echo"]);
+    expect(taken.code).toBe(4);
+    expect(taken.stderr).toMatch(/^error: slug-taken: /);
+
+    const table = (await baton(["triggers", "ls"])).stdout.trimEnd().split("\n");
+    expect(table[0]).toMatch(/^SLUG +NAME +PROCESS +VERB +CALL MODE +FOLDER +ENABLED +INVOKE URL$/);
+    const urlColumn = table[0]!.indexOf("INVOKE URL");
+    for (const line of table.slice(1)) expect(line.indexOf("http://")).toBe(urlColumn);
+    expect(table.some((l) => l.startsWith("greet-cli  greet-cli  Echo     POST  LongPolling "))).toBe(true);
+
+    expect((await baton(["triggers", "rm", "greet-cli"])).stdout).toBe("Removed trigger greet-cli.\n");
+    const gone = await baton(["invoke", "greet-cli"]);
+    expect(gone.code).toBe(4);
+    expect(gone.stderr).toMatch(/^error: trigger-not-found: /);
+  });
+
+  it("folders, processes (folder by name or key), robots (the key once) and tokens (the token once, then revoked)", async () => {
+    const folder = JSON.parse((await baton(["folders", "create", "Ops", "--json"])).stdout);
+    expect((await baton(["processes", "create", "Report", "--folder", folder.key, "--max-attempts", "2", "--input-schema", '{"type":"object"}'])).stdout).toBe("Created process Report in Ops.\n");
+    const processes = JSON.parse((await baton(["processes", "ls", "--folder", "Ops", "--json"])).stdout);
+    expect(processes).toMatchObject([{ name: "Report", retry: { maxAttempts: 2 }, inputSchema: { type: "object" } }]);
+    const notEmpty = await baton(["folders", "rm", "Ops"]);
+    expect(notEmpty.code).toBe(4);
+    expect(notEmpty.stderr).toMatch(/^error: folder-not-empty: /);
+    expect((await baton(["processes", "rm", "Report", "--folder", "Ops"])).code).toBe(0);
+    expect((await baton(["folders", "rm", "Ops"])).stdout).toBe("Removed folder Ops.\n");
+    const noFolder = await baton(["processes", "ls", "--folder", "Ops"]);
+    expect(noFolder.code).toBe(4);
+    expect(noFolder.stderr).toMatch(/^error: folder-not-found: No folder is named or keyed 'Ops'/);
+
+    const robot = await baton(["robots", "create", "cli-robot"]);
+    expect(robot.stdout).toMatch(/^Created robot cli-robot \(id [0-9a-f-]{36}\)\.\nIts robot key, shown only this once .*\nbaton_rk_\S+\n$/);
+    const key = robot.stdout.trim().split("\n").pop()!;
+    expect((await baton(["robots", "ls", "--json"])).stdout).not.toContain(key);
+    expect((await baton(["robots", "rm", "cli-robot"])).stdout).toMatch(/^Revoked robot cli-robot/);
+    const robots = JSON.parse((await baton(["robots", "ls", "--json"])).stdout);
+    expect(robots.find((r: { name: string }) => r.name === "cli-robot").revokedAt).not.toBeNull();
+
+    const created = JSON.parse((await baton(["tokens", "create", "cli-token", "--scope", "OR.Jobs", "--scope", "OR.Execution.Read", "--expires", "1d", "--json"])).stdout);
+    expect(created).toMatchObject({ name: "cli-token", scopes: ["OR.Jobs", "OR.Execution.Read"] });
+    expect(Date.parse(created.expiresAt) - Date.now()).toBeGreaterThan(23 * 3600_000);
+    const asToken = await baton(["invoke", "echo", "-a", "via=token", "--mode", "sync"], { env: { BATON_TOKEN: created.token } });
+    expect(asToken.stdout).toBe('{"via":"token"}\n');
+    const forbidden = await baton(["folders", "create", "Nope"], { env: { BATON_TOKEN: created.token } });
+    expect(forbidden.code).toBe(4);
+    expect(forbidden.stderr).toMatch(/^error: insufficient-scope: /);
+    expect((await baton(["tokens", "rm", created.id])).code).toBe(0);
+    const revoked = await baton(["invoke", "echo", "--mode", "sync"], { env: { BATON_TOKEN: created.token } });
+    expect(revoked.code).toBe(4);
+    expect(revoked.stderr).toMatch(/^error: unauthorized: /);
+    const badScope = await baton(["tokens", "create", "x", "--scope", "OR.Everything"]);
+    expect(badScope.code).toBe(3);
+  });
+});
+
+describe("baton completion", () => {
+  it("bash: a script that completes commands, subcommands, options and option values", async () => {
+    const run = await baton(["completion", "bash"]);
+    expect(run.code).toBe(0);
+    const file = join(home, "completion.bash");
+    writeFileSync(file, run.stdout);
+    const complete = async (...words: string[]) => {
+      const script = `source ${JSON.stringify(file)}; COMP_WORDS=(${words.map((w) => JSON.stringify(w)).join(" ")}); COMP_CWORD=${words.length - 1}; _baton; echo "\${COMPREPLY[*]}"`;
+      return (await exec("bash", ["-c", script])).stdout.trim();
+    };
+    expect(await complete("baton", "jo")).toBe("jobs");
+    expect(await complete("baton", "jobs", "")).toBe("ls list show stop kill logs wait");
+    expect(await complete("baton", "jobs", "ls", "--st")).toBe("--state");
+    expect(await complete("baton", "jobs", "ls", "--folder", "jobs", "--state", "Fa")).toBe("Faulted");
+    expect(await complete("baton", "invoke", "echo", "--mode", "")).toBe("async fire sync");
+    expect(await complete("baton", "completion", "")).toBe("bash zsh");
+  });
+
+  it("zsh: a script for compinit", async () => {
+    const run = await baton(["completion", "zsh"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^#compdef baton\n/);
+    expect(run.stdout).toContain("compdef _baton baton");
+    const zsh = ["/usr/bin/zsh", "/bin/zsh"].find((p) => existsSync(p));
+    if (zsh) {
+      const file = join(home, "completion.zsh");
+      writeFileSync(file, run.stdout);
+      // compadd is a builtin of completion widgets: a function stands in for it here
+      const script = `source ${JSON.stringify(file)}; compadd() { shift; print -r -- "$@"; }; words=(baton jobs ls --state ""); CURRENT=5; _baton`;
+      expect((await exec(zsh, ["-f", "-c", script])).stdout.trim()).toBe("Pending Running Stopping Terminating Successful Faulted Stopped");
+    }
+  });
+});
+
+describe("docs/cli.md", () => {
+  interface Example { command: string; exit: number; output: string[] | null }
+
+  /** The `$ baton …` lines of the console blocks, each with the output shown under it and its `# exit N`. */
+  function examples(): Example[] {
+    const doc = readFileSync(join(repoRoot, "docs", "cli.md"), "utf8");
+    const out: Example[] = [];
+    for (const block of doc.matchAll(/```console\n([\s\S]*?)```/g)) {
+      let current: Example | null = null;
+      for (const line of block[1]!.split("\n").slice(0, -1)) {
+        if (line.startsWith("$ ")) {
+          const command = line.slice(2);
+          current = { command, exit: Number(/#\s*exit (\d+)\s*$/.exec(command)?.[1] ?? 0), output: [] };
+          out.push(current);
+        } else {
+          current!.output!.push(line);
+        }
+      }
+    }
+    return out;
+  }
+
+  const pattern = (line: string) => new RegExp(`^${line.split("…").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+
+  it("every example starts with `baton` and runs as shown: exit status and output", async () => {
+    const docs = await startTestBaton();
+    try {
+      const all = examples();
+      expect(all.length).toBeGreaterThan(20);
+      // `baton` on the PATH runs this checkout
+      const bin = join(home, "bin");
+      mkdirSync(bin, { recursive: true });
+      writeFileSync(join(bin, "baton"), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(batonBin)} "$@"\n`);
+      chmodSync(join(bin, "baton"), 0o755);
+      const env = childEnv({ BATON_URL: docs.tenantUrl, BATON_TOKEN: docs.token, XDG_CONFIG_HOME: join(home, "docs-config"), PATH: `${bin}:${process.env.PATH}` });
+      for (const example of all) {
+        expect(example.command).toMatch(/^baton /);
+        const run = await new Promise<Run>((resolve) => {
+          execFile("bash", ["-c", example.command], { cwd: home, env }, (err, stdout, stderr) => {
+            resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr });
+          });
+        });
+        const printed = `${run.stdout}${run.stderr}`.split("\n").map((l) => l.trimEnd());
+        if (printed[printed.length - 1] === "") printed.pop();
+        const context = `$ ${example.command}\n${run.stdout}${run.stderr}`;
+        expect(run.code, context).toBe(example.exit);
+        expect(printed.length, context).toBe(example.output!.length);
+        example.output!.forEach((line, i) => expect(printed[i], context).toMatch(pattern(line.trimEnd())));
+      }
+    } finally {
+      await docs.close();
+    }
+  }, 60_000);
+});
