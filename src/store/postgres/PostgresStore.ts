@@ -365,7 +365,8 @@ export class PostgresStore implements Store {
    * Group commit, as in the SQLite store: the jobs created in the same event-loop turn are
    * inserted by one statement (one round trip, one plan, one commit instead of one each), in
    * the order they came. Each promise still resolves only once its job is committed. If the
-   * batch fails, each job is inserted on its own, so only a bad job's caller sees an error.
+   * batch fails on a bad row, each job is inserted on its own, so only a bad job's caller
+   * sees an error.
    */
   createJob(j: Job): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -395,8 +396,15 @@ export class PostgresStore implements Store {
         );
         for (const b of batch) b.resolve();
         return;
-      } catch {
-        // one at a time below: the callers of the good jobs get their answer
+      } catch (err) {
+        // a bad row (data or constraint error, SQLSTATE class 22 or 23): one at a time below,
+        // so the callers of the good jobs get their answer; anything else (the store is
+        // unreachable, the pool is exhausted) fails them all, without piling up more queries
+        const code = String((err as { code?: unknown }).code ?? "");
+        if (!code.startsWith("22") && !code.startsWith("23")) {
+          for (const b of batch) b.reject(err);
+          return;
+        }
       }
     }
     await Promise.all(batch.map((b) => this.insertJob(b.job).then(b.resolve, b.reject)));
