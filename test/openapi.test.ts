@@ -460,8 +460,28 @@ describe("real answers match the documented responses", () => {
     await call("GET", `${b.url}/readyz`, { headers: { authorization: "" } });
   });
 
+  it("the audit log and rate limits", async () => {
+    await call("GET", "/api/v1/audit?limit=2");
+    await call("GET", "/api/v1/audit?action=folder.*&since=2020-01-01T00:00:00Z");
+    await call("GET", "/api/v1/audit?limit=0"); // 400
+    const reader = (await call("POST", "/api/v1/tokens", { json: { name: "no audit", scopes: ["OR.Jobs"] } })).body;
+    const asReader = { headers: { authorization: `Bearer ${reader.token}` } };
+    await call("GET", "/api/v1/audit", asReader); // 403
+    await b.patchSettings({ rateLimitPerTokenPerMinute: 1 });
+    try {
+      await call("GET", "/api/v1/jobs?limit=1", asReader); // 200: its one request of the minute
+      await call("GET", "/api/v1/jobs?limit=1", asReader); // 429
+      const limited = await call("POST", b.invokeUrl("echo"), { json: {}, ...asReader });
+      expect(limited.res.status).toBe(429);
+      expect(limited.body).toMatchObject({ code: "rate-limited", limitedBy: "token", limitPerMinute: 1 });
+    } finally {
+      await b.patchSettings({ rateLimitPerTokenPerMinute: 0 });
+    }
+  });
+
   it("covered the answers that matter", () => {
     const expected = [
+      "listAuditEntries 200", "listAuditEntries 400", "listAuditEntries 403", "listJobs 429", "invokeTriggerPost 429",
       "invokeTriggerPost 200", "invokeTriggerPost 202", "invokeTriggerPost 303", "invokeTriggerPost 400", "invokeTriggerPost 401",
       "invokeTriggerPost 404", "invokeTriggerPost 409", "invokeTriggerPost 415", "invokeTriggerPost 500",
       "invokeTriggerPut 405", "invokeTriggerPatch 405",

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { NewAuditEntry } from "../src/core/Audit.js";
 import type { Store } from "../src/core/store.js";
 import { statesBefore } from "../src/core/jobState.js";
 import { unstorable } from "../src/core/arguments.js";
@@ -258,6 +259,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       const custom = {
         syncRedirectsRequireAuth: false, longPollTimeoutSeconds: 7, syncMaxJobDurationSeconds: 123,
         corsAllowedOrigins: ["https://a.example", "http://localhost:3000"], maxRequestBodyBytes: 4096, jobRetentionDays: 2,
+        rateLimitPerTokenPerMinute: 5, rateLimitPerTriggerPerMinute: 600,
       };
       await store.saveSettings(tenant.id, custom);
       expect(await store.getSettings(tenant.id)).toEqual(custom);
@@ -1033,6 +1035,40 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     await store.deleteSession(s3.id);
     expect(await store.servedProcesses(tenant.id)).toEqual([]);
     expect(await store.listSessions(tenant.id)).toEqual([]);
+  });
+
+  it("audit log: append, then newest first per tenant, paged, filtered by action (exact or prefix) and time", async () => {
+    const { tenant } = await newTenant();
+    const { tenant: other } = await newTenant();
+    const entry = (n: number, action: string, over: Partial<NewAuditEntry> = {}): NewAuditEntry => ({
+      org: tenant.org, tenantId: tenant.id, at: at(T0 + sec(n)), actor: { kind: "token", id: randomUUID(), name: `tok ✓ ${n}` },
+      action, target: `target-${n}`, details: { fields: ["name", "slug"], n, nested: { ok: true } }, sourceIp: "203.0.113.7", requestId: `req-${n}`, ...over,
+    });
+    const written = [entry(1, "trigger.create"), entry(2, "trigger.update"), entry(3, "folder.create", { target: null, sourceIp: null, requestId: null }), entry(4, "triggerx.create"), entry(5, "trigger.delete")];
+    for (const e of written) await store.appendAudit(e);
+    await store.appendAudit(entry(6, "trigger.create", { tenantId: other.id }));
+
+    const all = await store.listAudit(tenant.id, { limit: 10, cursor: null });
+    expect(all.next).toBeNull();
+    expect(all.items.map(({ seq: _seq, ...rest }) => rest)).toEqual([...written].reverse());
+    const seqs = all.items.map((e) => e.seq);
+    expect(seqs.every((s) => Number.isSafeInteger(s))).toBe(true);
+    expect([...seqs].sort((a, b) => b - a)).toEqual(seqs);
+
+    const first = await store.listAudit(tenant.id, { limit: 2, cursor: null });
+    expect(first.items.map((e) => e.action)).toEqual(["trigger.delete", "triggerx.create"]);
+    expect(first.next).toBe(first.items[1]!.seq);
+    const second = await store.listAudit(tenant.id, { limit: 2, cursor: first.next });
+    expect(second.items.map((e) => e.requestId)).toEqual([null, "req-2"]);
+    const third = await store.listAudit(tenant.id, { limit: 2, cursor: second.next });
+    expect(third.items.map((e) => e.requestId)).toEqual(["req-1"]);
+    expect(third.next).toBeNull();
+
+    expect((await store.listAudit(tenant.id, { limit: 10, cursor: null, action: "trigger.create" })).items.map((e) => e.requestId)).toEqual(["req-1"]);
+    expect((await store.listAudit(tenant.id, { limit: 10, cursor: null, action: "trigger.*" })).items.map((e) => e.requestId)).toEqual(["req-5", "req-2", "req-1"]);
+    expect((await store.listAudit(tenant.id, { limit: 10, cursor: null, since: at(T0 + sec(4)) })).items.map((e) => e.requestId)).toEqual(["req-5", "req-4"]);
+    expect((await store.listAudit(other.id, { limit: 10, cursor: null })).items.map((e) => e.requestId)).toEqual(["req-6"]);
+    expect((await store.listAudit(randomUUID(), { limit: 10, cursor: null })).items).toEqual([]);
   });
 });
 

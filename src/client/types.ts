@@ -298,6 +298,10 @@ export interface TenantSettings {
   corsAllowedOrigins: string[];
   maxRequestBodyBytes: number;
   jobRetentionDays: number;
+  /** Requests a minute of one token in the tenant, on each node; past it 429 rate-limited. 0: unlimited. */
+  rateLimitPerTokenPerMinute: number;
+  /** Invocations a minute of one trigger, on each node; past it 429 rate-limited. 0: unlimited. */
+  rateLimitPerTriggerPerMinute: number;
 }
 
 export type TenantSettingsPatch = Partial<TenantSettings>;

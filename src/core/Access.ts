@@ -105,6 +105,7 @@ export class AccessService {
       org: tenant.org,
       scopes: new Set(token.scopes),
       orgAdmin: orgAdminHere,
+      name: token.name,
     };
   }
 
@@ -119,7 +120,7 @@ export class AccessService {
     if (!record.orgAdmin) throw new BatonError(403, "not-org-admin", "Forbidden", "Only administrators of the organization may do this.");
     return {
       kind: "token", tokenId: record.token.id, userId: record.token.userId, tenantId: record.tenant.id, org,
-      scopes: new Set(record.token.scopes), orgAdmin: true,
+      scopes: new Set(record.token.scopes), orgAdmin: true, name: record.token.name,
     };
   }
 

@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { AccessService } from "./Access.js";
+import { AuditLog } from "./Audit.js";
 import { Catalog } from "./Catalog.js";
 import { Jobs } from "./Jobs.js";
 import { JobWaiters } from "./jobWaiters.js";
 import { Maintenance } from "./Maintenance.js";
+import { RateLimits } from "./RateLimits.js";
 import { LocalNotifier, type Notifier } from "./notifier.js";
 import { DEFAULT_SESSION_OPTIONS, Robots, type SessionOptions } from "./Robots.js";
 import type { Store } from "./store.js";
@@ -31,6 +33,9 @@ export class Baton {
   readonly jobs: Jobs;
   readonly robots: Robots;
   readonly maintenance: Maintenance;
+  readonly audit: AuditLog;
+  /** this node's request counts for the tenants' rate limits */
+  readonly rateLimits = new RateLimits();
   /** HMAC key of signed wait URIs; loaded by `init()` */
   signingSecret = "";
 
@@ -41,6 +46,7 @@ export class Baton {
     this.org = options.org ?? "default";
     this.tenancy = new Tenancy(this.store, this.notifier);
     this.access = new AccessService(this.store, now, this.notifier);
+    this.audit = new AuditLog(this.store, now);
     this.catalog = new Catalog(this.store, now, this.notifier);
     this.waiters = new JobWaiters(this.notifier, (tenantId, key) => this.store.getJob(tenantId, key));
     this.jobs = new Jobs(this.store, this.notifier, this.tenancy, this.catalog, this.waiters, now);

@@ -61,6 +61,9 @@ const LIMITS: Record<string, [number, number]> = {
   syncMaxJobDurationSeconds: [1, 86_400],
   maxRequestBodyBytes: [1, 64 * 1024 * 1024],
   jobRetentionDays: [1, 3650],
+  // 0: unlimited
+  rateLimitPerTokenPerMinute: [0, 1_000_000],
+  rateLimitPerTriggerPerMinute: [0, 1_000_000],
 };
 
 export function validateSettingsPatch(patch: unknown): Partial<TenantSettings> {

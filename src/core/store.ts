@@ -1,3 +1,4 @@
+import type { AuditEntry, AuditListOptions, NewAuditEntry } from "./Audit.js";
 import type {
   ExternalApp,
   Folder,
@@ -127,7 +128,13 @@ export interface Store {
   listSessions(tenantId: string): Promise<RobotSession[]>;
   /** robot sessions of every tenant whose lease runs past `now`, and their slots (/metrics) */
   countRobotSessions(now: string): Promise<{ sessions: number; slots: number }>;
+
+  // audit log
+  appendAudit(entry: NewAuditEntry): Promise<void>;
+  /** newest first; `cursor` is the `seq` below which to continue; `action` exact or a `prefix.*` */
+  listAudit(tenantId: string, options: AuditListOptions): Promise<{ items: AuditEntry[]; next: number | null }>;
 }
+
 
 export interface JobStateCount {
   tenantId: string;

@@ -48,6 +48,10 @@ export interface TenantSettings {
   corsAllowedOrigins: string[];
   maxRequestBodyBytes: number;
   jobRetentionDays: number;
+  /** requests a minute of one token in the tenant, on each node; 0 is unlimited */
+  rateLimitPerTokenPerMinute: number;
+  /** invocations a minute of one trigger, on each node; 0 is unlimited */
+  rateLimitPerTriggerPerMinute: number;
 }
 
 export const DEFAULT_SETTINGS: TenantSettings = {
@@ -57,6 +61,8 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   corsAllowedOrigins: [],
   maxRequestBodyBytes: 1024 * 1024,
   jobRetentionDays: 30,
+  rateLimitPerTokenPerMinute: 0,
+  rateLimitPerTriggerPerMinute: 0,
 };
 
 export interface Folder {

@@ -32,9 +32,23 @@ export interface HttpContext {
 export type Params = Record<string, string>;
 export type Query = Record<string, string | undefined>;
 
-/** Authenticates the bearer token of a request under a tenant (401 otherwise). */
+/** each request's principal: authenticated (and counted against the token's rate limit) once */
+const principals = new WeakMap<FastifyRequest, Promise<Principal>>();
+
+/**
+ * Authenticates the bearer token of a request under a tenant (401 otherwise), once per
+ * request, and takes one request from the token's rate limit (429 past it).
+ */
 export function principal(ctx: HttpContext, request: FastifyRequest): Promise<Principal> {
-  return ctx.baton.access.authenticate(request.tenant, request.headers.authorization);
+  let p = principals.get(request);
+  if (!p) {
+    p = ctx.baton.access.authenticate(request.tenant, request.headers.authorization).then((who) => {
+      ctx.baton.rateLimits.checkToken(who, request.settings);
+      return who;
+    });
+    principals.set(request, p);
+  }
+  return p;
 }
 
 export function json(reply: FastifyReply, status: number, body: unknown): FastifyReply {

@@ -79,6 +79,8 @@ function operation(o: OperationSpec): Obj {
   }
   if (o.security && !responses["401"]) responses["401"] = ref("responses", "Unauthorized");
   if (o.checksScope && !responses["403"]) responses["403"] = ref("responses", "InsufficientScope");
+  // every request a token makes in a tenant counts against the tenant's rateLimitPerTokenPerMinute
+  if ((o.level ?? "tenant") === "tenant" && o.security?.some((r) => "bearerAuth" in r)) responses["429"] ??= ref("responses", "RateLimited");
   const notFound = [...(o.notFound ?? []), ...((o.level ?? "tenant") === "tenant" ? ["tenant-not-found"] : [])];
   if (notFound.length && !responses["404"]) responses["404"] = problem("Not found.", notFound);
   if (o.conflict?.length && !responses["409"]) responses["409"] = problem("Conflict.", o.conflict);
@@ -554,6 +556,24 @@ const paths: Record<string, Obj> = {
     }),
   },
 
+  // ---- audit log
+  "/api/v1/audit": {
+    get: operation({
+      operationId: "listAuditEntries", tag: "Audit", summary: "The audit log, newest first",
+      description: "Every change made through the management API and the organization's routes: who (the token), what (action, target, details without secrets), when, " +
+        "and from where (address, request id). Written in the request that made the change, once it succeeded; refused changes are not recorded. Invocations are jobs, not audit entries.",
+      security: scopes("Audit", "Read"), checksScope: true,
+      parameters: [
+        queryParameter("action", "Only this action (`trigger.create`), or those of a resource (`trigger.*`).", { type: "string", examples: ["trigger.create", "trigger.*"] }),
+        queryParameter("since", "Only entries made at or after this time.", { type: "string", format: "date-time" }),
+        param("limit"),
+        param("cursor"),
+      ],
+      badRequest: ["invalid-filter", "invalid-cursor"],
+      responses: { "200": response("A page of audit entries.", { content: jsonContent(s("AuditPage")) }) },
+    }),
+  },
+
   // ---- the robot protocol (SPEC §3)
   "/api/robot/v1/sessions": {
     post: operation({
@@ -757,6 +777,7 @@ const tags = [
   { name: "Robot protocol", description: "For robots (workers), with a robot key: sessions, claims, heartbeats, logs and results (SPEC §3). Any language can speak it." },
   { name: "Tokens", description: "For tenant administrators: personal access tokens." },
   { name: "Settings", description: "For tenant administrators: the tenant settings of SPEC §5." },
+  { name: "Audit", description: "For tenant administrators and auditors: who changed what, when and from where." },
   { name: "Tenants", description: "For organization administrators: routes under `{origin}/{org}/api/v1`." },
   { name: "External applications", description: "For organization administrators: OAuth confidential clients of a tenant, under `{origin}/{org}/api/v1`." },
   { name: "OAuth", description: "For external applications: the organization's token endpoint, `{origin}/{org}/identity_/connect/token` (client credentials)." },
@@ -766,7 +787,7 @@ const tags = [
 
 const tagGroups = [
   { name: "API trigger callers", tags: ["Invocation", "OAuth"] },
-  { name: "Tenant management", tags: ["Jobs", "Folders", "Processes", "Triggers", "Robots", "Tokens", "Settings"] },
+  { name: "Tenant management", tags: ["Jobs", "Folders", "Processes", "Triggers", "Robots", "Tokens", "Settings", "Audit"] },
   { name: "Robots (workers)", tags: ["Robot protocol"] },
   { name: "Organization administration", tags: ["Tenants", "External applications"] },
   { name: "Tools", tags: ["Discovery"] },
@@ -786,6 +807,10 @@ const responses: Record<string, Obj> = {
     "WWW-Authenticate": ref("headers", "WWWAuthenticate"),
   }),
   InsufficientScope: problem("The token lacks the scope.", ["insufficient-scope"], s("InsufficientScopeProblem")),
+  RateLimited: problem(
+    "The tenant's rate limit is used up on this node: the token's `rateLimitPerTokenPerMinute`, or, for invocations, the trigger's `rateLimitPerTriggerPerMinute`. Retry after `Retry-After` seconds.",
+    ["rate-limited"], s("RateLimitedProblem"), { "Retry-After": ref("headers", "RetryAfter") },
+  ),
   MethodNotAllowed: problem("The method is not the trigger's verb.", ["method-not-allowed"], s("Problem"), { Allow: ref("headers", "Allow") }),
   PayloadTooLarge: problem("The body is over the limit (1 MiB for the management API).", ["payload-too-large"], s("PayloadTooLargeProblem")),
   UnsupportedMediaType: problem("The body is not JSON.", ["unsupported-media-type"]),
@@ -803,7 +828,7 @@ const DESCRIPTION = `Baton turns HTTP calls into jobs that robots run (API trigg
 
 **Errors.** Every error is \`application/problem+json\` (RFC 9457) with a stable \`code\`. 401 carries \`WWW-Authenticate: Bearer\`; 429 and 503 carry \`Retry-After\`.
 
-**Errors.** Every error is \`application/problem+json\` (RFC 9457) with a stable \`code\`. 401 carries \`WWW-Authenticate: Bearer\`; 503 carries \`Retry-After\`.
+**Rate limits.** A tenant may limit the requests of each token (\`rateLimitPerTokenPerMinute\`) and the invocations of each trigger (\`rateLimitPerTriggerPerMinute\`); past a limit the answer is 429 \`rate-limited\` with \`Retry-After\`. Each node counts on its own.
 
 **Browsers.** For origins in the tenant's \`corsAllowedOrigins\`, every tenant route answers CORS preflights (\`OPTIONS\`) and sends \`Access-Control-Allow-Origin\` and \`Access-Control-Expose-Headers: Location, Retry-After, WWW-Authenticate, X-Request-Id\`, the 303s and errors included.
 

@@ -30,6 +30,7 @@ import {
   type TenantSettings,
   type Trigger,
 } from "../core/types.js";
+import type { renderAuditEntry } from "./routes/audit.js";
 import type { renderExternalApp } from "./routes/externalApps.js";
 import type { renderJob } from "./routes/management.js";
 
@@ -253,6 +254,42 @@ const settingsProperties: Record<keyof TenantSettings, Schema> = {
     type: "integer", minimum: 1, maximum: 3650, default: DEFAULT_SETTINGS.jobRetentionDays,
     description: "Final jobs older than this are purged.",
   },
+  rateLimitPerTokenPerMinute: {
+    type: "integer", minimum: 0, maximum: 1_000_000, default: DEFAULT_SETTINGS.rateLimitPerTokenPerMinute,
+    description: "Requests a minute one token may make in the tenant (invocations, status, management), counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.",
+  },
+  rateLimitPerTriggerPerMinute: {
+    type: "integer", minimum: 0, maximum: 1_000_000, default: DEFAULT_SETTINGS.rateLimitPerTriggerPerMinute,
+    description: "Invocations a minute of one API trigger, whoever calls it, counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.",
+  },
+};
+
+// ---- the audit log
+
+const auditEntryProperties: Record<keyof ReturnType<typeof renderAuditEntry>, Schema> = {
+  seq: { type: "integer", minimum: 1, description: "Increases with every entry of the installation." },
+  at: { ...dateTime, description: "When the change was made." },
+  actor: {
+    type: "object",
+    required: ["kind", "id", "name"],
+    properties: {
+      kind: { type: "string", examples: ["token", "oauth"], description: "The credential: `token` (a personal access token), `oauth` (an external application's access token), …" },
+      id: { type: ["string", "null"], description: "The token's id (for `oauth`, the application's client id)." },
+      name: { type: ["string", "null"], description: "The token's name (for `oauth`, the application's name)." },
+    },
+  },
+  action: {
+    type: "string", pattern: "^[a-z][A-Za-z-]*(\\.[A-Za-z-]+)+$",
+    examples: ["trigger.create", "trigger.update", "job.stop", "token.revoke", "settings.update"],
+    description: "`{resource}.{verb}`: folder, process, trigger (create, update, delete); job (start, stop); robot, token (create, revoke); settings.update; tenant.create; external-app (create, rotate-secret, revoke).",
+  },
+  target: { type: ["string", "null"], description: "The id or key of what changed (a folder's key, a trigger's id, a job's key, the tenant's id for settings)." },
+  details: {
+    type: "object", additionalProperties: true,
+    description: "What changed, without values that could be secret: names, slugs, the folder, `fields` (the names of the fields the request set, never their values), scopes. Never a token, key, client secret, password or argument value.",
+  },
+  sourceIp: { type: ["string", "null"], description: "The caller's address: the connection's peer, or with BATON_TRUST_PROXY the first address of X-Forwarded-For." },
+  requestId: { type: ["string", "null"], description: "The request's id (its `X-Request-Id`), to find its log lines." },
 };
 
 const page = (item: string, paginated: boolean): Schema => ({
@@ -320,6 +357,12 @@ export const schemas: Record<string, Schema> = {
     "A 400 problem; the validation codes (invalid-arguments, invalid-process, invalid-trigger, invalid-settings) list every violation."),
   InsufficientScopeProblem: problemExtra(["requiredScope"], { requiredScope: { type: "array", items: schemaRef("Scope"), description: "Any one of these scopes is enough." } },
     "403 insufficient-scope."),
+  RateLimitedProblem: problemExtra(["limitedBy", "limitPerMinute", "retryAfterSeconds"], {
+    code: { const: "rate-limited" },
+    limitedBy: { enum: ["token", "trigger"], description: "Which limit: the token's (`rateLimitPerTokenPerMinute`) or the trigger's (`rateLimitPerTriggerPerMinute`)." },
+    limitPerMinute: { type: "integer", minimum: 1 },
+    retryAfterSeconds: { type: "integer", minimum: 1, description: "The same as the Retry-After header." },
+  }, "429 rate-limited: the tenant's rate limit is used up on this node."),
   PayloadTooLargeProblem: problemExtra([], { limit: { type: "integer", description: "The tenant's limit in bytes (invocations)." } }, "413 payload-too-large."),
   JobFaultedProblem: problemExtra(["jobKey", "state", "error"], {
     code: { const: "job-faulted" }, jobKey: uuid, state: { const: "Faulted" }, error: nullable(schemaRef("JobError")),
@@ -598,6 +641,10 @@ export const schemas: Record<string, Schema> = {
     type: "object", properties: settingsProperties, additionalProperties: false,
     description: "Any settings to change; the others keep their value. An unknown setting is 400 invalid-settings.",
   },
+
+  // ---- audit log
+  AuditEntry: { type: "object", required: Object.keys(auditEntryProperties), properties: auditEntryProperties },
+  AuditPage: page("AuditEntry", true),
 
   // ---- organization
   Tenant: { type: "object", required: ["id", "name"], properties: { id: uuid, name: { type: "string" } } },

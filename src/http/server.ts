@@ -6,6 +6,7 @@ import type { HttpConfig, HttpContext } from "./context.js";
 import { Metrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import { sendProblem } from "./problem.js";
+import { auditRoutes } from "./routes/audit.js";
 import { invocationRoutes } from "./routes/invocation.js";
 import { managementRoutes } from "./routes/management.js";
 import { operationsRoutes } from "./routes/operations.js";
@@ -119,6 +120,7 @@ export function buildServer(options: ServerOptions): BatonServer {
     tenantApp.get("/api/v1/openapi.json", async (request, reply) => reply.send(openApiDocument(tenantBase(request, config, request.tenant))));
     invocationRoutes(tenantApp, ctx);
     managementRoutes(tenantApp, ctx);
+    auditRoutes(tenantApp, ctx);
     robotProtocolRoutes(tenantApp, ctx);
   }, { prefix: "/:org/:tenant/orchestrator_" });
 

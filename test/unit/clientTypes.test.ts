@@ -100,11 +100,12 @@ const SHAPES: Record<string, Record<string, string>> = {
   PersonalAccessTokenPage: page,
   TenantSettings: shape<TenantSettings>({
     syncRedirectsRequireAuth: "boolean", longPollTimeoutSeconds: "number", syncMaxJobDurationSeconds: "number", corsAllowedOrigins: "array",
-    maxRequestBodyBytes: "number", jobRetentionDays: "number",
+    maxRequestBodyBytes: "number", jobRetentionDays: "number", rateLimitPerTokenPerMinute: "number", rateLimitPerTriggerPerMinute: "number",
   }),
   TenantSettingsPatch: shape<TenantSettingsPatch>({
     syncRedirectsRequireAuth: "optional boolean", longPollTimeoutSeconds: "optional number", syncMaxJobDurationSeconds: "optional number",
     corsAllowedOrigins: "optional array", maxRequestBodyBytes: "optional number", jobRetentionDays: "optional number",
+    rateLimitPerTokenPerMinute: "optional number", rateLimitPerTriggerPerMinute: "optional number",
   }),
   Problem: shape<Problem>({ type: "string", title: "string", status: "number", detail: "string", code: "string", instance: "optional string" }),
   Violation: shape<Violation>({ path: "string", message: "string" }),
@@ -132,6 +133,9 @@ const NOT_MODELLED: Record<string, string> = {
   ValidationProblem: "read through BatonApiError.violations",
   InsufficientScopeProblem: "read through BatonApiError.problem",
   PayloadTooLargeProblem: "read through BatonApiError.problem",
+  RateLimitedProblem: "read through BatonApiError.problem (status 429, Retry-After)",
+  AuditEntry: "the audit log is read with GET /audit; the client does not wrap it yet",
+  AuditPage: "the audit log is read with GET /audit; the client does not wrap it yet",
   JobFaultedProblem: "turned into JobFaultedError",
   JobStoppedProblem: "turned into JobStoppedError",
   JobNotFinishedProblem: "handled inside invoke(): back to the status URI",

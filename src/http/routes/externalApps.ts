@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { OAuthError } from "../../core/ExternalApps.js";
 import type { ExternalApp } from "../../core/types.js";
+import { recordAudit } from "../audit.js";
 import { json, type HttpContext } from "../context.js";
 import { sendProblem, toBatonError } from "../problem.js";
 import { origin } from "../urls.js";
@@ -41,22 +42,27 @@ export function externalAppRoutes(app: FastifyInstance, ctx: HttpContext): void 
   });
 
   app.post("/:org/api/v1/external-apps", async (request: OrgReq, reply) => {
-    await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
+    const who = await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
     const { app: created, clientSecret } = await apps.create(request.params.org, (request.body ?? {}) as Record<string, unknown>);
+    await recordAudit(ctx, request, who, { action: "external-app.create", target: created.clientId, details: { name: created.name, tenant: created.tenantName, scopes: created.scopes } }, created.tenantId);
     reply.header("cache-control", "no-store");
     return json(reply, 201, { ...renderExternalApp(created), clientSecret, tokenUrl: `${identityUrl(request, ctx, request.params.org)}/connect/token` });
   });
 
   app.post("/:org/api/v1/external-apps/:clientId/secret", async (request: AppReq, reply) => {
-    await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
+    const who = await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
     const { app: rotated, clientSecret } = await apps.rotateSecret(request.params.org, request.params.clientId);
+    await recordAudit(ctx, request, who, { action: "external-app.rotate-secret", target: rotated.clientId, details: { name: rotated.name } }, rotated.tenantId);
     reply.header("cache-control", "no-store");
     return json(reply, 200, { clientId: rotated.clientId, clientSecret, secretRotatedAt: rotated.secretRotatedAt });
   });
 
   app.delete("/:org/api/v1/external-apps/:clientId", async (request: AppReq, reply) => {
-    await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
+    const who = await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
     await apps.revoke(request.params.org, request.params.clientId);
+    // the audit entry goes to the application's tenant
+    const revoked = (await baton.store.findExternalAppByClientId(request.params.clientId))?.app;
+    await recordAudit(ctx, request, who, { action: "external-app.revoke", target: request.params.clientId, details: { name: revoked?.name ?? null } }, revoked?.tenantId ?? null);
     return reply.code(204).send();
   });
 

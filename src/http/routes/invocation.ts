@@ -34,6 +34,7 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
     invoke.addHook("preParsing", async (request: InvokeRequest) => {
       const who = await principal(ctx, request);
       request.trigger = await baton.jobs.triggerForInvocation(who, request.params.folderKey, request.params.slug, request.method);
+      baton.rateLimits.checkTrigger(request.trigger, request.settings);
     });
     // metrics: invocations that created a job, from request to response (the LongPolling wait included)
     invoke.addHook("onResponse", (request, reply, done) => {

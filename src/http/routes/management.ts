@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { requireScope } from "../../core/Access.js";
 import type { Folder, Job, PersonalAccessToken, Process, Trigger } from "../../core/types.js";
+import { fieldNames, recordAudit } from "../audit.js";
 import { json, principal, type HttpContext, type Params, type Query } from "../context.js";
 import { invokeUrl, tenantBase } from "../urls.js";
 
@@ -13,6 +14,9 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const who = (request: Req) => principal(ctx, request);
   const base = (request: Req) => tenantBase(request, config, request.tenant);
   const renderTrigger = (request: Req, t: Trigger) => ({ ...omit(t, "tenantId"), invokeUrl: invokeUrl(base(request), t.folderKey, t.slug) });
+  /** after a change succeeded, before answering: the audit log entry (names and ids, never secrets or argument values) */
+  const audit = async (request: Req, action: string, target: string, details: Record<string, unknown> = {}) =>
+    recordAudit(ctx, request, await who(request), { action, target, details });
 
   // ---- folders
   app.get("/api/v1/folders", async (request: Req, reply) => {
@@ -21,7 +25,9 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.post("/api/v1/folders", async (request: Req, reply) => {
     requireScope(await who(request), "Folders", "Write");
-    return json(reply, 201, renderFolder(await catalog.createFolder(request.tenant.id, request.body)));
+    const folder = await catalog.createFolder(request.tenant.id, request.body);
+    await audit(request, "folder.create", folder.key, { name: folder.name });
+    return json(reply, 201, renderFolder(folder));
   });
   app.get("/api/v1/folders/:folderKey", async (request: Req, reply) => {
     requireScope(await who(request), "Folders", "Read");
@@ -29,11 +35,14 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.patch("/api/v1/folders/:folderKey", async (request: Req, reply) => {
     requireScope(await who(request), "Folders", "Write");
-    return json(reply, 200, renderFolder(await catalog.renameFolder(request.tenant.id, request.params.folderKey!, request.body)));
+    const folder = await catalog.renameFolder(request.tenant.id, request.params.folderKey!, request.body);
+    await audit(request, "folder.update", folder.key, { name: folder.name, fields: fieldNames(request.body, folder) });
+    return json(reply, 200, renderFolder(folder));
   });
   app.delete("/api/v1/folders/:folderKey", async (request: Req, reply) => {
     requireScope(await who(request), "Folders", "Write");
     await catalog.deleteFolder(request.tenant.id, request.params.folderKey!);
+    await audit(request, "folder.delete", request.params.folderKey!);
     return reply.code(204).send();
   });
 
@@ -45,7 +54,9 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.post("/api/v1/folders/:folderKey/processes", async (request: Req, reply) => {
     requireScope(await who(request), "Execution", "Write");
-    return json(reply, 201, renderProcess(await catalog.createProcess(request.tenant.id, request.params.folderKey!, request.body)));
+    const process = await catalog.createProcess(request.tenant.id, request.params.folderKey!, request.body);
+    await audit(request, "process.create", process.id, { folderKey: process.folderKey, name: process.name, fields: fieldNames(request.body, process) });
+    return json(reply, 201, renderProcess(process));
   });
   app.get("/api/v1/folders/:folderKey/processes/:name", async (request: Req, reply) => {
     requireScope(await who(request), "Execution", "Read");
@@ -55,11 +66,16 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.patch("/api/v1/folders/:folderKey/processes/:name", async (request: Req, reply) => {
     requireScope(await who(request), "Execution", "Write");
     await catalog.folderOrThrow(request.tenant.id, request.params.folderKey!);
-    return json(reply, 200, renderProcess(await catalog.updateProcess(request.tenant.id, request.params.folderKey!, request.params.name!, request.body)));
+    const process = await catalog.updateProcess(request.tenant.id, request.params.folderKey!, request.params.name!, request.body);
+    await audit(request, "process.update", process.id, { folderKey: process.folderKey, name: process.name, fields: fieldNames(request.body, process) });
+    return json(reply, 200, renderProcess(process));
   });
   app.delete("/api/v1/folders/:folderKey/processes/:name", async (request: Req, reply) => {
     requireScope(await who(request), "Execution", "Write");
+    // the id, for the audit log (a missing process or folder is answered by deleteProcess)
+    const id = (await catalog.processOrThrow(request.tenant.id, request.params.folderKey!, request.params.name!).catch(() => null))?.id;
     await catalog.deleteProcess(request.tenant.id, request.params.folderKey!, request.params.name!);
+    await audit(request, "process.delete", id ?? request.params.name!, { folderKey: request.params.folderKey!, name: request.params.name! });
     return reply.code(204).send();
   });
 
@@ -72,7 +88,9 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.post("/api/v1/folders/:folderKey/triggers", async (request: Req, reply) => {
     requireScope(await who(request), "Execution", "Write");
-    return json(reply, 201, renderTrigger(request, await catalog.createTrigger(request.tenant.id, request.params.folderKey!, request.body)));
+    const trigger = await catalog.createTrigger(request.tenant.id, request.params.folderKey!, request.body);
+    await audit(request, "trigger.create", trigger.id, triggerDetails(trigger, request.body));
+    return json(reply, 201, renderTrigger(request, trigger));
   });
   app.get("/api/v1/triggers", async (request: Req, reply) => {
     requireScope(await who(request), "Execution", "Read");
@@ -85,11 +103,14 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.patch("/api/v1/triggers/:id", async (request: Req, reply) => {
     requireScope(await who(request), "Execution", "Write");
-    return json(reply, 200, renderTrigger(request, await catalog.updateTrigger(request.tenant.id, request.params.id!, request.body)));
+    const trigger = await catalog.updateTrigger(request.tenant.id, request.params.id!, request.body);
+    await audit(request, "trigger.update", trigger.id, triggerDetails(trigger, request.body));
+    return json(reply, 200, renderTrigger(request, trigger));
   });
   app.delete("/api/v1/triggers/:id", async (request: Req, reply) => {
     requireScope(await who(request), "Execution", "Write");
     await catalog.deleteTrigger(request.tenant.id, request.params.id!);
+    await audit(request, "trigger.delete", request.params.id!);
     return reply.code(204).send();
   });
 
@@ -99,7 +120,9 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
     return json(reply, 200, { items: page.items.map(renderJob), nextCursor: page.nextCursor });
   });
   app.post("/api/v1/jobs", async (request: Req, reply) => {
-    return json(reply, 201, renderJob(await jobs.start(await who(request), request.body)));
+    const job = await jobs.start(await who(request), request.body);
+    await audit(request, "job.start", job.key, { folderKey: job.folderKey, processName: job.processName });
+    return json(reply, 201, renderJob(job));
   });
   app.get("/api/v1/jobs/:jobKey", async (request: Req, reply) => {
     return json(reply, 200, renderJob(await jobs.getVisible(await who(request), request.params.jobKey!)));
@@ -109,13 +132,16 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.post("/api/v1/jobs/:jobKey/stop", async (request: Req, reply) => {
     const body = (request.body ?? {}) as { strategy?: unknown };
-    return json(reply, 202, renderJob(await jobs.stop(await who(request), request.params.jobKey!, body.strategy)));
+    const job = await jobs.stop(await who(request), request.params.jobKey!, body.strategy);
+    await audit(request, "job.stop", job.key, { strategy: body.strategy as string, processName: job.processName });
+    return json(reply, 202, renderJob(job));
   });
 
   // ---- robots: robot keys (the key is shown once) and live sessions
   app.post("/api/v1/robots", async (request: Req, reply) => {
     requireScope(await who(request), "Robots", "Write");
     const { robotKey, secret } = await access.createRobotKey(request.tenant.id, (request.body ?? {}) as { name?: unknown });
+    await audit(request, "robot.create", robotKey.id, { name: robotKey.name });
     return json(reply, 201, { ...omit(robotKey, "tenantId"), key: secret });
   });
   app.get("/api/v1/robots", async (request: Req, reply) => {
@@ -126,6 +152,7 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
     requireScope(await who(request), "Robots", "Write");
     await access.revokeRobotKey(request.tenant.id, request.params.id!);
     await robots.endSessionsOfKey(request.params.id!);
+    await audit(request, "robot.revoke", request.params.id!);
     return reply.code(204).send();
   });
 
@@ -144,11 +171,13 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
     const p = await who(request);
     requireScope(p, "Users", "Write");
     const { token, secret } = await access.createToken(request.tenant.id, p.userId, (request.body ?? {}) as Record<string, unknown>);
+    await audit(request, "token.create", token.id, { name: token.name, scopes: token.scopes, expiresAt: token.expiresAt });
     return json(reply, 201, { ...renderToken(token), token: secret });
   });
   app.delete("/api/v1/tokens/:id", async (request: Req, reply) => {
     requireScope(await who(request), "Users", "Write");
     await access.revokeToken(request.tenant.id, request.params.id!);
+    await audit(request, "token.revoke", request.params.id!);
     return reply.code(204).send();
   });
 
@@ -159,7 +188,9 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.patch("/api/v1/settings", async (request: Req, reply) => {
     requireScope(await who(request), "Settings", "Write");
-    return json(reply, 200, await tenancy.updateSettings(request.tenant.id, request.body));
+    const settings = await tenancy.updateSettings(request.tenant.id, request.body);
+    await audit(request, "settings.update", request.tenant.id, { fields: fieldNames(request.body, settings) });
+    return json(reply, 200, settings);
   });
 }
 
@@ -171,6 +202,8 @@ export function renderJob(job: Job) {
   };
 }
 
+/** a trigger's audit details: its slug, folder and process, and the names of the fields the request set (never argument values) */
+const triggerDetails = (t: Trigger, body: unknown) => ({ slug: t.slug, folderKey: t.folderKey, processName: t.processName, fields: fieldNames(body, t) });
 const renderFolder = (f: Folder) => ({ key: f.key, name: f.name, createdAt: f.createdAt });
 const renderProcess = (p: Process) => omit(p, "tenantId");
 const renderToken = (t: PersonalAccessToken) => omit(t, "tenantId");

@@ -17,6 +17,7 @@ import {
   type TenantSettings,
   type Trigger,
 } from "../../core/types.js";
+import type { AuditEntry, AuditListOptions, NewAuditEntry } from "../../core/Audit.js";
 import { migrations } from "./migrations.js";
 
 type Row = Record<string, unknown>;
@@ -609,6 +610,34 @@ export class PostgresStore implements Store {
     const r = (await this.one("SELECT COUNT(*) AS n, COALESCE(SUM(slots), 0) AS slots FROM robot_sessions WHERE lease_expires_at > $1", [now]))!;
     return { sessions: Number(r.n), slots: Number(r.slots) };
   }
+
+  // ---- audit log
+
+  async appendAudit(e: NewAuditEntry): Promise<void> {
+    await this.q(
+      `INSERT INTO audit_log (org, tenant_id, at, actor_kind, actor_id, actor_name, action, target, details, source_ip, request_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [e.org, e.tenantId, e.at, e.actor.kind, e.actor.id, e.actor.name, e.action, e.target, JSON.stringify(e.details), e.sourceIp, e.requestId],
+    );
+  }
+
+  async listAudit(tenantId: string, o: AuditListOptions): Promise<{ items: AuditEntry[]; next: number | null }> {
+    const where = ["tenant_id = $1"];
+    const params: unknown[] = [tenantId];
+    const add = (clause: (n: string) => string, value: unknown) => { params.push(value); where.push(clause(`$${params.length}`)); };
+    if (o.action?.endsWith(".*")) {
+      const prefix = o.action.slice(0, -1);
+      add((n) => `left(action, ${prefix.length}) = ${n}`, prefix);
+    } else if (o.action) {
+      add((n) => `action = ${n}`, o.action);
+    }
+    if (o.since) add((n) => `at >= ${n}`, o.since);
+    if (o.cursor !== null) add((n) => `seq < ${n}`, o.cursor);
+    params.push(o.limit + 1);
+    const rows = await this.q(`SELECT * FROM audit_log WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT $${params.length}`, params);
+    const page = rows.slice(0, o.limit);
+    return { items: page.map(auditFromRow), next: rows.length > o.limit ? Number(page[page.length - 1]!.seq) : null };
+  }
 }
 
 function tokenFromRow(r: Row): PersonalAccessToken {
@@ -669,4 +698,13 @@ function sessionFromRow(r: Row): RobotSession {
 
 function robotKeyFromRow(r: Row): RobotKey {
   return { id: str(r.id), tenantId: str(r.tenant_id), name: str(r.name), createdAt: iso(r.created_at)!, revokedAt: iso(r.revoked_at) };
+}
+
+function auditFromRow(r: Row): AuditEntry {
+  return {
+    seq: Number(r.seq), org: str(r.org), tenantId: strOrNull(r.tenant_id), at: iso(r.at)!,
+    actor: { kind: str(r.actor_kind), id: strOrNull(r.actor_id), name: strOrNull(r.actor_name) },
+    action: str(r.action), target: strOrNull(r.target), details: (r.details as AuditEntry["details"] | null) ?? {},
+    sourceIp: strOrNull(r.source_ip), requestId: strOrNull(r.request_id),
+  };
 }

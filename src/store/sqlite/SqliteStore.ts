@@ -19,6 +19,7 @@ import {
   type TenantSettings,
   type Trigger,
 } from "../../core/types.js";
+import type { AuditEntry, AuditListOptions, NewAuditEntry } from "../../core/Audit.js";
 import { migrations } from "./migrations.js";
 
 type Row = Record<string, unknown>;
@@ -542,6 +543,33 @@ export class SqliteStore implements Store {
     const r = this.stmt("SELECT COUNT(*) AS n, COALESCE(SUM(slots), 0) AS slots FROM robot_sessions WHERE lease_expires_at > ?").get(now) as Row;
     return { sessions: Number(r.n), slots: Number(r.slots) };
   }
+
+  // ---- audit log
+
+  async appendAudit(e: NewAuditEntry): Promise<void> {
+    this.stmt(
+      `INSERT INTO audit_log (org, tenant_id, at, actor_kind, actor_id, actor_name, action, target, details, source_ip, request_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(e.org, e.tenantId, e.at, e.actor.kind, e.actor.id, e.actor.name, e.action, e.target, JSON.stringify(e.details), e.sourceIp, e.requestId);
+  }
+
+  async listAudit(tenantId: string, o: AuditListOptions): Promise<{ items: AuditEntry[]; next: number | null }> {
+    const where = ["tenant_id = ?"];
+    const params: unknown[] = [tenantId];
+    if (o.action?.endsWith(".*")) {
+      const prefix = o.action.slice(0, -1);
+      where.push("substr(action, 1, ?) = ?");
+      params.push(prefix.length, prefix);
+    } else if (o.action) {
+      where.push("action = ?");
+      params.push(o.action);
+    }
+    if (o.since) { where.push("at >= ?"); params.push(o.since); }
+    if (o.cursor !== null) { where.push("seq < ?"); params.push(o.cursor); }
+    const rows = this.db.prepare(`SELECT * FROM audit_log WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`).all(...params, o.limit + 1) as Row[];
+    const page = rows.slice(0, o.limit);
+    return { items: page.map(auditFromRow), next: rows.length > o.limit ? Number(page[page.length - 1]!.seq) : null };
+  }
 }
 
 function tokenFromRow(r: Row): PersonalAccessToken {
@@ -600,4 +628,12 @@ function sessionFromRow(r: Row): RobotSession {
 
 function robotKeyFromRow(r: Row): RobotKey {
   return { id: str(r.id), tenantId: str(r.tenant_id), name: str(r.name), createdAt: str(r.created_at), revokedAt: strOrNull(r.revoked_at) };
+}
+
+function auditFromRow(r: Row): AuditEntry {
+  return {
+    seq: Number(r.seq), org: str(r.org), tenantId: strOrNull(r.tenant_id), at: str(r.at),
+    actor: { kind: str(r.actor_kind), id: strOrNull(r.actor_id), name: strOrNull(r.actor_name) },
+    action: str(r.action), target: strOrNull(r.target), details: parse(r.details) ?? {}, sourceIp: strOrNull(r.source_ip), requestId: strOrNull(r.request_id),
+  };
 }

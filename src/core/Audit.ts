@@ -1,0 +1,125 @@
+import { badRequest } from "./errors.js";
+import { decodeCursor, encodeCursor } from "./Jobs.js";
+import type { Store } from "./store.js";
+import type { JsonObject, Page, Principal } from "./types.js";
+
+/**
+ * The audit log: one entry per change made through the management API or the
+ * organization's routes (who, what, when, from where). Invocations are not audit entries:
+ * they are jobs. Secrets never enter it: routes record field names, ids, slugs and names,
+ * never values of tokens, keys, client secrets, passwords or arguments, and `record`
+ * scrubs anything that looks like one anyway.
+ */
+
+/** Who made a change: the kind of credential (`token`, `oauth`, `robot`, `user`, …), its id and a display name. */
+export interface AuditActor {
+  kind: string;
+  id: string | null;
+  name: string | null;
+}
+
+export interface AuditEntry {
+  seq: number;
+  org: string;
+  /** the tenant the change belongs to (for a new tenant, that tenant) */
+  tenantId: string | null;
+  at: string;
+  actor: AuditActor;
+  /** `{resource}.{verb}`, e.g. `trigger.create`, `job.stop`, `settings.update` */
+  action: string;
+  /** the id or key of what was changed */
+  target: string | null;
+  details: JsonObject;
+  sourceIp: string | null;
+  requestId: string | null;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, "seq">;
+
+/** What a route records after a change succeeded. */
+export interface AuditEvent {
+  action: string;
+  target?: string | null;
+  details?: JsonObject;
+}
+
+/** Where the change came from: filled by the HTTP layer. */
+export interface AuditOrigin {
+  org: string;
+  tenantId: string | null;
+  actor: AuditActor;
+  sourceIp: string | null;
+  requestId: string | null;
+}
+
+/** The store's view of a query: validated, the cursor decoded. */
+export interface AuditListOptions {
+  limit: number;
+  /** continue below this `seq` */
+  cursor: number | null;
+  /** exact, or a prefix such as `trigger.*` */
+  action?: string;
+  /** ISO 8601, inclusive */
+  since?: string;
+}
+
+/** The query string of GET /audit, as sent. */
+export interface AuditQuery {
+  limit?: string;
+  cursor?: string;
+  action?: string;
+  since?: string;
+}
+
+/** `trigger.create`, or a prefix such as `trigger.*` */
+const ACTION_FILTER = /^[a-z][A-Za-z-]*(\.[A-Za-z-]+)*(\.\*)?$/;
+const SECRET_KEY = /^(token|secret|clientSecret|client_secret|password|passwordHash|key|apiKey|authorization|hash)$/i;
+/** PATs, robot keys, JWTs: never stored, whatever a caller of `record` passes */
+const SECRET_VALUE = /baton_(pat|rk|cs)_|^eyJ[\w-]+\.[\w-]+\./;
+
+/** A personal access token by its id and name; an external application (kind oauth) by its client id. */
+export function actorOf(principal: Principal): AuditActor {
+  return { kind: principal.kind, id: principal.clientId ?? principal.tokenId ?? principal.userId, name: principal.name ?? null };
+}
+
+export class AuditLog {
+  constructor(private readonly store: Store, private readonly now: () => Date) {}
+
+  async record(origin: AuditOrigin, event: AuditEvent): Promise<void> {
+    await this.store.appendAudit({
+      ...origin,
+      at: this.now().toISOString(),
+      action: event.action,
+      target: event.target ?? null,
+      details: scrub(event.details ?? {}) as JsonObject,
+    });
+  }
+
+  /** Newest first; `action` is exact or a prefix (`trigger.*`); `since` an ISO 8601 date-time. */
+  async list(tenantId: string, query: AuditQuery): Promise<Page<AuditEntry>> {
+    const limit = query.limit === undefined ? 50 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("invalid-filter", "limit must be an integer from 1 to 1000.");
+    const action = query.action === undefined || query.action === "" ? undefined : query.action;
+    if (action !== undefined && (action.length > 100 || !ACTION_FILTER.test(action))) {
+      throw badRequest("invalid-filter", "action must be an action such as trigger.create, or a prefix such as trigger.*.");
+    }
+    let since: string | undefined;
+    if (query.since !== undefined) {
+      const t = Date.parse(query.since);
+      if (Number.isNaN(t)) throw badRequest("invalid-filter", "since must be an ISO 8601 date-time.");
+      since = new Date(t).toISOString();
+    }
+    const { items, next } = await this.store.listAudit(tenantId, { limit, cursor: decodeCursor(query.cursor), action, since });
+    return { items, nextCursor: next === null ? null : encodeCursor(next) };
+  }
+}
+
+/** Drops secret-named members and redacts secret-looking strings, at any depth. */
+function scrub(value: unknown): unknown {
+  if (typeof value === "string") return SECRET_VALUE.test(value) ? "[redacted]" : value;
+  if (Array.isArray(value)) return value.map(scrub);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).filter(([k]) => !SECRET_KEY.test(k)).map(([k, v]) => [k, scrub(v)]));
+  }
+  return value;
+}

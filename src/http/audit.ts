@@ -1,0 +1,46 @@
+import type { FastifyRequest } from "fastify";
+import { actorOf, type AuditEvent } from "../core/Audit.js";
+import type { Principal } from "../core/types.js";
+import type { HttpContext } from "./context.js";
+
+/** an IPv4 or IPv6 address, and nothing a client could use to forge a log line */
+const ADDRESS = /^[0-9A-Fa-f:.]{2,45}$/;
+
+/**
+ * The caller's address: with BATON_TRUST_PROXY, the first address of X-Forwarded-For
+ * (the client, as the proxies in front saw it), else the connection's peer.
+ */
+export function clientIp(request: FastifyRequest, trustProxy: boolean): string | null {
+  if (trustProxy) {
+    const header = request.headers["x-forwarded-for"];
+    const first = (Array.isArray(header) ? header[0] : header)?.split(",")[0]?.trim();
+    if (first && ADDRESS.test(first)) return first;
+  }
+  return request.socket.remoteAddress ?? null;
+}
+
+/**
+ * Records a change in the audit log. Routes call it once the change succeeded, before they
+ * answer: a change that answered 2xx is in the log. `tenantId` defaults to the request's
+ * tenant (organization routes pass the tenant concerned).
+ */
+export async function recordAudit(
+  ctx: HttpContext, request: FastifyRequest, principal: Principal, event: AuditEvent, tenantId: string | null = principal.tenantId,
+): Promise<void> {
+  await ctx.baton.audit.record({
+    org: principal.org,
+    tenantId,
+    actor: actorOf(principal),
+    sourceIp: clientIp(request, ctx.config.trustProxy),
+    requestId: request.id,
+  }, event);
+}
+
+/** fields a fetched resource carries that a body may send back and that are ignored */
+const READ_ONLY = new Set(["id", "key", "tenantId", "folderKey", "createdAt", "updatedAt", "invokeUrl"]);
+
+/** The names of the fields a request body set on the resource: never their values. */
+export function fieldNames(body: unknown, resource: object): string[] {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return [];
+  return Object.keys(body).filter((k) => k in resource && !READ_ONLY.has(k)).sort();
+}
