@@ -94,12 +94,20 @@ export function robotProtocolRoutes(app: FastifyInstance, ctx: HttpContext): voi
     if (!Array.isArray(items) || items.length === 0 || items.length > MAX_RESULTS_BATCH || !items.every(isResultItem)) {
       throw badRequest("invalid-results", `results must be an array of 1 to ${MAX_RESULTS_BATCH} { jobKey, outcome: "complete" | "fail" | "stopped", outputArguments?, error? }.`);
     }
-    // The items are applied concurrently (each is one conditional write of its own job, so
-    // none waits for another's round trips to the store); the answers keep the items' order.
-    const settled = await Promise.allSettled(items.map(async (item) => {
-      if (item.outcome === "complete") await robots.complete(s, item.jobKey, item.outputArguments ?? {});
-      else if (item.outcome === "fail") await robots.fail(s, item.jobKey, item.error);
-      else await robots.stopped(s, item.jobKey);
+    // The items of different jobs are applied concurrently (each is one conditional write of
+    // its own job, so none waits for another's round trips to the store); items of the same
+    // job run in order, so the first wins and a repeat is refused. Answers keep the items' order.
+    const previous = new Map<string, Promise<unknown>>();
+    const settled = await Promise.allSettled(items.map((item) => {
+      const run = async () => {
+        if (item.outcome === "complete") await robots.complete(s, item.jobKey, item.outputArguments ?? {});
+        else if (item.outcome === "fail") await robots.fail(s, item.jobKey, item.error);
+        else await robots.stopped(s, item.jobKey);
+      };
+      const before = previous.get(item.jobKey);
+      const p = before ? before.then(run, run) : run();
+      previous.set(item.jobKey, p.catch(() => {}));
+      return p;
     }));
     const answers = settled.map((r, i) => {
       const jobKey = items[i]!.jobKey;

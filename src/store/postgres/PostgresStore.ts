@@ -466,7 +466,7 @@ export class PostgresStore implements Store {
           LIMIT $4
           FOR UPDATE SKIP LOCKED
        )
-       UPDATE jobs j SET state = 'Running', session_id = $5, robot = $6, started_at = $3, attempt = j.attempt + 1, not_before = NULL, info = NULL,
+       UPDATE jobs j SET state = 'Running', session_id = $5, robot = $6, started_at = GREATEST($3::timestamptz, j.created_at), attempt = j.attempt + 1, not_before = NULL, info = NULL,
               deadline_at = LEAST(
                 CASE WHEN j.call_mode = 'LongPolling' THEN j.created_at + make_interval(secs => $7) END,
                 CASE WHEN j.max_duration_seconds IS NOT NULL THEN $3::timestamptz + make_interval(secs => j.max_duration_seconds) END)
