@@ -61,34 +61,42 @@ function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   return out;
 }
 
-/** Spawns `node bin/baton.js <args>` with the given environment (BATON_* of the test runner are not inherited). */
-export function spawnBaton(args: string[], env: Record<string, string | undefined>): BatonChild {
-  const proc = spawn(process.execPath, [batonBin, ...args], { cwd: repoRoot, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
+/** A child process's output and exit, with a wait for a pattern on stdout or stderr: shared by every spawned test process. */
+export interface WatchedProcess {
+  stdout(): string;
+  stderr(): string;
+  /** resolves when the process has exited and its output is read (never rejects) */
+  exited: Promise<Exit>;
+  /** resolves once `pattern` matches the accumulated stream; rejects if the process exits first or on timeout */
+  waitFor(stream: "stdout" | "stderr", pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** sends the signal (if still running) and waits for the exit */
+  stop(signal?: NodeJS.Signals): Promise<Exit>;
+}
+
+export function watchProcess(proc: ChildProcess, label: string): WatchedProcess {
+  const text = { stdout: "", stderr: "" };
   const listeners = new Set<() => void>();
   const notify = () => { for (const l of [...listeners]) l(); };
-  proc.stdout!.setEncoding("utf8").on("data", (chunk: string) => { out += chunk; notify(); });
-  proc.stderr!.setEncoding("utf8").on("data", (chunk: string) => { err += chunk; notify(); });
+  proc.stdout!.setEncoding("utf8").on("data", (chunk: string) => { text.stdout += chunk; notify(); });
+  proc.stderr!.setEncoding("utf8").on("data", (chunk: string) => { text.stderr += chunk; notify(); });
   let exit: Exit | null = null;
   const exited = new Promise<Exit>((resolveExit) => {
     // "close", not "exit": by then stdout and stderr are read to the end
     proc.once("close", (code, signal) => { exit = { code, signal }; resolveExit(exit); notify(); });
   });
-  const child: BatonChild = {
-    proc,
-    dataDir: env.BATON_DATA_DIR ?? "",
-    stdout: () => out,
-    stderr: () => err,
+  return {
+    stdout: () => text.stdout,
+    stderr: () => text.stderr,
     exited,
-    waitForStdout(pattern, timeoutMs = 20_000) {
+    waitFor(stream, pattern, timeoutMs = 20_000) {
       return new Promise((resolveMatch, reject) => {
+        const output = () => `\nstdout:\n${text.stdout}\nstderr:\n${text.stderr}`;
         const check = () => {
-          const m = out.match(pattern);
+          const m = text[stream].match(pattern);
           if (m) return finish(() => resolveMatch(m));
-          if (exit) finish(() => reject(new Error(`baton exited (${exit!.code ?? exit!.signal}) before printing ${pattern}.\nstdout:\n${out}\nstderr:\n${err}`)));
+          if (exit) finish(() => reject(new Error(`${label} exited (${exit!.code ?? exit!.signal}) before printing ${pattern} on ${stream}.${output()}`)));
         };
-        const timer = setTimeout(() => finish(() => reject(new Error(`no ${pattern} on stdout after ${timeoutMs} ms.\nstdout:\n${out}\nstderr:\n${err}`))), timeoutMs);
+        const timer = setTimeout(() => finish(() => reject(new Error(`${label}: no ${pattern} on ${stream} after ${timeoutMs} ms.${output()}`))), timeoutMs);
         const finish = (settle: () => void) => { clearTimeout(timer); listeners.delete(check); settle(); };
         listeners.add(check);
         check();
@@ -99,6 +107,22 @@ export function spawnBaton(args: string[], env: Record<string, string | undefine
       return exited;
     },
   };
+}
+
+/** Spawns `node bin/baton.js <args>` with the given environment (BATON_* of the test runner are not inherited). */
+export function spawnBaton(args: string[], env: Record<string, string | undefined>): BatonChild {
+  const proc = spawn(process.execPath, [batonBin, ...args], { cwd: repoRoot, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  const watched = watchProcess(proc, "baton");
+  const child: BatonChild = {
+    proc,
+    dataDir: env.BATON_DATA_DIR ?? "",
+    stdout: watched.stdout,
+    stderr: watched.stderr,
+    exited: watched.exited,
+    waitForStdout: (pattern, timeoutMs) => watched.waitFor("stdout", pattern, timeoutMs),
+    stop: watched.stop,
+  };
+  const exited = watched.exited;
   children.add(child);
   void exited.then(() => children.delete(child));
   return child;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { batonBin, repoRoot, tempDir, type Exit } from "./child.js";
+import { batonBin, repoRoot, tempDir, watchProcess, type Exit } from "./child.js";
 
 /**
  * `baton robot --config FILE` as a child process, and what the robot tests need around it:
@@ -190,42 +190,19 @@ function robotEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
 /** Spawns `node bin/baton.js robot --config <configFile>` (cwd: the repository root). */
 export function spawnRobot(name: string, configFile: string, env: Record<string, string | undefined> = {}): RobotChild {
   const proc = spawn(process.execPath, [batonBin, "robot", "--config", configFile], { cwd: repoRoot, env: robotEnv(env), stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  const listeners = new Set<() => void>();
-  const notify = () => { for (const l of [...listeners]) l(); };
-  proc.stdout!.setEncoding("utf8").on("data", (chunk: string) => { out += chunk; notify(); });
-  proc.stderr!.setEncoding("utf8").on("data", (chunk: string) => { err += chunk; notify(); });
-  let exit: Exit | null = null;
-  const exited = new Promise<Exit>((resolveExit) => {
-    proc.once("close", (code, signal) => { exit = { code, signal }; resolveExit(exit); notify(); });
-  });
+  const watched = watchProcess(proc, `robot ${name}`);
   const robot: RobotChild = {
     name,
     proc,
     pid: proc.pid!,
     configFile,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitForLog(pattern, timeoutMs = 20_000) {
-      return new Promise((resolveMatch, reject) => {
-        const check = () => {
-          const m = err.match(pattern);
-          if (m) return finish(() => resolveMatch(m));
-          if (exit) finish(() => reject(new Error(`robot ${name} exited (${exit!.code ?? exit!.signal}) before logging ${pattern}.\nstderr:\n${err}`)));
-        };
-        const timer = setTimeout(() => finish(() => reject(new Error(`robot ${name} did not log ${pattern} within ${timeoutMs} ms.\nstderr:\n${err}`))), timeoutMs);
-        const finish = (settle: () => void) => { clearTimeout(timer); listeners.delete(check); settle(); };
-        listeners.add(check);
-        check();
-      });
-    },
-    async stop(signal = "SIGKILL") {
-      if (!exit) proc.kill(signal);
-      return exited;
-    },
+    stdout: watched.stdout,
+    stderr: watched.stderr,
+    exited: watched.exited,
+    waitForLog: (pattern, timeoutMs) => watched.waitFor("stderr", pattern, timeoutMs),
+    stop: watched.stop,
   };
+  const exited = watched.exited;
   robots.add(robot);
   void exited.then(() => robots.delete(robot));
   return robot;
