@@ -1,7 +1,8 @@
-import { randomBytes, randomUUID, scryptSync } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateToken } from "./core/Access.js";
+import { hashPassword } from "./core/Users.js";
 import { Baton } from "./core/Baton.js";
 import type { Tenant } from "./core/types.js";
 import type { Config } from "./config.js";
@@ -56,13 +57,6 @@ export function openStore(config: Config, onError: (err: unknown) => void = () =
   return { store: new SqliteStore(join(config.dataDir, "baton.db")), notifier: undefined };
 }
 
-/** scrypt from node:crypto; the format keeps its parameters so they can be raised later. */
-export function hashPassword(password: string): string {
-  const salt = randomBytes(16);
-  const hash = scryptSync(password, salt, 32, { N: 16384, r: 8, p: 1 });
-  return `scrypt$16384$8$1$${salt.toString("base64url")}$${hash.toString("base64url")}`;
-}
-
 function writeSecretFile(path: string, value: string): void {
   writeFileSync(path, `${value}\n`, { mode: 0o600 });
 }
@@ -92,7 +86,7 @@ export async function startBaton(config: Config, options: StartOptions): Promise
   let adminPassword: string | null = null;
   const passwordFile = join(config.dataDir, "admin-password");
   const password = config.adminPassword ?? randomBytes(12).toString("base64url");
-  const admin = await baton.store.ensureUser({ id: randomUUID(), org: config.org, name: "admin", passwordHash: hashPassword(password), orgAdmin: true });
+  const admin = await baton.store.ensureUser({ id: randomUUID(), org: config.org, name: "admin", passwordHash: await hashPassword(password), orgAdmin: true });
   if (admin.created && !config.adminPassword) {
     writeSecretFile(passwordFile, password);
     adminPassword = password;

@@ -973,7 +973,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
   it("robot keys: create, find by hash, list by name, revoke once", async () => {
     const { tenant } = await newTenant();
     const { tenant: other } = await newTenant();
-    const key = (name: string, s: number) => ({ id: randomUUID(), tenantId: tenant.id, name, createdAt: at(T0 + sec(s)), revokedAt: null, hash: `rk-${randomUUID()}` });
+    const key = (name: string, s: number) => ({ id: randomUUID(), tenantId: tenant.id, name, createdAt: at(T0 + sec(s)), rotatedAt: null, revokedAt: null, hash: `rk-${randomUUID()}` });
     const zed = key("zed", 1);
     const amy = key("amy", 2);
     const bob = key("Bob", 3);

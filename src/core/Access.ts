@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { badRequest, BatonError, notFound, unauthorized } from "./errors.js";
 import { ExternalApps, looksLikeJwt } from "./ExternalApps.js";
 import type { Notifier } from "./notifier.js";
+import { permissionsOf } from "./Permissions.js";
 import type { Store, TokenRecord } from "./store.js";
 import { TtlCache } from "./TtlCache.js";
 import type { PersonalAccessToken, Principal, RobotKey, RobotPrincipal, Tenant } from "./types.js";
@@ -63,6 +64,8 @@ export class AccessService {
    */
   private readonly tokens = new TtlCache<TokenRecord>(10_000);
   private readonly robotKeys = new TtlCache<RobotKey>(10_000);
+  /** when each token's last use was written: at most once a minute per token, off the request's path */
+  private readonly lastUseWritten = new Map<string, number>();
   /** external applications and their OAuth access tokens (JWTs), accepted wherever a PAT is */
   readonly externalApps: ExternalApps;
 
@@ -97,6 +100,8 @@ export class AccessService {
     const orgAdminHere = record.orgAdmin && record.tenant.org === tenant.org;
     // A token of another tenant is simply not valid here: no hint that the tenant exists.
     if (!sameTenant && !orgAdminHere) throw unauthorized("The token is not valid for this tenant.");
+    if (record.user?.disabledAt) throw unauthorized("The token's user is disabled.");
+    this.noteUse(token.id);
     return {
       kind: "token",
       tokenId: token.id,
@@ -106,7 +111,23 @@ export class AccessService {
       scopes: new Set(token.scopes),
       orgAdmin: orgAdminHere,
       name: token.name,
+      // a token can do what its scopes allow and its user may; a user of the organization is
+      // its administrator (or has no tenant to act in: nothing)
+      permissions: !record.user || record.user.orgAdmin ? null : permissionsOf(record.user.tenantId === tenant.id ? record.user.roles : []),
     };
+  }
+
+  /** lastUsedAt, written at most once a minute per token and never awaited by the request */
+  private noteUse(tokenId: string): void {
+    const now = this.now().getTime();
+    const last = this.lastUseWritten.get(tokenId);
+    if (last !== undefined && now - last < 60_000) return;
+    if (this.lastUseWritten.size >= 10_000) this.lastUseWritten.clear();
+    this.lastUseWritten.set(tokenId, now);
+    this.store.touchToken(tokenId, new Date(now).toISOString()).catch(() => {
+      // the store is unavailable: the request itself fails or succeeds on its own; try again next time
+      this.lastUseWritten.delete(tokenId);
+    });
   }
 
   /** Organization-level calls (tenants, external applications): an administrator of the organization. */
@@ -120,7 +141,7 @@ export class AccessService {
     if (!record.orgAdmin) throw new BatonError(403, "not-org-admin", "Forbidden", "Only administrators of the organization may do this.");
     return {
       kind: "token", tokenId: record.token.id, userId: record.token.userId, tenantId: record.tenant.id, org,
-      scopes: new Set(record.token.scopes), orgAdmin: true, name: record.token.name,
+      scopes: new Set(record.token.scopes), orgAdmin: true, name: record.token.name, permissions: null,
     };
   }
 
@@ -149,6 +170,23 @@ export class AccessService {
   }
 
   /**
+   * POST /tokens: a personal access token of the calling user, with at most the scopes of
+   * the caller's own credential (a token cannot mint a stronger one). Callers without a
+   * user (external applications) cannot create one.
+   */
+  async createTokenFor(tenantId: string, caller: Principal, input: { name?: unknown; scopes?: unknown; expiresAt?: unknown }): Promise<{ token: PersonalAccessToken; secret: string }> {
+    if (caller.userId === null) {
+      throw new BatonError(403, "token-needs-user", "Forbidden", "A personal access token belongs to a user; an external application cannot create one (it gets its own access tokens).");
+    }
+    const scopes = validateScopes(input.scopes);
+    const beyond = scopes.filter((s) => !caller.scopes.has(s) && !caller.scopes.has(s.replace(/\.(Read|Write)$/, "")));
+    if (beyond.length) {
+      throw new BatonError(403, "insufficient-scope", "Forbidden", `A new token cannot have scopes the caller's credential lacks: ${beyond.join(", ")}.`, { extra: { requiredScope: beyond } });
+    }
+    return this.createToken(tenantId, caller.userId, input);
+  }
+
+  /**
    * BATON_BOOTSTRAP_TOKEN: that exact value is, idempotently, an admin PAT of the tenant,
    * valid in every tenant of the organization (its user, admin, administers them all).
    * Tokens created through the API are bound to the tenant they were created in.
@@ -170,7 +208,7 @@ export class AccessService {
       throw new BatonError(409, "robot-exists", "Conflict", `A robot named '${name}' already exists; revoke it or choose another name.`);
     }
     const secret = ROBOT_KEY_PREFIX + randomBytes(32).toString("base64url");
-    const robotKey: RobotKey = { id: randomUUID(), tenantId, name, createdAt: this.now().toISOString(), revokedAt: null };
+    const robotKey: RobotKey = { id: randomUUID(), tenantId, name, createdAt: this.now().toISOString(), rotatedAt: null, revokedAt: null };
     await this.store.createRobotKey({ ...robotKey, hash: hashToken(secret) });
     return { robotKey, secret };
   }
@@ -182,6 +220,20 @@ export class AccessService {
   async revokeRobotKey(tenantId: string, id: string): Promise<void> {
     if (!(await this.store.revokeRobotKey(tenantId, id, this.now().toISOString()))) throw notFound("robot-not-found", `No robot with id '${id}' exists in this tenant.`);
     this.notifier.publish("credentialsChanged", { tenantId });
+  }
+
+  /** A new secret for a robot key: the old one stops working at once (on every node). */
+  async rotateRobotKey(tenantId: string, id: string): Promise<{ robotKey: RobotKey; secret: string }> {
+    const secret = ROBOT_KEY_PREFIX + randomBytes(32).toString("base64url");
+    const at = this.now().toISOString();
+    if (!(await this.store.rotateRobotKey(tenantId, id, hashToken(secret), at))) {
+      const exists = (await this.store.listRobotKeys(tenantId)).some((k) => k.id === id);
+      if (exists) throw new BatonError(409, "robot-revoked", "Conflict", "This robot key is revoked; create a new robot instead.");
+      throw notFound("robot-not-found", `No robot with id '${id}' exists in this tenant.`);
+    }
+    this.notifier.publish("credentialsChanged", { tenantId });
+    const robotKey = (await this.store.listRobotKeys(tenantId)).find((k) => k.id === id)!;
+    return { robotKey, secret };
   }
 
   /** The robot protocol's authentication: a robot key of this tenant, not revoked. */

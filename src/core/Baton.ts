@@ -10,6 +10,7 @@ import { LocalNotifier, type Notifier } from "./notifier.js";
 import { DEFAULT_SESSION_OPTIONS, Robots, type SessionOptions } from "./Robots.js";
 import type { Store } from "./store.js";
 import { Tenancy } from "./Tenancy.js";
+import { Users } from "./Users.js";
 
 export interface BatonOptions {
   store: Store;
@@ -34,6 +35,7 @@ export class Baton {
   readonly robots: Robots;
   readonly maintenance: Maintenance;
   readonly audit: AuditLog;
+  readonly users: Users;
   /** this node's request counts for the tenants' rate limits */
   readonly rateLimits = new RateLimits();
   /** HMAC key of signed wait URIs; loaded by `init()` */
@@ -47,6 +49,7 @@ export class Baton {
     this.tenancy = new Tenancy(this.store, this.notifier);
     this.access = new AccessService(this.store, now, this.notifier);
     this.audit = new AuditLog(this.store, now);
+    this.users = new Users(this.store, now, this.notifier);
     this.catalog = new Catalog(this.store, now, this.notifier);
     this.waiters = new JobWaiters(this.notifier, (tenantId, key) => this.store.getJob(tenantId, key));
     this.jobs = new Jobs(this.store, this.notifier, this.tenancy, this.catalog, this.waiters, now);

@@ -216,7 +216,7 @@ export class ExternalApps {
     if (record.app.revokedAt) throw unauthorized("The token's external application has been revoked.");
     if (sfp !== secretFingerprint(record.secretHash)) throw unauthorized("The token was issued before the external application's secret was rotated.");
     const scopes = scope.split(" ").filter((s) => s !== "" && granted(record.app.scopes, s));
-    return { kind: "oauth", tokenId: jti, userId: null, tenantId: tenant.id, org: tenant.org, scopes: new Set(scopes), orgAdmin: false, clientId: sub, name: record.app.name };
+    return { kind: "oauth", tokenId: jti, userId: null, tenantId: tenant.id, org: tenant.org, scopes: new Set(scopes), orgAdmin: false, clientId: sub, name: record.app.name, permissions: null };
   }
 
   private async appRecord(clientId: string): Promise<ExternalAppRecord | null> {

@@ -3,7 +3,8 @@ import { mergeArguments, splitControlParameters, unstorable } from "./arguments.
 import { hasScope, requireScope } from "./Access.js";
 import type { Catalog } from "./Catalog.js";
 import { isSlug, isUuid } from "./Catalog.js";
-import { badRequest, conflict, InvalidArguments, JobNotFound, MethodNotAllowed, TriggerDisabled, TriggerNotFound } from "./errors.js";
+import { badRequest, conflict, FolderNotFound, InvalidArguments, JobNotFound, MethodNotAllowed, TriggerDisabled, TriggerNotFound } from "./errors.js";
+import { can, foldersWith, requirePermission } from "./Permissions.js";
 import { statesBefore } from "./jobState.js";
 import type { JobWaiters } from "./jobWaiters.js";
 import type { Notifier } from "./notifier.js";
@@ -49,6 +50,7 @@ export class Jobs {
     requireScope(principal, "Jobs", "Write");
     const trigger = isUuid(folderKey) && isSlug(slug) ? await this.catalog.triggerBySlug(principal.tenantId, slug) : null;
     if (!trigger || trigger.folderKey !== folderKey) throw TriggerNotFound(slug);
+    requirePermission(principal, "Jobs.Create", trigger.folderKey, () => TriggerNotFound(slug));
     if (method !== trigger.verb) throw MethodNotAllowed(trigger.verb);
     if (!trigger.enabled) throw TriggerDisabled(slug);
     return trigger;
@@ -83,6 +85,8 @@ export class Jobs {
       throw badRequest("invalid-body", `priority must be one of ${PRIORITIES.join(", ")}.`);
     }
     await this.catalog.folderOrThrow(principal.tenantId, body.folderKey);
+    const folderKey = body.folderKey;
+    requirePermission(principal, "Jobs.Create", folderKey, () => FolderNotFound(folderKey));
     const process = await this.catalog.processOrThrow(principal.tenantId, body.folderKey, body.processName);
     return this.create(process, mergeArguments(process.defaultInputArguments, {}, inputArguments as JsonObject), {
       source: body.source === "Manual" ? "Manual" : "Api",
@@ -145,7 +149,7 @@ export class Jobs {
     const job = isUuid(key) && (principal.scopes.has("OR.Jobs") || principal.scopes.has("OR.Jobs.Read") || principal.scopes.has("OR.Jobs.Write"))
       ? await this.store.getJob(principal.tenantId, key)
       : null;
-    if (!job) throw JobNotFound(key);
+    if (!job || !can(principal, "Jobs.View", job.folderKey)) throw JobNotFound(key);
     return job;
   }
 
@@ -168,6 +172,8 @@ export class Jobs {
     if (query.processName) filter.processName = query.processName;
     if (query.triggerId) filter.triggerId = query.triggerId;
     if (query.folderKey) filter.folderKey = query.folderKey;
+    const visible = foldersWith(principal, "Jobs.View");
+    if (visible !== null) filter.folderKeys = visible;
     for (const k of ["createdAfter", "createdBefore"] as const) {
       const v = query[k];
       if (v === undefined) continue;
@@ -187,6 +193,7 @@ export class Jobs {
     if (strategy !== "SoftStop" && strategy !== "Kill") throw badRequest("invalid-strategy", "strategy must be SoftStop or Kill.");
     for (let attempt = 0; attempt < 5; attempt++) {
       const job = await this.getVisible(principal, key);
+      requirePermission(principal, "Jobs.Edit", job.folderKey);
       if (isFinal(job.state)) throw conflict("job-final", `The job is already ${job.state}.`, { state: job.state });
       if (job.state === "Pending") {
         const stopped = await this.finish(job.tenantId, job.key, null, { state: "Stopped", info: `Stopped before it started (${strategy}).` });

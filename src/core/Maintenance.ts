@@ -77,6 +77,7 @@ export class Maintenance {
       const days = (await this.tenancy.getSettings(tenant.id)).jobRetentionDays;
       purged += await this.store.purgeFinalJobs(tenant.id, new Date(this.now().getTime() - days * 86_400_000).toISOString());
     }
+    await this.store.deleteExpiredConsoleSessions(this.now().toISOString());
     return purged;
   }
 }

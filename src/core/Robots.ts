@@ -107,6 +107,7 @@ export class Robots {
     const syncMax = (await this.tenancy.getSettings(session.tenantId)).syncMaxJobDurationSeconds;
     const jobs = await this.store.claimJobs(session, max, this.now().toISOString(), syncMax);
     if (jobs.length > 0) {
+      this.notifier.publish("jobsChanged", { tenantId: session.tenantId });
       for (const listener of this.claimListeners) {
         try { listener(jobs); } catch { /* metrics must never lose a claimed job */ }
       }
@@ -164,7 +165,10 @@ export class Robots {
     for (const [key, info] of Object.entries(jobInfo)) {
       const job = held.get(key);
       if (!job) answer.lost.push(key);
-      else if (info) await this.store.appendLogs(key, [{ at: this.now().toISOString(), level: "info", message: info.replaceAll("\u0000", "\ufffd") }]);
+      else if (info) {
+        await this.store.appendLogs(key, [{ at: this.now().toISOString(), level: "info", message: info.replaceAll("\u0000", "\ufffd") }]);
+        this.notifier.publish("jobsChanged", { tenantId: session.tenantId });
+      }
     }
     const now = this.now().getTime();
     for (const job of held.values()) {
@@ -186,6 +190,7 @@ export class Robots {
     const at = this.now().toISOString();
     // NUL cannot be stored (PostgreSQL text); a log line is kept with U+FFFD in its place
     await this.store.appendLogs(jobKey, lines.map((l) => ({ at: l.at ?? at, level: l.level ?? "info", message: l.message.replaceAll("\u0000", "\ufffd") })));
+    this.notifier.publish("jobsChanged", { tenantId: session.tenantId });
   }
 
   async complete(session: RobotSession, jobKey: string, outputArguments: unknown): Promise<Job> {

@@ -11,6 +11,11 @@ export interface NotifierEvents {
   jobFinished: { tenantId: string; jobKey: string; job?: Job };
   /** a stop (SoftStop) or kill was requested for a job held by a session */
   stopRequested: { tenantId: string; jobKey: string; sessionId: string; strategy: StopStrategy };
+  /**
+   * jobs of the tenant started or logged (the other changes have events of their own):
+   * the console's live views refresh. Coalesced across nodes per tenant.
+   */
+  jobsChanged: { tenantId: string };
   /** tenant settings changed: caches drop their copy */
   settingsChanged: { tenantId: string };
   /** a process or trigger changed: cached lookups are dropped */
@@ -38,6 +43,7 @@ export class LocalNotifier implements Notifier {
     jobAvailable: new Set(),
     jobFinished: new Set(),
     stopRequested: new Set(),
+    jobsChanged: new Set(),
     settingsChanged: new Set(),
     catalogChanged: new Set(),
     credentialsChanged: new Set(),

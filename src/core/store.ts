@@ -15,7 +15,9 @@ import type {
   Tenant,
   TenantSettings,
   Trigger,
+  User,
 } from "./types.js";
+import type { RoleAssignment } from "./Permissions.js";
 
 /**
  * The persistence port. One verb per operation; each engine (src/store/sqlite,
@@ -38,13 +40,36 @@ export interface Store {
   listTenants(org: string): Promise<Tenant[]>;
   getSettings(tenantId: string): Promise<TenantSettings>;
   saveSettings(tenantId: string, settings: TenantSettings): Promise<void>;
+  /** a user of the organization (tenantId null), created once by name */
   ensureUser(user: NewUser): Promise<{ id: string; created: boolean }>;
+  /** false when the tenant already has a user of that name */
+  createUser(user: User & { passwordHash: string | null }): Promise<boolean>;
+  /** a user by id: of this tenant, or of its organization (tenantId null) */
+  getUser(tenantId: string, id: string): Promise<User | null>;
+  /** the tenant's users, then the organization's, by name */
+  listUsers(tenantId: string, org: string): Promise<User[]>;
+  /** for login: the tenant's user of that name, else the organization's; with the password hash */
+  findUserForLogin(tenantId: string, org: string, name: string): Promise<{ user: User; passwordHash: string | null } | null>;
+  /** changes a user of this tenant (not one of the organization); false when there is none */
+  updateUser(tenantId: string, id: string, patch: UserPatch): Promise<boolean>;
+  /** deletes a user of this tenant with its tokens and console sessions */
+  deleteUser(tenantId: string, id: string): Promise<boolean>;
+
+  // console sessions (password logins), by the hash of the cookie's value
+  createConsoleSession(session: ConsoleSessionRecord): Promise<void>;
+  findConsoleSession(hash: string): Promise<{ session: ConsoleSessionRecord; user: User; tenant: Tenant } | null>;
+  deleteConsoleSession(hash: string): Promise<void>;
+  /** ends every console session of a user (password changed, disabled, deleted) */
+  deleteConsoleSessionsOfUser(userId: string): Promise<void>;
+  deleteExpiredConsoleSessions(now: string): Promise<number>;
 
   // tokens
   createToken(token: NewToken): Promise<PersonalAccessToken>;
   findTokenByHash(hash: string): Promise<TokenRecord | null>;
   listTokens(tenantId: string): Promise<PersonalAccessToken[]>;
   revokeToken(tenantId: string, id: string, at: string): Promise<boolean>;
+  /** records a use of the token (at most about once a minute per token: callers throttle) */
+  touchToken(id: string, at: string): Promise<void>;
 
   // external applications (OAuth confidential clients), per organization
   /** false when the organization already has an application of that name (revoked ones keep theirs) */
@@ -116,6 +141,8 @@ export interface Store {
   findRobotKeyByHash(hash: string): Promise<RobotKey | null>;
   listRobotKeys(tenantId: string): Promise<RobotKey[]>;
   revokeRobotKey(tenantId: string, id: string, at: string): Promise<boolean>;
+  /** replaces the hash of a robot key that is not revoked; false otherwise */
+  rotateRobotKey(tenantId: string, id: string, hash: string, at: string): Promise<boolean>;
   sessionsOfRobotKey(robotKeyId: string): Promise<RobotSession[]>;
   /** process names served by the tenant's live sessions */
   servedProcesses(tenantId: string): Promise<string[]>;
@@ -149,6 +176,22 @@ export interface NewUser {
   name: string;
   passwordHash: string | null;
   orgAdmin: boolean;
+}
+
+export interface UserPatch {
+  passwordHash?: string;
+  roles?: RoleAssignment[];
+  disabledAt?: string | null;
+}
+
+export interface ConsoleSessionRecord {
+  /** SHA-256 of the cookie's value */
+  hash: string;
+  userId: string;
+  tenantId: string;
+  csrfToken: string;
+  createdAt: string;
+  expiresAt: string;
 }
 
 export interface NewToken {
@@ -185,6 +228,8 @@ export interface TokenRecord {
   token: PersonalAccessToken;
   tenant: Tenant;
   orgAdmin: boolean;
+  /** the token's user (null for tokens without one) */
+  user: User | null;
 }
 
 export interface JobFilter {
@@ -192,6 +237,8 @@ export interface JobFilter {
   processName?: string;
   triggerId?: string;
   folderKey?: string;
+  /** only jobs of these folders (a user's visible folders); absent: every folder */
+  folderKeys?: string[];
   createdAfter?: string;
   createdBefore?: string;
 }

@@ -16,6 +16,8 @@
  * - tenant settings: per-tenant knobs of SPEC §5.
  */
 
+import type { PermissionSet, RoleAssignment } from "./Permissions.js";
+
 export type JobState = "Pending" | "Running" | "Stopping" | "Terminating" | "Successful" | "Faulted" | "Stopped";
 export const FINAL_STATES: readonly JobState[] = ["Successful", "Faulted", "Stopped"];
 export const isFinal = (state: JobState): boolean => state === "Successful" || state === "Faulted" || state === "Stopped";
@@ -145,10 +147,13 @@ export interface Job {
 
 export type Scope = string;
 
-/** Who is calling: resolved from a bearer token by the auth hook. */
+/** Who is calling: resolved from a bearer token (or a console session cookie) by the auth hook. */
 export interface Principal {
-  /** token: a personal access token; oauth: an access token of an external application (client credentials); signed-uri: a signed wait URI */
-  kind: "token" | "signed-uri" | "oauth";
+  /**
+   * token: a personal access token; oauth: an access token of an external application
+   * (client credentials); session: a console login (cookie); signed-uri: a signed wait URI
+   */
+  kind: "token" | "signed-uri" | "oauth" | "session";
   tokenId: string | null;
   userId: string | null;
   tenantId: string;
@@ -158,8 +163,31 @@ export interface Principal {
   orgAdmin: boolean;
   /** kind "oauth": the external application's client id */
   clientId?: string;
-  /** who it is, for people: the token's (or application's) name; the audit log's actor name */
+  /** who it is, for people: the token's (or application's, or user's) name; the audit log's actor name */
   name?: string | null;
+  /**
+   * what the user may do in this tenant (Permissions.ts); null when only scopes limit the
+   * caller (organization administrators, external applications, signed wait URIs)
+   */
+  permissions: PermissionSet | null;
+  /** kind "session": the console session's CSRF token, which every change must echo */
+  csrfToken?: string;
+}
+
+/**
+ * A person who logs in to the console and owns personal access tokens. A user belongs to
+ * one tenant, with roles granted there tenant-wide or per folder; a user of the
+ * organization (tenantId null, like the first user `admin`) administers every tenant.
+ */
+export interface User {
+  id: string;
+  org: string;
+  tenantId: string | null;
+  name: string;
+  orgAdmin: boolean;
+  roles: RoleAssignment[];
+  createdAt: string;
+  disabledAt: string | null;
 }
 
 /**
@@ -211,6 +239,8 @@ export interface RobotKey {
   tenantId: string;
   name: string;
   createdAt: string;
+  /** the last rotation: the key issued before it no longer works */
+  rotatedAt: string | null;
   revokedAt: string | null;
 }
 

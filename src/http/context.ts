@@ -1,4 +1,7 @@
+import { timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { BatonError } from "../core/errors.js";
+import { SESSION_COOKIE } from "../core/Users.js";
 import type { Baton } from "../core/Baton.js";
 import type { Principal, Tenant, TenantSettings } from "../core/types.js";
 import type { Metrics } from "./metrics.js";
@@ -36,19 +39,54 @@ export type Query = Record<string, string | undefined>;
 const principals = new WeakMap<FastifyRequest, Promise<Principal>>();
 
 /**
- * Authenticates the bearer token of a request under a tenant (401 otherwise), once per
- * request, and takes one request from the token's rate limit (429 past it).
+ * Authenticates a request under a tenant (401 otherwise), once per request: its bearer
+ * token, or, without an Authorization header, its console session cookie, whose changes
+ * (any method but GET, HEAD and OPTIONS) must carry the session's `X-CSRF-Token`. Then
+ * takes one request from the caller's rate limit (429 past it).
  */
 export function principal(ctx: HttpContext, request: FastifyRequest): Promise<Principal> {
   let p = principals.get(request);
   if (!p) {
-    p = ctx.baton.access.authenticate(request.tenant, request.headers.authorization).then((who) => {
+    const session = request.headers.authorization === undefined ? sessionCookie(request) : null;
+    const authenticated = session !== null
+      ? ctx.baton.users.authenticateSession(request.tenant, session).then((who) => {
+          checkCsrf(request, who);
+          return who;
+        })
+      : ctx.baton.access.authenticate(request.tenant, request.headers.authorization);
+    p = authenticated.then((who) => {
       ctx.baton.rateLimits.checkToken(who, request.settings);
       return who;
     });
     principals.set(request, p);
   }
   return p;
+}
+
+/** the value of the console session cookie, if the request has one */
+export function sessionCookie(request: FastifyRequest): string | null {
+  const header = request.headers.cookie;
+  if (!header) return null;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
+      const value = part.slice(eq + 1).trim();
+      return value === "" ? null : value;
+    }
+  }
+  return null;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+function checkCsrf(request: FastifyRequest, who: Principal): void {
+  if (SAFE_METHODS.has(request.method)) return;
+  const sent = request.headers["x-csrf-token"];
+  const expected = Buffer.from(who.csrfToken ?? "");
+  const given = Buffer.from(typeof sent === "string" ? sent : "");
+  if (expected.length === 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new BatonError(403, "csrf-token-invalid", "Forbidden", "A change made with a console session must send the session's csrfToken in the X-CSRF-Token header.");
+  }
 }
 
 export function json(reply: FastifyReply, status: number, body: unknown): FastifyReply {

@@ -179,6 +179,7 @@ const robotKeyProperties: Rendered<RobotKey> = {
   id: uuid,
   name: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$", description: "1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant." },
   createdAt: dateTime,
+  rotatedAt: { ...nullableDateTime, description: "The last rotation of the key (POST /robots/{id}/rotate); the key issued before it no longer works." },
   revokedAt: nullableDateTime,
 };
 

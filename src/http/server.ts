@@ -11,7 +11,10 @@ import { invocationRoutes } from "./routes/invocation.js";
 import { managementRoutes } from "./routes/management.js";
 import { operationsRoutes } from "./routes/operations.js";
 import { organizationRoutes } from "./routes/organization.js";
+import { eventRoutes } from "./routes/events.js";
 import { robotProtocolRoutes } from "./routes/robotProtocol.js";
+import { sessionRoutes } from "./routes/session.js";
+import { userRoutes } from "./routes/users.js";
 import { tenantScope } from "./tenantScope.js";
 import { tenantBase } from "./urls.js";
 
@@ -121,6 +124,9 @@ export function buildServer(options: ServerOptions): BatonServer {
     invocationRoutes(tenantApp, ctx);
     managementRoutes(tenantApp, ctx);
     auditRoutes(tenantApp, ctx);
+    sessionRoutes(tenantApp, ctx);
+    userRoutes(tenantApp, ctx);
+    eventRoutes(tenantApp, ctx);
     robotProtocolRoutes(tenantApp, ctx);
   }, { prefix: "/:org/:tenant/orchestrator_" });
 

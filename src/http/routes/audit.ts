@@ -1,12 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { requireScope } from "../../core/Access.js";
+import { requirePermission } from "../../core/Permissions.js";
 import type { AuditEntry, AuditQuery } from "../../core/Audit.js";
 import { json, principal, type HttpContext } from "../context.js";
 
 /** `GET …/api/v1/audit`: the tenant's audit log, newest first (scope OR.Audit or OR.Audit.Read). */
 export function auditRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.get("/api/v1/audit", async (request: FastifyRequest<{ Querystring: AuditQuery }>, reply) => {
-    requireScope(await principal(ctx, request), "Audit", "Read");
+    const who = await principal(ctx, request);
+    requireScope(who, "Audit", "Read");
+    requirePermission(who, "Audit.View");
     const page = await ctx.baton.audit.list(request.tenant.id, request.query);
     return json(reply, 200, { items: page.items.map(renderAuditEntry), nextCursor: page.nextCursor });
   });

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { requireScope } from "../../core/Access.js";
-import type { Folder, Job, PersonalAccessToken, Process, Trigger } from "../../core/types.js";
+import { requireScope, type ScopeResource } from "../../core/Access.js";
+import { FolderNotFound, notFound } from "../../core/errors.js";
+import { can, foldersWith, requirePermission, type Permission } from "../../core/Permissions.js";
+import type { Folder, Job, PersonalAccessToken, Principal, Process, Trigger } from "../../core/types.js";
 import { fieldNames, recordAudit } from "../audit.js";
 import { json, principal, type HttpContext, type Params, type Query } from "../context.js";
 import { invokeUrl, tenantBase } from "../urls.js";
@@ -17,30 +19,51 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   /** after a change succeeded, before answering: the audit log entry (names and ids, never secrets or argument values) */
   const audit = async (request: Req, action: string, target: string, details: Record<string, unknown> = {}) =>
     recordAudit(ctx, request, await who(request), { action, target, details });
+  /**
+   * A call needs the token's scope and the user's permission (in the folder, for folder
+   * resources). Who may not see the folder is answered `hidden()` (404), not 403.
+   */
+  const allow = async (request: Req, resource: ScopeResource, access: "Read" | "Write", permission: Permission, folderKey: string | null = null, hidden?: () => Error): Promise<Principal> => {
+    const p = await who(request);
+    requireScope(p, resource, access);
+    requirePermission(p, permission, folderKey, hidden as never);
+    return p;
+  };
+  const folderHidden = (request: Req) => () => FolderNotFound(request.params.folderKey!);
+  /** a trigger by id, with the permission in its folder (404 when the caller may not see it) */
+  const triggerAllowed = async (request: Req, access: "Read" | "Write", permission: Permission): Promise<Trigger> => {
+    const p = await who(request);
+    requireScope(p, "Execution", access);
+    const trigger = await catalog.triggerOrThrow(request.tenant.id, request.params.id!);
+    requirePermission(p, permission, trigger.folderKey, () => triggerIdNotFound(request.params.id!));
+    return trigger;
+  };
 
   // ---- folders
   app.get("/api/v1/folders", async (request: Req, reply) => {
-    requireScope(await who(request), "Folders", "Read");
-    return json(reply, 200, { items: (await catalog.listFolders(request.tenant.id)).map(renderFolder), nextCursor: null });
+    const p = await who(request);
+    requireScope(p, "Folders", "Read");
+    const items = (await catalog.listFolders(request.tenant.id)).filter((f) => can(p, "Folders.View", f.key));
+    return json(reply, 200, { items: items.map(renderFolder), nextCursor: null });
   });
   app.post("/api/v1/folders", async (request: Req, reply) => {
-    requireScope(await who(request), "Folders", "Write");
+    await allow(request, "Folders", "Write", "Folders.Edit");
     const folder = await catalog.createFolder(request.tenant.id, request.body);
     await audit(request, "folder.create", folder.key, { name: folder.name });
     return json(reply, 201, renderFolder(folder));
   });
   app.get("/api/v1/folders/:folderKey", async (request: Req, reply) => {
-    requireScope(await who(request), "Folders", "Read");
+    await allow(request, "Folders", "Read", "Folders.View", request.params.folderKey!, folderHidden(request));
     return json(reply, 200, renderFolder(await catalog.folderOrThrow(request.tenant.id, request.params.folderKey!)));
   });
   app.patch("/api/v1/folders/:folderKey", async (request: Req, reply) => {
-    requireScope(await who(request), "Folders", "Write");
+    await allow(request, "Folders", "Write", "Folders.Edit", request.params.folderKey!, folderHidden(request));
     const folder = await catalog.renameFolder(request.tenant.id, request.params.folderKey!, request.body);
     await audit(request, "folder.update", folder.key, { name: folder.name, fields: fieldNames(request.body, folder) });
     return json(reply, 200, renderFolder(folder));
   });
   app.delete("/api/v1/folders/:folderKey", async (request: Req, reply) => {
-    requireScope(await who(request), "Folders", "Write");
+    await allow(request, "Folders", "Write", "Folders.Edit", request.params.folderKey!, folderHidden(request));
     await catalog.deleteFolder(request.tenant.id, request.params.folderKey!);
     await audit(request, "folder.delete", request.params.folderKey!);
     return reply.code(204).send();
@@ -48,30 +71,30 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
   // ---- processes
   app.get("/api/v1/folders/:folderKey/processes", async (request: Req, reply) => {
-    requireScope(await who(request), "Execution", "Read");
+    await allow(request, "Execution", "Read", "Processes.View", request.params.folderKey!, folderHidden(request));
     const items = await catalog.listProcesses(request.tenant.id, request.params.folderKey!);
     return json(reply, 200, { items: items.map(renderProcess), nextCursor: null });
   });
   app.post("/api/v1/folders/:folderKey/processes", async (request: Req, reply) => {
-    requireScope(await who(request), "Execution", "Write");
+    await allow(request, "Execution", "Write", "Processes.Edit", request.params.folderKey!, folderHidden(request));
     const process = await catalog.createProcess(request.tenant.id, request.params.folderKey!, request.body);
     await audit(request, "process.create", process.id, { folderKey: process.folderKey, name: process.name, fields: fieldNames(request.body, process) });
     return json(reply, 201, renderProcess(process));
   });
   app.get("/api/v1/folders/:folderKey/processes/:name", async (request: Req, reply) => {
-    requireScope(await who(request), "Execution", "Read");
+    await allow(request, "Execution", "Read", "Processes.View", request.params.folderKey!, folderHidden(request));
     await catalog.folderOrThrow(request.tenant.id, request.params.folderKey!);
     return json(reply, 200, renderProcess(await catalog.processOrThrow(request.tenant.id, request.params.folderKey!, request.params.name!)));
   });
   app.patch("/api/v1/folders/:folderKey/processes/:name", async (request: Req, reply) => {
-    requireScope(await who(request), "Execution", "Write");
+    await allow(request, "Execution", "Write", "Processes.Edit", request.params.folderKey!, folderHidden(request));
     await catalog.folderOrThrow(request.tenant.id, request.params.folderKey!);
     const process = await catalog.updateProcess(request.tenant.id, request.params.folderKey!, request.params.name!, request.body);
     await audit(request, "process.update", process.id, { folderKey: process.folderKey, name: process.name, fields: fieldNames(request.body, process) });
     return json(reply, 200, renderProcess(process));
   });
   app.delete("/api/v1/folders/:folderKey/processes/:name", async (request: Req, reply) => {
-    requireScope(await who(request), "Execution", "Write");
+    await allow(request, "Execution", "Write", "Processes.Edit", request.params.folderKey!, folderHidden(request));
     // the id, for the audit log (a missing process or folder is answered by deleteProcess)
     const id = (await catalog.processOrThrow(request.tenant.id, request.params.folderKey!, request.params.name!).catch(() => null))?.id;
     await catalog.deleteProcess(request.tenant.id, request.params.folderKey!, request.params.name!);
@@ -81,34 +104,35 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
   // ---- triggers
   app.get("/api/v1/folders/:folderKey/triggers", async (request: Req, reply) => {
-    requireScope(await who(request), "Execution", "Read");
+    await allow(request, "Execution", "Read", "Triggers.View", request.params.folderKey!, folderHidden(request));
     await catalog.folderOrThrow(request.tenant.id, request.params.folderKey!);
     const items = await catalog.listTriggers(request.tenant.id, request.params.folderKey!);
     return json(reply, 200, { items: items.map((t) => renderTrigger(request, t)), nextCursor: null });
   });
   app.post("/api/v1/folders/:folderKey/triggers", async (request: Req, reply) => {
-    requireScope(await who(request), "Execution", "Write");
+    await allow(request, "Execution", "Write", "Triggers.Edit", request.params.folderKey!, folderHidden(request));
     const trigger = await catalog.createTrigger(request.tenant.id, request.params.folderKey!, request.body);
     await audit(request, "trigger.create", trigger.id, triggerDetails(trigger, request.body));
     return json(reply, 201, renderTrigger(request, trigger));
   });
   app.get("/api/v1/triggers", async (request: Req, reply) => {
-    requireScope(await who(request), "Execution", "Read");
-    const items = await catalog.listTriggers(request.tenant.id, request.query.folderKey ?? null);
+    const p = await who(request);
+    requireScope(p, "Execution", "Read");
+    const visible = foldersWith(p, "Triggers.View");
+    const items = (await catalog.listTriggers(request.tenant.id, request.query.folderKey ?? null)).filter((t) => visible === null || visible.includes(t.folderKey));
     return json(reply, 200, { items: items.map((t) => renderTrigger(request, t)), nextCursor: null });
   });
   app.get("/api/v1/triggers/:id", async (request: Req, reply) => {
-    requireScope(await who(request), "Execution", "Read");
-    return json(reply, 200, renderTrigger(request, await catalog.triggerOrThrow(request.tenant.id, request.params.id!)));
+    return json(reply, 200, renderTrigger(request, await triggerAllowed(request, "Read", "Triggers.View")));
   });
   app.patch("/api/v1/triggers/:id", async (request: Req, reply) => {
-    requireScope(await who(request), "Execution", "Write");
+    await triggerAllowed(request, "Write", "Triggers.Edit");
     const trigger = await catalog.updateTrigger(request.tenant.id, request.params.id!, request.body);
     await audit(request, "trigger.update", trigger.id, triggerDetails(trigger, request.body));
     return json(reply, 200, renderTrigger(request, trigger));
   });
   app.delete("/api/v1/triggers/:id", async (request: Req, reply) => {
-    requireScope(await who(request), "Execution", "Write");
+    await triggerAllowed(request, "Write", "Triggers.Edit");
     await catalog.deleteTrigger(request.tenant.id, request.params.id!);
     await audit(request, "trigger.delete", request.params.id!);
     return reply.code(204).send();
@@ -139,43 +163,58 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
   // ---- robots: robot keys (the key is shown once) and live sessions
   app.post("/api/v1/robots", async (request: Req, reply) => {
-    requireScope(await who(request), "Robots", "Write");
+    await allow(request, "Robots", "Write", "Robots.Edit");
     const { robotKey, secret } = await access.createRobotKey(request.tenant.id, (request.body ?? {}) as { name?: unknown });
     await audit(request, "robot.create", robotKey.id, { name: robotKey.name });
     return json(reply, 201, { ...omit(robotKey, "tenantId"), key: secret });
   });
   app.get("/api/v1/robots", async (request: Req, reply) => {
-    requireScope(await who(request), "Robots", "Read");
+    await allow(request, "Robots", "Read", "Robots.View");
     return json(reply, 200, { items: (await access.listRobotKeys(request.tenant.id)).map((k) => omit(k, "tenantId")), nextCursor: null });
   });
   app.delete("/api/v1/robots/:id", async (request: Req, reply) => {
-    requireScope(await who(request), "Robots", "Write");
+    await allow(request, "Robots", "Write", "Robots.Edit");
     await access.revokeRobotKey(request.tenant.id, request.params.id!);
     await robots.endSessionsOfKey(request.params.id!);
     await audit(request, "robot.revoke", request.params.id!);
     return reply.code(204).send();
   });
+  app.post("/api/v1/robots/:id/rotate", async (request: Req, reply) => {
+    await allow(request, "Robots", "Write", "Robots.Edit");
+    const { robotKey, secret } = await access.rotateRobotKey(request.tenant.id, request.params.id!);
+    // the old key no longer works: its sessions end now, and their jobs go back to Pending
+    await robots.endSessionsOfKey(robotKey.id);
+    await audit(request, "robot.rotate", robotKey.id, { name: robotKey.name });
+    return json(reply, 200, { ...omit(robotKey, "tenantId"), key: secret });
+  });
 
   app.get("/api/v1/robots/sessions", async (request: Req, reply) => {
-    requireScope(await who(request), "Robots", "Read");
+    await allow(request, "Robots", "Read", "Robots.View");
     const items = await robots.listSessions(request.tenant.id);
     return json(reply, 200, { items: items.map((s) => omit(s, "tenantId")), nextCursor: null });
   });
 
   // ---- personal access tokens
+  // a user's own tokens; with Users.View, everyone's
   app.get("/api/v1/tokens", async (request: Req, reply) => {
-    requireScope(await who(request), "Users", "Read");
-    return json(reply, 200, { items: (await access.listTokens(request.tenant.id)).map(renderToken), nextCursor: null });
+    const p = await who(request);
+    requireScope(p, "Users", "Read");
+    const items = (await access.listTokens(request.tenant.id)).filter((t) => can(p, "Users.View") || (p.userId !== null && t.userId === p.userId));
+    return json(reply, 200, { items: items.map(renderToken), nextCursor: null });
   });
   app.post("/api/v1/tokens", async (request: Req, reply) => {
     const p = await who(request);
     requireScope(p, "Users", "Write");
-    const { token, secret } = await access.createToken(request.tenant.id, p.userId, (request.body ?? {}) as Record<string, unknown>);
+    const { token, secret } = await access.createTokenFor(request.tenant.id, p, (request.body ?? {}) as Record<string, unknown>);
     await audit(request, "token.create", token.id, { name: token.name, scopes: token.scopes, expiresAt: token.expiresAt });
     return json(reply, 201, { ...renderToken(token), token: secret });
   });
   app.delete("/api/v1/tokens/:id", async (request: Req, reply) => {
-    requireScope(await who(request), "Users", "Write");
+    const p = await who(request);
+    requireScope(p, "Users", "Write");
+    const token = (await access.listTokens(request.tenant.id)).find((t) => t.id === request.params.id);
+    const own = token !== undefined && p.userId !== null && token.userId === p.userId;
+    if (!own) requirePermission(p, "Users.Edit", null, can(p, "Users.View") ? undefined : () => tokenNotFound(request.params.id!));
     await access.revokeToken(request.tenant.id, request.params.id!);
     await audit(request, "token.revoke", request.params.id!);
     return reply.code(204).send();
@@ -183,11 +222,11 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
   // ---- tenant settings
   app.get("/api/v1/settings", async (request: Req, reply) => {
-    requireScope(await who(request), "Settings", "Read");
+    await allow(request, "Settings", "Read", "Settings.View");
     return json(reply, 200, await tenancy.getSettings(request.tenant.id));
   });
   app.patch("/api/v1/settings", async (request: Req, reply) => {
-    requireScope(await who(request), "Settings", "Write");
+    await allow(request, "Settings", "Write", "Settings.Edit");
     const settings = await tenancy.updateSettings(request.tenant.id, request.body);
     await audit(request, "settings.update", request.tenant.id, { fields: fieldNames(request.body, settings) });
     return json(reply, 200, settings);
@@ -204,6 +243,8 @@ export function renderJob(job: Job) {
 
 /** a trigger's audit details: its slug, folder and process, and the names of the fields the request set (never argument values) */
 const triggerDetails = (t: Trigger, body: unknown) => ({ slug: t.slug, folderKey: t.folderKey, processName: t.processName, fields: fieldNames(body, t) });
+const triggerIdNotFound = (id: string) => notFound("trigger-not-found", `No API trigger with id '${id}' exists in this tenant.`);
+const tokenNotFound = (id: string) => notFound("token-not-found", `No token with id '${id}' exists in this tenant.`);
 const renderFolder = (f: Folder) => ({ key: f.key, name: f.name, createdAt: f.createdAt });
 const renderProcess = (p: Process) => omit(p, "tenantId");
 const renderToken = (t: PersonalAccessToken) => omit(t, "tenantId");

@@ -8,7 +8,7 @@ type Kind = keyof NotifierEvents;
  * The notifier of many nodes: events reach this node's listeners at once, and the other
  * nodes through PostgreSQL LISTEN/NOTIFY on one channel per schema. Payloads are small
  * (a finished job travels as its key; waiters on other nodes read it once). NOTIFYs are
- * batched per event-loop turn and `jobAvailable` is coalesced per process. When the
+ * batched per event-loop turn; `jobAvailable` is coalesced per process, `jobsChanged` per tenant. When the
  * listening connection drops, it is re-established with backoff and the missed-events
  * listeners run, so waiters re-read and claimers claim again: nobody waits forever.
  */
@@ -75,9 +75,9 @@ export class PgNotifier implements Notifier {
 
   publish<K extends Kind>(kind: K, event: NotifierEvents[K]): void {
     this.local.publish(kind, event);
-    if (kind === "jobAvailable") {
-      const e = event as NotifierEvents["jobAvailable"];
-      const id = `${e.tenantId}\n${e.processName}`;
+    if (kind === "jobAvailable" || kind === "jobsChanged") {
+      const e = event as { tenantId: string; processName?: string };
+      const id = `${kind}\n${e.tenantId}\n${e.processName ?? ""}`;
       if (this.queuedAvailable.has(id)) return;
       this.queuedAvailable.add(id);
     }

@@ -1,6 +1,9 @@
 import pg from "pg";
 import { randomUUID } from "node:crypto";
-import type { ExternalAppRecord, JobFilter, JobPatch, JobStateCount, NewExternalApp, NewToken, NewUser, Store, TokenRecord } from "../../core/store.js";
+import type {
+  ConsoleSessionRecord, ExternalAppRecord, JobFilter, JobPatch, JobStateCount, NewExternalApp, NewToken, NewUser, Store, TokenRecord, UserPatch,
+} from "../../core/store.js";
+import type { RoleAssignment } from "../../core/Permissions.js";
 import {
   DEFAULT_SETTINGS,
   type ExternalApp,
@@ -16,6 +19,7 @@ import {
   type Tenant,
   type TenantSettings,
   type Trigger,
+  type User,
 } from "../../core/types.js";
 import type { AuditEntry, AuditListOptions, NewAuditEntry } from "../../core/Audit.js";
 import { migrations } from "./migrations.js";
@@ -170,11 +174,101 @@ export class PostgresStore implements Store {
 
   async ensureUser(user: NewUser): Promise<{ id: string; created: boolean }> {
     const inserted = await this.one(
-      "INSERT INTO users (id, org, name, password_hash, org_admin, created_at) VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (org, name) DO NOTHING RETURNING id",
+      `INSERT INTO users (id, org, name, password_hash, org_admin, created_at) VALUES ($1, $2, $3, $4, $5, now())
+       ON CONFLICT (org, name) WHERE tenant_id IS NULL DO NOTHING RETURNING id`,
       [user.id, user.org, user.name, user.passwordHash, user.orgAdmin],
     );
     if (inserted) return { id: str(inserted.id), created: true };
-    return { id: str((await this.one("SELECT id FROM users WHERE org = $1 AND name = $2", [user.org, user.name]))!.id), created: false };
+    return { id: str((await this.one("SELECT id FROM users WHERE org = $1 AND name = $2 AND tenant_id IS NULL", [user.org, user.name]))!.id), created: false };
+  }
+
+  async createUser(u: User & { passwordHash: string | null }): Promise<boolean> {
+    return (await this.pool.query(
+      `INSERT INTO users (id, org, tenant_id, name, password_hash, org_admin, roles, created_at, disabled_at) VALUES ($1, $2, $3, $4, $5, false, $6, $7, $8)
+       ON CONFLICT DO NOTHING`,
+      [u.id, u.org, u.tenantId, u.name, u.passwordHash, JSON.stringify(u.roles), u.createdAt, u.disabledAt],
+    )).rowCount! > 0;
+  }
+
+  async getUser(tenantId: string, id: string): Promise<User | null> {
+    const row = await this.one(
+      "SELECT u.* FROM users u JOIN tenants n ON n.id = $1 WHERE u.id = $2 AND (u.tenant_id = n.id OR (u.tenant_id IS NULL AND u.org = n.org))",
+      [tenantId, id],
+    );
+    return row ? userFromRow(row) : null;
+  }
+
+  async listUsers(tenantId: string, org: string): Promise<User[]> {
+    return (await this.q("SELECT * FROM users WHERE tenant_id = $1 OR (tenant_id IS NULL AND org = $2) ORDER BY tenant_id IS NULL, name", [tenantId, org])).map((r) => userFromRow(r));
+  }
+
+  async findUserForLogin(tenantId: string, org: string, name: string): Promise<{ user: User; passwordHash: string | null } | null> {
+    const row = await this.one(
+      "SELECT * FROM users WHERE name = $1 AND (tenant_id = $2 OR (tenant_id IS NULL AND org = $3)) ORDER BY tenant_id IS NULL LIMIT 1",
+      [name, tenantId, org],
+    );
+    return row ? { user: userFromRow(row), passwordHash: strOrNull(row.password_hash) } : null;
+  }
+
+  async updateUser(tenantId: string, id: string, patch: UserPatch): Promise<boolean> {
+    const params: unknown[] = [tenantId, id];
+    const sets: string[] = [];
+    const set = (column: string, value: unknown) => { params.push(value); sets.push(`${column} = $${params.length}`); };
+    if (patch.passwordHash !== undefined) set("password_hash", patch.passwordHash);
+    if (patch.roles !== undefined) set("roles", JSON.stringify(patch.roles));
+    if (patch.disabledAt !== undefined) set("disabled_at", patch.disabledAt);
+    if (sets.length === 0) return (await this.one("SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2", params)) !== undefined;
+    return (await this.pool.query(`UPDATE users SET ${sets.join(", ")} WHERE tenant_id = $1 AND id = $2`, params)).rowCount! > 0;
+  }
+
+  async deleteUser(tenantId: string, id: string): Promise<boolean> {
+    return this.tx(async (c) => {
+      const found = await c.query("SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2 FOR UPDATE", [tenantId, id]);
+      if (found.rowCount === 0) return false;
+      await c.query("DELETE FROM console_sessions WHERE user_id = $1", [id]);
+      await c.query("DELETE FROM tokens WHERE user_id = $1", [id]);
+      await c.query("DELETE FROM users WHERE tenant_id = $1 AND id = $2", [tenantId, id]);
+      return true;
+    });
+  }
+
+  // ---- console sessions
+
+  async createConsoleSession(c: ConsoleSessionRecord): Promise<void> {
+    await this.q("INSERT INTO console_sessions (hash, user_id, tenant_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)", [
+      c.hash, c.userId, c.tenantId, c.csrfToken, c.createdAt, c.expiresAt,
+    ]);
+  }
+
+  async findConsoleSession(hash: string): Promise<{ session: ConsoleSessionRecord; user: User; tenant: Tenant } | null> {
+    const row = await this.one(
+      `SELECT c.hash, c.user_id, c.tenant_id AS session_tenant_id, c.csrf_token, c.created_at AS session_created_at, c.expires_at,
+              n.org AS tenant_org, n.name AS tenant_name, u.*
+         FROM console_sessions c JOIN users u ON u.id = c.user_id JOIN tenants n ON n.id = c.tenant_id
+        WHERE c.hash = $1`,
+      [hash],
+    );
+    if (!row) return null;
+    return {
+      session: {
+        hash: str(row.hash), userId: str(row.user_id), tenantId: str(row.session_tenant_id), csrfToken: str(row.csrf_token),
+        createdAt: iso(row.session_created_at)!, expiresAt: iso(row.expires_at)!,
+      },
+      user: userFromRow(row),
+      tenant: { id: str(row.session_tenant_id), org: str(row.tenant_org), name: str(row.tenant_name) },
+    };
+  }
+
+  async deleteConsoleSession(hash: string): Promise<void> {
+    await this.q("DELETE FROM console_sessions WHERE hash = $1", [hash]);
+  }
+
+  async deleteConsoleSessionsOfUser(userId: string): Promise<void> {
+    await this.q("DELETE FROM console_sessions WHERE user_id = $1", [userId]);
+  }
+
+  async deleteExpiredConsoleSessions(now: string): Promise<number> {
+    return (await this.pool.query("DELETE FROM console_sessions WHERE expires_at <= $1", [now])).rowCount ?? 0;
   }
 
   // ---- tokens
@@ -189,13 +283,20 @@ export class PostgresStore implements Store {
 
   async findTokenByHash(hash: string): Promise<TokenRecord | null> {
     const row = await this.one(
-      `SELECT t.*, n.org AS tenant_org, n.name AS tenant_name, (t.org_wide AND COALESCE(u.org_admin, false)) AS org_admin
+      `SELECT t.*, n.org AS tenant_org, n.name AS tenant_name, (t.org_wide AND COALESCE(u.org_admin, false)) AS token_org_admin,
+              u.id AS u_id, u.org AS u_org, u.tenant_id AS u_tenant_id, u.name AS u_name, u.org_admin AS u_org_admin, u.roles AS u_roles,
+              u.created_at AS u_created_at, u.disabled_at AS u_disabled_at
          FROM tokens t JOIN tenants n ON n.id = t.tenant_id LEFT JOIN users u ON u.id = t.user_id
         WHERE t.hash = $1`,
       [hash],
     );
     if (!row) return null;
-    return { token: tokenFromRow(row), tenant: { id: str(row.tenant_id), org: str(row.tenant_org), name: str(row.tenant_name) }, orgAdmin: row.org_admin === true };
+    return {
+      token: tokenFromRow(row),
+      tenant: { id: str(row.tenant_id), org: str(row.tenant_org), name: str(row.tenant_name) },
+      orgAdmin: row.token_org_admin === true,
+      user: row.u_id === null ? null : userFromRow(row, "u_"),
+    };
   }
 
   async listTokens(tenantId: string): Promise<PersonalAccessToken[]> {
@@ -204,6 +305,10 @@ export class PostgresStore implements Store {
 
   async revokeToken(tenantId: string, id: string, at: string): Promise<boolean> {
     return (await this.pool.query("UPDATE tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE tenant_id = $2 AND id = $3", [at, tenantId, id])).rowCount! > 0;
+  }
+
+  async touchToken(id: string, at: string): Promise<void> {
+    await this.q("UPDATE tokens SET last_used_at = $1 WHERE id = $2", [at, id]);
   }
 
   // ---- external applications
@@ -434,6 +539,7 @@ export class PostgresStore implements Store {
     if (f.processName) add((n) => `process_name = ${n}`, f.processName);
     if (f.triggerId) add((n) => `trigger_id = ${n}`, f.triggerId);
     if (f.folderKey) add((n) => `folder_key = ${n}`, f.folderKey);
+    if (f.folderKeys) add((n) => `folder_key = ANY(${n}::text[])`, f.folderKeys);
     if (f.createdAfter) add((n) => `created_at >= ${n}`, f.createdAfter);
     if (f.createdBefore) add((n) => `created_at < ${n}`, f.createdBefore);
     if (cursor !== null) add((n) => `seq < ${n}`, cursor);
@@ -572,6 +678,12 @@ export class PostgresStore implements Store {
     return (await this.pool.query("UPDATE robot_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE tenant_id = $2 AND id = $3", [at, tenantId, id])).rowCount! > 0;
   }
 
+  async rotateRobotKey(tenantId: string, id: string, hash: string, at: string): Promise<boolean> {
+    return (await this.pool.query(
+      "UPDATE robot_keys SET hash = $1, rotated_at = $2 WHERE tenant_id = $3 AND id = $4 AND revoked_at IS NULL", [hash, at, tenantId, id],
+    )).rowCount! > 0;
+  }
+
   async sessionsOfRobotKey(robotKeyId: string): Promise<RobotSession[]> {
     return (await this.q("SELECT * FROM robot_sessions WHERE robot_key_id = $1", [robotKeyId])).map(sessionFromRow);
   }
@@ -640,6 +752,15 @@ export class PostgresStore implements Store {
   }
 }
 
+/** a user from its row (or from columns named with `prefix` in a join) */
+function userFromRow(r: Row, prefix = ""): User {
+  return {
+    id: str(r[`${prefix}id`]), org: str(r[`${prefix}org`]), tenantId: strOrNull(r[`${prefix}tenant_id`]), name: str(r[`${prefix}name`]),
+    orgAdmin: r[`${prefix}org_admin`] === true, roles: (r[`${prefix}roles`] as RoleAssignment[] | null) ?? [],
+    createdAt: iso(r[`${prefix}created_at`])!, disabledAt: iso(r[`${prefix}disabled_at`]),
+  };
+}
+
 function tokenFromRow(r: Row): PersonalAccessToken {
   return {
     id: str(r.id), tenantId: str(r.tenant_id), userId: strOrNull(r.user_id), name: str(r.name), scopes: (r.scopes as string[]) ?? [],
@@ -697,7 +818,7 @@ function sessionFromRow(r: Row): RobotSession {
 }
 
 function robotKeyFromRow(r: Row): RobotKey {
-  return { id: str(r.id), tenantId: str(r.tenant_id), name: str(r.name), createdAt: iso(r.created_at)!, revokedAt: iso(r.revoked_at) };
+  return { id: str(r.id), tenantId: str(r.tenant_id), name: str(r.name), createdAt: iso(r.created_at)!, rotatedAt: iso(r.rotated_at), revokedAt: iso(r.revoked_at) };
 }
 
 function auditFromRow(r: Row): AuditEntry {

@@ -2,7 +2,10 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { randomUUID } from "node:crypto";
-import type { ExternalAppRecord, JobFilter, JobPatch, JobStateCount, NewExternalApp, NewToken, NewUser, Store, TokenRecord } from "../../core/store.js";
+import type {
+  ConsoleSessionRecord, ExternalAppRecord, JobFilter, JobPatch, JobStateCount, NewExternalApp, NewToken, NewUser, Store, TokenRecord, UserPatch,
+} from "../../core/store.js";
+import type { RoleAssignment } from "../../core/Permissions.js";
 import {
   DEFAULT_SETTINGS,
   type ExternalApp,
@@ -18,6 +21,7 @@ import {
   type Tenant,
   type TenantSettings,
   type Trigger,
+  type User,
 } from "../../core/types.js";
 import type { AuditEntry, AuditListOptions, NewAuditEntry } from "../../core/Audit.js";
 import { migrations } from "./migrations.js";
@@ -68,12 +72,21 @@ export class SqliteStore implements Store {
     const applied = new Set(
       (this.db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version),
     );
-    for (const m of migrations) {
-      if (applied.has(m.version)) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, new Date().toISOString());
-      }).immediate();
+    // a migration may rebuild a table that others reference (SQLite's documented way to
+    // change a constraint): foreign keys are off while it runs and checked before it commits
+    this.db.pragma("foreign_keys = OFF");
+    try {
+      for (const m of migrations) {
+        if (applied.has(m.version)) continue;
+        this.db.transaction(() => {
+          this.db.exec(m.sql);
+          const broken = this.db.pragma("foreign_key_check") as unknown[];
+          if (broken.length) throw new Error(`migration ${m.version} (${m.name}) left ${broken.length} broken foreign keys`);
+          this.db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, new Date().toISOString());
+        }).immediate();
+      }
+    } finally {
+      this.db.pragma("foreign_keys = ON");
     }
   }
 
@@ -123,12 +136,95 @@ export class SqliteStore implements Store {
   }
 
   async ensureUser(user: NewUser): Promise<{ id: string; created: boolean }> {
-    const existing = this.stmt("SELECT id FROM users WHERE org = ? AND name = ?").get(user.org, user.name) as Row | undefined;
+    const existing = this.stmt("SELECT id FROM users WHERE org = ? AND name = ? AND tenant_id IS NULL").get(user.org, user.name) as Row | undefined;
     if (existing) return { id: str(existing.id), created: false };
     this.stmt("INSERT INTO users (id, org, name, password_hash, org_admin, created_at) VALUES (?, ?, ?, ?, ?, ?)").run(
       user.id, user.org, user.name, user.passwordHash, user.orgAdmin ? 1 : 0, new Date().toISOString(),
     );
     return { id: user.id, created: true };
+  }
+
+  async createUser(u: User & { passwordHash: string | null }): Promise<boolean> {
+    return this.stmt(
+      `INSERT INTO users (id, org, tenant_id, name, password_hash, org_admin, roles, created_at, disabled_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+    ).run(u.id, u.org, u.tenantId, u.name, u.passwordHash, JSON.stringify(u.roles), u.createdAt, u.disabledAt).changes > 0;
+  }
+
+  async getUser(tenantId: string, id: string): Promise<User | null> {
+    const row = this.stmt(
+      "SELECT u.* FROM users u JOIN tenants n ON n.id = ? WHERE u.id = ? AND (u.tenant_id = n.id OR (u.tenant_id IS NULL AND u.org = n.org))",
+    ).get(tenantId, id) as Row | undefined;
+    return row ? userFromRow(row) : null;
+  }
+
+  async listUsers(tenantId: string, org: string): Promise<User[]> {
+    return (this.stmt("SELECT * FROM users WHERE tenant_id = ? OR (tenant_id IS NULL AND org = ?) ORDER BY tenant_id IS NULL, name").all(tenantId, org) as Row[]).map((r) => userFromRow(r));
+  }
+
+  async findUserForLogin(tenantId: string, org: string, name: string): Promise<{ user: User; passwordHash: string | null } | null> {
+    const row = this.stmt(
+      "SELECT * FROM users WHERE name = ? AND (tenant_id = ? OR (tenant_id IS NULL AND org = ?)) ORDER BY tenant_id IS NULL LIMIT 1",
+    ).get(name, tenantId, org) as Row | undefined;
+    return row ? { user: userFromRow(row), passwordHash: strOrNull(row.password_hash) } : null;
+  }
+
+  async updateUser(tenantId: string, id: string, patch: UserPatch): Promise<boolean> {
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    if (patch.passwordHash !== undefined) { sets.push("password_hash = ?"); params.push(patch.passwordHash); }
+    if (patch.roles !== undefined) { sets.push("roles = ?"); params.push(JSON.stringify(patch.roles)); }
+    if (patch.disabledAt !== undefined) { sets.push("disabled_at = ?"); params.push(patch.disabledAt); }
+    if (sets.length === 0) return this.stmt("SELECT 1 FROM users WHERE tenant_id = ? AND id = ?").get(tenantId, id) !== undefined;
+    return this.db.prepare(`UPDATE users SET ${sets.join(", ")} WHERE tenant_id = ? AND id = ?`).run(...params, tenantId, id).changes > 0;
+  }
+
+  async deleteUser(tenantId: string, id: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (!this.stmt("SELECT 1 FROM users WHERE tenant_id = ? AND id = ?").get(tenantId, id)) return false;
+      this.stmt("DELETE FROM console_sessions WHERE user_id = ?").run(id);
+      this.stmt("DELETE FROM tokens WHERE user_id = ?").run(id);
+      this.stmt("DELETE FROM users WHERE tenant_id = ? AND id = ?").run(tenantId, id);
+      return true;
+    }).immediate();
+  }
+
+  // ---- console sessions
+
+  async createConsoleSession(c: ConsoleSessionRecord): Promise<void> {
+    this.stmt("INSERT INTO console_sessions (hash, user_id, tenant_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)").run(
+      c.hash, c.userId, c.tenantId, c.csrfToken, c.createdAt, c.expiresAt,
+    );
+  }
+
+  async findConsoleSession(hash: string): Promise<{ session: ConsoleSessionRecord; user: User; tenant: Tenant } | null> {
+    const row = this.stmt(
+      `SELECT c.hash, c.user_id, c.tenant_id AS session_tenant_id, c.csrf_token, c.created_at AS session_created_at, c.expires_at,
+              n.org AS tenant_org, n.name AS tenant_name, u.*
+         FROM console_sessions c JOIN users u ON u.id = c.user_id JOIN tenants n ON n.id = c.tenant_id
+        WHERE c.hash = ?`,
+    ).get(hash) as Row | undefined;
+    if (!row) return null;
+    return {
+      session: {
+        hash: str(row.hash), userId: str(row.user_id), tenantId: str(row.session_tenant_id), csrfToken: str(row.csrf_token),
+        createdAt: str(row.session_created_at), expiresAt: str(row.expires_at),
+      },
+      user: userFromRow(row),
+      tenant: { id: str(row.session_tenant_id), org: str(row.tenant_org), name: str(row.tenant_name) },
+    };
+  }
+
+  async deleteConsoleSession(hash: string): Promise<void> {
+    this.stmt("DELETE FROM console_sessions WHERE hash = ?").run(hash);
+  }
+
+  async deleteConsoleSessionsOfUser(userId: string): Promise<void> {
+    this.stmt("DELETE FROM console_sessions WHERE user_id = ?").run(userId);
+  }
+
+  async deleteExpiredConsoleSessions(now: string): Promise<number> {
+    return this.stmt("DELETE FROM console_sessions WHERE expires_at <= ?").run(now).changes;
   }
 
   // ---- tokens
@@ -142,7 +238,9 @@ export class SqliteStore implements Store {
 
   async findTokenByHash(hash: string): Promise<TokenRecord | null> {
     const row = this.stmt(
-      `SELECT t.*, n.org AS tenant_org, n.name AS tenant_name, (t.org_wide = 1 AND COALESCE(u.org_admin, 0) = 1) AS org_admin
+      `SELECT t.*, n.org AS tenant_org, n.name AS tenant_name, (t.org_wide = 1 AND COALESCE(u.org_admin, 0) = 1) AS token_org_admin,
+              u.id AS u_id, u.org AS u_org, u.tenant_id AS u_tenant_id, u.name AS u_name, u.org_admin AS u_org_admin, u.roles AS u_roles,
+              u.created_at AS u_created_at, u.disabled_at AS u_disabled_at
          FROM tokens t JOIN tenants n ON n.id = t.tenant_id LEFT JOIN users u ON u.id = t.user_id
         WHERE t.hash = ?`,
     ).get(hash) as Row | undefined;
@@ -150,7 +248,8 @@ export class SqliteStore implements Store {
     return {
       token: tokenFromRow(row),
       tenant: { id: str(row.tenant_id), org: str(row.tenant_org), name: str(row.tenant_name) },
-      orgAdmin: row.org_admin === 1,
+      orgAdmin: row.token_org_admin === 1,
+      user: row.u_id === null ? null : userFromRow(row, "u_"),
     };
   }
 
@@ -160,6 +259,10 @@ export class SqliteStore implements Store {
 
   async revokeToken(tenantId: string, id: string, at: string): Promise<boolean> {
     return this.stmt("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant_id = ? AND id = ?").run(at, tenantId, id).changes > 0;
+  }
+
+  async touchToken(id: string, at: string): Promise<void> {
+    this.stmt("UPDATE tokens SET last_used_at = ? WHERE id = ?").run(at, id);
   }
 
   // ---- external applications
@@ -366,6 +469,10 @@ export class SqliteStore implements Store {
     if (f.processName) { where.push("process_name = ?"); params.push(f.processName); }
     if (f.triggerId) { where.push("trigger_id = ?"); params.push(f.triggerId); }
     if (f.folderKey) { where.push("folder_key = ?"); params.push(f.folderKey); }
+    if (f.folderKeys) {
+      where.push(f.folderKeys.length ? `folder_key IN (${f.folderKeys.map(() => "?").join(", ")})` : "0");
+      params.push(...f.folderKeys);
+    }
     if (f.createdAfter) { where.push("created_at >= ?"); params.push(f.createdAfter); }
     if (f.createdBefore) { where.push("created_at < ?"); params.push(f.createdBefore); }
     if (cursor !== null) { where.push("seq < ?"); params.push(cursor); }
@@ -506,6 +613,10 @@ export class SqliteStore implements Store {
     return this.stmt("UPDATE robot_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant_id = ? AND id = ?").run(at, tenantId, id).changes > 0;
   }
 
+  async rotateRobotKey(tenantId: string, id: string, hash: string, at: string): Promise<boolean> {
+    return this.stmt("UPDATE robot_keys SET hash = ?, rotated_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL").run(hash, at, tenantId, id).changes > 0;
+  }
+
   async sessionsOfRobotKey(robotKeyId: string): Promise<RobotSession[]> {
     return (this.stmt("SELECT * FROM robot_sessions WHERE robot_key_id = ?").all(robotKeyId) as Row[]).map(sessionFromRow);
   }
@@ -572,6 +683,15 @@ export class SqliteStore implements Store {
   }
 }
 
+/** a user from its row (or from columns named with `prefix` in a join) */
+function userFromRow(r: Row, prefix = ""): User {
+  return {
+    id: str(r[`${prefix}id`]), org: str(r[`${prefix}org`]), tenantId: strOrNull(r[`${prefix}tenant_id`]), name: str(r[`${prefix}name`]),
+    orgAdmin: r[`${prefix}org_admin`] === 1, roles: parse<RoleAssignment[]>(r[`${prefix}roles`]) ?? [],
+    createdAt: str(r[`${prefix}created_at`]), disabledAt: strOrNull(r[`${prefix}disabled_at`]),
+  };
+}
+
 function tokenFromRow(r: Row): PersonalAccessToken {
   return {
     id: str(r.id), tenantId: str(r.tenant_id), userId: strOrNull(r.user_id), name: str(r.name), scopes: parse<string[]>(r.scopes) ?? [],
@@ -627,7 +747,7 @@ function sessionFromRow(r: Row): RobotSession {
 }
 
 function robotKeyFromRow(r: Row): RobotKey {
-  return { id: str(r.id), tenantId: str(r.tenant_id), name: str(r.name), createdAt: str(r.created_at), revokedAt: strOrNull(r.revoked_at) };
+  return { id: str(r.id), tenantId: str(r.tenant_id), name: str(r.name), createdAt: str(r.created_at), rotatedAt: strOrNull(r.rotated_at), revokedAt: strOrNull(r.revoked_at) };
 }
 
 function auditFromRow(r: Row): AuditEntry {

@@ -1,0 +1,238 @@
+import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from "node:crypto";
+import { badRequest, BatonError, conflict, notFound, unauthorized } from "./errors.js";
+import type { Notifier } from "./notifier.js";
+import { isRoleName, permissionsOf, type RoleAssignment } from "./Permissions.js";
+import type { Store } from "./store.js";
+import { TtlCache } from "./TtlCache.js";
+import type { Principal, Tenant, User } from "./types.js";
+import { ADMIN_SCOPES } from "./Access.js";
+
+/** how long a console login lasts (absolute; a new login starts a new one) */
+export const CONSOLE_SESSION_SECONDS = 12 * 3600;
+export const SESSION_COOKIE = "baton_session";
+
+const SCRYPT = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+
+function scryptAsync(password: string, salt: Buffer, length: number, params: { N: number; r: number; p: number }): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, length, { ...params, maxmem: SCRYPT.maxmem }, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+}
+
+/** scrypt from node:crypto; the format keeps its parameters so they can be raised later. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scryptAsync(password, salt, 32, SCRYPT);
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString("base64url")}$${hash.toString("base64url")}`;
+}
+
+/** a hash of a random password: unknown users are checked against it, so that they take as long as known ones */
+const DUMMY_HASH = hashPassword(randomBytes(16).toString("hex"));
+
+export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
+  const parts = (stored ?? (await DUMMY_HASH)).split("$");
+  if (parts.length !== 6 || parts[0] !== "scrypt") return false;
+  const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
+  const expected = Buffer.from(hash, "base64url");
+  const actual = await scryptAsync(password, Buffer.from(salt, "base64url"), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  return timingSafeEqual(actual, expected) && stored !== null;
+}
+
+const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
+
+function validatePassword(password: unknown): string {
+  if (typeof password !== "string" || password.length < 8 || password.length > 1024) {
+    throw badRequest("invalid-user", "password must be a string of 8 to 1024 characters.");
+  }
+  return password;
+}
+
+/**
+ * Failed logins, per node: after 5 failures in a row for one user name (20 for one
+ * address), each further attempt must wait, doubling from 1 s up to 15 min. A success
+ * clears the name's count. Bounded: idle entries are forgotten.
+ */
+export class LoginThrottle {
+  private readonly failures = new Map<string, { count: number; until: number; at: number }>();
+  constructor(private readonly clock: () => number = () => Date.now(), private readonly maxEntries = 100_000) {}
+
+  /** seconds to wait before `key` may try again (0: now) */
+  wait(key: string): number {
+    const entry = this.failures.get(key);
+    if (!entry) return 0;
+    return Math.max(0, Math.ceil((entry.until - this.clock()) / 1000));
+  }
+
+  fail(key: string, free: number): void {
+    const now = this.clock();
+    const entry = this.failures.get(key) ?? { count: 0, until: 0, at: now };
+    // a key quiet for an hour starts over
+    if (now - entry.at > 3600_000) entry.count = 0;
+    entry.count += 1;
+    entry.at = now;
+    entry.until = entry.count > free ? now + Math.min(900_000, 1000 * 2 ** (entry.count - free - 1)) : 0;
+    this.failures.delete(key);
+    this.failures.set(key, entry);
+    if (this.failures.size > this.maxEntries) this.failures.delete(this.failures.keys().next().value!);
+  }
+
+  clear(key: string): void {
+    this.failures.delete(key);
+  }
+}
+
+export interface ConsoleLogin {
+  /** the cookie's value (only its hash is stored) */
+  cookie: string;
+  csrfToken: string;
+  expiresAt: string;
+  user: User;
+}
+
+/** Users of a tenant, their roles, and password logins to the console. */
+export class Users {
+  readonly throttle = new LoginThrottle();
+  /** console sessions by the hash of their cookie; cleared on every node when credentials change */
+  private readonly sessions = new TtlCache<{ principal: Principal; expiresAt: number; tenantId: string }>(10_000);
+
+  constructor(private readonly store: Store, private readonly now: () => Date, private readonly notifier: Notifier) {
+    const clear = () => this.sessions.clear();
+    notifier.subscribe("credentialsChanged", clear);
+    notifier.onMissedEvents(clear);
+  }
+
+  list(tenant: Tenant): Promise<User[]> {
+    return this.store.listUsers(tenant.id, tenant.org);
+  }
+
+  async getOrThrow(tenant: Tenant, id: string): Promise<User> {
+    const user = await this.store.getUser(tenant.id, id);
+    if (!user) throw notFound("user-not-found", `No user with id '${id}' exists in this tenant.`);
+    return user;
+  }
+
+  async create(tenant: Tenant, input: unknown): Promise<User> {
+    const body = (typeof input === "object" && input !== null ? input : {}) as { name?: unknown; password?: unknown; roles?: unknown };
+    if (typeof body.name !== "string" || !USER_NAME.test(body.name)) {
+      throw badRequest("invalid-user", "name must be 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit.");
+    }
+    const password = validatePassword(body.password);
+    const roles = await this.validateRoles(tenant, body.roles ?? []);
+    if (await this.store.findUserForLogin(tenant.id, tenant.org, body.name)) throw userExists(body.name);
+    const user: User = {
+      id: randomUUID(), org: tenant.org, tenantId: tenant.id, name: body.name, orgAdmin: false, roles, createdAt: this.now().toISOString(), disabledAt: null,
+    };
+    if (!(await this.store.createUser({ ...user, passwordHash: await hashPassword(password) }))) throw userExists(body.name);
+    return user;
+  }
+
+  async update(tenant: Tenant, id: string, input: unknown): Promise<User> {
+    const body = (typeof input === "object" && input !== null ? input : {}) as { password?: unknown; roles?: unknown; disabled?: unknown };
+    const user = await this.getOrThrow(tenant, id);
+    if (user.tenantId === null) throw conflict("user-of-organization", `'${user.name}' is a user of the organization; it cannot be changed in one tenant.`);
+    const patch: { passwordHash?: string; roles?: RoleAssignment[]; disabledAt?: string | null } = {};
+    if (body.password !== undefined) patch.passwordHash = await hashPassword(validatePassword(body.password));
+    if (body.roles !== undefined) patch.roles = await this.validateRoles(tenant, body.roles);
+    if (body.disabled !== undefined) {
+      if (typeof body.disabled !== "boolean") throw badRequest("invalid-user", "disabled must be true or false.");
+      patch.disabledAt = body.disabled ? (user.disabledAt ?? this.now().toISOString()) : null;
+    }
+    if (!(await this.store.updateUser(tenant.id, id, patch))) throw notFound("user-not-found", `No user with id '${id}' exists in this tenant.`);
+    // a new password or disabling ends the user's logins; any change reaches cached principals
+    if (patch.passwordHash !== undefined || patch.disabledAt) await this.store.deleteConsoleSessionsOfUser(id);
+    this.notifier.publish("credentialsChanged", { tenantId: tenant.id });
+    return { ...user, roles: patch.roles ?? user.roles, disabledAt: patch.disabledAt !== undefined ? patch.disabledAt : user.disabledAt };
+  }
+
+  async delete(tenant: Tenant, id: string, by: Principal): Promise<void> {
+    const user = await this.getOrThrow(tenant, id);
+    if (user.tenantId === null) throw conflict("user-of-organization", `'${user.name}' is a user of the organization; it cannot be deleted in one tenant.`);
+    if (by.userId === id) throw conflict("user-is-you", "You cannot delete your own user.");
+    if (!(await this.store.deleteUser(tenant.id, id))) throw notFound("user-not-found", `No user with id '${id}' exists in this tenant.`);
+    this.notifier.publish("credentialsChanged", { tenantId: tenant.id });
+  }
+
+  private async validateRoles(tenant: Tenant, roles: unknown): Promise<RoleAssignment[]> {
+    if (!Array.isArray(roles) || roles.length > 100) throw badRequest("invalid-user", "roles must be an array of { role, folderKey? } (at most 100).");
+    const out: RoleAssignment[] = [];
+    for (const r of roles as unknown[]) {
+      const { role, folderKey } = (typeof r === "object" && r !== null ? r : {}) as { role?: unknown; folderKey?: unknown };
+      if (!isRoleName(role)) throw badRequest("invalid-user", `Unknown role ${JSON.stringify(role)}; roles are Administrator, Automation Developer and Viewer.`);
+      if (folderKey !== undefined && folderKey !== null) {
+        if (typeof folderKey !== "string" || !(await this.store.getFolder(tenant.id, folderKey))) {
+          throw badRequest("invalid-user", `folderKey ${JSON.stringify(folderKey)} is not a folder of this tenant.`);
+        }
+        out.push({ role, folderKey });
+      } else {
+        out.push({ role, folderKey: null });
+      }
+    }
+    return out;
+  }
+
+  // ---- console logins
+
+  /** Checks a password (throttled per user name and per address) and opens a console session. */
+  async login(tenant: Tenant, input: unknown, address: string): Promise<ConsoleLogin> {
+    const body = (typeof input === "object" && input !== null ? input : {}) as { userName?: unknown; password?: unknown };
+    if (typeof body.userName !== "string" || typeof body.password !== "string" || body.userName === "" || body.password.length > 1024) {
+      throw badRequest("invalid-login", "The body must be { \"userName\": \"…\", \"password\": \"…\" }.");
+    }
+    const nameKey = `u\n${tenant.id}\n${body.userName.toLowerCase()}`;
+    const addressKey = `a\n${address}`;
+    const wait = Math.max(this.throttle.wait(nameKey), this.throttle.wait(addressKey));
+    if (wait > 0) {
+      throw new BatonError(429, "login-throttled", "Too Many Requests", `Too many failed logins; try again in ${wait} s.`, { headers: { "retry-after": String(wait) } });
+    }
+    const found = await this.store.findUserForLogin(tenant.id, tenant.org, body.userName);
+    const ok = await verifyPassword(body.password, found?.passwordHash ?? null);
+    // a user of the organization may log in to any tenant only as an organization administrator
+    const allowed = ok && found && !found.user.disabledAt && (found.user.tenantId !== null || found.user.orgAdmin);
+    if (!allowed) {
+      this.throttle.fail(nameKey, 5);
+      this.throttle.fail(addressKey, 20);
+      throw new BatonError(401, "invalid-credentials", "Unauthorized", "The user name or password is wrong, or the user is disabled.");
+    }
+    this.throttle.clear(nameKey);
+    const cookie = randomBytes(32).toString("base64url");
+    const csrfToken = randomBytes(24).toString("base64url");
+    const createdAt = this.now();
+    const expiresAt = new Date(createdAt.getTime() + CONSOLE_SESSION_SECONDS * 1000).toISOString();
+    await this.store.createConsoleSession({ hash: sessionHash(cookie), userId: found.user.id, tenantId: tenant.id, csrfToken, createdAt: createdAt.toISOString(), expiresAt });
+    return { cookie, csrfToken, expiresAt, user: found.user };
+  }
+
+  /** The principal of a console session cookie in this tenant, or 401. */
+  async authenticateSession(tenant: Tenant, cookie: string): Promise<Principal> {
+    const hash = sessionHash(cookie);
+    let entry = this.sessions.get(hash);
+    if (!entry) {
+      const found = await this.store.findConsoleSession(hash);
+      if (!found || found.user.disabledAt) throw unauthorized("The console session has ended; log in again.");
+      const { user, session } = found;
+      entry = {
+        tenantId: session.tenantId,
+        expiresAt: Date.parse(session.expiresAt),
+        principal: {
+          kind: "session", tokenId: null, userId: user.id, tenantId: session.tenantId, org: found.tenant.org, scopes: new Set(ADMIN_SCOPES),
+          orgAdmin: user.orgAdmin, name: user.name, permissions: user.orgAdmin ? null : permissionsOf(user.roles), csrfToken: session.csrfToken,
+        },
+      };
+      this.sessions.set(hash, entry);
+    }
+    if (entry.tenantId !== tenant.id) throw unauthorized("The console session is not valid for this tenant.");
+    if (entry.expiresAt <= this.now().getTime()) throw unauthorized("The console session has expired; log in again.");
+    return entry.principal;
+  }
+
+  async logout(cookie: string): Promise<void> {
+    await this.store.deleteConsoleSession(sessionHash(cookie));
+    this.notifier.publish("credentialsChanged", { tenantId: "" });
+  }
+}
+
+function sessionHash(cookie: string): string {
+  return createHash("sha256").update(`baton-session:${cookie}`).digest("hex");
+}
+
+const userExists = (name: string) => conflict("user-exists", `A user named '${name}' already exists; choose another name.`);

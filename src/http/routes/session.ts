@@ -1,0 +1,72 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { unauthorized } from "../../core/errors.js";
+import { renderPermissions } from "../../core/Permissions.js";
+import { CONSOLE_SESSION_SECONDS, SESSION_COOKIE } from "../../core/Users.js";
+import type { Principal, User } from "../../core/types.js";
+import { clientIp, recordAudit } from "../audit.js";
+import { json, principal, sessionCookie, type HttpContext } from "../context.js";
+import { origin } from "../urls.js";
+
+/**
+ * Console logins under `…/orchestrator_/api/v1/session`: a password login sets an HttpOnly,
+ * SameSite=Strict cookie scoped to the tenant's path, and answers the CSRF token that
+ * every change made with the cookie must send back in `X-CSRF-Token`.
+ */
+export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const { users } = ctx.baton;
+
+  app.post("/api/v1/session", async (request, reply) => {
+    const address = clientIp(request, ctx.config.trustProxy) ?? "unknown";
+    let login;
+    try {
+      login = await users.login(request.tenant, request.body, address);
+    } catch (err) {
+      // who tried, from where; never the password
+      const userName = (request.body as { userName?: unknown } | undefined)?.userName;
+      request.log.warn({ userName: typeof userName === "string" ? userName.slice(0, 128) : undefined, address, code: (err as { code?: string }).code }, "console login refused");
+      throw err;
+    }
+    reply.header("set-cookie", cookie(request, ctx, login.cookie, CONSOLE_SESSION_SECONDS));
+    const who = await users.authenticateSession(request.tenant, login.cookie);
+    await recordAudit(ctx, request, who, { action: "session.login", target: login.user.id, details: { name: login.user.name } });
+    return json(reply, 200, renderSession(login.user, who, login.expiresAt));
+  });
+
+  app.get("/api/v1/session", async (request, reply) => {
+    const who = await sessionPrincipal(ctx, request);
+    const user = await users.getOrThrow(request.tenant, who.userId!);
+    return json(reply, 200, renderSession(user, who, null));
+  });
+
+  app.delete("/api/v1/session", async (request, reply) => {
+    const who = await sessionPrincipal(ctx, request);
+    await users.logout(sessionCookie(request)!);
+    await recordAudit(ctx, request, who, { action: "session.logout", target: who.userId });
+    return reply.code(204).header("set-cookie", cookie(request, ctx, "", 0)).send();
+  });
+}
+
+/** The request's console session (a bearer token is not a session: 401). */
+async function sessionPrincipal(ctx: HttpContext, request: FastifyRequest): Promise<Principal> {
+  const who = await principal(ctx, request);
+  if (who.kind !== "session") {
+    throw unauthorized("This route is for console sessions (log in with POST …/api/v1/session); a bearer token has none.");
+  }
+  return who;
+}
+
+function cookie(request: FastifyRequest, ctx: HttpContext, value: string, maxAge: number): string {
+  const t = request.tenant;
+  const path = `/${encodeURIComponent(t.org)}/${encodeURIComponent(t.name)}/orchestrator_`;
+  const secure = origin(request, ctx.config).startsWith("https:") ? "; Secure" : "";
+  return `${SESSION_COOKIE}=${value}; Path=${path}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure}`;
+}
+
+function renderSession(user: User, who: Principal, expiresAt: string | null) {
+  return {
+    user: { id: user.id, name: user.name, orgAdmin: user.orgAdmin, roles: user.roles },
+    permissions: renderPermissions(who.permissions),
+    csrfToken: who.csrfToken,
+    ...(expiresAt ? { expiresAt } : {}),
+  };
+}
