@@ -11,6 +11,8 @@ import { DEFAULT_SETTINGS, type Folder, type Job, type JobState, type Process, t
 import { SqliteStore } from "../src/store/sqlite/SqliteStore.js";
 import { PostgresStore } from "../src/store/postgres/PostgresStore.js";
 import { dropSchema, testDatabaseUrl } from "./helpers/baton.js";
+import { migrations as sqliteMigrations } from "../src/store/sqlite/migrations.js";
+import { migrations as postgresMigrations } from "../src/store/postgres/migrations.js";
 
 /**
  * The Store port's contract, run verbatim against both engines: embedded SQLite (a temp
@@ -188,6 +190,37 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       await again.migrate();
       expect(await again.countJobs(tenant.id)).toBe(1);
       expect(await again.findTenant(tenant.org, tenant.name)).toEqual(tenant);
+    });
+
+    it("upgrades a database of the previous version: users become the organization's and keep their tokens", async () => {
+      const list = factory.name === "sqlite" ? sqliteMigrations : postgresMigrations;
+      const fresh = factory.fresh();
+      // the store migrates to the previous version, then to the latest
+      const latest = list.splice(-1);
+      let restored = false;
+      try {
+        const old = fresh.open();
+        await old.migrate();
+        const { tenant } = await old.ensureTenant("upgrade", "t");
+        // the user as the previous version wrote it (today's ensureUser needs the new columns)
+        const user = { id: randomUUID() };
+        const insertUser = "INSERT INTO users (id, org, name, password_hash, org_admin, created_at) VALUES";
+        if (old instanceof SqliteStore) (old as unknown as { db: { prepare(sql: string): { run(...a: unknown[]): void } } }).db.prepare(`${insertUser} (?, 'upgrade', 'admin', 'scrypt$x', 1, ?)`).run(user.id, at(T0));
+        else await (old as PostgresStore).pool.query(`${insertUser} ($1, 'upgrade', 'admin', 'scrypt$x', true, now())`, [user.id]);
+        await old.createToken({ id: randomUUID(), tenantId: tenant.id, userId: user.id, name: "tok", scopes: ["OR.Jobs"], hash: "upgrade-hash", orgWide: true, createdAt: at(T0), expiresAt: null });
+        list.push(...latest);
+        restored = true;
+        const upgraded = fresh.open();
+        await upgraded.migrate();
+        const record = await upgraded.findTokenByHash("upgrade-hash");
+        expect(record?.orgAdmin).toBe(true);
+        expect(record?.user).toEqual({ id: user.id, org: "upgrade", tenantId: null, name: "admin", orgAdmin: true, roles: [], createdAt: expect.any(String), disabledAt: null });
+        expect((await upgraded.listUsers(tenant.id, "upgrade")).map((u) => u.name)).toEqual(["admin"]);
+        expect(await upgraded.ensureUser({ id: randomUUID(), org: "upgrade", name: "admin", passwordHash: null, orgAdmin: true })).toEqual({ id: user.id, created: false });
+      } finally {
+        if (!restored) list.push(...latest);
+        await fresh.cleanup();
+      }
     });
 
     it("two stores migrating a fresh database at once both succeed, then migrate twice more", async () => {

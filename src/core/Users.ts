@@ -49,7 +49,8 @@ function validatePassword(password: unknown): string {
 
 /**
  * Failed logins, per node: after 5 failures in a row for one user name (20 for one
- * address), each further attempt must wait, doubling from 1 s up to 15 min. A success
+ * address), each further attempt must wait, doubling from 1 s up to 15 min (a refused
+ * attempt does not count). A success
  * clears the name's count. Bounded: idle entries are forgotten.
  */
 export class LoginThrottle {
@@ -70,7 +71,7 @@ export class LoginThrottle {
     if (now - entry.at > 3600_000) entry.count = 0;
     entry.count += 1;
     entry.at = now;
-    entry.until = entry.count > free ? now + Math.min(900_000, 1000 * 2 ** (entry.count - free - 1)) : 0;
+    entry.until = entry.count >= free ? now + Math.min(900_000, 1000 * 2 ** (entry.count - free)) : 0;
     this.failures.delete(key);
     this.failures.set(key, entry);
     if (this.failures.size > this.maxEntries) this.failures.delete(this.failures.keys().next().value!);
