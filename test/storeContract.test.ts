@@ -334,10 +334,11 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     expect(created).toEqual([view(adminWide), view(adminLocal), view(plainWide), view(userless)]);
     await store.createToken({ ...make("elsewhere", null, false, at(T0)), tenantId: other.id });
 
-    expect(await store.findTokenByHash(adminWide.hash)).toEqual({ token: view(adminWide), tenant, orgAdmin: true });
-    expect(await store.findTokenByHash(adminLocal.hash)).toEqual({ token: view(adminLocal), tenant, orgAdmin: false });
-    expect(await store.findTokenByHash(plainWide.hash)).toEqual({ token: view(plainWide), tenant, orgAdmin: false });
-    expect(await store.findTokenByHash(userless.hash)).toEqual({ token: view(userless), tenant, orgAdmin: false });
+    const userOf = (id: string, name: string, orgAdmin: boolean) => ({ id, org: tenant.org, tenantId: null, name, orgAdmin, roles: [], createdAt: expect.any(String), disabledAt: null });
+    expect(await store.findTokenByHash(adminWide.hash)).toEqual({ token: view(adminWide), tenant, orgAdmin: true, user: userOf(admin, "admin", true) });
+    expect(await store.findTokenByHash(adminLocal.hash)).toEqual({ token: view(adminLocal), tenant, orgAdmin: false, user: userOf(admin, "admin", true) });
+    expect(await store.findTokenByHash(plainWide.hash)).toEqual({ token: view(plainWide), tenant, orgAdmin: false, user: userOf(plain, "plain", false) });
+    expect(await store.findTokenByHash(userless.hash)).toEqual({ token: view(userless), tenant, orgAdmin: false, user: null });
     expect(await store.findTokenByHash("no-such-hash")).toBeNull();
 
     expect(await store.listTokens(tenant.id)).toEqual([view(adminLocal), view(plainWide), view(adminWide), view(userless)]);
