@@ -165,9 +165,11 @@ describe("the OpenAPI document", () => {
     const server = buildServer({ baton: b.baton });
     await server.app.ready();
     try {
+      // the web console's page and static files (routes/console.ts) are not part of the API
+      const consoleFiles = /\/orchestrator_(\/|\/assets\/\*)?$/;
       const registered = new Set(
         server.routes
-          .filter((r) => r.method !== "HEAD" && r.method !== "OPTIONS")
+          .filter((r) => r.method !== "HEAD" && r.method !== "OPTIONS" && !consoleFiles.test(r.url))
           .map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, "{$1}")}`),
       );
       expect(registered.size).toBeGreaterThan(30);
@@ -409,8 +411,15 @@ describe("real answers match the documented responses", () => {
 
     await call("DELETE", session, { headers: rk });
     await call("POST", `${session}/heartbeat`, { json: {}, headers: rk }); // 404
+    const rotated = await call("POST", `/api/v1/robots/${robot.id}/rotate`);
+    expect(rotated.res.status).toBe(200);
+    expect(rotated.body.key).not.toBe(robot.key);
+    expect(rotated.body.rotatedAt).not.toBeNull();
+    await call("POST", "/api/robot/v1/sessions", { json: { processes: ["x"], slots: 1 }, headers: rk }); // 401: the old key
+    await call("POST", "/api/v1/robots/00000000-0000-4000-8000-000000000000/rotate"); // 404
     await call("DELETE", `/api/v1/robots/${robot.id}`);
-    await call("POST", "/api/robot/v1/sessions", { json: { processes: ["x"], slots: 1 }, headers: rk }); // 401: revoked
+    await call("POST", `/api/v1/robots/${robot.id}/rotate`); // 409 robot-revoked
+    await call("POST", "/api/robot/v1/sessions", { json: { processes: ["x"], slots: 1 }, headers: { authorization: `Bearer ${rotated.body.key}` } }); // 401: revoked
   });
 
   it("tokens, settings, tenants", async () => {
@@ -479,6 +488,77 @@ describe("real answers match the documented responses", () => {
     }
   });
 
+  it("users, roles, console sessions and live events", async () => {
+    const roles = await call("GET", "/api/v1/roles");
+    expect(roles.body.items.map((r: any) => r.name)).toEqual(["Administrator", "Automation Developer", "Viewer"]);
+    const admin = (await call("GET", "/api/v1/users")).body.items.find((u: any) => u.organizationUser);
+    expect(admin.name).toBe("admin");
+    const viewer = (await call("POST", "/api/v1/users", { json: { name: "openapi-viewer", password: "openapi-password", roles: [{ role: "Viewer" }] } })).body;
+    await call("POST", "/api/v1/users", { json: { name: "openapi-viewer", password: "openapi-password" } }); // 409 user-exists
+    await call("POST", "/api/v1/users", { json: { name: "openapi-short", password: "short" } }); // 400 invalid-user
+    await call("GET", `/api/v1/users/${viewer.id}`);
+    await call("GET", "/api/v1/users/00000000-0000-4000-8000-000000000000"); // 404
+    const changed = await call("PATCH", `/api/v1/users/${viewer.id}`, { json: { roles: [{ role: "Viewer" }, { role: "Automation Developer", folderKey: b.sharedKey }] } });
+    expect(changed.body.roles).toEqual([{ role: "Viewer", folderKey: null }, { role: "Automation Developer", folderKey: b.sharedKey }]);
+    await call("PATCH", `/api/v1/users/${admin.id}`, { json: { disabled: true } }); // 409 user-of-organization
+
+    // console logins: 400, 401, throttled after 5 failures (6th fails, 7th waits), then a session
+    const login = (json: unknown) => call("POST", "/api/v1/session", { json, headers: { authorization: "" } });
+    await login({ userName: "openapi-viewer" }); // 400 invalid-login
+    await login({ userName: "openapi-viewer", password: "wrong-password" }); // 401
+    for (let i = 0; i < 6; i++) await login({ userName: "openapi-nobody", password: "wrong-password" });
+    const throttled = await login({ userName: "openapi-nobody", password: "wrong-password" });
+    expect(throttled.res.status).toBe(429);
+    const session = await login({ userName: "openapi-viewer", password: "openapi-password" });
+    expect(session.res.status).toBe(200);
+    expect(session.body.permissions.folders[b.sharedKey]).toContain("Jobs.Create");
+    const cookie = session.res.headers.get("set-cookie")!.split(";")[0]!;
+    const asViewer = (csrf = false) => ({ headers: { authorization: "", cookie, ...(csrf ? { "x-csrf-token": session.body.csrfToken } : {}) } });
+    expect((await call("GET", "/api/v1/session", asViewer())).body.csrfToken).toBe(session.body.csrfToken);
+    await call("GET", "/api/v1/session"); // 401: a bearer token is no session
+    await call("GET", "/api/v1/users", asViewer()); // 403 permission-denied
+    await call("GET", `/api/v1/users/${viewer.id}`, asViewer()); // 404: may not see users
+    const noCsrf = await call("POST", "/api/v1/folders", { json: { name: "Nope" }, ...asViewer() });
+    expect(noCsrf.body.code).toBe("csrf-token-invalid");
+    const denied = await call("POST", "/api/v1/folders", { json: { name: "Nope" }, ...asViewer(true) });
+    expect(denied.body).toMatchObject({ code: "permission-denied", requiredPermission: "Folders.Edit" });
+    const own = await call("POST", "/api/v1/tokens", { json: { name: "viewer users", scopes: ["OR.Users"] }, ...asViewer(true) });
+    expect(own.body.userId).toBe(viewer.id);
+    const wider = await call("POST", "/api/v1/tokens", { json: { name: "wider", scopes: ["OR.Folders"] }, headers: { authorization: `Bearer ${own.body.token}` } });
+    expect(wider.body).toMatchObject({ code: "insufficient-scope", requiredScope: ["OR.Folders"] });
+    expect((await call("GET", "/api/v1/tokens", asViewer())).body.items.map((t: any) => t.id)).toEqual([own.body.id]);
+    await call("DELETE", "/api/v1/session", asViewer()); // 403 csrf-token-invalid
+    await call("DELETE", "/api/v1/session", asViewer(true));
+    await call("GET", "/api/v1/session", asViewer()); // 401: logged out
+    await call("DELETE", `/api/v1/users/${admin.id}`); // 409 user-of-organization
+    await call("DELETE", `/api/v1/users/${viewer.id}`);
+
+    // live events: an SSE stream, `event: jobs` when a job is created
+    const auditor = (await call("POST", "/api/v1/tokens", { json: { name: "no jobs", scopes: ["OR.Audit"] } })).body;
+    await call("GET", "/api/v1/events", { headers: { authorization: `Bearer ${auditor.token}` } }); // 403 insufficient-scope
+    const abort = new AbortController();
+    const res = await fetch(`${b.base}/api/v1/events`, { headers: { authorization: `Bearer ${b.token}` }, signal: abort.signal });
+    try {
+      const { op } = operationFor("GET", res.url);
+      seen.add(`${op.operationId} ${res.status}`);
+      expect(res.status).toBe(200);
+      expect(Object.keys(op.responses["200"].content)).toEqual([res.headers.get("content-type")!.split(";")[0]]);
+      await call("POST", "/api/v1/jobs", { json: { folderKey: b.sharedKey, processName: "Echo" } });
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = "";
+      let event: RegExpExecArray | null = null;
+      while (!(event = /event: jobs\ndata: (.*)\n\n/.exec(text))) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+      expect(Object.keys(JSON.parse(event![1]!))).toEqual(["at"]);
+    } finally {
+      abort.abort();
+    }
+  });
+
   it("covered the answers that matter", () => {
     const expected = [
       "listAuditEntries 200", "listAuditEntries 400", "listAuditEntries 403", "listJobs 429", "invokeTriggerPost 429",
@@ -497,6 +577,10 @@ describe("real answers match the documented responses", () => {
       "rotateExternalAppSecret 200", "rotateExternalAppSecret 409", "revokeExternalApp 204", "revokeExternalApp 404",
       "requestAccessToken 200", "requestAccessToken 400", "requestAccessToken 401", "requestAccessToken 413",
       "getHealth 200", "getReadiness 200",
+      "rotateRobot 200", "rotateRobot 404", "rotateRobot 409", "listRoles 200", "listUsers 200", "listUsers 403", "createUser 201", "createUser 400",
+      "createUser 409", "getUser 200", "getUser 404", "updateUser 200", "updateUser 409", "deleteUser 204", "deleteUser 409",
+      "login 200", "login 400", "login 401", "login 429", "getSession 200", "getSession 401", "logout 204", "logout 403",
+      "createToken 403", "streamEvents 200", "streamEvents 403",
     ];
     expect(expected.filter((e) => !seen.has(e))).toEqual([]);
   });

@@ -58,6 +58,15 @@ interface OperationSpec {
   security: SecurityRequirement[] | null;
   /** the route answers 403 insufficient-scope when the token lacks the scope */
   checksScope?: boolean;
+  /**
+   * The user's permission the route needs (Permissions.ts), for the description; the route
+   * answers 403 permission-denied without it unless `permissionDenied` is false (lists that
+   * only leave out what the user may not see, reads that answer 404).
+   */
+  permission?: string;
+  permissionDenied?: boolean;
+  /** other 403 codes the route answers */
+  forbidden?: string[];
   parameters?: Obj[];
   /** a JSON request body (the management API's parser: invalid JSON is 400, another type 415, over 1 MiB 413) */
   body?: { schema: Schema; required: boolean; description?: string };
@@ -71,6 +80,38 @@ interface OperationSpec {
   level?: "tenant" | "organization" | "node";
 }
 
+/** the spec each operation was built from, for the second pass that knows its method (withCsrf) */
+const specs = new WeakMap<Obj, OperationSpec>();
+
+/** Does the operation take the credentials of a tenant (a bearer token, and so also a console session cookie)? */
+const takesTenantCredentials = (o: OperationSpec): boolean => (o.level ?? "tenant") === "tenant" && (o.security?.some((r) => "bearerAuth" in r) ?? false);
+
+/**
+ * 403: insufficient-scope (the token's scope), the route's own codes, permission-denied (the
+ * user's permission), and, for changes made with a console session, csrf-token-invalid.
+ */
+function forbiddenResponse(o: OperationSpec, change: boolean): Obj | undefined {
+  const csrf = change && (takesTenantCredentials(o) || (o.security?.some((r) => "cookieAuth" in r) ?? false));
+  const permission = o.permission !== undefined && o.permissionDenied !== false;
+  const others = [...(o.forbidden ?? []), ...(csrf ? ["csrf-token-invalid"] : [])];
+  const codes = [...(o.checksScope ? ["insufficient-scope"] : []), ...(permission ? ["permission-denied"] : []), ...others];
+  if (!codes.length) return undefined;
+  if (codes.length === 1 && o.checksScope) return ref("responses", "InsufficientScope");
+  const schemas: Schema[] = [
+    ...(o.checksScope ? [s("InsufficientScopeProblem")] : []),
+    ...(permission ? [s("PermissionDeniedProblem")] : []),
+    ...(others.length ? [{ allOf: [s("Problem"), { type: "object", properties: { code: { enum: others } } }] }] : []),
+  ];
+  const why = [
+    o.checksScope ? "the token lacks the scope (`insufficient-scope`)" : "",
+    permission ? "the user lacks the permission (`permission-denied`)" : "",
+    csrf ? "a change made with a console session cookie without its `X-CSRF-Token` (`csrf-token-invalid`)" : "",
+  ].filter(Boolean);
+  return problem(`Forbidden${why.length ? `: ${why.join("; ")}` : ""}.`, codes, schemas.length === 1 ? schemas[0] : { anyOf: schemas });
+}
+
+const sortResponses = (responses: Obj): Obj => Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+
 function operation(o: OperationSpec): Obj {
   const responses: Obj = { ...o.responses };
   const badRequest = [...(o.body ? ["invalid-json"] : []), ...(o.badRequest ?? [])];
@@ -78,7 +119,10 @@ function operation(o: OperationSpec): Obj {
     responses["400"] = problem("The request is not valid.", badRequest, s(o.validation ? "ValidationProblem" : "Problem"));
   }
   if (o.security && !responses["401"]) responses["401"] = ref("responses", "Unauthorized");
-  if (o.checksScope && !responses["403"]) responses["403"] = ref("responses", "InsufficientScope");
+  if (!responses["403"]) {
+    const forbidden = forbiddenResponse(o, false);
+    if (forbidden) responses["403"] = forbidden;
+  }
   // every request a token makes in a tenant counts against the tenant's rateLimitPerTokenPerMinute
   if ((o.level ?? "tenant") === "tenant" && o.security?.some((r) => "bearerAuth" in r)) responses["429"] ??= ref("responses", "RateLimited");
   const notFound = [...(o.notFound ?? []), ...((o.level ?? "tenant") === "tenant" ? ["tenant-not-found"] : [])];
@@ -90,7 +134,7 @@ function operation(o: OperationSpec): Obj {
   }
   responses["500"] ??= ref("responses", "InternalError");
   responses["503"] ??= ref("responses", "StoreUnavailable");
-  const sorted = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+  const sorted = sortResponses(responses);
 
   const requiredScopes = o.security?.map((r) => Object.values(r).flat().join(" and ")).filter(Boolean) ?? [];
   const auth = o.security === null
@@ -99,21 +143,44 @@ function operation(o: OperationSpec): Obj {
       ? "Authentication: a robot key of the tenant."
     : o.security.some((r) => "metricsToken" in r)
       ? "Authentication: none, unless the node has `BATON_METRICS_TOKEN` set; then that token as a bearer token."
+    : o.security.every((r) => "cookieAuth" in r)
+      ? "Authentication: a console session cookie (`baton_session`) only; a bearer token is answered 401."
     : requiredScopes.length
       ? `Token scopes: any one of ${codeList(requiredScopes)}.${o.checksScope ? "" : " Without one, the answer is 404: a job's existence is not revealed."}`
       : "Any valid token.";
-  return {
+  const permission = o.permission ? `Permission: ${o.permission}` : "";
+  // a console session is accepted wherever a bearer token of the tenant is (principal() in context.ts)
+  const security = o.security && takesTenantCredentials(o) ? [...o.security, { cookieAuth: [] }] : o.security;
+  const op: Obj = {
     operationId: o.operationId,
     tags: [o.tag],
     summary: o.summary,
-    description: [o.description, auth].filter(Boolean).join("\n\n"),
-    ...(o.security === null ? { security: [] } : { security: o.security }),
+    description: [o.description, auth, permission].filter(Boolean).join("\n\n"),
+    ...(security === null ? { security: [] } : { security }),
     ...(o.parameters?.length ? { parameters: o.parameters } : {}),
     ...(o.body
       ? { requestBody: { required: o.body.required, ...(o.body.description ? { description: o.body.description } : {}), content: jsonContent(o.body.schema) } }
       : {}),
     responses: sorted,
   };
+  specs.set(op, o);
+  return op;
+}
+
+const CHANGES = ["post", "put", "patch", "delete"];
+
+/** Changes made with a console session cookie need X-CSRF-Token: their 403 says so. */
+function withCsrf(items: Record<string, Obj>): Record<string, Obj> {
+  for (const item of Object.values(items)) {
+    for (const method of CHANGES) {
+      const op = item[method] as Obj | undefined;
+      const o = op && specs.get(op);
+      if (!op || !o || o.responses["403"]) continue;
+      const forbidden = forbiddenResponse(o, true);
+      if (forbidden) op.responses = sortResponses({ ...(op.responses as Obj), "403": forbidden });
+    }
+  }
+  return items;
 }
 
 // ---- parameters
@@ -129,6 +196,7 @@ const parameters: Record<string, Obj> = {
   triggerId: pathParameter("id", "The API trigger's id.", { type: "string", format: "uuid" }),
   tokenId: pathParameter("id", "The token's id.", { type: "string", format: "uuid" }),
   robotId: pathParameter("id", "The robot's (robot key's) id.", { type: "string", format: "uuid" }),
+  userId: pathParameter("id", "The user's id.", { type: "string", format: "uuid" }),
   sessionId: pathParameter("sessionId", "The robot session's id.", { type: "string", format: "uuid" }),
   org: pathParameter("org", "The organization.", { type: "string" }),
   clientId: pathParameter("clientId", "The external application's client id.", { type: "string", examples: ["baton_app_0123456789abcdef0123456789abcdef"] }),
@@ -169,6 +237,8 @@ const RESULT_RESPONSES = {
   }),
 };
 
+const INVOKE_PERMISSION = "`Jobs.Create` in the trigger's folder (a user who may not see the folder gets 404 trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).";
+
 function invokeOperation(method: "GET" | "POST" | "PUT" | "DELETE"): Obj {
   const withBody = method === "POST" || method === "PUT";
   const argumentsHow = withBody
@@ -188,6 +258,7 @@ function invokeOperation(method: "GET" | "POST" | "PUT" | "DELETE"): Obj {
     ].join("\n\n"),
     security: scopes("Jobs", "Write"),
     checksScope: true,
+    permission: INVOKE_PERMISSION,
     parameters: [
       param("folderKey"),
       param("slug"),
@@ -241,6 +312,7 @@ const invokeOther = operation({
   description: "Answered so that a caller using the wrong method learns the right one: 405 with `Allow` once the token and the trigger are checked.",
   security: scopes("Jobs", "Write"),
   checksScope: true,
+  permission: INVOKE_PERMISSION,
   parameters: [param("folderKey"), param("slug")],
   responses: {
     "404": problem("No trigger with this slug in this folder (or no such tenant).", ["trigger-not-found", "tenant-not-found"]),
@@ -265,7 +337,7 @@ function robotJobResult(operationId: string, summary: string, schema: Schema, re
   };
 }
 
-const paths: Record<string, Obj> = {
+const paths: Record<string, Obj> = withCsrf({
   "/t/{folderKey}/{slug}": {
     summary: "The invoke URL of an API trigger",
     get: invokeOperation("GET"),
@@ -276,7 +348,7 @@ const paths: Record<string, Obj> = {
   },
   "/api/v1/jobs/{jobKey}/status": {
     get: operation({
-      operationId: "getJobStatus",
+      operationId: "getJobStatus", permission: "`Jobs.View` in the job's folder; without it the job is answered 404 job-not-found.", permissionDenied: false,
       tag: "Invocation",
       summary: "Poll a job's status (the status URI)",
       description: "While the job is not final: 200 with `Retry-After` (never another 2xx or 3xx). Once final: 303 to the output URI.",
@@ -297,7 +369,7 @@ const paths: Record<string, Obj> = {
   },
   "/api/v1/jobs/{jobKey}/output": {
     get: operation({
-      operationId: "getJobOutput",
+      operationId: "getJobOutput", permission: "`Jobs.View` in the job's folder; without it the job is answered 404 job-not-found.", permissionDenied: false,
       tag: "Invocation",
       summary: "A final job's result (the output URI)",
       security: JOB_VISIBLE,
@@ -313,7 +385,7 @@ const paths: Record<string, Obj> = {
   },
   "/api/v1/jobs/{jobKey}/wait": {
     get: operation({
-      operationId: "waitForJob",
+      operationId: "waitForJob", permission: "with a token or session, `Jobs.View` in the job's folder (without it, 404 job-not-found); a signed wait URI needs none.", permissionDenied: false,
       tag: "Invocation",
       summary: "Block until a job is final (the wait URI of LongPolling)",
       description:
@@ -341,11 +413,11 @@ const paths: Record<string, Obj> = {
   // ---- folders
   "/api/v1/folders": {
     get: operation({
-      operationId: "listFolders", tag: "Folders", summary: "List the folders", security: scopes("Folders", "Read"), checksScope: true,
+      operationId: "listFolders", permission: "none to call; only the folders in which the user has `Folders.View` are listed.", permissionDenied: false, tag: "Folders", summary: "List the folders", security: scopes("Folders", "Read"), checksScope: true,
       responses: { "200": response("The tenant's folders.", { content: jsonContent(s("FolderPage")) }) },
     }),
     post: operation({
-      operationId: "createFolder", tag: "Folders", summary: "Create a folder", security: scopes("Folders", "Write"), checksScope: true,
+      operationId: "createFolder", permission: "`Folders.Edit` (granted tenant-wide only).", tag: "Folders", summary: "Create a folder", security: scopes("Folders", "Write"), checksScope: true,
       body: { schema: s("FolderInput"), required: true }, badRequest: ["invalid-folder"], conflict: ["folder-exists"],
       responses: { "201": response("The folder.", { content: jsonContent(s("Folder")) }) },
     }),
@@ -353,17 +425,17 @@ const paths: Record<string, Obj> = {
   "/api/v1/folders/{folderKey}": {
     parameters: [param("folderKey")],
     get: operation({
-      operationId: "getFolder", tag: "Folders", summary: "Get a folder", security: scopes("Folders", "Read"), checksScope: true,
+      operationId: "getFolder", permission: "`Folders.View` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Folders", summary: "Get a folder", security: scopes("Folders", "Read"), checksScope: true,
       notFound: ["folder-not-found"], responses: { "200": response("The folder.", { content: jsonContent(s("Folder")) }) },
     }),
     patch: operation({
-      operationId: "renameFolder", tag: "Folders", summary: "Rename a folder", description: "The Shared folder cannot be renamed.",
+      operationId: "renameFolder", permission: "`Folders.Edit` (granted tenant-wide only; a user who may not see the folder gets 404 folder-not-found).", tag: "Folders", summary: "Rename a folder", description: "The Shared folder cannot be renamed.",
       security: scopes("Folders", "Write"), checksScope: true, body: { schema: s("FolderInput"), required: true },
       badRequest: ["invalid-folder"], notFound: ["folder-not-found"], conflict: ["folder-exists", "folder-protected"],
       responses: { "200": response("The folder.", { content: jsonContent(s("Folder")) }) },
     }),
     delete: operation({
-      operationId: "deleteFolder", tag: "Folders", summary: "Delete an empty folder", description: "The Shared folder cannot be deleted.",
+      operationId: "deleteFolder", permission: "`Folders.Edit` (granted tenant-wide only; a user who may not see the folder gets 404 folder-not-found).", tag: "Folders", summary: "Delete an empty folder", description: "The Shared folder cannot be deleted.",
       security: scopes("Folders", "Write"), checksScope: true, notFound: ["folder-not-found"], conflict: ["folder-protected", "folder-not-empty"],
       responses: { "204": response("Deleted.") },
     }),
@@ -373,11 +445,11 @@ const paths: Record<string, Obj> = {
   "/api/v1/folders/{folderKey}/processes": {
     parameters: [param("folderKey")],
     get: operation({
-      operationId: "listProcesses", tag: "Processes", summary: "List a folder's processes", security: scopes("Execution", "Read"), checksScope: true,
+      operationId: "listProcesses", permission: "`Processes.View` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "List a folder's processes", security: scopes("Execution", "Read"), checksScope: true,
       notFound: ["folder-not-found"], responses: { "200": response("The folder's processes.", { content: jsonContent(s("ProcessPage")) }) },
     }),
     post: operation({
-      operationId: "createProcess", tag: "Processes", summary: "Create a process", security: scopes("Execution", "Write"), checksScope: true,
+      operationId: "createProcess", permission: "`Processes.Edit` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "Create a process", security: scopes("Execution", "Write"), checksScope: true,
       body: { schema: s("ProcessInput"), required: true }, badRequest: ["invalid-body", "invalid-process"], validation: true,
       notFound: ["folder-not-found"], conflict: ["process-exists"],
       responses: { "201": response("The process.", { content: jsonContent(s("Process")) }) },
@@ -386,17 +458,17 @@ const paths: Record<string, Obj> = {
   "/api/v1/folders/{folderKey}/processes/{name}": {
     parameters: [param("folderKey"), param("processName")],
     get: operation({
-      operationId: "getProcess", tag: "Processes", summary: "Get a process", security: scopes("Execution", "Read"), checksScope: true,
+      operationId: "getProcess", permission: "`Processes.View` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "Get a process", security: scopes("Execution", "Read"), checksScope: true,
       notFound: ["folder-not-found", "process-not-found"], responses: { "200": response("The process.", { content: jsonContent(s("Process")) }) },
     }),
     patch: operation({
-      operationId: "updateProcess", tag: "Processes", summary: "Change a process", security: scopes("Execution", "Write"), checksScope: true,
+      operationId: "updateProcess", permission: "`Processes.Edit` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "Change a process", security: scopes("Execution", "Write"), checksScope: true,
       body: { schema: s("ProcessPatch"), required: true }, badRequest: ["invalid-body", "invalid-process"], validation: true,
       notFound: ["folder-not-found", "process-not-found"],
       responses: { "200": response("The process.", { content: jsonContent(s("Process")) }) },
     }),
     delete: operation({
-      operationId: "deleteProcess", tag: "Processes", summary: "Delete a process", description: "Refused while API triggers start it.",
+      operationId: "deleteProcess", permission: "`Processes.Edit` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "Delete a process", description: "Refused while API triggers start it.",
       security: scopes("Execution", "Write"), checksScope: true, notFound: ["folder-not-found", "process-not-found"], conflict: ["process-in-use"],
       responses: { "204": response("Deleted.") },
     }),
@@ -406,11 +478,11 @@ const paths: Record<string, Obj> = {
   "/api/v1/folders/{folderKey}/triggers": {
     parameters: [param("folderKey")],
     get: operation({
-      operationId: "listFolderTriggers", tag: "Triggers", summary: "List a folder's API triggers", security: scopes("Execution", "Read"), checksScope: true,
+      operationId: "listFolderTriggers", permission: "`Triggers.View` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Triggers", summary: "List a folder's API triggers", security: scopes("Execution", "Read"), checksScope: true,
       notFound: ["folder-not-found"], responses: { "200": response("The folder's API triggers, each with its invoke URL.", { content: jsonContent(s("TriggerPage")) }) },
     }),
     post: operation({
-      operationId: "createTrigger", tag: "Triggers", summary: "Create an API trigger", security: scopes("Execution", "Write"), checksScope: true,
+      operationId: "createTrigger", permission: "`Triggers.Edit` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Triggers", summary: "Create an API trigger", security: scopes("Execution", "Write"), checksScope: true,
       body: { schema: s("TriggerInput"), required: true }, badRequest: ["invalid-body", "invalid-trigger"], validation: true,
       notFound: ["folder-not-found", "process-not-found"], conflict: ["slug-taken"],
       responses: { "201": response("The API trigger, with its `id` and `invokeUrl`.", { content: jsonContent(s("Trigger")) }) },
@@ -418,7 +490,7 @@ const paths: Record<string, Obj> = {
   },
   "/api/v1/triggers": {
     get: operation({
-      operationId: "listTriggers", tag: "Triggers", summary: "List the tenant's API triggers", security: scopes("Execution", "Read"), checksScope: true,
+      operationId: "listTriggers", permission: "none to call; only the triggers of folders in which the user has `Triggers.View` are listed.", permissionDenied: false, tag: "Triggers", summary: "List the tenant's API triggers", security: scopes("Execution", "Read"), checksScope: true,
       parameters: [queryParameter("folderKey", "Only the triggers of this folder.", { type: "string", format: "uuid" })],
       responses: { "200": response("API triggers, each with its invoke URL.", { content: jsonContent(s("TriggerPage")) }) },
     }),
@@ -426,17 +498,17 @@ const paths: Record<string, Obj> = {
   "/api/v1/triggers/{id}": {
     parameters: [param("triggerId")],
     get: operation({
-      operationId: "getTrigger", tag: "Triggers", summary: "Get an API trigger", security: scopes("Execution", "Read"), checksScope: true,
+      operationId: "getTrigger", permission: "`Triggers.View` in the trigger's folder (a user who may not see the folder gets 404 trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Triggers", summary: "Get an API trigger", security: scopes("Execution", "Read"), checksScope: true,
       notFound: ["trigger-not-found"], responses: { "200": response("The API trigger.", { content: jsonContent(s("Trigger")) }) },
     }),
     patch: operation({
-      operationId: "updateTrigger", tag: "Triggers", summary: "Change an API trigger", security: scopes("Execution", "Write"), checksScope: true,
+      operationId: "updateTrigger", permission: "`Triggers.Edit` in the trigger's folder (a user who may not see the folder gets 404 trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Triggers", summary: "Change an API trigger", security: scopes("Execution", "Write"), checksScope: true,
       body: { schema: s("TriggerPatch"), required: true }, badRequest: ["invalid-body", "invalid-trigger"], validation: true,
       notFound: ["trigger-not-found", "process-not-found"], conflict: ["slug-taken"],
       responses: { "200": response("The API trigger.", { content: jsonContent(s("Trigger")) }) },
     }),
     delete: operation({
-      operationId: "deleteTrigger", tag: "Triggers", summary: "Delete an API trigger", security: scopes("Execution", "Write"), checksScope: true,
+      operationId: "deleteTrigger", permission: "`Triggers.Edit` in the trigger's folder (a user who may not see the folder gets 404 trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Triggers", summary: "Delete an API trigger", security: scopes("Execution", "Write"), checksScope: true,
       notFound: ["trigger-not-found"], responses: { "204": response("Deleted.") },
     }),
   },
@@ -444,7 +516,7 @@ const paths: Record<string, Obj> = {
   // ---- jobs
   "/api/v1/jobs": {
     get: operation({
-      operationId: "listJobs", tag: "Jobs", summary: "List jobs, newest first", security: scopes("Jobs", "Read"), checksScope: true,
+      operationId: "listJobs", permission: "none to call; only the jobs of folders in which the user has `Jobs.View` are listed.", permissionDenied: false, tag: "Jobs", summary: "List jobs, newest first", security: scopes("Jobs", "Read"), checksScope: true,
       parameters: [
         queryParameter("state", "Only jobs in these states (comma-separated).", { type: "array", items: s("JobState") }, { style: "form", explode: false }),
         queryParameter("processName", "Only jobs of this process.", { type: "string" }),
@@ -459,7 +531,7 @@ const paths: Record<string, Obj> = {
       responses: { "200": response("A page of jobs.", { content: jsonContent(s("JobPage")) }) },
     }),
     post: operation({
-      operationId: "startJob", tag: "Jobs", summary: "Start a job of a process directly",
+      operationId: "startJob", permission: "`Jobs.Create` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Jobs", summary: "Start a job of a process directly",
       description: "The job's source is Api (or Manual) and its call mode AsyncRequestReply; follow it with GET /api/v1/jobs/{jobKey} or its status URI.",
       security: scopes("Jobs", "Write"), checksScope: true, body: { schema: s("StartJob"), required: true },
       badRequest: ["invalid-body", "invalid-arguments"], validation: true, notFound: ["folder-not-found", "process-not-found"],
@@ -469,14 +541,14 @@ const paths: Record<string, Obj> = {
   "/api/v1/jobs/{jobKey}": {
     parameters: [param("jobKey")],
     get: operation({
-      operationId: "getJob", tag: "Jobs", summary: "Get a job", security: JOB_VISIBLE, notFound: ["job-not-found"],
+      operationId: "getJob", permission: "`Jobs.View` in the job's folder; without it the job is answered 404 job-not-found.", permissionDenied: false, tag: "Jobs", summary: "Get a job", security: JOB_VISIBLE, notFound: ["job-not-found"],
       responses: { "200": response("The job.", { content: jsonContent(s("Job")) }) },
     }),
   },
   "/api/v1/jobs/{jobKey}/logs": {
     parameters: [param("jobKey")],
     get: operation({
-      operationId: "getJobLogs", tag: "Jobs", summary: "A job's log lines, oldest first", security: JOB_VISIBLE,
+      operationId: "getJobLogs", permission: "`Jobs.View` in the job's folder; without it the job is answered 404 job-not-found.", permissionDenied: false, tag: "Jobs", summary: "A job's log lines, oldest first", security: JOB_VISIBLE,
       parameters: [{ ...ref("parameters", "limit"), description: "Page size (default 100)." }, param("cursor")],
       badRequest: ["invalid-filter", "invalid-cursor"], notFound: ["job-not-found"],
       responses: { "200": response("A page of log lines.", { content: jsonContent(s("JobLogPage")) }) },
@@ -485,7 +557,7 @@ const paths: Record<string, Obj> = {
   "/api/v1/jobs/{jobKey}/stop": {
     parameters: [param("jobKey")],
     post: operation({
-      operationId: "stopJob", tag: "Jobs", summary: "Stop a job",
+      operationId: "stopJob", permission: "`Jobs.Edit` in the job's folder (without `Jobs.View` there the job is answered 404 job-not-found; with it but without `Jobs.Edit`, 403 permission-denied).", tag: "Jobs", summary: "Stop a job",
       description: "A Pending job ends Stopped at once. A running job is asked to stop through its robot: SoftStop moves it to Stopping, Kill to Terminating; it ends Stopped (or finishes first).",
       security: scopes("Jobs", "Write"), checksScope: true, body: { schema: s("StopJob"), required: true },
       badRequest: ["invalid-strategy"], notFound: ["job-not-found"], conflict: ["job-final", "job-busy"],
@@ -496,12 +568,12 @@ const paths: Record<string, Obj> = {
   // ---- robots
   "/api/v1/robots": {
     get: operation({
-      operationId: "listRobots", tag: "Robots", summary: "List the robots (robot keys)", description: "Keys are never shown again after creation.",
+      operationId: "listRobots", permission: "`Robots.View`.", tag: "Robots", summary: "List the robots (robot keys)", description: "Keys are never shown again after creation.",
       security: scopes("Robots", "Read"), checksScope: true,
       responses: { "200": response("The tenant's robots, revoked ones included.", { content: jsonContent(s("RobotKeyPage")) }) },
     }),
     post: operation({
-      operationId: "createRobot", tag: "Robots", summary: "Create a robot and its robot key", security: scopes("Robots", "Write"), checksScope: true,
+      operationId: "createRobot", permission: "`Robots.Edit`.", tag: "Robots", summary: "Create a robot and its robot key", security: scopes("Robots", "Write"), checksScope: true,
       body: { schema: s("RobotKeyInput"), required: true }, badRequest: ["invalid-robot"], conflict: ["robot-exists"],
       responses: { "201": response("The robot, with its robot `key`: shown only this once.", { content: jsonContent(s("CreatedRobotKey")) }) },
     }),
@@ -509,15 +581,25 @@ const paths: Record<string, Obj> = {
   "/api/v1/robots/{id}": {
     parameters: [param("robotId")],
     delete: operation({
-      operationId: "revokeRobot", tag: "Robots", summary: "Revoke a robot key",
+      operationId: "revokeRobot", permission: "`Robots.Edit`.", tag: "Robots", summary: "Revoke a robot key",
       description: "Its sessions end: their jobs go back to Pending (or fault, per the retry policy).",
       security: scopes("Robots", "Write"), checksScope: true, notFound: ["robot-not-found"],
       responses: { "204": response("Revoked (also when it already was).") },
     }),
   },
+  "/api/v1/robots/{id}/rotate": {
+    parameters: [param("robotId")],
+    post: operation({
+      operationId: "rotateRobot", permission: "`Robots.Edit`.", tag: "Robots", summary: "Rotate a robot key",
+      description: "Replaces the robot's key: the new key is shown only in this answer, and the old one stops working at once, on every node. " +
+        "The sessions opened with the old key end now: their jobs go back to Pending (or fault, per the retry policy). `rotatedAt` records the rotation.",
+      security: scopes("Robots", "Write"), checksScope: true, notFound: ["robot-not-found"], conflict: ["robot-revoked"],
+      responses: { "200": response("The robot, with its new robot `key`: shown only this once.", { content: jsonContent(s("RotatedRobotKey")) }) },
+    }),
+  },
   "/api/v1/robots/sessions": {
     get: operation({
-      operationId: "listRobotSessions", tag: "Robots", summary: "List the live robot sessions", security: scopes("Robots", "Read"), checksScope: true,
+      operationId: "listRobotSessions", permission: "`Robots.View`.", tag: "Robots", summary: "List the live robot sessions", security: scopes("Robots", "Read"), checksScope: true,
       responses: { "200": response("The sessions whose lease has not run out.", { content: jsonContent(s("RobotSessionPage")) }) },
     }),
   },
@@ -525,12 +607,16 @@ const paths: Record<string, Obj> = {
   // ---- tokens
   "/api/v1/tokens": {
     get: operation({
-      operationId: "listTokens", tag: "Tokens", summary: "List the tenant's personal access tokens", description: "Secrets are never shown again after creation.",
+      operationId: "listTokens", permission: "none to call; lists the caller's own tokens, or, with `Users.View`, every token of the tenant.", permissionDenied: false, tag: "Tokens", summary: "List personal access tokens", description: "Secrets are never shown again after creation.",
       security: scopes("Users", "Read"), checksScope: true,
       responses: { "200": response("The tokens, revoked ones included.", { content: jsonContent(s("PersonalAccessTokenPage")) }) },
     }),
     post: operation({
-      operationId: "createToken", tag: "Tokens", summary: "Create a personal access token", security: scopes("Users", "Write"), checksScope: true,
+      operationId: "createToken", permission: "none: the token belongs to the caller's own user.", permissionDenied: false, tag: "Tokens", summary: "Create a personal access token",
+      description: "The new token belongs to the caller's user and acts with that user's permissions. Its scopes can be no wider than those of the caller's own credential " +
+        "(`OR.X` covers `OR.X.Read` and `OR.X.Write`): any other is 403 insufficient-scope, with `requiredScope` listing them. A caller without a user (an external application) " +
+        "cannot create one: 403 token-needs-user.",
+      security: scopes("Users", "Write"), checksScope: true, forbidden: ["token-needs-user"],
       body: { schema: s("CreateToken"), required: true }, badRequest: ["invalid-token", "invalid-scopes"],
       responses: { "201": response("The token, with its secret `token`: shown only this once.", { content: jsonContent(s("CreatedPersonalAccessToken")) }) },
     }),
@@ -538,7 +624,7 @@ const paths: Record<string, Obj> = {
   "/api/v1/tokens/{id}": {
     parameters: [param("tokenId")],
     delete: operation({
-      operationId: "revokeToken", tag: "Tokens", summary: "Revoke a personal access token", security: scopes("Users", "Write"), checksScope: true,
+      operationId: "revokeToken", permission: "none for the caller's own tokens; another user's token needs `Users.Edit` (without `Users.View` it is answered 404 token-not-found).", tag: "Tokens", summary: "Revoke a personal access token", security: scopes("Users", "Write"), checksScope: true,
       notFound: ["token-not-found"], responses: { "204": response("Revoked (also when it already was).") },
     }),
   },
@@ -546,11 +632,11 @@ const paths: Record<string, Obj> = {
   // ---- settings
   "/api/v1/settings": {
     get: operation({
-      operationId: "getSettings", tag: "Settings", summary: "The tenant settings", security: scopes("Settings", "Read"), checksScope: true,
+      operationId: "getSettings", permission: "`Settings.View`.", tag: "Settings", summary: "The tenant settings", security: scopes("Settings", "Read"), checksScope: true,
       responses: { "200": response("The tenant settings.", { content: jsonContent(s("TenantSettings")) }) },
     }),
     patch: operation({
-      operationId: "updateSettings", tag: "Settings", summary: "Change tenant settings", security: scopes("Settings", "Write"), checksScope: true,
+      operationId: "updateSettings", permission: "`Settings.Edit`.", tag: "Settings", summary: "Change tenant settings", security: scopes("Settings", "Write"), checksScope: true,
       body: { schema: s("TenantSettingsPatch"), required: true }, badRequest: ["invalid-settings"], validation: true,
       responses: { "200": response("All the tenant settings, after the change.", { content: jsonContent(s("TenantSettings")) }) },
     }),
@@ -559,7 +645,7 @@ const paths: Record<string, Obj> = {
   // ---- audit log
   "/api/v1/audit": {
     get: operation({
-      operationId: "listAuditEntries", tag: "Audit", summary: "The audit log, newest first",
+      operationId: "listAuditEntries", permission: "`Audit.View`.", tag: "Audit", summary: "The audit log, newest first",
       description: "Every change made through the management API and the organization's routes: who (the token), what (action, target, details without secrets), when, " +
         "and from where (address, request id). Written in the request that made the change, once it succeeded; refused changes are not recorded. Invocations are jobs, not audit entries.",
       security: scopes("Audit", "Read"), checksScope: true,
@@ -625,6 +711,118 @@ const paths: Record<string, Obj> = {
   "/api/robot/v1/sessions/{sessionId}/jobs/{jobKey}/fail": robotJobResult("failJob", "Report a job Faulted, with its error", s("FailJob"), false, []),
   "/api/robot/v1/sessions/{sessionId}/jobs/{jobKey}/stopped": robotJobResult("reportJobStopped", "Report a job stopped (after a stop or kill request)", { type: "object" }, false, []),
 
+  // ---- users and roles
+  "/api/v1/roles": {
+    get: operation({
+      operationId: "listRoles", tag: "Users", summary: "The roles and their permissions",
+      description: "Administrator, Automation Developer and Viewer. A role granted tenant-wide gives all its permissions; granted in a folder, only its folder permissions " +
+        "(Folders.View, Processes.*, Triggers.*, Jobs.*), and only in that folder.",
+      security: [{ bearerAuth: [] }], permission: "none.", permissionDenied: false,
+      responses: { "200": response("The roles.", { content: jsonContent(s("RolePage")) }) },
+    }),
+  },
+  "/api/v1/users": {
+    get: operation({
+      operationId: "listUsers", tag: "Users", summary: "List the users", permission: "`Users.View`.",
+      description: "The tenant's users, and the organization's (`organizationUser`: true), which administer every tenant and cannot be changed here.",
+      security: scopes("Users", "Read"), checksScope: true,
+      responses: { "200": response("The users.", { content: jsonContent(s("UserPage")) }) },
+    }),
+    post: operation({
+      operationId: "createUser", tag: "Users", summary: "Create a user", permission: "`Users.Edit`.",
+      description: "A user of this tenant, with a password (for console logins) and roles granted tenant-wide or per folder.",
+      security: scopes("Users", "Write"), checksScope: true, body: { schema: s("CreateUser"), required: true },
+      badRequest: ["invalid-user"], conflict: ["user-exists"],
+      responses: { "201": response("The user.", { content: jsonContent(s("User")) }) },
+    }),
+  },
+  "/api/v1/users/{id}": {
+    parameters: [param("userId")],
+    get: operation({
+      operationId: "getUser", tag: "Users", summary: "Get a user", permission: "`Users.View`; without it the user is answered 404 user-not-found.", permissionDenied: false,
+      security: scopes("Users", "Read"), checksScope: true, notFound: ["user-not-found"],
+      responses: { "200": response("The user.", { content: jsonContent(s("User")) }) },
+    }),
+    patch: operation({
+      operationId: "updateUser", tag: "Users", summary: "Change a user's password, roles or state", permission: "`Users.Edit`.",
+      description: "A new password or `disabled: true` ends the user's console sessions; a disabled user's tokens are refused (401) until it is enabled again. " +
+        "Changes reach every node at once. A user of the organization cannot be changed here (409 user-of-organization).",
+      security: scopes("Users", "Write"), checksScope: true, body: { schema: s("UpdateUser"), required: true },
+      badRequest: ["invalid-user"], notFound: ["user-not-found"], conflict: ["user-of-organization"],
+      responses: { "200": response("The user, after the change.", { content: jsonContent(s("User")) }) },
+    }),
+    delete: operation({
+      operationId: "deleteUser", tag: "Users", summary: "Delete a user", permission: "`Users.Edit`.",
+      description: "Deletes the user with its personal access tokens and console sessions. Not your own user (409 user-is-you), nor a user of the organization (409 user-of-organization).",
+      security: scopes("Users", "Write"), checksScope: true, notFound: ["user-not-found"], conflict: ["user-of-organization", "user-is-you"],
+      responses: { "204": response("Deleted.") },
+    }),
+  },
+
+  // ---- console sessions
+  "/api/v1/session": {
+    post: operation({
+      operationId: "login", tag: "Console", summary: "Log in to the console (password)",
+      description: [
+        "Checks a user's password and opens a console session of 12 hours: the answer sets the `baton_session` cookie (HttpOnly, SameSite=Strict, `Path=/{org}/{tenant}/orchestrator_`, " +
+          "Secure when the request came over HTTPS) and carries the `csrfToken` that every change made with the cookie must send as `X-CSRF-Token`. " +
+          "A user of this tenant may log in, and an administrator of the organization; a disabled user may not.",
+        "Failed logins are throttled on each node: after 5 failures for one user name (20 for one address), each further attempt must wait, the waits doubling from 1 s up to 15 min; " +
+          "a success clears the name's count. While throttled, the answer is 429 login-throttled with `Retry-After`, whether the password is right or not.",
+      ].join("\n\n"),
+      security: null, body: { schema: s("Login"), required: true }, badRequest: ["invalid-login"],
+      responses: {
+        "200": response("Logged in: the user, its permissions here, and the CSRF token.", {
+          content: jsonContent(s("ConsoleSession")),
+          headers: { "Set-Cookie": header("SetSessionCookie", "The session cookie: `baton_session=…; Path=/{org}/{tenant}/orchestrator_; Max-Age=43200; HttpOnly; SameSite=Strict[; Secure]`.") },
+        }),
+        "401": problem("The user name or password is wrong, or the user is disabled (the answer does not say which).", ["invalid-credentials"]),
+        "429": problem("Too many failed logins for this user name or from this address, on this node: retry after `Retry-After` seconds.", ["login-throttled"], s("Problem"), {
+          "Retry-After": ref("headers", "RetryAfter"),
+        }),
+      },
+    }),
+    get: operation({
+      operationId: "getSession", tag: "Console", summary: "The current console session",
+      description: "The session's user, its permissions in this tenant, and its CSRF token (for a console reloaded in the browser).",
+      security: [{ cookieAuth: [] }],
+      responses: { "200": response("The session (without `expiresAt`).", { content: jsonContent(s("ConsoleSession")) }) },
+    }),
+    delete: operation({
+      operationId: "logout", tag: "Console", summary: "Log out",
+      description: "Ends the session (on every node) and clears the cookie. Like every change made with the cookie, it needs `X-CSRF-Token`.",
+      security: [{ cookieAuth: [] }],
+      responses: {
+        "204": response("Logged out.", { headers: { "Set-Cookie": header("SetSessionCookie", "Clears the cookie: `baton_session=; …; Max-Age=0; …`.") } }),
+        "403": problem("A change made with a console session cookie without its `X-CSRF-Token`.", ["csrf-token-invalid"]),
+      },
+    }),
+  },
+
+  // ---- live events
+  "/api/v1/events": {
+    get: operation({
+      operationId: "streamEvents", tag: "Console", summary: "Live job events (Server-Sent Events)",
+      description: [
+        "A `text/event-stream` that stays open: `event: jobs` with `data: {\"at\": \"<ISO 8601 time>\"}` whenever jobs of the tenant were created, claimed, asked to stop, logged or ended " +
+          "(on any node; at most one event every 250 ms), a `: keepalive` comment every 15 s, and `retry: 2000` first. The event carries nothing but the time: read what changed " +
+          "through the API, with your own permissions. The stream ends when the node shuts down; reconnect (EventSource does so by itself).",
+      ].join("\n\n"),
+      security: JOB_VISIBLE, checksScope: true,
+      permission: "`Jobs.View`, tenant-wide or in at least one folder.",
+      responses: {
+        "200": response("The event stream.", {
+          content: {
+            "text/event-stream": {
+              schema: { type: "string", description: "Server-Sent Events: `event: jobs` / `data: {\"at\":\"…\"}` blocks, keepalive comments." },
+              example: "retry: 2000\n: connected\n\nevent: jobs\ndata: {\"at\":\"2025-05-01T10:00:00.000Z\"}\n\n",
+            },
+          },
+        }),
+      },
+    }),
+  },
+
   // ---- discovery
   "/api/v1/openapi.json": {
     get: operation({
@@ -632,7 +830,7 @@ const paths: Record<string, Obj> = {
       responses: { "200": response("The OpenAPI 3.1 document, with the server URL of the tenant it was fetched from.", { content: jsonContent({ type: "object" }) }) },
     }),
   },
-};
+});
 
 /** `{origin}/{org}/api/v1/…`: the organization's own routes (org administrators). */
 const organizationPaths: Record<string, Obj> = {
@@ -775,7 +973,9 @@ const tags = [
   { name: "Triggers", description: "For tenant administrators: API triggers and their invoke URLs." },
   { name: "Robots", description: "For tenant administrators and operators: robots, their robot keys, and the sessions connected now." },
   { name: "Robot protocol", description: "For robots (workers), with a robot key: sessions, claims, heartbeats, logs and results (SPEC §3). Any language can speak it." },
-  { name: "Tokens", description: "For tenant administrators: personal access tokens." },
+  { name: "Tokens", description: "For everyone with a user: personal access tokens (one's own; with Users.View, everyone's)." },
+  { name: "Users", description: "For tenant administrators: users, their roles (tenant-wide or per folder), and the roles there are." },
+  { name: "Console", description: "For the web console: password logins (a session cookie and a CSRF token) and live job events (Server-Sent Events)." },
   { name: "Settings", description: "For tenant administrators: the tenant settings of SPEC §5." },
   { name: "Audit", description: "For tenant administrators and auditors: who changed what, when and from where." },
   { name: "Tenants", description: "For organization administrators: routes under `{origin}/{org}/api/v1`." },
@@ -787,7 +987,8 @@ const tags = [
 
 const tagGroups = [
   { name: "API trigger callers", tags: ["Invocation", "OAuth"] },
-  { name: "Tenant management", tags: ["Jobs", "Folders", "Processes", "Triggers", "Robots", "Tokens", "Settings", "Audit"] },
+  { name: "Tenant management", tags: ["Jobs", "Folders", "Processes", "Triggers", "Robots", "Tokens", "Users", "Settings", "Audit"] },
+  { name: "Console", tags: ["Console"] },
   { name: "Robots (workers)", tags: ["Robot protocol"] },
   { name: "Organization administration", tags: ["Tenants", "External applications"] },
   { name: "Tools", tags: ["Discovery"] },
@@ -800,10 +1001,14 @@ const headers: Record<string, Obj> = {
   RetryAfter: { required: true, description: "Seconds.", schema: { type: "integer", minimum: 0 } },
   WWWAuthenticate: { required: true, description: "`Bearer realm=\"baton\"`.", schema: { type: "string", pattern: "^Bearer" } },
   Allow: { required: true, description: "The trigger's verb.", schema: { type: "string", enum: ["GET", "POST", "PUT", "DELETE"] } },
+  SetSessionCookie: { required: true, description: "The console session cookie.", schema: { type: "string", pattern: "^baton_session=[^;]*; Path=/[^;]+/orchestrator_; Max-Age=\\d+; HttpOnly; SameSite=Strict(; Secure)?$" } },
 };
 
 const responses: Record<string, Obj> = {
-  Unauthorized: problem("No token, or a token (or robot key) that is not valid here: malformed, unknown, expired, revoked, of another tenant; or a wrong or expired wait URI signature.", ["unauthorized"], s("Problem"), {
+  Unauthorized: problem(
+    "No token, or a token (or robot key) that is not valid here: malformed, unknown, expired, revoked, of another tenant, of a disabled user; " +
+      "a console session that ended, expired or belongs to another tenant; or a wrong or expired wait URI signature.",
+    ["unauthorized"], s("Problem"), {
     "WWW-Authenticate": ref("headers", "WWWAuthenticate"),
   }),
   InsufficientScope: problem("The token lacks the scope.", ["insufficient-scope"], s("InsufficientScopeProblem")),
@@ -825,6 +1030,10 @@ const DESCRIPTION = `Baton turns HTTP calls into jobs that robots run (API trigg
 **Servers.** Tenant routes are relative to the tenant base \`{origin}/{org}/{tenant}/orchestrator_\`; the organization's routes to \`{origin}\`.
 
 **Authentication.** \`Authorization: Bearer <token>\`: a personal access token, or an OAuth access token an external application got from \`{origin}/{org}/identity_/connect/token\` (client credentials); the robot protocol (\`/api/robot/v1\`) takes a robot key instead. Scopes follow UiPath's names: \`OR.X\` grants read and write on X, \`OR.X.Read\` / \`OR.X.Write\` one of them; each operation lists the scopes that let it through (any one is enough). A job the token may not see is answered 404, never 403.
+
+**Users and permissions.** A call needs the token's scope *and* the permission of its user where the resource lives (a role granted tenant-wide or in the folder; see GET /api/v1/roles): without the permission, 403 \`permission-denied\` for a change in a folder the user can see, 404 for something the user may not see. Organization administrators, external applications and signed wait URIs have no such user and are limited by scopes only.
+
+**Console sessions.** Without an Authorization header, the \`baton_session\` cookie of a password login (POST /api/v1/session) authenticates instead; changes made with it need \`X-CSRF-Token\` (403 \`csrf-token-invalid\` otherwise).
 
 **Errors.** Every error is \`application/problem+json\` (RFC 9457) with a stable \`code\`. 401 carries \`WWW-Authenticate: Bearer\`; 429 and 503 carry \`Retry-After\`.
 
@@ -886,6 +1095,13 @@ function build(base: string): Obj {
           type: "http",
           scheme: "bearer",
           description: "A robot key (`baton_rk_…`, created with POST /api/v1/robots): valid only for the robot protocol of its tenant.",
+        },
+        cookieAuth: {
+          type: "apiKey",
+          in: "cookie",
+          name: "baton_session",
+          description: "A console session (POST /api/v1/session), used only when the request has no Authorization header. It has every scope, so only the user's permissions limit it. " +
+            "Every change made with it (any method but GET, HEAD and OPTIONS) must send the session's `csrfToken` as `X-CSRF-Token`, else 403 csrf-token-invalid.",
         },
         metricsToken: {
           type: "http",

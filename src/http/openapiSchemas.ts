@@ -9,6 +9,7 @@
  * test/openapi.test.ts closes them when it checks real answers against them.
  */
 import { ALL_SCOPES } from "../core/Access.js";
+import { PERMISSIONS, ROLE_NAMES, type RoleAssignment } from "../core/Permissions.js";
 import type { HeartbeatAnswer } from "../core/Robots.js";
 import type { RobotJob } from "../robot/RobotConnection.js";
 import {
@@ -29,10 +30,12 @@ import {
   type StopStrategy,
   type TenantSettings,
   type Trigger,
+  type User,
 } from "../core/types.js";
 import type { renderAuditEntry } from "./routes/audit.js";
 import type { renderExternalApp } from "./routes/externalApps.js";
 import type { renderJob } from "./routes/management.js";
+import type { renderUser } from "./routes/users.js";
 
 export type Schema = { [keyword: string]: unknown };
 
@@ -214,6 +217,40 @@ const tokenProperties: Rendered<PersonalAccessToken> = {
   lastUsedAt: nullableDateTime,
 };
 
+// ---- users, roles, console sessions
+
+const USER_NAME: Schema = {
+  type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$",
+  description: "1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users.",
+};
+const PASSWORD: Schema = { type: "string", minLength: 8, maxLength: 1024, writeOnly: true, description: "8 to 1024 characters; stored only as an scrypt hash." };
+
+const roleAssignmentProperties: Record<keyof RoleAssignment, Schema> = {
+  role: schemaRef("RoleName"),
+  folderKey: {
+    type: ["string", "null"], format: "uuid",
+    description: "null (or absent, in a request): the role is granted tenant-wide. A folder's key: only the role's folder permissions, only in that folder.",
+  },
+};
+
+const userProperties: Record<keyof ReturnType<typeof renderUser>, Schema> = {
+  id: uuid,
+  name: USER_NAME,
+  orgAdmin: { type: "boolean", description: "An administrator of the organization: every permission in every tenant, limited by scopes only." },
+  organizationUser: { type: "boolean", description: "A user of the organization (like the first user, `admin`), not of this tenant: it cannot be changed or deleted here (409 user-of-organization)." },
+  roles: { type: "array", items: schemaRef("RoleAssignment"), description: "The user's grants in this tenant." },
+  disabled: { type: "boolean", description: "A disabled user cannot log in, and its tokens and sessions are refused (401)." },
+  disabledAt: nullableDateTime,
+  createdAt: dateTime,
+};
+
+const sessionUserProperties: Record<keyof Pick<User, "id" | "name" | "orgAdmin" | "roles">, Schema> = {
+  id: uuid,
+  name: USER_NAME,
+  orgAdmin: userProperties.orgAdmin,
+  roles: userProperties.roles,
+};
+
 const CLIENT_ID: Schema = { type: "string", pattern: "^baton_app_[0-9a-f]{32}$", description: "The application's client id (not a secret)." };
 const CLIENT_SECRET: Schema = { type: "string", pattern: "^baton_cs_[A-Za-z0-9_-]{43}$", description: "The client secret: shown only in this answer; only its hash is stored." };
 const externalAppProperties: Record<keyof ReturnType<typeof renderExternalApp>, Schema> = {
@@ -274,15 +311,19 @@ const auditEntryProperties: Record<keyof ReturnType<typeof renderAuditEntry>, Sc
     type: "object",
     required: ["kind", "id", "name"],
     properties: {
-      kind: { type: "string", examples: ["token", "oauth"], description: "The credential: `token` (a personal access token), `oauth` (an external application's access token), …" },
-      id: { type: ["string", "null"], description: "The token's id (for `oauth`, the application's client id)." },
-      name: { type: ["string", "null"], description: "The token's name (for `oauth`, the application's name)." },
+      kind: {
+        type: "string", examples: ["token", "oauth", "session"],
+        description: "The credential: `token` (a personal access token), `oauth` (an external application's access token), `session` (a console login), …",
+      },
+      id: { type: ["string", "null"], description: "The token's id (for `oauth`, the application's client id; for `session`, the user's id)." },
+      name: { type: ["string", "null"], description: "The token's name (for `oauth`, the application's name; for `session`, the user's name)." },
     },
   },
   action: {
     type: "string", pattern: "^[a-z][A-Za-z-]*(\\.[A-Za-z-]+)+$",
-    examples: ["trigger.create", "trigger.update", "job.stop", "token.revoke", "settings.update"],
-    description: "`{resource}.{verb}`: folder, process, trigger (create, update, delete); job (start, stop); robot, token (create, revoke); settings.update; tenant.create; external-app (create, rotate-secret, revoke).",
+    examples: ["trigger.create", "trigger.update", "job.stop", "token.revoke", "settings.update", "user.update", "session.login"],
+    description: "`{resource}.{verb}`: folder, process, trigger, user (create, update, delete); job (start, stop); robot (create, rotate, revoke); token (create, revoke); " +
+      "session (login, logout); settings.update; tenant.create; external-app (create, rotate-secret, revoke).",
   },
   target: { type: ["string", "null"], description: "The id or key of what changed (a folder's key, a trigger's id, a job's key, the tenant's id for settings)." },
   details: {
@@ -329,6 +370,12 @@ export const schemas: Record<string, Schema> = {
     description: "`OR.X` grants read and write on X; `OR.X.Read` and `OR.X.Write` one of them.",
   },
 
+  Permission: {
+    type: "string", enum: [...PERMISSIONS],
+    description: "What a user may do (Permissions.ts). Folder permissions (Folders.View, Processes.*, Triggers.*, Jobs.*) can be granted in one folder; the others only tenant-wide.",
+  },
+  RoleName: { type: "string", enum: [...ROLE_NAMES], description: "Administrator: every permission. Automation Developer and Viewer: see GET /api/v1/roles." },
+
   Arguments: jsonObject("Input or output arguments: a JSON object."),
 
   // ---- errors (RFC 9457)
@@ -356,8 +403,14 @@ export const schemas: Record<string, Schema> = {
   },
   ValidationProblem: problemExtra([], { violations: { type: "array", items: schemaRef("Violation") } },
     "A 400 problem; the validation codes (invalid-arguments, invalid-process, invalid-trigger, invalid-settings) list every violation."),
-  InsufficientScopeProblem: problemExtra(["requiredScope"], { requiredScope: { type: "array", items: schemaRef("Scope"), description: "Any one of these scopes is enough." } },
-    "403 insufficient-scope."),
+  InsufficientScopeProblem: problemExtra(["requiredScope"], {
+    code: { const: "insufficient-scope" },
+    requiredScope: { type: "array", items: schemaRef("Scope"), description: "Any one of these scopes is enough (POST /tokens: the requested scopes the caller's credential lacks)." },
+  }, "403 insufficient-scope."),
+  PermissionDeniedProblem: problemExtra(["requiredPermission"], {
+    code: { const: "permission-denied" },
+    requiredPermission: schemaRef("Permission"),
+  }, "403 permission-denied: the token has the scope, but its user lacks the permission (tenant-wide, or in the folder, for folder resources)."),
   RateLimitedProblem: problemExtra(["limitedBy", "limitPerMinute", "retryAfterSeconds"], {
     code: { const: "rate-limited" },
     limitedBy: { enum: ["token", "trigger"], description: "Which limit: the token's (`rateLimitPerTokenPerMinute`) or the trigger's (`rateLimitPerTriggerPerMinute`)." },
@@ -488,6 +541,11 @@ export const schemas: Record<string, Schema> = {
   },
   RobotKeyInput: { type: "object", required: ["name"], properties: { name: robotKeyProperties.name }, additionalProperties: true, description: "Unknown fields are ignored." },
   RobotKeyPage: page("RobotKey", false),
+  RotatedRobotKey: {
+    type: "object",
+    required: [...Object.keys(robotKeyProperties), "key"],
+    properties: { ...robotKeyProperties, key: { type: "string", pattern: "^baton_rk_", description: "The new robot key: shown only in this answer; the previous key no longer works." } },
+  },
 
   // ---- the robot protocol (SPEC §3)
   OpenSession: {
@@ -635,6 +693,61 @@ export const schemas: Record<string, Schema> = {
     description: "Unknown fields are ignored.",
   },
   PersonalAccessTokenPage: page("PersonalAccessToken", false),
+
+  // ---- users, roles, console sessions
+  RoleAssignment: { type: "object", required: ["role", "folderKey"], properties: roleAssignmentProperties, description: "One grant of a role: tenant-wide, or in one folder." },
+  RoleAssignmentInput: {
+    type: "object", required: ["role"], properties: roleAssignmentProperties, additionalProperties: true,
+    description: "A folderKey must be a folder of the tenant (400 invalid-user otherwise). Unknown fields are ignored.",
+  },
+  Role: {
+    type: "object", required: ["name", "permissions"],
+    properties: { name: schemaRef("RoleName"), permissions: { type: "array", items: schemaRef("Permission"), description: "Granted tenant-wide; in a folder, only the folder permissions among them." } },
+  },
+  RolePage: page("Role", false),
+  User: { type: "object", required: Object.keys(userProperties), properties: userProperties },
+  UserPage: page("User", false),
+  CreateUser: {
+    type: "object",
+    required: ["name", "password"],
+    properties: { name: USER_NAME, password: PASSWORD, roles: { type: "array", maxItems: 100, items: schemaRef("RoleAssignmentInput"), default: [] } },
+    additionalProperties: true,
+    description: "A user of this tenant. Unknown fields are ignored.",
+  },
+  UpdateUser: {
+    type: "object",
+    properties: {
+      password: { ...PASSWORD, description: "A new password; the user's console sessions end." },
+      roles: { type: "array", maxItems: 100, items: schemaRef("RoleAssignmentInput"), description: "Replaces all the user's grants." },
+      disabled: { type: "boolean", description: "true: the user cannot log in, its console sessions end and its tokens are refused; false: enabled again." },
+    },
+    additionalProperties: true,
+    description: "The fields to change; unknown fields (name cannot be changed) are ignored.",
+  },
+  Login: {
+    type: "object",
+    required: ["userName", "password"],
+    properties: { userName: { type: "string", minLength: 1 }, password: { type: "string", maxLength: 1024, writeOnly: true } },
+    additionalProperties: true,
+  },
+  ConsoleSession: {
+    type: "object",
+    required: ["user", "permissions", "csrfToken"],
+    properties: {
+      user: { type: "object", required: Object.keys(sessionUserProperties), properties: sessionUserProperties },
+      permissions: {
+        type: "object",
+        required: ["tenant", "folders"],
+        properties: {
+          tenant: { type: "array", items: schemaRef("Permission"), description: "Granted tenant-wide (every permission for an organization administrator)." },
+          folders: { type: "object", additionalProperties: { type: "array", items: schemaRef("Permission") }, description: "Granted in single folders, by folder key." },
+        },
+        description: "What the user may do in this tenant.",
+      },
+      csrfToken: { type: "string", minLength: 1, description: "Send it as `X-CSRF-Token` with every change (any method but GET, HEAD and OPTIONS) made with the session cookie." },
+      expiresAt: { ...dateTime, description: "Only in the login's answer: when the session ends (12 hours after the login)." },
+    },
+  },
 
   // ---- settings
   TenantSettings: { type: "object", required: Object.keys(settingsProperties), properties: settingsProperties },
