@@ -7,6 +7,7 @@ import { Metrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import { sendProblem } from "./problem.js";
 import { auditRoutes } from "./routes/audit.js";
+import { consoleRoutes } from "./routes/console.js";
 import { invocationRoutes } from "./routes/invocation.js";
 import { managementRoutes } from "./routes/management.js";
 import { operationsRoutes } from "./routes/operations.js";
@@ -128,6 +129,7 @@ export function buildServer(options: ServerOptions): BatonServer {
     userRoutes(tenantApp, ctx);
     eventRoutes(tenantApp, ctx);
     robotProtocolRoutes(tenantApp, ctx);
+    consoleRoutes(tenantApp, ctx);
   }, { prefix: "/:org/:tenant/orchestrator_" });
 
   organizationRoutes(app, ctx);

@@ -1,0 +1,130 @@
+import "@picocss/pico/css/pico.min.css";
+import "./style.css";
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { api, ApiError, org, setSession, setUnauthorizedHandler, tenant, type Folder, type Page, type Session } from "./api.js";
+import { onLiveStatus, startLive, stopLive } from "./live.js";
+import { useRoute } from "./router.js";
+import { Ctx } from "./session.js";
+import { ErrorBox, Loading } from "./ui.js";
+import { Login } from "./pages/Login.js";
+import { Jobs } from "./pages/Jobs.js";
+import { JobDetail } from "./pages/JobDetail.js";
+import { StartJob } from "./pages/StartJob.js";
+import { Triggers } from "./pages/Triggers.js";
+import { TriggerDetail } from "./pages/TriggerDetail.js";
+import { Processes } from "./pages/Processes.js";
+import { Robots } from "./pages/Robots.js";
+import { Folders } from "./pages/Folders.js";
+import { Users } from "./pages/Users.js";
+import { Tokens } from "./pages/Tokens.js";
+import { ExternalApps } from "./pages/ExternalApps.js";
+import { Settings } from "./pages/Settings.js";
+import { Audit } from "./pages/Audit.js";
+
+const NAV: { path: string; label: string; permission?: string }[] = [
+  { path: "jobs", label: "Jobs", permission: "Jobs.View" },
+  { path: "triggers", label: "Triggers", permission: "Triggers.View" },
+  { path: "processes", label: "Processes", permission: "Processes.View" },
+  { path: "robots", label: "Robots", permission: "Robots.View" },
+  { path: "folders", label: "Folders", permission: "Folders.View" },
+  { path: "users", label: "Users & roles", permission: "Users.View" },
+  { path: "tokens", label: "Tokens" },
+  { path: "external-apps", label: "External apps" },
+  { path: "settings", label: "Settings", permission: "Settings.View" },
+  { path: "audit", label: "Audit", permission: "Audit.View" },
+];
+
+function App() {
+  const [session, setSessionState] = useState<Session | null | undefined>(undefined);
+  const [bootError, setBootError] = useState<unknown>(null);
+  const signedIn = (s: Session | null) => {
+    setSession(s);
+    setSessionState(s);
+    if (s) startLive(); else stopLive();
+  };
+  const probe = () => {
+    setBootError(null);
+    api<Session>("/session").then(signedIn, (err: unknown) => {
+      if (err instanceof ApiError && err.status === 401) signedIn(null);
+      else setBootError(err);
+    });
+  };
+  useEffect(() => {
+    setUnauthorizedHandler(() => signedIn(null));
+    probe();
+  }, []);
+  if (bootError) return <main class="container"><ErrorBox error={bootError} onRetry={probe} /></main>;
+  if (session === undefined) return <main class="container"><Loading /></main>;
+  if (session === null) return <Login onLogin={signedIn} />;
+  return <Shell session={session} onLogout={() => signedIn(null)} />;
+}
+
+function Shell({ session, onLogout }: { session: Session; onLogout: () => void }) {
+  const route = useRoute();
+  const [navOpen, setNavOpen] = useState(false);
+  const [folders, setFolders] = useState<Folder[]>([]);
+  const [live, setLive] = useState(false);
+  const reloadFolders = () => { api<Page<Folder>>("/folders").then((p) => setFolders(p.items), () => setFolders([])); };
+  useEffect(reloadFolders, []);
+  useEffect(() => onLiveStatus(setLive), []);
+  useEffect(() => setNavOpen(false), [route.path.join("/")]);
+  const visible = NAV.filter((n) => !n.permission || session.permissions.tenant.includes(n.permission) || Object.values(session.permissions.folders).some((p) => p.includes(n.permission!)));
+  const section = route.path[0] ?? "";
+  useEffect(() => {
+    if (section === "" && visible[0]) location.replace(`#/${visible[0].path}`);
+  }, [section]);
+  const logout = async () => {
+    try { await api("/session", { method: "DELETE" }); } catch { /* the session may already be gone */ }
+    onLogout();
+  };
+  const label = NAV.find((n) => n.path === section)?.label;
+  useEffect(() => { document.title = `${label ? `${label} · ` : ""}Baton`; }, [label]);
+  return (
+    <Ctx.Provider value={{ session, folders, reloadFolders }}>
+      <div class="shell">
+        <header class="topbar">
+          <button type="button" class="nav-toggle secondary outline" aria-expanded={navOpen} aria-controls="nav" onClick={() => setNavOpen(!navOpen)}>
+            <span aria-hidden="true">☰</span> Menu
+          </button>
+          <a class="brand" href="#/jobs">Baton</a>
+          <span class="tenant">{org} / {tenant}</span>
+          <span class={`live ${live ? "on" : "off"}`} title={live ? "Live updates connected" : "Live updates reconnecting"} data-testid="live">{live ? "● live" : "○ offline"}</span>
+          <span class="user">{session.user.name}</span>
+          <button type="button" class="secondary outline small" onClick={logout}>Sign out</button>
+        </header>
+        <nav id="nav" class={`sidenav ${navOpen ? "open" : ""}`} aria-label="Main">
+          <ul>
+            {visible.map((n) => (
+              <li key={n.path}><a href={`#/${n.path}`} aria-current={section === n.path ? "page" : undefined}>{n.label}</a></li>
+            ))}
+          </ul>
+        </nav>
+        <main class="content">
+          <Page section={section} rest={route.path.slice(1)} query={route.query} />
+        </main>
+      </div>
+    </Ctx.Provider>
+  );
+}
+
+function Page({ section, rest, query }: { section: string; rest: string[]; query: URLSearchParams }) {
+  switch (section) {
+    case "": return <Loading />;
+    case "jobs": return rest[0] ? <JobDetail key={rest[0]} jobKey={rest[0]} /> : <Jobs />;
+    case "start": return <StartJob folderKey={query.get("folder")} processName={query.get("process")} />;
+    case "triggers":
+      return rest[0] ? <TriggerDetail key={rest[0]} id={rest[0]} /> : <Triggers />;
+    case "processes": return <Processes />;
+    case "robots": return <Robots />;
+    case "folders": return <Folders />;
+    case "users": return <Users />;
+    case "tokens": return <Tokens />;
+    case "external-apps": return <ExternalApps />;
+    case "settings": return <Settings />;
+    case "audit": return <Audit />;
+    default: return <ErrorBox error={new Error(`There is no page '${section}'.`)} />;
+  }
+}
+
+render(<App />, document.getElementById("app")!);

@@ -1,0 +1,121 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, can, FINAL_STATES, type Job, type LogLine, type Page } from "../api.js";
+import { useLive } from "../live.js";
+import { folderName, useConsole } from "../session.js";
+import { ErrorBox, JsonView, Loading, StateBadge, Time, useAction, useLoad } from "../ui.js";
+
+/** One job: its arguments, result, a timeline of its states and its logs, live. */
+export function JobDetail({ jobKey }: { jobKey: string }) {
+  const { session, folders } = useConsole();
+  const job = useLoad(() => api<Job>(`/jobs/${encodeURIComponent(jobKey)}`), [jobKey]);
+  const logs = useLogs(jobKey);
+  const stop = useAction();
+  useLive(() => {
+    // a final job never changes again: nothing to read
+    if (job.data && FINAL_STATES.includes(job.data.state)) return;
+    job.reload();
+    logs.reload();
+  });
+
+  if (!job.data) return job.error ? <ErrorBox error={job.error} onRetry={job.reload} /> : <Loading />;
+  const j = job.data;
+  const final = FINAL_STATES.includes(j.state);
+  const mayStop = can(session, "Jobs.Edit", j.folderKey) && !final;
+  const doStop = (strategy: "SoftStop" | "Kill") => stop.run(async () => {
+    await api(`/jobs/${encodeURIComponent(j.key)}/stop`, { method: "POST", body: { strategy } });
+    job.reload();
+  });
+
+  return (
+    <section>
+      <p><a href="#/jobs">← Jobs</a></p>
+      <div class="page-head">
+        <h1>{j.processName} <StateBadge state={j.state} /></h1>
+        {!final ? (
+          <div class="actions">
+            <button type="button" class="secondary" disabled={!mayStop || stop.busy || j.state === "Stopping" || j.state === "Terminating"} onClick={() => doStop("SoftStop")}
+              title="Ask the robot to stop the job cleanly">SoftStop</button>
+            <button type="button" class="contrast" disabled={!mayStop || stop.busy || j.state === "Terminating"} onClick={() => doStop("Kill")}
+              title="End the job at once">Kill</button>
+          </div>
+        ) : null}
+      </div>
+      <ErrorBox error={stop.error} />
+      <ErrorBox error={job.error} />
+      <dl class="facts">
+        <dt>Key</dt><dd><code>{j.key}</code></dd>
+        <dt>Folder</dt><dd>{folderName(folders, j.folderKey)}</dd>
+        <dt>Source</dt><dd>{j.source}{j.triggerId ? <> · <a href={`#/triggers/${j.triggerId}`}>trigger</a></> : null}</dd>
+        <dt>Call mode</dt><dd>{j.callMode}</dd>
+        <dt>Priority</dt><dd>{j.priority}</dd>
+        <dt>Robot</dt><dd>{j.robot ?? "–"}</dd>
+        <dt>Attempt</dt><dd>{j.attempt}</dd>
+        <dt>Info</dt><dd>{j.info ?? "–"}</dd>
+      </dl>
+      <h2>Timeline</h2>
+      <ol class="timeline" data-testid="timeline">
+        <li><strong>Pending</strong> · created <Time at={j.createdAt} /></li>
+        {j.startedAt ? <li><strong>Running</strong> · started <Time at={j.startedAt} />{j.robot ? ` on ${j.robot}` : ""}</li> : null}
+        {j.state === "Stopping" || j.state === "Terminating" ? <li><strong>{j.state}</strong> · stop requested</li> : null}
+        {j.endedAt ? <li><strong>{j.state}</strong> · ended <Time at={j.endedAt} />{duration(j)}</li> : !final ? <li class="muted">{j.state}: not final yet</li> : null}
+      </ol>
+      <div class="grid two">
+        <div><h2>Input arguments</h2><JsonView value={j.inputArguments} label="Input arguments" /></div>
+        <div>
+          <h2>Output arguments</h2>
+          {j.outputArguments ? <JsonView value={j.outputArguments} label="Output arguments" /> : <p class="muted">{final ? "None." : "Once the job is Successful."}</p>}
+        </div>
+      </div>
+      {j.error ? (
+        <>
+          <h2>Error</h2>
+          <article class="error-box" data-testid="job-error"><strong>{j.error.code}</strong><p>{j.error.message}</p>{j.error.details !== undefined ? <JsonView value={j.error.details} /> : null}</article>
+        </>
+      ) : null}
+      <h2>Logs</h2>
+      <ErrorBox error={logs.error} />
+      {logs.lines.length === 0 ? <p class="muted">{final ? "The job logged nothing." : "No log lines yet; they appear here as the robot sends them."}</p> : (
+        <pre class="logs" data-testid="logs">{logs.lines.map((l) => (
+          <div key={l.seq} class={`log-${l.level}`}><span class="muted">{new Date(l.at).toLocaleTimeString()}</span> {l.message}</div>
+        ))}</pre>
+      )}
+    </section>
+  );
+}
+
+function duration(j: Job): string {
+  if (!j.endedAt) return "";
+  const ms = Date.parse(j.endedAt) - Date.parse(j.startedAt ?? j.createdAt);
+  return ` · ${ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`}`;
+}
+
+/** The job's log lines, read on from the last full page on every reload (lines never change). */
+function useLogs(jobKey: string) {
+  const [lines, setLines] = useState<LogLine[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const state = useRef<{ cursor: string | null; running: boolean; again: boolean; seen: Map<number, LogLine> }>({ cursor: null, running: false, again: false, seen: new Map() });
+  const reload = async () => {
+    const s = state.current;
+    if (s.running) { s.again = true; return; }
+    s.running = true;
+    try {
+      do {
+        s.again = false;
+        for (;;) {
+          const page = await api<Page<LogLine>>(`/jobs/${encodeURIComponent(jobKey)}/logs`, { query: { limit: 1000, cursor: s.cursor } });
+          for (const l of page.items) s.seen.set(l.seq, l);
+          if (!page.nextCursor) break;
+          s.cursor = page.nextCursor;
+        }
+      } while (s.again);
+      setLines([...s.seen.values()].sort((a, b) => a.seq - b.seq));
+      setError(null);
+    } catch (err) {
+      setError(err);
+    } finally {
+      s.running = false;
+    }
+  };
+  useEffect(() => { void reload(); }, []);
+  return { lines, error, reload };
+}

@@ -1,0 +1,110 @@
+import { useState } from "preact/hooks";
+import { api, can, JOB_STATES, type Job, type Page, type Trigger } from "../api.js";
+import { useLive } from "../live.js";
+import { href } from "../router.js";
+import { folderName, useConsole } from "../session.js";
+import { Empty, ErrorBox, StateBadge, Time, useLoad } from "../ui.js";
+
+const PAGE_SIZE = 25;
+
+interface Filters { state: string; folderKey: string; processName: string; triggerId: string; createdAfter: string; createdBefore: string }
+const NO_FILTERS: Filters = { state: "", folderKey: "", processName: "", triggerId: "", createdAfter: "", createdBefore: "" };
+
+/** datetime-local (the browser's time zone) → ISO 8601 */
+const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
+
+/**
+ * The jobs of the tenant, newest first, one page at a time (the API's `limit` and `cursor`:
+ * never all of them); the page shown is read again on every live event.
+ */
+export function Jobs() {
+  const { session, folders } = useConsole();
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  // cursors of the pages before the current one: "Previous" pops one
+  const [cursors, setCursors] = useState<(string | null)[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const jobs = useLoad(() => api<Page<Job>>("/jobs", {
+    query: {
+      limit: PAGE_SIZE, cursor, state: filters.state, folderKey: filters.folderKey, processName: filters.processName.trim(),
+      triggerId: filters.triggerId, createdAfter: iso(filters.createdAfter), createdBefore: iso(filters.createdBefore),
+    },
+  }), [cursor, filters]);
+  const triggers = useLoad(() => (can(session, "Triggers.View") ? api<Page<Trigger>>("/triggers") : Promise.resolve({ items: [], nextCursor: null })), []);
+  useLive(jobs.reload);
+
+  const set = (patch: Partial<Filters>) => { setFilters({ ...filters, ...patch }); setCursors([]); setCursor(null); };
+  const next = () => { if (jobs.data?.nextCursor) { setCursors([...cursors, cursor]); setCursor(jobs.data.nextCursor); } };
+  const previous = () => { const c = [...cursors]; const prev = c.pop(); setCursors(c); setCursor(prev ?? null); };
+  const filtered = JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
+  const triggerName = (id: string | null) => (id ? triggers.data?.items.find((t) => t.id === id)?.name ?? id.slice(0, 8) : "–");
+
+  return (
+    <section>
+      <div class="page-head">
+        <h1>Jobs</h1>
+        {can(session, "Jobs.Create") ? <a role="button" href="#/start">Start a job</a> : null}
+      </div>
+      <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
+        <label>State
+          <select name="state" value={filters.state} onChange={(e) => set({ state: e.currentTarget.value })}>
+            <option value="">Any</option>
+            <option value="Pending,Running,Stopping,Terminating">Not final</option>
+            {JOB_STATES.map((s) => <option key={s} value={s}>{s}</option>)}
+          </select>
+        </label>
+        <label>Folder
+          <select name="folderKey" value={filters.folderKey} onChange={(e) => set({ folderKey: e.currentTarget.value })}>
+            <option value="">Any</option>
+            {folders.map((f) => <option key={f.key} value={f.key}>{f.name}</option>)}
+          </select>
+        </label>
+        <label>Process
+          <input name="processName" placeholder="name" value={filters.processName} onChange={(e) => set({ processName: e.currentTarget.value })} />
+        </label>
+        <label>Trigger
+          <select name="triggerId" value={filters.triggerId} onChange={(e) => set({ triggerId: e.currentTarget.value })}>
+            <option value="">Any</option>
+            {triggers.data?.items.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+          </select>
+        </label>
+        <label>Created after
+          <input name="createdAfter" type="datetime-local" value={filters.createdAfter} onChange={(e) => set({ createdAfter: e.currentTarget.value })} />
+        </label>
+        <label>Created before
+          <input name="createdBefore" type="datetime-local" value={filters.createdBefore} onChange={(e) => set({ createdBefore: e.currentTarget.value })} />
+        </label>
+        {filtered ? <button type="button" class="secondary outline" onClick={() => set(NO_FILTERS)}>Clear filters</button> : null}
+      </form>
+      <ErrorBox error={jobs.error} onRetry={jobs.reload} />
+      {jobs.data && jobs.data.items.length === 0 ? (
+        <Empty>{filtered ? "No job matches these filters." : cursor ? "No more jobs." : "No jobs yet. Invoke a trigger, or start a job of a process by hand."}</Empty>
+      ) : null}
+      {jobs.data && jobs.data.items.length > 0 ? (
+        <div class="table-wrap">
+          <table class="striped" data-testid="jobs-table">
+            <thead><tr><th>State</th><th>Process</th><th>Folder</th><th>Source</th><th>Trigger</th><th>Robot</th><th>Created</th><th>Info</th></tr></thead>
+            <tbody>
+              {jobs.data.items.map((j) => (
+                <tr key={j.key} data-job={j.key}>
+                  <td><StateBadge state={j.state} /></td>
+                  <td><a href={href("jobs", j.key)}>{j.processName}</a></td>
+                  <td>{folderName(folders, j.folderKey)}</td>
+                  <td>{j.source}</td>
+                  <td>{triggerName(j.triggerId)}</td>
+                  <td>{j.robot ?? "–"}</td>
+                  <td><Time at={j.createdAt} /></td>
+                  <td class="info">{j.info ?? ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <div class="pager">
+        <button type="button" class="secondary" onClick={previous} disabled={cursors.length === 0 && cursor === null}>Previous</button>
+        <span>Page {cursors.length + 1}</span>
+        <button type="button" class="secondary" onClick={next} disabled={!jobs.data?.nextCursor}>Next</button>
+      </div>
+    </section>
+  );
+}

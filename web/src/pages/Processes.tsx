@@ -1,0 +1,107 @@
+import { useState } from "preact/hooks";
+import { api, can, type Page, type Process } from "../api.js";
+import { useConsole } from "../session.js";
+import { Empty, ErrorBox, Loading, parseJsonObject, useAction, useLoad } from "../ui.js";
+
+export function Processes() {
+  const { session, folders } = useConsole();
+  const [folderKey, setFolderKey] = useState(folders.find((f) => f.name === "Shared")?.key ?? folders[0]?.key ?? "");
+  const processes = useLoad(() => (folderKey ? api<Page<Process>>(`/folders/${folderKey}/processes`) : Promise.resolve({ items: [], nextCursor: null })), [folderKey]);
+  const [editing, setEditing] = useState<Process | "new" | null>(null);
+  const del = useAction();
+  const mayEdit = can(session, "Processes.Edit", folderKey);
+  const remove = (p: Process) => del.run(async () => { await api(`/folders/${folderKey}/processes/${encodeURIComponent(p.name)}`, { method: "DELETE" }); processes.reload(); });
+  return (
+    <section>
+      <div class="page-head">
+        <h1>Processes</h1>
+        {mayEdit && editing === null ? <button type="button" onClick={() => setEditing("new")}>New process</button> : null}
+      </div>
+      <label class="inline">Folder{" "}
+        <select name="folder" value={folderKey} onChange={(e) => { setFolderKey(e.currentTarget.value); setEditing(null); }}>
+          {folders.map((f) => <option key={f.key} value={f.key}>{f.name}</option>)}
+        </select>
+      </label>
+      <p class="muted">A process is the orchestrator's record of an automation; robots declare which process names they run.</p>
+      {editing !== null ? (
+        <article>
+          <h2>{editing === "new" ? "New process" : `Edit ${editing.name}`}</h2>
+          <ProcessForm folderKey={folderKey} process={editing === "new" ? undefined : editing} onDone={() => { setEditing(null); processes.reload(); }} onCancel={() => setEditing(null)} />
+        </article>
+      ) : null}
+      <ErrorBox error={processes.error ?? del.error} onRetry={processes.reload} />
+      {!processes.data && !processes.error ? <Loading /> : null}
+      {processes.data?.items.length === 0 ? <Empty>No processes in this folder yet.</Empty> : null}
+      {processes.data && processes.data.items.length > 0 ? (
+        <div class="table-wrap">
+          <table class="striped">
+            <thead><tr><th>Name</th><th>Description</th><th>Priority</th><th>Max duration</th><th>Retries</th><th>Default inputs</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
+            <tbody>
+              {processes.data.items.map((p) => (
+                <tr key={p.id} data-process={p.name}>
+                  <td><strong>{p.name}</strong></td>
+                  <td>{p.description || <span class="muted">–</span>}</td>
+                  <td>{p.priority}</td>
+                  <td>{p.maxDurationSeconds ? `${p.maxDurationSeconds} s` : "–"}</td>
+                  <td>{p.retry.maxAttempts}</td>
+                  <td><code>{JSON.stringify(p.defaultInputArguments)}</code></td>
+                  <td class="actions">
+                    {can(session, "Jobs.Create", folderKey) ? <a role="button" class="small" href={`#/start?folder=${folderKey}&process=${encodeURIComponent(p.name)}`}>Start job</a> : null}
+                    {mayEdit ? <button type="button" class="secondary outline small" onClick={() => setEditing(p)}>Edit</button> : null}
+                    {mayEdit ? <button type="button" class="secondary outline small" onClick={() => remove(p)} disabled={del.busy}>Delete</button> : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function ProcessForm({ folderKey, process, onDone, onCancel }: { folderKey: string; process?: Process; onDone: () => void; onCancel: () => void }) {
+  const [name, setName] = useState(process?.name ?? "");
+  const [description, setDescription] = useState(process?.description ?? "");
+  const [priority, setPriority] = useState(process?.priority ?? "Normal");
+  const [maxDuration, setMaxDuration] = useState(process?.maxDurationSeconds ? String(process.maxDurationSeconds) : "");
+  const [maxAttempts, setMaxAttempts] = useState(String(process?.retry.maxAttempts ?? 1));
+  const [defaults, setDefaults] = useState(JSON.stringify(process?.defaultInputArguments ?? {}, null, 2));
+  const [inputSchema, setInputSchema] = useState(process?.inputSchema ? JSON.stringify(process.inputSchema, null, 2) : "");
+  const action = useAction();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const ok = await action.run(async () => {
+      const body = {
+        description, priority,
+        maxDurationSeconds: maxDuration ? Number(maxDuration) : null,
+        retry: { ...process?.retry, maxAttempts: Number(maxAttempts) },
+        defaultInputArguments: parseJsonObject(defaults, "Default input arguments"),
+        inputSchema: inputSchema.trim() ? parseJsonObject(inputSchema, "Input schema") : null,
+      };
+      if (process) await api(`/folders/${folderKey}/processes/${encodeURIComponent(process.name)}`, { method: "PATCH", body });
+      else await api(`/folders/${folderKey}/processes`, { method: "POST", body: { name, ...body } });
+    });
+    if (ok) onDone();
+  };
+  return (
+    <form onSubmit={submit}>
+      <div class="grid">
+        <label>Name<input name="name" required disabled={!!process} value={name} onInput={(e) => setName(e.currentTarget.value)} /></label>
+        <label>Priority<select name="priority" value={priority} onChange={(e) => setPriority(e.currentTarget.value)}><option>Low</option><option>Normal</option><option>High</option></select></label>
+      </div>
+      <label>Description<input name="description" value={description} onInput={(e) => setDescription(e.currentTarget.value)} /></label>
+      <div class="grid">
+        <label>Max duration (seconds, empty: none)<input name="maxDurationSeconds" type="number" min={1} value={maxDuration} onInput={(e) => setMaxDuration(e.currentTarget.value)} /></label>
+        <label>Max attempts<input name="maxAttempts" type="number" min={1} value={maxAttempts} onInput={(e) => setMaxAttempts(e.currentTarget.value)} /></label>
+      </div>
+      <label>Default input arguments (JSON object)<textarea name="defaultInputArguments" rows={3} spellcheck={false} value={defaults} onInput={(e) => setDefaults(e.currentTarget.value)} /></label>
+      <label>Input schema (JSON Schema, optional)<textarea name="inputSchema" rows={3} spellcheck={false} value={inputSchema} onInput={(e) => setInputSchema(e.currentTarget.value)} /></label>
+      <ErrorBox error={action.error} />
+      <div class="actions">
+        <button type="submit" disabled={action.busy} aria-busy={action.busy}>{process ? "Save" : "Create process"}</button>
+        <button type="button" class="secondary outline" onClick={onCancel}>Cancel</button>
+      </div>
+    </form>
+  );
+}

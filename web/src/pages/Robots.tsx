@@ -1,0 +1,110 @@
+import { useState } from "preact/hooks";
+import { api, can, type Job, type Page, type RobotKey, type RobotSession } from "../api.js";
+import { useLive } from "../live.js";
+import { Empty, ErrorBox, Loading, SecretOnce, Time, useAction, useLoad } from "../ui.js";
+import { useConsole } from "../session.js";
+
+/** Live robot sessions (what they serve, slots in use, lease) and the tenant's robot keys. */
+export function Robots() {
+  const { session } = useConsole();
+  const sessions = useLoad(async () => {
+    const [s, running] = await Promise.all([
+      api<Page<RobotSession>>("/robots/sessions"),
+      // slots in use: the jobs held by robots right now (at most a page of 1000)
+      api<Page<Job>>("/jobs", { query: { state: "Running,Stopping,Terminating", limit: 1000 } }).catch(() => ({ items: [] as Job[], nextCursor: null })),
+    ]);
+    const inUse = new Map<string, number>();
+    for (const j of running.items) if (j.robot) inUse.set(j.robot, (inUse.get(j.robot) ?? 0) + 1);
+    return { sessions: s.items, inUse };
+  }, []);
+  const keys = useLoad(() => api<Page<RobotKey>>("/robots"), []);
+  useLive(sessions.reload);
+  const mayEdit = can(session, "Robots.Edit");
+  const [name, setName] = useState("");
+  const [secret, setSecret] = useState<{ title: string; key: string } | null>(null);
+  const [confirm, setConfirm] = useState<string | null>(null);
+  const action = useAction();
+  const create = async (e: Event) => {
+    e.preventDefault();
+    await action.run(async () => {
+      const k = await api<{ name: string; key: string }>("/robots", { method: "POST", body: { name } });
+      setSecret({ title: `Robot key of ${k.name}`, key: k.key });
+      setName("");
+      keys.reload();
+    });
+  };
+  const rotate = (k: RobotKey) => action.run(async () => {
+    const r = await api<{ name: string; key: string }>(`/robots/${k.id}/rotate`, { method: "POST" });
+    setSecret({ title: `New robot key of ${r.name} (the old one no longer works)`, key: r.key });
+    keys.reload(); sessions.reload();
+  });
+  const revoke = (k: RobotKey) => action.run(async () => {
+    await api(`/robots/${k.id}`, { method: "DELETE" });
+    setConfirm(null); keys.reload(); sessions.reload();
+  });
+  const keyName = (id: string | null) => (id === null ? "in-process" : keys.data?.items.find((k) => k.id === id)?.name ?? id.slice(0, 8));
+  return (
+    <section>
+      <h1>Robots</h1>
+      <h2>Live sessions</h2>
+      <ErrorBox error={sessions.error} onRetry={sessions.reload} />
+      {!sessions.data && !sessions.error ? <Loading /> : null}
+      {sessions.data?.sessions.length === 0 ? <Empty>No robot is connected. Start one with <code>baton robot --config FILE</code> and a robot key.</Empty> : null}
+      {sessions.data && sessions.data.sessions.length > 0 ? (
+        <div class="table-wrap">
+          <table class="striped" data-testid="sessions">
+            <thead><tr><th>Robot</th><th>Key</th><th>Processes served</th><th>Slots in use</th><th>Lease until (renewed by heartbeats)</th><th>Connected since</th><th>Version</th></tr></thead>
+            <tbody>
+              {sessions.data.sessions.map((s) => (
+                <tr key={s.id}>
+                  <td>{s.robotName}</td>
+                  <td>{keyName(s.robotKeyId)}</td>
+                  <td>{s.processes.join(", ")}</td>
+                  <td>{sessions.data!.inUse.get(s.robotName) ?? 0} / {s.slots}</td>
+                  <td><Time at={s.leaseExpiresAt} /></td>
+                  <td><Time at={s.createdAt} /></td>
+                  <td>{s.version ?? "–"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <h2>Robot keys</h2>
+      {secret ? <SecretOnce title={secret.title} value={secret.key} onClose={() => setSecret(null)} /> : null}
+      <ErrorBox error={keys.error ?? action.error} />
+      {mayEdit ? (
+        <form class="inline-form" onSubmit={create}>
+          <input name="robotName" aria-label="New robot key name" placeholder="Robot name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <button type="submit" disabled={action.busy}>Create robot key</button>
+        </form>
+      ) : null}
+      {keys.data?.items.length === 0 ? <Empty>No robot keys yet.</Empty> : null}
+      {keys.data && keys.data.items.length > 0 ? (
+        <div class="table-wrap">
+          <table class="striped">
+            <thead><tr><th>Name</th><th>Created</th><th>Rotated</th><th>Status</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
+            <tbody>
+              {keys.data.items.map((k) => (
+                <tr key={k.id}>
+                  <td>{k.name}</td><td><Time at={k.createdAt} /></td><td><Time at={k.rotatedAt} /></td>
+                  <td>{k.revokedAt ? <>revoked <Time at={k.revokedAt} /></> : "active"}</td>
+                  <td class="actions">
+                    {mayEdit && !k.revokedAt ? (
+                      <>
+                        <button type="button" class="secondary outline small" onClick={() => rotate(k)} disabled={action.busy}>Rotate</button>
+                        {confirm === k.id
+                          ? <button type="button" class="contrast small" onClick={() => revoke(k)} disabled={action.busy}>Revoke for good</button>
+                          : <button type="button" class="secondary outline small" onClick={() => setConfirm(k.id)}>Revoke</button>}
+                      </>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,67 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, can, type Settings as TenantSettings } from "../api.js";
+import { useConsole } from "../session.js";
+import { ErrorBox, Loading, useAction, useLoad } from "../ui.js";
+
+const NUMBERS: { key: string; label: string; help: string }[] = [
+  { key: "longPollTimeoutSeconds", label: "LongPolling wait (seconds)", help: "How long one LongPolling request or wait request blocks (1–90)." },
+  { key: "syncMaxJobDurationSeconds", label: "LongPolling job limit (seconds)", help: "LongPolling jobs running longer are killed (MaxDurationExceeded)." },
+  { key: "maxRequestBodyBytes", label: "Max invocation body (bytes)", help: "Larger bodies are refused with 413." },
+  { key: "jobRetentionDays", label: "Job retention (days)", help: "Final jobs older than this are purged." },
+  { key: "rateLimitPerTokenPerMinute", label: "Requests per token per minute", help: "0: unlimited. Counted on each node." },
+  { key: "rateLimitPerTriggerPerMinute", label: "Invocations per trigger per minute", help: "0: unlimited. Counted on each node." },
+];
+
+export function Settings() {
+  const { session } = useConsole();
+  const settings = useLoad(() => api<TenantSettings>("/settings"), []);
+  const [form, setForm] = useState<Record<string, string | boolean>>({});
+  const [saved, setSaved] = useState(false);
+  const action = useAction();
+  const mayEdit = can(session, "Settings.Edit", null);
+  useEffect(() => {
+    const s = settings.data;
+    if (!s) return;
+    const f: Record<string, string | boolean> = { syncRedirectsRequireAuth: s.syncRedirectsRequireAuth === true, corsAllowedOrigins: ((s.corsAllowedOrigins as string[] | undefined) ?? []).join("\n") };
+    for (const n of NUMBERS) f[n.key] = String(s[n.key] ?? "");
+    setForm(f);
+  }, [settings.data]);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setSaved(false);
+    const body: Record<string, unknown> = {
+      syncRedirectsRequireAuth: form.syncRedirectsRequireAuth,
+      corsAllowedOrigins: String(form.corsAllowedOrigins ?? "").split(/[\s,]+/).filter(Boolean),
+    };
+    for (const n of NUMBERS) body[n.key] = Number(form[n.key]);
+    if (await action.run(() => api("/settings", { method: "PATCH", body }))) { setSaved(true); settings.reload(); }
+  };
+  if (!settings.data) return settings.error ? <ErrorBox error={settings.error} onRetry={settings.reload} /> : <Loading />;
+  return (
+    <section>
+      <h1>Tenant settings</h1>
+      <form onSubmit={submit}>
+        <fieldset disabled={!mayEdit}>
+          <label>
+            <input type="checkbox" role="switch" name="syncRedirectsRequireAuth" checked={form.syncRedirectsRequireAuth === true} onChange={(e) => setForm({ ...form, syncRedirectsRequireAuth: e.currentTarget.checked })} />
+            {" "}LongPolling wait URIs require a token <small class="muted">(off: they are signed and work without one)</small>
+          </label>
+          <div class="grid settings-grid">
+            {NUMBERS.map((n) => (
+              <label key={n.key}>{n.label}
+                <input type="number" name={n.key} min={0} value={String(form[n.key] ?? "")} onInput={(e) => setForm({ ...form, [n.key]: e.currentTarget.value })} />
+                <small>{n.help}</small>
+              </label>
+            ))}
+          </div>
+          <label>CORS allowed origins (one a line; <code>*</code> for any)
+            <textarea name="corsAllowedOrigins" rows={3} value={String(form.corsAllowedOrigins ?? "")} onInput={(e) => setForm({ ...form, corsAllowedOrigins: e.currentTarget.value })} />
+          </label>
+        </fieldset>
+        <ErrorBox error={action.error} />
+        {saved ? <p role="status">Saved.</p> : null}
+        {mayEdit ? <button type="submit" disabled={action.busy} aria-busy={action.busy}>Save settings</button> : <p class="muted">You may view the settings, not change them.</p>}
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,128 @@
+import type { ComponentChildren } from "preact";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { ApiError } from "./api.js";
+
+/** An error as the console shows it: the problem's detail, its code and status. */
+export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  if (!error) return null;
+  const e = error instanceof ApiError ? error : null;
+  const detail = e ? e.problem.detail : error instanceof Error ? error.message : String(error);
+  return (
+    <div class="error-box" role="alert">
+      <strong>{e?.status === 403 ? "Not allowed" : e?.status === 404 ? "Not found" : "Something went wrong"}</strong>
+      <p>{detail}</p>
+      {e?.problem.violations?.length ? (
+        <ul>{e.problem.violations.map((v) => <li key={v.path}><code>{v.path || "/"}</code> {v.message}</li>)}</ul>
+      ) : null}
+      {e ? <small>code <code data-testid="error-code">{e.code}</code>{e.status ? <> · HTTP {e.status}</> : null}</small> : null}
+      {onRetry ? <p><button type="button" class="secondary outline" onClick={onRetry}>Retry</button></p> : null}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <p class="empty">{children}</p>;
+}
+
+export function Loading() {
+  return <p aria-busy="true">Loading…</p>;
+}
+
+/** State → a coloured badge; the text stays the state's name. */
+export function StateBadge({ state }: { state: string }) {
+  return <span class={`badge state-${state}`} data-state={state}>{state}</span>;
+}
+
+export function Time({ at }: { at: string | null | undefined }) {
+  if (!at) return <span class="muted">–</span>;
+  const d = new Date(at);
+  return <time dateTime={at} title={at}>{d.toLocaleString()}</time>;
+}
+
+export function JsonView({ value, label }: { value: unknown; label?: string }) {
+  return <pre class="json" aria-label={label}>{value === undefined ? "" : JSON.stringify(value, null, 2)}</pre>;
+}
+
+/** Copies the text to the clipboard, and says so (or says it could not). */
+export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {
+  const [done, setDone] = useState<string | null>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setDone("Copied");
+    } catch {
+      setDone("Copy failed: select the text and copy it");
+    }
+    setTimeout(() => setDone(null), 2000);
+  };
+  return (
+    <button type="button" class="secondary outline small" onClick={copy} aria-live="polite">{done ?? label}</button>
+  );
+}
+
+/** A secret shown once, at creation or rotation. */
+export function SecretOnce({ title, value, onClose }: { title: string; value: string; onClose: () => void }) {
+  return (
+    <div class="secret" role="status">
+      <strong>{title}</strong>
+      <p>Copy it now: it is shown only once.</p>
+      <div class="copy-row"><code data-testid="secret">{value}</code><CopyButton text={value} /></div>
+      <button type="button" class="secondary" onClick={onClose}>Done</button>
+    </div>
+  );
+}
+
+/**
+ * Loads with `load` now and whenever `deps` change; `reload` loads again keeping the shown
+ * data (no flicker on live updates).
+ */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const generation = useRef(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const run = useCallback(() => {
+    const mine = ++generation.current;
+    setLoading(true);
+    loadRef.current().then(
+      (value) => { if (mine === generation.current) { setData(value); setError(null); setLoading(false); } },
+      (err: unknown) => { if (mine === generation.current) { setError(err); setLoading(false); } },
+    );
+  }, []);
+  useEffect(run, deps);
+  return { data, error, loading, reload: run };
+}
+
+/** Runs an action, keeping its error and whether it is running, for a form or a button. */
+export function useAction(): { busy: boolean; error: unknown; run: (action: () => Promise<unknown>) => Promise<boolean>; clear: () => void } {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = async (action: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      return true;
+    } catch (err) {
+      setError(err);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, run, clear: () => setError(null) };
+}
+
+export function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  if (text.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${what} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error(`${what} must be a JSON object.`);
+  return value as Record<string, unknown>;
+}
