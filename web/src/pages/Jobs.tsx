@@ -82,18 +82,18 @@ export function Jobs() {
       {jobs.data && jobs.data.items.length > 0 ? (
         <div class="table-wrap">
           <table class="striped" data-testid="jobs-table">
-            <thead><tr><th>State</th><th>Process</th><th>Folder</th><th>Source</th><th>Trigger</th><th>Robot</th><th>Created</th><th>Info</th></tr></thead>
+            <thead><tr><th>State</th><th>Process</th><th>Folder</th><th class="narrow-hide">Source</th><th class="narrow-hide">Trigger</th><th class="narrow-hide">Robot</th><th>Created</th><th class="narrow-hide">Info</th></tr></thead>
             <tbody>
               {jobs.data.items.map((j) => (
                 <tr key={j.key} data-job={j.key}>
                   <td><StateBadge state={j.state} /></td>
                   <td><a href={href("jobs", j.key)}>{j.processName}</a></td>
                   <td>{folderName(folders, j.folderKey)}</td>
-                  <td>{j.source}</td>
-                  <td>{triggerName(j.triggerId)}</td>
-                  <td>{j.robot ?? "–"}</td>
+                  <td class="narrow-hide">{j.source}</td>
+                  <td class="narrow-hide">{triggerName(j.triggerId)}</td>
+                  <td class="narrow-hide">{j.robot ?? "–"}</td>
                   <td><Time at={j.createdAt} /></td>
-                  <td class="info">{j.info ?? ""}</td>
+                  <td class="info narrow-hide">{j.info ?? ""}</td>
                 </tr>
               ))}
             </tbody>

@@ -81,8 +81,8 @@ function Calls({ trigger }: { trigger: Trigger }) {
       </div>
       <p class="muted">{language === "fetch" ? "Paste into the browser console; replace <your token>." : "Set BATON_TOKEN to a personal access token (Tokens page) or an OAuth access token first."}</p>
       <div class="snippet">
+        <div class="snippet-head"><span>{language} · {callMode}</span><CopyButton text={text} label="Copy snippet" /></div>
         <pre data-testid="snippet" data-language={language} data-call-mode={callMode}>{text}</pre>
-        <CopyButton text={text} />
       </div>
       <TryIt trigger={trigger} callMode={callMode} args={argsError ? null : args} />
     </>

@@ -1,0 +1,245 @@
+import { execFile } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InProcessConnection } from "../../src/robot/InProcessConnection.js";
+import { RobotRuntime } from "../../src/robot/RobotRuntime.js";
+import { startTestBaton, type TestBaton } from "../helpers/baton.js";
+import { repoRoot } from "../helpers/child.js";
+
+/**
+ * The web console in Debian's Chromium (never a downloaded browser), against a real Baton on
+ * a real socket: password login, a trigger created and invoked with the curl snippet the page
+ * shows, a job's states arriving without a reload, SoftStop, a 390 px layout. Screenshots of
+ * the main pages go to test-results/console/. Every wait is for a DOM state, never a sleep.
+ */
+const CHROMIUM = process.env.BATON_TEST_CHROMIUM ?? "/usr/bin/chromium";
+const SHOTS = join(repoRoot, "test-results", "console");
+const run = promisify(execFile);
+/** how long a page may take to show a state (a loaded 2-core machine) */
+const WAIT = 15_000;
+
+let b: TestBaton;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+/** every console error and uncaught exception of every page */
+const errors: string[] = [];
+
+function watch(p: Page): void {
+  p.on("console", (m) => { if (m.type() === "error") errors.push(`${p.url()}: ${m.text()}`); });
+  p.on("pageerror", (e) => errors.push(`${p.url()}: uncaught ${e.message}`));
+}
+
+async function login(p: Page, password = "test-password"): Promise<void> {
+  await p.goto(`${b.base}/`);
+  await p.getByLabel("User name").fill("admin");
+  await p.getByLabel("Password").fill(password);
+  await p.getByRole("button", { name: "Sign in" }).click();
+}
+
+async function shot(p: Page, name: string): Promise<void> {
+  await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** the state badge of a job's row in the jobs list */
+const rowState = (p: Page, key: string) => p.locator(`tr[data-job="${key}"] [data-state]`);
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  b = await startTestBaton();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(WAIT);
+  page = await context.newPage();
+  watch(page);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await b?.close();
+});
+
+describe("the web console", () => {
+  it("refuses a wrong password with the problem's detail and code, then logs in with the right one", async () => {
+    await login(page, "wrong-password");
+    await expect.poll(() => page.getByTestId("error-code").textContent(), { timeout: WAIT }).toBe("invalid-credentials");
+    await shot(page, "login-error");
+    await page.getByLabel("Password").fill("test-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Jobs" }).waitFor();
+    expect(page.url()).toMatch(/#\/jobs$/);
+    // the session lives in an HttpOnly cookie scoped to the tenant: no token in the page
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === "baton_session")!;
+    expect(session.httpOnly).toBe(true);
+    expect(session.sameSite).toBe("Strict");
+    expect(session.path).toBe("/default/DefaultTenant/orchestrator_");
+    await page.getByTestId("live").filter({ hasText: "live" }).waitFor();
+    await page.reload();
+    await page.getByRole("heading", { name: "Jobs" }).waitFor();
+  });
+
+  it("creates a trigger, and its curl snippets invoke it (LongPolling and AsyncRequestReply)", async () => {
+    await page.getByRole("link", { name: "Triggers" }).click();
+    await page.getByRole("button", { name: "New trigger" }).click();
+    const form = page.getByRole("form", { name: "New trigger" });
+    await form.locator("select[name=processName]").selectOption("Echo");
+    await form.getByLabel("Name").fill("Console echo");
+    await form.getByLabel("Slug").fill("console-echo");
+    await form.locator("select[name=callMode]").selectOption("LongPolling");
+    await form.getByRole("button", { name: "Create trigger" }).click();
+    await page.getByRole("heading", { name: "Console echo" }).waitFor();
+    expect(await page.getByTestId("invoke-url").textContent()).toBe(`POST ${b.invokeUrl("console-echo")}`);
+
+    await page.getByLabel("Arguments (JSON object)").fill('{"hello":"it\'s the console"}');
+    const snippet = page.getByTestId("snippet");
+    for (const mode of ["LongPolling", "AsyncRequestReply"]) {
+      await page.locator("select[name=snippetCallMode]").selectOption(mode);
+      await page.locator(`[data-testid="snippet"][data-call-mode="${mode}"][data-language="curl"]`).waitFor();
+      const text = (await snippet.textContent())!;
+      const { stdout } = await run("sh", ["-c", text], { env: { ...process.env, BATON_TOKEN: b.token }, timeout: 30_000 });
+      expect(JSON.parse(stdout), mode).toEqual({ hello: "it's the console" });
+    }
+    await shot(page, "trigger");
+
+    // "try it" as the logged-in user (cookie and CSRF token), LongPolling: the result itself
+    await page.locator("select[name=snippetCallMode]").selectOption("LongPolling");
+    await page.getByRole("button", { name: "Invoke" }).click();
+    await expect.poll(() => page.getByTestId("try-status").textContent(), { timeout: WAIT }).toBe("200");
+    expect(await page.getByTestId("try-answer").locator("pre").textContent()).toContain("it's the console");
+
+    // every language has a snippet
+    for (const language of ["fetch", "Node", "Python", "C#"]) {
+      await page.getByRole("tab", { name: language, exact: true }).click();
+      await page.locator(`[data-testid="snippet"][data-language="${language}"]`).waitFor();
+      expect(await snippet.textContent(), language).toContain(b.invokeUrl("console-echo"));
+    }
+
+    // disable, then the list shows it disabled
+    await page.getByRole("button", { name: "Disable" }).click();
+    await page.getByRole("button", { name: "Enable" }).waitFor();
+    await page.getByRole("link", { name: "← Triggers" }).click();
+    await expect.poll(() => page.getByRole("switch", { name: "Console echo enabled" }).isChecked(), { timeout: WAIT }).toBe(false);
+    await shot(page, "triggers");
+  });
+
+  it("shows a job go Pending → Running → Successful without a reload", async () => {
+    await b.apiJson(`/api/v1/folders/${b.sharedKey}/processes`, { method: "POST", json: { name: "Gate" } });
+    await page.goto(`${b.base}/#/jobs`);
+    await page.getByRole("heading", { name: "Jobs" }).waitFor();
+    // a process no robot serves yet: the job stays Pending
+    const job = await b.apiJson("/api/v1/jobs", { method: "POST", json: { folderKey: b.sharedKey, processName: "Gate", inputArguments: { n: 1 } } });
+    await rowState(page, job.key).filter({ hasText: "Pending" }).waitFor();
+    await shot(page, "jobs");
+
+    // a robot that serves Gate, and holds the job until the test opens the gate
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => { open = resolve; });
+    const tenantId = (await b.baton.tenancy.tenantOrThrow("default", "DefaultTenant")).id;
+    const robot = new RobotRuntime(new InProcessConnection(b.baton, tenantId), {
+      name: "gate-robot", slots: 1, processes: { Gate: async (input) => { await gate; return { passed: input.n ?? null }; } },
+    });
+    await robot.start();
+    try {
+      await rowState(page, job.key).filter({ hasText: "Running" }).waitFor();
+      open();
+      await rowState(page, job.key).filter({ hasText: "Successful" }).waitFor();
+    } finally {
+      open();
+      await robot.stop(2000);
+    }
+    // its page: outputs and a timeline
+    await page.locator(`tr[data-job="${job.key}"] a`).click();
+    await page.getByTestId("timeline").getByText("Successful").waitFor();
+    expect(await page.getByLabel("Output arguments").textContent()).toContain('"passed": 1');
+    await shot(page, "job-successful");
+  });
+
+  it("starts a Sleep job by hand and SoftStops it from its page", async () => {
+    await page.goto(`${b.base}/#/start`);
+    await page.locator("select[name=process]").selectOption("Sleep");
+    await page.getByLabel("Input arguments (JSON object)").fill('{"seconds": 600}');
+    await page.getByRole("button", { name: "Start" }).click();
+    await page.getByRole("heading", { name: /Sleep/ }).waitFor();
+    await page.locator("h1 [data-state=Running]").waitFor();
+    await shot(page, "job-running");
+    await page.getByRole("button", { name: "SoftStop" }).click();
+    await page.locator("h1 [data-state=Stopped]").waitFor();
+    const key = page.url().split("#/jobs/")[1]!;
+    expect((await b.apiJson(`/api/v1/jobs/${key}`)).state).toBe("Stopped");
+    expect(await page.getByRole("button", { name: "Kill" }).count()).toBe(0);
+  });
+
+  it("shows every page without an error, and screenshots them", async () => {
+    for (const [path, heading] of [
+      ["processes", "Processes"], ["robots", "Robots"], ["folders", "Folders"], ["users", "Users & roles"], ["tokens", "Tokens"],
+      ["external-apps", "External applications"], ["settings", "Tenant settings"], ["audit", "Audit"],
+    ] as const) {
+      await page.goto(`${b.base}/#/${path}`);
+      await page.getByRole("heading", { name: heading, exact: true }).waitFor();
+      await page.locator("[aria-busy=true]").first().waitFor({ state: "detached" });
+      await shot(page, path);
+    }
+    // the robots page lists the demo robot's live session
+    await page.goto(`${b.base}/#/robots`);
+    await page.getByTestId("sessions").getByText("in-process-robot").waitFor();
+    // external applications need an organization administrator's token: said clearly
+    await page.goto(`${b.base}/#/external-apps`);
+    await page.getByTestId("external-apps-forbidden").waitFor();
+    // the audit log has the trigger this test created
+    await page.goto(`${b.base}/#/audit`);
+    await page.getByText("trigger.create").first().waitFor();
+  });
+
+  it("is usable at 390 px: a collapsible nav, no horizontal overflow", async () => {
+    const narrow = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    narrow.setDefaultTimeout(WAIT);
+    const p = await narrow.newPage();
+    watch(p);
+    try {
+      await login(p);
+      await p.getByRole("heading", { name: "Jobs" }).waitFor();
+      const nav = p.getByRole("navigation", { name: "Main" });
+      expect(await nav.isVisible()).toBe(false);
+      const width = () => p.evaluate(() => document.documentElement.scrollWidth);
+      expect(await width()).toBeLessThanOrEqual(390);
+      await shot(p, "narrow-jobs");
+      await p.getByRole("button", { name: "Menu" }).click();
+      await nav.waitFor({ state: "visible" });
+      await shot(p, "narrow-nav");
+      await nav.getByRole("link", { name: "Triggers" }).click();
+      await p.getByRole("heading", { name: "Triggers" }).waitFor();
+      expect(await nav.isVisible()).toBe(false);
+      expect(await width()).toBeLessThanOrEqual(390);
+      await p.getByRole("link", { name: "Console echo" }).click();
+      await p.getByTestId("snippet").waitFor();
+      expect(await width()).toBeLessThanOrEqual(390);
+      await shot(p, "narrow-trigger");
+      // the keyboard reaches the menu button and a visible focus ring
+      await p.keyboard.press("Tab");
+      expect(await p.evaluate(() => document.activeElement?.tagName)).toMatch(/^(BUTTON|A|INPUT|SELECT|TEXTAREA)$/);
+    } finally {
+      await narrow.close();
+    }
+  });
+
+  it("logs out, back to the login page", async () => {
+    await page.goto(`${b.base}/#/jobs`);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    expect((await context.cookies()).find((c) => c.name === "baton_session")).toBeUndefined();
+  });
+
+  it("had no console errors and no uncaught exceptions", () => {
+    // Chromium reports every non-2xx answer as "Failed to load resource": the only expected
+    // ones are the session probe before login (401) and the wrong password (401)
+    const unexpected = errors.filter((e) => !/Failed to load resource: the server responded with a status of 401/.test(e));
+    expect(unexpected).toEqual([]);
+  });
+});
