@@ -163,11 +163,11 @@ describe("robot keys and authentication", () => {
     expect(res.status).toBe(201);
     expect(res.headers.get("content-type")).toBe(JSON_TYPE);
     const created = await res.json();
-    expect(created).toEqual({ id: expect.stringMatching(UUID), name: "robot-1", createdAt: expect.stringMatching(ISO), revokedAt: null, key: expect.stringMatching(/^baton_rk_[A-Za-z0-9_-]{43}$/) });
+    expect(created).toEqual({ id: expect.stringMatching(UUID), name: "robot-1", createdAt: expect.stringMatching(ISO), rotatedAt: null, folderKeys: null, revokedAt: null, key: expect.stringMatching(/^baton_rk_[A-Za-z0-9_-]{43}$/) });
 
     const list = await b.apiJson("/api/v1/robots");
     expect(list.nextCursor).toBeNull();
-    expect(list.items.find((k: { id: string }) => k.id === created.id)).toEqual({ id: created.id, name: "robot-1", createdAt: created.createdAt, revokedAt: null });
+    expect(list.items.find((k: { id: string }) => k.id === created.id)).toEqual({ id: created.id, name: "robot-1", createdAt: created.createdAt, rotatedAt: null, folderKeys: null, revokedAt: null });
     expect(JSON.stringify(list)).not.toContain(created.key);
 
     const again = await b.api("/api/v1/robots", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "robot-1" }) });
@@ -297,7 +297,7 @@ describe.concurrent("sessions, claims, heartbeats and results", () => {
 
     const listed = (await c.sessions()).find((s) => s.id === body.sessionId);
     expect(listed).toEqual({
-      id: body.sessionId, robotKeyId: robot.id, robotName: "host-7", version: "1.2.0", processes: ["Alpha", "Beta"], slots: 4,
+      id: body.sessionId, robotKeyId: robot.id, folderKeys: null, robotName: "host-7", version: "1.2.0", processes: ["Alpha", "Beta"], slots: 4,
       leaseExpiresAt: body.leaseExpiresAt, createdAt: expect.stringMatching(ISO),
     });
 

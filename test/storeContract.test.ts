@@ -149,7 +149,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
 
   function newSession(tenantId: string, over: Partial<RobotSession> = {}): RobotSession {
     return {
-      id: randomUUID(), tenantId, robotKeyId: null, robotName: "robot-1", version: "1.2.3", processes: ["P"], slots: 2,
+      id: randomUUID(), tenantId, robotKeyId: null, folderKeys: null, robotName: "robot-1", version: "1.2.3", processes: ["P"], slots: 2,
       leaseExpiresAt: at(T0 + sec(3600 * 24 * 365)), createdAt: at(T0), ...over,
     };
   }
@@ -659,6 +659,25 @@ describe.each(factories)("Store contract ($name)", (factory) => {
   // ---- claims
 
   describe("claimJobs", () => {
+    it("a session limited to some folders claims only their jobs", async () => {
+      const { tenant, shared } = await newTenant();
+      const team: Folder = { key: randomUUID(), tenantId: tenant.id, name: "Team", createdAt: at(T0) };
+      await store.createFolder(team);
+      for (const processes of [["P"], ["P", "Q"]]) {
+        const inShared = newJob(tenant.id, shared.key, { createdAt: at(T0 + sec(1)) });
+        const inTeam = newJob(tenant.id, team.key, { createdAt: at(T0 + sec(2)) });
+        await store.createJob(inShared);
+        await store.createJob(inTeam);
+        const limited = newSession(tenant.id, { processes, folderKeys: [team.key] });
+        await store.createSession(limited);
+        expect((await store.getSession(tenant.id, limited.id))?.folderKeys).toEqual([team.key]);
+        expect((await store.claimJobs(limited, 10, at(T0 + sec(10)), 60)).map((j) => j.key)).toEqual([inTeam.key]);
+        const everywhere = newSession(tenant.id, { processes });
+        await store.createSession(everywhere);
+        expect((await store.claimJobs(everywhere, 10, at(T0 + sec(10)), 60)).map((j) => j.key)).toEqual([inShared.key]);
+      }
+    });
+
     it("claims only Pending jobs of served processes, by priority then age, respecting not_before and max", async () => {
       const { tenant, shared } = await newTenant();
       const { tenant: other, shared: otherShared } = await newTenant();
@@ -1007,7 +1026,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
   it("robot keys: create, find by hash, list by name, revoke once", async () => {
     const { tenant } = await newTenant();
     const { tenant: other } = await newTenant();
-    const key = (name: string, s: number) => ({ id: randomUUID(), tenantId: tenant.id, name, createdAt: at(T0 + sec(s)), rotatedAt: null, revokedAt: null, hash: `rk-${randomUUID()}` });
+    const key = (name: string, s: number) => ({ id: randomUUID(), tenantId: tenant.id, name, createdAt: at(T0 + sec(s)), rotatedAt: null, folderKeys: null, revokedAt: null, hash: `rk-${randomUUID()}` });
     const zed = key("zed", 1);
     const amy = key("amy", 2);
     const bob = key("Bob", 3);

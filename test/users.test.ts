@@ -273,7 +273,7 @@ describe("robot keys", () => {
     expect(first.status).toBe(201);
     const { sessionId } = await first.json();
     const rotated = await b.apiJson(`/api/v1/robots/${created.id}/rotate`, { method: "POST" });
-    expect(rotated).toEqual({ id: created.id, name: "rotating", createdAt: created.createdAt, rotatedAt: expect.any(String), revokedAt: null, key: expect.stringMatching(/^baton_rk_/) });
+    expect(rotated).toEqual({ id: created.id, name: "rotating", createdAt: created.createdAt, rotatedAt: expect.any(String), folderKeys: null, revokedAt: null, key: expect.stringMatching(/^baton_rk_/) });
     expect(rotated.key).not.toBe(created.key);
     await expectProblem(await open(created.key), 401, "unauthorized");
     await expectProblem(await bearer(rotated.key, `/api/robot/v1/sessions/${sessionId}/heartbeat`, { method: "POST", json: {} }), 404, "session-not-found");
@@ -281,6 +281,28 @@ describe("robot keys", () => {
     expect((await b.api(`/api/v1/robots/${created.id}`, { method: "DELETE" })).status).toBe(204);
     await expectProblem(await b.api(`/api/v1/robots/${created.id}/rotate`, { method: "POST" }), 409, "robot-revoked");
     await expectProblem(await b.api(`/api/v1/robots/00000000-0000-4000-8000-000000000000/rotate`, { method: "POST" }), 404, "robot-not-found");
+  });
+});
+
+describe("robot keys limited to folders", () => {
+  it("a robot key of some folders claims only their jobs; folderKeys are validated", async () => {
+    const folder = await b.apiJson("/api/v1/folders", { method: "POST", json: { name: "RobotFolder" } });
+    for (const key of [b.sharedKey, folder.key]) await b.apiJson(`/api/v1/folders/${key}/processes`, { method: "POST", json: { name: "Limited" } });
+    const robot = await b.apiJson("/api/v1/robots", { method: "POST", json: { name: "limited", folderKeys: [folder.key] } });
+    expect(robot.folderKeys).toEqual([folder.key]);
+    const inShared = await b.apiJson("/api/v1/jobs", { method: "POST", json: { folderKey: b.sharedKey, processName: "Limited" } });
+    const inFolder = await b.apiJson("/api/v1/jobs", { method: "POST", json: { folderKey: folder.key, processName: "Limited" } });
+    const open = await bearer(robot.key, "/api/robot/v1/sessions", { method: "POST", json: { processes: ["Limited"], slots: 5 } });
+    const { sessionId } = await open.json();
+    const claimed = await (await bearer(robot.key, `/api/robot/v1/sessions/${sessionId}/claim`, { method: "POST", json: { max: 5, waitSeconds: 0 } })).json();
+    expect(claimed.jobs.map((j: { key: string }) => j.key)).toEqual([inFolder.key]);
+    expect((await b.apiJson(`/api/v1/jobs/${inShared.key}`)).state).toBe("Pending");
+    const sessions = await b.apiJson("/api/v1/robots/sessions");
+    expect(sessions.items.find((s: { id: string }) => s.id === sessionId).folderKeys).toEqual([folder.key]);
+    const post = (body: unknown) => b.api("/api/v1/robots", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    await expectProblem(await post({ name: "bad-1", folderKeys: [] }), 400, "invalid-robot");
+    await expectProblem(await post({ name: "bad-2", folderKeys: ["00000000-0000-4000-8000-000000000000"] }), 400, "invalid-robot");
+    await b.apiJson(`/api/v1/jobs/${inShared.key}/stop`, { method: "POST", json: { strategy: "Kill" } });
   });
 });
 

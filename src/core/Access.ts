@@ -199,8 +199,19 @@ export class AccessService {
 
   // ---- robot keys: limited to the robot protocol of their tenant
 
-  async createRobotKey(tenantId: string, input: { name?: unknown }): Promise<{ robotKey: RobotKey; secret: string }> {
+  async createRobotKey(tenantId: string, input: { name?: unknown; folderKeys?: unknown }): Promise<{ robotKey: RobotKey; secret: string }> {
     const name = input?.name;
+    let folderKeys: string[] | null = null;
+    if (input?.folderKeys !== undefined && input.folderKeys !== null) {
+      const keys = input.folderKeys;
+      if (!Array.isArray(keys) || keys.length === 0 || keys.length > 100 || !keys.every((k) => typeof k === "string")) {
+        throw badRequest("invalid-robot", "folderKeys must be a non-empty array of folder keys (or null for every folder).");
+      }
+      for (const key of keys as string[]) {
+        if (!(await this.store.getFolder(tenantId, key))) throw badRequest("invalid-robot", `folderKeys: '${key}' is not a folder of this tenant.`);
+      }
+      folderKeys = [...new Set(keys as string[])];
+    }
     if (typeof name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/.test(name)) {
       throw badRequest("invalid-robot", "name must be 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit.");
     }
@@ -208,7 +219,7 @@ export class AccessService {
       throw new BatonError(409, "robot-exists", "Conflict", `A robot named '${name}' already exists; revoke it or choose another name.`);
     }
     const secret = ROBOT_KEY_PREFIX + randomBytes(32).toString("base64url");
-    const robotKey: RobotKey = { id: randomUUID(), tenantId, name, createdAt: this.now().toISOString(), rotatedAt: null, revokedAt: null };
+    const robotKey: RobotKey = { id: randomUUID(), tenantId, name, createdAt: this.now().toISOString(), rotatedAt: null, folderKeys, revokedAt: null };
     await this.store.createRobotKey({ ...robotKey, hash: hashToken(secret) });
     return { robotKey, secret };
   }
@@ -248,7 +259,7 @@ export class AccessService {
     }
     if (!key || key.tenantId !== tenant.id) throw unauthorized("The robot key is not valid for this tenant.");
     if (key.revokedAt) throw unauthorized("The robot key has been revoked.");
-    return { tenantId: key.tenantId, robotKeyId: key.id, name: key.name };
+    return { tenantId: key.tenantId, robotKeyId: key.id, name: key.name, folderKeys: key.folderKeys };
   }
 
   async listTokens(tenantId: string): Promise<PersonalAccessToken[]> {

@@ -44,6 +44,7 @@ export class Robots {
     tenantId: string,
     input: { robotName?: unknown; processes?: unknown; slots?: unknown; version?: unknown },
     robotKeyId: string | null = null,
+    folderKeys: string[] | null = null,
   ): Promise<RobotSession> {
     const { robotName, processes, slots, version } = input;
     if (typeof robotName !== "string" || robotName.length === 0 || robotName.length > 200) throw badRequest("invalid-session", "robotName must be a non-empty string.");
@@ -52,7 +53,7 @@ export class Robots {
     if (version !== undefined && version !== null && (typeof version !== "string" || version.length > 100)) throw badRequest("invalid-session", "version must be a string.");
     const at = this.now();
     const session: RobotSession = {
-      id: randomUUID(), tenantId, robotKeyId, robotName, version: typeof version === "string" ? version : null,
+      id: randomUUID(), tenantId, robotKeyId, folderKeys, robotName, version: typeof version === "string" ? version : null,
       processes: [...new Set(processes as string[])], slots: slots as number,
       leaseExpiresAt: this.leaseFrom(at), createdAt: at.toISOString(),
     };

@@ -224,6 +224,8 @@ export interface PersonalAccessToken {
 export interface RobotSession {
   id: string;
   tenantId: string;
+  /** the folders whose jobs the session may run (its robot key's); null: every folder */
+  folderKeys: string[] | null;
   /** the robot key the session was opened with (null for the in-process robot) */
   robotKeyId: string | null;
   robotName: string;
@@ -241,6 +243,8 @@ export interface RobotKey {
   createdAt: string;
   /** the last rotation: the key issued before it no longer works */
   rotatedAt: string | null;
+  /** the folders whose jobs the robot may run; null: every folder of the tenant */
+  folderKeys: string[] | null;
   revokedAt: string | null;
 }
 
@@ -249,6 +253,7 @@ export interface RobotPrincipal {
   tenantId: string;
   robotKeyId: string;
   name: string;
+  folderKeys: string[] | null;
 }
 
 export interface JobLogLine {

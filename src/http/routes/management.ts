@@ -164,8 +164,8 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   // ---- robots: robot keys (the key is shown once) and live sessions
   app.post("/api/v1/robots", async (request: Req, reply) => {
     await allow(request, "Robots", "Write", "Robots.Edit");
-    const { robotKey, secret } = await access.createRobotKey(request.tenant.id, (request.body ?? {}) as { name?: unknown });
-    await audit(request, "robot.create", robotKey.id, { name: robotKey.name });
+    const { robotKey, secret } = await access.createRobotKey(request.tenant.id, (request.body ?? {}) as { name?: unknown; folderKeys?: unknown });
+    await audit(request, "robot.create", robotKey.id, { name: robotKey.name, folderKeys: robotKey.folderKeys });
     return json(reply, 201, { ...omit(robotKey, "tenantId"), key: secret });
   });
   app.get("/api/v1/robots", async (request: Req, reply) => {

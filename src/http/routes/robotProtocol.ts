@@ -28,7 +28,7 @@ export function robotProtocolRoutes(app: FastifyInstance, ctx: HttpContext): voi
   app.post("/api/robot/v1/sessions", async (request: Req, reply) => {
     const who = await robot(request);
     const b = body(request);
-    const s = await robots.openSession(who.tenantId, { robotName: b.robotName ?? who.name, processes: b.processes, slots: b.slots, version: b.version }, who.robotKeyId);
+    const s = await robots.openSession(who.tenantId, { robotName: b.robotName ?? who.name, processes: b.processes, slots: b.slots, version: b.version }, who.robotKeyId, who.folderKeys);
     return json(reply, 201, {
       sessionId: s.id, heartbeatSeconds: robots.options.heartbeatSeconds, leaseSeconds: robots.options.leaseSeconds, leaseExpiresAt: s.leaseExpiresAt,
     });

@@ -567,6 +567,7 @@ export class PostgresStore implements Store {
        ), picked AS (
          SELECT seq FROM jobs
           WHERE tenant_id = $1 AND state = 'Pending' AND ${single ? "process_name = $2::text" : "process_name = ANY($2::text[])"} AND (not_before IS NULL OR not_before <= $3)
+            ${session.folderKeys ? "AND folder_key = ANY($8::text[])" : ""}
             AND EXISTS (SELECT 1 FROM live)
           ORDER BY priority DESC, seq
           LIMIT $4
@@ -578,7 +579,7 @@ export class PostgresStore implements Store {
                 CASE WHEN j.max_duration_seconds IS NOT NULL THEN $3::timestamptz + make_interval(secs => j.max_duration_seconds) END)
          FROM picked WHERE j.seq = picked.seq
        RETURNING j.*`,
-      [session.tenantId, single ? session.processes[0] : session.processes, now, max, session.id, session.robotName, longPollingMaxSeconds],
+      [session.tenantId, single ? session.processes[0] : session.processes, now, max, session.id, session.robotName, longPollingMaxSeconds, ...(session.folderKeys ? [session.folderKeys] : [])],
     );
     return rows.sort((a, b) => Number(b.priority) - Number(a.priority) || Number(a.seq) - Number(b.seq)).map(jobFromRow);
   }
@@ -662,7 +663,9 @@ export class PostgresStore implements Store {
   // ---- robot keys
 
   async createRobotKey(k: RobotKey & { hash: string }): Promise<void> {
-    await this.q("INSERT INTO robot_keys (id, tenant_id, name, hash, created_at) VALUES ($1, $2, $3, $4, $5)", [k.id, k.tenantId, k.name, k.hash, k.createdAt]);
+    await this.q("INSERT INTO robot_keys (id, tenant_id, name, hash, created_at, folder_keys) VALUES ($1, $2, $3, $4, $5, $6)", [
+      k.id, k.tenantId, k.name, k.hash, k.createdAt, k.folderKeys ? JSON.stringify(k.folderKeys) : null,
+    ]);
   }
 
   async findRobotKeyByHash(hash: string): Promise<RobotKey | null> {
@@ -696,8 +699,8 @@ export class PostgresStore implements Store {
 
   async createSession(s: RobotSession): Promise<void> {
     await this.q(
-      "INSERT INTO robot_sessions (id, tenant_id, robot_key_id, robot_name, version, processes, slots, lease_expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-      [s.id, s.tenantId, s.robotKeyId, s.robotName, s.version, JSON.stringify(s.processes), s.slots, s.leaseExpiresAt, s.createdAt],
+      "INSERT INTO robot_sessions (id, tenant_id, robot_key_id, robot_name, version, processes, slots, lease_expires_at, created_at, folder_keys) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      [s.id, s.tenantId, s.robotKeyId, s.robotName, s.version, JSON.stringify(s.processes), s.slots, s.leaseExpiresAt, s.createdAt, s.folderKeys ? JSON.stringify(s.folderKeys) : null],
     );
   }
 
@@ -814,11 +817,13 @@ function sessionFromRow(r: Row): RobotSession {
   return {
     id: str(r.id), tenantId: str(r.tenant_id), robotKeyId: strOrNull(r.robot_key_id), robotName: str(r.robot_name), version: strOrNull(r.version),
     processes: (r.processes as string[]) ?? [], slots: r.slots as number, leaseExpiresAt: iso(r.lease_expires_at)!, createdAt: iso(r.created_at)!,
+    folderKeys: (r.folder_keys as string[] | null) ?? null,
   };
 }
 
 function robotKeyFromRow(r: Row): RobotKey {
-  return { id: str(r.id), tenantId: str(r.tenant_id), name: str(r.name), createdAt: iso(r.created_at)!, rotatedAt: iso(r.rotated_at), revokedAt: iso(r.revoked_at) };
+  return { id: str(r.id), tenantId: str(r.tenant_id), name: str(r.name), createdAt: iso(r.created_at)!, rotatedAt: iso(r.rotated_at),
+    folderKeys: (r.folder_keys as string[] | null) ?? null, revokedAt: iso(r.revoked_at) };
 }
 
 function auditFromRow(r: Row): AuditEntry {

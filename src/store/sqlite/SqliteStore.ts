@@ -497,13 +497,15 @@ export class SqliteStore implements Store {
       // stay Running forever, so an ended or expired session gets nothing
       if (!this.stmt("SELECT 1 FROM robot_sessions WHERE id = ? AND lease_expires_at > ?").get(session.id, now)) return [];
       const names = session.processes.map(() => "?").join(", ");
+      // a robot key limited to some folders runs only their jobs
+      const folders = session.folderKeys ? `AND folder_key IN (${session.folderKeys.map(() => "?").join(", ") || "NULL"})` : "";
       // LIMIT CAST(? AS INTEGER), not LIMIT ?: SQLite (3.47+) plans with a bound LIMIT's
       // value, so rebinding it re-prepares the statement on every claim (~40 µs, twice a job).
       const rows = this.stmt(
-        `SELECT * FROM jobs WHERE tenant_id = ? AND state = 'Pending' AND process_name IN (${names})
+        `SELECT * FROM jobs WHERE tenant_id = ? AND state = 'Pending' AND process_name IN (${names}) ${folders}
            AND (not_before IS NULL OR not_before <= ?)
          ORDER BY priority DESC, seq ASC LIMIT CAST(? AS INTEGER)`,
-      ).all(session.tenantId, ...session.processes, now, max) as Row[];
+      ).all(session.tenantId, ...session.processes, ...(session.folderKeys ?? []), now, max) as Row[];
       const claimed: Job[] = [];
       for (const row of rows) {
         const job = jobFromRow(row);
@@ -597,7 +599,7 @@ export class SqliteStore implements Store {
   // ---- robot keys
 
   async createRobotKey(k: RobotKey & { hash: string }): Promise<void> {
-    this.stmt("INSERT INTO robot_keys (id, tenant_id, name, hash, created_at) VALUES (?, ?, ?, ?, ?)").run(k.id, k.tenantId, k.name, k.hash, k.createdAt);
+    this.stmt("INSERT INTO robot_keys (id, tenant_id, name, hash, created_at, folder_keys) VALUES (?, ?, ?, ?, ?, ?)").run(k.id, k.tenantId, k.name, k.hash, k.createdAt, json(k.folderKeys));
   }
 
   async findRobotKeyByHash(hash: string): Promise<RobotKey | null> {
@@ -629,8 +631,8 @@ export class SqliteStore implements Store {
   // ---- robot sessions
 
   async createSession(s: RobotSession): Promise<void> {
-    this.stmt("INSERT INTO robot_sessions (id, tenant_id, robot_key_id, robot_name, version, processes, slots, lease_expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(s.id, s.tenantId, s.robotKeyId, s.robotName, s.version, JSON.stringify(s.processes), s.slots, s.leaseExpiresAt, s.createdAt);
+    this.stmt("INSERT INTO robot_sessions (id, tenant_id, robot_key_id, robot_name, version, processes, slots, lease_expires_at, created_at, folder_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(s.id, s.tenantId, s.robotKeyId, s.robotName, s.version, JSON.stringify(s.processes), s.slots, s.leaseExpiresAt, s.createdAt, json(s.folderKeys));
   }
 
   async getSession(tenantId: string, id: string): Promise<RobotSession | null> {
@@ -742,12 +744,13 @@ function jobFromRow(r: Row): Job {
 function sessionFromRow(r: Row): RobotSession {
   return {
     id: str(r.id), tenantId: str(r.tenant_id), robotKeyId: strOrNull(r.robot_key_id), robotName: str(r.robot_name), version: strOrNull(r.version), processes: parse<string[]>(r.processes) ?? [],
-    slots: r.slots as number, leaseExpiresAt: str(r.lease_expires_at), createdAt: str(r.created_at),
+    slots: r.slots as number, leaseExpiresAt: str(r.lease_expires_at), createdAt: str(r.created_at), folderKeys: parse<string[]>(r.folder_keys),
   };
 }
 
 function robotKeyFromRow(r: Row): RobotKey {
-  return { id: str(r.id), tenantId: str(r.tenant_id), name: str(r.name), createdAt: str(r.created_at), rotatedAt: strOrNull(r.rotated_at), revokedAt: strOrNull(r.revoked_at) };
+  return { id: str(r.id), tenantId: str(r.tenant_id), name: str(r.name), createdAt: str(r.created_at), rotatedAt: strOrNull(r.rotated_at),
+    folderKeys: parse<string[]>(r.folder_keys), revokedAt: strOrNull(r.revoked_at) };
 }
 
 function auditFromRow(r: Row): AuditEntry {

@@ -229,6 +229,8 @@ CREATE INDEX console_sessions_user ON console_sessions (user_id);
 CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
 
 ALTER TABLE robot_keys ADD COLUMN rotated_at TEXT;
+ALTER TABLE robot_keys ADD COLUMN folder_keys TEXT;
+ALTER TABLE robot_sessions ADD COLUMN folder_keys TEXT;
 `,
   },
 ];
