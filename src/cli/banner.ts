@@ -15,6 +15,7 @@ export function banner(running: RunningBaton, demo: boolean): string {
     `  admin token:  ${shown ? adminToken : fromFile ? `(printed at the first start only; it is in ${running.adminTokenFile})` : "(unknown: set BATON_BOOTSTRAP_TOKEN, or create a token with an admin token)"}`,
   ];
   if (adminPassword) lines.push(`  admin password (console user 'admin', shown once): ${adminPassword}`);
+  lines.push(`  console:      ${tenantUrl}/orchestrator_/  (log in as admin)`);
   lines.push(`  API:          ${tenantUrl}/orchestrator_/api/v1/openapi.json`);
   if (demo && running.demoUrls) {
     lines.push(

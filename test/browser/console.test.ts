@@ -33,9 +33,9 @@ function watch(p: Page): void {
   p.on("pageerror", (e) => errors.push(`${p.url()}: uncaught ${e.message}`));
 }
 
-async function login(p: Page, password = "test-password"): Promise<void> {
+async function login(p: Page, password = "test-password", userName = "admin"): Promise<void> {
   await p.goto(`${b.base}/`);
-  await p.getByLabel("User name").fill("admin");
+  await p.getByLabel("User name").fill(userName);
   await p.getByLabel("Password").fill(password);
   await p.getByRole("button", { name: "Sign in" }).click();
 }
@@ -229,6 +229,31 @@ describe("the web console", () => {
     }
   });
 
+  it("shows a Viewer only what the role allows, without the actions it lacks", async () => {
+    await b.apiJson("/api/v1/users", { method: "POST", json: { name: "viewer", password: "viewer-password", roles: [{ role: "Viewer", folderKey: null }] } });
+    const viewer = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    viewer.setDefaultTimeout(WAIT);
+    const p = await viewer.newPage();
+    watch(p);
+    try {
+      await login(p, "viewer-password", "viewer");
+      await p.getByRole("heading", { name: "Jobs" }).waitFor();
+      const nav = p.getByRole("navigation", { name: "Main" });
+      expect(await nav.getByRole("link").allTextContents()).toEqual(["Jobs", "Triggers", "Processes", "Robots", "Folders", "Tokens", "External apps", "Settings"]);
+      expect(await p.getByRole("link", { name: "Start a job" }).count()).toBe(0);
+      await nav.getByRole("link", { name: "Triggers" }).click();
+      await p.locator('tr[data-trigger="console-echo"]').waitFor();
+      expect(await p.getByRole("button", { name: "New trigger" }).count()).toBe(0);
+      expect(await p.getByRole("switch", { name: "Console echo enabled" }).isDisabled()).toBe(true);
+      // what the server refuses is shown with its code: the audit log needs Audit.View
+      await p.goto(`${b.base}/#/audit`);
+      await expect.poll(() => p.getByTestId("error-code").textContent(), { timeout: WAIT }).toBe("permission-denied");
+      await shot(p, "viewer-denied");
+    } finally {
+      await viewer.close();
+    }
+  });
+
   it("logs out, back to the login page", async () => {
     await page.goto(`${b.base}/#/jobs`);
     await page.getByRole("button", { name: "Sign out" }).click();
@@ -237,9 +262,10 @@ describe("the web console", () => {
   });
 
   it("had no console errors and no uncaught exceptions", () => {
-    // Chromium reports every non-2xx answer as "Failed to load resource": the only expected
-    // ones are the session probe before login (401) and the wrong password (401)
-    const unexpected = errors.filter((e) => !/Failed to load resource: the server responded with a status of 401/.test(e));
+    // Chromium reports every non-2xx answer as "Failed to load resource": the expected ones are
+    // the session probe before login and the wrong password (401), the organization's routes
+    // without an organization token (401) and the Viewer's audit log (403)
+    const unexpected = errors.filter((e) => !/Failed to load resource: the server responded with a status of (401|403)/.test(e));
     expect(unexpected).toEqual([]);
   });
 });

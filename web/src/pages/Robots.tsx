@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, can, type Job, type Page, type RobotKey, type RobotSession } from "../api.js";
 import { useLive } from "../live.js";
 import { Empty, ErrorBox, Loading, SecretOnce, Time, useAction, useLoad } from "../ui.js";
@@ -19,6 +19,11 @@ export function Robots() {
   }, []);
   const keys = useLoad(() => api<Page<RobotKey>>("/robots"), []);
   useLive(sessions.reload);
+  // sessions open, heartbeat and end without a jobs event: read them again every few seconds too
+  useEffect(() => {
+    const timer = setInterval(sessions.reload, 5000);
+    return () => clearInterval(timer);
+  }, []);
   const mayEdit = can(session, "Robots.Edit");
   const [name, setName] = useState("");
   const [secret, setSecret] = useState<{ title: string; key: string } | null>(null);
@@ -53,7 +58,7 @@ export function Robots() {
       {sessions.data && sessions.data.sessions.length > 0 ? (
         <div class="table-wrap">
           <table class="striped" data-testid="sessions">
-            <thead><tr><th>Robot</th><th>Key</th><th>Processes served</th><th>Slots in use</th><th>Lease until (renewed by heartbeats)</th><th>Connected since</th><th>Version</th></tr></thead>
+            <thead><tr><th>Robot</th><th>Key</th><th>Processes served</th><th>Slots in use</th><th>Heartbeat (lease)</th><th>Connected since</th><th>Version</th></tr></thead>
             <tbody>
               {sessions.data.sessions.map((s) => (
                 <tr key={s.id}>
@@ -61,7 +66,7 @@ export function Robots() {
                   <td>{keyName(s.robotKeyId)}</td>
                   <td>{s.processes.join(", ")}</td>
                   <td>{sessions.data!.inUse.get(s.robotName) ?? 0} / {s.slots}</td>
-                  <td><Time at={s.leaseExpiresAt} /></td>
+                  <td><Lease at={s.leaseExpiresAt} /></td>
                   <td><Time at={s.createdAt} /></td>
                   <td>{s.version ?? "–"}</td>
                 </tr>
@@ -107,4 +112,10 @@ export function Robots() {
       ) : null}
     </section>
   );
+}
+
+/** Each heartbeat renews the session's lease: a lease about to run out means missed heartbeats. */
+function Lease({ at }: { at: string }) {
+  const seconds = Math.round((Date.parse(at) - Date.now()) / 1000);
+  return <time dateTime={at} title={`lease until ${at}`}>{seconds >= 0 ? `alive, lease ${seconds} s left` : `no heartbeat, lease ran out ${-seconds} s ago`}</time>;
 }

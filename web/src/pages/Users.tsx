@@ -36,8 +36,8 @@ export function Users() {
             <tbody>
               {users.data.items.map((u) => (
                 <tr key={u.id}>
-                  <td>{u.name}{u.orgAdmin ? <span class="badge"> org admin</span> : null}</td>
-                  <td>{u.roles.length ? u.roles.map((r) => `${r.role}${r.folderKey ? ` (${folderName(folders, r.folderKey)})` : " (tenant)"}`).join(", ") : <span class="muted">none</span>}</td>
+                  <td>{u.name}{u.orgAdmin ? <> <span class="badge">org admin</span></> : null}</td>
+                  <td>{u.roles.length ? u.roles.map((r) => `${r.role}${r.folderKey ? ` (${folderName(folders, r.folderKey)})` : " (tenant)"}`).join(", ") : <span class="muted">{u.orgAdmin ? "every permission, as an organization administrator" : "none"}</span>}</td>
                   <td>{u.disabled ? "disabled" : "active"}</td>
                   <td><Time at={u.createdAt} /></td>
                   <td class="actions">
