@@ -225,6 +225,11 @@ const rows: Row[] = [
     route: "DELETE /:org/:tenant/orchestrator_/api/v1/users/:id", call: async (f) => ({ path: `/api/v1/users/${await f.freshUser()}` }), ok: 204, scope: ["Users", "Write"],
     roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
   },
+  // a user's own password (the row's new password is too short: wrong current ones would be throttled as the matrix repeats them)
+  {
+    route: "POST /:org/:tenant/orchestrator_/api/v1/session/password", call: async () => ({ path: "/api/v1/session/password", body: { currentPassword: "not it", newPassword: "short" } }),
+    ok: 400, scope: null, oauth: NO_USER,
+  },
   // a console session's own routes: a bearer token has none
   { route: "GET /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session" }), ok: 401, scope: null },
   { route: "DELETE /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session" }), ok: 401, scope: null },

@@ -110,6 +110,25 @@ describe("console login", () => {
     expect(Number(sixth.res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
   });
 
+  it("a user changes its own password (admin too): the current one is checked; sessions end", async () => {
+    const s = await login("admin", "test-password");
+    const change = (body: unknown, csrf = true) => withSession(s, "/api/v1/session/password", { method: "POST", json: body }, csrf);
+    await expectProblem(await change({ currentPassword: "test-password", newPassword: "new-admin-password" }, false), 403, "csrf-token-invalid");
+    await expectProblem(await change({ currentPassword: "wrong", newPassword: "new-admin-password" }), 403, "wrong-password");
+    await expectProblem(await change({ currentPassword: "test-password", newPassword: "short" }), 400, "invalid-user");
+    await expectProblem(await change({ newPassword: "new-admin-password" }), 400, "invalid-password-change");
+    const ok = await change({ currentPassword: "test-password", newPassword: "new-admin-password" });
+    expect(ok.status).toBe(204);
+    await expectProblem(await withSession(s, "/api/v1/session"), 401, "unauthorized");
+    expectLoginProblem(await login("admin", "test-password"), 401, "invalid-credentials");
+    const again = await login("admin", "new-admin-password");
+    expect(again.res.status).toBe(200);
+    // and back, with the bootstrap token of the admin user (a token of a user may change its password too)
+    const res = await b.api("/api/v1/session/password", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ currentPassword: "new-admin-password", newPassword: "test-password" }) });
+    expect(res.status).toBe(204);
+    expect((await login("admin", "test-password")).res.status).toBe(200);
+  });
+
   it("a bearer token has no console session", async () => {
     await expectProblem(await b.api("/api/v1/session"), 401, "unauthorized");
   });

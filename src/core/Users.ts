@@ -203,6 +203,33 @@ export class Users {
     return { cookie, csrfToken, expiresAt, user: found.user };
   }
 
+  /**
+   * A user changes its own password (the organization's users too, `admin` included): the
+   * current one is checked, throttled like logins; every console session of the user ends.
+   */
+  async changeOwnPassword(tenant: Tenant, who: Principal, input: unknown, address: string): Promise<void> {
+    if (!who.userId) throw new BatonError(403, "token-needs-user", "Forbidden", "Only a user has a password; this credential has none.");
+    const body = (typeof input === "object" && input !== null ? input : {}) as { currentPassword?: unknown; newPassword?: unknown };
+    if (typeof body.currentPassword !== "string" || body.currentPassword.length > 1024) {
+      throw badRequest("invalid-password-change", "The body must be { \"currentPassword\": \"…\", \"newPassword\": \"…\" }.");
+    }
+    const newPassword = validatePassword(body.newPassword);
+    const user = await this.getOrThrow(tenant, who.userId);
+    const key = `p\n${user.id}`;
+    const wait = Math.max(this.throttle.wait(key), this.throttle.wait(`a\n${address}`));
+    if (wait > 0) throw new BatonError(429, "login-throttled", "Too Many Requests", `Too many wrong passwords; try again in ${wait} s.`, { headers: { "retry-after": String(wait) } });
+    const found = await this.store.findUserForLogin(tenant.id, tenant.org, user.name);
+    if (!found || found.user.id !== user.id || !(await verifyPassword(body.currentPassword, found.passwordHash))) {
+      this.throttle.fail(key, 5);
+      this.throttle.fail(`a\n${address}`, 20);
+      throw new BatonError(403, "wrong-password", "Forbidden", "The current password is wrong.");
+    }
+    this.throttle.clear(key);
+    await this.store.setUserPassword(user.id, await hashPassword(newPassword));
+    await this.store.deleteConsoleSessionsOfUser(user.id);
+    this.notifier.publish("credentialsChanged", { tenantId: tenant.id });
+  }
+
   /** The principal of a console session cookie in this tenant, or 401. */
   async authenticateSession(tenant: Tenant, cookie: string): Promise<Principal> {
     const hash = sessionHash(cookie);

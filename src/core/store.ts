@@ -52,6 +52,8 @@ export interface Store {
   findUserForLogin(tenantId: string, org: string, name: string): Promise<{ user: User; passwordHash: string | null } | null>;
   /** changes a user of this tenant (not one of the organization); false when there is none */
   updateUser(tenantId: string, id: string, patch: UserPatch): Promise<boolean>;
+  /** a user's own password change: any user, the organization's included */
+  setUserPassword(id: string, passwordHash: string): Promise<boolean>;
   /** deletes a user of this tenant with its tokens and console sessions */
   deleteUser(tenantId: string, id: string): Promise<boolean>;
 

@@ -799,6 +799,23 @@ const paths: Record<string, Obj> = withCsrf({
     }),
   },
 
+  "/api/v1/session/password": {
+    post: operation({
+      operationId: "changeOwnPassword", tag: "Console", summary: "Change your own password",
+      description: "Any user, the organization's `admin` included, with a console session (and `X-CSRF-Token`) or a token of that user. The current password is checked " +
+        "(wrong ones are throttled like logins); every console session of the user ends and the answer clears the cookie.",
+      security: [{ cookieAuth: [] }, { bearerAuth: [] }],
+      body: { schema: s("PasswordChange"), required: true }, badRequest: ["invalid-password-change", "invalid-user"],
+      responses: {
+        "204": response("Changed; log in again.", { headers: { "Set-Cookie": header("SetSessionCookie", "Clears the cookie: `baton_session=; …; Max-Age=0; …`.") } }),
+        "403": problem("The current password is wrong; the credential has no user (an external application); or a cookie change without `X-CSRF-Token`.", ["wrong-password", "token-needs-user", "csrf-token-invalid"]),
+        "429": problem("Too many wrong passwords for this user or from this address, on this node: retry after `Retry-After` seconds.", ["login-throttled"], s("Problem"), {
+          "Retry-After": ref("headers", "RetryAfter"),
+        }),
+      },
+    }),
+  },
+
   // ---- live events
   "/api/v1/events": {
     get: operation({

@@ -170,6 +170,7 @@ const logLineProperties: Record<keyof JobLogLine, Schema> = {
 const sessionProperties: Rendered<RobotSession> = {
   id: uuid,
   robotKeyId: { type: ["string", "null"], description: "The robot key the session was opened with; null for the in-process robot." },
+  folderKeys: { type: ["array", "null"], items: uuid, description: "The folders whose jobs the session runs (its robot key's); null: every folder." },
   robotName: { type: "string" },
   version: { type: ["string", "null"], description: "The robot's version, as it announced it." },
   processes: { type: "array", items: { type: "string" }, description: "The process names the session serves." },
@@ -183,6 +184,7 @@ const robotKeyProperties: Rendered<RobotKey> = {
   name: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$", description: "1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant." },
   createdAt: dateTime,
   rotatedAt: { ...nullableDateTime, description: "The last rotation of the key (POST /robots/{id}/rotate); the key issued before it no longer works." },
+  folderKeys: { type: ["array", "null"], items: uuid, description: "The folders whose jobs the robot may run (set at creation); null: every folder of the tenant." },
   revokedAt: nullableDateTime,
 };
 
@@ -539,7 +541,10 @@ export const schemas: Record<string, Schema> = {
     required: [...Object.keys(robotKeyProperties), "key"],
     properties: { ...robotKeyProperties, key: { type: "string", pattern: "^baton_rk_", description: "The robot key: shown only in this answer; only its hash is stored." } },
   },
-  RobotKeyInput: { type: "object", required: ["name"], properties: { name: robotKeyProperties.name }, additionalProperties: true, description: "Unknown fields are ignored." },
+  RobotKeyInput: {
+    type: "object", required: ["name"], properties: { name: robotKeyProperties.name, folderKeys: robotKeyProperties.folderKeys }, additionalProperties: true,
+    description: "Unknown fields are ignored. folderKeys limits the robot to the jobs of those folders.",
+  },
   RobotKeyPage: page("RobotKey", false),
   RotatedRobotKey: {
     type: "object",
@@ -728,6 +733,15 @@ export const schemas: Record<string, Schema> = {
     type: "object",
     required: ["userName", "password"],
     properties: { userName: { type: "string", minLength: 1 }, password: { type: "string", maxLength: 1024, writeOnly: true } },
+    additionalProperties: true,
+  },
+  PasswordChange: {
+    type: "object",
+    required: ["currentPassword", "newPassword"],
+    properties: {
+      currentPassword: { type: "string", maxLength: 1024, writeOnly: true },
+      newPassword: { type: "string", minLength: 8, maxLength: 1024, writeOnly: true },
+    },
     additionalProperties: true,
   },
   ConsoleSession: {

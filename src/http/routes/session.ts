@@ -38,6 +38,14 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
     return json(reply, 200, renderSession(user, who, null));
   });
 
+  // a user's own password (a console session, or a token of the user); ends its console sessions
+  app.post("/api/v1/session/password", async (request, reply) => {
+    const who = await principal(ctx, request);
+    await users.changeOwnPassword(request.tenant, who, request.body, clientIp(request, ctx.config.trustProxy) ?? "unknown");
+    await recordAudit(ctx, request, who, { action: "user.password", target: who.userId });
+    return reply.code(204).header("set-cookie", cookie(request, ctx, "", 0)).send();
+  });
+
   app.delete("/api/v1/session", async (request, reply) => {
     const who = await sessionPrincipal(ctx, request);
     await users.logout(sessionCookie(request)!);

@@ -221,6 +221,10 @@ export class PostgresStore implements Store {
     return (await this.pool.query(`UPDATE users SET ${sets.join(", ")} WHERE tenant_id = $1 AND id = $2`, params)).rowCount! > 0;
   }
 
+  async setUserPassword(id: string, passwordHash: string): Promise<boolean> {
+    return (await this.pool.query("UPDATE users SET password_hash = $1 WHERE id = $2", [passwordHash, id])).rowCount! > 0;
+  }
+
   async deleteUser(tenantId: string, id: string): Promise<boolean> {
     return this.tx(async (c) => {
       const found = await c.query("SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2 FOR UPDATE", [tenantId, id]);

@@ -179,6 +179,10 @@ export class SqliteStore implements Store {
     return this.db.prepare(`UPDATE users SET ${sets.join(", ")} WHERE tenant_id = ? AND id = ?`).run(...params, tenantId, id).changes > 0;
   }
 
+  async setUserPassword(id: string, passwordHash: string): Promise<boolean> {
+    return this.stmt("UPDATE users SET password_hash = ? WHERE id = ?").run(passwordHash, id).changes > 0;
+  }
+
   async deleteUser(tenantId: string, id: string): Promise<boolean> {
     return this.db.transaction(() => {
       if (!this.stmt("SELECT 1 FROM users WHERE tenant_id = ? AND id = ?").get(tenantId, id)) return false;
