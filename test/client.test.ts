@@ -439,15 +439,108 @@ describe("the management API", () => {
     expect((await client.jobs.get(job.key)).state).toBe("Successful");
   });
 
-  it("robots: create (the key once), list, sessions, revoke", async () => {
+  it("robots: create (the key once), list, sessions, rotate (a new key once), revoke", async () => {
     const robot = await client.robots.create(`robot-${randomUUID().slice(0, 8)}`);
-    expect(robot.key).toMatch(/^baton_rk_/);
+    expect(robot).toEqual({
+      id: expect.stringMatching(UUID), name: robot.name, createdAt: expect.any(String), rotatedAt: null, folderKeys: null, revokedAt: null,
+      key: expect.stringMatching(/^baton_rk_/),
+    });
     const listed = (await client.robots.list()).items.find((r) => r.id === robot.id);
-    expect(listed).toEqual({ id: robot.id, name: robot.name, createdAt: robot.createdAt, revokedAt: null });
+    expect(listed).toEqual({ id: robot.id, name: robot.name, createdAt: robot.createdAt, rotatedAt: null, folderKeys: null, revokedAt: null });
     const sessions = await client.robots.sessions();
-    expect(sessions.items.some((s) => s.processes.includes("Echo"))).toBe(true);
+    expect(sessions.items.find((s) => s.processes.includes("Echo"))).toMatchObject({ robotKeyId: null, folderKeys: null });
+
+    // the robot protocol with a robot key: opening a session is what a key is for
+    const open = (key: string) => fetch(`${b.base}/api/robot/v1/sessions`, {
+      method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ processes: ["Echo"], slots: 1 }),
+    });
+    expect((await open(robot.key)).status).toBe(201);
+    const rotated = await client.robots.rotate(robot.id);
+    expect(rotated).toEqual({
+      id: robot.id, name: robot.name, createdAt: robot.createdAt, rotatedAt: expect.any(String), folderKeys: null, revokedAt: null,
+      key: expect.stringMatching(/^baton_rk_/),
+    });
+    expect(rotated.key).not.toBe(robot.key);
+    expect(Date.parse(rotated.rotatedAt!)).toBeGreaterThanOrEqual(Date.parse(robot.createdAt));
+    expect((await open(robot.key)).status).toBe(401);
+    expect((await open(rotated.key)).status).toBe(201);
+    const { key: _key, ...withoutKey } = rotated;
+    expect((await client.robots.list()).items.find((r) => r.id === robot.id)).toEqual(withoutKey);
+
     await client.robots.revoke(robot.id);
     expect((await client.robots.list()).items.find((r) => r.id === robot.id)!.revokedAt).not.toBeNull();
+    await expect(client.robots.rotate(robot.id)).rejects.toMatchObject({ status: 409, code: "robot-revoked" });
+    await expect(client.robots.rotate(randomUUID())).rejects.toMatchObject({ status: 404, code: "robot-not-found" });
+  });
+
+  it("robots: a robot limited to folders, and its sessions", async () => {
+    const folder = await client.folders.create(`Robots ${randomUUID().slice(0, 8)}`);
+    const name = `limited-${randomUUID().slice(0, 8)}`;
+    const robot = await client.robots.create({ name, folderKeys: [folder.key] });
+    expect(robot).toEqual({
+      id: expect.stringMatching(UUID), name, createdAt: expect.any(String), rotatedAt: null, folderKeys: [folder.key], revokedAt: null,
+      key: expect.stringMatching(/^baton_rk_/),
+    });
+    const res = await fetch(`${b.base}/api/robot/v1/sessions`, {
+      method: "POST", headers: { authorization: `Bearer ${robot.key}`, "content-type": "application/json" }, body: JSON.stringify({ processes: ["Echo"], slots: 1 }),
+    });
+    expect(res.status).toBe(201);
+    const { sessionId } = await res.json() as { sessionId: string };
+    const session = (await client.robots.sessions()).items.find((s) => s.id === sessionId);
+    expect(session).toEqual({
+      id: sessionId, robotKeyId: robot.id, folderKeys: [folder.key], robotName: name, version: null, processes: ["Echo"], slots: 1,
+      leaseExpiresAt: expect.any(String), createdAt: expect.any(String),
+    });
+    await client.robots.revoke(robot.id);
+    expect((await client.robots.sessions()).items.find((s) => s.id === sessionId)).toBeUndefined();
+    await expect(client.robots.create({ name: `${name}-x`, folderKeys: [randomUUID()] })).rejects.toMatchObject({ status: 400 });
+  });
+
+  it("users: roles, create, get, list, update (roles, password, disabled), delete", async () => {
+    const roles = await client.users.roles();
+    expect(roles.nextCursor).toBeNull();
+    expect(roles.items.map((r) => r.name)).toEqual(["Administrator", "Automation Developer", "Viewer"]);
+    expect(roles.items[2]).toEqual({ name: "Viewer", permissions: ["Folders.View", "Processes.View", "Triggers.View", "Jobs.View", "Robots.View", "Settings.View"] });
+
+    const login = async (userName: string, password: string) => (await fetch(`${b.base}/api/v1/session`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ userName, password }),
+    })).status;
+    const name = `user-${randomUUID().slice(0, 8)}`;
+    const created = await client.users.create({ name, password: "first-password-1", roles: [{ role: "Viewer" }] });
+    expect(created).toEqual({
+      id: expect.stringMatching(UUID), name, orgAdmin: false, organizationUser: false, roles: [{ role: "Viewer", folderKey: null }],
+      disabled: false, disabledAt: null, createdAt: expect.any(String),
+    });
+    expect(JSON.stringify(created)).not.toContain("first-password-1");
+    expect(await client.users.get(created.id)).toEqual(created);
+    const users = await client.users.list();
+    expect(users.nextCursor).toBeNull();
+    expect(users.items.find((u) => u.id === created.id)).toEqual(created);
+    expect(users.items.find((u) => u.name === "admin")).toMatchObject({ orgAdmin: true, organizationUser: true });
+    expect((await collect(client.users.iterate())).map((u) => u.id)).toEqual(users.items.map((u) => u.id));
+    expect(await login(name, "first-password-1")).toBe(200);
+
+    const developer = await client.users.update(created.id, { roles: [{ role: "Automation Developer", folderKey: b.sharedKey }, { role: "Viewer", folderKey: null }] });
+    expect(developer).toEqual({ ...created, roles: [{ role: "Automation Developer", folderKey: b.sharedKey }, { role: "Viewer", folderKey: null }] });
+    expect(await client.users.get(created.id)).toEqual(developer);
+
+    expect(await client.users.update(created.id, { password: "second-password-2" })).toEqual(developer);
+    expect(await login(name, "first-password-1")).toBe(401);
+    expect(await login(name, "second-password-2")).toBe(200);
+
+    const disabled = await client.users.update(created.id, { disabled: true });
+    expect(disabled).toEqual({ ...developer, disabled: true, disabledAt: expect.any(String) });
+    expect(await login(name, "second-password-2")).toBe(401);
+    expect(await client.users.update(created.id, { disabled: false })).toEqual(developer);
+
+    await expect(client.users.create({ name, password: "another-password" })).rejects.toMatchObject({ status: 409, code: "user-exists" });
+    await expect(client.users.create({ name: "short-pw", password: "short" })).rejects.toMatchObject({ status: 400, code: "invalid-user" });
+    await expect(client.users.update(users.items.find((u) => u.name === "admin")!.id, { disabled: true }))
+      .rejects.toMatchObject({ status: 409, code: "user-of-organization" });
+
+    await client.users.delete(created.id);
+    await expect(client.users.get(created.id)).rejects.toMatchObject({ status: 404, code: "user-not-found" });
+    await expect(client.users.delete(created.id)).rejects.toMatchObject({ status: 404, code: "user-not-found" });
   });
 
   it("settings: get and patch", async () => {

@@ -8,6 +8,7 @@ import { RobotsApi } from "./resources/Robots.js";
 import { SettingsApi } from "./resources/Settings.js";
 import { TokensApi } from "./resources/Tokens.js";
 import { TriggersApi } from "./resources/Triggers.js";
+import { UsersApi } from "./resources/Users.js";
 import type { ClientContext } from "./resources/context.js";
 import { Transport, type FetchLike } from "./Transport.js";
 import type { Arguments, Verb } from "./types.js";
@@ -60,6 +61,7 @@ export class BatonClient {
   readonly robots: RobotsApi;
   readonly tokens: TokensApi;
   readonly settings: SettingsApi;
+  readonly users: UsersApi;
   private readonly ctx: ClientContext;
   private readonly slugs = new Map<string, Promise<InvokeTarget>>();
 
@@ -81,6 +83,7 @@ export class BatonClient {
     this.robots = new RobotsApi(this.ctx);
     this.tokens = new TokensApi(this.ctx);
     this.settings = new SettingsApi(this.ctx);
+    this.users = new UsersApi(this.ctx);
   }
 
   /** `{url}/orchestrator_/api/v1` */

@@ -230,11 +230,15 @@ export interface StartJobInput {
 
 // ---- robots
 
-/** A robot, known by its robot key (the key itself is shown only when created). */
+/** A robot, known by its robot key (the key itself is shown only when created or rotated). */
 export interface RobotKey {
   id: string;
   name: string;
   createdAt: string;
+  /** The last rotation of the key (robots.rotate()); the key issued before it no longer works. */
+  rotatedAt: string | null;
+  /** The folders whose jobs the robot may run (set at creation); null: every folder of the tenant. */
+  folderKeys: string[] | null;
   revokedAt: string | null;
 }
 
@@ -243,15 +247,25 @@ export interface CreatedRobotKey extends RobotKey {
   key: string;
 }
 
+/** The answer of POST /robots/{id}/rotate. */
+export interface RotatedRobotKey extends RobotKey {
+  /** The new robot key: shown only in this answer; the previous key no longer works. */
+  key: string;
+}
+
 export interface RobotKeyInput {
   /** 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
   name: string;
+  /** Limits the robot to the jobs of these folders; absent or null: every folder. */
+  folderKeys?: string[] | null;
 }
 
 export interface RobotSession {
   id: string;
   /** Null for the in-process robot. */
   robotKeyId: string | null;
+  /** The folders whose jobs the session runs (its robot key's); null: every folder. */
+  folderKeys: string[] | null;
   robotName: string;
   version: string | null;
   /** The process names the session serves. */
@@ -284,6 +298,83 @@ export interface CreateTokenInput {
   scopes: Scope[];
   /** In the future; null or absent for a token that does not expire. */
   expiresAt?: string | null;
+}
+
+// ---- users and roles
+
+export const PERMISSIONS = [
+  "Folders.View", "Folders.Edit",
+  "Processes.View", "Processes.Edit",
+  "Triggers.View", "Triggers.Edit",
+  "Jobs.View", "Jobs.Create", "Jobs.Edit",
+  "Robots.View", "Robots.Edit",
+  "Users.View", "Users.Edit",
+  "Settings.View", "Settings.Edit",
+  "Audit.View",
+] as const;
+/**
+ * What a user may do. A call needs both the token's scope and its user's permission; the
+ * folder permissions (Folders.View, Processes.*, Triggers.*, Jobs.*) can be granted in one folder.
+ */
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const ROLE_NAMES = ["Administrator", "Automation Developer", "Viewer"] as const;
+/** Administrator: every permission. Automation Developer and Viewer: see users.roles(). */
+export type RoleName = (typeof ROLE_NAMES)[number];
+
+/** A role and the permissions it grants (GET /roles). */
+export interface Role {
+  name: RoleName;
+  /** Granted tenant-wide; in a folder, only the folder permissions among them. */
+  permissions: Permission[];
+}
+
+/** One grant of a role: tenant-wide (folderKey null), or in one folder. */
+export interface RoleAssignment {
+  role: RoleName;
+  folderKey: string | null;
+}
+
+/** A grant in a request: folderKey absent or null for tenant-wide. */
+export interface RoleAssignmentInput {
+  role: RoleName;
+  folderKey?: string | null;
+}
+
+export interface User {
+  id: string;
+  /** Unique among the tenant's and the organization's users. */
+  name: string;
+  /** An administrator of the organization: every permission in every tenant, limited by scopes only. */
+  orgAdmin: boolean;
+  /** A user of the organization (like `admin`): it cannot be changed or deleted in a tenant (409 user-of-organization). */
+  organizationUser: boolean;
+  /** The user's grants in this tenant. */
+  roles: RoleAssignment[];
+  /** A disabled user cannot log in, and its tokens are refused (401). */
+  disabled: boolean;
+  disabledAt: string | null;
+  createdAt: string;
+}
+
+/** POST /users: a user of this tenant. */
+export interface CreateUserInput {
+  /** 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit. */
+  name: string;
+  /** 8 to 1024 characters; only its hash is stored, and it is never answered. */
+  password: string;
+  /** Default: none. */
+  roles?: RoleAssignmentInput[];
+}
+
+/** PATCH /users/{id}: the fields to change (a user cannot be renamed). */
+export interface UpdateUserInput {
+  /** A new password; the user's console sessions end. */
+  password?: string;
+  /** Replaces all the user's grants. */
+  roles?: RoleAssignmentInput[];
+  /** true: the user cannot log in and its tokens are refused; false: enabled again. */
+  disabled?: boolean;
 }
 
 // ---- tenant settings

@@ -16,11 +16,12 @@ import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { schemas, type Schema } from "../../src/http/openapiSchemas.js";
 import {
-  CALL_MODES, FINAL_JOB_STATES, JOB_SOURCES, JOB_STATES, PRIORITIES, SCOPES, STOP_STRATEGIES, TRIGGER_PRIORITIES, VERBS,
-  type AcceptedJob, type CreatedPersonalAccessToken, type CreatedRobotKey, type CreateTokenInput, type Folder, type FolderInput, type Job,
-  type JobError, type JobLogLine, type JobStatus, type Page, type PersonalAccessToken, type Problem, type Process, type ProcessInput,
-  type ProcessPatch, type RetryPolicy, type RetryPolicyInput, type RobotKey, type RobotKeyInput, type RobotSession, type StartJobInput,
-  type StopJobInput, type TenantSettings, type TenantSettingsPatch, type Trigger, type TriggerInput, type TriggerPatch, type Violation,
+  CALL_MODES, FINAL_JOB_STATES, JOB_SOURCES, JOB_STATES, PERMISSIONS, PRIORITIES, ROLE_NAMES, SCOPES, STOP_STRATEGIES, TRIGGER_PRIORITIES, VERBS,
+  type AcceptedJob, type CreatedPersonalAccessToken, type CreatedRobotKey, type CreateTokenInput, type CreateUserInput, type Folder, type FolderInput,
+  type Job, type JobError, type JobLogLine, type JobStatus, type Page, type PersonalAccessToken, type Problem, type Process, type ProcessInput,
+  type ProcessPatch, type RetryPolicy, type RetryPolicyInput, type RobotKey, type RobotKeyInput, type RobotSession, type Role, type RoleAssignment,
+  type RoleAssignmentInput, type RotatedRobotKey, type StartJobInput, type StopJobInput, type TenantSettings, type TenantSettingsPatch, type Trigger,
+  type TriggerInput, type TriggerPatch, type UpdateUserInput, type User, type Violation,
 } from "../../src/client/index.js";
 
 // ---- the client side, at compile time
@@ -79,13 +80,20 @@ const SHAPES: Record<string, Record<string, string>> = {
     defaultArguments: "optional object", priority: "optional string", enabled: "optional boolean",
   }),
   TriggerPage: page,
-  RobotKey: shape<RobotKey>({ id: "string", name: "string", createdAt: "string", revokedAt: "string | null" }),
-  CreatedRobotKey: shape<CreatedRobotKey>({ id: "string", name: "string", createdAt: "string", revokedAt: "string | null", key: "string" }),
-  RobotKeyInput: shape<RobotKeyInput>({ name: "string" }),
+  RobotKey: shape<RobotKey>({
+    id: "string", name: "string", createdAt: "string", rotatedAt: "string | null", folderKeys: "array | null", revokedAt: "string | null",
+  }),
+  CreatedRobotKey: shape<CreatedRobotKey>({
+    id: "string", name: "string", createdAt: "string", rotatedAt: "string | null", folderKeys: "array | null", revokedAt: "string | null", key: "string",
+  }),
+  RotatedRobotKey: shape<RotatedRobotKey>({
+    id: "string", name: "string", createdAt: "string", rotatedAt: "string | null", folderKeys: "array | null", revokedAt: "string | null", key: "string",
+  }),
+  RobotKeyInput: shape<RobotKeyInput>({ name: "string", folderKeys: "optional array | null" }),
   RobotKeyPage: page,
   RobotSession: shape<RobotSession>({
-    id: "string", robotKeyId: "string | null", robotName: "string", version: "string | null", processes: "array", slots: "number",
-    leaseExpiresAt: "string", createdAt: "string",
+    id: "string", robotKeyId: "string | null", folderKeys: "array | null", robotName: "string", version: "string | null", processes: "array",
+    slots: "number", leaseExpiresAt: "string", createdAt: "string",
   }),
   RobotSessionPage: page,
   PersonalAccessToken: shape<PersonalAccessToken>({
@@ -107,6 +115,17 @@ const SHAPES: Record<string, Record<string, string>> = {
     corsAllowedOrigins: "optional array", maxRequestBodyBytes: "optional number", jobRetentionDays: "optional number",
     rateLimitPerTokenPerMinute: "optional number", rateLimitPerTriggerPerMinute: "optional number",
   }),
+  Role: shape<Role>({ name: "string", permissions: "array" }),
+  RolePage: page,
+  RoleAssignment: shape<RoleAssignment>({ role: "string", folderKey: "string | null" }),
+  RoleAssignmentInput: shape<RoleAssignmentInput>({ role: "string", folderKey: "optional string | null" }),
+  User: shape<User>({
+    id: "string", name: "string", orgAdmin: "boolean", organizationUser: "boolean", roles: "array", disabled: "boolean", disabledAt: "string | null",
+    createdAt: "string",
+  }),
+  UserPage: page,
+  CreateUser: shape<CreateUserInput>({ name: "string", password: "string", roles: "optional array" }),
+  UpdateUser: shape<UpdateUserInput>({ password: "optional string", roles: "optional array", disabled: "optional boolean" }),
   Problem: shape<Problem>({ type: "string", title: "string", status: "number", detail: "string", code: "string", instance: "optional string" }),
   Violation: shape<Violation>({ path: "string", message: "string" }),
 };
@@ -117,7 +136,7 @@ const INPUTS = new Set(["ProcessInput", "ProcessPatch", "TriggerInput", "Trigger
 /** Enumerations: the client's constant ↔ the schema's enum. */
 const ENUMS: Record<string, readonly string[]> = {
   CallMode: CALL_MODES, JobState: JOB_STATES, Verb: VERBS, Priority: PRIORITIES, TriggerPriority: TRIGGER_PRIORITIES,
-  JobSource: JOB_SOURCES, StopStrategy: STOP_STRATEGIES, Scope: SCOPES,
+  JobSource: JOB_SOURCES, StopStrategy: STOP_STRATEGIES, Scope: SCOPES, Permission: PERMISSIONS, RoleName: ROLE_NAMES,
 };
 
 /** String unions inside client types, exhaustive at compile time (Record<union, true>). */
@@ -134,6 +153,9 @@ const NOT_MODELLED: Record<string, string> = {
   InsufficientScopeProblem: "read through BatonApiError.problem",
   PayloadTooLargeProblem: "read through BatonApiError.problem",
   RateLimitedProblem: "read through BatonApiError.problem (status 429, Retry-After)",
+  PermissionDeniedProblem: "read through BatonApiError.problem (requiredPermission)",
+  Login: "console sessions are for browsers (a cookie and X-CSRF-Token); the client authenticates with bearer tokens",
+  ConsoleSession: "console sessions are for browsers; the client authenticates with bearer tokens",
   AuditEntry: "the audit log is read with GET /audit; the client does not wrap it yet",
   AuditPage: "the audit log is read with GET /audit; the client does not wrap it yet",
   JobFaultedProblem: "turned into JobFaultedError",
