@@ -14,7 +14,10 @@ export default defineConfig({
   oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
   build: {
     outDir: fileURLToPath(new URL("../dist/web", import.meta.url)),
-    emptyOutDir: true,
+    // A rebuild on a running node (or by another checkout's npm run build) must not leave a
+    // moment without index.html or the assets an open page still loads: the old hashed
+    // files stay (a few hundred kB a build) and index.html is replaced last.
+    emptyOutDir: false,
     sourcemap: true,
     target: "es2022",
   },

@@ -161,6 +161,38 @@ describe("the web console", () => {
     await shot(page, "job-successful");
   });
 
+  it("pages through the jobs with Next and Previous, one page of 25 at a time", async () => {
+    await Promise.all(Array.from({ length: 30 }, (_, i) =>
+      b.apiJson("/api/v1/jobs", { method: "POST", json: { folderKey: b.sharedKey, processName: "Echo", inputArguments: { i } } })));
+    const requests: string[] = [];
+    const onRequest = (r: { url(): string }) => { if (/\/api\/v1\/jobs\?/.test(r.url())) requests.push(r.url()); };
+    page.on("request", onRequest);
+    try {
+      await page.goto(`${b.base}/#/jobs`);
+      await page.locator("[data-testid=jobs-table]").waitFor();
+      const filtered = page.waitForResponse((r) => r.url().includes("processName=Echo"));
+      await page.locator("input[name=processName]").fill("Echo");
+      await page.locator("input[name=processName]").press("Enter");
+      await filtered;
+      const rows = page.locator("[data-testid=jobs-table] tbody tr");
+      await expect.poll(() => rows.count(), { timeout: WAIT }).toBe(25);
+      const first = await rows.first().getAttribute("data-job");
+      await page.getByRole("button", { name: "Next" }).click();
+      await page.getByText("Page 2").waitFor();
+      await expect.poll(() => rows.first().getAttribute("data-job"), { timeout: WAIT }).not.toBe(first);
+      expect(await rows.count()).toBeGreaterThan(0);
+      await page.getByRole("button", { name: "Previous" }).click();
+      await page.getByText("Page 1").waitFor();
+      await expect.poll(() => rows.first().getAttribute("data-job"), { timeout: WAIT }).toBe(first);
+    } finally {
+      page.off("request", onRequest);
+    }
+    // every read of the list asked for one page, never for everything
+    expect(requests.length).toBeGreaterThan(0);
+    for (const url of requests) expect(new URL(url).searchParams.get("limit"), url).toBe("25");
+    expect(requests.some((u) => new URL(u).searchParams.has("cursor"))).toBe(true);
+  });
+
   it("starts a Sleep job by hand and SoftStops it from its page", async () => {
     await page.goto(`${b.base}/#/start`);
     await page.locator("select[name=process]").selectOption("Sleep");

@@ -19,7 +19,11 @@ function setConnected(value: boolean) {
   for (const l of statusListeners) l(value);
 }
 
-export function startLive(): void {
+let onRefused: () => void = () => {};
+
+/** `refused`: the stream was refused (not a dropped connection); the caller checks the session. */
+export function startLive(refused?: () => void): void {
+  if (refused) onRefused = refused;
   stopLive();
   const es = new EventSource(`${apiBase}/events`);
   source = es;
@@ -28,6 +32,7 @@ export function startLive(): void {
   es.onerror = () => {
     setConnected(false);
     if (es.readyState === EventSource.CLOSED && source === es) {
+      onRefused();
       retry = setTimeout(() => { if (source === es) startLive(); }, 5000);
     }
   };

@@ -41,7 +41,11 @@ function App() {
   const signedIn = (s: Session | null) => {
     setSession(s);
     setSessionState(s);
-    if (s) startLive(); else stopLive();
+    if (s) startLive(checkSession); else stopLive();
+  };
+  // the events stream was refused: a lost session goes back to the login page
+  const checkSession = () => {
+    api<Session>("/session").catch((err: unknown) => { if (err instanceof ApiError && err.status === 401) signedIn(null); });
   };
   const probe = () => {
     setBootError(null);
@@ -63,7 +67,7 @@ function App() {
 function Shell({ session, onLogout }: { session: Session; onLogout: () => void }) {
   const route = useRoute();
   const [navOpen, setNavOpen] = useState(false);
-  const [folders, setFolders] = useState<Folder[]>([]);
+  const [folders, setFolders] = useState<Folder[] | null>(null);
   const [live, setLive] = useState(false);
   const reloadFolders = () => { api<Page<Folder>>("/folders").then((p) => setFolders(p.items), () => setFolders([])); };
   useEffect(reloadFolders, []);
@@ -81,7 +85,7 @@ function Shell({ session, onLogout }: { session: Session; onLogout: () => void }
   const label = NAV.find((n) => n.path === section)?.label;
   useEffect(() => { document.title = `${label ? `${label} · ` : ""}Baton`; }, [label]);
   return (
-    <Ctx.Provider value={{ session, folders, reloadFolders }}>
+    <Ctx.Provider value={{ session, folders: folders ?? [], reloadFolders }}>
       <div class="shell">
         <header class="topbar">
           <button type="button" class="nav-toggle secondary outline" aria-expanded={navOpen} aria-controls="nav" onClick={() => setNavOpen(!navOpen)}>
@@ -101,7 +105,7 @@ function Shell({ session, onLogout }: { session: Session; onLogout: () => void }
           </ul>
         </nav>
         <main class="content">
-          <Page section={section} rest={route.path.slice(1)} query={route.query} />
+          {folders === null ? <Loading /> : <Page section={section} rest={route.path.slice(1)} query={route.query} />}
         </main>
       </div>
     </Ctx.Provider>

@@ -20,6 +20,8 @@ const iso = (local: string) => (local ? new Date(local).toISOString() : undefine
 export function Jobs() {
   const { session, folders } = useConsole();
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  // what is typed in the process box, applied on Enter or when leaving it (a live re-render keeps it)
+  const [processDraft, setProcessDraft] = useState("");
   // cursors of the pages before the current one: "Previous" pops one
   const [cursors, setCursors] = useState<(string | null)[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -32,7 +34,10 @@ export function Jobs() {
   const triggers = useLoad(() => (can(session, "Triggers.View") ? api<Page<Trigger>>("/triggers") : Promise.resolve({ items: [], nextCursor: null })), []);
   useLive(jobs.reload);
 
-  const set = (patch: Partial<Filters>) => { setFilters({ ...filters, ...patch }); setCursors([]); setCursor(null); };
+  const set = (patch: Partial<Filters>) => {
+    const next = { ...filters, ...patch };
+    setFilters(next); setProcessDraft(next.processName); setCursors([]); setCursor(null);
+  };
   const next = () => { if (jobs.data?.nextCursor) { setCursors([...cursors, cursor]); setCursor(jobs.data.nextCursor); } };
   const previous = () => { const c = [...cursors]; const prev = c.pop(); setCursors(c); setCursor(prev ?? null); };
   const filtered = JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
@@ -59,7 +64,10 @@ export function Jobs() {
           </select>
         </label>
         <label>Process
-          <input name="processName" placeholder="name" value={filters.processName} onChange={(e) => set({ processName: e.currentTarget.value })} />
+          <input name="processName" placeholder="name, then Enter" value={processDraft}
+            onInput={(e) => setProcessDraft(e.currentTarget.value)}
+            onChange={() => { if (processDraft !== filters.processName) set({ processName: processDraft }); }}
+            onKeyDown={(e) => { if (e.key === "Enter" && processDraft !== filters.processName) set({ processName: processDraft }); }} />
         </label>
         <label>Trigger
           <select name="triggerId" value={filters.triggerId} onChange={(e) => set({ triggerId: e.currentTarget.value })}>
@@ -68,10 +76,10 @@ export function Jobs() {
           </select>
         </label>
         <label>Created after
-          <input name="createdAfter" type="datetime-local" value={filters.createdAfter} onChange={(e) => set({ createdAfter: e.currentTarget.value })} />
+          <input name="createdAfter" type="datetime-local" value={filters.createdAfter} onInput={(e) => set({ createdAfter: e.currentTarget.value })} />
         </label>
         <label>Created before
-          <input name="createdBefore" type="datetime-local" value={filters.createdBefore} onChange={(e) => set({ createdBefore: e.currentTarget.value })} />
+          <input name="createdBefore" type="datetime-local" value={filters.createdBefore} onInput={(e) => set({ createdBefore: e.currentTarget.value })} />
         </label>
         {filtered ? <button type="button" class="secondary outline" onClick={() => set(NO_FILTERS)}>Clear filters</button> : null}
       </form>
