@@ -12,6 +12,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // every test server logs at info into a run directory; its teardown fails the run on a secret in any log
+    globalSetup: ["test/globalSetup.ts"],
+    setupFiles: ["test/helpers/recordSecrets.ts"],
     // each project extends this root config (timeouts, pool); without `extends` they would not
     projects: [
       { extends: true, test: { name: "sqlite", include: ["test/**/*.test.ts"], env: { BATON_TEST_STORE: "sqlite" } } },

@@ -43,6 +43,8 @@ export interface StartOptions {
   demo: boolean;
   migrateOnly?: boolean;
   maintenanceIntervalMs?: number;
+  /** where the JSON log lines go instead of stdout (the tests capture them in a file) */
+  logStream?: { write(line: string): void };
 }
 
 /**
@@ -75,7 +77,7 @@ export async function startBaton(config: Config, options: StartOptions): Promise
   const server = buildServer({
     baton,
     config: { publicUrl: config.publicUrl, trustProxy: config.trustProxy, metricsToken: config.metricsToken },
-    logger: config.logLevel === "silent" ? false : { level: config.logLevel },
+    logger: config.logLevel === "silent" ? false : { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
   });
   await baton.init();
   if (notifier instanceof PgNotifier) await notifier.start();

@@ -47,8 +47,9 @@ export function buildServer(options: ServerOptions): BatonServer {
       level: options.logger.level,
       ...(options.logger.stream ? { stream: options.logger.stream } : {}),
       serializers: {
-        // signed wait URIs carry a signature in the query: keep it out of logs
-        req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/([?&]sig=)[^&]*/, "$1[redacted]") }),
+        // signed wait URIs carry a signature in the query, and a careless client may put a
+        // credential there: keep them out of logs (headers, Authorization and Cookie, are not logged)
+        req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
       },
     },
     genReqId: (req) => {
@@ -143,4 +144,25 @@ export function buildServer(options: ServerOptions): BatonServer {
       options.baton.waiters.releaseAll();
     },
   };
+}
+
+/** query parameters whose values are no secret and help reading logs: filters and cursors of lists, a signed URI's expiry, the call mode */
+const LOGGED_QUERY_PARAMS = new Set(["limit", "cursor", "state", "processName", "folderKey", "triggerId", "createdAfter", "createdBefore", "action", "since", "exp", "$callMode"]);
+
+/**
+ * A request URL for the logs: the value of every query parameter but a few harmless ones is
+ * replaced by `[redacted]` (a signed URI's `sig`, a credential a careless client put there,
+ * invocation arguments, which may be secret).
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf("?");
+  if (q === -1) return url;
+  const query = url.slice(q + 1).split("&").map((part) => {
+    const eq = part.indexOf("=");
+    const name = eq === -1 ? part : part.slice(0, eq);
+    let decoded = name;
+    try { decoded = decodeURIComponent(name.replace(/\+/g, " ")); } catch { /* a malformed escape: not a known name */ }
+    return eq === -1 || LOGGED_QUERY_PARAMS.has(decoded) ? part : `${name}=[redacted]`;
+  });
+  return `${url.slice(0, q)}?${query.join("&")}`;
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { startBaton, type RunningBaton } from "../../src/app.js";
 import { configFromEnv, type Config } from "../../src/config.js";
+import { logDir, recordSecret, serverLogStream } from "./logCapture.js";
 
 export interface TestBaton extends RunningBaton {
   token: string;
@@ -61,12 +62,17 @@ export async function startTestBaton(overrides: Partial<Config> = {}, options: {
     dataDir,
     bootstrapToken: bootstrap,
     adminPassword: "test-password",
-    logLevel: "silent",
+    // at info into the run's log capture, scanned for secrets at the end (test/globalSetup.ts)
+    logLevel: logDir() ? "info" : "silent",
     shutdownGraceSeconds: 2,
     ...overrides,
   };
-  const running = await startBaton(config, { demo: options.demo ?? true, maintenanceIntervalMs: options.maintenanceIntervalMs ?? 100 });
+  recordSecret(config.bootstrapToken);
+  recordSecret(config.adminPassword);
+  const running = await startBaton(config, { demo: options.demo ?? true, maintenanceIntervalMs: options.maintenanceIntervalMs ?? 100, logStream: serverLogStream() });
   const token = bootstrap ?? running.adminToken!;
+  recordSecret(running.adminToken);
+  recordSecret(running.adminPassword);
   const base = `${running.tenantUrl}/orchestrator_`;
   const folders = (await (await fetch(`${base}/api/v1/folders`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { key: string; name: string }[] };
   const sharedKey = folders.items.find((f) => f.name === "Shared")!.key;

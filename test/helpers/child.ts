@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { captureChildOutput } from "./logCapture.js";
 
 /** The checkout's root: `bin/baton.js` runs the compiled `dist/` (npm test builds it first). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -82,7 +83,13 @@ export function watchProcess(proc: ChildProcess, label: string): WatchedProcess 
   let exit: Exit | null = null;
   const exited = new Promise<Exit>((resolveExit) => {
     // "close", not "exit": by then stdout and stderr are read to the end
-    proc.once("close", (code, signal) => { exit = { code, signal }; resolveExit(exit); notify(); });
+    proc.once("close", (code, signal) => {
+      exit = { code, signal };
+      // into the run's log capture, scanned for secrets at the end (test/globalSetup.ts)
+      captureChildOutput(label, proc.pid, text.stdout, text.stderr);
+      resolveExit(exit);
+      notify();
+    });
   });
   return {
     stdout: () => text.stdout,
