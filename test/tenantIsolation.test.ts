@@ -464,7 +464,7 @@ describe("tenant isolation", () => {
         expect(after[0]).toEqual(before[0]);
         expect(after[1]).toEqual(before[1]);
       }),
-      { numRuns: 40 },
+      { numRuns: 30 },
     );
   }, 120_000);
 
