@@ -271,7 +271,7 @@ describe("the web console", () => {
       await login(p, "viewer-password", "viewer");
       await p.getByRole("heading", { name: "Jobs" }).waitFor();
       const nav = p.getByRole("navigation", { name: "Main" });
-      expect(await nav.getByRole("link").allTextContents()).toEqual(["Jobs", "Triggers", "Processes", "Robots", "Folders", "Tokens", "External apps", "Settings"]);
+      expect(await nav.getByRole("link").allTextContents()).toEqual(["Jobs", "Triggers", "Processes", "Robots", "Folders", "Tokens", "External apps", "Settings", "Your account"]);
       expect(await p.getByRole("link", { name: "Start a job" }).count()).toBe(0);
       await nav.getByRole("link", { name: "Triggers" }).click();
       await p.locator('tr[data-trigger="console-echo"]').waitFor();
@@ -281,6 +281,15 @@ describe("the web console", () => {
       await p.goto(`${b.base}/#/audit`);
       await expect.poll(() => p.getByTestId("error-code").textContent(), { timeout: WAIT }).toBe("permission-denied");
       await shot(p, "viewer-denied");
+      // a new password ends the session: back to the login page, and the new one works
+      await nav.getByRole("link", { name: "Your account" }).click();
+      await p.getByLabel("Current password").fill("viewer-password");
+      await p.getByLabel("New password (8 characters or more)").fill("viewer-password-2");
+      await p.getByLabel("New password again").fill("viewer-password-2");
+      await p.getByRole("button", { name: "Change password" }).click();
+      await p.getByRole("button", { name: "Sign in" }).waitFor();
+      await login(p, "viewer-password-2", "viewer");
+      await p.getByRole("heading", { name: "Jobs" }).waitFor();
     } finally {
       await viewer.close();
     }

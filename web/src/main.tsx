@@ -21,6 +21,7 @@ import { Tokens } from "./pages/Tokens.js";
 import { ExternalApps } from "./pages/ExternalApps.js";
 import { Settings } from "./pages/Settings.js";
 import { Audit } from "./pages/Audit.js";
+import { Account } from "./pages/Account.js";
 
 const NAV: { path: string; label: string; permission?: string }[] = [
   { path: "jobs", label: "Jobs", permission: "Jobs.View" },
@@ -33,6 +34,7 @@ const NAV: { path: string; label: string; permission?: string }[] = [
   { path: "external-apps", label: "External apps" },
   { path: "settings", label: "Settings", permission: "Settings.View" },
   { path: "audit", label: "Audit", permission: "Audit.View" },
+  { path: "account", label: "Your account" },
 ];
 
 function App() {
@@ -94,7 +96,7 @@ function Shell({ session, onLogout }: { session: Session; onLogout: () => void }
           <a class="brand" href="#/jobs">Baton</a>
           <span class="tenant">{org} / {tenant}</span>
           <span class={`live ${live ? "on" : "off"}`} title={live ? "Live updates connected" : "Live updates reconnecting"} data-testid="live">{live ? "● live" : "○ offline"}</span>
-          <span class="user">{session.user.name}</span>
+          <a class="user" href="#/account" title="Your account and password">{session.user.name}</a>
           <button type="button" class="secondary outline small" onClick={logout}>Sign out</button>
         </header>
         <nav id="nav" class={`sidenav ${navOpen ? "open" : ""}`} aria-label="Main">
@@ -105,7 +107,9 @@ function Shell({ session, onLogout }: { session: Session; onLogout: () => void }
           </ul>
         </nav>
         <main class="content">
-          {folders === null ? <Loading /> : <Page section={section} rest={route.path.slice(1)} query={route.query} />}
+          {folders === null ? <Loading /> : section === "account"
+            ? <Account onPasswordChanged={() => { location.hash = "#/jobs"; onLogout(); }} />
+            : <Page section={section} rest={route.path.slice(1)} query={route.query} />}
         </main>
       </div>
     </Ctx.Provider>

@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, can, type Job, type Page, type RobotKey, type RobotSession } from "../api.js";
 import { useLive } from "../live.js";
 import { Empty, ErrorBox, Loading, SecretOnce, Time, useAction, useLoad } from "../ui.js";
-import { useConsole } from "../session.js";
+import { folderName, useConsole } from "../session.js";
 
 /** Live robot sessions (what they serve, slots in use, lease) and the tenant's robot keys. */
 export function Robots() {
@@ -25,14 +25,17 @@ export function Robots() {
     return () => clearInterval(timer);
   }, []);
   const mayEdit = can(session, "Robots.Edit");
+  const { folders } = useConsole();
   const [name, setName] = useState("");
+  // empty: the key's robots serve every folder
+  const [keyFolders, setKeyFolders] = useState<string[]>([]);
   const [secret, setSecret] = useState<{ title: string; key: string } | null>(null);
   const [confirm, setConfirm] = useState<string | null>(null);
   const action = useAction();
   const create = async (e: Event) => {
     e.preventDefault();
     await action.run(async () => {
-      const k = await api<{ name: string; key: string }>("/robots", { method: "POST", body: { name } });
+      const k = await api<{ name: string; key: string }>("/robots", { method: "POST", body: { name, ...(keyFolders.length ? { folderKeys: keyFolders } : {}) } });
       setSecret({ title: `Robot key of ${k.name}`, key: k.key });
       setName("");
       keys.reload();
@@ -82,17 +85,24 @@ export function Robots() {
         <form class="inline-form" onSubmit={create}>
           <input name="robotName" aria-label="New robot key name" placeholder="Robot name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
           <button type="submit" disabled={action.busy}>Create robot key</button>
+          <fieldset class="folder-picks">
+            <legend class="muted">Folders its robots serve (none ticked: every folder)</legend>
+            {folders.map((f) => (
+              <label key={f.key}><input type="checkbox" checked={keyFolders.includes(f.key)}
+                onChange={(e) => setKeyFolders(e.currentTarget.checked ? [...keyFolders, f.key] : keyFolders.filter((k) => k !== f.key))} /> {f.name}</label>
+            ))}
+          </fieldset>
         </form>
       ) : null}
       {keys.data?.items.length === 0 ? <Empty>No robot keys yet.</Empty> : null}
       {keys.data && keys.data.items.length > 0 ? (
         <div class="table-wrap">
           <table class="striped">
-            <thead><tr><th>Name</th><th>Created</th><th>Rotated</th><th>Status</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
+            <thead><tr><th>Name</th><th>Folders</th><th>Created</th><th>Rotated</th><th>Status</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
             <tbody>
               {keys.data.items.map((k) => (
                 <tr key={k.id}>
-                  <td>{k.name}</td><td><Time at={k.createdAt} /></td><td><Time at={k.rotatedAt} /></td>
+                  <td>{k.name}</td><td>{k.folderKeys?.length ? k.folderKeys.map((f) => folderName(folders, f)).join(", ") : "every folder"}</td><td><Time at={k.createdAt} /></td><td><Time at={k.rotatedAt} /></td>
                   <td>{k.revokedAt ? <>revoked <Time at={k.revokedAt} /></> : "active"}</td>
                   <td class="actions">
                     {mayEdit && !k.revokedAt ? (
