@@ -165,7 +165,7 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.post("/api/v1/robots", async (request: Req, reply) => {
     await allow(request, "Robots", "Write", "Robots.Edit");
     const { robotKey, secret } = await access.createRobotKey(request.tenant.id, (request.body ?? {}) as { name?: unknown; folderKeys?: unknown });
-    await audit(request, "robot.create", robotKey.id, { name: robotKey.name, folderKeys: robotKey.folderKeys });
+    await audit(request, "robot.create", robotKey.id, { name: robotKey.name, ...(robotKey.folderKeys ? { folderKeys: robotKey.folderKeys } : {}) });
     return json(reply, 201, { ...omit(robotKey, "tenantId"), key: secret });
   });
   app.get("/api/v1/robots", async (request: Req, reply) => {
