@@ -412,6 +412,131 @@ describe("resources", () => {
   });
 });
 
+describe("users and robot keys", () => {
+  const login = async (userName: string, password: string) => (await fetch(`${b.base}/api/v1/session`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ userName, password }),
+  })).status;
+  const openSession = async (key: string) => (await fetch(`${b.base}/api/robot/v1/sessions`, {
+    method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ processes: ["Echo"], slots: 1 }),
+  })).status;
+  const PASSWORDS = ["cli-password-one", "cli-password-two", "cli-password-three"];
+  /** Every run's output, none of which may show a password. */
+  const printed: string[] = [];
+  const run = async (args: string[], options: Options = {}) => {
+    const result = await baton(args, options);
+    printed.push(result.stdout, result.stderr);
+    return result;
+  };
+
+  afterAll(() => {
+    for (const text of printed) for (const password of PASSWORDS) expect(text).not.toContain(password);
+  });
+
+  it("users create (--password-stdin, --password, --role tenant-wide and @folder), ls, update (--password-stdin, --role, --disable, --enable), rm, roles", async () => {
+    const created = await run(["users", "create", "--name", "cli-user", "--password-stdin", "--role", "Viewer", "--role", "automation developer@Shared", "--json"], { input: `${PASSWORDS[0]}\n` });
+    expect(created.code).toBe(0);
+    expect(created.stderr).toBe("");
+    const user = JSON.parse(created.stdout);
+    expect(user).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: "cli-user", orgAdmin: false, organizationUser: false,
+      roles: [{ role: "Viewer", folderKey: null }, { role: "Automation Developer", folderKey: b.sharedKey }], disabled: false, disabledAt: null, createdAt: expect.any(String),
+    });
+    expect(await login("cli-user", PASSWORDS[0]!)).toBe(200);
+
+    const second = await run(["users", "create", "--name", "cli-user-2", "--password", PASSWORDS[1]!, "--role", `Automation Developer@${b.sharedKey}`]);
+    expect(second).toEqual({ code: 0, stdout: expect.stringMatching(/^Created user cli-user-2 \(id [0-9a-f-]{36}\), roles: Automation Developer@Shared\.\n$/), stderr: "" });
+    expect(await login("cli-user-2", PASSWORDS[1]!)).toBe(200);
+
+    const table = (await run(["users", "ls"])).stdout.trimEnd().split("\n");
+    expect(table[0]).toMatch(/^NAME +ID +ROLES +STATUS +CREATED$/);
+    expect(table.find((l) => l.startsWith("cli-user "))).toMatch(new RegExp(`^cli-user +${user.id}  Viewer, Automation Developer@Shared  active  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d$`));
+    expect(table.find((l) => l.startsWith("admin "))).toMatch(/^admin +[0-9a-f-]{36} {2}organization administrator +active {2}/);
+    const listed = JSON.parse((await run(["users", "ls", "--json"])).stdout) as { name: string }[];
+    expect(listed.map((u) => u.name)).toEqual(expect.arrayContaining(["admin", "cli-user", "cli-user-2"]));
+
+    const updated = await run(["users", "update", "cli-user", "--password-stdin", "--role", "Viewer", "--disable"], { input: PASSWORDS[2] });
+    expect(updated).toEqual({ code: 0, stdout: `Updated user cli-user (id ${user.id}): password changed, roles: Viewer, disabled.\n`, stderr: "" });
+    expect(await login("cli-user", PASSWORDS[0]!)).toBe(401);
+    expect(await login("cli-user", PASSWORDS[2]!)).toBe(401);
+    const enabled = JSON.parse((await run(["users", "update", user.id, "--enable", "--json"])).stdout);
+    expect(enabled).toEqual({ ...user, roles: [{ role: "Viewer", folderKey: null }] });
+    expect(await login("cli-user", PASSWORDS[2]!)).toBe(200);
+
+    const roles = (await run(["users", "roles"])).stdout.split("\n");
+    expect(roles[0]).toMatch(/^ROLE +PERMISSIONS$/);
+    expect(roles).toContain("Viewer                Folders.View, Processes.View, Triggers.View, Jobs.View, Robots.View, Settings.View");
+
+    expect(await run(["users", "rm", "cli-user"])).toEqual({ code: 0, stdout: `Deleted user cli-user (id ${user.id}).\n`, stderr: "" });
+    expect(JSON.parse((await run(["users", "delete", "cli-user-2", "--json"])).stdout).deleted.name).toBe("cli-user-2");
+    const gone = await run(["users", "update", "cli-user", "--enable"]);
+    expect(gone.code).toBe(4);
+    expect(gone.stderr).toBe("error: user-not-found: No user has the name or id 'cli-user'; baton users ls lists them.\n");
+    const organization = await run(["users", "rm", "admin"]);
+    expect(organization.code).toBe(4);
+    expect(organization.stderr).toMatch(/^error: user-of-organization: /);
+  });
+
+  it("users: usage errors exit 3, what the API refuses shows its code", async () => {
+    const usage = async (args: string[], stderr: RegExp, input?: string) => {
+      const r = await run(args, input === undefined ? {} : { input });
+      expect(r.code, args.join(" ")).toBe(3);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(stderr);
+    };
+    await usage(["users", "create", "--name", "nopw"], /^error: missing-password: baton users create needs --password or --password-stdin\.\n$/);
+    await usage(["users", "create", "--name", "both", "--password", PASSWORDS[0]!, "--password-stdin"], /^error: invalid-argument: Give --password or --password-stdin, not both\.\n$/, PASSWORDS[0]);
+    await usage(["users", "create", "--name", "empty", "--password-stdin"], /^error: missing-password: --password-stdin: stdin holds no password\.\n$/, "");
+    await usage(["users", "create", "--name", "owner", "--password", PASSWORDS[0]!, "--role", "Owner"], /Unknown role 'Owner'; one of Administrator, Automation Developer, Viewer/);
+    await usage(["users", "create", "--password", PASSWORDS[0]!], /required option '--name <name>' not specified/);
+    await usage(["users", "create", "--name", "short", "--password", "short"], /^error: invalid-user: /);
+    await usage(["users", "update", "admin"], /^error: nothing-to-change: /);
+    await usage(["users", "update", "admin", "--disable", "--enable"], /^error: invalid-argument: Give --disable or --enable, not both\.\n$/);
+    const noFolder = await run(["users", "create", "--name", "nofolder", "--password", PASSWORDS[0]!, "--role", "Viewer@Nowhere"]);
+    expect(noFolder.code).toBe(4);
+    expect(noFolder.stderr).toMatch(/^error: folder-not-found: No folder is named or keyed 'Nowhere'/);
+  });
+
+  it("robots create --folder (repeatable), rotate (the new key once; the old one stops), ls shows folders and rotation", async () => {
+    const folder = JSON.parse((await run(["folders", "create", "Robots Only", "--json"])).stdout);
+    const created = await run(["robots", "create", "cli-limited", "--folder", "Shared", "--folder", folder.key]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^Created robot cli-limited \(id [0-9a-f-]{36}\), limited to Shared, Robots Only\.\nIts robot key, shown only this once .*\nbaton_rk_\S+\n$/);
+    const key = created.stdout.trim().split("\n").pop()!;
+    expect(await openSession(key)).toBe(201);
+
+    const rotated = await run(["robots", "rotate", "cli-limited"]);
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout).toMatch(/^Rotated the key of robot cli-limited \(id [0-9a-f-]{36}\); the previous key no longer works\.\nIts new robot key, shown only this once .*\nbaton_rk_\S+\n$/);
+    const newKey = rotated.stdout.trim().split("\n").pop()!;
+    expect(newKey).not.toBe(key);
+    expect(await openSession(key)).toBe(401);
+    expect(await openSession(newKey)).toBe(201);
+
+    const robots = JSON.parse((await run(["robots", "ls", "--json"])).stdout) as { name: string; folderKeys: string[] | null; rotatedAt: string | null; id: string }[];
+    const robot = robots.find((r) => r.name === "cli-limited")!;
+    expect(robot).toMatchObject({ folderKeys: [b.sharedKey, folder.key], rotatedAt: expect.any(String) });
+    expect(JSON.stringify(robots)).not.toContain(newKey);
+    const table = (await run(["robots", "ls"])).stdout.trimEnd().split("\n");
+    expect(table[0]).toMatch(/^NAME +ID +FOLDERS +CREATED +ROTATED +REVOKED$/);
+    expect(table.find((l) => l.startsWith("cli-limited "))).toMatch(new RegExp(`^cli-limited +${robot.id}  Shared, Robots Only  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  -$`));
+
+    const again = JSON.parse((await run(["robots", "rotate", robot.id, "--json"])).stdout);
+    expect(again).toEqual({ ...robot, rotatedAt: expect.any(String), key: expect.stringMatching(/^baton_rk_/), createdAt: expect.any(String), revokedAt: null });
+    expect(await openSession(newKey)).toBe(401);
+
+    const noFolder = await run(["robots", "create", "cli-nowhere", "--folder", "Nowhere"]);
+    expect(noFolder.code).toBe(4);
+    expect(noFolder.stderr).toMatch(/^error: folder-not-found: /);
+    expect((await run(["robots", "rm", "cli-limited"])).code).toBe(0);
+    const revoked = await run(["robots", "rotate", "cli-limited"]);
+    expect(revoked.code).toBe(4);
+    expect(revoked.stderr).toMatch(/^error: robot-revoked: /);
+    const unknown = await run(["robots", "rotate", "no-such-robot"]);
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toMatch(/^error: robot-not-found: /);
+  });
+});
+
 describe("baton completion", () => {
   it("bash: a script that completes commands, subcommands, options and option values", async () => {
     const run = await baton(["completion", "bash"]);

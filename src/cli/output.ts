@@ -58,7 +58,9 @@ export function describeError(err: unknown): Report {
   if (err instanceof BatonApiError) {
     const notes = err.violations.map((v) => `  ${v.path || "/"}: ${v.message}`);
     if (err.status === 401) notes.push("Check the token: baton login again, or set BATON_TOKEN.");
-    if (err.status === 403 && typeof err.problem.requiredScope === "string") notes.push(`The token needs the scope ${err.problem.requiredScope}.`);
+    const scopes = err.problem.requiredScope;
+    if (err.status === 403 && (typeof scopes === "string" || Array.isArray(scopes))) notes.push(`The token needs the scope ${[scopes].flat().join(" or ")}.`);
+    if (err.status === 403 && typeof err.problem.requiredPermission === "string") notes.push(`Your user needs the permission ${err.problem.requiredPermission} (baton users roles lists the roles that grant it).`);
     if (err.status >= 500 && err.requestId) notes.push(`Request id: ${err.requestId}`);
     if (err.jobKey) notes.push(`Job: ${err.jobKey}`);
     return {

@@ -156,6 +156,7 @@ const NOT_MODELLED: Record<string, string> = {
   PermissionDeniedProblem: "read through BatonApiError.problem (requiredPermission)",
   Login: "console sessions are for browsers (a cookie and X-CSRF-Token); the client authenticates with bearer tokens",
   ConsoleSession: "console sessions are for browsers; the client authenticates with bearer tokens",
+  PasswordChange: "a user changes its own password in the console (POST /session/password); the client does not wrap it yet",
   AuditEntry: "the audit log is read with GET /audit; the client does not wrap it yet",
   AuditPage: "the audit log is read with GET /audit; the client does not wrap it yet",
   JobFaultedProblem: "turned into JobFaultedError",

@@ -8,6 +8,7 @@ import { registerProcesses } from "./processes.js";
 import { registerRobots } from "./robots.js";
 import { registerTokens } from "./tokens.js";
 import { registerTriggers } from "./triggers.js";
+import { registerUsers } from "./users.js";
 
 /**
  * The client commands (docs/cli.md): they talk to a Baton over its HTTP API with the
@@ -23,6 +24,7 @@ export function registerClientCommands(program: Command): void {
   registerProcesses(program);
   registerRobots(program);
   registerTokens(program);
+  registerUsers(program);
   registerFolders(program);
   registerCompletion(program);
   program.addHelpText("after", `
