@@ -121,6 +121,14 @@ describe("the web console", () => {
       expect(await snippet.textContent(), language).toContain(b.invokeUrl("console-echo"));
     }
 
+    // its jobs: the two curl calls and the try
+    await page.getByRole("link", { name: "Jobs of this trigger" }).click();
+    const rows = page.locator("[data-testid=jobs-table] tbody tr");
+    await expect.poll(() => rows.count(), { timeout: WAIT }).toBe(3);
+    expect(new Set(await rows.locator("td:nth-child(5)").allTextContents())).toEqual(new Set(["Console echo"]));
+    await page.goBack();
+    await page.getByRole("heading", { name: "Console echo" }).waitFor();
+
     // disable, then the list shows it disabled
     await page.getByRole("button", { name: "Disable" }).click();
     await page.getByRole("button", { name: "Enable" }).waitFor();

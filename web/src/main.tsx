@@ -2,7 +2,7 @@ import "@picocss/pico/css/pico.min.css";
 import "./style.css";
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, org, setSession, setUnauthorizedHandler, tenant, type Folder, type Page, type Session } from "./api.js";
+import { api, ApiError, can, org, setSession, setUnauthorizedHandler, tenant, type Folder, type Page, type Session } from "./api.js";
 import { onLiveStatus, startLive, stopLive } from "./live.js";
 import { useRoute } from "./router.js";
 import { Ctx } from "./session.js";
@@ -43,7 +43,8 @@ function App() {
   const signedIn = (s: Session | null) => {
     setSession(s);
     setSessionState(s);
-    if (s) startLive(checkSession); else stopLive();
+    // the events stream is for those who may see jobs
+    if (s && can(s, "Jobs.View")) startLive(checkSession); else stopLive();
   };
   // the events stream was refused: a lost session goes back to the login page
   const checkSession = () => {
@@ -119,7 +120,7 @@ function Shell({ session, onLogout }: { session: Session; onLogout: () => void }
 function Page({ section, rest, query }: { section: string; rest: string[]; query: URLSearchParams }) {
   switch (section) {
     case "": return <Loading />;
-    case "jobs": return rest[0] ? <JobDetail key={rest[0]} jobKey={rest[0]} /> : <Jobs />;
+    case "jobs": return rest[0] ? <JobDetail key={rest[0]} jobKey={rest[0]} /> : <Jobs key={query.toString()} query={query} />;
     case "start": return <StartJob folderKey={query.get("folder")} processName={query.get("process")} />;
     case "triggers":
       return rest[0] ? <TriggerDetail key={rest[0]} id={rest[0]} /> : <Triggers />;

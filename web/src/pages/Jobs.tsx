@@ -17,11 +17,16 @@ const iso = (local: string) => (local ? new Date(local).toISOString() : undefine
  * The jobs of the tenant, newest first, one page at a time (the API's `limit` and `cursor`:
  * never all of them); the page shown is read again on every live event.
  */
-export function Jobs() {
+export function Jobs({ query }: { query: URLSearchParams }) {
   const { session, folders } = useConsole();
-  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  // `#/jobs?triggerId=…` (and the other filters' names) opens the list filtered
+  const [filters, setFilters] = useState<Filters>(() => {
+    const f = { ...NO_FILTERS };
+    for (const k of Object.keys(NO_FILTERS) as (keyof Filters)[]) f[k] = query.get(k) ?? "";
+    return f;
+  });
   // what is typed in the process box, applied on Enter or when leaving it (a live re-render keeps it)
-  const [processDraft, setProcessDraft] = useState("");
+  const [processDraft, setProcessDraft] = useState(filters.processName);
   // cursors of the pages before the current one: "Previous" pops one
   const [cursors, setCursors] = useState<(string | null)[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);

@@ -46,6 +46,7 @@ export function Processes() {
                   <td>{p.retry.maxAttempts}</td>
                   <td><code>{JSON.stringify(p.defaultInputArguments)}</code></td>
                   <td class="actions">
+                    <a class="small" href={`#/jobs?folderKey=${folderKey}&processName=${encodeURIComponent(p.name)}`}>Jobs</a>
                     {can(session, "Jobs.Create", folderKey) ? <a role="button" class="small" href={`#/start?folder=${folderKey}&process=${encodeURIComponent(p.name)}`}>Start job</a> : null}
                     {mayEdit ? <button type="button" class="secondary outline small" onClick={() => setEditing(p)}>Edit</button> : null}
                     {mayEdit ? <button type="button" class="secondary outline small" onClick={() => remove(p)} disabled={del.busy}>Delete</button> : null}

@@ -46,7 +46,7 @@ export function TriggerDetail({ id }: { id: string }) {
         <dt>Default arguments</dt><dd><code>{JSON.stringify(t.defaultArguments)}</code></dd>
       </dl>
       <Calls trigger={t} />
-      <p><a href={`#/jobs`}>Jobs</a> of this trigger appear on the Jobs page (filter by trigger).</p>
+      <p><a href={`#/jobs?triggerId=${encodeURIComponent(t.id)}`}>Jobs of this trigger</a></p>
     </section>
   );
 }
