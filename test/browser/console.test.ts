@@ -216,6 +216,55 @@ describe("the web console", () => {
     expect(await page.getByRole("button", { name: "Kill" }).count()).toBe(0);
   });
 
+  it("manages folders, processes, users, tokens, robot keys and settings", async () => {
+    await page.goto(`${b.base}/#/folders`);
+    await page.getByLabel("New folder name").fill("Finance");
+    await page.getByRole("button", { name: "Create folder" }).click();
+    await page.getByRole("cell", { name: "Finance", exact: true }).waitFor();
+
+    await page.goto(`${b.base}/#/processes`);
+    await page.getByRole("button", { name: "New process" }).click();
+    await page.locator("input[name=name]").fill("Invoice");
+    await page.locator("input[name=description]").fill("Books an invoice");
+    await page.getByRole("button", { name: "Create process" }).click();
+    await page.locator('tr[data-process="Invoice"]').waitFor();
+    expect((await b.apiJson(`/api/v1/folders/${b.sharedKey}/processes/Invoice`)).description).toBe("Books an invoice");
+
+    await page.goto(`${b.base}/#/users`);
+    await page.getByRole("button", { name: "New user" }).click();
+    await page.locator("input[name=userName]").fill("dev");
+    await page.locator("input[name=newPassword]").fill("dev-password");
+    await page.getByLabel("Role", { exact: true }).selectOption("Automation Developer");
+    await page.getByRole("button", { name: "Create user" }).click();
+    await page.getByRole("cell", { name: "Automation Developer (tenant)" }).waitFor();
+
+    await page.goto(`${b.base}/#/tokens`);
+    await page.locator("input[name=tokenName]").fill("ci");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const pat = (await page.getByTestId("secret").textContent())!;
+    expect(pat).toMatch(/^baton_pat_/);
+    expect((await fetch(`${b.base}/api/v1/jobs?limit=1`, { headers: { authorization: `Bearer ${pat}` } })).status).toBe(200);
+    await page.getByRole("button", { name: "Done" }).click();
+
+    await page.goto(`${b.base}/#/robots`);
+    await page.getByLabel("New robot key name").fill("robot-1");
+    await page.getByRole("button", { name: "Create robot key" }).click();
+    const key = (await page.getByTestId("secret").textContent())!;
+    await page.getByRole("button", { name: "Done" }).click();
+    await page.getByRole("button", { name: "Rotate" }).click();
+    await expect.poll(() => page.getByTestId("secret").textContent(), { timeout: WAIT }).not.toBe(key);
+    await page.getByRole("button", { name: "Done" }).click();
+    await page.getByRole("button", { name: "Revoke", exact: true }).click();
+    await page.getByRole("button", { name: "Revoke for good" }).click();
+    await page.getByText(/^revoked/).waitFor();
+
+    await page.goto(`${b.base}/#/settings`);
+    await page.locator("input[name=longPollTimeoutSeconds]").fill("30");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await page.getByText("Saved.").waitFor();
+    expect((await b.apiJson("/api/v1/settings")).longPollTimeoutSeconds).toBe(30);
+  });
+
   it("shows every page without an error, and screenshots them", async () => {
     for (const [path, heading] of [
       ["processes", "Processes"], ["robots", "Robots"], ["folders", "Folders"], ["users", "Users & roles"], ["tokens", "Tokens"],
