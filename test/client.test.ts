@@ -488,8 +488,8 @@ describe("the management API", () => {
     const { sessionId } = await res.json() as { sessionId: string };
     const session = (await client.robots.sessions()).items.find((s) => s.id === sessionId);
     expect(session).toEqual({
-      id: sessionId, robotKeyId: robot.id, folderKeys: [folder.key], robotName: name, version: null, processes: ["Echo"], slots: 1,
-      leaseExpiresAt: expect.any(String), createdAt: expect.any(String),
+      id: sessionId, robotKeyId: robot.id, folderKeys: [folder.key], robotName: name, version: null, processes: ["Echo"], slots: 1, slotsInUse: 0,
+      leaseExpiresAt: expect.any(String), lastHeartbeatAt: expect.any(String), createdAt: expect.any(String),
     });
     await client.robots.revoke(robot.id);
     expect((await client.robots.sessions()).items.find((s) => s.id === sessionId)).toBeUndefined();

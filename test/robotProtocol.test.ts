@@ -277,6 +277,26 @@ describe.concurrent("sessions, claims, heartbeats and results", () => {
     return { process, session: await c.open(robot, [process]) };
   }
 
+  it("lists each session's slots in use and last heartbeat", async () => {
+    const { process, session } = await served();
+    const listed = async () => (await c.sessions()).find((s) => s.id === session.id)!;
+    const opened = await listed();
+    expect(opened.slotsInUse).toBe(0);
+    expect(opened.lastHeartbeatAt).toBe(opened.createdAt);
+    await c.job(process);
+    await c.job(process);
+    const claimed = await session.claim(5, 0);
+    expect(claimed).toHaveLength(2);
+    expect((await listed()).slotsInUse).toBe(2);
+    const before = Date.now();
+    const beat = await session.heartbeat({ [claimed[0]!.key]: null, [claimed[1]!.key]: null });
+    const after = await listed();
+    expect(Date.parse(after.lastHeartbeatAt as string)).toBeGreaterThanOrEqual(before - 1);
+    expect(Date.parse(after.lastHeartbeatAt as string)).toBe(Date.parse(beat.leaseExpiresAt) - 15_000);
+    expect((await session.result(claimed[0]!.key, "complete", { outputArguments: {} })).status).toBe(204);
+    expect((await listed()).slotsInUse).toBe(1);
+  });
+
   it("validates sessions, answers 201 with the lease, and lists them", async () => {
     const bad: unknown[] = [
       undefined, {}, { slots: 1 }, { processes: "P", slots: 1 }, { processes: [""], slots: 1 }, { processes: [1], slots: 1 }, { processes: ["P"] },
@@ -298,7 +318,7 @@ describe.concurrent("sessions, claims, heartbeats and results", () => {
     const listed = (await c.sessions()).find((s) => s.id === body.sessionId);
     expect(listed).toEqual({
       id: body.sessionId, robotKeyId: robot.id, folderKeys: null, robotName: "host-7", version: "1.2.0", processes: ["Alpha", "Beta"], slots: 4,
-      leaseExpiresAt: body.leaseExpiresAt, createdAt: expect.stringMatching(ISO),
+      slotsInUse: 0, leaseExpiresAt: body.leaseExpiresAt, lastHeartbeatAt: expect.stringMatching(ISO), createdAt: expect.stringMatching(ISO),
     });
 
     // the robot name defaults to the key's name

@@ -271,7 +271,11 @@ export interface RobotSession {
   /** The process names the session serves. */
   processes: string[];
   slots: number;
+  /** How many jobs the session holds now (Running, Stopping or Terminating). */
+  slotsInUse: number;
   leaseExpiresAt: string;
+  /** When the robot was last heard from: its last heartbeat, or the session's opening. */
+  lastHeartbeatAt: string;
   createdAt: string;
 }
 

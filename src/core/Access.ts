@@ -193,7 +193,14 @@ export class AccessService {
    */
   async ensureToken(tenantId: string, userId: string, name: string, secret: string): Promise<boolean> {
     if (await this.store.findTokenByHash(hashToken(secret))) return false;
-    await this.createToken(tenantId, userId, { name, scopes: ADMIN_SCOPES }, secret, true);
+    try {
+      await this.createToken(tenantId, userId, { name, scopes: ADMIN_SCOPES }, secret, true);
+    } catch (err) {
+      // nodes starting together with the same bootstrap token: one inserts it, the others
+      // hit the unique hash; the token is there either way
+      if (await this.store.findTokenByHash(hashToken(secret))) return false;
+      throw err;
+    }
     return true;
   }
 

@@ -8,7 +8,7 @@ import { violations } from "./schemas.js";
 import type { Store } from "./store.js";
 import type { Tenancy } from "./Tenancy.js";
 import type { Catalog } from "./Catalog.js";
-import type { Job, JobError, JsonObject, RobotSession, StopStrategy } from "./types.js";
+import type { Job, JobError, JsonObject, RobotSession, RobotSessionView, StopStrategy } from "./types.js";
 
 export interface SessionOptions {
   heartbeatSeconds: number;
@@ -257,8 +257,12 @@ export class Robots {
     for (const session of await this.store.sessionsOfRobotKey(robotKeyId)) await this.closeSession(session, "closed");
   }
 
-  listSessions(tenantId: string): Promise<RobotSession[]> {
-    return this.store.listSessions(tenantId);
+  async listSessions(tenantId: string): Promise<RobotSessionView[]> {
+    const leaseMs = this.options.leaseSeconds * 1000;
+    return (await this.store.listSessions(tenantId)).map((s) => ({
+      ...s,
+      lastHeartbeatAt: new Date(Math.max(Date.parse(s.createdAt), Date.parse(s.leaseExpiresAt) - leaseMs)).toISOString(),
+    }));
   }
 
   private async releaseJob(job: Job, reason: "closed" | "lost", why?: string): Promise<void> {

@@ -154,7 +154,8 @@ export interface Store {
   getSession(tenantId: string, id: string): Promise<RobotSession | null>;
   extendSession(id: string, leaseExpiresAt: string): Promise<boolean>;
   deleteSession(id: string): Promise<void>;
-  listSessions(tenantId: string): Promise<RobotSession[]>;
+  /** the tenant's sessions, each with the number of jobs it holds */
+  listSessions(tenantId: string): Promise<(RobotSession & { slotsInUse: number })[]>;
   /** robot sessions of every tenant whose lease runs past `now`, and their slots (/metrics) */
   countRobotSessions(now: string): Promise<{ sessions: number; slots: number }>;
 

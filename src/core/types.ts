@@ -236,6 +236,14 @@ export interface RobotSession {
   createdAt: string;
 }
 
+/** A session as the management API lists it: how busy it is and when it was last heard from. */
+export interface RobotSessionView extends RobotSession {
+  /** jobs the session holds (Running, Stopping or Terminating) */
+  slotsInUse: number;
+  /** the session's last heartbeat (or its opening): every heartbeat renews the lease for leaseSeconds from then */
+  lastHeartbeatAt: string;
+}
+
 export interface RobotKey {
   id: string;
   tenantId: string;

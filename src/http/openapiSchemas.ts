@@ -26,7 +26,7 @@ import {
   type Process,
   type RetryPolicy,
   type RobotKey,
-  type RobotSession,
+  type RobotSessionView,
   type StopStrategy,
   type TenantSettings,
   type Trigger,
@@ -167,7 +167,9 @@ const logLineProperties: Record<keyof JobLogLine, Schema> = {
 
 // ---- robots, tokens, settings
 
-const sessionProperties: Rendered<RobotSession> = {
+const sessionProperties: Rendered<RobotSessionView> = {
+  slotsInUse: { type: "integer", minimum: 0, description: "How many jobs the session holds now (Running, Stopping or Terminating)." },
+  lastHeartbeatAt: { ...dateTime, description: "When the robot was last heard from: its last heartbeat, or the session's opening." },
   id: uuid,
   robotKeyId: { type: ["string", "null"], description: "The robot key the session was opened with; null for the in-process robot." },
   folderKeys: { type: ["array", "null"], items: uuid, description: "The folders whose jobs the session runs (its robot key's); null: every folder." },

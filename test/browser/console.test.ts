@@ -278,6 +278,9 @@ describe("the web console", () => {
     // the robots page lists the demo robot's live session
     await page.goto(`${b.base}/#/robots`);
     await page.getByTestId("sessions").getByText("in-process-robot").waitFor();
+    // with its slots in use out of its slots, from the server
+    const row = page.getByTestId("sessions").locator("tr", { hasText: "in-process-robot" });
+    expect(await row.locator("td").nth(3).textContent()).toMatch(/^\d+ \/ \d+$/);
     // external applications need an organization administrator's token: said clearly
     await page.goto(`${b.base}/#/external-apps`);
     await page.getByTestId("external-apps-forbidden").waitFor();

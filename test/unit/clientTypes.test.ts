@@ -93,7 +93,7 @@ const SHAPES: Record<string, Record<string, string>> = {
   RobotKeyPage: page,
   RobotSession: shape<RobotSession>({
     id: "string", robotKeyId: "string | null", folderKeys: "array | null", robotName: "string", version: "string | null", processes: "array",
-    slots: "number", leaseExpiresAt: "string", createdAt: "string",
+    slots: "number", slotsInUse: "number", leaseExpiresAt: "string", lastHeartbeatAt: "string", createdAt: "string",
   }),
   RobotSessionPage: page,
   PersonalAccessToken: shape<PersonalAccessToken>({

@@ -141,7 +141,7 @@ export interface Trigger {
   id: string; folderKey: string; name: string; slug: string; verb: string; processName: string; callMode: CallMode;
   defaultArguments: Record<string, Json>; priority: string; enabled: boolean; invokeUrl: string; createdAt: string;
 }
-export interface RobotSession { id: string; robotKeyId: string | null; robotName: string; version: string | null; processes: string[]; slots: number; slotsInUse?: number; leaseExpiresAt: string; lastHeartbeatAt?: string; createdAt: string }
+export interface RobotSession { id: string; robotKeyId: string | null; robotName: string; version: string | null; processes: string[]; slots: number; slotsInUse: number; leaseExpiresAt: string; lastHeartbeatAt: string; createdAt: string }
 export interface RobotKey { id: string; name: string; folderKeys?: string[] | null; createdAt: string; rotatedAt: string | null; revokedAt: string | null }
 export interface Token { id: string; userId: string | null; name: string; scopes: string[]; createdAt: string; expiresAt: string | null; revokedAt: string | null; lastUsedAt: string | null }
 export interface User { id: string; name: string; orgAdmin: boolean; disabled: boolean; roles: { role: string; folderKey: string | null }[]; createdAt: string }

@@ -721,8 +721,13 @@ export class PostgresStore implements Store {
     await this.q("DELETE FROM robot_sessions WHERE id = $1", [id]);
   }
 
-  async listSessions(tenantId: string): Promise<RobotSession[]> {
-    return (await this.q("SELECT * FROM robot_sessions WHERE tenant_id = $1 ORDER BY created_at", [tenantId])).map(sessionFromRow);
+  async listSessions(tenantId: string): Promise<(RobotSession & { slotsInUse: number })[]> {
+    const rows = await this.q(
+      `SELECT s.*, (SELECT COUNT(*) FROM jobs j WHERE j.session_id = s.id AND j.state IN ('Running', 'Stopping', 'Terminating')) AS slots_in_use
+         FROM robot_sessions s WHERE s.tenant_id = $1 ORDER BY s.created_at`,
+      [tenantId],
+    );
+    return rows.map((r) => ({ ...sessionFromRow(r), slotsInUse: Number(r.slots_in_use) }));
   }
 
   async countRobotSessions(now: string): Promise<{ sessions: number; slots: number }> {

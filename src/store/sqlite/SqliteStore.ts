@@ -652,8 +652,12 @@ export class SqliteStore implements Store {
     this.stmt("DELETE FROM robot_sessions WHERE id = ?").run(id);
   }
 
-  async listSessions(tenantId: string): Promise<RobotSession[]> {
-    return (this.stmt("SELECT * FROM robot_sessions WHERE tenant_id = ? ORDER BY created_at").all(tenantId) as Row[]).map(sessionFromRow);
+  async listSessions(tenantId: string): Promise<(RobotSession & { slotsInUse: number })[]> {
+    const rows = this.stmt(
+      `SELECT s.*, (SELECT COUNT(*) FROM jobs j WHERE j.session_id = s.id AND j.state IN ('Running', 'Stopping', 'Terminating')) AS slots_in_use
+         FROM robot_sessions s WHERE s.tenant_id = ? ORDER BY s.created_at`,
+    ).all(tenantId) as Row[];
+    return rows.map((r) => ({ ...sessionFromRow(r), slotsInUse: Number(r.slots_in_use) }));
   }
 
   async countRobotSessions(now: string): Promise<{ sessions: number; slots: number }> {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, can, type Job, type Page, type RobotKey, type RobotSession } from "../api.js";
+import { api, can, type Page, type RobotKey, type RobotSession } from "../api.js";
 import { useLive } from "../live.js";
 import { Empty, ErrorBox, Loading, SecretOnce, Time, useAction, useLoad } from "../ui.js";
 import { folderName, useConsole } from "../session.js";
@@ -7,16 +7,7 @@ import { folderName, useConsole } from "../session.js";
 /** Live robot sessions (what they serve, slots in use, lease) and the tenant's robot keys. */
 export function Robots() {
   const { session } = useConsole();
-  const sessions = useLoad(async () => {
-    const [s, running] = await Promise.all([
-      api<Page<RobotSession>>("/robots/sessions"),
-      // slots in use: the jobs held by robots right now (at most a page of 1000)
-      api<Page<Job>>("/jobs", { query: { state: "Running,Stopping,Terminating", limit: 1000 } }).catch(() => ({ items: [] as Job[], nextCursor: null })),
-    ]);
-    const inUse = new Map<string, number>();
-    for (const j of running.items) if (j.robot) inUse.set(j.robot, (inUse.get(j.robot) ?? 0) + 1);
-    return { sessions: s.items, inUse };
-  }, []);
+  const sessions = useLoad(async () => ({ sessions: (await api<Page<RobotSession>>("/robots/sessions")).items }), []);
   const keys = useLoad(() => api<Page<RobotKey>>("/robots"), []);
   useLive(sessions.reload);
   // sessions open, heartbeat and end without a jobs event: read them again every few seconds too
@@ -61,14 +52,15 @@ export function Robots() {
       {sessions.data && sessions.data.sessions.length > 0 ? (
         <div class="table-wrap">
           <table class="striped" data-testid="sessions">
-            <thead><tr><th>Robot</th><th>Key</th><th>Processes served</th><th>Slots in use</th><th>Heartbeat (lease)</th><th>Connected since</th><th>Version</th></tr></thead>
+            <thead><tr><th>Robot</th><th>Key</th><th>Processes served</th><th>Slots in use</th><th>Last heartbeat</th><th>Lease</th><th>Connected since</th><th>Version</th></tr></thead>
             <tbody>
               {sessions.data.sessions.map((s) => (
                 <tr key={s.id}>
                   <td>{s.robotName}</td>
                   <td>{keyName(s.robotKeyId)}</td>
                   <td>{s.processes.join(", ")}</td>
-                  <td>{sessions.data!.inUse.get(s.robotName) ?? 0} / {s.slots}</td>
+                  <td>{s.slotsInUse} / {s.slots}</td>
+                  <td><Time at={s.lastHeartbeatAt} /></td>
                   <td><Lease at={s.leaseExpiresAt} /></td>
                   <td><Time at={s.createdAt} /></td>
                   <td>{s.version ?? "–"}</td>
