@@ -253,9 +253,9 @@ export class Users {
     return entry.principal;
   }
 
-  async logout(cookie: string): Promise<void> {
+  async logout(tenantId: string, cookie: string): Promise<void> {
     await this.store.deleteConsoleSession(sessionHash(cookie));
-    this.notifier.publish("credentialsChanged", { tenantId: "" });
+    this.notifier.publish("credentialsChanged", { tenantId });
   }
 }
 

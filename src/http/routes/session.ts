@@ -48,7 +48,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
   app.delete("/api/v1/session", async (request, reply) => {
     const who = await sessionPrincipal(ctx, request);
-    await users.logout(sessionCookie(request)!);
+    await users.logout(request.tenant.id, sessionCookie(request)!);
     await recordAudit(ctx, request, who, { action: "session.logout", target: who.userId });
     return reply.code(204).header("set-cookie", cookie(request, ctx, "", 0)).send();
   });
