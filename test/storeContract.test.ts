@@ -1050,8 +1050,9 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     expect((await store.listRobotKeys(tenant.id)).map((k) => k.revokedAt)).toEqual([null, revokedAt, null]);
   });
 
-  it("sessions: create, get, extend, list, delete; sessionsOfRobotKey; servedProcesses distinct", async () => {
-    const { tenant } = await newTenant();
+  it("sessions: create, get, extend, list (with the jobs each holds), delete; sessionsOfRobotKey; servedProcesses distinct", async () => {
+    const { tenant, shared } = await newTenant();
+    const listed = (s: RobotSession, slotsInUse = 0) => ({ ...s, slotsInUse });
     const { tenant: other } = await newTenant();
     const k1 = randomUUID();
     const k2 = randomUUID();
@@ -1063,8 +1064,15 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     expect(await store.getSession(tenant.id, s1.id)).toEqual(s1);
     expect(await store.getSession(other.id, s1.id)).toBeNull();
     expect(await store.getSession(tenant.id, randomUUID())).toBeNull();
-    expect(await store.listSessions(tenant.id)).toEqual([s2, s3, s1]);
-    expect(await store.listSessions(other.id)).toEqual([s4]);
+    expect(await store.listSessions(tenant.id)).toEqual([listed(s2), listed(s3), listed(s1)]);
+    expect(await store.listSessions(other.id)).toEqual([listed(s4)]);
+    // a job held counts in its session's slots in use until it ends
+    const held = newJob(tenant.id, shared.key, { processName: "A" });
+    await store.createJob(held);
+    expect(await store.claimJobs(s1, 1, at(T0 + sec(10)), 60)).toHaveLength(1);
+    expect((await store.listSessions(tenant.id)).map((s) => s.slotsInUse)).toEqual([0, 0, 1]);
+    expect(await store.updateJob(tenant.id, held.key, ["Running"], s1.id, { state: "Successful", endedAt: at(T0 + sec(11)), sessionId: null })).not.toBeNull();
+    expect((await store.listSessions(tenant.id)).map((s) => s.slotsInUse)).toEqual([0, 0, 0]);
     expect([...(await store.sessionsOfRobotKey(k1))].sort(byId)).toEqual([s1, s2].sort(byId));
     expect([...(await store.sessionsOfRobotKey(k2))].sort(byId)).toEqual([s3, s4].sort(byId));
     expect(await store.sessionsOfRobotKey(randomUUID())).toEqual([]);
@@ -1080,7 +1088,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     await store.deleteSession(s2.id);
     await store.deleteSession(randomUUID());
     expect(await store.getSession(tenant.id, s2.id)).toBeNull();
-    expect(await store.listSessions(tenant.id)).toEqual([s3, { ...s1, leaseExpiresAt: lease }]);
+    expect(await store.listSessions(tenant.id)).toEqual([listed(s3), listed({ ...s1, leaseExpiresAt: lease })]);
     expect(await store.extendSession(s2.id, lease)).toBe(false);
     expect([...(await store.servedProcesses(tenant.id))].sort()).toEqual(["A", "B"]);
     expect(await store.sessionsOfRobotKey(k1)).toEqual([{ ...s1, leaseExpiresAt: lease }]);
