@@ -198,9 +198,10 @@ const rows: Row[] = [
     route: "POST /:org/:tenant/orchestrator_/api/v1/tokens", call: async () => ({ path: "/api/v1/tokens", body: { name: "t", scopes: ["OR.Jobs.Read"] } }), ok: 201, scope: ["Users", "Write"],
     oauth: NO_USER,
   },
+  // (the fresh token is the organization admin's: only that user or an organization administrator may revoke it)
   {
     route: "DELETE /:org/:tenant/orchestrator_/api/v1/tokens/:id", call: async (f) => ({ path: `/api/v1/tokens/${await f.freshToken()}` }), ok: 204, scope: ["Users", "Write"],
-    roles: { "Automation Developer": 404, Viewer: 404, folderDeveloper: 404 },
+    roles: { Administrator: 409, "Automation Developer": 404, Viewer: 404, folderDeveloper: 404 }, oauth: 409,
   },
 
   // ---- users and roles

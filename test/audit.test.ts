@@ -245,7 +245,8 @@ describe("the audit log", () => {
   });
 
   it("takes the address from X-Forwarded-For only with BATON_TRUST_PROXY", async () => {
-    const forwarded = { "x-forwarded-for": "203.0.113.9, 10.0.0.1" };
+    // what the client claimed, then the address the proxy appended: only the last is believed
+    const forwarded = { "x-forwarded-for": "198.51.100.66, 203.0.113.9" };
     const untrusted = await fetch(`${b.base}/api/v1/folders`, {
       method: "POST", headers: { ...forwarded, authorization: `Bearer ${b.token}`, "content-type": "application/json", "x-request-id": "h-spoofed" }, body: JSON.stringify({ name: "Forwarded 2" }),
     });

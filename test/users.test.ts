@@ -129,6 +129,29 @@ describe("console login", () => {
     expect((await login("admin", "test-password")).res.status).toBe(200);
   });
 
+  it("refuses over-long user names before looking them up", async () => {
+    expectLoginProblem(await login("x".repeat(129), "whatever-password"), 400, "invalid-login");
+  });
+
+  it("a GET trigger invoked with the console cookie needs the CSRF token too", async () => {
+    await b.apiJson(`/api/v1/folders/${b.sharedKey}/triggers`, { method: "POST", json: { name: "get-echo", slug: "get-echo", verb: "GET", processName: "Echo", callMode: "AsyncRequestReply" } });
+    const s = await login("admin", "test-password");
+    await expectProblem(await withSession(s, `${b.invokeUrl("get-echo")}?x=1`, { method: "GET" }), 403, "csrf-token-invalid");
+    expect((await withSession(s, `${b.invokeUrl("get-echo")}?x=1`, { method: "GET", headers: { "x-csrf-token": s.csrf } })).status).toBe(202);
+  });
+
+  it("a tenant's Administrator cannot revoke the organization admin's tokens", async () => {
+    await createUser("tenant-admin", [{ role: "Administrator" }], "tenant-admin-pw");
+    const s = await login("tenant-admin", "tenant-admin-pw");
+    const tokens = await (await withSession(s, "/api/v1/tokens")).json();
+    const bootstrap = tokens.items.find((t: { name: string }) => t.name === "bootstrap");
+    await expectProblem(await withSession(s, `/api/v1/tokens/${bootstrap.id}`, { method: "DELETE" }), 409, "user-of-organization");
+    expect((await b.api("/api/v1/folders")).status).toBe(200);
+    // its own tokens, and those of the tenant's users, it may
+    const own = await (await withSession(s, "/api/v1/tokens", { method: "POST", json: { name: "mine", scopes: ["OR.Jobs.Read"] } })).json();
+    expect((await withSession(s, `/api/v1/tokens/${own.id}`, { method: "DELETE" })).status).toBe(204);
+  });
+
   it("a bearer token has no console session", async () => {
     await expectProblem(await b.api("/api/v1/session"), 401, "unauthorized");
   });

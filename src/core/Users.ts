@@ -176,7 +176,7 @@ export class Users {
   /** Checks a password (throttled per user name and per address) and opens a console session. */
   async login(tenant: Tenant, input: unknown, address: string): Promise<ConsoleLogin> {
     const body = (typeof input === "object" && input !== null ? input : {}) as { userName?: unknown; password?: unknown };
-    if (typeof body.userName !== "string" || typeof body.password !== "string" || body.userName === "" || body.password.length > 1024) {
+    if (typeof body.userName !== "string" || typeof body.password !== "string" || body.userName === "" || body.userName.length > 128 || body.password.length > 1024) {
       throw badRequest("invalid-login", "The body must be { \"userName\": \"…\", \"password\": \"…\" }.");
     }
     const nameKey = `u\n${tenant.id}\n${body.userName.toLowerCase()}`;

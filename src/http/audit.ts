@@ -7,14 +7,16 @@ import type { HttpContext } from "./context.js";
 const ADDRESS = /^[0-9A-Fa-f:.]{2,45}$/;
 
 /**
- * The caller's address: with BATON_TRUST_PROXY, the first address of X-Forwarded-For
- * (the client, as the proxies in front saw it), else the connection's peer.
+ * The caller's address: with BATON_TRUST_PROXY, the last address of X-Forwarded-For (the
+ * one the trusted proxy in front appended: whatever the client sent itself comes before
+ * it and is not believed), else the connection's peer.
  */
 export function clientIp(request: FastifyRequest, trustProxy: boolean): string | null {
   if (trustProxy) {
     const header = request.headers["x-forwarded-for"];
-    const first = (Array.isArray(header) ? header[0] : header)?.split(",")[0]?.trim();
-    if (first && ADDRESS.test(first)) return first;
+    const joined = Array.isArray(header) ? header.join(",") : header;
+    const last = joined?.split(",").pop()?.trim();
+    if (last && ADDRESS.test(last)) return last;
   }
   return request.socket.remoteAddress ?? null;
 }

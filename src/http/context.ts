@@ -41,16 +41,17 @@ const principals = new WeakMap<FastifyRequest, Promise<Principal>>();
 /**
  * Authenticates a request under a tenant (401 otherwise), once per request: its bearer
  * token, or, without an Authorization header, its console session cookie, whose changes
- * (any method but GET, HEAD and OPTIONS) must carry the session's `X-CSRF-Token`. Then
+ * (any method but GET, HEAD and OPTIONS; with `csrfOnEveryMethod`, any method: an
+ * invocation is a change whatever its verb) must carry the session's `X-CSRF-Token`. Then
  * takes one request from the caller's rate limit (429 past it).
  */
-export function principal(ctx: HttpContext, request: FastifyRequest): Promise<Principal> {
+export function principal(ctx: HttpContext, request: FastifyRequest, options: { csrfOnEveryMethod?: boolean } = {}): Promise<Principal> {
   let p = principals.get(request);
   if (!p) {
     const session = request.headers.authorization === undefined ? sessionCookie(request) : null;
     const authenticated = session !== null
       ? ctx.baton.users.authenticateSession(request.tenant, session).then((who) => {
-          checkCsrf(request, who);
+          checkCsrf(request, who, options.csrfOnEveryMethod ?? false);
           return who;
         })
       : ctx.baton.access.authenticate(request.tenant, request.headers.authorization);
@@ -79,8 +80,8 @@ export function sessionCookie(request: FastifyRequest): string | null {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-function checkCsrf(request: FastifyRequest, who: Principal): void {
-  if (SAFE_METHODS.has(request.method)) return;
+function checkCsrf(request: FastifyRequest, who: Principal, everyMethod: boolean): void {
+  if (!everyMethod && SAFE_METHODS.has(request.method)) return;
   const sent = request.headers["x-csrf-token"];
   const expected = Buffer.from(who.csrfToken ?? "");
   const given = Buffer.from(typeof sent === "string" ? sent : "");

@@ -624,8 +624,8 @@ const paths: Record<string, Obj> = withCsrf({
   "/api/v1/tokens/{id}": {
     parameters: [param("tokenId")],
     delete: operation({
-      operationId: "revokeToken", permission: "none for the caller's own tokens; another user's token needs `Users.Edit` (without `Users.View` it is answered 404 token-not-found).", tag: "Tokens", summary: "Revoke a personal access token", security: scopes("Users", "Write"), checksScope: true,
-      notFound: ["token-not-found"], responses: { "204": response("Revoked (also when it already was).") },
+      operationId: "revokeToken", permission: "none for the caller's own tokens; another user's token needs `Users.Edit` (without `Users.View` it is answered 404 token-not-found); a token of a user of the organization (the `admin`'s bootstrap token) only that user or an organization administrator may revoke (409 user-of-organization).", tag: "Tokens", summary: "Revoke a personal access token", security: scopes("Users", "Write"), checksScope: true,
+      notFound: ["token-not-found"], conflict: ["user-of-organization"], responses: { "204": response("Revoked (also when it already was).") },
     }),
   },
 

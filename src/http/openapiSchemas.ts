@@ -334,7 +334,7 @@ const auditEntryProperties: Record<keyof ReturnType<typeof renderAuditEntry>, Sc
     type: "object", additionalProperties: true,
     description: "What changed, without values that could be secret: names, slugs, the folder, `fields` (the names of the fields the request set, never their values), scopes. Never a token, key, client secret, password or argument value.",
   },
-  sourceIp: { type: ["string", "null"], description: "The caller's address: the connection's peer, or with BATON_TRUST_PROXY the first address of X-Forwarded-For." },
+  sourceIp: { type: ["string", "null"], description: "The caller's address: the connection's peer, or with BATON_TRUST_PROXY the last address of X-Forwarded-For (the one the proxy appended)." },
   requestId: { type: ["string", "null"], description: "The request's id (its `X-Request-Id`), to find its log lines." },
 };
 

@@ -32,7 +32,8 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
     // tenant's own.
     invoke.decorateRequest("trigger", null as never);
     invoke.addHook("preParsing", async (request: InvokeRequest) => {
-      const who = await principal(ctx, request);
+      // a GET trigger creates a job too: with a console cookie, it needs the CSRF token
+      const who = await principal(ctx, request, { csrfOnEveryMethod: true });
       request.trigger = await baton.jobs.triggerForInvocation(who, request.params.folderKey, request.params.slug, request.method);
       baton.rateLimits.checkTrigger(request.trigger, request.settings);
     });

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { requireScope, type ScopeResource } from "../../core/Access.js";
-import { FolderNotFound, notFound } from "../../core/errors.js";
+import { conflict, FolderNotFound, notFound } from "../../core/errors.js";
 import { can, foldersWith, requirePermission, type Permission } from "../../core/Permissions.js";
 import type { Folder, Job, PersonalAccessToken, Principal, Process, Trigger } from "../../core/types.js";
 import { fieldNames, recordAudit } from "../audit.js";
@@ -12,7 +12,7 @@ type Req = FastifyRequest<{ Params: Params; Querystring: Query; Body: unknown }>
 /** The management API of SPEC §6 under `…/orchestrator_/api/v1`. Each route: parse, one core call, render. */
 export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const { baton, config } = ctx;
-  const { catalog, jobs, access, tenancy, robots } = baton;
+  const { catalog, jobs, access, tenancy, robots, users } = baton;
   const who = (request: Req) => principal(ctx, request);
   const base = (request: Req) => tenantBase(request, config, request.tenant);
   const renderTrigger = (request: Req, t: Trigger) => ({ ...omit(t, "tenantId"), invokeUrl: invokeUrl(base(request), t.folderKey, t.slug) });
@@ -215,6 +215,11 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
     const token = (await access.listTokens(request.tenant.id)).find((t) => t.id === request.params.id);
     const own = token !== undefined && p.userId !== null && token.userId === p.userId;
     if (!own) requirePermission(p, "Users.Edit", null, can(p, "Users.View") ? undefined : () => tokenNotFound(request.params.id!));
+    // a token of a user of the organization (admin's bootstrap token) is the organization's: a
+    // tenant's administrator may not revoke it, only that user or an organization administrator
+    if (token?.userId && !own && !p.orgAdmin && (await users.getOrThrow(request.tenant, token.userId).catch(() => null))?.tenantId === null) {
+      throw conflict("user-of-organization", "This token belongs to a user of the organization; only that user or an administrator of the organization may revoke it.");
+    }
     await access.revokeToken(request.tenant.id, request.params.id!);
     await audit(request, "token.revoke", request.params.id!);
     return reply.code(204).send();
