@@ -1048,6 +1048,14 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     expect(await store.revokeRobotKey(tenant.id, amy.id, at(T0 + sec(60)))).toBe(true);
     expect(await store.findRobotKeyByHash(amy.hash)).toEqual({ ...view(amy), revokedAt });
     expect((await store.listRobotKeys(tenant.id)).map((k) => k.revokedAt)).toEqual([null, revokedAt, null]);
+
+    // rotation: a new hash for a key that is not revoked; the old hash finds nothing
+    const rotatedAt = at(T0 + sec(70));
+    expect(await store.rotateRobotKey(tenant.id, zed.id, "rk-rotated", rotatedAt)).toEqual({ ...view(zed), rotatedAt });
+    expect(await store.findRobotKeyByHash(zed.hash)).toBeNull();
+    expect(await store.findRobotKeyByHash("rk-rotated")).toEqual({ ...view(zed), rotatedAt });
+    expect(await store.rotateRobotKey(tenant.id, amy.id, "rk-revoked", rotatedAt)).toBeNull();
+    expect(await store.rotateRobotKey(other.id, zed.id, "rk-other", rotatedAt)).toBeNull();
   });
 
   it("sessions: create, get, extend, list (with the jobs each holds), delete; sessionsOfRobotKey; servedProcesses distinct", async () => {

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { badRequest, BatonError, notFound, unauthorized } from "./errors.js";
 import { ExternalApps, looksLikeJwt } from "./ExternalApps.js";
 import type { Notifier } from "./notifier.js";
-import { permissionsOf } from "./Permissions.js";
+import { permissionsOf, type PermissionSet } from "./Permissions.js";
 import type { Store, TokenRecord } from "./store.js";
 import { TtlCache } from "./TtlCache.js";
 import type { PersonalAccessToken, Principal, RobotKey, RobotPrincipal, Tenant } from "./types.js";
@@ -29,6 +29,15 @@ export function requireScope(principal: Principal, resource: ScopeResource, acce
       extra: { requiredScope: [`OR.${resource}`, `OR.${resource}.${access}`] },
     });
   }
+}
+
+/** Reading jobs needs Jobs read or write alike: a caller may read what it invoked. */
+export function mayReadJobs(principal: Principal): boolean {
+  return hasScope(principal, "Jobs", "Read") || hasScope(principal, "Jobs", "Write");
+}
+
+export function requireJobsRead(principal: Principal): void {
+  if (!mayReadJobs(principal)) requireScope(principal, "Jobs", "Read");
 }
 
 /** For reads of a single resource: a token that may not see it gets 404, never 403 (SPEC §2). */
@@ -64,6 +73,8 @@ export class AccessService {
    */
   private readonly tokens = new TtlCache<TokenRecord>(10_000);
   private readonly robotKeys = new TtlCache<RobotKey>(10_000);
+  /** what each cached token record grants, computed once per record rather than per request */
+  private readonly grants = new WeakMap<TokenRecord, { scopes: ReadonlySet<string>; permissions: PermissionSet | null }>();
   /** when each token's last use was written: at most once a minute per token, off the request's path */
   private readonly lastUseWritten = new Map<string, number>();
   /** external applications and their OAuth access tokens (JWTs), accepted wherever a PAT is */
@@ -102,18 +113,23 @@ export class AccessService {
     if (!sameTenant && !orgAdminHere) throw unauthorized("The token is not valid for this tenant.");
     if (record.user?.disabledAt) throw unauthorized("The token's user is disabled.");
     this.noteUse(token.id);
+    let grant = this.grants.get(record);
+    if (!grant) {
+      // a token can do what its scopes allow and its user may; a user of the organization is
+      // its administrator (a token of another tenant's user was refused above)
+      grant = { scopes: new Set(token.scopes), permissions: !record.user || record.user.orgAdmin ? null : permissionsOf(record.user.roles) };
+      this.grants.set(record, grant);
+    }
     return {
       kind: "token",
       tokenId: token.id,
       userId: token.userId,
       tenantId: tenant.id,
       org: tenant.org,
-      scopes: new Set(token.scopes),
+      scopes: grant.scopes,
       orgAdmin: orgAdminHere,
       name: token.name,
-      // a token can do what its scopes allow and its user may; a user of the organization is
-      // its administrator (or has no tenant to act in: nothing)
-      permissions: !record.user || record.user.orgAdmin ? null : permissionsOf(record.user.tenantId === tenant.id ? record.user.roles : []),
+      permissions: grant.permissions,
     };
   }
 
@@ -244,13 +260,13 @@ export class AccessService {
   async rotateRobotKey(tenantId: string, id: string): Promise<{ robotKey: RobotKey; secret: string }> {
     const secret = ROBOT_KEY_PREFIX + randomBytes(32).toString("base64url");
     const at = this.now().toISOString();
-    if (!(await this.store.rotateRobotKey(tenantId, id, hashToken(secret), at))) {
+    const robotKey = await this.store.rotateRobotKey(tenantId, id, hashToken(secret), at);
+    if (!robotKey) {
       const exists = (await this.store.listRobotKeys(tenantId)).some((k) => k.id === id);
       if (exists) throw new BatonError(409, "robot-revoked", "Conflict", "This robot key is revoked; create a new robot instead.");
       throw notFound("robot-not-found", `No robot with id '${id}' exists in this tenant.`);
     }
     this.notifier.publish("credentialsChanged", { tenantId });
-    const robotKey = (await this.store.listRobotKeys(tenantId)).find((k) => k.id === id)!;
     return { robotKey, secret };
   }
 

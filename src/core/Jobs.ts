@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { mergeArguments, splitControlParameters, unstorable } from "./arguments.js";
-import { hasScope, requireScope } from "./Access.js";
+import { mayReadJobs, requireJobsRead, requireScope } from "./Access.js";
 import type { Catalog } from "./Catalog.js";
 import { isSlug, isUuid } from "./Catalog.js";
 import { badRequest, conflict, FolderNotFound, InvalidArguments, JobNotFound, MethodNotAllowed, TriggerDisabled, TriggerNotFound } from "./errors.js";
@@ -146,7 +146,7 @@ export class Jobs {
 
   /** A job of the principal's tenant; 404 for one it may not see (existence is not revealed). */
   async getVisible(principal: Principal, key: string): Promise<Job> {
-    const job = isUuid(key) && (principal.scopes.has("OR.Jobs") || principal.scopes.has("OR.Jobs.Read") || principal.scopes.has("OR.Jobs.Write"))
+    const job = isUuid(key) && mayReadJobs(principal)
       ? await this.store.getJob(principal.tenantId, key)
       : null;
     if (!job || !can(principal, "Jobs.View", job.folderKey)) throw JobNotFound(key);
@@ -160,8 +160,7 @@ export class Jobs {
   }
 
   async list(principal: Principal, query: Record<string, string | undefined>): Promise<Page<Job>> {
-    // reading jobs needs Jobs read or write, as reading one job does (a caller may poll what it invoked)
-    if (!hasScope(principal, "Jobs", "Read") && !hasScope(principal, "Jobs", "Write")) requireScope(principal, "Jobs", "Read");
+    requireJobsRead(principal);
     const filter: JobFilter = {};
     if (query.state) {
       const states = query.state.split(",");

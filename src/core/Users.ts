@@ -88,6 +88,8 @@ export interface ConsoleLogin {
   csrfToken: string;
   expiresAt: string;
   user: User;
+  /** the session's principal, as later requests with the cookie will see it */
+  principal: Principal;
 }
 
 /** Users of a tenant, their roles, and password logins to the console. */
@@ -200,7 +202,9 @@ export class Users {
     const createdAt = this.now();
     const expiresAt = new Date(createdAt.getTime() + CONSOLE_SESSION_SECONDS * 1000).toISOString();
     await this.store.createConsoleSession({ hash: sessionHash(cookie), userId: found.user.id, tenantId: tenant.id, csrfToken, createdAt: createdAt.toISOString(), expiresAt });
-    return { cookie, csrfToken, expiresAt, user: found.user };
+    const principal = sessionPrincipal(found.user, tenant, csrfToken);
+    this.sessions.set(sessionHash(cookie), { tenantId: tenant.id, expiresAt: Date.parse(expiresAt), principal });
+    return { cookie, csrfToken, expiresAt, user: found.user, principal };
   }
 
   /**
@@ -238,14 +242,7 @@ export class Users {
       const found = await this.store.findConsoleSession(hash);
       if (!found || found.user.disabledAt) throw unauthorized("The console session has ended; log in again.");
       const { user, session } = found;
-      entry = {
-        tenantId: session.tenantId,
-        expiresAt: Date.parse(session.expiresAt),
-        principal: {
-          kind: "session", tokenId: null, userId: user.id, tenantId: session.tenantId, org: found.tenant.org, scopes: new Set(ADMIN_SCOPES),
-          orgAdmin: user.orgAdmin, name: user.name, permissions: user.orgAdmin ? null : permissionsOf(user.roles), csrfToken: session.csrfToken,
-        },
-      };
+      entry = { tenantId: session.tenantId, expiresAt: Date.parse(session.expiresAt), principal: sessionPrincipal(user, found.tenant, session.csrfToken) };
       this.sessions.set(hash, entry);
     }
     if (entry.tenantId !== tenant.id) throw unauthorized("The console session is not valid for this tenant.");
@@ -257,6 +254,14 @@ export class Users {
     await this.store.deleteConsoleSession(sessionHash(cookie));
     this.notifier.publish("credentialsChanged", { tenantId });
   }
+}
+
+/** A console session acts with every scope: only its user's permissions limit it. */
+function sessionPrincipal(user: User, tenant: Tenant, csrfToken: string): Principal {
+  return {
+    kind: "session", tokenId: null, userId: user.id, tenantId: tenant.id, org: tenant.org, scopes: new Set(ADMIN_SCOPES),
+    orgAdmin: user.orgAdmin, name: user.name, permissions: user.orgAdmin ? null : permissionsOf(user.roles), csrfToken,
+  };
 }
 
 function sessionHash(cookie: string): string {

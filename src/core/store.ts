@@ -143,8 +143,8 @@ export interface Store {
   findRobotKeyByHash(hash: string): Promise<RobotKey | null>;
   listRobotKeys(tenantId: string): Promise<RobotKey[]>;
   revokeRobotKey(tenantId: string, id: string, at: string): Promise<boolean>;
-  /** replaces the hash of a robot key that is not revoked; false otherwise */
-  rotateRobotKey(tenantId: string, id: string, hash: string, at: string): Promise<boolean>;
+  /** replaces the hash of a robot key that is not revoked: the key after it, or null */
+  rotateRobotKey(tenantId: string, id: string, hash: string, at: string): Promise<RobotKey | null>;
   sessionsOfRobotKey(robotKeyId: string): Promise<RobotSession[]>;
   /** process names served by the tenant's live sessions */
   servedProcesses(tenantId: string): Promise<string[]>;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { hasScope, requireScope } from "../../core/Access.js";
+import { requireJobsRead } from "../../core/Access.js";
 import { foldersWith, requirePermission } from "../../core/Permissions.js";
 import type { NotifierEvents } from "../../core/notifier.js";
 import { principal, type HttpContext } from "../context.js";
@@ -20,7 +20,7 @@ export function eventRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
   app.get("/api/v1/events", async (request, reply) => {
     const who = await principal(ctx, request);
-    if (!hasScope(who, "Jobs", "Write")) requireScope(who, "Jobs", "Read");
+    requireJobsRead(who);
     const visible = foldersWith(who, "Jobs.View");
     if (visible !== null && visible.length === 0) requirePermission(who, "Jobs.View");
     const tenantId = request.tenant.id;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { requireScope, type ScopeResource } from "../../core/Access.js";
-import { conflict, FolderNotFound, notFound } from "../../core/errors.js";
+import { type BatonError, conflict, FolderNotFound, notFound } from "../../core/errors.js";
 import { can, foldersWith, requirePermission, type Permission } from "../../core/Permissions.js";
 import type { Folder, Job, PersonalAccessToken, Principal, Process, Trigger } from "../../core/types.js";
 import { fieldNames, recordAudit } from "../audit.js";
@@ -23,10 +23,10 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
    * A call needs the token's scope and the user's permission (in the folder, for folder
    * resources). Who may not see the folder is answered `hidden()` (404), not 403.
    */
-  const allow = async (request: Req, resource: ScopeResource, access: "Read" | "Write", permission: Permission, folderKey: string | null = null, hidden?: () => Error): Promise<Principal> => {
+  const allow = async (request: Req, resource: ScopeResource, access: "Read" | "Write", permission: Permission, folderKey: string | null = null, hidden?: () => BatonError): Promise<Principal> => {
     const p = await who(request);
     requireScope(p, resource, access);
-    requirePermission(p, permission, folderKey, hidden as never);
+    requirePermission(p, permission, folderKey, hidden);
     return p;
   };
   const folderHidden = (request: Req) => () => FolderNotFound(request.params.folderKey!);

@@ -27,9 +27,8 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
       throw err;
     }
     reply.header("set-cookie", cookie(request, ctx, login.cookie, CONSOLE_SESSION_SECONDS));
-    const who = await users.authenticateSession(request.tenant, login.cookie);
-    await recordAudit(ctx, request, who, { action: "session.login", target: login.user.id, details: { name: login.user.name } });
-    return json(reply, 200, renderSession(login.user, who, login.expiresAt));
+    await recordAudit(ctx, request, login.principal, { action: "session.login", target: login.user.id, details: { name: login.user.name } });
+    return json(reply, 200, renderSession(login.user, login.principal, login.expiresAt));
   });
 
   app.get("/api/v1/session", async (request, reply) => {

@@ -685,10 +685,9 @@ export class PostgresStore implements Store {
     return (await this.pool.query("UPDATE robot_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE tenant_id = $2 AND id = $3", [at, tenantId, id])).rowCount! > 0;
   }
 
-  async rotateRobotKey(tenantId: string, id: string, hash: string, at: string): Promise<boolean> {
-    return (await this.pool.query(
-      "UPDATE robot_keys SET hash = $1, rotated_at = $2 WHERE tenant_id = $3 AND id = $4 AND revoked_at IS NULL", [hash, at, tenantId, id],
-    )).rowCount! > 0;
+  async rotateRobotKey(tenantId: string, id: string, hash: string, at: string): Promise<RobotKey | null> {
+    const row = await this.one("UPDATE robot_keys SET hash = $1, rotated_at = $2 WHERE tenant_id = $3 AND id = $4 AND revoked_at IS NULL RETURNING *", [hash, at, tenantId, id]);
+    return row ? robotKeyFromRow(row) : null;
   }
 
   async sessionsOfRobotKey(robotKeyId: string): Promise<RobotSession[]> {

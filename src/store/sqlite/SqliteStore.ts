@@ -619,8 +619,9 @@ export class SqliteStore implements Store {
     return this.stmt("UPDATE robot_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant_id = ? AND id = ?").run(at, tenantId, id).changes > 0;
   }
 
-  async rotateRobotKey(tenantId: string, id: string, hash: string, at: string): Promise<boolean> {
-    return this.stmt("UPDATE robot_keys SET hash = ?, rotated_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL").run(hash, at, tenantId, id).changes > 0;
+  async rotateRobotKey(tenantId: string, id: string, hash: string, at: string): Promise<RobotKey | null> {
+    const row = this.stmt("UPDATE robot_keys SET hash = ?, rotated_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL RETURNING *").get(hash, at, tenantId, id) as Row | undefined;
+    return row ? robotKeyFromRow(row) : null;
   }
 
   async sessionsOfRobotKey(robotKeyId: string): Promise<RobotSession[]> {
