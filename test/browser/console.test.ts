@@ -298,7 +298,7 @@ describe("the web console", () => {
       await login(p);
       await p.getByRole("heading", { name: "Jobs" }).waitFor();
       const nav = p.getByRole("navigation", { name: "Main" });
-      expect(await nav.isVisible()).toBe(false);
+      await nav.waitFor({ state: "hidden" });
       const width = () => p.evaluate(() => document.documentElement.scrollWidth);
       expect(await width()).toBeLessThanOrEqual(390);
       await shot(p, "narrow-jobs");
@@ -307,7 +307,9 @@ describe("the web console", () => {
       await shot(p, "narrow-nav");
       await nav.getByRole("link", { name: "Triggers" }).click();
       await p.getByRole("heading", { name: "Triggers" }).waitFor();
-      expect(await nav.isVisible()).toBe(false);
+      // following a link closes the menu: wait for that state rather than reading it once
+      await nav.waitFor({ state: "hidden" });
+      expect(await p.getByRole("button", { name: "Menu" }).getAttribute("aria-expanded")).toBe("false");
       expect(await width()).toBeLessThanOrEqual(390);
       await p.getByRole("link", { name: "Console echo" }).click();
       await p.getByTestId("snippet").waitFor();

@@ -69,13 +69,18 @@ function App() {
 
 function Shell({ session, onLogout }: { session: Session; onLogout: () => void }) {
   const route = useRoute();
-  const [navOpen, setNavOpen] = useState(false);
+  // the menu is open for the route it was opened on: following a link closes it in the same
+  // render that shows the new page (an effect after the render left it open for a frame, and
+  // in Chromium 156 for good when the effect ran before the hash change was seen)
+  const pathKey = route.path.join("/");
+  const [navOpenOn, setNavOpenOn] = useState<string | null>(null);
+  const navOpen = navOpenOn === pathKey;
+  const setNavOpen = (open: boolean) => setNavOpenOn(open ? pathKey : null);
   const [folders, setFolders] = useState<Folder[] | null>(null);
   const [live, setLive] = useState(false);
   const reloadFolders = () => { api<Page<Folder>>("/folders").then((p) => setFolders(p.items), () => setFolders([])); };
   useEffect(reloadFolders, []);
   useEffect(() => onLiveStatus(setLive), []);
-  useEffect(() => setNavOpen(false), [route.path.join("/")]);
   const visible = NAV.filter((n) => !n.permission || session.permissions.tenant.includes(n.permission) || Object.values(session.permissions.folders).some((p) => p.includes(n.permission!)));
   const section = route.path[0] ?? "";
   useEffect(() => {
@@ -103,7 +108,7 @@ function Shell({ session, onLogout }: { session: Session; onLogout: () => void }
         <nav id="nav" class={`sidenav ${navOpen ? "open" : ""}`} aria-label="Main">
           <ul>
             {visible.map((n) => (
-              <li key={n.path}><a href={`#/${n.path}`} aria-current={section === n.path ? "page" : undefined}>{n.label}</a></li>
+              <li key={n.path}><a href={`#/${n.path}`} aria-current={section === n.path ? "page" : undefined} onClick={() => setNavOpen(false)}>{n.label}</a></li>
             ))}
           </ul>
         </nav>
