@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import type { FastifyInstance } from "fastify";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateToken } from "./core/Access.js";
 import { hashPassword } from "./core/Users.js";
 import { Baton } from "./core/Baton.js";
+import type { Clock } from "./core/Clock.js";
 import type { Tenant } from "./core/types.js";
 import type { Config } from "./config.js";
 import { buildServer } from "./http/server.js";
@@ -18,6 +20,8 @@ import { SqliteStore } from "./store/sqlite/SqliteStore.js";
 
 export interface RunningBaton {
   baton: Baton;
+  /** the Fastify instance: `app.inject()` drives it without a socket */
+  app: FastifyInstance;
   /** e.g. http://127.0.0.1:8080 */
   url: string;
   /** the default tenant's base, e.g. http://127.0.0.1:8080/default/DefaultTenant */
@@ -45,6 +49,10 @@ export interface StartOptions {
   maintenanceIntervalMs?: number;
   /** where the JSON log lines go instead of stdout (the tests capture them in a file) */
   logStream?: { write(line: string): void };
+  /** the core's time and timers: the system clock unless given (tests pass a ManualClock) */
+  clock?: Clock;
+  /** false: build the server without a socket, to be driven by `app.inject()` (tests); true by default */
+  listen?: boolean;
 }
 
 /**
@@ -71,6 +79,7 @@ export async function startBaton(config: Config, options: StartOptions): Promise
     notifier,
     org: config.org,
     maintenanceIntervalMs: options.maintenanceIntervalMs,
+    clock: options.clock,
     session: { heartbeatSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds },
     onError: (err) => server.app.log.error({ err }, "maintenance failed"),
   });
@@ -121,8 +130,9 @@ export async function startBaton(config: Config, options: StartOptions): Promise
     });
   }
 
-  await server.app.listen({ port: config.port, host: config.host });
-  const address = server.app.server.address();
+  if (options.listen === false) await server.app.ready();
+  else await server.app.listen({ port: config.port, host: config.host });
+  const address = options.listen === false ? null : server.app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   const url = config.publicUrl?.replace(/\/+$/, "") ?? `http://${host}:${port}`;
@@ -132,7 +142,7 @@ export async function startBaton(config: Config, options: StartOptions): Promise
   const tenantUrl = `${url}/${encodeURIComponent(tenant.org)}/${encodeURIComponent(tenant.name)}`;
   const demoUrl = (slug: string) => `${tenantUrl}/orchestrator_/t/${sharedKey}/${slug}`;
   return {
-    baton, url, tenant, adminToken, adminTokenIsNew, adminTokenFile: tokenFile, bootstrapToken: config.bootstrapToken, adminPassword, tenantUrl,
+    baton, app: server.app, url, tenant, adminToken, adminTokenIsNew, adminTokenFile: tokenFile, bootstrapToken: config.bootstrapToken, adminPassword, tenantUrl,
     demoUrls: sharedKey ? { echo: demoUrl("echo"), sleep: demoUrl("sleep"), fail: demoUrl("fail") } : null,
     shutdown() {
       // SPEC §7: stop accepting, answer LongPolling callers with their 303, let the robot

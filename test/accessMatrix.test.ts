@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_SCOPES, ALL_SCOPES, generateToken, hashToken } from "../src/core/Access.js";
 import { buildServer } from "../src/http/server.js";
-import { startTestBaton, type TestBaton } from "./helpers/baton.js";
+import { startSocketlessBaton, type TestBaton } from "./helpers/baton.js";
 
 /**
  * Every route × every kind of caller → the exact status (issue 5).
@@ -304,23 +304,24 @@ async function ok<T = any>(res: Response): Promise<T> {
 }
 
 beforeAll(async () => {
-  b = await startTestBaton();
+  // no socket and no robot: every call goes through app.inject()
+  b = await startSocketlessBaton({ leaseSeconds: 3600 });
   const orgUrl = b.tenantUrl.replace(/\/[^/]+$/, "");
   const admin = (path: string, method = "GET", body?: unknown) =>
     b.api(path.startsWith("ORG") ? path.replace("ORG", orgUrl) : path, { method, headers: body === undefined ? {} : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) }).then(ok);
   const other = await admin(`ORG/api/v1/tenants`, "POST", { name: "MatrixOther" });
   const otherBase = `${orgUrl}/${other.name}/orchestrator_`;
-  const otherToken = await ok(await fetch(`${otherBase}/api/v1/tokens`, { method: "POST", headers: { authorization: `Bearer ${b.token}`, "content-type": "application/json" }, body: JSON.stringify({ name: "other", scopes: ADMIN_SCOPES }) }));
+  const otherToken = await ok(await b.fetch(`${otherBase}/api/v1/tokens`, { method: "POST", headers: { authorization: `Bearer ${b.token}`, "content-type": "application/json" }, body: JSON.stringify({ name: "other", scopes: ADMIN_SCOPES }) }));
   const otherFolder = await admin("/api/v1/folders", "POST", { name: "Elsewhere" });
   await admin(`/api/v1/folders/${b.sharedKey}/processes`, "POST", { name: "Unserved" });
 
   // one user per role, with a PAT of every scope (made through the user's own console session)
   const userToken = async (name: string, roles: unknown[]) => {
     await admin("/api/v1/users", "POST", { name, password: "matrix-password-1", roles });
-    const login = await fetch(`${b.base}/api/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ userName: name, password: "matrix-password-1" }) });
+    const login = await b.fetch(`${b.base}/api/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ userName: name, password: "matrix-password-1" }) });
     const session = await ok(login);
     const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
-    const res = await fetch(`${b.base}/api/v1/tokens`, {
+    const res = await b.fetch(`${b.base}/api/v1/tokens`, {
       method: "POST", headers: { cookie, "x-csrf-token": session.csrfToken, "content-type": "application/json" }, body: JSON.stringify({ name: "matrix", scopes: ADMIN_SCOPES }),
     });
     return (await ok(res)).token as string;
@@ -339,7 +340,7 @@ beforeAll(async () => {
   await admin(`/api/v1/tokens/${revoked.id}`, "DELETE");
   robotKey = (await admin("/api/v1/robots", "POST", { name: "matrix-robot" })).key;
   const app = await admin("ORG/api/v1/external-apps", "POST", { name: "matrix-app", tenant: "DefaultTenant", scopes: ADMIN_SCOPES });
-  const grant = await fetch(`${orgUrl}/identity_/connect/token`, {
+  const grant = await b.fetch(`${orgUrl}/identity_/connect/token`, {
     method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ grant_type: "client_credentials", client_id: app.clientId, client_secret: app.clientSecret, scope: ADMIN_SCOPES.join(" ") }).toString(),
   });
@@ -351,16 +352,29 @@ beforeAll(async () => {
   callers.set("other tenant", `Bearer ${otherToken.token}`);
   callers.set("robot key", `Bearer ${robotKey}`);
 
-  const job = async (processName: string, wait: boolean) => {
+  const robot = (path: string, body: unknown) =>
+    b.fetch(`${b.base}${path}`, { method: "POST", headers: { authorization: `Bearer ${robotKey}`, "content-type": "application/json" }, body: JSON.stringify(body) }).then(ok);
+  // finished jobs are of a process of their own, so the claim below takes exactly the job just made
+  await admin(`/api/v1/folders/${b.sharedKey}/processes`, "POST", { name: "Echo" });
+  await admin(`/api/v1/folders/${b.sharedKey}/triggers`, "POST", { name: "Echo", slug: "echo", verb: "POST", processName: "Echo", callMode: "AsyncRequestReply" });
+  await admin(`/api/v1/folders/${b.sharedKey}/processes`, "POST", { name: "Finished" });
+  const finishing = (await robot("/api/robot/v1/sessions", { processes: ["Finished"], slots: 1 })).sessionId as string;
+  const job = async (processName: string, finish: boolean) => {
     const created = await admin("/api/v1/jobs", "POST", { folderKey: b.sharedKey, processName });
-    if (wait) await expect.poll(async () => (await admin(`/api/v1/jobs/${created.key}`)).state).toBe("Successful");
+    if (finish) {
+      // the matrix's robot runs it through the protocol: claimed, then completed
+      const claimed = await robot(`/api/robot/v1/sessions/${finishing}/claim`, { max: 1, waitSeconds: 0 });
+      expect(claimed.jobs.map((j: { jobKey?: string; key?: string }) => j.jobKey ?? j.key)).toEqual([created.key]);
+      await robot(`/api/robot/v1/sessions/${finishing}/jobs/${created.key}/complete`, { outputArguments: {} });
+      expect((await admin(`/api/v1/jobs/${created.key}`)).state).toBe("Successful");
+    }
     return created.key as string;
   };
   f = {
     b,
     sharedKey: b.sharedKey,
     otherFolderKey: otherFolder.key,
-    finishedJob: () => job("Echo", true),
+    finishedJob: () => job("Finished", true),
     pendingJob: () => job("Unserved", false),
     freshFolder: async () => (await admin("/api/v1/folders", "POST", { name: `f-${randomUUID()}` })).key,
     freshProcess: async () => (await admin(`/api/v1/folders/${b.sharedKey}/processes`, "POST", { name: `P${randomUUID()}` })).name,
@@ -375,8 +389,6 @@ beforeAll(async () => {
       const process = `M${randomUUID()}`;
       await admin(`/api/v1/folders/${b.sharedKey}/processes`, "POST", { name: process });
       const jobKey = (await admin("/api/v1/jobs", "POST", { folderKey: b.sharedKey, processName: process })).key;
-      const robot = (path: string, body: unknown) =>
-        fetch(`${b.base}${path}`, { method: "POST", headers: { authorization: `Bearer ${robotKey}`, "content-type": "application/json" }, body: JSON.stringify(body) }).then(ok);
       const { sessionId } = await robot("/api/robot/v1/sessions", { processes: [process], slots: 1 });
       const claimed = await robot(`/api/robot/v1/sessions/${sessionId}/claim`, { max: 1, waitSeconds: 5 });
       expect(claimed.jobs.map((j: { jobKey?: string; key?: string }) => j.jobKey ?? j.key)).toEqual([jobKey]);
@@ -397,7 +409,7 @@ async function send(row: Row, authorization: string | null): Promise<{ status: n
   if (authorization) headers.authorization = authorization;
   if (body !== undefined) headers["content-type"] = "application/json";
   const controller = new AbortController();
-  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: "manual", signal: controller.signal });
+  const res = await b.fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: "manual", signal: controller.signal });
   if ((res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
     controller.abort();
     return { status: res.status };

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { AccessService } from "./Access.js";
 import { AuditLog } from "./Audit.js";
+import { systemClock, type Clock } from "./Clock.js";
 import { Catalog } from "./Catalog.js";
 import { Jobs } from "./Jobs.js";
 import { JobWaiters } from "./jobWaiters.js";
@@ -16,7 +17,8 @@ export interface BatonOptions {
   store: Store;
   notifier?: Notifier;
   org?: string;
-  now?: () => Date;
+  /** the time and timers of the core (leases, backoff, expiry, long-poll timeouts); the system clock by default */
+  clock?: Clock;
   maintenanceIntervalMs?: number;
   session?: Partial<SessionOptions>;
   onError?: (err: unknown) => void;
@@ -36,13 +38,16 @@ export class Baton {
   readonly maintenance: Maintenance;
   readonly audit: AuditLog;
   readonly users: Users;
+  readonly clock: Clock;
   /** this node's request counts for the tenants' rate limits */
   readonly rateLimits = new RateLimits();
   /** HMAC key of signed wait URIs; loaded by `init()` */
   signingSecret = "";
 
   constructor(options: BatonOptions) {
-    const now = options.now ?? (() => new Date());
+    const clock = options.clock ?? systemClock;
+    this.clock = clock;
+    const now = () => clock.now();
     this.store = options.store;
     this.notifier = options.notifier ?? new LocalNotifier();
     this.org = options.org ?? "default";
@@ -51,9 +56,9 @@ export class Baton {
     this.audit = new AuditLog(this.store, now);
     this.users = new Users(this.store, now, this.notifier);
     this.catalog = new Catalog(this.store, now, this.notifier);
-    this.waiters = new JobWaiters(this.notifier, (tenantId, key) => this.store.getJob(tenantId, key));
+    this.waiters = new JobWaiters(this.notifier, (tenantId, key) => this.store.getJob(tenantId, key), clock);
     this.jobs = new Jobs(this.store, this.notifier, this.tenancy, this.catalog, this.waiters, now);
-    this.robots = new Robots(this.store, this.notifier, this.tenancy, this.catalog, this.jobs, now, { ...DEFAULT_SESSION_OPTIONS, ...options.session });
+    this.robots = new Robots(this.store, this.notifier, this.tenancy, this.catalog, this.jobs, clock, { ...DEFAULT_SESSION_OPTIONS, ...options.session });
     this.maintenance = new Maintenance(
       this.store, this.notifier, this.tenancy, this.jobs, this.robots, now, options.maintenanceIntervalMs ?? 1000,
       options.onError ?? (() => {}), this.org,

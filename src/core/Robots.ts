@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { unstorable } from "./arguments.js";
+import type { Clock } from "./Clock.js";
 import { badRequest, conflict, notFound } from "./errors.js";
 import { HELD_STATES, statesBefore } from "./jobState.js";
 import type { Jobs } from "./Jobs.js";
@@ -36,9 +37,13 @@ export class Robots {
     private readonly tenancy: Tenancy,
     private readonly catalog: Catalog,
     private readonly jobs: Jobs,
-    private readonly now: () => Date,
+    private readonly clock: Clock,
     readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
   ) {}
+
+  private now(): Date {
+    return this.clock.now();
+  }
 
   async openSession(
     tenantId: string,
@@ -73,7 +78,7 @@ export class Robots {
    * available. The wait is woken by `jobAvailable` events for the session's processes.
    */
   async claim(session: RobotSession, max: number, waitMs: number, signal?: AbortSignal): Promise<Job[]> {
-    const deadline = Date.now() + waitMs;
+    const deadline = this.now().getTime() + waitMs;
     for (;;) {
       let wake: (() => void) | null = null;
       let woken = false;
@@ -87,12 +92,12 @@ export class Robots {
       try {
         const jobs = await this.claimNow(session, max);
         if (jobs.length > 0) return jobs;
-        const remaining = deadline - Date.now();
+        const remaining = deadline - this.now().getTime();
         if (remaining <= 0 || signal?.aborted) return [];
         if (!woken) {
           await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, remaining);
-            const done = () => { clearTimeout(timer); signal?.removeEventListener("abort", done); resolve(); };
+            const cancelTimer = this.clock.setTimeout(() => done(), remaining);
+            const done = () => { cancelTimer(); signal?.removeEventListener("abort", done); resolve(); };
             wake = done;
             signal?.addEventListener("abort", done, { once: true });
           });
@@ -144,8 +149,8 @@ export class Robots {
       if (answer.stop.length || answer.kill.length || answer.lost.length) return answer;
       if (!requested) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => done(), Math.min(waitMs, this.options.leaseSeconds * 500));
-          const done = () => { clearTimeout(timer); signal?.removeEventListener("abort", done); resolve(); };
+          const cancelTimer = this.clock.setTimeout(() => done(), Math.min(waitMs, this.options.leaseSeconds * 500));
+          const done = () => { cancelTimer(); signal?.removeEventListener("abort", done); resolve(); };
           wake = done;
           signal?.addEventListener("abort", done, { once: true });
           if (signal?.aborted) done();
@@ -284,7 +289,7 @@ export class Robots {
       });
       if (released) {
         const announce = () => this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });
-        if (backoff > 0) setTimeout(announce, backoff * 1000).unref();
+        if (backoff > 0) this.clock.setTimeout(announce, backoff * 1000, { unref: true });
         else announce();
       }
       return;

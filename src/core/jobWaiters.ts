@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from "./Clock.js";
 import type { Notifier } from "./notifier.js";
 import { isFinal, type Job } from "./types.js";
 
@@ -17,7 +18,7 @@ export class JobWaiters {
   private readonly waiting = new Map<string, Set<Waiter>>();
   private readonly unsubscribe: (() => void)[];
 
-  constructor(notifier: Notifier, private readonly load: (tenantId: string, jobKey: string) => Promise<Job | null>) {
+  constructor(notifier: Notifier, private readonly load: (tenantId: string, jobKey: string) => Promise<Job | null>, private readonly clock: Clock = systemClock) {
     this.unsubscribe = [
       notifier.subscribe("jobFinished", ({ tenantId, jobKey, job }) => {
         if (job) this.wake(jobKey, job);
@@ -57,7 +58,7 @@ export class JobWaiters {
         finish: (job: Job | null) => {
           if (done) return;
           done = true;
-          clearTimeout(timer);
+          cancelTimer();
           signal?.removeEventListener("abort", onAbort);
           waiters.delete(waiter);
           if (waiters.size === 0 && this.waiting.get(jobKey) === waiters) this.waiting.delete(jobKey);
@@ -65,7 +66,7 @@ export class JobWaiters {
         },
       };
       const onAbort = () => waiter.finish(null);
-      const timer = setTimeout(() => waiter.finish(null), Math.max(0, timeoutMs));
+      const cancelTimer = this.clock.setTimeout(() => waiter.finish(null), Math.max(0, timeoutMs));
       signal?.addEventListener("abort", onAbort, { once: true });
       waiters.add(waiter);
       check().then(

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import type { FastifyInstance } from "fastify";
 import { startBaton, type RunningBaton } from "../../src/app.js";
+import type { Clock } from "../../src/core/Clock.js";
 import { configFromEnv, type Config } from "../../src/config.js";
 import { logDir, recordSecret, serverLogStream } from "./logCapture.js";
 
@@ -14,6 +16,11 @@ export interface TestBaton extends RunningBaton {
   dataDir: string;
   /** invoke URL of a trigger in Shared */
   invokeUrl(slug: string): string;
+  /**
+   * `fetch` for this server: the real one through its socket, or for a socketless server
+   * (`socket: false`) a `Response` made by `app.inject()`; absolute URLs of this server only.
+   */
+  fetch(input: string | URL, init?: RequestInit): Promise<Response>;
   /** fetch under `base` with the admin token, unless headers say otherwise */
   api(path: string, init?: RequestInit): Promise<Response>;
   /** JSON helper: fetch under base and parse; throws on non-2xx */
@@ -51,7 +58,22 @@ export async function dropSchema(schema: string): Promise<void> {
  * A real Baton on a real socket (port 0), the demo robot running, on embedded SQLite in a
  * temp folder, or (BATON_TEST_STORE=postgres) on a schema of its own in PostgreSQL.
  */
-export async function startTestBaton(overrides: Partial<Config> = {}, options: { demo?: boolean; maintenanceIntervalMs?: number } = {}): Promise<TestBaton> {
+export interface TestBatonOptions {
+  /** run the in-process demo robot (default true) */
+  demo?: boolean;
+  maintenanceIntervalMs?: number;
+  /** the core's clock: pass a ManualClock to move time instead of waiting for it */
+  clock?: Clock;
+  /** false: no socket; every call goes through `app.inject()` (default true) */
+  socket?: boolean;
+}
+
+/** A Baton without a socket or a robot, driven through `app.inject()`: the fast tier of contract tests. */
+export function startSocketlessBaton(overrides: Partial<Config> = {}, options: Omit<TestBatonOptions, "socket"> = {}): Promise<TestBaton> {
+  return startTestBaton(overrides, { demo: false, ...options, socket: false });
+}
+
+export async function startTestBaton(overrides: Partial<Config> = {}, options: TestBatonOptions = {}): Promise<TestBaton> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "baton-test-"));
   const bootstrap = overrides.bootstrapToken === undefined ? `baton_pat_test_${randomBytes(16).toString("hex")}` : overrides.bootstrapToken;
   const pgSchema = TEST_STORE === "postgres" && overrides.databaseUrl === undefined ? testDatabaseUrl() : null;
@@ -69,17 +91,21 @@ export async function startTestBaton(overrides: Partial<Config> = {}, options: {
   };
   recordSecret(config.bootstrapToken);
   recordSecret(config.adminPassword);
-  const running = await startBaton(config, { demo: options.demo ?? true, maintenanceIntervalMs: options.maintenanceIntervalMs ?? 100, logStream: serverLogStream() });
+  const socket = options.socket ?? true;
+  const running = await startBaton(config, {
+    demo: options.demo ?? true, maintenanceIntervalMs: options.maintenanceIntervalMs ?? 100, logStream: serverLogStream(), clock: options.clock, listen: socket,
+  });
+  const fetchHere = socket ? (input: string | URL, init?: RequestInit) => fetch(input, init) : (input: string | URL, init?: RequestInit) => injectFetch(running.app, input, init);
   const token = bootstrap ?? running.adminToken!;
   recordSecret(running.adminToken);
   recordSecret(running.adminPassword);
   const base = `${running.tenantUrl}/orchestrator_`;
-  const folders = (await (await fetch(`${base}/api/v1/folders`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { key: string; name: string }[] };
+  const folders = (await (await fetchHere(`${base}/api/v1/folders`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { key: string; name: string }[] };
   const sharedKey = folders.items.find((f) => f.name === "Shared")!.key;
   const api = (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
     if (!headers.has("authorization")) headers.set("authorization", `Bearer ${token}`);
-    return fetch(path.startsWith("http") ? path : `${base}${path}`, { ...init, headers });
+    return fetchHere(path.startsWith("http") ? path : `${base}${path}`, { ...init, headers });
   };
   return {
     ...running,
@@ -88,6 +114,7 @@ export async function startTestBaton(overrides: Partial<Config> = {}, options: {
     sharedKey,
     dataDir,
     invokeUrl: (slug) => `${base}/t/${sharedKey}/${slug}`,
+    fetch: fetchHere,
     databaseUrl: config.databaseUrl,
     async dropStore() {
       if (pgSchema) await dropSchema(pgSchema.schema);
@@ -119,5 +146,41 @@ export function invoke(b: TestBaton, slug: string, body: unknown, init: RequestI
   const headers = new Headers(init.headers);
   if (!headers.has("authorization")) headers.set("authorization", `Bearer ${b.token}`);
   if (!headers.has("content-type")) headers.set("content-type", "application/json");
-  return fetch(b.invokeUrl(slug), { method: "POST", redirect: "manual", ...init, headers, body: JSON.stringify(body) });
+  return b.fetch(b.invokeUrl(slug), { method: "POST", redirect: "manual", ...init, headers, body: JSON.stringify(body) });
+}
+
+/**
+ * `fetch` without a socket: the request goes through Fastify's `inject()`, the answer comes
+ * back as a standard `Response`. Redirects are never followed (as `redirect: "manual"`). An
+ * event stream answers with its headers; its body is not read.
+ */
+export async function injectFetch(app: FastifyInstance, input: string | URL, init: RequestInit = {}): Promise<Response> {
+  const url = new URL(String(input));
+  const method = (init.method ?? "GET").toUpperCase();
+  const headers: Record<string, string> = { host: url.host };
+  new Headers(init.headers).forEach((value, key) => { headers[key] = value; });
+  let payload: string | Buffer | undefined;
+  const body = init.body;
+  if (typeof body === "string") payload = body;
+  else if (body instanceof URLSearchParams) {
+    payload = body.toString();
+    headers["content-type"] ??= "application/x-www-form-urlencoded;charset=UTF-8";
+  } else if (body instanceof Uint8Array || body instanceof ArrayBuffer) payload = Buffer.from(body as Uint8Array);
+  else if (body != null) throw new Error("injectFetch: unsupported body type");
+  if (payload !== undefined && !("content-type" in headers)) headers["content-type"] = "text/plain;charset=UTF-8";
+  const res = await app.inject({ method: method as "GET", url: url.pathname + url.search, headers, ...(payload === undefined ? {} : { payload }), payloadAsStream: true });
+  const out = new Headers();
+  for (const [key, value] of Object.entries(res.headers)) {
+    if (Array.isArray(value)) for (const v of value) out.append(key, String(v));
+    else if (value !== undefined) out.set(key, String(value));
+  }
+  const stream = res.stream();
+  if ((out.get("content-type") ?? "").startsWith("text/event-stream")) {
+    stream.destroy();
+    return new Response(null, { status: res.statusCode, headers: out });
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  const nullBody = method === "HEAD" || [101, 204, 205, 304].includes(res.statusCode);
+  return new Response(nullBody ? null : Buffer.concat(chunks), { status: res.statusCode, headers: out });
 }

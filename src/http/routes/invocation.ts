@@ -94,7 +94,7 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
     let job: Job;
     if (sig !== undefined || exp !== undefined) {
       job = await baton.jobs.getByKey(request.tenant.id, request.params.jobKey).catch(() => { throw unauthorized("The wait URI's signature is not valid."); });
-      const verdict = verify(baton.signingSecret, request.tenant.id, job.key, "wait", Number(exp), sig ?? "", Math.floor(Date.now() / 1000));
+      const verdict = verify(baton.signingSecret, request.tenant.id, job.key, "wait", Number(exp), sig ?? "", Math.floor(baton.clock.now().getTime() / 1000));
       if (verdict !== "ok") throw unauthorized(verdict === "expired" ? "The wait URI has expired; ask for the job's status with a token." : "The wait URI's signature is not valid.");
     } else {
       job = await baton.jobs.getVisible(await principal(ctx, request), request.params.jobKey);
