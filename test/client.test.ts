@@ -7,7 +7,7 @@
  * OpenAPI document.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   AbortError, BatonApiError, BatonClient, BatonClientError, JobFaultedError, JobStoppedError, TimeoutError, TooManyRedirectsError, collect,
   type FetchLike, type Job, type JobState,
@@ -172,7 +172,8 @@ describe("LongPolling's redirect loop (longPollTimeoutSeconds 1)", () => {
     const err = await slow.invoke("sleep", { seconds: 5 }, { callMode: "LongPolling", timeoutMs: 1500 }).catch((e) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err.code).toBe("timeout");
-    expect(Date.now() - started).toBeLessThan(3000);
+    // (the job sleeps 5 s: had the timeout not fired, the call would have returned its result)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     expect(err.jobKey).toMatch(UUID); // known from the first 303
     await until("the waiter to be released", () => c.baton.waiters.size === before);
     await slow.jobs.kill(err.jobKey);
@@ -599,12 +600,22 @@ describe("with a stub server", () => {
     });
     const states: [JobState, string | null][] = [];
     const c = new BatonClient({ url: A, token: "t", fetch: s.fetch });
-    expect(await c.invoke(invokeA, {}, { callMode: "AsyncRequestReply", onState: (st, _ms, d) => states.push([st, d.info]) })).toEqual({ done: true });
-    const at = s.calls.map((x) => x.at);
+    // the waits the client asks for, read from its timers rather than from how long they took
+    const delays: number[] = [];
+    const realSetTimeout = globalThis.setTimeout;
+    const spy = vi.spyOn(globalThis, "setTimeout").mockImplementation(((fn: () => void, ms?: number) => {
+      // (the client's waits between calls; its per-request and per-call timeouts are timers too)
+      if (/\bCallScope\.sleep\b/.test(new Error().stack ?? "")) delays.push(ms ?? 0);
+      return realSetTimeout(fn, ms);
+    }) as typeof setTimeout);
+    try {
+      expect(await c.invoke(invokeA, {}, { callMode: "AsyncRequestReply", onState: (st, _ms, d) => states.push([st, d.info]) })).toEqual({ done: true });
+    } finally {
+      spy.mockRestore();
+    }
     expect(s.calls.map((x) => x.url.replace(/.*\//, ""))).toEqual(["echo", "status", "status", "status", "output"]);
-    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(950); // the 202's Retry-After: 1
-    expect(at[2]! - at[1]!).toBeLessThan(500); // the 503's Retry-After: 0
-    expect(at[3]! - at[2]!).toBeGreaterThanOrEqual(950); // the 200's Retry-After: 1
+    // the 202's Retry-After: 1, the 503's Retry-After: 0, the 200's Retry-After: 1
+    expect(delays).toEqual([1000, 0, 1000]);
     expect(states).toEqual([["Pending", null], ["Running", "half way"], ["Successful", null]]);
   });
 

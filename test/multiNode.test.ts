@@ -72,8 +72,10 @@ describe.concurrent("multi-node Baton on PostgreSQL", () => {
     beforeAll(async () => {
       const url = sharedSchema();
       const token = newToken();
-      // all three at once on a fresh schema: migrations and bootstrap race, as in a rolling deploy
-      [A, B, C] = await Promise.all([startNode("A", url, token), startNode("B", url, token), startNode("C", url, token)]);
+      // all three at once on a fresh schema: migrations and bootstrap race, as in a rolling deploy.
+      // Heartbeats 20 s apart: a stop that arrives sooner came through the waiting heartbeat.
+      const env = { BATON_HEARTBEAT_SECONDS: "20", BATON_LEASE_SECONDS: "60" };
+      [A, B, C] = await Promise.all([startNode("A", url, token, env), startNode("B", url, token, env), startNode("C", url, token, env)]);
       const o = A.o;
       await createProcess(o, "Fast");
       await createProcess(o, "Hold");
@@ -103,8 +105,8 @@ describe.concurrent("multi-node Baton on PostgreSQL", () => {
       expect(res.status).toBe(200);
       const out = (await res.json()) as { sum: number; jobKey: string; processName: string };
       expect(out).toMatchObject({ sum: 5, processName: "Fast", language: "js" });
+      // (a 200, not the 303 of the 50 s long-poll timeout: the result came while the caller waited)
       expect((await getJob(C.o, out.jobKey)).robot).toBe("robot-1");
-      expect(fastMs).toBeLessThan(5000);
 
       // a job that runs 1.5 s: the caller on A is surely waiting when the result reaches node C
       t0 = Date.now();
@@ -115,7 +117,6 @@ describe.concurrent("multi-node Baton on PostgreSQL", () => {
       expect(slow).toMatchObject({ attempt: 1, robot: null });
       expect((await getJob(B.o, slow.jobKey)).robot).toBe("robot-2");
       expect(slowMs).toBeGreaterThanOrEqual(1400);
-      expect(slowMs).toBeLessThan(5000);
       console.log(`LongPolling on A: Fast job on robot-1@B answered in ${fastMs} ms; 1.5 s Slow job on robot-2@C in ${slowMs} ms`);
     });
 
@@ -145,8 +146,9 @@ describe.concurrent("multi-node Baton on PostgreSQL", () => {
         latencies.push(Date.parse(job.startedAt!) - Date.parse(job.createdAt));
       }
       console.log(`claim latency (created on A → claimed through B): ${latencies.join(", ")} ms`);
-      // a robot's claim long-polls up to 30 s: anything this small is the notification
-      for (const ms of latencies) expect(ms).toBeLessThan(2000);
+      // a robot's claim long-polls up to 30 s and is then sent again at once: a claim answered
+      // in under half of that was woken by the notification (the bench measures how fast)
+      for (const ms of latencies) expect(ms).toBeLessThan(15_000);
     });
 
     it("a Kill requested on node C reaches robot 1 connected to node B: the job ends Stopped at once", async () => {
@@ -158,8 +160,8 @@ describe.concurrent("multi-node Baton on PostgreSQL", () => {
       const stopped = await waitForJob(A.o, job.key, ["Stopped", "Successful", "Faulted"], 10_000);
       const stopMs = Date.now() - t0;
       expect(stopped.state).toBe("Stopped");
-      // robot heartbeats are 5 s apart: this fast, the stop came through the waiting heartbeat on B
-      expect(stopMs).toBeLessThan(2500);
+      // robot heartbeats are 20 s apart here: sooner than that, the stop came through the waiting heartbeat on B
+      expect(stopMs).toBeLessThan(15_000);
       console.log(`Kill on C → Stopped (robot-1@B): ${stopMs} ms`);
     });
   });
@@ -195,7 +197,8 @@ describe.concurrent("multi-node Baton on PostgreSQL", () => {
         return running.length > 0 ? running[0] : null;
       }, 25);
       const failoverMs = Date.parse(firstAfter.startedAt!) - killedAt;
-      expect(failoverMs).toBeLessThan(5000);
+      // the robot moved to C on B's refused connections, not after its 8 s lease ran out on B
+      expect(failoverMs).toBeLessThan(8000);
 
       const final = await until("all 7 jobs final", 40_000, async () => {
         const all = await Promise.all(jobs.map((j) => getJob(C.o, j.key)));
