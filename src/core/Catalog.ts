@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { isJsonObject, unstorable } from "./arguments.js";
-import { badRequest, conflict, FolderNotFound, ProcessNotFound, notFound, type Violation } from "./errors.js";
-import { compileSchema } from "./schemas.js";
+import { badRequest, conflict, FolderNotFound, ProcessNotFound, notFound, SchemaTooComplex, type Violation } from "./errors.js";
+import { SCHEMA_LIMITS, schemaProblem } from "./schemas.js";
 import type { Notifier } from "./notifier.js";
 import type { Store } from "./store.js";
 import { TtlCache } from "./TtlCache.js";
@@ -226,6 +226,7 @@ function applyProcessFields(p: Process, body: JsonObject, ignore: string[]): Pro
   const deep = deepProblem(body);
   if (deep) fail("invalid-process", [deep]);
   const problems: Violation[] = [];
+  let tooComplex: Error | undefined;
   const out = { ...p };
   for (const [key, value] of Object.entries(body)) {
     if (ignore.includes(key)) continue;
@@ -241,7 +242,10 @@ function applyProcessFields(p: Process, body: JsonObject, ignore: string[]): Pro
       case "outputSchema":
         if (value === null) out[key] = null;
         else if (isJsonObject(value)) {
-          try { compileSchema(value, key); out[key] = value; } catch (e) { bad((e as Error).message); }
+          const problem = schemaProblem(value);
+          if (!problem) out[key] = value;
+          else if (problem.limit) tooComplex ??= SchemaTooComplex(`/${key}${problem.pointer}`, problem.limit, SCHEMA_LIMITS[problem.limit], problem.message);
+          else problems.push({ path: `/${key}${problem.pointer}`, message: problem.message });
         } else bad("must be a JSON Schema object or null");
         break;
       case "priority":
@@ -263,6 +267,7 @@ function applyProcessFields(p: Process, body: JsonObject, ignore: string[]): Pro
         if (!["id", "tenantId", "folderKey", "createdAt", "updatedAt"].includes(key)) bad("is not a field of a process");
     }
   }
+  if (tooComplex) throw tooComplex;
   if (problems.length) fail("invalid-process", problems);
   return out;
 }

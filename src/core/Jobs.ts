@@ -8,7 +8,7 @@ import { can, foldersWith, requirePermission } from "./Permissions.js";
 import { statesBefore } from "./jobState.js";
 import type { JobWaiters } from "./jobWaiters.js";
 import type { Notifier } from "./notifier.js";
-import { violations } from "./schemas.js";
+import { validateAgainst } from "./schemas.js";
 import type { JobFilter, JobPatch, Store } from "./store.js";
 import type { Tenancy } from "./Tenancy.js";
 import {
@@ -104,8 +104,8 @@ export class Jobs {
     const bad = unstorable(inputArguments);
     if (bad) throw badRequest("invalid-arguments", `Input arguments cannot be stored: ${bad.path} ${bad.message}.`, { violations: [bad] });
     if (process.inputSchema) {
-      const problems = violations(process.inputSchema, inputArguments);
-      if (problems.length) throw InvalidArguments(problems);
+      const found = validateAgainst(process.inputSchema, inputArguments, "inputSchema");
+      if (found.count) throw InvalidArguments(found);
     }
     const created = this.now();
     const served = (await this.servedProcesses(process.tenantId)).has(process.name);

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { unstorable } from "./arguments.js";
 import type { Clock } from "./Clock.js";
-import { badRequest, conflict, notFound } from "./errors.js";
+import { BatonError, badRequest, conflict, notFound } from "./errors.js";
 import { HELD_STATES, statesBefore } from "./jobState.js";
 import type { Jobs } from "./Jobs.js";
 import type { Notifier } from "./notifier.js";
-import { violations } from "./schemas.js";
+import { validateAgainst } from "./schemas.js";
 import type { Store } from "./store.js";
 import type { Tenancy } from "./Tenancy.js";
 import type { Catalog } from "./Catalog.js";
@@ -208,12 +208,9 @@ export class Robots {
     if (bad) throw badRequest("invalid-output", `outputArguments${bad.path === "/" ? "" : bad.path} ${bad.message}.`);
     if (job.state === "Terminating") return this.stopped(session, jobKey);
     const process = await this.catalog.processOrThrow(job.tenantId, job.folderKey, job.processName).catch(() => null);
-    const problems = process?.outputSchema ? violations(process.outputSchema, outputArguments) : [];
-    const finished = problems.length
-      ? await this.jobs.finish(job.tenantId, jobKey, session.id, {
-        state: "Faulted",
-        error: { code: "OutputSchemaViolation", message: "The output arguments do not match the process's output schema.", details: { violations: problems } },
-      })
+    const error = process?.outputSchema ? outputProblem(process.outputSchema, outputArguments as JsonObject) : null;
+    const finished = error
+      ? await this.jobs.finish(job.tenantId, jobKey, session.id, { state: "Faulted", error })
       : await this.jobs.finish(job.tenantId, jobKey, session.id, { state: "Successful", outputArguments: outputArguments as JsonObject });
     return finished ?? this.refuse(jobKey);
   }
@@ -316,3 +313,19 @@ export class Robots {
 }
 
 export type { StopStrategy };
+
+/** Why output arguments fault their job: they break the output schema (bounded like input validation), or the schema stored is not accepted any more. */
+function outputProblem(schema: JsonObject, output: JsonObject): JobError | null {
+  try {
+    const found = validateAgainst(schema, output, "outputSchema");
+    if (!found.count) return null;
+    return {
+      code: "OutputSchemaViolation",
+      message: "The output arguments do not match the process's output schema.",
+      details: { violations: found.violations, violationCount: found.count, truncated: found.truncated },
+    };
+  } catch (err) {
+    if (!(err instanceof BatonError) || err.code !== "invalid-schema") throw err;
+    return { code: "InvalidOutputSchema", message: err.message, details: { violations: err.extra.violations } };
+  }
+}

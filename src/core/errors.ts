@@ -71,10 +71,15 @@ export interface Violation {
   message: string;
 }
 
-export const InvalidArguments = (violations: Violation[]) =>
-  badRequest("invalid-arguments", `The input arguments do not match the process's input schema (${violations.length} violation${violations.length === 1 ? "" : "s"}).`, {
-    violations,
+/** `violations` lists at most 20 (MAX_VIOLATIONS); `violationCount` is how many were found, `truncated` whether the list is not all of them. */
+export const InvalidArguments = (found: { violations: Violation[]; count: number; truncated: boolean }) =>
+  badRequest("invalid-arguments", `The input arguments do not match the process's input schema (${found.count} violation${found.count === 1 ? "" : "s"}${found.truncated ? " found; the list is truncated" : ""}).`, {
+    violations: found.violations, violationCount: found.count, truncated: found.truncated,
   });
+
+/** A process's schema that breaks one of SCHEMA_LIMITS: `limit` names it, `max` is its value, `violations[0].path` points into the process body. */
+export const SchemaTooComplex = (path: string, limit: string, max: number, message: string) =>
+  badRequest("schema-too-complex", `${path.slice(1)} ${message}.`, { violations: [{ path, message }], limit, max });
 
 export const Internal = (cause: unknown) =>
   new BatonError(500, "internal-error", "Internal Server Error", "An unexpected error occurred; it has been logged.", { cause });

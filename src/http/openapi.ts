@@ -277,7 +277,7 @@ function invokeOperation(method: "GET" | "POST" | "PUT" | "DELETE"): Obj {
       ...CALL_MODE_RESPONSES,
       "400": problem(
         "The arguments are not valid; no job was created.",
-        [...(withBody ? ["invalid-json", "invalid-body"] : []), "unknown-control-parameter", "invalid-call-mode", "invalid-arguments"],
+        [...(withBody ? ["invalid-json", "invalid-body"] : []), "unknown-control-parameter", "invalid-call-mode", "invalid-arguments", "invalid-schema"],
         s("ValidationProblem"),
       ),
       "404": problem("No trigger with this slug in this folder (or no such tenant).", ["trigger-not-found", "tenant-not-found"]),
@@ -450,7 +450,7 @@ const paths: Record<string, Obj> = withCsrf({
     }),
     post: operation({
       operationId: "createProcess", permission: "`Processes.Edit` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "Create a process", security: scopes("Execution", "Write"), checksScope: true,
-      body: { schema: s("ProcessInput"), required: true }, badRequest: ["invalid-body", "invalid-process"], validation: true,
+      body: { schema: s("ProcessInput"), required: true }, badRequest: ["invalid-body", "invalid-process", "schema-too-complex"], validation: true,
       notFound: ["folder-not-found"], conflict: ["process-exists"],
       responses: { "201": response("The process.", { content: jsonContent(s("Process")) }) },
     }),
@@ -463,7 +463,7 @@ const paths: Record<string, Obj> = withCsrf({
     }),
     patch: operation({
       operationId: "updateProcess", permission: "`Processes.Edit` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "Change a process", security: scopes("Execution", "Write"), checksScope: true,
-      body: { schema: s("ProcessPatch"), required: true }, badRequest: ["invalid-body", "invalid-process"], validation: true,
+      body: { schema: s("ProcessPatch"), required: true }, badRequest: ["invalid-body", "invalid-process", "schema-too-complex"], validation: true,
       notFound: ["folder-not-found", "process-not-found"],
       responses: { "200": response("The process.", { content: jsonContent(s("Process")) }) },
     }),
@@ -534,7 +534,7 @@ const paths: Record<string, Obj> = withCsrf({
       operationId: "startJob", permission: "`Jobs.Create` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Jobs", summary: "Start a job of a process directly",
       description: "The job's source is Api (or Manual) and its call mode AsyncRequestReply; follow it with GET /api/v1/jobs/{jobKey} or its status URI.",
       security: scopes("Jobs", "Write"), checksScope: true, body: { schema: s("StartJob"), required: true },
-      badRequest: ["invalid-body", "invalid-arguments"], validation: true, notFound: ["folder-not-found", "process-not-found"],
+      badRequest: ["invalid-body", "invalid-arguments", "invalid-schema"], validation: true, notFound: ["folder-not-found", "process-not-found"],
       responses: { "201": response("The job.", { content: jsonContent(s("Job")) }) },
     }),
   },

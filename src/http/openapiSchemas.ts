@@ -405,8 +405,13 @@ export const schemas: Record<string, Schema> = {
       message: { type: "string" },
     },
   },
-  ValidationProblem: problemExtra([], { violations: { type: "array", items: schemaRef("Violation") } },
-    "A 400 problem; the validation codes (invalid-arguments, invalid-process, invalid-trigger, invalid-settings) list every violation."),
+  ValidationProblem: problemExtra([], {
+    violations: { type: "array", items: schemaRef("Violation") },
+    violationCount: { type: "integer", description: "invalid-arguments: how many violations were found (violations lists at most 20)." },
+    truncated: { type: "boolean", description: "invalid-arguments: violations is not every violation (cut at 20, or validation stopped at the first)." },
+    limit: { type: "string", description: "schema-too-complex (and invalid-schema): the schema limit broken, e.g. maxChecksPerValue." },
+    max: { type: "integer", description: "schema-too-complex: the value of that limit." },
+  }, "A 400 problem; the validation codes (invalid-arguments, invalid-process, invalid-trigger, invalid-settings, schema-too-complex) list the violations with JSON Pointers."),
   InsufficientScopeProblem: problemExtra(["requiredScope"], {
     code: { const: "insufficient-scope" },
     requiredScope: { type: "array", items: schemaRef("Scope"), description: "Any one of these scopes is enough (POST /tokens: the requested scopes the caller's credential lacks)." },
