@@ -285,7 +285,7 @@ describe.concurrent("baton as a process", () => {
     await second.child.stop("SIGKILL");
   });
 
-  it("`baton migrate` on a fresh data dir exits 0, and again on a migrated one", { timeout: 20_000 }, async () => {
+  it("`baton migrate` on a fresh data dir exits 0, and again on a migrated one", { timeout: 60_000 }, async () => {
     const dataDir = join(tempDir(), "not-yet-there");
     for (let i = 0; i < 2; i++) {
       const child = spawnBaton(["migrate"], { BATON_DATA_DIR: dataDir });
