@@ -45,6 +45,8 @@ export interface RunningBaton {
 export interface StartOptions {
   /** create the demo processes and triggers, and run the in-process robot (npm start) */
   demo: boolean;
+  /** create the demo processes and triggers even without the robot (tests that only invoke them) */
+  demoCatalog?: boolean;
   migrateOnly?: boolean;
   maintenanceIntervalMs?: number;
   /** where the JSON log lines go instead of stdout (the tests capture them in a file) */
@@ -120,8 +122,8 @@ export async function startBaton(config: Config, options: StartOptions): Promise
 
   let robot: RobotRuntime | null = null;
   let sharedKey: string | null = null;
+  if (options.demo || options.demoCatalog) sharedKey = await ensureDemoCatalog(baton, tenant.id);
   if (options.demo) {
-    sharedKey = await ensureDemoCatalog(baton, tenant.id);
     robot = new RobotRuntime(new InProcessConnection(baton, tenant.id), {
       name: "in-process-robot",
       slots: config.demoSlots,

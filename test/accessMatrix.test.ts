@@ -304,7 +304,7 @@ async function ok<T = any>(res: Response): Promise<T> {
 }
 
 beforeAll(async () => {
-  // no socket and no robot: every call goes through app.inject()
+  // no socket and no robot (the demo's processes and triggers, no one to run them): every call goes through app.inject()
   b = await startSocketlessBaton({ leaseSeconds: 3600 });
   const orgUrl = b.tenantUrl.replace(/\/[^/]+$/, "");
   const admin = (path: string, method = "GET", body?: unknown) =>
@@ -355,8 +355,6 @@ beforeAll(async () => {
   const robot = (path: string, body: unknown) =>
     b.fetch(`${b.base}${path}`, { method: "POST", headers: { authorization: `Bearer ${robotKey}`, "content-type": "application/json" }, body: JSON.stringify(body) }).then(ok);
   // finished jobs are of a process of their own, so the claim below takes exactly the job just made
-  await admin(`/api/v1/folders/${b.sharedKey}/processes`, "POST", { name: "Echo" });
-  await admin(`/api/v1/folders/${b.sharedKey}/triggers`, "POST", { name: "Echo", slug: "echo", verb: "POST", processName: "Echo", callMode: "AsyncRequestReply" });
   await admin(`/api/v1/folders/${b.sharedKey}/processes`, "POST", { name: "Finished" });
   const finishing = (await robot("/api/robot/v1/sessions", { processes: ["Finished"], slots: 1 })).sessionId as string;
   const job = async (processName: string, finish: boolean) => {

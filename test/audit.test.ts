@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_STORE, startTestBaton, type TestBaton } from "./helpers/baton.js";
+import { TEST_STORE, startSocketlessBaton, type TestBaton } from "./helpers/baton.js";
 
 let b: TestBaton;
 let bootstrapId: string;
 beforeAll(async () => {
-  b = await startTestBaton();
+  b = await startSocketlessBaton();
   bootstrapId = (await b.apiJson("/api/v1/tokens")).items.find((t: { name: string }) => t.name === "bootstrap").id;
 });
 afterAll(async () => { await b?.close(); });
@@ -15,7 +15,7 @@ const LOCAL = ["127.0.0.1", "::ffff:127.0.0.1", "::1"];
 async function send(method: string, path: string, requestId: string, body?: unknown, token = b.token, via: TestBaton = b): Promise<Response> {
   const headers: Record<string, string> = { "x-request-id": requestId, authorization: `Bearer ${token}` };
   if (body !== undefined) headers["content-type"] = "application/json";
-  return fetch(path.startsWith("http") ? path : `${via.base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: "manual" });
+  return via.fetch(path.startsWith("http") ? path : `${via.base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: "manual" });
 }
 
 async function ok(res: Response, status: number): Promise<any> {
@@ -30,7 +30,7 @@ async function auditLog(query = "", via: TestBaton = b, token = via.token): Prom
   let cursor: string | null = null;
   do {
     const page: { items: any[]; nextCursor: string | null } = await ok(
-      await fetch(`${via.base}/api/v1/audit?limit=1000${query}${cursor ? `&cursor=${cursor}` : ""}`, { headers: { authorization: `Bearer ${token}` } }), 200);
+      await via.fetch(`${via.base}/api/v1/audit?limit=1000${query}${cursor ? `&cursor=${cursor}` : ""}`, { headers: { authorization: `Bearer ${token}` } }), 200);
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
@@ -143,7 +143,7 @@ describe("the audit log", () => {
     await ok(await send("DELETE", `/api/v1/tokens/${pat.id}`, "d-pat-revoke"), 204);
     await ok(await send("DELETE", `/api/v1/robots/${robot.id}`, "d-robot-revoke"), 204);
 
-    const res = await fetch(`${b.base}/api/v1/audit?limit=1000`, { headers: { authorization: `Bearer ${b.token}` } });
+    const res = await b.fetch(`${b.base}/api/v1/audit?limit=1000`, { headers: { authorization: `Bearer ${b.token}` } });
     const answer = await res.text();
     const rows = JSON.stringify(await rawAuditRows());
     for (const secret of [pat.token, robot.key, b.token]) {
@@ -176,7 +176,7 @@ describe("the audit log", () => {
     const org = `${b.url}/default`;
     const app = await ok(await send("POST", `${org}/api/v1/external-apps`, "i-app-create", { name: "audited-app", tenant: "DefaultTenant", scopes: ["OR.Folders"] }), 201);
     const form = new URLSearchParams({ grant_type: "client_credentials", client_id: app.clientId, client_secret: app.clientSecret });
-    const issued = await ok(await fetch(`${org}/identity_/connect/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form }), 200);
+    const issued = await ok(await b.fetch(`${org}/identity_/connect/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form }), 200);
     const folder = await ok(await send("POST", "/api/v1/folders", "i-folder", { name: "By an application" }, issued.access_token), 201);
     const rotated = await ok(await send("POST", `${org}/api/v1/external-apps/${app.clientId}/secret`, "i-app-rotate"), 200);
     await ok(await send("DELETE", `${org}/api/v1/external-apps/${app.clientId}`, "i-app-revoke"), 204);
@@ -196,17 +196,17 @@ describe("the audit log", () => {
   it("is readable with OR.Audit or OR.Audit.Read only", async () => {
     const token = async (scopes: string[]) => (await ok(await send("POST", "/api/v1/tokens", "f-token", { name: `audit ${scopes.join(" ")}`, scopes }), 201)).token;
     for (const scopes of [["OR.Audit"], ["OR.Audit.Read"]]) {
-      const res = await fetch(`${b.base}/api/v1/audit`, { headers: { authorization: `Bearer ${await token(scopes)}` } });
+      const res = await b.fetch(`${b.base}/api/v1/audit`, { headers: { authorization: `Bearer ${await token(scopes)}` } });
       expect(res.status, scopes.join()).toBe(200);
       expect((await res.json()).items.length).toBeGreaterThan(0);
     }
     for (const scopes of [["OR.Audit.Write"], ["OR.Jobs", "OR.Execution", "OR.Folders", "OR.Robots", "OR.Settings", "OR.Users"]]) {
-      const res = await fetch(`${b.base}/api/v1/audit`, { headers: { authorization: `Bearer ${await token(scopes)}` } });
+      const res = await b.fetch(`${b.base}/api/v1/audit`, { headers: { authorization: `Bearer ${await token(scopes)}` } });
       expect(res.status, scopes.join()).toBe(403);
       expect(res.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
       expect(await res.json()).toMatchObject({ code: "insufficient-scope", requiredScope: ["OR.Audit", "OR.Audit.Read"] });
     }
-    const anonymous = await fetch(`${b.base}/api/v1/audit`);
+    const anonymous = await b.fetch(`${b.base}/api/v1/audit`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get("www-authenticate")).toBe('Bearer realm="baton"');
   });
@@ -221,7 +221,7 @@ describe("the audit log", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await fetch(`${b.base}/api/v1/audit?limit=2&action=folder.create&since=${encodeURIComponent(since)}${cursor ? `&cursor=${cursor}` : ""}`, {
+      const res = await b.fetch(`${b.base}/api/v1/audit?limit=2&action=folder.create&since=${encodeURIComponent(since)}${cursor ? `&cursor=${cursor}` : ""}`, {
         headers: { authorization: `Bearer ${b.token}` },
       });
       const page: { items: any[]; nextCursor: string | null } = await ok(res, 200);
@@ -238,7 +238,7 @@ describe("the audit log", () => {
     expect(await auditLog(`&action=folder.create&since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).toEqual([]);
 
     for (const [query, code] of [["limit=0", "invalid-filter"], ["limit=1001", "invalid-filter"], ["action=DROP%20TABLE", "invalid-filter"], ["since=yesterday", "invalid-filter"], ["cursor=nope", "invalid-cursor"]]) {
-      const res = await fetch(`${b.base}/api/v1/audit?${query}`, { headers: { authorization: `Bearer ${b.token}` } });
+      const res = await b.fetch(`${b.base}/api/v1/audit?${query}`, { headers: { authorization: `Bearer ${b.token}` } });
       expect(res.status, query).toBe(400);
       expect((await res.json()).code, query).toBe(code);
     }
@@ -247,19 +247,19 @@ describe("the audit log", () => {
   it("takes the address from X-Forwarded-For only with BATON_TRUST_PROXY", async () => {
     // what the client claimed, then the address the proxy appended: only the last is believed
     const forwarded = { "x-forwarded-for": "198.51.100.66, 203.0.113.9" };
-    const untrusted = await fetch(`${b.base}/api/v1/folders`, {
+    const untrusted = await b.fetch(`${b.base}/api/v1/folders`, {
       method: "POST", headers: { ...forwarded, authorization: `Bearer ${b.token}`, "content-type": "application/json", "x-request-id": "h-spoofed" }, body: JSON.stringify({ name: "Forwarded 2" }),
     });
     expect(untrusted.status).toBe(201);
     expect(LOCAL).toContain((await auditLog()).find((e) => e.requestId === "h-spoofed").sourceIp);
 
-    const proxied = await startTestBaton({ trustProxy: true }, { demo: false });
+    const proxied = await startSocketlessBaton({ trustProxy: true }, { demo: false });
     try {
-      const res = await fetch(`${proxied.base}/api/v1/folders`, {
+      const res = await proxied.fetch(`${proxied.base}/api/v1/folders`, {
         method: "POST", headers: { ...forwarded, authorization: `Bearer ${proxied.token}`, "content-type": "application/json", "x-request-id": "h-proxied" }, body: JSON.stringify({ name: "Forwarded" }),
       });
       expect(res.status).toBe(201);
-      const forged = await fetch(`${proxied.base}/api/v1/folders`, {
+      const forged = await proxied.fetch(`${proxied.base}/api/v1/folders`, {
         method: "POST", headers: { "x-forwarded-for": "attacker says hi", authorization: `Bearer ${proxied.token}`, "content-type": "application/json", "x-request-id": "h-forged" }, body: JSON.stringify({ name: "Forged" }),
       });
       expect(forged.status).toBe(201);

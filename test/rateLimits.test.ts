@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TokenBuckets } from "../src/core/RateLimits.js";
-import { startTestBaton, type TestBaton } from "./helpers/baton.js";
+import { startSocketlessBaton, type TestBaton } from "./helpers/baton.js";
 
 let b: TestBaton;
-beforeAll(async () => { b = await startTestBaton(); });
+beforeAll(async () => { b = await startSocketlessBaton(); });
 afterAll(async () => { await b?.close(); });
 // the admin token is limited too: settings are put back with a fresh bucket's worth of requests to spare
 afterEach(async () => { await b.patchSettings({ rateLimitPerTokenPerMinute: 0, rateLimitPerTriggerPerMinute: 0 }); });
@@ -12,8 +12,8 @@ async function newToken(name: string, scopes = ["OR.Jobs", "OR.Folders"]): Promi
   return (await b.apiJson("/api/v1/tokens", { method: "POST", json: { name, scopes } })).token;
 }
 
-const listJobs = (token: string) => fetch(`${b.base}/api/v1/jobs?limit=1`, { headers: { authorization: `Bearer ${token}` } });
-const fireAndForget = (slug: string, token: string) => fetch(b.invokeUrl(slug), {
+const listJobs = (token: string) => b.fetch(`${b.base}/api/v1/jobs?limit=1`, { headers: { authorization: `Bearer ${token}` } });
+const fireAndForget = (slug: string, token: string) => b.fetch(b.invokeUrl(slug), {
   method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ $callMode: "FireAndForget" }),
 });
 
@@ -60,7 +60,7 @@ describe("per token", () => {
     await expectRateLimited(await listJobs(limited), "token", 5, 12);
     // every authenticated request of the tenant counts: invocations and management alike
     await expectRateLimited(await fireAndForget("echo", limited), "token", 5, 12);
-    await expectRateLimited(await fetch(`${b.base}/api/v1/folders`, { headers: { authorization: `Bearer ${limited}` } }), "token", 5, 12);
+    await expectRateLimited(await b.fetch(`${b.base}/api/v1/folders`, { headers: { authorization: `Bearer ${limited}` } }), "token", 5, 12);
     for (let i = 0; i < 5; i++) expect((await listJobs(other)).status, `other ${i + 1}`).toBe(200);
     await expectRateLimited(await listJobs(other), "token", 5, 12);
     // requests without a valid token are 401, and no token's bucket pays for them
@@ -74,7 +74,7 @@ describe("per token", () => {
     const app = await b.apiJson(`${org}/api/v1/external-apps`, { method: "POST", json: { name: "limited-app", tenant: "DefaultTenant", scopes: ["OR.Jobs"] } });
     const accessToken = async () => {
       const form = new URLSearchParams({ grant_type: "client_credentials", client_id: app.clientId, client_secret: app.clientSecret });
-      const res = await fetch(`${org}/identity_/connect/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form });
+      const res = await b.fetch(`${org}/identity_/connect/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form });
       expect(res.status).toBe(200);
       return (await res.json()).access_token as string;
     };

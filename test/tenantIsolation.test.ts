@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestBaton, type TestBaton } from "./helpers/baton.js";
+import { startSocketlessBaton, type TestBaton } from "./helpers/baton.js";
 
 /**
  * Tenant isolation (SPEC §1, issue 5) as a property: random resources in two tenants, then
@@ -58,7 +58,7 @@ async function call(url: string, method: string, bearer: string | null, body?: u
   const headers: Record<string, string> = {};
   if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(url, { method, headers, redirect: "manual", body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await b.fetch(url, { method, headers, redirect: "manual", body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   let parsed: unknown = null;
   try { parsed = text ? JSON.parse(text) : null; } catch { parsed = null; }
@@ -85,7 +85,7 @@ async function setUpTenant(name: string): Promise<Tenant> {
   expect(robot.status, robot.text).toBe(201);
   const app = await call(`${orgUrl}/api/v1/external-apps`, "POST", b.token, { name: `iso-app-${name}`, tenant: name, scopes: ADMIN_SCOPES });
   expect(app.status, app.text).toBe(201);
-  const tokenRes = await fetch(`${orgUrl}/identity_/connect/token`, {
+  const tokenRes = await b.fetch(`${orgUrl}/identity_/connect/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ grant_type: "client_credentials", client_id: app.body.clientId, client_secret: app.body.clientSecret }).toString(),
@@ -105,7 +105,7 @@ async function setUpTenant(name: string): Promise<Tenant> {
   t.processes.push({ folderKey: shared, name: "Waiter" });
   const trigger = await own(t, "POST", `/api/v1/folders/${shared}/triggers`, { name: "waiter", slug: `waiter-${name}`, verb: "POST", processName: "Waiter", callMode: "LongPolling" });
   t.triggers.push({ id: trigger.id, folderKey: shared, slug: trigger.slug, verb: "POST" });
-  const lp = await fetch(trigger.invokeUrl, { method: "POST", redirect: "manual", headers: { authorization: `Bearer ${t.pat}` } });
+  const lp = await b.fetch(trigger.invokeUrl, { method: "POST", redirect: "manual", headers: { authorization: `Bearer ${t.pat}` } });
   expect(lp.status).toBe(303);
   t.signedWait = lp.headers.get("location")!;
   expect(t.signedWait).toMatch(/\/wait\?exp=\d+&sig=/);
@@ -127,7 +127,7 @@ async function claimFor(t: Tenant, processes: string[]): Promise<void> {
 
 beforeAll(async () => {
   // no demo robot (it would run the jobs), and leases long enough that no session expires during the file
-  b = await startTestBaton({ leaseSeconds: 600, heartbeatSeconds: 5 }, { demo: false });
+  b = await startSocketlessBaton({ leaseSeconds: 600, heartbeatSeconds: 5 }, { demo: false });
   orgUrl = `${b.url}/default`;
   tenants = [await setUpTenant("DefaultTenant"), await setUpTenant("IsolationB")];
   const rotate = await call(`${tenants[0].base}/api/v1/robots/${randomUUID()}/rotate`, "POST", tenants[0].pat);
@@ -429,7 +429,7 @@ async function create(t: Tenant, r: TenantResources): Promise<void> {
         const args = { ...tr.invoke.args, $callMode: tr.invoke.callMode };
         const body = tr.verb === "POST" || tr.verb === "PUT";
         const url = body ? trigger.invokeUrl : `${trigger.invokeUrl}?${new URLSearchParams(args).toString()}`;
-        const res = await fetch(url, { method: tr.verb, redirect: "manual", headers: { authorization: `Bearer ${t.pat}`, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(args) : undefined });
+        const res = await b.fetch(url, { method: tr.verb, redirect: "manual", headers: { authorization: `Bearer ${t.pat}`, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(args) : undefined });
         const text = await res.text();
         expect(res.status, text).toBe(tr.invoke.callMode === "FireAndForget" ? 200 : 202);
         if (res.status === 202) t.jobs.push(JSON.parse(text).jobKey);

@@ -61,6 +61,8 @@ export async function dropSchema(schema: string): Promise<void> {
 export interface TestBatonOptions {
   /** run the in-process demo robot (default true) */
   demo?: boolean;
+  /** the demo processes and triggers (echo, sleep, fail) without the robot: jobs stay Pending (socketless default) */
+  demoCatalog?: boolean;
   maintenanceIntervalMs?: number;
   /** the core's clock: pass a ManualClock to move time instead of waiting for it */
   clock?: Clock;
@@ -70,7 +72,7 @@ export interface TestBatonOptions {
 
 /** A Baton without a socket or a robot, driven through `app.inject()`: the fast tier of contract tests. */
 export function startSocketlessBaton(overrides: Partial<Config> = {}, options: Omit<TestBatonOptions, "socket"> = {}): Promise<TestBaton> {
-  return startTestBaton(overrides, { demo: false, ...options, socket: false });
+  return startTestBaton(overrides, { demo: false, demoCatalog: true, ...options, socket: false });
 }
 
 export async function startTestBaton(overrides: Partial<Config> = {}, options: TestBatonOptions = {}): Promise<TestBaton> {
@@ -80,7 +82,8 @@ export async function startTestBaton(overrides: Partial<Config> = {}, options: T
   const config: Config = {
     ...configFromEnv({}),
     ...(pgSchema ? { databaseUrl: pgSchema.url } : {}),
-    port: 0,
+    // a socketless server listens nowhere: a port of its own makes its URLs its own
+    port: options.socket === false ? 20_000 + Math.floor(Math.random() * 40_000) : 0,
     dataDir,
     bootstrapToken: bootstrap,
     adminPassword: "test-password",
@@ -93,9 +96,12 @@ export async function startTestBaton(overrides: Partial<Config> = {}, options: T
   recordSecret(config.adminPassword);
   const socket = options.socket ?? true;
   const running = await startBaton(config, {
-    demo: options.demo ?? true, maintenanceIntervalMs: options.maintenanceIntervalMs ?? 100, logStream: serverLogStream(), clock: options.clock, listen: socket,
+    demo: options.demo ?? true, demoCatalog: options.demoCatalog, maintenanceIntervalMs: options.maintenanceIntervalMs ?? 100, logStream: serverLogStream(), clock: options.clock, listen: socket,
   });
-  const fetchHere = socket ? (input: string | URL, init?: RequestInit) => fetch(input, init) : (input: string | URL, init?: RequestInit) => injectFetch(running.app, input, init);
+  const fetchHere = socket ? (input: string | URL, init?: RequestInit) => fetch(input, init) : (input: string | URL, init?: RequestInit) => {
+    if (new URL(String(input)).origin !== new URL(running.url).origin) throw new Error(`${String(input)} is not a URL of this socketless server (${running.url})`);
+    return injectFetch(running.app, input, init);
+  };
   const token = bootstrap ?? running.adminToken!;
   recordSecret(running.adminToken);
   recordSecret(running.adminPassword);
