@@ -72,7 +72,7 @@ export async function startBaton(config: Config, options: StartOptions): Promise
     org: config.org,
     maintenanceIntervalMs: options.maintenanceIntervalMs,
     session: { heartbeatSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds },
-    onError: (err) => server.app.log.error({ err }, "maintenance failed"),
+    onError: (err) => server.app.log.error({ err }, "background work failed"),
   });
   const server = buildServer({
     baton,
