@@ -83,7 +83,7 @@ export async function startBaton(config: Config, options: StartOptions): Promise
     maintenanceIntervalMs: options.maintenanceIntervalMs,
     clock: options.clock,
     session: { heartbeatSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds },
-    onError: (err) => server.app.log.error({ err }, "maintenance failed"),
+    onError: (err) => server.app.log.error({ err }, "background work failed"),
   });
   const server = buildServer({
     baton,

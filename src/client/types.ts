@@ -224,8 +224,6 @@ export interface StartJobInput {
   processName: string;
   inputArguments?: Arguments;
   priority?: Priority;
-  /** Recorded on the job (default Api). */
-  source?: "Api" | "Manual";
 }
 
 // ---- robots

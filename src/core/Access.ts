@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { INSTANT_MESSAGE, parseInstant, unsafeNameCharacter } from "./bounds.js";
 import { badRequest, BatonError, notFound, unauthorized } from "./errors.js";
 import { ExternalApps, looksLikeJwt } from "./ExternalApps.js";
 import type { Notifier } from "./notifier.js";
@@ -168,16 +169,18 @@ export class AccessService {
     secret: string = generateToken(),
     orgWide = false,
   ): Promise<{ token: PersonalAccessToken; secret: string }> {
+    const invalid = (path: string, message: string) => badRequest("invalid-token", `${path.slice(1)} ${message}.`, { violations: [{ path, message }] });
     if (typeof input.name !== "string" || input.name.trim() === "" || input.name.length > 200) {
-      throw badRequest("invalid-token", "name must be a non-empty string of at most 200 characters.");
+      throw invalid("/name", "must be a non-empty string of at most 200 characters");
     }
+    const unsafe = unsafeNameCharacter(input.name);
+    if (unsafe) throw invalid("/name", unsafe);
     const scopes = validateScopes(input.scopes);
     let expiresAt: string | null = null;
     if (input.expiresAt !== undefined && input.expiresAt !== null) {
-      const t = typeof input.expiresAt === "string" ? Date.parse(input.expiresAt) : NaN;
-      if (Number.isNaN(t)) throw badRequest("invalid-token", "expiresAt must be an ISO 8601 date-time.");
-      if (t <= this.now().getTime()) throw badRequest("invalid-token", "expiresAt must be in the future.");
-      expiresAt = new Date(t).toISOString();
+      expiresAt = parseInstant(input.expiresAt);
+      if (expiresAt === null) throw invalid("/expiresAt", INSTANT_MESSAGE);
+      if (Date.parse(expiresAt) <= this.now().getTime()) throw invalid("/expiresAt", "must be in the future");
     }
     const token = await this.store.createToken({
       id: randomUUID(), tenantId, userId, name: input.name.trim(), scopes, hash: hashToken(secret), orgWide, createdAt: this.now().toISOString(), expiresAt,

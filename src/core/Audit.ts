@@ -1,5 +1,5 @@
-import { badRequest } from "./errors.js";
-import { decodeCursor, encodeCursor } from "./Jobs.js";
+import { INSTANT_MESSAGE, parseInstant } from "./bounds.js";
+import { decodeCursor, encodeCursor, invalidFilter, queryLimit } from "./Jobs.js";
 import type { Store } from "./store.js";
 import type { JsonObject, Page, Principal } from "./types.js";
 
@@ -97,17 +97,16 @@ export class AuditLog {
 
   /** Newest first; `action` is exact or a prefix (`trigger.*`); `since` an ISO 8601 date-time. */
   async list(tenantId: string, query: AuditQuery): Promise<Page<AuditEntry>> {
-    const limit = query.limit === undefined ? 50 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("invalid-filter", "limit must be an integer from 1 to 1000.");
+    const limit = queryLimit(query.limit, 50);
     const action = query.action === undefined || query.action === "" ? undefined : query.action;
     if (action !== undefined && (action.length > 100 || !ACTION_FILTER.test(action))) {
-      throw badRequest("invalid-filter", "action must be an action such as trigger.create, or a prefix such as trigger.*.");
+      invalidFilter("/action", "must be an action such as trigger.create, or a prefix such as trigger.*");
     }
     let since: string | undefined;
     if (query.since !== undefined) {
-      const t = Date.parse(query.since);
-      if (Number.isNaN(t)) throw badRequest("invalid-filter", "since must be an ISO 8601 date-time.");
-      since = new Date(t).toISOString();
+      const at = parseInstant(query.since);
+      if (at === null) invalidFilter("/since", INSTANT_MESSAGE);
+      since = at;
     }
     const { items, next } = await this.store.listAudit(tenantId, { limit, cursor: decodeCursor(query.cursor), action, since });
     return { items, nextCursor: next === null ? null : encodeCursor(next) };

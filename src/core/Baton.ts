@@ -21,6 +21,7 @@ export interface BatonOptions {
   clock?: Clock;
   maintenanceIntervalMs?: number;
   session?: Partial<SessionOptions>;
+  /** failures of background work (maintenance; a robot session's job that could not be released) */
   onError?: (err: unknown) => void;
 }
 
@@ -58,7 +59,7 @@ export class Baton {
     this.catalog = new Catalog(this.store, now, this.notifier);
     this.waiters = new JobWaiters(this.notifier, (tenantId, key) => this.store.getJob(tenantId, key), clock);
     this.jobs = new Jobs(this.store, this.notifier, this.tenancy, this.catalog, this.waiters, now);
-    this.robots = new Robots(this.store, this.notifier, this.tenancy, this.catalog, this.jobs, clock, { ...DEFAULT_SESSION_OPTIONS, ...options.session });
+    this.robots = new Robots(this.store, this.notifier, this.tenancy, this.catalog, this.jobs, clock, { ...DEFAULT_SESSION_OPTIONS, ...options.session }, options.onError);
     this.maintenance = new Maintenance(
       this.store, this.notifier, this.tenancy, this.jobs, this.robots, now, options.maintenanceIntervalMs ?? 1000,
       options.onError ?? (() => {}), this.org,

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { isJsonObject, unstorable } from "./arguments.js";
+import { boundedInteger, MAX_DURATION_SECONDS, unsafeNameCharacter } from "./bounds.js";
 import { badRequest, conflict, FolderNotFound, ProcessNotFound, notFound, SchemaTooComplex, type Violation } from "./errors.js";
 import { SCHEMA_LIMITS, schemaProblem } from "./schemas.js";
 import type { Notifier } from "./notifier.js";
@@ -20,9 +21,18 @@ import {
 } from "./types.js";
 
 const SLUG = /^[A-Za-z0-9_.-]{1,128}$/;
-// names: 1-128 characters, no '/', '\\' or control characters
+// names: 1-128 characters, no '/', '\\' or control characters (and none of bounds.ts's unsafe characters)
 // eslint-disable-next-line no-control-regex
 const NAME = /^[^\u0000-\u001f/\\]{1,128}$/;
+
+/** the most retry attempts a process may have */
+export const MAX_RETRY_ATTEMPTS = 100;
+
+/** Why `value` is not a folder, process or trigger name, or null. */
+export function nameProblem(value: unknown): string | null {
+  if (typeof value !== "string" || !NAME.test(value)) return "must be 1-128 characters without '/', '\\' or control characters";
+  return unsafeNameCharacter(value);
+}
 
 /** Folders, processes and API triggers: the configuration a tenant's jobs are made from. */
 export class Catalog {
@@ -207,10 +217,13 @@ function requireObject(input: unknown): JsonObject {
 
 function requireName(input: unknown, what: string): string {
   const name = isJsonObject(input) ? input.name : undefined;
-  if (typeof name !== "string" || !NAME.test(name.trim()) || name.trim() !== name) {
-    throw badRequest(`invalid-${what}`, `${what} name must be 1-128 characters, without '/', '\\', control characters or surrounding spaces.`);
+  const problem = nameProblem(name) ?? ((name as string).trim() !== name ? "must not start or end with spaces" : null);
+  if (problem !== null) {
+    throw badRequest(`invalid-${what}`, `${what} name must be 1-128 characters, without '/', '\\', control, bidirectional or zero-width characters or surrounding spaces.`, {
+      violations: [{ path: "/name", message: problem }],
+    });
   }
-  return name;
+  return name as string;
 }
 
 function fail(code: string, problems: Violation[]): never {
@@ -252,15 +265,26 @@ function applyProcessFields(p: Process, body: JsonObject, ignore: string[]): Pro
         if ((PRIORITIES as readonly unknown[]).includes(value)) out.priority = value as Priority; else bad(`must be one of ${PRIORITIES.join(", ")}`);
         break;
       case "maxDurationSeconds":
-        if (value === null || (Number.isInteger(value) && (value as number) > 0)) out.maxDurationSeconds = value as number | null; else bad("must be a positive integer or null");
+        if (value === null) out.maxDurationSeconds = null;
+        else {
+          const seconds = boundedInteger(value, 1, MAX_DURATION_SECONDS);
+          if (seconds !== null) out.maxDurationSeconds = seconds; else bad(`must be an integer from 1 to ${MAX_DURATION_SECONDS} (a year) or null`);
+        }
         break;
       case "retry": {
-        const r = isJsonObject(value) ? value : null;
-        const maxAttempts = r?.maxAttempts ?? out.retry.maxAttempts;
-        const backoffSeconds = r?.backoffSeconds ?? out.retry.backoffSeconds;
-        if (r && Number.isInteger(maxAttempts) && (maxAttempts as number) >= 1 && (maxAttempts as number) <= 100 && Number.isInteger(backoffSeconds) && (backoffSeconds as number) >= 0) {
-          out.retry = { maxAttempts: maxAttempts as number, backoffSeconds: backoffSeconds as number };
-        } else bad("must be { maxAttempts: 1..100, backoffSeconds: >= 0 }");
+        if (!isJsonObject(value)) { bad(`must be { maxAttempts: 1..${MAX_RETRY_ATTEMPTS}, backoffSeconds: 0..${MAX_DURATION_SECONDS} }`); break; }
+        const retry = { ...out.retry };
+        for (const [field, v] of Object.entries(value)) {
+          const at = (message: string) => problems.push({ path: `/retry/${field}`, message });
+          if (field === "maxAttempts") {
+            const n = boundedInteger(v, 1, MAX_RETRY_ATTEMPTS);
+            if (n !== null) retry.maxAttempts = n; else at(`must be an integer from 1 to ${MAX_RETRY_ATTEMPTS}`);
+          } else if (field === "backoffSeconds") {
+            const n = boundedInteger(v, 0, MAX_DURATION_SECONDS);
+            if (n !== null) retry.backoffSeconds = n; else at(`must be an integer from 0 to ${MAX_DURATION_SECONDS} (a year)`);
+          } else at("is not a field of a retry policy (maxAttempts, backoffSeconds)");
+        }
+        out.retry = retry;
         break;
       }
       default:
@@ -280,9 +304,11 @@ function applyTriggerFields(t: Trigger, body: JsonObject): Trigger {
   for (const [key, value] of Object.entries(body)) {
     const bad = (message: string) => problems.push({ path: `/${key}`, message });
     switch (key) {
-      case "name":
-        if (typeof value === "string" && NAME.test(value)) out.name = value; else bad("must be 1-128 characters without '/', '\\' or control characters");
+      case "name": {
+        const problem = nameProblem(value);
+        if (problem === null) out.name = value as string; else bad(problem);
         break;
+      }
       case "slug":
         if (typeof value === "string" && SLUG.test(value)) out.slug = value; else bad("must be 1-128 letters, digits, '-', '_' or '.'");
         break;
@@ -290,7 +316,7 @@ function applyTriggerFields(t: Trigger, body: JsonObject): Trigger {
         if ((VERBS as readonly unknown[]).includes(value)) out.verb = value as Verb; else bad(`must be one of ${VERBS.join(", ")}`);
         break;
       case "processName":
-        if (typeof value === "string" && value.length > 0) out.processName = value; else bad("must be the name of a process in the trigger's folder");
+        if (nameProblem(value) === null) out.processName = value as string; else bad("must be the name of a process in the trigger's folder");
         break;
       case "callMode":
         if ((CALL_MODES as readonly unknown[]).includes(value)) out.callMode = value as CallMode; else bad(`must be one of ${CALL_MODES.join(", ")}`);

@@ -3,7 +3,8 @@ import { mergeArguments, splitControlParameters, unstorable } from "./arguments.
 import { mayReadJobs, requireJobsRead, requireScope } from "./Access.js";
 import type { Catalog } from "./Catalog.js";
 import { isSlug, isUuid } from "./Catalog.js";
-import { badRequest, conflict, FolderNotFound, InvalidArguments, JobNotFound, MethodNotAllowed, TriggerDisabled, TriggerNotFound } from "./errors.js";
+import { INSTANT_MESSAGE, INT32_MAX, isoAfter, parseInstant } from "./bounds.js";
+import { badRequest, conflict, FolderNotFound, InvalidArguments, JobNotFound, MethodNotAllowed, TriggerDisabled, TriggerNotFound, type Violation } from "./errors.js";
 import { can, foldersWith, requirePermission } from "./Permissions.js";
 import { statesBefore } from "./jobState.js";
 import type { JobWaiters } from "./jobWaiters.js";
@@ -70,7 +71,10 @@ export class Jobs {
     return { job, callMode: mode };
   }
 
-  /** POST /jobs: start a job of a process directly (source Api), with the process's defaults. */
+  /**
+   * POST /jobs: start a job of a process directly, with the process's defaults. Its source is
+   * Api, set here: a `source` in the body is ignored, like any other unknown field.
+   */
   async start(principal: Principal, input: unknown): Promise<Job> {
     requireScope(principal, "Jobs", "Write");
     const body = typeof input === "object" && input !== null && !Array.isArray(input) ? (input as JsonObject) : null;
@@ -89,7 +93,7 @@ export class Jobs {
     requirePermission(principal, "Jobs.Create", folderKey, () => FolderNotFound(folderKey));
     const process = await this.catalog.processOrThrow(principal.tenantId, body.folderKey, body.processName);
     return this.create(process, mergeArguments(process.defaultInputArguments, {}, inputArguments as JsonObject), {
-      source: body.source === "Manual" ? "Manual" : "Api",
+      source: "Api",
       callMode: "AsyncRequestReply",
       triggerId: null,
       priority: (body.priority as Priority | undefined) ?? process.priority,
@@ -112,7 +116,7 @@ export class Jobs {
     let deadlineAt: string | null = null;
     if (how.callMode === "LongPolling") {
       const settings = await this.tenancy.getSettings(process.tenantId);
-      deadlineAt = new Date(created.getTime() + settings.syncMaxJobDurationSeconds * 1000).toISOString();
+      deadlineAt = isoAfter(created.getTime(), settings.syncMaxJobDurationSeconds);
     }
     const job: Job = {
       key: randomUUID(), tenantId: process.tenantId, folderKey: process.folderKey, processName: process.name, triggerId: how.triggerId,
@@ -161,11 +165,12 @@ export class Jobs {
 
   async list(principal: Principal, query: Record<string, string | undefined>): Promise<Page<Job>> {
     requireJobsRead(principal);
+    singleValues(query, ["state", "processName", "triggerId", "folderKey", "createdAfter", "createdBefore", "limit", "cursor"]);
     const filter: JobFilter = {};
     if (query.state) {
       const states = query.state.split(",");
       const bad = states.filter((s) => !STATES.includes(s as JobState));
-      if (bad.length) throw badRequest("invalid-filter", `Unknown state ${bad.join(", ")}; states are ${STATES.join(", ")}.`);
+      if (bad.length) invalidFilter("/state", `unknown state ${bad.join(", ")}; states are ${STATES.join(", ")}`);
       filter.state = states as JobState[];
     }
     if (query.processName) filter.processName = query.processName;
@@ -176,12 +181,11 @@ export class Jobs {
     for (const k of ["createdAfter", "createdBefore"] as const) {
       const v = query[k];
       if (v === undefined) continue;
-      const t = Date.parse(v);
-      if (Number.isNaN(t)) throw badRequest("invalid-filter", `${k} must be an ISO 8601 date-time.`);
-      filter[k] = new Date(t).toISOString();
+      const at = parseInstant(v);
+      if (at === null) invalidFilter(`/${k}`, INSTANT_MESSAGE);
+      filter[k] = at;
     }
-    const limit = query.limit === undefined ? 50 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("invalid-filter", "limit must be an integer from 1 to 1000.");
+    const limit = queryLimit(query.limit, 50);
     const { items, next } = await this.store.listJobs(principal.tenantId, filter, limit, decodeCursor(query.cursor));
     return { items, nextCursor: next === null ? null : encodeCursor(next) };
   }
@@ -237,9 +241,10 @@ export class Jobs {
 
   async logs(principal: Principal, key: string, query: Record<string, string | undefined>): Promise<{ items: JobLogLine[]; nextCursor: string | null }> {
     const job = await this.getVisible(principal, key);
-    const limit = query.limit === undefined ? 100 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("invalid-filter", "limit must be an integer from 1 to 1000.");
-    const after = decodeCursor(query.cursor) ?? 0;
+    singleValues(query, ["limit", "cursor"]);
+    const limit = queryLimit(query.limit, 100);
+    // a log line's seq is a 32-bit integer column (PostgreSQL): a larger cursor is none this API handed out
+    const after = decodeCursor(query.cursor, INT32_MAX) ?? 0;
     const items = await this.store.listLogs(job.key, after, limit);
     return { items, nextCursor: items.length === limit ? encodeCursor(items[items.length - 1]!.seq) : null };
   }
@@ -249,13 +254,39 @@ export function encodeCursor(n: number): string {
   return Buffer.from(JSON.stringify({ s: n })).toString("base64url");
 }
 
-export function decodeCursor(cursor: string | undefined): number | null {
+/** A cursor this API handed out: a sequence number from 0 to `max`. */
+export function decodeCursor(cursor: string | undefined, max = Number.MAX_SAFE_INTEGER): number | null {
   if (cursor === undefined || cursor === "") return null;
   try {
     const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { s?: unknown };
-    if (typeof v.s === "number" && Number.isSafeInteger(v.s)) return v.s;
+    if (typeof v.s === "number" && Number.isSafeInteger(v.s) && v.s >= 0 && v.s <= max) return v.s;
   } catch {
     // falls through to the error below
   }
-  throw badRequest("invalid-cursor", "cursor is not one this API handed out; pass nextCursor unchanged.");
+  throw badRequest("invalid-cursor", "cursor is not one this API handed out; pass nextCursor unchanged.", {
+    violations: [{ path: "/cursor", message: "is not a cursor this API handed out" }],
+  });
+}
+
+/** A list's `limit` query parameter: an integer from 1 to 1000, `fallback` when absent. */
+export function queryLimit(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) invalidFilter("/limit", "must be an integer from 1 to 1000");
+  return limit;
+}
+
+/** 400 invalid-filter naming the query parameter (`path` is `/name`). */
+export function invalidFilter(path: string, message: string): never {
+  throw badRequest("invalid-filter", `${path.slice(1)} ${message}.`, { violations: [{ path, message }] });
+}
+
+/**
+ * Each of these query parameters given at most once (HTTP hands a repeated one over as an
+ * array): the HTTP layer refuses repeats for every route already; this keeps the core's own
+ * promise for any other caller.
+ */
+function singleValues(query: Record<string, unknown>, names: string[]): void {
+  const problems: Violation[] = names.filter((n) => query[n] !== undefined && typeof query[n] !== "string").map((n) => ({ path: `/${n}`, message: "must be given once" }));
+  if (problems.length) throw badRequest("invalid-query", problems.map((p) => `${p.path.slice(1)} ${p.message}`).join("; ") + ".", { violations: problems });
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { unstorable } from "./arguments.js";
+import { boundedInteger, clampedIso, isoAfter, MAX_INSTANT_MS, MAX_SESSION_PROCESSES, unsafeNameCharacter } from "./bounds.js";
+import { nameProblem } from "./Catalog.js";
 import type { Clock } from "./Clock.js";
-import { BatonError, badRequest, conflict, notFound } from "./errors.js";
+import { BatonError, badRequest, conflict, notFound, type Violation } from "./errors.js";
 import { HELD_STATES, statesBefore } from "./jobState.js";
 import type { Jobs } from "./Jobs.js";
 import type { Notifier } from "./notifier.js";
@@ -17,6 +19,12 @@ export interface SessionOptions {
 }
 
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = { heartbeatSeconds: 5, leaseSeconds: 15 };
+
+/** the most slots a robot session may offer */
+export const MAX_SESSION_SLOTS = 100_000;
+
+/** the longest a timer may wait (setTimeout fires at once past 2^31-1 ms) */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface HeartbeatAnswer {
   leaseExpiresAt: string;
@@ -39,6 +47,8 @@ export class Robots {
     private readonly jobs: Jobs,
     private readonly clock: Clock,
     readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
+    /** where a failure that must not stop the work around it goes (a job that could not be released) */
+    private readonly onError: (err: unknown) => void = () => {},
   ) {}
 
   private now(): Date {
@@ -52,13 +62,26 @@ export class Robots {
     folderKeys: string[] | null = null,
   ): Promise<RobotSession> {
     const { robotName, processes, slots, version } = input;
-    if (typeof robotName !== "string" || robotName.length === 0 || robotName.length > 200) throw badRequest("invalid-session", "robotName must be a non-empty string.");
-    if (!Array.isArray(processes) || !processes.every((p) => typeof p === "string" && p.length > 0)) throw badRequest("invalid-session", "processes must be an array of process names.");
-    if (!Number.isInteger(slots) || (slots as number) < 1 || (slots as number) > 100_000) throw badRequest("invalid-session", "slots must be an integer from 1 to 100000.");
-    if (version !== undefined && version !== null && (typeof version !== "string" || version.length > 100)) throw badRequest("invalid-session", "version must be a string.");
+    const problems: Violation[] = [];
+    if (typeof robotName !== "string" || robotName.length === 0 || robotName.length > 200) problems.push({ path: "/robotName", message: "must be a string of 1 to 200 characters" });
+    else {
+      const unsafe = unsafeNameCharacter(robotName);
+      if (unsafe) problems.push({ path: "/robotName", message: unsafe });
+    }
+    if (!Array.isArray(processes) || processes.length > MAX_SESSION_PROCESSES) {
+      problems.push({ path: "/processes", message: `must be an array of at most ${MAX_SESSION_PROCESSES} process names` });
+    } else {
+      const bad = processes.findIndex((p) => nameProblem(p) !== null);
+      if (bad !== -1) problems.push({ path: `/processes/${bad}`, message: `is not a process name: ${nameProblem(processes[bad])}` });
+    }
+    if (boundedInteger(slots, 1, MAX_SESSION_SLOTS) === null) problems.push({ path: "/slots", message: `must be an integer from 1 to ${MAX_SESSION_SLOTS}` });
+    if (version !== undefined && version !== null && (typeof version !== "string" || version.length > 100 || unsafeNameCharacter(version))) {
+      problems.push({ path: "/version", message: "must be a string of at most 100 characters without control, bidirectional or zero-width characters" });
+    }
+    if (problems.length) throw badRequest("invalid-session", problems.map((p) => `${p.path.slice(1)} ${p.message}`).join("; "), { violations: problems });
     const at = this.now();
     const session: RobotSession = {
-      id: randomUUID(), tenantId, robotKeyId, folderKeys, robotName, version: typeof version === "string" ? version : null,
+      id: randomUUID(), tenantId, robotKeyId, folderKeys, robotName: robotName as string, version: typeof version === "string" ? version : null,
       processes: [...new Set(processes as string[])], slots: slots as number,
       leaseExpiresAt: this.leaseFrom(at), createdAt: at.toISOString(),
     };
@@ -194,8 +217,9 @@ export class Robots {
   async log(session: RobotSession, jobKey: string, lines: { level?: "info" | "error"; message: string; at?: string }[]): Promise<void> {
     await this.heldOrThrow(session, jobKey);
     const at = this.now().toISOString();
-    // NUL cannot be stored (PostgreSQL text); a log line is kept with U+FFFD in its place
-    await this.store.appendLogs(jobKey, lines.map((l) => ({ at: l.at ?? at, level: l.level ?? "info", message: l.message.replaceAll("\u0000", "\ufffd") })));
+    // NUL cannot be stored (PostgreSQL text); a log line is kept with U+FFFD in its place.
+    // `at` was checked by the caller (parseInstant): here it is only normalized, never trusted to parse
+    await this.store.appendLogs(jobKey, lines.map((l) => ({ at: l.at === undefined ? at : clampedIso(Date.parse(l.at)), level: l.level ?? "info", message: l.message.replaceAll("\u0000", "\ufffd") })));
     this.notifier.publish("jobsChanged", { tenantId: session.tenantId });
   }
 
@@ -205,7 +229,10 @@ export class Robots {
       throw badRequest("invalid-output", "outputArguments must be a JSON object.");
     }
     const bad = unstorable(outputArguments);
-    if (bad) throw badRequest("invalid-output", `outputArguments${bad.path === "/" ? "" : bad.path} ${bad.message}.`);
+    if (bad) {
+      const path = `/outputArguments${bad.path === "/" ? "" : bad.path}`;
+      throw badRequest("invalid-output", `${path.slice(1)} ${bad.message}.`, { violations: [{ path, message: bad.message }] });
+    }
     if (job.state === "Terminating") return this.stopped(session, jobKey);
     const process = await this.catalog.processOrThrow(job.tenantId, job.folderKey, job.processName).catch(() => null);
     const error = process?.outputSchema ? outputProblem(process.outputSchema, outputArguments as JsonObject) : null;
@@ -219,7 +246,10 @@ export class Robots {
     const job = await this.heldOrThrow(session, jobKey);
     const e = (typeof error === "object" && error !== null ? error : {}) as Partial<JobError>;
     const bad = unstorable(e);
-    if (bad) throw badRequest("invalid-error", `error${bad.path === "/" ? "" : bad.path} ${bad.message}.`);
+    if (bad) {
+      const path = `/error${bad.path === "/" ? "" : bad.path}`;
+      throw badRequest("invalid-error", `${path.slice(1)} ${bad.message}.`, { violations: [{ path, message: bad.message }] });
+    }
     if (job.state === "Terminating") return this.stopped(session, jobKey);
     const finished = await this.jobs.finish(job.tenantId, jobKey, session.id, {
       state: "Faulted",
@@ -243,7 +273,15 @@ export class Robots {
     // the session goes first: a claim racing with this close then either sees no session (and
     // claims nothing) or committed before, and its jobs are among those released below
     await this.store.deleteSession(session.id);
-    for (const job of await this.store.jobsOfSession(session.id)) await this.releaseJob(job, reason);
+    // each job on its own: one that cannot be released (whatever the reason) must not leave
+    // the others Running under a session that no longer exists
+    for (const job of await this.store.jobsOfSession(session.id)) {
+      try {
+        await this.releaseJob(job, reason);
+      } catch (err) {
+        this.onError(new Error(`Releasing job ${job.key} of the closed robot session ${session.id} failed; it stays ${job.state}.`, { cause: err }));
+      }
+    }
     this.jobs.forgetServedProcesses(session.tenantId);
   }
 
@@ -275,10 +313,12 @@ export class Robots {
     const process = await this.catalog.processOrThrow(job.tenantId, job.folderKey, job.processName).catch(() => null);
     const maxAttempts = process?.retry.maxAttempts ?? 1;
     if (reason === "closed" || job.attempt < maxAttempts) {
-      const backoff = reason === "closed" ? 0 : (process?.retry.backoffSeconds ?? 0) * 2 ** Math.max(0, job.attempt - 1);
-      const notBefore = new Date(this.now().getTime() + backoff * 1000);
+      // the backoff doubles with each attempt: clamped, so no policy (nor one stored before
+      // policies were bounded) can make a date that does not exist
+      const base = reason === "closed" ? 0 : (process?.retry.backoffSeconds ?? 0);
+      const backoff = Number.isFinite(base) && base > 0 ? Math.min(base * 2 ** Math.max(0, job.attempt - 1), MAX_INSTANT_MS / 1000) : 0;
       const released = await this.store.updateJob(job.tenantId, job.key, statesBefore("Pending"), job.sessionId, {
-        state: "Pending", sessionId: null, robot: null, startedAt: null, notBefore: backoff > 0 ? notBefore.toISOString() : null,
+        state: "Pending", sessionId: null, robot: null, startedAt: null, notBefore: backoff > 0 ? isoAfter(this.now().getTime(), backoff) : null,
         deadlineAt: job.callMode === "LongPolling" ? job.deadlineAt : null,
         // a closed session hands the job back without spending an attempt
         ...(reason === "closed" ? { attempt: Math.max(0, job.attempt - 1) } : {}),
@@ -286,7 +326,8 @@ export class Robots {
       });
       if (released) {
         const announce = () => this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });
-        if (backoff > 0) this.clock.setTimeout(announce, backoff * 1000, { unref: true });
+        // a backoff past the longest timer (~24.8 days) is not announced: a robot's next claim looks before it waits, and finds the job then
+        if (backoff > 0) { if (backoff * 1000 <= MAX_TIMER_MS) this.clock.setTimeout(announce, backoff * 1000, { unref: true }); }
         else announce();
       }
       return;
@@ -308,7 +349,7 @@ export class Robots {
   }
 
   private leaseFrom(at: Date): string {
-    return new Date(at.getTime() + this.options.leaseSeconds * 1000).toISOString();
+    return isoAfter(at.getTime(), this.options.leaseSeconds);
   }
 }
 

@@ -71,7 +71,8 @@ export function validateSettingsPatch(patch: unknown): Partial<TenantSettings> {
   const out: Partial<TenantSettings> = {};
   const problems: { path: string; message: string }[] = [];
   for (const [key, value] of Object.entries(patch)) {
-    if (!(key in DEFAULT_SETTINGS)) {
+    // own keys only: `constructor`, `__proto__` or `toString` are no settings
+    if (!Object.hasOwn(DEFAULT_SETTINGS, key)) {
       problems.push({ path: `/${key}`, message: `unknown setting; known: ${Object.keys(DEFAULT_SETTINGS).join(", ")}` });
     } else if (key === "syncRedirectsRequireAuth") {
       if (typeof value === "boolean") out.syncRedirectsRequireAuth = value;

@@ -5,7 +5,7 @@ import { CALL_MODES, type CallMode, type JsonObject } from "./types.js";
 export const CONTROL_PARAMETERS = ["$callMode"] as const;
 
 /**
- * A query-string value that parses as a JSON number, boolean, array or object is passed
+ * A query-string value that parses as a finite JSON number, a boolean, an array or an object is passed
  * as that; anything else (including `null` and quoted strings) stays the literal string.
  */
 export function queryValue(raw: string): unknown {
@@ -16,7 +16,8 @@ export function queryValue(raw: string): unknown {
   if (first === "[" || first === "{" || first === "-" || (first !== undefined && first >= "0" && first <= "9")) {
     try {
       const v: unknown = JSON.parse(t);
-      if (typeof v === "number" || Array.isArray(v) || (typeof v === "object" && v !== null)) return v;
+      // 1e999 parses as Infinity, which JSON cannot carry (it would be stored as null): it stays the string
+      if (typeof v === "number" ? Number.isFinite(v) : Array.isArray(v) || (typeof v === "object" && v !== null)) return v;
     } catch {
       // not JSON: a string
     }
@@ -89,9 +90,11 @@ export function tooDeep(value: unknown, max = MAX_ARGUMENT_DEPTH): string | null
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
- * Why a JSON value cannot be stored as it is, or null: nested deeper than `max` levels, or a
+ * Why a JSON value cannot be stored as it is, or null: nested deeper than `max` levels, a
  * string or key holding a NUL character or a lone surrogate (PostgreSQL cannot keep them, so
- * neither store takes them). Iterative: safe at any depth. Answers with a JSON Pointer and a message.
+ * neither store takes them), or a number that is not finite (`1e999` in a body parses as
+ * Infinity, which JSON.stringify would store as null). Iterative: safe at any depth. Answers
+ * with a JSON Pointer and a message.
  */
 export function unstorable(value: unknown, max = MAX_ARGUMENT_DEPTH): { path: string; message: string } | null {
   const stack: [unknown, number, string][] = [[value, 1, ""]];
@@ -102,6 +105,7 @@ export function unstorable(value: unknown, max = MAX_ARGUMENT_DEPTH): { path: st
       if (LONE_SURROGATE.test(v)) return { path: path || "/", message: "contains a lone surrogate (\\ud800-\\udfff), which cannot be stored" };
       continue;
     }
+    if (typeof v === "number" && !Number.isFinite(v)) return { path: path || "/", message: "is not a finite number (JSON numbers such as 1e999 overflow to Infinity, which cannot be stored)" };
     if (typeof v !== "object" || v === null) continue;
     if (depth > max) return { path: path || "/", message: `nests deeper than ${max} levels` };
     for (const [k, child] of Object.entries(v)) {

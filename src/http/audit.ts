@@ -44,5 +44,6 @@ const READ_ONLY = new Set(["id", "key", "tenantId", "folderKey", "createdAt", "u
 /** The names of the fields a request body set on the resource: never their values. */
 export function fieldNames(body: unknown, resource: object): string[] {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return [];
-  return Object.keys(body).filter((k) => k in resource && !READ_ONLY.has(k)).sort();
+  // own fields only: `constructor` or `__proto__` in a body are no field of the resource
+  return Object.keys(body).filter((k) => Object.hasOwn(resource, k) && !READ_ONLY.has(k)).sort();
 }

@@ -84,7 +84,7 @@ const jsonSchemaOrNull = (description: string): Schema => ({
 
 const retryPolicyProperties: Record<keyof RetryPolicy, Schema> = {
   maxAttempts: { type: "integer", minimum: 1, maximum: 100, description: "Total attempts, the first included; 1 means no retry." },
-  backoffSeconds: { type: "integer", minimum: 0, description: "The delay before attempt n+1 is backoffSeconds × 2^(n-1)." },
+  backoffSeconds: { type: "integer", minimum: 0, maximum: 31_536_000, description: "The delay before attempt n+1 is backoffSeconds × 2^(n-1). At most a year." },
 };
 
 type Rendered<T, Omitted extends keyof T = never> = Record<Exclude<keyof T, Omitted | "tenantId">, Schema>;
@@ -98,7 +98,7 @@ const processProperties: Rendered<Process> = {
   inputSchema: { ...jsonSchemaOrNull("Input arguments are validated against it before a job exists (400 invalid-arguments)."), default: null },
   outputSchema: { ...jsonSchemaOrNull("Documents the output arguments."), default: null },
   priority: { ...schemaRef("Priority"), default: "Normal" },
-  maxDurationSeconds: { type: ["integer", "null"], minimum: 1, default: null, description: "A run longer than this is killed and ends Faulted; null for no limit." },
+  maxDurationSeconds: { type: ["integer", "null"], minimum: 1, maximum: 31_536_000, default: null, description: "A run longer than this is killed and ends Faulted; null for no limit. At most a year." },
   retry: schemaRef("RetryPolicy"),
   createdAt: readOnly(dateTime, "When the process was created."),
   updatedAt: readOnly(dateTime, "When the process was last changed."),
@@ -401,7 +401,7 @@ export const schemas: Record<string, Schema> = {
     type: "object",
     required: ["path", "message"],
     properties: {
-      path: { type: "string", description: "A JSON Pointer into the request body or arguments (`/` for the whole)." },
+      path: { type: "string", description: "A JSON Pointer into the request body or arguments (`/` for the whole); for a query parameter, `/` and its name." },
       message: { type: "string" },
     },
   },
@@ -411,7 +411,7 @@ export const schemas: Record<string, Schema> = {
     truncated: { type: "boolean", description: "invalid-arguments: violations is not every violation (cut at 20, or validation stopped at the first)." },
     limit: { type: "string", description: "schema-too-complex (and invalid-schema): the schema limit broken, e.g. maxChecksPerValue." },
     max: { type: "integer", description: "schema-too-complex: the value of that limit." },
-  }, "A 400 problem; the validation codes (invalid-arguments, invalid-process, invalid-trigger, invalid-settings, schema-too-complex) list the violations with JSON Pointers."),
+  }, "A 400 problem; the validation codes (invalid-arguments, invalid-process, invalid-trigger, invalid-settings, schema-too-complex) list the violations with JSON Pointers; the others that carry `violations` (invalid-filter, invalid-query, invalid-cursor, invalid-folder, invalid-token, invalid-session, invalid-logs, invalid-output, invalid-error) name the one at fault."),
   InsufficientScopeProblem: problemExtra(["requiredScope"], {
     code: { const: "insufficient-scope" },
     requiredScope: { type: "array", items: schemaRef("Scope"), description: "Any one of these scopes is enough (POST /tokens: the requested scopes the caller's credential lacks)." },
@@ -528,10 +528,9 @@ export const schemas: Record<string, Schema> = {
       processName: { type: "string" },
       inputArguments: { ...schemaRef("Arguments"), description: "Merged over the process's default input arguments, then validated against its input schema." },
       priority: { ...schemaRef("Priority"), description: "Defaults to the process's priority." },
-      source: { type: "string", enum: ["Api", "Manual"], default: "Api", description: "Recorded on the job; any value other than Manual is Api." },
     },
     additionalProperties: true,
-    description: "Starts a job of a process directly, in call mode AsyncRequestReply. Unknown fields are ignored.",
+    description: "Starts a job of a process directly, in call mode AsyncRequestReply; its source is Api. Unknown fields (a `source` among them: the server sets it) are ignored.",
   },
   StopJob: { type: "object", required: ["strategy"], properties: { strategy: schemaRef("StopStrategy") } },
   JobLogLine: { type: "object", required: Object.keys(logLineProperties), properties: logLineProperties },
@@ -564,8 +563,8 @@ export const schemas: Record<string, Schema> = {
     type: "object",
     required: ["processes", "slots"],
     properties: {
-      robotName: { type: "string", minLength: 1, maxLength: 200, description: "Defaults to the robot key's name." },
-      processes: { type: "array", items: { type: "string", minLength: 1 }, description: "The process names this robot can run." },
+      robotName: { type: "string", minLength: 1, maxLength: 200, description: "Defaults to the robot key's name. No control, bidirectional or zero-width characters." },
+      processes: { type: "array", maxItems: 1000, items: { type: "string", minLength: 1, maxLength: 128 }, description: "The process names this robot can run (at most 1,000)." },
       slots: { type: "integer", minimum: 1, maximum: 100_000, description: "How many jobs it runs at once." },
       version: { type: ["string", "null"], maxLength: 100 },
     },
@@ -617,7 +616,7 @@ export const schemas: Record<string, Schema> = {
           properties: {
             message: { type: "string", description: "Cut to 10,000 characters." },
             level: { type: "string", enum: ["info", "error"], default: "info" },
-            at: { ...dateTime, description: "Defaults to when the orchestrator received it." },
+            at: { ...dateTime, description: "ISO 8601 of the years 0001-9999 (stored normalized to UTC). Defaults to when the orchestrator received it." },
           },
         },
       },

@@ -19,6 +19,13 @@ import { userRoutes } from "./routes/users.js";
 import { tenantScope } from "./tenantScope.js";
 import { tenantBase } from "./urls.js";
 
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** the route takes a query parameter given more than once (as an array); others answer 400 invalid-query */
+    repeatedQueryParameters?: boolean;
+  }
+}
+
 export interface ServerOptions {
   baton: Baton;
   config?: Partial<HttpConfig>;
@@ -90,6 +97,16 @@ export function buildServer(options: ServerOptions): BatonServer {
       throw new BatonError(503, "shutting-down", "Service Unavailable", "This node is shutting down; retry, and you will reach another node or this one restarted.", {
         headers: { "retry-after": "1" },
       });
+    }
+  });
+  // A query parameter given twice reaches a route as an array (Fastify's query parser): no
+  // route expects one but an invocation's, where a repeated argument is an array argument.
+  app.addHook("onRequest", async (request) => {
+    if (request.is404 || request.routeOptions.config.repeatedQueryParameters) return;
+    const repeated = Object.entries(request.query as Record<string, unknown>).filter(([, v]) => Array.isArray(v)).map(([k]) => k);
+    if (repeated.length) {
+      const violations = repeated.map((k) => ({ path: `/${k}`, message: "is given more than once; give it once (a list such as state takes comma-separated values)" }));
+      throw badRequest("invalid-query", `Query parameter${repeated.length > 1 ? "s" : ""} given more than once: ${repeated.join(", ")}.`, { violations });
     }
   });
   // While shutting down, answers in flight (the LongPolling 303s above all) close their

@@ -47,7 +47,7 @@ const SHAPES: Record<string, Record<string, string>> = {
   JobLogLine: shape<JobLogLine>({ seq: "number", at: "string", level: "string", message: "string" }),
   JobPage: page,
   JobLogPage: page,
-  StartJob: shape<StartJobInput>({ folderKey: "string", processName: "string", inputArguments: "optional object", priority: "optional string", source: "optional string" }),
+  StartJob: shape<StartJobInput>({ folderKey: "string", processName: "string", inputArguments: "optional object", priority: "optional string" }),
   StopJob: shape<StopJobInput>({ strategy: "string" }),
   Folder: shape<Folder>({ key: "string", name: "string", createdAt: "string" }),
   FolderInput: shape<FolderInput>({ name: "string" }),
@@ -143,7 +143,6 @@ const ENUMS: Record<string, readonly string[]> = {
 const PROPERTY_ENUMS: [schema: string, property: string, values: string[]][] = [
   ["JobStatus", "state", Object.keys({ Pending: true, Running: true, Stopping: true, Terminating: true } satisfies Record<JobStatus["state"], true>)],
   ["JobLogLine", "level", Object.keys({ info: true, error: true } satisfies Record<JobLogLine["level"], true>)],
-  ["StartJob", "source", Object.keys({ Api: true, Manual: true } satisfies Record<NonNullable<StartJobInput["source"]>, true>)],
 ];
 
 const NOT_MODELLED: Record<string, string> = {

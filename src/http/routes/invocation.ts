@@ -51,6 +51,8 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
     invoke.route({
       method: ["GET", "POST", "PUT", "DELETE", "PATCH"],
       url: "/t/:folderKey/:slug",
+      // a key given twice is an array argument (argumentsFromQuery)
+      config: { repeatedQueryParameters: true },
       bodyLimit: config.hardBodyLimit,
       handler: async (request: InvokeRequest, reply) => {
         const args = invocationArguments(request);

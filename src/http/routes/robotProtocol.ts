@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { INSTANT_MESSAGE, parseInstant } from "../../core/bounds.js";
 import { BatonError, badRequest, notFound } from "../../core/errors.js";
 import type { RobotPrincipal, RobotSession } from "../../core/types.js";
 import { toRobotJob } from "../../robot/InProcessConnection.js";
@@ -9,6 +10,7 @@ type Req = FastifyRequest<{ Params: { sessionId: string; jobKey: string }; Body:
 const MAX_CLAIM_WAIT_SECONDS = 30;
 const MAX_CLAIM_BATCH = 100;
 const MAX_RESULTS_BATCH = 100;
+const MAX_LOG_LINES = 10_000;
 
 /**
  * The robot protocol of SPEC §3 under `…/orchestrator_/api/robot/v1`, authenticated with a
@@ -64,10 +66,16 @@ export function robotProtocolRoutes(app: FastifyInstance, ctx: HttpContext): voi
   app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/logs", async (request: Req, reply) => {
     const s = await session(request);
     const lines = body(request).lines;
-    if (!Array.isArray(lines) || lines.length > 10_000 || !lines.every(isLogLine)) {
-      throw badRequest("invalid-logs", "lines must be an array of at most 10000 { message: string, level?: \"info\"|\"error\", at?: ISO date-time }.");
+    const problem = !Array.isArray(lines) || lines.length > MAX_LOG_LINES
+      ? { path: "/lines", message: `must be an array of at most ${MAX_LOG_LINES} lines` }
+      : lines.map(logLineProblem).find((p) => p !== null) ?? null;
+    if (problem) {
+      throw badRequest("invalid-logs", `lines must be an array of at most ${MAX_LOG_LINES} { message: string, level?: "info"|"error", at?: ISO 8601 date-time } (${problem.path.slice(1)} ${problem.message}).`, {
+        violations: [problem],
+      });
     }
-    await robots.log(s, request.params.jobKey, lines.map((l) => ({ ...l, message: l.message.slice(0, 10_000) })));
+    const valid = lines as { message: string; level?: "info" | "error"; at?: string }[];
+    await robots.log(s, request.params.jobKey, valid.map((l) => ({ ...l, message: l.message.slice(0, 10_000) })));
     return reply.code(204).send();
   });
 
@@ -131,10 +139,15 @@ function isResultItem(v: unknown): v is { jobKey: string; outcome: "complete" | 
   return typeof jobKey === "string" && (outcome === "complete" || outcome === "fail" || outcome === "stopped");
 }
 
-function isLogLine(l: unknown): l is { message: string; level?: "info" | "error"; at?: string } {
-  if (typeof l !== "object" || l === null) return false;
-  const { message, level, at } = l as Record<string, unknown>;
-  return typeof message === "string" && (level === undefined || level === "info" || level === "error") && (at === undefined || (typeof at === "string" && !Number.isNaN(Date.parse(at))));
+/** Why the log line at `index` is not one, with its JSON Pointer, or null. */
+function logLineProblem(l: unknown, index: number): { path: string; message: string } | null {
+  const at = (field: string, message: string) => ({ path: `/lines/${index}${field}`, message });
+  if (typeof l !== "object" || l === null || Array.isArray(l)) return at("", "must be an object { message, level?, at? }");
+  const line = l as Record<string, unknown>;
+  if (typeof line.message !== "string") return at("/message", "must be a string");
+  if (line.level !== undefined && line.level !== "info" && line.level !== "error") return at("/level", 'must be "info" or "error"');
+  if (line.at !== undefined && parseInstant(line.at) === null) return at("/at", INSTANT_MESSAGE);
+  return null;
 }
 
 /** A long-poll ends when its caller goes away, or when this node shuts down. */

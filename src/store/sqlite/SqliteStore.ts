@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { randomUUID } from "node:crypto";
+import { clampedIso } from "../../core/bounds.js";
 import type {
   ConsoleSessionRecord, ExternalAppRecord, JobFilter, JobPatch, JobStateCount, NewExternalApp, NewToken, NewUser, Store, TokenRecord, UserPatch,
 } from "../../core/store.js";
@@ -492,7 +493,8 @@ export class SqliteStore implements Store {
       const limits: number[] = [];
       if (job.callMode === "LongPolling") limits.push(Date.parse(job.createdAt) + longPollingMaxSeconds * 1000);
       if (job.maxDurationSeconds) limits.push(nowMs + job.maxDurationSeconds * 1000);
-      return limits.length ? new Date(Math.min(...limits)).toISOString() : null;
+      // clamped: a duration stored before durations were bounded (1e13 s) must not make every claim throw
+      return limits.length ? clampedIso(Math.min(...limits)) : null;
     };
     if (max <= 0 || session.processes.length === 0) return [];
     return this.db.transaction(() => {
