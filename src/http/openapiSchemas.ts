@@ -290,7 +290,7 @@ const settingsProperties: Record<keyof TenantSettings, Schema> = {
   },
   maxRequestBodyBytes: {
     type: "integer", minimum: 1, maximum: 64 * 1024 * 1024, default: DEFAULT_SETTINGS.maxRequestBodyBytes,
-    description: "Larger invocation bodies are answered 413 payload-too-large.",
+    description: "Larger invocation bodies, and robot protocol bodies larger than the greater of this and 65536, are answered 413 payload-too-large.",
   },
   jobRetentionDays: {
     type: "integer", minimum: 1, maximum: 3650, default: DEFAULT_SETTINGS.jobRetentionDays,
