@@ -199,7 +199,7 @@ describe.concurrent("baton as a process", () => {
     const again = await api(banner, token, `/api/v1/jobs/${job.key}`);
     expect(again.status).toBe(200);
     // The robot handed the jobs back (they did not finish within the 1 s grace), so they run
-    // again: none is Faulted by the abort of its process, none spent an attempt.
+    // again: none is Faulted by the abort of its process; each keeps its attempt counted.
     const after = await allJobs(banner, token);
     expect(after.map((j) => j.key).sort()).toEqual(running.map((j) => j.key).sort());
     for (const j of after) {

@@ -243,7 +243,8 @@ describe("robot keys and authentication", () => {
     await expectNoContent(res);
 
     for (const j of jobs) {
-      expect(await c.getJob(j.key)).toMatchObject({ state: "Pending", attempt: 0, robot: null, startedAt: null, info: `Handed back by robot ${robot.name}.` });
+      // the jobs reached the robot, which may have started them: the attempt stays counted
+      expect(await c.getJob(j.key)).toMatchObject({ state: "Pending", attempt: 1, robot: null, startedAt: null, info: `Handed back by robot ${robot.name} during attempt 1.` });
     }
     expect((await c.sessions()).map((s) => s.id)).not.toContain(session.id);
     const listed = (await b.apiJson("/api/v1/robots")).items.find((k: { id: string }) => k.id === robot.id);
@@ -252,9 +253,9 @@ describe("robot keys and authentication", () => {
     await expectProblem(await c.rp(robot.key, "POST", "/sessions", { processes: [process], slots: 1 }), 401, "unauthorized", /revoked/);
     await expectProblem(await b.api(`/api/v1/robots/${randomUUID()}`, { method: "DELETE" }), 404, "robot-not-found");
 
-    // another robot picks them up, on their first attempt
+    // another robot picks them up, on their second attempt
     const next = await c.open(await c.robot(), [process]);
-    expect((await next.claim(5)).map((j) => j.attempt)).toEqual([1, 1]);
+    expect((await next.claim(5)).map((j) => j.attempt)).toEqual([2, 2]);
   });
 });
 
@@ -311,7 +312,7 @@ describe.concurrent("sessions, claims, heartbeats and results", () => {
     expect(res.status).toBe(201);
     expect(res.headers.get("content-type")).toBe(JSON_TYPE);
     const body = await res.json();
-    expect(body).toEqual({ sessionId: expect.stringMatching(UUID), heartbeatSeconds: 5, leaseSeconds: 15, leaseExpiresAt: expect.stringMatching(ISO) });
+    expect(body).toEqual({ sessionId: expect.stringMatching(UUID), heartbeatSeconds: 5, leaseSeconds: 15, leaseExpiresAt: expect.stringMatching(ISO), maxRequestBodyBytes: 1_048_576 });
     const lease = Date.parse(body.leaseExpiresAt);
     expect(lease).toBeGreaterThanOrEqual(before + 15_000);
     expect(lease).toBeLessThanOrEqual(Date.now() + 15_000);
@@ -418,7 +419,8 @@ describe.concurrent("sessions, claims, heartbeats and results", () => {
   it("gives each of 300 jobs to exactly one of 4 sessions claiming concurrently", async () => {
     const process = unique("Busy");
     await c.process(process);
-    const sessions = await Promise.all([1, 2, 3, 4].map(async (i) => c.open(await c.robot(unique(`busy${i}`)), [process])));
+    // slots enough for all 300 between them: a session never holds more jobs than its slots
+    const sessions = await Promise.all([1, 2, 3, 4].map(async (i) => c.open(await c.robot(unique(`busy${i}`)), [process], { slots: 100 })));
     const claimedBy = new Map<string, string[]>();
     let total = 0;
     const claimers = sessions.map(async (s) => {
@@ -691,7 +693,7 @@ describe.concurrent("sessions, claims, heartbeats and results", () => {
     expect(await c.getJob(job.key)).toMatchObject({ state: "Running", info: null });
   });
 
-  it("closing a session hands its jobs back without spending an attempt; a stopping job ends Stopped", async () => {
+  it("closing a session hands its jobs back, their attempt counted; a stopping job ends Stopped", async () => {
     const { process, session } = await served();
     const [a, bb, stopping] = [await c.job(process), await c.job(process), await c.job(process)];
     expect((await session.claim(3)).map((j) => j.attempt)).toEqual([1, 1, 1]);
@@ -699,7 +701,7 @@ describe.concurrent("sessions, claims, heartbeats and results", () => {
 
     await expectNoContent(await session.call("DELETE", ""));
     for (const j of [a, bb]) {
-      expect(await c.getJob(j.key)).toMatchObject({ state: "Pending", attempt: 0, robot: null, startedAt: null, info: "Handed back by robot worker." });
+      expect(await c.getJob(j.key)).toMatchObject({ state: "Pending", attempt: 1, robot: null, startedAt: null, info: "Handed back by robot worker during attempt 1." });
     }
     expect(await c.getJob(stopping.key)).toMatchObject({ state: "Stopped", info: "The robot session ended while the job was stopping." });
     expect((await c.sessions()).map((s) => s.id)).not.toContain(session.id);
@@ -709,7 +711,7 @@ describe.concurrent("sessions, claims, heartbeats and results", () => {
 
     const next = await c.open(robot, [process]);
     const again = await next.claim(5);
-    expect(again.map((j) => [j.key, j.attempt])).toEqual([[a.key, 1], [bb.key, 1]]);
+    expect(again.map((j) => [j.key, j.attempt])).toEqual([[a.key, 2], [bb.key, 2]]);
   });
 
   it("serves a LongPolling invocation: the job carries its deadline and the caller gets the output", async () => {
@@ -773,9 +775,9 @@ describe("leases (heartbeat 1 s, lease 2 s), on a clock the tests move", () => {
     await expectNoContent(await session.result(job.key, "complete", { outputArguments: {} }));
   });
 
-  it("takes back a job the robot never listed, a lease after its claim (its claim answer was lost)", async () => {
+  it("takes back a job the robot never listed, a lease after its claim (its claim answer was lost), as a lost attempt", async () => {
     const process = unique("Unlisted");
-    await c.process(process);
+    await c.process(process, { retry: { maxAttempts: 2, backoffSeconds: 0 } });
     const session = await c.open(await c.robot(), [process]);
     const [listed, unlisted] = [await c.job(process), await c.job(process)];
     await session.claim(2);
@@ -790,7 +792,8 @@ describe("leases (heartbeat 1 s, lease 2 s), on a clock the tests move", () => {
     await advance(1);
     expect(await session.heartbeat({ [listed.key]: null })).toMatchObject({ lost: [] });
     const handedBack = await c.getJob(unlisted.key);
-    expect(handedBack).toMatchObject({ state: "Pending", attempt: 0, robot: null, info: `Robot ${session.robot.name} no longer listed it in its heartbeats; handed back.` });
+    // the robot may have run it (and dropped its result): the attempt stays counted, and the retry policy applies
+    expect(handedBack).toMatchObject({ state: "Pending", attempt: 1, robot: null, info: `Robot ${session.robot.name} no longer listed it in its heartbeats; retrying (attempt 2 of 2).` });
     expect((await c.getJob(listed.key)).state).toBe("Running");
     await expectNoContent(await session.result(listed.key, "complete", { outputArguments: {} }));
   });

@@ -519,7 +519,7 @@ describe.concurrent("baton robot", { timeout: 30_000 }, () => {
       expect((await call<{ items: { robotName: string }[] }>(env.o, "GET", "/api/v1/robots/sessions")).items.filter((s) => s.robotName === "graceful-robot")).toEqual([]);
     });
 
-    it("a job that outlasts stopGraceSeconds goes back to Pending without spending an attempt, and its command is killed", async () => {
+    it("a job that outlasts stopGraceSeconds goes back to Pending, its attempt counted (it ran), and its command is killed", async () => {
       const dir = tempDir("baton-markers-");
       markerDirs.push(dir);
       const robot = await env.robot({
@@ -534,8 +534,10 @@ describe.concurrent("baton robot", { timeout: 30_000 }, () => {
       expect(Date.now() - signalled).toBeGreaterThanOrEqual(900);
       const left = await getJob(env.o, job.key);
       expect(left.state).toBe("Pending");
-      expect(left.attempt).toBe(0);
+      // it ran: its next run is attempt 2
+      expect(left.attempt).toBe(1);
       expect(left.robot).toBeNull();
+      expect(left.info).toBe("Handed back by robot impatient-robot during attempt 1.");
       await until("the command's process group to be gone", 3000, () => !alive(-pid));
     });
   });

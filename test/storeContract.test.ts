@@ -149,7 +149,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
 
   function newSession(tenantId: string, over: Partial<RobotSession> = {}): RobotSession {
     return {
-      id: randomUUID(), tenantId, robotKeyId: null, folderKeys: null, robotName: "robot-1", version: "1.2.3", processes: ["P"], slots: 2,
+      id: randomUUID(), tenantId, robotKeyId: null, folderKeys: null, robotName: "robot-1", version: "1.2.3", processes: ["P"], slots: 1000,
       leaseExpiresAt: at(T0 + sec(3600 * 24 * 365)), createdAt: at(T0), ...over,
     };
   }
@@ -769,6 +769,31 @@ describe.each(factories)("Store contract ($name)", (factory) => {
         [fireAndForget.key, at(now + sec(7))],
       ]);
       for (const j of claimed) expect((await store.getJob(tenant.id, j.key))!.deadlineAt).toBe(j.deadlineAt);
+    });
+
+    it("never gives a session more jobs than its slots, concurrent claims included: at most slots minus the jobs it holds", async () => {
+      const { tenant, shared } = await newTenant();
+      const jobs = Array.from({ length: 12 }, (_, i) => newJob(tenant.id, shared.key, { processName: "Slot", createdAt: at(T0 + i) }));
+      for (const j of jobs) await store.createJob(j);
+      const now = at(T0 + sec(10));
+      const one = newSession(tenant.id, { processes: ["Slot"], slots: 1 });
+      await store.createSession(one);
+      expect(await store.claimJobs(one, 5, now, 60)).toHaveLength(1);
+      expect(await store.claimJobs(one, 5, now, 60)).toEqual([]);
+      const [held] = await store.jobsOfSession(one.id);
+      // a final job is not held (whether or not it still names the session)
+      expect(await store.updateJob(tenant.id, held!.key, ["Running"], one.id, { state: "Successful", endedAt: now })).not.toBeNull();
+      expect(await store.claimJobs(one, 5, now, 60)).toHaveLength(1);
+      // Stopping and Terminating jobs are held
+      const three = newSession(tenant.id, { processes: ["Slot"], slots: 3 });
+      await store.createSession(three);
+      const got = (await Promise.all(Array.from({ length: 8 }, () => store.claimJobs(three, 2, now, 60)))).flat();
+      expect(got).toHaveLength(3);
+      expect(await store.updateJob(tenant.id, got[0]!.key, ["Running"], three.id, { state: "Stopping" })).not.toBeNull();
+      expect(await store.updateJob(tenant.id, got[1]!.key, ["Running"], three.id, { state: "Terminating" })).not.toBeNull();
+      expect(await store.claimJobs(three, 2, now, 60)).toEqual([]);
+      expect(await store.updateJob(tenant.id, got[2]!.key, ["Running"], three.id, { state: "Faulted", endedAt: now, sessionId: null })).not.toBeNull();
+      expect(await store.claimJobs(three, 2, now, 60)).toHaveLength(1);
     });
 
     it("500 jobs, 8 concurrent claimers in loops: every job claimed exactly once", async () => {

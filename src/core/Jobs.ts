@@ -221,7 +221,8 @@ export class Jobs {
     tenantId: string | null, key: string, sessionId: string | null,
     result: { state: "Successful" | "Faulted" | "Stopped"; outputArguments?: JsonObject; error?: JobError; info?: string },
   ): Promise<Job | null> {
-    const patch: JobPatch = { state: result.state, endedAt: this.now().toISOString() };
+    // a final job is no session's: its session's slots and heartbeats no longer count it
+    const patch: JobPatch = { state: result.state, endedAt: this.now().toISOString(), sessionId: null };
     if (result.outputArguments !== undefined) patch.outputArguments = result.outputArguments;
     if (result.error !== undefined) patch.error = result.error;
     if (result.info !== undefined) patch.info = result.info;

@@ -6,6 +6,7 @@ import type { Clock } from "./Clock.js";
 import { BatonError, badRequest, conflict, notFound, type Violation } from "./errors.js";
 import { HELD_STATES, statesBefore } from "./jobState.js";
 import type { Jobs } from "./Jobs.js";
+import { truncateLine } from "./logLines.js";
 import type { Notifier } from "./notifier.js";
 import { validateAgainst } from "./schemas.js";
 import type { Store } from "./store.js";
@@ -195,17 +196,19 @@ export class Robots {
       const job = held.get(key);
       if (!job) answer.lost.push(key);
       else if (info) {
-        await this.store.appendLogs(key, [{ at: this.now().toISOString(), level: "info", message: info.replaceAll("\u0000", "\ufffd") }]);
+        await this.store.appendLogs(key, [{ at: this.now().toISOString(), level: "info", message: truncateLine(info).replaceAll("\u0000", "\ufffd") }]);
         this.notifier.publish("jobsChanged", { tenantId: session.tenantId });
       }
     }
     const now = this.now().getTime();
     for (const job of held.values()) {
-      // A job the session holds but the robot does not list, well after it was claimed, never
-      // reached the robot (the claim's answer was lost with a node or a connection): it is
-      // handed back rather than left Running under a live session forever.
+      // A job the session holds but the robot does not list, well after it was claimed, is no
+      // longer the robot's: its claim's answer was lost with a node or a connection, or the
+      // robot ran it and then dropped it (a result it could not deliver). Which one cannot be
+      // told from here, so it is treated as lost: retried per the process's retry policy, the
+      // attempt counted, rather than left Running under a live session forever.
       if (!(job.key in jobInfo) && job.startedAt && now - Date.parse(job.startedAt) > this.options.leaseSeconds * 1000) {
-        await this.releaseJob(job, "closed", `Robot ${job.robot ?? "?"} no longer listed it in its heartbeats; handed back.`);
+        await this.releaseJob(job, "unlisted");
         continue;
       }
       if (job.state === "Stopping") answer.stop.push(job.key);
@@ -219,7 +222,7 @@ export class Robots {
     const at = this.now().toISOString();
     // NUL cannot be stored (PostgreSQL text); a log line is kept with U+FFFD in its place.
     // `at` was checked by the caller (parseInstant): here it is only normalized, never trusted to parse
-    await this.store.appendLogs(jobKey, lines.map((l) => ({ at: l.at === undefined ? at : clampedIso(Date.parse(l.at)), level: l.level ?? "info", message: l.message.replaceAll("\u0000", "\ufffd") })));
+    await this.store.appendLogs(jobKey, lines.map((l) => ({ at: l.at === undefined ? at : clampedIso(Date.parse(l.at)), level: l.level ?? "info", message: truncateLine(l.message).replaceAll("\u0000", "\ufffd") })));
     this.notifier.publish("jobsChanged", { tenantId: session.tenantId });
   }
 
@@ -305,9 +308,21 @@ export class Robots {
     }));
   }
 
-  private async releaseJob(job: Job, reason: "closed" | "lost", why?: string): Promise<void> {
+  /**
+   * A job leaves its session without a result. `closed`: the robot closed its session (or
+   * its key was revoked or rotated); the job goes back to Pending whatever the retry policy.
+   * `lost`: the session's lease ran out; `unlisted`: the robot stopped listing the job in its
+   * heartbeats. Those two go back to Pending while attempts remain, and fault with RobotLost
+   * otherwise. In every case the attempt the job was on stays counted: the robot may have
+   * started it, so its next run is attempt n+1 (docs/robot-protocol.md, "Attempts").
+   */
+  private async releaseJob(job: Job, reason: "closed" | "lost" | "unlisted"): Promise<void> {
+    const robot = job.robot ?? "?";
     if (job.state === "Stopping" || job.state === "Terminating") {
-      await this.jobs.finish(job.tenantId, job.key, job.sessionId, { state: "Stopped", info: why ?? "The robot session ended while the job was stopping." });
+      await this.jobs.finish(job.tenantId, job.key, job.sessionId, {
+        state: "Stopped",
+        info: reason === "unlisted" ? `Robot ${robot} no longer listed it in its heartbeats.` : "The robot session ended while the job was stopping.",
+      });
       return;
     }
     const process = await this.catalog.processOrThrow(job.tenantId, job.folderKey, job.processName).catch(() => null);
@@ -317,12 +332,13 @@ export class Robots {
       // policies were bounded) can make a date that does not exist
       const base = reason === "closed" ? 0 : (process?.retry.backoffSeconds ?? 0);
       const backoff = Number.isFinite(base) && base > 0 ? Math.min(base * 2 ** Math.max(0, job.attempt - 1), MAX_INSTANT_MS / 1000) : 0;
+      const info = reason === "closed" ? `Handed back by robot ${robot} during attempt ${job.attempt}.`
+        : reason === "lost" ? `Robot ${robot} was lost; retrying (attempt ${job.attempt + 1} of ${maxAttempts}).`
+          : `Robot ${robot} no longer listed it in its heartbeats; retrying (attempt ${job.attempt + 1} of ${maxAttempts}).`;
+      // the attempt is kept as it is: the next claim counts attempt n+1
       const released = await this.store.updateJob(job.tenantId, job.key, statesBefore("Pending"), job.sessionId, {
         state: "Pending", sessionId: null, robot: null, startedAt: null, notBefore: backoff > 0 ? isoAfter(this.now().getTime(), backoff) : null,
-        deadlineAt: job.callMode === "LongPolling" ? job.deadlineAt : null,
-        // a closed session hands the job back without spending an attempt
-        ...(reason === "closed" ? { attempt: Math.max(0, job.attempt - 1) } : {}),
-        info: why ?? (reason === "lost" ? `Robot ${job.robot ?? "?"} was lost; retrying (attempt ${job.attempt + 1} of ${maxAttempts}).` : `Handed back by robot ${job.robot ?? "?"}.`),
+        deadlineAt: job.callMode === "LongPolling" ? job.deadlineAt : null, info,
       });
       if (released) {
         const announce = () => this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });
@@ -334,7 +350,12 @@ export class Robots {
     }
     await this.jobs.finish(job.tenantId, job.key, job.sessionId, {
       state: "Faulted",
-      error: { code: "RobotLost", message: `Robot ${job.robot ?? "?"} stopped heartbeating while running the job (attempt ${job.attempt} of ${maxAttempts}).` },
+      error: {
+        code: "RobotLost",
+        message: reason === "lost"
+          ? `Robot ${robot} stopped heartbeating while running the job (attempt ${job.attempt} of ${maxAttempts}).`
+          : `Robot ${robot} no longer listed the job in its heartbeats (attempt ${job.attempt} of ${maxAttempts}).`,
+      },
     });
   }
 

@@ -674,7 +674,7 @@ const paths: Record<string, Obj> = withCsrf({
     parameters: [param("sessionId")],
     delete: operation({
       operationId: "closeRobotSession", tag: "Robot protocol", summary: "Close a session", security: ROBOT,
-      description: "Its jobs go back to Pending without spending an attempt (stopping ones end Stopped).",
+      description: "Its jobs go back to Pending (stopping ones end Stopped); the attempt each was on stays counted, so its next run is attempt n+1.",
       notFound: ["session-not-found"], responses: { "204": response("Closed.") },
     }),
   },
@@ -683,6 +683,7 @@ const paths: Record<string, Obj> = withCsrf({
     post: operation({
       operationId: "claimJobs", tag: "Robot protocol", summary: "Claim jobs (long-poll)", security: ROBOT,
       description: "Up to `max` Pending jobs of the served processes, highest priority first, then oldest; each is given to exactly one session and is Running when answered. " +
+        "A session never holds more jobs than its `slots`: a claim gets at most `slots` minus the jobs the session holds. " +
         "With none available, waits up to `waitSeconds` for one (returns at once when the node shuts down).",
       body: { schema: s("ClaimRequest"), required: false }, badRequest: ["invalid-claim"], notFound: ["session-not-found"],
       responses: { "200": response("The claimed jobs (maybe none).", { content: jsonContent(s("ClaimedJobs")) }) },

@@ -290,7 +290,7 @@ const settingsProperties: Record<keyof TenantSettings, Schema> = {
   },
   maxRequestBodyBytes: {
     type: "integer", minimum: 1, maximum: 64 * 1024 * 1024, default: DEFAULT_SETTINGS.maxRequestBodyBytes,
-    description: "Larger invocation bodies are answered 413 payload-too-large.",
+    description: "Larger invocation bodies, and robot protocol bodies larger than the greater of this and 65536, are answered 413 payload-too-large.",
   },
   jobRetentionDays: {
     type: "integer", minimum: 1, maximum: 3650, default: DEFAULT_SETTINGS.jobRetentionDays,
@@ -572,12 +572,16 @@ export const schemas: Record<string, Schema> = {
   },
   OpenedSession: {
     type: "object",
-    required: ["sessionId", "heartbeatSeconds", "leaseSeconds", "leaseExpiresAt"],
+    required: ["sessionId", "heartbeatSeconds", "leaseSeconds", "leaseExpiresAt", "maxRequestBodyBytes"],
     properties: {
       sessionId: uuid,
       heartbeatSeconds: { type: "number", exclusiveMinimum: 0, description: "Heartbeat this often." },
       leaseSeconds: { type: "number", exclusiveMinimum: 0, description: "A session not heard from for this long is lost, with its jobs." },
       leaseExpiresAt: dateTime,
+      maxRequestBodyBytes: {
+        type: "integer", minimum: 65_536,
+        description: "The largest request body this session may send (the tenant's maxRequestBodyBytes, at least 64 KiB); a larger one is answered 413 payload-too-large. Size result and log batches by it.",
+      },
     },
   },
   ClaimRequest: {

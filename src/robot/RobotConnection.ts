@@ -19,6 +19,8 @@ export interface SessionInfo {
   sessionId: string;
   heartbeatSeconds: number;
   leaseSeconds: number;
+  /** the largest request body the orchestrator accepts (HTTP only): results and logs are batched to fit */
+  maxRequestBodyBytes?: number;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { truncateLine } from "../core/logLines.js";
 import type { JsonObject, StopStrategy } from "../core/types.js";
 import { SessionLost, type RobotConnection, type RobotJob } from "./RobotConnection.js";
 
@@ -191,7 +192,8 @@ export class RobotRuntime {
       job,
       signal: entry.stop.signal,
       killSignal: entry.kill.signal,
-      log: (message, level = "info") => { entry.logs.push({ level, message: String(message), at: new Date().toISOString() }); },
+      // a line longer than the orchestrator keeps is cut here, with a marker saying so
+      log: (message, level = "info") => { entry.logs.push({ level, message: truncateLine(String(message)), at: new Date().toISOString() }); },
     };
     entry.done = (async () => {
       let outcome: { ok: true; output: unknown } | { ok: false; error: unknown };

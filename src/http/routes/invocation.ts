@@ -157,7 +157,7 @@ function invocationArguments(request: InvokeRequest): JsonObject {
 }
 
 /** Reads a body up to `limit` bytes; past it, 413 without reading the rest. */
-function readLimited(payload: Readable, headers: FastifyRequest["headers"], limit: number): Promise<Buffer> {
+export function readLimited(payload: Readable, headers: FastifyRequest["headers"], limit: number): Promise<Buffer> {
   const declared = Number(headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(PayloadTooLarge(limit));
   return new Promise((resolve, reject) => {

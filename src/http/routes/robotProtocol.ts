@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { INSTANT_MESSAGE, parseInstant } from "../../core/bounds.js";
 import { BatonError, badRequest, notFound } from "../../core/errors.js";
-import type { RobotPrincipal, RobotSession } from "../../core/types.js";
+import type { RobotPrincipal, RobotSession, TenantSettings } from "../../core/types.js";
 import { toRobotJob } from "../../robot/InProcessConnection.js";
 import { json, type HttpContext } from "../context.js";
+import { readLimited } from "./invocation.js";
 
 type Req = FastifyRequest<{ Params: { sessionId: string; jobKey: string }; Body: Record<string, unknown> | undefined }>;
 
@@ -13,11 +14,41 @@ const MAX_RESULTS_BATCH = 100;
 const MAX_LOG_LINES = 10_000;
 
 /**
+ * The robot protocol's bodies may be as large as the tenant's `maxRequestBodyBytes`, but never
+ * smaller than this: a tenant that keeps invocation bodies small must not starve its robots'
+ * heartbeats and results.
+ */
+export const MIN_ROBOT_BODY_BYTES = 64 * 1024;
+
+/** The largest robot protocol request body of a tenant; the session-open answer tells the robot. */
+export function robotBodyLimit(settings: TenantSettings): number {
+  return Math.max(settings.maxRequestBodyBytes, MIN_ROBOT_BODY_BYTES);
+}
+
+/**
  * The robot protocol of SPEC §3 under `…/orchestrator_/api/robot/v1`, authenticated with a
  * robot key (docs/robot-protocol.md). A session is reachable only with the key that opened it.
  */
 export function robotProtocolRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  app.register(async (scope) => routes(scope, ctx));
+}
+
+function routes(app: FastifyInstance, ctx: HttpContext): void {
   const { robots, access } = ctx.baton;
+  // JSON bodies up to the tenant's limit (robotBodyLimit), read only that far: past it, 413
+  // payload-too-large with the limit in the problem, which a robot sizes its batches by
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/, (request, payload, done) => {
+    readLimited(payload, request.headers, robotBodyLimit(request.settings)).then((buffer) => {
+      const text = buffer.toString("utf8");
+      if (text.trim() === "") return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch (err) {
+        done(badRequest("invalid-json", `The body is not valid JSON: ${(err as Error).message}`));
+      }
+    }, (err: Error) => done(err));
+  });
   const robot = (request: FastifyRequest): Promise<RobotPrincipal> => access.authenticateRobot(request.tenant, request.headers.authorization);
   const session = async (request: Req): Promise<RobotSession> => {
     const who = await robot(request);
@@ -33,6 +64,7 @@ export function robotProtocolRoutes(app: FastifyInstance, ctx: HttpContext): voi
     const s = await robots.openSession(who.tenantId, { robotName: b.robotName ?? who.name, processes: b.processes, slots: b.slots, version: b.version }, who.robotKeyId, who.folderKeys);
     return json(reply, 201, {
       sessionId: s.id, heartbeatSeconds: robots.options.heartbeatSeconds, leaseSeconds: robots.options.leaseSeconds, leaseExpiresAt: s.leaseExpiresAt,
+      maxRequestBodyBytes: robotBodyLimit(request.settings),
     });
   });
 
@@ -74,8 +106,7 @@ export function robotProtocolRoutes(app: FastifyInstance, ctx: HttpContext): voi
         violations: [problem],
       });
     }
-    const valid = lines as { message: string; level?: "info" | "error"; at?: string }[];
-    await robots.log(s, request.params.jobKey, valid.map((l) => ({ ...l, message: l.message.slice(0, 10_000) })));
+    await robots.log(s, request.params.jobKey, lines as { message: string; level?: "info" | "error"; at?: string }[]);
     return reply.code(204).send();
   });
 

@@ -556,35 +556,39 @@ export class PostgresStore implements Store {
 
   async claimJobs(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Job[]> {
     if (max <= 0 || session.processes.length === 0) return [];
-    // a claim long-poll can outlive its session (a robot cut off from the network keeps its
-    // connection open while its lease runs out): an ended or expired session gets nothing, and
-    // FOR SHARE holds off a concurrent close until this claim is committed (closeSession
-    // deletes the session first, then releases the jobs it holds).
     // One process (the usual session): `process_name = $2` lets the jobs_pending index give
     // the rows already in claim order, so the scan stops after `max` unlocked rows; with
     // `= ANY(array)` PostgreSQL reads and sorts every pending job of the session's processes
     // on each claim, which grows with the backlog (2,000 pending jobs: ~2.5 ms a claim).
     const single = session.processes.length === 1;
-    const rows = await this.q(
-      `WITH live AS (
-         SELECT id FROM robot_sessions WHERE id = $5 AND lease_expires_at > $3 FOR SHARE
-       ), picked AS (
-         SELECT seq FROM jobs
-          WHERE tenant_id = $1 AND state = 'Pending' AND ${single ? "process_name = $2::text" : "process_name = ANY($2::text[])"} AND (not_before IS NULL OR not_before <= $3)
-            ${session.folderKeys ? "AND folder_key = ANY($8::text[])" : ""}
-            AND EXISTS (SELECT 1 FROM live)
-          ORDER BY priority DESC, seq
-          LIMIT $4
-          FOR UPDATE SKIP LOCKED
-       )
-       UPDATE jobs j SET state = 'Running', session_id = $5, robot = $6, started_at = GREATEST($3::timestamptz, j.created_at), attempt = j.attempt + 1, not_before = NULL, info = NULL,
-              deadline_at = LEAST(
-                CASE WHEN j.call_mode = 'LongPolling' THEN j.created_at + make_interval(secs => $7) END,
-                CASE WHEN j.max_duration_seconds IS NOT NULL THEN $3::timestamptz + make_interval(secs => j.max_duration_seconds) END)
-         FROM picked WHERE j.seq = picked.seq
-       RETURNING j.*`,
-      [session.tenantId, single ? session.processes[0] : session.processes, now, max, session.id, session.robotName, longPollingMaxSeconds, ...(session.folderKeys ? [session.folderKeys] : [])],
-    );
+    const rows = await this.tx(async (c) => {
+      // A claim long-poll can outlive its session (a robot cut off from the network keeps its
+      // connection open while its lease runs out): an ended or expired session gets nothing.
+      // The session's row lock holds off a concurrent close until this claim is committed
+      // (closeSession deletes the session first, then releases the jobs it holds), and makes
+      // the claims of one session take turns: the next one, a statement later, counts the
+      // jobs this one took, so a session never holds more jobs than its slots.
+      const live = await c.query("SELECT 1 FROM robot_sessions WHERE id = $1 AND lease_expires_at > $2 FOR NO KEY UPDATE", [session.id, now]);
+      if (live.rowCount === 0) return [];
+      return (await c.query(
+        `WITH picked AS (
+           SELECT seq FROM jobs
+            WHERE tenant_id = $1 AND state = 'Pending' AND ${single ? "process_name = $2::text" : "process_name = ANY($2::text[])"} AND (not_before IS NULL OR not_before <= $3)
+              ${session.folderKeys ? "AND folder_key = ANY($9::text[])" : ""}
+            ORDER BY priority DESC, seq
+            LIMIT GREATEST(0, LEAST($4::int, $8::int - (SELECT COUNT(*) FROM jobs WHERE session_id = $5 AND state IN ('Running', 'Stopping', 'Terminating'))::int))
+            FOR UPDATE SKIP LOCKED
+         )
+         UPDATE jobs j SET state = 'Running', session_id = $5, robot = $6, started_at = GREATEST($3::timestamptz, j.created_at), attempt = j.attempt + 1, not_before = NULL, info = NULL,
+                deadline_at = LEAST(
+                  CASE WHEN j.call_mode = 'LongPolling' THEN j.created_at + make_interval(secs => $7) END,
+                  CASE WHEN j.max_duration_seconds IS NOT NULL THEN $3::timestamptz + make_interval(secs => j.max_duration_seconds) END)
+           FROM picked WHERE j.seq = picked.seq
+         RETURNING j.*`,
+        [session.tenantId, single ? session.processes[0] : session.processes, now, max, session.id, session.robotName, longPollingMaxSeconds, session.slots,
+          ...(session.folderKeys ? [session.folderKeys] : [])],
+      )).rows as Row[];
+    });
     return rows.sort((a, b) => Number(b.priority) - Number(a.priority) || Number(a.seq) - Number(b.seq)).map(jobFromRow);
   }
 

@@ -502,6 +502,10 @@ export class SqliteStore implements Store {
       // connection open while its lease runs out): jobs claimed for an ended session would
       // stay Running forever, so an ended or expired session gets nothing
       if (!this.stmt("SELECT 1 FROM robot_sessions WHERE id = ? AND lease_expires_at > ?").get(session.id, now)) return [];
+      // a session never holds more jobs than its slots, however many claims it sends
+      const held = (this.stmt("SELECT COUNT(*) AS n FROM jobs WHERE session_id = ? AND state IN ('Running', 'Stopping', 'Terminating')").get(session.id) as Row).n as number;
+      const room = Math.min(max, session.slots - held);
+      if (room <= 0) return [];
       const names = session.processes.map(() => "?").join(", ");
       // a robot key limited to some folders runs only their jobs
       const folders = session.folderKeys ? `AND folder_key IN (${session.folderKeys.map(() => "?").join(", ") || "NULL"})` : "";
@@ -511,7 +515,7 @@ export class SqliteStore implements Store {
         `SELECT * FROM jobs WHERE tenant_id = ? AND state = 'Pending' AND process_name IN (${names}) ${folders}
            AND (not_before IS NULL OR not_before <= ?)
          ORDER BY priority DESC, seq ASC LIMIT CAST(? AS INTEGER)`,
-      ).all(session.tenantId, ...session.processes, ...(session.folderKeys ?? []), now, max) as Row[];
+      ).all(session.tenantId, ...session.processes, ...(session.folderKeys ?? []), now, room) as Row[];
       const claimed: Job[] = [];
       for (const row of rows) {
         const job = jobFromRow(row);
