@@ -17,6 +17,7 @@ import {
   type CallMode,
   type Job,
   type JobError,
+  type JobListItem,
   type JobLogLine,
   type JobSource,
   type JobState,
@@ -159,7 +160,7 @@ export class Jobs {
     return job;
   }
 
-  async list(principal: Principal, query: Record<string, string | undefined>): Promise<Page<Job>> {
+  async list(principal: Principal, query: Record<string, string | undefined>): Promise<Page<JobListItem>> {
     requireJobsRead(principal);
     const filter: JobFilter = {};
     if (query.state) {

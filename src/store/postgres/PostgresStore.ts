@@ -1,14 +1,17 @@
 import pg from "pg";
 import { randomUUID } from "node:crypto";
-import type {
-  ConsoleSessionRecord, ExternalAppRecord, JobFilter, JobPatch, JobStateCount, NewExternalApp, NewToken, NewUser, Store, TokenRecord, UserPatch,
+import {
+  JOB_LIST_COLUMNS, toJobListItem,
+  type ConsoleSessionRecord, type ExternalAppRecord, type JobFilter, type JobPatch, type JobStateCount, type NewExternalApp, type NewToken, type NewUser, type Store, type TokenRecord, type UserPatch,
 } from "../../core/store.js";
 import type { RoleAssignment } from "../../core/Permissions.js";
 import {
   DEFAULT_SETTINGS,
+  LIST_FIELD_MAX_BYTES,
   type ExternalApp,
   type Folder,
   type Job,
+  type JobListItem,
   type JobLogLine,
   type JobState,
   type PersonalAccessToken,
@@ -535,7 +538,7 @@ export class PostgresStore implements Store {
     return row ? jobFromRow(row) : null;
   }
 
-  async listJobs(tenantId: string, f: JobFilter, limit: number, cursor: number | null): Promise<{ items: Job[]; next: number | null }> {
+  async listJobs(tenantId: string, f: JobFilter, limit: number, cursor: number | null): Promise<{ items: JobListItem[]; next: number | null }> {
     const params: unknown[] = [tenantId];
     const where = ["tenant_id = $1"];
     const add = (clause: (n: string) => string, value: unknown) => { params.push(value); where.push(clause(`$${params.length}`)); };
@@ -548,10 +551,21 @@ export class PostgresStore implements Store {
     if (f.createdBefore) add((n) => `created_at < ${n}`, f.createdBefore);
     if (cursor !== null) add((n) => `seq < ${n}`, cursor);
     params.push(limit + 1);
-    const rows = await this.q(`SELECT * FROM jobs WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT $${params.length}`, params);
+    // the long columns are read only when short: pg_column_size (the stored, possibly compressed,
+    // size) rules out a long value without reading it; CASE keeps octet_length to short ones
+    const long = (col: string) => `CASE WHEN ${col} IS NULL THEN false WHEN pg_column_size(${col}) > ${LIST_FIELD_MAX_BYTES} THEN true ELSE octet_length(${col}::text) > ${LIST_FIELD_MAX_BYTES} END`;
+    const short = (col: string) => `CASE WHEN ${long(col)} THEN NULL ELSE ${col} END AS ${col}, ${long(col)} AS ${col}_long`;
+    const rows = await this.q(
+      `SELECT ${JOB_LIST_COLUMNS}, ${short("input_arguments")}, ${short("output_arguments")}, ${short("error")}
+         FROM jobs WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT $${params.length}`,
+      params,
+    );
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
-    return { items: page.map(jobFromRow), next: more ? Number(page[page.length - 1]!.seq) : null };
+    return {
+      items: page.map((r) => toJobListItem(jobFromRow(r), { input: r.input_arguments_long === true, output: r.output_arguments_long === true, error: r.error_long === true })),
+      next: more ? Number(page[page.length - 1]!.seq) : null,
+    };
   }
 
   async claimJobs(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Job[]> {
