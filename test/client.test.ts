@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AbortError, BatonApiError, BatonClient, BatonClientError, JobFaultedError, JobStoppedError, TimeoutError, TooManyRedirectsError, collect,
-  type FetchLike, type Job, type JobListItem, type JobState,
+  type FetchLike, type JobListItem, type JobState,
 } from "../src/index.js";
 import { startTestBaton, type TestBaton } from "./helpers/baton.js";
 
