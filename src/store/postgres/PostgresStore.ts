@@ -46,7 +46,24 @@ export interface PostgresOptions {
   /** postgres://… ; a `schema` query parameter selects the schema (created if missing) */
   url: string;
   poolSize?: number;
+  /**
+   * Longest a statement may run, in ms (0: no limit). PostgreSQL cancels it (statement_timeout,
+   * 57014) and, should the server not answer at all (frozen, network black hole), the client
+   * gives up 2 s later (query_timeout): a frozen store then answers 503 store-unavailable
+   * instead of holding requests. Migrations have no limit (a connection of their own).
+   */
+  statementTimeoutMs?: number;
 }
+
+/** statement_timeout's default: 15 s (BATON_DATABASE_STATEMENT_TIMEOUT_SECONDS). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+/** how much longer than statement_timeout the client waits for an answer before it gives up on the connection */
+const QUERY_TIMEOUT_MARGIN_MS = 2000;
+/** final jobs deleted per purge transaction, so that no purge statement runs long */
+const PURGE_BATCH = 1000;
+
+/** The client gave up waiting (query_timeout): the connection is in an unknown state and must not be reused. */
+const isReadTimeout = (err: unknown): boolean => (err as { message?: unknown } | null)?.message === "Query read timeout";
 
 /** Splits Baton's `schema` parameter off a connection string. */
 export function parseDatabaseUrl(url: string): { connectionString: string; schema: string } {
@@ -72,12 +89,14 @@ export class PostgresStore implements Store {
     const { connectionString, schema } = parseDatabaseUrl(options.url);
     this.schema = schema;
     this.connectionString = connectionString;
+    const statementTimeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
     this.pool = new pg.Pool({
       connectionString,
       max: options.poolSize ?? 20,
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 30_000,
       options: `-c search_path=${schema}`,
+      ...(statementTimeout > 0 ? { statement_timeout: statementTimeout, query_timeout: statementTimeout + QUERY_TIMEOUT_MARGIN_MS } : {}),
     });
     // an idle client that loses its connection must not crash the process; the next query reconnects
     this.pool.on("error", () => {});
@@ -105,7 +124,10 @@ export class PostgresStore implements Store {
       await client.query("COMMIT");
       return result;
     } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
+      // a query the client gave up on may still be running: the connection is discarded (which
+      // ends the transaction) rather than queueing a ROLLBACK behind it
+      if (isReadTimeout(err)) lost = err as Error;
+      else await client.query("ROLLBACK").catch(() => {});
       throw err;
     } finally {
       client.off("error", onError);
@@ -114,20 +136,34 @@ export class PostgresStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`).catch(async (err: { code?: string }) => {
-      // two nodes creating the schema at once: one wins, the other sees a unique violation
-      if (err.code !== "23505") throw err;
-    });
-    await this.tx(async (c) => {
-      await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
-      await c.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)");
-      const applied = new Set((await c.query("SELECT version FROM schema_migrations")).rows.map((r: { version: number }) => r.version));
-      for (const m of migrations) {
-        if (applied.has(m.version)) continue;
-        await c.query(m.sql);
-        await c.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())", [m.version, m.name]);
+    // a connection of its own, without statement_timeout: a migration of a large table, or the
+    // wait for another node's migration, may take longer than any request should
+    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 5000, options: `-c search_path=${this.schema}` });
+    client.on("error", () => {});
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`).catch(async (err: { code?: string }) => {
+        // two nodes creating the schema at once: one wins, the other sees a unique violation
+        if (err.code !== "23505") throw err;
+      });
+      await client.query("BEGIN");
+      try {
+        await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+        await client.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)");
+        const applied = new Set((await client.query("SELECT version FROM schema_migrations")).rows.map((r: { version: number }) => r.version));
+        for (const m of migrations) {
+          if (applied.has(m.version)) continue;
+          await client.query(m.sql);
+          await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())", [m.version, m.name]);
+        }
+        await client.query("COMMIT");
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw err;
       }
-    });
+    } finally {
+      await client.end().catch(() => {});
+    }
   }
 
   async close(): Promise<void> {
@@ -650,10 +686,20 @@ export class PostgresStore implements Store {
   }
 
   async purgeFinalJobs(tenantId: string, endedBefore: string): Promise<number> {
-    return this.tx(async (c) => {
-      await c.query(`DELETE FROM job_logs WHERE job_key IN (SELECT key FROM jobs WHERE tenant_id = $1 AND ended_at < $2 AND state IN ${FINAL})`, [tenantId, endedBefore]);
-      return (await c.query(`DELETE FROM jobs WHERE tenant_id = $1 AND ended_at < $2 AND state IN ${FINAL}`, [tenantId, endedBefore])).rowCount ?? 0;
-    });
+    // in batches: a first purge of a large backlog is many short statements, none near statement_timeout
+    let purged = 0;
+    for (;;) {
+      const n = await this.tx(async (c) => {
+        const keys = (await c.query(
+          `SELECT key FROM jobs WHERE tenant_id = $1 AND ended_at < $2 AND state IN ${FINAL} LIMIT $3 FOR UPDATE SKIP LOCKED`, [tenantId, endedBefore, PURGE_BATCH],
+        )).rows.map((r: { key: string }) => r.key);
+        if (keys.length === 0) return 0;
+        await c.query("DELETE FROM job_logs WHERE job_key = ANY($1::text[])", [keys]);
+        return (await c.query("DELETE FROM jobs WHERE key = ANY($1::text[])", [keys])).rowCount ?? 0;
+      });
+      purged += n;
+      if (n < PURGE_BATCH) return purged;
+    }
   }
 
   // ---- logs
