@@ -210,7 +210,7 @@ export class Robots {
         error: { code: "OutputSchemaViolation", message: "The output arguments do not match the process's output schema.", details: { violations: problems } },
       })
       : await this.jobs.finish(job.tenantId, jobKey, session.id, { state: "Successful", outputArguments: outputArguments as JsonObject });
-    return finished ?? this.refuse(jobKey);
+    return finished ?? this.killedMeanwhile(session, jobKey);
   }
 
   async fail(session: RobotSession, jobKey: string, error: unknown): Promise<Job> {
@@ -227,7 +227,7 @@ export class Robots {
         ...(e.details === undefined ? {} : { details: e.details }),
       },
     });
-    return finished ?? this.refuse(jobKey);
+    return finished ?? this.killedMeanwhile(session, jobKey);
   }
 
   async stopped(session: RobotSession, jobKey: string): Promise<Job> {
@@ -299,6 +299,18 @@ export class Robots {
     const job = await this.store.getJob(session.tenantId, jobKey);
     if (!job || job.sessionId !== session.id || !HELD_STATES.includes(job.state)) return this.refuse(jobKey);
     return job;
+  }
+
+  /**
+   * A result's write found the job no longer in a state it may leave for that result. When a
+   * kill came between the read and the write (Running → Terminating), the robot has ended the
+   * job all the same: it is Stopped now, as a result reported after the kill would be, rather
+   * than refused (409) and left Terminating until the next heartbeat hands it back.
+   */
+  private async killedMeanwhile(session: RobotSession, jobKey: string): Promise<Job> {
+    const job = await this.store.getJob(session.tenantId, jobKey);
+    if (job && job.sessionId === session.id && job.state === "Terminating") return this.stopped(session, jobKey);
+    return this.refuse(jobKey);
   }
 
   private refuse(jobKey: string): never {
