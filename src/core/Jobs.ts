@@ -216,13 +216,13 @@ export class Jobs {
    */
   async finish(
     tenantId: string | null, key: string, sessionId: string | null,
-    result: { state: "Successful" | "Faulted" | "Stopped"; outputArguments?: JsonObject; error?: JobError; info?: string },
+    result: { state: "Successful" | "Faulted" | "Stopped"; outputArguments?: JsonObject; error?: JobError; info?: string; from?: readonly JobState[] },
   ): Promise<Job | null> {
     const patch: JobPatch = { state: result.state, endedAt: this.now().toISOString() };
     if (result.outputArguments !== undefined) patch.outputArguments = result.outputArguments;
     if (result.error !== undefined) patch.error = result.error;
     if (result.info !== undefined) patch.info = result.info;
-    const job = await this.store.updateJob(tenantId, key, statesBefore(result.state), sessionId, patch);
+    const job = await this.store.updateJob(tenantId, key, result.from ?? statesBefore(result.state), sessionId, patch);
     if (job) this.notifier.publish("jobFinished", { tenantId: job.tenantId, jobKey: job.key, job });
     return job;
   }

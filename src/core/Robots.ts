@@ -8,12 +8,18 @@ import { violations } from "./schemas.js";
 import type { Store } from "./store.js";
 import type { Tenancy } from "./Tenancy.js";
 import type { Catalog } from "./Catalog.js";
-import type { Job, JobError, JsonObject, RobotSession, RobotSessionView, StopStrategy } from "./types.js";
+import type { Job, JobError, JobState, JsonObject, RobotSession, RobotSessionView, StopStrategy } from "./types.js";
 
 export interface SessionOptions {
   heartbeatSeconds: number;
   leaseSeconds: number;
 }
+
+/**
+ * The states from which a robot's complete or fail is recorded as such: not Terminating,
+ * since after a Kill whatever the robot reports is recorded as Stopped (docs/robot-protocol.md).
+ */
+const RESULT_FROM: readonly JobState[] = ["Running", "Stopping"];
 
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = { heartbeatSeconds: 5, leaseSeconds: 15 };
 
@@ -206,10 +212,10 @@ export class Robots {
     const problems = process?.outputSchema ? violations(process.outputSchema, outputArguments) : [];
     const finished = problems.length
       ? await this.jobs.finish(job.tenantId, jobKey, session.id, {
-        state: "Faulted",
+        state: "Faulted", from: RESULT_FROM,
         error: { code: "OutputSchemaViolation", message: "The output arguments do not match the process's output schema.", details: { violations: problems } },
       })
-      : await this.jobs.finish(job.tenantId, jobKey, session.id, { state: "Successful", outputArguments: outputArguments as JsonObject });
+      : await this.jobs.finish(job.tenantId, jobKey, session.id, { state: "Successful", from: RESULT_FROM, outputArguments: outputArguments as JsonObject });
     return finished ?? this.killedMeanwhile(session, jobKey);
   }
 
@@ -220,7 +226,7 @@ export class Robots {
     if (bad) throw badRequest("invalid-error", `error${bad.path === "/" ? "" : bad.path} ${bad.message}.`);
     if (job.state === "Terminating") return this.stopped(session, jobKey);
     const finished = await this.jobs.finish(job.tenantId, jobKey, session.id, {
-      state: "Faulted",
+      state: "Faulted", from: RESULT_FROM,
       error: {
         code: typeof e.code === "string" && e.code ? e.code.slice(0, 200) : "ProcessFailed",
         message: typeof e.message === "string" ? e.message.slice(0, 10_000) : "The process failed.",
@@ -302,10 +308,10 @@ export class Robots {
   }
 
   /**
-   * A result's write found the job no longer in a state it may leave for that result. When a
-   * kill came between the read and the write (Running → Terminating), the robot has ended the
-   * job all the same: it is Stopped now, as a result reported after the kill would be, rather
-   * than refused (409) and left Terminating until the next heartbeat hands it back.
+   * A result's write found the job no longer Running or Stopping. When a kill came between the
+   * read and the write (Running → Terminating), the robot has ended the job all the same: it is
+   * Stopped now, as a result reported after the kill is, rather than refused (409 job-not-held)
+   * and left Terminating until the next heartbeat hands it back.
    */
   private async killedMeanwhile(session: RobotSession, jobKey: string): Promise<Job> {
     const job = await this.store.getJob(session.tenantId, jobKey);
