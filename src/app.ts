@@ -63,7 +63,7 @@ export interface StartOptions {
  */
 export function openStore(config: Config, onError: (err: unknown) => void = () => {}): { store: Store; notifier: Notifier | undefined } {
   if (config.databaseUrl) {
-    const store = new PostgresStore({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+    const store = new PostgresStore({ url: config.databaseUrl, poolSize: config.databasePoolSize, statementTimeoutMs: config.databaseStatementTimeoutSeconds * 1000 });
     return { store, notifier: new PgNotifier(store.pool, { connectionString: store.connectionString, schema: store.schema }, onError) };
   }
   return { store: new SqliteStore(join(config.dataDir, "baton.db")), notifier: undefined };

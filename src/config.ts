@@ -7,6 +7,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | null;
   databasePoolSize: number;
+  /** PostgreSQL: longest a statement may run before it is cancelled and the request answers 503 store-unavailable (0: no limit) */
+  databaseStatementTimeoutSeconds: number;
   publicUrl: string | null;
   trustProxy: boolean;
   org: string;
@@ -37,6 +39,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env.BATON_DATA_DIR || "./data"),
     databaseUrl: env.BATON_DATABASE_URL || null,
     databasePoolSize: int("BATON_DATABASE_POOL_SIZE", 20),
+    databaseStatementTimeoutSeconds: int("BATON_DATABASE_STATEMENT_TIMEOUT_SECONDS", 15),
     publicUrl: env.BATON_PUBLIC_URL || null,
     trustProxy: env.BATON_TRUST_PROXY === "true" || env.BATON_TRUST_PROXY === "1",
     org: env.BATON_ORG || "default",

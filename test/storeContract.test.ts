@@ -7,7 +7,7 @@ import type { NewAuditEntry } from "../src/core/Audit.js";
 import type { Store } from "../src/core/store.js";
 import { statesBefore } from "../src/core/jobState.js";
 import { unstorable } from "../src/core/arguments.js";
-import { DEFAULT_SETTINGS, type Folder, type Job, type JobState, type Process, type RobotSession, type Tenant, type Trigger } from "../src/core/types.js";
+import { DEFAULT_SETTINGS, type Folder, type Job, type JobListItem, type JobState, type Process, type RobotSession, type Tenant, type Trigger } from "../src/core/types.js";
 import { SqliteStore } from "../src/store/sqlite/SqliteStore.js";
 import { PostgresStore } from "../src/store/postgres/PostgresStore.js";
 import { dropSchema, testDatabaseUrl } from "./helpers/baton.js";
@@ -595,10 +595,10 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       await store.createJob(newJob(other.id, otherShared.key, { processName: "Even", createdAt: at(T0 + sec(10)) }));
       const newestFirst = [...jobs].reverse();
 
-      const pages: Job[][] = [];
+      const pages: JobListItem[][] = [];
       let cursor: number | null = null;
       for (;;) {
-        const page: { items: Job[]; next: number | null } = await store.listJobs(tenant.id, {}, 10, cursor);
+        const page: { items: JobListItem[]; next: number | null } = await store.listJobs(tenant.id, {}, 10, cursor);
         pages.push(page.items);
         if (page.next === null) break;
         expect(typeof page.next).toBe("number");
@@ -611,10 +611,10 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       expect(new Set(seen.map((j) => j.key)).size).toBe(57);
 
       const list = async (filter: Parameters<Store["listJobs"]>[1], limit = 100) => {
-        const all: Job[] = [];
+        const all: JobListItem[] = [];
         let c: number | null = null;
         for (;;) {
-          const page: { items: Job[]; next: number | null } = await store.listJobs(tenant.id, filter, limit, c);
+          const page: { items: JobListItem[]; next: number | null } = await store.listJobs(tenant.id, filter, limit, c);
           expect(page.items.length).toBeLessThanOrEqual(limit);
           all.push(...page.items);
           if (page.next === null) return all;

@@ -173,6 +173,22 @@ export interface Job {
   info: string | null;
 }
 
+/**
+ * A job as a list (`jobs.list`, `jobs.iterate`) has it: inputArguments, outputArguments and
+ * error longer than 2048 bytes of JSON are left out and flagged; `jobs.get` has them whole.
+ */
+export interface JobListItem extends Omit<Job, "inputArguments" | "outputArguments" | "error"> {
+  /** Absent when long (then `inputArgumentsTruncated`). */
+  inputArguments?: Arguments;
+  /** Absent when long (then `outputArgumentsTruncated`). */
+  outputArguments?: Arguments | null;
+  /** Absent when long (then `errorTruncated`). */
+  error?: JobError | null;
+  inputArgumentsTruncated?: true;
+  outputArgumentsTruncated?: true;
+  errorTruncated?: true;
+}
+
 /** The answer of the status URI while the job is not final. */
 export interface JobStatus {
   jobKey: string;

@@ -52,7 +52,7 @@ export class Baton {
     this.store = options.store;
     this.notifier = options.notifier ?? new LocalNotifier();
     this.org = options.org ?? "default";
-    this.tenancy = new Tenancy(this.store, this.notifier);
+    this.tenancy = new Tenancy(this.store, this.notifier, now);
     this.access = new AccessService(this.store, now, this.notifier);
     this.audit = new AuditLog(this.store, now);
     this.users = new Users(this.store, now, this.notifier);

@@ -18,6 +18,7 @@ import {
   type CallMode,
   type Job,
   type JobError,
+  type JobListItem,
   type JobLogLine,
   type JobSource,
   type JobState,
@@ -163,7 +164,7 @@ export class Jobs {
     return job;
   }
 
-  async list(principal: Principal, query: Record<string, string | undefined>): Promise<Page<Job>> {
+  async list(principal: Principal, query: Record<string, string | undefined>): Promise<Page<JobListItem>> {
     requireJobsRead(principal);
     singleValues(query, ["state", "processName", "triggerId", "folderKey", "createdAfter", "createdBefore", "limit", "cursor"]);
     const filter: JobFilter = {};
@@ -219,14 +220,14 @@ export class Jobs {
    */
   async finish(
     tenantId: string | null, key: string, sessionId: string | null,
-    result: { state: "Successful" | "Faulted" | "Stopped"; outputArguments?: JsonObject; error?: JobError; info?: string },
+    result: { state: "Successful" | "Faulted" | "Stopped"; outputArguments?: JsonObject; error?: JobError; info?: string; from?: readonly JobState[] },
   ): Promise<Job | null> {
     // a final job is no session's: its session's slots and heartbeats no longer count it
     const patch: JobPatch = { state: result.state, endedAt: this.now().toISOString(), sessionId: null };
     if (result.outputArguments !== undefined) patch.outputArguments = result.outputArguments;
     if (result.error !== undefined) patch.error = result.error;
     if (result.info !== undefined) patch.info = result.info;
-    const job = await this.store.updateJob(tenantId, key, statesBefore(result.state), sessionId, patch);
+    const job = await this.store.updateJob(tenantId, key, result.from ?? statesBefore(result.state), sessionId, patch);
     if (job) this.notifier.publish("jobFinished", { tenantId: job.tenantId, jobKey: job.key, job });
     return job;
   }

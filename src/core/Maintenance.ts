@@ -1,3 +1,4 @@
+import { isStoreUnavailable } from "./errors.js";
 import type { Jobs } from "./Jobs.js";
 import type { Notifier } from "./notifier.js";
 import type { Robots } from "./Robots.js";
@@ -9,11 +10,31 @@ import type { Tenancy } from "./Tenancy.js";
  * syncMaxJobDurationSeconds and processes' maxDurationSeconds), lost robot sessions give
  * up their jobs, and final jobs past the retention period are purged. Each step is a
  * conditional update, so running it on several nodes at once does no work twice.
+ *
+ * An outage of the store never costs a lease. While the store is unreachable robots cannot
+ * heartbeat, yet their leases keep running out; so after the store was last seen unreachable
+ * (a failed step here, or a request answered 503 store-unavailable) no lease is expired until
+ * the store has been reachable again for a full lease: every live robot has heartbeated by
+ * then (it heartbeats several times a lease, and retries a failed heartbeat within a second),
+ * and only sessions that are really gone expire, one lease later than without the outage.
+ * The node's start counts as such a moment too (robots could not heartbeat while the nodes
+ * were down); it delays only sessions opened before the start.
+ *
+ * Several nodes: each keeps its own account, and that suffices. A store outage (a restart, a
+ * failover, a frozen server) is an outage for every node: each node's loop runs every
+ * `intervalMs` (1 s) and sees its steps fail, so none expires leases before a lease after the
+ * store came back. An outage shorter than the loop's interval may go unseen by a node, but it
+ * is also too short to cost a lease (robots heartbeat well inside a lease). What this does not
+ * cover is one node cut off from a store the others still reach: robots on that node get 503
+ * (and its /readyz fails, so a load balancer moves them); other nodes expire the leases of
+ * robots that stay stuck behind it, as they would for any robot they cannot hear from.
  */
 export class Maintenance {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private lastPurge = 0;
+  /** when the store was last seen unreachable (ms, on the `now` clock); the start counts as such */
+  private unreachableAt: number;
 
   constructor(
     private readonly store: Store,
@@ -25,7 +46,19 @@ export class Maintenance {
     private readonly intervalMs: number,
     private readonly onError: (err: unknown) => void,
     private readonly org: string,
-  ) {}
+  ) {
+    this.unreachableAt = now().getTime();
+  }
+
+  /** The store failed a call for being unreachable (a request's 503 store-unavailable, a step here). */
+  noteStoreUnavailable(): void {
+    this.unreachableAt = Math.max(this.unreachableAt, this.now().getTime());
+  }
+
+  /** Whether leases may expire now: the store has been reachable for a full lease since it was last seen unreachable. */
+  leasesMayExpire(): boolean {
+    return this.now().getTime() - this.unreachableAt >= this.robots.options.leaseSeconds * 1000;
+  }
 
   start(): void {
     if (this.timer) return;
@@ -46,8 +79,17 @@ export class Maintenance {
   }
 
   private async runOnce(): Promise<void> {
+    try {
+      await this.runSteps();
+    } catch (err) {
+      if (isStoreUnavailable(err)) this.noteStoreUnavailable();
+      throw err;
+    }
+  }
+
+  private async runSteps(): Promise<void> {
     await this.enforceDeadlines();
-    await this.robots.expireLeases();
+    if (this.leasesMayExpire()) await this.robots.expireLeases();
     if (this.now().getTime() - this.lastPurge > 3600_000) {
       this.lastPurge = this.now().getTime();
       await this.purge();

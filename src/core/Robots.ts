@@ -12,12 +12,18 @@ import { validateAgainst } from "./schemas.js";
 import type { Store } from "./store.js";
 import type { Tenancy } from "./Tenancy.js";
 import type { Catalog } from "./Catalog.js";
-import type { Job, JobError, JsonObject, RobotSession, RobotSessionView, StopStrategy } from "./types.js";
+import type { Job, JobError, JobState, JsonObject, RobotSession, RobotSessionView, StopStrategy } from "./types.js";
 
 export interface SessionOptions {
   heartbeatSeconds: number;
   leaseSeconds: number;
 }
+
+/**
+ * The states from which a robot's complete or fail is recorded as such: not Terminating,
+ * since after a Kill whatever the robot reports is recorded as Stopped (docs/robot-protocol.md).
+ */
+const RESULT_FROM: readonly JobState[] = ["Running", "Stopping"];
 
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = { heartbeatSeconds: 5, leaseSeconds: 15 };
 
@@ -240,9 +246,9 @@ export class Robots {
     const process = await this.catalog.processOrThrow(job.tenantId, job.folderKey, job.processName).catch(() => null);
     const error = process?.outputSchema ? outputProblem(process.outputSchema, outputArguments as JsonObject) : null;
     const finished = error
-      ? await this.jobs.finish(job.tenantId, jobKey, session.id, { state: "Faulted", error })
-      : await this.jobs.finish(job.tenantId, jobKey, session.id, { state: "Successful", outputArguments: outputArguments as JsonObject });
-    return finished ?? this.refuse(jobKey);
+      ? await this.jobs.finish(job.tenantId, jobKey, session.id, { state: "Faulted", from: RESULT_FROM, error })
+      : await this.jobs.finish(job.tenantId, jobKey, session.id, { state: "Successful", from: RESULT_FROM, outputArguments: outputArguments as JsonObject });
+    return finished ?? this.killedMeanwhile(session, jobKey);
   }
 
   async fail(session: RobotSession, jobKey: string, error: unknown): Promise<Job> {
@@ -255,14 +261,14 @@ export class Robots {
     }
     if (job.state === "Terminating") return this.stopped(session, jobKey);
     const finished = await this.jobs.finish(job.tenantId, jobKey, session.id, {
-      state: "Faulted",
+      state: "Faulted", from: RESULT_FROM,
       error: {
         code: typeof e.code === "string" && e.code ? e.code.slice(0, 200) : "ProcessFailed",
         message: typeof e.message === "string" ? e.message.slice(0, 10_000) : "The process failed.",
         ...(e.details === undefined ? {} : { details: e.details }),
       },
     });
-    return finished ?? this.refuse(jobKey);
+    return finished ?? this.killedMeanwhile(session, jobKey);
   }
 
   async stopped(session: RobotSession, jobKey: string): Promise<Job> {
@@ -363,6 +369,18 @@ export class Robots {
     const job = await this.store.getJob(session.tenantId, jobKey);
     if (!job || job.sessionId !== session.id || !HELD_STATES.includes(job.state)) return this.refuse(jobKey);
     return job;
+  }
+
+  /**
+   * A result's write found the job no longer Running or Stopping. When a kill came between the
+   * read and the write (Running → Terminating), the robot has ended the job all the same: it is
+   * Stopped now, as a result reported after the kill is, rather than refused (409 job-not-held)
+   * and left Terminating until the next heartbeat hands it back.
+   */
+  private async killedMeanwhile(session: RobotSession, jobKey: string): Promise<Job> {
+    const job = await this.store.getJob(session.tenantId, jobKey);
+    if (job && job.sessionId === session.id && job.state === "Terminating") return this.stopped(session, jobKey);
+    return this.refuse(jobKey);
   }
 
   private refuse(jobKey: string): never {

@@ -6,15 +6,26 @@ import { DEFAULT_SETTINGS, type Tenant, type TenantSettings } from "./types.js";
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /**
- * Tenants and their settings. Both are read on every request, so they are cached here and
- * dropped when a `settingsChanged` event says so (from this node or, later, another).
+ * How long a node keeps a tenant's settings without reading them again: 5 s. A change is
+ * seen at once through `settingsChanged` (on every node); this bounds how long a change whose
+ * event was lost (another node's, while this node's LISTEN connection was down) can go unseen.
+ */
+export const SETTINGS_CACHE_TTL_MS = 5000;
+
+/**
+ * Tenants and their settings. Both are read on every request, so they are cached here. The
+ * settings are dropped when a `settingsChanged` event says so (from this node or another),
+ * all of them when events may have been missed, and each after SETTINGS_CACHE_TTL_MS anyway.
  */
 export class Tenancy {
   private readonly tenants = new Map<string, Tenant>();
-  private readonly settings = new Map<string, TenantSettings>();
+  private readonly settings = new Map<string, { value: TenantSettings; expires: number }>();
+  /** counts invalidations: a read that one overtook is not cached (it may be older than the change) */
+  private generation = 0;
 
-  constructor(private readonly store: Store, private readonly notifier: Notifier) {
-    notifier.subscribe("settingsChanged", ({ tenantId }) => this.settings.delete(tenantId));
+  constructor(private readonly store: Store, private readonly notifier: Notifier, private readonly now: () => Date = () => new Date()) {
+    notifier.subscribe("settingsChanged", ({ tenantId }) => { this.generation++; this.settings.delete(tenantId); });
+    notifier.onMissedEvents(() => { this.generation++; this.settings.clear(); });
   }
 
   async findTenant(org: string, name: string): Promise<Tenant | null> {
@@ -40,12 +51,13 @@ export class Tenancy {
   }
 
   async getSettings(tenantId: string): Promise<TenantSettings> {
-    let s = this.settings.get(tenantId);
-    if (!s) {
-      s = await this.store.getSettings(tenantId);
-      this.settings.set(tenantId, s);
-    }
-    return s;
+    const cached = this.settings.get(tenantId);
+    const at = this.now().getTime();
+    if (cached && cached.expires > at) return cached.value;
+    const generation = this.generation;
+    const value = await this.store.getSettings(tenantId);
+    if (generation === this.generation) this.settings.set(tenantId, { value, expires: at + SETTINGS_CACHE_TTL_MS });
+    return value;
   }
 
   async updateSettings(tenantId: string, patch: unknown): Promise<TenantSettings> {

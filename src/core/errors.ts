@@ -89,3 +89,20 @@ export const StoreUnavailable = (cause: unknown) =>
     headers: { "retry-after": "5" },
     cause,
   });
+
+const UNAVAILABLE_CODES = new Set([
+  "SQLITE_BUSY", "SQLITE_LOCKED", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN",
+  // PostgreSQL: admin/crash shutdown, cannot connect now, connection exceptions, too many connections
+  "57P01", "57P02", "57P03", "08000", "08001", "08003", "08004", "08006", "53300",
+  // statement_timeout (Baton cancels no query otherwise): the store is too slow to answer now
+  "57014",
+]);
+// "Query read timeout": the client's query_timeout, PostgreSQL did not answer at all (frozen)
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Client was closed|Query read timeout/i;
+
+/** A failure of the store's connection rather than of the request: 503 with Retry-After, nothing lost. */
+export function isStoreUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.code === "string" && UNAVAILABLE_CODES.has(e.code)) return true;
+  return typeof e?.message === "string" && UNAVAILABLE_MESSAGES.test(e.message);
+}

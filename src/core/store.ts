@@ -4,6 +4,7 @@ import type {
   Folder,
   Job,
   JobError,
+  JobListItem,
   JobLogLine,
   JobState,
   JsonObject,
@@ -110,7 +111,11 @@ export interface Store {
   // jobs
   createJob(job: Job): Promise<void>;
   getJob(tenantId: string, key: string): Promise<Job | null>;
-  listJobs(tenantId: string, filter: JobFilter, limit: number, cursor: number | null): Promise<{ items: Job[]; next: number | null }>;
+  /**
+   * A page of jobs, newest first. inputArguments, outputArguments and error longer than
+   * LIST_FIELD_MAX_BYTES are not read from the store at all: the item flags them instead.
+   */
+  listJobs(tenantId: string, filter: JobFilter, limit: number, cursor: number | null): Promise<{ items: JobListItem[]; next: number | null }>;
   /**
    * Pending jobs of the session's processes, highest priority first, then oldest; each to
    * one session only. A claimed job's deadline is the earlier of `createdAt +
@@ -261,3 +266,18 @@ export interface JobPatch {
 }
 
 export type { Page };
+
+/** The columns of `jobs` a list reads besides the three long ones (both stores have the same). */
+export const JOB_LIST_COLUMNS = "seq, key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, robot, session_id, attempt, " +
+  "created_at, started_at, ended_at, not_before, deadline_at, max_duration_seconds, info";
+
+/** A job read for a list (its long fields read as null when `truncated` says so) as a list item. */
+export function toJobListItem(job: Job, truncated: { input: boolean; output: boolean; error: boolean }): JobListItem {
+  const { inputArguments, outputArguments, error, ...rest } = job;
+  return {
+    ...rest,
+    ...(truncated.input ? { inputArgumentsTruncated: true as const } : { inputArguments }),
+    ...(truncated.output ? { outputArgumentsTruncated: true as const } : { outputArguments }),
+    ...(truncated.error ? { errorTruncated: true as const } : { error }),
+  };
+}

@@ -145,6 +145,25 @@ export interface Job {
   deadlineAt: string | null;
 }
 
+/**
+ * Longest JSON, in bytes, of a job's inputArguments, outputArguments or error in a list of
+ * jobs (GET /jobs): a longer one is left out of the list item, which says so with
+ * `inputArgumentsTruncated` (and so on); GET /jobs/{key} has it whole. The stores never read
+ * the left-out values, so a page of 1,000 jobs with megabytes of arguments each stays small.
+ */
+export const LIST_FIELD_MAX_BYTES = 2048;
+
+/** A job as a list shows it: the arguments, output and error only when they are short. */
+export type JobListItem = Omit<Job, "inputArguments" | "outputArguments" | "error"> & {
+  /** absent when longer than LIST_FIELD_MAX_BYTES (then `inputArgumentsTruncated`) */
+  inputArguments?: JsonObject;
+  outputArguments?: JsonObject | null;
+  error?: JobError | null;
+  inputArgumentsTruncated?: true;
+  outputArgumentsTruncated?: true;
+  errorTruncated?: true;
+};
+
 export type Scope = string;
 
 /** Who is calling: resolved from a bearer token (or a console session cookie) by the auth hook. */

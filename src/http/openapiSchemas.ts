@@ -15,10 +15,12 @@ import type { RobotJob } from "../robot/RobotConnection.js";
 import {
   CALL_MODES,
   DEFAULT_SETTINGS,
+  LIST_FIELD_MAX_BYTES,
   PRIORITIES,
   VERBS,
   type Folder,
   type JobError,
+  type JobListItem,
   type JobLogLine,
   type JobSource,
   type JobState,
@@ -150,6 +152,20 @@ const jobProperties: Record<keyof ReturnType<typeof renderJob>, Schema> = {
   startedAt: nullableDateTime,
   endedAt: nullableDateTime,
   info: { type: ["string", "null"], description: "The last log line or status line." },
+};
+
+const omitted = (field: string): Schema => ({
+  type: "boolean", const: true,
+  description: `Present (true) when the job's ${field} is longer than ${LIST_FIELD_MAX_BYTES} bytes of JSON: the list leaves it out; GET /jobs/{jobKey} has it.`,
+});
+const jobListItemProperties: Record<keyof ReturnType<typeof renderJob> | keyof Pick<JobListItem, "inputArgumentsTruncated" | "outputArgumentsTruncated" | "errorTruncated">, Schema> = {
+  ...jobProperties,
+  inputArguments: { ...schemaRef("Arguments"), description: `Left out when longer than ${LIST_FIELD_MAX_BYTES} bytes of JSON (then inputArgumentsTruncated).` },
+  outputArguments: { ...nullable(schemaRef("Arguments")), description: `Left out when longer than ${LIST_FIELD_MAX_BYTES} bytes of JSON (then outputArgumentsTruncated).` },
+  error: { ...nullable(schemaRef("JobError")), description: `Left out when longer than ${LIST_FIELD_MAX_BYTES} bytes of JSON (then errorTruncated).` },
+  inputArgumentsTruncated: omitted("inputArguments"),
+  outputArgumentsTruncated: omitted("outputArguments"),
+  errorTruncated: omitted("error"),
 };
 
 const jobErrorProperties: Record<keyof JobError, Schema> = {
@@ -519,7 +535,13 @@ export const schemas: Record<string, Schema> = {
   // ---- jobs
   Job: { type: "object", required: Object.keys(jobProperties), properties: jobProperties },
   JobError: { type: "object", required: ["code", "message"], properties: jobErrorProperties },
-  JobPage: page("Job", true),
+  JobListItem: {
+    type: "object",
+    required: Object.keys(jobProperties).filter((k) => k !== "inputArguments" && k !== "outputArguments" && k !== "error"),
+    properties: jobListItemProperties,
+    description: `A job in a list: as GET /jobs/{jobKey} answers it, except that inputArguments, outputArguments and error longer than ${LIST_FIELD_MAX_BYTES} bytes of JSON are left out (and flagged), so that a page stays small whatever the jobs carry.`,
+  },
+  JobPage: page("JobListItem", true),
   StartJob: {
     type: "object",
     required: ["folderKey", "processName"],

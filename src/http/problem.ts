@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { BatonError, Internal, StoreUnavailable } from "../core/errors.js";
+import { BatonError, Internal, isStoreUnavailable, StoreUnavailable } from "../core/errors.js";
+
+export { isStoreUnavailable };
 
 const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, "unsupported-media-type"],
@@ -49,18 +51,4 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, thrown
 
 function statusTitle(status: number): string {
   return ({ 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large", 414: "URI Too Long", 415: "Unsupported Media Type" } as Record<number, string>)[status] ?? "Error";
-}
-
-const UNAVAILABLE_CODES = new Set([
-  "SQLITE_BUSY", "SQLITE_LOCKED", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN",
-  // PostgreSQL: admin/crash shutdown, cannot connect now, connection exceptions, too many connections
-  "57P01", "57P02", "57P03", "08000", "08001", "08003", "08004", "08006", "53300",
-]);
-const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Client was closed/i;
-
-/** A failure of the store's connection rather than of the request: 503 with Retry-After, nothing lost. */
-export function isStoreUnavailable(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  if (typeof e?.code === "string" && UNAVAILABLE_CODES.has(e.code)) return true;
-  return typeof e?.message === "string" && UNAVAILABLE_MESSAGES.test(e.message);
 }

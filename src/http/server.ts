@@ -5,7 +5,7 @@ import { badRequest, BatonError, notFound } from "../core/errors.js";
 import type { HttpConfig, HttpContext } from "./context.js";
 import { Metrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
-import { sendProblem } from "./problem.js";
+import { sendProblem, toBatonError } from "./problem.js";
 import { auditRoutes } from "./routes/audit.js";
 import { consoleRoutes } from "./routes/console.js";
 import { invocationRoutes } from "./routes/invocation.js";
@@ -129,7 +129,11 @@ export function buildServer(options: ServerOptions): BatonServer {
     }
   });
 
-  app.setErrorHandler((err, request, reply) => sendProblem(request, reply, err));
+  app.setErrorHandler((err, request, reply) => {
+    // robots' heartbeats fail too while the store is unreachable: no lease expires for a while after
+    if (toBatonError(err).code === "store-unavailable") options.baton.maintenance.noteStoreUnavailable();
+    return sendProblem(request, reply, err);
+  });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, notFound("route-not-found", `No route for ${request.method} ${request.url.split("?")[0]}.`)));
 

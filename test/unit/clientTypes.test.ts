@@ -18,7 +18,7 @@ import { schemas, type Schema } from "../../src/http/openapiSchemas.js";
 import {
   CALL_MODES, FINAL_JOB_STATES, JOB_SOURCES, JOB_STATES, PERMISSIONS, PRIORITIES, ROLE_NAMES, SCOPES, STOP_STRATEGIES, TRIGGER_PRIORITIES, VERBS,
   type AcceptedJob, type CreatedPersonalAccessToken, type CreatedRobotKey, type CreateTokenInput, type CreateUserInput, type Folder, type FolderInput,
-  type Job, type JobError, type JobLogLine, type JobStatus, type Page, type PersonalAccessToken, type Problem, type Process, type ProcessInput,
+  type Job, type JobError, type JobListItem, type JobLogLine, type JobStatus, type Page, type PersonalAccessToken, type Problem, type Process, type ProcessInput,
   type ProcessPatch, type RetryPolicy, type RetryPolicyInput, type RobotKey, type RobotKeyInput, type RobotSession, type Role, type RoleAssignment,
   type RoleAssignmentInput, type RotatedRobotKey, type StartJobInput, type StopJobInput, type TenantSettings, type TenantSettingsPatch, type Trigger,
   type TriggerInput, type TriggerPatch, type UpdateUserInput, type User, type Violation,
@@ -40,6 +40,12 @@ const SHAPES: Record<string, Record<string, string>> = {
     key: "string", folderKey: "string", processName: "string", triggerId: "string | null", source: "string", callMode: "string", state: "string",
     priority: "string", inputArguments: "object", outputArguments: "object | null", error: "object | null", robot: "string | null", attempt: "number",
     createdAt: "string", startedAt: "string | null", endedAt: "string | null", info: "string | null",
+  }),
+  JobListItem: shape<JobListItem>({
+    key: "string", folderKey: "string", processName: "string", triggerId: "string | null", source: "string", callMode: "string", state: "string",
+    priority: "string", inputArguments: "optional object", outputArguments: "optional object | null", error: "optional object | null", robot: "string | null",
+    attempt: "number", createdAt: "string", startedAt: "string | null", endedAt: "string | null", info: "string | null",
+    inputArgumentsTruncated: "optional boolean", outputArgumentsTruncated: "optional boolean", errorTruncated: "optional boolean",
   }),
   JobError: shape<JobError>({ code: "string", message: "string", details: "optional any" }),
   JobStatus: shape<JobStatus>({ jobKey: "string", state: "string", process: "string", createdAt: "string", startedAt: "string | null", info: "string | null" }),

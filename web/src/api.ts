@@ -131,6 +131,11 @@ export interface Job {
   error: { code: string; message: string; details?: Json } | null; robot: string | null; attempt: number;
   createdAt: string; startedAt: string | null; endedAt: string | null; info: string | null;
 }
+
+/** A job in GET /jobs: long arguments, output and error are left out (flagged); GET /jobs/{key} has them. */
+export type JobListItem = Omit<Job, "inputArguments" | "outputArguments" | "error"> & Partial<Pick<Job, "inputArguments" | "outputArguments" | "error">> & {
+  inputArgumentsTruncated?: true; outputArgumentsTruncated?: true; errorTruncated?: true;
+};
 export interface LogLine { seq: number; at: string; level: string; message: string }
 export interface Process {
   id: string; folderKey: string; name: string; description: string; defaultInputArguments: Record<string, Json>;

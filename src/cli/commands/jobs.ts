@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { isFinalJobState, JOB_STATES, type Arguments, type Job, type JobFilter, type JobLogLine, type JobState } from "../../client/index.js";
+import { isFinalJobState, JOB_STATES, type Arguments, type Job, type JobFilter, type JobListItem, type JobLogLine, type JobState } from "../../client/index.js";
 import { findFolder, findTrigger, integer, seconds } from "../args.js";
 import { action, duration, note, print, printFields, printJson, printTable, truncate, when } from "../output.js";
 import { connect, folderNames, followResult, interruptSignal, jsonOption, type JsonOption } from "./common.js";
@@ -37,7 +37,7 @@ export function registerJobs(program: Command): void {
     if (opts.process) filter.processName = opts.process;
     if (opts.trigger) filter.triggerId = (await findTrigger(client, opts.trigger)).id;
     if (opts.folder) filter.folderKey = (await findFolder(client, opts.folder)).key;
-    let items: Job[];
+    let items: JobListItem[];
     let more = false;
     if (opts.all) {
       items = [];
@@ -137,7 +137,7 @@ function collectStates(value: string, previous: string[] = []): string[] {
   return [...previous, ...states];
 }
 
-function jobDuration(job: Job): string | null {
+function jobDuration(job: Pick<Job, "state" | "startedAt" | "endedAt">): string | null {
   if (!job.startedAt) return null;
   const end = job.endedAt ? Date.parse(job.endedAt) : isFinalJobState(job.state) ? null : Date.now();
   return end === null ? null : duration(Math.max(0, end - Date.parse(job.startedAt)));

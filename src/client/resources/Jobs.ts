@@ -2,7 +2,7 @@ import { CallScope } from "../CallScope.js";
 import { waitForJob, type WaitOptions } from "../invocation.js";
 import { paginate } from "../pagination.js";
 import { segment, type RequestOptions } from "../Transport.js";
-import { isFinalJobState, type Arguments, type Job, type JobFilter, type JobLogLine, type Page, type StartJobInput, type StopJobInput, type StopStrategy } from "../types.js";
+import { isFinalJobState, type Arguments, type Job, type JobFilter, type JobListItem, type JobLogLine, type Page, type StartJobInput, type StopJobInput, type StopStrategy } from "../types.js";
 import type { ClientContext } from "./context.js";
 
 export interface LogsQuery {
@@ -24,15 +24,15 @@ export interface FollowLogsOptions {
 export class JobsApi {
   constructor(private readonly ctx: ClientContext) {}
 
-  /** One page of jobs, newest first. */
-  list(filter: JobFilter = {}, options: RequestOptions = {}): Promise<Page<Job>> {
+  /** One page of jobs, newest first; long arguments, output and error are left out (flagged): `get` has them. */
+  list(filter: JobFilter = {}, options: RequestOptions = {}): Promise<Page<JobListItem>> {
     const { state, ...rest } = filter;
     const states = state === undefined ? undefined : typeof state === "string" ? [state] : state;
     return this.ctx.transport.request("GET", "/jobs", { ...options, query: { ...rest, state: states } });
   }
 
   /** Every job that matches, newest first, page after page (`filter.limit` is the page size). */
-  iterate(filter: Omit<JobFilter, "cursor"> & { cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<Job, void, undefined> {
+  iterate(filter: Omit<JobFilter, "cursor"> & { cursor?: string } = {}, options: RequestOptions = {}): AsyncGenerator<JobListItem, void, undefined> {
     return paginate((cursor) => this.list({ ...filter, cursor }, options), filter.cursor);
   }
 

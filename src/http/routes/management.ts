@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { requireScope, type ScopeResource } from "../../core/Access.js";
 import { type BatonError, conflict, FolderNotFound, notFound } from "../../core/errors.js";
 import { can, foldersWith, requirePermission, type Permission } from "../../core/Permissions.js";
-import type { Folder, Job, PersonalAccessToken, Principal, Process, Trigger } from "../../core/types.js";
+import type { Folder, Job, JobListItem, PersonalAccessToken, Principal, Process, Trigger } from "../../core/types.js";
 import { fieldNames, recordAudit } from "../audit.js";
 import { json, principal, type HttpContext, type Params, type Query } from "../context.js";
 import { invokeUrl, tenantBase } from "../urls.js";
@@ -141,7 +141,7 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   // ---- jobs
   app.get("/api/v1/jobs", async (request: Req, reply) => {
     const page = await jobs.list(await who(request), request.query);
-    return json(reply, 200, { items: page.items.map(renderJob), nextCursor: page.nextCursor });
+    return json(reply, 200, { items: page.items.map(renderJobListItem), nextCursor: page.nextCursor });
   });
   app.post("/api/v1/jobs", async (request: Req, reply) => {
     const job = await jobs.start(await who(request), request.body);
@@ -242,6 +242,18 @@ export function renderJob(job: Job) {
   return {
     key: job.key, folderKey: job.folderKey, processName: job.processName, triggerId: job.triggerId, source: job.source, callMode: job.callMode,
     state: job.state, priority: job.priority, inputArguments: job.inputArguments, outputArguments: job.outputArguments, error: job.error,
+    robot: job.robot, attempt: job.attempt, createdAt: job.createdAt, startedAt: job.startedAt, endedAt: job.endedAt, info: job.info,
+  };
+}
+
+/** a job in a list: long arguments, output or error are left out (flagged); GET /jobs/{key} has them */
+export function renderJobListItem(job: JobListItem) {
+  return {
+    key: job.key, folderKey: job.folderKey, processName: job.processName, triggerId: job.triggerId, source: job.source, callMode: job.callMode,
+    state: job.state, priority: job.priority,
+    ...(job.inputArgumentsTruncated ? { inputArgumentsTruncated: true as const } : { inputArguments: job.inputArguments }),
+    ...(job.outputArgumentsTruncated ? { outputArgumentsTruncated: true as const } : { outputArguments: job.outputArguments }),
+    ...(job.errorTruncated ? { errorTruncated: true as const } : { error: job.error }),
     robot: job.robot, attempt: job.attempt, createdAt: job.createdAt, startedAt: job.startedAt, endedAt: job.endedAt, info: job.info,
   };
 }

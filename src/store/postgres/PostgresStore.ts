@@ -1,14 +1,17 @@
 import pg from "pg";
 import { randomUUID } from "node:crypto";
-import type {
-  ConsoleSessionRecord, ExternalAppRecord, JobFilter, JobPatch, JobStateCount, NewExternalApp, NewToken, NewUser, Store, TokenRecord, UserPatch,
+import {
+  JOB_LIST_COLUMNS, toJobListItem,
+  type ConsoleSessionRecord, type ExternalAppRecord, type JobFilter, type JobPatch, type JobStateCount, type NewExternalApp, type NewToken, type NewUser, type Store, type TokenRecord, type UserPatch,
 } from "../../core/store.js";
 import type { RoleAssignment } from "../../core/Permissions.js";
 import {
   DEFAULT_SETTINGS,
+  LIST_FIELD_MAX_BYTES,
   type ExternalApp,
   type Folder,
   type Job,
+  type JobListItem,
   type JobLogLine,
   type JobState,
   type PersonalAccessToken,
@@ -43,7 +46,24 @@ export interface PostgresOptions {
   /** postgres://… ; a `schema` query parameter selects the schema (created if missing) */
   url: string;
   poolSize?: number;
+  /**
+   * Longest a statement may run, in ms (0: no limit). PostgreSQL cancels it (statement_timeout,
+   * 57014) and, should the server not answer at all (frozen, network black hole), the client
+   * gives up 2 s later (query_timeout): a frozen store then answers 503 store-unavailable
+   * instead of holding requests. Migrations have no limit (a connection of their own).
+   */
+  statementTimeoutMs?: number;
 }
+
+/** statement_timeout's default: 15 s (BATON_DATABASE_STATEMENT_TIMEOUT_SECONDS). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+/** how much longer than statement_timeout the client waits for an answer before it gives up on the connection */
+const QUERY_TIMEOUT_MARGIN_MS = 2000;
+/** final jobs deleted per purge transaction, so that no purge statement runs long */
+const PURGE_BATCH = 1000;
+
+/** The client gave up waiting (query_timeout): the connection is in an unknown state and must not be reused. */
+const isReadTimeout = (err: unknown): boolean => (err as { message?: unknown } | null)?.message === "Query read timeout";
 
 /** Splits Baton's `schema` parameter off a connection string. */
 export function parseDatabaseUrl(url: string): { connectionString: string; schema: string } {
@@ -69,12 +89,14 @@ export class PostgresStore implements Store {
     const { connectionString, schema } = parseDatabaseUrl(options.url);
     this.schema = schema;
     this.connectionString = connectionString;
+    const statementTimeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
     this.pool = new pg.Pool({
       connectionString,
       max: options.poolSize ?? 20,
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 30_000,
       options: `-c search_path=${schema}`,
+      ...(statementTimeout > 0 ? { statement_timeout: statementTimeout, query_timeout: statementTimeout + QUERY_TIMEOUT_MARGIN_MS } : {}),
     });
     // an idle client that loses its connection must not crash the process; the next query reconnects
     this.pool.on("error", () => {});
@@ -102,7 +124,10 @@ export class PostgresStore implements Store {
       await client.query("COMMIT");
       return result;
     } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
+      // a query the client gave up on may still be running: the connection is discarded (which
+      // ends the transaction) rather than queueing a ROLLBACK behind it
+      if (isReadTimeout(err)) lost = err as Error;
+      else await client.query("ROLLBACK").catch(() => {});
       throw err;
     } finally {
       client.off("error", onError);
@@ -111,20 +136,34 @@ export class PostgresStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`).catch(async (err: { code?: string }) => {
-      // two nodes creating the schema at once: one wins, the other sees a unique violation
-      if (err.code !== "23505") throw err;
-    });
-    await this.tx(async (c) => {
-      await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
-      await c.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)");
-      const applied = new Set((await c.query("SELECT version FROM schema_migrations")).rows.map((r: { version: number }) => r.version));
-      for (const m of migrations) {
-        if (applied.has(m.version)) continue;
-        await c.query(m.sql);
-        await c.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())", [m.version, m.name]);
+    // a connection of its own, without statement_timeout: a migration of a large table, or the
+    // wait for another node's migration, may take longer than any request should
+    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 5000, options: `-c search_path=${this.schema}` });
+    client.on("error", () => {});
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`).catch(async (err: { code?: string }) => {
+        // two nodes creating the schema at once: one wins, the other sees a unique violation
+        if (err.code !== "23505") throw err;
+      });
+      await client.query("BEGIN");
+      try {
+        await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+        await client.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)");
+        const applied = new Set((await client.query("SELECT version FROM schema_migrations")).rows.map((r: { version: number }) => r.version));
+        for (const m of migrations) {
+          if (applied.has(m.version)) continue;
+          await client.query(m.sql);
+          await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())", [m.version, m.name]);
+        }
+        await client.query("COMMIT");
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw err;
       }
-    });
+    } finally {
+      await client.end().catch(() => {});
+    }
   }
 
   async close(): Promise<void> {
@@ -535,7 +574,7 @@ export class PostgresStore implements Store {
     return row ? jobFromRow(row) : null;
   }
 
-  async listJobs(tenantId: string, f: JobFilter, limit: number, cursor: number | null): Promise<{ items: Job[]; next: number | null }> {
+  async listJobs(tenantId: string, f: JobFilter, limit: number, cursor: number | null): Promise<{ items: JobListItem[]; next: number | null }> {
     const params: unknown[] = [tenantId];
     const where = ["tenant_id = $1"];
     const add = (clause: (n: string) => string, value: unknown) => { params.push(value); where.push(clause(`$${params.length}`)); };
@@ -548,10 +587,21 @@ export class PostgresStore implements Store {
     if (f.createdBefore) add((n) => `created_at < ${n}`, f.createdBefore);
     if (cursor !== null) add((n) => `seq < ${n}`, cursor);
     params.push(limit + 1);
-    const rows = await this.q(`SELECT * FROM jobs WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT $${params.length}`, params);
+    // the long columns are read only when short: pg_column_size (the stored, possibly compressed,
+    // size) rules out a long value without reading it; CASE keeps octet_length to short ones
+    const long = (col: string) => `CASE WHEN ${col} IS NULL THEN false WHEN pg_column_size(${col}) > ${LIST_FIELD_MAX_BYTES} THEN true ELSE octet_length(${col}::text) > ${LIST_FIELD_MAX_BYTES} END`;
+    const short = (col: string) => `CASE WHEN ${long(col)} THEN NULL ELSE ${col} END AS ${col}, ${long(col)} AS ${col}_long`;
+    const rows = await this.q(
+      `SELECT ${JOB_LIST_COLUMNS}, ${short("input_arguments")}, ${short("output_arguments")}, ${short("error")}
+         FROM jobs WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT $${params.length}`,
+      params,
+    );
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
-    return { items: page.map(jobFromRow), next: more ? Number(page[page.length - 1]!.seq) : null };
+    return {
+      items: page.map((r) => toJobListItem(jobFromRow(r), { input: r.input_arguments_long === true, output: r.output_arguments_long === true, error: r.error_long === true })),
+      next: more ? Number(page[page.length - 1]!.seq) : null,
+    };
   }
 
   async claimJobs(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Job[]> {
@@ -640,10 +690,20 @@ export class PostgresStore implements Store {
   }
 
   async purgeFinalJobs(tenantId: string, endedBefore: string): Promise<number> {
-    return this.tx(async (c) => {
-      await c.query(`DELETE FROM job_logs WHERE job_key IN (SELECT key FROM jobs WHERE tenant_id = $1 AND ended_at < $2 AND state IN ${FINAL})`, [tenantId, endedBefore]);
-      return (await c.query(`DELETE FROM jobs WHERE tenant_id = $1 AND ended_at < $2 AND state IN ${FINAL}`, [tenantId, endedBefore])).rowCount ?? 0;
-    });
+    // in batches: a first purge of a large backlog is many short statements, none near statement_timeout
+    let purged = 0;
+    for (;;) {
+      const n = await this.tx(async (c) => {
+        const keys = (await c.query(
+          `SELECT key FROM jobs WHERE tenant_id = $1 AND ended_at < $2 AND state IN ${FINAL} LIMIT $3 FOR UPDATE SKIP LOCKED`, [tenantId, endedBefore, PURGE_BATCH],
+        )).rows.map((r: { key: string }) => r.key);
+        if (keys.length === 0) return 0;
+        await c.query("DELETE FROM job_logs WHERE job_key = ANY($1::text[])", [keys]);
+        return (await c.query("DELETE FROM jobs WHERE key = ANY($1::text[])", [keys])).rowCount ?? 0;
+      });
+      purged += n;
+      if (n < PURGE_BATCH) return purged;
+    }
   }
 
   // ---- logs

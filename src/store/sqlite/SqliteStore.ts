@@ -3,15 +3,18 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { randomUUID } from "node:crypto";
 import { clampedIso } from "../../core/bounds.js";
-import type {
-  ConsoleSessionRecord, ExternalAppRecord, JobFilter, JobPatch, JobStateCount, NewExternalApp, NewToken, NewUser, Store, TokenRecord, UserPatch,
+import {
+  JOB_LIST_COLUMNS, toJobListItem,
+  type ConsoleSessionRecord, type ExternalAppRecord, type JobFilter, type JobPatch, type JobStateCount, type NewExternalApp, type NewToken, type NewUser, type Store, type TokenRecord, type UserPatch,
 } from "../../core/store.js";
 import type { RoleAssignment } from "../../core/Permissions.js";
 import {
   DEFAULT_SETTINGS,
+  LIST_FIELD_MAX_BYTES,
   type ExternalApp,
   type Folder,
   type Job,
+  type JobListItem,
   type JobLogLine,
   type JobState,
   type PersonalAccessToken,
@@ -464,7 +467,7 @@ export class SqliteStore implements Store {
     return row ? jobFromRow(row) : null;
   }
 
-  async listJobs(tenantId: string, f: JobFilter, limit: number, cursor: number | null): Promise<{ items: Job[]; next: number | null }> {
+  async listJobs(tenantId: string, f: JobFilter, limit: number, cursor: number | null): Promise<{ items: JobListItem[]; next: number | null }> {
     const where = ["tenant_id = ?"];
     const params: unknown[] = [tenantId];
     if (f.state?.length) {
@@ -481,10 +484,19 @@ export class SqliteStore implements Store {
     if (f.createdAfter) { where.push("created_at >= ?"); params.push(f.createdAfter); }
     if (f.createdBefore) { where.push("created_at < ?"); params.push(f.createdBefore); }
     if (cursor !== null) { where.push("seq < ?"); params.push(cursor); }
-    const rows = this.db.prepare(`SELECT * FROM jobs WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`).all(...params, limit + 1) as Row[];
+    // the long columns are read only when short: octet_length of a column is its stored size,
+    // taken from the record header without reading the value
+    const short = (col: string) => `CASE WHEN octet_length(${col}) > ${LIST_FIELD_MAX_BYTES} THEN NULL ELSE ${col} END AS ${col}, octet_length(${col}) > ${LIST_FIELD_MAX_BYTES} AS ${col}_long`;
+    const rows = this.db.prepare(
+      `SELECT ${JOB_LIST_COLUMNS}, ${short("input_arguments")}, ${short("output_arguments")}, ${short("error")}
+         FROM jobs WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`,
+    ).all(...params, limit + 1) as Row[];
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
-    return { items: page.map(jobFromRow), next: more ? (page[page.length - 1]!.seq as number) : null };
+    return {
+      items: page.map((r) => toJobListItem(jobFromRow(r), { input: r.input_arguments_long === 1, output: r.output_arguments_long === 1, error: r.error_long === 1 })),
+      next: more ? (page[page.length - 1]!.seq as number) : null,
+    };
   }
 
   async claimJobs(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Job[]> {

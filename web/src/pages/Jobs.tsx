@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { api, can, JOB_STATES, type Job, type Page, type Trigger } from "../api.js";
+import { api, can, JOB_STATES, type JobListItem, type Page, type Trigger } from "../api.js";
 import { useLive } from "../live.js";
 import { href } from "../router.js";
 import { folderName, useConsole } from "../session.js";
@@ -30,7 +30,7 @@ export function Jobs({ query }: { query: URLSearchParams }) {
   // cursors of the pages before the current one: "Previous" pops one
   const [cursors, setCursors] = useState<(string | null)[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
-  const jobs = useLoad(() => api<Page<Job>>("/jobs", {
+  const jobs = useLoad(() => api<Page<JobListItem>>("/jobs", {
     query: {
       limit: PAGE_SIZE, cursor, state: filters.state, folderKey: filters.folderKey, processName: filters.processName.trim(),
       triggerId: filters.triggerId, createdAfter: iso(filters.createdAfter), createdBefore: iso(filters.createdBefore),
