@@ -45,6 +45,8 @@ export interface StartOptions {
   maintenanceIntervalMs?: number;
   /** where the JSON log lines go instead of stdout (the tests capture them in a file) */
   logStream?: { write(line: string): void };
+  /** the clock of the core (tests move it instead of waiting); the system clock by default */
+  now?: () => Date;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function startBaton(config: Config, options: StartOptions): Promise
     notifier,
     org: config.org,
     maintenanceIntervalMs: options.maintenanceIntervalMs,
+    ...(options.now ? { now: options.now } : {}),
     session: { heartbeatSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds },
     onError: (err) => server.app.log.error({ err }, "maintenance failed"),
   });

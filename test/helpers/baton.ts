@@ -51,7 +51,7 @@ export async function dropSchema(schema: string): Promise<void> {
  * A real Baton on a real socket (port 0), the demo robot running, on embedded SQLite in a
  * temp folder, or (BATON_TEST_STORE=postgres) on a schema of its own in PostgreSQL.
  */
-export async function startTestBaton(overrides: Partial<Config> = {}, options: { demo?: boolean; maintenanceIntervalMs?: number } = {}): Promise<TestBaton> {
+export async function startTestBaton(overrides: Partial<Config> = {}, options: { demo?: boolean; maintenanceIntervalMs?: number; now?: () => Date } = {}): Promise<TestBaton> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "baton-test-"));
   const bootstrap = overrides.bootstrapToken === undefined ? `baton_pat_test_${randomBytes(16).toString("hex")}` : overrides.bootstrapToken;
   const pgSchema = TEST_STORE === "postgres" && overrides.databaseUrl === undefined ? testDatabaseUrl() : null;
@@ -69,7 +69,7 @@ export async function startTestBaton(overrides: Partial<Config> = {}, options: {
   };
   recordSecret(config.bootstrapToken);
   recordSecret(config.adminPassword);
-  const running = await startBaton(config, { demo: options.demo ?? true, maintenanceIntervalMs: options.maintenanceIntervalMs ?? 100, logStream: serverLogStream() });
+  const running = await startBaton(config, { demo: options.demo ?? true, maintenanceIntervalMs: options.maintenanceIntervalMs ?? 100, ...(options.now ? { now: options.now } : {}), logStream: serverLogStream() });
   const token = bootstrap ?? running.adminToken!;
   recordSecret(running.adminToken);
   recordSecret(running.adminPassword);
