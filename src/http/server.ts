@@ -17,7 +17,7 @@ import { robotProtocolRoutes } from "./routes/robotProtocol.js";
 import { sessionRoutes } from "./routes/session.js";
 import { userRoutes } from "./routes/users.js";
 import { tenantScope } from "./tenantScope.js";
-import { tenantBase } from "./urls.js";
+import { checkOrigin, tenantBase } from "./urls.js";
 
 export interface ServerOptions {
   baton: Baton;
@@ -91,6 +91,9 @@ export function buildServer(options: ServerOptions): BatonServer {
         headers: { "retry-after": "1" },
       });
     }
+    // Locations and invoke URLs are built from the Host header: a malformed one is refused
+    // before anything is done, not reflected in an answer
+    checkOrigin(request, config);
   });
   // While shutting down, answers in flight (the LongPolling 303s above all) close their
   // connection: a keep-alive socket left idle after close() began would hold the process
