@@ -52,6 +52,8 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
       method: ["GET", "POST", "PUT", "DELETE", "PATCH"],
       url: "/t/:folderKey/:slug",
       bodyLimit: config.hardBodyLimit,
+      // authenticated by the preParsing hook above, which checks the CSRF token on every method
+      config: { authBeforeBody: "none" },
       handler: async (request: InvokeRequest, reply) => {
         const args = invocationArguments(request);
         const { job, callMode } = await baton.jobs.invoke(request.trigger, args);
