@@ -107,6 +107,12 @@ describe("request timeout", () => {
     }
   });
 
+  it("a connection that sends nothing at all is closed too", async () => {
+    const c = await open();
+    // headersTimeout (at most the request timeout) runs from the connection's start
+    expect(parse(await c.closed).status).toBe(408);
+  });
+
   it("the LongPolling wait after the body is not the request: it outlasts the request timeout", async () => {
     // the job takes longer than the request timeout (1 s); the caller still gets the result
     const res = await invoke(b, "sleep", { seconds: 2.5, $callMode: "LongPolling" });
