@@ -87,7 +87,7 @@ export async function startBaton(config: Config, options: StartOptions): Promise
   });
   const server = buildServer({
     baton,
-    config: { publicUrl: config.publicUrl, trustProxy: config.trustProxy, metricsToken: config.metricsToken },
+    config: { publicUrl: config.publicUrl, trustProxy: config.trustProxy, metricsToken: config.metricsToken, requestTimeoutMs: config.requestTimeoutSeconds * 1000 },
     logger: config.logLevel === "silent" ? false : { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
   });
   await baton.init();

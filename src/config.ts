@@ -23,6 +23,8 @@ export interface Config {
   /** robot sessions: how often robots heartbeat, and how long a session lives without one */
   heartbeatSeconds: number;
   leaseSeconds: number;
+  /** a whole request, headers and body, must arrive within this (408 and the connection closed otherwise) */
+  requestTimeoutSeconds: number;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -52,7 +54,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceSeconds: int("BATON_SHUTDOWN_GRACE_SECONDS", 10),
     heartbeatSeconds: int("BATON_HEARTBEAT_SECONDS", 5),
     leaseSeconds: int("BATON_LEASE_SECONDS", 15),
+    requestTimeoutSeconds: int("BATON_REQUEST_TIMEOUT_SECONDS", 30),
   };
+  if (config.requestTimeoutSeconds < 1) throw new Error("BATON_REQUEST_TIMEOUT_SECONDS must be at least 1.");
   if (config.heartbeatSeconds < 1 || config.leaseSeconds < 2 * config.heartbeatSeconds) {
     throw new Error("BATON_HEARTBEAT_SECONDS must be at least 1 and BATON_LEASE_SECONDS at least twice it.");
   }

@@ -131,6 +131,7 @@ export class AccessService {
       orgAdmin: orgAdminHere,
       name: token.name,
       permissions: grant.permissions,
+      expiresAt: token.expiresAt,
     };
   }
 
@@ -201,6 +202,17 @@ export class AccessService {
     const beyond = scopes.filter((s) => !caller.scopes.has(s) && !caller.scopes.has(s.replace(/\.(Read|Write)$/, "")));
     if (beyond.length) {
       throw new BatonError(403, "insufficient-scope", "Forbidden", `A new token cannot have scopes the caller's credential lacks: ${beyond.join(", ")}.`, { extra: { requiredScope: beyond } });
+    }
+    // a token cannot outlive the token that creates it: by default it expires with it, and a
+    // later expiry (or none) is refused rather than silently shortened. A console session
+    // (a password login) or a token that never expires may create any expiry.
+    const cap = caller.kind === "token" ? (caller.expiresAt ?? null) : null;
+    if (cap !== null) {
+      if (input.expiresAt === undefined) return this.createToken(tenantId, caller.userId, { ...input, expiresAt: cap });
+      const asked = typeof input.expiresAt === "string" ? Date.parse(input.expiresAt) : input.expiresAt === null ? Infinity : NaN;
+      if (asked > Date.parse(cap)) {
+        throw badRequest("token-outlives-creator", `A token created with a token that expires at ${cap} must expire no later than that (leave expiresAt out to expire with it).`, { maxExpiresAt: cap });
+      }
     }
     return this.createToken(tenantId, caller.userId, input);
   }

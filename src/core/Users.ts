@@ -50,8 +50,10 @@ function validatePassword(password: unknown): string {
 /**
  * Failed logins, per node: after 5 failures in a row for one user name (20 for one
  * address), each further attempt must wait, doubling from 1 s up to 15 min (a refused
- * attempt does not count). A success
- * clears the name's count. Bounded: idle entries are forgotten.
+ * attempt does not count). An attempt is counted as a failure when it is let through,
+ * before its password is checked (`reserve`): concurrent attempts cannot all pass the check
+ * while the slow hash runs. A success takes its reservation back (`release`) and clears the
+ * name's count. Bounded: idle entries are forgotten.
  */
 export class LoginThrottle {
   private readonly failures = new Map<string, { count: number; until: number; at: number }>();
@@ -62,6 +64,25 @@ export class LoginThrottle {
     const entry = this.failures.get(key);
     if (!entry) return 0;
     return Math.max(0, Math.ceil((entry.until - this.clock()) / 1000));
+  }
+
+  /**
+   * Lets one attempt through for every key, counting it as a failure of each at once; or,
+   * when some key must wait, lets none through and counts nothing: the seconds to wait.
+   */
+  reserve(keys: [key: string, free: number][]): number {
+    const wait = Math.max(...keys.map(([key]) => this.wait(key)));
+    if (wait > 0) return wait;
+    for (const [key, free] of keys) this.fail(key, free);
+    return 0;
+  }
+
+  /** takes back one attempt `reserve` counted (it succeeded) */
+  release(key: string, free: number): void {
+    const entry = this.failures.get(key);
+    if (!entry) return;
+    entry.count = Math.max(0, entry.count - 1);
+    if (entry.count < free) entry.until = 0;
   }
 
   fail(key: string, free: number): void {
@@ -82,6 +103,11 @@ export class LoginThrottle {
   }
 }
 
+/** failures in a row before a user name (or a user's own password change) must wait */
+const FREE_PER_NAME = 5;
+/** failures in a row before an address must wait */
+const FREE_PER_ADDRESS = 20;
+
 export interface ConsoleLogin {
   /** the cookie's value (only its hash is stored) */
   cookie: string;
@@ -94,11 +120,12 @@ export interface ConsoleLogin {
 
 /** Users of a tenant, their roles, and password logins to the console. */
 export class Users {
-  readonly throttle = new LoginThrottle();
+  readonly throttle: LoginThrottle;
   /** console sessions by the hash of their cookie; cleared on every node when credentials change */
   private readonly sessions = new TtlCache<{ principal: Principal; expiresAt: number; tenantId: string }>(10_000);
 
   constructor(private readonly store: Store, private readonly now: () => Date, private readonly notifier: Notifier) {
+    this.throttle = new LoginThrottle(() => now().getTime());
     const clear = () => this.sessions.clear();
     notifier.subscribe("credentialsChanged", clear);
     notifier.onMissedEvents(clear);
@@ -183,20 +210,20 @@ export class Users {
     }
     const nameKey = `u\n${tenant.id}\n${body.userName.toLowerCase()}`;
     const addressKey = `a\n${address}`;
-    const wait = Math.max(this.throttle.wait(nameKey), this.throttle.wait(addressKey));
+    // counted as a failure now, before the (slow) check: concurrent attempts see it
+    const wait = this.throttle.reserve([[nameKey, FREE_PER_NAME], [addressKey, FREE_PER_ADDRESS]]);
     if (wait > 0) {
       throw new BatonError(429, "login-throttled", "Too Many Requests", `Too many failed logins; try again in ${wait} s.`, { headers: { "retry-after": String(wait) } });
     }
-    const found = await this.store.findUserForLogin(tenant.id, tenant.org, body.userName);
-    const ok = await verifyPassword(body.password, found?.passwordHash ?? null);
+    const [found, ok] = await this.releasedOnError([[nameKey, FREE_PER_NAME], [addressKey, FREE_PER_ADDRESS]], async () => {
+      const found = await this.store.findUserForLogin(tenant.id, tenant.org, body.userName as string);
+      return [found, await verifyPassword(body.password as string, found?.passwordHash ?? null)] as const;
+    });
     // a user of the organization may log in to any tenant only as an organization administrator
     const allowed = ok && found && !found.user.disabledAt && (found.user.tenantId !== null || found.user.orgAdmin);
-    if (!allowed) {
-      this.throttle.fail(nameKey, 5);
-      this.throttle.fail(addressKey, 20);
-      throw new BatonError(401, "invalid-credentials", "Unauthorized", "The user name or password is wrong, or the user is disabled.");
-    }
+    if (!allowed) throw new BatonError(401, "invalid-credentials", "Unauthorized", "The user name or password is wrong, or the user is disabled.");
     this.throttle.clear(nameKey);
+    this.throttle.release(addressKey, FREE_PER_ADDRESS);
     const cookie = randomBytes(32).toString("base64url");
     const csrfToken = randomBytes(24).toString("base64url");
     const createdAt = this.now();
@@ -220,18 +247,32 @@ export class Users {
     const newPassword = validatePassword(body.newPassword);
     const user = await this.getOrThrow(tenant, who.userId);
     const key = `p\n${user.id}`;
-    const wait = Math.max(this.throttle.wait(key), this.throttle.wait(`a\n${address}`));
+    const addressKey = `a\n${address}`;
+    // counted as a failure now, before the (slow) check, as for logins
+    const wait = this.throttle.reserve([[key, FREE_PER_NAME], [addressKey, FREE_PER_ADDRESS]]);
     if (wait > 0) throw new BatonError(429, "login-throttled", "Too Many Requests", `Too many wrong passwords; try again in ${wait} s.`, { headers: { "retry-after": String(wait) } });
-    const found = await this.store.findUserForLogin(tenant.id, tenant.org, user.name);
-    if (!found || found.user.id !== user.id || !(await verifyPassword(body.currentPassword, found.passwordHash))) {
-      this.throttle.fail(key, 5);
-      this.throttle.fail(`a\n${address}`, 20);
+    const ok = await this.releasedOnError([[key, FREE_PER_NAME], [addressKey, FREE_PER_ADDRESS]], async () => {
+      const found = await this.store.findUserForLogin(tenant.id, tenant.org, user.name);
+      return found !== null && found.user.id === user.id && (await verifyPassword(body.currentPassword as string, found.passwordHash));
+    });
+    if (!ok) {
       throw new BatonError(403, "wrong-password", "Forbidden", "The current password is wrong.");
     }
     this.throttle.clear(key);
+    this.throttle.release(addressKey, FREE_PER_ADDRESS);
     await this.store.setUserPassword(user.id, await hashPassword(newPassword));
     await this.store.deleteConsoleSessionsOfUser(user.id);
     this.notifier.publish("credentialsChanged", { tenantId: tenant.id });
+  }
+
+  /** a check that could not be made (the store failed) is no failed attempt: its reservations are taken back */
+  private async releasedOnError<T>(keys: [string, number][], check: () => Promise<T>): Promise<T> {
+    try {
+      return await check();
+    } catch (err) {
+      for (const [key, free] of keys) this.throttle.release(key, free);
+      throw err;
+    }
   }
 
   /** The principal of a console session cookie in this tenant, or 401. */

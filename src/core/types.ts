@@ -189,6 +189,8 @@ export interface Principal {
    * caller (organization administrators, external applications, signed wait URIs)
    */
   permissions: PermissionSet | null;
+  /** kind "token": when the personal access token expires (null: never); a token it creates expires no later */
+  expiresAt?: string | null;
   /** kind "session": the console session's CSRF token, which every change must echo */
   csrfToken?: string;
 }

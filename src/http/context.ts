@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { BatonError } from "../core/errors.js";
 import { SESSION_COOKIE } from "../core/Users.js";
 import type { Baton } from "../core/Baton.js";
-import type { Principal, Tenant, TenantSettings } from "../core/types.js";
+import type { Principal, RobotPrincipal, Tenant, TenantSettings } from "../core/types.js";
 import type { Metrics } from "./metrics.js";
 import type { UrlConfig } from "./urls.js";
 
@@ -12,11 +12,25 @@ declare module "fastify" {
     tenant: Tenant;
     settings: TenantSettings;
   }
+  interface FastifyContextConfig {
+    /**
+     * How a request with a body is authenticated before the body is read (`authenticateBeforeBody`):
+     * `principal` (a token or console session; the default under a tenant), `robot` (a robot
+     * key), `orgAdmin` (an administrator of the organization), or `none` (the route needs no
+     * credential, or checks it itself first).
+     */
+    authBeforeBody?: "principal" | "robot" | "orgAdmin" | "none";
+  }
 }
 
 export interface HttpConfig extends UrlConfig {
   /** a hard cap on any body, whatever a tenant allows */
   hardBodyLimit: number;
+  /**
+   * how long a client has to send a whole request, headers and body (BATON_REQUEST_TIMEOUT_SECONDS);
+   * past it, 408 and the connection closes. What the server does after the body (a LongPolling wait) is not counted.
+   */
+  requestTimeoutMs: number;
   /** when set, GET /metrics requires `Authorization: Bearer <this>` (BATON_METRICS_TOKEN) */
   metricsToken: string | null;
 }
@@ -62,6 +76,40 @@ export function principal(ctx: HttpContext, request: FastifyRequest, options: { 
     principals.set(request, p);
   }
   return p;
+}
+
+const robots = new WeakMap<FastifyRequest, Promise<RobotPrincipal>>();
+
+/** The robot key of a request under a tenant (401 otherwise), authenticated once per request. */
+export function robotPrincipal(ctx: HttpContext, request: FastifyRequest): Promise<RobotPrincipal> {
+  let p = robots.get(request);
+  if (!p) {
+    p = ctx.baton.access.authenticateRobot(request.tenant, request.headers.authorization);
+    robots.set(request, p);
+  }
+  return p;
+}
+
+/** whether a request comes with a body (declared, or chunked) */
+export function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers["content-length"];
+  return (length !== undefined && length !== "0") || request.headers["transfer-encoding"] !== undefined;
+}
+
+/**
+ * Authenticates a request with a body before the body is read (a preParsing hook): a caller
+ * without a valid credential is answered 401 at once, without uploading anything, and
+ * cannot hold the connection by trickling a body to a route it may not call. The route's
+ * `authBeforeBody` says how (the handler then gets the same, memoized, principal); under a
+ * tenant, a token or console session by default.
+ */
+export async function authenticateBeforeBody(ctx: HttpContext, request: FastifyRequest): Promise<void> {
+  if (!hasBody(request)) return;
+  // under a tenant, a token or console session unless the route says otherwise
+  const mode = request.routeOptions.config.authBeforeBody ?? (request.tenant ? "principal" : "none");
+  if (mode === "principal") await principal(ctx, request);
+  else if (mode === "robot") await robotPrincipal(ctx, request);
+  else if (mode === "orgAdmin") await ctx.baton.access.authenticateOrgAdmin((request.params as { org: string }).org, request.headers.authorization);
 }
 
 /** the value of the console session cookie, if the request has one */

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { randomUUID } from "node:crypto";
 import type { Baton } from "../core/Baton.js";
 import { badRequest, BatonError, notFound } from "../core/errors.js";
-import type { HttpConfig, HttpContext } from "./context.js";
+import { authenticateBeforeBody, type HttpConfig, type HttpContext } from "./context.js";
 import { Metrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import { sendProblem, toBatonError } from "./problem.js";
@@ -17,7 +17,13 @@ import { robotProtocolRoutes } from "./routes/robotProtocol.js";
 import { sessionRoutes } from "./routes/session.js";
 import { userRoutes } from "./routes/users.js";
 import { tenantScope } from "./tenantScope.js";
-import { tenantBase } from "./urls.js";
+import { checkOrigin, tenantBase } from "./urls.js";
+
+/** BATON_REQUEST_TIMEOUT_SECONDS by default: a whole request, headers and body, must arrive within it */
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
+/** the request line and headers must arrive within this (or the request timeout, when shorter) */
+const HEADERS_TIMEOUT_MS = 10_000;
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -43,7 +49,9 @@ export interface BatonServer {
 
 /** The one server assembly: routes grouped by audience, one error mapper, auth per route. */
 export function buildServer(options: ServerOptions): BatonServer {
-  const config: HttpConfig = { publicUrl: null, trustProxy: false, hardBodyLimit: 64 * 1024 * 1024, metricsToken: null, ...options.config };
+  const config: HttpConfig = {
+    publicUrl: null, trustProxy: false, hardBodyLimit: 64 * 1024 * 1024, metricsToken: null, requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_SECONDS * 1000, ...options.config,
+  };
   let shuttingDown = false;
   const shutdown = new AbortController();
   const metrics = new Metrics(options.baton);
@@ -67,8 +75,19 @@ export function buildServer(options: ServerOptions): BatonServer {
     forceCloseConnections: "idle",
     // our own onRequest hook answers 503 while closing, with Retry-After and a problem body
     return503OnClosing: false,
-    keepAliveTimeout: 72_000,
-    requestTimeout: 0,
+    // idle keep-alive connections: longer than the idle timeouts of common load balancers
+    // (60 s), so that the balancer, not this server, closes them and never reuses a closed one
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // the whole request (headers and body) must arrive within requestTimeoutMs, the headers
+    // within headersTimeout: a client trickling bytes gets 408 and its connection closed. What
+    // happens after the body is read (a LongPolling or robot claim wait) is not counted.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.requestTimeoutMs),
+      // how often Node looks for connections past those timeouts (30 s by default)
+      connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs / 2),
+    },
     // slugs and names are up to 128 characters; percent-encoded, a name can be ~12 bytes a character
     routerOptions: { maxParamLength: 2048 },
     // routing errors (a malformed %-escape, an over-long parameter) are problem+json too (SPEC §4)
@@ -76,6 +95,12 @@ export function buildServer(options: ServerOptions): BatonServer {
     // errors Node's HTTP parser raises before there is a request (headers too large, malformed request)
     clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
       if (err.code === "ECONNRESET" || socket.destroyed) return;
+      // an answer already began on this connection (the request timed out while its unread body
+      // trickled in after a 401, say): no second answer on it, just the close
+      if ((socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+        socket.destroy(err);
+        return;
+      }
       const [status, code, title, detail] = err.code === "HPE_HEADER_OVERFLOW"
         ? [431, "headers-too-large", "Request Header Fields Too Large", "The request line and headers exceed the server's limit; send long arguments in a body."]
         : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? [408, "request-timeout", "Request Timeout", "The request was not received in time."]
@@ -98,6 +123,9 @@ export function buildServer(options: ServerOptions): BatonServer {
         headers: { "retry-after": "1" },
       });
     }
+    // Locations and invoke URLs are built from the Host header: a malformed one is refused
+    // before anything is done, not reflected in an answer
+    checkOrigin(request, config);
   });
   // A query parameter given twice reaches a route as an array (Fastify's query parser): no
   // route expects one but an invocation's, where a repeated argument is an array argument.
@@ -114,6 +142,15 @@ export function buildServer(options: ServerOptions): BatonServer {
   // up until keepAliveTimeout, and the caller should resume on another node anyway.
   app.addHook("onSend", async (_request, reply, payload) => {
     if (shuttingDown) reply.header("connection", "close");
+    return payload;
+  });
+
+  // a body is read only from a caller the route accepts: 401 at once, before reading it
+  app.addHook("preParsing", async (request) => authenticateBeforeBody(ctx, request));
+  // an answer given before the request's body was all received (a 401 above, a 413) closes
+  // the connection rather than reading (or waiting for) the rest; so does every 413
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (reply.statusCode === 413 || !request.raw.complete) reply.header("connection", "close");
     return payload;
   });
 

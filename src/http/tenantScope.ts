@@ -26,7 +26,7 @@ export function tenantScope(app: FastifyInstance, ctx: HttpContext): void {
   });
 
   // Preflight for any path of the tenant; browsers send no Authorization on it.
-  app.options("/*", async (request, reply) => {
+  app.options("/*", { config: { authBeforeBody: "none" } }, async (request, reply) => {
     const origin = request.headers.origin;
     if (!origin || !allowed(request.settings.corsAllowedOrigins, origin)) return reply.code(204).send();
     return reply

@@ -33,6 +33,8 @@ export function renderExternalApp(app: ExternalApp) {
  */
 export function externalAppRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const { baton } = ctx;
+  /** the credential is checked before a body is read */
+  const byOrgAdmin = { config: { authBeforeBody: "orgAdmin" as const } };
   const apps = baton.access.externalApps;
 
   app.get("/:org/api/v1/external-apps", async (request: OrgReq, reply) => {
@@ -41,7 +43,7 @@ export function externalAppRoutes(app: FastifyInstance, ctx: HttpContext): void 
     return json(reply, 200, { items: items.map(renderExternalApp), nextCursor: null });
   });
 
-  app.post("/:org/api/v1/external-apps", async (request: OrgReq, reply) => {
+  app.post("/:org/api/v1/external-apps", byOrgAdmin, async (request: OrgReq, reply) => {
     const who = await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
     const { app: created, clientSecret } = await apps.create(request.params.org, (request.body ?? {}) as Record<string, unknown>);
     await recordAudit(ctx, request, who, { action: "external-app.create", target: created.clientId, details: { name: created.name, tenant: created.tenantName, scopes: created.scopes } }, created.tenantId);
@@ -49,7 +51,7 @@ export function externalAppRoutes(app: FastifyInstance, ctx: HttpContext): void 
     return json(reply, 201, { ...renderExternalApp(created), clientSecret, tokenUrl: `${identityUrl(request, ctx, request.params.org)}/connect/token` });
   });
 
-  app.post("/:org/api/v1/external-apps/:clientId/secret", async (request: AppReq, reply) => {
+  app.post("/:org/api/v1/external-apps/:clientId/secret", byOrgAdmin, async (request: AppReq, reply) => {
     const who = await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
     const { app: rotated, clientSecret } = await apps.rotateSecret(request.params.org, request.params.clientId);
     await recordAudit(ctx, request, who, { action: "external-app.rotate-secret", target: rotated.clientId, details: { name: rotated.name } }, rotated.tenantId);
@@ -57,7 +59,7 @@ export function externalAppRoutes(app: FastifyInstance, ctx: HttpContext): void 
     return json(reply, 200, { clientId: rotated.clientId, clientSecret, secretRotatedAt: rotated.secretRotatedAt });
   });
 
-  app.delete("/:org/api/v1/external-apps/:clientId", async (request: AppReq, reply) => {
+  app.delete("/:org/api/v1/external-apps/:clientId", byOrgAdmin, async (request: AppReq, reply) => {
     const who = await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
     await apps.revoke(request.params.org, request.params.clientId);
     // the audit entry goes to the application's tenant

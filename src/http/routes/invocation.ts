@@ -51,8 +51,9 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
     invoke.route({
       method: ["GET", "POST", "PUT", "DELETE", "PATCH"],
       url: "/t/:folderKey/:slug",
-      // a key given twice is an array argument (argumentsFromQuery)
-      config: { repeatedQueryParameters: true },
+      // a key given twice is an array argument (argumentsFromQuery); authenticated by the
+      // preParsing hook above, which checks the CSRF token on every method
+      config: { repeatedQueryParameters: true, authBeforeBody: "none" },
       bodyLimit: config.hardBodyLimit,
       handler: async (request: InvokeRequest, reply) => {
         const args = invocationArguments(request);
@@ -94,7 +95,9 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.get("/api/v1/jobs/:jobKey/wait", async (request: JobRequest, reply) => {
     const { sig, exp } = request.query;
     let job: Job;
-    if (sig !== undefined || exp !== undefined) {
+    // the tenant's setting now, not when the URI was signed: switching syncRedirectsRequireAuth
+    // back on ends every signed wait URI handed out before (the caller needs a credential again)
+    if ((sig !== undefined || exp !== undefined) && !request.settings.syncRedirectsRequireAuth) {
       job = await baton.jobs.getByKey(request.tenant.id, request.params.jobKey).catch(() => { throw unauthorized("The wait URI's signature is not valid."); });
       const verdict = verify(baton.signingSecret, request.tenant.id, job.key, "wait", Number(exp), sig ?? "", Math.floor(baton.clock.now().getTime() / 1000));
       if (verdict !== "ok") throw unauthorized(verdict === "expired" ? "The wait URI has expired; ask for the job's status with a token." : "The wait URI's signature is not valid.");

@@ -9,12 +9,14 @@ type Req = FastifyRequest<{ Params: { org: string }; Body: unknown }>;
 /** `{base}/{org}/api/v1`: what belongs to the organization rather than a tenant. */
 export function organizationRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const { baton } = ctx;
+  /** the credential is checked before a body is read */
+  const byOrgAdmin = { config: { authBeforeBody: "orgAdmin" as const } };
   app.get("/:org/api/v1/tenants", async (request: Req, reply) => {
     await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
     const items = await baton.store.listTenants(request.params.org);
     return json(reply, 200, { items: items.map((t) => ({ id: t.id, name: t.name })), nextCursor: null });
   });
-  app.post("/:org/api/v1/tenants", async (request: Req, reply) => {
+  app.post("/:org/api/v1/tenants", byOrgAdmin, async (request: Req, reply) => {
     const who = await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
     const name = (request.body as { name?: unknown } | undefined)?.name;
     const { tenant, created } = await baton.tenancy.createTenant(request.params.org, name);

@@ -3,7 +3,7 @@ import { INSTANT_MESSAGE, parseInstant } from "../../core/bounds.js";
 import { BatonError, badRequest, notFound } from "../../core/errors.js";
 import type { RobotPrincipal, RobotSession, TenantSettings } from "../../core/types.js";
 import { toRobotJob } from "../../robot/InProcessConnection.js";
-import { json, type HttpContext } from "../context.js";
+import { json, robotPrincipal, type HttpContext } from "../context.js";
 import { readLimited } from "./invocation.js";
 
 type Req = FastifyRequest<{ Params: { sessionId: string; jobKey: string }; Body: Record<string, unknown> | undefined }>;
@@ -34,7 +34,7 @@ export function robotProtocolRoutes(app: FastifyInstance, ctx: HttpContext): voi
 }
 
 function routes(app: FastifyInstance, ctx: HttpContext): void {
-  const { robots, access } = ctx.baton;
+  const { robots } = ctx.baton;
   // JSON bodies up to the tenant's limit (robotBodyLimit), read only that far: past it, 413
   // payload-too-large with the limit in the problem, which a robot sizes its batches by
   app.removeAllContentTypeParsers();
@@ -49,7 +49,9 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
       }
     }, (err: Error) => done(err));
   });
-  const robot = (request: FastifyRequest): Promise<RobotPrincipal> => access.authenticateRobot(request.tenant, request.headers.authorization);
+  const robot = (request: FastifyRequest): Promise<RobotPrincipal> => robotPrincipal(ctx, request);
+  /** every route: the robot key is checked before a body is read */
+  const byRobot = { config: { authBeforeBody: "robot" as const } };
   const session = async (request: Req): Promise<RobotSession> => {
     const who = await robot(request);
     const s = await robots.sessionOrThrow(who.tenantId, request.params.sessionId);
@@ -58,7 +60,7 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
   };
   const body = (request: Req) => (request.body ?? {}) as Record<string, unknown>;
 
-  app.post("/api/robot/v1/sessions", async (request: Req, reply) => {
+  app.post("/api/robot/v1/sessions", byRobot, async (request: Req, reply) => {
     const who = await robot(request);
     const b = body(request);
     const s = await robots.openSession(who.tenantId, { robotName: b.robotName ?? who.name, processes: b.processes, slots: b.slots, version: b.version }, who.robotKeyId, who.folderKeys);
@@ -68,7 +70,7 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
     });
   });
 
-  app.post("/api/robot/v1/sessions/:sessionId/claim", async (request: Req, reply) => {
+  app.post("/api/robot/v1/sessions/:sessionId/claim", byRobot, async (request: Req, reply) => {
     const s = await session(request);
     const b = body(request);
     const max = b.max ?? 1;
@@ -79,7 +81,7 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
     return json(reply, 200, { jobs: jobs.map(toRobotJob) });
   });
 
-  app.post("/api/robot/v1/sessions/:sessionId/heartbeat", async (request: Req, reply) => {
+  app.post("/api/robot/v1/sessions/:sessionId/heartbeat", byRobot, async (request: Req, reply) => {
     const s = await session(request);
     const b = body(request);
     const jobs = b.jobs ?? {};
@@ -95,7 +97,7 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
     return json(reply, 200, await robots.heartbeat(s, info, ctx.shuttingDown() ? 0 : wait * 1000, abortOnClose(reply, ctx.shutdownSignal)));
   });
 
-  app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/logs", async (request: Req, reply) => {
+  app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/logs", byRobot, async (request: Req, reply) => {
     const s = await session(request);
     const lines = body(request).lines;
     const problem = !Array.isArray(lines) || lines.length > MAX_LOG_LINES
@@ -110,24 +112,24 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
     return reply.code(204).send();
   });
 
-  app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/complete", async (request: Req, reply) => {
+  app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/complete", byRobot, async (request: Req, reply) => {
     await robots.complete(await session(request), request.params.jobKey, body(request).outputArguments ?? {});
     return reply.code(204).send();
   });
 
-  app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/fail", async (request: Req, reply) => {
+  app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/fail", byRobot, async (request: Req, reply) => {
     await robots.fail(await session(request), request.params.jobKey, body(request).error);
     return reply.code(204).send();
   });
 
-  app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/stopped", async (request: Req, reply) => {
+  app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/stopped", byRobot, async (request: Req, reply) => {
     await robots.stopped(await session(request), request.params.jobKey);
     return reply.code(204).send();
   });
 
   // Several results in one request: a busy robot reports what finished in the same moment
   // together. Each item is applied on its own; its answer is the status the single route gives.
-  app.post("/api/robot/v1/sessions/:sessionId/results", async (request: Req, reply) => {
+  app.post("/api/robot/v1/sessions/:sessionId/results", byRobot, async (request: Req, reply) => {
     const s = await session(request);
     const items = body(request).results;
     if (!Array.isArray(items) || items.length === 0 || items.length > MAX_RESULTS_BATCH || !items.every(isResultItem)) {
@@ -158,7 +160,7 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
     return json(reply, 200, { results: answers });
   });
 
-  app.delete("/api/robot/v1/sessions/:sessionId", async (request: Req, reply) => {
+  app.delete("/api/robot/v1/sessions/:sessionId", byRobot, async (request: Req, reply) => {
     await robots.closeSession(await session(request));
     return reply.code(204).send();
   });

@@ -15,7 +15,8 @@ import { origin } from "../urls.js";
 export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const { users } = ctx.baton;
 
-  app.post("/api/v1/session", async (request, reply) => {
+  // a login is the one route whose body comes from a caller without a credential
+  app.post("/api/v1/session", { config: { authBeforeBody: "none" } }, async (request, reply) => {
     const address = clientIp(request, ctx.config.trustProxy) ?? "unknown";
     let login;
     try {
