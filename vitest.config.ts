@@ -9,9 +9,16 @@ const once = ["test/unit/**", "test/jobPaging.test.ts", "test/process.test.ts", 
 
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // safety nets, not measures of speed: a shared 2-core machine may run a test slowly, and
+    // only a hang should fail it
+    testTimeout: 90_000,
+    hookTimeout: 90_000,
     pool: "forks",
+    // vitest's default is one worker on a 2-core machine (cores − 1); the integration files
+    // mostly wait on sockets, timers and child processes, so three at a time use the cores
+    // without starving one another (test/robotRuntime.test.ts's real-time lease block has a
+    // lease of 6 heartbeats for that)
+    maxWorkers: 3,
     // every test server logs at info into a run directory; its teardown fails the run on a secret in any log
     globalSetup: ["test/globalSetup.ts"],
     setupFiles: ["test/helpers/recordSecrets.ts"],

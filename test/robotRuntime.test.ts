@@ -549,10 +549,10 @@ describe.concurrent("baton robot", { timeout: 30_000 }, () => {
  * the robot that stays alive. (test/robotProtocol.test.ts and test/clock.test.ts time leases
  * on a clock the tests move; this is the end-to-end check with real processes.)
  */
-describe("a robot killed with -9 mid-job (heartbeat 1 s, lease 3 s), alone", { timeout: 30_000 }, () => {
+describe("a robot killed with -9 mid-job (heartbeat 1 s, lease 6 s), alone", { timeout: 40_000 }, () => {
   let env: Awaited<ReturnType<typeof orchestrator>>;
   beforeAll(async () => {
-    env = await orchestrator({ heartbeatSeconds: 1, leaseSeconds: 3 });
+    env = await orchestrator({ heartbeatSeconds: 1, leaseSeconds: 6 });
     await createProcess(env.o, "Relay", { retry: { maxAttempts: 2, backoffSeconds: 0 } });
     await createProcess(env.o, "Fragile", { retry: { maxAttempts: 1, backoffSeconds: 0 } });
   }, 30_000);
@@ -600,7 +600,7 @@ describe("a robot killed with -9 mid-job (heartbeat 1 s, lease 3 s), alone", { t
     // one job through it: right after reporting it, the robot waits in its next claim
     expect((await waitForJob(o, (await createJob(o, "Frozen")).key)).robot).toBe("frozen-robot");
     frozen.proc.kill("SIGSTOP");
-    await until("the frozen robot's session to expire", 10_000, async () =>
+    await until("the frozen robot's session to expire", 20_000, async () =>
       !(await call<{ items: { robotName: string }[] }>(o, "GET", "/api/v1/robots/sessions")).items.some((s) => s.robotName === "frozen-robot"));
     // the claim it sent before freezing is still open on the orchestrator (up to 30 s)
     const job = await createJob(o, "Frozen");
