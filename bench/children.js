@@ -79,9 +79,10 @@ export async function startBareServer() {
  * robot, as `npm start`) or "serve" (a node alone, as in production). `databaseUrl` selects
  * PostgreSQL (else SQLite in the data directory). Returns the tenant base and the Shared
  * folder's key (read from the management API, not from the banner), and with "start" the
- * URLs of the demo triggers.
+ * URLs of the demo triggers. `env` adds variables to the node's environment (BATON_* ones
+ * included, e.g. BATON_REQUEST_TIMEOUT_SECONDS); none by default.
  */
-export async function startBaton({ command = "start", databaseUrl = null, demoSlots = 100, nodeArgs = [], name = "baton" } = {}) {
+export async function startBaton({ command = "start", databaseUrl = null, demoSlots = 100, nodeArgs = [], name = "baton", env: extraEnv = {} } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "baton-bench-"));
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith("BATON_")) delete env[k];
@@ -95,6 +96,7 @@ export async function startBaton({ command = "start", databaseUrl = null, demoSl
     BATON_DEMO_SLOTS: String(demoSlots),
     BATON_SHUTDOWN_GRACE_SECONDS: "2",
     ...(databaseUrl ? { BATON_DATABASE_URL: databaseUrl } : {}),
+    ...extraEnv,
   });
   const proc = spawnNode(name, [...nodeArgs, join(ROOT, "bin", "baton.js"), command], env, /tenant base:\s+(\S+)/);
   let tenantBase;
