@@ -18,15 +18,19 @@ export function tenantScope(app: FastifyInstance, ctx: HttpContext): void {
     request.tenant = tenant;
     request.settings = await ctx.baton.tenancy.getSettings(tenant.id);
     const origin = request.headers.origin;
+    // the CORS headers depend on the Origin: a cache must not hand one origin's answer (or a
+    // refusal) to another, so every answer that could differ says so, refusals included
+    if (origin !== undefined || request.settings.corsAllowedOrigins.length > 0) reply.header("vary", "Origin");
     if (origin && allowed(request.settings.corsAllowedOrigins, origin)) {
       reply.header("access-control-allow-origin", origin);
       reply.header("access-control-expose-headers", "Location, Retry-After, WWW-Authenticate, X-Request-Id");
-      reply.header("vary", "Origin");
     }
   });
 
   // Preflight for any path of the tenant; browsers send no Authorization on it.
   app.options("/*", async (request, reply) => {
+    // the allowed headers echo the request's
+    if (reply.hasHeader("vary")) reply.header("vary", "Origin, Access-Control-Request-Headers");
     const origin = request.headers.origin;
     if (!origin || !allowed(request.settings.corsAllowedOrigins, origin)) return reply.code(204).send();
     return reply
