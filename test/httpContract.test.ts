@@ -217,6 +217,14 @@ describe("problems, challenges and CORS refusals", () => {
       const allowed = await b.fetch(b.invokeUrl("echo"), { method: "OPTIONS", headers: { origin: "https://app.example.com", "access-control-request-method": "POST" } });
       expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
       expect(allowed.headers.get("vary")).toContain("Origin");
+      // the 405 and 404 of a path under the tenant carry the CORS headers too: a page can read them
+      for (const [method, path, status] of [["POST", "/api/v1/jobs/some-job/wait", 405], ["GET", "/api/v1/nothing-here", 404]] as const) {
+        const res = await b.api(path, { method, headers: { origin: "https://app.example.com" } });
+        expect(res.status).toBe(status);
+        expect(res.headers.get("access-control-allow-origin"), path).toBe("https://app.example.com");
+        expect(res.headers.get("access-control-expose-headers"), path).toContain("Location");
+        expect(res.headers.get("vary"), path).toBe("Origin");
+      }
     } finally {
       await b.patchSettings({ corsAllowedOrigins: [] });
     }

@@ -19,7 +19,7 @@ import { eventRoutes } from "./routes/events.js";
 import { robotProtocolRoutes } from "./routes/robotProtocol.js";
 import { sessionRoutes } from "./routes/session.js";
 import { userRoutes } from "./routes/users.js";
-import { tenantScope } from "./tenantScope.js";
+import { corsHeaders, tenantScope } from "./tenantScope.js";
 import { tenantBase } from "./urls.js";
 
 declare module "fastify" {
@@ -155,6 +155,13 @@ export function buildServer(options: ServerOptions): BatonServer {
   // anything else is 404 route-not-found.
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split("?")[0]!;
+    // under a tenant, its CORS headers, as on every answer there (tenantScope)
+    const under = /^\/([^/]+)\/([^/]+)\/orchestrator_(\/|$)/.exec(path);
+    if (under) {
+      const tenant = await options.baton.tenancy.tenantOrThrow(decode(under[1]!), decode(under[2]!)).catch(() => null);
+      const settings = tenant ? await options.baton.tenancy.getSettings(tenant.id).catch(() => null) : null;
+      if (settings) corsHeaders(request, reply, settings);
+    }
     const allow = routeMethods.allowed(path);
     if (allow && !allow.includes(request.method)) {
       return sendProblem(request, reply, MethodNotAllowed(allow.join(", "), `${request.method} is not a method of ${path}; it answers ${allow.join(", ")}.`));
