@@ -22,8 +22,10 @@ export interface RunningBaton {
   baton: Baton;
   /** the Fastify instance: `app.inject()` drives it without a socket */
   app: FastifyInstance;
-  /** e.g. http://127.0.0.1:8080 */
+  /** e.g. http://127.0.0.1:8080 (BATON_PUBLIC_URL when set) */
   url: string;
+  /** where this node listens, e.g. http://127.0.0.1:8080 (BATON_HOST, BATON_PORT), whatever BATON_PUBLIC_URL says */
+  listenUrl: string;
   /** the default tenant's base, e.g. http://127.0.0.1:8080/default/DefaultTenant */
   tenantUrl: string;
   tenant: Tenant;
@@ -87,7 +89,10 @@ export async function startBaton(config: Config, options: StartOptions): Promise
   });
   const server = buildServer({
     baton,
-    config: { publicUrl: config.publicUrl, trustProxy: config.trustProxy, metricsToken: config.metricsToken, requestTimeoutMs: config.requestTimeoutSeconds * 1000 },
+    config: {
+      publicUrl: config.publicUrl, trustProxy: config.trustProxy, metricsToken: config.metricsToken, requestTimeoutMs: config.requestTimeoutSeconds * 1000,
+      homeTenant: { org: config.org, tenant: config.tenant },
+    },
     logger: config.logLevel === "silent" ? false : { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
   });
   await baton.init();
@@ -137,14 +142,15 @@ export async function startBaton(config: Config, options: StartOptions): Promise
   const address = options.listen === false ? null : server.app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
-  const url = config.publicUrl?.replace(/\/+$/, "") ?? `http://${host}:${port}`;
+  const listenUrl = `http://${host}:${port}`;
+  const url = config.publicUrl?.replace(/\/+$/, "") ?? listenUrl;
   await robot?.start();
 
   let stopping: Promise<void> | null = null;
   const tenantUrl = `${url}/${encodeURIComponent(tenant.org)}/${encodeURIComponent(tenant.name)}`;
   const demoUrl = (slug: string) => `${tenantUrl}/orchestrator_/t/${sharedKey}/${slug}`;
   return {
-    baton, app: server.app, url, tenant, adminToken, adminTokenIsNew, adminTokenFile: tokenFile, bootstrapToken: config.bootstrapToken, adminPassword, tenantUrl,
+    baton, app: server.app, url, listenUrl, tenant, adminToken, adminTokenIsNew, adminTokenFile: tokenFile, bootstrapToken: config.bootstrapToken, adminPassword, tenantUrl,
     demoUrls: sharedKey ? { echo: demoUrl("echo"), sleep: demoUrl("sleep"), fail: demoUrl("fail") } : null,
     shutdown() {
       // SPEC §7: stop accepting, answer LongPolling callers with their 303, let the robot

@@ -16,7 +16,8 @@ async function createToken(body: Record<string, unknown>, via: TestBaton = b, be
 
 async function expect401(res: Response, detail?: RegExp) {
   expect(res.status).toBe(401);
-  expect(res.headers.get("www-authenticate")).toBe('Bearer realm="baton"');
+  // error="invalid_token" where a bearer token was sent (RFC 6750; test/httpContract.test.ts)
+  expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="baton"(, error="(invalid_token|invalid_request)")?$/);
   expect(res.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
   const body = await res.json();
   expect(body).toMatchObject({ status: 401, code: "unauthorized", title: "Unauthorized" });

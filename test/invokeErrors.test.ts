@@ -32,7 +32,7 @@ async function expectProblem(res: Response, status: number, code: string): Promi
   expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
   expectNoLeak(text);
   const body = JSON.parse(text) as Record<string, any>;
-  expect(body).toMatchObject({ status, code, type: expect.stringMatching(/^https?:\/\/\S+/), title: expect.any(String), detail: expect.any(String) });
+  expect(body).toMatchObject({ status, code, type: "about:blank", title: expect.any(String), detail: expect.any(String) });
   expect(body.title.length).toBeGreaterThan(0);
   expect(body.detail.length).toBeGreaterThan(0);
   return body;
@@ -174,8 +174,9 @@ describe("method, folder, slug, enabled", () => {
 });
 
 describe("bodies", () => {
+  // (a UTF-8 BOM before the JSON is accepted: test/httpContract.test.ts; one before anything else is not)
   it.each([
-    "{", "{a:1}", "{'a':1}", "{\"a\":1}x", "{\"a\":1,}", "\"unterminated", "NaN", "undefined", "{\"a\":01}", "   ", "\uFEFF{}", "{}{}",
+    "{", "{a:1}", "{'a':1}", "{\"a\":1}x", "{\"a\":1,}", "\"unterminated", "NaN", "undefined", "{\"a\":01}", "   ", "\uFEFF", "\uFEFF\uFEFF{}", "{}{}",
   ])("invalid JSON %j: 400 invalid-json, no job", async (body) => {
     const before = await jobCount("echo-lp");
     const res = await fetch(sharedUrl("echo-lp"), { method: "POST", headers: jsonHeaders(), body });

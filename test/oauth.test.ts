@@ -67,7 +67,8 @@ async function expectOAuthError(res: Response, status: number, error: string): P
 
 async function expect401(res: Response, detail?: RegExp): Promise<void> {
   expect(res.status).toBe(401);
-  expect(res.headers.get("www-authenticate")).toBe('Bearer realm="baton"');
+  // error="invalid_token" where a bearer token was sent (RFC 6750; test/httpContract.test.ts)
+  expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="baton"(, error="(invalid_token|invalid_request)")?$/);
   const body = await res.json();
   expect(body).toMatchObject({ status: 401, code: "unauthorized" });
   if (detail) expect(body.detail).toMatch(detail);

@@ -17,6 +17,7 @@ export function banner(running: RunningBaton, demo: boolean): string {
   if (adminPassword) lines.push(`  admin password (console user 'admin', shown once): ${adminPassword}`);
   lines.push(`  console:      ${tenantUrl}/orchestrator_/  (log in as admin)`);
   lines.push(`  API:          ${tenantUrl}/orchestrator_/api/v1/openapi.json`);
+  lines.push(...publicUrlWarning(running));
   if (demo && running.demoUrls) {
     lines.push(
       "",
@@ -33,4 +34,32 @@ export function banner(running: RunningBaton, demo: boolean): string {
     );
   }
   return lines.join("\n") + "\n";
+}
+
+/**
+ * BATON_PUBLIC_URL names another host than the one this node listens on: every Location
+ * (202's status URI, LongPolling's 303 to the wait URI) points there, and a client that
+ * called this node directly and follows the redirect drops its Authorization header on the
+ * way (requests, fetch and curl -L do across hosts), to get 401 on the wait URI.
+ */
+export function publicUrlWarning(running: Pick<RunningBaton, "url" | "listenUrl">): string[] {
+  const publicHost = hostOf(running.url);
+  const listenHost = hostOf(running.listenUrl);
+  if (publicHost === null || listenHost === null || publicHost === listenHost) return [];
+  return [
+    "",
+    `  note: BATON_PUBLIC_URL is ${running.url}, but this node listens on ${running.listenUrl}.`,
+    `        Redirects (LongPolling's 303 to the wait URI, status URIs) point at ${publicHost}; a client that calls`,
+    `        ${listenHost} and follows them drops its Authorization header on the way (curl -L, fetch and requests`,
+    "        do across hosts) and gets 401 on the wait URI. Call the public URL, or set the tenant setting",
+    "        syncRedirectsRequireAuth to false (signed wait URIs). See docs/deployment.md, BATON_PUBLIC_URL.",
+  ];
+}
+
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).host;
+  } catch {
+    return null;
+  }
 }

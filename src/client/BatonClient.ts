@@ -159,7 +159,7 @@ export class BatonClient {
     }
     if (!found) {
       throw new BatonApiError(
-        { type: "https://baton.dev/problems/trigger-not-found", title: "Not Found", status: 404, code: "trigger-not-found", detail: `No API trigger with slug '${slug}' exists in this tenant.` },
+        { type: "about:blank", title: "Not Found", status: 404, code: "trigger-not-found", detail: `No API trigger with slug '${slug}' exists in this tenant.` },
         { method: "GET", url: `${this.apiUrl}/triggers` },
       );
     }

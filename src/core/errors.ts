@@ -50,8 +50,9 @@ export const ProcessNotFound = (name: string) =>
 export const JobNotFound = (key: string) => notFound("job-not-found", `No job with key '${key}' exists in this tenant.`);
 export const TenantNotFound = () => notFound("tenant-not-found", "No such organization or tenant.");
 
-export const MethodNotAllowed = (allowed: string) =>
-  new BatonError(405, "method-not-allowed", "Method Not Allowed", `This trigger is invoked with ${allowed}.`, {
+/** `allowed`: the Allow header's value, e.g. `GET, HEAD, OPTIONS` */
+export const MethodNotAllowed = (allowed: string, detail = `This trigger is invoked with ${allowed}.`) =>
+  new BatonError(405, "method-not-allowed", "Method Not Allowed", detail, {
     headers: { allow: allowed },
   });
 

@@ -33,6 +33,8 @@ export interface HttpConfig extends UrlConfig {
   requestTimeoutMs: number;
   /** when set, GET /metrics requires `Authorization: Bearer <this>` (BATON_METRICS_TOKEN) */
   metricsToken: string | null;
+  /** the tenant a browser opening `/` is sent to the console of (BATON_ORG, BATON_TENANT); none: `/` is 404 */
+  homeTenant: { org: string; tenant: string } | null;
 }
 
 export interface HttpContext {

@@ -404,7 +404,7 @@ export const schemas: Record<string, Schema> = {
     description: "application/problem+json (RFC 9457) with a stable `code`. Some problems carry more members, listed with them.",
     required: ["type", "title", "status", "detail", "code"],
     properties: {
-      type: { type: "string", format: "uri", examples: ["https://baton.dev/problems/trigger-not-found"] },
+      type: { type: "string", format: "uri", const: "about:blank", description: "Always `about:blank` (RFC 9457 §4.2.1): `status` says what kind of problem it is, `code` which one." },
       title: { type: "string" },
       status: { type: "integer", minimum: 400, maximum: 599 },
       detail: { type: "string" },

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { BatonError, Internal, isStoreUnavailable, StoreUnavailable } from "../core/errors.js";
+import { BatonError, Internal, isStoreUnavailable, StoreUnavailable, UnsupportedMediaType } from "../core/errors.js";
 
 export { isStoreUnavailable };
 
@@ -30,9 +30,16 @@ export function toBatonError(err: unknown): BatonError {
   return Internal(err);
 }
 
+/**
+ * Every problem's `type` (RFC 9457 §4.2.1): `about:blank`, the status says what kind of
+ * problem it is, and `code` (stable, documented in docs/api.md) which one. Baton owns no
+ * domain to publish problem pages under, and a type URI must not point at someone else's.
+ */
+export const PROBLEM_TYPE = "about:blank";
+
 export function problemBody(err: BatonError, instance?: string): Record<string, unknown> {
   return {
-    type: `https://baton.dev/problems/${err.code}`,
+    type: PROBLEM_TYPE,
     title: err.title,
     status: err.status,
     detail: err.message,
@@ -43,12 +50,35 @@ export function problemBody(err: BatonError, instance?: string): Record<string, 
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, thrown: unknown): FastifyReply {
-  const err = toBatonError(thrown);
+  const err = (thrown as { code?: unknown } | null)?.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE"
+    ? UnsupportedMediaType(printable(request.headers["content-type"] ?? "(none)"))
+    : toBatonError(thrown);
   if (err.status >= 500) request.log.error({ err: err.cause ?? err, code: err.code }, "request failed");
   reply.code(err.status).headers(err.headers).type("application/problem+json");
+  if (err.status === 401) bearerChallenge(request, reply);
   return reply.send(JSON.stringify(problemBody(err, request.url.split("?")[0])));
 }
 
 function statusTitle(status: number): string {
   return ({ 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large", 414: "URI Too Long", 415: "Unsupported Media Type" } as Record<number, string>)[status] ?? "Error";
+}
+
+/**
+ * RFC 6750 §3: a 401 whose request sent a bearer token says why it failed,
+ * `error="invalid_token"` (`invalid_request` for a malformed `Bearer` header); a request
+ * that sent none (or credentials of another scheme) gets the bare challenge, no error attribute.
+ */
+function bearerChallenge(request: FastifyRequest, reply: FastifyReply): void {
+  const challenge = reply.getHeader("www-authenticate");
+  if (typeof challenge !== "string" || !/^Bearer\b/i.test(challenge) || /\berror=/.test(challenge)) return;
+  const authorization = request.headers.authorization;
+  // none, or another scheme (Basic…): the client did not try a bearer token
+  if (authorization === undefined || !/^Bearer\b/i.test(authorization)) return;
+  const error = /^Bearer +\S+\s*$/i.test(authorization) ? "invalid_token" : "invalid_request";
+  reply.header("www-authenticate", `${challenge}, error="${error}"`);
+}
+
+function printable(value: string): string {
+  const shown = value.length > 100 ? `${value.slice(0, 100)}…` : value;
+  return shown.replace(/[^\x20-\x7e]/g, "?");
 }

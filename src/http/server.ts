@@ -1,11 +1,14 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { randomUUID } from "node:crypto";
 import type { Baton } from "../core/Baton.js";
-import { badRequest, BatonError, notFound } from "../core/errors.js";
+import { badRequest, BatonError, MethodNotAllowed, notFound } from "../core/errors.js";
+import { JSON_CONTENT_TYPE, parseJsonBody, unsupportedEncoding } from "./bodies.js";
+import { prefersHtml } from "./negotiation.js";
+import { RouteMethods } from "./routeMethods.js";
 import { authenticateBeforeBody, type HttpConfig, type HttpContext } from "./context.js";
 import { Metrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
-import { sendProblem, toBatonError } from "./problem.js";
+import { PROBLEM_TYPE, sendProblem, toBatonError } from "./problem.js";
 import { auditRoutes } from "./routes/audit.js";
 import { consoleRoutes } from "./routes/console.js";
 import { invocationRoutes } from "./routes/invocation.js";
@@ -16,7 +19,7 @@ import { eventRoutes } from "./routes/events.js";
 import { robotProtocolRoutes } from "./routes/robotProtocol.js";
 import { sessionRoutes } from "./routes/session.js";
 import { userRoutes } from "./routes/users.js";
-import { tenantScope } from "./tenantScope.js";
+import { corsHeaders, tenantScope } from "./tenantScope.js";
 import { checkOrigin, tenantBase } from "./urls.js";
 
 /** BATON_REQUEST_TIMEOUT_SECONDS by default: a whole request, headers and body, must arrive within it */
@@ -50,7 +53,8 @@ export interface BatonServer {
 /** The one server assembly: routes grouped by audience, one error mapper, auth per route. */
 export function buildServer(options: ServerOptions): BatonServer {
   const config: HttpConfig = {
-    publicUrl: null, trustProxy: false, hardBodyLimit: 64 * 1024 * 1024, metricsToken: null, requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_SECONDS * 1000, ...options.config,
+    publicUrl: null, trustProxy: false, hardBodyLimit: 64 * 1024 * 1024, metricsToken: null, requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_SECONDS * 1000, homeTenant: null,
+    ...options.config,
   };
   let shuttingDown = false;
   const shutdown = new AbortController();
@@ -105,15 +109,19 @@ export function buildServer(options: ServerOptions): BatonServer {
         ? [431, "headers-too-large", "Request Header Fields Too Large", "The request line and headers exceed the server's limit; send long arguments in a body."]
         : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? [408, "request-timeout", "Request Timeout", "The request was not received in time."]
           : [400, "malformed-request", "Bad Request", "The HTTP request could not be parsed."];
-      const body = JSON.stringify({ type: `https://baton.dev/problems/${code}`, title, status, detail, code });
+      const body = JSON.stringify({ type: PROBLEM_TYPE, title, status, detail, code });
       if (socket.writable) socket.write(`HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       socket.destroy(err);
     },
   });
 
   const routes: BatonServer["routes"] = [];
+  const routeMethods = new RouteMethods();
   app.addHook("onRoute", (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url: route.url });
+      routeMethods.add(method, route.url);
+    }
   });
 
   app.addHook("onRequest", async (request, reply) => {
@@ -145,6 +153,12 @@ export function buildServer(options: ServerOptions): BatonServer {
     return payload;
   });
 
+  // A body in a Content-Encoding Baton does not decode (gzip, br…): 415 before it is read, on
+  // every route (the invocation's and the robot protocol's included).
+  app.addHook("preParsing", async (request) => {
+    const refused = unsupportedEncoding(request.headers);
+    if (refused) throw refused;
+  });
   // a body is read only from a caller the route accepts: 401 at once, before reading it
   app.addHook("preParsing", async (request) => authenticateBeforeBody(ctx, request));
   // an answer given before the request's body was all received (a 401 above, a 413) closes
@@ -154,15 +168,17 @@ export function buildServer(options: ServerOptions): BatonServer {
     return payload;
   });
 
-  // JSON bodies of the management API: an empty body is "no body"; invalid JSON is 400 invalid-json.
+  // JSON bodies of the management API: an empty body is "no body"; a UTF-8 BOM is dropped;
+  // invalid JSON is 400 invalid-json. Fastify's text/plain parser goes: a body that is not
+  // JSON (text/plain included) is 415 unsupported-media-type, not a string the route's
+  // validation refuses with 400.
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/, { parseAs: "string" }, (_req, body, done) => {
-    const text = String(body);
-    if (text.trim() === "") return done(null, undefined);
+  app.removeContentTypeParser("text/plain");
+  app.addContentTypeParser(JSON_CONTENT_TYPE, { parseAs: "string" }, (_req, body, done) => {
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonBody(String(body)));
     } catch (err) {
-      done(badRequest("invalid-json", `The body is not valid JSON: ${(err as Error).message}`));
+      done(err as Error);
     }
   });
 
@@ -171,8 +187,46 @@ export function buildServer(options: ServerOptions): BatonServer {
     if (toBatonError(err).code === "store-unavailable") options.baton.maintenance.noteStoreUnavailable();
     return sendProblem(request, reply, err);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, notFound("route-not-found", `No route for ${request.method} ${request.url.split("?")[0]}.`)));
+  // A request no route matched: a known path called with a method it lacks is 405 with
+  // Allow; a browser asking for the server's root or a tenant's base is sent to the console;
+  // anything else is 404 route-not-found.
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split("?")[0]!;
+    // under a tenant, its CORS headers, as on every answer there (tenantScope)
+    const under = /^\/([^/]+)\/([^/]+)\/orchestrator_(\/|$)/.exec(path);
+    if (under) {
+      const tenant = await options.baton.tenancy.tenantOrThrow(decode(under[1]!), decode(under[2]!)).catch(() => null);
+      const settings = tenant ? await options.baton.tenancy.getSettings(tenant.id).catch(() => null) : null;
+      if (settings) corsHeaders(request, reply, settings);
+    }
+    const allow = routeMethods.allowed(path);
+    if (allow && !allow.includes(request.method)) {
+      return sendProblem(request, reply, MethodNotAllowed(allow.join(", "), `${request.method} is not a method of ${path}; it answers ${allow.join(", ")}.`));
+    }
+    const page = await consoleFor(request, path);
+    if (page) return reply.code(303).header("location", page).send();
+    return sendProblem(request, reply, notFound("route-not-found", `No route for ${request.method} ${path}.`));
+  });
+
+  /**
+   * The console's URL for a browser (Accept prefers text/html) that GETs `/` (the home
+   * tenant's console, when the server has one) or a tenant's base `/{org}/{tenant}`; null
+   * for API clients, other methods and paths, and tenants that do not exist.
+   */
+  async function consoleFor(request: FastifyRequest, path: string): Promise<string | null> {
+    if ((request.method !== "GET" && request.method !== "HEAD") || !prefersHtml(request.headers.accept)) return null;
+    let org: string, name: string;
+    if (path === "/") {
+      if (!config.homeTenant) return null;
+      ({ org, tenant: name } = config.homeTenant);
+    } else {
+      const m = /^\/([^/]+)\/([^/]+)\/?$/.exec(path);
+      if (!m) return null;
+      [org, name] = [decode(m[1]!), decode(m[2]!)];
+    }
+    const tenant = await options.baton.tenancy.tenantOrThrow(org, name).catch(() => null);
+    return tenant ? `${tenantBase(request, config, tenant)}/` : null;
+  }
 
   // /healthz, /readyz, /metrics
   operationsRoutes(app, ctx);
@@ -223,4 +277,12 @@ export function redactUrl(url: string): string {
     return eq === -1 || LOGGED_QUERY_PARAMS.has(decoded) ? part : `${name}=[redacted]`;
   });
   return `${url.slice(0, q)}?${query.join("&")}`;
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -90,7 +90,7 @@ describe("request timeout", () => {
       expect(answer.status).toBe(408);
       expect(answer.headers["content-type"]).toBe("application/problem+json");
       expect(answer.headers.connection).toBe("close");
-      expect(JSON.parse(answer.body)).toMatchObject({ status: 408, code: "request-timeout", type: "https://baton.dev/problems/request-timeout" });
+      expect(JSON.parse(answer.body)).toMatchObject({ status: 408, code: "request-timeout", type: "about:blank" });
     } finally {
       clearInterval(trickle);
     }

@@ -37,7 +37,7 @@ async function expectProblem(res: Response, status: number, code: string): Promi
   expect(res.status, text).toBe(status);
   expect(res.headers.get("content-type")).toBe(PROBLEM_TYPE);
   const body = JSON.parse(text) as Record<string, unknown>;
-  expect(body).toMatchObject({ status, code, type: `https://baton.dev/problems/${code}` });
+  expect(body).toMatchObject({ status, code, type: "about:blank" });
   return body;
 }
 

@@ -4,7 +4,8 @@ import { argumentsFromQuery, isJsonObject } from "../../core/arguments.js";
 import { BatonError, badRequest, PayloadTooLarge, UnsupportedMediaType, unauthorized } from "../../core/errors.js";
 import { sign, verify } from "../../core/signedUris.js";
 import { isFinal, type CallMode, type Job, type JsonObject, type Principal, type Trigger } from "../../core/types.js";
-import { json, principal, type HttpContext } from "../context.js";
+import { json, principal, sessionCookie, type HttpContext } from "../context.js";
+import { stripBom } from "../bodies.js";
 import { problemBody } from "../problem.js";
 import { outputUri, statusUri, tenantBase, waitUri } from "../urls.js";
 
@@ -102,10 +103,24 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
       const verdict = verify(baton.signingSecret, request.tenant.id, job.key, "wait", Number(exp), sig ?? "", Math.floor(baton.clock.now().getTime() / 1000));
       if (verdict !== "ok") throw unauthorized(verdict === "expired" ? "The wait URI has expired; ask for the job's status with a token." : "The wait URI's signature is not valid.");
     } else {
-      job = await baton.jobs.getVisible(await principal(ctx, request), request.params.jobKey);
+      job = await baton.jobs.getVisible(await principal(ctx, request).catch((err: unknown) => { throw waitWithoutToken(request, err); }), request.params.jobKey);
     }
     return longPoll(request, reply, job, tenantBase(request, config, request.tenant));
   });
+
+  /**
+   * A wait URI called without a token, nor a signature: most often a client that followed
+   * LongPolling's 303 to another host (BATON_PUBLIC_URL's host is not the one it called)
+   * and so dropped its Authorization header, as requests, fetch and curl -L do. The 401
+   * says how to get out of it.
+   */
+  function waitWithoutToken(request: FastifyRequest, err: unknown): unknown {
+    if (request.headers.authorization !== undefined || sessionCookie(request) !== null || !(err instanceof BatonError) || err.status !== 401) return err;
+    const publicUrl = config.publicUrl ? ` (BATON_PUBLIC_URL is ${config.publicUrl.replace(/\/+$/, "")})` : "";
+    return unauthorized("A wait URI needs an Authorization: Bearer <token> header. If you were redirected here by LongPolling's 303 " +
+      `from another host${publicUrl}, your client dropped the header on the way, as HTTP clients do across hosts: ` +
+      "call the host the redirects point at, or set the tenant setting syncRedirectsRequireAuth to false, so that wait URIs are signed and need no token.");
+  }
 
   /** Blocks until the job is final or the tenant's longPollTimeoutSeconds pass; then the result, or 303 to the wait URI. */
   async function longPoll(request: FastifyRequest, reply: FastifyReply, job: Job, base: string): Promise<FastifyReply> {
@@ -133,8 +148,8 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
 function sendResult(request: FastifyRequest, reply: FastifyReply, job: Job): FastifyReply {
   if (job.state === "Successful") return json(reply, 200, job.outputArguments ?? {});
   const error = job.state === "Faulted"
-    ? new BatonError(500, "job-faulted", "Job Faulted", job.error?.message ?? "The job faulted.", { extra: { jobKey: job.key, state: job.state, error: job.error } })
-    : new BatonError(409, "job-stopped", "Job Stopped", "The job was stopped before it finished.", { extra: { jobKey: job.key, state: job.state } });
+    ? new BatonError(500, "job-faulted", "Internal Server Error", job.error?.message ?? "The job faulted.", { extra: { jobKey: job.key, state: job.state, error: job.error } })
+    : new BatonError(409, "job-stopped", "Conflict", "The job was stopped before it finished.", { extra: { jobKey: job.key, state: job.state } });
   return reply.code(error.status).type("application/problem+json").send(JSON.stringify(problemBody(error, request.url.split("?")[0])));
 }
 
@@ -151,7 +166,7 @@ function invocationArguments(request: InvokeRequest): JsonObject {
   if (type !== "application/json" && !type.endsWith("+json")) throw UnsupportedMediaType(type || "(none)");
   let value: unknown;
   try {
-    value = JSON.parse(raw.toString("utf8"));
+    value = JSON.parse(stripBom(raw.toString("utf8")));
   } catch (err) {
     throw badRequest("invalid-json", `The body is not valid JSON: ${(err as Error).message}`);
   }

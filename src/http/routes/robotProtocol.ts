@@ -3,6 +3,7 @@ import { INSTANT_MESSAGE, parseInstant } from "../../core/bounds.js";
 import { BatonError, badRequest, notFound } from "../../core/errors.js";
 import type { RobotPrincipal, RobotSession, TenantSettings } from "../../core/types.js";
 import { toRobotJob } from "../../robot/InProcessConnection.js";
+import { JSON_CONTENT_TYPE, parseJsonBody } from "../bodies.js";
 import { json, robotPrincipal, type HttpContext } from "../context.js";
 import { readLimited } from "./invocation.js";
 
@@ -38,14 +39,12 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
   // JSON bodies up to the tenant's limit (robotBodyLimit), read only that far: past it, 413
   // payload-too-large with the limit in the problem, which a robot sizes its batches by
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/, (request, payload, done) => {
+  app.addContentTypeParser(JSON_CONTENT_TYPE, (request, payload, done) => {
     readLimited(payload, request.headers, robotBodyLimit(request.settings)).then((buffer) => {
-      const text = buffer.toString("utf8");
-      if (text.trim() === "") return done(null, undefined);
       try {
-        done(null, JSON.parse(text));
+        done(null, parseJsonBody(buffer.toString("utf8")));
       } catch (err) {
-        done(badRequest("invalid-json", `The body is not valid JSON: ${(err as Error).message}`));
+        done(err as Error);
       }
     }, (err: Error) => done(err));
   });
