@@ -365,7 +365,7 @@ describe("real answers match the documented responses", () => {
     await call("GET", `/api/v1/jobs?state=Pending,Running,Successful&limit=2`);
     await call("GET", `/api/v1/jobs?state=Bogus`); // 400
 
-    await b.patchSettings({ longPollTimeoutSeconds: 1, syncRedirectsRequireAuth: false });
+    await b.patchSettings({ longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20, syncRedirectsRequireAuth: false });
     try {
       const waiting = await call("POST", b.invokeUrl("sleep"), { json: { seconds: 3, $callMode: "LongPolling" } });
       expect(waiting.res.status).toBe(303);
@@ -376,7 +376,7 @@ describe("real answers match the documented responses", () => {
       expect(answer.res.status).toBe(200);
       await call("GET", wait.replace(/sig=[^&]+/, "sig=AAAA"), { headers: { authorization: "" } }); // 401
     } finally {
-      await b.patchSettings({ longPollTimeoutSeconds: 50, syncRedirectsRequireAuth: true });
+      await b.patchSettings({ longPollTimeoutSeconds: 50, syncMaxJobDurationSeconds: 900, syncRedirectsRequireAuth: true });
     }
   });
 
