@@ -124,7 +124,7 @@ describe("LongPolling's redirect loop (longPollTimeoutSeconds 1)", () => {
   let slow: BatonClient;
   beforeAll(async () => {
     c = await startTestBaton();
-    await c.patchSettings({ longPollTimeoutSeconds: 1 });
+    await c.patchSettings({ longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20 });
     slow = new BatonClient({ url: c.tenantUrl, token: c.token, fetch: recording });
   });
   afterAll(async () => { await c?.close(); });

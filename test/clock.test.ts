@@ -133,7 +133,7 @@ describe("token expiry, moved by the clock", () => {
 describe("long-poll timeouts, moved by the clock", () => {
   it("a LongPolling call answers 303 to its wait URI once longPollTimeoutSeconds have passed, and the wait URI loops the same way", async () => {
     await start();
-    await b.patchSettings({ longPollTimeoutSeconds: 20 });
+    await b.patchSettings({ longPollTimeoutSeconds: 20, syncMaxJobDurationSeconds: 400 });
     await processWith("Slow");
     await b.apiJson(`/api/v1/folders/${b.sharedKey}/triggers`, { method: "POST", json: { name: "Slow", slug: "slow", verb: "POST", processName: "Slow", callMode: "LongPolling" } });
     const call = b.fetch(b.invokeUrl("slow"), { method: "POST", headers: { authorization: `Bearer ${b.token}`, "content-type": "application/json" }, body: "{}" });
@@ -169,7 +169,7 @@ describe("long-poll timeouts, moved by the clock", () => {
 
   it("a signed wait URI works until it expires on the clock, then answers 401", async () => {
     await start();
-    await b.patchSettings({ longPollTimeoutSeconds: 1, syncRedirectsRequireAuth: false, syncMaxJobDurationSeconds: 60 });
+    await b.patchSettings({ longPollTimeoutSeconds: 1, syncRedirectsRequireAuth: false, syncMaxJobDurationSeconds: 20 });
     await processWith("Unserved");
     await b.apiJson(`/api/v1/folders/${b.sharedKey}/triggers`, { method: "POST", json: { name: "U", slug: "unserved", verb: "POST", processName: "Unserved", callMode: "LongPolling" } });
     const call = b.fetch(b.invokeUrl("unserved"), { method: "POST", headers: { authorization: `Bearer ${b.token}`, "content-type": "application/json" }, body: "{}" });

@@ -5,7 +5,7 @@ const ORIGIN = "https://app.example.com";
 let b: TestBaton;
 beforeAll(async () => {
   b = await startTestBaton();
-  await b.patchSettings({ corsAllowedOrigins: [ORIGIN], longPollTimeoutSeconds: 1 });
+  await b.patchSettings({ corsAllowedOrigins: [ORIGIN], longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20 });
 });
 afterAll(async () => { await b.close(); });
 

@@ -92,7 +92,7 @@ describe("a server logging at info", () => {
     expect((await fetch(`${base}/api/v1/session`, { headers: { cookie: `baton_session=${session}` } })).status).toBe(200);
 
     // invocation arguments in a query string, and a signed wait URI (syncRedirectsRequireAuth false)
-    await b.patchSettings({ syncRedirectsRequireAuth: false, longPollTimeoutSeconds: 1 });
+    await b.patchSettings({ syncRedirectsRequireAuth: false, longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20 });
     await b.apiJson(`/api/v1/folders/${b.sharedKey}/processes`, { method: "POST", json: { name: "NobodyRunsThis" } });
     await b.apiJson(`/api/v1/folders/${b.sharedKey}/triggers`, { method: "POST", json: { name: "q", slug: "logged-get", verb: "GET", processName: "NobodyRunsThis", callMode: "LongPolling" } });
     const invoked = await fetch(`${base}/t/${b.sharedKey}/logged-get?password=hunter2-argument&n=1`, { headers: bearer, redirect: "manual" });

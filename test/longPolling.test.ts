@@ -29,7 +29,7 @@ describe("LongPolling", () => {
     let c: TestBaton;
     beforeAll(async () => {
       c = await startTestBaton();
-      await c.patchSettings({ longPollTimeoutSeconds: 1 });
+      await c.patchSettings({ longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20 });
     });
     afterAll(async () => { await c.close(); });
 
@@ -93,7 +93,7 @@ describe("LongPolling", () => {
     let c: TestBaton;
     beforeAll(async () => {
       c = await startTestBaton();
-      await c.patchSettings({ longPollTimeoutSeconds: 1, syncRedirectsRequireAuth: false });
+      await c.patchSettings({ longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20, syncRedirectsRequireAuth: false });
     });
     afterAll(async () => { await c.close(); });
 

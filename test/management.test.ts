@@ -228,7 +228,7 @@ describe("settings", () => {
     try {
       expect(await c.apiJson("/api/v1/settings")).toEqual({
         syncRedirectsRequireAuth: true, longPollTimeoutSeconds: 50, syncMaxJobDurationSeconds: 900, corsAllowedOrigins: [], maxRequestBodyBytes: 1048576, jobRetentionDays: 30,
-        rateLimitPerTokenPerMinute: 0, rateLimitPerTriggerPerMinute: 0,
+        rateLimitPerTokenPerMinute: 0, rateLimitPerTriggerPerMinute: 0, redirectStatusCode: 303,
       });
       const res = await c.api("/api/v1/settings", { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ jobRetentionDays: 7 }) });
       expect(res.status).toBe(200);

@@ -365,7 +365,7 @@ describe("real answers match the documented responses", () => {
     await call("GET", `/api/v1/jobs?state=Pending,Running,Successful&limit=2`);
     await call("GET", `/api/v1/jobs?state=Bogus`); // 400
 
-    await b.patchSettings({ longPollTimeoutSeconds: 1, syncRedirectsRequireAuth: false });
+    await b.patchSettings({ longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20, syncRedirectsRequireAuth: false });
     try {
       const waiting = await call("POST", b.invokeUrl("sleep"), { json: { seconds: 3, $callMode: "LongPolling" } });
       expect(waiting.res.status).toBe(303);
@@ -376,7 +376,27 @@ describe("real answers match the documented responses", () => {
       expect(answer.res.status).toBe(200);
       await call("GET", wait.replace(/sig=[^&]+/, "sig=AAAA"), { headers: { authorization: "" } }); // 401
     } finally {
-      await b.patchSettings({ longPollTimeoutSeconds: 50, syncRedirectsRequireAuth: true });
+      await b.patchSettings({ longPollTimeoutSeconds: 50, syncMaxJobDurationSeconds: 900, syncRedirectsRequireAuth: true });
+    }
+  });
+
+  it("the call modes' redirects as 302 (redirectStatusCode 302)", async () => {
+    await b.patchSettings({ redirectStatusCode: 302, longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20 });
+    try {
+      const accepted = await call("POST", b.invokeUrl("echo"), { json: { d: 4 } });
+      await untilFinal(accepted.body.jobKey);
+      const status = await call("GET", accepted.body.statusUri);
+      expect(status.res.status).toBe(302);
+      expect((await call("GET", status.res.headers.get("location")!)).body).toEqual({ d: 4 });
+
+      const waiting = await call("POST", b.invokeUrl("sleep"), { json: { seconds: 2.5, $callMode: "LongPolling" } });
+      expect(waiting.res.status).toBe(302);
+      let answer = await call("GET", waiting.res.headers.get("location")!);
+      expect(answer.res.status).toBe(302);
+      for (let i = 0; i < 10 && answer.res.status === 302; i++) answer = await call("GET", answer.res.headers.get("location")!);
+      expect(answer.res.status).toBe(200);
+    } finally {
+      await b.patchSettings({ redirectStatusCode: 303, longPollTimeoutSeconds: 50, syncMaxJobDurationSeconds: 900 });
     }
   });
 
@@ -566,6 +586,7 @@ describe("real answers match the documented responses", () => {
       "invokeTriggerPost 404", "invokeTriggerPost 409", "invokeTriggerPost 415", "invokeTriggerPost 500",
       "invokeTriggerPut 405", "invokeTriggerPatch 405",
       "getJobStatus 200", "getJobStatus 303", "getJobOutput 200", "getJobOutput 409", "waitForJob 200", "waitForJob 303", "waitForJob 401",
+      "invokeTriggerPost 302", "getJobStatus 302", "waitForJob 302",
       "getJob 200", "listJobs 200", "listJobs 400", "startJob 201", "stopJob 202", "stopJob 409", "getJobLogs 200",
       "createFolder 201", "createFolder 403", "createFolder 409", "createProcess 201", "createProcess 400", "createTrigger 201", "createTrigger 409",
       "listRobotSessions 200", "createRobot 201", "createRobot 409", "listRobots 200", "revokeRobot 204",

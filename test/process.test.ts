@@ -212,7 +212,7 @@ describe.concurrent("baton as a process", () => {
 
     // The caller resumes on the restarted instance with the signed wait URI it was given
     // (no token): the signing secret is in the store. With a 1 s long-poll timeout it is sent round again.
-    expect((await api(banner, token, "/api/v1/settings", { method: "PATCH", body: JSON.stringify({ longPollTimeoutSeconds: 1 }) })).status).toBe(200);
+    expect((await api(banner, token, "/api/v1/settings", { method: "PATCH", body: JSON.stringify({ longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20 }) })).status).toBe(200);
     const resumed = await fetch(location.replace(first.banner.base, banner.base), { redirect: "manual" });
     expect(resumed.status).toBe(303);
     expect(resumed.headers.get("location")).toMatch(new RegExp(`^${banner.base}/api/v1/jobs/${job.key}/wait\\?exp=\\d+&sig=`));

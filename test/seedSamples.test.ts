@@ -229,7 +229,7 @@ describe("the seed's JavaScript samples", () => {
   });
 
   it("long polling that outlasts longPollTimeoutSeconds: fetch follows the 303 loop to the result", async () => {
-    await b.patchSettings({ longPollTimeoutSeconds: 1 });
+    await b.patchSettings({ longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20 });
     try {
       const r = await jsLongPolling(b.invokeUrl("sleep"), b.token, { seconds: 2.5, $callMode: "LongPolling" });
       expect(r.response.status).toBe(200);
@@ -237,7 +237,7 @@ describe("the seed's JavaScript samples", () => {
       expect(r.response.url).toMatch(new RegExp(`^${b.base}/api/v1/jobs/[0-9a-f-]{36}/wait$`));
       expect(r.output).toEqual({ sleptSeconds: 2.5 });
     } finally {
-      await b.patchSettings({ longPollTimeoutSeconds: 50 });
+      await b.patchSettings({ longPollTimeoutSeconds: 50, syncMaxJobDurationSeconds: 900 });
     }
   });
 
@@ -297,7 +297,7 @@ describe("the seed's C# samples: no automatic redirects, the token on every call
   });
 
   it("SyncExample against a Sleep longer than longPollTimeoutSeconds: it really loops on 303s to the wait URI", async () => {
-    await b.patchSettings({ longPollTimeoutSeconds: 1 });
+    await b.patchSettings({ longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20 });
     try {
       const http = new HttpClient(b.token);
       const started = Date.now();
@@ -317,7 +317,7 @@ describe("the seed's C# samples: no automatic redirects, the token on every call
       expect(http.calls[http.calls.length - 1]!.status).toBe(200);
       expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     } finally {
-      await b.patchSettings({ longPollTimeoutSeconds: 50 });
+      await b.patchSettings({ longPollTimeoutSeconds: 50, syncMaxJobDurationSeconds: 900 });
     }
   });
 
@@ -329,7 +329,7 @@ describe("the seed's C# samples: no automatic redirects, the token on every call
   });
 
   it("with AllowAutoRedirect = true C# drops the token on redirects: that works once syncRedirectsRequireAuth is false (signed wait URIs)", async () => {
-    await b.patchSettings({ longPollTimeoutSeconds: 1, syncRedirectsRequireAuth: false });
+    await b.patchSettings({ longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20, syncRedirectsRequireAuth: false });
     try {
       // the token on the initial call only, then follow Location without it
       const first = await new HttpClient(b.token).PostAsJsonAsync(b.invokeUrl("sleep"), { seconds: 1.5, $callMode: "LongPolling" });
@@ -346,12 +346,12 @@ describe("the seed's C# samples: no automatic redirects, the token on every call
       expect(tampered.status).toBe(401);
       expect(tampered.headers.get("www-authenticate")).toMatch(/^Bearer\b/);
     } finally {
-      await b.patchSettings({ longPollTimeoutSeconds: 50, syncRedirectsRequireAuth: true });
+      await b.patchSettings({ longPollTimeoutSeconds: 50, syncMaxJobDurationSeconds: 900, syncRedirectsRequireAuth: true });
     }
   });
 
   it("by default (syncRedirectsRequireAuth true) the wait URI needs the token: 401 without it", async () => {
-    await b.patchSettings({ longPollTimeoutSeconds: 1 });
+    await b.patchSettings({ longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20 });
     try {
       const first = await new HttpClient(b.token).PostAsJsonAsync(b.invokeUrl("sleep"), { seconds: 1.5, $callMode: "LongPolling" });
       expect(first.status).toBe(303);
@@ -367,7 +367,7 @@ describe("the seed's C# samples: no automatic redirects, the token on every call
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ sleptSeconds: 1.5 });
     } finally {
-      await b.patchSettings({ longPollTimeoutSeconds: 50 });
+      await b.patchSettings({ longPollTimeoutSeconds: 50, syncMaxJobDurationSeconds: 900 });
     }
   });
 

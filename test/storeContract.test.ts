@@ -292,7 +292,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       const custom = {
         syncRedirectsRequireAuth: false, longPollTimeoutSeconds: 7, syncMaxJobDurationSeconds: 123,
         corsAllowedOrigins: ["https://a.example", "http://localhost:3000"], maxRequestBodyBytes: 4096, jobRetentionDays: 2,
-        rateLimitPerTokenPerMinute: 5, rateLimitPerTriggerPerMinute: 600,
+        rateLimitPerTokenPerMinute: 5, rateLimitPerTriggerPerMinute: 600, redirectStatusCode: 302 as const,
       };
       await store.saveSettings(tenant.id, custom);
       expect(await store.getSettings(tenant.id)).toEqual(custom);

@@ -100,7 +100,7 @@ async function setUpTenant(name: string): Promise<Tenant> {
   const shared = (await own(t, "GET", "/api/v1/folders")).items.find((f: { name: string }) => f.name === "Shared").key as string;
   t.folders.push(shared);
   // a signed wait URI: LongPolling with a one-second wait answers 303 to it
-  await own(t, "PATCH", "/api/v1/settings", { syncRedirectsRequireAuth: false, longPollTimeoutSeconds: 1 });
+  await own(t, "PATCH", "/api/v1/settings", { syncRedirectsRequireAuth: false, longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20 });
   await own(t, "POST", `/api/v1/folders/${shared}/processes`, { name: "Waiter" });
   t.processes.push({ folderKey: shared, name: "Waiter" });
   const trigger = await own(t, "POST", `/api/v1/folders/${shared}/triggers`, { name: "waiter", slug: `waiter-${name}`, verb: "POST", processName: "Waiter", callMode: "LongPolling" });
@@ -239,7 +239,7 @@ const templates: Template[] = [
   { name: "revoke token", auth: "api", build: (v) => ({ method: "DELETE", path: `/api/v1/tokens/${v.tokenId}` }), foreignId: notFound },
   { name: "GET users", auth: "api", enabled: () => hasUsersRoute, build: () => ({ method: "GET", path: "/api/v1/users" }) },
   { name: "GET settings", auth: "api", build: () => ({ method: "GET", path: "/api/v1/settings" }) },
-  { name: "PATCH settings", auth: "api", build: () => ({ method: "PATCH", path: "/api/v1/settings", body: { longPollTimeoutSeconds: 7, corsAllowedOrigins: ["*"] } }) },
+  { name: "PATCH settings", auth: "api", build: () => ({ method: "PATCH", path: "/api/v1/settings", body: { longPollTimeoutSeconds: 70, corsAllowedOrigins: ["*"] } }) },
   { name: "GET audit", auth: "api", build: () => ({ method: "GET", path: "/api/v1/audit?limit=1000" }), foreignId: noneOf((v) => [v.folderKey, v.trigger.id, v.tokenId, v.robotId]) },
   // the robot protocol
   { name: "open session", auth: "robot", build: (v) => ({ method: "POST", path: "/api/robot/v1/sessions", body: { processes: [v.process.name], slots: 1 } }) },

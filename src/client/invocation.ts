@@ -5,6 +5,7 @@
  *
  * - AsyncRequestReply: 202 → poll the status URI (Location) after each Retry-After while
  *   it answers 200 → its 303 leads to the output URI → the result.
+ *   (A tenant's redirectStatusCode may make every such 303 a 302: both are followed alike.)
  * - FireAndForget: 200 once the job is stored → done (no job information).
  * - LongPolling: the call blocks → the result, or 303 to the wait URI, which blocks and
  *   redirects to itself until the result comes; bounded by `maxRedirects` and the total time.
@@ -140,10 +141,13 @@ async function run(flow: Flow, first: HttpRequest, firstPhase: Phase, rebuild: (
       learnJobKey(location);
       if (++redirects > flow.maxRedirects) throw new TooManyRedirectsError(redirects, location, scope.jobKey);
       // 303: from the status URI to the output URI (the job is final), from the call or a
-      // wait URI to the wait URI (not final yet); 301/302/307/308 only move the same resource
-      if (res.status === 303) phase = "result";
+      // wait URI to the wait URI (not final yet); a tenant whose redirectStatusCode is 302
+      // answers 302 in its place, followed the same way (GET, whatever the call's verb);
+      // 301/307/308 only move the same resource
+      const seeOther = res.status === 303 || res.status === 302;
+      if (seeOther) phase = "result";
       if (flow.onState && scope.jobKey && new URL(location).pathname.endsWith("/wait")) await peekState(flow, location, report);
-      request = nextHop(request, res.status, location);
+      request = seeOther ? { method: "GET", url: location } : nextHop(request, res.status, location);
       continue;
     }
 

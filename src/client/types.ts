@@ -400,9 +400,9 @@ export interface UpdateUserInput {
 export interface TenantSettings {
   /** When false, the wait URIs LongPolling hands out are signed and need no token. */
   syncRedirectsRequireAuth: boolean;
-  /** How long one LongPolling request blocks before answering 303 (1–90). */
+  /** How long one LongPolling request blocks before redirecting to the wait URI (1–90); × 20 at least syncMaxJobDurationSeconds. */
   longPollTimeoutSeconds: number;
-  /** LongPolling jobs running longer are killed (Faulted, MaxDurationExceeded). */
+  /** LongPolling jobs running longer are killed (Faulted, MaxDurationExceeded); at most longPollTimeoutSeconds × 20. */
   syncMaxJobDurationSeconds: number;
   corsAllowedOrigins: string[];
   maxRequestBodyBytes: number;
@@ -411,6 +411,8 @@ export interface TenantSettings {
   rateLimitPerTokenPerMinute: number;
   /** Invocations a minute of one trigger, on each node; past it 429 rate-limited. 0: unlimited. */
   rateLimitPerTriggerPerMinute: number;
+  /** The status of the call modes' redirects: 303 See Other, or 302 for clients that compare with 302. The client follows both. */
+  redirectStatusCode: 302 | 303;
 }
 
 export type TenantSettingsPatch = Partial<TenantSettings>;

@@ -1,7 +1,7 @@
 import { badRequest, TenantNotFound } from "./errors.js";
 import type { Notifier } from "./notifier.js";
 import type { Store } from "./store.js";
-import { DEFAULT_SETTINGS, type Tenant, type TenantSettings } from "./types.js";
+import { DEFAULT_SETTINGS, REDIRECT_STATUS_CODES, type RedirectStatusCode, type Tenant, type TenantSettings } from "./types.js";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -61,7 +61,8 @@ export class Tenancy {
   }
 
   async updateSettings(tenantId: string, patch: unknown): Promise<TenantSettings> {
-    const next = { ...(await this.store.getSettings(tenantId)), ...validateSettingsPatch(patch) };
+    const current = await this.store.getSettings(tenantId);
+    const next = { ...current, ...validateSettingsPatch(patch, current) };
     await this.store.saveSettings(tenantId, next);
     this.notifier.publish("settingsChanged", { tenantId });
     return next;
@@ -78,7 +79,21 @@ const LIMITS: Record<string, [number, number]> = {
   rateLimitPerTriggerPerMinute: [0, 1_000_000],
 };
 
-export function validateSettingsPatch(patch: unknown): Partial<TenantSettings> {
+/**
+ * The redirects a fetch client follows before it gives up (the Fetch standard's limit, which
+ * browsers, Node and Deno keep). A LongPolling caller that lets fetch follow the wait URI's
+ * redirects makes at most 1 + 20 requests, each blocking longPollTimeoutSeconds: so
+ * longPollTimeoutSeconds × 20 must be at least syncMaxJobDurationSeconds; the 21st request
+ * then still waits while the deadline sweep kills a job that overran, and answers its result.
+ */
+export const FETCH_MAX_REDIRECTS = 20;
+
+/**
+ * Checks a PATCH /settings body: each setting's type and range, and, when the patch changes
+ * longPollTimeoutSeconds or syncMaxJobDurationSeconds, that the two still fit fetch's redirect
+ * limit (FETCH_MAX_REDIRECTS); the violation names the fields the patch changes.
+ */
+export function validateSettingsPatch(patch: unknown, current: TenantSettings = DEFAULT_SETTINGS): Partial<TenantSettings> {
   if (typeof patch !== "object" || patch === null || Array.isArray(patch)) throw badRequest("invalid-settings", "The body must be a JSON object of settings.");
   const out: Partial<TenantSettings> = {};
   const problems: { path: string; message: string }[] = [];
@@ -89,6 +104,9 @@ export function validateSettingsPatch(patch: unknown): Partial<TenantSettings> {
     } else if (key === "syncRedirectsRequireAuth") {
       if (typeof value === "boolean") out.syncRedirectsRequireAuth = value;
       else problems.push({ path: `/${key}`, message: "must be a boolean" });
+    } else if (key === "redirectStatusCode") {
+      if (REDIRECT_STATUS_CODES.includes(value as RedirectStatusCode)) out.redirectStatusCode = value as RedirectStatusCode;
+      else problems.push({ path: `/${key}`, message: `must be ${REDIRECT_STATUS_CODES.join(" or ")}` });
     } else if (key === "corsAllowedOrigins") {
       if (Array.isArray(value) && value.every(isOrigin)) out.corsAllowedOrigins = [...new Set(value as string[])];
       else problems.push({ path: `/${key}`, message: "must be an array of origins such as https://app.example.com (scheme, host, optional port; no path), or \"*\"" });
@@ -98,8 +116,26 @@ export function validateSettingsPatch(patch: unknown): Partial<TenantSettings> {
       else problems.push({ path: `/${key}`, message: `must be an integer from ${min} to ${max}` });
     }
   }
+  if (!problems.length) problems.push(...redirectBudgetViolations(out, current));
   if (problems.length) throw badRequest("invalid-settings", problems.map((p) => `${p.path.slice(1)} ${p.message}`).join("; "), { violations: problems });
   return out;
+}
+
+/** FETCH_MAX_REDIRECTS: longPollTimeoutSeconds × 20 ≥ syncMaxJobDurationSeconds, checked only when the patch changes either. */
+function redirectBudgetViolations(out: Partial<TenantSettings>, current: TenantSettings): { path: string; message: string }[] {
+  const changed = (["longPollTimeoutSeconds", "syncMaxJobDurationSeconds"] as const).filter((k) => out[k] !== undefined && out[k] !== current[k]);
+  if (!changed.length) return [];
+  const longPoll = out.longPollTimeoutSeconds ?? current.longPollTimeoutSeconds;
+  const syncMax = out.syncMaxJobDurationSeconds ?? current.syncMaxJobDurationSeconds;
+  if (longPoll * FETCH_MAX_REDIRECTS >= syncMax) return [];
+  const why = `longPollTimeoutSeconds × ${FETCH_MAX_REDIRECTS} must be at least syncMaxJobDurationSeconds (${longPoll} × ${FETCH_MAX_REDIRECTS} = ${longPoll * FETCH_MAX_REDIRECTS} < ${syncMax}): ` +
+    `fetch follows at most ${FETCH_MAX_REDIRECTS} redirects, so a LongPolling caller using it would give up before the job's deadline`;
+  return changed.map((key) => ({
+    path: `/${key}`,
+    message: key === "longPollTimeoutSeconds"
+      ? `must be at least ${Math.ceil(syncMax / FETCH_MAX_REDIRECTS)} while syncMaxJobDurationSeconds is ${syncMax}; ${why}`
+      : `must be at most ${longPoll * FETCH_MAX_REDIRECTS} while longPollTimeoutSeconds is ${longPoll}; ${why}`,
+  }));
 }
 
 function isOrigin(value: unknown): boolean {

@@ -54,7 +54,15 @@ export interface TenantSettings {
   rateLimitPerTokenPerMinute: number;
   /** invocations a minute of one trigger, on each node; 0 is unlimited */
   rateLimitPerTriggerPerMinute: number;
+  /**
+   * The status of the call modes' redirects (status URI → output URI, LongPolling → wait URI,
+   * wait URI → wait URI): 303 See Other, or 302 Found for clients written to compare with 302.
+   */
+  redirectStatusCode: RedirectStatusCode;
 }
+
+export const REDIRECT_STATUS_CODES = [303, 302] as const;
+export type RedirectStatusCode = (typeof REDIRECT_STATUS_CODES)[number];
 
 export const DEFAULT_SETTINGS: TenantSettings = {
   syncRedirectsRequireAuth: true,
@@ -65,6 +73,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   jobRetentionDays: 30,
   rateLimitPerTokenPerMinute: 0,
   rateLimitPerTriggerPerMinute: 0,
+  redirectStatusCode: 303,
 };
 
 export interface Folder {

@@ -207,6 +207,17 @@ const param = (name: keyof typeof parameters & string): Obj => ref("parameters",
 
 // ---- the invocation contract (SPEC §2)
 
+/** The tenant's redirectStatusCode 302 in place of 303: the same redirect, for clients that compare with 302. */
+const REDIRECT_302 = (which: string) => `Instead of ${which} when the tenant's \`redirectStatusCode\` is 302 (for clients written to compare with 302): the same redirect, to be followed with GET.`;
+const SAME_WAIT_HEADERS = {
+  Location: header("Location", "The wait URI, absolute (with the same kind of authentication)."),
+  "Retry-After": header("RetryAfter", "Always 0: follow at once."),
+};
+const WAIT_REDIRECT_HEADERS = {
+  Location: header("Location", "The job's wait URI, absolute (signed when `syncRedirectsRequireAuth` is false)."),
+  "Retry-After": header("RetryAfter", "Always 0: follow at once."),
+};
+
 const CALL_MODE_RESPONSES = {
   "202": response("**AsyncRequestReply**: the job is created. Poll the status URI (`Location`) after `Retry-After` seconds.", {
     headers: {
@@ -217,15 +228,11 @@ const CALL_MODE_RESPONSES = {
     links: { status: { operationId: "getJobStatus", parameters: { jobKey: "$response.body#/jobKey" }, description: "Poll the job's status." } },
   }),
   "303": response(
-    "**LongPolling**: the job is not final after the tenant's `longPollTimeoutSeconds` (or the node is shutting down). Follow `Location`, the wait URI, which blocks the same way. " +
+    "**LongPolling**: the job is not final after the tenant's `longPollTimeoutSeconds` (or the node is shutting down). Follow `Location`, the wait URI, with GET; it blocks the same way. " +
       "When the tenant's `syncRedirectsRequireAuth` is false, the wait URI carries `exp` and `sig` and needs no token.",
-    {
-      headers: {
-        Location: header("Location", "The job's wait URI, absolute (signed when `syncRedirectsRequireAuth` is false)."),
-        "Retry-After": header("RetryAfter", "Always 0: follow at once."),
-      },
-    },
+    { headers: WAIT_REDIRECT_HEADERS },
   ),
+  "302": response(REDIRECT_302("the 303"), { headers: WAIT_REDIRECT_HEADERS }),
 };
 
 /** Successful → 200 output; Faulted → 500 job-faulted; Stopped → 409 job-stopped (SPEC §2 "Results"). */
@@ -254,7 +261,7 @@ function invokeOperation(method: "GET" | "POST" | "PUT" | "DELETE"): Obj {
       "Keys starting with `$` are control parameters and never reach the process. Input arguments are the process's defaults, overridden by the trigger's defaults, overridden by the request; " +
         "with an input schema they are validated before any job exists.",
       "**FireAndForget**: 200 with no body once the job is stored. **AsyncRequestReply**: 202. **LongPolling**: the call blocks until the job is final and answers with the result " +
-        "(200 / 409 / 500), or 303 to the wait URI after `longPollTimeoutSeconds`.",
+        "(200 / 409 / 500), or 303 (302 with the tenant's `redirectStatusCode` 302) to the wait URI after `longPollTimeoutSeconds`.",
     ].join("\n\n"),
     security: scopes("Jobs", "Write"),
     checksScope: true,
@@ -351,7 +358,7 @@ const paths: Record<string, Obj> = withCsrf({
       operationId: "getJobStatus", permission: "`Jobs.View` in the job's folder; without it the job is answered 404 job-not-found.", permissionDenied: false,
       tag: "Invocation",
       summary: "Poll a job's status (the status URI)",
-      description: "While the job is not final: 200 with `Retry-After` (never another 2xx or 3xx). Once final: 303 to the output URI.",
+      description: "While the job is not final: 200 with `Retry-After` (never another 2xx or 3xx). Once final: 303 to the output URI (302 with the tenant's `redirectStatusCode` 302).",
       security: JOB_VISIBLE,
       parameters: jobUriParameters,
       notFound: ["job-not-found"],
@@ -361,6 +368,10 @@ const paths: Record<string, Obj> = withCsrf({
           content: jsonContent(s("JobStatus")),
         }),
         "303": response("The job is final: its result is at the output URI.", {
+          headers: { Location: header("Location", "The job's output URI, absolute.") },
+          links: { output: { operationId: "getJobOutput", parameters: { jobKey: "$request.path.jobKey" } } },
+        }),
+        "302": response(REDIRECT_302("the 303 to the output URI"), {
           headers: { Location: header("Location", "The job's output URI, absolute.") },
           links: { output: { operationId: "getJobOutput", parameters: { jobKey: "$request.path.jobKey" } } },
         }),
@@ -389,7 +400,7 @@ const paths: Record<string, Obj> = withCsrf({
       tag: "Invocation",
       summary: "Block until a job is final (the wait URI of LongPolling)",
       description:
-        "Blocks like a LongPolling invocation: the result once the job is final, or, after the tenant's `longPollTimeoutSeconds`, 303 to this same URI, so a client that follows redirects loops until the result arrives. " +
+        "Blocks like a LongPolling invocation: the result once the job is final, or, after the tenant's `longPollTimeoutSeconds`, 303 (or the tenant's `redirectStatusCode`) to this same URI, so a client that follows redirects loops until the result arrives. " +
         "Authenticated by a token, or, for the URIs handed out when `syncRedirectsRequireAuth` is false, by their `exp` and `sig` parameters (a wrong or expired signature is 401).",
       security: [...JOB_VISIBLE, { signedUri: [] }],
       parameters: [
@@ -400,12 +411,8 @@ const paths: Record<string, Obj> = withCsrf({
       notFound: ["job-not-found"],
       responses: {
         ...RESULT_RESPONSES,
-        "303": response("The job is not final yet: follow `Location` (this wait URI again).", {
-          headers: {
-            Location: header("Location", "The wait URI, absolute (with the same kind of authentication)."),
-            "Retry-After": header("RetryAfter", "Always 0: follow at once."),
-          },
-        }),
+        "303": response("The job is not final yet: follow `Location` (this wait URI again).", { headers: SAME_WAIT_HEADERS }),
+        "302": response(REDIRECT_302("the 303 to this wait URI"), { headers: SAME_WAIT_HEADERS }),
       },
     }),
   },

@@ -17,6 +17,7 @@ import {
   DEFAULT_SETTINGS,
   LIST_FIELD_MAX_BYTES,
   PRIORITIES,
+  REDIRECT_STATUS_CODES,
   VERBS,
   type Folder,
   type JobError,
@@ -293,11 +294,12 @@ const settingsProperties: Record<keyof TenantSettings, Schema> = {
   },
   longPollTimeoutSeconds: {
     type: "integer", minimum: 1, maximum: 90, default: DEFAULT_SETTINGS.longPollTimeoutSeconds,
-    description: "How long one LongPolling request or wait request blocks before answering 303.",
+    description: "How long one LongPolling request or wait request blocks before redirecting to the wait URI (303, or `redirectStatusCode`). " +
+      "`longPollTimeoutSeconds` × 20 must be at least `syncMaxJobDurationSeconds` (fetch follows at most 20 redirects); a change that breaks this is 400 invalid-settings.",
   },
   syncMaxJobDurationSeconds: {
     type: "integer", minimum: 1, maximum: 86_400, default: DEFAULT_SETTINGS.syncMaxJobDurationSeconds,
-    description: "LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded.",
+    description: "LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded. At most `longPollTimeoutSeconds` × 20.",
   },
   corsAllowedOrigins: {
     type: "array", uniqueItems: true, default: DEFAULT_SETTINGS.corsAllowedOrigins,
@@ -319,6 +321,11 @@ const settingsProperties: Record<keyof TenantSettings, Schema> = {
   rateLimitPerTriggerPerMinute: {
     type: "integer", minimum: 0, maximum: 1_000_000, default: DEFAULT_SETTINGS.rateLimitPerTriggerPerMinute,
     description: "Invocations a minute of one API trigger, whoever calls it, counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.",
+  },
+  redirectStatusCode: {
+    type: "integer", enum: [...REDIRECT_STATUS_CODES], default: DEFAULT_SETTINGS.redirectStatusCode,
+    description: "The status of the call modes' redirects: the status URI to the output URI, a LongPolling invocation to the wait URI, the wait URI to itself. " +
+      "303 See Other, or 302 Found for clients written to compare with 302 (fetch and browsers repeat a PUT or DELETE after a 302: keep 303 for such LongPolling triggers).",
   },
 };
 

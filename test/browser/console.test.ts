@@ -259,10 +259,10 @@ describe("the web console", () => {
     await page.getByText(/^revoked/).waitFor();
 
     await page.goto(`${b.base}/#/settings`);
-    await page.locator("input[name=longPollTimeoutSeconds]").fill("30");
+    await page.locator("input[name=longPollTimeoutSeconds]").fill("60");
     await page.getByRole("button", { name: "Save settings" }).click();
     await page.getByText("Saved.").waitFor();
-    expect((await b.apiJson("/api/v1/settings")).longPollTimeoutSeconds).toBe(30);
+    expect((await b.apiJson("/api/v1/settings")).longPollTimeoutSeconds).toBe(60);
   });
 
   it("shows every page without an error, and screenshots them", async () => {

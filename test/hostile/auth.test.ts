@@ -177,7 +177,7 @@ describe("a token's expiry is capped by its creator's (finding 8)", () => {
 
 describe("signed wait URIs follow the setting as it is now (finding 11)", () => {
   it("switching syncRedirectsRequireAuth back on ends the signed URIs handed out before", async () => {
-    await b.patchSettings({ syncRedirectsRequireAuth: false, longPollTimeoutSeconds: 1 });
+    await b.patchSettings({ syncRedirectsRequireAuth: false, longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20 });
     try {
       const res = await invoke(b, "sleep", { seconds: 3, $callMode: "LongPolling" });
       expect(res.status).toBe(303);
@@ -195,7 +195,7 @@ describe("signed wait URIs follow the setting as it is now (finding 11)", () => 
       expect([200, 303]).toContain(withToken.status);
       await withToken.body?.cancel();
     } finally {
-      await b.patchSettings({ syncRedirectsRequireAuth: true, longPollTimeoutSeconds: 50 });
+      await b.patchSettings({ syncRedirectsRequireAuth: true, longPollTimeoutSeconds: 50, syncMaxJobDurationSeconds: 900 });
     }
   });
 });

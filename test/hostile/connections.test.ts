@@ -119,7 +119,7 @@ describe("request timeout", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ sleptSeconds: 2.5 });
     // and the wait URI (a GET that waits) likewise
-    await b.patchSettings({ longPollTimeoutSeconds: 1 });
+    await b.patchSettings({ longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20 });
     try {
       const first = await invoke(b, "sleep", { seconds: 2.5, $callMode: "LongPolling" });
       expect(first.status).toBe(303);
@@ -128,7 +128,7 @@ describe("request timeout", () => {
       expect(waited.status).toBe(200);
       expect(await waited.json()).toEqual({ sleptSeconds: 2.5 });
     } finally {
-      await b.patchSettings({ longPollTimeoutSeconds: 50 });
+      await b.patchSettings({ longPollTimeoutSeconds: 50, syncMaxJobDurationSeconds: 900 });
     }
   });
 });

@@ -115,11 +115,12 @@ const SHAPES: Record<string, Record<string, string>> = {
   TenantSettings: shape<TenantSettings>({
     syncRedirectsRequireAuth: "boolean", longPollTimeoutSeconds: "number", syncMaxJobDurationSeconds: "number", corsAllowedOrigins: "array",
     maxRequestBodyBytes: "number", jobRetentionDays: "number", rateLimitPerTokenPerMinute: "number", rateLimitPerTriggerPerMinute: "number",
+    redirectStatusCode: "number",
   }),
   TenantSettingsPatch: shape<TenantSettingsPatch>({
     syncRedirectsRequireAuth: "optional boolean", longPollTimeoutSeconds: "optional number", syncMaxJobDurationSeconds: "optional number",
     corsAllowedOrigins: "optional array", maxRequestBodyBytes: "optional number", jobRetentionDays: "optional number",
-    rateLimitPerTokenPerMinute: "optional number", rateLimitPerTriggerPerMinute: "optional number",
+    rateLimitPerTokenPerMinute: "optional number", rateLimitPerTriggerPerMinute: "optional number", redirectStatusCode: "optional number",
   }),
   Role: shape<Role>({ name: "string", permissions: "array" }),
   RolePage: page,

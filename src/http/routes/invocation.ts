@@ -75,7 +75,8 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.get("/api/v1/jobs/:jobKey/status", async (request: JobRequest, reply) => {
     const job = await baton.jobs.getVisible(await principal(ctx, request), request.params.jobKey);
     const base = tenantBase(request, config, request.tenant);
-    if (isFinal(job.state)) return reply.code(303).header("location", outputUri(base, job.key)).send();
+    // the tenant's redirectStatusCode: 303 See Other, or 302 for clients that compare with 302
+    if (isFinal(job.state)) return reply.code(request.settings.redirectStatusCode).header("location", outputUri(base, job.key)).send();
     reply.header("retry-after", RETRY_AFTER_SECONDS);
     return json(reply, 200, {
       jobKey: job.key, state: job.state, process: job.processName, createdAt: job.createdAt, startedAt: job.startedAt, info: job.info,
@@ -122,7 +123,7 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
       "call the host the redirects point at, or set the tenant setting syncRedirectsRequireAuth to false, so that wait URIs are signed and need no token.");
   }
 
-  /** Blocks until the job is final or the tenant's longPollTimeoutSeconds pass; then the result, or 303 to the wait URI. */
+  /** Blocks until the job is final or the tenant's longPollTimeoutSeconds pass; then the result, or 303 (redirectStatusCode) to the wait URI. */
   async function longPoll(request: FastifyRequest, reply: FastifyReply, job: Job, base: string): Promise<FastifyReply> {
     const abort = new AbortController();
     const onClose = () => { if (!reply.raw.writableFinished) abort.abort(); };
@@ -130,7 +131,7 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
     try {
       const final = ctx.shuttingDown() ? (isFinal(job.state) ? job : null) : await baton.jobs.waitForFinal(job, request.settings.longPollTimeoutSeconds * 1000, abort.signal);
       if (final) return sendResult(request, reply, final);
-      return reply.code(303).header("location", waitLocation(request, base, job)).header("retry-after", "0").send();
+      return reply.code(request.settings.redirectStatusCode).header("location", waitLocation(request, base, job)).header("retry-after", "0").send();
     } finally {
       reply.raw.off("close", onClose);
     }

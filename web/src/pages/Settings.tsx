@@ -4,8 +4,9 @@ import { useConsole } from "../session.js";
 import { ErrorBox, Loading, useAction, useLoad } from "../ui.js";
 
 const NUMBERS: { key: string; label: string; help: string }[] = [
-  { key: "longPollTimeoutSeconds", label: "LongPolling wait (seconds)", help: "How long one LongPolling request or wait request blocks (1–90)." },
-  { key: "syncMaxJobDurationSeconds", label: "LongPolling job limit (seconds)", help: "LongPolling jobs running longer are killed (MaxDurationExceeded)." },
+  { key: "longPollTimeoutSeconds", label: "LongPolling wait (seconds)", help: "How long one LongPolling request or wait request blocks (1–90); × 20 at least the job limit (fetch follows 20 redirects)." },
+  { key: "syncMaxJobDurationSeconds", label: "LongPolling job limit (seconds)", help: "LongPolling jobs running longer are killed (MaxDurationExceeded); at most the wait × 20." },
+  { key: "redirectStatusCode", label: "Call-mode redirect status", help: "303 See Other (default), or 302 for clients that compare with 302." },
   { key: "maxRequestBodyBytes", label: "Max invocation body (bytes)", help: "Larger bodies are refused with 413." },
   { key: "jobRetentionDays", label: "Job retention (days)", help: "Final jobs older than this are purged." },
   { key: "rateLimitPerTokenPerMinute", label: "Requests per token per minute", help: "0: unlimited. Counted on each node." },
