@@ -393,7 +393,7 @@ beforeAll(async () => {
       return { sessionId, jobKey };
     },
   };
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => { await b?.close(); });
 

@@ -623,5 +623,5 @@ describe("docs/cli.md", () => {
     } finally {
       await docs.close();
     }
-  }, 60_000);
+  }, 240_000);
 });

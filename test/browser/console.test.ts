@@ -58,7 +58,7 @@ beforeAll(async () => {
   context.setDefaultTimeout(WAIT);
   page = await context.newPage();
   watch(page);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
