@@ -394,7 +394,6 @@ describe.concurrent("sessions, claims, heartbeats and results", () => {
 
   it("wakes a waiting claim as soon as a job arrives", async () => {
     const { process, session } = await served();
-    const started = Date.now();
     const claim = tracked(session.claim(2, 10));
     // still waiting: nothing to claim yet
     await sleep(300);
@@ -403,9 +402,8 @@ describe.concurrent("sessions, claims, heartbeats and results", () => {
     const job = await c.job(process);
     const jobs = await claim.promise;
     expect(jobs.map((j) => j.key)).toEqual([job.key]);
-    // woken by the job, not by its 10 s wait running out
-    expect(claim.at() - invokedAt).toBeLessThan(10_000);
-    expect(claim.at()).toBeGreaterThanOrEqual(started);
+    // woken by the job: had its 10 s wait run out first, the claim would have answered no job
+    expect(claim.at()).toBeGreaterThanOrEqual(invokedAt);
   });
 
   it("answers an empty claim once waitSeconds has passed", async () => {
