@@ -35,6 +35,8 @@ export interface RunningBaton {
   adminTokenIsNew: boolean;
   /** where a generated admin token is kept */
   adminTokenFile: string;
+  /** where the generated first password of `admin` is kept, when that file exists */
+  adminPasswordFile: string | null;
   /** BATON_BOOTSTRAP_TOKEN, when set */
   bootstrapToken: string | null;
   /** printed once on first start when BATON_ADMIN_PASSWORD is unset */
@@ -93,52 +95,70 @@ export async function startBaton(config: Config, options: StartOptions): Promise
       publicUrl: config.publicUrl, trustProxy: config.trustProxy, metricsToken: config.metricsToken, requestTimeoutMs: config.requestTimeoutSeconds * 1000,
       homeTenant: { org: config.org, tenant: config.tenant },
     },
-    logger: config.logLevel === "silent" ? false : { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
+    logger: config.logLevel === "silent" ? false : { level: config.logLevel, format: config.logFormat ?? "json", ...(options.logStream ? { stream: options.logStream } : {}) },
+    holdRequests: true,
   });
   await baton.init();
   if (notifier instanceof PgNotifier) await notifier.start();
 
   const { tenant } = await baton.store.ensureTenant(config.org, config.tenant);
 
-  // the first user, admin: administrator of the organization and of every tenant
-  let adminPassword: string | null = null;
-  const passwordFile = join(config.dataDir, "admin-password");
-  const password = config.adminPassword ?? randomBytes(12).toString("base64url");
-  const admin = await baton.store.ensureUser({ id: randomUUID(), org: config.org, name: "admin", passwordHash: await hashPassword(password), orgAdmin: true });
-  if (admin.created && !config.adminPassword) {
-    writeSecretFile(passwordFile, password);
-    adminPassword = password;
-  }
+  // Listen before the first start's admin password and token exist: a port in use fails
+  // here, and leaves no credential nobody was shown. Requests that come before the node is
+  // ready wait for it (holdRequests); if it does not get ready, they are cut off.
+  const finishStarting = async () => {
+    // the first user, admin: administrator of the organization and of every tenant
+    let adminPassword: string | null = null;
+    const passwordFile = join(config.dataDir, "admin-password");
+    const password = config.adminPassword ?? randomBytes(12).toString("base64url");
+    const admin = await baton.store.ensureUser({ id: randomUUID(), org: config.org, name: "admin", passwordHash: await hashPassword(password), orgAdmin: true });
+    if (admin.created && !config.adminPassword) {
+      writeSecretFile(passwordFile, password);
+      adminPassword = password;
+    }
 
-  let adminToken: string | null = null;
-  let adminTokenIsNew = false;
-  const tokenFile = join(config.dataDir, "admin-token");
-  if (config.bootstrapToken) {
-    await baton.access.ensureToken(tenant.id, admin.id, "bootstrap", config.bootstrapToken);
-    adminToken = config.bootstrapToken;
-  } else if (existsSync(tokenFile)) {
-    adminToken = readFileSync(tokenFile, "utf8").trim();
-  } else if (admin.created) {
-    adminToken = generateToken();
-    await baton.access.ensureToken(tenant.id, admin.id, "admin (first start)", adminToken);
-    writeSecretFile(tokenFile, adminToken);
-    adminTokenIsNew = true;
-  }
+    let adminToken: string | null = null;
+    let adminTokenIsNew = false;
+    const tokenFile = join(config.dataDir, "admin-token");
+    if (config.bootstrapToken) {
+      await baton.access.ensureToken(tenant.id, admin.id, "bootstrap", config.bootstrapToken);
+      adminToken = config.bootstrapToken;
+    } else if (existsSync(tokenFile)) {
+      adminToken = readFileSync(tokenFile, "utf8").trim();
+    } else if (admin.created) {
+      adminToken = generateToken();
+      await baton.access.ensureToken(tenant.id, admin.id, "admin (first start)", adminToken);
+      writeSecretFile(tokenFile, adminToken);
+      adminTokenIsNew = true;
+    }
 
-  let robot: RobotRuntime | null = null;
-  let sharedKey: string | null = null;
-  if (options.demo || options.demoCatalog) sharedKey = await ensureDemoCatalog(baton, tenant.id);
-  if (options.demo) {
-    robot = new RobotRuntime(new InProcessConnection(baton, tenant.id), {
-      name: "in-process-robot",
-      slots: config.demoSlots,
-      processes: demoProcesses,
-      onError: (err) => server.app.log.warn({ err }, "in-process robot"),
-    });
-  }
+    let robot: RobotRuntime | null = null;
+    let sharedKey: string | null = null;
+    if (options.demo || options.demoCatalog) sharedKey = await ensureDemoCatalog(baton, tenant.id);
+    if (options.demo) {
+      robot = new RobotRuntime(new InProcessConnection(baton, tenant.id), {
+        name: "in-process-robot",
+        slots: config.demoSlots,
+        processes: demoProcesses,
+        onError: (err) => server.app.log.warn({ err }, "in-process robot"),
+      });
+    }
 
-  if (options.listen === false) await server.app.ready();
-  else await server.app.listen({ port: config.port, host: config.host });
+    return { adminPassword, adminToken, adminTokenIsNew, passwordFile, tokenFile, robot, sharedKey };
+  };
+  let started: Awaited<ReturnType<typeof finishStarting>>;
+  try {
+    if (options.listen === false) await server.app.ready();
+    else await server.app.listen({ port: config.port, host: config.host });
+    started = await finishStarting();
+  } catch (err) {
+    if (options.listen !== false) server.app.server.closeAllConnections();
+    await server.app.close().catch(() => {});
+    await baton.close().catch(() => {});
+    throw err;
+  }
+  const { adminPassword, adminToken, adminTokenIsNew, passwordFile, tokenFile, robot, sharedKey } = started;
+  server.open();
   const address = options.listen === false ? null : server.app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
@@ -150,7 +170,8 @@ export async function startBaton(config: Config, options: StartOptions): Promise
   const tenantUrl = `${url}/${encodeURIComponent(tenant.org)}/${encodeURIComponent(tenant.name)}`;
   const demoUrl = (slug: string) => `${tenantUrl}/orchestrator_/t/${sharedKey}/${slug}`;
   return {
-    baton, app: server.app, url, listenUrl, tenant, adminToken, adminTokenIsNew, adminTokenFile: tokenFile, bootstrapToken: config.bootstrapToken, adminPassword, tenantUrl,
+    baton, app: server.app, url, listenUrl, tenant, adminToken, adminTokenIsNew, adminTokenFile: tokenFile, adminPasswordFile: existsSync(passwordFile) ? passwordFile : null,
+    bootstrapToken: config.bootstrapToken, adminPassword, tenantUrl,
     demoUrls: sharedKey ? { echo: demoUrl("echo"), sleep: demoUrl("sleep"), fail: demoUrl("fail") } : null,
     shutdown() {
       // SPEC §7: stop accepting, answer LongPolling callers with their 303, let the robot

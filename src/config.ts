@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { LOG_FORMATS, type LogFormat } from "./http/humanLog.js";
 
 /** Configuration by environment (SPEC §7). */
 export interface Config {
@@ -16,6 +17,8 @@ export interface Config {
   bootstrapToken: string | null;
   adminPassword: string | null;
   logLevel: string;
+  /** BATON_LOG_FORMAT: `json` (pino lines) or `human` (one short line per request); null: the command's default (`start` human, `serve` json) */
+  logFormat: LogFormat | null;
   /** when set, GET /metrics requires `Authorization: Bearer <this>` */
   metricsToken: string | null;
   demoSlots: number;
@@ -49,6 +52,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapToken: env.BATON_BOOTSTRAP_TOKEN || null,
     adminPassword: env.BATON_ADMIN_PASSWORD || null,
     logLevel: env.BATON_LOG_LEVEL || "info",
+    logFormat: null,
     metricsToken: env.BATON_METRICS_TOKEN || null,
     demoSlots: int("BATON_DEMO_SLOTS", 100),
     shutdownGraceSeconds: int("BATON_SHUTDOWN_GRACE_SECONDS", 10),
@@ -57,6 +61,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutSeconds: int("BATON_REQUEST_TIMEOUT_SECONDS", 30),
   };
   if (config.requestTimeoutSeconds < 1) throw new Error("BATON_REQUEST_TIMEOUT_SECONDS must be at least 1.");
+  const format = env.BATON_LOG_FORMAT;
+  if (format) {
+    if (!(LOG_FORMATS as readonly string[]).includes(format)) throw new Error(`BATON_LOG_FORMAT must be ${LOG_FORMATS.join(" or ")}, got '${format}'.`);
+    config.logFormat = format as LogFormat;
+  }
   if (config.heartbeatSeconds < 1 || config.leaseSeconds < 2 * config.heartbeatSeconds) {
     throw new Error("BATON_HEARTBEAT_SECONDS must be at least 1 and BATON_LEASE_SECONDS at least twice it.");
   }

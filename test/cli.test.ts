@@ -7,6 +7,8 @@
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,7 +47,7 @@ function childEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessE
 }
 
 /** Starts `baton <args>`: stdin, stdout and stderr are pipes (not a terminal). */
-function start(args: string[], options: Options = {}): { proc: ChildProcess; stdout: () => string; done: Promise<Run> } {
+function start(args: string[], options: Options = {}): { proc: ChildProcess; stdout: () => string; stderr: () => string; done: Promise<Run> } {
   const proc = spawn(process.execPath, [batonBin, ...args], { cwd: home, env: childEnv(options.env), stdio: ["pipe", "pipe", "pipe"] });
   running.add(proc);
   let stdout = "";
@@ -54,7 +56,7 @@ function start(args: string[], options: Options = {}): { proc: ChildProcess; std
   proc.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
   proc.stdin!.end(options.input ?? "");
   const done = new Promise<Run>((resolve) => proc.once("close", (code) => { running.delete(proc); resolve({ code, stdout, stderr }); }));
-  return { proc, stdout: () => stdout, done };
+  return { proc, stdout: () => stdout, stderr: () => stderr, done };
 }
 
 const baton = (args: string[], options: Options = {}): Promise<Run> => start(args, options).done;
@@ -512,13 +514,15 @@ describe("users and robot keys", () => {
     expect(await openSession(key)).toBe(401);
     expect(await openSession(newKey)).toBe(201);
 
-    const robots = JSON.parse((await run(["robots", "ls", "--json"])).stdout) as { name: string; folderKeys: string[] | null; rotatedAt: string | null; id: string }[];
-    const robot = robots.find((r) => r.name === "cli-limited")!;
+    const robots = JSON.parse((await run(["robots", "ls", "--json"])).stdout) as { name: string; folderKeys: string[] | null; rotatedAt: string | null; id: string; liveSessions: unknown[] }[];
+    const { liveSessions, ...robot } = robots.find((r) => r.name === "cli-limited")!;
     expect(robot).toMatchObject({ folderKeys: [b.sharedKey, folder.key], rotatedAt: expect.any(String) });
+    // the session opened with the old key ended at the rotation; the one opened with the new key is live
+    expect(liveSessions).toMatchObject([{ robotKeyId: robot.id }]);
     expect(JSON.stringify(robots)).not.toContain(newKey);
     const table = (await run(["robots", "ls"])).stdout.trimEnd().split("\n");
-    expect(table[0]).toMatch(/^NAME +ID +FOLDERS +CREATED +ROTATED +REVOKED$/);
-    expect(table.find((l) => l.startsWith("cli-limited "))).toMatch(new RegExp(`^cli-limited +${robot.id}  Shared, Robots Only  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  -$`));
+    expect(table[0]).toMatch(/^NAME +ID +FOLDERS +SESSIONS +CREATED +ROTATED +REVOKED$/);
+    expect(table.find((l) => l.startsWith("cli-limited "))).toMatch(new RegExp(`^cli-limited +${robot.id}  Shared, Robots Only +1 +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  -$`));
 
     const again = JSON.parse((await run(["robots", "rotate", robot.id, "--json"])).stdout);
     expect(again).toEqual({ ...robot, rotatedAt: expect.any(String), key: expect.stringMatching(/^baton_rk_/), createdAt: expect.any(String), revokedAt: null });
@@ -534,6 +538,86 @@ describe("users and robot keys", () => {
     const unknown = await run(["robots", "rotate", "no-such-robot"]);
     expect(unknown.code).toBe(4);
     expect(unknown.stderr).toMatch(/^error: robot-not-found: /);
+  });
+});
+
+describe("invoke --timeout, LongPolling job keys, robots ls (issue 13, item 11)", () => {
+  /** A Baton of its own: these tests change its long-poll timeout. */
+  let own: TestBaton;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    own = await startTestBaton();
+    env = { BATON_URL: own.tenantUrl, BATON_TOKEN: own.token };
+  });
+  afterAll(() => own?.close());
+
+  it("the wait between polls never passes the timeout: a Retry-After longer than --timeout still polls before it", async () => {
+    // a server that asks for 30 s between polls: the client polls once before its 2 s are up,
+    // and the job it polls is done (before, it slept the 30 s and timed out)
+    const key = "11111111-2222-4333-8444-555555555555";
+    let polls = 0;
+    const server = createServer((req, res) => {
+      const base = `http://${req.headers.host}/default/DefaultTenant/orchestrator_`;
+      if (req.method === "POST") {
+        res.writeHead(202, { location: `${base}/api/v1/jobs/${key}/status`, "retry-after": "30", "content-type": "application/json" });
+        return res.end(JSON.stringify({ jobKey: key, state: "Pending", statusUri: `${base}/api/v1/jobs/${key}/status` }));
+      }
+      if (req.url!.endsWith("/status")) {
+        polls++;
+        res.writeHead(303, { location: `${base}/api/v1/jobs/${key}/output` });
+        return res.end();
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"done":true}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const tenant = `http://127.0.0.1:${(server.address() as AddressInfo).port}/default/DefaultTenant`;
+      const run = await baton(["invoke", `${tenant}/orchestrator_/t/f/slow`, "--mode", "async", "--timeout", "2"], { env: { BATON_URL: tenant, BATON_TOKEN: "baton_pat_fake" } });
+      expect(run).toEqual({ code: 0, stdout: '{"done":true}\n', stderr: "" });
+      expect(polls).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("a timeout says, for people, which job is still in which state and how to look at it (exit 4); --json has them as fields", async () => {
+    const run = await baton(["invoke", "sleep", "-a", "seconds=30", "-a", "marker=timeout", "--mode", "async", "--timeout", "1"], { env });
+    expect(run.code).toBe(4);
+    expect(run.stdout).toBe("");
+    const m = /^error: timeout: the job ([0-9a-f-]{36}) is still (Pending|Running) after 1 s; see `baton jobs show \1`\n$/.exec(run.stderr);
+    expect(m, run.stderr).not.toBeNull();
+    const json = await baton(["invoke", "sleep", "-a", "seconds=30", "--mode", "async", "--timeout", "1", "--json"], { env });
+    expect(json.code).toBe(4);
+    const { error } = JSON.parse(json.stderr);
+    expect(error).toEqual({ code: "timeout", message: expect.stringMatching(/^the job \S+ is still (Pending|Running) after 1 s; /), jobKey: expect.any(String), state: expect.stringMatching(/^(Pending|Running)$/) });
+    for (const key of [m![1]!, error.jobKey]) await own.apiJson(`/api/v1/jobs/${key}/stop`, { method: "POST", json: { strategy: "Kill" } });
+  });
+
+  it("LongPolling: the job key is on stderr as soon as the first 303 gives it, so Ctrl-C does not lose it", async () => {
+    await own.patchSettings({ longPollTimeoutSeconds: 1, syncMaxJobDurationSeconds: 20 });
+    try {
+      const call = start(["invoke", "sleep", "-a", "seconds=30", "--mode", "sync"], { env });
+      const announced = await until("the job key on stderr", async () => /^Job ([0-9a-f-]{36}): waiting for its result \(Ctrl-C stops the waiting, not the job\)\.\n/.exec(call.stderr()));
+      const key = announced[1]!;
+      expect((await own.apiJson<JobView>(`/api/v1/jobs/${key}`)).processName).toBe("Sleep");
+      call.proc.kill("SIGINT");
+      const run = await call.done;
+      expect(run.code).toBe(130);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toContain(`Follow it with: baton jobs wait ${key}`);
+      await own.apiJson(`/api/v1/jobs/${key}/stop`, { method: "POST", json: { strategy: "Kill" } });
+    } finally {
+      await own.patchSettings({ longPollTimeoutSeconds: 50 });
+    }
+  });
+
+  it("robots ls lists the in-process robot (no key) with its live session", async () => {
+    const table = (await baton(["robots", "ls"], { env })).stdout.trimEnd().split("\n");
+    expect(table[0]).toMatch(/^NAME +ID +FOLDERS +SESSIONS +CREATED +ROTATED +REVOKED$/);
+    expect(table.find((l) => l.startsWith("in-process-robot "))).toMatch(/^in-process-robot +in-process +all +1 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +- +-$/);
+    const json = JSON.parse((await baton(["robots", "ls", "--json"], { env })).stdout);
+    expect(json).toContainEqual(expect.objectContaining({ id: null, name: "in-process-robot", folderKeys: null, liveSessions: [expect.objectContaining({ robotKeyId: null, robotName: "in-process-robot" })] }));
   });
 });
 

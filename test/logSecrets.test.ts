@@ -52,7 +52,7 @@ describe("the log scanner", () => {
   });
 });
 
-describe("a server logging at info", () => {
+describe.each(["json", "human"] as const)("a server logging at info (format %s)", (format) => {
   let b: TestBaton;
   let server: BatonServer;
   let url: string;
@@ -60,7 +60,7 @@ describe("a server logging at info", () => {
 
   beforeAll(async () => {
     b = await startTestBaton();
-    server = buildServer({ baton: b.baton, logger: { level: "info", stream: { write: (line) => { lines.push(line); } } } });
+    server = buildServer({ baton: b.baton, logger: { level: "info", format, stream: { write: (line) => { lines.push(line); } } } });
     await server.app.listen({ port: 0, host: "127.0.0.1" });
     const address = server.app.server.address();
     url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
@@ -119,8 +119,13 @@ describe("a server logging at info", () => {
     expect((await fetch(`${base}/api/v1/jobs?access_token=${jwt}`, { headers: { authorization: `Bearer ${jwt}` } })).status).toBe(200);
 
     const log = lines.join("");
-    // it did log the requests, at info, with their (redacted) URLs
-    expect(log).toContain('"msg":"request completed"');
+    // it did log the requests, at info, with their (redacted) URLs: JSON lines, or one human line per request
+    if (format === "json") expect(log).toContain('"msg":"request completed"');
+    else {
+      expect(log).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}GET \/default\/DefaultTenant\/orchestrator_\/api\/v1\/jobs\?limit=5&token=\[redacted\]&access_token=\[redacted\] 200 \d+ ms$/m);
+      expect(log).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN {2}console login refused userName="admin" address="127\.0\.0\.1"/m);
+      expect(log).not.toContain("{");
+    }
     expect(log).toContain("/api/v1/jobs?limit=5&token=[redacted]&access_token=[redacted]");
     expect(log).toContain("/wait?exp=");
     expect(log).toContain("sig=[redacted]");

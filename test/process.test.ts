@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { api, cleanupChildren, spawnBaton, startBaton, tempDir, type Banner, type Exit } from "./helpers/child.js";
+import { api, cleanupChildren, readBanner, spawnBaton, startBaton, tempDir, type Banner, type Exit } from "./helpers/child.js";
 
 /**
  * `baton` as users run it: real child processes, real sockets, SQLite files on disk, and
@@ -275,7 +276,12 @@ describe.concurrent("baton as a process", () => {
     expect(readFileSync(tokenFile, "utf8").trim()).toBe(banner.token);
     expect(second.child.stdout()).not.toContain(banner.token!);
     expect(second.child.stdout()).toContain(`it is in ${tokenFile}`);
-    expect(second.child.stdout()).not.toContain("admin password");
+    // the password is not printed again either, but where it is kept is
+    const password = readFileSync(join(dataDir, "admin-password"), "utf8").trim();
+    expect(first.child.stdout()).toContain(`admin password (console user 'admin', shown once): ${password}\n`);
+    expect(first.child.stdout()).toContain(`  kept in:      ${tokenFile} and ${join(dataDir, "admin-password")} (mode 0600; `);
+    expect(second.child.stdout()).not.toContain(password);
+    expect(second.child.stdout()).toContain(`admin password: (printed at the first start only; it is in ${join(dataDir, "admin-password")})`);
     const secondLines = (await second.child.waitForStdout(/(^ {2}curl .*\n[\s\S]*){3}/m))[0].split("\n").filter((l) => l.startsWith("  curl ")).map((l) => l.trim());
     expect(secondLines[1]).toContain(`Bearer $(cat '${tokenFile}')`);
     const secondFire = await paste(secondLines[1]!);
@@ -283,6 +289,51 @@ describe.concurrent("baton as a process", () => {
     const folders = await api(second.banner, banner.token!, "/api/v1/folders");
     expect(folders.status).toBe(200);
     await second.child.stop("SIGKILL");
+  });
+
+  it("a first start on a port in use exits 1 with a clear message and leaves no admin token or password; the next start shows both", { timeout: 40_000 }, async () => {
+    const dataDir = tempDir();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const failed = spawnBaton(["start"], { BATON_PORT: String(port), BATON_DATA_DIR: dataDir, BATON_LOG_LEVEL: "warn" });
+      expect(await failed.exited).toEqual({ code: 1, signal: null });
+      expect(failed.stderr()).toContain(`Port ${port} on 127.0.0.1 is in use; set BATON_PORT to another port.`);
+      expect(failed.stdout()).not.toContain("Baton is running");
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+    expect(existsSync(join(dataDir, "admin-token"))).toBe(false);
+    expect(existsSync(join(dataDir, "admin-password"))).toBe(false);
+
+    const next = await startBaton(dataDir, { BATON_PORT: "0" });
+    expect(next.banner.token).toMatch(/^baton_pat_/);
+    expect(readFileSync(join(dataDir, "admin-token"), "utf8").trim()).toBe(next.banner.token);
+    const password = readFileSync(join(dataDir, "admin-password"), "utf8").trim();
+    expect(next.child.stdout()).toContain(`admin password (console user 'admin', shown once): ${password}\n`);
+    const login = await fetch(`${next.banner.base}/api/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ userName: "admin", password }) });
+    expect(login.status).toBe(200);
+    await next.child.stop("SIGKILL");
+  });
+
+  it("logs: `start` writes one human line per request (query values redacted); BATON_LOG_FORMAT=json and `serve` write pino JSON lines", { timeout: 40_000 }, async () => {
+    const token = newToken();
+    const human = await startBaton(tempDir(), { BATON_BOOTSTRAP_TOKEN: token, BATON_LOG_LEVEL: "info" });
+    expect((await api(human.banner, token, "/api/v1/jobs?limit=1&token=secret-in-query")).status).toBe(200);
+    await human.child.waitForStdout(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}GET \/default\/DefaultTenant\/orchestrator_\/api\/v1\/jobs\?limit=1&token=\[redacted\] 200 \d+ ms$/m);
+    expect(human.child.stdout()).not.toContain('{"level"');
+    expect(human.child.stdout()).not.toContain("secret-in-query");
+    await human.child.stop("SIGKILL");
+
+    for (const [command, env] of [["start", { BATON_LOG_FORMAT: "json" }], ["serve", {}]] as const) {
+      const child = spawnBaton([command], { BATON_PORT: "0", BATON_DATA_DIR: tempDir(), BATON_BOOTSTRAP_TOKEN: token, BATON_LOG_LEVEL: "info", ...env });
+      const banner = await readBanner(child);
+      expect((await api(banner, token, "/api/v1/folders")).status).toBe(200);
+      await child.waitForStdout(/^\{"level":30,.*"msg":"request completed"\}$/m);
+      expect(child.stdout(), command).toMatch(/^\{"level":30,.*"url":"\/default\/DefaultTenant\/orchestrator_\/api\/v1\/folders"\},"msg":"incoming request"\}$/m);
+      await child.stop("SIGKILL");
+    }
   });
 
   it("`baton migrate` on a fresh data dir exits 0, and again on a migrated one", { timeout: 60_000 }, async () => {

@@ -15,6 +15,10 @@ export function banner(running: RunningBaton, demo: boolean): string {
     `  admin token:  ${shown ? adminToken : fromFile ? `(printed at the first start only; it is in ${running.adminTokenFile})` : "(unknown: set BATON_BOOTSTRAP_TOKEN, or create a token with an admin token)"}`,
   ];
   if (adminPassword) lines.push(`  admin password (console user 'admin', shown once): ${adminPassword}`);
+  else if (running.adminPasswordFile) lines.push(`  admin password: (printed at the first start only; it is in ${running.adminPasswordFile})`);
+  // what this start shows is kept in files too; later starts name the files instead
+  const kept = [running.adminTokenIsNew ? running.adminTokenFile : null, adminPassword ? running.adminPasswordFile : null].filter((f): f is string => f !== null);
+  if (kept.length) lines.push(`  kept in:      ${kept.join(" and ")} (mode 0600; later starts print where, not what)`);
   lines.push(`  console:      ${tenantUrl}/orchestrator_/  (log in as admin)`);
   lines.push(`  API:          ${tenantUrl}/orchestrator_/api/v1/openapi.json`);
   lines.push(...publicUrlWarning(running));

@@ -16,13 +16,13 @@ program.exitOverride();
 program
   .command("start")
   .description("run everything on one machine: the orchestrator on embedded SQLite, an in-process robot, demo processes and triggers")
-  .action(async () => serve(true));
+  .action(async () => serve(true, "human"));
 
 program
   .command("serve")
   .description("run an orchestrator node")
   .option("--demo", "also create the demo processes and triggers and run the in-process robot", false)
-  .action(async (opts: { demo: boolean }) => serve(opts.demo));
+  .action(async (opts: { demo: boolean }) => serve(opts.demo, "json"));
 
 program
   .command("migrate")
@@ -71,9 +71,11 @@ async function runRobot(file: string): Promise<void> {
   process.once("SIGINT", () => stop("SIGINT"));
 }
 
-async function serve(demo: boolean): Promise<void> {
+/** `start` logs for people, `serve` JSON lines for machines (deployments); BATON_LOG_FORMAT overrides both. */
+async function serve(demo: boolean, logFormat: "json" | "human"): Promise<void> {
   const { startBaton } = await import("../app.js");
   const config = configFromEnv();
+  config.logFormat ??= logFormat;
   let running: RunningBaton;
   try {
     running = await startBaton(config, { demo });

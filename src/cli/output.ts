@@ -19,10 +19,32 @@ export const EXIT = { ok: 0, faulted: 1, stopped: 2, usage: 3, failure: 4, inter
 
 /** A failure the command line found itself; `code` is shown like an API problem's. */
 export class CliError extends Error {
-  constructor(readonly code: string, message: string, readonly exitCode: number = EXIT.failure) {
+  constructor(readonly code: string, message: string, readonly exitCode: number = EXIT.failure, readonly extra: Record<string, unknown> = {}) {
     super(message);
     this.name = "CliError";
   }
+}
+
+/** `--timeout` ran out while the job went on: what it was doing, and how to look at it later. */
+export class StillWaitingError extends CliError {
+  constructor(readonly jobKey: string | null, readonly state: string | null, timeoutMs: number | null) {
+    const after = timeoutMs === null ? "" : ` after ${seconds(timeoutMs)}`;
+    super(
+      "timeout",
+      jobKey
+        ? `the job ${jobKey} is still ${state ?? "not finished"}${after}; see \`baton jobs show ${jobKey}\``
+        : `no answer${after}; the job, if one was created, goes on (baton jobs ls lists the newest first)`,
+      EXIT.failure,
+      { ...(jobKey ? { jobKey } : {}), ...(state ? { state } : {}) },
+    );
+    this.name = "StillWaitingError";
+  }
+}
+
+/** `1 s`, `2.5 s`, `90 s`, `16 min` */
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  return s >= 120 && s % 60 === 0 ? `${s / 60} min` : `${Number(s.toFixed(1))} s`;
 }
 
 /** A bad argument: exit status 3. */
@@ -82,7 +104,7 @@ export function describeError(err: unknown): Report {
     return { code: err.code, message: err.message, exitCode: EXIT.failure, notes, json: { code: err.code, message: err.message, ...(err.jobKey ? { jobKey: err.jobKey } : {}) } };
   }
   if (err instanceof CliError) {
-    return { code: err.code, message: err.message, exitCode: err.exitCode, notes: [], json: { code: err.code, message: err.message } };
+    return { code: err.code, message: err.message, exitCode: err.exitCode, notes: [], json: { code: err.code, message: err.message, ...err.extra } };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { code: "error", message, exitCode: EXIT.failure, notes: [], json: { code: "error", message } };

@@ -33,6 +33,12 @@ export class Spinner {
     this.render();
   }
 
+  /** A line above the spinner's: erased, the line written, the spinner drawn again below it. */
+  note(line: string): void {
+    this.stream.write(`\r\x1b[2K${line}\n`);
+    if (this.timer) this.render();
+  }
+
   /** The time since the spinner started. */
   elapsed(): number {
     return Date.now() - this.started;

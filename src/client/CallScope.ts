@@ -2,6 +2,10 @@ import { AbortError, BatonClientError, TimeoutError } from "./errors.js";
 
 /** setTimeout's limit (about 24.8 days): a longer delay would fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
+/** Time kept for the last poll's answer before the call's timeout (less when the timeout is shorter). */
+const POLL_ANSWER_MS = 200;
+/** Polls closer together than this, at the end of the call's time, are not made. */
+const MIN_POLL_GAP_MS = 50;
 
 /**
  * One call's lifetime: the caller's AbortSignal and the total time allowed, merged into
@@ -40,6 +44,18 @@ export class CallScope {
 
   elapsed(): number {
     return Date.now() - this.started;
+  }
+
+  /**
+   * How long to wait before the next poll when the server asks for `ms` (Retry-After): never
+   * past the call's time, so the last poll comes before the timeout, with room for its
+   * answer. Once too little time is left for another poll, `ms` (the timeout ends the wait).
+   */
+  pollDelay(ms: number): number {
+    if (this.timeoutMs === null) return ms;
+    const left = this.timeoutMs - this.elapsed();
+    const delay = left - Math.min(POLL_ANSWER_MS, left / 2);
+    return delay >= ms ? ms : delay < MIN_POLL_GAP_MS ? ms : delay;
   }
 
   /** Throws the call's AbortError or TimeoutError if it has ended. */

@@ -23,6 +23,8 @@ export interface JobStateDetail {
   jobKey: string | null;
   /** The job's last log or status line, when the status URI gave one. */
   info: string | null;
+  /** How the call follows the job, once its answers show it: AsyncRequestReply after a 202 (or for `jobs.wait()`), LongPolling after a 303 to the wait URI. */
+  callMode: "AsyncRequestReply" | "LongPolling" | null;
 }
 
 /** Called when the call sees the job in a new state, with the time since the call began. */
@@ -106,10 +108,11 @@ async function run(flow: Flow, first: HttpRequest, firstPhase: Phase, rebuild: (
   let redirects = 0;
   let retries = 0;
   let lastState: JobState | null = null;
+  let following: JobStateDetail["callMode"] = firstPhase === "status" ? "AsyncRequestReply" : null;
   const report = (state: JobState, info: string | null = null) => {
     if (state === lastState || !flow.onState) return;
     lastState = state;
-    flow.onState(state, scope.elapsed(), { jobKey: scope.jobKey, info });
+    flow.onState(state, scope.elapsed(), { jobKey: scope.jobKey, info, callMode: following });
   };
   const learnJobKey = (url: string) => {
     const key = JOB_URI.exec(new URL(url).pathname)?.[1];
@@ -123,14 +126,14 @@ async function run(flow: Flow, first: HttpRequest, firstPhase: Phase, rebuild: (
     } catch (err) {
       // a GET is safe to repeat; the invocation itself is not (it may have created a job)
       if (request.method !== "GET" || scope.signal.aborted || retries >= MAX_RETRIES) throw err;
-      await scope.sleep(backoff(++retries));
+      await scope.sleep(scope.pollDelay(backoff(++retries)));
       continue;
     }
     if ((res.status === 429 || res.status === 503) && request.method === "GET" && retries < MAX_RETRIES) {
       const wait = retryAfterMs(res) ?? backoff(retries + 1);
       retries++;
       await discard(res);
-      await scope.sleep(wait);
+      await scope.sleep(scope.pollDelay(wait));
       continue;
     }
     retries = 0;
@@ -146,7 +149,10 @@ async function run(flow: Flow, first: HttpRequest, firstPhase: Phase, rebuild: (
       // 301/307/308 only move the same resource
       const seeOther = res.status === 303 || res.status === 302;
       if (seeOther) phase = "result";
-      if (flow.onState && scope.jobKey && new URL(location).pathname.endsWith("/wait")) await peekState(flow, location, report);
+      if (new URL(location).pathname.endsWith("/wait")) {
+        following = "LongPolling";
+        if (flow.onState && scope.jobKey) await peekState(flow, location, report);
+      }
       request = seeOther ? { method: "GET", url: location } : nextHop(request, res.status, location);
       continue;
     }
@@ -158,8 +164,9 @@ async function run(flow: Flow, first: HttpRequest, firstPhase: Phase, rebuild: (
       if (!location) throw new UnexpectedResponseError(res.status, request.url, "A 202 without Location", scope.jobKey);
       const statusUrl = new URL(location, request.url).href;
       learnJobKey(statusUrl);
+      following = "AsyncRequestReply";
       report(accepted?.state ?? "Pending");
-      await scope.sleep(retryAfterMs(res) ?? DEFAULT_POLL_MS);
+      await scope.sleep(scope.pollDelay(retryAfterMs(res) ?? DEFAULT_POLL_MS));
       request = { method: "GET", url: statusUrl };
       phase = "status";
       continue;
@@ -168,7 +175,7 @@ async function run(flow: Flow, first: HttpRequest, firstPhase: Phase, rebuild: (
     if (phase === "status" && res.status === 200) {
       const status = (await readJson(res, request)) as Partial<JobStatus> | undefined;
       if (typeof status?.state === "string") report(status.state, status.info ?? null);
-      await scope.sleep(retryAfterMs(res) ?? DEFAULT_POLL_MS);
+      await scope.sleep(scope.pollDelay(retryAfterMs(res) ?? DEFAULT_POLL_MS));
       continue;
     }
 
@@ -200,7 +207,7 @@ async function run(flow: Flow, first: HttpRequest, firstPhase: Phase, rebuild: (
       const err = await apiError(res, request);
       if (phase === "result" && err.code === "job-not-finished" && scope.jobKey) {
         // the output URI was reached before the job was final: back to the status URI
-        await scope.sleep(err.retryAfterMs ?? DEFAULT_POLL_MS);
+        await scope.sleep(scope.pollDelay(err.retryAfterMs ?? DEFAULT_POLL_MS));
         request = { method: "GET", url: siblingUri(request.url, "status") };
         phase = "status";
         continue;

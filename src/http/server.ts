@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { randomUUID } from "node:crypto";
 import type { Baton } from "../core/Baton.js";
 import { badRequest, BatonError, MethodNotAllowed, notFound } from "../core/errors.js";
@@ -6,6 +6,7 @@ import { JSON_CONTENT_TYPE, parseJsonBody, unsupportedEncoding } from "./bodies.
 import { prefersHtml } from "./negotiation.js";
 import { RouteMethods } from "./routeMethods.js";
 import { authenticateBeforeBody, type HttpConfig, type HttpContext } from "./context.js";
+import { humanLogStream, type LogFormat } from "./humanLog.js";
 import { Metrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import { PROBLEM_TYPE, sendProblem, toBatonError } from "./problem.js";
@@ -38,8 +39,17 @@ declare module "fastify" {
 export interface ServerOptions {
   baton: Baton;
   config?: Partial<HttpConfig>;
-  /** pino JSON lines on stdout, or on `stream` (tests read them there) */
-  logger?: boolean | { level: string; stream?: { write(line: string): void } };
+  /**
+   * pino JSON lines on stdout, or on `stream` (tests read them there); with `format: "human"`,
+   * one short line per request and per event instead (humanLog.ts), on the same stream
+   */
+  logger?: boolean | { level: string; format?: LogFormat; stream?: { write(line: string): void } };
+  /**
+   * Requests wait until `open()` is called: startBaton listens before it creates the first
+   * start's credentials (a port in use then fails before any exists), and finishes starting
+   * while the socket is open.
+   */
+  holdRequests?: boolean;
 }
 
 export interface BatonServer {
@@ -48,6 +58,8 @@ export interface BatonServer {
   routes: { method: string; url: string }[];
   /** Graceful shutdown, step one: LongPolling waiters answer 303 at once, new ones too. */
   beginShutdown(): void;
+  /** With `holdRequests`: the node is ready, the requests that came meanwhile go on. */
+  open(): void;
 }
 
 /** The one server assembly: routes grouped by audience, one error mapper, auth per route. */
@@ -61,10 +73,11 @@ export function buildServer(options: ServerOptions): BatonServer {
   const metrics = new Metrics(options.baton);
   const ctx: HttpContext = { baton: options.baton, config, shuttingDown: () => shuttingDown, shutdownSignal: shutdown.signal, metrics };
 
+  const human = typeof options.logger === "object" && options.logger.format === "human";
   const app = Fastify({
     logger: options.logger === undefined ? false : options.logger === true ? { level: "info" } : options.logger === false ? false : {
       level: options.logger.level,
-      ...(options.logger.stream ? { stream: options.logger.stream } : {}),
+      ...(human ? { stream: humanLogStream(options.logger.stream) } : options.logger.stream ? { stream: options.logger.stream } : {}),
       serializers: {
         // signed wait URIs carry a signature in the query, and a careless client may put a
         // credential there: keep them out of logs (headers, Authorization and Cookie, are not logged)
@@ -75,6 +88,8 @@ export function buildServer(options: ServerOptions): BatonServer {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     },
+    // for people, one line per request instead of Fastify's two
+    ...(human ? { logController: new OneLinePerRequest() } : {}),
     bodyLimit: 1024 * 1024,
     forceCloseConnections: "idle",
     // our own onRequest hook answers 503 while closing, with Retry-After and a problem body
@@ -124,7 +139,11 @@ export function buildServer(options: ServerOptions): BatonServer {
     }
   });
 
+  let open: () => void = () => {};
+  const opened = options.holdRequests ? new Promise<void>((resolve) => { open = resolve; }) : null;
+  let isOpen = !options.holdRequests;
   app.addHook("onRequest", async (request, reply) => {
+    if (!isOpen) await opened;
     reply.header("x-request-id", request.id);
     if (shuttingDown) {
       throw new BatonError(503, "shutting-down", "Service Unavailable", "This node is shutting down; retry, and you will reach another node or this one restarted.", {
@@ -250,12 +269,27 @@ export function buildServer(options: ServerOptions): BatonServer {
   return {
     app,
     routes,
+    open() {
+      isOpen = true;
+      open();
+    },
     beginShutdown() {
       shuttingDown = true;
       shutdown.abort();
       options.baton.waiters.releaseAll();
     },
   };
+}
+
+/** Human logs: nothing when a request comes in, one line (method, redacted URL, status, time) when it completes. */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
+    const fields = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...fields, err: error }, "request errored");
+    else reply.log.info(fields, "request completed");
+  }
 }
 
 /** query parameters whose values are no secret and help reading logs: filters and cursors of lists, a signed URI's expiry, the call mode */

@@ -75,9 +75,14 @@ export function loadRobotConfig(file: string, env: NodeJS.ProcessEnv = process.e
   return { orchestrator: orchestrator as string[], key: key as string, name: name as string, slots: slots as number, stopGraceSeconds: stopGraceSeconds as number, processes };
 }
 
-let tsxRegistered = false;
+const TYPESCRIPT = [".ts", ".mts", ".cts", ".tsx"];
 
-/** Builds each process's handler: commands as child processes, modules imported (TypeScript through tsx). */
+/**
+ * Builds each process's handler: commands as child processes, modules imported. A TypeScript
+ * module goes through tsx's `tsImport`, which transforms it wherever it is: a `.ts` file
+ * outside this package, with no package.json saying `"type": "module"` beside it, is
+ * CommonJS to Node, whose loader would choke on its first type annotation.
+ */
 export async function processHandlers(config: RobotConfig): Promise<Record<string, ProcessHandler>> {
   const handlers: Record<string, ProcessHandler> = {};
   for (const [name, spec] of Object.entries(config.processes)) {
@@ -85,17 +90,36 @@ export async function processHandlers(config: RobotConfig): Promise<Record<strin
       handlers[name] = commandProcess(spec);
       continue;
     }
-    if ([".ts", ".mts", ".cts", ".tsx"].includes(extname(spec.module)) && !tsxRegistered) {
-      const { register } = await import("tsx/esm/api");
-      register();
-      tsxRegistered = true;
-    }
-    const mod = (await import(pathToFileURL(spec.module).href)) as { default?: unknown };
-    const fn = mod.default;
+    const fn = defaultExport(await loadModule(spec.module, name));
     if (typeof fn !== "function") throw new Error(`${spec.module} (process ${name}) must export default async (input, ctx) => output.`);
     handlers[name] = (input, ctx) => (fn as ProcessHandler)(input, ctx);
   }
   return handlers;
+}
+
+/** Imports a module file; a failure (not found, a syntax error, a throw at load) names the file and the process. */
+async function loadModule(file: string, processName: string): Promise<Record<string, unknown>> {
+  try {
+    if (TYPESCRIPT.includes(extname(file))) {
+      const { tsImport } = await import("tsx/esm/api");
+      return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+    }
+    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(`Cannot load the module of process ${processName}, ${file}: ${message}`, { cause: err });
+  }
+}
+
+/**
+ * The default export. A module loaded as CommonJS (a `.ts` file in a CommonJS scope, its
+ * `export default` compiled to `exports.default`) comes back as `{ default: module.exports }`.
+ */
+function defaultExport(mod: Record<string, unknown>): unknown {
+  const value = mod.default;
+  if (typeof value === "function") return value;
+  if (typeof value === "object" && value !== null && typeof (value as { default?: unknown }).default === "function") return (value as { default: unknown }).default;
+  return value;
 }
 
 function isHttpUrl(v: unknown): boolean {

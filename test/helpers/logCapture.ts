@@ -68,7 +68,7 @@ export function mask(value: string): string {
 
 /**
  * Which lines of a captured file are logs: every line of a server's file; of a child's,
- * stderr and the pino JSON lines of stdout. The rest of a child's stdout is what a command
+ * stderr, and the pino JSON lines and human log lines of stdout. The rest of a child's stdout is what a command
  * shows its user on purpose (the banner's admin token and password printed once at first
  * start, `baton tokens create` printing the new token): not a log.
  */
@@ -77,13 +77,20 @@ function logLines(file: string, text: string): { line: number; text: string }[] 
   if (!file.startsWith("children-")) return lines.map((t, i) => ({ line: i + 1, text: t }));
   const out: { line: number; text: string }[] = [];
   let stream: "stdout" | "stderr" = "stdout";
+  let inHumanLine = false;
   lines.forEach((t, i) => {
     const header = /^### .* (stdout|stderr)$/.exec(t);
-    if (header) { stream = header[1] as "stdout" | "stderr"; return; }
-    if (stream === "stderr" || isPinoLine(t)) out.push({ line: i + 1, text: t });
+    if (header) { stream = header[1] as "stdout" | "stderr"; inHumanLine = false; return; }
+    // a human log line (BATON_LOG_FORMAT=human, `baton start`'s default), and the indented stack lines after it
+    const human = HUMAN_LOG_LINE.test(t) || (inHumanLine && t.startsWith("    "));
+    inHumanLine = human;
+    if (stream === "stderr" || human || isPinoLine(t)) out.push({ line: i + 1, text: t });
   });
   return out;
 }
+
+/** `14:03:07.123 INFO  …` (src/http/humanLog.ts) */
+const HUMAN_LOG_LINE = /^\d\d:\d\d:\d\d\.\d{3} (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) /;
 
 function isPinoLine(line: string): boolean {
   if (!line.startsWith("{")) return false;

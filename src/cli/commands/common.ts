@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { BatonClient, type Arguments } from "../../client/index.js";
+import { BatonClient, TimeoutError, type Arguments, type OnState } from "../../client/index.js";
 import { resolveLogin } from "../config.js";
-import { EXIT, note, printJson } from "../output.js";
+import { EXIT, note, printJson, StillWaitingError } from "../output.js";
 import { Spinner } from "../spinner.js";
 
 /** Options every client command has. */
@@ -41,16 +41,31 @@ export function spinnerFor(json: boolean | undefined, initialState: string): Spi
  */
 export async function followResult(
   json: boolean | undefined,
-  call: (onState: (state: string, elapsedMs: number, detail: { jobKey: string | null; info: string | null }) => void) => Promise<Arguments | undefined>,
+  call: (onState: OnState) => Promise<Arguments | undefined>,
   initialState: string,
 ): Promise<number> {
   const spinner = spinnerFor(json, initialState);
   let jobKey: string | null = null;
+  let lastState: string | null = null;
   try {
-    const output = await call((state, _elapsedMs, detail) => {
-      jobKey = detail.jobKey ?? jobKey;
-      spinner?.update(state, detail);
-    });
+    let output: Arguments | undefined;
+    try {
+      output = await call((state, _elapsedMs, detail) => {
+        // LongPolling learns the job's key only from its first 303: say it at once, so that
+        // a Ctrl-C, a lost connection or a closed terminal later does not lose it
+        if (detail.callMode === "LongPolling" && !json && detail.jobKey && !jobKey) {
+          const line = `Job ${detail.jobKey}: waiting for its result (Ctrl-C stops the waiting, not the job).`;
+          if (spinner) spinner.note(line);
+          else note(line);
+        }
+        jobKey = detail.jobKey ?? jobKey;
+        lastState = state;
+        spinner?.update(state, detail);
+      });
+    } catch (err) {
+      if (err instanceof TimeoutError) throw new StillWaitingError(err.jobKey ?? jobKey, lastState, err.timeoutMs);
+      throw err;
+    }
     spinner?.stop();
     if (output === undefined) {
       if (spinner) note(`Stored (FireAndForget): no output comes back. ${spinnerTime(spinner)}`);

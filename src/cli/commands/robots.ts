@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import type { BatonClient, RobotKey } from "../../client/index.js";
+import type { BatonClient, RobotKey, RobotSession } from "../../client/index.js";
+import { paginate } from "../../client/pagination.js";
 import { collect, findFolder, pick } from "../args.js";
 import { action, print, printJson, printTable, when } from "../output.js";
 import { connect, folderNames, jsonOption, type JsonOption } from "./common.js";
@@ -8,16 +9,21 @@ import { connect, folderNames, jsonOption, type JsonOption } from "./common.js";
 export function registerRobots(program: Command): void {
   const robots = program.command("robots").description("robots and their robot keys: list, create and rotate (print the key once), revoke");
 
-  jsonOption(robots.command("ls").alias("list").description("the tenant's robots, revoked ones included"))
+  jsonOption(robots.command("ls").alias("list").description("the tenant's robots, revoked ones included, with their live sessions (the in-process robot's too)"))
     .action(action(async (opts: JsonOption) => {
       const client = connect();
       const items: RobotKey[] = [];
       for await (const r of client.robots.iterate()) items.push(r);
-      if (opts.json) return printJson(items);
+      // A robot key is listed whether a robot runs with it or not; the in-process robot of
+      // `baton start` (and `serve --demo`) has no key, so it shows only as live sessions.
+      const sessions: RobotSession[] = [];
+      for await (const s of paginate((cursor) => client.robots.sessions({ cursor }))) sessions.push(s);
+      const rows = listed(items, sessions);
+      if (opts.json) return printJson(rows);
       const names = items.some((r) => r.folderKeys) ? await folderNames(client) : new Map<string, string>();
       printTable(
-        ["NAME", "ID", "FOLDERS", "CREATED", "ROTATED", "REVOKED"],
-        items.map((r) => [r.name, r.id, folders(r, names), when(r.createdAt), when(r.rotatedAt), when(r.revokedAt)]),
+        ["NAME", "ID", "FOLDERS", "SESSIONS", "CREATED", "ROTATED", "REVOKED"],
+        rows.map((r) => [r.name, r.id ?? "in-process", folders(r, names), r.liveSessions.length, when(r.createdAt), when(r.rotatedAt), when(r.revokedAt)]),
         "No robots.",
       );
     }));
@@ -71,6 +77,20 @@ async function findRobot(client: BatonClient, nameOrId: string): Promise<RobotKe
 }
 
 /** `all`, or the folders' names (keys when a name is not known), comma-separated. */
-function folders(robot: RobotKey, names: Map<string, string>): string {
+function folders(robot: Pick<RobotKey, "folderKeys">, names: Map<string, string>): string {
   return robot.folderKeys ? robot.folderKeys.map((k) => names.get(k) ?? k).join(", ") : "all";
+}
+
+/** A robot as `robots ls` shows it: a robot key with its live sessions, or a robot without a key (in-process) and its sessions. */
+type ListedRobot = Omit<RobotKey, "id"> & { id: string | null; liveSessions: RobotSession[] };
+
+function listed(keys: RobotKey[], sessions: RobotSession[]): ListedRobot[] {
+  const rows: ListedRobot[] = keys.map((k) => ({ ...k, liveSessions: sessions.filter((s) => s.robotKeyId === k.id) }));
+  const keyless = new Map<string, RobotSession[]>();
+  for (const s of sessions) if (s.robotKeyId === null) keyless.set(s.robotName, [...(keyless.get(s.robotName) ?? []), s]);
+  for (const [name, own] of keyless) {
+    const createdAt = own.map((s) => s.createdAt).sort()[0]!;
+    rows.push({ id: null, name, createdAt, rotatedAt: null, folderKeys: null, revokedAt: null, liveSessions: own });
+  }
+  return rows;
 }
