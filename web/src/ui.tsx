@@ -140,7 +140,7 @@ export function ConfirmButton({ label, confirmLabel, onConfirm, disabled, small,
   if (!asking) return <button type="button" class={`secondary outline${size}`} onClick={() => setAsking(true)} disabled={disabled} title={title}>{label}</button>;
   return (
     <>
-      <button type="button" class={`contrast${size}`} onClick={() => { setAsking(false); void onConfirm(); }} disabled={disabled}>{confirmLabel}</button>
+      <button type="button" class={`danger${size}`} onClick={() => { setAsking(false); void onConfirm(); }} disabled={disabled}>{confirmLabel}</button>
       <button type="button" class={`secondary outline${size}`} onClick={() => setAsking(false)}>{keepLabel}</button>
     </>
   );
