@@ -217,14 +217,14 @@ describe("the web console", () => {
     await done.waitFor();
     expect(await done.getByTestId("job-duration").textContent()).toMatch(/^\d+(\.\d)? m?s$|^\d+ min \d\d s$/);
     const metrics = await page.evaluate(() => {
-      const trs = [...document.querySelectorAll<HTMLTableRowElement>("[data-testid=jobs-table] tbody tr")];
+      const trs = Array.from(document.querySelectorAll<HTMLTableRowElement>("[data-testid=jobs-table] tbody tr"));
       const heights = trs.map((tr) => tr.getBoundingClientRect().height);
       const head = document.querySelector("[data-testid=jobs-table] thead")!.getBoundingClientRect();
       const wrap = document.querySelector<HTMLElement>("[data-testid=jobs-table]")!.parentElement!;
       return {
         heights,
         // one line: no cell taller than its text's line
-        wrapped: trs.flatMap((tr) => [...tr.cells]).filter((td) => td.scrollHeight > td.clientHeight + 1 || td.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(td).lineHeight)).length,
+        wrapped: trs.flatMap((tr) => Array.from(tr.cells)).filter((td) => td.scrollHeight > td.clientHeight + 1 || td.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(td).lineHeight)).length,
         // the head and 20 rows, from the head's top: one screen
         twenty: trs[19]!.getBoundingClientRect().bottom - head.top,
         overflowX: wrap.scrollWidth - wrap.clientWidth,
