@@ -125,7 +125,7 @@ describe("the web console", () => {
     await page.getByRole("link", { name: "Jobs of this trigger" }).click();
     const rows = page.locator("[data-testid=jobs-table] tbody tr");
     await expect.poll(() => rows.count(), { timeout: WAIT }).toBe(3);
-    expect(new Set(await rows.locator("td:nth-child(5)").allTextContents())).toEqual(new Set(["Console echo"]));
+    expect(new Set(await rows.locator("td:nth-child(6)").allTextContents())).toEqual(new Set(["Console echo"]));
     await page.goBack();
     await page.getByRole("heading", { name: "Console echo" }).waitFor();
 
@@ -163,7 +163,7 @@ describe("the web console", () => {
       await robot.stop(2000);
     }
     // its page: outputs and a timeline
-    await page.locator(`tr[data-job="${job.key}"] a`).click();
+    await page.locator(`tr[data-job="${job.key}"]`).getByTestId("job-key").click();
     await page.getByTestId("timeline").getByText("Successful").waitFor();
     expect(await page.getByLabel("Output arguments").textContent()).toContain('"passed": 1');
     await shot(page, "job-successful");
@@ -201,6 +201,43 @@ describe("the web console", () => {
     expect(requests.some((u) => new URL(u).searchParams.has("cursor"))).toBe(true);
   });
 
+  it("lists jobs with their key and duration, one line a row: 20 and more on a 1280×900 screen", async () => {
+    await page.goto(`${b.base}/#/jobs`);
+    const rows = page.locator("[data-testid=jobs-table] tbody tr");
+    await expect.poll(() => rows.count(), { timeout: WAIT }).toBe(25);
+    // the short key links to the job, the full key is its title
+    const first = rows.first();
+    const key = (await first.getAttribute("data-job"))!;
+    const keyLink = first.getByTestId("job-key");
+    expect(await keyLink.textContent()).toBe(key.slice(0, 8));
+    expect(await keyLink.getAttribute("title")).toBe(key);
+    expect(await keyLink.getAttribute("href")).toBe(`#/jobs/${key}`);
+    // a finished job's duration is ended − started (the Echo jobs are run by the demo robot)
+    const done = page.locator("[data-testid=jobs-table] tbody tr", { has: page.locator("[data-state=Successful]") }).first();
+    await done.waitFor();
+    expect(await done.getByTestId("job-duration").textContent()).toMatch(/^\d+(\.\d)? m?s$|^\d+ min \d\d s$/);
+    const metrics = await page.evaluate(() => {
+      const trs = Array.from(document.querySelectorAll<HTMLTableRowElement>("[data-testid=jobs-table] tbody tr"));
+      const heights = trs.map((tr) => tr.getBoundingClientRect().height);
+      const head = document.querySelector("[data-testid=jobs-table] thead")!.getBoundingClientRect();
+      const wrap = document.querySelector<HTMLElement>("[data-testid=jobs-table]")!.parentElement!;
+      return {
+        heights,
+        // one line: no cell taller than its text's line
+        wrapped: trs.flatMap((tr) => Array.from(tr.cells)).filter((td) => td.scrollHeight > td.clientHeight + 1 || td.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(td).lineHeight)).length,
+        // the head and 20 rows, from the head's top: one screen
+        twenty: trs[19]!.getBoundingClientRect().bottom - head.top,
+        overflowX: wrap.scrollWidth - wrap.clientWidth,
+      };
+    });
+    expect(metrics.wrapped).toBe(0);
+    expect(Math.max(...metrics.heights) - Math.min(...metrics.heights)).toBeLessThanOrEqual(1);
+    expect(metrics.twenty).toBeLessThanOrEqual(900);
+    // at 1280 px the list fits its box: no sideways scrolling for the usual columns
+    expect(metrics.overflowX).toBeLessThanOrEqual(0);
+    await shot(page, "jobs-compact");
+  });
+
   it("starts a Sleep job by hand and SoftStops it from its page", async () => {
     await page.goto(`${b.base}/#/start`);
     await page.locator("select[name=process]").selectOption("Sleep");
@@ -216,6 +253,98 @@ describe("the web console", () => {
     expect(await page.getByRole("button", { name: "Kill" }).count()).toBe(0);
   });
 
+  it("kills a job only on a second click", async () => {
+    const job = await b.apiJson("/api/v1/jobs", { method: "POST", json: { folderKey: b.sharedKey, processName: "Sleep", inputArguments: { seconds: 600 } } });
+    await page.goto(`${b.base}/#/jobs/${job.key}`);
+    await page.locator("h1 [data-state=Running]").waitFor();
+    await page.getByRole("button", { name: "Kill", exact: true }).click();
+    // the first click only asks
+    await page.getByRole("button", { name: "Kill now" }).waitFor();
+    expect((await b.apiJson(`/api/v1/jobs/${job.key}`)).state).toBe("Running");
+    await shot(page, "job-kill-confirm");
+    // "Keep it" backs out
+    await page.getByRole("button", { name: "Keep it" }).click();
+    await page.getByRole("button", { name: "Kill", exact: true }).waitFor();
+    expect((await b.apiJson(`/api/v1/jobs/${job.key}`)).state).toBe("Running");
+    await page.getByRole("button", { name: "Kill", exact: true }).click();
+    await page.getByRole("button", { name: "Kill now" }).click();
+    await page.locator("h1 [data-state=Stopped]").waitFor();
+    expect((await b.apiJson(`/api/v1/jobs/${job.key}`)).state).toBe("Stopped");
+  });
+
+  it("renders a process description's Markdown, links only to http(s)", async () => {
+    const description = "Books **an invoice**, see [the docs](https://example.com/docs), *not* [this one](javascript:void0) nor [that](data:text/html,x).\n\n- first\n- `second`";
+    await b.apiJson(`/api/v1/folders/${b.sharedKey}/processes`, { method: "POST", json: { name: "Documented", description } });
+    await page.goto(`${b.base}/#/processes`);
+    const cell = page.locator('tr[data-process="Documented"] td.description');
+    await cell.locator("strong").waitFor();
+    expect(await cell.locator("strong").textContent()).toBe("an invoice");
+    expect(await cell.locator("em").textContent()).toBe("not");
+    const links = cell.locator("a");
+    expect(await links.count()).toBe(1);
+    expect(await links.getAttribute("href")).toBe("https://example.com/docs");
+    expect(await links.textContent()).toBe("the docs");
+    expect(await links.getAttribute("rel")).toBe("noopener noreferrer");
+    // a javascript: or data: link is its text, not a link
+    expect(await cell.getByText("this one", { exact: true }).evaluate((e) => e.tagName)).toBe("SPAN");
+    expect(await cell.getByText("that", { exact: true }).evaluate((e) => e.tagName)).toBe("SPAN");
+    expect(await cell.textContent()).not.toContain("javascript:");
+    expect(await page.locator('a[href^="javascript"], a[href^="data"]').count()).toBe(0);
+    expect(await cell.locator("li").allTextContents()).toEqual(["first", "second"]);
+    expect(await cell.locator("li code").textContent()).toBe("second");
+  });
+
+  it("shows a banner while live updates are down, and hides it when they are back", async () => {
+    // a context of its own: Chromium logs every aborted stream request as an error
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    ctx.setDefaultTimeout(WAIT);
+    const p = await ctx.newPage();
+    try {
+      await login(p);
+      await p.getByRole("heading", { name: "Jobs" }).waitFor();
+      await p.getByTestId("live").filter({ hasText: "live" }).waitFor();
+      const banner = p.getByRole("status").filter({ hasText: "Live updates are disconnected" });
+      expect(await banner.count()).toBe(0);
+      const events = /\/api\/v1\/events/;
+      await p.route(events, (route) => route.abort());
+      await p.reload();
+      await p.getByRole("heading", { name: "Jobs" }).waitFor();
+      await banner.waitFor();
+      expect(await p.getByTestId("live").textContent()).toContain("offline");
+      await shot(p, "offline-banner");
+      // the stream comes back (EventSource's own retry, or the console's): the banner goes
+      await p.unroute(events);
+      await banner.waitFor({ state: "detached", timeout: 30_000 });
+      await p.getByTestId("live").filter({ hasText: "live" }).waitFor();
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it("shows the robot key's folder checkboxes and the settings toggle in their normal shape", async () => {
+    await page.goto(`${b.base}/#/robots`);
+    const box = page.locator("fieldset.folder-picks input[type=checkbox]").first();
+    await box.waitFor();
+    const size = (await box.boundingBox())!;
+    expect(size.width).toBeGreaterThanOrEqual(12);
+    expect(Math.abs(size.width - size.height)).toBeLessThanOrEqual(1);
+    // beside its label's text, on one line
+    const label = (await page.locator("fieldset.folder-picks label").first().boundingBox())!;
+    expect(label.height).toBeLessThan(2 * size.height + 8);
+    await box.check();
+    expect(await box.isChecked()).toBe(true);
+    await box.uncheck();
+
+    await page.goto(`${b.base}/#/settings`);
+    const toggle = page.locator("label.toggle");
+    await toggle.waitFor();
+    const hint = (await page.locator("#syncRedirectsRequireAuth-hint").boundingBox())!;
+    const text = (await toggle.locator("span").boundingBox())!;
+    // the hint is under the label, not over it
+    expect(hint.y).toBeGreaterThanOrEqual(text.y + text.height - 1);
+    await shot(page, "settings-toggle");
+  });
+
   it("manages folders, processes, users, tokens, robot keys and settings", async () => {
     await page.goto(`${b.base}/#/folders`);
     await page.getByLabel("New folder name").fill("Finance");
@@ -225,7 +354,7 @@ describe("the web console", () => {
     await page.goto(`${b.base}/#/processes`);
     await page.getByRole("button", { name: "New process" }).click();
     await page.locator("input[name=name]").fill("Invoice");
-    await page.locator("input[name=description]").fill("Books an invoice");
+    await page.locator("[name=description]").fill("Books an invoice");
     await page.getByRole("button", { name: "Create process" }).click();
     await page.locator('tr[data-process="Invoice"]').waitFor();
     expect((await b.apiJson(`/api/v1/folders/${b.sharedKey}/processes/Invoice`)).description).toBe("Books an invoice");
@@ -339,6 +468,38 @@ describe("the web console", () => {
       await p.locator('tr[data-trigger="console-echo"]').waitFor();
       expect(await p.getByRole("button", { name: "New trigger" }).count()).toBe(0);
       expect(await p.getByRole("switch", { name: "Console echo enabled" }).isDisabled()).toBe(true);
+      // a trigger's page: the snippets, but no "Try it" (an invocation needs Jobs.Create: 403)
+      await p.getByRole("link", { name: "Console echo" }).click();
+      await p.getByTestId("snippet").waitFor();
+      await p.getByTestId("try-it-denied").waitFor();
+      expect(await p.getByRole("heading", { name: "Try it" }).count()).toBe(0);
+      expect(await p.getByRole("button", { name: "Invoke" }).count()).toBe(0);
+      expect(await p.getByRole("button", { name: /^(Edit|Disable|Enable|Delete)$/ }).count()).toBe(0);
+      // a job that is not final: no SoftStop, no Kill (Jobs.Edit)
+      const pending = await b.apiJson("/api/v1/jobs", { method: "POST", json: { folderKey: b.sharedKey, processName: "Gate", inputArguments: {} } });
+      await p.goto(`${b.base}/#/jobs/${pending.key}`);
+      await p.locator("h1 [data-state=Pending]").waitFor();
+      expect(await p.getByRole("button", { name: /SoftStop|Kill/ }).count()).toBe(0);
+      // processes: no Start job, no New process, Edit or Delete
+      await p.goto(`${b.base}/#/processes`);
+      await p.locator('tr[data-process="Echo"]').waitFor();
+      expect(await p.getByRole("button", { name: /^(Start job|New process|Edit|Delete)$/ }).count()).toBe(0);
+      expect(await p.getByRole("link", { name: "Jobs", exact: true }).count()).toBeGreaterThan(0);
+      // the start page, reached by its address: no form, no Start
+      await p.goto(`${b.base}/#/start`);
+      await p.getByTestId("start-denied").waitFor();
+      expect(await p.getByRole("button", { name: "Start" }).count()).toBe(0);
+      // robots, folders, settings: no changes offered
+      await p.goto(`${b.base}/#/robots`);
+      await p.getByRole("heading", { name: "Robot keys" }).waitFor();
+      expect(await p.getByRole("button", { name: /Create robot key|Rotate|Revoke/ }).count()).toBe(0);
+      await p.goto(`${b.base}/#/folders`);
+      await p.getByRole("heading", { name: "Folders" }).waitFor();
+      expect(await p.getByRole("button", { name: /Create folder|Rename|Delete/ }).count()).toBe(0);
+      await p.goto(`${b.base}/#/settings`);
+      await p.getByText("You may view the settings, not change them.").waitFor();
+      expect(await p.getByRole("button", { name: "Save settings" }).count()).toBe(0);
+      await shot(p, "viewer-settings");
       // what the server refuses is shown with its code: the audit log needs Audit.View
       await p.goto(`${b.base}/#/audit`);
       await expect.poll(() => p.getByTestId("error-code").textContent(), { timeout: WAIT }).toBe("permission-denied");

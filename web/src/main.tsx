@@ -23,6 +23,9 @@ import { Settings } from "./pages/Settings.js";
 import { Audit } from "./pages/Audit.js";
 import { Account } from "./pages/Account.js";
 
+/** how long live updates may be down (a reconnect, a page load) before the banner says so */
+const OFFLINE_BANNER_AFTER_MS = 3000;
+
 const NAV: { path: string; label: string; permission?: string }[] = [
   { path: "jobs", label: "Jobs", permission: "Jobs.View" },
   { path: "triggers", label: "Triggers", permission: "Triggers.View" },
@@ -81,6 +84,14 @@ function Shell({ session, onLogout }: { session: Session; onLogout: () => void }
   const reloadFolders = () => { api<Page<Folder>>("/folders").then((p) => setFolders(p.items), () => setFolders([])); };
   useEffect(reloadFolders, []);
   useEffect(() => onLiveStatus(setLive), []);
+  // the stream is opened for those who may see jobs: for them, say so when it stays down
+  const wantsLive = can(session, "Jobs.View");
+  const [offline, setOffline] = useState(false);
+  useEffect(() => {
+    if (live || !wantsLive) { setOffline(false); return; }
+    const timer = setTimeout(() => setOffline(true), OFFLINE_BANNER_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [live, wantsLive]);
   const visible = NAV.filter((n) => !n.permission || session.permissions.tenant.includes(n.permission) || Object.values(session.permissions.folders).some((p) => p.includes(n.permission!)));
   const section = route.path[0] ?? "";
   useEffect(() => {
@@ -104,6 +115,12 @@ function Shell({ session, onLogout }: { session: Session; onLogout: () => void }
           <span class={`live ${live ? "on" : "off"}`} title={live ? "Live updates connected" : "Live updates reconnecting"} data-testid="live">{live ? "● live" : "○ offline"}</span>
           <a class="user" href="#/account" title="Your account and password">{session.user.name}</a>
           <button type="button" class="secondary outline small" onClick={logout}>Sign out</button>
+          {offline ? (
+            <div class="offline-banner" role="status" data-testid="offline-banner">
+              <strong>Live updates are disconnected.</strong> What this page shows may be out of date; the console reconnects by itself.{" "}
+              <button type="button" class="secondary outline small" onClick={() => startLive()}>Reconnect now</button>
+            </div>
+          ) : null}
         </header>
         <nav id="nav" class={`sidenav ${navOpen ? "open" : ""}`} aria-label="Main">
           <ul>

@@ -126,3 +126,44 @@ export function parseJsonObject(text: string, what: string): Record<string, unkn
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error(`${what} must be a JSON object.`);
   return value as Record<string, unknown>;
 }
+
+/**
+ * A button that asks again: the first click turns it into "`confirmLabel`" (and a "Keep it"
+ * to back out); only the second click runs `onConfirm`. For what cannot be undone (revoke,
+ * delete, kill).
+ */
+export function ConfirmButton({ label, confirmLabel, onConfirm, disabled, small, title, keepLabel = "Keep it" }: {
+  label: string; confirmLabel: string; onConfirm: () => unknown; disabled?: boolean; small?: boolean; title?: string; keepLabel?: string;
+}) {
+  const [asking, setAsking] = useState(false);
+  const size = small ? " small" : "";
+  if (!asking) return <button type="button" class={`secondary outline${size}`} onClick={() => setAsking(true)} disabled={disabled} title={title}>{label}</button>;
+  return (
+    <>
+      <button type="button" class={`danger${size}`} onClick={() => { setAsking(false); void onConfirm(); }} disabled={disabled}>{confirmLabel}</button>
+      <button type="button" class={`secondary outline${size}`} onClick={() => setAsking(false)}>{keepLabel}</button>
+    </>
+  );
+}
+
+/** The time now, again every `everyMs` while `active` (a running job's duration). */
+export function useNow(everyMs: number, active = true): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs, active]);
+  return now;
+}
+
+/** 850 ms, 4.2 s, 3 min 05 s, 2 h 10 min */
+export function formatDuration(ms: number): string {
+  if (ms < 0) ms = 0;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.floor(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
+}

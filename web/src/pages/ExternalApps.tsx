@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, ApiError, orgApiBase, org, tenant, type ExternalApp, type Page } from "../api.js";
 import { ScopePicker } from "../scopes.js";
-import { Empty, ErrorBox, Loading, SecretOnce, Time, useAction, useLoad } from "../ui.js";
+import { ConfirmButton, Empty, ErrorBox, Loading, SecretOnce, Time, useAction, useLoad } from "../ui.js";
 
 /**
  * External applications live on the organization's routes (`{base}/{org}/api/v1`), for
@@ -75,7 +75,7 @@ export function ExternalApps() {
                       <td class="actions">{!a.revokedAt ? (
                         <>
                           <button type="button" class="secondary outline small" onClick={() => rotate(a)} disabled={action.busy}>Rotate secret</button>
-                          <button type="button" class="secondary outline small" onClick={() => revoke(a)} disabled={action.busy}>Revoke</button>
+                          <ConfirmButton small label="Revoke" confirmLabel="Revoke for good" onConfirm={() => revoke(a)} disabled={action.busy} />
                         </>
                       ) : null}</td>
                     </tr>

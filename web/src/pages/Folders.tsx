@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, can, type Folder } from "../api.js";
 import { useConsole } from "../session.js";
-import { Empty, ErrorBox, Time, useAction } from "../ui.js";
+import { ConfirmButton, Empty, ErrorBox, Time, useAction } from "../ui.js";
 
 export function Folders() {
   const { session, folders, reloadFolders } = useConsole();
@@ -51,7 +51,7 @@ export function Folders() {
                     {can(session, "Folders.Edit", f.key) && f.name !== "Shared" && renaming?.key !== f.key ? (
                       <>
                         <button type="button" class="secondary outline small" onClick={() => setRenaming({ key: f.key, name: f.name })}>Rename</button>
-                        <button type="button" class="secondary outline small" onClick={() => remove(f)} disabled={action.busy}>Delete</button>
+                        <ConfirmButton small label="Delete" confirmLabel="Delete for good" onConfirm={() => remove(f)} disabled={action.busy} />
                       </>
                     ) : null}
                   </td>

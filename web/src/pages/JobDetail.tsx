@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, can, FINAL_STATES, type Job, type LogLine, type Page } from "../api.js";
 import { useLive } from "../live.js";
 import { folderName, useConsole } from "../session.js";
-import { ErrorBox, JsonView, Loading, StateBadge, Time, useAction, useLoad } from "../ui.js";
+import { ConfirmButton, ErrorBox, formatDuration, JsonView, Loading, StateBadge, Time, useAction, useLoad } from "../ui.js";
 
 /** One job: its arguments, result, a timeline of its states and its logs, live. */
 export function JobDetail({ jobKey }: { jobKey: string }) {
@@ -31,12 +31,11 @@ export function JobDetail({ jobKey }: { jobKey: string }) {
       <p><a href="#/jobs">← Jobs</a></p>
       <div class="page-head">
         <h1>{j.processName} <StateBadge state={j.state} /></h1>
-        {!final ? (
+        {mayStop ? (
           <div class="actions">
-            <button type="button" class="secondary" disabled={!mayStop || stop.busy || j.state === "Stopping" || j.state === "Terminating"} onClick={() => doStop("SoftStop")}
+            <button type="button" class="secondary" disabled={stop.busy || j.state === "Stopping" || j.state === "Terminating"} onClick={() => doStop("SoftStop")}
               title="Ask the robot to stop the job cleanly">SoftStop</button>
-            <button type="button" class="contrast" disabled={!mayStop || stop.busy || j.state === "Terminating"} onClick={() => doStop("Kill")}
-              title="End the job at once">Kill</button>
+            <ConfirmButton label="Kill" confirmLabel="Kill now" title="End the job at once (asks again)" disabled={stop.busy || j.state === "Terminating"} onConfirm={() => doStop("Kill")} />
           </div>
         ) : null}
       </div>
@@ -85,8 +84,7 @@ export function JobDetail({ jobKey }: { jobKey: string }) {
 
 function duration(j: Job): string {
   if (!j.endedAt) return "";
-  const ms = Date.parse(j.endedAt) - Date.parse(j.startedAt ?? j.createdAt);
-  return ` · ${ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`}`;
+  return ` · ${formatDuration(Date.parse(j.endedAt) - Date.parse(j.startedAt ?? j.createdAt))}`;
 }
 
 /** The job's log lines, read on from the last full page on every reload (lines never change). */

@@ -3,7 +3,7 @@ import { api, can, JOB_STATES, type JobListItem, type Page, type Trigger } from 
 import { useLive } from "../live.js";
 import { href } from "../router.js";
 import { folderName, useConsole } from "../session.js";
-import { Empty, ErrorBox, StateBadge, Time, useLoad } from "../ui.js";
+import { Empty, ErrorBox, formatDuration, StateBadge, Time, useLoad, useNow } from "../ui.js";
 
 const PAGE_SIZE = 25;
 
@@ -38,6 +38,8 @@ export function Jobs({ query }: { query: URLSearchParams }) {
   }), [cursor, filters]);
   const triggers = useLoad(() => (can(session, "Triggers.View") ? api<Page<Trigger>>("/triggers") : Promise.resolve({ items: [], nextCursor: null })), []);
   useLive(jobs.reload);
+  // a running job's duration goes on: tick while the page shows one
+  const now = useNow(1000, jobs.data?.items.some((j) => j.startedAt && !j.endedAt) ?? false);
 
   const set = (patch: Partial<Filters>) => {
     const next = { ...filters, ...patch };
@@ -94,19 +96,21 @@ export function Jobs({ query }: { query: URLSearchParams }) {
       ) : null}
       {jobs.data && jobs.data.items.length > 0 ? (
         <div class="table-wrap">
-          <table class="striped" data-testid="jobs-table">
-            <thead><tr><th>State</th><th>Process</th><th>Folder</th><th class="narrow-hide">Source</th><th class="narrow-hide">Trigger</th><th class="narrow-hide">Robot</th><th>Created</th><th class="narrow-hide">Info</th></tr></thead>
+          <table class="striped compact" data-testid="jobs-table">
+            <thead><tr><th>State</th><th>Key</th><th>Process</th><th>Folder</th><th class="narrow-hide">Source</th><th class="narrow-hide">Trigger</th><th class="narrow-hide">Robot</th><th>Created</th><th>Duration</th><th class="narrow-hide">Info</th></tr></thead>
             <tbody>
               {jobs.data.items.map((j) => (
                 <tr key={j.key} data-job={j.key}>
                   <td><StateBadge state={j.state} /></td>
-                  <td><a href={href("jobs", j.key)}>{j.processName}</a></td>
-                  <td>{folderName(folders, j.folderKey)}</td>
+                  <td class="key"><a href={href("jobs", j.key)} title={j.key} data-testid="job-key"><code>{j.key.slice(0, 8)}</code></a></td>
+                  <td class="clip"><a href={href("jobs", j.key)} title={j.processName}>{j.processName}</a></td>
+                  <td class="clip" title={folderName(folders, j.folderKey)}>{folderName(folders, j.folderKey)}</td>
                   <td class="narrow-hide">{j.source}</td>
-                  <td class="narrow-hide">{triggerName(j.triggerId)}</td>
-                  <td class="narrow-hide">{j.robot ?? "–"}</td>
+                  <td class="clip narrow-hide" title={triggerName(j.triggerId)}>{triggerName(j.triggerId)}</td>
+                  <td class="clip narrow-hide" title={j.robot ?? undefined}>{j.robot ?? "–"}</td>
                   <td><Time at={j.createdAt} /></td>
-                  <td class="info narrow-hide">{j.info ?? ""}</td>
+                  <td data-testid="job-duration"><Duration job={j} now={now} /></td>
+                  <td class="info clip narrow-hide" title={j.info ?? undefined}>{j.info ?? ""}</td>
                 </tr>
               ))}
             </tbody>
@@ -120,4 +124,11 @@ export function Jobs({ query }: { query: URLSearchParams }) {
       </div>
     </section>
   );
+}
+
+/** ended − started; while running, how long so far; before it starts, nothing */
+function Duration({ job, now }: { job: JobListItem; now: number }) {
+  if (!job.startedAt) return <span class="muted">–</span>;
+  if (job.endedAt) return <>{formatDuration(Date.parse(job.endedAt) - Date.parse(job.startedAt))}</>;
+  return <span class="running" title={`running since ${job.startedAt}`}>running for {formatDuration(now - Date.parse(job.startedAt))}</span>;
 }

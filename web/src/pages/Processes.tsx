@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
 import { api, can, type Page, type Process } from "../api.js";
 import { useConsole } from "../session.js";
-import { Empty, ErrorBox, Loading, parseJsonObject, useAction, useLoad } from "../ui.js";
+import { Markdown } from "../markdown.js";
+import { ConfirmButton, Empty, ErrorBox, Loading, parseJsonObject, useAction, useLoad } from "../ui.js";
 
 export function Processes() {
   const { session, folders } = useConsole();
@@ -40,7 +41,7 @@ export function Processes() {
               {processes.data.items.map((p) => (
                 <tr key={p.id} data-process={p.name}>
                   <td><strong>{p.name}</strong></td>
-                  <td>{p.description || <span class="muted">–</span>}</td>
+                  <td class="description">{p.description ? <Markdown text={p.description} /> : <span class="muted">–</span>}</td>
                   <td>{p.priority}</td>
                   <td>{p.maxDurationSeconds ? `${p.maxDurationSeconds} s` : "–"}</td>
                   <td>{p.retry.maxAttempts}</td>
@@ -49,7 +50,7 @@ export function Processes() {
                     <a class="small" href={`#/jobs?folderKey=${folderKey}&processName=${encodeURIComponent(p.name)}`}>Jobs</a>
                     {can(session, "Jobs.Create", folderKey) ? <a role="button" class="small" href={`#/start?folder=${folderKey}&process=${encodeURIComponent(p.name)}`}>Start job</a> : null}
                     {mayEdit ? <button type="button" class="secondary outline small" onClick={() => setEditing(p)}>Edit</button> : null}
-                    {mayEdit ? <button type="button" class="secondary outline small" onClick={() => remove(p)} disabled={del.busy}>Delete</button> : null}
+                    {mayEdit ? <ConfirmButton small label="Delete" confirmLabel="Delete for good" onConfirm={() => remove(p)} disabled={del.busy} /> : null}
                   </td>
                 </tr>
               ))}
@@ -91,7 +92,10 @@ function ProcessForm({ folderKey, process, onDone, onCancel }: { folderKey: stri
         <label>Name<input name="name" required disabled={!!process} value={name} onInput={(e) => setName(e.currentTarget.value)} /></label>
         <label>Priority<select name="priority" value={priority} onChange={(e) => setPriority(e.currentTarget.value)}><option>Low</option><option>Normal</option><option>High</option></select></label>
       </div>
-      <label>Description<input name="description" value={description} onInput={(e) => setDescription(e.currentTarget.value)} /></label>
+      <label>Description
+        <textarea name="description" rows={3} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+        <small>Markdown: **bold**, *italic*, `code`, [links](https://…) and lists.</small>
+      </label>
       <div class="grid">
         <label>Max duration (seconds, empty: none)<input name="maxDurationSeconds" type="number" min={1} value={maxDuration} onInput={(e) => setMaxDuration(e.currentTarget.value)} /></label>
         <label>Max attempts<input name="maxAttempts" type="number" min={1} value={maxAttempts} onInput={(e) => setMaxAttempts(e.currentTarget.value)} /></label>

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, can, type Page, type RobotKey, type RobotSession } from "../api.js";
 import { useLive } from "../live.js";
-import { Empty, ErrorBox, Loading, SecretOnce, Time, useAction, useLoad } from "../ui.js";
+import { ConfirmButton, Empty, ErrorBox, Loading, SecretOnce, Time, useAction, useLoad } from "../ui.js";
 import { folderName, useConsole } from "../session.js";
 
 /** Live robot sessions (what they serve, slots in use, lease) and the tenant's robot keys. */
@@ -15,13 +15,13 @@ export function Robots() {
     const timer = setInterval(sessions.reload, 5000);
     return () => clearInterval(timer);
   }, []);
-  const mayEdit = can(session, "Robots.Edit");
+  // robot keys are the tenant's: Robots.Edit in the whole tenant
+  const mayEdit = can(session, "Robots.Edit", null);
   const { folders } = useConsole();
   const [name, setName] = useState("");
   // empty: the key's robots serve every folder
   const [keyFolders, setKeyFolders] = useState<string[]>([]);
   const [secret, setSecret] = useState<{ title: string; key: string } | null>(null);
-  const [confirm, setConfirm] = useState<string | null>(null);
   const action = useAction();
   const create = async (e: Event) => {
     e.preventDefault();
@@ -39,7 +39,7 @@ export function Robots() {
   });
   const revoke = (k: RobotKey) => action.run(async () => {
     await api(`/robots/${k.id}`, { method: "DELETE" });
-    setConfirm(null); keys.reload(); sessions.reload();
+    keys.reload(); sessions.reload();
   });
   const keyName = (id: string | null) => (id === null ? "in-process" : keys.data?.items.find((k) => k.id === id)?.name ?? id.slice(0, 8));
   return (
@@ -80,7 +80,7 @@ export function Robots() {
           <fieldset class="folder-picks">
             <legend class="muted">Folders its robots serve (none ticked: every folder)</legend>
             {folders.map((f) => (
-              <label key={f.key}><input type="checkbox" checked={keyFolders.includes(f.key)}
+              <label key={f.key}><input type="checkbox" name="keyFolder" value={f.key} checked={keyFolders.includes(f.key)}
                 onChange={(e) => setKeyFolders(e.currentTarget.checked ? [...keyFolders, f.key] : keyFolders.filter((k) => k !== f.key))} /> {f.name}</label>
             ))}
           </fieldset>
@@ -100,9 +100,7 @@ export function Robots() {
                     {mayEdit && !k.revokedAt ? (
                       <>
                         <button type="button" class="secondary outline small" onClick={() => rotate(k)} disabled={action.busy}>Rotate</button>
-                        {confirm === k.id
-                          ? <button type="button" class="contrast small" onClick={() => revoke(k)} disabled={action.busy}>Revoke for good</button>
-                          : <button type="button" class="secondary outline small" onClick={() => setConfirm(k.id)}>Revoke</button>}
+                        <ConfirmButton small label="Revoke" confirmLabel="Revoke for good" onConfirm={() => revoke(k)} disabled={action.busy} />
                       </>
                     ) : null}
                   </td>

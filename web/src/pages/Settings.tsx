@@ -43,10 +43,12 @@ export function Settings() {
       <h1>Tenant settings</h1>
       <form onSubmit={submit}>
         <fieldset disabled={!mayEdit}>
-          <label>
-            <input type="checkbox" role="switch" name="syncRedirectsRequireAuth" checked={form.syncRedirectsRequireAuth === true} onChange={(e) => setForm({ ...form, syncRedirectsRequireAuth: e.currentTarget.checked })} />
-            {" "}LongPolling wait URIs require a token <small class="muted">(off: they are signed and work without one)</small>
+          {/* the hint is not the input's next sibling: Pico pulls an `input + small` up under the input, over the label */}
+          <label class="toggle">
+            <input type="checkbox" role="switch" name="syncRedirectsRequireAuth" aria-describedby="syncRedirectsRequireAuth-hint" checked={form.syncRedirectsRequireAuth === true} onChange={(e) => setForm({ ...form, syncRedirectsRequireAuth: e.currentTarget.checked })} />
+            <span>LongPolling wait URIs require a token</span>
           </label>
+          <small class="toggle-hint" id="syncRedirectsRequireAuth-hint">Off: they are signed and work without one.</small>
           <div class="grid settings-grid">
             {NUMBERS.map((n) => (
               <label key={n.key}>{n.label}

@@ -1,12 +1,14 @@
 import { useState } from "preact/hooks";
-import { api, type Job, type Page, type Process } from "../api.js";
+import { api, can, type Job, type Page, type Process } from "../api.js";
 import { navigate, href } from "../router.js";
 import { useConsole } from "../session.js";
 import { ErrorBox, parseJsonObject, useAction, useLoad } from "../ui.js";
 
 /** Start a job of a process by hand (`POST /jobs`, source `Api`). */
 export function StartJob({ folderKey, processName }: { folderKey: string | null; processName: string | null }) {
-  const { folders } = useConsole();
+  const { session, folders: visible } = useConsole();
+  // the folders where the user may start jobs (Jobs.Create), not every folder they see
+  const folders = visible.filter((f) => can(session, "Jobs.Create", f.key));
   const [folder, setFolder] = useState(folderKey ?? folders.find((f) => f.name === "Shared")?.key ?? folders[0]?.key ?? "");
   const [process, setProcess] = useState(processName ?? "");
   const [args, setArgs] = useState("{}");
@@ -27,6 +29,7 @@ export function StartJob({ folderKey, processName }: { folderKey: string | null;
     <section>
       <p><a href="#/jobs">← Jobs</a></p>
       <h1>Start a job</h1>
+      {folders.length === 0 ? <p class="notice" data-testid="start-denied">Your roles do not let you start jobs (Jobs.Create) in any folder.</p> : (
       <form onSubmit={submit}>
         <div class="grid">
           <label>Folder
@@ -54,6 +57,7 @@ export function StartJob({ folderKey, processName }: { folderKey: string | null;
         <ErrorBox error={processes.error ?? action.error} />
         <button type="submit" disabled={action.busy || !process} aria-busy={action.busy}>Start</button>
       </form>
+      )}
     </section>
   );
 }

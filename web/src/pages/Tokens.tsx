@@ -1,8 +1,8 @@
 import { useState } from "preact/hooks";
-import { api, type Page, type Token } from "../api.js";
+import { api, can, type Page, type Token } from "../api.js";
 import { ScopePicker } from "../scopes.js";
 import { useConsole } from "../session.js";
-import { Empty, ErrorBox, Loading, SecretOnce, Time, useAction, useLoad } from "../ui.js";
+import { ConfirmButton, Empty, ErrorBox, Loading, SecretOnce, Time, useAction, useLoad } from "../ui.js";
 
 /** Personal access tokens: yours (everyone's with Users.View); the token is shown once. */
 export function Tokens() {
@@ -12,7 +12,6 @@ export function Tokens() {
   const [scopes, setScopes] = useState<string[]>(["OR.Jobs"]);
   const [expires, setExpires] = useState("");
   const [secret, setSecret] = useState<string | null>(null);
-  const [confirm, setConfirm] = useState<string | null>(null);
   const action = useAction();
   const create = async (e: Event) => {
     e.preventDefault();
@@ -21,7 +20,9 @@ export function Tokens() {
       setSecret(t.token); setName(""); tokens.reload();
     });
   };
-  const revoke = (t: Token) => action.run(async () => { await api(`/tokens/${t.id}`, { method: "DELETE" }); setConfirm(null); tokens.reload(); });
+  const revoke = (t: Token) => action.run(async () => { await api(`/tokens/${t.id}`, { method: "DELETE" }); tokens.reload(); });
+  // one's own tokens; another user's with Users.Edit in the tenant
+  const mayRevoke = (t: Token) => t.userId === session.user.id || can(session, "Users.Edit", null);
   return (
     <section>
       <h1>Tokens</h1>
@@ -53,9 +54,8 @@ export function Tokens() {
                   <td>{t.scopes.join(" ")}</td>
                   <td><Time at={t.createdAt} /></td><td><Time at={t.expiresAt} /></td><td><Time at={t.lastUsedAt} /></td>
                   <td>{t.revokedAt ? "revoked" : t.expiresAt && Date.parse(t.expiresAt) < Date.now() ? "expired" : "active"}</td>
-                  <td class="actions">{!t.revokedAt ? (confirm === t.id
-                    ? <button type="button" class="contrast small" onClick={() => revoke(t)} disabled={action.busy}>Revoke for good</button>
-                    : <button type="button" class="secondary outline small" onClick={() => setConfirm(t.id)}>Revoke</button>) : null}</td>
+                  <td class="actions">{!t.revokedAt && mayRevoke(t)
+                    ? <ConfirmButton small label="Revoke" confirmLabel="Revoke for good" onConfirm={() => revoke(t)} disabled={action.busy} /> : null}</td>
                 </tr>
               ))}
             </tbody>

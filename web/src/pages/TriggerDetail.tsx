@@ -3,14 +3,13 @@ import { api, CALL_MODES, can, consolePath, csrfHeaders, type CallMode, type Tri
 import { navigate } from "../router.js";
 import { folderName, useConsole } from "../session.js";
 import { LANGUAGES, snippet, type Language } from "../snippets.js";
-import { CopyButton, ErrorBox, Loading, parseJsonObject, useAction, useLoad } from "../ui.js";
+import { ConfirmButton, CopyButton, ErrorBox, Loading, parseJsonObject, useAction, useLoad } from "../ui.js";
 import { TriggerForm } from "./TriggerForm.js";
 
 export function TriggerDetail({ id }: { id: string }) {
   const { session, folders } = useConsole();
   const trigger = useLoad(() => api<Trigger>(`/triggers/${encodeURIComponent(id)}`), [id]);
   const [editing, setEditing] = useState(false);
-  const [confirmDelete, setConfirmDelete] = useState(false);
   const action = useAction();
   if (!trigger.data) return trigger.error ? <><p><a href="#/triggers">← Triggers</a></p><ErrorBox error={trigger.error} onRetry={trigger.reload} /></> : <Loading />;
   const t = trigger.data;
@@ -26,12 +25,7 @@ export function TriggerDetail({ id }: { id: string }) {
           <div class="actions">
             <button type="button" class="secondary" onClick={() => setEditing(!editing)} aria-expanded={editing}>Edit</button>
             <button type="button" class="secondary" onClick={() => setEnabled(!t.enabled)} disabled={action.busy}>{t.enabled ? "Disable" : "Enable"}</button>
-            {confirmDelete ? (
-              <>
-                <button type="button" class="contrast" onClick={remove} disabled={action.busy}>Delete for good</button>
-                <button type="button" class="secondary outline" onClick={() => setConfirmDelete(false)}>Keep it</button>
-              </>
-            ) : <button type="button" class="secondary outline" onClick={() => setConfirmDelete(true)}>Delete</button>}
+            <ConfirmButton label="Delete" confirmLabel="Delete for good" onConfirm={remove} disabled={action.busy} />
           </div>
         ) : null}
       </div>
@@ -53,6 +47,9 @@ export function TriggerDetail({ id }: { id: string }) {
 
 /** Snippets for every language and call mode, and "try it" from the browser with the console session. */
 function Calls({ trigger }: { trigger: Trigger }) {
+  const { session } = useConsole();
+  // an invocation creates a job: the server answers 403 without Jobs.Create in the folder
+  const mayInvoke = can(session, "Jobs.Create", trigger.folderKey);
   const [language, setLanguage] = useState<Language>("curl");
   const [callMode, setCallMode] = useState<CallMode>(trigger.callMode);
   const [argsText, setArgsText] = useState("{}");
@@ -84,7 +81,9 @@ function Calls({ trigger }: { trigger: Trigger }) {
         <div class="snippet-head"><span>{language} · {callMode}</span><CopyButton text={text} label="Copy snippet" /></div>
         <pre data-testid="snippet" data-language={language} data-call-mode={callMode}>{text}</pre>
       </div>
-      <TryIt trigger={trigger} callMode={callMode} args={argsError ? null : args} />
+      {mayInvoke
+        ? <TryIt trigger={trigger} callMode={callMode} args={argsError ? null : args} />
+        : <p class="muted" data-testid="try-it-denied">Invoking this trigger needs Jobs.Create in its folder, which your roles do not give.</p>}
     </>
   );
 }

@@ -1,11 +1,13 @@
 import { useState } from "preact/hooks";
-import { api, CALL_MODES, VERBS, type Page, type Process, type Trigger } from "../api.js";
+import { api, CALL_MODES, can, VERBS, type Page, type Process, type Trigger } from "../api.js";
 import { useConsole } from "../session.js";
 import { ErrorBox, parseJsonObject, useAction, useLoad } from "../ui.js";
 
 /** Create (no `trigger`) or edit an API trigger. */
 export function TriggerForm({ trigger, onSaved, onCancel }: { trigger?: Trigger; onSaved: (t: Trigger) => void; onCancel?: () => void }) {
-  const { folders } = useConsole();
+  const { session, folders: visible } = useConsole();
+  // a new trigger goes in a folder where the user may edit triggers
+  const folders = trigger ? visible : visible.filter((f) => can(session, "Triggers.Edit", f.key));
   const [folderKey, setFolderKey] = useState(trigger?.folderKey ?? folders.find((f) => f.name === "Shared")?.key ?? folders[0]?.key ?? "");
   const [name, setName] = useState(trigger?.name ?? "");
   const [slug, setSlug] = useState(trigger?.slug ?? "");

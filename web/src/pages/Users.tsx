@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, can, type Page, type Role, type User } from "../api.js";
 import { folderName, useConsole } from "../session.js";
-import { Empty, ErrorBox, Loading, Time, useAction, useLoad } from "../ui.js";
+import { ConfirmButton, Empty, ErrorBox, Loading, Time, useAction, useLoad } from "../ui.js";
 
 type Grant = { role: string; folderKey: string | null };
 
@@ -45,7 +45,7 @@ export function Users() {
                       <>
                         <button type="button" class="secondary outline small" onClick={() => setEditing(u)}>Edit</button>
                         <button type="button" class="secondary outline small" onClick={() => patch(u, { disabled: !u.disabled })} disabled={action.busy}>{u.disabled ? "Enable" : "Disable"}</button>
-                        <button type="button" class="secondary outline small" onClick={() => remove(u)} disabled={action.busy}>Delete</button>
+                        <ConfirmButton small label="Delete" confirmLabel="Delete for good" onConfirm={() => remove(u)} disabled={action.busy} />
                       </>
                     ) : null}
                   </td>
