@@ -1,4 +1,4 @@
-import { isStoreUnavailable } from "./errors.js";
+import { isStatementTimeout, isStoreUnavailable } from "./errors.js";
 import type { Jobs } from "./Jobs.js";
 import type { Notifier } from "./notifier.js";
 import type { Robots } from "./Robots.js";
@@ -82,7 +82,8 @@ export class Maintenance {
     try {
       await this.runSteps();
     } catch (err) {
-      if (isStoreUnavailable(err)) this.noteStoreUnavailable();
+      // one slow statement (statement_timeout) is no outage
+      if (isStoreUnavailable(err) && !isStatementTimeout(err)) this.noteStoreUnavailable();
       throw err;
     }
   }

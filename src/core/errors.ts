@@ -101,6 +101,15 @@ const UNAVAILABLE_CODES = new Set([
 // "Query read timeout": the client's query_timeout, PostgreSQL did not answer at all (frozen)
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Client was closed|Query read timeout/i;
 
+/**
+ * A statement that ran past `statement_timeout`: the store answered, one query was slow. It
+ * is a 503 for its caller, but no outage: leases keep expiring (Maintenance's grace is for
+ * a store nobody can reach).
+ */
+export function isStatementTimeout(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "57014";
+}
+
 /** A failure of the store's connection rather than of the request: 503 with Retry-After, nothing lost. */
 export function isStoreUnavailable(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | null;

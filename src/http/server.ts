@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { randomUUID } from "node:crypto";
 import type { Baton } from "../core/Baton.js";
-import { badRequest, BatonError, MethodNotAllowed, notFound } from "../core/errors.js";
+import { badRequest, BatonError, isStatementTimeout, MethodNotAllowed, notFound } from "../core/errors.js";
 import { JSON_CONTENT_TYPE, parseJsonBody, unsupportedEncoding } from "./bodies.js";
 import { prefersHtml } from "./negotiation.js";
 import { RouteMethods } from "./routeMethods.js";
@@ -202,8 +202,9 @@ export function buildServer(options: ServerOptions): BatonServer {
   });
 
   app.setErrorHandler((err, request, reply) => {
-    // robots' heartbeats fail too while the store is unreachable: no lease expires for a while after
-    if (toBatonError(err).code === "store-unavailable") options.baton.maintenance.noteStoreUnavailable();
+    // robots' heartbeats fail too while the store is unreachable: no lease expires for a while
+    // after. One slow statement (statement_timeout) is no outage: it must not hold expiry back.
+    if (toBatonError(err).code === "store-unavailable" && !isStatementTimeout(err)) options.baton.maintenance.noteStoreUnavailable();
     return sendProblem(request, reply, err);
   });
   // A request no route matched: a known path called with a method it lacks is 405 with
@@ -303,12 +304,17 @@ const LOGGED_QUERY_PARAMS = new Set(["limit", "cursor", "state", "processName", 
 export function redactUrl(url: string): string {
   const q = url.indexOf("?");
   if (q === -1) return url;
+  // an invocation's query is its arguments, whatever their names: only the call mode is kept
+  const invocation = /\/orchestrator_\/t\//.test(url.slice(0, q));
   const query = url.slice(q + 1).split("&").map((part) => {
     const eq = part.indexOf("=");
     const name = eq === -1 ? part : part.slice(0, eq);
     let decoded = name;
     try { decoded = decodeURIComponent(name.replace(/\+/g, " ")); } catch { /* a malformed escape: not a known name */ }
-    return eq === -1 || LOGGED_QUERY_PARAMS.has(decoded) ? part : `${name}=[redacted]`;
+    const kept = invocation ? decoded === "$callMode" : LOGGED_QUERY_PARAMS.has(decoded);
+    // a bare name (`?<token>`) is itself the value
+    if (eq === -1) return kept || part === "" ? part : "[redacted]";
+    return kept ? part : `${name}=[redacted]`;
   });
   return `${url.slice(0, q)}?${query.join("&")}`;
 }

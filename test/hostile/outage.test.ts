@@ -42,7 +42,7 @@ async function expectProblem(res: Response, status: number, code: string): Promi
 }
 
 /** A store of the suite's engine, and a switch that makes every call fail as an unreachable PostgreSQL does. */
-function outageStore(): { store: Store; outage: { down: boolean }; cleanup(): Promise<void> } {
+function outageStore(): { store: Store; outage: { down: boolean; code?: string }; cleanup(): Promise<void> } {
   let real: Store;
   let cleanup: () => Promise<void>;
   if (TEST_STORE === "postgres") {
@@ -54,13 +54,17 @@ function outageStore(): { store: Store; outage: { down: boolean }; cleanup(): Pr
     real = new SqliteStore(join(dir, "baton.db"));
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
   }
-  const outage = { down: false };
+  const outage: { down: boolean; code?: string } = { down: false };
   const store = new Proxy(real, {
     get(target, prop) {
       const value = Reflect.get(target, prop) as unknown;
       if (typeof value !== "function") return value;
       return (...args: unknown[]) => {
-        if (outage.down && prop !== "close") return Promise.reject(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }));
+        if (outage.down && prop !== "close") {
+          return Promise.reject(outage.code === "57014"
+            ? Object.assign(new Error("canceling statement due to statement timeout"), { code: "57014" })
+            : Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }));
+        }
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
@@ -131,6 +135,26 @@ describe("a store outage never costs a lease (finding 5)", () => {
 
     // now the robot dies for real: its session expires a lease after its last heartbeat
     while (t <= renewed) await tick(1000);
+    expect(await baton.store.getSession(tenant.id, session.id)).toBeNull();
+    expect(await baton.store.getJob(tenant.id, job.key)).toMatchObject({ state: "Faulted", error: { code: "RobotLost" } });
+  });
+
+  it("a statement that times out is no outage: it does not hold lease expiry back", async () => {
+    const { tenant } = await baton.store.ensureTenant("default", `slow-${randomUUID().slice(0, 8)}`);
+    await tick(LEASE + 1000);
+    const session = await baton.robots.openSession(tenant.id, { robotName: "r-slow", processes: ["S"], slots: 1 });
+    const job = newJob(tenant.id, t);
+    await baton.store.createJob({ ...job, processName: "S" });
+    expect((await baton.robots.claimNow(session, 1)).map((j) => j.key)).toEqual([job.key]);
+    // a slow query (statement_timeout) fails one maintenance tick, and a request's answer is a 503
+    env.outage.down = true;
+    env.outage.code = "57014";
+    await tick(1000);
+    env.outage.down = false;
+    delete env.outage.code;
+    // the robot is really gone: its session expires a lease after its claim, not a lease after the slow query
+    t += LEASE - 1000;
+    await tick(1);
     expect(await baton.store.getSession(tenant.id, session.id)).toBeNull();
     expect(await baton.store.getJob(tenant.id, job.key)).toMatchObject({ state: "Faulted", error: { code: "RobotLost" } });
   });
