@@ -77,6 +77,14 @@ export function principal(ctx: HttpContext, request: FastifyRequest, options: { 
     });
     principals.set(request, p);
   }
+  // a caller that asks for the stricter check after the principal was cached (another hook
+  // authenticated the request first) still gets it: CSRF is checked on every method
+  if (options.csrfOnEveryMethod && request.headers.authorization === undefined && sessionCookie(request) !== null) {
+    return p.then((who) => {
+      checkCsrf(request, who, true);
+      return who;
+    });
+  }
   return p;
 }
 

@@ -84,7 +84,7 @@ export class Metrics {
       this.defaultsCollected = true;
     }
     try {
-      const [counts, sessions] = await Promise.all([this.baton.store.countJobsByState(), this.baton.store.countRobotSessions(new Date().toISOString())]);
+      const [counts, sessions] = await Promise.all([this.baton.store.countJobsByState(), this.baton.store.countRobotSessions(this.baton.clock.now().toISOString())]);
       const byStateAndProcess = new Map<string, Map<JobState, number>>();
       for (const row of counts) {
         let states = byStateAndProcess.get(row.processName);

@@ -296,7 +296,7 @@ function invokeOperation(method: "GET" | "POST" | "PUT" | "DELETE"): Obj {
       ...(withBody
         ? {
           "413": problem("The body exceeds the tenant's `maxRequestBodyBytes`.", ["payload-too-large"], s("PayloadTooLargeProblem")),
-          "415": problem("The body is not JSON.", ["unsupported-media-type"]),
+          "415": problem("The body is not JSON, or is in a Content-Encoding other than identity.", ["unsupported-media-type", "unsupported-content-encoding"]),
         }
         : {}),
     },
@@ -625,7 +625,7 @@ const paths: Record<string, Obj> = withCsrf({
         "(`OR.X` covers `OR.X.Read` and `OR.X.Write`): any other is 403 insufficient-scope, with `requiredScope` listing them. A caller without a user (an external application) " +
         "cannot create one: 403 token-needs-user.",
       security: scopes("Users", "Write"), checksScope: true, forbidden: ["token-needs-user"],
-      body: { schema: s("CreateToken"), required: true }, badRequest: ["invalid-token", "invalid-scopes"],
+      body: { schema: s("CreateToken"), required: true }, badRequest: ["invalid-token", "invalid-scopes", "token-outlives-creator"],
       responses: { "201": response("The token, with its secret `token`: shown only this once.", { content: jsonContent(s("CreatedPersonalAccessToken")) }) },
     }),
   },
@@ -1044,7 +1044,7 @@ const responses: Record<string, Obj> = {
   ),
   MethodNotAllowed: problem("The method is not the trigger's verb.", ["method-not-allowed"], s("Problem"), { Allow: ref("headers", "Allow") }),
   PayloadTooLarge: problem("The body is over the limit (1 MiB for the management API).", ["payload-too-large"], s("PayloadTooLargeProblem")),
-  UnsupportedMediaType: problem("The body is not JSON.", ["unsupported-media-type"]),
+  UnsupportedMediaType: problem("The body is not JSON, or is in a Content-Encoding other than identity.", ["unsupported-media-type", "unsupported-content-encoding"]),
   InternalError: problem("An unexpected error; it has been logged (no details are sent).", ["internal-error"]),
   StoreUnavailable: problem("The job store is unreachable, or this node is shutting down; retry after `Retry-After` seconds.", ["store-unavailable", "shutting-down"], s("Problem"), {
     "Retry-After": ref("headers", "RetryAfter"),
@@ -1061,7 +1061,7 @@ const DESCRIPTION = `Baton turns HTTP calls into jobs that robots run (API trigg
 
 **Console sessions.** Without an Authorization header, the \`baton_session\` cookie of a password login (POST /api/v1/session) authenticates instead; changes made with it need \`X-CSRF-Token\` (403 \`csrf-token-invalid\` otherwise).
 
-**Errors.** Every error is \`application/problem+json\` (RFC 9457) with a stable \`code\`. 401 carries \`WWW-Authenticate: Bearer\`; 429 and 503 carry \`Retry-After\`.
+**Errors.** Every error is \`application/problem+json\` (RFC 9457) with a stable \`code\`. 401 carries \`WWW-Authenticate: Bearer\`; 429 and 503 carry \`Retry-After\`. Any operation may also answer 400 \`invalid-host\` (a \`Host\` or forwarded host that is not \`host[:port]\`), 405 \`method-not-allowed\` with \`Allow\` (a known path, another method), 408 \`request-timeout\` (the request did not arrive within the node's request timeout; the connection is closed) and 413 \`payload-too-large\` (the connection is closed).
 
 **Rate limits.** A tenant may limit the requests of each token (\`rateLimitPerTokenPerMinute\`) and the invocations of each trigger (\`rateLimitPerTriggerPerMinute\`); past a limit the answer is 429 \`rate-limited\` with \`Retry-After\`. Each node counts on its own.
 

@@ -299,7 +299,7 @@ const settingsProperties: Record<keyof TenantSettings, Schema> = {
   },
   syncMaxJobDurationSeconds: {
     type: "integer", minimum: 1, maximum: 86_400, default: DEFAULT_SETTINGS.syncMaxJobDurationSeconds,
-    description: "LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded. At most `longPollTimeoutSeconds` × 20.",
+    description: "LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded. At most `longPollTimeoutSeconds` × 20, so 1800 with the longest long-poll (90 s).",
   },
   corsAllowedOrigins: {
     type: "array", uniqueItems: true, default: DEFAULT_SETTINGS.corsAllowedOrigins,
