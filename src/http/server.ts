@@ -172,14 +172,14 @@ export function buildServer(options: ServerOptions): BatonServer {
     return payload;
   });
 
+  // a body is read only from a caller the route accepts: 401 at once, before reading it
+  app.addHook("preParsing", async (request) => authenticateBeforeBody(ctx, request));
   // A body in a Content-Encoding Baton does not decode (gzip, br…): 415 before it is read, on
   // every route (the invocation's and the robot protocol's included).
   app.addHook("preParsing", async (request) => {
     const refused = unsupportedEncoding(request.headers);
     if (refused) throw refused;
   });
-  // a body is read only from a caller the route accepts: 401 at once, before reading it
-  app.addHook("preParsing", async (request) => authenticateBeforeBody(ctx, request));
   // an answer given before the request's body was all received (a 401 above, a 413) closes
   // the connection rather than reading (or waiting for) the rest; so does every 413
   app.addHook("onSend", async (request, reply, payload) => {
