@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { isJsonObject, unstorable } from "./arguments.js";
 import { boundedInteger, MAX_DURATION_SECONDS, unsafeNameCharacter } from "./bounds.js";
-import { badRequest, conflict, FolderNotFound, ProcessNotFound, notFound, SchemaTooComplex, type Violation } from "./errors.js";
+import { badRequest, conflict, FolderNotFound, ProcessNotFound, notFound, SchemaTooComplex, onUniqueViolation, type Violation } from "./errors.js";
 import { SCHEMA_LIMITS, schemaProblem } from "./schemas.js";
 import type { Notifier } from "./notifier.js";
 import type { Store } from "./store.js";
@@ -75,9 +75,10 @@ export class Catalog {
 
   async createFolder(tenantId: string, input: unknown): Promise<Folder> {
     const name = requireName(input, "folder");
-    if (await this.store.findFolderByName(tenantId, name)) throw conflict("folder-exists", `A folder named '${name}' already exists.`);
+    const exists = () => conflict("folder-exists", `A folder named '${name}' already exists.`);
+    if (await this.store.findFolderByName(tenantId, name)) throw exists();
     const folder: Folder = { key: randomUUID(), tenantId, name, createdAt: this.now().toISOString() };
-    await this.store.createFolder(folder);
+    await this.store.createFolder(folder).catch(onUniqueViolation(exists));
     return folder;
   }
 
@@ -86,8 +87,9 @@ export class Catalog {
     const name = requireName(input, "folder");
     if (name === folder.name) return folder;
     if (folder.name === "Shared") throw conflict("folder-protected", "The Shared folder cannot be renamed.");
-    if (await this.store.findFolderByName(tenantId, name)) throw conflict("folder-exists", `A folder named '${name}' already exists.`);
-    await this.store.renameFolder(tenantId, key, name);
+    const exists = () => conflict("folder-exists", `A folder named '${name}' already exists.`);
+    if (await this.store.findFolderByName(tenantId, name)) throw exists();
+    await this.store.renameFolder(tenantId, key, name).catch(onUniqueViolation(exists));
     return { ...folder, name };
   }
 
@@ -121,14 +123,15 @@ export class Catalog {
     await this.folderOrThrow(tenantId, folderKey);
     const body = requireObject(input);
     const name = requireName(body, "process");
-    if (await this.store.getProcess(tenantId, folderKey, name)) throw conflict("process-exists", `A process named '${name}' already exists in this folder.`);
+    const exists = () => conflict("process-exists", `A process named '${name}' already exists in this folder.`);
+    if (await this.store.getProcess(tenantId, folderKey, name)) throw exists();
     const at = this.now().toISOString();
     const process: Process = {
       id: randomUUID(), tenantId, folderKey, name, description: "", defaultInputArguments: {}, inputSchema: null, outputSchema: null,
       priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoffSeconds: 5 }, createdAt: at, updatedAt: at,
     };
     const created = applyProcessFields(process, body, ["name"]);
-    await this.store.createProcess(created);
+    await this.store.createProcess(created).catch(onUniqueViolation(exists));
     this.changed(tenantId);
     return created;
   }
@@ -177,8 +180,9 @@ export class Catalog {
       body,
     );
     await this.processOrThrow(tenantId, folderKey, trigger.processName);
-    if (await this.store.findTriggerBySlug(tenantId, trigger.slug)) throw conflict("slug-taken", `The slug '${trigger.slug}' is already used by a trigger of this tenant.`);
-    await this.store.createTrigger(trigger);
+    const taken = () => conflict("slug-taken", `The slug '${trigger.slug}' is already used by a trigger of this tenant.`);
+    if (await this.store.findTriggerBySlug(tenantId, trigger.slug)) throw taken();
+    await this.store.createTrigger(trigger).catch(onUniqueViolation(taken));
     this.changed(tenantId);
     return trigger;
   }
@@ -187,10 +191,9 @@ export class Catalog {
     const existing = await this.triggerOrThrow(tenantId, id);
     const updated = applyTriggerFields({ ...existing, updatedAt: this.now().toISOString() }, requireObject(input));
     if (updated.processName !== existing.processName) await this.processOrThrow(tenantId, existing.folderKey, updated.processName);
-    if (updated.slug !== existing.slug && (await this.store.findTriggerBySlug(tenantId, updated.slug))) {
-      throw conflict("slug-taken", `The slug '${updated.slug}' is already used by a trigger of this tenant.`);
-    }
-    await this.store.updateTrigger(updated);
+    const taken = () => conflict("slug-taken", `The slug '${updated.slug}' is already used by a trigger of this tenant.`);
+    if (updated.slug !== existing.slug && (await this.store.findTriggerBySlug(tenantId, updated.slug))) throw taken();
+    await this.store.updateTrigger(updated).catch(onUniqueViolation(taken));
     this.changed(tenantId);
     return updated;
   }

@@ -110,6 +110,22 @@ export function isStatementTimeout(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "57014";
 }
 
+/** a unique index refused a write (PostgreSQL, SQLite) */
+const UNIQUE_CODES = new Set(["23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"]);
+
+/** A unique constraint refused a write: two callers created the same name at once, and this one lost. */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === "object" && err !== null && UNIQUE_CODES.has(String((err as { code?: unknown }).code));
+}
+
+/**
+ * For `.catch(…)` on a store write whose name the core checked just before: the caller that
+ * loses a race for the name gets the resource's 409, as a later caller does, not a 500.
+ */
+export function onUniqueViolation(conflictError: () => BatonError): (err: unknown) => never {
+  return (err) => { throw isUniqueViolation(err) ? conflictError() : err; };
+}
+
 /** A failure of the store's connection rather than of the request: 503 with Retry-After, nothing lost. */
 export function isStoreUnavailable(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | null;
