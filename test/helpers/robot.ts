@@ -136,16 +136,24 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** A TCP port that was free a moment ago (to restart an orchestrator on the same port). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+/**
+ * A TCP port that is free, for a server that must come back on the same port after a
+ * restart (an orchestrator, a private PostgreSQL). It is drawn below Linux's ephemeral range
+ * (32768–60999): a port from `listen(0)` would go back to that range when released, where
+ * any other test's server or outgoing connection, running in parallel, could take it before
+ * the restart.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * 20_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+    if (attempt > 100) throw new Error("no free port found between 10000 and 30000");
+  }
 }
 
 // ---- robots as child processes
