@@ -14,12 +14,19 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number, options?: { unref?: boolean }): () => void;
 }
 
-/** The real time, and Node's timers. */
+/** Node's timers wait at most 2^31−1 ms; a longer one would fire at once. */
+const MAX_NODE_TIMER_MS = 2 ** 31 - 1;
+
+/** The real time, and Node's timers (a wait past their limit, a retry's backoff of weeks say, is re-armed until it is due). */
 export const systemClock: Clock = {
   now: () => new Date(),
   setTimeout(fn, ms, options) {
-    const timer = setTimeout(fn, Math.max(0, ms));
-    if (options?.unref) timer.unref();
+    let timer: NodeJS.Timeout;
+    const arm = (left: number) => {
+      timer = left > MAX_NODE_TIMER_MS ? setTimeout(() => arm(left - MAX_NODE_TIMER_MS), MAX_NODE_TIMER_MS) : setTimeout(fn, Math.max(0, left));
+      if (options?.unref) timer.unref();
+    };
+    arm(Number.isFinite(ms) ? ms : 0);
     return () => clearTimeout(timer);
   },
 };

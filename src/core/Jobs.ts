@@ -4,7 +4,7 @@ import { mayReadJobs, requireJobsRead, requireScope } from "./Access.js";
 import type { Catalog } from "./Catalog.js";
 import { isSlug, isUuid } from "./Catalog.js";
 import { INSTANT_MESSAGE, INT32_MAX, isoAfter, parseInstant } from "./bounds.js";
-import { badRequest, conflict, FolderNotFound, InvalidArguments, JobNotFound, MethodNotAllowed, TriggerDisabled, TriggerNotFound, type Violation } from "./errors.js";
+import { badRequest, conflict, FolderNotFound, InvalidArguments, JobNotFound, MethodNotAllowed, TriggerDisabled, TriggerNotFound } from "./errors.js";
 import { can, foldersWith, requirePermission } from "./Permissions.js";
 import { statesBefore } from "./jobState.js";
 import type { JobWaiters } from "./jobWaiters.js";
@@ -166,7 +166,6 @@ export class Jobs {
 
   async list(principal: Principal, query: Record<string, string | undefined>): Promise<Page<JobListItem>> {
     requireJobsRead(principal);
-    singleValues(query, ["state", "processName", "triggerId", "folderKey", "createdAfter", "createdBefore", "limit", "cursor"]);
     const filter: JobFilter = {};
     if (query.state) {
       const states = query.state.split(",");
@@ -243,7 +242,6 @@ export class Jobs {
 
   async logs(principal: Principal, key: string, query: Record<string, string | undefined>): Promise<{ items: JobLogLine[]; nextCursor: string | null }> {
     const job = await this.getVisible(principal, key);
-    singleValues(query, ["limit", "cursor"]);
     const limit = queryLimit(query.limit, 100);
     // a log line's seq is a 32-bit integer column (PostgreSQL): a larger cursor is none this API handed out
     const after = decodeCursor(query.cursor, INT32_MAX) ?? 0;
@@ -281,14 +279,4 @@ export function queryLimit(value: string | undefined, fallback: number): number 
 /** 400 invalid-filter naming the query parameter (`path` is `/name`). */
 export function invalidFilter(path: string, message: string): never {
   throw badRequest("invalid-filter", `${path.slice(1)} ${message}.`, { violations: [{ path, message }] });
-}
-
-/**
- * Each of these query parameters given at most once (HTTP hands a repeated one over as an
- * array): the HTTP layer refuses repeats for every route already; this keeps the core's own
- * promise for any other caller.
- */
-function singleValues(query: Record<string, unknown>, names: string[]): void {
-  const problems: Violation[] = names.filter((n) => query[n] !== undefined && typeof query[n] !== "string").map((n) => ({ path: `/${n}`, message: "must be given once" }));
-  if (problems.length) throw badRequest("invalid-query", problems.map((p) => `${p.path.slice(1)} ${p.message}`).join("; ") + ".", { violations: problems });
 }

@@ -30,9 +30,6 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = { heartbeatSeconds: 5, le
 /** the most slots a robot session may offer */
 export const MAX_SESSION_SLOTS = 100_000;
 
-/** the longest a timer may wait (setTimeout fires at once past 2^31-1 ms) */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 export interface HeartbeatAnswer {
   leaseExpiresAt: string;
   stop: string[];
@@ -348,8 +345,7 @@ export class Robots {
       });
       if (released) {
         const announce = () => this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });
-        // a backoff past the longest timer (~24.8 days) is not announced: a robot's next claim looks before it waits, and finds the job then
-        if (backoff > 0) { if (backoff * 1000 <= MAX_TIMER_MS) this.clock.setTimeout(announce, backoff * 1000, { unref: true }); }
+        if (backoff > 0) this.clock.setTimeout(announce, backoff * 1000, { unref: true });
         else announce();
       }
       return;

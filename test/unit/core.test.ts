@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { systemClock } from "../../src/core/Clock.js";
 import { canTransition, statesBefore } from "../../src/core/jobState.js";
 import { JobWaiters } from "../../src/core/jobWaiters.js";
 import { LocalNotifier } from "../../src/core/notifier.js";
@@ -89,5 +90,23 @@ describe("job waiters", () => {
     waiters.releaseAll();
     expect(await released).toBeNull();
     expect(waiters.size).toBe(0);
+  });
+});
+
+describe("systemClock", () => {
+  it("re-arms a wait past Node's timer limit instead of firing it at once", () => {
+    vi.useFakeTimers();
+    try {
+      let fired = false;
+      systemClock.setTimeout(() => { fired = true; }, 2 ** 31 + 5_000);
+      vi.advanceTimersByTime(2 ** 31 - 1);
+      expect(fired).toBe(false);
+      vi.advanceTimersByTime(5_000);
+      expect(fired).toBe(false);
+      vi.advanceTimersByTime(1_001);
+      expect(fired).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
