@@ -552,8 +552,9 @@ describe("invoke --timeout, LongPolling job keys, robots ls (issue 13, item 11)"
   afterAll(() => own?.close());
 
   it("the wait between polls never passes the timeout: a Retry-After longer than --timeout still polls before it", async () => {
-    // a server that asks for 30 s between polls: the client polls once before its 2 s are up,
-    // and the job it polls is done (before, it slept the 30 s and timed out)
+    // a server that asks for 30 s between polls: the client polls once before its 4 s are up
+    // (with a quarter of them left for the answer), and the job it polls is done (before, it
+    // slept the 30 s and timed out)
     const key = "11111111-2222-4333-8444-555555555555";
     let polls = 0;
     const server = createServer((req, res) => {
@@ -573,7 +574,7 @@ describe("invoke --timeout, LongPolling job keys, robots ls (issue 13, item 11)"
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const tenant = `http://127.0.0.1:${(server.address() as AddressInfo).port}/default/DefaultTenant`;
-      const run = await baton(["invoke", `${tenant}/orchestrator_/t/f/slow`, "--mode", "async", "--timeout", "2"], { env: { BATON_URL: tenant, BATON_TOKEN: "baton_pat_fake" } });
+      const run = await baton(["invoke", `${tenant}/orchestrator_/t/f/slow`, "--mode", "async", "--timeout", "4"], { env: { BATON_URL: tenant, BATON_TOKEN: "baton_pat_fake" } });
       expect(run).toEqual({ code: 0, stdout: '{"done":true}\n', stderr: "" });
       expect(polls).toBe(1);
     } finally {

@@ -2,8 +2,13 @@ import { AbortError, BatonClientError, TimeoutError } from "./errors.js";
 
 /** setTimeout's limit (about 24.8 days): a longer delay would fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
-/** Time kept for the last poll's answer before the call's timeout (less when the timeout is shorter). */
+/**
+ * Time kept for the last poll's answer before the call's timeout: a quarter of the time left,
+ * at least 200 ms (or half the time left, when that is shorter). A poll and its redirect to
+ * the output take two round trips, which a busy client or server can stretch well past 200 ms.
+ */
 const POLL_ANSWER_MS = 200;
+const POLL_ANSWER_SHARE = 0.25;
 /** Polls closer together than this, at the end of the call's time, are not made. */
 const MIN_POLL_GAP_MS = 50;
 
@@ -54,7 +59,7 @@ export class CallScope {
   pollDelay(ms: number): number {
     if (this.timeoutMs === null) return ms;
     const left = this.timeoutMs - this.elapsed();
-    const delay = left - Math.min(POLL_ANSWER_MS, left / 2);
+    const delay = left - Math.min(Math.max(POLL_ANSWER_MS, left * POLL_ANSWER_SHARE), left / 2);
     return delay >= ms ? ms : delay < MIN_POLL_GAP_MS ? ms : delay;
   }
 
