@@ -1,6 +1,9 @@
 import { INSTANT_MESSAGE, parseInstant } from "./bounds.js";
 import { decodeCursor, encodeCursor, invalidFilter, queryLimit } from "./Jobs.js";
 import type { Store } from "./store.js";
+import type { AuditActor, AuditEntry, AuditListOptions, NewAuditEntry } from "./store/AuditStore.js";
+
+export type { AuditActor, AuditEntry, AuditListOptions, NewAuditEntry };
 import type { JsonObject, Page, Principal } from "./types.js";
 
 /**
@@ -10,31 +13,6 @@ import type { JsonObject, Page, Principal } from "./types.js";
  * never values of tokens, keys, client secrets, passwords or arguments, and `record`
  * scrubs anything that looks like one anyway.
  */
-
-/** Who made a change: the kind of credential (`token`, `oauth`, `robot`, `user`, …), its id and a display name. */
-export interface AuditActor {
-  kind: string;
-  id: string | null;
-  name: string | null;
-}
-
-export interface AuditEntry {
-  seq: number;
-  org: string;
-  /** the tenant the change belongs to (for a new tenant, that tenant) */
-  tenantId: string | null;
-  at: string;
-  actor: AuditActor;
-  /** `{resource}.{verb}`, e.g. `trigger.create`, `job.stop`, `settings.update` */
-  action: string;
-  /** the id or key of what was changed */
-  target: string | null;
-  details: JsonObject;
-  sourceIp: string | null;
-  requestId: string | null;
-}
-
-export type NewAuditEntry = Omit<AuditEntry, "seq">;
 
 /** What a route records after a change succeeded. */
 export interface AuditEvent {
@@ -50,17 +28,6 @@ export interface AuditOrigin {
   actor: AuditActor;
   sourceIp: string | null;
   requestId: string | null;
-}
-
-/** The store's view of a query: validated, the cursor decoded. */
-export interface AuditListOptions {
-  limit: number;
-  /** continue below this `seq` */
-  cursor: number | null;
-  /** exact, or a prefix such as `trigger.*` */
-  action?: string;
-  /** ISO 8601, inclusive */
-  since?: string;
 }
 
 /** The query string of GET /audit, as sent. */

@@ -48,6 +48,11 @@ export const FolderNotFound = (key: string) => notFound("folder-not-found", `No 
 export const ProcessNotFound = (name: string) =>
   notFound("process-not-found", `No process named '${name}' exists in this folder.`);
 export const JobNotFound = (key: string) => notFound("job-not-found", `No job with key '${key}' exists in this tenant.`);
+export const FolderExists = (name: string) => conflict("folder-exists", `A folder named '${name}' already exists.`);
+export const ProcessExists = (name: string) => conflict("process-exists", `A process named '${name}' already exists in this folder.`);
+export const SlugTaken = (slug: string) => conflict("slug-taken", `The slug '${slug}' is already used by a trigger of this tenant.`);
+export const RobotExists = (name: string) =>
+  conflict("robot-exists", `A robot named '${name}' already exists; revoke it or choose another name.`);
 export const TenantNotFound = () => notFound("tenant-not-found", "No such organization or tenant.");
 
 /** `allowed`: the Allow header's value, e.g. `GET, HEAD, OPTIONS` */
@@ -85,50 +90,56 @@ export const SchemaTooComplex = (path: string, limit: string, max: number, messa
 export const Internal = (cause: unknown) =>
   new BatonError(500, "internal-error", "Internal Server Error", "An unexpected error occurred; it has been logged.", { cause });
 
-export const StoreUnavailable = (cause: unknown) =>
-  new BatonError(503, "store-unavailable", "Service Unavailable", "The job store is unreachable; retry shortly.", {
-    headers: { "retry-after": "5" },
-    cause,
-  });
-
-const UNAVAILABLE_CODES = new Set([
-  "SQLITE_BUSY", "SQLITE_LOCKED", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN",
-  // PostgreSQL: admin/crash shutdown, cannot connect now, connection exceptions, too many connections
-  "57P01", "57P02", "57P03", "08000", "08001", "08003", "08004", "08006", "53300",
-  // statement_timeout (Baton cancels no query otherwise): the store is too slow to answer now
-  "57014",
-]);
-// "Query read timeout": the client's query_timeout, PostgreSQL did not answer at all (frozen)
-const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Client was closed|Query read timeout/i;
-
 /**
- * A statement that ran past `statement_timeout`: the store answered, one query was slow. It
- * is a 503 for its caller, but no outage: leases keep expiring (Maintenance's grace is for
- * a store nobody can reach).
+ * The store could not be reached, or gave up on a statement: 503 with Retry-After, nothing
+ * lost. Each engine translates its driver's errors into it (driverErrors.ts in src/store/sqlite
+ * and src/store/postgres).
  */
+export class StoreUnavailableError extends BatonError {
+  /**
+   * One statement ran past the engine's statement timeout: the store answered, one query was
+   * slow. A 503 for its caller, but no outage: leases keep expiring (Maintenance's grace is
+   * for a store nobody can reach).
+   */
+  readonly statementTimeout: boolean;
+
+  constructor(cause: unknown, options: { statementTimeout?: boolean } = {}) {
+    super(503, "store-unavailable", "Service Unavailable", "The job store is unreachable; retry shortly.", {
+      headers: { "retry-after": "5" },
+      cause,
+    });
+    this.statementTimeout = options.statementTimeout ?? false;
+  }
+}
+
+export const StoreUnavailable = (cause: unknown, options: { statementTimeout?: boolean } = {}) => new StoreUnavailableError(cause, options);
+
+/** A failure of the store's connection rather than of the request (translated by the store). */
+export function isStoreUnavailable(err: unknown): err is StoreUnavailableError {
+  return err instanceof StoreUnavailableError;
+}
+
+/** See StoreUnavailableError.statementTimeout. */
 export function isStatementTimeout(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "57014";
-}
-
-/** a unique index refused a write (PostgreSQL, SQLite) */
-const UNIQUE_CODES = new Set(["23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"]);
-
-/** A unique constraint refused a write: two callers created the same name at once, and this one lost. */
-export function isUniqueViolation(err: unknown): boolean {
-  return typeof err === "object" && err !== null && UNIQUE_CODES.has(String((err as { code?: unknown }).code));
+  return err instanceof StoreUnavailableError && err.statementTimeout;
 }
 
 /**
- * For `.catch(…)` on a store write whose name the core checked just before: the caller that
- * loses a race for the name gets the resource's 409, as a later caller does, not a 500.
+ * A unique index refused a write: two callers created the same name at once, and this one
+ * lost. Engines raise it with the index's table and columns; the store's aggregates turn it
+ * into the resource's 409 (`folder-exists`, …). One that no aggregate expected still
+ * answers 409, never 500.
  */
-export function onUniqueViolation(conflictError: () => BatonError): (err: unknown) => never {
-  return (err) => { throw isUniqueViolation(err) ? conflictError() : err; };
+export class UniqueViolation extends BatonError {
+  /** the table and columns of the refusing index, as the engine names them (`folders.tenant_id, name`) or the constraint's name */
+  readonly constraint: string;
+
+  constructor(constraint: string, cause: unknown) {
+    super(409, "conflict", "Conflict", "A resource with these values already exists.", { cause });
+    this.constraint = constraint;
+  }
 }
 
-/** A failure of the store's connection rather than of the request: 503 with Retry-After, nothing lost. */
-export function isStoreUnavailable(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  if (typeof e?.code === "string" && UNAVAILABLE_CODES.has(e.code)) return true;
-  return typeof e?.message === "string" && UNAVAILABLE_MESSAGES.test(e.message);
-}
+/** The text holds characters the store cannot keep (PostgreSQL and NUL): the input's fault. */
+export const InvalidCharacters = (cause: unknown) =>
+  new BatonError(400, "invalid-characters", "Bad Request", "The request holds characters that cannot be stored (such as NUL).", { cause });

@@ -1,0 +1,81 @@
+import type { Job, JobError, JobListItem, JobLogLine, JobState, JsonObject, RobotSession } from "../types.js";
+
+/** Jobs, their logs, and the robot sessions that run them. */
+export interface JobStore {
+  // jobs
+  createJob(job: Job): Promise<void>;
+  getJob(tenantId: string, key: string): Promise<Job | null>;
+  /**
+   * A page of jobs, newest first. inputArguments, outputArguments and error longer than
+   * LIST_FIELD_MAX_BYTES are not read from the store at all: the item flags them instead.
+   */
+  listJobs(tenantId: string, filter: JobFilter, limit: number, cursor: number | null): Promise<{ items: JobListItem[]; next: number | null }>;
+  /**
+   * Pending jobs of the session's processes, highest priority first, then oldest; each to
+   * one session only. A claimed job's deadline is the earlier of `createdAt +
+   * longPollingMaxSeconds` (LongPolling jobs) and `now + maxDurationSeconds`.
+   */
+  claimJobs(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Job[]>;
+  /**
+   * Conditional state change: applies `patch` only if the job is in one of `from` (and,
+   * when `sessionId` is given, still belongs to that session). Returns the job after the
+   * change, or null when the condition did not hold. This is how a final state is written
+   * exactly once.
+   */
+  updateJob(tenantId: string | null, key: string, from: readonly JobState[], sessionId: string | null, patch: JobPatch): Promise<Job | null>;
+  /** Non-final jobs whose deadline has passed. */
+  jobsPastDeadline(now: string, limit: number): Promise<Job[]>;
+  /** Running jobs of sessions whose lease ran out, and the sessions themselves. */
+  expiredSessions(now: string): Promise<RobotSession[]>;
+  jobsOfSession(sessionId: string): Promise<Job[]>;
+  countJobs(tenantId: string): Promise<number>;
+  /** jobs of every tenant, counted by tenant, process and state (/metrics, at scrape time) */
+  countJobsByState(): Promise<JobStateCount[]>;
+  purgeFinalJobs(tenantId: string, endedBefore: string): Promise<number>;
+
+  // logs
+  appendLogs(jobKey: string, lines: Omit<JobLogLine, "seq">[]): Promise<void>;
+  listLogs(jobKey: string, afterSeq: number, limit: number): Promise<JobLogLine[]>;
+
+  // robot sessions
+  createSession(session: RobotSession): Promise<void>;
+  getSession(tenantId: string, id: string): Promise<RobotSession | null>;
+  extendSession(id: string, leaseExpiresAt: string): Promise<boolean>;
+  deleteSession(id: string): Promise<void>;
+  /** the tenant's sessions, each with the number of jobs it holds */
+  listSessions(tenantId: string): Promise<(RobotSession & { slotsInUse: number })[]>;
+  /** robot sessions of every tenant whose lease runs past `now`, and their slots (/metrics) */
+  countRobotSessions(now: string): Promise<{ sessions: number; slots: number }>;
+}
+
+export interface JobStateCount {
+  tenantId: string;
+  processName: string;
+  state: JobState;
+  count: number;
+}
+
+export interface JobFilter {
+  state?: JobState[];
+  processName?: string;
+  triggerId?: string;
+  folderKey?: string;
+  /** only jobs of these folders (a user's visible folders); absent: every folder */
+  folderKeys?: string[];
+  createdAfter?: string;
+  createdBefore?: string;
+}
+
+export interface JobPatch {
+  state: JobState;
+  outputArguments?: JsonObject | null;
+  error?: JobError | null;
+  endedAt?: string | null;
+  startedAt?: string | null;
+  info?: string | null;
+  sessionId?: string | null;
+  robot?: string | null;
+  notBefore?: string | null;
+  attempt?: number;
+  deadlineAt?: string | null;
+}

@@ -1,0 +1,122 @@
+import pg from "pg";
+import type { Executor, Row } from "../sql/Executor.js";
+import type { Sql } from "../sql/sql.js";
+import { postgresDialect } from "./postgresDialect.js";
+import { isReadTimeout, translatePostgresError } from "./driverErrors.js";
+
+const parseTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ) as (text: string) => Date;
+
+/**
+ * Rows as the shared mappers read them: timestamps as ISO 8601 text (as SQLite keeps them),
+ * bigints (identity columns, counts) as numbers: no count or sequence here nears 2^53.
+ */
+export const postgresTypes = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === pg.types.builtins.TIMESTAMPTZ) return (text: string) => parseTimestamptz(text).toISOString();
+    if (oid === pg.types.builtins.INT8) return (text: string) => Number(text);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+/** pg binds booleans and text itself; objects and arrays are bound as JSON text (not as PostgreSQL arrays). */
+function bind(values: unknown[]): unknown[] {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === undefined) values[i] = null;
+    else if (typeof v === "object" && v !== null && !Buffer.isBuffer(v)) values[i] = JSON.stringify(v);
+  }
+  return values;
+}
+
+/** one name per fixed text: the server prepares it once per connection and reuses the plan */
+const statementNames = new Map<string, string>();
+function nameFor(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `baton_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+function config(query: Sql): pg.QueryConfig {
+  const { text, values, fixed } = query.compile(postgresDialect);
+  return fixed ? { name: nameFor(text), text, values: bind(values) } : { text, values: bind(values) };
+}
+
+/**
+ * PostgreSQL through a pg pool. Fixed texts run as named (prepared) statements. A
+ * transaction holds one client of the pool for its whole work.
+ */
+export class PostgresExecutor implements Executor {
+  readonly dialect = postgresDialect;
+  readonly inTransaction: boolean;
+
+  constructor(
+    readonly pool: pg.Pool,
+    /** the transaction's client; absent: each statement takes any client of the pool */
+    private readonly client?: pg.PoolClient,
+  ) {
+    this.inTransaction = client !== undefined;
+  }
+
+  private async query(query: Sql): Promise<pg.QueryResult> {
+    try {
+      return await (this.client ?? this.pool).query(config(query));
+    } catch (err) {
+      throw translatePostgresError(err);
+    }
+  }
+
+  async all<R = Row>(query: Sql): Promise<R[]> {
+    return (await this.query(query)).rows as R[];
+  }
+
+  async one<R = Row>(query: Sql): Promise<R | undefined> {
+    return (await this.query(query)).rows[0] as R | undefined;
+  }
+
+  async run(query: Sql): Promise<number> {
+    return (await this.query(query)).rowCount ?? 0;
+  }
+
+  async transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
+    if (this.client) return work(this);
+    return withClient(this.pool, async (client) => work(new PostgresExecutor(this.pool, client)));
+  }
+}
+
+/**
+ * Runs `work` in a transaction on a client of its own: BEGIN, COMMIT, ROLLBACK on a throw.
+ * Driver errors leave translated. Engine-specific paths (the claim, purges) use it with raw
+ * SQL on the client.
+ */
+export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    throw translatePostgresError(err);
+  }
+  // a checked-out client has no 'error' listener (the pool's is for idle ones): a connection
+  // lost mid-transaction would be an unhandled 'error' event and end the process. The query
+  // in flight fails (→ 503) and the broken client is discarded instead.
+  let lost: Error | undefined;
+  const onError = (err: Error) => { lost = err; };
+  client.on("error", onError);
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    // a query the client gave up on may still be running: the connection is discarded (which
+    // ends the transaction) rather than queueing a ROLLBACK behind it
+    if (isReadTimeout(err)) lost = err as Error;
+    else await client.query("ROLLBACK").catch(() => {});
+    throw translatePostgresError(err);
+  } finally {
+    client.off("error", onError);
+    client.release(lost);
+  }
+}

@@ -1,0 +1,8 @@
+import type { Dialect } from "../sql/Dialect.js";
+
+export const postgresDialect: Dialect = {
+  name: "postgres",
+  placeholder: (index) => `$${index}`,
+  supportsSkipLocked: true,
+  jsonArrayElements: (column) => `jsonb_array_elements_text(${column}) AS value`,
+};

@@ -1,0 +1,17 @@
+/**
+ * What differs between the engines, and only that (after Kysely's DialectAdapter): how a
+ * parameter is written, and capability flags the shared queries ask instead of branching on
+ * an engine's name. Each engine's folder exports its dialect.
+ */
+export interface Dialect {
+  readonly name: "sqlite" | "postgres";
+  /** the text of the `index`-th parameter (1-based): `?` or `$1` */
+  placeholder(index: number): string;
+  /**
+   * `FOR UPDATE SKIP LOCKED`: concurrent transactions pass over rows another one holds
+   * (PostgreSQL). SQLite has one writer at a time, so a claim never meets a locked row.
+   */
+  readonly supportsSkipLocked: boolean;
+  /** the SQL of a JSON array column's elements as rows of `value` text (for `IN (SELECT value FROM …)`) */
+  jsonArrayElements(column: string): string;
+}

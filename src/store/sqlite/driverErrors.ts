@@ -1,0 +1,19 @@
+import { StoreUnavailable, UniqueViolation } from "../../core/errors.js";
+
+/**
+ * better-sqlite3's errors as Baton's typed errors: a unique index's refusal names its
+ * columns (`UNIQUE constraint failed: folders.tenant_id, folders.name`); a database another
+ * process holds past busy_timeout is unavailable for now. Anything else is a bug and goes
+ * on as it is (500 at the edge).
+ */
+export function translateSqliteError(err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
+    const message = String((err as Error).message);
+    return new UniqueViolation(message.replace(/^UNIQUE constraint failed: /, ""), err);
+  }
+  if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" || code === "SQLITE_IOERR" || code === "SQLITE_FULL" || code === "SQLITE_CANTOPEN") {
+    return StoreUnavailable(err);
+  }
+  return err;
+}
