@@ -2,7 +2,7 @@ import { Command, CommanderError } from "commander";
 import { configFromEnv } from "../config.js";
 // the server and the robot are loaded by the commands that run them: the client commands start in a third of the time
 import type { RunningBaton } from "../app.js";
-import { isStoreUnavailable } from "../http/problem.js";
+import { isStoreUnavailable } from "../core/errors.js";
 import { banner } from "./banner.js";
 import { registerClientCommands } from "./commands/index.js";
 
@@ -100,7 +100,8 @@ function explain(err: unknown): string {
   if (isStoreUnavailable(err)) {
     const url = process.env.BATON_DATABASE_URL;
     const where = url ? new URL(url).host : "the database";
-    return `Cannot reach PostgreSQL at ${where} (${message}). Is it running, and is BATON_DATABASE_URL right?`;
+    const cause = (err.cause as Error | undefined)?.message ?? message;
+    return `Cannot reach PostgreSQL at ${where} (${cause}). Is it running, and is BATON_DATABASE_URL right?`;
   }
   return message;
 }

@@ -3,11 +3,12 @@ import { AccessService } from "./Access.js";
 import { AuditLog } from "./Audit.js";
 import { systemClock, type Clock } from "./Clock.js";
 import { Catalog } from "./Catalog.js";
+import { DueWorkRunner } from "./DueWork.js";
 import { Jobs } from "./Jobs.js";
 import { JobWaiters } from "./jobWaiters.js";
 import { Maintenance } from "./Maintenance.js";
 import { RateLimits } from "./RateLimits.js";
-import { LocalNotifier, type Notifier } from "./notifier.js";
+import { AfterCommitNotifier, LocalNotifier, type Notifier } from "./notifier.js";
 import { DEFAULT_SESSION_OPTIONS, Robots, type SessionOptions } from "./Robots.js";
 import type { Store } from "./store.js";
 import { Tenancy } from "./Tenancy.js";
@@ -21,7 +22,7 @@ export interface BatonOptions {
   clock?: Clock;
   maintenanceIntervalMs?: number;
   session?: Partial<SessionOptions>;
-  /** failures of background work (maintenance; a robot session's job that could not be released) */
+  /** failures of background work (maintenance, due work) */
   onError?: (err: unknown) => void;
 }
 
@@ -37,6 +38,8 @@ export class Baton {
   readonly jobs: Jobs;
   readonly robots: Robots;
   readonly maintenance: Maintenance;
+  /** work that falls due later (a retry's wake-up; webhook deliveries and time triggers next), kept in the store */
+  readonly dueWork: DueWorkRunner;
   readonly audit: AuditLog;
   readonly users: Users;
   readonly clock: Clock;
@@ -50,7 +53,7 @@ export class Baton {
     this.clock = clock;
     const now = () => clock.now();
     this.store = options.store;
-    this.notifier = options.notifier ?? new LocalNotifier();
+    this.notifier = new AfterCommitNotifier(options.notifier ?? new LocalNotifier(), (task) => this.store.afterCommit(task));
     this.org = options.org ?? "default";
     this.tenancy = new Tenancy(this.store, this.notifier, now);
     this.access = new AccessService(this.store, now, this.notifier);
@@ -59,9 +62,10 @@ export class Baton {
     this.catalog = new Catalog(this.store, now, this.notifier);
     this.waiters = new JobWaiters(this.notifier, (tenantId, key) => this.store.getJob(tenantId, key), clock);
     this.jobs = new Jobs(this.store, this.notifier, this.tenancy, this.catalog, this.waiters, now);
-    this.robots = new Robots(this.store, this.notifier, this.tenancy, this.catalog, this.jobs, clock, { ...DEFAULT_SESSION_OPTIONS, ...options.session }, options.onError);
+    this.dueWork = new DueWorkRunner(this.store, clock, options.onError ?? (() => {}));
+    this.robots = new Robots(this.store, this.notifier, this.tenancy, this.catalog, this.jobs, clock, this.dueWork, { ...DEFAULT_SESSION_OPTIONS, ...options.session });
     this.maintenance = new Maintenance(
-      this.store, this.notifier, this.tenancy, this.jobs, this.robots, now, options.maintenanceIntervalMs ?? 1000,
+      this.store, this.notifier, this.tenancy, this.jobs, this.robots, this.dueWork, now, options.maintenanceIntervalMs ?? 1000,
       options.onError ?? (() => {}), this.org,
     );
   }

@@ -1,4 +1,5 @@
 import { isStatementTimeout, isStoreUnavailable } from "./errors.js";
+import type { DueWorkRunner } from "./DueWork.js";
 import type { Jobs } from "./Jobs.js";
 import type { Notifier } from "./notifier.js";
 import type { Robots } from "./Robots.js";
@@ -8,7 +9,7 @@ import type { Tenancy } from "./Tenancy.js";
 /**
  * Periodic work that no request triggers: overlong jobs are killed (LongPolling's
  * syncMaxJobDurationSeconds and processes' maxDurationSeconds), lost robot sessions give
- * up their jobs, and final jobs past the retention period are purged. Each step is a
+ * up their jobs, due work (durable wake-ups) runs, and final jobs past the retention period are purged. Each step is a
  * conditional update, so running it on several nodes at once does no work twice.
  *
  * An outage of the store never costs a lease. While the store is unreachable robots cannot
@@ -42,6 +43,7 @@ export class Maintenance {
     private readonly tenancy: Tenancy,
     private readonly jobs: Jobs,
     private readonly robots: Robots,
+    private readonly dueWork: DueWorkRunner,
     private readonly now: () => Date,
     private readonly intervalMs: number,
     private readonly onError: (err: unknown) => void,
@@ -91,6 +93,7 @@ export class Maintenance {
   private async runSteps(): Promise<void> {
     await this.enforceDeadlines();
     if (this.leasesMayExpire()) await this.robots.expireLeases();
+    await this.dueWork.runDue();
     if (this.now().getTime() - this.lastPurge > 3600_000) {
       this.lastPurge = this.now().getTime();
       await this.purge();

@@ -3,6 +3,7 @@ import { unstorable } from "./arguments.js";
 import { boundedInteger, clampedIso, isoAfter, MAX_INSTANT_MS, MAX_SESSION_PROCESSES, unsafeNameCharacter } from "./bounds.js";
 import { nameProblem } from "./Catalog.js";
 import type { Clock } from "./Clock.js";
+import type { DueWorkRunner } from "./DueWork.js";
 import { BatonError, badRequest, conflict, notFound, type Violation } from "./errors.js";
 import { HELD_STATES, statesBefore } from "./jobState.js";
 import type { Jobs } from "./Jobs.js";
@@ -50,10 +51,15 @@ export class Robots {
     private readonly catalog: Catalog,
     private readonly jobs: Jobs,
     private readonly clock: Clock,
+    private readonly dueWork: DueWorkRunner,
     readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
-    /** where a failure that must not stop the work around it goes (a job that could not be released) */
-    private readonly onError: (err: unknown) => void = () => {},
-  ) {}
+  ) {
+    // a retried job's backoff ended: robots waiting for its process are told it can be claimed
+    dueWork.handle("job.retry", async (work) => {
+      const job = work.tenantId ? await this.store.getJob(work.tenantId, work.ref) : null;
+      if (job?.state === "Pending") this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });
+    });
+  }
 
   private now(): Date {
     return this.clock.now();
@@ -274,20 +280,19 @@ export class Robots {
     return finished ?? this.refuse(jobKey);
   }
 
-  /** Ends a session: its jobs go back to Pending, or fault, per the process's retry policy. */
+  /**
+   * Ends a session: its jobs go back to Pending, or fault, per the process's retry policy.
+   * One transaction: the session is gone and every job it held released, or nothing changed
+   * (a store failing half-way leaves the session, whose lease then runs out and is closed
+   * again); no job stays Running under a session that no longer exists (SPEC §3).
+   */
   async closeSession(session: RobotSession, reason: "closed" | "lost" = "closed"): Promise<void> {
-    // the session goes first: a claim racing with this close then either sees no session (and
-    // claims nothing) or committed before, and its jobs are among those released below
-    await this.store.deleteSession(session.id);
-    // each job on its own: one that cannot be released (whatever the reason) must not leave
-    // the others Running under a session that no longer exists
-    for (const job of await this.store.jobsOfSession(session.id)) {
-      try {
-        await this.releaseJob(job, reason);
-      } catch (err) {
-        this.onError(new Error(`Releasing job ${job.key} of the closed robot session ${session.id} failed; it stays ${job.state}.`, { cause: err }));
-      }
-    }
+    await this.store.transaction(async (tx) => {
+      // the session goes first: a claim racing with this close then either sees no session (and
+      // claims nothing) or committed before, and its jobs are among those released below
+      await tx.deleteSession(session.id);
+      for (const job of await tx.jobsOfSession(session.id)) await this.releaseJob(job, reason);
+    });
     this.jobs.forgetServedProcesses(session.tenantId);
   }
 
@@ -298,7 +303,10 @@ export class Robots {
     return expired.length;
   }
 
-  /** Revoking a robot key ends its sessions: their jobs go back to Pending (or fault). */
+  /**
+   * Revoking a robot key ends its sessions: their jobs go back to Pending (or fault). Called
+   * inside the revocation's transaction, the key and its sessions end together.
+   */
   async endSessionsOfKey(robotKeyId: string): Promise<void> {
     for (const session of await this.store.sessionsOfRobotKey(robotKeyId)) await this.closeSession(session, "closed");
   }
@@ -339,14 +347,16 @@ export class Robots {
         : reason === "lost" ? `Robot ${robot} was lost; retrying (attempt ${job.attempt + 1} of ${maxAttempts}).`
           : `Robot ${robot} no longer listed it in its heartbeats; retrying (attempt ${job.attempt + 1} of ${maxAttempts}).`;
       // the attempt is kept as it is: the next claim counts attempt n+1
+      const notBefore = backoff > 0 ? isoAfter(this.now().getTime(), backoff) : null;
       const released = await this.store.updateJob(job.tenantId, job.key, statesBefore("Pending"), job.sessionId, {
-        state: "Pending", sessionId: null, robot: null, startedAt: null, notBefore: backoff > 0 ? isoAfter(this.now().getTime(), backoff) : null,
+        state: "Pending", sessionId: null, robot: null, startedAt: null, notBefore,
         deadlineAt: job.callMode === "LongPolling" ? job.deadlineAt : null, info,
       });
-      if (released) {
-        const announce = () => this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });
-        if (backoff > 0) this.clock.setTimeout(announce, backoff * 1000, { unref: true });
-        else announce();
+      if (released && notBefore) {
+        // durable: written with the release, so the wake-up survives a restart of this node
+        await this.dueWork.schedule({ id: `job.retry:${job.key}`, kind: "job.retry", tenantId: job.tenantId, ref: job.key, dueAt: notBefore });
+      } else if (released) {
+        this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });
       }
       return;
     }

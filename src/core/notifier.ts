@@ -77,3 +77,31 @@ export class LocalNotifier implements Notifier {
     for (const set of Object.values(this.listeners)) set.clear();
   }
 }
+
+/**
+ * Events of a change made inside a store transaction are published once it commits (never
+ * if it rolls back): a waiter woken earlier would read the state before the change.
+ */
+export class AfterCommitNotifier implements Notifier {
+  constructor(
+    /** the notifier that delivers the events */
+    readonly inner: Notifier,
+    private readonly afterCommit: (task: () => void) => void,
+  ) {}
+
+  publish<K extends keyof NotifierEvents>(kind: K, event: NotifierEvents[K]): void {
+    this.afterCommit(() => this.inner.publish(kind, event));
+  }
+
+  subscribe<K extends keyof NotifierEvents>(kind: K, listener: Listener<K>): () => void {
+    return this.inner.subscribe(kind, listener);
+  }
+
+  onMissedEvents(listener: () => void): () => void {
+    return this.inner.onMissedEvents(listener);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

@@ -33,6 +33,12 @@ export interface Store extends IdentityStore, CatalogStore, JobStore, AuditStore
    * open.
    */
   transaction<T>(work: (tx: Store) => Promise<T>): Promise<T>;
+  /**
+   * Runs `task` once the transaction open in this async context commits, and never if it
+   * rolls back; at once when none is open. Notifications go through it, so nobody is told of
+   * a change before others can read it.
+   */
+  afterCommit(task: () => void): void;
 }
 
 export type { Page };

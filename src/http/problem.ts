@@ -1,7 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { BatonError, Internal, isStoreUnavailable, StoreUnavailable, UnsupportedMediaType } from "../core/errors.js";
-
-export { isStoreUnavailable };
+import { BatonError, Internal, UnsupportedMediaType } from "../core/errors.js";
 
 const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, "unsupported-media-type"],
@@ -22,11 +20,7 @@ export function toBatonError(err: unknown): BatonError {
   if (typeof e?.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
     return new BatonError(e.statusCode, "bad-request", statusTitle(e.statusCode), e.message ?? "Bad request", { cause: err });
   }
-  // PostgreSQL refuses characters it cannot keep (NUL) in text: the input's fault, not ours
-  if (e?.code === "22021" || e?.code === "22P05") {
-    return new BatonError(400, "invalid-characters", "Bad Request", "The request holds characters that cannot be stored (such as NUL).", { cause: err });
-  }
-  if (isStoreUnavailable(err)) return StoreUnavailable(err);
+  // the store's errors are typed already (a 409, a 503 store-unavailable): no driver code is known here
   return Internal(err);
 }
 

@@ -6,7 +6,9 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Baton } from "../../src/core/Baton.js";
-import { isStoreUnavailable } from "../../src/core/errors.js";
+import { isStatementTimeout, isStoreUnavailable } from "../../src/core/errors.js";
+import { translatePostgresError } from "../../src/store/postgres/driverErrors.js";
+import type { AfterCommitNotifier } from "../../src/core/notifier.js";
 import { LocalNotifier } from "../../src/core/notifier.js";
 import type { Store } from "../../src/core/store.js";
 import { SETTINGS_CACHE_TTL_MS, Tenancy } from "../../src/core/Tenancy.js";
@@ -60,10 +62,11 @@ function outageStore(): { store: Store; outage: { down: boolean; code?: string }
       const value = Reflect.get(target, prop) as unknown;
       if (typeof value !== "function") return value;
       return (...args: unknown[]) => {
-        if (outage.down && prop !== "close") {
-          return Promise.reject(outage.code === "57014"
+        if (outage.down && prop !== "close" && prop !== "afterCommit") {
+          // as the store's executor gives them: the driver's error, translated
+          return Promise.reject(translatePostgresError(outage.code === "57014"
             ? Object.assign(new Error("canceling statement due to statement timeout"), { code: "57014" })
-            : Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }));
+            : Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" })));
         }
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
@@ -115,7 +118,7 @@ describe("a store outage never costs a lease (finding 5)", () => {
     env.outage.down = true;
     for (let i = 0; i < 15; i++) {
       await tick(1000);
-      if (i % 5 === 4) await expect(baton.robots.heartbeat(session, { [job.key]: undefined })).rejects.toMatchObject({ code: "ECONNREFUSED" });
+      if (i % 5 === 4) await expect(baton.robots.heartbeat(session, { [job.key]: undefined })).rejects.toMatchObject({ code: "store-unavailable" });
     }
     expect(errors.length).toBe(15);
     expect(errors.every(isStoreUnavailable)).toBe(true);
@@ -230,8 +233,13 @@ describe("a Kill racing the robot's result (finding 11)", () => {
 
 describe("statement timeout (finding 11)", () => {
   it("maps PostgreSQL's statement_timeout and the client's query_timeout to store-unavailable", () => {
-    expect(isStoreUnavailable(Object.assign(new Error("canceling statement due to statement timeout"), { code: "57014" }))).toBe(true);
-    expect(isStoreUnavailable(new Error("Query read timeout"))).toBe(true);
+    const timeout = translatePostgresError(Object.assign(new Error("canceling statement due to statement timeout"), { code: "57014" }));
+    expect(isStoreUnavailable(timeout)).toBe(true);
+    expect(isStatementTimeout(timeout)).toBe(true);
+    const frozen = translatePostgresError(new Error("Query read timeout"));
+    expect(isStoreUnavailable(frozen)).toBe(true);
+    expect(isStatementTimeout(frozen)).toBe(false);
+    expect(isStoreUnavailable(translatePostgresError(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" })))).toBe(true);
   });
 
   it.runIf(TEST_STORE === "postgres")("a request held by a locked table answers 503 store-unavailable after the statement timeout", async () => {
@@ -285,7 +293,7 @@ describe("the settings cache (finding 7)", () => {
     try {
       expect((await a.baton.tenancy.getSettings(a.tenant.id)).maxRequestBodyBytes).toBe(DEFAULT_SETTINGS.maxRequestBodyBytes);
       // a's listening connection is cut, and held off reconnecting until the change is made
-      const notifier = a.baton.notifier as unknown as { client: pg.Client | null; listen(): Promise<void> } & Pick<PgNotifier, "onMissedEvents">;
+      const notifier = (a.baton.notifier as AfterCommitNotifier).inner as unknown as { client: pg.Client | null; listen(): Promise<void> } & Pick<PgNotifier, "onMissedEvents">;
       const listen = notifier.listen.bind(notifier);
       let reconnect!: () => void;
       const gate = new Promise<void>((resolve) => { reconnect = resolve; });

@@ -45,26 +45,35 @@ export function externalAppRoutes(app: FastifyInstance, ctx: HttpContext): void 
 
   app.post("/:org/api/v1/external-apps", byOrgAdmin, async (request: OrgReq, reply) => {
     const who = await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
-    const { app: created, clientSecret } = await apps.create(request.params.org, (request.body ?? {}) as Record<string, unknown>);
-    await recordAudit(ctx, request, who, { action: "external-app.create", target: created.clientId, details: { name: created.name, tenant: created.tenantName, scopes: created.scopes } }, created.tenantId);
+    const { app: created, clientSecret } = await baton.store.transaction(async () => {
+      const result = await apps.create(request.params.org, (request.body ?? {}) as Record<string, unknown>);
+      const { app } = result;
+      await recordAudit(ctx, request, who, { action: "external-app.create", target: app.clientId, details: { name: app.name, tenant: app.tenantName, scopes: app.scopes } }, app.tenantId);
+      return result;
+    });
     reply.header("cache-control", "no-store");
     return json(reply, 201, { ...renderExternalApp(created), clientSecret, tokenUrl: `${identityUrl(request, ctx, request.params.org)}/connect/token` });
   });
 
   app.post("/:org/api/v1/external-apps/:clientId/secret", byOrgAdmin, async (request: AppReq, reply) => {
     const who = await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
-    const { app: rotated, clientSecret } = await apps.rotateSecret(request.params.org, request.params.clientId);
-    await recordAudit(ctx, request, who, { action: "external-app.rotate-secret", target: rotated.clientId, details: { name: rotated.name } }, rotated.tenantId);
+    const { app: rotated, clientSecret } = await baton.store.transaction(async () => {
+      const result = await apps.rotateSecret(request.params.org, request.params.clientId);
+      await recordAudit(ctx, request, who, { action: "external-app.rotate-secret", target: result.app.clientId, details: { name: result.app.name } }, result.app.tenantId);
+      return result;
+    });
     reply.header("cache-control", "no-store");
     return json(reply, 200, { clientId: rotated.clientId, clientSecret, secretRotatedAt: rotated.secretRotatedAt });
   });
 
   app.delete("/:org/api/v1/external-apps/:clientId", byOrgAdmin, async (request: AppReq, reply) => {
     const who = await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
-    await apps.revoke(request.params.org, request.params.clientId);
-    // the audit entry goes to the application's tenant
-    const revoked = (await baton.store.findExternalAppByClientId(request.params.clientId))?.app;
-    await recordAudit(ctx, request, who, { action: "external-app.revoke", target: request.params.clientId, details: { name: revoked?.name ?? null } }, revoked?.tenantId ?? null);
+    await baton.store.transaction(async () => {
+      await apps.revoke(request.params.org, request.params.clientId);
+      // the audit entry goes to the application's tenant
+      const revoked = (await baton.store.findExternalAppByClientId(request.params.clientId))?.app;
+      await recordAudit(ctx, request, who, { action: "external-app.revoke", target: request.params.clientId, details: { name: revoked?.name ?? null } }, revoked?.tenantId ?? null);
+    });
     return reply.code(204).send();
   });
 

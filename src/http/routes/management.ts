@@ -16,9 +16,19 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const who = (request: Req) => principal(ctx, request);
   const base = (request: Req) => tenantBase(request, config, request.tenant);
   const renderTrigger = (request: Req, t: Trigger) => ({ ...omit(t, "tenantId"), invokeUrl: invokeUrl(base(request), t.folderKey, t.slug) });
-  /** after a change succeeded, before answering: the audit log entry (names and ids, never secrets or argument values) */
-  const audit = async (request: Req, action: string, target: string, details: Record<string, unknown> = {}) =>
-    recordAudit(ctx, request, await who(request), { action, target, details });
+  /**
+   * A change and its audit log entry (names and ids, never secrets or argument values), in
+   * one transaction: both are kept, or neither is.
+   */
+  const audited = async <T>(request: Req, change: () => Promise<T>, entry: (result: T) => [action: string, target: string, details?: Record<string, unknown>]): Promise<T> => {
+    const p = await who(request);
+    return baton.store.transaction(async () => {
+      const result = await change();
+      const [action, target, details = {}] = entry(result);
+      await recordAudit(ctx, request, p, { action, target, details });
+      return result;
+    });
+  };
   /**
    * A call needs the token's scope and the user's permission (in the folder, for folder
    * resources). Who may not see the folder is answered `hidden()` (404), not 403.
@@ -48,8 +58,8 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.post("/api/v1/folders", async (request: Req, reply) => {
     await allow(request, "Folders", "Write", "Folders.Edit");
-    const folder = await catalog.createFolder(request.tenant.id, request.body);
-    await audit(request, "folder.create", folder.key, { name: folder.name });
+    const folder = await audited(request, () => catalog.createFolder(request.tenant.id, request.body),
+      (folder) => ["folder.create", folder.key, { name: folder.name }]);
     return json(reply, 201, renderFolder(folder));
   });
   app.get("/api/v1/folders/:folderKey", async (request: Req, reply) => {
@@ -58,14 +68,14 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.patch("/api/v1/folders/:folderKey", async (request: Req, reply) => {
     await allow(request, "Folders", "Write", "Folders.Edit", request.params.folderKey!, folderHidden(request));
-    const folder = await catalog.renameFolder(request.tenant.id, request.params.folderKey!, request.body);
-    await audit(request, "folder.update", folder.key, { name: folder.name, fields: fieldNames(request.body, folder) });
+    const folder = await audited(request, () => catalog.renameFolder(request.tenant.id, request.params.folderKey!, request.body),
+      (folder) => ["folder.update", folder.key, { name: folder.name, fields: fieldNames(request.body, folder) }]);
     return json(reply, 200, renderFolder(folder));
   });
   app.delete("/api/v1/folders/:folderKey", async (request: Req, reply) => {
     await allow(request, "Folders", "Write", "Folders.Edit", request.params.folderKey!, folderHidden(request));
-    await catalog.deleteFolder(request.tenant.id, request.params.folderKey!);
-    await audit(request, "folder.delete", request.params.folderKey!);
+    await audited(request, () => catalog.deleteFolder(request.tenant.id, request.params.folderKey!),
+      () => ["folder.delete", request.params.folderKey!]);
     return reply.code(204).send();
   });
 
@@ -77,8 +87,8 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.post("/api/v1/folders/:folderKey/processes", async (request: Req, reply) => {
     await allow(request, "Execution", "Write", "Processes.Edit", request.params.folderKey!, folderHidden(request));
-    const process = await catalog.createProcess(request.tenant.id, request.params.folderKey!, request.body);
-    await audit(request, "process.create", process.id, { folderKey: process.folderKey, name: process.name, fields: fieldNames(request.body, process) });
+    const process = await audited(request, () => catalog.createProcess(request.tenant.id, request.params.folderKey!, request.body),
+      (process) => ["process.create", process.id, { folderKey: process.folderKey, name: process.name, fields: fieldNames(request.body, process) }]);
     return json(reply, 201, renderProcess(process));
   });
   app.get("/api/v1/folders/:folderKey/processes/:name", async (request: Req, reply) => {
@@ -89,16 +99,16 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.patch("/api/v1/folders/:folderKey/processes/:name", async (request: Req, reply) => {
     await allow(request, "Execution", "Write", "Processes.Edit", request.params.folderKey!, folderHidden(request));
     await catalog.folderOrThrow(request.tenant.id, request.params.folderKey!);
-    const process = await catalog.updateProcess(request.tenant.id, request.params.folderKey!, request.params.name!, request.body);
-    await audit(request, "process.update", process.id, { folderKey: process.folderKey, name: process.name, fields: fieldNames(request.body, process) });
+    const process = await audited(request, () => catalog.updateProcess(request.tenant.id, request.params.folderKey!, request.params.name!, request.body),
+      (process) => ["process.update", process.id, { folderKey: process.folderKey, name: process.name, fields: fieldNames(request.body, process) }]);
     return json(reply, 200, renderProcess(process));
   });
   app.delete("/api/v1/folders/:folderKey/processes/:name", async (request: Req, reply) => {
     await allow(request, "Execution", "Write", "Processes.Edit", request.params.folderKey!, folderHidden(request));
     // the id, for the audit log (a missing process or folder is answered by deleteProcess)
     const id = (await catalog.processOrThrow(request.tenant.id, request.params.folderKey!, request.params.name!).catch(() => null))?.id;
-    await catalog.deleteProcess(request.tenant.id, request.params.folderKey!, request.params.name!);
-    await audit(request, "process.delete", id ?? request.params.name!, { folderKey: request.params.folderKey!, name: request.params.name! });
+    await audited(request, () => catalog.deleteProcess(request.tenant.id, request.params.folderKey!, request.params.name!),
+      () => ["process.delete", id ?? request.params.name!, { folderKey: request.params.folderKey!, name: request.params.name! }]);
     return reply.code(204).send();
   });
 
@@ -111,8 +121,8 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.post("/api/v1/folders/:folderKey/triggers", async (request: Req, reply) => {
     await allow(request, "Execution", "Write", "Triggers.Edit", request.params.folderKey!, folderHidden(request));
-    const trigger = await catalog.createTrigger(request.tenant.id, request.params.folderKey!, request.body);
-    await audit(request, "trigger.create", trigger.id, triggerDetails(trigger, request.body));
+    const trigger = await audited(request, () => catalog.createTrigger(request.tenant.id, request.params.folderKey!, request.body),
+      (trigger) => ["trigger.create", trigger.id, triggerDetails(trigger, request.body)]);
     return json(reply, 201, renderTrigger(request, trigger));
   });
   app.get("/api/v1/triggers", async (request: Req, reply) => {
@@ -127,14 +137,14 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.patch("/api/v1/triggers/:id", async (request: Req, reply) => {
     await triggerAllowed(request, "Write", "Triggers.Edit");
-    const trigger = await catalog.updateTrigger(request.tenant.id, request.params.id!, request.body);
-    await audit(request, "trigger.update", trigger.id, triggerDetails(trigger, request.body));
+    const trigger = await audited(request, () => catalog.updateTrigger(request.tenant.id, request.params.id!, request.body),
+      (trigger) => ["trigger.update", trigger.id, triggerDetails(trigger, request.body)]);
     return json(reply, 200, renderTrigger(request, trigger));
   });
   app.delete("/api/v1/triggers/:id", async (request: Req, reply) => {
     await triggerAllowed(request, "Write", "Triggers.Edit");
-    await catalog.deleteTrigger(request.tenant.id, request.params.id!);
-    await audit(request, "trigger.delete", request.params.id!);
+    await audited(request, () => catalog.deleteTrigger(request.tenant.id, request.params.id!),
+      () => ["trigger.delete", request.params.id!]);
     return reply.code(204).send();
   });
 
@@ -144,8 +154,9 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
     return json(reply, 200, { items: page.items.map(renderJobListItem), nextCursor: page.nextCursor });
   });
   app.post("/api/v1/jobs", async (request: Req, reply) => {
-    const job = await jobs.start(await who(request), request.body);
-    await audit(request, "job.start", job.key, { folderKey: job.folderKey, processName: job.processName });
+    const p = await who(request);
+    const job = await audited(request, () => jobs.start(p, request.body),
+      (job) => ["job.start", job.key, { folderKey: job.folderKey, processName: job.processName }]);
     return json(reply, 201, renderJob(job));
   });
   app.get("/api/v1/jobs/:jobKey", async (request: Req, reply) => {
@@ -156,16 +167,17 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.post("/api/v1/jobs/:jobKey/stop", async (request: Req, reply) => {
     const body = (request.body ?? {}) as { strategy?: unknown };
-    const job = await jobs.stop(await who(request), request.params.jobKey!, body.strategy);
-    await audit(request, "job.stop", job.key, { strategy: body.strategy as string, processName: job.processName });
+    const p = await who(request);
+    const job = await audited(request, () => jobs.stop(p, request.params.jobKey!, body.strategy),
+      (job) => ["job.stop", job.key, { strategy: body.strategy as string, processName: job.processName }]);
     return json(reply, 202, renderJob(job));
   });
 
   // ---- robots: robot keys (the key is shown once) and live sessions
   app.post("/api/v1/robots", async (request: Req, reply) => {
     await allow(request, "Robots", "Write", "Robots.Edit");
-    const { robotKey, secret } = await access.createRobotKey(request.tenant.id, (request.body ?? {}) as { name?: unknown; folderKeys?: unknown });
-    await audit(request, "robot.create", robotKey.id, { name: robotKey.name, ...(robotKey.folderKeys ? { folderKeys: robotKey.folderKeys } : {}) });
+    const { robotKey, secret } = await audited(request, () => access.createRobotKey(request.tenant.id, (request.body ?? {}) as { name?: unknown; folderKeys?: unknown }),
+      ({ robotKey }) => ["robot.create", robotKey.id, { name: robotKey.name, ...(robotKey.folderKeys ? { folderKeys: robotKey.folderKeys } : {}) }]);
     return json(reply, 201, { ...omit(robotKey, "tenantId"), key: secret });
   });
   app.get("/api/v1/robots", async (request: Req, reply) => {
@@ -174,17 +186,21 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.delete("/api/v1/robots/:id", async (request: Req, reply) => {
     await allow(request, "Robots", "Write", "Robots.Edit");
-    await access.revokeRobotKey(request.tenant.id, request.params.id!);
-    await robots.endSessionsOfKey(request.params.id!);
-    await audit(request, "robot.revoke", request.params.id!);
+    // the key, its sessions and their jobs' release, and the entry: one transaction
+    await audited(request, async () => {
+      await access.revokeRobotKey(request.tenant.id, request.params.id!);
+      await robots.endSessionsOfKey(request.params.id!);
+    }, () => ["robot.revoke", request.params.id!]);
     return reply.code(204).send();
   });
   app.post("/api/v1/robots/:id/rotate", async (request: Req, reply) => {
     await allow(request, "Robots", "Write", "Robots.Edit");
-    const { robotKey, secret } = await access.rotateRobotKey(request.tenant.id, request.params.id!);
-    // the old key no longer works: its sessions end now, and their jobs go back to Pending
-    await robots.endSessionsOfKey(robotKey.id);
-    await audit(request, "robot.rotate", robotKey.id, { name: robotKey.name });
+    const { robotKey, secret } = await audited(request, async () => {
+      const rotated = await access.rotateRobotKey(request.tenant.id, request.params.id!);
+      // the old key no longer works: its sessions end now, and their jobs go back to Pending
+      await robots.endSessionsOfKey(rotated.robotKey.id);
+      return rotated;
+    }, ({ robotKey }) => ["robot.rotate", robotKey.id, { name: robotKey.name }]);
     return json(reply, 200, { ...omit(robotKey, "tenantId"), key: secret });
   });
 
@@ -205,8 +221,8 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.post("/api/v1/tokens", async (request: Req, reply) => {
     const p = await who(request);
     requireScope(p, "Users", "Write");
-    const { token, secret } = await access.createTokenFor(request.tenant.id, p, (request.body ?? {}) as Record<string, unknown>);
-    await audit(request, "token.create", token.id, { name: token.name, scopes: token.scopes, expiresAt: token.expiresAt });
+    const { token, secret } = await audited(request, () => access.createTokenFor(request.tenant.id, p, (request.body ?? {}) as Record<string, unknown>),
+      ({ token }) => ["token.create", token.id, { name: token.name, scopes: token.scopes, expiresAt: token.expiresAt }]);
     return json(reply, 201, { ...renderToken(token), token: secret });
   });
   app.delete("/api/v1/tokens/:id", async (request: Req, reply) => {
@@ -220,8 +236,8 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
     if (token?.userId && !own && !p.orgAdmin && (await users.getOrThrow(request.tenant, token.userId).catch(() => null))?.tenantId === null) {
       throw conflict("user-of-organization", "This token belongs to a user of the organization; only that user or an administrator of the organization may revoke it.");
     }
-    await access.revokeToken(request.tenant.id, request.params.id!);
-    await audit(request, "token.revoke", request.params.id!);
+    await audited(request, () => access.revokeToken(request.tenant.id, request.params.id!),
+      () => ["token.revoke", request.params.id!]);
     return reply.code(204).send();
   });
 
@@ -232,8 +248,8 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.patch("/api/v1/settings", async (request: Req, reply) => {
     await allow(request, "Settings", "Write", "Settings.Edit");
-    const settings = await tenancy.updateSettings(request.tenant.id, request.body);
-    await audit(request, "settings.update", request.tenant.id, { fields: fieldNames(request.body, settings) });
+    const settings = await audited(request, () => tenancy.updateSettings(request.tenant.id, request.body),
+      (settings) => ["settings.update", request.tenant.id, { fields: fieldNames(request.body, settings) }]);
     return json(reply, 200, settings);
   });
 }

@@ -19,10 +19,13 @@ export function organizationRoutes(app: FastifyInstance, ctx: HttpContext): void
   app.post("/:org/api/v1/tenants", byOrgAdmin, async (request: Req, reply) => {
     const who = await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
     const name = (request.body as { name?: unknown } | undefined)?.name;
-    const { tenant, created } = await baton.tenancy.createTenant(request.params.org, name);
-    if (!created) throw conflict("tenant-exists", `A tenant named '${tenant.name}' already exists.`);
-    // recorded in the new tenant's audit log, its first entry
-    await recordAudit(ctx, request, who, { action: "tenant.create", target: tenant.id, details: { name: tenant.name } }, tenant.id);
+    const tenant = await baton.store.transaction(async () => {
+      const { tenant, created } = await baton.tenancy.createTenant(request.params.org, name);
+      if (!created) throw conflict("tenant-exists", `A tenant named '${tenant.name}' already exists.`);
+      // recorded in the new tenant's audit log, its first entry, in the tenant's transaction
+      await recordAudit(ctx, request, who, { action: "tenant.create", target: tenant.id, details: { name: tenant.name } }, tenant.id);
+      return tenant;
+    });
     return json(reply, 201, { id: tenant.id, name: tenant.name });
   });
   // external applications, and the OAuth token endpoint under /{org}/identity_

@@ -29,8 +29,12 @@ export function userRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.post("/api/v1/users", async (request: Req, reply) => {
     const who = await allow(request, "Write", "Users.Edit");
-    const user = await users.create(request.tenant, request.body);
-    await recordAudit(ctx, request, who, { action: "user.create", target: user.id, details: { name: user.name, roles: user.roles } });
+    // the user and its audit entry: one transaction
+    const user = await ctx.baton.store.transaction(async () => {
+      const created = await users.create(request.tenant, request.body);
+      await recordAudit(ctx, request, who, { action: "user.create", target: created.id, details: { name: created.name, roles: created.roles } });
+      return created;
+    });
     return json(reply, 201, renderUser(user));
   });
   app.get("/api/v1/users/:id", async (request: Req, reply) => {
@@ -39,16 +43,21 @@ export function userRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.patch("/api/v1/users/:id", async (request: Req, reply) => {
     const who = await allow(request, "Write", "Users.Edit");
-    const user = await users.update(request.tenant, request.params.id!, request.body);
-    const details: Record<string, unknown> = { name: user.name, fields: fieldNames(request.body, { password: 1, roles: 1, disabled: 1 }) };
-    if ((request.body as { roles?: unknown } | undefined)?.roles !== undefined) details.roles = user.roles;
-    await recordAudit(ctx, request, who, { action: "user.update", target: user.id, details });
+    const user = await ctx.baton.store.transaction(async () => {
+      const updated = await users.update(request.tenant, request.params.id!, request.body);
+      const details: Record<string, unknown> = { name: updated.name, fields: fieldNames(request.body, { password: 1, roles: 1, disabled: 1 }) };
+      if ((request.body as { roles?: unknown } | undefined)?.roles !== undefined) details.roles = updated.roles;
+      await recordAudit(ctx, request, who, { action: "user.update", target: updated.id, details });
+      return updated;
+    });
     return json(reply, 200, renderUser(user));
   });
   app.delete("/api/v1/users/:id", async (request: Req, reply) => {
     const who = await allow(request, "Write", "Users.Edit");
-    await users.delete(request.tenant, request.params.id!, who);
-    await recordAudit(ctx, request, who, { action: "user.delete", target: request.params.id! });
+    await ctx.baton.store.transaction(async () => {
+      await users.delete(request.tenant, request.params.id!, who);
+      await recordAudit(ctx, request, who, { action: "user.delete", target: request.params.id! });
+    });
     return reply.code(204).send();
   });
 }

@@ -7,6 +7,8 @@ interface OpenTransaction {
   readonly tx: Executor;
   /** set when the transaction has ended: work it started that outlives it (a timer) runs outside it */
   ended: boolean;
+  /** what runs once it commits (notifications of what it changed); dropped on rollback */
+  readonly afterCommit: (() => void)[];
 }
 
 const openTransactions = new AsyncLocalStorage<OpenTransaction>();
@@ -21,21 +23,38 @@ export abstract class SqlAggregate {
   constructor(protected readonly root: Executor) {}
 
   protected get db(): Executor {
+    return this.open()?.tx ?? this.root;
+  }
+
+  /** the transaction open in this async context on this store, if any */
+  private open(): OpenTransaction | undefined {
     const open = openTransactions.getStore();
-    return open && open.root === this.root && !open.ended ? open.tx : this.root;
+    return open && open.root === this.root && !open.ended ? open : undefined;
   }
 
   /** Runs `work` in a transaction (joining the open one, if any). */
-  protected inTransaction<T>(work: () => Promise<T>): Promise<T> {
-    const open = openTransactions.getStore();
-    if (open && open.root === this.root && !open.ended) return work();
-    return this.root.transaction(async (tx) => {
-      const context: OpenTransaction = { root: this.root, tx, ended: false };
+  protected async inTransaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.open()) return work();
+    const context: OpenTransaction = { root: this.root, tx: this.root, ended: false, afterCommit: [] };
+    const result = await this.root.transaction(async (tx) => {
+      (context as { tx: Executor }).tx = tx;
       try {
         return await openTransactions.run(context, work);
       } finally {
         context.ended = true;
       }
     });
+    // committed: now the changes may be announced (a waiter told earlier could read the old state)
+    for (const task of context.afterCommit) {
+      try { task(); } catch { /* a listener's failure is its own: the commit stands */ }
+    }
+    return result;
+  }
+
+  /** Runs `task` once the transaction open in this context commits (never, if it rolls back); at once when none is open. */
+  afterCommit(task: () => void): void {
+    const open = this.open();
+    if (open) open.afterCommit.push(task);
+    else task();
   }
 }
