@@ -243,3 +243,50 @@ for (const engine of engines) {
     });
   });
 }
+
+for (const engine of engines) {
+  describe(`a retry's wake-up is due work (${engine.name})`, () => {
+    it("survives a restart of the node that scheduled it: another node announces the job when its backoff ends", async () => {
+      const env = engine.open(2);
+      const [storeA, storeB] = env.stores as [Store, Store];
+      const clock = new ManualClock(T0);
+      const options = { clock, maintenanceIntervalMs: 2 ** 30, session: { heartbeatSeconds: 5, leaseSeconds: 30 } };
+      const a = new Baton({ store: storeA, ...options });
+      const b = new Baton({ store: storeB, ...options });
+      try {
+        await a.init();
+        await b.init();
+        const { tenant } = await storeA.ensureTenant("default", `retry-${randomUUID().slice(0, 8)}`);
+        const folder = (await storeA.listFolders(tenant.id))[0]!;
+        await storeA.createProcess({
+          id: randomUUID(), tenantId: tenant.id, folderKey: folder.key, name: "R", description: "", defaultInputArguments: {}, inputSchema: null, outputSchema: null,
+          priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 3, backoffSeconds: 60 }, createdAt: at(0), updatedAt: at(0),
+        });
+        const job = newJob(tenant.id, folder.key, "R");
+        await storeA.createJob(job);
+        const session = await a.robots.openSession(tenant.id, { robotName: "r1", processes: ["R"], slots: 1 });
+        expect(await a.robots.claimNow(session, 1)).toHaveLength(1);
+
+        // the robot is lost: the job waits out its backoff, and the wake-up is a row
+        await a.robots.closeSession(session, "lost");
+        expect(await storeA.getJob(tenant.id, job.key)).toMatchObject({ state: "Pending", attempt: 1 });
+        expect(await storeB.getWork(`job.retry:${job.key}`)).toMatchObject({ kind: "job.retry", ref: job.key, dueAt: at(60_000) });
+
+        // node a goes away with its timer; node b is told when the backoff ends, not before
+        await a.close();
+        const announced: string[] = [];
+        b.notifier.subscribe("jobAvailable", (e) => { if (e.tenantId === tenant.id) announced.push(e.processName); });
+        clock.set(T0 + 59_999);
+        await b.maintenance.tick();
+        expect(announced).toEqual([]);
+        clock.set(T0 + 60_000);
+        await b.maintenance.tick();
+        expect(announced).toEqual(["R"]);
+        expect(await storeB.getWork(`job.retry:${job.key}`)).toBeNull();
+      } finally {
+        await b.close();
+        await env.cleanup().catch(() => {});
+      }
+    });
+  });
+}
