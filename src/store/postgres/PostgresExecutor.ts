@@ -30,13 +30,24 @@ function bind(values: unknown[]): unknown[] {
 
 /** one name per fixed text: the server prepares it once per connection and reuses the plan */
 const statementNames = new Map<string, string>();
+let statementCount = 0;
 function nameFor(text: string): string {
   let name = statementNames.get(text);
   if (!name) {
-    name = `baton_${statementNames.size + 1}`;
+    name = `baton_${++statementCount}`;
     statementNames.set(text, name);
   }
   return name;
+}
+
+/**
+ * A prepared `SELECT *` whose table gained a column (a newer node migrated while this one
+ * runs: rolling upgrades) fails with "cached plan must not change result type". The text
+ * gets a new name, prepared afresh on each connection, and the query runs again.
+ */
+function isStalePlan(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return e?.code === "0A000" && typeof e.message === "string" && e.message.includes("cached plan must not change result type");
 }
 
 function config(query: Sql): pg.QueryConfig {
@@ -61,9 +72,19 @@ export class PostgresExecutor implements Executor {
   }
 
   private async query(query: Sql): Promise<pg.QueryResult> {
+    const q = config(query);
     try {
-      return await (this.client ?? this.pool).query(config(query));
+      return await (this.client ?? this.pool).query(q);
     } catch (err) {
+      // (inside a transaction the failed statement has aborted it: no second try there)
+      if (isStalePlan(err) && q.name && !this.client) {
+        statementNames.delete(q.text);
+        try {
+          return await this.pool.query(config(query));
+        } catch (again) {
+          throw translatePostgresError(again);
+        }
+      }
       throw translatePostgresError(err);
     }
   }
