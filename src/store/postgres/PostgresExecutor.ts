@@ -76,9 +76,9 @@ export class PostgresExecutor implements Executor {
     try {
       return await (this.client ?? this.pool).query(q);
     } catch (err) {
-      // (inside a transaction the failed statement has aborted it: no second try there)
+      if (isStalePlan(err) && q.name) statementNames.delete(q.text);
+      // (inside a transaction the failed statement has aborted it: no second try there; the next one gets the new name)
       if (isStalePlan(err) && q.name && !this.client) {
-        statementNames.delete(q.text);
         try {
           return await this.pool.query(config(query));
         } catch (again) {
