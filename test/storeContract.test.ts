@@ -11,8 +11,9 @@ import { DEFAULT_SETTINGS, type Folder, type Job, type JobListItem, type JobStat
 import { SqliteStore } from "../src/store/sqlite/SqliteStore.js";
 import { PostgresStore } from "../src/store/postgres/PostgresStore.js";
 import { dropSchema, testDatabaseUrl } from "./helpers/baton.js";
-import { migrations as sqliteMigrations } from "../src/store/sqlite/migrations.js";
-import { migrations as postgresMigrations } from "../src/store/postgres/migrations.js";
+import { loadMigrations } from "../src/store/migrationFiles.js";
+import { migrateSqlite } from "../src/store/sqlite/migrate.js";
+import { migratePostgres } from "../src/store/postgres/migrate.js";
 
 /**
  * The Store port's contract, run verbatim against both engines: embedded SQLite (a temp
@@ -192,24 +193,22 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       expect(await again.findTenant(tenant.org, tenant.name)).toEqual(tenant);
     });
 
-    it("upgrades a database of the previous version: users become the organization's and keep their tokens", async () => {
-      const list = factory.name === "sqlite" ? sqliteMigrations : postgresMigrations;
+    it("upgrades a database from before users of tenants: users become the organization's and keep their tokens", async () => {
+      const all = loadMigrations(factory.name === "sqlite" ? "sqlite" : "postgres");
+      // the release before the migration that gave users a tenant, then today's
+      const before = all.slice(0, all.findIndex((m) => m.name.startsWith("users-of-tenants")));
       const fresh = factory.fresh();
-      // the store migrates to the previous version, then to the latest
-      const latest = list.splice(-1);
-      let restored = false;
       try {
         const old = fresh.open();
-        await old.migrate();
+        if (old instanceof SqliteStore) await old.executor.exclusive((db) => migrateSqlite(db, before));
+        else if (old instanceof PostgresStore) await migratePostgres(old.connectionString, old.schema, before);
         const { tenant } = await old.ensureTenant("upgrade", "t");
-        // the user as the previous version wrote it (today's ensureUser needs the new columns)
+        // the user as that version wrote it (today's ensureUser needs the new columns)
         const user = { id: randomUUID() };
         const insertUser = "INSERT INTO users (id, org, name, password_hash, org_admin, created_at) VALUES";
-        if (old instanceof SqliteStore) (old as unknown as { db: { prepare(sql: string): { run(...a: unknown[]): void } } }).db.prepare(`${insertUser} (?, 'upgrade', 'admin', 'scrypt$x', 1, ?)`).run(user.id, at(T0));
-        else await (old as PostgresStore).pool.query(`${insertUser} ($1, 'upgrade', 'admin', 'scrypt$x', true, now())`, [user.id]);
+        if (old instanceof SqliteStore) old.connection.prepare(`${insertUser} (?, 'upgrade', 'admin', 'scrypt$x', 1, ?)`).run(user.id, at(T0));
+        else if (old instanceof PostgresStore) await old.pool.query(`${insertUser} ($1, 'upgrade', 'admin', 'scrypt$x', true, now())`, [user.id]);
         await old.createToken({ id: randomUUID(), tenantId: tenant.id, userId: user.id, name: "tok", scopes: ["OR.Jobs"], hash: "upgrade-hash", orgWide: true, createdAt: at(T0), expiresAt: null });
-        list.push(...latest);
-        restored = true;
         const upgraded = fresh.open();
         await upgraded.migrate();
         const record = await upgraded.findTokenByHash("upgrade-hash");
@@ -218,7 +217,6 @@ describe.each(factories)("Store contract ($name)", (factory) => {
         expect((await upgraded.listUsers(tenant.id, "upgrade")).map((u) => u.name)).toEqual(["admin"]);
         expect(await upgraded.ensureUser({ id: randomUUID(), org: "upgrade", name: "admin", passwordHash: null, orgAdmin: true })).toEqual({ id: user.id, created: false });
       } finally {
-        if (!restored) list.push(...latest);
         await fresh.cleanup();
       }
     });

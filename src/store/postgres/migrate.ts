@@ -1,23 +1,24 @@
 import pg from "pg";
 import { translatePostgresError } from "./driverErrors.js";
-import { migrations } from "./migrations.js";
+import { loadMigrations, type Migration } from "../migrationFiles.js";
 
 /** any fixed number: the advisory lock that serializes migrations across nodes */
 const MIGRATION_LOCK = 7_301_911;
 
 /**
- * Applies the migrations not yet applied, under an advisory lock, so nodes starting together
- * migrate once.
+ * Applies the migrations not yet applied (src/store/postgres/migrations/*.sql) in one
+ * transaction, under an advisory lock, so nodes starting together migrate once. `migrations`
+ * is all of them but for a test that builds a database of an earlier release.
  */
-export async function migratePostgres(connectionString: string, schema: string): Promise<void> {
+export async function migratePostgres(connectionString: string, schema: string, migrations: readonly Migration[] = loadMigrations("postgres")): Promise<void> {
   try {
-    await migrate(connectionString, schema);
+    await migrate(connectionString, schema, migrations);
   } catch (err) {
     throw translatePostgresError(err);
   }
 }
 
-async function migrate(connectionString: string, schema: string): Promise<void> {
+async function migrate(connectionString: string, schema: string, migrations: readonly Migration[]): Promise<void> {
     // a connection of its own, without statement_timeout: a migration of a large table, or the
     // wait for another node's migration, may take longer than any request should
     const client = new pg.Client({ connectionString: connectionString, connectionTimeoutMillis: 5000, options: `-c search_path=${schema}` });

@@ -1,8 +1,12 @@
 import type Database from "better-sqlite3";
-import { migrations } from "./migrations.js";
+import { loadMigrations, type Migration } from "../migrationFiles.js";
 
-/** Applies the migrations not yet applied, each in a transaction of its own. */
-export function migrateSqlite(db: Database.Database): void {
+/**
+ * Applies the migrations not yet applied (src/store/sqlite/migrations/*.sql), each in a
+ * transaction of its own. `migrations` is all of them but for a test that builds a database
+ * of an earlier release.
+ */
+export function migrateSqlite(db: Database.Database, migrations: readonly Migration[] = loadMigrations("sqlite")): void {
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
   const applied = new Set((db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version));
   // a migration may rebuild a table that others reference (SQLite's documented way to

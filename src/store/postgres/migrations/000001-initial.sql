@@ -1,15 +1,12 @@
-/**
- * Numbered, append-only migrations of the PostgreSQL store, compiled into the build and run
- * at start (and by `baton migrate`) under an advisory lock, so nodes starting together
- * migrate once. Never edit one that has shipped; add the next.
- */
-// Arguments, schemas and settings are \`json\`, not \`jsonb\`: they are stored and given back as
-// written (jsonb would reorder their keys), and nothing queries inside them.
-export const migrations: { version: number; name: string; sql: string }[] = [
-  {
-    version: 1,
-    name: "initial",
-    sql: `
+-- The PostgreSQL store's migrations: numbered, append-only files, shipped with the build
+-- (copied into dist by scripts/copy-sql.js), run at start and by `baton migrate` in one
+-- transaction under an advisory lock, so nodes starting together migrate once
+-- (src/store/postgres/migrate.ts). Never edit one that has shipped: databases record the
+-- versions they ran; add the next number.
+--
+-- Arguments, schemas and settings are `json`, not `jsonb`: they are stored and given back as
+-- written (jsonb would reorder their keys), and nothing queries inside them.
+
 CREATE TABLE secrets (
   name text PRIMARY KEY,
   value text NOT NULL
@@ -154,69 +151,3 @@ CREATE TABLE robot_sessions (
 );
 CREATE INDEX robot_sessions_key ON robot_sessions (robot_key_id);
 CREATE INDEX robot_sessions_lease ON robot_sessions (lease_expires_at);
-`,
-  },
-  {
-    version: 2,
-    name: "audit log and external applications",
-    sql: `
-CREATE TABLE audit_log (
-  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  org text NOT NULL,
-  tenant_id text,
-  at timestamptz NOT NULL,
-  actor_kind text NOT NULL,
-  actor_id text,
-  actor_name text,
-  action text NOT NULL,
-  target text,
-  details json,
-  source_ip text,
-  request_id text
-);
-CREATE INDEX audit_log_tenant ON audit_log (tenant_id, seq DESC);
-
-CREATE TABLE external_apps (
-  id text PRIMARY KEY,
-  org text NOT NULL,
-  tenant_id text NOT NULL REFERENCES tenants(id),
-  name text NOT NULL,
-  client_id text NOT NULL UNIQUE,
-  secret_hash text NOT NULL,
-  scopes jsonb NOT NULL,
-  created_at timestamptz NOT NULL,
-  secret_rotated_at timestamptz,
-  revoked_at timestamptz,
-  UNIQUE (org, name)
-);
-`,
-  },
-  {
-    version: 3,
-    name: "users of tenants with roles, console sessions, robot key rotation",
-    sql: `
-ALTER TABLE users ADD COLUMN tenant_id text REFERENCES tenants(id);
-ALTER TABLE users ADD COLUMN roles jsonb NOT NULL DEFAULT '[]';
-ALTER TABLE users ADD COLUMN disabled_at timestamptz;
-ALTER TABLE users DROP CONSTRAINT users_org_name_key;
-CREATE UNIQUE INDEX users_tenant_name ON users (tenant_id, name) WHERE tenant_id IS NOT NULL;
-CREATE UNIQUE INDEX users_org_name ON users (org, name) WHERE tenant_id IS NULL;
-CREATE INDEX tokens_user ON tokens (user_id);
-
-CREATE TABLE console_sessions (
-  hash text PRIMARY KEY,
-  user_id text NOT NULL REFERENCES users(id),
-  tenant_id text NOT NULL REFERENCES tenants(id),
-  csrf_token text NOT NULL,
-  created_at timestamptz NOT NULL,
-  expires_at timestamptz NOT NULL
-);
-CREATE INDEX console_sessions_user ON console_sessions (user_id);
-CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
-
-ALTER TABLE robot_keys ADD COLUMN rotated_at timestamptz;
-ALTER TABLE robot_keys ADD COLUMN folder_keys jsonb;
-ALTER TABLE robot_sessions ADD COLUMN folder_keys jsonb;
-`,
-  },
-];

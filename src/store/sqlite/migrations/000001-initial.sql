@@ -1,12 +1,8 @@
-/**
- * Numbered, append-only migrations of the SQLite store. They are compiled into the build,
- * run at start and by `baton migrate`; never edit one that has shipped, add the next.
- */
-export const migrations: { version: number; name: string; sql: string }[] = [
-  {
-    version: 1,
-    name: "initial",
-    sql: `
+-- The SQLite store's migrations: numbered, append-only files, shipped with the build
+-- (copied into dist by scripts/copy-sql.js), run at start and by `baton migrate`, each in a
+-- transaction of its own (src/store/sqlite/migrate.ts). Never edit one that has shipped:
+-- databases record the versions they ran; add the next number.
+
 CREATE TABLE secrets (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL
@@ -137,100 +133,3 @@ CREATE TABLE robot_sessions (
   lease_expires_at TEXT NOT NULL,
   created_at TEXT NOT NULL
 );
-`,
-  },
-  {
-    version: 2,
-    name: "robot keys",
-    sql: `
-CREATE TABLE robot_keys (
-  id TEXT PRIMARY KEY,
-  tenant_id TEXT NOT NULL REFERENCES tenants(id),
-  name TEXT NOT NULL,
-  hash TEXT NOT NULL UNIQUE,
-  created_at TEXT NOT NULL,
-  revoked_at TEXT,
-  UNIQUE (tenant_id, name)
-);
-ALTER TABLE robot_sessions ADD COLUMN robot_key_id TEXT;
-ALTER TABLE robot_sessions ADD COLUMN version TEXT;
-CREATE INDEX robot_sessions_key ON robot_sessions (robot_key_id);
-`,
-  },
-  {
-    version: 3,
-    name: "audit log and external applications",
-    sql: `
-CREATE TABLE audit_log (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  org TEXT NOT NULL,
-  tenant_id TEXT,
-  at TEXT NOT NULL,
-  actor_kind TEXT NOT NULL,
-  actor_id TEXT,
-  actor_name TEXT,
-  action TEXT NOT NULL,
-  target TEXT,
-  details TEXT,
-  source_ip TEXT,
-  request_id TEXT
-);
-CREATE INDEX audit_log_tenant ON audit_log (tenant_id, seq DESC);
-
-CREATE TABLE external_apps (
-  id TEXT PRIMARY KEY,
-  org TEXT NOT NULL,
-  tenant_id TEXT NOT NULL REFERENCES tenants(id),
-  name TEXT NOT NULL,
-  client_id TEXT NOT NULL UNIQUE,
-  secret_hash TEXT NOT NULL,
-  scopes TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  secret_rotated_at TEXT,
-  revoked_at TEXT,
-  UNIQUE (org, name)
-);
-`,
-  },
-  {
-    version: 4,
-    name: "users of tenants with roles, console sessions, robot key rotation",
-    // users gain a tenant: rebuilt, since SQLite cannot change a UNIQUE constraint (the
-    // runner turns foreign keys off around migrations and checks them before committing)
-    sql: `
-CREATE TABLE users_new (
-  id TEXT PRIMARY KEY,
-  org TEXT NOT NULL,
-  tenant_id TEXT REFERENCES tenants(id),
-  name TEXT NOT NULL,
-  password_hash TEXT,
-  org_admin INTEGER NOT NULL DEFAULT 0,
-  roles TEXT NOT NULL DEFAULT '[]',
-  created_at TEXT NOT NULL,
-  disabled_at TEXT
-);
-INSERT INTO users_new (id, org, name, password_hash, org_admin, created_at)
-  SELECT id, org, name, password_hash, org_admin, created_at FROM users;
-DROP TABLE users;
-ALTER TABLE users_new RENAME TO users;
-CREATE UNIQUE INDEX users_tenant_name ON users (tenant_id, name) WHERE tenant_id IS NOT NULL;
-CREATE UNIQUE INDEX users_org_name ON users (org, name) WHERE tenant_id IS NULL;
-CREATE INDEX tokens_user ON tokens (user_id);
-
-CREATE TABLE console_sessions (
-  hash TEXT PRIMARY KEY,
-  user_id TEXT NOT NULL REFERENCES users(id),
-  tenant_id TEXT NOT NULL REFERENCES tenants(id),
-  csrf_token TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  expires_at TEXT NOT NULL
-);
-CREATE INDEX console_sessions_user ON console_sessions (user_id);
-CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
-
-ALTER TABLE robot_keys ADD COLUMN rotated_at TEXT;
-ALTER TABLE robot_keys ADD COLUMN folder_keys TEXT;
-ALTER TABLE robot_sessions ADD COLUMN folder_keys TEXT;
-`,
-  },
-];
