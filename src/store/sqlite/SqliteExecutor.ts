@@ -43,7 +43,11 @@ export class SqliteExecutor implements Executor {
     return s;
   }
 
-  /** waits until no transaction is open */
+  /**
+   * waits until no transaction is open. Callers check again once it resolves (`while
+   * (this.open) await this.turn()`): between its end and their next step, another waiter may
+   * have opened a transaction.
+   */
   async turn(): Promise<void> {
     while (this.open) await this.open;
   }
@@ -53,7 +57,7 @@ export class SqliteExecutor implements Executor {
    * claim) once no async transaction is open, translating driver errors.
    */
   async exclusive<T>(work: (db: Database.Database) => T): Promise<T> {
-    if (this.open) await this.turn();
+    while (this.open) await this.turn();
     try {
       return work(this.db);
     } catch (err) {
@@ -74,22 +78,22 @@ export class SqliteExecutor implements Executor {
   }
 
   async all<R = Row>(query: Sql): Promise<R[]> {
-    if (this.open) await this.turn();
+    while (this.open) await this.turn();
     return this.runNow<R[]>(query, "all");
   }
 
   async one<R = Row>(query: Sql): Promise<R | undefined> {
-    if (this.open) await this.turn();
+    while (this.open) await this.turn();
     return this.runNow<R | undefined>(query, "get");
   }
 
   async run(query: Sql): Promise<number> {
-    if (this.open) await this.turn();
+    while (this.open) await this.turn();
     return this.runNow<number>(query, "run");
   }
 
   async transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
-    await this.turn();
+    while (this.open) await this.turn();
     let end!: () => void;
     this.open = new Promise((resolve) => { end = resolve; });
     try {

@@ -5,4 +5,6 @@ export const sqliteDialect: Dialect = {
   placeholder: () => "?",
   supportsSkipLocked: false,
   jsonArrayElements: (column) => `json_each(${column})`,
+  // octet_length of a column is its stored size, taken from the record header without reading the value
+  longerThan: (column, bytes) => `(octet_length(${column}) > ${bytes})`,
 };
