@@ -221,7 +221,9 @@ export class PostgresStore extends SqlStore {
  * jobs_pending index give the rows already in claim order, so the scan stops after `max`
  * unlocked rows; with `= ANY(array)` PostgreSQL reads and sorts every pending job of the
  * session's processes on each claim, which grows with the backlog (2,000 pending jobs:
- * ~2.5 ms a claim). Two fixed texts, so that each is a named statement.
+ * ~2.5 ms a claim). Two fixed texts, so that each is a named statement. The update finds
+ * the picked rows by `seq = ANY(ARRAY(…))`, always through the primary key: joined to the
+ * CTE instead, the planner (which cannot know the LIMIT) may hash-join a scan of every job.
  */
 function claimQuery(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number) {
   // lists travel as JSON text (jsonb arrays); a null folder list: every folder
@@ -243,7 +245,7 @@ function claimQuery(session: RobotSession, max: number, now: string, longPolling
              deadline_at = LEAST(
                CASE WHEN j.call_mode = 'LongPolling' THEN j.created_at + make_interval(secs => ${longPollingMaxSeconds}) END,
                CASE WHEN j.max_duration_seconds IS NOT NULL THEN CAST(${now} AS timestamptz) + make_interval(secs => j.max_duration_seconds) END)
-        FROM picked WHERE j.seq = picked.seq
+        WHERE j.seq = ANY(ARRAY(SELECT seq FROM picked))
       RETURNING j.*`;
   }
   return sql`
@@ -262,6 +264,6 @@ function claimQuery(session: RobotSession, max: number, now: string, longPolling
            deadline_at = LEAST(
              CASE WHEN j.call_mode = 'LongPolling' THEN j.created_at + make_interval(secs => ${longPollingMaxSeconds}) END,
              CASE WHEN j.max_duration_seconds IS NOT NULL THEN CAST(${now} AS timestamptz) + make_interval(secs => j.max_duration_seconds) END)
-      FROM picked WHERE j.seq = picked.seq
+      WHERE j.seq = ANY(ARRAY(SELECT seq FROM picked))
     RETURNING j.*`;
 }
