@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { INSTANT_MESSAGE, parseInstant, unsafeNameCharacter } from "./bounds.js";
-import { badRequest, BatonError, notFound, onUniqueViolation, unauthorized } from "./errors.js";
+import { badRequest, BatonError, notFound, RobotExists, unauthorized } from "./errors.js";
 import { ExternalApps, looksLikeJwt } from "./ExternalApps.js";
 import type { Notifier } from "./notifier.js";
 import { permissionsOf, type PermissionSet } from "./Permissions.js";
@@ -253,11 +253,10 @@ export class AccessService {
     if (typeof name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/.test(name)) {
       throw badRequest("invalid-robot", "name must be 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit.");
     }
-    const exists = () => new BatonError(409, "robot-exists", "Conflict", `A robot named '${name}' already exists; revoke it or choose another name.`);
-    if ((await this.store.listRobotKeys(tenantId)).some((k) => k.name === name)) throw exists();
+    if ((await this.store.listRobotKeys(tenantId)).some((k) => k.name === name)) throw RobotExists(name);
     const secret = ROBOT_KEY_PREFIX + randomBytes(32).toString("base64url");
     const robotKey: RobotKey = { id: randomUUID(), tenantId, name, createdAt: this.now().toISOString(), rotatedAt: null, folderKeys, revokedAt: null };
-    await this.store.createRobotKey({ ...robotKey, hash: hashToken(secret) }).catch(onUniqueViolation(exists));
+    await this.store.createRobotKey({ ...robotKey, hash: hashToken(secret) });
     return { robotKey, secret };
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { isJsonObject, unstorable } from "./arguments.js";
 import { boundedInteger, MAX_DURATION_SECONDS, unsafeNameCharacter } from "./bounds.js";
-import { badRequest, conflict, FolderNotFound, ProcessNotFound, notFound, SchemaTooComplex, onUniqueViolation, type Violation } from "./errors.js";
+import { badRequest, conflict, FolderExists, FolderNotFound, ProcessExists, ProcessNotFound, notFound, SchemaTooComplex, SlugTaken, type Violation } from "./errors.js";
 import { SCHEMA_LIMITS, schemaProblem } from "./schemas.js";
 import type { Notifier } from "./notifier.js";
 import type { Store } from "./store.js";
@@ -75,10 +75,9 @@ export class Catalog {
 
   async createFolder(tenantId: string, input: unknown): Promise<Folder> {
     const name = requireName(input, "folder");
-    const exists = () => conflict("folder-exists", `A folder named '${name}' already exists.`);
-    if (await this.store.findFolderByName(tenantId, name)) throw exists();
+    if (await this.store.findFolderByName(tenantId, name)) throw FolderExists(name);
     const folder: Folder = { key: randomUUID(), tenantId, name, createdAt: this.now().toISOString() };
-    await this.store.createFolder(folder).catch(onUniqueViolation(exists));
+    await this.store.createFolder(folder);
     return folder;
   }
 
@@ -87,9 +86,8 @@ export class Catalog {
     const name = requireName(input, "folder");
     if (name === folder.name) return folder;
     if (folder.name === "Shared") throw conflict("folder-protected", "The Shared folder cannot be renamed.");
-    const exists = () => conflict("folder-exists", `A folder named '${name}' already exists.`);
-    if (await this.store.findFolderByName(tenantId, name)) throw exists();
-    await this.store.renameFolder(tenantId, key, name).catch(onUniqueViolation(exists));
+    if (await this.store.findFolderByName(tenantId, name)) throw FolderExists(name);
+    await this.store.renameFolder(tenantId, key, name);
     return { ...folder, name };
   }
 
@@ -123,15 +121,14 @@ export class Catalog {
     await this.folderOrThrow(tenantId, folderKey);
     const body = requireObject(input);
     const name = requireName(body, "process");
-    const exists = () => conflict("process-exists", `A process named '${name}' already exists in this folder.`);
-    if (await this.store.getProcess(tenantId, folderKey, name)) throw exists();
+    if (await this.store.getProcess(tenantId, folderKey, name)) throw ProcessExists(name);
     const at = this.now().toISOString();
     const process: Process = {
       id: randomUUID(), tenantId, folderKey, name, description: "", defaultInputArguments: {}, inputSchema: null, outputSchema: null,
       priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoffSeconds: 5 }, createdAt: at, updatedAt: at,
     };
     const created = applyProcessFields(process, body, ["name"]);
-    await this.store.createProcess(created).catch(onUniqueViolation(exists));
+    await this.store.createProcess(created);
     this.changed(tenantId);
     return created;
   }
@@ -180,9 +177,8 @@ export class Catalog {
       body,
     );
     await this.processOrThrow(tenantId, folderKey, trigger.processName);
-    const taken = () => conflict("slug-taken", `The slug '${trigger.slug}' is already used by a trigger of this tenant.`);
-    if (await this.store.findTriggerBySlug(tenantId, trigger.slug)) throw taken();
-    await this.store.createTrigger(trigger).catch(onUniqueViolation(taken));
+    if (await this.store.findTriggerBySlug(tenantId, trigger.slug)) throw SlugTaken(trigger.slug);
+    await this.store.createTrigger(trigger);
     this.changed(tenantId);
     return trigger;
   }
@@ -191,9 +187,8 @@ export class Catalog {
     const existing = await this.triggerOrThrow(tenantId, id);
     const updated = applyTriggerFields({ ...existing, updatedAt: this.now().toISOString() }, requireObject(input));
     if (updated.processName !== existing.processName) await this.processOrThrow(tenantId, existing.folderKey, updated.processName);
-    const taken = () => conflict("slug-taken", `The slug '${updated.slug}' is already used by a trigger of this tenant.`);
-    if (updated.slug !== existing.slug && (await this.store.findTriggerBySlug(tenantId, updated.slug))) throw taken();
-    await this.store.updateTrigger(updated).catch(onUniqueViolation(taken));
+    if (updated.slug !== existing.slug && (await this.store.findTriggerBySlug(tenantId, updated.slug))) throw SlugTaken(updated.slug);
+    await this.store.updateTrigger(updated);
     this.changed(tenantId);
     return updated;
   }

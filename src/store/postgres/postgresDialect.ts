@@ -4,6 +4,8 @@ export const postgresDialect: Dialect = {
   name: "postgres",
   placeholder: (index) => `$${index}`,
   supportsSkipLocked: true,
+  supportsForUpdate: true,
+  byteOrder: (column) => `${column} COLLATE "C"`,
   jsonArrayElements: (column) => `jsonb_array_elements_text(${column}) AS value`,
   // pg_column_size (the stored, possibly compressed, size) rules out a long value without
   // reading it; the CASE keeps octet_length, which detoasts, to the short ones

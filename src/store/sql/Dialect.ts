@@ -12,6 +12,17 @@ export interface Dialect {
    * (PostgreSQL). SQLite has one writer at a time, so a claim never meets a locked row.
    */
   readonly supportsSkipLocked: boolean;
+  /**
+   * `FOR UPDATE`: the rows a transaction read stay locked until it ends, so a check and the
+   * change it allows see the same rows (PostgreSQL). A SQLite transaction holds the one write
+   * lock from its start (BEGIN IMMEDIATE): nothing changes under it.
+   */
+  readonly supportsForUpdate: boolean;
+  /**
+   * `column` for ORDER BY in byte order (upper case first), whatever the database's collation:
+   * `column COLLATE "C"` on PostgreSQL; SQLite compares text byte-wise (BINARY) already.
+   */
+  byteOrder(column: string): string;
   /** the SQL of a JSON array column's elements as rows of `value` text (for `IN (SELECT value FROM …)`) */
   jsonArrayElements(column: string): string;
   /**

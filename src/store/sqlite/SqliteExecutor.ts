@@ -44,9 +44,8 @@ export class SqliteExecutor implements Executor {
   }
 
   /**
-   * waits until no transaction is open. Callers check again once it resolves (`while
-   * (this.open) await this.turn()`): between its end and their next step, another waiter may
-   * have opened a transaction.
+   * waits until no transaction is open. Callers check again when it returns (`while`, not
+   * `if`): between its end and their next step another caller's transaction may have begun
    */
   async turn(): Promise<void> {
     while (this.open) await this.open;

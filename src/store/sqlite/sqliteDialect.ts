@@ -4,6 +4,8 @@ export const sqliteDialect: Dialect = {
   name: "sqlite",
   placeholder: () => "?",
   supportsSkipLocked: false,
+  supportsForUpdate: false,
+  byteOrder: (column) => column,
   jsonArrayElements: (column) => `json_each(${column})`,
   // octet_length of a column is its stored size, taken from the record header without reading the value
   longerThan: (column, bytes) => `(octet_length(${column}) > ${bytes})`,
