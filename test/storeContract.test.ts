@@ -205,7 +205,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
         // the user as the previous version wrote it (today's ensureUser needs the new columns)
         const user = { id: randomUUID() };
         const insertUser = "INSERT INTO users (id, org, name, password_hash, org_admin, created_at) VALUES";
-        if (old instanceof SqliteStore) (old as unknown as { db: { prepare(sql: string): { run(...a: unknown[]): void } } }).db.prepare(`${insertUser} (?, 'upgrade', 'admin', 'scrypt$x', 1, ?)`).run(user.id, at(T0));
+        if (old instanceof SqliteStore) old.connection.prepare(`${insertUser} (?, 'upgrade', 'admin', 'scrypt$x', 1, ?)`).run(user.id, at(T0));
         else await (old as PostgresStore).pool.query(`${insertUser} ($1, 'upgrade', 'admin', 'scrypt$x', true, now())`, [user.id]);
         await old.createToken({ id: randomUUID(), tenantId: tenant.id, userId: user.id, name: "tok", scopes: ["OR.Jobs"], hash: "upgrade-hash", orgWide: true, createdAt: at(T0), expiresAt: null });
         list.push(...latest);

@@ -5,11 +5,11 @@ import { PRIORITY_NUMBER, bool, json, jobFromRow, sessionFromRow, str } from "./
 import { sql, type Sql } from "./sql.js";
 
 /** The columns of `jobs` a list reads besides the three long ones. */
-export const JOB_LIST_COLUMNS = "seq, key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, robot, session_id, attempt, " +
+const JOB_LIST_COLUMNS = "seq, key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, robot, session_id, attempt, " +
   "created_at, started_at, ended_at, not_before, deadline_at, max_duration_seconds, info";
 
 /** A job read for a list (its long fields read as null when `truncated` says so) as a list item. */
-export function toJobListItem(job: Job, truncated: { input: boolean; output: boolean; error: boolean }): JobListItem {
+function toJobListItem(job: Job, truncated: { input: boolean; output: boolean; error: boolean }): JobListItem {
   const { inputArguments, outputArguments, error, ...rest } = job;
   return {
     ...rest,
