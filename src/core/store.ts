@@ -1,4 +1,4 @@
-import type { Job, JobListItem, Page } from "./types.js";
+import type { Page } from "./types.js";
 import type { AuditStore } from "./store/AuditStore.js";
 import type { CatalogStore } from "./store/CatalogStore.js";
 import type { DueWorkStore } from "./store/DueWorkStore.js";
@@ -42,18 +42,3 @@ export interface Store extends IdentityStore, CatalogStore, JobStore, AuditStore
 }
 
 export type { Page };
-
-/** The columns of `jobs` a list reads besides the three long ones (both stores have the same). */
-export const JOB_LIST_COLUMNS = "seq, key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, robot, session_id, attempt, " +
-  "created_at, started_at, ended_at, not_before, deadline_at, max_duration_seconds, info";
-
-/** A job read for a list (its long fields read as null when `truncated` says so) as a list item. */
-export function toJobListItem(job: Job, truncated: { input: boolean; output: boolean; error: boolean }): JobListItem {
-  const { inputArguments, outputArguments, error, ...rest } = job;
-  return {
-    ...rest,
-    ...(truncated.input ? { inputArgumentsTruncated: true as const } : { inputArguments }),
-    ...(truncated.output ? { outputArgumentsTruncated: true as const } : { outputArguments }),
-    ...(truncated.error ? { errorTruncated: true as const } : { error }),
-  };
-}

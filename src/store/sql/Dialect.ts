@@ -25,4 +25,10 @@ export interface Dialect {
   byteOrder(column: string): string;
   /** the SQL of a JSON array column's elements as rows of `value` text (for `IN (SELECT value FROM …)`) */
   jsonArrayElements(column: string): string;
+  /**
+   * SQL true when the value of `column` (a JSON column) is longer than `bytes`, found without
+   * reading a long value where the engine can (a list leaves such values out). NULL or false
+   * for a NULL value.
+   */
+  longerThan(column: string, bytes: number): string;
 }

@@ -1,5 +1,211 @@
-import type { JobStore } from "../../core/store.js";
+import type { JobFilter, JobPatch, JobStateCount, JobStore } from "../../core/store.js";
+import { LIST_FIELD_MAX_BYTES, isFinal, type Job, type JobListItem, type JobLogLine, type JobState, type RobotSession } from "../../core/types.js";
 import { SqlAggregate } from "./SqlAggregate.js";
+import { PRIORITY_NUMBER, bool, json, jobFromRow, sessionFromRow, str } from "./rows.js";
+import { sql, type Sql } from "./sql.js";
 
+/** The columns of `jobs` a list reads besides the three long ones. */
+const JOB_LIST_COLUMNS = "seq, key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, robot, session_id, attempt, " +
+  "created_at, started_at, ended_at, not_before, deadline_at, max_duration_seconds, info";
+
+/** A job read for a list (its long fields read as null when `truncated` says so) as a list item. */
+function toJobListItem(job: Job, truncated: { input: boolean; output: boolean; error: boolean }): JobListItem {
+  const { inputArguments, outputArguments, error, ...rest } = job;
+  return {
+    ...rest,
+    ...(truncated.input ? { inputArgumentsTruncated: true as const } : { inputArguments }),
+    ...(truncated.output ? { outputArgumentsTruncated: true as const } : { outputArguments }),
+    ...(truncated.error ? { errorTruncated: true as const } : { error }),
+  };
+}
+
+/** The insert of one new job: the shared path's, and the engines' group commits' when a batch falls back to one job at a time. */
+export function insertJob(j: Job): Sql {
+  return sql`
+    INSERT INTO jobs (key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, input_arguments,
+      attempt, created_at, deadline_at, max_duration_seconds, info)
+    VALUES (${j.key}, ${j.tenantId}, ${j.folderKey}, ${j.processName}, ${j.triggerId}, ${j.source}, ${j.callMode}, ${j.state}, ${PRIORITY_NUMBER[j.priority]},
+      ${json(j.inputArguments)}, ${j.attempt}, ${j.createdAt}, ${j.deadlineAt}, ${j.maxDurationSeconds}, ${j.info})`;
+}
+
+/** A column an update sets, or leaves as it is: [whether to set it, its new value]. */
+type Change = readonly [boolean, unknown];
+const change = (value: unknown, map: (v: unknown) => unknown = (v) => v): Change => (value === undefined ? [false, null] : [true, map(value)]);
+
+/**
+ * Jobs, their logs and the robot sessions that run them, written once for both engines.
+ * The claim is each engine's own (its locking differs), and so is the group commit of
+ * `createJob`: the engines override those (src/store/sqlite, src/store/postgres).
+ */
 export abstract class JobsSql extends SqlAggregate implements JobStore {
+  // ---- jobs
+
+  /** One insert. Outside a transaction the engines batch new jobs instead (group commit). */
+  async createJob(j: Job): Promise<void> {
+    await this.db.run(insertJob(j));
+  }
+
+  async getJob(tenantId: string, key: string): Promise<Job | null> {
+    const row = await this.db.one(sql`SELECT * FROM jobs WHERE tenant_id = ${tenantId} AND key = ${key}`);
+    return row ? jobFromRow(row) : null;
+  }
+
+  async listJobs(tenantId: string, f: JobFilter, limit: number, cursor: number | null): Promise<{ items: JobListItem[]; next: number | null }> {
+    const where = [sql`tenant_id = ${tenantId}`];
+    if (f.state?.length) where.push(sql`state IN ${sql.list(f.state)}`);
+    if (f.processName) where.push(sql`process_name = ${f.processName}`);
+    if (f.triggerId) where.push(sql`trigger_id = ${f.triggerId}`);
+    if (f.folderKey) where.push(sql`folder_key = ${f.folderKey}`);
+    // an empty list matches nothing (IN (NULL))
+    if (f.folderKeys) where.push(sql`folder_key IN ${sql.list(f.folderKeys)}`);
+    if (f.createdAfter) where.push(sql`created_at >= ${f.createdAfter}`);
+    if (f.createdBefore) where.push(sql`created_at < ${f.createdBefore}`);
+    if (cursor !== null) where.push(sql`seq < ${cursor}`);
+    // the long columns are not read at all when long: the dialect tells long from short by the stored size
+    const short = (column: string) => {
+      const long = this.db.dialect.longerThan(column, LIST_FIELD_MAX_BYTES);
+      return `CASE WHEN ${long} THEN NULL ELSE ${column} END AS ${column}, ${long} AS ${column}_long`;
+    };
+    const rows = await this.db.all(sql`
+      SELECT ${sql.raw(JOB_LIST_COLUMNS)}, ${sql.raw(short("input_arguments"))}, ${sql.raw(short("output_arguments"))}, ${sql.raw(short("error"))}
+        FROM jobs WHERE ${sql.join(where, sql` AND `)} ORDER BY seq DESC LIMIT ${limit + 1}`);
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map((r) => toJobListItem(jobFromRow(r), { input: bool(r.input_arguments_long), output: bool(r.output_arguments_long), error: bool(r.error_long) })),
+      next: rows.length > limit ? Number(page[page.length - 1]!.seq) : null,
+    };
+  }
+
+  /** the engine's own: SQLite counts slots in one write transaction, PostgreSQL locks the session and skips locked jobs */
+  abstract claimJobs(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Job[]>;
+
+  async updateJob(tenantId: string | null, key: string, from: readonly JobState[], sessionId: string | null, patch: JobPatch): Promise<Job | null> {
+    // one text for every patch, so that it is prepared once: a column the patch leaves out
+    // keeps its value (CASE), `from` fills seven slots (there are seven states; NULL matches
+    // nothing), a null tenant or session is no condition
+    const f = [...new Set(from)];
+    if (f.length > 7) throw new Error(`updateJob: ${f.length} states in 'from'`);
+    const [output, error, endedAt, startedAt, info, session, robot, notBefore, attempt] = [
+      change(patch.outputArguments, json), change(patch.error, json), change(patch.endedAt), change(patch.startedAt), change(patch.info),
+      change(patch.sessionId), change(patch.robot), change(patch.notBefore), change(patch.attempt),
+    ];
+    // a final job has no deadline left, whatever the patch says
+    const deadline: Change = isFinal(patch.state) ? [true, null] : change(patch.deadlineAt);
+    // IS NOT DISTINCT FROM (the same as = for a non-null id) keeps PostgreSQL's planner on the
+    // unique key index: with `session_id = $n` and young statistics (a new table, a new
+    // session) it picks jobs_session, which holds every job the session ever ran
+    const row = await this.db.one(sql`
+      UPDATE jobs SET state = ${patch.state},
+        output_arguments = CASE WHEN ${output[0]} THEN ${output[1]} ELSE output_arguments END,
+        error = CASE WHEN ${error[0]} THEN ${error[1]} ELSE error END,
+        ended_at = CASE WHEN ${endedAt[0]} THEN ${endedAt[1]} ELSE ended_at END,
+        started_at = CASE WHEN ${startedAt[0]} THEN ${startedAt[1]} ELSE started_at END,
+        info = CASE WHEN ${info[0]} THEN ${info[1]} ELSE info END,
+        session_id = CASE WHEN ${session[0]} THEN ${session[1]} ELSE session_id END,
+        robot = CASE WHEN ${robot[0]} THEN ${robot[1]} ELSE robot END,
+        not_before = CASE WHEN ${notBefore[0]} THEN ${notBefore[1]} ELSE not_before END,
+        attempt = CASE WHEN ${attempt[0]} THEN ${attempt[1]} ELSE attempt END,
+        deadline_at = CASE WHEN ${deadline[0]} THEN ${deadline[1]} ELSE deadline_at END
+      WHERE key = ${key} AND state IN (${f[0] ?? null}, ${f[1] ?? null}, ${f[2] ?? null}, ${f[3] ?? null}, ${f[4] ?? null}, ${f[5] ?? null}, ${f[6] ?? null})
+        AND (CAST(${tenantId} AS text) IS NULL OR tenant_id = ${tenantId})
+        AND (CAST(${sessionId} AS text) IS NULL OR session_id IS NOT DISTINCT FROM ${sessionId})
+      RETURNING *`);
+    return row ? jobFromRow(row) : null;
+  }
+
+  async jobsPastDeadline(now: string, limit: number): Promise<Job[]> {
+    // LIMIT CAST(… AS INTEGER), not LIMIT ?: SQLite (3.47+) plans with a bound LIMIT's value
+    // and re-prepares the statement whenever it changes
+    const rows = await this.db.all(sql`
+      SELECT * FROM jobs WHERE deadline_at IS NOT NULL AND deadline_at <= ${now} AND state NOT IN ('Successful', 'Faulted', 'Stopped')
+       ORDER BY deadline_at LIMIT CAST(${limit} AS INTEGER)`);
+    return rows.map(jobFromRow);
+  }
+
+  async expiredSessions(now: string): Promise<RobotSession[]> {
+    return (await this.db.all(sql`SELECT * FROM robot_sessions WHERE lease_expires_at <= ${now}`)).map(sessionFromRow);
+  }
+
+  async jobsOfSession(sessionId: string): Promise<Job[]> {
+    const rows = await this.db.all(sql`SELECT * FROM jobs WHERE session_id = ${sessionId} AND state NOT IN ('Successful', 'Faulted', 'Stopped', 'Pending')`);
+    return rows.map(jobFromRow);
+  }
+
+  async countJobs(tenantId: string): Promise<number> {
+    return Number((await this.db.one(sql`SELECT COUNT(*) AS n FROM jobs WHERE tenant_id = ${tenantId}`))!.n);
+  }
+
+  async countJobsByState(): Promise<JobStateCount[]> {
+    const rows = await this.db.all(sql`SELECT tenant_id, process_name, state, COUNT(*) AS n FROM jobs GROUP BY tenant_id, process_name, state`);
+    return rows.map((r) => ({ tenantId: str(r.tenant_id), processName: str(r.process_name), state: r.state as JobState, count: Number(r.n) }));
+  }
+
+  /** In one transaction (PostgreSQL overrides it with batches: a large backlog must not make one long statement). */
+  async purgeFinalJobs(tenantId: string, endedBefore: string): Promise<number> {
+    return this.inTransaction(async () => {
+      await this.db.run(sql`
+        DELETE FROM job_logs WHERE job_key IN (SELECT key FROM jobs WHERE tenant_id = ${tenantId} AND ended_at < ${endedBefore} AND state IN ('Successful', 'Faulted', 'Stopped'))`);
+      return this.db.run(sql`DELETE FROM jobs WHERE tenant_id = ${tenantId} AND ended_at < ${endedBefore} AND state IN ('Successful', 'Faulted', 'Stopped')`);
+    });
+  }
+
+  // ---- logs
+
+  async appendLogs(jobKey: string, lines: Omit<JobLogLine, "seq">[]): Promise<void> {
+    if (lines.length === 0) return;
+    await this.inTransaction(async () => {
+      // info first: the update takes the job row's lock (PostgreSQL), so concurrent appends to
+      // one job take turns, and the next one reads the seq this one wrote
+      await this.db.run(sql`UPDATE jobs SET info = ${lines[lines.length - 1]!.message.slice(0, 1000)} WHERE key = ${jobKey}`);
+      const last = Number((await this.db.one(sql`SELECT COALESCE(MAX(seq), 0) AS s FROM job_logs WHERE job_key = ${jobKey}`))!.s);
+      await this.insertLogLines(jobKey, last, lines);
+    });
+  }
+
+  /** Inserts the lines as seq `after + 1`, `after + 2`, …: one insert each (PostgreSQL inserts them all in one statement). */
+  protected async insertLogLines(jobKey: string, after: number, lines: Omit<JobLogLine, "seq">[]): Promise<void> {
+    let seq = after;
+    for (const l of lines) {
+      await this.db.run(sql`INSERT INTO job_logs (job_key, seq, at, level, message) VALUES (${jobKey}, ${++seq}, ${l.at}, ${l.level}, ${l.message})`);
+    }
+  }
+
+  async listLogs(jobKey: string, afterSeq: number, limit: number): Promise<JobLogLine[]> {
+    const rows = await this.db.all(sql`
+      SELECT seq, at, level, message FROM job_logs WHERE job_key = ${jobKey} AND seq > ${afterSeq} ORDER BY seq LIMIT CAST(${limit} AS INTEGER)`);
+    return rows.map((r) => ({ seq: Number(r.seq), at: str(r.at), level: r.level as JobLogLine["level"], message: str(r.message) }));
+  }
+
+  // ---- robot sessions
+
+  async createSession(s: RobotSession): Promise<void> {
+    await this.db.run(sql`
+      INSERT INTO robot_sessions (id, tenant_id, robot_key_id, robot_name, version, processes, slots, lease_expires_at, created_at, folder_keys)
+      VALUES (${s.id}, ${s.tenantId}, ${s.robotKeyId}, ${s.robotName}, ${s.version}, ${json(s.processes)}, ${s.slots}, ${s.leaseExpiresAt}, ${s.createdAt}, ${json(s.folderKeys)})`);
+  }
+
+  async getSession(tenantId: string, id: string): Promise<RobotSession | null> {
+    const row = await this.db.one(sql`SELECT * FROM robot_sessions WHERE tenant_id = ${tenantId} AND id = ${id}`);
+    return row ? sessionFromRow(row) : null;
+  }
+
+  async extendSession(id: string, leaseExpiresAt: string): Promise<boolean> {
+    return (await this.db.run(sql`UPDATE robot_sessions SET lease_expires_at = ${leaseExpiresAt} WHERE id = ${id}`)) > 0;
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    await this.db.run(sql`DELETE FROM robot_sessions WHERE id = ${id}`);
+  }
+
+  async listSessions(tenantId: string): Promise<(RobotSession & { slotsInUse: number })[]> {
+    const rows = await this.db.all(sql`
+      SELECT s.*, (SELECT COUNT(*) FROM jobs j WHERE j.session_id = s.id AND j.state IN ('Running', 'Stopping', 'Terminating')) AS slots_in_use
+        FROM robot_sessions s WHERE s.tenant_id = ${tenantId} ORDER BY s.created_at`);
+    return rows.map((r) => ({ ...sessionFromRow(r), slotsInUse: Number(r.slots_in_use) }));
+  }
+
+  async countRobotSessions(now: string): Promise<{ sessions: number; slots: number }> {
+    const r = (await this.db.one(sql`SELECT COUNT(*) AS n, COALESCE(SUM(slots), 0) AS slots FROM robot_sessions WHERE lease_expires_at > ${now}`))!;
+    return { sessions: Number(r.n), slots: Number(r.slots) };
+  }
 }

@@ -7,4 +7,6 @@ export const sqliteDialect: Dialect = {
   supportsForUpdate: false,
   byteOrder: (column) => column,
   jsonArrayElements: (column) => `json_each(${column})`,
+  // octet_length of a column is its stored size, taken from the record header without reading the value
+  longerThan: (column, bytes) => `(octet_length(${column}) > ${bytes})`,
 };
