@@ -41,7 +41,7 @@ async function auditLog(query = "", via: TestBaton = b, token = via.token): Prom
 async function rawAuditRows(): Promise<unknown[]> {
   const store = b.baton.store as any;
   if (TEST_STORE === "postgres") return (await store.pool.query("SELECT * FROM audit_log")).rows;
-  return store.db.prepare("SELECT * FROM audit_log").all();
+  return store.connection.prepare("SELECT * FROM audit_log").all();
 }
 
 describe("the audit log", () => {

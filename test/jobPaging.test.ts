@@ -28,15 +28,13 @@ interface Engine {
   cleanup(): Promise<void>;
 }
 
-type SqliteInternals = { db: { exec(sql: string): void; prepare(sql: string): { all(...a: unknown[]): Record<string, unknown>[] } } };
-
 async function sqlite(): Promise<Engine> {
   const dir = mkdtempSync(join(tmpdir(), "baton-paging-"));
   const store = new SqliteStore(join(dir, "baton.db"));
   await store.migrate();
   const { tenant } = await store.ensureTenant("paging", "t");
   const { tenant: other } = await store.ensureTenant("paging", "other");
-  const db = (store as unknown as SqliteInternals).db;
+  const db = store.connection;
   return {
     name: "sqlite", store, tenantId: tenant.id,
     async seed() {

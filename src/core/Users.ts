@@ -141,7 +141,8 @@ export class Users {
     return user;
   }
 
-  async create(tenant: Tenant, input: unknown): Promise<User> {
+  /** `record`: what must commit with the change (its audit entry), in its transaction */
+  async create(tenant: Tenant, input: unknown, record: WithChange<User> = noRecord): Promise<User> {
     const body = (typeof input === "object" && input !== null ? input : {}) as { name?: unknown; password?: unknown; roles?: unknown };
     if (typeof body.name !== "string" || !USER_NAME.test(body.name)) {
       throw badRequest("invalid-user", "name must be 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit.");
@@ -152,11 +153,16 @@ export class Users {
     const user: User = {
       id: randomUUID(), org: tenant.org, tenantId: tenant.id, name: body.name, orgAdmin: false, roles, createdAt: this.now().toISOString(), disabledAt: null,
     };
-    if (!(await this.store.createUser({ ...user, passwordHash: await hashPassword(password) }))) throw userExists(body.name);
+    // the hash (slow on purpose) before the transaction, which it would hold open
+    const passwordHash = await hashPassword(password);
+    await this.store.transaction(async (tx) => {
+      if (!(await tx.createUser({ ...user, passwordHash }))) throw userExists(user.name);
+      await record(user);
+    });
     return user;
   }
 
-  async update(tenant: Tenant, id: string, input: unknown): Promise<User> {
+  async update(tenant: Tenant, id: string, input: unknown, record: WithChange<User> = noRecord): Promise<User> {
     const body = (typeof input === "object" && input !== null ? input : {}) as { password?: unknown; roles?: unknown; disabled?: unknown };
     const user = await this.getOrThrow(tenant, id);
     if (user.tenantId === null) throw conflict("user-of-organization", `'${user.name}' is a user of the organization; it cannot be changed in one tenant.`);
@@ -167,18 +173,25 @@ export class Users {
       if (typeof body.disabled !== "boolean") throw badRequest("invalid-user", "disabled must be true or false.");
       patch.disabledAt = body.disabled ? (user.disabledAt ?? this.now().toISOString()) : null;
     }
-    if (!(await this.store.updateUser(tenant.id, id, patch))) throw notFound("user-not-found", `No user with id '${id}' exists in this tenant.`);
-    // a new password or disabling ends the user's logins; any change reaches cached principals
-    if (patch.passwordHash !== undefined || patch.disabledAt) await this.store.deleteConsoleSessionsOfUser(id);
+    const updated = { ...user, roles: patch.roles ?? user.roles, disabledAt: patch.disabledAt !== undefined ? patch.disabledAt : user.disabledAt };
+    await this.store.transaction(async (tx) => {
+      if (!(await tx.updateUser(tenant.id, id, patch))) throw notFound("user-not-found", `No user with id '${id}' exists in this tenant.`);
+      // a new password or disabling ends the user's logins; any change reaches cached principals
+      if (patch.passwordHash !== undefined || patch.disabledAt) await tx.deleteConsoleSessionsOfUser(id);
+      await record(updated);
+    });
     this.notifier.publish("credentialsChanged", { tenantId: tenant.id });
-    return { ...user, roles: patch.roles ?? user.roles, disabledAt: patch.disabledAt !== undefined ? patch.disabledAt : user.disabledAt };
+    return updated;
   }
 
-  async delete(tenant: Tenant, id: string, by: Principal): Promise<void> {
+  async delete(tenant: Tenant, id: string, by: Principal, record: WithChange<void> = noRecord): Promise<void> {
     const user = await this.getOrThrow(tenant, id);
     if (user.tenantId === null) throw conflict("user-of-organization", `'${user.name}' is a user of the organization; it cannot be deleted in one tenant.`);
     if (by.userId === id) throw conflict("user-is-you", "You cannot delete your own user.");
-    if (!(await this.store.deleteUser(tenant.id, id))) throw notFound("user-not-found", `No user with id '${id}' exists in this tenant.`);
+    await this.store.transaction(async (tx) => {
+      if (!(await tx.deleteUser(tenant.id, id))) throw notFound("user-not-found", `No user with id '${id}' exists in this tenant.`);
+      await record();
+    });
     this.notifier.publish("credentialsChanged", { tenantId: tenant.id });
   }
 
@@ -203,7 +216,7 @@ export class Users {
   // ---- console logins
 
   /** Checks a password (throttled per user name and per address) and opens a console session. */
-  async login(tenant: Tenant, input: unknown, address: string): Promise<ConsoleLogin> {
+  async login(tenant: Tenant, input: unknown, address: string, record: WithChange<ConsoleLogin> = noRecord): Promise<ConsoleLogin> {
     const body = (typeof input === "object" && input !== null ? input : {}) as { userName?: unknown; password?: unknown };
     if (typeof body.userName !== "string" || typeof body.password !== "string" || body.userName === "" || body.userName.length > 128 || body.password.length > 1024) {
       throw badRequest("invalid-login", "The body must be { \"userName\": \"…\", \"password\": \"…\" }.");
@@ -228,17 +241,21 @@ export class Users {
     const csrfToken = randomBytes(24).toString("base64url");
     const createdAt = this.now();
     const expiresAt = new Date(createdAt.getTime() + CONSOLE_SESSION_SECONDS * 1000).toISOString();
-    await this.store.createConsoleSession({ hash: sessionHash(cookie), userId: found.user.id, tenantId: tenant.id, csrfToken, createdAt: createdAt.toISOString(), expiresAt });
     const principal = sessionPrincipal(found.user, tenant, csrfToken);
+    const login: ConsoleLogin = { cookie, csrfToken, expiresAt, user: found.user, principal };
+    await this.store.transaction(async (tx) => {
+      await tx.createConsoleSession({ hash: sessionHash(cookie), userId: found.user.id, tenantId: tenant.id, csrfToken, createdAt: createdAt.toISOString(), expiresAt });
+      await record(login);
+    });
     this.sessions.set(sessionHash(cookie), { tenantId: tenant.id, expiresAt: Date.parse(expiresAt), principal });
-    return { cookie, csrfToken, expiresAt, user: found.user, principal };
+    return login;
   }
 
   /**
    * A user changes its own password (the organization's users too, `admin` included): the
    * current one is checked, throttled like logins; every console session of the user ends.
    */
-  async changeOwnPassword(tenant: Tenant, who: Principal, input: unknown, address: string): Promise<void> {
+  async changeOwnPassword(tenant: Tenant, who: Principal, input: unknown, address: string, record: WithChange<void> = noRecord): Promise<void> {
     if (!who.userId) throw new BatonError(403, "token-needs-user", "Forbidden", "Only a user has a password; this credential has none.");
     const body = (typeof input === "object" && input !== null ? input : {}) as { currentPassword?: unknown; newPassword?: unknown };
     if (typeof body.currentPassword !== "string" || body.currentPassword.length > 1024) {
@@ -260,8 +277,12 @@ export class Users {
     }
     this.throttle.clear(key);
     this.throttle.release(addressKey, FREE_PER_ADDRESS);
-    await this.store.setUserPassword(user.id, await hashPassword(newPassword));
-    await this.store.deleteConsoleSessionsOfUser(user.id);
+    const passwordHash = await hashPassword(newPassword);
+    await this.store.transaction(async (tx) => {
+      await tx.setUserPassword(user.id, passwordHash);
+      await tx.deleteConsoleSessionsOfUser(user.id);
+      await record();
+    });
     this.notifier.publish("credentialsChanged", { tenantId: tenant.id });
   }
 
@@ -291,11 +312,21 @@ export class Users {
     return entry.principal;
   }
 
-  async logout(tenantId: string, cookie: string): Promise<void> {
-    await this.store.deleteConsoleSession(sessionHash(cookie));
+  async logout(tenantId: string, cookie: string, record: WithChange<void> = noRecord): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      await tx.deleteConsoleSession(sessionHash(cookie));
+      await record();
+    });
     this.notifier.publish("credentialsChanged", { tenantId });
   }
 }
+
+/**
+ * What must commit together with a change (its audit entry): run inside the change's
+ * transaction, after its writes. A throw rolls the change back.
+ */
+export type WithChange<T> = (result: T) => Promise<void>;
+const noRecord = async (): Promise<void> => {};
 
 /** A console session acts with every scope: only its user's permissions limit it. */
 function sessionPrincipal(user: User, tenant: Tenant, csrfToken: string): Principal {

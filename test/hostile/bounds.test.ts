@@ -109,7 +109,7 @@ describe("finding 4: durations, counts and sizes of a process", () => {
     expect(await store.getSession(b.tenant.id, sessionId)).toBeNull();
   });
 
-  it("one job whose release fails does not strand the session's other jobs", async () => {
+  it("one job whose release fails changes nothing: the session keeps its jobs, and a later close releases them all", async () => {
     const names = [await newProcess(), await newProcess(), await newProcess()];
     const jobs = await Promise.all(names.map((p) => startJob(p)));
     const { sessionId, robot } = await robotSession(names);
@@ -124,12 +124,19 @@ describe("finding 4: durations, counts and sizes of a process", () => {
       return updateJob(...args);
     };
     try {
-      await b.baton.robots.closeSession(session, "closed");
+      // one transaction (issue 14): the session's end and its jobs' release, or nothing; no
+      // job is left Running under a session that no longer exists
+      await expect(b.baton.robots.closeSession(session, "closed")).rejects.toThrow("the store refused this one");
     } finally {
       store.updateJob = updateJob;
     }
+    const during = await Promise.all(jobs.map(async (j) => (await store.getJob(b.tenant.id, j.key))!));
+    expect(during.map((j) => [j.state, j.sessionId])).toEqual([["Running", sessionId], ["Running", sessionId], ["Running", sessionId]]);
+    expect(await store.getSession(b.tenant.id, sessionId)).not.toBeNull();
+    await b.baton.robots.closeSession(session, "closed");
     const after = await Promise.all(jobs.map((j) => b.apiJson<Job>(`/api/v1/jobs/${j.key}`)));
-    expect(after.map((j) => j.state)).toEqual(["Pending", "Running", "Pending"]);
+    expect(after.map((j) => j.state)).toEqual(["Pending", "Pending", "Pending"]);
+    expect(await store.getSession(b.tenant.id, sessionId)).toBeNull();
   });
 });
 

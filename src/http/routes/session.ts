@@ -20,7 +20,9 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
     const address = clientIp(request, ctx.config.trustProxy) ?? "unknown";
     let login;
     try {
-      login = await users.login(request.tenant, request.body, address);
+      // the console session and its audit entry: one transaction
+      login = await users.login(request.tenant, request.body, address,
+        (l) => recordAudit(ctx, request, l.principal, { action: "session.login", target: l.user.id, details: { name: l.user.name } }));
     } catch (err) {
       // who tried, from where; never the password
       const userName = (request.body as { userName?: unknown } | undefined)?.userName;
@@ -28,7 +30,6 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
       throw err;
     }
     reply.header("set-cookie", cookie(request, ctx, login.cookie, CONSOLE_SESSION_SECONDS));
-    await recordAudit(ctx, request, login.principal, { action: "session.login", target: login.user.id, details: { name: login.user.name } });
     return json(reply, 200, renderSession(login.user, login.principal, login.expiresAt));
   });
 
@@ -41,15 +42,14 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
   // a user's own password (a console session, or a token of the user); ends its console sessions
   app.post("/api/v1/session/password", async (request, reply) => {
     const who = await principal(ctx, request);
-    await users.changeOwnPassword(request.tenant, who, request.body, clientIp(request, ctx.config.trustProxy) ?? "unknown");
-    await recordAudit(ctx, request, who, { action: "user.password", target: who.userId });
+    await users.changeOwnPassword(request.tenant, who, request.body, clientIp(request, ctx.config.trustProxy) ?? "unknown",
+      () => recordAudit(ctx, request, who, { action: "user.password", target: who.userId }));
     return reply.code(204).header("set-cookie", cookie(request, ctx, "", 0)).send();
   });
 
   app.delete("/api/v1/session", async (request, reply) => {
     const who = await sessionPrincipal(ctx, request);
-    await users.logout(request.tenant.id, sessionCookie(request)!);
-    await recordAudit(ctx, request, who, { action: "session.logout", target: who.userId });
+    await users.logout(request.tenant.id, sessionCookie(request)!, () => recordAudit(ctx, request, who, { action: "session.logout", target: who.userId }));
     return reply.code(204).header("set-cookie", cookie(request, ctx, "", 0)).send();
   });
 }

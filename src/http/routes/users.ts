@@ -30,11 +30,8 @@ export function userRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.post("/api/v1/users", async (request: Req, reply) => {
     const who = await allow(request, "Write", "Users.Edit");
     // the user and its audit entry: one transaction
-    const user = await ctx.baton.store.transaction(async () => {
-      const created = await users.create(request.tenant, request.body);
-      await recordAudit(ctx, request, who, { action: "user.create", target: created.id, details: { name: created.name, roles: created.roles } });
-      return created;
-    });
+    const user = await users.create(request.tenant, request.body,
+      (created) => recordAudit(ctx, request, who, { action: "user.create", target: created.id, details: { name: created.name, roles: created.roles } }));
     return json(reply, 201, renderUser(user));
   });
   app.get("/api/v1/users/:id", async (request: Req, reply) => {
@@ -43,21 +40,16 @@ export function userRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.patch("/api/v1/users/:id", async (request: Req, reply) => {
     const who = await allow(request, "Write", "Users.Edit");
-    const user = await ctx.baton.store.transaction(async () => {
-      const updated = await users.update(request.tenant, request.params.id!, request.body);
+    const user = await users.update(request.tenant, request.params.id!, request.body, (updated) => {
       const details: Record<string, unknown> = { name: updated.name, fields: fieldNames(request.body, { password: 1, roles: 1, disabled: 1 }) };
       if ((request.body as { roles?: unknown } | undefined)?.roles !== undefined) details.roles = updated.roles;
-      await recordAudit(ctx, request, who, { action: "user.update", target: updated.id, details });
-      return updated;
+      return recordAudit(ctx, request, who, { action: "user.update", target: updated.id, details });
     });
     return json(reply, 200, renderUser(user));
   });
   app.delete("/api/v1/users/:id", async (request: Req, reply) => {
     const who = await allow(request, "Write", "Users.Edit");
-    await ctx.baton.store.transaction(async () => {
-      await users.delete(request.tenant, request.params.id!, who);
-      await recordAudit(ctx, request, who, { action: "user.delete", target: request.params.id! });
-    });
+    await users.delete(request.tenant, request.params.id!, who, () => recordAudit(ctx, request, who, { action: "user.delete", target: request.params.id! }));
     return reply.code(204).send();
   });
 }

@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { Job, JobLogLine, RobotSession } from "../../core/types.js";
 import { insertJob } from "../sql/JobsSql.js";
+import { GroupCommit, type Pending } from "../sql/GroupCommit.js";
 import { SqlStore } from "../sql/SqlStore.js";
 import { PRIORITY_NUMBER, jobFromRow, json } from "../sql/rows.js";
 import { sql } from "../sql/sql.js";
@@ -8,16 +9,9 @@ import { PostgresExecutor, postgresTypes } from "./PostgresExecutor.js";
 import { translatePostgresError } from "./driverErrors.js";
 import { migratePostgres } from "./migrate.js";
 
-/** captured at load, so that fake timers in tests cannot stall the group commit of createJob */
-const realSetImmediate = setImmediate;
 /** new jobs inserted by one statement at most */
 const INSERT_BATCH = 1000;
 
-interface PendingInsert {
-  job: Job;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
 
 /**
  * New jobs as one array per column, unnested into rows: one statement, one round trip, one
@@ -105,14 +99,10 @@ export class PostgresStore extends SqlStore {
 
   /** the batched inserts of new jobs: none is lost when the pool closes */
   protected async beforeClose(): Promise<void> {
-    while (this.jobInserts.length > 0) await this.flushJobInserts();
-    await Promise.all(this.flushes);
+    await this.jobInserts.drain();
   }
 
   // ---- jobs: the group commit of new jobs
-
-  private readonly jobInserts: PendingInsert[] = [];
-  private readonly flushes = new Set<Promise<void>>();
 
   /**
    * Group commit, as in the SQLite store: the jobs created in the same event-loop turn are
@@ -123,23 +113,14 @@ export class PostgresStore extends SqlStore {
    */
   override createJob(j: Job): Promise<void> {
     if (this.db.inTransaction) return super.createJob(j);
-    return new Promise((resolve, reject) => {
-      this.jobInserts.push({ job: j, resolve, reject });
-      if (this.jobInserts.length === 1) realSetImmediate(() => this.startFlush());
-    });
+    return this.jobInserts.add(j);
   }
 
-  private startFlush(): void {
-    const flush = this.flushJobInserts().finally(() => this.flushes.delete(flush));
-    this.flushes.add(flush);
-  }
+  private readonly jobInserts = new GroupCommit<Job>((batch) => this.insertJobs(batch), INSERT_BATCH);
 
-  private async flushJobInserts(): Promise<void> {
-    const batch = this.jobInserts.splice(0, INSERT_BATCH);
-    if (this.jobInserts.length > 0) realSetImmediate(() => this.startFlush());
-    if (batch.length === 0) return;
+  private async insertJobs(batch: Pending<Job>[]): Promise<void> {
     if (batch.length > 1) {
-      const column = <T>(pick: (j: Job) => T) => batch.map((b) => pick(b.job));
+      const column = <T>(pick: (j: Job) => T) => batch.map((b) => pick(b.item));
       try {
         await this.pool.query({
           ...INSERT_JOBS,
@@ -162,7 +143,7 @@ export class PostgresStore extends SqlStore {
         }
       }
     }
-    await Promise.all(batch.map((b) => this.executor.run(insertJob(b.job)).then(() => b.resolve(), b.reject)));
+    await Promise.all(batch.map((b) => this.executor.run(insertJob(b.item)).then(() => b.resolve(), b.reject)));
   }
 
   // ---- jobs: the claim
