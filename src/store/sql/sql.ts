@@ -36,22 +36,34 @@ export class Sql {
     readonly values: readonly unknown[],
   ) {}
 
-  /** whether any value is itself SQL (a fragment, a list, raw text) */
-  private composite(): boolean {
-    for (const v of this.values) if (v instanceof Sql || v instanceof List || isRaw(v)) return true;
-    return false;
+  /**
+   * Whether the text depends on the values: a fragment or a list does; raw text does not
+   * (it is the code's own constant: a column name, a dialect's clause), so a query with raw
+   * text is still fixed. Returns the raw texts, in order, as part of the cache key.
+   */
+  private rawKey(): string | null {
+    let key = "";
+    for (const v of this.values) {
+      if (v instanceof Sql || v instanceof List) return null;
+      if (isRaw(v)) key += `\u0000${v[RAW]}`;
+    }
+    return key;
   }
 
   compile(dialect: Dialect): CompiledQuery {
-    if (!this.composite()) {
+    const rawKey = this.rawKey();
+    if (rawKey !== null) {
       let byDialect = fixedTexts.get(this.strings);
       if (!byDialect) fixedTexts.set(this.strings, (byDialect = new Map()));
-      let text = byDialect.get(dialect.name);
-      if (text === undefined) {
-        text = this.strings.reduce((acc, s, i) => (i === 0 ? s : acc + dialect.placeholder(i) + s), "");
-        byDialect.set(dialect.name, text);
+      const cacheKey = dialect.name + rawKey;
+      let cached = byDialect.get(cacheKey);
+      if (cached === undefined) {
+        const values: unknown[] = [];
+        cached = { text: this.append(dialect, values), positions: this.values.map((v) => !isRaw(v)) };
+        byDialect.set(cacheKey, cached);
       }
-      return { text, values: this.values as unknown[], fixed: true };
+      const values = rawKey === "" ? (this.values as unknown[]) : this.values.filter((_, i) => cached!.positions[i]);
+      return { text: cached.text, values, fixed: true };
     }
     const values: unknown[] = [];
     const text = this.append(dialect, values);
@@ -87,7 +99,8 @@ function isRaw(v: unknown): v is Raw {
   return typeof v === "object" && v !== null && RAW in v;
 }
 
-const fixedTexts = new WeakMap<readonly string[], Map<string, string>>();
+/** per call site (the template's strings array) and dialect and raw texts: the compiled text, and which values are parameters */
+const fixedTexts = new WeakMap<readonly string[], Map<string, { text: string; positions: boolean[] }>>();
 
 export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
   return new Sql(strings, values);
