@@ -13,6 +13,16 @@ export default tseslint.config(
     },
   },
   {
+    // type-aware rules where a promise that nobody awaits, or one handed to a callback that
+    // ignores it, would lose an error or a write (issue 15); bench/ is JavaScript, left out
+    files: ["src/**/*.ts", "test/**/*.ts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+    },
+  },
+  {
     files: ["test/**", "bench/**"],
     rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-non-null-assertion": "off" },
   },

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateToken } from "./core/Access.js";
+import { generateToken } from "./core/tokenSecrets.js";
 import { hashPassword } from "./core/Users.js";
 import { Baton } from "./core/Baton.js";
 import type { Clock } from "./core/Clock.js";

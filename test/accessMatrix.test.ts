@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_SCOPES, ALL_SCOPES, generateToken, hashToken } from "../src/core/Access.js";
+import { ADMIN_SCOPES, ALL_SCOPES } from "../src/core/scopes.js";
+import { generateToken, hashToken } from "../src/core/tokenSecrets.js";
 import { buildServer } from "../src/http/server.js";
 import { startSocketlessBaton, type TestBaton } from "./helpers/baton.js";
 

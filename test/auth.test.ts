@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashToken } from "../src/core/Access.js";
+import { hashToken } from "../src/core/tokenSecrets.js";
 import { invoke, startTestBaton, TEST_STORE, type TestBaton } from "./helpers/baton.js";
 
 let b: TestBaton;

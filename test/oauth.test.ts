@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { generateKeyPairSync } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashToken } from "../src/core/Access.js";
+import { hashToken } from "../src/core/tokenSecrets.js";
 import { SIGNING_KEY_SECRET } from "../src/core/ExternalApps.js";
 import { buildServer } from "../src/http/server.js";
 import { invoke, startTestBaton, TEST_STORE, type TestBaton } from "./helpers/baton.js";

@@ -1,71 +1,14 @@
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { INSTANT_MESSAGE, parseInstant, unsafeNameCharacter } from "./bounds.js";
 import { badRequest, BatonError, notFound, RobotExists, unauthorized } from "./errors.js";
 import { ExternalApps, looksLikeJwt } from "./ExternalApps.js";
 import type { Notifier } from "./notifier.js";
 import { permissionsOf, type PermissionSet } from "./Permissions.js";
+import { ADMIN_SCOPES, validateScopes } from "./scopes.js";
 import type { Store, TokenRecord } from "./store.js";
+import { generateToken, hashToken, ROBOT_KEY_PREFIX } from "./tokenSecrets.js";
 import { TtlCache } from "./TtlCache.js";
 import type { PersonalAccessToken, Principal, RobotKey, RobotPrincipal, Tenant } from "./types.js";
-
-/**
- * Scopes follow UiPath's OAuth names. `OR.X` grants read and write on X; `OR.X.Read` and
- * `OR.X.Write` grant one of them. Invoking a trigger needs Jobs write; reading a job's
- * status, Jobs read; managing processes and triggers, Execution; the rest as named.
- */
-export const SCOPE_RESOURCES = ["Jobs", "Execution", "Folders", "Robots", "Settings", "Users", "Audit"] as const;
-export type ScopeResource = (typeof SCOPE_RESOURCES)[number];
-export type Access = "Read" | "Write";
-
-export const ALL_SCOPES: string[] = SCOPE_RESOURCES.flatMap((r) => [`OR.${r}`, `OR.${r}.Read`, `OR.${r}.Write`]);
-export const ADMIN_SCOPES: string[] = SCOPE_RESOURCES.map((r) => `OR.${r}`);
-
-export function hasScope(principal: Principal, resource: ScopeResource, access: Access): boolean {
-  return principal.scopes.has(`OR.${resource}`) || principal.scopes.has(`OR.${resource}.${access}`);
-}
-
-export function requireScope(principal: Principal, resource: ScopeResource, access: Access): void {
-  if (!hasScope(principal, resource, access)) {
-    throw new BatonError(403, "insufficient-scope", "Forbidden", `This token lacks the scope OR.${resource} or OR.${resource}.${access}.`, {
-      extra: { requiredScope: [`OR.${resource}`, `OR.${resource}.${access}`] },
-    });
-  }
-}
-
-/** Reading jobs needs Jobs read or write alike: a caller may read what it invoked. */
-export function mayReadJobs(principal: Principal): boolean {
-  return hasScope(principal, "Jobs", "Read") || hasScope(principal, "Jobs", "Write");
-}
-
-export function requireJobsRead(principal: Principal): void {
-  if (!mayReadJobs(principal)) requireScope(principal, "Jobs", "Read");
-}
-
-/** For reads of a single resource: a token that may not see it gets 404, never 403 (SPEC §2). */
-export function requireVisible(principal: Principal, resource: ScopeResource, notFoundError: () => BatonError): void {
-  if (!hasScope(principal, resource, "Read") && !hasScope(principal, resource, "Write")) throw notFoundError();
-}
-
-export const PAT_PREFIX = "baton_pat_";
-export const ROBOT_KEY_PREFIX = "baton_rk_";
-
-/** 256 bits from the CSPRNG; only the SHA-256 of it is stored (it is not a password, so no slow hash is needed). */
-export function generateToken(): string {
-  return PAT_PREFIX + randomBytes(32).toString("base64url");
-}
-
-export function hashToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
-}
-
-export function validateScopes(scopes: unknown): string[] {
-  if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every((s) => typeof s === "string")) {
-    throw badRequest("invalid-scopes", `scopes must be a non-empty array of scope names (${ALL_SCOPES.slice(0, 3).join(", ")}, ...).`);
-  }
-  const unknown = scopes.filter((s) => !ALL_SCOPES.includes(s));
-  if (unknown.length) throw badRequest("invalid-scopes", `Unknown scopes: ${unknown.join(", ")}. Known: ${ALL_SCOPES.join(", ")}.`, { unknown });
-  return [...new Set(scopes as string[])];
-}
 
 export class AccessService {
   /**

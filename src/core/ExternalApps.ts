@@ -1,9 +1,10 @@
 import { createHash, generateKeyPairSync, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { calculateJwkThumbprint, errors as joseErrors, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTPayload } from "jose";
-import { ALL_SCOPES, hashToken, validateScopes } from "./Access.js";
 import { badRequest, BatonError, conflict, notFound, unauthorized } from "./errors.js";
 import type { Notifier } from "./notifier.js";
+import { ALL_SCOPES, validateScopes } from "./scopes.js";
 import type { ExternalAppRecord, Store } from "./store.js";
+import { hashToken } from "./tokenSecrets.js";
 import { TtlCache } from "./TtlCache.js";
 import type { ExternalApp, Principal, Tenant } from "./types.js";
 
@@ -13,9 +14,6 @@ import type { ExternalApp, Principal, Tenant } from "./types.js";
  * client-credentials grant, RFC 6749 §4.4). Access tokens are JWTs (RFC 9068 profile:
  * `typ: at+jwt`) signed with an ES256 key Baton generates once and keeps in the store's
  * secrets, so every node verifies them without a store read of the token itself.
- *
- * Nothing in this file may reach Access.ts's module-level values at load time: Access.ts
- * imports this module (an import cycle that is only used at call time).
  */
 
 export const CLIENT_ID_PREFIX = "baton_app_";

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { mergeArguments, splitControlParameters, unstorable } from "./arguments.js";
-import { mayReadJobs, requireJobsRead, requireScope } from "./Access.js";
+import { mayReadJobs, requireJobsRead, requireScope } from "./scopes.js";
 import type { Catalog } from "./Catalog.js";
 import { isSlug, isUuid } from "./Catalog.js";
 import { INSTANT_MESSAGE, INT32_MAX, isoAfter, parseInstant } from "./bounds.js";
 import { badRequest, conflict, FolderNotFound, InvalidArguments, JobNotFound, MethodNotAllowed, TriggerDisabled, TriggerNotFound } from "./errors.js";
-import { can, foldersWith, requirePermission } from "./Permissions.js";
+import { can, foldersWith, requirePermission } from "./permissionChecks.js";
 import { statesBefore } from "./jobState.js";
 import type { JobWaiters } from "./jobWaiters.js";
 import type { Notifier } from "./notifier.js";

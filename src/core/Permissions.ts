@@ -1,11 +1,9 @@
-import { BatonError } from "./errors.js";
-import type { Principal } from "./types.js";
-
 /**
- * Permissions and roles. A call needs both the token's scope (Access.requireScope) and the
- * user's permission where the resource lives. A role is a set of permissions, granted to a
- * user tenant-wide or in one folder; a folder grant gives only the folder permissions of
- * the role (Folders.View, Processes.*, Triggers.*, Jobs.*) and only in that folder.
+ * Permissions and roles. A call needs both the token's scope (scopes.ts, requireScope) and
+ * the user's permission where the resource lives (permissionChecks.ts). A role is a set of
+ * permissions, granted to a user tenant-wide or in one folder; a folder grant gives only the
+ * folder permissions of the role (Folders.View, Processes.*, Triggers.*, Jobs.*) and only in
+ * that folder.
  *
  * Who has no user is limited by scopes alone: organization administrators, external
  * applications (OAuth client credentials act for the tenant as their scopes say) and the
@@ -72,42 +70,6 @@ export function permissionsOf(roles: readonly RoleAssignment[]): PermissionSet {
 export function renderPermissions(set: PermissionSet | null): { tenant: Permission[]; folders: Record<string, Permission[]> } {
   if (!set) return { tenant: [...PERMISSIONS], folders: {} };
   return { tenant: [...set.tenant], folders: Object.fromEntries([...set.folders].map(([k, v]) => [k, [...v]])) };
-}
-
-/** May the principal do `permission` (in `folderKey`, for folder permissions)? */
-export function can(principal: Principal, permission: Permission, folderKey: string | null = null): boolean {
-  const set = principal.permissions;
-  if (!set) return true;
-  if (set.tenant.has(permission)) return true;
-  return folderKey !== null && (set.folders.get(folderKey)?.has(permission) ?? false);
-}
-
-/** Does the principal have any permission in the folder (so that it may know the folder exists)? */
-export function canSeeFolder(principal: Principal, folderKey: string): boolean {
-  const set = principal.permissions;
-  if (!set) return true;
-  for (const p of set.tenant) if (FOLDER_PERMISSIONS.has(p)) return true;
-  return (set.folders.get(folderKey)?.size ?? 0) > 0;
-}
-
-/** The folders in which the principal has `permission`; null when it has it in every folder. */
-export function foldersWith(principal: Principal, permission: Permission): string[] | null {
-  const set = principal.permissions;
-  if (!set || set.tenant.has(permission)) return null;
-  return [...set.folders].filter(([, perms]) => perms.has(permission)).map(([key]) => key);
-}
-
-/**
- * Throws unless the principal has `permission` (in `folderKey`). A principal that may not
- * even see the folder gets `hidden()` (a 404: existence is not revealed); one that sees
- * it, 403 `permission-denied`.
- */
-export function requirePermission(principal: Principal, permission: Permission, folderKey: string | null = null, hidden?: () => BatonError): void {
-  if (can(principal, permission, folderKey)) return;
-  if (hidden && (folderKey === null || !canSeeFolder(principal, folderKey))) throw hidden();
-  throw new BatonError(403, "permission-denied", "Forbidden", `Your user lacks the permission ${permission}${folderKey ? " in this folder" : ""}.`, {
-    extra: { requiredPermission: permission },
-  });
 }
 
 export function isRoleName(value: unknown): value is RoleName {

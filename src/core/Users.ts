@@ -5,7 +5,7 @@ import { isRoleName, permissionsOf, type RoleAssignment } from "./Permissions.js
 import type { Store } from "./store.js";
 import { TtlCache } from "./TtlCache.js";
 import type { Principal, Tenant, User } from "./types.js";
-import { ADMIN_SCOPES } from "./Access.js";
+import { ADMIN_SCOPES } from "./scopes.js";
 
 /** how long a console login lasts (absolute; a new login starts a new one) */
 export const CONSOLE_SESSION_SECONDS = 12 * 3600;

@@ -41,7 +41,7 @@ const header = (name: string, description: string): Obj => ({ ...ref("headers", 
 
 type SecurityRequirement = Record<string, string[]>;
 
-/** Either `OR.{resource}` or `OR.{resource}.{access}` (Access.requireScope). */
+/** Either `OR.{resource}` or `OR.{resource}.{access}` (scopes.ts, requireScope). */
 const scopes = (resource: string, access: "Read" | "Write"): SecurityRequirement[] => [
   { bearerAuth: [`OR.${resource}`] },
   { bearerAuth: [`OR.${resource}.${access}`] },

@@ -8,7 +8,7 @@
  * response schemas leave `additionalProperties` open (fields may be added, SPEC §6);
  * test/openapi.test.ts closes them when it checks real answers against them.
  */
-import { ALL_SCOPES } from "../core/Access.js";
+import { ALL_SCOPES } from "../core/scopes.js";
 import { PERMISSIONS, ROLE_NAMES, type RoleAssignment } from "../core/Permissions.js";
 import type { HeartbeatAnswer } from "../core/Robots.js";
 import type { RobotJob } from "../robot/RobotConnection.js";

@@ -110,7 +110,8 @@ export function buildServer(options: ServerOptions): BatonServer {
     // slugs and names are up to 128 characters; percent-encoded, a name can be ~12 bytes a character
     routerOptions: { maxParamLength: 2048 },
     // routing errors (a malformed %-escape, an over-long parameter) are problem+json too (SPEC §4)
-    frameworkErrors: (err, request, reply) => sendProblem(request, reply, err),
+    // (a statement: fastify ignores what this returns, and the reply is thenable)
+    frameworkErrors: (err, request, reply) => { sendProblem(request, reply, err); },
     // errors Node's HTTP parser raises before there is a request (headers too large, malformed request)
     clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
       if (err.code === "ECONNRESET" || socket.destroyed) return;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { requireScope } from "../../core/Access.js";
-import { requirePermission } from "../../core/Permissions.js";
+import { requireScope } from "../../core/scopes.js";
+import { requirePermission } from "../../core/permissionChecks.js";
 import type { AuditEntry, AuditQuery } from "../../core/Audit.js";
 import { json, principal, type HttpContext } from "../context.js";
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
-import { requireJobsRead } from "../../core/Access.js";
-import { foldersWith, requirePermission } from "../../core/Permissions.js";
+import { requireJobsRead } from "../../core/scopes.js";
+import { foldersWith, requirePermission } from "../../core/permissionChecks.js";
 import type { NotifierEvents } from "../../core/notifier.js";
 import { principal, type HttpContext } from "../context.js";
 

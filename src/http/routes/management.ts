@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { requireScope, type ScopeResource } from "../../core/Access.js";
+import { requireScope, type ScopeResource } from "../../core/scopes.js";
 import { type BatonError, conflict, FolderNotFound, notFound } from "../../core/errors.js";
-import { can, foldersWith, requirePermission, type Permission } from "../../core/Permissions.js";
+import { can, foldersWith, requirePermission } from "../../core/permissionChecks.js";
+import type { Permission } from "../../core/Permissions.js";
 import type { Folder, Job, JobListItem, PersonalAccessToken, Principal, Process, Trigger } from "../../core/types.js";
 import { fieldNames, recordAudit } from "../audit.js";
 import { json, principal, type HttpContext, type Params, type Query } from "../context.js";

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { requireScope } from "../../core/Access.js";
+import { requireScope } from "../../core/scopes.js";
 import { notFound } from "../../core/errors.js";
-import { requirePermission, ROLE_NAMES, ROLES, type Permission } from "../../core/Permissions.js";
+import { requirePermission } from "../../core/permissionChecks.js";
+import { ROLE_NAMES, ROLES, type Permission } from "../../core/Permissions.js";
 import type { Principal, User } from "../../core/types.js";
 import { fieldNames, recordAudit } from "../audit.js";
 import { json, principal, type HttpContext, type Params } from "../context.js";
