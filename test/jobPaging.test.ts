@@ -46,7 +46,7 @@ async function sqlite(): Promise<Engine> {
       db.exec("ANALYZE");
     },
     async plan(cursor) {
-      const rows = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM jobs WHERE tenant_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?").all(tenant.id, cursor, PAGE + 1);
+      const rows = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM jobs WHERE tenant_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?").all(tenant.id, cursor, PAGE + 1) as { detail: unknown }[];
       return rows.map((r) => String(r.detail)).join("\n");
     },
     async cleanup() {
