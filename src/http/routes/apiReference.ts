@@ -25,13 +25,17 @@ const SWAGGER_UI_STATIC = (): string => join(dirname(createRequire(import.meta.u
  * no inline one). "Try it out" sends the token entered under Authorize and never the console's
  * session cookie, so what the page shows is what an API client with that token gets; the
  * validator badge (an image from validator.swagger.io) and `?url=` / `?configUrl=` are off.
+ * The document names its schema dialect (JSON Schema 2020-12); Swagger UI supports only the
+ * OpenAPI 3.1 default, a superset of it, and shows a warning for any named one: the copy it
+ * renders leaves the field out.
  */
 const INITIALIZER = `"use strict";
 (function () {
   var root = document.getElementById("reference");
+  var documentUrl = new URL(root.getAttribute("data-openapi-url"), location.href).href;
   window.ui = SwaggerUIBundle({
     domNode: root,
-    url: root.getAttribute("data-openapi-url"),
+    url: documentUrl,
     deepLinking: true,
     queryConfigEnabled: false,
     validatorUrl: null,
@@ -40,6 +44,15 @@ const INITIALIZER = `"use strict";
     requestInterceptor: function (request) {
       request.credentials = "omit";
       return request;
+    },
+    responseInterceptor: function (response) {
+      if (response.url === documentUrl && response.ok && typeof response.text === "string") {
+        var doc = JSON.parse(response.text);
+        delete doc.jsonSchemaDialect;
+        response.text = JSON.stringify(doc);
+        response.body = doc;
+      }
+      return response;
     }
   });
 })();
