@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { gzip as gzipCallback } from "node:zlib";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { notFound } from "../../core/errors.js";
 import type { Tenant } from "../../core/types.js";
@@ -76,6 +77,9 @@ const FILES: Record<string, { type: string; load: () => Promise<Buffer> }> = {
   "reference.css": { type: "text/css; charset=utf-8", load: async () => Buffer.from(STYLE) },
 };
 
+// on the thread pool: compressing the bundle takes tens of milliseconds, other requests go on meanwhile
+const gzip = promisify(gzipCallback);
+
 /** Read and compressed once per process (the bundle is 1.7 MB, 0.5 MB gzipped); a failed read is tried again next time. */
 let loaded: Promise<Map<string, Asset>> | null = null;
 function assets(): Promise<Map<string, Asset>> {
@@ -83,7 +87,7 @@ function assets(): Promise<Map<string, Asset>> {
     const map = new Map<string, Asset>();
     for (const [name, file] of Object.entries(FILES)) {
       const body = await file.load();
-      map.set(name, { type: file.type, body, gzip: gzipSync(body), version: createHash("sha256").update(body).digest("hex").slice(0, 12) });
+      map.set(name, { type: file.type, body, gzip: await gzip(body), version: createHash("sha256").update(body).digest("hex").slice(0, 12) });
     }
     return map;
   })().catch((err: unknown) => {
