@@ -165,8 +165,9 @@ describe("the OpenAPI document", () => {
     const server = buildServer({ baton: b.baton });
     await server.app.ready();
     try {
-      // the web console's page and static files (routes/console.ts) are not part of the API
-      const consoleFiles = /\/orchestrator_(\/|\/assets\/\*)?$/;
+      // the web console's page and static files (routes/console.ts) and the API reference's
+      // scripts and styles (routes/apiReference.ts) are not part of the API
+      const consoleFiles = /\/orchestrator_(\/|\/assets\/\*|\/api\/v1\/reference\/:file)?$/;
       const registered = new Set(
         server.routes
           .filter((r) => r.method !== "HEAD" && r.method !== "OPTIONS" && !consoleFiles.test(r.url))

@@ -856,6 +856,15 @@ const paths: Record<string, Obj> = withCsrf({
       responses: { "200": response("The OpenAPI 3.1 document, with the server URL of the tenant it was fetched from.", { content: jsonContent({ type: "object" }) }) },
     }),
   },
+  "/api/v1/reference": {
+    get: operation({
+      operationId: "getApiReference", tag: "Discovery", summary: "This document, for people: an interactive reference", security: null,
+      description: "An HTML page (Swagger UI) that renders this tenant's document. Its scripts and styles are served by Baton under " +
+        "`/api/v1/reference/`, never from another host, so it works offline. \"Try it out\" sends the token entered under Authorize, " +
+        "never the console's session cookie.",
+      responses: { "200": response("The page.", { content: { "text/html": { schema: { type: "string" } } } }) },
+    }),
+  },
 });
 
 /** `{origin}/{org}/api/v1/…`: the organization's own routes (org administrators). */
@@ -1007,7 +1016,7 @@ const tags = [
   { name: "Tenants", description: "For organization administrators: routes under `{origin}/{org}/api/v1`." },
   { name: "External applications", description: "For organization administrators: OAuth confidential clients of a tenant, under `{origin}/{org}/api/v1`." },
   { name: "OAuth", description: "For external applications: the organization's token endpoint, `{origin}/{org}/identity_/connect/token` (client credentials)." },
-  { name: "Discovery", description: "For tools: this document." },
+  { name: "Discovery", description: "For tools: this document; for people: its interactive reference." },
   { name: "Operations", description: "For operators and load balancers: each node's liveness, readiness and Prometheus metrics, under `{origin}`." },
 ];
 

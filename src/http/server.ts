@@ -10,6 +10,7 @@ import { humanLogStream, type LogFormat } from "./humanLog.js";
 import { Metrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import { PROBLEM_TYPE, sendProblem, toBatonError } from "./problem.js";
+import { apiReferenceRoutes } from "./routes/apiReference.js";
 import { auditRoutes } from "./routes/audit.js";
 import { consoleRoutes } from "./routes/console.js";
 import { invocationRoutes } from "./routes/invocation.js";
@@ -256,6 +257,7 @@ export function buildServer(options: ServerOptions): BatonServer {
   app.register(async (tenantApp) => {
     tenantScope(tenantApp, ctx);
     tenantApp.get("/api/v1/openapi.json", async (request, reply) => reply.send(openApiDocument(tenantBase(request, config, request.tenant))));
+    apiReferenceRoutes(tenantApp, ctx);
     invocationRoutes(tenantApp, ctx);
     managementRoutes(tenantApp, ctx);
     auditRoutes(tenantApp, ctx);

@@ -462,7 +462,7 @@ describe("the web console", () => {
       await login(p, "viewer-password", "viewer");
       await p.getByRole("heading", { name: "Jobs" }).waitFor();
       const nav = p.getByRole("navigation", { name: "Main" });
-      expect(await nav.getByRole("link").allTextContents()).toEqual(["Jobs", "Triggers", "Processes", "Robots", "Folders", "Tokens", "External apps", "Settings", "Your account"]);
+      expect(await nav.getByRole("link").allTextContents()).toEqual(["Jobs", "Triggers", "Processes", "Robots", "Folders", "Tokens", "External apps", "Settings", "Your account", "API reference"]);
       expect(await p.getByRole("link", { name: "Start a job" }).count()).toBe(0);
       await nav.getByRole("link", { name: "Triggers" }).click();
       await p.locator('tr[data-trigger="console-echo"]').waitFor();

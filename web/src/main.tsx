@@ -2,7 +2,7 @@ import "@picocss/pico/css/pico.min.css";
 import "./style.css";
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, can, org, setSession, setUnauthorizedHandler, tenant, type Folder, type Page, type Session } from "./api.js";
+import { api, ApiError, apiBase, can, org, setSession, setUnauthorizedHandler, tenant, type Folder, type Page, type Session } from "./api.js";
 import { onLiveStatus, startLive, stopLive } from "./live.js";
 import { useRoute } from "./router.js";
 import { Ctx } from "./session.js";
@@ -127,6 +127,8 @@ function Shell({ session, onLogout }: { session: Session; onLogout: () => void }
             {visible.map((n) => (
               <li key={n.path}><a href={`#/${n.path}`} aria-current={section === n.path ? "page" : undefined} onClick={() => setNavOpen(false)}>{n.label}</a></li>
             ))}
+            {/* the tenant's interactive API reference (no session needed), beside the console: a tab of its own */}
+            <li><a href={`${apiBase}/reference`} target="_blank" rel="noopener" onClick={() => setNavOpen(false)}>API reference</a></li>
           </ul>
         </nav>
         <main class="content">
