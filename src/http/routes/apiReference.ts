@@ -12,14 +12,13 @@ import type { HttpContext } from "../context.js";
 /**
  * The interactive API reference beside the OpenAPI document: `…/api/v1/reference`, Swagger UI
  * on this tenant's `…/api/v1/openapi.json`. Like the document, it needs no credential (the
- * tenant must exist). Every file the page loads is served here, from the Swagger UI build
- * that @fastify/swagger-ui ships (its `static/` folder; the plugin itself is not registered:
- * its routes serve a document of their own and would load @fastify/static), so the page
- * works offline and no request leaves for a CDN.
+ * tenant must exist). Every file the page loads is served here, from Swagger UI's own build
+ * (`swagger-ui-dist`, files only, no plugin: its bundle and stylesheet), so the page works
+ * offline and no request leaves for a CDN.
  */
 
 /** the Swagger UI build, found through the package's own folder */
-const SWAGGER_UI_STATIC = (): string => join(dirname(createRequire(import.meta.url).resolve("@fastify/swagger-ui/package.json")), "static");
+const SWAGGER_UI_STATIC = (): string => dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
 
 /**
  * Starts Swagger UI on the document named by the page (a static script: the page's CSP runs
