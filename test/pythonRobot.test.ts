@@ -141,7 +141,8 @@ describe("the Python robot (examples/python-robot)", () => {
     await Promise.all([stopJob(o, callable.key, "SoftStop"), stopJob(o, command.key, "SoftStop")]);
     expect((await waitForJob(o, callable.key)).state).toBe("Stopped");
     expect((await waitForJob(o, command.key)).state).toBe("Stopped");
-    expect(await messages(callable.key)).toContainEqual({ level: "info", message: "stop requested with 60 s to go: stopping cleanly" });
+    // how far it counted depends on how soon the stop arrived: not asserted
+    expect(await messages(callable.key)).toContainEqual({ level: "info", message: expect.stringMatching(/^stop requested with \d+ s to go: stopping cleanly$/) });
     expect(existsSync(join(markerDir, `${command.key}.trapped`))).toBe(true);
     expect(await messages(command.key)).toContainEqual({ level: "info", message: "trapped SIGTERM, cleaning up" });
   });
@@ -170,7 +171,8 @@ describe("the Python robot (examples/python-robot)", () => {
         state: "Pending", attempt: 1, robot: null, info: `Handed back by robot ${robot.name} during attempt 1.`,
       });
     }
-    expect(alive(pid)).toBe(false);
+    // SIGKILLed and reaped by the robot before it exited
+    await until("the stubborn command to be gone", 10_000, () => !alive(pid));
   });
 
   it("a session the orchestrator ended (404 session-not-found) is opened again; an unreachable first URL is passed over", async () => {

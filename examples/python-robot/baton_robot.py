@@ -663,8 +663,8 @@ class Robot:
     def lose(self, key: str) -> bool:
         with self.lock:
             job = self.running.get(key)
-        if job is None:
-            return False
+        if job is None or job.reported:
+            return False  # unknown, or its result was taken while the heartbeat was on its way
         say(f"job {key}: no longer this session's; dropped")
         self.drop(job)
         return True
@@ -687,9 +687,12 @@ class Robot:
             for job in jobs:
                 self.flush_logs(job)
 
-    def flush_logs(self, job: Job, retry_seconds: float = RESULT_RETRY_SECONDS) -> None:
-        """Sends the job's pending lines, in as many requests as the body limit needs."""
-        with job.send_lock:
+    def flush_logs(self, job: Job, retry_seconds: float = RESULT_RETRY_SECONDS, wait: float = -1) -> None:
+        """Sends the job's pending lines, in as many requests as the body limit needs; gives
+        up after `wait` seconds if another flush of the job is still under way."""
+        if not job.send_lock.acquire(timeout=wait):
+            return
+        try:
             lines = job.take_logs()
             while lines and not job.handed_back:
                 batch = self.log_batch(lines)
@@ -704,6 +707,8 @@ class Robot:
                     say(f"job {job.key}: {len(lines)} log line(s) not kept: {describe(err)}")
                     return
                 lines = lines[len(batch):]
+        finally:
+            job.send_lock.release()
 
     def log_batch(self, lines: list[dict]) -> list[dict]:
         """The first lines whose request fits the body limit (at least one; each is far below it)."""
@@ -801,7 +806,7 @@ class Robot:
         with self.lock:
             left = list(self.running.values())
         for job in left:
-            self.flush_logs(job, retry_seconds=2.0)
+            self.flush_logs(job, retry_seconds=2.0, wait=2.0)
         for job in left:
             self.drop(job)
         # let killed commands die (and be reaped) before their jobs are handed back
