@@ -12,6 +12,12 @@ interface OpenTransaction {
 }
 
 const openTransactions = new AsyncLocalStorage<OpenTransaction>();
+/**
+ * Transactions open now, on any store. An enabled AsyncLocalStorage makes Node 20 track
+ * every promise (a promise hook): about a seventh of the invoke path's throughput. It is
+ * disabled whenever no transaction is open, so the hot paths, which open none, pay nothing.
+ */
+let openCount = 0;
 
 /**
  * What every aggregate's queries run on: the store's executor, or, inside
@@ -38,10 +44,12 @@ export abstract class SqlAggregate {
     const context: OpenTransaction = { root: this.root, tx: this.root, ended: false, afterCommit: [] };
     const result = await this.root.transaction(async (tx) => {
       (context as { tx: Executor }).tx = tx;
+      openCount++;
       try {
         return await openTransactions.run(context, work);
       } finally {
         context.ended = true;
+        if (--openCount === 0) openTransactions.disable();
       }
     });
     // committed: now the changes may be announced (a waiter told earlier could read the old state)
