@@ -2,7 +2,7 @@ import type { JobFilter, JobPatch, JobStateCount, JobStore } from "../../core/st
 import { LIST_FIELD_MAX_BYTES, isFinal, type Job, type JobListItem, type JobLogLine, type JobState, type RobotSession } from "../../core/types.js";
 import { SqlAggregate } from "./SqlAggregate.js";
 import { PRIORITY_NUMBER, bool, json, jobFromRow, sessionFromRow, str } from "./rows.js";
-import { sql, type Sql } from "./sql.js";
+import { Sql, sql } from "./sql.js";
 
 /** The columns of `jobs` a list reads besides the three long ones. */
 const JOB_LIST_COLUMNS = "seq, key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, robot, session_id, attempt, " +
@@ -19,13 +19,24 @@ function toJobListItem(job: Job, truncated: { input: boolean; output: boolean; e
   };
 }
 
-/** The insert of one new job: the shared path's, and the engines' group commits' when a batch falls back to one job at a time. */
+/** The columns of a new job's insert, in the order of `insertJobValues`. */
+const INSERT_JOB_COLUMNS = ["key", "tenant_id", "folder_key", "process_name", "trigger_id", "source", "call_mode", "state", "priority", "input_arguments",
+  "attempt", "created_at", "deadline_at", "max_duration_seconds", "info"];
+/** the insert's text around its parameters: one array for every call, so its compiled text is cached like a template's */
+const INSERT_JOB_TEXT = [`INSERT INTO jobs (${INSERT_JOB_COLUMNS.join(", ")}) VALUES (`, ...INSERT_JOB_COLUMNS.slice(1).map(() => ", "), ")"];
+
+/** A new job's values for its insert, each bindable as it is (JSON as text). */
+export function insertJobValues(j: Job): unknown[] {
+  return [j.key, j.tenantId, j.folderKey, j.processName, j.triggerId, j.source, j.callMode, j.state, PRIORITY_NUMBER[j.priority],
+    json(j.inputArguments), j.attempt, j.createdAt, j.deadlineAt, j.maxDurationSeconds, j.info];
+}
+
+/**
+ * The insert of one new job: the shared path's, and the engines' group commits' (SQLite
+ * runs its compiled text with `insertJobValues` straight away, the hot path of an invocation).
+ */
 export function insertJob(j: Job): Sql {
-  return sql`
-    INSERT INTO jobs (key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, input_arguments,
-      attempt, created_at, deadline_at, max_duration_seconds, info)
-    VALUES (${j.key}, ${j.tenantId}, ${j.folderKey}, ${j.processName}, ${j.triggerId}, ${j.source}, ${j.callMode}, ${j.state}, ${PRIORITY_NUMBER[j.priority]},
-      ${json(j.inputArguments)}, ${j.attempt}, ${j.createdAt}, ${j.deadlineAt}, ${j.maxDurationSeconds}, ${j.info})`;
+  return new Sql(INSERT_JOB_TEXT, insertJobValues(j));
 }
 
 /** A column an update sets, or leaves as it is: [whether to set it, its new value]. */

@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import { clampedIso } from "../../core/bounds.js";
 import { UniqueViolation } from "../../core/errors.js";
 import type { Job, RobotSession } from "../../core/types.js";
-import { insertJob } from "../sql/JobsSql.js";
+import { insertJob, insertJobValues } from "../sql/JobsSql.js";
 import type { Row } from "../sql/Executor.js";
 import { GroupCommit, type Pending } from "../sql/GroupCommit.js";
 import { SqlStore } from "../sql/SqlStore.js";
@@ -89,7 +89,9 @@ export class SqliteStore extends SqlStore {
 
   private async insertJobs(batch: Pending<Job>[]): Promise<void> {
     const root = this.executor;
-    const insert = (j: Job) => root.runNow<number>(insertJob(j), "run");
+    // the prepared insert, run with the job's values as they are (no compile or conversion per job)
+    const statement = root.statement(insertJob(batch[0]!.item).compile(root.dialect).text);
+    const insert = (j: Job) => statement.run(...insertJobValues(j));
     try {
       await root.exclusive((db) => {
         if (batch.length === 1) insert(batch[0]!.item);
@@ -106,7 +108,7 @@ export class SqliteStore extends SqlStore {
             insert(b.item);
             b.resolve();
           } catch (e) {
-            b.reject(e);
+            b.reject(translateSqliteError(e));
           }
         }
       });
