@@ -2,6 +2,7 @@ import pg from "pg";
 import type { Job, JobLogLine, RobotSession } from "../../core/types.js";
 import { insertJob } from "../sql/JobsSql.js";
 import { GroupCommit, type Pending } from "../sql/GroupCommit.js";
+import type { Executor } from "../sql/Executor.js";
 import { SqlStore } from "../sql/SqlStore.js";
 import { PRIORITY_NUMBER, jobFromRow, json } from "../sql/rows.js";
 import { sql } from "../sql/sql.js";
@@ -158,12 +159,12 @@ export class PostgresStore extends SqlStore {
    */
   override async claimJobs(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Job[]> {
     if (max <= 0 || session.processes.length === 0) return [];
-    const rows = await this.inTransaction(async () => {
+    const rows = await this.atomically(async (db) => {
       // a claim long-poll can outlive its session (a robot cut off from the network keeps its
       // connection open while its lease runs out): an ended or expired session gets nothing
-      const live = await this.db.one(sql`SELECT 1 AS live FROM robot_sessions WHERE id = ${session.id} AND lease_expires_at > ${now} FOR NO KEY UPDATE`);
+      const live = await db.one(sql`SELECT 1 AS live FROM robot_sessions WHERE id = ${session.id} AND lease_expires_at > ${now} FOR NO KEY UPDATE`);
       if (!live) return [];
-      return this.db.all(claimQuery(session, max, now, longPollingMaxSeconds));
+      return db.all(claimQuery(session, max, now, longPollingMaxSeconds));
     });
     return rows.sort((a, b) => Number(b.priority) - Number(a.priority) || Number(a.seq) - Number(b.seq)).map(jobFromRow);
   }
@@ -189,8 +190,8 @@ export class PostgresStore extends SqlStore {
   }
 
   /** All lines in one statement, numbered by their place in the JSON array. */
-  protected override async insertLogLines(jobKey: string, after: number, lines: Omit<JobLogLine, "seq">[]): Promise<void> {
-    await this.db.run(sql`
+  protected override async insertLogLines(db: Executor, jobKey: string, after: number, lines: Omit<JobLogLine, "seq">[]): Promise<void> {
+    await db.run(sql`
       INSERT INTO job_logs (job_key, seq, at, level, message)
       SELECT ${jobKey}, CAST(${after} AS integer) + o, CAST(l->>'at' AS timestamptz), l->>'level', l->>'message'
         FROM json_array_elements(CAST(${json(lines.map((l) => ({ at: l.at, level: l.level, message: l.message })))} AS json)) WITH ORDINALITY AS x(l, o)`);

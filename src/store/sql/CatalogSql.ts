@@ -39,15 +39,15 @@ export class CatalogSql extends SqlAggregate implements CatalogStore {
   }
 
   async deleteFolder(tenantId: string, key: string): Promise<"deleted" | "missing" | "not-empty"> {
-    return this.inTransaction(async () => {
+    return this.atomically(async (db) => {
       // locked: a process, trigger or job being added to the folder meanwhile waits, then is seen (or fails on the folder's absence)
-      const lock = sql.raw(this.db.dialect.supportsForUpdate ? "FOR UPDATE" : "");
-      if (!(await this.db.one(sql`SELECT key FROM folders WHERE tenant_id = ${tenantId} AND key = ${key} ${lock}`))) return "missing";
-      const used = await this.db.one(sql`
+      const lock = sql.raw(db.dialect.supportsForUpdate ? "FOR UPDATE" : "");
+      if (!(await db.one(sql`SELECT key FROM folders WHERE tenant_id = ${tenantId} AND key = ${key} ${lock}`))) return "missing";
+      const used = await db.one(sql`
         SELECT EXISTS (SELECT 1 FROM processes WHERE folder_key = ${key}) OR EXISTS (SELECT 1 FROM triggers WHERE folder_key = ${key})
             OR EXISTS (SELECT 1 FROM jobs WHERE folder_key = ${key}) AS used`);
       if (bool(used!.used)) return "not-empty";
-      await this.db.run(sql`DELETE FROM folders WHERE tenant_id = ${tenantId} AND key = ${key}`);
+      await db.run(sql`DELETE FROM folders WHERE tenant_id = ${tenantId} AND key = ${key}`);
       return "deleted";
     });
   }
@@ -82,14 +82,14 @@ export class CatalogSql extends SqlAggregate implements CatalogStore {
   }
 
   async deleteProcess(tenantId: string, folderKey: string, name: string): Promise<"deleted" | "missing" | "in-use"> {
-    return this.inTransaction(async () => {
-      const lock = sql.raw(this.db.dialect.supportsForUpdate ? "FOR UPDATE" : "");
-      const found = await this.db.one(sql`SELECT id FROM processes WHERE tenant_id = ${tenantId} AND folder_key = ${folderKey} AND name = ${name} ${lock}`);
+    return this.atomically(async (db) => {
+      const lock = sql.raw(db.dialect.supportsForUpdate ? "FOR UPDATE" : "");
+      const found = await db.one(sql`SELECT id FROM processes WHERE tenant_id = ${tenantId} AND folder_key = ${folderKey} AND name = ${name} ${lock}`);
       if (!found) return "missing";
       // a trigger names its process (no foreign key): one that still starts it holds it
-      const used = await this.db.one(sql`SELECT id FROM triggers WHERE tenant_id = ${tenantId} AND folder_key = ${folderKey} AND process_name = ${name} LIMIT 1`);
+      const used = await db.one(sql`SELECT id FROM triggers WHERE tenant_id = ${tenantId} AND folder_key = ${folderKey} AND process_name = ${name} LIMIT 1`);
       if (used) return "in-use";
-      await this.db.run(sql`DELETE FROM processes WHERE tenant_id = ${tenantId} AND folder_key = ${folderKey} AND name = ${name}`);
+      await db.run(sql`DELETE FROM processes WHERE tenant_id = ${tenantId} AND folder_key = ${folderKey} AND name = ${name}`);
       return "deleted";
     });
   }

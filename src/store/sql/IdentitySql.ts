@@ -26,18 +26,18 @@ export class IdentitySql extends SqlAggregate implements IdentityStore {
   // ---- tenants and users
 
   async ensureTenant(org: string, name: string): Promise<{ tenant: Tenant; created: boolean }> {
-    return this.inTransaction(async () => {
+    return this.atomically(async (db) => {
       // insert first, read after: two nodes creating the same tenant at once get one tenant and one Shared folder
       const tenant: Tenant = { id: randomUUID(), org, name };
       const now = new Date().toISOString();
-      const inserted = await this.db.one(sql`
+      const inserted = await db.one(sql`
         INSERT INTO tenants (id, org, name, settings, created_at) VALUES (${tenant.id}, ${org}, ${name}, '{}', ${now})
         ON CONFLICT (org, name) DO NOTHING RETURNING id`);
       if (!inserted) {
-        const existing = (await this.db.one(sql`SELECT id, org, name FROM tenants WHERE org = ${org} AND name = ${name}`))!;
+        const existing = (await db.one(sql`SELECT id, org, name FROM tenants WHERE org = ${org} AND name = ${name}`))!;
         return { tenant: tenantFromRow(existing), created: false };
       }
-      await this.db.run(sql`INSERT INTO folders (key, tenant_id, name, created_at) VALUES (${randomUUID()}, ${tenant.id}, 'Shared', ${now})`);
+      await db.run(sql`INSERT INTO folders (key, tenant_id, name, created_at) VALUES (${randomUUID()}, ${tenant.id}, 'Shared', ${now})`);
       return { tenant, created: true };
     });
   }
@@ -113,13 +113,13 @@ export class IdentitySql extends SqlAggregate implements IdentityStore {
   }
 
   async deleteUser(tenantId: string, id: string): Promise<boolean> {
-    return this.inTransaction(async () => {
+    return this.atomically(async (db) => {
       // locked: of two deletes at once, the second finds no user and answers false
-      const lock = sql.raw(this.db.dialect.supportsForUpdate ? "FOR UPDATE" : "");
-      if (!(await this.db.one(sql`SELECT id FROM users WHERE tenant_id = ${tenantId} AND id = ${id} ${lock}`))) return false;
-      await this.db.run(sql`DELETE FROM console_sessions WHERE user_id = ${id}`);
-      await this.db.run(sql`DELETE FROM tokens WHERE user_id = ${id}`);
-      await this.db.run(sql`DELETE FROM users WHERE tenant_id = ${tenantId} AND id = ${id}`);
+      const lock = sql.raw(db.dialect.supportsForUpdate ? "FOR UPDATE" : "");
+      if (!(await db.one(sql`SELECT id FROM users WHERE tenant_id = ${tenantId} AND id = ${id} ${lock}`))) return false;
+      await db.run(sql`DELETE FROM console_sessions WHERE user_id = ${id}`);
+      await db.run(sql`DELETE FROM tokens WHERE user_id = ${id}`);
+      await db.run(sql`DELETE FROM users WHERE tenant_id = ${tenantId} AND id = ${id}`);
       return true;
     });
   }

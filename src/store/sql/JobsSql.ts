@@ -1,5 +1,6 @@
 import type { JobFilter, JobPatch, JobStateCount, JobStore } from "../../core/store.js";
 import { LIST_FIELD_MAX_BYTES, isFinal, type Job, type JobListItem, type JobLogLine, type JobState, type RobotSession } from "../../core/types.js";
+import type { Executor } from "./Executor.js";
 import { SqlAggregate } from "./SqlAggregate.js";
 import { PRIORITY_NUMBER, bool, json, jobFromRow, sessionFromRow, str } from "./rows.js";
 import { Sql, sql } from "./sql.js";
@@ -153,10 +154,10 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
 
   /** In one transaction (PostgreSQL overrides it with batches: a large backlog must not make one long statement). */
   async purgeFinalJobs(tenantId: string, endedBefore: string): Promise<number> {
-    return this.inTransaction(async () => {
-      await this.db.run(sql`
+    return this.atomically(async (db) => {
+      await db.run(sql`
         DELETE FROM job_logs WHERE job_key IN (SELECT key FROM jobs WHERE tenant_id = ${tenantId} AND ended_at < ${endedBefore} AND state IN ('Successful', 'Faulted', 'Stopped'))`);
-      return this.db.run(sql`DELETE FROM jobs WHERE tenant_id = ${tenantId} AND ended_at < ${endedBefore} AND state IN ('Successful', 'Faulted', 'Stopped')`);
+      return db.run(sql`DELETE FROM jobs WHERE tenant_id = ${tenantId} AND ended_at < ${endedBefore} AND state IN ('Successful', 'Faulted', 'Stopped')`);
     });
   }
 
@@ -164,20 +165,20 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
 
   async appendLogs(jobKey: string, lines: Omit<JobLogLine, "seq">[]): Promise<void> {
     if (lines.length === 0) return;
-    await this.inTransaction(async () => {
+    await this.atomically(async (db) => {
       // info first: the update takes the job row's lock (PostgreSQL), so concurrent appends to
       // one job take turns, and the next one reads the seq this one wrote
-      await this.db.run(sql`UPDATE jobs SET info = ${lines[lines.length - 1]!.message.slice(0, 1000)} WHERE key = ${jobKey}`);
-      const last = Number((await this.db.one(sql`SELECT COALESCE(MAX(seq), 0) AS s FROM job_logs WHERE job_key = ${jobKey}`))!.s);
-      await this.insertLogLines(jobKey, last, lines);
+      await db.run(sql`UPDATE jobs SET info = ${lines[lines.length - 1]!.message.slice(0, 1000)} WHERE key = ${jobKey}`);
+      const last = Number((await db.one(sql`SELECT COALESCE(MAX(seq), 0) AS s FROM job_logs WHERE job_key = ${jobKey}`))!.s);
+      await this.insertLogLines(db, jobKey, last, lines);
     });
   }
 
   /** Inserts the lines as seq `after + 1`, `after + 2`, …: one insert each (PostgreSQL inserts them all in one statement). */
-  protected async insertLogLines(jobKey: string, after: number, lines: Omit<JobLogLine, "seq">[]): Promise<void> {
+  protected async insertLogLines(db: Executor, jobKey: string, after: number, lines: Omit<JobLogLine, "seq">[]): Promise<void> {
     let seq = after;
     for (const l of lines) {
-      await this.db.run(sql`INSERT INTO job_logs (job_key, seq, at, level, message) VALUES (${jobKey}, ${++seq}, ${l.at}, ${l.level}, ${l.message})`);
+      await db.run(sql`INSERT INTO job_logs (job_key, seq, at, level, message) VALUES (${jobKey}, ${++seq}, ${l.at}, ${l.level}, ${l.message})`);
     }
   }
 

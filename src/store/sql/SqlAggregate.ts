@@ -59,6 +59,18 @@ export abstract class SqlAggregate {
     return result;
   }
 
+  /**
+   * Runs one store operation's statements atomically, on `db`: the caller's open transaction
+   * when there is one, else a transaction of its own. Unlike `inTransaction`, it enables no
+   * async context: `work` must use `db`, and call nothing that reaches the store another way.
+   * The store's own multi-statement operations (the claim, appending logs, deleting with a
+   * check) use it, so the hot paths pay for no context tracking.
+   */
+  protected atomically<T>(work: (db: Executor) => Promise<T>): Promise<T> {
+    const open = this.open();
+    return open ? work(open.tx) : this.root.transaction(work);
+  }
+
   /** Runs `task` once the transaction open in this context commits (never, if it rolls back); at once when none is open. */
   afterCommit(task: () => void): void {
     const open = this.open();
