@@ -201,22 +201,21 @@ export class PostgresStore extends SqlStore {
 /**
  * The claim's statement. One process (the usual session): `process_name = $n` lets the
  * jobs_pending index give the rows already in claim order, so the scan stops after `max`
- * unlocked rows; with `= ANY(array)` PostgreSQL reads and sorts every pending job of the
+ * unlocked rows; with `IN (…)` of several PostgreSQL reads and sorts every pending job of the
  * session's processes on each claim, which grows with the backlog (2,000 pending jobs:
- * ~2.5 ms a claim). Two fixed texts, so that each is a named statement. The update finds
- * the picked rows by `seq = ANY(ARRAY(…))`, always through the primary key: joined to the
- * CTE instead, the planner (which cannot know the LIMIT) may hash-join a scan of every job.
+ * ~2.5 ms a claim). A session of every folder (the usual one) has no folder condition at
+ * all, rather than one the planner must keep for a list that is null. The fixed texts (one
+ * process, every folder) are named statements; the others are built for their lists.
  */
 function claimQuery(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number) {
-  // lists travel as JSON text (jsonb arrays); a null folder list: every folder
-  const folders = json(session.folderKeys);
-  if (session.processes.length === 1) {
+  const processes = session.processes.length === 1 ? sql`process_name = ${session.processes[0]}` : sql`process_name IN ${sql.list(session.processes)}`;
+  const folders = session.folderKeys ? sql`AND folder_key IN ${sql.list(session.folderKeys)}` : sql.raw("");
+  if (session.processes.length === 1 && !session.folderKeys) {
     return sql`
       WITH picked AS (
         SELECT seq FROM jobs
          WHERE tenant_id = ${session.tenantId} AND state = 'Pending' AND process_name = ${session.processes[0]}
            AND (not_before IS NULL OR not_before <= CAST(${now} AS timestamptz))
-           AND (CAST(${folders} AS jsonb) IS NULL OR folder_key IN (SELECT jsonb_array_elements_text(CAST(${folders} AS jsonb))))
          ORDER BY priority DESC, seq
          LIMIT GREATEST(0, LEAST(CAST(${max} AS integer),
            CAST(${session.slots} AS integer) - (SELECT COUNT(*) FROM jobs WHERE session_id = ${session.id} AND state IN ('Running', 'Stopping', 'Terminating'))::integer))
@@ -227,15 +226,14 @@ function claimQuery(session: RobotSession, max: number, now: string, longPolling
              deadline_at = LEAST(
                CASE WHEN j.call_mode = 'LongPolling' THEN j.created_at + make_interval(secs => ${longPollingMaxSeconds}) END,
                CASE WHEN j.max_duration_seconds IS NOT NULL THEN CAST(${now} AS timestamptz) + make_interval(secs => j.max_duration_seconds) END)
-        WHERE j.seq = ANY(ARRAY(SELECT seq FROM picked))
+        FROM picked WHERE j.seq = picked.seq
       RETURNING j.*`;
   }
   return sql`
     WITH picked AS (
       SELECT seq FROM jobs
-       WHERE tenant_id = ${session.tenantId} AND state = 'Pending' AND process_name = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(${json(session.processes)} AS jsonb))))
+       WHERE tenant_id = ${session.tenantId} AND state = 'Pending' AND ${processes} ${folders}
          AND (not_before IS NULL OR not_before <= CAST(${now} AS timestamptz))
-         AND (CAST(${folders} AS jsonb) IS NULL OR folder_key IN (SELECT jsonb_array_elements_text(CAST(${folders} AS jsonb))))
        ORDER BY priority DESC, seq
        LIMIT GREATEST(0, LEAST(CAST(${max} AS integer),
          CAST(${session.slots} AS integer) - (SELECT COUNT(*) FROM jobs WHERE session_id = ${session.id} AND state IN ('Running', 'Stopping', 'Terminating'))::integer))
@@ -246,6 +244,6 @@ function claimQuery(session: RobotSession, max: number, now: string, longPolling
            deadline_at = LEAST(
              CASE WHEN j.call_mode = 'LongPolling' THEN j.created_at + make_interval(secs => ${longPollingMaxSeconds}) END,
              CASE WHEN j.max_duration_seconds IS NOT NULL THEN CAST(${now} AS timestamptz) + make_interval(secs => j.max_duration_seconds) END)
-      WHERE j.seq = ANY(ARRAY(SELECT seq FROM picked))
+      FROM picked WHERE j.seq = picked.seq
     RETURNING j.*`;
 }
