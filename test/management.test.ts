@@ -82,12 +82,29 @@ describe("processes", () => {
     expect(body.violations.map((v: { path: string }) => v.path).sort()).toEqual(["/color", "/inputSchema", "/maxDurationSeconds", "/priority"]);
   });
 
+  it("lists a bad name with the other faults: the issue's three-fault body answers one 400 with three violations", async () => {
+    const body = await problem(await post(`/api/v1/folders/${b.sharedKey}/processes`, { name: 5, priority: "Urgent", maxDurationSeconds: -1 }), 400, "invalid-process");
+    expect(body.violations).toEqual([
+      { path: "/name", message: "must be 1-128 characters without '/', '\\' or control characters" },
+      { path: "/priority", message: "must be one of Low, Normal, High" },
+      { path: "/maxDurationSeconds", message: "must be an integer from 1 to 31536000 (a year) or null" },
+    ]);
+  });
+
   it("refuses to delete a process that a trigger starts", async () => {
     await problem(await del(`/api/v1/folders/${b.sharedKey}/processes/Echo`), 409, "process-in-use");
   });
 });
 
 describe("triggers", () => {
+  it("lists the missing fields with the wrong ones in one 400", async () => {
+    const body = await problem(await post(`/api/v1/folders/${b.sharedKey}/triggers`, { verb: "FETCH", callMode: "Sometimes" }), 400, "invalid-trigger");
+    expect(body.violations.map((v: { path: string; message: string }) => `${v.path} ${v.message}`)).toEqual([
+      "/name is required", "/slug is required", "/processName is required",
+      "/verb must be one of GET, POST, PUT, DELETE", "/callMode must be one of AsyncRequestReply, FireAndForget, LongPolling",
+    ]);
+  });
+
   it("creates with an absolute invokeUrl, reads, lists, updates and deletes", async () => {
     const res = await post(`/api/v1/folders/${b.sharedKey}/triggers`, {
       name: "Echo by GET", slug: "echo-get", verb: "GET", processName: "Echo", callMode: "LongPolling", defaultArguments: { from: "trigger" }, priority: "High",

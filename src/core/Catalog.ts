@@ -120,14 +120,16 @@ export class Catalog {
   async createProcess(tenantId: string, folderKey: string, input: unknown): Promise<Process> {
     await this.folderOrThrow(tenantId, folderKey);
     const body = requireObject(input);
-    const name = requireName(body, "process");
-    if (await this.store.getProcess(tenantId, folderKey, name)) throw ProcessExists(name);
     const at = this.now().toISOString();
     const process: Process = {
-      id: randomUUID(), tenantId, folderKey, name, description: "", defaultInputArguments: {}, inputSchema: null, outputSchema: null,
-      priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoffSeconds: 5 }, createdAt: at, updatedAt: at,
+      id: randomUUID(), tenantId, folderKey, name: typeof body.name === "string" ? body.name : "", description: "", defaultInputArguments: {},
+      inputSchema: null, outputSchema: null, priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoffSeconds: 5 }, createdAt: at, updatedAt: at,
     };
-    const created = applyProcessFields(process, body, ["name"]);
+    // every fault of the body in one answer, the name's with the others'
+    const bad = nameViolation(body);
+    const created = applyProcessFields(process, body, ["name"], bad ? [bad] : []);
+    const name = created.name;
+    if (await this.store.getProcess(tenantId, folderKey, name)) throw ProcessExists(name);
     await this.store.createProcess(created);
     this.changed(tenantId);
     return created;
@@ -166,8 +168,8 @@ export class Catalog {
   async createTrigger(tenantId: string, folderKey: string, input: unknown): Promise<Trigger> {
     await this.folderOrThrow(tenantId, folderKey);
     const body = requireObject(input);
-    const missing = ["name", "slug", "verb", "processName"].filter((k) => body[k] === undefined);
-    if (missing.length) throw badRequest("invalid-trigger", `Missing required field${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}.`);
+    // every fault of the body in one answer: the missing fields with the wrong ones
+    const missing = ["name", "slug", "verb", "processName"].filter((k) => body[k] === undefined).map((k) => ({ path: `/${k}`, message: "is required" }));
     const at = this.now().toISOString();
     const trigger = applyTriggerFields(
       {
@@ -175,6 +177,7 @@ export class Catalog {
         defaultArguments: {}, priority: "Inherit", enabled: true, createdAt: at, updatedAt: at,
       },
       body,
+      missing,
     );
     await this.processOrThrow(tenantId, folderKey, trigger.processName);
     if (await this.store.findTriggerBySlug(tenantId, trigger.slug)) throw SlugTaken(trigger.slug);
@@ -213,6 +216,13 @@ function requireObject(input: unknown): JsonObject {
   return input;
 }
 
+/** The name's fault in a body, as a violation at `/name`, or null. */
+function nameViolation(input: JsonObject): Violation | null {
+  const name = input.name;
+  const problem = nameProblem(name) ?? ((name as string).trim() !== name ? "must not start or end with spaces" : null);
+  return problem === null ? null : { path: "/name", message: problem };
+}
+
 function requireName(input: unknown, what: string): string {
   const name = isJsonObject(input) ? input.name : undefined;
   const problem = nameProblem(name) ?? ((name as string).trim() !== name ? "must not start or end with spaces" : null);
@@ -233,10 +243,10 @@ function deepProblem(body: JsonObject): Violation | null {
   return unstorable(body);
 }
 
-function applyProcessFields(p: Process, body: JsonObject, ignore: string[]): Process {
+function applyProcessFields(p: Process, body: JsonObject, ignore: string[], found: Violation[] = []): Process {
   const deep = deepProblem(body);
   if (deep) fail("invalid-process", [deep]);
-  const problems: Violation[] = [];
+  const problems: Violation[] = [...found];
   let tooComplex: Error | undefined;
   const out = { ...p };
   for (const [key, value] of Object.entries(body)) {
@@ -294,10 +304,10 @@ function applyProcessFields(p: Process, body: JsonObject, ignore: string[]): Pro
   return out;
 }
 
-function applyTriggerFields(t: Trigger, body: JsonObject): Trigger {
+function applyTriggerFields(t: Trigger, body: JsonObject, found: Violation[] = []): Trigger {
   const deep = deepProblem(body);
   if (deep) fail("invalid-trigger", [deep]);
-  const problems: Violation[] = [];
+  const problems: Violation[] = [...found];
   const out = { ...t };
   for (const [key, value] of Object.entries(body)) {
     const bad = (message: string) => problems.push({ path: `/${key}`, message });
