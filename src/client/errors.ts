@@ -16,6 +16,7 @@
  * `jobKey` is set whenever the job is known, so a caller that gives up waiting can still
  * follow the job (`client.jobs.wait(key)`) or stop it (`client.jobs.stop(key)`).
  */
+import type { ApiErrorCode } from "./errorCodes.js";
 import type { JobError, ProblemDetails, Violation } from "./types.js";
 
 export class BatonClientError extends Error {
@@ -34,6 +35,11 @@ export class BatonClientError extends Error {
 
 /** The API answered with an error: an application/problem+json body (or, from a proxy, something else). */
 export class BatonApiError extends BatonClientError {
+  /**
+   * The problem's `code`: one of `API_ERROR_CODES` (generated from the server's catalogue),
+   * or, from a newer server, a code this client does not know yet.
+   */
+  declare readonly code: ApiErrorCode | (string & {});
   readonly status: number;
   readonly title: string;
   readonly detail: string;

@@ -14,6 +14,7 @@ export {
   TooManyRedirectsError,
   UnexpectedResponseError,
 } from "./errors.js";
+export { API_ERROR_CODES, type ApiErrorCode } from "./errorCodes.js";
 export type { InvokeOptions, JobStateDetail, OnState, WaitOptions } from "./invocation.js";
 export { collect, paginate } from "./pagination.js";
 export type { FoldersApi } from "./resources/Folders.js";

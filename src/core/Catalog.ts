@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { isJsonObject, unstorable } from "./arguments.js";
 import { boundedInteger, MAX_DURATION_SECONDS, unsafeNameCharacter } from "./bounds.js";
 import { badRequest, conflict, FolderExists, FolderNotFound, ProcessExists, ProcessNotFound, notFound, SchemaTooComplex, SlugTaken, type Violation } from "./errors.js";
+import type { ErrorCode } from "./errorCodes.js";
 import { SCHEMA_LIMITS, schemaProblem } from "./schemas.js";
 import type { Notifier } from "./notifier.js";
 import type { Store } from "./store.js";
@@ -223,7 +224,7 @@ function nameViolation(input: JsonObject): Violation | null {
   return problem === null ? null : { path: "/name", message: problem };
 }
 
-function requireName(input: unknown, what: string): string {
+function requireName(input: unknown, what: "folder"): string {
   const name = isJsonObject(input) ? input.name : undefined;
   const problem = nameProblem(name) ?? ((name as string).trim() !== name ? "must not start or end with spaces" : null);
   if (problem !== null) {
@@ -234,7 +235,7 @@ function requireName(input: unknown, what: string): string {
   return name as string;
 }
 
-function fail(code: string, problems: Violation[]): never {
+function fail(code: ErrorCode, problems: Violation[]): never {
   throw badRequest(code, problems.map((p) => `${p.path.slice(1)}: ${p.message}`).join("; "), { violations: problems });
 }
 

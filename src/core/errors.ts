@@ -1,10 +1,13 @@
+import type { ErrorCode } from "./errorCodes.js";
+
 /**
  * Every error a caller can see is a BatonError: a stable `code`, an HTTP `status`, a
  * human `title` and `detail`. The HTTP layer renders it as application/problem+json
  * (RFC 9457); anything else thrown is coerced once, at the edge, into `internal-error`.
  */
 export class BatonError extends Error {
-  readonly code: string;
+  /** one of the catalogue's (errorCodes.ts) */
+  readonly code: ErrorCode;
   readonly status: number;
   readonly title: string;
   readonly extra: Record<string, unknown>;
@@ -12,7 +15,7 @@ export class BatonError extends Error {
 
   constructor(
     status: number,
-    code: string,
+    code: ErrorCode,
     title: string,
     detail: string,
     options: { extra?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {},
@@ -27,12 +30,12 @@ export class BatonError extends Error {
   }
 }
 
-export const badRequest = (code: string, detail: string, extra?: Record<string, unknown>) =>
+export const badRequest = (code: ErrorCode, detail: string, extra?: Record<string, unknown>) =>
   new BatonError(400, code, "Bad Request", detail, { extra });
 
-export const notFound = (code: string, detail: string) => new BatonError(404, code, "Not Found", detail);
+export const notFound = (code: ErrorCode, detail: string) => new BatonError(404, code, "Not Found", detail);
 
-export const conflict = (code: string, detail: string, extra?: Record<string, unknown>) =>
+export const conflict = (code: ErrorCode, detail: string, extra?: Record<string, unknown>) =>
   new BatonError(409, code, "Conflict", detail, { extra });
 
 export const unauthorized = (detail: string) =>
@@ -40,7 +43,7 @@ export const unauthorized = (detail: string) =>
     headers: { "www-authenticate": 'Bearer realm="baton"' },
   });
 
-export const forbidden = (code: string, detail: string) => new BatonError(403, code, "Forbidden", detail);
+export const forbidden = (code: ErrorCode, detail: string) => new BatonError(403, code, "Forbidden", detail);
 
 export const TriggerNotFound = (slug: string) =>
   notFound("trigger-not-found", `No API trigger with slug '${slug}' exists in this folder.`);

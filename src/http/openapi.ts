@@ -9,6 +9,7 @@
  * registered and against real answers, so a route or field added without documenting it
  * fails the tests.
  */
+import type { ErrorCode } from "../core/errorCodes.js";
 import { schemaRef as s, schemas, type Schema } from "./openapiSchemas.js";
 
 type Obj = { [key: string]: unknown };
@@ -21,7 +22,7 @@ const API_VERSION = "1.0.0";
 const ref = (kind: "parameters" | "responses" | "headers", name: string): Obj => ({ $ref: `#/components/${kind}/${name}` });
 const jsonContent = (schema: Schema): Obj => ({ "application/json": { schema } });
 const problemContent = (schema: Schema): Obj => ({ "application/problem+json": { schema } });
-const codeList = (codes: string[]) => codes.map((c) => `\`${c}\``).join(", ");
+const codeList = (codes: readonly string[]) => codes.map((c) => `\`${c}\``).join(", ");
 
 /** Every answer carries X-Request-Id (the caller's own when it sent a valid one). */
 function response(description: string, options: { content?: Obj; headers?: Obj; links?: Obj } = {}): Obj {
@@ -33,7 +34,7 @@ function response(description: string, options: { content?: Obj; headers?: Obj; 
   };
 }
 
-function problem(description: string, codes: string[], schema: Schema = s("Problem"), headers: Obj = {}): Obj {
+function problem(description: string, codes: ErrorCode[], schema: Schema = s("Problem"), headers: Obj = {}): Obj {
   return response(`${description} Codes: ${codeList(codes)}.`, { content: problemContent(schema), headers });
 }
 
@@ -66,16 +67,16 @@ interface OperationSpec {
   permission?: string;
   permissionDenied?: boolean;
   /** other 403 codes the route answers */
-  forbidden?: string[];
+  forbidden?: ErrorCode[];
   parameters?: Obj[];
   /** a JSON request body (the management API's parser: invalid JSON is 400, another type 415, over 1 MiB 413) */
   body?: { schema: Schema; required: boolean; description?: string };
   responses: Obj;
-  badRequest?: string[];
+  badRequest?: ErrorCode[];
   /** 400 answers list `violations` */
   validation?: boolean;
-  notFound?: string[];
-  conflict?: string[];
+  notFound?: ErrorCode[];
+  conflict?: ErrorCode[];
   /** the level the route lives at: a tenant's routes may also answer 404 tenant-not-found */
   level?: "tenant" | "organization" | "node";
 }
@@ -93,8 +94,8 @@ const takesTenantCredentials = (o: OperationSpec): boolean => (o.level ?? "tenan
 function forbiddenResponse(o: OperationSpec, change: boolean): Obj | undefined {
   const csrf = change && (takesTenantCredentials(o) || (o.security?.some((r) => "cookieAuth" in r) ?? false));
   const permission = o.permission !== undefined && o.permissionDenied !== false;
-  const others = [...(o.forbidden ?? []), ...(csrf ? ["csrf-token-invalid"] : [])];
-  const codes = [...(o.checksScope ? ["insufficient-scope"] : []), ...(permission ? ["permission-denied"] : []), ...others];
+  const others: ErrorCode[] = [...(o.forbidden ?? []), ...(csrf ? ["csrf-token-invalid" as const] : [])];
+  const codes: ErrorCode[] = [...(o.checksScope ? ["insufficient-scope" as const] : []), ...(permission ? ["permission-denied" as const] : []), ...others];
   if (!codes.length) return undefined;
   if (codes.length === 1 && o.checksScope) return ref("responses", "InsufficientScope");
   const schemas: Schema[] = [
@@ -114,7 +115,7 @@ const sortResponses = (responses: Obj): Obj => Object.fromEntries(Object.entries
 
 function operation(o: OperationSpec): Obj {
   const responses: Obj = { ...o.responses };
-  const badRequest = [...(o.body ? ["invalid-json"] : []), ...(o.badRequest ?? [])];
+  const badRequest: ErrorCode[] = [...(o.body ? ["invalid-json" as const] : []), ...(o.badRequest ?? [])];
   if (badRequest.length && !responses["400"]) {
     responses["400"] = problem("The request is not valid.", badRequest, s(o.validation ? "ValidationProblem" : "Problem"));
   }
@@ -125,7 +126,7 @@ function operation(o: OperationSpec): Obj {
   }
   // every request a token makes in a tenant counts against the tenant's rateLimitPerTokenPerMinute
   if ((o.level ?? "tenant") === "tenant" && o.security?.some((r) => "bearerAuth" in r)) responses["429"] ??= ref("responses", "RateLimited");
-  const notFound = [...(o.notFound ?? []), ...((o.level ?? "tenant") === "tenant" ? ["tenant-not-found"] : [])];
+  const notFound: ErrorCode[] = [...(o.notFound ?? []), ...((o.level ?? "tenant") === "tenant" ? ["tenant-not-found" as const] : [])];
   if (notFound.length && !responses["404"]) responses["404"] = problem("Not found.", notFound);
   if (o.conflict?.length && !responses["409"]) responses["409"] = problem("Conflict.", o.conflict);
   if (o.body) {
@@ -284,7 +285,7 @@ function invokeOperation(method: "GET" | "POST" | "PUT" | "DELETE"): Obj {
       ...CALL_MODE_RESPONSES,
       "400": problem(
         "The arguments are not valid; no job was created.",
-        [...(withBody ? ["invalid-json", "invalid-body"] : []), "unknown-control-parameter", "invalid-call-mode", "invalid-arguments", "invalid-schema"],
+        [...(withBody ? ["invalid-json" as const, "invalid-body" as const] : []), "unknown-control-parameter", "invalid-call-mode", "invalid-arguments", "invalid-schema"],
         s("ValidationProblem"),
       ),
       "404": problem("No trigger with this slug in this folder (or no such tenant).", ["trigger-not-found", "tenant-not-found"]),
@@ -332,7 +333,7 @@ const jobUriParameters = [param("jobKey")];
 /** The robot protocol: a robot key of the tenant, nothing else. */
 const ROBOT: SecurityRequirement[] = [{ robotKey: [] }];
 
-function robotJobResult(operationId: string, summary: string, schema: Schema, required: boolean, badRequest: string[]): Obj {
+function robotJobResult(operationId: string, summary: string, schema: Schema, required: boolean, badRequest: ErrorCode[]): Obj {
   return {
     parameters: [param("sessionId"), param("jobKey")],
     post: operation({

@@ -1,3 +1,4 @@
+import { ERROR_CODES } from "../core/errorCodes.js";
 /**
  * JSON Schemas (draft 2020-12, as OpenAPI 3.1 uses them) of everything the HTTP API sends
  * and accepts: `components.schemas` of the OpenAPI document (openapi.ts).
@@ -415,7 +416,7 @@ export const schemas: Record<string, Schema> = {
       title: { type: "string" },
       status: { type: "integer", minimum: 400, maximum: 599 },
       detail: { type: "string" },
-      code: { type: "string", pattern: "^[a-z][a-z0-9-]*$", description: "Stable, machine-readable.", examples: ["trigger-not-found", "invalid-arguments", "job-faulted"] },
+      code: { type: "string", enum: Object.keys(ERROR_CODES), description: "Stable, machine-readable: one of the API's error codes (docs/api.md, Errors).", examples: ["trigger-not-found", "invalid-arguments", "job-faulted"] },
       instance: { type: "string", description: "The request's path." },
     },
     additionalProperties: true,

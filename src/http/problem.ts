@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import type { ErrorCode } from "../core/errorCodes.js";
 import { BatonError, Internal, UnsupportedMediaType } from "../core/errors.js";
 
-const FASTIFY_CODES: Record<string, [number, string]> = {
+const FASTIFY_CODES: Record<string, [number, ErrorCode]> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, "unsupported-media-type"],
   FST_ERR_CTP_BODY_TOO_LARGE: [413, "payload-too-large"],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, "invalid-json"],

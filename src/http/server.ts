@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { randomUUID } from "node:crypto";
 import type { Baton } from "../core/Baton.js";
+import type { ErrorCode } from "../core/errorCodes.js";
 import { badRequest, BatonError, isStatementTimeout, MethodNotAllowed, notFound } from "../core/errors.js";
 import { JSON_CONTENT_TYPE, parseJsonBody, unsupportedEncoding } from "./bodies.js";
 import { prefersHtml } from "./negotiation.js";
@@ -122,7 +123,7 @@ export function buildServer(options: ServerOptions): BatonServer {
         socket.destroy(err);
         return;
       }
-      const [status, code, title, detail] = err.code === "HPE_HEADER_OVERFLOW"
+      const [status, code, title, detail]: [number, ErrorCode, string, string] = err.code === "HPE_HEADER_OVERFLOW"
         ? [431, "headers-too-large", "Request Header Fields Too Large", "The request line and headers exceed the server's limit; send long arguments in a body."]
         : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? [408, "request-timeout", "Request Timeout", "The request was not received in time."]
           : [400, "malformed-request", "Bad Request", "The HTTP request could not be parsed."];
