@@ -1,5 +1,5 @@
 import { INSTANT_MESSAGE, parseInstant } from "./bounds.js";
-import { decodeCursor, encodeCursor, invalidFilter, queryLimit } from "./Jobs.js";
+import { decodeCursor, encodeCursor, invalidFilter, queryLimit } from "./listQuery.js";
 import type { Store } from "./store.js";
 import type { AuditActor, AuditEntry, AuditListOptions, NewAuditEntry } from "./store/AuditStore.js";
 

@@ -3,6 +3,7 @@ import { isJsonObject, unstorable } from "./arguments.js";
 import { boundedInteger, MAX_DURATION_SECONDS, unsafeNameCharacter } from "./bounds.js";
 import { badRequest, conflict, FolderExists, FolderNotFound, ProcessExists, ProcessNotFound, notFound, SchemaTooComplex, SlugTaken, type Violation } from "./errors.js";
 import type { ErrorCode } from "./errorCodes.js";
+import { isSlug, isUuid } from "./identifiers.js";
 import { SCHEMA_LIMITS, schemaProblem } from "./schemas.js";
 import type { Notifier } from "./notifier.js";
 import type { Store } from "./store.js";
@@ -21,7 +22,6 @@ import {
   type Verb,
 } from "./types.js";
 
-const SLUG = /^[A-Za-z0-9_.-]{1,128}$/;
 // names: 1-128 characters, no '/', '\\' or control characters (and none of bounds.ts's unsafe characters)
 // eslint-disable-next-line no-control-regex
 const NAME = /^[^\u0000-\u001f/\\]{1,128}$/;
@@ -204,14 +204,6 @@ export class Catalog {
   }
 }
 
-export function isSlug(value: string): boolean {
-  return SLUG.test(value);
-}
-
-export function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-}
-
 function requireObject(input: unknown): JsonObject {
   if (!isJsonObject(input)) throw badRequest("invalid-body", "The request body must be a JSON object.");
   return input;
@@ -319,7 +311,7 @@ function applyTriggerFields(t: Trigger, body: JsonObject, found: Violation[] = [
         break;
       }
       case "slug":
-        if (typeof value === "string" && SLUG.test(value)) out.slug = value; else bad("must be 1-128 letters, digits, '-', '_' or '.'");
+        if (typeof value === "string" && isSlug(value)) out.slug = value; else bad("must be 1-128 letters, digits, '-', '_' or '.'");
         break;
       case "verb":
         if ((VERBS as readonly unknown[]).includes(value)) out.verb = value as Verb; else bad(`must be one of ${VERBS.join(", ")}`);

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { mergeArguments, splitControlParameters, unstorable } from "./arguments.js";
 import { mayReadJobs, requireJobsRead, requireScope } from "./scopes.js";
 import type { Catalog } from "./Catalog.js";
-import { isSlug, isUuid } from "./Catalog.js";
+import { isSlug, isUuid } from "./identifiers.js";
+import { decodeCursor, encodeCursor, invalidFilter, queryLimit } from "./listQuery.js";
 import { INSTANT_MESSAGE, INT32_MAX, isoAfter, parseInstant } from "./bounds.js";
 import { badRequest, conflict, FolderNotFound, InvalidArguments, JobNotFound, MethodNotAllowed, TriggerDisabled, TriggerNotFound } from "./errors.js";
 import { can, foldersWith, requirePermission } from "./permissionChecks.js";
@@ -248,35 +249,4 @@ export class Jobs {
     const items = await this.store.listLogs(job.key, after, limit);
     return { items, nextCursor: items.length === limit ? encodeCursor(items[items.length - 1]!.seq) : null };
   }
-}
-
-export function encodeCursor(n: number): string {
-  return Buffer.from(JSON.stringify({ s: n })).toString("base64url");
-}
-
-/** A cursor this API handed out: a sequence number from 0 to `max`. */
-export function decodeCursor(cursor: string | undefined, max = Number.MAX_SAFE_INTEGER): number | null {
-  if (cursor === undefined || cursor === "") return null;
-  try {
-    const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { s?: unknown };
-    if (typeof v.s === "number" && Number.isSafeInteger(v.s) && v.s >= 0 && v.s <= max) return v.s;
-  } catch {
-    // falls through to the error below
-  }
-  throw badRequest("invalid-cursor", "cursor is not one this API handed out; pass nextCursor unchanged.", {
-    violations: [{ path: "/cursor", message: "is not a cursor this API handed out" }],
-  });
-}
-
-/** A list's `limit` query parameter: an integer from 1 to 1000, `fallback` when absent. */
-export function queryLimit(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) invalidFilter("/limit", "must be an integer from 1 to 1000");
-  return limit;
-}
-
-/** 400 invalid-filter naming the query parameter (`path` is `/name`). */
-export function invalidFilter(path: string, message: string): never {
-  throw badRequest("invalid-filter", `${path.slice(1)} ${message}.`, { violations: [{ path, message }] });
 }

@@ -4,7 +4,7 @@ import { canTransition, statesBefore } from "../../src/core/jobState.js";
 import { JobWaiters } from "../../src/core/jobWaiters.js";
 import { LocalNotifier } from "../../src/core/notifier.js";
 import { sign, verify } from "../../src/core/signedUris.js";
-import { decodeCursor, encodeCursor } from "../../src/core/Jobs.js";
+import { decodeCursor, encodeCursor, queryLimit } from "../../src/core/listQuery.js";
 import type { Job } from "../../src/core/types.js";
 
 describe("job state machine", () => {
@@ -110,3 +110,15 @@ describe("systemClock", () => {
     }
   });
 });
+
+describe("a list's limit", () => {
+  it("is decimal digits from 1 to 1000, the fallback when absent", () => {
+    expect(queryLimit(undefined, 25)).toBe(25);
+    expect(queryLimit("16", 25)).toBe(16);
+    expect(queryLimit("1000", 25)).toBe(1000);
+    for (const bad of ["0x10", "1e2", " 5", "5 ", "+5", "0", "1001", "", "1.5", "-1"]) {
+      expect(() => queryLimit(bad, 25), bad).toThrow(expect.objectContaining({ code: "invalid-filter" }));
+    }
+  });
+});
+
