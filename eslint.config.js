@@ -14,8 +14,10 @@ export default tseslint.config(
   },
   {
     // type-aware rules where a promise that nobody awaits, or one handed to a callback that
-    // ignores it, would lose an error or a write (issue 15); bench/ is JavaScript, left out
-    files: ["src/**/*.ts", "test/**/*.ts"],
+    // ignores it, would lose an error or a write (issue 15); bench/ is JavaScript, left out.
+    // The project service takes each file's nearest tsconfig.json: web/tsconfig.json for the
+    // console (DOM, Preact's JSX), so its files need no default project
+    files: ["src/**/*.ts", "test/**/*.ts", "web/src/**/*.{ts,tsx}"],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       "@typescript-eslint/no-floating-promises": "error",

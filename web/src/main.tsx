@@ -97,10 +97,8 @@ function Shell({ session, onLogout }: { session: Session; onLogout: () => void }
   useEffect(() => {
     if (section === "" && visible[0]) location.replace(`#/${visible[0].path}`);
   }, [section]);
-  const logout = async () => {
-    try { await api("/session", { method: "DELETE" }); } catch { /* the session may already be gone */ }
-    onLogout();
-  };
+  // signed out here either way: a failed DELETE means the session may already be gone
+  const logout = () => { api("/session", { method: "DELETE" }).then(onLogout, onLogout); };
   const label = NAV.find((n) => n.path === section)?.label;
   useEffect(() => { document.title = `${label ? `${label} · ` : ""}Baton`; }, [label]);
   return (

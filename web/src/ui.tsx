@@ -46,15 +46,14 @@ export function JsonView({ value, label }: { value: unknown; label?: string }) {
 /** Copies the text to the clipboard, and says so (or says it could not). */
 export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {
   const [done, setDone] = useState<string | null>(null);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      setDone("Copied");
-    } catch {
-      setDone("Copy failed: select the text and copy it");
-    }
+  const say = (what: string) => {
+    setDone(what);
     setTimeout(() => setDone(null), 2000);
   };
+  // async: without a secure context `navigator.clipboard` is missing, and that throw becomes a
+  // rejection too, which the button reports like a refused write
+  const write = async () => navigator.clipboard.writeText(text);
+  const copy = () => { write().then(() => say("Copied"), () => say("Copy failed: select the text and copy it")); };
   return (
     <button type="button" class="secondary outline small" onClick={copy} aria-live="polite">{done ?? label}</button>
   );
@@ -95,22 +94,28 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
   return { data, error, loading, reload: run };
 }
 
-/** Runs an action, keeping its error and whether it is running, for a form or a button. */
-export function useAction(): { busy: boolean; error: unknown; run: (action: () => Promise<unknown>) => Promise<boolean>; clear: () => void } {
+/**
+ * Runs an action for a form or a button, keeping its error and whether it is running. `run`
+ * is an event handler's: it returns at once, and then `onDone` gets the action's value if it
+ * succeeded; a failure of the action, or of `onDone`, lands in `error` for the page's ErrorBox
+ * (a handler returning a promise would leave its rejection to nobody).
+ */
+export function useAction(): { busy: boolean; error: unknown; run: <T>(action: () => Promise<T>, onDone?: (value: T) => void) => void; clear: () => void } {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const run = async (action: () => Promise<unknown>) => {
+  const run = <T,>(action: () => Promise<T>, onDone?: (value: T) => void): void => {
     setBusy(true);
     setError(null);
-    try {
-      await action();
-      return true;
-    } catch (err) {
-      setError(err);
-      return false;
-    } finally {
-      setBusy(false);
-    }
+    const go = async () => {
+      let value: T;
+      try {
+        value = await action();
+      } finally {
+        setBusy(false);
+      }
+      onDone?.(value);
+    };
+    go().catch((err: unknown) => setError(err));
   };
   return { busy, error, run, clear: () => setError(null) };
 }
@@ -130,17 +135,18 @@ export function parseJsonObject(text: string, what: string): Record<string, unkn
 /**
  * A button that asks again: the first click turns it into "`confirmLabel`" (and a "Keep it"
  * to back out); only the second click runs `onConfirm`. For what cannot be undone (revoke,
- * delete, kill).
+ * delete, kill). `onConfirm` returns nothing: an async one starts its work with `useAction().run`,
+ * which shows its failure (a returned promise here would have no one to report it).
  */
 export function ConfirmButton({ label, confirmLabel, onConfirm, disabled, small, title, keepLabel = "Keep it" }: {
-  label: string; confirmLabel: string; onConfirm: () => unknown; disabled?: boolean; small?: boolean; title?: string; keepLabel?: string;
+  label: string; confirmLabel: string; onConfirm: () => void; disabled?: boolean; small?: boolean; title?: string; keepLabel?: string;
 }) {
   const [asking, setAsking] = useState(false);
   const size = small ? " small" : "";
   if (!asking) return <button type="button" class={`secondary outline${size}`} onClick={() => setAsking(true)} disabled={disabled} title={title}>{label}</button>;
   return (
     <>
-      <button type="button" class={`danger${size}`} onClick={() => { setAsking(false); void onConfirm(); }} disabled={disabled}>{confirmLabel}</button>
+      <button type="button" class={`danger${size}`} onClick={() => { setAsking(false); onConfirm(); }} disabled={disabled}>{confirmLabel}</button>
       <button type="button" class={`secondary outline${size}`} onClick={() => setAsking(false)}>{keepLabel}</button>
     </>
   );

@@ -10,13 +10,12 @@ export function Account({ onPasswordChanged }: { onPasswordChanged: () => void }
   const [next, setNext] = useState("");
   const [again, setAgain] = useState("");
   const action = useAction();
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    const ok = await action.run(async () => {
+    action.run(async () => {
       if (next !== again) throw new Error("The two new passwords differ.");
       await api("/session/password", { method: "POST", body: { currentPassword: current, newPassword: next } });
-    });
-    if (ok) onPasswordChanged();
+    }, onPasswordChanged);
   };
   return (
     <section>

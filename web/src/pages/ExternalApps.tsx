@@ -21,9 +21,9 @@ export function ExternalApps() {
   const [secret, setSecret] = useState<{ title: string; value: string } | null>(null);
   const action = useAction();
   const denied = apps.error instanceof ApiError && (apps.error.status === 401 || apps.error.status === 403);
-  const create = async (e: Event) => {
+  const create = (e: Event) => {
     e.preventDefault();
-    await action.run(async () => {
+    action.run(async () => {
       const a = await call<{ name: string; clientId: string; clientSecret: string }>("", "POST", { name, tenant, scopes });
       setSecret({ title: `Client secret of ${a.name} (client id ${a.clientId})`, value: a.clientSecret }); setName(""); apps.reload();
     });

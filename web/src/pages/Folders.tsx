@@ -9,17 +9,15 @@ export function Folders() {
   const [renaming, setRenaming] = useState<{ key: string; name: string } | null>(null);
   const action = useAction();
   const mayEdit = can(session, "Folders.Edit", null);
-  const create = async (e: Event) => {
+  const create = (e: Event) => {
     e.preventDefault();
-    if (await action.run(() => api("/folders", { method: "POST", body: { name } }))) { setName(""); reloadFolders(); }
+    action.run(() => api("/folders", { method: "POST", body: { name } }), () => { setName(""); reloadFolders(); });
   };
-  const rename = async (e: Event) => {
+  const rename = (e: Event) => {
     e.preventDefault();
-    if (renaming && await action.run(() => api(`/folders/${renaming.key}`, { method: "PATCH", body: { name: renaming.name } }))) { setRenaming(null); reloadFolders(); }
+    if (renaming) action.run(() => api(`/folders/${renaming.key}`, { method: "PATCH", body: { name: renaming.name } }), () => { setRenaming(null); reloadFolders(); });
   };
-  const remove = async (f: Folder) => {
-    if (await action.run(() => api(`/folders/${f.key}`, { method: "DELETE" }))) reloadFolders();
-  };
+  const remove = (f: Folder) => action.run(() => api(`/folders/${f.key}`, { method: "DELETE" }), reloadFolders);
   return (
     <section>
       <h1>Folders</h1>

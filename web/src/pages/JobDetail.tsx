@@ -92,9 +92,8 @@ function useLogs(jobKey: string) {
   const [lines, setLines] = useState<LogLine[]>([]);
   const [error, setError] = useState<unknown>(null);
   const state = useRef<{ cursor: string | null; running: boolean; again: boolean; seen: Map<number, LogLine> }>({ cursor: null, running: false, again: false, seen: new Map() });
-  const reload = async () => {
+  const read = async () => {
     const s = state.current;
-    if (s.running) { s.again = true; return; }
     s.running = true;
     try {
       do {
@@ -107,13 +106,15 @@ function useLogs(jobKey: string) {
         }
       } while (s.again);
       setLines([...s.seen.values()].sort((a, b) => a.seq - b.seq));
-      setError(null);
-    } catch (err) {
-      setError(err);
     } finally {
       s.running = false;
     }
   };
-  useEffect(() => { void reload(); }, []);
+  // called from live events and the first render, which do not wait: the failure is the page's to show
+  const reload = () => {
+    if (state.current.running) { state.current.again = true; return; }
+    read().then(() => setError(null), (err: unknown) => setError(err));
+  };
+  useEffect(reload, []);
   return { lines, error, reload };
 }

@@ -6,11 +6,9 @@ export function Login({ onLogin }: { onLogin: (s: Session) => void }) {
   const [userName, setUserName] = useState("");
   const [password, setPassword] = useState("");
   const action = useAction();
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    let session: Session | null = null;
-    const ok = await action.run(async () => { session = await api<Session>("/session", { method: "POST", body: { userName, password } }); });
-    if (ok && session) onLogin(session);
+    action.run(() => api<Session>("/session", { method: "POST", body: { userName, password } }), onLogin);
   };
   return (
     <main class="container login">

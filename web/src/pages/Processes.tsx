@@ -71,9 +71,9 @@ function ProcessForm({ folderKey, process, onDone, onCancel }: { folderKey: stri
   const [defaults, setDefaults] = useState(JSON.stringify(process?.defaultInputArguments ?? {}, null, 2));
   const [inputSchema, setInputSchema] = useState(process?.inputSchema ? JSON.stringify(process.inputSchema, null, 2) : "");
   const action = useAction();
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    const ok = await action.run(async () => {
+    action.run(async () => {
       const body = {
         description, priority,
         maxDurationSeconds: maxDuration ? Number(maxDuration) : null,
@@ -83,8 +83,7 @@ function ProcessForm({ folderKey, process, onDone, onCancel }: { folderKey: stri
       };
       if (process) await api(`/folders/${folderKey}/processes/${encodeURIComponent(process.name)}`, { method: "PATCH", body });
       else await api(`/folders/${folderKey}/processes`, { method: "POST", body: { name, ...body } });
-    });
-    if (ok) onDone();
+    }, onDone);
   };
   return (
     <form onSubmit={submit}>

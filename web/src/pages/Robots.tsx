@@ -23,9 +23,9 @@ export function Robots() {
   const [keyFolders, setKeyFolders] = useState<string[]>([]);
   const [secret, setSecret] = useState<{ title: string; key: string } | null>(null);
   const action = useAction();
-  const create = async (e: Event) => {
+  const create = (e: Event) => {
     e.preventDefault();
-    await action.run(async () => {
+    action.run(async () => {
       const k = await api<{ name: string; key: string }>("/robots", { method: "POST", body: { name, ...(keyFolders.length ? { folderKeys: keyFolders } : {}) } });
       setSecret({ title: `Robot key of ${k.name}`, key: k.key });
       setName("");

@@ -27,7 +27,7 @@ export function Settings() {
     for (const n of NUMBERS) f[n.key] = String(s[n.key] ?? "");
     setForm(f);
   }, [settings.data]);
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
     setSaved(false);
     const body: Record<string, unknown> = {
@@ -35,7 +35,7 @@ export function Settings() {
       corsAllowedOrigins: String(form.corsAllowedOrigins ?? "").split(/[\s,]+/).filter(Boolean),
     };
     for (const n of NUMBERS) body[n.key] = Number(form[n.key]);
-    if (await action.run(() => api("/settings", { method: "PATCH", body }))) { setSaved(true); settings.reload(); }
+    action.run(() => api("/settings", { method: "PATCH", body }), () => { setSaved(true); settings.reload(); });
   };
   if (!settings.data) return settings.error ? <ErrorBox error={settings.error} onRetry={settings.reload} /> : <Loading />;
   return (

@@ -15,14 +15,12 @@ export function StartJob({ folderKey, processName }: { folderKey: string | null;
   const [priority, setPriority] = useState("");
   const processes = useLoad(() => (folder ? api<Page<Process>>(`/folders/${folder}/processes`) : Promise.resolve({ items: [], nextCursor: null })), [folder]);
   const action = useAction();
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    let job: Job | null = null;
-    await action.run(async () => {
+    action.run(async () => {
       const inputArguments = parseJsonObject(args, "Input arguments");
-      job = await api<Job>("/jobs", { method: "POST", body: { folderKey: folder, processName: process, inputArguments, ...(priority ? { priority } : {}) } });
-    });
-    if (job) navigate(href("jobs", (job as Job).key));
+      return api<Job>("/jobs", { method: "POST", body: { folderKey: folder, processName: process, inputArguments, ...(priority ? { priority } : {}) } });
+    }, (job) => navigate(href("jobs", job.key)));
   };
   const chosen = processes.data?.items.find((p) => p.name === process);
   return (

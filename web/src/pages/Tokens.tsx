@@ -13,9 +13,9 @@ export function Tokens() {
   const [expires, setExpires] = useState("");
   const [secret, setSecret] = useState<string | null>(null);
   const action = useAction();
-  const create = async (e: Event) => {
+  const create = (e: Event) => {
     e.preventDefault();
-    await action.run(async () => {
+    action.run(async () => {
       const t = await api<{ token: string }>("/tokens", { method: "POST", body: { name, scopes, ...(expires ? { expiresAt: new Date(expires).toISOString() } : {}) } });
       setSecret(t.token); setName(""); tokens.reload();
     });

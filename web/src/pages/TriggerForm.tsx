@@ -19,16 +19,14 @@ export function TriggerForm({ trigger, onSaved, onCancel }: { trigger?: Trigger;
   const [defaults, setDefaults] = useState(JSON.stringify(trigger?.defaultArguments ?? {}, null, 2));
   const processes = useLoad(() => (folderKey ? api<Page<Process>>(`/folders/${folderKey}/processes`) : Promise.resolve({ items: [], nextCursor: null })), [folderKey]);
   const action = useAction();
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    let saved: Trigger | null = null;
-    await action.run(async () => {
+    action.run(async () => {
       const body = { name, slug, verb, processName, callMode, priority, enabled, defaultArguments: parseJsonObject(defaults, "Default arguments") };
-      saved = trigger
-        ? await api<Trigger>(`/triggers/${trigger.id}`, { method: "PATCH", body })
-        : await api<Trigger>(`/folders/${folderKey}/triggers`, { method: "POST", body });
-    });
-    if (saved) onSaved(saved);
+      return trigger
+        ? api<Trigger>(`/triggers/${trigger.id}`, { method: "PATCH", body })
+        : api<Trigger>(`/folders/${folderKey}/triggers`, { method: "POST", body });
+    }, onSaved);
   };
   return (
     <form onSubmit={submit} aria-label={trigger ? "Edit trigger" : "New trigger"}>

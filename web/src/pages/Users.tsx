@@ -75,12 +75,11 @@ function UserForm({ user, roles, onDone, onCancel }: { user?: User; roles: Role[
   const [password, setPassword] = useState("");
   const [grants, setGrants] = useState<Grant[]>(user?.roles ?? [{ role: "Viewer", folderKey: null }]);
   const action = useAction();
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    const ok = await action.run(() => user
+    action.run(() => user
       ? api(`/users/${user.id}`, { method: "PATCH", body: { roles: grants, ...(password ? { password } : {}) } })
-      : api("/users", { method: "POST", body: { name, password, roles: grants } }));
-    if (ok) onDone();
+      : api("/users", { method: "POST", body: { name, password, roles: grants } }), onDone);
   };
   const setGrant = (i: number, g: Partial<Grant>) => setGrants(grants.map((x, j) => (j === i ? { ...x, ...g } : x)));
   return (
