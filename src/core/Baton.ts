@@ -63,7 +63,7 @@ export class Baton {
     this.waiters = new JobWaiters(this.notifier, (tenantId, key) => this.store.getJob(tenantId, key), clock);
     this.jobs = new Jobs(this.store, this.notifier, this.tenancy, this.catalog, this.waiters, now);
     this.dueWork = new DueWorkRunner(this.store, clock, options.onError ?? (() => {}));
-    this.robots = new Robots(this.store, this.notifier, this.tenancy, this.catalog, this.jobs, clock, this.dueWork, { ...DEFAULT_SESSION_OPTIONS, ...options.session });
+    this.robots = new Robots(this.store, this.notifier, this.tenancy, this.catalog, this.jobs, clock, this.dueWork, { ...DEFAULT_SESSION_OPTIONS, ...options.session }, options.onError);
     this.maintenance = new Maintenance(
       this.store, this.notifier, this.tenancy, this.jobs, this.robots, this.dueWork, now, options.maintenanceIntervalMs ?? 1000,
       options.onError ?? (() => {}), this.org,

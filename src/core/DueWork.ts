@@ -16,8 +16,9 @@ const BATCH = 100;
  * that scheduled the work, a timer of the clock also runs it at the due moment exactly. The
  * timer is only a hint: a restart forgets it, the row is not forgotten.
  *
- * A handler that throws leaves the row to fall due again when its lease runs out
- * (DUE_WORK_LEASE_MS); one that returns has done the work, and the row is deleted.
+ * A handler that returns has done the work, and the row is deleted. One that throws puts
+ * the row back, due again after a wait that doubles with each attempt (1 min to 1 h); a
+ * node that dies while running it lets its lease (DUE_WORK_LEASE_MS) run out.
  */
 export class DueWorkRunner {
   /** this node's name in the rows it leases */
@@ -73,16 +74,19 @@ export class DueWorkRunner {
 
   private async runBatch(): Promise<number> {
     const now = this.clock.now().getTime();
-    const due = await this.store.claimDueWork(new Date(now).toISOString(), this.owner, new Date(now + DUE_WORK_LEASE_MS).toISOString(), BATCH);
+    // only the kinds this node can run: a newer node's kinds are left to the nodes that know them
+    const kinds = [...this.handlers.keys()];
+    const due = await this.store.claimDueWork(kinds, new Date(now).toISOString(), this.owner, new Date(now + DUE_WORK_LEASE_MS).toISOString(), BATCH);
     for (const work of due) {
-      const handler = this.handlers.get(work.kind);
-      // a kind this version does not know (a newer node's): left for a node that knows it
-      if (!handler) continue;
       try {
-        await handler(work);
+        await this.handlers.get(work.kind)!(work);
         await this.store.completeWork(work.id, this.owner);
       } catch (err) {
-        this.onError(new Error(`Due work ${work.id} (${work.kind}) failed; it falls due again in ${DUE_WORK_LEASE_MS / 1000} s.`, { cause: err }));
+        // tried again later, waiting longer each time (1 min, 2, 4, … at most an hour)
+        const delayMs = Math.min(DUE_WORK_LEASE_MS * 2 ** work.attempts, 3600_000);
+        const again = new Date(this.clock.now().getTime() + delayMs).toISOString();
+        await this.store.rescheduleWork(work.id, this.owner, again).catch(() => false);
+        this.onError(new Error(`Due work ${work.id} (${work.kind}) failed (attempt ${work.attempts + 1}); it is tried again at ${again}.`, { cause: err }));
       }
     }
     return due.length;

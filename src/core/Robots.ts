@@ -4,7 +4,7 @@ import { boundedInteger, clampedIso, isoAfter, MAX_INSTANT_MS, MAX_SESSION_PROCE
 import { nameProblem } from "./Catalog.js";
 import type { Clock } from "./Clock.js";
 import type { DueWorkRunner } from "./DueWork.js";
-import { BatonError, badRequest, conflict, notFound, type Violation } from "./errors.js";
+import { BatonError, badRequest, conflict, isStoreUnavailable, notFound, type Violation } from "./errors.js";
 import { HELD_STATES, statesBefore } from "./jobState.js";
 import type { Jobs } from "./Jobs.js";
 import { truncateLine } from "./logLines.js";
@@ -53,6 +53,8 @@ export class Robots {
     private readonly clock: Clock,
     private readonly dueWork: DueWorkRunner,
     readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
+    /** where a failure that must not stop the work around it goes (a session that could not be closed) */
+    private readonly onError: (err: unknown) => void = () => {},
   ) {
     // a retried job's backoff ended: robots waiting for its process are told it can be claimed
     dueWork.handle("job.retry", async (work) => {
@@ -217,7 +219,8 @@ export class Robots {
       // told from here, so it is treated as lost: retried per the process's retry policy, the
       // attempt counted, rather than left Running under a live session forever.
       if (!(job.key in jobInfo) && job.startedAt && now - Date.parse(job.startedAt) > this.options.leaseSeconds * 1000) {
-        await this.releaseJob(job, "unlisted");
+        // the release and its retry's wake-up: one transaction
+        await this.store.transaction(() => this.releaseJob(job, "unlisted"));
         continue;
       }
       if (job.state === "Stopping") answer.stop.push(job.key);
@@ -299,7 +302,17 @@ export class Robots {
   /** Sessions whose lease ran out lose their jobs (SPEC §3). */
   async expireLeases(): Promise<number> {
     const expired = await this.store.expiredSessions(this.now().toISOString());
-    for (const session of expired) await this.closeSession(session, "lost");
+    for (const session of expired) {
+      try {
+        await this.closeSession(session, "lost");
+      } catch (err) {
+        // one session that cannot be closed (its transaction rolled back: its jobs stay with it,
+        // and the next tick tries again) must not keep the others' jobs Running; an outage
+        // stops the round, every session would fail alike
+        if (isStoreUnavailable(err)) throw err;
+        this.onError(new Error(`Closing the lost robot session ${session.id} failed; its jobs stay with it until a later tick closes it.`, { cause: err }));
+      }
+    }
     return expired.length;
   }
 
@@ -336,7 +349,9 @@ export class Robots {
       });
       return;
     }
-    const process = await this.catalog.processOrThrow(job.tenantId, job.folderKey, job.processName).catch(() => null);
+    // a process deleted since is no retry policy; any other failure (the store's) is the release's
+    const process = await this.catalog.processOrThrow(job.tenantId, job.folderKey, job.processName)
+      .catch((err: unknown) => { if (err instanceof BatonError && err.code === "process-not-found") return null; throw err; });
     const maxAttempts = process?.retry.maxAttempts ?? 1;
     if (reason === "closed" || job.attempt < maxAttempts) {
       // the backoff doubles with each attempt: clamped, so no policy (nor one stored before

@@ -160,6 +160,37 @@ for (const engine of engines) {
       expect(await store.getFolder(tenantId, outside)).not.toBeNull();
     });
 
+    it("a resource's 409 thrown inside a transaction stays a 409, whatever its name says", async () => {
+      // PostgreSQL's driver errors are recognized partly by their message: a name must not pass for one
+      const name = "Connection terminated unexpectedly";
+      await store.transaction(async (tx) => { await tx.createFolder({ key: randomUUID(), tenantId, name, createdAt: at(0) }); });
+      await expect(store.transaction(async (tx) => { await tx.createFolder({ key: randomUUID(), tenantId, name, createdAt: at(0) }); }))
+        .rejects.toMatchObject({ status: 409, code: "folder-exists" });
+    });
+
+    it("a transaction of another store inside this one's: each store's calls stay in its own transaction", async () => {
+      const second = engine.open(1);
+      const [x] = second.stores as [Store];
+      try {
+        await x.migrate();
+        const xTenant = (await x.ensureTenant("default", "nested")).tenant.id;
+        const key = randomUUID();
+        await expect(store.transaction(async () => {
+          await store.createFolder({ key, tenantId, name: `Outer-${key.slice(0, 8)}`, createdAt: at(0) });
+          await x.transaction(async () => {
+            await x.appendAudit(auditEntry(xTenant, "inner"));
+            // the outer store's call, inside the inner store's transaction: still the outer transaction
+            expect(await store.getFolder(tenantId, key)).not.toBeNull();
+          });
+          throw new Error("outer rolls back");
+        })).rejects.toThrow("outer rolls back");
+        expect(await store.getFolder(tenantId, key)).toBeNull();
+        expect((await x.listAudit(xTenant, { limit: 10, cursor: null, action: "inner" })).items).toHaveLength(1);
+      } finally {
+        await second.cleanup();
+      }
+    });
+
     it("due work written in a transaction that rolls back never falls due; committed work is leased to one node at a time", async () => {
       const lost = `test:${randomUUID()}`;
       await expect(store.transaction(async (tx) => {
@@ -171,16 +202,16 @@ for (const engine of engines) {
       const ids = Array.from({ length: 30 }, () => `test:${randomUUID()}`);
       for (const id of ids) await store.scheduleWork({ id, kind: "job.retry", tenantId, ref: id, dueAt: at(1000), createdAt: at(0) });
       // not due yet
-      expect((await store.claimDueWork(at(999), "a", at(60_000), 100)).filter((w) => ids.includes(w.id))).toEqual([]);
+      expect((await store.claimDueWork(["job.retry"], at(999), "a", at(60_000), 100)).filter((w) => ids.includes(w.id))).toEqual([]);
       // two nodes claim at once: each row goes to one of them
-      const [a, b] = await Promise.all([store.claimDueWork(at(1000), "a", at(61_000), 100), other.claimDueWork(at(1000), "b", at(61_000), 100)]);
+      const [a, b] = await Promise.all([store.claimDueWork(["job.retry"], at(1000), "a", at(61_000), 100), other.claimDueWork(["job.retry"], at(1000), "b", at(61_000), 100)]);
       const mine = (list: { id: string }[]) => list.map((w) => w.id).filter((id) => ids.includes(id));
       expect([...mine(a), ...mine(b)].sort()).toEqual([...ids].sort());
       // a lease that runs out lets another node take the row; the first owner can no longer complete it
       const first = a.find((w) => ids.includes(w.id)) ?? b.find((w) => ids.includes(w.id))!;
       const firstOwner = a.includes(first) ? "a" : "b";
-      expect(mine(await store.claimDueWork(at(30_000), "c", at(90_000), 100))).toEqual([]);
-      expect(mine(await store.claimDueWork(at(61_000), "c", at(121_000), 100)).sort()).toEqual([...ids].sort());
+      expect(mine(await store.claimDueWork(["job.retry"], at(30_000), "c", at(90_000), 100))).toEqual([]);
+      expect(mine(await store.claimDueWork(["job.retry"], at(61_000), "c", at(121_000), 100)).sort()).toEqual([...ids].sort());
       expect(await store.completeWork(first.id, firstOwner)).toBe(false);
       expect(await store.completeWork(first.id, "c")).toBe(true);
       expect(await store.getWork(first.id)).toBeNull();
@@ -285,6 +316,94 @@ for (const engine of engines) {
         expect(await storeB.getWork(`job.retry:${job.key}`)).toBeNull();
       } finally {
         await b.close();
+        await env.cleanup().catch(() => {});
+      }
+    });
+  });
+}
+
+for (const engine of engines) {
+  describe(`lost sessions and due work that fail (${engine.name})`, () => {
+    it("a lost session that cannot be closed keeps its jobs, and the others are still closed", async () => {
+      const env = engine.open(1);
+      const real = env.stores[0]!;
+      let badJob = "";
+      const store = new Proxy(real, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop) as unknown;
+          if (prop === "updateJob") {
+            return (...args: unknown[]) => (args[1] === badJob ? Promise.reject(new Error("a bug")) : (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+          }
+          return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const clock = new ManualClock(T0);
+      const errors: unknown[] = [];
+      const baton = new Baton({ store, clock, maintenanceIntervalMs: 2 ** 30, session: { heartbeatSeconds: 5, leaseSeconds: 30 }, onError: (e) => errors.push(e) });
+      try {
+        await baton.init();
+        const { tenant } = await store.ensureTenant("default", `lost-${randomUUID().slice(0, 8)}`);
+        const folder = (await store.listFolders(tenant.id))[0]!;
+        const [a, b] = [newJob(tenant.id, folder.key, "P"), newJob(tenant.id, folder.key, "P")];
+        await store.createJob(a);
+        await store.createJob(b);
+        const first = await baton.robots.openSession(tenant.id, { robotName: "r1", processes: ["P"], slots: 1 });
+        expect((await baton.robots.claimNow(first, 1)).map((j) => j.key)).toEqual([a.key]);
+        const second = await baton.robots.openSession(tenant.id, { robotName: "r2", processes: ["P"], slots: 1 });
+        expect((await baton.robots.claimNow(second, 1)).map((j) => j.key)).toEqual([b.key]);
+        badJob = a.key;
+
+        clock.set(T0 + 31_000);
+        await baton.maintenance.tick();
+        // the first session's close rolled back: it keeps its job; the second's went through
+        expect(await real.getJob(tenant.id, a.key)).toMatchObject({ state: "Running", sessionId: first.id });
+        expect(await real.getSession(tenant.id, first.id)).not.toBeNull();
+        expect(await real.getJob(tenant.id, b.key)).toMatchObject({ state: "Faulted", sessionId: null });
+        expect(await real.getSession(tenant.id, second.id)).toBeNull();
+        expect(errors.map((e) => (e as Error).message)).toEqual([`Closing the lost robot session ${first.id} failed; its jobs stay with it until a later tick closes it.`]);
+
+        // fixed: the next tick closes it
+        badJob = "";
+        await baton.maintenance.tick();
+        expect(await real.getJob(tenant.id, a.key)).toMatchObject({ state: "Faulted", sessionId: null });
+      } finally {
+        await baton.close();
+        await env.cleanup().catch(() => {});
+      }
+    });
+
+    it("due work whose handler fails is put back with a doubling wait; kinds a node cannot run are left to others", async () => {
+      const env = engine.open(1);
+      const store = env.stores[0]!;
+      const clock = new ManualClock(T0);
+      const errors: unknown[] = [];
+      const baton = new Baton({ store, clock, maintenanceIntervalMs: 2 ** 30, onError: (e) => errors.push(e) });
+      try {
+        await baton.init();
+        let fail = true;
+        const ran: string[] = [];
+        baton.dueWork.handle("time-trigger.slot", async (work) => { ran.push(work.ref); if (fail) throw new Error("receiver down"); });
+        await store.scheduleWork({ id: "test:slot", kind: "time-trigger.slot", tenantId: null, ref: "slot-1", dueAt: at(1000), createdAt: at(0) });
+        await store.scheduleWork({ id: "test:hook", kind: "webhook.delivery", tenantId: null, ref: "hook-1", dueAt: at(1000), createdAt: at(0) });
+
+        clock.set(T0 + 1000);
+        await baton.dueWork.runDue();
+        expect(ran).toEqual(["slot-1"]);
+        expect(await store.getWork("test:slot")).toMatchObject({ attempts: 1, dueAt: at(61_000), leasedBy: null });
+        // no node here runs webhook deliveries: the row is not leased, it waits for one that does
+        expect(await store.getWork("test:hook")).toMatchObject({ attempts: 0, leasedBy: null });
+
+        clock.set(T0 + 61_000);
+        await baton.dueWork.runDue();
+        expect(await store.getWork("test:slot")).toMatchObject({ attempts: 2, dueAt: at(61_000 + 120_000) });
+        fail = false;
+        clock.set(T0 + 181_000);
+        await baton.dueWork.runDue();
+        expect(ran).toEqual(["slot-1", "slot-1", "slot-1"]);
+        expect(await store.getWork("test:slot")).toBeNull();
+        expect(errors).toHaveLength(2);
+      } finally {
+        await baton.close();
         await env.cleanup().catch(() => {});
       }
     });

@@ -12,10 +12,11 @@ export interface DueWorkStore {
    */
   scheduleWork(work: NewDueWork): Promise<void>;
   /**
-   * Leases up to `limit` rows due at `now` (not leased, or whose lease ran out) to `owner`
-   * until `leaseUntil`, oldest due first; each row to one caller only.
+   * Leases up to `limit` rows of these kinds (the ones the caller can run) due at `now` (not
+   * leased, or whose lease ran out) to `owner` until `leaseUntil`, oldest due first; each row
+   * to one caller only.
    */
-  claimDueWork(now: string, owner: string, leaseUntil: string, limit: number): Promise<DueWork[]>;
+  claimDueWork(kinds: readonly DueWorkKind[], now: string, owner: string, leaseUntil: string, limit: number): Promise<DueWork[]>;
   /** Deletes a row once done; false when it is no longer this owner's (its lease ran out and another took it). */
   completeWork(id: string, owner: string): Promise<boolean>;
   /** Puts a leased row back, due at `dueAt`, counting the attempt (a failed delivery's next try). */

@@ -1,4 +1,4 @@
-import { InvalidCharacters, StoreUnavailable, UniqueViolation } from "../../core/errors.js";
+import { BatonError, InvalidCharacters, StoreUnavailable, UniqueViolation } from "../../core/errors.js";
 
 const UNAVAILABLE_CODES = new Set([
   "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN",
@@ -16,6 +16,8 @@ const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying
  * (NUL), is the input's fault. Anything else is a bug and goes on as it is (500 at the edge).
  */
 export function translatePostgresError(err: unknown): unknown {
+  // already Baton's (a resource's 409 thrown inside a transaction): its message is the user's text, never a driver's
+  if (err instanceof BatonError) return err;
   const e = err as { code?: unknown; message?: unknown; constraint?: unknown } | null;
   const code = typeof e?.code === "string" ? e.code : undefined;
   if (code === "23505") return new UniqueViolation(typeof e?.constraint === "string" ? e.constraint : "unknown", err);

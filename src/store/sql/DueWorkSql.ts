@@ -1,4 +1,4 @@
-import type { DueWork, DueWorkStore, NewDueWork } from "../../core/store.js";
+import type { DueWork, DueWorkKind, DueWorkStore, NewDueWork } from "../../core/store.js";
 import type { Row } from "./Executor.js";
 import { SqlAggregate } from "./SqlAggregate.js";
 import { numOrNull, str, strOrNull } from "./rows.js";
@@ -18,14 +18,15 @@ export class DueWorkSql extends SqlAggregate implements DueWorkStore {
       ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at, leased_by = NULL, lease_until = NULL`);
   }
 
-  async claimDueWork(now: string, owner: string, leaseUntil: string, limit: number): Promise<DueWork[]> {
+  async claimDueWork(kinds: readonly DueWorkKind[], now: string, owner: string, leaseUntil: string, limit: number): Promise<DueWork[]> {
+    if (kinds.length === 0) return [];
     // the lease's condition is written twice: PostgreSQL re-checks the outer WHERE on a row
     // another node changed meanwhile, never the subquery's; SKIP LOCKED passes over rows
     // another node is claiming right now
     const skipLocked = this.db.dialect.supportsSkipLocked ? sql.raw("FOR UPDATE SKIP LOCKED") : sql.raw("");
     const rows = await this.db.all(sql`
       UPDATE due_work SET leased_by = ${owner}, lease_until = ${leaseUntil}
-       WHERE id IN (SELECT id FROM due_work WHERE due_at <= ${now} AND (lease_until IS NULL OR lease_until <= ${now})
+       WHERE id IN (SELECT id FROM due_work WHERE due_at <= ${now} AND (lease_until IS NULL OR lease_until <= ${now}) AND kind IN ${sql.list(kinds)}
                      ORDER BY due_at LIMIT ${limit} ${skipLocked})
          AND (lease_until IS NULL OR lease_until <= ${now})
       RETURNING *`);

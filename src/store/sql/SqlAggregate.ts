@@ -9,6 +9,8 @@ interface OpenTransaction {
   ended: boolean;
   /** what runs once it commits (notifications of what it changed); dropped on rollback */
   readonly afterCommit: (() => void)[];
+  /** the transaction of another store this one was opened in, still open around it */
+  readonly outer: OpenTransaction | undefined;
 }
 
 const openTransactions = new AsyncLocalStorage<OpenTransaction>();
@@ -32,16 +34,18 @@ export abstract class SqlAggregate {
     return this.open()?.tx ?? this.root;
   }
 
-  /** the transaction open in this async context on this store, if any */
+  /** the transaction open in this async context on this store, if any (another store's may be open around or inside it) */
   private open(): OpenTransaction | undefined {
-    const open = openTransactions.getStore();
-    return open && open.root === this.root && !open.ended ? open : undefined;
+    for (let open = openTransactions.getStore(); open; open = open.outer) {
+      if (open.root === this.root) return open.ended ? undefined : open;
+    }
+    return undefined;
   }
 
   /** Runs `work` in a transaction (joining the open one, if any). */
   protected async inTransaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.open()) return work();
-    const context: OpenTransaction = { root: this.root, tx: this.root, ended: false, afterCommit: [] };
+    const context: OpenTransaction = { root: this.root, tx: this.root, ended: false, afterCommit: [], outer: openTransactions.getStore() };
     const result = await this.root.transaction(async (tx) => {
       (context as { tx: Executor }).tx = tx;
       openCount++;

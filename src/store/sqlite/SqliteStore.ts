@@ -90,8 +90,8 @@ export class SqliteStore extends SqlStore {
   private async insertJobs(batch: Pending<Job>[]): Promise<void> {
     const root = this.executor;
     // the prepared insert, run with the job's values as they are (no compile or conversion per job)
-    const statement = root.statement(insertJob(batch[0]!.item).compile(root.dialect).text);
-    const insert = (j: Job) => statement.run(...insertJobValues(j));
+    const text = insertJob(batch[0]!.item).compile(root.dialect).text;
+    const insert = (j: Job) => root.statement(text).run(...insertJobValues(j));
     try {
       await root.exclusive((db) => {
         if (batch.length === 1) insert(batch[0]!.item);
