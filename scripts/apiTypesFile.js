@@ -23,8 +23,12 @@ const HEADER = `// Generated from the served OpenAPI document (src/http/openapi.
 
 /** @param {Record<string, unknown>} document the document as openApiDocument(API_TYPES_BASE) builds it */
 export async function apiTypesSource(document) {
-  // a copy: the document is cached and served, and the bundler may annotate what it is given
-  const ast = await openapiTS(/** @type {never} */ (structuredClone(document)), { silent: true, defaultNonNullable: false, emptyObjectsUnknown: true });
+  // the document as served (its JSON), and a copy: the server caches the object, and
+  // openapi-typescript's bundler may annotate what it is given
+  const served = JSON.parse(JSON.stringify(document));
+  // defaultNonNullable false: a request body's field with a default stays optional;
+  // emptyObjectsUnknown: a JSON Schema field (`type: object`, no properties) is Record<string, unknown>
+  const ast = await openapiTS(served, { silent: true, defaultNonNullable: false, emptyObjectsUnknown: true });
   const components = ast.filter((node) => ts.isInterfaceDeclaration(node) && node.name.text === "components");
   if (components.length !== 1) throw new Error("openapi-typescript's output has no `components` interface");
   return HEADER + astToString(components);
