@@ -3,6 +3,7 @@
  * `…/orchestrator_/api/v1/*`, with the console session's cookie (sent by the browser) and,
  * on every change, the session's CSRF token.
  */
+import type { components } from "../../src/client/openapi.js";
 
 const segments = location.pathname.split("/");
 /** `/{org}/{tenant}/orchestrator_/`: the page's own folder */
@@ -14,13 +15,17 @@ export const apiBase = `${consolePath}api/v1`;
 /** `{base}/{org}/api/v1`: the organization's routes (tenants, external applications) */
 export const orgApiBase = `/${segments[1] ?? ""}/api/v1`;
 
-export interface Problem {
-  status: number;
+type Schemas = components["schemas"];
+
+/**
+ * What an ApiError holds: the problem+json's members the console shows. Not the schema's
+ * Problem: `code` is any string, since the console makes problems up too (`network-error`,
+ * `error` for an answer that is not problem+json).
+ */
+export type Problem = Pick<Schemas["Problem"], "status" | "title" | "detail"> & {
   code: string;
-  title: string;
-  detail: string;
-  violations?: { path: string; message: string }[];
-}
+  violations?: Schemas["Violation"][];
+};
 
 /** An answer that is not 2xx, with the problem+json's `detail` and `code` when it had one. */
 export class ApiError extends Error {
@@ -35,12 +40,8 @@ export class ApiError extends Error {
   }
 }
 
-export interface Session {
-  user: { id: string; name: string; orgAdmin: boolean; roles: { role: string; folderKey: string | null }[] };
-  permissions: { tenant: string[]; folders: Record<string, string[]> };
-  csrfToken: string;
-  expiresAt?: string;
-}
+export type Session = Schemas["ConsoleSession"];
+export type Permission = Schemas["Permission"];
 
 let csrfToken = "";
 let onUnauthorized: () => void = () => {};
@@ -108,52 +109,38 @@ function parseProblem(res: Response, text: string): Problem {
 }
 
 /** Every permission the session has somewhere: in the tenant, or in at least one folder. */
-export function can(session: Session, permission: string, folderKey?: string | null): boolean {
+export function can(session: Session, permission: Permission, folderKey?: string | null): boolean {
   if (session.permissions.tenant.includes(permission)) return true;
   if (folderKey) return session.permissions.folders[folderKey]?.includes(permission) ?? false;
   if (folderKey === null) return false;
   return Object.values(session.permissions.folders).some((p) => p.includes(permission));
 }
 
-// ---- the API's shapes (the fields the console shows)
+// ---- the API's shapes: the types generated from the served document (src/client/openapi.ts,
+// `npm run gen:api-types`), as the client has them; type-only, so nothing of it is bundled
 
+/** A list answer. Written here: the document has one page schema per item type, all of this shape. */
 export interface Page<T> { items: T[]; nextCursor: string | null }
-export interface Folder { key: string; name: string; createdAt: string }
-export const JOB_STATES = ["Pending", "Running", "Stopping", "Terminating", "Successful", "Faulted", "Stopped"] as const;
-export const FINAL_STATES = ["Successful", "Faulted", "Stopped"];
-export const CALL_MODES = ["AsyncRequestReply", "FireAndForget", "LongPolling"] as const;
-export const VERBS = ["GET", "POST", "PUT", "DELETE"] as const;
-export type CallMode = (typeof CALL_MODES)[number];
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-export interface Job {
-  key: string; folderKey: string; processName: string; triggerId: string | null; source: string; callMode: string;
-  state: string; priority: string; inputArguments: Record<string, Json>; outputArguments: Record<string, Json> | null;
-  error: { code: string; message: string; details?: Json } | null; robot: string | null; attempt: number;
-  createdAt: string; startedAt: string | null; endedAt: string | null; info: string | null;
-}
-
+export type Folder = Schemas["Folder"];
+export type CallMode = Schemas["CallMode"];
+export type JobState = Schemas["JobState"];
+export type Job = Schemas["Job"];
 /** A job in GET /jobs: long arguments, output and error are left out (flagged); GET /jobs/{key} has them. */
-export type JobListItem = Omit<Job, "inputArguments" | "outputArguments" | "error"> & Partial<Pick<Job, "inputArguments" | "outputArguments" | "error">> & {
-  inputArgumentsTruncated?: true; outputArgumentsTruncated?: true; errorTruncated?: true;
-};
-export interface LogLine { seq: number; at: string; level: string; message: string }
-export interface Process {
-  id: string; folderKey: string; name: string; description: string; defaultInputArguments: Record<string, Json>;
-  inputSchema: Json; outputSchema: Json; priority: string; maxDurationSeconds: number | null;
-  retry: { maxAttempts: number; backoffSeconds?: number }; createdAt: string;
-}
-export interface Trigger {
-  id: string; folderKey: string; name: string; slug: string; verb: string; processName: string; callMode: CallMode;
-  defaultArguments: Record<string, Json>; priority: string; enabled: boolean; invokeUrl: string; createdAt: string;
-}
-export interface RobotSession { id: string; robotKeyId: string | null; robotName: string; version: string | null; processes: string[]; slots: number; slotsInUse: number; leaseExpiresAt: string; lastHeartbeatAt: string; createdAt: string }
-export interface RobotKey { id: string; name: string; folderKeys?: string[] | null; createdAt: string; rotatedAt: string | null; revokedAt: string | null }
-export interface Token { id: string; userId: string | null; name: string; scopes: string[]; createdAt: string; expiresAt: string | null; revokedAt: string | null; lastUsedAt: string | null }
-export interface User { id: string; name: string; orgAdmin: boolean; disabled: boolean; roles: { role: string; folderKey: string | null }[]; createdAt: string }
-export interface Role { name: string; permissions: string[] }
-export interface AuditEntry { seq: number; at: string; actor: { kind: string; id: string | null; name: string | null }; action: string; target: string | null; details: Record<string, Json>; sourceIp: string | null; requestId: string | null }
-export interface ExternalApp { id: string; name: string; clientId: string; tenant: string; scopes: string[]; createdAt: string; secretRotatedAt: string | null; revokedAt: string | null }
-export type Settings = Record<string, Json>;
+export type JobListItem = Schemas["JobListItem"];
+export type LogLine = Schemas["JobLogLine"];
+export type Process = Schemas["Process"];
+export type Trigger = Schemas["Trigger"];
+export type RobotSession = Schemas["RobotSession"];
+export type RobotKey = Schemas["RobotKey"];
+export type Token = Schemas["PersonalAccessToken"];
+export type User = Schemas["User"];
+export type Role = Schemas["Role"];
+export type AuditEntry = Schemas["AuditEntry"];
+export type ExternalApp = Schemas["ExternalApp"];
+export type Settings = Schemas["TenantSettings"];
+
+// the client's constants: each lists every member of its generated union (a compile error otherwise)
+export { CALL_MODES, JOB_STATES, VERBS, isFinalJobState } from "../../src/client/types.js";
 
 /** The session's CSRF header, for a change sent without api() (the trigger's "try it"). */
 export function csrfHeaders(): Record<string, string> {

@@ -2,7 +2,7 @@ import "@picocss/pico/css/pico.min.css";
 import "./style.css";
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, apiBase, can, org, setSession, setUnauthorizedHandler, tenant, type Folder, type Page, type Session } from "./api.js";
+import { api, ApiError, apiBase, can, org, setSession, setUnauthorizedHandler, tenant, type Folder, type Page, type Permission, type Session } from "./api.js";
 import { onLiveStatus, startLive, stopLive } from "./live.js";
 import { useRoute } from "./router.js";
 import { Ctx } from "./session.js";
@@ -26,7 +26,7 @@ import { Account } from "./pages/Account.js";
 /** how long live updates may be down (a reconnect, a page load) before the banner says so */
 const OFFLINE_BANNER_AFTER_MS = 3000;
 
-const NAV: { path: string; label: string; permission?: string }[] = [
+const NAV: { path: string; label: string; permission?: Permission }[] = [
   { path: "jobs", label: "Jobs", permission: "Jobs.View" },
   { path: "triggers", label: "Triggers", permission: "Triggers.View" },
   { path: "processes", label: "Processes", permission: "Processes.View" },

@@ -1,4 +1,5 @@
-export const SCOPE_RESOURCES = ["Jobs", "Execution", "Folders", "Robots", "Settings", "Users", "Audit"] as const;
+// the client's: it lists every resource of the generated Scope union (a compile error otherwise)
+import { SCOPE_RESOURCES } from "../../src/client/types.js";
 
 /** One select per resource: none, read, write or both (`OR.X`). */
 export function ScopePicker({ scopes, onChange }: { scopes: string[]; onChange: (scopes: string[]) => void }) {

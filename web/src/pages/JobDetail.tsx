@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, can, FINAL_STATES, type Job, type LogLine, type Page } from "../api.js";
+import { api, can, isFinalJobState, type Job, type LogLine, type Page } from "../api.js";
 import { useLive } from "../live.js";
 import { folderName, useConsole } from "../session.js";
 import { ConfirmButton, ErrorBox, formatDuration, JsonView, Loading, StateBadge, Time, useAction, useLoad } from "../ui.js";
@@ -12,14 +12,14 @@ export function JobDetail({ jobKey }: { jobKey: string }) {
   const stop = useAction();
   useLive(() => {
     // a final job never changes again: nothing to read
-    if (job.data && FINAL_STATES.includes(job.data.state)) return;
+    if (job.data && isFinalJobState(job.data.state)) return;
     job.reload();
     logs.reload();
   });
 
   if (!job.data) return job.error ? <ErrorBox error={job.error} onRetry={job.reload} /> : <Loading />;
   const j = job.data;
-  const final = FINAL_STATES.includes(j.state);
+  const final = isFinalJobState(j.state);
   const mayStop = can(session, "Jobs.Edit", j.folderKey) && !final;
   const doStop = (strategy: "SoftStop" | "Kill") => stop.run(async () => {
     await api(`/jobs/${encodeURIComponent(j.key)}/stop`, { method: "POST", body: { strategy } });

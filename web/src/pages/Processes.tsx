@@ -65,7 +65,7 @@ export function Processes() {
 function ProcessForm({ folderKey, process, onDone, onCancel }: { folderKey: string; process?: Process; onDone: () => void; onCancel: () => void }) {
   const [name, setName] = useState(process?.name ?? "");
   const [description, setDescription] = useState(process?.description ?? "");
-  const [priority, setPriority] = useState(process?.priority ?? "Normal");
+  const [priority, setPriority] = useState<string>(process?.priority ?? "Normal");
   const [maxDuration, setMaxDuration] = useState(process?.maxDurationSeconds ? String(process.maxDurationSeconds) : "");
   const [maxAttempts, setMaxAttempts] = useState(String(process?.retry.maxAttempts ?? 1));
   const [defaults, setDefaults] = useState(JSON.stringify(process?.defaultInputArguments ?? {}, null, 2));

@@ -3,7 +3,7 @@ import { api, can, type Settings as TenantSettings } from "../api.js";
 import { useConsole } from "../session.js";
 import { ErrorBox, Loading, useAction, useLoad } from "../ui.js";
 
-const NUMBERS: { key: string; label: string; help: string }[] = [
+const NUMBERS: { key: keyof TenantSettings; label: string; help: string }[] = [
   { key: "longPollTimeoutSeconds", label: "LongPolling wait (seconds)", help: "How long one LongPolling request or wait request blocks (1–90); × 20 at least the job limit (fetch follows 20 redirects)." },
   { key: "syncMaxJobDurationSeconds", label: "LongPolling job limit (seconds)", help: "LongPolling jobs running longer are killed (MaxDurationExceeded); at most the wait × 20." },
   { key: "redirectStatusCode", label: "Call-mode redirect status", help: "303 See Other (default), or 302 for clients that compare with 302." },
@@ -23,7 +23,7 @@ export function Settings() {
   useEffect(() => {
     const s = settings.data;
     if (!s) return;
-    const f: Record<string, string | boolean> = { syncRedirectsRequireAuth: s.syncRedirectsRequireAuth === true, corsAllowedOrigins: ((s.corsAllowedOrigins as string[] | undefined) ?? []).join("\n") };
+    const f: Record<string, string | boolean> = { syncRedirectsRequireAuth: s.syncRedirectsRequireAuth, corsAllowedOrigins: s.corsAllowedOrigins.join("\n") };
     for (const n of NUMBERS) f[n.key] = String(s[n.key] ?? "");
     setForm(f);
   }, [settings.data]);

@@ -1,0 +1,3 @@
+export const API_TYPES_BASE: string;
+export const API_TYPES_FILE: string;
+export function apiTypesSource(document: Record<string, unknown>): Promise<string>;
