@@ -21,6 +21,7 @@ export function banner(running: RunningBaton, demo: boolean): string {
   if (kept.length) lines.push(`  kept in:      ${kept.join(" and ")} (mode 0600; later starts print where, not what)`);
   lines.push(`  console:      ${tenantUrl}/orchestrator_/  (log in as admin)`);
   lines.push(`  API:          ${tenantUrl}/orchestrator_/api/v1/openapi.json`);
+  lines.push(`  reference:    ${tenantUrl}/orchestrator_/api/v1/reference  (try the API in a browser)`);
   lines.push(...publicUrlWarning(running));
   if (demo && running.demoUrls) {
     lines.push(
