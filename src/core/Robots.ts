@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { unstorable } from "./arguments.js";
 import { boundedInteger, clampedIso, isoAfter, MAX_INSTANT_MS, MAX_SESSION_PROCESSES, unsafeNameCharacter } from "./bounds.js";
-import { nameProblem } from "./Catalog.js";
+import { nameProblem } from "./catalogInput.js";
 import type { Clock } from "./Clock.js";
 import type { DueWorkRunner } from "./DueWork.js";
 import { BatonError, badRequest, conflict, isStoreUnavailable, notFound, type Violation } from "./errors.js";

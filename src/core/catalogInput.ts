@@ -1,0 +1,172 @@
+import { isJsonObject, unstorable } from "./arguments.js";
+import { boundedInteger, MAX_DURATION_SECONDS, unsafeNameCharacter } from "./bounds.js";
+import { badRequest, SchemaTooComplex, type Violation } from "./errors.js";
+import type { ErrorCode } from "./errorCodes.js";
+import { isSlug } from "./identifiers.js";
+import { SCHEMA_LIMITS, schemaProblem } from "./schemas.js";
+import {
+  CALL_MODES,
+  PRIORITIES,
+  VERBS,
+  type CallMode,
+  type JsonObject,
+  type Priority,
+  type Process,
+  type Trigger,
+  type TriggerPriority,
+  type Verb,
+} from "./types.js";
+
+/**
+ * What a body may say about a folder, a process or an API trigger: each field checked, every
+ * fault of a body listed at once (`violations`), the record it describes built. The
+ * Catalog service adds the rules of the store (existence, uniqueness).
+ */
+
+// names: 1-128 characters, no '/', '\\' or control characters (and none of bounds.ts's unsafe characters)
+// eslint-disable-next-line no-control-regex
+const NAME = /^[^\u0000-\u001f/\\]{1,128}$/;
+
+/** the most retry attempts a process may have */
+export const MAX_RETRY_ATTEMPTS = 100;
+
+/** Why `value` is not a folder, process or trigger name, or null. */
+export function nameProblem(value: unknown): string | null {
+  if (typeof value !== "string" || !NAME.test(value)) return "must be 1-128 characters without '/', '\\' or control characters";
+  return unsafeNameCharacter(value);
+}
+
+export function requireObject(input: unknown): JsonObject {
+  if (!isJsonObject(input)) throw badRequest("invalid-body", "The request body must be a JSON object.");
+  return input;
+}
+
+/** The name's fault in a body, as a violation at `/name`, or null. */
+export function nameViolation(input: JsonObject): Violation | null {
+  const name = input.name;
+  const problem = nameProblem(name) ?? ((name as string).trim() !== name ? "must not start or end with spaces" : null);
+  return problem === null ? null : { path: "/name", message: problem };
+}
+
+export function requireName(input: unknown, what: "folder"): string {
+  const name = isJsonObject(input) ? input.name : undefined;
+  const problem = nameProblem(name) ?? ((name as string).trim() !== name ? "must not start or end with spaces" : null);
+  if (problem !== null) {
+    throw badRequest(`invalid-${what}`, `${what} name must be 1-128 characters, without '/', '\\', control, bidirectional or zero-width characters or surrounding spaces.`, {
+      violations: [{ path: "/name", message: problem }],
+    });
+  }
+  return name as string;
+}
+
+function fail(code: ErrorCode, problems: Violation[]): never {
+  throw badRequest(code, problems.map((p) => `${p.path.slice(1)}: ${p.message}`).join("; "), { violations: problems });
+}
+
+/** Any JSON a client sends is stored and rendered again: nesting is bounded, like input arguments'. */
+function deepProblem(body: JsonObject): Violation | null {
+  return unstorable(body);
+}
+
+export function applyProcessFields(p: Process, body: JsonObject, ignore: string[], found: Violation[] = []): Process {
+  const deep = deepProblem(body);
+  if (deep) fail("invalid-process", [deep]);
+  const problems: Violation[] = [...found];
+  let tooComplex: Error | undefined;
+  const out = { ...p };
+  for (const [key, value] of Object.entries(body)) {
+    if (ignore.includes(key)) continue;
+    const bad = (message: string) => problems.push({ path: `/${key}`, message });
+    switch (key) {
+      case "description":
+        if (typeof value === "string" && value.length <= 2000) out.description = value; else bad("must be a string of at most 2000 characters");
+        break;
+      case "defaultInputArguments":
+        if (isJsonObject(value)) out.defaultInputArguments = value; else bad("must be a JSON object");
+        break;
+      case "inputSchema":
+      case "outputSchema":
+        if (value === null) out[key] = null;
+        else if (isJsonObject(value)) {
+          const problem = schemaProblem(value);
+          if (!problem) out[key] = value;
+          else if (problem.limit) tooComplex ??= SchemaTooComplex(`/${key}${problem.pointer}`, problem.limit, SCHEMA_LIMITS[problem.limit], problem.message);
+          else problems.push({ path: `/${key}${problem.pointer}`, message: problem.message });
+        } else bad("must be a JSON Schema object or null");
+        break;
+      case "priority":
+        if ((PRIORITIES as readonly unknown[]).includes(value)) out.priority = value as Priority; else bad(`must be one of ${PRIORITIES.join(", ")}`);
+        break;
+      case "maxDurationSeconds":
+        if (value === null) out.maxDurationSeconds = null;
+        else {
+          const seconds = boundedInteger(value, 1, MAX_DURATION_SECONDS);
+          if (seconds !== null) out.maxDurationSeconds = seconds; else bad(`must be an integer from 1 to ${MAX_DURATION_SECONDS} (a year) or null`);
+        }
+        break;
+      case "retry": {
+        if (!isJsonObject(value)) { bad(`must be { maxAttempts: 1..${MAX_RETRY_ATTEMPTS}, backoffSeconds: 0..${MAX_DURATION_SECONDS} }`); break; }
+        const retry = { ...out.retry };
+        for (const [field, v] of Object.entries(value)) {
+          const at = (message: string) => problems.push({ path: `/retry/${field}`, message });
+          if (field === "maxAttempts") {
+            const n = boundedInteger(v, 1, MAX_RETRY_ATTEMPTS);
+            if (n !== null) retry.maxAttempts = n; else at(`must be an integer from 1 to ${MAX_RETRY_ATTEMPTS}`);
+          } else if (field === "backoffSeconds") {
+            const n = boundedInteger(v, 0, MAX_DURATION_SECONDS);
+            if (n !== null) retry.backoffSeconds = n; else at(`must be an integer from 0 to ${MAX_DURATION_SECONDS} (a year)`);
+          } else at("is not a field of a retry policy (maxAttempts, backoffSeconds)");
+        }
+        out.retry = retry;
+        break;
+      }
+      default:
+        if (!["id", "tenantId", "folderKey", "createdAt", "updatedAt"].includes(key)) bad("is not a field of a process");
+    }
+  }
+  if (tooComplex) throw tooComplex;
+  if (problems.length) fail("invalid-process", problems);
+  return out;
+}
+
+export function applyTriggerFields(t: Trigger, body: JsonObject, found: Violation[] = []): Trigger {
+  const deep = deepProblem(body);
+  if (deep) fail("invalid-trigger", [deep]);
+  const problems: Violation[] = [...found];
+  const out = { ...t };
+  for (const [key, value] of Object.entries(body)) {
+    const bad = (message: string) => problems.push({ path: `/${key}`, message });
+    switch (key) {
+      case "name": {
+        const problem = nameProblem(value);
+        if (problem === null) out.name = value as string; else bad(problem);
+        break;
+      }
+      case "slug":
+        if (typeof value === "string" && isSlug(value)) out.slug = value; else bad("must be 1-128 letters, digits, '-', '_' or '.'");
+        break;
+      case "verb":
+        if ((VERBS as readonly unknown[]).includes(value)) out.verb = value as Verb; else bad(`must be one of ${VERBS.join(", ")}`);
+        break;
+      case "processName":
+        if (nameProblem(value) === null) out.processName = value as string; else bad("must be the name of a process in the trigger's folder");
+        break;
+      case "callMode":
+        if ((CALL_MODES as readonly unknown[]).includes(value)) out.callMode = value as CallMode; else bad(`must be one of ${CALL_MODES.join(", ")}`);
+        break;
+      case "defaultArguments":
+        if (isJsonObject(value) && !Object.keys(value).some((k) => k.startsWith("$"))) out.defaultArguments = value; else bad("must be a JSON object whose keys do not start with '$'");
+        break;
+      case "priority":
+        if (value === "Inherit" || (PRIORITIES as readonly unknown[]).includes(value)) out.priority = value as TriggerPriority; else bad(`must be Inherit or one of ${PRIORITIES.join(", ")}`);
+        break;
+      case "enabled":
+        if (typeof value === "boolean") out.enabled = value; else bad("must be a boolean");
+        break;
+      default:
+        if (!["id", "tenantId", "folderKey", "createdAt", "updatedAt", "invokeUrl"].includes(key)) bad("is not a field of an API trigger");
+    }
+  }
+  if (problems.length) fail("invalid-trigger", problems);
+  return out;
+}
