@@ -144,7 +144,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     return {
       key: randomUUID(), tenantId, folderKey, processName: "P", triggerId: null, source: "Api", callMode: "AsyncRequestReply",
       state: "Pending", priority: "Normal", inputArguments: {}, outputArguments: null, error: null, robot: null, sessionId: null,
-      attempt: 0, createdAt: at(T0), startedAt: null, endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, ...over,
+      attempt: 0, createdAt: at(T0), startedAt: null, endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, idempotencyKey: null, ...over,
     };
   }
 
@@ -289,7 +289,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       expect(await store.getSettings(tenant.id)).toEqual(DEFAULT_SETTINGS);
       const custom = {
         syncRedirectsRequireAuth: false, longPollTimeoutSeconds: 7, syncMaxJobDurationSeconds: 123,
-        corsAllowedOrigins: ["https://a.example", "http://localhost:3000"], maxRequestBodyBytes: 4096, jobRetentionDays: 2,
+        corsAllowedOrigins: ["https://a.example", "http://localhost:3000"], maxRequestBodyBytes: 4096, jobRetentionDays: 2, idempotencyKeyRetentionHours: 48,
         rateLimitPerTokenPerMinute: 5, rateLimitPerTriggerPerMinute: 600, redirectStatusCode: 302 as const,
       };
       await store.saveSettings(tenant.id, custom);

@@ -66,7 +66,7 @@ export interface components {
              * @example job-faulted
              * @enum {string}
              */
-            code: "bad-request" | "malformed-request" | "invalid-json" | "invalid-body" | "invalid-request" | "invalid-content-length" | "invalid-url" | "invalid-host" | "invalid-query" | "invalid-arguments" | "unknown-control-parameter" | "invalid-call-mode" | "invalid-characters" | "schema-too-complex" | "invalid-schema" | "invalid-folder" | "invalid-process" | "invalid-trigger" | "invalid-settings" | "invalid-tenant" | "invalid-token" | "invalid-scopes" | "token-outlives-creator" | "invalid-robot" | "invalid-user" | "invalid-login" | "invalid-password-change" | "invalid-external-app" | "invalid-filter" | "invalid-cursor" | "invalid-strategy" | "invalid-session" | "invalid-claim" | "invalid-heartbeat" | "invalid-logs" | "invalid-results" | "invalid-output" | "invalid-error" | "unauthorized" | "invalid-credentials" | "insufficient-scope" | "not-org-admin" | "permission-denied" | "csrf-token-invalid" | "token-needs-user" | "wrong-password" | "route-not-found" | "tenant-not-found" | "folder-not-found" | "process-not-found" | "trigger-not-found" | "job-not-found" | "token-not-found" | "robot-not-found" | "session-not-found" | "user-not-found" | "external-app-not-found" | "asset-not-found" | "method-not-allowed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "headers-too-large" | "unsupported-media-type" | "unsupported-content-encoding" | "conflict" | "trigger-disabled" | "job-not-finished" | "job-stopped" | "job-final" | "job-busy" | "job-not-held" | "slug-taken" | "folder-exists" | "folder-not-empty" | "folder-protected" | "process-exists" | "process-in-use" | "tenant-exists" | "robot-exists" | "robot-revoked" | "user-exists" | "user-of-organization" | "user-is-you" | "external-app-exists" | "external-app-revoked" | "rate-limited" | "login-throttled" | "job-faulted" | "internal-error" | "store-unavailable" | "shutting-down" | "console-not-built";
+            code: "bad-request" | "malformed-request" | "invalid-json" | "invalid-body" | "invalid-request" | "invalid-content-length" | "invalid-url" | "invalid-host" | "invalid-query" | "invalid-arguments" | "unknown-control-parameter" | "invalid-call-mode" | "invalid-characters" | "schema-too-complex" | "invalid-schema" | "invalid-folder" | "invalid-process" | "invalid-trigger" | "invalid-settings" | "invalid-tenant" | "invalid-token" | "invalid-scopes" | "token-outlives-creator" | "invalid-robot" | "invalid-user" | "invalid-login" | "invalid-password-change" | "invalid-external-app" | "invalid-filter" | "invalid-cursor" | "invalid-strategy" | "invalid-session" | "invalid-claim" | "invalid-heartbeat" | "invalid-logs" | "invalid-results" | "invalid-output" | "invalid-error" | "invalid-idempotency-key" | "unauthorized" | "invalid-credentials" | "insufficient-scope" | "not-org-admin" | "permission-denied" | "csrf-token-invalid" | "token-needs-user" | "wrong-password" | "route-not-found" | "tenant-not-found" | "folder-not-found" | "process-not-found" | "trigger-not-found" | "job-not-found" | "token-not-found" | "robot-not-found" | "session-not-found" | "user-not-found" | "external-app-not-found" | "asset-not-found" | "method-not-allowed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "headers-too-large" | "unsupported-media-type" | "unsupported-content-encoding" | "conflict" | "trigger-disabled" | "job-not-finished" | "job-stopped" | "job-final" | "job-busy" | "job-not-held" | "slug-taken" | "folder-exists" | "folder-not-empty" | "folder-protected" | "process-exists" | "process-in-use" | "tenant-exists" | "robot-exists" | "robot-revoked" | "user-exists" | "user-of-organization" | "user-is-you" | "external-app-exists" | "external-app-revoked" | "idempotency-key-mismatch" | "rate-limited" | "login-throttled" | "job-faulted" | "internal-error" | "store-unavailable" | "shutting-down" | "console-not-built";
             /** @description The request's path. */
             instance?: string;
         } & {
@@ -576,6 +576,8 @@ export interface components {
             endedAt: string | null;
             /** @description The last log line or status line. */
             info: string | null;
+            /** @description The Idempotency-Key of the call that created the job, if it sent one. */
+            idempotencyKey: string | null;
         };
         JobError: {
             /**
@@ -622,6 +624,8 @@ export interface components {
             endedAt: string | null;
             /** @description The last log line or status line. */
             info: string | null;
+            /** @description The Idempotency-Key of the call that created the job, if it sent one. */
+            idempotencyKey: string | null;
             /**
              * @description Present (true) when the job's inputArguments is longer than 2048 bytes of JSON: the list leaves it out; GET /jobs/{jobKey} has it.
              * @constant
@@ -1125,6 +1129,11 @@ export interface components {
              */
             jobRetentionDays: number;
             /**
+             * @description How long an Idempotency-Key is remembered after the call that first sent it; a later call with the key then creates a new job.
+             * @default 24
+             */
+            idempotencyKeyRetentionHours: number;
+            /**
              * @description Requests a minute one token may make in the tenant (invocations, status, management), counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
              * @default 0
              */
@@ -1173,6 +1182,11 @@ export interface components {
              * @default 30
              */
             jobRetentionDays?: number;
+            /**
+             * @description How long an Idempotency-Key is remembered after the call that first sent it; a later call with the key then creates a new job.
+             * @default 24
+             */
+            idempotencyKeyRetentionHours?: number;
             /**
              * @description Requests a minute one token may make in the tenant (invocations, status, management), counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
              * @default 0
@@ -1476,6 +1490,8 @@ export interface components {
         limit: number;
         /** @description The `nextCursor` of the previous page, unchanged. */
         cursor: string;
+        /** @description Makes a retried request safe (SPEC §8): a later request with this key and the same request creates no job and is answered for the first one's job (with `Idempotent-Replayed: true`); with another request, 422 idempotency-key-mismatch. Scoped to the tenant and the trigger (or the process, for POST /jobs), kept the tenant's `idempotencyKeyRetentionHours`. */
+        idempotencyKey: string;
     };
     requestBodies: never;
     headers: {
@@ -1485,6 +1501,8 @@ export interface components {
         Location: string;
         /** @description Seconds. */
         RetryAfter: number;
+        /** @description `true` on the answer to a request repeated with its Idempotency-Key: no job was created, the answer is for the first request's job. */
+        IdempotentReplayed: "true";
         /** @description `Bearer realm="baton"`. */
         WWWAuthenticate: string;
         /** @description The trigger's verb. */

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { fingerprint, IdempotencyKeyMismatch } from "./idempotency.js";
 import { mergeArguments, splitControlParameters, unstorable } from "./arguments.js";
 import { mayReadJobs, requireJobsRead, requireScope } from "./scopes.js";
 import type { Catalog } from "./Catalog.js";
@@ -59,25 +60,34 @@ export class Jobs {
     return trigger;
   }
 
-  /** Creates the job of an invocation; the arguments still carry their `$` control parameters. */
-  async invoke(trigger: Trigger, requestArguments: JsonObject): Promise<{ job: Job; callMode: CallMode }> {
+  /**
+   * Creates the job of an invocation; the arguments still carry their `$` control parameters.
+   * With an Idempotency-Key (SPEC §8) a repeated request creates nothing: `replayed` and the
+   * first call's job.
+   */
+  async invoke(trigger: Trigger, requestArguments: JsonObject, idempotencyKey: string | null = null): Promise<{ job: Job; callMode: CallMode; replayed: boolean }> {
     const { args, callMode } = splitControlParameters(requestArguments);
     const process = await this.catalog.processOrThrow(trigger.tenantId, trigger.folderKey, trigger.processName);
     const mode = callMode ?? trigger.callMode;
-    const job = await this.create(process, mergeArguments(process.defaultInputArguments, trigger.defaultArguments, args), {
+    const inputArguments = mergeArguments(process.defaultInputArguments, trigger.defaultArguments, args);
+    const idempotency = idempotencyKey === null ? null : {
+      key: idempotencyKey, scope: `trigger:${trigger.id}`,
+      fingerprint: fingerprint({ verb: trigger.verb, folderKey: trigger.folderKey, trigger: trigger.id, inputArguments, callMode: mode }),
+    };
+    const { job, replayed } = await this.create(process, inputArguments, {
       source: "ApiTrigger",
       callMode: mode,
       triggerId: trigger.id,
       priority: trigger.priority === "Inherit" ? process.priority : trigger.priority,
-    });
-    return { job, callMode: mode };
+    }, idempotency);
+    return { job, callMode: mode, replayed };
   }
 
   /**
    * POST /jobs: start a job of a process directly, with the process's defaults. Its source is
    * Api, set here: a `source` in the body is ignored, like any other unknown field.
    */
-  async start(principal: Principal, input: unknown): Promise<Job> {
+  async start(principal: Principal, input: unknown, idempotencyKey: string | null = null): Promise<{ job: Job; replayed: boolean }> {
     requireScope(principal, "Jobs", "Write");
     const body = typeof input === "object" && input !== null && !Array.isArray(input) ? (input as JsonObject) : null;
     if (!body || typeof body.folderKey !== "string" || typeof body.processName !== "string") {
@@ -94,19 +104,26 @@ export class Jobs {
     const folderKey = body.folderKey;
     requirePermission(principal, "Jobs.Create", folderKey, () => FolderNotFound(folderKey));
     const process = await this.catalog.processOrThrow(principal.tenantId, body.folderKey, body.processName);
-    return this.create(process, mergeArguments(process.defaultInputArguments, {}, inputArguments as JsonObject), {
+    const merged = mergeArguments(process.defaultInputArguments, {}, inputArguments as JsonObject);
+    const callMode: CallMode = "AsyncRequestReply";
+    const idempotency = idempotencyKey === null ? null : {
+      key: idempotencyKey, scope: `process:${process.folderKey}/${process.name}`,
+      fingerprint: fingerprint({ verb: "POST", folderKey: process.folderKey, process: process.name, inputArguments: merged, callMode }),
+    };
+    return this.create(process, merged, {
       source: "Api",
-      callMode: "AsyncRequestReply",
+      callMode,
       triggerId: null,
       priority: (body.priority as Priority | undefined) ?? process.priority,
-    });
+    }, idempotency);
   }
 
   private async create(
     process: Process,
     inputArguments: JsonObject,
     how: { source: JobSource; callMode: CallMode; triggerId: string | null; priority: Priority },
-  ): Promise<Job> {
+    idempotency: { key: string; scope: string; fingerprint: string } | null,
+  ): Promise<{ job: Job; replayed: boolean }> {
     const bad = unstorable(inputArguments);
     if (bad) throw badRequest("invalid-arguments", `Input arguments cannot be stored: ${bad.path} ${bad.message}.`, { violations: [bad] });
     if (process.inputSchema) {
@@ -115,21 +132,36 @@ export class Jobs {
     }
     const created = this.now();
     const served = (await this.servedProcesses(process.tenantId)).has(process.name);
-    let deadlineAt: string | null = null;
-    if (how.callMode === "LongPolling") {
-      const settings = await this.tenancy.getSettings(process.tenantId);
-      deadlineAt = isoAfter(created.getTime(), settings.syncMaxJobDurationSeconds);
-    }
+    const settings = how.callMode === "LongPolling" || idempotency ? await this.tenancy.getSettings(process.tenantId) : null;
+    const deadlineAt = how.callMode === "LongPolling" ? isoAfter(created.getTime(), settings!.syncMaxJobDurationSeconds) : null;
     const job: Job = {
       key: randomUUID(), tenantId: process.tenantId, folderKey: process.folderKey, processName: process.name, triggerId: how.triggerId,
       source: how.source, callMode: how.callMode, state: "Pending", priority: how.priority, inputArguments, outputArguments: null,
       error: null, robot: null, sessionId: null, attempt: 0, createdAt: created.toISOString(), startedAt: null, endedAt: null,
       info: served ? null : `No robot serving ${process.name} is connected; the job waits in Pending until one is.`,
-      maxDurationSeconds: process.maxDurationSeconds, deadlineAt,
+      maxDurationSeconds: process.maxDurationSeconds, deadlineAt, idempotencyKey: idempotency?.key ?? null,
     };
-    await this.store.createJob(job);
+    if (!idempotency) {
+      await this.store.createJob(job);
+    } else {
+      // the key and the job commit together: a racer with the same key waits for the key's
+      // row (its primary key), then finds it and this job, whichever node it runs on
+      const first = await this.store.transaction(async (tx) => {
+        const recorded = await tx.recordIdempotencyKey({
+          tenantId: job.tenantId, scope: idempotency.scope, key: idempotency.key, fingerprint: idempotency.fingerprint, jobKey: job.key,
+          createdAt: job.createdAt, expiresAt: isoAfter(created.getTime(), settings!.idempotencyKeyRetentionHours * 3600),
+        });
+        if (recorded.created) await tx.createJob(job);
+        return recorded;
+      });
+      if (!first.created) {
+        if (first.existing.fingerprint !== idempotency.fingerprint) throw IdempotencyKeyMismatch(idempotency.key);
+        // its job purged (jobRetentionDays) before its key: nothing to answer for
+        return { job: await this.getByKey(job.tenantId, first.existing.jobKey), replayed: true };
+      }
+    }
     this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });
-    return job;
+    return { job, replayed: false };
   }
 
   /**

@@ -9,7 +9,7 @@ import type { Tenancy } from "./Tenancy.js";
 /**
  * Periodic work that no request triggers: overlong jobs are killed (LongPolling's
  * syncMaxJobDurationSeconds and processes' maxDurationSeconds), lost robot sessions give
- * up their jobs, due work (durable wake-ups) runs, and final jobs past the retention period are purged. Each step is a
+ * up their jobs, due work (durable wake-ups) runs, and final jobs and idempotency keys past their retention periods are purged. Each step is a
  * conditional update, so running it on several nodes at once does no work twice.
  *
  * An outage of the store never costs a lease. While the store is unreachable robots cannot
@@ -123,6 +123,7 @@ export class Maintenance {
       const days = (await this.tenancy.getSettings(tenant.id)).jobRetentionDays;
       purged += await this.store.purgeFinalJobs(tenant.id, new Date(this.now().getTime() - days * 86_400_000).toISOString());
     }
+    await this.store.purgeIdempotencyKeys(this.now().toISOString());
     await this.store.deleteExpiredConsoleSessions(this.now().toISOString());
     return purged;
   }

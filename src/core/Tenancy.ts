@@ -74,6 +74,7 @@ const LIMITS: Record<string, [number, number]> = {
   syncMaxJobDurationSeconds: [1, 86_400],
   maxRequestBodyBytes: [1, 64 * 1024 * 1024],
   jobRetentionDays: [1, 3650],
+  idempotencyKeyRetentionHours: [1, 720],
   // 0: unlimited
   rateLimitPerTokenPerMinute: [0, 1_000_000],
   rateLimitPerTriggerPerMinute: [0, 1_000_000],

@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   "invalid-results": { status: 400, when: "a results body that is not { results: [...] }" },
   "invalid-output": { status: 400, when: "outputArguments that are not a JSON object, or that break the process's outputSchema" },
   "invalid-error": { status: 400, when: "a job error that cannot be stored" },
+  "invalid-idempotency-key": { status: 400, when: "an Idempotency-Key that is empty, longer than 255 characters, not printable ASCII, or given twice" },
   // 401, 403: who is calling, and what it may do
   "unauthorized": { status: 401, when: "a missing, unknown, expired or revoked token; a token of another tenant or of a disabled user; an ended console session; a bad signature" },
   "invalid-credentials": { status: 401, when: "a console login with a wrong user name or password, or of a disabled user" },
@@ -97,6 +98,8 @@ export const ERROR_CODES = {
   "user-is-you": { status: 409, when: "deleting your own user" },
   "external-app-exists": { status: 409, when: "an external application name the organization has (a revoked one keeps its name)" },
   "external-app-revoked": { status: 409, when: "rotating the secret of a revoked external application" },
+  // 422: the request contradicts an earlier one
+  "idempotency-key-mismatch": { status: 422, when: "an Idempotency-Key sent before with another request (verb, folder, trigger or process, input arguments, call mode)" },
   // 429: too much, too fast
   "rate-limited": { status: 429, when: "a rate limit of the tenant is used up on this node (`Retry-After`)" },
   "login-throttled": { status: 429, when: "too many failed console logins (`Retry-After`)" },

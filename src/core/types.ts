@@ -50,6 +50,8 @@ export interface TenantSettings {
   corsAllowedOrigins: string[];
   maxRequestBodyBytes: number;
   jobRetentionDays: number;
+  /** how long an Idempotency-Key is remembered after its first call (SPEC §8) */
+  idempotencyKeyRetentionHours: number;
   /** requests a minute of one token in the tenant, on each node; 0 is unlimited */
   rateLimitPerTokenPerMinute: number;
   /** invocations a minute of one trigger, on each node; 0 is unlimited */
@@ -71,6 +73,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   corsAllowedOrigins: [],
   maxRequestBodyBytes: 1024 * 1024,
   jobRetentionDays: 30,
+  idempotencyKeyRetentionHours: 24,
   rateLimitPerTokenPerMinute: 0,
   rateLimitPerTriggerPerMinute: 0,
   redirectStatusCode: 303,
@@ -152,6 +155,8 @@ export interface Job {
   maxDurationSeconds: number | null;
   /** when the job is killed: LongPolling's syncMaxJobDurationSeconds (SPEC §2) or maxDurationSeconds */
   deadlineAt: string | null;
+  /** the Idempotency-Key of the call that created the job (SPEC §8), if it had one */
+  idempotencyKey: string | null;
 }
 
 /**

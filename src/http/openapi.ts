@@ -203,6 +203,13 @@ const parameters: Record<string, Obj> = {
   clientId: pathParameter("clientId", "The external application's client id.", { type: "string", examples: ["baton_app_0123456789abcdef0123456789abcdef"] }),
   limit: queryParameter("limit", "Page size.", { type: "integer", minimum: 1, maximum: 1000, default: 50 }),
   cursor: queryParameter("cursor", "The `nextCursor` of the previous page, unchanged.", { type: "string" }),
+  idempotencyKey: {
+    name: "Idempotency-Key", in: "header", required: false,
+    description: "Makes a retried request safe (SPEC §8): a later request with this key and the same request creates no job and is answered for the first one's job " +
+      "(with `Idempotent-Replayed: true`); with another request, 422 idempotency-key-mismatch. Scoped to the tenant and the trigger (or the process, for POST /jobs), " +
+      "kept the tenant's `idempotencyKeyRetentionHours`.",
+    schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x20-\\x7E]+$" },
+  },
 };
 const param = (name: keyof typeof parameters & string): Obj => ref("parameters", name);
 
@@ -219,11 +226,16 @@ const WAIT_REDIRECT_HEADERS = {
   "Retry-After": header("RetryAfter", "Always 0: follow at once."),
 };
 
+/** on an answer to a request repeated with its Idempotency-Key */
+const REPLAYED = { "Idempotent-Replayed": ref("headers", "IdempotentReplayed") };
+const IDEMPOTENCY_MISMATCH = problem("The Idempotency-Key was sent before with another request; no job was created.", ["idempotency-key-mismatch"]);
+
 const CALL_MODE_RESPONSES = {
   "202": response("**AsyncRequestReply**: the job is created. Poll the status URI (`Location`) after `Retry-After` seconds.", {
     headers: {
       Location: header("Location", "The job's status URI, absolute."),
       "Retry-After": header("RetryAfter", "Seconds to wait before polling."),
+      ...REPLAYED,
     },
     content: jsonContent(s("AcceptedJob")),
     links: { status: { operationId: "getJobStatus", parameters: { jobKey: "$response.body#/jobKey" }, description: "Poll the job's status." } },
@@ -231,9 +243,9 @@ const CALL_MODE_RESPONSES = {
   "303": response(
     "**LongPolling**: the job is not final after the tenant's `longPollTimeoutSeconds` (or the node is shutting down). Follow `Location`, the wait URI, with GET; it blocks the same way. " +
       "When the tenant's `syncRedirectsRequireAuth` is false, the wait URI carries `exp` and `sig` and needs no token.",
-    { headers: WAIT_REDIRECT_HEADERS },
+    { headers: { ...WAIT_REDIRECT_HEADERS, ...REPLAYED } },
   ),
-  "302": response(REDIRECT_302("the 303"), { headers: WAIT_REDIRECT_HEADERS }),
+  "302": response(REDIRECT_302("the 303"), { headers: { ...WAIT_REDIRECT_HEADERS, ...REPLAYED } }),
 };
 
 /** Successful → 200 output; Faulted → 500 job-faulted; Stopped → 409 job-stopped (SPEC §2 "Results"). */
@@ -263,6 +275,8 @@ function invokeOperation(method: "GET" | "POST" | "PUT" | "DELETE"): Obj {
         "with an input schema they are validated before any job exists.",
       "**FireAndForget**: 200 with no body once the job is stored. **AsyncRequestReply**: 202. **LongPolling**: the call blocks until the job is final and answers with the result " +
         "(200 / 409 / 500), or 303 (302 with the tenant's `redirectStatusCode` 302) to the wait URI after `longPollTimeoutSeconds`.",
+      "**Idempotency-Key**: a request repeated with its key creates no job; it is answered as its call mode answers for the first request's job, " +
+        "with `Idempotent-Replayed: true` (LongPolling waits for that job).",
     ].join("\n\n"),
     security: scopes("Jobs", "Write"),
     checksScope: true,
@@ -270,6 +284,7 @@ function invokeOperation(method: "GET" | "POST" | "PUT" | "DELETE"): Obj {
     parameters: [
       param("folderKey"),
       param("slug"),
+      param("idempotencyKey"),
       ...(withBody
         ? []
         : [
@@ -280,14 +295,15 @@ function invokeOperation(method: "GET" | "POST" | "PUT" | "DELETE"): Obj {
     responses: {
       "200": response(
         "**FireAndForget**: the job is stored; the body is empty. **LongPolling**: the job ended Successful; the body is its output arguments (`{}` when there are none).",
-        { content: jsonContent(s("Arguments")) },
+        { content: jsonContent(s("Arguments")), headers: REPLAYED },
       ),
       ...CALL_MODE_RESPONSES,
       "400": problem(
-        "The arguments are not valid; no job was created.",
-        [...(withBody ? ["invalid-json" as const, "invalid-body" as const] : []), "unknown-control-parameter", "invalid-call-mode", "invalid-arguments", "invalid-schema"],
+        "The arguments or the Idempotency-Key are not valid; no job was created.",
+        [...(withBody ? ["invalid-json" as const, "invalid-body" as const] : []), "unknown-control-parameter", "invalid-call-mode", "invalid-arguments", "invalid-schema", "invalid-idempotency-key"],
         s("ValidationProblem"),
       ),
+      "422": IDEMPOTENCY_MISMATCH,
       "404": problem("No trigger with this slug in this folder (or no such tenant).", ["trigger-not-found", "tenant-not-found"]),
       "405": ref("responses", "MethodNotAllowed"),
       "409": problem("The trigger is disabled (no job was created), or, in LongPolling, the job ended Stopped.", ["trigger-disabled", "job-stopped"], {
@@ -541,10 +557,11 @@ const paths: Record<string, Obj> = withCsrf({
     }),
     post: operation({
       operationId: "startJob", permission: "`Jobs.Create` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Jobs", summary: "Start a job of a process directly",
-      description: "The job's source is Api and its call mode AsyncRequestReply; follow it with GET /api/v1/jobs/{jobKey} or its status URI.",
-      security: scopes("Jobs", "Write"), checksScope: true, body: { schema: s("StartJob"), required: true },
-      badRequest: ["invalid-body", "invalid-arguments", "invalid-schema"], validation: true, notFound: ["folder-not-found", "process-not-found"],
-      responses: { "201": response("The job.", { content: jsonContent(s("Job")) }) },
+      description: "The job's source is Api and its call mode AsyncRequestReply; follow it with GET /api/v1/jobs/{jobKey} or its status URI. " +
+        "A request repeated with its `Idempotency-Key` starts no job: 201 with the first request's job as it is now, and `Idempotent-Replayed: true`.",
+      security: scopes("Jobs", "Write"), checksScope: true, body: { schema: s("StartJob"), required: true }, parameters: [param("idempotencyKey")],
+      badRequest: ["invalid-body", "invalid-arguments", "invalid-schema", "invalid-idempotency-key"], validation: true, notFound: ["folder-not-found", "process-not-found"],
+      responses: { "201": response("The job.", { content: jsonContent(s("Job")), headers: REPLAYED }), "422": IDEMPOTENCY_MISMATCH },
     }),
   },
   "/api/v1/jobs/{jobKey}": {
@@ -1035,6 +1052,10 @@ const headers: Record<string, Obj> = {
   XRequestId: { required: true, description: "The request's id: the caller's `X-Request-Id` when it is 1-128 of `[A-Za-z0-9_.-]`, otherwise a new UUID.", schema: { type: "string" } },
   Location: { required: true, description: "An absolute URI, built from `BATON_PUBLIC_URL` when set, else from the request.", schema: { type: "string", format: "uri" } },
   RetryAfter: { required: true, description: "Seconds.", schema: { type: "integer", minimum: 0 } },
+  IdempotentReplayed: {
+    required: false, description: "`true` on the answer to a request repeated with its Idempotency-Key: no job was created, the answer is for the first request's job.",
+    schema: { type: "string", const: "true" },
+  },
   WWWAuthenticate: { required: true, description: "`Bearer realm=\"baton\"`.", schema: { type: "string", pattern: "^Bearer" } },
   Allow: { required: true, description: "The trigger's verb.", schema: { type: "string", enum: ["GET", "POST", "PUT", "DELETE"] } },
   SetSessionCookie: { required: true, description: "The console session cookie.", schema: { type: "string", pattern: "^baton_session=[^;]*; Path=/[^;]+/orchestrator_; Max-Age=\\d+; HttpOnly; SameSite=Strict(; Secure)?$" } },

@@ -154,6 +154,7 @@ const jobProperties: Record<keyof ReturnType<typeof renderJob>, Schema> = {
   startedAt: nullableDateTime,
   endedAt: nullableDateTime,
   info: { type: ["string", "null"], description: "The last log line or status line." },
+  idempotencyKey: { type: ["string", "null"], description: "The Idempotency-Key of the call that created the job, if it sent one." },
 };
 
 const omitted = (field: string): Schema => ({
@@ -314,6 +315,10 @@ const settingsProperties: Record<keyof TenantSettings, Schema> = {
   jobRetentionDays: {
     type: "integer", minimum: 1, maximum: 3650, default: DEFAULT_SETTINGS.jobRetentionDays,
     description: "Final jobs older than this are purged.",
+  },
+  idempotencyKeyRetentionHours: {
+    type: "integer", minimum: 1, maximum: 720, default: DEFAULT_SETTINGS.idempotencyKeyRetentionHours,
+    description: "How long an Idempotency-Key is remembered after the call that first sent it; a later call with the key then creates a new job.",
   },
   rateLimitPerTokenPerMinute: {
     type: "integer", minimum: 0, maximum: 1_000_000, default: DEFAULT_SETTINGS.rateLimitPerTokenPerMinute,

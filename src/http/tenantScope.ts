@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { TenantSettings } from "../core/types.js";
 import type { HttpContext } from "./context.js";
 
-const ALLOWED_HEADERS = "Authorization, Content-Type, Accept, X-Requested-With";
+const ALLOWED_HEADERS = "Authorization, Content-Type, Accept, X-Requested-With, Idempotency-Key";
 const ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
 
 /**
@@ -46,7 +46,7 @@ export function corsHeaders(request: FastifyRequest, reply: FastifyReply, settin
   if (origin !== undefined || settings.corsAllowedOrigins.length > 0) reply.header("vary", "Origin");
   if (origin && allowed(settings.corsAllowedOrigins, origin)) {
     reply.header("access-control-allow-origin", origin);
-    reply.header("access-control-expose-headers", "Location, Retry-After, WWW-Authenticate, X-Request-Id");
+    reply.header("access-control-expose-headers", "Location, Retry-After, WWW-Authenticate, X-Request-Id, Idempotent-Replayed");
   }
 }
 

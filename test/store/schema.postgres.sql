@@ -73,6 +73,19 @@ CREATE TABLE folders (
   CONSTRAINT folders_tenant_id_name_key UNIQUE (tenant_id, name)
 );
 
+CREATE TABLE idempotency_keys (
+  tenant_id text NOT NULL,
+  scope text NOT NULL,
+  key text NOT NULL,
+  fingerprint text NOT NULL,
+  job_key text NOT NULL,
+  created_at timestamp with time zone NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  CONSTRAINT idempotency_keys_pkey PRIMARY KEY (tenant_id, scope, key),
+  CONSTRAINT idempotency_keys_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id)
+);
+CREATE INDEX idempotency_keys_expires ON idempotency_keys USING btree (expires_at);
+
 CREATE TABLE job_logs (
   job_key text NOT NULL,
   seq integer NOT NULL,
@@ -106,6 +119,7 @@ CREATE TABLE jobs (
   deadline_at timestamp with time zone,
   max_duration_seconds integer,
   info text,
+  idempotency_key text,
   CONSTRAINT jobs_key_key UNIQUE (key),
   CONSTRAINT jobs_pkey PRIMARY KEY (seq),
   CONSTRAINT jobs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id)

@@ -63,6 +63,18 @@ CREATE TABLE folders (
   UNIQUE (tenant_id, name)
 );
 
+CREATE TABLE idempotency_keys (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  job_key TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, scope, key)
+);
+CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);
+
 CREATE TABLE job_logs (
   job_key TEXT NOT NULL,
   seq INTEGER NOT NULL,
@@ -96,7 +108,7 @@ CREATE TABLE jobs (
   deadline_at TEXT,
   max_duration_seconds INTEGER,
   info TEXT
-);
+, idempotency_key TEXT);
 CREATE INDEX jobs_deadline ON jobs (deadline_at) WHERE deadline_at IS NOT NULL AND state NOT IN ('Successful', 'Faulted', 'Stopped');
 CREATE INDEX jobs_ended ON jobs (tenant_id, ended_at) WHERE ended_at IS NOT NULL;
 CREATE INDEX jobs_pending ON jobs (tenant_id, process_name, priority DESC, seq) WHERE state = 'Pending';

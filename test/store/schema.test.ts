@@ -151,6 +151,18 @@ const ROW_QUERIES = {
   jobs: "SELECT * FROM jobs ORDER BY seq",
 };
 
+/** columns the new migrations add to existing tables: the old rows read them as null */
+const ADDED_COLUMNS: Partial<Record<keyof typeof ROW_QUERIES, Record<string, null>>> = { jobs: { idempotency_key: null } };
+const upgraded = (before: Record<string, unknown[]>) =>
+  Object.fromEntries(Object.entries(before).map(([t, rows]) => [t, rows.map((r) => ({ ...(r as object), ...ADDED_COLUMNS[t as keyof typeof ROW_QUERIES] }))]));
+
+/** the new idempotency_keys table takes a key, and a second call with it finds the first */
+async function checkIdempotencyKeys(store: SqliteStore | PostgresStore): Promise<void> {
+  const row = { tenantId: TENANT.id, scope: "trigger:t", key: "k", fingerprint: "f", jobKey: JOB.key, createdAt: TENANT.created, expiresAt: "2030-01-02T00:00:00.000Z" };
+  expect(await store.recordIdempotencyKey(row)).toEqual({ created: true });
+  expect(await store.recordIdempotencyKey({ ...row, jobKey: "other" })).toEqual({ created: false, existing: { fingerprint: "f", jobKey: JOB.key } });
+}
+
 describe.runIf(TEST_STORE === "sqlite")("schema (sqlite)", () => {
   it("a fresh store's schema is the checked-in one", async () => {
     await expect(await freshSqliteDump()).toMatchFileSnapshot("./schema.sqlite.sql");
@@ -173,13 +185,14 @@ describe.runIf(TEST_STORE === "sqlite")("schema (sqlite)", () => {
       store = new SqliteStore(file);
       await store.migrate();
       const db = store.connection;
-      expect(Object.fromEntries(Object.entries(ROW_QUERIES).map(([t, q]) => [t, db.prepare(q).all()]))).toEqual(before);
+      expect(Object.fromEntries(Object.entries(ROW_QUERIES).map(([t, q]) => [t, db.prepare(q).all()]))).toEqual(upgraded(before));
       expect(before.jobs).toHaveLength(1);
       expect(db.prepare("SELECT version FROM schema_migrations ORDER BY version").all()).toEqual(loadMigrations("sqlite").map((m) => ({ version: m.version })));
       expect(dumpSqlite(db)).toBe(await freshSqliteDump());
       // the new table is there for today's queries
       await store.scheduleWork({ id: "job.retry:job-1", kind: "job.retry", tenantId: TENANT.id, ref: JOB.key, dueAt: "2030-01-01T00:01:00.000Z", createdAt: TENANT.created });
       expect((await store.getWork("job.retry:job-1"))?.attempts).toBe(0);
+      await checkIdempotencyKeys(store);
     } finally {
       await store?.close();
       cleanup();
@@ -212,13 +225,14 @@ describe.runIf(TEST_STORE === "postgres")("schema (postgres)", () => {
 
       store = new PostgresStore({ url });
       await store.migrate();
-      expect(await rows()).toEqual(before);
+      expect(await rows()).toEqual(upgraded(before));
       expect(before.jobs).toHaveLength(1);
       expect((await client.query("SELECT version FROM schema_migrations ORDER BY version")).rows).toEqual(loadMigrations("postgres").map((m) => ({ version: m.version })));
       expect(await dumpPostgres(client, schema)).toBe(await freshPostgresDump());
       // the new table is there for today's queries
       await store.scheduleWork({ id: "job.retry:job-1", kind: "job.retry", tenantId: TENANT.id, ref: JOB.key, dueAt: "2030-01-01T00:01:00.000Z", createdAt: TENANT.created });
       expect((await store.getWork("job.retry:job-1"))?.attempts).toBe(0);
+      await checkIdempotencyKeys(store);
     } finally {
       await store?.close();
       await client.end();

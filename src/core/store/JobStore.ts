@@ -33,6 +33,17 @@ export interface JobStore {
   countJobsByState(): Promise<JobStateCount[]>;
   purgeFinalJobs(tenantId: string, endedBefore: string): Promise<number>;
 
+  // idempotency keys (SPEC §8)
+  /**
+   * Records a key's first call, unless the key is already recorded and has not expired
+   * (`expiresAt` of the stored row after `row.createdAt`): then the stored fingerprint and job.
+   * Call it in the transaction that creates the job: racers with the same key wait for it and
+   * then find its row.
+   */
+  recordIdempotencyKey(row: IdempotencyKeyRow): Promise<{ created: true } | { created: false; existing: { fingerprint: string; jobKey: string } }>;
+  /** forgets the keys that expired at `now`; returns how many */
+  purgeIdempotencyKeys(now: string): Promise<number>;
+
   // logs
   appendLogs(jobKey: string, lines: Omit<JobLogLine, "seq">[]): Promise<void>;
   listLogs(jobKey: string, afterSeq: number, limit: number): Promise<JobLogLine[]>;
@@ -46,6 +57,17 @@ export interface JobStore {
   listSessions(tenantId: string): Promise<(RobotSession & { slotsInUse: number })[]>;
   /** robot sessions of every tenant whose lease runs past `now`, and their slots (/metrics) */
   countRobotSessions(now: string): Promise<{ sessions: number; slots: number }>;
+}
+
+export interface IdempotencyKeyRow {
+  tenantId: string;
+  /** `trigger:<id>` for an invocation, `process:<folderKey>/<processName>` for POST /jobs */
+  scope: string;
+  key: string;
+  fingerprint: string;
+  jobKey: string;
+  createdAt: string;
+  expiresAt: string;
 }
 
 export interface JobStateCount {

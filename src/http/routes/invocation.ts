@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Readable } from "node:stream";
 import { argumentsFromQuery, isJsonObject } from "../../core/arguments.js";
 import { BatonError, badRequest, PayloadTooLarge, UnsupportedMediaType, unauthorized } from "../../core/errors.js";
+import { idempotencyKeyOf } from "../../core/idempotency.js";
 import { sign, verify } from "../../core/signedUris.js";
 import { isFinal, type CallMode, type Job, type JsonObject, type Principal, type Trigger } from "../../core/types.js";
 import { json, principal, sessionCookie, type HttpContext } from "../context.js";
@@ -57,9 +58,12 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
       config: { repeatedQueryParameters: true, authBeforeBody: "none" },
       bodyLimit: config.hardBodyLimit,
       handler: async (request: InvokeRequest, reply) => {
+        const key = idempotencyKeyOf(request.headers, request.raw.rawHeaders);
         const args = invocationArguments(request);
-        const { job, callMode } = await baton.jobs.invoke(request.trigger, args);
+        const { job, callMode, replayed } = await baton.jobs.invoke(request.trigger, args, key);
         invokedCallMode.set(request, callMode);
+        // a repeated request is answered as its call mode answers for the first call's job (SPEC §8)
+        if (replayed) reply.header("idempotent-replayed", "true");
         const base = tenantBase(request, config, request.tenant);
         if (callMode === "FireAndForget") return reply.code(200).send();
         if (callMode === "AsyncRequestReply") {

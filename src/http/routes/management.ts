@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { requireScope, type ScopeResource } from "../../core/scopes.js";
 import { type BatonError, conflict, FolderNotFound, notFound } from "../../core/errors.js";
+import { idempotencyKeyOf } from "../../core/idempotency.js";
 import { can, foldersWith, requirePermission } from "../../core/permissionChecks.js";
 import type { Permission } from "../../core/Permissions.js";
 import type { Folder, Job, JobListItem, PersonalAccessToken, Principal, Process, Trigger } from "../../core/types.js";
@@ -21,11 +22,13 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
    * A change and its audit log entry (names and ids, never secrets or argument values), in
    * one transaction: both are kept, or neither is.
    */
-  const audited = async <T>(request: Req, change: () => Promise<T>, entry: (result: T) => [action: string, target: string, details?: Record<string, unknown>]): Promise<T> => {
+  const audited = async <T>(request: Req, change: () => Promise<T>, entry: (result: T) => [action: string, target: string, details?: Record<string, unknown>] | null): Promise<T> => {
     const p = await who(request);
     return baton.store.transaction(async () => {
       const result = await change();
-      const [action, target, details = {}] = entry(result);
+      const recorded = entry(result);
+      if (recorded === null) return result;
+      const [action, target, details = {}] = recorded;
       await recordAudit(ctx, request, p, { action, target, details });
       return result;
     });
@@ -156,8 +159,11 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.post("/api/v1/jobs", async (request: Req, reply) => {
     const p = await who(request);
-    const job = await audited(request, () => jobs.start(p, request.body),
-      (job) => ["job.start", job.key, { folderKey: job.folderKey, processName: job.processName }]);
+    const key = idempotencyKeyOf(request.headers, request.raw.rawHeaders);
+    // a repeated request (same Idempotency-Key and request) started nothing: no audit entry
+    const { job, replayed } = await audited(request, () => jobs.start(p, request.body, key),
+      ({ job, replayed }) => (replayed ? null : ["job.start", job.key, { folderKey: job.folderKey, processName: job.processName }]));
+    if (replayed) reply.header("idempotent-replayed", "true");
     return json(reply, 201, renderJob(job));
   });
   app.get("/api/v1/jobs/:jobKey", async (request: Req, reply) => {
@@ -260,6 +266,7 @@ export function renderJob(job: Job) {
     key: job.key, folderKey: job.folderKey, processName: job.processName, triggerId: job.triggerId, source: job.source, callMode: job.callMode,
     state: job.state, priority: job.priority, inputArguments: job.inputArguments, outputArguments: job.outputArguments, error: job.error,
     robot: job.robot, attempt: job.attempt, createdAt: job.createdAt, startedAt: job.startedAt, endedAt: job.endedAt, info: job.info,
+    idempotencyKey: job.idempotencyKey,
   };
 }
 
@@ -272,6 +279,7 @@ export function renderJobListItem(job: JobListItem) {
     ...(job.outputArgumentsTruncated ? { outputArgumentsTruncated: true as const } : { outputArguments: job.outputArguments }),
     ...(job.errorTruncated ? { errorTruncated: true as const } : { error: job.error }),
     robot: job.robot, attempt: job.attempt, createdAt: job.createdAt, startedAt: job.startedAt, endedAt: job.endedAt, info: job.info,
+    idempotencyKey: job.idempotencyKey,
   };
 }
 

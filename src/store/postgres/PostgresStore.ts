@@ -113,7 +113,9 @@ export class PostgresStore extends SqlStore {
    * sees an error. Inside an open transaction the job is inserted at once, as part of it.
    */
   override createJob(j: Job): Promise<void> {
-    if (this.db.inTransaction) return super.createJob(j);
+    // the batch's insert (INSERT_JOBS) leaves out idempotency_key: a keyed job, always
+    // created in a transaction with its key, is inserted alone anyway
+    if (this.db.inTransaction || j.idempotencyKey !== null) return super.createJob(j);
     return this.jobInserts.add(j);
   }
 

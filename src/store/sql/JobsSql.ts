@@ -1,4 +1,4 @@
-import type { JobFilter, JobPatch, JobStateCount, JobStore } from "../../core/store.js";
+import type { IdempotencyKeyRow, JobFilter, JobPatch, JobStateCount, JobStore } from "../../core/store.js";
 import { LIST_FIELD_MAX_BYTES, isFinal, type Job, type JobListItem, type JobLogLine, type JobState, type RobotSession } from "../../core/types.js";
 import type { Executor } from "./Executor.js";
 import { SqlAggregate } from "./SqlAggregate.js";
@@ -7,7 +7,7 @@ import { Sql, sql } from "./sql.js";
 
 /** The columns of `jobs` a list reads besides the three long ones. */
 const JOB_LIST_COLUMNS = "seq, key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, robot, session_id, attempt, " +
-  "created_at, started_at, ended_at, not_before, deadline_at, max_duration_seconds, info";
+  "created_at, started_at, ended_at, not_before, deadline_at, max_duration_seconds, info, idempotency_key";
 
 /** A job read for a list (its long fields read as null when `truncated` says so) as a list item. */
 function toJobListItem(job: Job, truncated: { input: boolean; output: boolean; error: boolean }): JobListItem {
@@ -22,14 +22,14 @@ function toJobListItem(job: Job, truncated: { input: boolean; output: boolean; e
 
 /** The columns of a new job's insert, in the order of `insertJobValues`. */
 const INSERT_JOB_COLUMNS = ["key", "tenant_id", "folder_key", "process_name", "trigger_id", "source", "call_mode", "state", "priority", "input_arguments",
-  "attempt", "created_at", "deadline_at", "max_duration_seconds", "info"];
+  "attempt", "created_at", "deadline_at", "max_duration_seconds", "info", "idempotency_key"];
 /** the insert's text around its parameters: one array for every call, so its compiled text is cached like a template's */
 const INSERT_JOB_TEXT = [`INSERT INTO jobs (${INSERT_JOB_COLUMNS.join(", ")}) VALUES (`, ...INSERT_JOB_COLUMNS.slice(1).map(() => ", "), ")"];
 
 /** A new job's values for its insert, each bindable as it is (JSON as text). */
 export function insertJobValues(j: Job): unknown[] {
   return [j.key, j.tenantId, j.folderKey, j.processName, j.triggerId, j.source, j.callMode, j.state, PRIORITY_NUMBER[j.priority],
-    json(j.inputArguments), j.attempt, j.createdAt, j.deadlineAt, j.maxDurationSeconds, j.info];
+    json(j.inputArguments), j.attempt, j.createdAt, j.deadlineAt, j.maxDurationSeconds, j.info, j.idempotencyKey];
 }
 
 /**
@@ -159,6 +159,32 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
         DELETE FROM job_logs WHERE job_key IN (SELECT key FROM jobs WHERE tenant_id = ${tenantId} AND ended_at < ${endedBefore} AND state IN ('Successful', 'Faulted', 'Stopped'))`);
       return db.run(sql`DELETE FROM jobs WHERE tenant_id = ${tenantId} AND ended_at < ${endedBefore} AND state IN ('Successful', 'Faulted', 'Stopped')`);
     });
+  }
+
+  // ---- idempotency keys
+
+  async recordIdempotencyKey(k: IdempotencyKeyRow): Promise<{ created: true } | { created: false; existing: { fingerprint: string; jobKey: string } }> {
+    // an expired row not yet purged is taken over (DO UPDATE ... WHERE); a live one is left
+    // as it is and read. On PostgreSQL a racer's insert waits here for the transaction that
+    // inserted the same key, then finds its row: the read after it sees the committed row
+    // (READ COMMITTED takes a new snapshot per statement)
+    const inserted = await this.db.one(sql`
+      INSERT INTO idempotency_keys (tenant_id, scope, key, fingerprint, job_key, created_at, expires_at)
+      VALUES (${k.tenantId}, ${k.scope}, ${k.key}, ${k.fingerprint}, ${k.jobKey}, ${k.createdAt}, ${k.expiresAt})
+      ON CONFLICT (tenant_id, scope, key) DO UPDATE SET
+        fingerprint = excluded.fingerprint, job_key = excluded.job_key, created_at = excluded.created_at, expires_at = excluded.expires_at
+        WHERE idempotency_keys.expires_at <= excluded.created_at
+      RETURNING job_key`);
+    if (inserted) return { created: true };
+    const row = await this.db.one(sql`
+      SELECT fingerprint, job_key FROM idempotency_keys WHERE tenant_id = ${k.tenantId} AND scope = ${k.scope} AND key = ${k.key}`);
+    // gone between the two statements (purged as it expired): this call is the first again
+    if (!row) return this.recordIdempotencyKey(k);
+    return { created: false, existing: { fingerprint: str(row.fingerprint), jobKey: str(row.job_key) } };
+  }
+
+  async purgeIdempotencyKeys(now: string): Promise<number> {
+    return this.db.run(sql`DELETE FROM idempotency_keys WHERE expires_at <= ${now}`);
   }
 
   // ---- logs

@@ -76,6 +76,7 @@ export function jobFromRow(r: Row): Job {
     outputArguments: parse(r.output_arguments), error: parse(r.error), robot: strOrNull(r.robot), sessionId: strOrNull(r.session_id),
     attempt: Number(r.attempt), createdAt: str(r.created_at), startedAt: strOrNull(r.started_at), endedAt: strOrNull(r.ended_at),
     info: strOrNull(r.info), maxDurationSeconds: numOrNull(r.max_duration_seconds), deadlineAt: strOrNull(r.deadline_at),
+    idempotencyKey: strOrNull(r.idempotency_key),
   };
 }
 
