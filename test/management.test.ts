@@ -196,7 +196,7 @@ describe("jobs", () => {
     expect(detail).toEqual({
       key: job.key, folderKey: b.sharedKey, processName: "Echo", triggerId: expect.any(String), source: "ApiTrigger", callMode: "LongPolling",
       state: "Successful", priority: "Normal", inputArguments: { hello: "detail" }, outputArguments: { hello: "detail" }, error: null,
-      robot: "in-process-robot", attempt: 1, createdAt: expect.any(String), startedAt: expect.any(String), endedAt: expect.any(String), info: null,
+      robot: "in-process-robot", attempt: 1, createdAt: expect.any(String), startedAt: expect.any(String), endedAt: expect.any(String), info: null, idempotencyKey: null,
     });
     await problem(await b.api(`/api/v1/jobs/00000000-0000-4000-8000-000000000000`), 404, "job-not-found");
   });
@@ -245,7 +245,7 @@ describe("settings", () => {
     try {
       expect(await c.apiJson("/api/v1/settings")).toEqual({
         syncRedirectsRequireAuth: true, longPollTimeoutSeconds: 50, syncMaxJobDurationSeconds: 900, corsAllowedOrigins: [], maxRequestBodyBytes: 1048576, jobRetentionDays: 30,
-        rateLimitPerTokenPerMinute: 0, rateLimitPerTriggerPerMinute: 0, redirectStatusCode: 303,
+        idempotencyKeyRetentionHours: 24, rateLimitPerTokenPerMinute: 0, rateLimitPerTriggerPerMinute: 0, redirectStatusCode: 303,
       });
       const res = await c.api("/api/v1/settings", { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ jobRetentionDays: 7 }) });
       expect(res.status).toBe(200);
