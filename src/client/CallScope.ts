@@ -22,6 +22,10 @@ export class CallScope {
   readonly started = Date.now();
   /** The job the call is about, once known: carried by the errors it throws. */
   jobKey: string | null = null;
+  /** The Idempotency-Key the call sends, if any: carried by the errors it throws. */
+  idempotencyKey: string | null = null;
+  /** The server answered the call from what it stored for an earlier one with the same key. */
+  replayed = false;
   private readonly controller = new AbortController();
   private readonly timer: ReturnType<typeof setTimeout> | undefined;
   private readonly onAbort: (() => void) | undefined;
@@ -88,8 +92,15 @@ export class CallScope {
       this.check();
       return await work();
     } catch (err) {
-      if (this.signal.aborted) throw this.endError();
-      if (err instanceof BatonClientError && err.jobKey === null) err.jobKey = this.jobKey;
+      if (this.signal.aborted) {
+        const end = this.endError();
+        end.idempotencyKey = this.idempotencyKey;
+        throw end;
+      }
+      if (err instanceof BatonClientError) {
+        if (err.jobKey === null) err.jobKey = this.jobKey;
+        err.idempotencyKey ??= this.idempotencyKey;
+      }
       throw err;
     } finally {
       this.close();
