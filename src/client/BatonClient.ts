@@ -140,7 +140,10 @@ export class BatonClient {
         const stale = err instanceof BatonApiError && (err.code === "trigger-not-found" || err.code === "method-not-allowed");
         if (!cached || attempt > 0 || !stale) throw err;
         this.slugs.delete(trigger);
-        if (call.idempotencyKey === undefined) scope.idempotencyKey = newIdempotencyKey();
+        if (call.idempotencyKey === undefined) {
+          scope.idempotencyKey = newIdempotencyKey();
+          scope.keySent = false;
+        }
       }
     }
   }

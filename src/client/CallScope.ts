@@ -22,8 +22,10 @@ export class CallScope {
   readonly started = Date.now();
   /** The job the call is about, once known: carried by the errors it throws. */
   jobKey: string | null = null;
-  /** The Idempotency-Key the call sends, if any: carried by the errors it throws. */
+  /** The Idempotency-Key the call sends, if any: carried by the errors it throws once sent. */
   idempotencyKey: string | null = null;
+  /** A request with the key went out (it may have created a job): a retry should reuse the key. */
+  keySent = false;
   /** The server answered the call from what it stored for an earlier one with the same key. */
   replayed = false;
   private readonly controller = new AbortController();
@@ -94,12 +96,12 @@ export class CallScope {
     } catch (err) {
       if (this.signal.aborted) {
         const end = this.endError();
-        end.idempotencyKey = this.idempotencyKey;
+        if (this.keySent) end.idempotencyKey = this.idempotencyKey;
         throw end;
       }
       if (err instanceof BatonClientError) {
         if (err.jobKey === null) err.jobKey = this.jobKey;
-        err.idempotencyKey ??= this.idempotencyKey;
+        if (this.keySent) err.idempotencyKey ??= this.idempotencyKey;
       }
       throw err;
     } finally {

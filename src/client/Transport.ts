@@ -108,6 +108,7 @@ export class Transport {
       };
       for (let redirects = 0, retries = 0; ; ) {
         let res: Response;
+        if (request.idempotencyKey !== undefined) scope.keySent = true;
         try {
           res = await this.send(request, scope.signal);
         } catch (err) {

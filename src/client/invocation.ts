@@ -147,6 +147,7 @@ async function run(flow: Flow, first: HttpRequest, firstPhase: Phase, rebuild: (
 
   for (;;) {
     let res: Response;
+    if (request.idempotencyKey !== undefined) scope.keySent = true;
     try {
       res = await transport.send(request, scope.signal, flow.origin);
     } catch (err) {
@@ -226,7 +227,10 @@ async function run(flow: Flow, first: HttpRequest, firstPhase: Phase, rebuild: (
         if (allowed && allowed !== request.method && VERBS.includes(allowed)) {
           await discard(res);
           // another request: a key of the client's own goes with this one only (a caller's key is the caller's to choose)
-          if (flow.keyGenerated) scope.idempotencyKey = newIdempotencyKey();
+          if (flow.keyGenerated) {
+            scope.idempotencyKey = newIdempotencyKey();
+            scope.keySent = false;
+          }
           request = rebuild(allowed);
           rebuild = null;
           continue;
