@@ -541,6 +541,53 @@ describe("users and robot keys", () => {
   });
 });
 
+describe("invoke --idempotency-key (issue 16), against a stub server", () => {
+  it("sends the given key on every attempt, a key of its own without it, refuses a bad one; --json errors name the key", async () => {
+    const keys: (string | null)[] = [];
+    let posts = 0;
+    const server = createServer((req, res) => {
+      keys.push(typeof req.headers["idempotency-key"] === "string" ? req.headers["idempotency-key"] : null);
+      posts++;
+      if (req.url!.endsWith("/mismatch")) {
+        res.writeHead(422, { "content-type": "application/problem+json" });
+        return res.end(JSON.stringify({ type: "about:blank", title: "Unprocessable", status: 422, detail: "Another request used this key.", code: "idempotency-key-mismatch" }));
+      }
+      // the first attempt of each call is lost to a 503; the retry is answered
+      if (posts % 2 === 1) {
+        res.writeHead(503, { "retry-after": "0", "content-type": "application/problem+json" });
+        return res.end(JSON.stringify({ type: "about:blank", title: "Unavailable", status: 503, detail: "busy", code: "store-unavailable" }));
+      }
+      res.writeHead(200, { "content-type": "application/json", "idempotent-replayed": "true" });
+      res.end('{"done":true}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const tenant = `http://127.0.0.1:${(server.address() as AddressInfo).port}/default/DefaultTenant`;
+      const env = { BATON_URL: tenant, BATON_TOKEN: "baton_pat_fake" };
+      const url = `${tenant}/orchestrator_/t/f/echo`;
+      expect(await baton(["invoke", url, "--mode", "sync", "--idempotency-key", "order-42"], { env })).toEqual({ code: 0, stdout: '{"done":true}\n', stderr: "" });
+      expect(keys).toEqual(["order-42", "order-42"]);
+      expect(await baton(["invoke", url, "--mode", "sync", "--json"], { env })).toEqual({ code: 0, stdout: '{"done":true}\n', stderr: "" });
+      expect(keys[2]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(keys[3]).toBe(keys[2]);
+
+      const bad = await baton(["invoke", url, "--idempotency-key", "é"], { env });
+      expect(bad).toEqual({ code: 3, stdout: "", stderr: "error: invalid-argument: --idempotency-key takes 1 to 255 printable ASCII characters.\n" });
+      expect(keys).toHaveLength(4);
+
+      const mismatch = await baton(["invoke", `${tenant}/orchestrator_/t/f/mismatch`, "--mode", "sync", "--idempotency-key", "order-42", "--json"], { env });
+      expect(mismatch.code).toBe(4);
+      expect(JSON.parse(mismatch.stderr)).toEqual({
+        error: { code: "idempotency-key-mismatch", message: "Another request used this key.", status: 422, idempotencyKey: "order-42" },
+      });
+      const forPeople = await baton(["invoke", `${tenant}/orchestrator_/t/f/mismatch`, "--mode", "sync", "--idempotency-key", "order-42"], { env });
+      expect(forPeople.stderr).toBe("error: idempotency-key-mismatch: Another request used this key.\n");
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe("invoke --timeout, LongPolling job keys, robots ls (issue 13, item 11)", () => {
   /** A Baton of its own: these tests change its long-poll timeout. */
   let own: TestBaton;
@@ -591,7 +638,10 @@ describe("invoke --timeout, LongPolling job keys, robots ls (issue 13, item 11)"
     const json = await baton(["invoke", "sleep", "-a", "seconds=30", "--mode", "async", "--timeout", "1", "--json"], { env });
     expect(json.code).toBe(4);
     const { error } = JSON.parse(json.stderr);
-    expect(error).toEqual({ code: "timeout", message: expect.stringMatching(/^the job \S+ is still (Pending|Running) after 1 s; /), jobKey: expect.any(String), state: expect.stringMatching(/^(Pending|Running)$/) });
+    expect(error).toEqual({
+      code: "timeout", message: expect.stringMatching(/^the job \S+ is still (Pending|Running) after 1 s; /), jobKey: expect.any(String), state: expect.stringMatching(/^(Pending|Running)$/),
+      idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     for (const key of [m![1]!, error.jobKey]) await own.apiJson(`/api/v1/jobs/${key}/stop`, { method: "POST", json: { strategy: "Kill" } });
   });
 

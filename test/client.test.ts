@@ -628,10 +628,10 @@ describe("with a stub server", () => {
     expect(s.calls).toHaveLength(6);
   });
 
-  it("does not repeat an invocation that failed on the network, and says where it could not go", async () => {
+  it("does not repeat an invocation without an idempotency key that failed on the network, and says where it could not go", async () => {
     const s = stub(() => { throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) }); });
     const c = new BatonClient({ url: A, token: "t", fetch: s.fetch });
-    const err = await c.invoke(invokeA, {}, { callMode: "LongPolling" }).catch((e) => e);
+    const err = await c.invoke(invokeA, {}, { callMode: "LongPolling", idempotencyKey: false }).catch((e) => e);
     expect(err).toMatchObject({ name: "NetworkError", code: "network-error" });
     expect(err.message).toContain("ECONNREFUSED");
     expect(s.calls).toHaveLength(1);

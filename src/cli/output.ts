@@ -27,7 +27,7 @@ export class CliError extends Error {
 
 /** `--timeout` ran out while the job went on: what it was doing, and how to look at it later. */
 export class StillWaitingError extends CliError {
-  constructor(readonly jobKey: string | null, readonly state: string | null, timeoutMs: number | null) {
+  constructor(readonly jobKey: string | null, readonly state: string | null, timeoutMs: number | null, idempotencyKey: string | null = null) {
     const after = timeoutMs === null ? "" : ` after ${seconds(timeoutMs)}`;
     super(
       "timeout",
@@ -35,7 +35,7 @@ export class StillWaitingError extends CliError {
         ? `the job ${jobKey} is still ${state ?? "not finished"}${after}; see \`baton jobs show ${jobKey}\``
         : `no answer${after}; the job, if one was created, goes on (baton jobs ls lists the newest first)`,
       EXIT.failure,
-      { ...(jobKey ? { jobKey } : {}), ...(state ? { state } : {}) },
+      { ...(jobKey ? { jobKey } : {}), ...(state ? { state } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) },
     );
     this.name = "StillWaitingError";
   }
@@ -70,6 +70,13 @@ export interface Report {
 const USAGE_STATUSES = new Set([400, 405, 413]);
 
 export function describeError(err: unknown): Report {
+  const report = describeOnly(err);
+  // the key a failed invoke sent: the same command with --idempotency-key <it> cannot start a second job
+  if (err instanceof BatonClientError && err.idempotencyKey) report.json.idempotencyKey = err.idempotencyKey;
+  return report;
+}
+
+function describeOnly(err: unknown): Report {
   if (err instanceof JobFaultedError) {
     const message = `${err.error.code}: ${err.error.message} (job ${err.jobKey})`;
     return { code: err.code, message, exitCode: EXIT.faulted, notes: [], json: { code: err.code, message, jobKey: err.jobKey, state: "Faulted", jobError: err.error } };

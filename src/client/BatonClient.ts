@@ -1,6 +1,7 @@
 import { CallScope } from "./CallScope.js";
 import { BatonApiError } from "./errors.js";
-import { invokeTrigger, type InvokeOptions } from "./invocation.js";
+import { idempotencyKeyOf, newIdempotencyKey } from "./idempotency.js";
+import { invokeTrigger, type InvokeOptions, type InvokeResult } from "./invocation.js";
 import { FoldersApi } from "./resources/Folders.js";
 import { JobsApi } from "./resources/Jobs.js";
 import { ProcessesApi } from "./resources/Processes.js";
@@ -108,25 +109,43 @@ export class BatonClient {
   invoke<T extends object = Arguments>(trigger: string, args: Arguments | undefined, options: InvokeOptions & { callMode: "AsyncRequestReply" | "LongPolling" }): Promise<T>;
   /** Without `callMode`, the trigger's default applies: if it is FireAndForget, the promise resolves with undefined. */
   invoke<T extends object = Arguments>(trigger: string, args?: Arguments, options?: InvokeOptions): Promise<T | undefined>;
-  invoke(trigger: string, args: Arguments = {}, options: InvokeOptions = {}): Promise<Arguments | undefined | void> {
+  async invoke(trigger: string, args: Arguments = {}, options: InvokeOptions = {}): Promise<Arguments | undefined | void> {
+    return (await this.invokeWithDetails(trigger, args, options)).output;
+  }
+
+  /**
+   * invoke(), answering with the output and what the call learnt on the way: the job's key,
+   * the Idempotency-Key sent and whether the server replayed an earlier answer to it.
+   */
+  invokeWithDetails<T extends object = Arguments>(trigger: string, args: Arguments = {}, options: InvokeOptions = {}): Promise<InvokeResult<T>> {
     const scope = new CallScope(options.signal, options.timeoutMs ?? this.ctx.timeoutMs);
     const call = { ...options, maxRedirects: options.maxRedirects ?? this.ctx.maxRedirects };
     return scope.run(async () => {
-      if (isUrl(trigger)) return invokeTrigger(this.ctx.transport, scope, { url: trigger, verb: null }, args, call);
-      for (let attempt = 0; ; attempt++) {
-        const cached = this.slugs.has(trigger);
-        const target = await this.resolveSlug(trigger, scope.signal);
-        try {
-          return await invokeTrigger(this.ctx.transport, scope, target, args, call);
-        } catch (err) {
-          // the trigger was deleted, moved or changed its verb since it was cached: look again, once
-          // (neither answer creates a job)
-          const stale = err instanceof BatonApiError && (err.code === "trigger-not-found" || err.code === "method-not-allowed");
-          if (!cached || attempt > 0 || !stale) throw err;
-          this.slugs.delete(trigger);
+      scope.idempotencyKey = idempotencyKeyOf(options.idempotencyKey);
+      const output = await this.invokeIn(scope, trigger, args, call);
+      return { output: output as T | undefined, jobKey: scope.jobKey, idempotencyKey: scope.idempotencyKey, replayed: scope.replayed };
+    });
+  }
+
+  private async invokeIn(scope: CallScope, trigger: string, args: Arguments, call: InvokeOptions & { maxRedirects: number }): Promise<Arguments | undefined> {
+    if (isUrl(trigger)) return invokeTrigger(this.ctx.transport, scope, { url: trigger, verb: null }, args, call);
+    for (let attempt = 0; ; attempt++) {
+      const cached = this.slugs.has(trigger);
+      const target = await this.resolveSlug(trigger, scope.signal);
+      try {
+        return await invokeTrigger(this.ctx.transport, scope, target, args, call);
+      } catch (err) {
+        // the trigger was deleted, moved or changed its verb since it was cached: look again, once
+        // (neither answer creates a job; a key of the client's own goes with one request only)
+        const stale = err instanceof BatonApiError && (err.code === "trigger-not-found" || err.code === "method-not-allowed");
+        if (!cached || attempt > 0 || !stale) throw err;
+        this.slugs.delete(trigger);
+        if (call.idempotencyKey === undefined) {
+          scope.idempotencyKey = newIdempotencyKey();
+          scope.keySent = false;
         }
       }
-    });
+    }
   }
 
   /** Forgets the slugs looked up so far. */

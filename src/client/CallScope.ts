@@ -22,6 +22,12 @@ export class CallScope {
   readonly started = Date.now();
   /** The job the call is about, once known: carried by the errors it throws. */
   jobKey: string | null = null;
+  /** The Idempotency-Key the call sends, if any: carried by the errors it throws once sent. */
+  idempotencyKey: string | null = null;
+  /** A request with the key went out (it may have created a job): a retry should reuse the key. */
+  keySent = false;
+  /** The server answered the call from what it stored for an earlier one with the same key. */
+  replayed = false;
   private readonly controller = new AbortController();
   private readonly timer: ReturnType<typeof setTimeout> | undefined;
   private readonly onAbort: (() => void) | undefined;
@@ -88,8 +94,15 @@ export class CallScope {
       this.check();
       return await work();
     } catch (err) {
-      if (this.signal.aborted) throw this.endError();
-      if (err instanceof BatonClientError && err.jobKey === null) err.jobKey = this.jobKey;
+      if (this.signal.aborted) {
+        const end = this.endError();
+        if (this.keySent) end.idempotencyKey = this.idempotencyKey;
+        throw end;
+      }
+      if (err instanceof BatonClientError) {
+        if (err.jobKey === null) err.jobKey = this.jobKey;
+        if (this.keySent) err.idempotencyKey ??= this.idempotencyKey;
+      }
       throw err;
     } finally {
       this.close();

@@ -1,5 +1,6 @@
 import { CallScope } from "./CallScope.js";
 import { BatonApiError, NetworkError, TooManyRedirectsError, UnexpectedResponseError } from "./errors.js";
+import { IDEMPOTENCY_KEY_HEADER } from "./idempotency.js";
 import type { ProblemDetails } from "./types.js";
 
 /** The subset of `fetch` the client uses; pass your own to add logging, proxies or test doubles. */
@@ -10,6 +11,8 @@ export interface HttpRequest {
   url: string;
   /** A JSON text. */
   body?: string;
+  /** Sent with the request, and with a 307/308 repeat of it (not with a 303's GET). */
+  idempotencyKey?: string;
 }
 
 export type QueryValue = string | number | boolean | Date | readonly (string | number)[] | null | undefined;
@@ -77,6 +80,7 @@ export class Transport {
     const trusted = this.isTrusted(request.url) || (alsoTrusted !== null && new URL(request.url).origin === alsoTrusted);
     if (this.options.token && trusted) headers.set("authorization", `Bearer ${this.options.token}`);
     if (request.body !== undefined) headers.set("content-type", "application/json");
+    if (request.idempotencyKey !== undefined) headers.set(IDEMPOTENCY_KEY_HEADER, request.idempotencyKey);
     try {
       return await this.options.fetch(request.url, { method: request.method, headers, body: request.body, redirect: "manual", signal });
     } catch (err) {
@@ -85,21 +89,44 @@ export class Transport {
     }
   }
 
-  /** A management API call: JSON in, JSON out (undefined for 204), redirects followed, errors as BatonApiError. */
-  async request<T>(method: string, path: string, options: RequestOptions & { query?: Record<string, QueryValue>; body?: unknown } = {}): Promise<T> {
+  /**
+   * A management API call: JSON in, JSON out (undefined for 204), redirects followed, errors
+   * as BatonApiError. Only a call with an idempotency key is repeated (after a network error,
+   * 429 or 503): the key makes the repeat safe; without one, a lost answer may hide a change.
+   */
+  async request<T>(
+    method: string, path: string, options: RequestOptions & { query?: Record<string, QueryValue>; body?: unknown; idempotencyKey?: string | null } = {},
+  ): Promise<T> {
     const scope = new CallScope(options.signal, options.timeoutMs ?? this.requestTimeoutMs);
+    scope.idempotencyKey = options.idempotencyKey ?? null;
     return scope.run(async () => {
       let request: HttpRequest = {
         method,
         url: `${this.apiUrl}${path}${queryString(options.query)}`,
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
       };
-      for (let redirects = 0; ; redirects++) {
-        const res = await this.send(request, scope.signal);
+      for (let redirects = 0, retries = 0; ; ) {
+        let res: Response;
+        if (request.idempotencyKey !== undefined) scope.keySent = true;
+        try {
+          res = await this.send(request, scope.signal);
+        } catch (err) {
+          if (!request.idempotencyKey || !(err instanceof NetworkError) || retries >= MAX_RETRIES) throw err;
+          await scope.sleep(scope.pollDelay(backoff(++retries)));
+          continue;
+        }
+        if ((res.status === 429 || res.status === 503) && request.idempotencyKey && retries < MAX_RETRIES) {
+          const wait = retryAfterMs(res) ?? backoff(retries + 1);
+          retries++;
+          await discard(res);
+          await scope.sleep(scope.pollDelay(wait));
+          continue;
+        }
         if (isRedirect(res.status)) {
           const location = locationOf(res, request);
           await discard(res);
-          if (redirects + 1 > this.maxRedirects) throw new TooManyRedirectsError(redirects + 1, location, null);
+          if (++redirects > this.maxRedirects) throw new TooManyRedirectsError(redirects, location, null);
           request = nextHop(request, res.status, location);
           continue;
         }
@@ -109,6 +136,12 @@ export class Transport {
     });
   }
 }
+
+/** Consecutive 429 / 503 answers or network failures a repeatable request is retried on. */
+export const MAX_RETRIES = 5;
+
+/** The wait before the n-th retry when the server names none: 1 s, 2 s, 4 s, … at most 10 s. */
+export const backoff = (attempt: number): number => Math.min(1000 * 2 ** (attempt - 1), 10_000);
 
 export const isRedirect = (status: number): boolean => status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 

@@ -14,7 +14,9 @@
  * | UnexpectedResponseError | `unexpected-response`  | an answer the protocol does not allow |
  *
  * `jobKey` is set whenever the job is known, so a caller that gives up waiting can still
- * follow the job (`client.jobs.wait(key)`) or stop it (`client.jobs.stop(key)`).
+ * follow the job (`client.jobs.wait(key)`) or stop it (`client.jobs.stop(key)`);
+ * `idempotencyKey`, on a failed invoke() or jobs.start(), is the key the call sent: sending
+ * the same call again with it cannot start a second job.
  */
 import type { ApiErrorCode } from "./errorCodes.js";
 import type { JobError, ProblemDetails, Violation } from "./types.js";
@@ -24,6 +26,8 @@ export class BatonClientError extends Error {
   readonly code: string;
   /** The job concerned, when known. */
   jobKey: string | null;
+  /** The Idempotency-Key the failed call sent (invoke(), jobs.start()), if any. */
+  idempotencyKey: string | null = null;
 
   constructor(code: string, message: string, options: { jobKey?: string | null; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

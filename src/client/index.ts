@@ -15,7 +15,8 @@ export {
   UnexpectedResponseError,
 } from "./errors.js";
 export { API_ERROR_CODES, type ApiErrorCode } from "./errorCodes.js";
-export type { InvokeOptions, JobStateDetail, OnState, WaitOptions } from "./invocation.js";
+export { newIdempotencyKey } from "./idempotency.js";
+export type { InvokeOptions, InvokeResult, JobStateDetail, OnState, WaitOptions } from "./invocation.js";
 export { collect, paginate } from "./pagination.js";
 export type { FoldersApi } from "./resources/Folders.js";
 export type { FollowLogsOptions, JobsApi, LogsQuery } from "./resources/Jobs.js";

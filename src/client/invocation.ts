@@ -15,7 +15,8 @@
  */
 import type { CallScope } from "./CallScope.js";
 import { BatonApiError, JobFaultedError, JobStoppedError, TooManyRedirectsError, UnexpectedResponseError, type BatonClientError } from "./errors.js";
-import { apiError, discard, isRedirect, locationOf, nextHop, readJson, retryAfterMs, type HttpRequest, type Transport } from "./Transport.js";
+import { isReplayed, newIdempotencyKey } from "./idempotency.js";
+import { apiError, backoff, discard, isRedirect, locationOf, MAX_RETRIES, nextHop, readJson, retryAfterMs, type HttpRequest, type Transport } from "./Transport.js";
 import { VERBS, type AcceptedJob, type Arguments, type CallMode, type JobError, type JobState, type JobStatus, type Verb } from "./types.js";
 
 export interface JobStateDetail {
@@ -48,10 +49,27 @@ export interface InvokeOptions extends WaitOptions {
    * it, the client sends POST and, on 405, once more with the verb of the `Allow` header.
    */
   method?: Verb;
+  /**
+   * The invocation's `Idempotency-Key` (SPEC §8). By default a new random key per call, the
+   * same on every retry: the invocation is then retried, like the polls, after a network
+   * error, 429 or 503 without risk of a second job. A string is sent as is (reuse one to
+   * repeat a call safely later); `false` sends none, and a failed invocation is not retried.
+   */
+  idempotencyKey?: string | false;
 }
 
-/** Consecutive 429 / 503 answers or network failures a GET (status, output, wait) is retried on. */
-const MAX_RETRIES = 5;
+/** invoke()'s answer with what the call learnt on the way (`invokeWithDetails()`). */
+export interface InvokeResult<T extends object = Arguments> {
+  /** The output arguments; undefined for FireAndForget. */
+  output: T | undefined;
+  /** The job, when its answers named it (not for FireAndForget, nor a LongPolling call answered at once). */
+  jobKey: string | null;
+  /** The Idempotency-Key sent, if any. */
+  idempotencyKey: string | null;
+  /** The server answered from what it stored for an earlier call with this key (`Idempotent-Replayed: true`): no new job. */
+  replayed: boolean;
+}
+
 const DEFAULT_POLL_MS = 1000;
 const JOB_URI = /\/api\/v1\/jobs\/([^/?#]+)\/(status|output|wait)(?:[?#]|$)/;
 
@@ -65,6 +83,8 @@ interface Flow {
   onState: OnState | undefined;
   /** The invoke URL's origin: the token goes there (and to the client's own origins), nowhere else. */
   origin: string | null;
+  /** The idempotency key was made by the client (not the caller's): a different request may take a new one. */
+  keyGenerated: boolean;
 }
 
 /** Invokes an API trigger and follows its call mode to the end. */
@@ -72,8 +92,14 @@ export function invokeTrigger(
   transport: Transport, scope: CallScope, target: { url: string; verb: Verb | null }, args: Arguments, options: InvokeOptions & { maxRedirects: number },
 ): Promise<Arguments | undefined> {
   const callMode = options.callMode ?? (typeof args.$callMode === "string" ? (args.$callMode as CallMode) : undefined);
-  const build = (method: Verb) => invocationRequest(target.url, method, args, callMode);
-  const flow: Flow = { transport, scope, maxRedirects: options.maxRedirects, callMode, onState: options.onState, origin: new URL(target.url).origin };
+  const build = (method: Verb): HttpRequest => {
+    const request = invocationRequest(target.url, method, args, callMode);
+    return scope.idempotencyKey === null ? request : { ...request, idempotencyKey: scope.idempotencyKey };
+  };
+  const flow: Flow = {
+    transport, scope, maxRedirects: options.maxRedirects, callMode, onState: options.onState, origin: new URL(target.url).origin,
+    keyGenerated: options.idempotencyKey === undefined,
+  };
   const switchable = !options.method && !target.verb;
   return run(flow, build(options.method ?? target.verb ?? "POST"), "invoke", switchable ? build : null);
 }
@@ -81,7 +107,7 @@ export function invokeTrigger(
 /** Waits for a job's result through its status URI (AsyncRequestReply's loop). */
 export function waitForJob(transport: Transport, scope: CallScope, jobKey: string, options: WaitOptions & { maxRedirects: number }): Promise<Arguments> {
   scope.jobKey = jobKey;
-  const flow: Flow = { transport, scope, maxRedirects: options.maxRedirects, callMode: "AsyncRequestReply", onState: options.onState, origin: null };
+  const flow: Flow = { transport, scope, maxRedirects: options.maxRedirects, callMode: "AsyncRequestReply", onState: options.onState, origin: null, keyGenerated: false };
   const request = { method: "GET", url: `${transport.apiUrl}/jobs/${encodeURIComponent(jobKey)}/status` };
   return run(flow, request, "status", null) as Promise<Arguments>;
 }
@@ -121,15 +147,16 @@ async function run(flow: Flow, first: HttpRequest, firstPhase: Phase, rebuild: (
 
   for (;;) {
     let res: Response;
+    if (request.idempotencyKey !== undefined) scope.keySent = true;
     try {
       res = await transport.send(request, scope.signal, flow.origin);
     } catch (err) {
-      // a GET is safe to repeat; the invocation itself is not (it may have created a job)
-      if (request.method !== "GET" || scope.signal.aborted || retries >= MAX_RETRIES) throw err;
+      if (!repeatable(request, phase) || scope.signal.aborted || retries >= MAX_RETRIES) throw err;
       await scope.sleep(scope.pollDelay(backoff(++retries)));
       continue;
     }
-    if ((res.status === 429 || res.status === 503) && request.method === "GET" && retries < MAX_RETRIES) {
+    if (request.idempotencyKey !== undefined && isReplayed(res)) scope.replayed = true;
+    if ((res.status === 429 || res.status === 503) && repeatable(request, phase) && retries < MAX_RETRIES) {
       const wait = retryAfterMs(res) ?? backoff(retries + 1);
       retries++;
       await discard(res);
@@ -199,6 +226,11 @@ async function run(flow: Flow, first: HttpRequest, firstPhase: Phase, rebuild: (
         const allowed = res.headers.get("allow")?.split(",")[0]?.trim().toUpperCase() as Verb | undefined;
         if (allowed && allowed !== request.method && VERBS.includes(allowed)) {
           await discard(res);
+          // another request: a key of the client's own goes with this one only (a caller's key is the caller's to choose)
+          if (flow.keyGenerated) {
+            scope.idempotencyKey = newIdempotencyKey();
+            scope.keySent = false;
+          }
           request = rebuild(allowed);
           rebuild = null;
           continue;
@@ -256,4 +288,10 @@ function siblingUri(uri: string, name: "status"): string {
   return url.href;
 }
 
-const backoff = (attempt: number): number => Math.min(DEFAULT_POLL_MS * 2 ** (attempt - 1), 10_000);
+/**
+ * A poll (status, output, wait: a GET of the job's URIs) is safe to repeat. The invocation
+ * may have created a job before its answer was lost: it is repeated only with its
+ * idempotency key, which makes the server answer the repeat as it did the first call.
+ */
+const repeatable = (request: HttpRequest, phase: Phase): boolean =>
+  request.idempotencyKey !== undefined || (phase !== "invoke" && request.method === "GET");

@@ -110,15 +110,21 @@ describe("the web console", () => {
 
     // "try it" as the logged-in user (cookie and CSRF token), LongPolling: the result itself
     await page.locator("select[name=snippetCallMode]").selectOption("LongPolling");
+    const invocation = page.waitForRequest((r) => r.url().includes("/t/") && r.method() === "POST");
     await page.getByRole("button", { name: "Invoke" }).click();
     await expect.poll(() => page.getByTestId("try-status").textContent(), { timeout: WAIT }).toBe("200");
     expect(await page.getByTestId("try-answer").locator("pre").textContent()).toContain("it's the console");
+    // with an Idempotency-Key of its own, shown with the answer
+    const tryKey = (await invocation).headers()["idempotency-key"];
+    expect(tryKey).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(await page.getByTestId("try-idempotency-key").textContent()).toBe(tryKey);
 
     // every language has a snippet
     for (const language of ["fetch", "Node", "Python", "C#"]) {
       await page.getByRole("tab", { name: language, exact: true }).click();
       await page.locator(`[data-testid="snippet"][data-language="${language}"]`).waitFor();
       expect(await snippet.textContent(), language).toContain(b.invokeUrl("console-echo"));
+      expect(await snippet.textContent(), language).toContain("Idempotency-Key");
     }
 
     // its jobs: the two curl calls and the try

@@ -8,6 +8,10 @@ import type { CallMode } from "./api.js";
  * whether the tenant's redirectStatusCode makes them 303 or 302; and each stops at the first
  * error answer (a wrong token, a faulted job...) and prints its problem (status, code,
  * detail), exiting non-zero where it runs as a program. test/snippets.test.ts runs them all.
+ *
+ * The invocation carries an `Idempotency-Key` (SPEC §8), made when the snippet runs (a key
+ * written into the text would make every run after the first a replay of it), with the
+ * reason a retry must reuse it: the polls that follow need none.
  */
 export const LANGUAGES = ["curl", "fetch", "Node", "Python", "C#"] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -25,6 +29,9 @@ function request(input: SnippetInput): { url: string; body: string | null } {
   return { url: input.url, body: JSON.stringify(withMode) };
 }
 
+/** The comment over the key, in every language. */
+export const IDEMPOTENCY_COMMENT = "Idempotency-Key: a new one per call; a retry of the same call must reuse it (then no second job starts)";
+
 const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const js = (s: string) => JSON.stringify(s);
 
@@ -40,7 +47,7 @@ export function snippet(language: Language, input: SnippetInput): string {
 
 function curl(input: SnippetInput): string {
   const { url, body } = request(input);
-  const send = `-X ${input.verb}${body !== null ? ` -H "Content-Type: application/json" -d ${sh(body)}` : ""} \\
+  const send = `-H "Idempotency-Key: $key" -X ${input.verb}${body !== null ? ` -H "Content-Type: application/json" -d ${sh(body)}` : ""} \\
   ${sh(url)}`;
   // `curl -L -X POST` would POST again to the wait URI after the 303 (404): each hop is a GET of its own
   const head = `# baton_call: one request; its status in $code, its redirect in $next, its body in $out
@@ -49,6 +56,8 @@ baton_call() {
   answer=$(curl -sS -o "$out" -D "$out.h" -w '%{http_code} %{redirect_url}' -H "Authorization: Bearer $BATON_TOKEN" "$@")
   code=\${answer%% *}; next=\${answer#* }
 }
+# ${IDEMPOTENCY_COMMENT}
+key=$(uuidgen 2>/dev/null || cat /proc/sys/kernel/random/uuid)
 baton_call ${send}`;
   // 200: the output, on stdout; anything else: the problem (or curl's own message), and a non-zero status
   const tail = (what: string) => `if [ "$code" = 200 ]; then ${what}; else echo "HTTP $code" >&2; cat "$out" >&2; echo >&2; fi
@@ -77,7 +86,7 @@ ${tail(`cat "$out"; echo`)}`;
 
 function browserFetch(input: SnippetInput): string {
   const { url, body } = request(input);
-  const init = `{ method: ${js(input.verb)}, headers: { ...headers${body !== null ? `, "Content-Type": "application/json"` : ""} }${body !== null ? `, body: JSON.stringify(${body})` : ""} }`;
+  const init = `{ method: ${js(input.verb)}, headers: { ...headers, "Idempotency-Key": key${body !== null ? `, "Content-Type": "application/json"` : ""} }${body !== null ? `, body: JSON.stringify(${body})` : ""} }`;
   const head = `// another origin must be listed in the tenant setting corsAllowedOrigins
 const token = "<your token>";
 const headers = { Authorization: \`Bearer \${token}\` };
@@ -87,6 +96,8 @@ async function ok(res) {
   const problem = await res.json().catch(() => null);
   throw new Error(\`\${res.status} \${problem?.code ?? res.statusText}: \${problem?.detail ?? "no detail"}\`);
 }
+// ${IDEMPOTENCY_COMMENT}
+const key = crypto.randomUUID();
 const res = await ok(await fetch(${js(url)}, ${init}));`;
   switch (input.callMode) {
     case "AsyncRequestReply":
@@ -121,7 +132,9 @@ async function ok(res) {
 // the call modes' redirects: 303, or 302 when the tenant's redirectStatusCode says so
 const isRedirect = (res) => res.status === 303 || res.status === 302;
 const get = async (uri) => ok(await fetch(uri, { headers, redirect: "manual" }));
-let res = await ok(await fetch(${js(url)}, { method: ${js(input.verb)}, headers${body !== null ? `, body: JSON.stringify(${body})` : ""}, redirect: "manual" }));`;
+// ${IDEMPOTENCY_COMMENT}
+const key = crypto.randomUUID();
+let res = await ok(await fetch(${js(url)}, { method: ${js(input.verb)}, headers: { ...headers, "Idempotency-Key": key }${body !== null ? `, body: JSON.stringify(${body})` : ""}, redirect: "manual" }));`;
   switch (input.callMode) {
     case "AsyncRequestReply":
       return `${head}
@@ -145,7 +158,7 @@ console.log(res.status, await res.text());`;
 
 function python(input: SnippetInput): string {
   const { url, body } = request(input);
-  const head = `import os, sys, time, urllib.error, urllib.request
+  const head = `import os, sys, time, urllib.error, urllib.request, uuid
 
 HEADERS = {"Authorization": "Bearer " + os.environ.get("BATON_TOKEN", ""), "Content-Type": "application/json"}
 REDIRECTS = (303, 302)  # the call modes' redirects: 302 when the tenant's redirectStatusCode says so
@@ -156,11 +169,11 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 opener = urllib.request.build_opener(NoRedirect)
 
-def call(url, method="GET", body=None):
+def call(url, method="GET", body=None, headers=None):
     """The answer; an error answer stops the program with its problem (status, code, detail)."""
     data = None if body is None else body.encode()
     try:
-        with opener.open(urllib.request.Request(url, data=data, method=method, headers=HEADERS)) as res:
+        with opener.open(urllib.request.Request(url, data=data, method=method, headers={**HEADERS, **(headers or {})})) as res:
             return res.status, res.headers, res.read()
     except urllib.error.HTTPError as err:
         if err.code in REDIRECTS:
@@ -169,7 +182,9 @@ def call(url, method="GET", body=None):
     except urllib.error.URLError as err:
         sys.exit(f"cannot reach Baton: {err.reason}")
 
-status, headers, body = call(${js(url)}, ${js(input.verb)}, ${body !== null ? js(body) : "None"})`;
+# ${IDEMPOTENCY_COMMENT}
+KEY = str(uuid.uuid4())
+status, headers, body = call(${js(url)}, ${js(input.verb)}, ${body !== null ? js(body) : "None"}, {"Idempotency-Key": KEY})`;
   switch (input.callMode) {
     case "AsyncRequestReply":
       return `${head}
@@ -201,6 +216,8 @@ using System.Net.Http.Headers;
 var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(2) };
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Environment.GetEnvironmentVariable("BATON_TOKEN"));
 var request = new HttpRequestMessage(new HttpMethod(${js(input.verb)}), ${js(url)});
+// ${IDEMPOTENCY_COMMENT}
+request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
 ${body !== null ? `request.Content = new StringContent(${js(body)}, System.Text.Encoding.UTF8, "application/json");\n` : ""}var res = await Ok(await http.SendAsync(request));`;
   const helpers = `
 

@@ -63,7 +63,7 @@ export async function followResult(
         spinner?.update(state, detail);
       });
     } catch (err) {
-      if (err instanceof TimeoutError) throw new StillWaitingError(err.jobKey ?? jobKey, lastState, err.timeoutMs);
+      if (err instanceof TimeoutError) throw new StillWaitingError(err.jobKey ?? jobKey, lastState, err.timeoutMs, err.idempotencyKey);
       throw err;
     }
     spinner?.stop();

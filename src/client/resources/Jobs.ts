@@ -1,4 +1,5 @@
 import { CallScope } from "../CallScope.js";
+import { idempotencyKeyOf } from "../idempotency.js";
 import { waitForJob, type WaitOptions } from "../invocation.js";
 import { paginate } from "../pagination.js";
 import { segment, type RequestOptions } from "../Transport.js";
@@ -40,9 +41,15 @@ export class JobsApi {
     return this.ctx.transport.request("GET", `/jobs/${segment(jobKey)}`, options);
   }
 
-  /** Starts a job of a process directly (call mode AsyncRequestReply); `wait()` follows it. */
-  start(input: StartJobInput, options: RequestOptions = {}): Promise<Job> {
-    return this.ctx.transport.request("POST", "/jobs", { ...options, body: input });
+  /**
+   * Starts a job of a process directly (call mode AsyncRequestReply); `wait()` follows it.
+   * `idempotencyKey`: as invoke()'s. By default a new key per call, so that the call is
+   * retried after a network error, 429 or 503 without starting a second job; `false` sends
+   * none (and the call is not retried). A failure carries the key in `idempotencyKey`.
+   */
+  start(input: StartJobInput, options: RequestOptions & { idempotencyKey?: string | false } = {}): Promise<Job> {
+    const { idempotencyKey, ...rest } = options;
+    return this.ctx.transport.request("POST", "/jobs", { ...rest, body: input, idempotencyKey: idempotencyKeyOf(idempotencyKey) });
   }
 
   /**

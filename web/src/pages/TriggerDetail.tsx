@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { newIdempotencyKey } from "../../../src/client/idempotency.js";
 import { api, CALL_MODES, can, consolePath, csrfHeaders, type CallMode, type Trigger } from "../api.js";
 import { navigate } from "../router.js";
 import { folderName, useConsole } from "../session.js";
@@ -88,7 +89,7 @@ function Calls({ trigger }: { trigger: Trigger }) {
   );
 }
 
-interface Answer { status: number; location: string | null; body: string; redirected: boolean }
+interface Answer { status: number; location: string | null; body: string; redirected: boolean; idempotencyKey: string; replayed: boolean }
 
 function TryIt({ trigger, callMode, args }: { trigger: Trigger; callMode: CallMode; args: Record<string, unknown> | null }) {
   const [answer, setAnswer] = useState<Answer | null>(null);
@@ -102,18 +103,23 @@ function TryIt({ trigger, callMode, args }: { trigger: Trigger; callMode: CallMo
     const query = trigger.verb === "GET" || trigger.verb === "DELETE"
       ? `?${new URLSearchParams(Object.entries(withMode).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])).toString()}` : "";
     const hasBody = query === "";
+    // a new key per click: a click is a new call (SPEC §8)
+    const idempotencyKey = newIdempotencyKey();
     let res: Response;
     try {
       res = await fetch(path + query, {
         method: trigger.verb,
-        headers: { ...csrfHeaders(), ...(hasBody ? { "content-type": "application/json" } : {}) },
+        headers: { ...csrfHeaders(), "idempotency-key": idempotencyKey, ...(hasBody ? { "content-type": "application/json" } : {}) },
         ...(hasBody ? { body: JSON.stringify(withMode) } : {}),
       });
     } catch {
       throw new Error("The call did not reach Baton.");
     }
     const body = await res.text();
-    setAnswer({ status: res.status, location: res.headers.get("location"), body, redirected: res.redirected });
+    setAnswer({
+      status: res.status, location: res.headers.get("location"), body, redirected: res.redirected,
+      idempotencyKey, replayed: res.headers.get("idempotent-replayed")?.trim().toLowerCase() === "true",
+    });
   });
   let jobKey: string | null = null;
   try { jobKey = answer ? (JSON.parse(answer.body) as { jobKey?: string }).jobKey ?? null : null; } catch { jobKey = null; }
@@ -127,6 +133,7 @@ function TryIt({ trigger, callMode, args }: { trigger: Trigger; callMode: CallMo
       {answer ? (
         <div data-testid="try-answer">
           <p>HTTP <strong data-testid="try-status">{answer.status}</strong>{answer.redirected ? " (after following redirects)" : ""}{answer.location ? <> · Location <code>{answer.location}</code></> : null}</p>
+          <p class="muted">Idempotency-Key <code data-testid="try-idempotency-key">{answer.idempotencyKey}</code>{answer.replayed ? " · replayed: the answer of an earlier call with this key" : ""}</p>
           {answer.body ? <pre class="json">{pretty(answer.body)}</pre> : <p class="muted">No body.</p>}
           {jobKey ? <p><a href={`#/jobs/${jobKey}`}>Open the job</a></p> : null}
         </div>
