@@ -9,6 +9,7 @@ const NUMBERS: { key: keyof TenantSettings; label: string; help: string }[] = [
   { key: "redirectStatusCode", label: "Call-mode redirect status", help: "303 See Other (default), or 302 for clients that compare with 302." },
   { key: "maxRequestBodyBytes", label: "Max invocation body (bytes)", help: "Larger bodies are refused with 413." },
   { key: "jobRetentionDays", label: "Job retention (days)", help: "Final jobs older than this are purged." },
+  { key: "idempotencyKeyRetentionHours", label: "Idempotency key retention (hours)", help: "How long a call's Idempotency-Key is remembered (1–720): a retry within it gets the first call's job." },
   { key: "rateLimitPerTokenPerMinute", label: "Requests per token per minute", help: "0: unlimited. Counted on each node." },
   { key: "rateLimitPerTriggerPerMinute", label: "Invocations per trigger per minute", help: "0: unlimited. Counted on each node." },
 ];
