@@ -39,6 +39,9 @@ export function Settings() {
     action.run(() => api("/settings", { method: "PATCH", body }), () => { setSaved(true); settings.reload(); });
   };
   if (!settings.data) return settings.error ? <ErrorBox error={settings.error} onRetry={settings.reload} /> : <Loading />;
+  // the form is shown once it holds the settings: typed into before, a field would keep its
+  // value and the others be sent empty (400)
+  if (Object.keys(form).length === 0) return <Loading />;
   return (
     <section>
       <h1>Tenant settings</h1>
@@ -46,20 +49,20 @@ export function Settings() {
         <fieldset disabled={!mayEdit}>
           {/* the hint is not the input's next sibling: Pico pulls an `input + small` up under the input, over the label */}
           <label class="toggle">
-            <input type="checkbox" role="switch" name="syncRedirectsRequireAuth" aria-describedby="syncRedirectsRequireAuth-hint" checked={form.syncRedirectsRequireAuth === true} onChange={(e) => setForm({ ...form, syncRedirectsRequireAuth: e.currentTarget.checked })} />
+            <input type="checkbox" role="switch" name="syncRedirectsRequireAuth" aria-describedby="syncRedirectsRequireAuth-hint" checked={form.syncRedirectsRequireAuth === true} onChange={(e) => { const checked = e.currentTarget.checked; setForm((f) => ({ ...f, syncRedirectsRequireAuth: checked })); }} />
             <span>LongPolling wait URIs require a token</span>
           </label>
           <small class="toggle-hint" id="syncRedirectsRequireAuth-hint">Off: they are signed and work without one.</small>
           <div class="grid settings-grid">
             {NUMBERS.map((n) => (
               <label key={n.key}>{n.label}
-                <input type="number" name={n.key} min={0} value={String(form[n.key] ?? "")} onInput={(e) => setForm({ ...form, [n.key]: e.currentTarget.value })} />
+                <input type="number" name={n.key} min={0} value={String(form[n.key] ?? "")} onInput={(e) => { const value = e.currentTarget.value; setForm((f) => ({ ...f, [n.key]: value })); }} />
                 <small>{n.help}</small>
               </label>
             ))}
           </div>
           <label>CORS allowed origins (one a line; <code>*</code> for any)
-            <textarea name="corsAllowedOrigins" rows={3} value={String(form.corsAllowedOrigins ?? "")} onInput={(e) => setForm({ ...form, corsAllowedOrigins: e.currentTarget.value })} />
+            <textarea name="corsAllowedOrigins" rows={3} value={String(form.corsAllowedOrigins ?? "")} onInput={(e) => { const value = e.currentTarget.value; setForm((f) => ({ ...f, corsAllowedOrigins: value })); }} />
           </label>
         </fieldset>
         <ErrorBox error={action.error} />
