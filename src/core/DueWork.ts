@@ -49,10 +49,6 @@ export class DueWorkRunner {
     this.store.afterCommit(() => this.clock.setTimeout(() => void this.runDue().catch(this.onError), delay, { unref: true }));
   }
 
-  cancel(id: string): Promise<void> {
-    return this.store.cancelWork(id);
-  }
-
   /** Runs every row due now, a batch at a time; calls that come while it runs make it go round once more. */
   runDue(): Promise<void> {
     if (this.running) {

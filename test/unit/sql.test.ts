@@ -28,14 +28,14 @@ describe("sql", () => {
 
   it("lists become one parameter per value; an empty list matches nothing", () => {
     expect(sql`state IN ${sql.list(["Pending", "Running"])} AND x = ${1}`.compile(postgresDialect))
-      .toEqual({ text: "state IN ($1, $2) AND x = $3", values: ["Pending", "Running", 1], fixed: false });
-    expect(sql`state IN ${sql.list([])}`.compile(sqliteDialect)).toEqual({ text: "state IN (NULL)", values: [], fixed: false });
+      .toEqual({ text: "state IN ($1, $2) AND x = $3", values: ["Pending", "Running", 1], fixed: true });
+    expect(sql`state IN ${sql.list([])}`.compile(sqliteDialect)).toEqual({ text: "state IN (NULL)", values: [], fixed: true });
   });
 
   it("joins fragments, numbering their parameters in order", () => {
     const where = sql.join([sql`a = ${1}`, sql`b = ${2}`, sql`c IN ${sql.list([3, 4])}`], sql` AND `);
     expect(sql`SELECT 1 WHERE ${where} LIMIT ${5}`.compile(postgresDialect))
-      .toEqual({ text: "SELECT 1 WHERE a = $1 AND b = $2 AND c IN ($3, $4) LIMIT $5", values: [1, 2, 3, 4, 5], fixed: false });
+      .toEqual({ text: "SELECT 1 WHERE a = $1 AND b = $2 AND c IN ($3, $4) LIMIT $5", values: [1, 2, 3, 4, 5], fixed: true });
     expect(sql.join([], sql` AND `).compile(sqliteDialect).text).toBe("");
   });
 
@@ -45,5 +45,17 @@ describe("sql", () => {
     expect(q(postgresDialect.byteOrder("name")).compile(postgresDialect))
       .toEqual({ text: `SELECT * FROM t WHERE a = $1 ORDER BY name COLLATE "C" LIMIT $2`, values: [1, 2], fixed: true });
     expect(q("name").compile(sqliteDialect)).toEqual({ text: "SELECT * FROM t WHERE a = ? ORDER BY name LIMIT ?", values: [1, 2], fixed: true });
+  });
+
+  it("a composed query's text is one per shape: the same fragments and list lengths give the same text, others another", () => {
+    const q = (states: string[], folder: string | null) =>
+      sql`SELECT * FROM jobs WHERE state IN ${sql.list(states)} ${folder ? sql`AND folder_key = ${folder}` : sql.empty} LIMIT ${10}`.compile(postgresDialect);
+    const a = q(["Pending"], "f1");
+    const b = q(["Running"], "f2");
+    expect(b.text).toBe(a.text);
+    expect(a).toEqual({ text: "SELECT * FROM jobs WHERE state IN ($1) AND folder_key = $2 LIMIT $3", values: ["Pending", "f1", 10], fixed: true });
+    expect(b.values).toEqual(["Running", "f2", 10]);
+    expect(q(["Pending", "Running"], "f1").text).toBe("SELECT * FROM jobs WHERE state IN ($1, $2) AND folder_key = $3 LIMIT $4");
+    expect(q(["Pending"], null)).toEqual({ text: "SELECT * FROM jobs WHERE state IN ($1)  LIMIT $2", values: ["Pending", 10], fixed: true });
   });
 });

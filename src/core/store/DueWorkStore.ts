@@ -21,8 +21,6 @@ export interface DueWorkStore {
   completeWork(id: string, owner: string): Promise<boolean>;
   /** Puts a leased row back, due at `dueAt`, counting the attempt (a failed delivery's next try). */
   rescheduleWork(id: string, owner: string, dueAt: string): Promise<boolean>;
-  /** Deletes a row whatever its lease (the thing it was for is gone). */
-  cancelWork(id: string): Promise<void>;
   getWork(id: string): Promise<DueWork | null>;
 }
 

@@ -31,9 +31,11 @@ function bind(values: unknown[]): unknown[] {
 /** one name per fixed text: the server prepares it once per connection and reuses the plan */
 const statementNames = new Map<string, string>();
 let statementCount = 0;
-function nameFor(text: string): string {
+/** at most this many named statements (each connection prepares the ones it runs); past it, texts run unnamed */
+const MAX_STATEMENT_NAMES = 1000;
+function nameFor(text: string): string | undefined {
   let name = statementNames.get(text);
-  if (!name) {
+  if (!name && statementNames.size < MAX_STATEMENT_NAMES) {
     name = `baton_${++statementCount}`;
     statementNames.set(text, name);
   }
@@ -52,7 +54,8 @@ function isStalePlan(err: unknown): boolean {
 
 function config(query: Sql): pg.QueryConfig {
   const { text, values, fixed } = query.compile(postgresDialect);
-  return fixed ? { name: nameFor(text), text, values: bind(values) } : { text, values: bind(values) };
+  const name = fixed ? nameFor(text) : undefined;
+  return name ? { name, text, values: bind(values) } : { text, values: bind(values) };
 }
 
 /**

@@ -201,40 +201,18 @@ export class PostgresStore extends SqlStore {
 }
 
 /**
- * The claim's statement. One process (the usual session): `process_name = $n` lets the
- * jobs_pending index give the rows already in claim order, so the scan stops after `max`
- * unlocked rows; with `IN (…)` of several PostgreSQL reads and sorts every pending job of the
- * session's processes on each claim, which grows with the backlog (2,000 pending jobs:
- * ~2.5 ms a claim). A session of every folder (the usual one) has no folder condition at
- * all, rather than one the planner must keep for a list that is null. The fixed texts (one
- * process, every folder) are named statements; the others are built for their lists.
+ * The claim's statement. `process_name IN ($n)` of one process (the usual session) is
+ * `process_name = $n` to PostgreSQL, so the jobs_pending index gives the rows already in claim
+ * order and the scan stops after `max` unlocked rows. A session of every folder (the usual
+ * one) has no folder condition at all, rather than one the planner must keep for a null list.
+ * Its text depends on the number of processes and folders only: a named statement per shape.
  */
 function claimQuery(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number) {
-  const processes = session.processes.length === 1 ? sql`process_name = ${session.processes[0]}` : sql`process_name IN ${sql.list(session.processes)}`;
-  const folders = session.folderKeys ? sql`AND folder_key IN ${sql.list(session.folderKeys)}` : sql.raw("");
-  if (session.processes.length === 1 && !session.folderKeys) {
-    return sql`
-      WITH picked AS (
-        SELECT seq FROM jobs
-         WHERE tenant_id = ${session.tenantId} AND state = 'Pending' AND process_name = ${session.processes[0]}
-           AND (not_before IS NULL OR not_before <= CAST(${now} AS timestamptz))
-         ORDER BY priority DESC, seq
-         LIMIT GREATEST(0, LEAST(CAST(${max} AS integer),
-           CAST(${session.slots} AS integer) - (SELECT COUNT(*) FROM jobs WHERE session_id = ${session.id} AND state IN ('Running', 'Stopping', 'Terminating'))::integer))
-         FOR UPDATE SKIP LOCKED
-      )
-      UPDATE jobs j SET state = 'Running', session_id = ${session.id}, robot = ${session.robotName}, started_at = GREATEST(CAST(${now} AS timestamptz), j.created_at),
-             attempt = j.attempt + 1, not_before = NULL, info = NULL,
-             deadline_at = LEAST(
-               CASE WHEN j.call_mode = 'LongPolling' THEN j.created_at + make_interval(secs => ${longPollingMaxSeconds}) END,
-               CASE WHEN j.max_duration_seconds IS NOT NULL THEN CAST(${now} AS timestamptz) + make_interval(secs => j.max_duration_seconds) END)
-        FROM picked WHERE j.seq = picked.seq
-      RETURNING j.*`;
-  }
+  const folders = session.folderKeys ? sql`AND folder_key IN ${sql.list(session.folderKeys)}` : sql.empty;
   return sql`
     WITH picked AS (
       SELECT seq FROM jobs
-       WHERE tenant_id = ${session.tenantId} AND state = 'Pending' AND ${processes} ${folders}
+       WHERE tenant_id = ${session.tenantId} AND state = 'Pending' AND process_name IN ${sql.list(session.processes)} ${folders}
          AND (not_before IS NULL OR not_before <= CAST(${now} AS timestamptz))
        ORDER BY priority DESC, seq
        LIMIT GREATEST(0, LEAST(CAST(${max} AS integer),

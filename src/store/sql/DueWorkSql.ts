@@ -42,10 +42,6 @@ export class DueWorkSql extends SqlAggregate implements DueWorkStore {
       UPDATE due_work SET due_at = ${dueAt}, leased_by = NULL, lease_until = NULL, attempts = attempts + 1 WHERE id = ${id} AND leased_by = ${owner}`)) > 0;
   }
 
-  async cancelWork(id: string): Promise<void> {
-    await this.db.run(sql`DELETE FROM due_work WHERE id = ${id}`);
-  }
-
   async getWork(id: string): Promise<DueWork | null> {
     const row = await this.db.one(sql`SELECT * FROM due_work WHERE id = ${id}`);
     return row ? dueWorkFromRow(row) : null;

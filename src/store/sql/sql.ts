@@ -5,10 +5,11 @@
  *
  *   sql`SELECT * FROM folders WHERE tenant_id = ${tenantId} AND key = ${key}`
  *
- * Fragments compose (`sql.join`, `sql.list`, `sql.raw`) for the few queries that are built
- * from a filter. A query with no fragment is compiled once per call site and dialect (the
- * template's strings array is the same object on every call), so the hot paths pay for the
- * text once and engines can cache a prepared statement per text.
+ * Fragments compose (`sql.join`, `sql.list`, `sql.raw`) for the queries that are built from
+ * a filter. A text is compiled once per shape and dialect: for a query with no fragment, its
+ * call site (the template's strings array is the same object on every call); for a composed
+ * one, the call sites of its fragments, its raw texts and its lists' lengths. Engines cache a
+ * prepared statement per text, so a filter's combinations and a list's lengths each get one.
  */
 import type { Dialect } from "./Dialect.js";
 
@@ -16,7 +17,7 @@ import type { Dialect } from "./Dialect.js";
 export interface CompiledQuery {
   readonly text: string;
   readonly values: unknown[];
-  /** the text does not depend on the values: an engine may prepare it once and reuse it */
+  /** the text depends on the query's shape only, not its values: an engine may prepare it once and reuse it */
   readonly fixed: boolean;
 }
 
@@ -36,38 +37,27 @@ export class Sql {
     readonly values: readonly unknown[],
   ) {}
 
-  /**
-   * Whether the text depends on the values: a fragment or a list does; raw text does not
-   * (it is the code's own constant: a column name, a dialect's clause), so a query with raw
-   * text is still fixed. Returns the raw texts, in order, as part of the cache key.
-   */
-  private rawKey(): string | null {
-    let key = "";
-    for (const v of this.values) {
-      if (v instanceof Sql || v instanceof List) return null;
-      if (isRaw(v)) key += `\u0000${v[RAW]}`;
-    }
-    return key;
-  }
-
   compile(dialect: Dialect): CompiledQuery {
-    const rawKey = this.rawKey();
-    if (rawKey !== null) {
-      let byDialect = fixedTexts.get(this.strings);
-      if (!byDialect) fixedTexts.set(this.strings, (byDialect = new Map()));
-      const cacheKey = dialect.name + rawKey;
-      let cached = byDialect.get(cacheKey);
-      if (cached === undefined) {
-        const values: unknown[] = [];
-        cached = { text: this.append(dialect, values), positions: this.values.map((v) => !isRaw(v)) };
-        byDialect.set(cacheKey, cached);
+    // the usual query: no fragment, list or raw text: its text is its call site's
+    if (!this.values.some(isComposite)) {
+      let byDialect = plainTexts.get(this.strings);
+      if (!byDialect) plainTexts.set(this.strings, (byDialect = new Map()));
+      let text = byDialect.get(dialect.name);
+      if (text === undefined) {
+        text = this.append(dialect, []);
+        byDialect.set(dialect.name, text);
       }
-      const values = rawKey === "" ? (this.values as unknown[]) : this.values.filter((_, i) => cached!.positions[i]);
-      return { text: cached.text, values, fixed: true };
+      return { text, values: this.values as unknown[], fixed: true };
     }
+    // a composed one: its text depends only on its shape (call sites, raw texts, list lengths)
     const values: unknown[] = [];
-    const text = this.append(dialect, values);
-    return { text, values, fixed: false };
+    const key = `${dialect.name}:${shape(this, values)}`;
+    let text = shapedTexts.get(key);
+    if (text === undefined) {
+      text = this.append(dialect, []);
+      if (shapedTexts.size < MAX_SHAPES) shapedTexts.set(key, text);
+    }
+    return { text, values, fixed: true };
   }
 
   private append(dialect: Dialect, values: unknown[]): string {
@@ -99,8 +89,41 @@ function isRaw(v: unknown): v is Raw {
   return typeof v === "object" && v !== null && RAW in v;
 }
 
-/** per call site (the template's strings array) and dialect and raw texts: the compiled text, and which values are parameters */
-const fixedTexts = new WeakMap<readonly string[], Map<string, { text: string; positions: boolean[] }>>();
+function isComposite(v: unknown): boolean {
+  return v instanceof Sql || v instanceof List || isRaw(v);
+}
+
+/** a number per call site (template strings array) */
+const callSites = new WeakMap<readonly string[], number>();
+let lastCallSite = 0;
+
+/**
+ * What a composed query's text depends on, as a key, while its values are collected in order:
+ * the call site of each fragment, each raw text (between NULs, which no SQL text holds), each
+ * list's length.
+ */
+function shape(query: Sql, values: unknown[]): string {
+  let site = callSites.get(query.strings);
+  if (site === undefined) callSites.set(query.strings, (site = ++lastCallSite));
+  let key = String(site);
+  for (const v of query.values) {
+    if (v instanceof Sql) key += `(${shape(v, values)})`;
+    else if (v instanceof List) {
+      key += `[${v.values.length}]`;
+      values.push(...v.values);
+    } else if (isRaw(v)) key += `\u0000${v[RAW]}\u0000`;
+    else {
+      key += "?";
+      values.push(v);
+    }
+  }
+  return key;
+}
+
+const plainTexts = new WeakMap<readonly string[], Map<string, string>>();
+/** composed queries' texts by dialect and shape; bounded (lists of many lengths make many shapes): past it, compiled each time */
+const shapedTexts = new Map<string, string>();
+const MAX_SHAPES = 5000;
 
 export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
   return new Sql(strings, values);

@@ -4,6 +4,9 @@ import type { Sql } from "../sql/sql.js";
 import { sqliteDialect } from "./sqliteDialect.js";
 import { translateSqliteError } from "./driverErrors.js";
 
+/** at most this many prepared statements are kept */
+const MAX_STATEMENTS = 2000;
+
 /** better-sqlite3 binds numbers, strings, bigints, buffers and null: booleans become 0/1, objects JSON text. */
 function bind(values: unknown[]): unknown[] {
   for (let i = 0; i < values.length; i++) {
@@ -34,11 +37,11 @@ export class SqliteExecutor implements Executor {
 
   /** a prepared statement for this text: cached when the text is fixed */
   statement(text: string, fixed = true): Database.Statement {
-    if (!fixed) return this.db.prepare(text);
-    let s = this.statements.get(text);
+    let s = fixed ? this.statements.get(text) : undefined;
     if (!s) {
       s = this.db.prepare(text);
-      this.statements.set(text, s);
+      // bounded: lists of many lengths make many texts; past the bound, prepared each time
+      if (fixed && this.statements.size < MAX_STATEMENTS) this.statements.set(text, s);
     }
     return s;
   }
