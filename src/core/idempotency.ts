@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { canonicalJson } from "./canonicalJson.js";
 import { BatonError, badRequest } from "./errors.js";
 
 /**
@@ -34,15 +35,6 @@ export function idempotencyKeyOf(headers: Record<string, string | string[] | und
  */
 export function fingerprint(request: { verb: string; folderKey: string; trigger?: string; process?: string; inputArguments: unknown; callMode: string }): string {
   return createHash("sha256").update(canonicalJson(request)).digest("hex");
-}
-
-/** JSON with object keys sorted at every depth (UTF-16 code unit order, as RFC 8785's) */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const object = value as Record<string, unknown>;
-  const keys = Object.keys(object).filter((k) => object[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(object[k])}`).join(",")}}`;
 }
 
 export const IdempotencyKeyMismatch = (key: string) =>

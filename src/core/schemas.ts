@@ -3,6 +3,7 @@ import addFormatsModule from "ajv-formats";
 import { badRequest, type Violation } from "./errors.js";
 import { analyzeSchema, compilePattern, type SchemaCost, type SchemaProblem } from "./schemaLimits.js";
 import type { JsonObject } from "./types.js";
+import { canonicalJson } from "./canonicalJson.js";
 
 export { SCHEMA_LIMITS, type SchemaProblem } from "./schemaLimits.js";
 
@@ -56,22 +57,13 @@ const re2Engine = Object.assign(
   { code: "re2" },
 );
 
-/** Canonical JSON (object keys sorted): equal JSON values, equal text. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /** `uniqueItems` in linear time (Ajv's own compares every pair of items that are not all scalars of a declared type). */
 const uniqueItems = Object.assign((schema: boolean, data: unknown): boolean => {
   uniqueItems.errors = undefined;
   if (!schema || !Array.isArray(data)) return true;
   const seen = new Map<string, number>();
   for (let i = 0; i < data.length; i++) {
-    const key = canonical(data[i]);
+    const key = canonicalJson(data[i]);
     const j = seen.get(key);
     if (j !== undefined) {
       uniqueItems.errors = [{ keyword: "uniqueItems", params: { i, j }, message: `must NOT have duplicate items (items ## ${j} and ${i} are identical)` }];
