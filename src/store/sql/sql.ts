@@ -44,7 +44,7 @@ export class Sql {
       if (!byDialect) plainTexts.set(this.strings, (byDialect = new Map()));
       let text = byDialect.get(dialect.name);
       if (text === undefined) {
-        text = this.append(dialect, []);
+        text = this.appendTo(dialect, []);
         byDialect.set(dialect.name, text);
       }
       return { text, values: this.values as unknown[], fixed: true };
@@ -54,23 +54,19 @@ export class Sql {
     const key = `${dialect.name}:${shape(this, values)}`;
     let text = shapedTexts.get(key);
     if (text === undefined) {
-      text = this.append(dialect, []);
+      text = this.appendTo(dialect, []);
       if (shapedTexts.size < MAX_SHAPES) shapedTexts.set(key, text);
     }
     return { text, values, fixed: true };
   }
 
-  private append(dialect: Dialect, values: unknown[]): string {
+  /** @internal the text, pushing the parameters into `values` (render uses it for fragments) */
+  appendTo(dialect: Dialect, values: unknown[]): string {
     let text = this.strings[0]!;
     for (let i = 0; i < this.values.length; i++) {
       text += render(this.values[i], dialect, values) + this.strings[i + 1]!;
     }
     return text;
-  }
-
-  /** @internal used by render */
-  appendTo(dialect: Dialect, values: unknown[]): string {
-    return this.append(dialect, values);
   }
 }
 
