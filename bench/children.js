@@ -172,6 +172,14 @@ export async function startGraphilePeer({ connectionString, schema, concurrency,
   return { ...proc, pid: proc.child.pid, url: `http://127.0.0.1:${m[1]}` };
 }
 
+/** The BullMQ peer (bench/bullmq-peer.js) on the machine's Redis, with a queue of its own. */
+export async function startBullmqPeer({ redisUrl = "redis://127.0.0.1:6379", queue, concurrency, nodeArgs = [] }) {
+  const env = { ...process.env, PEER_REDIS_URL: redisUrl, PEER_QUEUE: queue, PEER_CONCURRENCY: String(concurrency) };
+  const proc = spawnNode("BullMQ peer", [...nodeArgs, join(ROOT, "bench", "bullmq-peer.js")], env, /listening (\d+)/, 60_000);
+  const m = await proc.started;
+  return { ...proc, pid: proc.child.pid, url: `http://127.0.0.1:${m[1]}` };
+}
+
 /** VmRSS and VmHWM (peak RSS) of a process, in bytes. */
 export function memoryOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");

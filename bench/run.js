@@ -11,13 +11,13 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { buildConnector, Pool } from "undici";
 import {
-  BENCH_TOKEN, killAllChildren, machineBusySeconds, memoryOf, postgresCpuSeconds, resetPeakRss, startBaton, startBareServer, startGraphilePeer, startRobot,
+  BENCH_TOKEN, killAllChildren, machineBusySeconds, memoryOf, postgresCpuSeconds, resetPeakRss, startBaton, startBareServer, startBullmqPeer, startGraphilePeer, startRobot,
   stoppedChildrenCpuSeconds,
 } from "./children.js";
 import { BENCH_DATABASE_URL, databaseUrl, dropAllSchemas, dropSchema, freshSchema, pingPostgres, schemaPool } from "./pg.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ["invoke", "latency", "concurrent", "e2e", "peer"];
+const SCENARIOS = ["invoke", "latency", "concurrent", "e2e", "peer", "bullmq"];
 const STORES = ["sqlite", "postgres"];
 
 const { values: opts } = parseArgs({
@@ -43,7 +43,7 @@ const { values: opts } = parseArgs({
 
 if (opts.help) {
   console.log(`usage: npm run bench [-- options]
-  --only=invoke,latency,concurrent,e2e,peer   run some scenarios only (default: all)
+  --only=invoke,latency,concurrent,e2e,peer,bullmq   run some scenarios only (default: all)
   --stores=sqlite,postgres           the stores to run them on (default: both; peer needs postgres)
   --quick                            shorter runs, 2,000 concurrent callers (about 2 minutes)
   --duration=5 --warmup=2            seconds of measured / warm-up load (scenarios 1, 4, 5)
@@ -53,7 +53,8 @@ if (opts.help) {
   --connect-window=256               connections opening at a time while scenario 3's callers connect
   --robots=2 --robot-slots=64        external \`baton robot\` processes and their slots (scenarios 4, 5)
   --paced-rate=200                   invocations per second of scenario 4's claim-latency run
-  --peer-concurrency=32              graphile-worker's concurrency in scenario 5
+  --peer-concurrency=32              graphile-worker's concurrency in scenario 5, BullMQ's in scenario 6
+  BENCH_REDIS_URL                    the Redis of scenario 6 (default redis://127.0.0.1:6379)
   --cpu-prof                         run orchestrators and robots with --cpu-prof (profiles in bench/results/profiles)
   BENCH_DATABASE_URL                 the PostgreSQL to use (default ${BENCH_DATABASE_URL}); each run uses fresh schemas, dropped afterwards`);
   process.exit(0);
@@ -605,6 +606,49 @@ async function scenarioPeer() {
   return { graphileWorker: { concurrency: settings.peerConcurrency, ...peerResult }, baton: { robots: settings.robots, robotSlots: settings.robotSlots, ...baton }, ratio: round(baton.jobsPerSecond / peerResult.jobsPerSecond, 3) };
 }
 
+// ---- scenario 6: HTTP call -> job done on one machine, BullMQ vs `npm start`'s embedded default
+
+/** BullMQ removes a completed job: accepted, done and the jobs still open come from the peer. */
+function bullmqCounter(peer) {
+  return {
+    count: async () => {
+      const stats = await fetch(`${peer.url}/stats`).then((r) => r.json());
+      return { total: stats.accepted, ok: stats.done, open: stats.open };
+    },
+    close: async () => {},
+  };
+}
+
+async function scenarioBullmq() {
+  log("[6] HTTP call -> job done: BullMQ behind node:http on Redis, then `baton start` on SQLite with its in-process robot (same load, same run)");
+  const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+  let peerResult;
+  const peer = await startBullmqPeer({ redisUrl, queue: `bench-${process.pid}-${Date.now()}`, concurrency: settings.peerConcurrency, nodeArgs: profArgs() });
+  const counter = bullmqCounter(peer);
+  try {
+    const label = `BullMQ peer (concurrency ${settings.peerConcurrency})`;
+    await warmUp([`${peer.url}/noop`], counter, label);
+    peerResult = await throughput([`${peer.url}/noop`], counter, label);
+  } finally {
+    await counter.close();
+    await peer.stop();
+  }
+  // `npm start`: one process, the embedded store and the in-process robot running the Echo
+  // module; a FireAndForget trigger of Echo, the same load
+  const baton = await withCluster("sqlite", { command: "start" }, async (nodes, db) => {
+    await api(nodes[0], "POST", `/folders/${nodes[0].sharedKey}/triggers`, { name: "BenchEchoFireAndForget", slug: "bench-echo-ff", verb: "POST", processName: "Echo", callMode: "FireAndForget" });
+    const c = batonCounter(db);
+    try {
+      const urls = [nodes[0].invokeUrl("bench-echo-ff")];
+      await warmUp(urls, c, "baton start (sqlite, in-process robot)");
+      return await throughput(urls, c, "baton start (sqlite, in-process robot)");
+    } finally {
+      await c.close();
+    }
+  });
+  return { bullmq: { concurrency: settings.peerConcurrency, ...peerResult }, baton, ratio: round(baton.jobsPerSecond / peerResult.jobsPerSecond, 3) };
+}
+
 // ---- the run
 
 /** The commit measured, with "+changes" when the working tree differs from it. */
@@ -627,6 +671,7 @@ function plan() {
   for (const store of STORES) on("e2e", store, () => scenarioE2E(store, 1));
   on("e2e", "postgres", () => scenarioE2E("postgres", 2), "postgresTwoNodes");
   on("peer", "postgres", () => scenarioPeer(), "postgres");
+  on("bullmq", "sqlite", () => scenarioBullmq(), "sqlite");
   return steps;
 }
 
@@ -693,6 +738,13 @@ function buildTable(results, errors) {
   add("peer", "5. load + drain seconds (peer; Baton)", (r) => `${fmt(r.graphileWorker.loadSeconds)} + ${fmt(r.graphileWorker.drainSeconds)}; ${fmt(r.baton.loadSeconds)} + ${fmt(r.baton.drainSeconds)}`, "", null, pg("postgres"));
   add("peer", "5. accepted = done (peer; Baton)", (r) => `${fmt(r.graphileWorker.accepted)} = ${fmt(r.graphileWorker.done)}; ${fmt(r.baton.accepted)} = ${fmt(r.baton.done)}`, "equal",
     (r) => r.graphileWorker.accepted === r.graphileWorker.done && r.baton.accepted === r.baton.done, pg("postgres"));
+  const lite = ["sqlite"];
+  add("bullmq", `6. BullMQ (concurrency ${settings.peerConcurrency}) behind node:http: jobs/s, call -> done`, (r) => fmt(r.bullmq.jobsPerSecond), "", null, lite);
+  add("bullmq", "6. Baton `npm start` (in-process robot): jobs/s, same measure", (r) => fmt(r.baton.jobsPerSecond), "", null, lite);
+  add("bullmq", "6. ratio Baton / BullMQ", (r) => fmt(r.ratio), ">= 1.0", (r) => r.ratio >= 1, lite);
+  add("bullmq", "6. load + drain seconds (peer; Baton)", (r) => `${fmt(r.bullmq.loadSeconds)} + ${fmt(r.bullmq.drainSeconds)}; ${fmt(r.baton.loadSeconds)} + ${fmt(r.baton.drainSeconds)}`, "", null, lite);
+  add("bullmq", "6. accepted = done (peer; Baton)", (r) => `${fmt(r.bullmq.accepted)} = ${fmt(r.bullmq.done)}; ${fmt(r.baton.accepted)} = ${fmt(r.baton.done)}`, "equal",
+    (r) => r.bullmq.accepted === r.bullmq.done && r.baton.accepted === r.baton.done, lite);
   return rows;
 }
 
