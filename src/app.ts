@@ -70,7 +70,7 @@ export function openStore(config: Config, onError: (err: unknown) => void = () =
     const store = new PostgresStore({ url: config.databaseUrl, poolSize: config.databasePoolSize, statementTimeoutMs: config.databaseStatementTimeoutSeconds * 1000 });
     return { store, notifier: new PgNotifier(store.pool, { connectionString: store.connectionString, schema: store.schema }, onError) };
   }
-  return { store: new SqliteStore(join(config.dataDir, "baton.db")), notifier: undefined };
+  return { store: new SqliteStore(join(config.dataDir, "baton.db"), { synchronous: config.sqliteSynchronous }), notifier: undefined };
 }
 
 function writeSecretFile(path: string, value: string): void {

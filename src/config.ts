@@ -8,6 +8,12 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | null;
   databasePoolSize: number;
+  /**
+   * BATON_SQLITE_SYNCHRONOUS: `FULL` (default) makes an acknowledged write survive a power
+   * loss, not only a process crash; `NORMAL` is faster and survives a crash of Baton but may
+   * lose the last commits if the machine itself dies.
+   */
+  sqliteSynchronous: SqliteSynchronous;
   /** PostgreSQL: longest a statement may run before it is cancelled and the request answers 503 store-unavailable (0: no limit) */
   databaseStatementTimeoutSeconds: number;
   publicUrl: string | null;
@@ -30,6 +36,9 @@ export interface Config {
   requestTimeoutSeconds: number;
 }
 
+export const SQLITE_SYNCHRONOUS = ["FULL", "NORMAL"] as const;
+export type SqliteSynchronous = (typeof SQLITE_SYNCHRONOUS)[number];
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   const int = (name: string, fallback: number) => {
     const v = env[name];
@@ -44,6 +53,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env.BATON_DATA_DIR || "./data"),
     databaseUrl: env.BATON_DATABASE_URL || null,
     databasePoolSize: int("BATON_DATABASE_POOL_SIZE", 20),
+    sqliteSynchronous: sqliteSynchronous(env.BATON_SQLITE_SYNCHRONOUS),
     databaseStatementTimeoutSeconds: int("BATON_DATABASE_STATEMENT_TIMEOUT_SECONDS", 15),
     publicUrl: env.BATON_PUBLIC_URL || null,
     trustProxy: env.BATON_TRUST_PROXY === "true" || env.BATON_TRUST_PROXY === "1",
@@ -70,4 +80,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error("BATON_HEARTBEAT_SECONDS must be at least 1 and BATON_LEASE_SECONDS at least twice it.");
   }
   return config;
+}
+
+function sqliteSynchronous(value: string | undefined): SqliteSynchronous {
+  if (value === undefined || value === "") return "FULL";
+  const upper = value.toUpperCase();
+  if ((SQLITE_SYNCHRONOUS as readonly string[]).includes(upper)) return upper as SqliteSynchronous;
+  throw new Error(`BATON_SQLITE_SYNCHRONOUS must be ${SQLITE_SYNCHRONOUS.join(" or ")}, got '${value}'.`);
 }

@@ -75,7 +75,8 @@ export class PostgresStore extends SqlStore {
       max: options.poolSize ?? 20,
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 30_000,
-      options: `-c search_path=${schema}`,
+      // synchronous_commit on whatever the server's default: a 202 is on disk before it is sent
+      options: `-c search_path=${schema} -c synchronous_commit=on`,
       types: postgresTypes,
       ...(statementTimeout > 0 ? { statement_timeout: statementTimeout, query_timeout: statementTimeout + QUERY_TIMEOUT_MARGIN_MS } : {}),
     });

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { configFromEnv } from "../../src/config.js";
+import { PostgresStore } from "../../src/store/postgres/PostgresStore.js";
+import { SqliteStore } from "../../src/store/sqlite/SqliteStore.js";
+
+/** Issue 18: an acknowledged write survives a power loss by default, on both engines. */
+describe("durability of acknowledged writes", () => {
+  const dir = mkdtempSync(join(tmpdir(), "baton-durability-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("BATON_SQLITE_SYNCHRONOUS defaults to FULL, takes NORMAL as an opt-in, and refuses anything else", () => {
+    expect(configFromEnv({}).sqliteSynchronous).toBe("FULL");
+    expect(configFromEnv({ BATON_SQLITE_SYNCHRONOUS: "normal" }).sqliteSynchronous).toBe("NORMAL");
+    expect(configFromEnv({ BATON_SQLITE_SYNCHRONOUS: "FULL" }).sqliteSynchronous).toBe("FULL");
+    expect(() => configFromEnv({ BATON_SQLITE_SYNCHRONOUS: "OFF" })).toThrow("BATON_SQLITE_SYNCHRONOUS must be FULL or NORMAL, got 'OFF'.");
+  });
+
+  it("SQLite runs WAL with synchronous=FULL unless NORMAL is asked for", async () => {
+    const full = new SqliteStore(join(dir, "full.db"));
+    const normal = new SqliteStore(join(dir, "normal.db"), { synchronous: "NORMAL" });
+    try {
+      // PRAGMA synchronous: 1 is NORMAL, 2 is FULL
+      expect(full.connection.pragma("journal_mode", { simple: true })).toBe("wal");
+      expect(full.connection.pragma("synchronous", { simple: true })).toBe(2);
+      expect(normal.connection.pragma("synchronous", { simple: true })).toBe(1);
+    } finally {
+      await full.close();
+      await normal.close();
+    }
+  });
+
+  it("PostgreSQL sessions run with synchronous_commit on, whatever the server's default", async () => {
+    // a database of its own whose default would lose the last commits on a crash of the machine
+    const database = `baton_durability_${process.pid}`;
+    const admin = new pg.Client({ connectionString: "postgres://postgres@127.0.0.1:5432/postgres" });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.query(`ALTER DATABASE ${database} SET synchronous_commit = off`);
+    const plain = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${database}` });
+    const store = new PostgresStore({ url: `postgres://postgres@127.0.0.1:5432/${database}?schema=durability` });
+    try {
+      await plain.connect();
+      expect((await plain.query("SHOW synchronous_commit")).rows[0].synchronous_commit).toBe("off");
+      expect((await store.executor.pool.query("SHOW synchronous_commit")).rows[0].synchronous_commit).toBe("on");
+    } finally {
+      await plain.end();
+      await store.close();
+      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+      await admin.end();
+    }
+  });
+});
