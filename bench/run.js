@@ -14,10 +14,11 @@ import {
   BENCH_TOKEN, killAllChildren, machineBusySeconds, memoryOf, postgresCpuSeconds, resetPeakRss, startBaton, startBareServer, startBullmqPeer, startGraphilePeer, startRobot,
   stoppedChildrenCpuSeconds,
 } from "./children.js";
+import { fillJobs, maxSeq, processCounter, readQueries, timeReads } from "./scale.js";
 import { BENCH_DATABASE_URL, databaseUrl, dropAllSchemas, dropSchema, freshSchema, pingPostgres, schemaPool } from "./pg.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ["invoke", "latency", "concurrent", "e2e", "peer", "bullmq"];
+const SCENARIOS = ["invoke", "latency", "concurrent", "e2e", "peer", "bullmq", "scale"];
 const STORES = ["sqlite", "postgres"];
 
 const { values: opts } = parseArgs({
@@ -36,6 +37,8 @@ const { values: opts } = parseArgs({
     "robot-slots": { type: "string", default: "64" },
     "paced-rate": { type: "string", default: "200" },
     "peer-concurrency": { type: "string", default: "32" },
+    fill: { type: "string" },
+    reads: { type: "string" },
     "cpu-prof": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
@@ -43,7 +46,7 @@ const { values: opts } = parseArgs({
 
 if (opts.help) {
   console.log(`usage: npm run bench [-- options]
-  --only=invoke,latency,concurrent,e2e,peer,bullmq   run some scenarios only (default: all)
+  --only=invoke,latency,concurrent,e2e,peer,bullmq,scale   run some scenarios only (default: all)
   --stores=sqlite,postgres           the stores to run them on (default: both; peer needs postgres)
   --quick                            shorter runs, 2,000 concurrent callers (about 2 minutes)
   --duration=5 --warmup=2            seconds of measured / warm-up load (scenarios 1, 4, 5)
@@ -54,6 +57,7 @@ if (opts.help) {
   --robots=2 --robot-slots=64        external \`baton robot\` processes and their slots (scenarios 4, 5)
   --paced-rate=200                   invocations per second of scenario 4's claim-latency run
   --peer-concurrency=32              graphile-worker's concurrency in scenario 5, BullMQ's in scenario 6
+  --fill=1000000 --reads=200         scenario 7: jobs written into the store; sequential calls per filtered read (--quick: 200,000; 100)
   BENCH_REDIS_URL                    the Redis of scenario 6 (default redis://127.0.0.1:6379)
   --cpu-prof                         run orchestrators and robots with --cpu-prof (profiles in bench/results/profiles)
   BENCH_DATABASE_URL                 the PostgreSQL to use (default ${BENCH_DATABASE_URL}); each run uses fresh schemas, dropped afterwards`);
@@ -76,6 +80,8 @@ const settings = {
   pacedRate: Number(opts["paced-rate"]),
   pacedSeconds: quick ? 2 : 3,
   peerConcurrency: Number(opts["peer-concurrency"]),
+  fillJobs: Number(opts.fill ?? (quick ? 200_000 : 1_000_000)),
+  reads: Number(opts.reads ?? (quick ? 100 : 200)),
   cpuProf: opts["cpu-prof"],
   databaseUrl: BENCH_DATABASE_URL,
 };
@@ -561,7 +567,7 @@ async function withRobots(store, nodeCount, work) {
           processes: { BenchNoop: join(HERE, "noop.mjs") }, nodeArgs: profArgs(),
         }));
       }
-      return await work({ nodes, urls, counter, robots });
+      return await work({ nodes, urls, counter, robots, db });
     } finally {
       for (const r of robots) await r.stop();
       await counter.close();
@@ -649,6 +655,54 @@ async function scenarioBullmq() {
   return { bullmq: { concurrency: settings.peerConcurrency, ...peerResult }, baton, ratio: round(baton.jobsPerSecond / peerResult.jobsPerSecond, 3) };
 }
 
+// ---- scenario 7: cost flat as work grows (bench/scale.js)
+
+async function scenarioScale(store) {
+  log(`[7] an empty store, then ${settings.fillJobs.toLocaleString("en-US")} jobs in it (waiting and finished): invoke, claim latency, filtered reads (${store})`);
+  return withRobots(store, 1, async ({ nodes, urls, db }) => {
+    const node = nodes[0];
+    const sharedKey = node.sharedKey;
+    // what the fill refers to: processes and triggers in Shared, a second folder with the rare process
+    const [invokeUrl] = await createTrigger(nodes, { processName: "BenchInvoke", slug: "bench-invoke", callMode: "AsyncRequestReply" });
+    const trigger = async (folderKey, processName) => {
+      await api(node, "POST", `/folders/${folderKey}/processes`, { name: processName });
+      return (await api(node, "POST", `/folders/${folderKey}/triggers`, { name: processName, slug: processName.toLowerCase(), verb: "POST", processName, callMode: "AsyncRequestReply" })).id;
+    };
+    const shared = { folderKey: sharedKey, waitingTriggerId: await trigger(sharedKey, "BenchWaiting"), doneTriggerId: await trigger(sharedKey, "BenchDone") };
+    const folder = await api(node, "POST", "/folders", { name: "BenchScale" });
+    const rare = { folderKey: folder.key, triggerId: await trigger(folder.key, "BenchRare") };
+    const counter = processCounter(db, "BenchNoop");
+    const headers = { authorization: auth.authorization };
+    const stepMs = 500;
+    const endMs = Date.now() - 60_000;
+    const windowOf = () => {
+      const mid = endMs - (settings.fillJobs / 2) * stepMs;
+      return { windowFrom: new Date(mid - 30 * 60_000).toISOString(), windowTo: new Date(mid + 30 * 60_000).toISOString() };
+    };
+    const measure = async (label) => {
+      log(`  ${label}: invoke`);
+      const invoke = await loadTest(invokeUrl, `${label}: baton serve (${store}), invoke only`);
+      const claim = await pacedClaimLatency(urls, counter, node, "BenchNoop");
+      const top = await maxSeq(db);
+      log(`  ${label}: filtered reads, ${settings.reads} calls each`);
+      const reads = await timeReads(node, readQueries({ shared, rare, ...windowOf(), deepSeq: Math.max(1, Math.floor(top / 2)) }), settings.reads, headers, summarize);
+      return { invoke, claim, reads };
+    };
+    try {
+      await warmUp(urls, counter, `baton serve + robots (${store})`);
+      const empty = await measure("empty store");
+      log(`  filling ${settings.fillJobs.toLocaleString("en-US")} jobs`);
+      const t0 = performance.now();
+      await fillJobs(db, { shared, rare, n: settings.fillJobs, endMs, stepMs });
+      const fillSeconds = round((performance.now() - t0) / 1000, 1);
+      const filled = await measure(`${settings.fillJobs.toLocaleString("en-US")} jobs`);
+      return { fillJobs: settings.fillJobs, fillSeconds, empty, filled };
+    } finally {
+      await counter.close();
+    }
+  });
+}
+
 // ---- the run
 
 /** The commit measured, with "+changes" when the working tree differs from it. */
@@ -672,6 +726,7 @@ function plan() {
   on("e2e", "postgres", () => scenarioE2E("postgres", 2), "postgresTwoNodes");
   on("peer", "postgres", () => scenarioPeer(), "postgres");
   on("bullmq", "sqlite", () => scenarioBullmq(), "sqlite");
+  for (const store of STORES) on("scale", store, () => scenarioScale(store));
   return steps;
 }
 
@@ -738,6 +793,19 @@ function buildTable(results, errors) {
   add("peer", "5. load + drain seconds (peer; Baton)", (r) => `${fmt(r.graphileWorker.loadSeconds)} + ${fmt(r.graphileWorker.drainSeconds)}; ${fmt(r.baton.loadSeconds)} + ${fmt(r.baton.drainSeconds)}`, "", null, pg("postgres"));
   add("peer", "5. accepted = done (peer; Baton)", (r) => `${fmt(r.graphileWorker.accepted)} = ${fmt(r.graphileWorker.done)}; ${fmt(r.baton.accepted)} = ${fmt(r.baton.done)}`, "equal",
     (r) => r.graphileWorker.accepted === r.graphileWorker.done && r.baton.accepted === r.baton.done, pg("postgres"));
+  const filledLabel = `${Math.round(settings.fillJobs / 1000).toLocaleString("en-US")}k jobs`;
+  const ratioOf = (a, b) => round(a / b, 2);
+  add("scale", `7. fill: ${filledLabel} written (s)`, (r) => fmt(r.fillSeconds));
+  add("scale", "7. invoke req/s, empty; filled; ratio", (r) => `${fmt(r.empty.invoke.requestsPerSecond)}; ${fmt(r.filled.invoke.requestsPerSecond)}; ${fmt(ratioOf(r.filled.invoke.requestsPerSecond, r.empty.invoke.requestsPerSecond))}`,
+    ">= 0.83", (r) => r.filled.invoke.requestsPerSecond >= r.empty.invoke.requestsPerSecond / 1.2);
+  add("scale", "7. invoke -> claim p50 (paced), empty; filled", (r) => `${ms(r.empty.claim.p50)}; ${ms(r.filled.claim.p50)}`, "<= 1.2x", (r) => r.filled.claim.p50 <= Math.max(1.2 * r.empty.claim.p50, r.empty.claim.p50 + 1));
+  for (const name of ["process", "trigger", "state", "folder", "time"]) {
+    for (const page of ["first page", "deep page"]) {
+      const key = `${name}, ${page}`;
+      add("scale", `7. GET /jobs by ${key}: p50 empty; filled`, (r) => `${ms(r.empty.reads[key].p50)}; ${ms(r.filled.reads[key].p50)}`, "<= 5 ms, <= 1.2x",
+        (r) => r.filled.reads[key].p50 <= 5 && r.filled.reads[key].p50 <= Math.max(1.2 * r.empty.reads[key].p50, r.empty.reads[key].p50 + 0.5));
+    }
+  }
   const lite = ["sqlite"];
   add("bullmq", `6. BullMQ (concurrency ${settings.peerConcurrency}) behind node:http: jobs/s, call -> done`, (r) => fmt(r.bullmq.jobsPerSecond), "", null, lite);
   add("bullmq", "6. Baton `npm start` (in-process robot): jobs/s, same measure", (r) => fmt(r.baton.jobsPerSecond), "", null, lite);
