@@ -11,11 +11,11 @@ import { schemaPool } from "./pg.js";
 const READ_FILTERS = ["process", "trigger", "state", "folder", "time"];
 
 /** Rows of the fill, by share: most wait for a process nobody serves or are done; a few are rare. */
-const FILL = { waitingShare: 0.5, faultedEvery: 25, rareEvery: 100 };
+const FILL = { faultedEvery: 25, rareEvery: 10_000 };
 
 /**
  * Inserts `n` jobs in one statement per 100,000. Job i is created `stepMs` after job i-1,
- * the last one `stepMs` before `endMs`. Every 100th is the rare process's (folder
+ * the last one `stepMs` before `endMs`. Every 10,000th is the rare process's (folder
  * BenchScale, its trigger), every 25th other one Faulted, half of the rest Pending for the
  * process BenchWaiting, the others Successful for BenchDone.
  */
@@ -58,7 +58,7 @@ export async function fillJobs(db, { shared, rare, n, endMs, stepMs }) {
   }
   const pool = schemaPool(db.schema);
   const tenantId = (await pool.query("SELECT tenant_id FROM folders WHERE key = $1", [shared.folderKey])).rows[0].tenant_id;
-  const pending = "(i % 2 = 0 AND i % 100 <> 0)";
+  const pending = `(i % 2 = 0 AND i % ${FILL.rareEvery} <> 0)`;
   try {
     for (let from = 1; from <= n; from += batch) {
       const a = args(from, Math.min(n, from + batch - 1), tenantId);
