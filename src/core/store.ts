@@ -39,6 +39,13 @@ export interface Store extends IdentityStore, CatalogStore, JobStore, AuditStore
    * a change before others can read it.
    */
   afterCommit(task: () => void): void;
+  /**
+   * A promise that resolves once every write made so far is on disk, or null when none
+   * waits (SQLite commits the writes of one turn of the event loop together; PostgreSQL
+   * commits each statement, so it is always null there). What tells the outside world of a
+   * change (an HTTP answer) waits for it; it rejects when the writes could not be committed.
+   */
+  durable(): Promise<void> | null;
 }
 
 export type { Page };

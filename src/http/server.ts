@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { randomUUID } from "node:crypto";
 import type { Baton } from "../core/Baton.js";
 import type { ErrorCode } from "../core/errorCodes.js";
-import { badRequest, BatonError, isStatementTimeout, MethodNotAllowed, notFound } from "../core/errors.js";
+import { badRequest, BatonError, isStatementTimeout, MethodNotAllowed, notFound, StoreUnavailable } from "../core/errors.js";
 import { JSON_CONTENT_TYPE, parseJsonBody, unsupportedEncoding } from "./bodies.js";
 import { prefersHtml } from "./negotiation.js";
 import { RouteMethods } from "./routeMethods.js";
@@ -10,7 +10,7 @@ import { authenticateBeforeBody, type HttpConfig, type HttpContext } from "./con
 import { humanLogStream, type LogFormat } from "./humanLog.js";
 import { Metrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
-import { PROBLEM_TYPE, sendProblem, toBatonError } from "./problem.js";
+import { PROBLEM_TYPE, problemBody, sendProblem, toBatonError } from "./problem.js";
 import { apiReferenceRoutes } from "./routes/apiReference.js";
 import { auditRoutes } from "./routes/audit.js";
 import { consoleRoutes } from "./routes/console.js";
@@ -166,6 +166,24 @@ export function buildServer(options: ServerOptions): BatonServer {
       const violations = repeated.map((k) => ({ path: `/${k}`, message: "is given more than once; give it once (a list such as state takes comma-separated values)" }));
       throw badRequest("invalid-query", `Query parameter${repeated.length > 1 ? "s" : ""} given more than once: ${repeated.join(", ")}.`, { violations });
     }
+  });
+  // Nothing leaves this node before it is on disk: an answer made while writes wait for
+  // their commit (SQLite's group commit of one turn of the event loop, SqliteExecutor) is
+  // sent once they are committed; if they could not be, none of them was kept and the answer
+  // becomes 503 store-unavailable. PostgreSQL has committed every statement already (null).
+  app.addHook("onSend", (request, reply, payload, done) => {
+    const durable = ctx.baton.store.durable();
+    if (durable === null) {
+      done(null, payload);
+      return;
+    }
+    durable.then(() => done(null, payload), (cause: unknown) => {
+      const err = StoreUnavailable(cause);
+      request.log.error({ err: cause, code: err.code }, "the answer's writes could not be committed");
+      for (const name of Object.keys(reply.getHeaders())) if (name !== "x-request-id") reply.removeHeader(name);
+      reply.code(err.status).headers(err.headers).type("application/problem+json");
+      done(null, JSON.stringify(problemBody(err, request.url.split("?")[0])));
+    });
   });
   // While shutting down, answers in flight (the LongPolling 303s above all) close their
   // connection: a keep-alive socket left idle after close() began would hold the process

@@ -29,6 +29,11 @@ export abstract class SqlStore extends SqlAggregate implements Store {
   transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {
     return this.inTransaction(() => work(this));
   }
+
+  /** every statement commits before it resolves; SQLite's group commit overrides this */
+  durable(): Promise<void> | null {
+    return null;
+  }
 }
 
 for (const aggregate of [IdentitySql, CatalogSql, JobsSql, AuditSql, DueWorkSql]) {

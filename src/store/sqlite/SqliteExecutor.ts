@@ -22,8 +22,19 @@ function bind(values: unknown[]): unknown[] {
  * SQLite through better-sqlite3: synchronous, one connection. Statements of fixed text are
  * prepared once and cached.
  *
+ * **Group commit of every write.** With `synchronous=FULL` a commit waits for the disk (an
+ * fsync, milliseconds on a VM) while the event loop stands still, so a commit per statement
+ * would cap the whole node at a few hundred writes a second. Instead the first write of a
+ * turn of the event loop opens a transaction (the *batch*), every write of that turn runs in
+ * it at once, and the batch commits right after the turn (`setImmediate`): one fsync for all
+ * of them. A write's promise resolves at once; what must not leave the process before it is
+ * on disk waits for `durable()` (the HTTP layer awaits it before sending any answer), so no
+ * caller, robot or receiver is ever told of a change a power loss could undo. Reads see the
+ * batch's writes (one connection), as a single-node store must.
+ *
  * A transaction spans awaits (the work is async), so while one is open every other caller's
- * statement waits for it to end instead of running inside it: `turn()` is that queue. With no
+ * statement waits for it to end instead of running inside it: `turn()` is that queue. It
+ * runs as a savepoint of the batch, which commits only once no transaction is open. With no
  * transaction open, a statement runs at once, with no await on the way.
  */
 export class SqliteExecutor implements Executor {
@@ -32,8 +43,16 @@ export class SqliteExecutor implements Executor {
   private readonly statements = new Map<string, Database.Statement>();
   /** resolves when the open transaction ends; null when none is open */
   private open: Promise<void> | null = null;
+  /** the open batch (the transaction of this turn's writes) and its commit's outcome; null when none is open */
+  private batch: Batch | null = null;
+  /** the batch's commit came due while a transaction was open: it commits when that one ends */
+  private commitDue = false;
 
-  constructor(readonly db: Database.Database) {}
+  constructor(readonly db: Database.Database) {
+    let executors = executorsOfFile.get(db.name);
+    if (!executors) executorsOfFile.set(db.name, (executors = new Set()));
+    executors.add(this);
+  }
 
   /** a prepared statement for this text: cached when the text is fixed */
   statement(text: string, fixed = true): Database.Statement {
@@ -55,11 +74,104 @@ export class SqliteExecutor implements Executor {
   }
 
   /**
+   * Resolves once every write made so far is on disk (at once when none waits for its
+   * commit); rejects when their batch could not commit, and then none of them was kept.
+   */
+  durable(): Promise<void> | null {
+    return this.batch ? this.batch.committed : null;
+  }
+
+  /**
+   * Opens the batch if none is open. Another executor of this process on the same file (two
+   * stores in one test) commits its batch first: its write lock would otherwise make this
+   * BEGIN wait out busy_timeout with the event loop blocked, and its commit needs that loop.
+   */
+  private ensureBatch(): void {
+    if (this.batch) return;
+    this.commitOthers();
+    try {
+      this.db.exec("BEGIN IMMEDIATE");
+    } catch (err) {
+      throw translateSqliteError(err);
+    }
+    let resolve!: () => void;
+    let reject!: (err: unknown) => void;
+    const committed = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+    // a batch nobody awaits must not be an unhandled rejection
+    committed.catch(() => {});
+    this.batch = { committed, resolve, reject };
+    setImmediate(() => this.commitBatch());
+  }
+
+  /**
+   * Commits the batches of the other executors of this process on this file, so that this
+   * one's statements see their writes (and are not locked out by them). Only tests open two
+   * stores on one file; a node has one.
+   */
+  private commitOthers(): void {
+    const executors = executorsOfFile.get(this.db.name);
+    if (!executors || executors.size < 2) return;
+    for (const other of executors) if (other !== this && other.batch && !other.open) other.commitBatch();
+  }
+
+  /** Commits the open batch, unless a transaction is open (then it commits when that ends). */
+  commitBatch(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    if (this.open) {
+      this.commitDue = true;
+      return;
+    }
+    this.batch = null;
+    this.commitDue = false;
+    if (!this.db.open) {
+      batch.reject(new Error("The SQLite connection closed before its writes were committed."));
+      return;
+    }
+    try {
+      if (this.db.inTransaction) this.db.exec("COMMIT");
+      batch.resolve();
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      batch.reject(translateSqliteError(err));
+    }
+  }
+
+  /**
+   * After a failed statement: some errors (a full disk, an I/O error) make SQLite roll back
+   * the whole transaction, the batch's other writes with it; their callers are told through
+   * `durable()`.
+   */
+  private checkBatch(err: unknown): void {
+    if (this.batch && !this.db.inTransaction) {
+      const batch = this.batch;
+      this.batch = null;
+      batch.reject(translateSqliteError(err));
+    }
+  }
+
+  /**
    * Runs synchronous work on the connection (engine-specific paths: the group commit, the
-   * claim) once no async transaction is open, translating driver errors.
+   * claim) once no async transaction is open, in the batch (its own transactions become
+   * savepoints), translating driver errors.
    */
   async exclusive<T>(work: (db: Database.Database) => T): Promise<T> {
     while (this.open) await this.turn();
+    this.ensureBatch();
+    try {
+      return work(this.db);
+    } catch (err) {
+      this.checkBatch(err);
+      throw translateSqliteError(err);
+    }
+  }
+
+  /** Runs synchronous work outside any batch (the migrations, which manage their own transactions). */
+  async exclusiveUnbatched<T>(work: (db: Database.Database) => T): Promise<T> {
+    while (this.open) await this.turn();
+    this.commitBatch();
+    await this.durable();
+    this.commitOthers();
     try {
       return work(this.db);
     } catch (err) {
@@ -67,14 +179,17 @@ export class SqliteExecutor implements Executor {
     }
   }
 
-  /** runs a query synchronously: callers have waited for their turn */
+  /** runs a query synchronously: callers have waited for their turn; a write joins the batch */
   runNow<T>(query: Sql, how: "all" | "get" | "run"): T {
     const { text, values, fixed } = query.compile(this.dialect);
     try {
       const s = this.statement(text, fixed);
+      if (!s.readonly) this.ensureBatch();
+      else if (!this.batch) this.commitOthers();
       if (how === "run") return s.run(...bind(values)).changes as T;
       return (how === "all" ? s.all(...bind(values)) : s.get(...bind(values))) as T;
     } catch (err) {
+      this.checkBatch(err);
       throw translateSqliteError(err);
     }
   }
@@ -96,26 +211,48 @@ export class SqliteExecutor implements Executor {
 
   async transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
     while (this.open) await this.turn();
+    // the batch takes the write lock now (IMMEDIATE), so no other process's write makes this
+    // transaction fail half-way with SQLITE_BUSY; the transaction is a savepoint of it
+    this.ensureBatch();
     let end!: () => void;
     this.open = new Promise((resolve) => { end = resolve; });
     try {
-      // IMMEDIATE: the write lock is taken now, so no other process's write makes this one
-      // fail half-way with SQLITE_BUSY
-      try { this.db.exec("BEGIN IMMEDIATE"); } catch (err) { throw translateSqliteError(err); }
+      try { this.db.exec("SAVEPOINT baton_transaction"); } catch (err) { this.checkBatch(err); throw translateSqliteError(err); }
       try {
         const result = await work(new SqliteTransaction(this));
-        try { this.db.exec("COMMIT"); } catch (err) { throw translateSqliteError(err); }
+        try { this.db.exec("RELEASE baton_transaction"); } catch (err) { this.checkBatch(err); throw translateSqliteError(err); }
         return result;
       } catch (err) {
-        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        if (this.db.inTransaction) {
+          this.db.exec("ROLLBACK TO baton_transaction");
+          this.db.exec("RELEASE baton_transaction");
+        } else {
+          this.checkBatch(err);
+        }
         throw err;
       }
     } finally {
       this.open = null;
       end();
+      if (this.commitDue) setImmediate(() => this.commitBatch());
     }
   }
+
+  /** Commits what waits and forgets this executor (the store closes its connection next). */
+  close(): void {
+    this.commitBatch();
+    executorsOfFile.get(this.db.name)?.delete(this);
+  }
 }
+
+interface Batch {
+  readonly committed: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** the executors of this process per database file (see ensureBatch) */
+const executorsOfFile = new Map<string, Set<SqliteExecutor>>();
 
 /** The statements of one open transaction: they run at once, never waiting for their own transaction to end. */
 class SqliteTransaction implements Executor {

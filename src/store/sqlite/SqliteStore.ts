@@ -42,12 +42,18 @@ export class SqliteStore extends SqlStore {
   }
 
   async migrate(): Promise<void> {
-    await this.executor.exclusive((db) => migrateSqlite(db));
+    await this.executor.exclusiveUnbatched((db) => migrateSqlite(db));
   }
 
   async close(): Promise<void> {
     await this.beforeClose();
+    this.executor.close();
     if (this.connection.open) this.connection.close();
+  }
+
+  /** SQLite's group commit: the writes of this turn of the event loop commit right after it (SqliteExecutor) */
+  override durable(): Promise<void> | null {
+    return this.executor.durable();
   }
 
   /** the group commit's pending inserts: none is lost when the store closes */

@@ -1,0 +1,174 @@
+import Database from "better-sqlite3";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { NewAuditEntry } from "../../src/core/store.js";
+import type { SqliteExecutor } from "../../src/store/sqlite/SqliteExecutor.js";
+import { SqliteStore } from "../../src/store/sqlite/SqliteStore.js";
+import { startSocketlessBaton, type TestBaton } from "../helpers/baton.js";
+
+/**
+ * SQLite's group commit (issue 18): with synchronous=FULL every commit waits for the disk,
+ * so the writes of one turn of the event loop commit together, and nothing that tells the
+ * outside world of a write (an HTTP answer) leaves before that commit.
+ */
+
+const entry = (tenantId: string, action: string): NewAuditEntry => ({
+  org: "default", tenantId, at: new Date().toISOString(), actor: { kind: "test", id: null, name: null }, action, target: null, details: {}, sourceIp: null, requestId: null,
+});
+
+/** makes every batch commit of the executor wait until `release()` */
+function holdCommits(executor: SqliteExecutor) {
+  const original = executor.commitBatch.bind(executor);
+  let release!: () => void;
+  const released = new Promise<void>((r) => { release = r; });
+  let held = 0;
+  executor.commitBatch = () => {
+    held++;
+    void released.then(() => { executor.commitBatch = original; original(); });
+  };
+  return { release, held: () => held };
+}
+
+/** makes every COMMIT on the executor's connection fail (as a failing disk would) until `restore()` */
+function failCommits(executor: SqliteExecutor) {
+  const exec = executor.db.exec.bind(executor.db);
+  executor.db.exec = ((text: string) => {
+    if (text === "COMMIT") throw Object.assign(new Error("disk I/O error"), { code: "SQLITE_IOERR_FSYNC" });
+    return exec(text);
+  }) as typeof executor.db.exec;
+  return { restore: () => { executor.db.exec = exec; } };
+}
+
+describe("SQLite group commit", () => {
+  const dir = mkdtempSync(join(tmpdir(), "baton-group-commit-"));
+  const file = join(dir, "baton.db");
+  let store: SqliteStore;
+  let reader: Database.Database;
+  let tenantId: string;
+  const committedActions = (prefix: string) =>
+    (reader.prepare("SELECT action FROM audit_log WHERE action LIKE ? ORDER BY seq").all(`${prefix}%`) as { action: string }[]).map((r) => r.action);
+  const commits = () => reader.pragma("data_version", { simple: true }) as number;
+
+  beforeAll(async () => {
+    store = new SqliteStore(file);
+    await store.migrate();
+    tenantId = (await store.ensureTenant("default", "GroupCommit")).tenant.id;
+    await store.durable();
+    reader = new Database(file, { readonly: true });
+  });
+  afterAll(async () => {
+    reader.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("commits the writes of one turn of the event loop together, once, right after it", async () => {
+    const prefix = `turn.${randomUUID().slice(0, 8)}.`;
+    const before = commits();
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.appendAudit(entry(tenantId, `${prefix}${i}`))));
+    // written (the promises resolved), visible on the store's own connection, not yet on disk
+    expect((await store.listAudit(tenantId, { limit: 100, cursor: null, action: `${prefix}0` })).items).toHaveLength(1);
+    const durable = store.durable();
+    expect(durable).not.toBeNull();
+    expect(committedActions(prefix)).toEqual([]);
+    await durable;
+    expect(committedActions(prefix)).toHaveLength(50);
+    // one commit for the fifty
+    expect(commits()).toBe(before + 1);
+    expect(store.durable()).toBeNull();
+  });
+
+  it("reads alone open no batch", async () => {
+    await store.listFolders(tenantId);
+    expect(store.durable()).toBeNull();
+  });
+
+  it("a transaction that rolls back inside a batch undoes only its own writes", async () => {
+    const prefix = `tx.${randomUUID().slice(0, 8)}.`;
+    await store.appendAudit(entry(tenantId, `${prefix}kept`));
+    await expect(store.transaction(async (tx) => {
+      await tx.appendAudit(entry(tenantId, `${prefix}undone`));
+      throw new Error("boom");
+    })).rejects.toThrow("boom");
+    await store.transaction(async (tx) => { await tx.appendAudit(entry(tenantId, `${prefix}committed`)); });
+    await store.durable();
+    expect(committedActions(prefix)).toEqual([`${prefix}kept`, `${prefix}committed`]);
+  });
+
+  it("a batch does not commit while a transaction is open, and commits when it ends", async () => {
+    const prefix = `open.${randomUUID().slice(0, 8)}.`;
+    let finish!: () => void;
+    const finished = new Promise<void>((r) => { finish = r; });
+    await store.appendAudit(entry(tenantId, `${prefix}before`));
+    const tx = store.transaction(async (t) => {
+      await t.appendAudit(entry(tenantId, `${prefix}inside`));
+      await finished;
+    });
+    // several turns pass: the batch (holding the open transaction's savepoint) stays open
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    const whileOpen = committedActions(prefix);
+    finish();
+    await tx;
+    expect(whileOpen).toEqual([]);
+    await store.durable();
+    expect(committedActions(prefix)).toEqual([`${prefix}before`, `${prefix}inside`]);
+  });
+
+  it("a commit that fails rejects durable() with 503 store-unavailable, and none of the batch's writes is kept", async () => {
+    const prefix = `fail.${randomUUID().slice(0, 8)}.`;
+    const failing = failCommits(store.executor);
+    await store.appendAudit(entry(tenantId, `${prefix}a`));
+    await store.appendAudit(entry(tenantId, `${prefix}b`));
+    await expect(store.durable()).rejects.toMatchObject({ status: 503, code: "store-unavailable" });
+    failing.restore();
+    expect(committedActions(prefix)).toEqual([]);
+    expect((await store.listAudit(tenantId, { limit: 10, cursor: null, action: `${prefix}a` })).items).toEqual([]);
+    // the next writes commit as usual
+    await store.appendAudit(entry(tenantId, `${prefix}c`));
+    await store.durable();
+    expect(committedActions(prefix)).toEqual([`${prefix}c`]);
+  });
+});
+
+describe("an HTTP answer leaves once its writes are on disk (SQLite)", () => {
+  let b: TestBaton;
+  beforeAll(async () => { b = await startSocketlessBaton(); });
+  afterAll(async () => { await b.close(); });
+  afterEach(async () => { await b.baton.store.durable(); });
+
+  it("waits for the commit of the job it acknowledges", async () => {
+    const store = b.baton.store as SqliteStore;
+    if (store.engine !== "sqlite") return;
+    const hold = holdCommits(store.executor);
+    let answered = false;
+    const answer = b.fetch(b.invokeUrl("echo"), { method: "POST", headers: { authorization: `Bearer ${b.token}`, "content-type": "application/json" }, body: "{}" })
+      .then((res) => { answered = true; return res; });
+    // the job is written and its commit is due; the 202 waits for it
+    while (hold.held() === 0) await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(answered).toBe(false);
+    hold.release();
+    const res = await answer;
+    expect(res.status).toBe(202);
+  });
+
+  it("answers 503 store-unavailable, with no Location, when the commit fails", async () => {
+    const store = b.baton.store as SqliteStore;
+    if (store.engine !== "sqlite") return;
+    const before = (await b.apiJson("/api/v1/jobs?processName=Echo&limit=100")).items.length;
+    const failing = failCommits(store.executor);
+    const res = await b.fetch(b.invokeUrl("echo"), { method: "POST", headers: { authorization: `Bearer ${b.token}`, "content-type": "application/json" }, body: "{}" });
+    failing.restore();
+    expect(res.status).toBe(503);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(res.headers.get("location")).toBeNull();
+    expect(res.headers.get("retry-after")).toBe("5");
+    expect(await res.json()).toMatchObject({ status: 503, code: "store-unavailable" });
+    // no job was kept
+    const jobs = await b.apiJson("/api/v1/jobs?processName=Echo&limit=100");
+    expect(jobs.items).toHaveLength(before);
+  });
+});
