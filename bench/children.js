@@ -96,6 +96,7 @@ export async function startBaton({ command = "start", databaseUrl = null, demoSl
     BATON_DEMO_SLOTS: String(demoSlots),
     BATON_SHUTDOWN_GRACE_SECONDS: "2",
     ...(databaseUrl ? { BATON_DATABASE_URL: databaseUrl } : {}),
+    ...(process.env.BENCH_SQLITE_SYNCHRONOUS ? { BATON_SQLITE_SYNCHRONOUS: process.env.BENCH_SQLITE_SYNCHRONOUS } : {}),
     ...extraEnv,
   });
   const proc = spawnNode(name, [...nodeArgs, join(ROOT, "bin", "baton.js"), command], env, /tenant base:\s+(\S+)/);

@@ -58,6 +58,7 @@ if (opts.help) {
   --paced-rate=200                   invocations per second of scenario 4's claim-latency run
   --peer-concurrency=32              graphile-worker's concurrency in scenario 5, BullMQ's in scenario 6
   --fill=1000000 --reads=200         scenario 7: jobs written into the store; sequential calls per filtered read (--quick: 200,000; 100)
+  BENCH_SQLITE_SYNCHRONOUS           FULL (Baton's default) or NORMAL: the orchestrators' BATON_SQLITE_SYNCHRONOUS
   BENCH_REDIS_URL                    the Redis of scenario 6 (default redis://127.0.0.1:6379)
   --cpu-prof                         run orchestrators and robots with --cpu-prof (profiles in bench/results/profiles)
   BENCH_DATABASE_URL                 the PostgreSQL to use (default ${BENCH_DATABASE_URL}); each run uses fresh schemas, dropped afterwards`);
@@ -887,6 +888,7 @@ async function main() {
     environment: {
       node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemoryMB: Math.round(totalmem() / MB),
       commit: gitDescribe(),
+      sqliteSynchronous: process.env.BENCH_SQLITE_SYNCHRONOUS || "FULL (default)",
     },
     settings,
     stores,
