@@ -46,16 +46,20 @@ STDERR_TAIL_LINES = 20
 # ---- the processes a job may run
 
 class JobFailed(Exception):
-    """Raise from a process to fault its job with this error code (and details)."""
+    """Raise from a process to fail its attempt with this error code (and details). The job is
+    retried as its process's retry policy allows; with retryable=False (trying again cannot
+    help: bad input, say) it ends Faulted at once."""
 
-    def __init__(self, code: str, message: str, details: Any = None):
+    def __init__(self, code: str, message: str, details: Any = None, retryable: bool = True):
         super().__init__(message)
-        self.code, self.message, self.details = code, message, details
+        self.code, self.message, self.details, self.retryable = code, message, details, retryable
 
     def error(self) -> dict:
         e: dict = {"code": self.code, "message": self.message}
         if self.details is not None:
             e["details"] = self.details
+        if not self.retryable:
+            e["retryable"] = False
         return e
 
 
@@ -63,7 +67,7 @@ def greet(args: dict, ctx: "Job") -> dict:
     """Greets `name`; without one the job faults with MissingName."""
     name = args.get("name")
     if not isinstance(name, str) or not name:
-        raise JobFailed("MissingName", "Greet needs a name: the input argument `name`.")
+        raise JobFailed("MissingName", "Greet needs a name: the input argument `name`.", retryable=False)
     ctx.log(f"Greeting {name}")
     return {"greeting": f"Hello, {name}!"}
 

@@ -55,7 +55,7 @@ const auditEntry = (tenantId: string, action: string): NewAuditEntry => ({
 const newJob = (tenantId: string, folderKey: string, processName: string): Job => ({
   key: randomUUID(), tenantId, folderKey, processName, triggerId: null, source: "Api", callMode: "AsyncRequestReply", state: "Pending",
   priority: "Normal", inputArguments: {}, outputArguments: null, error: null, robot: null, sessionId: null, attempt: 0, createdAt: at(0),
-  startedAt: null, endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, idempotencyKey: null,
+  startedAt: null, endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, idempotencyKey: null, retryAt: null,
 });
 
 for (const engine of engines) {
@@ -249,7 +249,7 @@ for (const engine of engines) {
         const folder = (await store.listFolders(tenant.id))[0]!;
         await store.createProcess({
           id: randomUUID(), tenantId: tenant.id, folderKey: folder.key, name: "P", description: "", defaultInputArguments: {}, inputSchema: null, outputSchema: null,
-          priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoffSeconds: 0 }, createdAt: at(0), updatedAt: at(0),
+          priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoff: { type: "Exponential", delaySeconds: 0, maxDelaySeconds: 3600, jitter: false } }, createdAt: at(0), updatedAt: at(0),
         });
         const jobs = [newJob(tenant.id, folder.key, "P"), newJob(tenant.id, folder.key, "P"), newJob(tenant.id, folder.key, "P")];
         for (const job of jobs) await store.createJob(job);
@@ -290,7 +290,7 @@ for (const engine of engines) {
         const folder = (await storeA.listFolders(tenant.id))[0]!;
         await storeA.createProcess({
           id: randomUUID(), tenantId: tenant.id, folderKey: folder.key, name: "R", description: "", defaultInputArguments: {}, inputSchema: null, outputSchema: null,
-          priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 3, backoffSeconds: 60 }, createdAt: at(0), updatedAt: at(0),
+          priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 3, backoff: { type: "Exponential", delaySeconds: 60, maxDelaySeconds: 3600, jitter: false } }, createdAt: at(0), updatedAt: at(0),
         });
         const job = newJob(tenant.id, folder.key, "R");
         await storeA.createJob(job);
