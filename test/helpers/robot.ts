@@ -164,7 +164,7 @@ export interface RobotConfigFile {
   name: string;
   slots?: number;
   stopGraceSeconds?: number;
-  processes: Record<string, { command: string[]; cwd?: string; env?: Record<string, string>; timeoutSeconds?: number } | { module: string }>;
+  processes: Record<string, { command: string[]; cwd?: string; env?: Record<string, string>; timeoutSeconds?: number; noRetryExitCodes?: number[] } | { module: string }>;
 }
 
 export interface RobotChild {
