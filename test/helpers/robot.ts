@@ -32,7 +32,7 @@ export interface JobView {
   priority: string;
   inputArguments: Record<string, unknown>;
   outputArguments: Record<string, any> | null;
-  error: { code: string; message: string; details?: any } | null;
+  error: { code: string; message: string; details?: any; retryable?: false } | null;
   robot: string | null;
   attempt: number;
   createdAt: string;
