@@ -82,7 +82,8 @@ export function registerJobs(program: Command): void {
         ["Input", JSON.stringify(job.inputArguments)],
         ["Output", job.outputArguments ? JSON.stringify(job.outputArguments) : null],
         ["Error", job.error ? `${job.error.code}: ${job.error.message}${job.error.retryable === false ? " (not retryable)" : ""}` : null],
-        ["Retrying at", job.retryAt ? when(job.retryAt) : null],
+        // only while the job waits out a retry's backoff
+        ...(job.retryAt ? [["Retrying at", when(job.retryAt)] as [string, string]] : []),
       ]);
       // every attempt, when there was more than one run (or one handed back)
       if (job.attempts.length > 1 || job.retryAt) {
