@@ -32,7 +32,7 @@ describe("noRetryExitCodes", () => {
   });
 
   it("an exit code in the list fails with retryable false; any other with nothing said (retried)", async () => {
-    const run = (code: number) => commandProcess({ command: ["sh", "-c", `exit ${code}`], cwd: tmpdir(), env: {}, timeoutSeconds: null, noRetryExitCodes: [4] })({}, ctx());
+    const run = async (code: number) => commandProcess({ command: ["sh", "-c", `exit ${code}`], cwd: tmpdir(), env: {}, timeoutSeconds: null, noRetryExitCodes: [4] })({}, ctx());
     await expect(run(4)).rejects.toMatchObject({ code: "ProcessExitCode", retryable: false, details: { exitCode: 4 } });
     const other = await run(3).catch((err: unknown) => err as Record<string, unknown>);
     expect(other).toMatchObject({ code: "ProcessExitCode", details: { exitCode: 3 } });
