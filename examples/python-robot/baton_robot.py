@@ -733,7 +733,7 @@ class Robot:
             try:
                 size = len(dumps(body)) if body is not None else 0
             except (TypeError, ValueError) as err:
-                outcome, body, replaced = "fail", {"error": {"code": "InvalidOutput", "message": f"The job's output arguments are not JSON: {err}"}}, True
+                outcome, body, replaced = "fail", {"error": {"code": "InvalidOutput", "message": f"The job's output arguments are not JSON: {err}", "retryable": False}}, True
                 continue
             if size > self.conn.body_limit and not replaced:
                 outcome, body, replaced = "fail", {"error": self.too_large(outcome, body or {})}, True
@@ -752,7 +752,7 @@ class Robot:
                     continue
                 if err.status == 400 and outcome != "stopped" and not replaced:
                     message = f"The orchestrator refused the job's result: {err.problem.get('detail') or err.code}"[:10_000]
-                    outcome, body, replaced = "fail", {"error": {"code": "InvalidOutput", "message": message}}, True
+                    outcome, body, replaced = "fail", {"error": {"code": "InvalidOutput", "message": message, "retryable": False}}, True
                     continue
                 say(f"job {job.key}: result not delivered: {err}")
                 return
@@ -766,7 +766,9 @@ class Robot:
         return {"code": "OutputTooLarge",
                 "message": f"The job's {what} take {size} bytes as JSON; the orchestrator accepts at most {self.conn.body_limit} bytes "
                            "in a request (the tenant's maxRequestBodyBytes).",
-                "details": {"sizeBytes": size, "limitBytes": self.conn.body_limit}}
+                "details": {"sizeBytes": size, "limitBytes": self.conn.body_limit},
+                # the same run would give the same result: not retried
+                "retryable": False}
 
     def retrying(self, job: Job, send: Callable[[], Any], seconds: float = RESULT_RETRY_SECONDS) -> Any:
         """Retries through network failures and 5xx/408/429, with backoff or the answer's
