@@ -57,6 +57,8 @@ export interface StartOptions {
   logStream?: { write(line: string): void };
   /** the core's time and timers: the system clock unless given (tests pass a ManualClock) */
   clock?: Clock;
+  /** the jitter of retries' backoff: a number in [0, 1) (tests fix it); Math.random unless given */
+  random?: () => number;
   /** false: build the server without a socket, to be driven by `app.inject()` (tests); true by default */
   listen?: boolean;
 }
@@ -86,6 +88,7 @@ export async function startBaton(config: Config, options: StartOptions): Promise
     org: config.org,
     maintenanceIntervalMs: options.maintenanceIntervalMs,
     clock: options.clock,
+    ...(options.random ? { random: options.random } : {}),
     session: { heartbeatSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds },
     onError: (err) => server.app.log.error({ err }, "background work failed"),
   });

@@ -395,7 +395,7 @@ describe("the management API", () => {
   it("processes and triggers: create, get, update, list, delete", async () => {
     const folder = await client.folders.create(`Catalog ${randomUUID().slice(0, 8)}`);
     const process = await client.processes.create(folder.key, { name: "Echo", description: "echo", retry: { maxAttempts: 2 }, priority: "High" });
-    expect(process).toMatchObject({ folderKey: folder.key, name: "Echo", priority: "High", retry: { maxAttempts: 2, backoffSeconds: 5 } });
+    expect(process).toMatchObject({ folderKey: folder.key, name: "Echo", priority: "High", retry: { maxAttempts: 2, backoff: { type: "Exponential", delaySeconds: 5, maxDelaySeconds: 3600, jitter: false } } });
     expect(await client.processes.get(folder.key, "Echo")).toEqual(process);
     expect((await client.processes.update(folder.key, "Echo", { description: "changed" })).description).toBe("changed");
     expect((await client.processes.list(folder.key)).items.map((p) => p.name)).toEqual(["Echo"]);

@@ -118,7 +118,7 @@ describe("the Python robot (examples/python-robot)", () => {
   it("a callable that raises JobFailed faults its job with that error code", async () => {
     await startPyRobot();
     const job = await waitForJob(o, (await createJob(o, "Greet", {})).key);
-    expect(job).toMatchObject({ state: "Faulted", outputArguments: null, error: { code: "MissingName", message: "Greet needs a name: the input argument `name`." } });
+    expect(job).toMatchObject({ state: "Faulted", outputArguments: null, error: { code: "MissingName", message: "Greet needs a name: the input argument `name`.", retryable: false } });
   });
 
   it("runs a command: input on stdin, output from BATON_OUTPUT_FILE, stdout and stderr as logs; a non-zero exit is ProcessExitCode", async () => {

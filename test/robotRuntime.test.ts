@@ -196,10 +196,12 @@ describe.concurrent("baton robot", { timeout: 30_000 }, () => {
     beforeAll(async () => {
       env = await orchestrator();
       for (const name of ["Cmd", "CmdTimeout", "CmdMissing"]) await createProcess(env.o, name);
+      await createProcess(env.o, "CmdRetried", { retry: { maxAttempts: 3, backoff: { delaySeconds: 0 } } });
       await env.robot({
         name: "cmd-robot", slots: 8,
         processes: {
           Cmd: { command: [node, "command.mjs"], cwd: fixturesDir, env: { FIXTURE_SETTING: "from-config" } },
+          CmdRetried: { command: [node, "command.mjs"], cwd: fixturesDir, noRetryExitCodes: [4, 5] },
           CmdTimeout: { command: ["sleep", "30"], timeoutSeconds: 1 },
           CmdMissing: { command: ["/nonexistent/baton-no-such-command", "--flag"] },
         },
@@ -243,6 +245,15 @@ describe.concurrent("baton robot", { timeout: 30_000 }, () => {
       expect(job.error?.message).toMatch(/exited with code 3.*problem 25/);
       expect(job.error?.details?.exitCode).toBe(3);
       expect(job.error?.details?.stderrTail).toBe(stderr.slice(-20).join("\n"));
+    });
+
+    it("a non-zero exit code is retried per the process's policy; one of noRetryExitCodes ends the job at once", async () => {
+      const [retried, final] = await Promise.all([run("CmdRetried", { exitCode: 3, output: "none" }), run("CmdRetried", { exitCode: 4, output: "none" })]);
+      expect(retried).toMatchObject({ state: "Faulted", attempt: 3, error: { code: "ProcessExitCode", details: { exitCode: 3 } } });
+      expect(retried.error?.retryable).toBeUndefined();
+      expect(final).toMatchObject({ state: "Faulted", attempt: 1, error: { code: "ProcessExitCode", retryable: false, details: { exitCode: 4 } } });
+      const attempts = (await call<{ attempts: { attempt: number; outcome: string; error: { details: { exitCode: number } } }[] }>(env.o, "GET", `/api/v1/jobs/${retried.key}`)).attempts;
+      expect(attempts.map((a) => [a.attempt, a.outcome, a.error.details.exitCode])).toEqual([[1, "Faulted", 3], [2, "Faulted", 3], [3, "Faulted", 3]]);
     });
 
     it("stdout and stderr lines become job logs (stderr as error), and info is the last line", async () => {
@@ -339,7 +350,11 @@ describe.concurrent("baton robot", { timeout: 30_000 }, () => {
     beforeAll(async () => {
       env = await orchestrator();
       for (const name of ["ModJs", "ModTs", "Nobody"]) await createProcess(env.o, name);
-      await env.robot({ name: "mod-robot", slots: 4, processes: { ModJs: { module: fixture("module.mjs") }, ModTs: { module: fixture("module.ts") } } });
+      await createProcess(env.o, "ModRetried", { retry: { maxAttempts: 2, backoff: { delaySeconds: 0 } } });
+      await env.robot({
+        name: "mod-robot", slots: 4,
+        processes: { ModJs: { module: fixture("module.mjs") }, ModTs: { module: fixture("module.ts") }, ModRetried: { module: fixture("module.mjs") } },
+      });
     }, 30_000);
     afterAll(() => env.close(), 30_000);
 
@@ -366,6 +381,15 @@ describe.concurrent("baton robot", { timeout: 30_000 }, () => {
         expect(plain.error).toMatchObject({ code: "ProcessFailed", message: "no code here" });
       });
     }
+
+    it("a throw is retried per the process's policy; a throw with retryable: false ends the job at once", async () => {
+      const [retried, final] = await Promise.all([
+        run("ModRetried", { throw: { message: "try again", code: "Flaky" } }),
+        run("ModRetried", { throw: { message: "never", code: "BadInput", retryable: false } }),
+      ]);
+      expect(retried).toMatchObject({ state: "Faulted", attempt: 2, error: { code: "Flaky", message: "try again" } });
+      expect(final).toMatchObject({ state: "Faulted", attempt: 1, error: { code: "BadInput", message: "never", retryable: false } });
+    });
 
     it("ctx.log(message, 'error') is an error line", async () => {
       const job = await run("ModJs", { log: ["fine"], logError: "not so fine" });

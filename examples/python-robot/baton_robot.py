@@ -46,16 +46,20 @@ STDERR_TAIL_LINES = 20
 # ---- the processes a job may run
 
 class JobFailed(Exception):
-    """Raise from a process to fault its job with this error code (and details)."""
+    """Raise from a process to fail its attempt with this error code (and details). The job is
+    retried as its process's retry policy allows; with retryable=False (trying again cannot
+    help: bad input, say) it ends Faulted at once."""
 
-    def __init__(self, code: str, message: str, details: Any = None):
+    def __init__(self, code: str, message: str, details: Any = None, retryable: bool = True):
         super().__init__(message)
-        self.code, self.message, self.details = code, message, details
+        self.code, self.message, self.details, self.retryable = code, message, details, retryable
 
     def error(self) -> dict:
         e: dict = {"code": self.code, "message": self.message}
         if self.details is not None:
             e["details"] = self.details
+        if not self.retryable:
+            e["retryable"] = False
         return e
 
 
@@ -63,7 +67,7 @@ def greet(args: dict, ctx: "Job") -> dict:
     """Greets `name`; without one the job faults with MissingName."""
     name = args.get("name")
     if not isinstance(name, str) or not name:
-        raise JobFailed("MissingName", "Greet needs a name: the input argument `name`.")
+        raise JobFailed("MissingName", "Greet needs a name: the input argument `name`.", retryable=False)
     ctx.log(f"Greeting {name}")
     return {"greeting": f"Hello, {name}!"}
 
@@ -729,7 +733,7 @@ class Robot:
             try:
                 size = len(dumps(body)) if body is not None else 0
             except (TypeError, ValueError) as err:
-                outcome, body, replaced = "fail", {"error": {"code": "InvalidOutput", "message": f"The job's output arguments are not JSON: {err}"}}, True
+                outcome, body, replaced = "fail", {"error": {"code": "InvalidOutput", "message": f"The job's output arguments are not JSON: {err}", "retryable": False}}, True
                 continue
             if size > self.conn.body_limit and not replaced:
                 outcome, body, replaced = "fail", {"error": self.too_large(outcome, body or {})}, True
@@ -748,7 +752,7 @@ class Robot:
                     continue
                 if err.status == 400 and outcome != "stopped" and not replaced:
                     message = f"The orchestrator refused the job's result: {err.problem.get('detail') or err.code}"[:10_000]
-                    outcome, body, replaced = "fail", {"error": {"code": "InvalidOutput", "message": message}}, True
+                    outcome, body, replaced = "fail", {"error": {"code": "InvalidOutput", "message": message, "retryable": False}}, True
                     continue
                 say(f"job {job.key}: result not delivered: {err}")
                 return
@@ -762,7 +766,9 @@ class Robot:
         return {"code": "OutputTooLarge",
                 "message": f"The job's {what} take {size} bytes as JSON; the orchestrator accepts at most {self.conn.body_limit} bytes "
                            "in a request (the tenant's maxRequestBodyBytes).",
-                "details": {"sizeBytes": size, "limitBytes": self.conn.body_limit}}
+                "details": {"sizeBytes": size, "limitBytes": self.conn.body_limit},
+                # the same run would give the same result: not retried
+                "retryable": False}
 
     def retrying(self, job: Job, send: Callable[[], Any], seconds: float = RESULT_RETRY_SECONDS) -> Any:
         """Retries through network failures and 5xx/408/429, with backoff or the answer's

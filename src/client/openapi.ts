@@ -201,14 +201,43 @@ export interface components {
         RetryPolicy: {
             /** @description Total attempts, the first included; 1 means no retry. */
             maxAttempts: number;
-            /** @description The delay before attempt n+1 is backoffSeconds × 2^(n-1). At most a year. */
-            backoffSeconds: number;
+            backoff: components["schemas"]["RetryBackoff"];
         };
-        /** @description Either field may be left out: it keeps its current value (defaults: maxAttempts 1, backoffSeconds 5). */
+        RetryBackoff: {
+            /**
+             * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
+             * @enum {string}
+             */
+            type: "Fixed" | "Exponential";
+            /** @description The first wait. At most a year. */
+            delaySeconds: number;
+            /** @description No wait is longer (before jitter); at least delaySeconds. */
+            maxDelaySeconds: number;
+            /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
+            jitter: boolean;
+        };
+        /** @description Any field left out keeps its current value (defaults: maxAttempts 1, backoff Exponential, delaySeconds 5, maxDelaySeconds 3600, no jitter). */
         RetryPolicyInput: {
             /** @description Total attempts, the first included; 1 means no retry. */
             maxAttempts?: number;
-            /** @description The delay before attempt n+1 is backoffSeconds × 2^(n-1). At most a year. */
+            /** @description Any field left out keeps its current value. */
+            backoff?: {
+                /**
+                 * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
+                 * @enum {string}
+                 */
+                type?: "Fixed" | "Exponential";
+                /** @description The first wait. At most a year. */
+                delaySeconds?: number;
+                /** @description No wait is longer (before jitter); at least delaySeconds. */
+                maxDelaySeconds?: number;
+                /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
+                jitter?: boolean;
+            };
+            /**
+             * @deprecated
+             * @description The former form of the backoff: the same as backoff { type: Exponential, delaySeconds }. Not with backoff.
+             */
             backoffSeconds?: number;
         };
         Process: {
@@ -578,6 +607,71 @@ export interface components {
             info: string | null;
             /** @description The Idempotency-Key of the call that created the job, if it sent one. */
             idempotencyKey: string | null;
+            /**
+             * Format: date-time
+             * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
+             */
+            retryAt: string | null;
+        };
+        JobAttempt: {
+            attempt: number;
+            /** @description The robot that ran the attempt. */
+            robot: string | null;
+            /** @description The robot session that ran the attempt. */
+            sessionId: string | null;
+            /** Format: date-time */
+            startedAt: string | null;
+            /**
+             * Format: date-time
+             * @description null while the attempt runs.
+             */
+            endedAt: string | null;
+            /**
+             * @description Running (Stopping, Terminating) while it runs; how it ended otherwise. HandedBack: its robot closed its session (no failure).
+             * @enum {string}
+             */
+            outcome: "Running" | "Stopping" | "Terminating" | "Successful" | "Faulted" | "Stopped" | "HandedBack";
+            error: components["schemas"]["JobError"] | null;
+        };
+        JobDetail: {
+            /** Format: uuid */
+            key: string;
+            /** Format: uuid */
+            folderKey: string;
+            processName: string;
+            /**
+             * Format: uuid
+             * @description The API trigger that created the job, if any.
+             */
+            triggerId: string | null;
+            source: components["schemas"]["JobSource"];
+            callMode: components["schemas"]["CallMode"];
+            state: components["schemas"]["JobState"];
+            priority: components["schemas"]["Priority"];
+            inputArguments: components["schemas"]["Arguments"];
+            outputArguments: components["schemas"]["Arguments"] | null;
+            error: components["schemas"]["JobError"] | null;
+            /** @description The robot that runs or ran the job. */
+            robot: string | null;
+            /** @description 0 until a robot claims the job; then the attempt number. */
+            attempt: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            endedAt: string | null;
+            /** @description The last log line or status line. */
+            info: string | null;
+            /** @description The Idempotency-Key of the call that created the job, if it sent one. */
+            idempotencyKey: string | null;
+            /**
+             * Format: date-time
+             * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
+             */
+            retryAt: string | null;
+            /** @description Every attempt, the first first: those that failed and were retried (or were handed back), then the current or last one. */
+            attempts: components["schemas"]["JobAttempt"][];
         };
         JobError: {
             /**
@@ -589,6 +683,11 @@ export interface components {
             message: string;
             /** @description Any JSON value the robot reported. */
             details?: unknown;
+            /**
+             * @description Present (false) when the failure was marked not retryable: the job ended without the retries its policy allows.
+             * @constant
+             */
+            retryable?: false;
         };
         /** @description A job in a list: as GET /jobs/{jobKey} answers it, except that inputArguments, outputArguments and error longer than 2048 bytes of JSON are left out (and flagged), so that a page stays small whatever the jobs carry. */
         JobListItem: {
@@ -626,6 +725,11 @@ export interface components {
             info: string | null;
             /** @description The Idempotency-Key of the call that created the job, if it sent one. */
             idempotencyKey: string | null;
+            /**
+             * Format: date-time
+             * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
+             */
+            retryAt: string | null;
             /**
              * @description Present (true) when the job's inputArguments is longer than 2048 bytes of JSON: the list leaves it out; GET /jobs/{jobKey} has it.
              * @constant
@@ -929,6 +1033,11 @@ export interface components {
                 message?: string;
                 /** @description Any JSON value. */
                 details?: unknown;
+                /**
+                 * @description false: trying again cannot help; the job ends Faulted at once, whatever attempts its process's retry policy has left.
+                 * @default true
+                 */
+                retryable?: boolean;
             };
         } & {
             [key: string]: unknown;

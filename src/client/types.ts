@@ -84,7 +84,9 @@ export type FolderInput = Schemas["FolderInput"];
 // ---- processes
 
 export type RetryPolicy = Schemas["RetryPolicy"];
-/** Either field may be left out: it keeps its current value. */
+/** How long a failed attempt waits before the next: Fixed or Exponential, capped, with or without jitter. */
+export type RetryBackoff = Schemas["RetryBackoff"];
+/** Any field may be left out: it keeps its current value. */
 export type RetryPolicyInput = Schemas["RetryPolicyInput"];
 export type Process = Schemas["Process"];
 /** The read-only fields of a fetched process (id, createdAt, …) are accepted and ignored, so it can be sent back. */
@@ -103,6 +105,10 @@ export type TriggerPatch = Schemas["TriggerPatch"];
 
 export type JobError = Schemas["JobError"];
 export type Job = Schemas["Job"];
+/** One run of a job by a robot: `jobs.get` lists every attempt. */
+export type JobAttempt = Schemas["JobAttempt"];
+/** A job as `jobs.get` has it: with its attempts. */
+export type JobDetail = Schemas["JobDetail"];
 /**
  * A job as a list (`jobs.list`, `jobs.iterate`) has it: inputArguments, outputArguments and
  * error longer than 2048 bytes of JSON are left out and flagged; `jobs.get` has them whole.

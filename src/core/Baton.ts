@@ -9,6 +9,7 @@ import { JobWaiters } from "./jobWaiters.js";
 import { Maintenance } from "./Maintenance.js";
 import { RateLimits } from "./RateLimits.js";
 import { AfterCommitNotifier, LocalNotifier, type Notifier } from "./notifier.js";
+import { Retries, type RandomSource } from "./Retries.js";
 import { DEFAULT_SESSION_OPTIONS, Robots, type SessionOptions } from "./Robots.js";
 import type { Store } from "./store.js";
 import { Tenancy } from "./Tenancy.js";
@@ -22,6 +23,8 @@ export interface BatonOptions {
   clock?: Clock;
   maintenanceIntervalMs?: number;
   session?: Partial<SessionOptions>;
+  /** the jitter of retries' backoff (Retries.ts): a number in [0, 1); Math.random by default */
+  random?: RandomSource;
   /** failures of background work (maintenance, due work) */
   onError?: (err: unknown) => void;
 }
@@ -37,6 +40,8 @@ export class Baton {
   readonly waiters: JobWaiters;
   readonly jobs: Jobs;
   readonly robots: Robots;
+  /** failed attempts: retried or final (SPEC §8) */
+  readonly retries: Retries;
   readonly maintenance: Maintenance;
   /** work that falls due later (a retry's wake-up; webhook deliveries and time triggers next), kept in the store */
   readonly dueWork: DueWorkRunner;
@@ -63,7 +68,8 @@ export class Baton {
     this.waiters = new JobWaiters(this.notifier, (tenantId, key) => this.store.getJob(tenantId, key), clock);
     this.jobs = new Jobs(this.store, this.notifier, this.tenancy, this.catalog, this.waiters, now);
     this.dueWork = new DueWorkRunner(this.store, clock, options.onError ?? (() => {}));
-    this.robots = new Robots(this.store, this.notifier, this.tenancy, this.catalog, this.jobs, clock, this.dueWork, { ...DEFAULT_SESSION_OPTIONS, ...options.session }, options.onError);
+    this.retries = new Retries(this.store, this.notifier, this.catalog, this.jobs, clock, this.dueWork, options.random);
+    this.robots = new Robots(this.store, this.notifier, this.tenancy, this.catalog, this.jobs, clock, this.retries, { ...DEFAULT_SESSION_OPTIONS, ...options.session }, options.onError);
     this.maintenance = new Maintenance(
       this.store, this.notifier, this.tenancy, this.jobs, this.robots, this.dueWork, now, options.maintenanceIntervalMs ?? 1000,
       options.onError ?? (() => {}), this.org,

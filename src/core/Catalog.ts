@@ -5,7 +5,7 @@ import { isUuid } from "./identifiers.js";
 import type { Notifier } from "./notifier.js";
 import type { Store } from "./store.js";
 import { TtlCache } from "./TtlCache.js";
-import type { Folder, Process, Trigger } from "./types.js";
+import { DEFAULT_RETRY_POLICY, type Folder, type Process, type Trigger } from "./types.js";
 
 /** Folders, processes and API triggers: the configuration a tenant's jobs are made from. */
 export class Catalog {
@@ -96,7 +96,7 @@ export class Catalog {
     const at = this.now().toISOString();
     const process: Process = {
       id: randomUUID(), tenantId, folderKey, name: typeof body.name === "string" ? body.name : "", description: "", defaultInputArguments: {},
-      inputSchema: null, outputSchema: null, priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoffSeconds: 5 }, createdAt: at, updatedAt: at,
+      inputSchema: null, outputSchema: null, priority: "Normal", maxDurationSeconds: null, retry: DEFAULT_RETRY_POLICY, createdAt: at, updatedAt: at,
     };
     // every fault of the body in one answer, the name's with the others'
     const bad = nameViolation(body);

@@ -139,7 +139,7 @@ export class Jobs {
       source: how.source, callMode: how.callMode, state: "Pending", priority: how.priority, inputArguments, outputArguments: null,
       error: null, robot: null, sessionId: null, attempt: 0, createdAt: created.toISOString(), startedAt: null, endedAt: null,
       info: served ? null : `No robot serving ${process.name} is connected; the job waits in Pending until one is.`,
-      maxDurationSeconds: process.maxDurationSeconds, deadlineAt, idempotencyKey: idempotency?.key ?? null,
+      maxDurationSeconds: process.maxDurationSeconds, deadlineAt, idempotencyKey: idempotency?.key ?? null, retryAt: null,
     };
     if (!idempotency) {
       await this.store.createJob(job);

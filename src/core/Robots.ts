@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { unstorable } from "./arguments.js";
-import { boundedInteger, clampedIso, isoAfter, MAX_INSTANT_MS, MAX_SESSION_PROCESSES, unsafeNameCharacter } from "./bounds.js";
+import { boundedInteger, clampedIso, isoAfter, MAX_SESSION_PROCESSES, unsafeNameCharacter } from "./bounds.js";
 import { nameProblem } from "./catalogInput.js";
 import type { Clock } from "./Clock.js";
-import type { DueWorkRunner } from "./DueWork.js";
 import { BatonError, badRequest, conflict, isStoreUnavailable, notFound, type Violation } from "./errors.js";
-import { HELD_STATES, statesBefore } from "./jobState.js";
+import { HELD_STATES } from "./jobState.js";
 import type { Jobs } from "./Jobs.js";
 import { truncateLine } from "./logLines.js";
 import type { Notifier } from "./notifier.js";
+import type { Retries } from "./Retries.js";
 import { validateAgainst } from "./schemas.js";
 import type { Store } from "./store.js";
 import type { Tenancy } from "./Tenancy.js";
@@ -51,17 +51,11 @@ export class Robots {
     private readonly catalog: Catalog,
     private readonly jobs: Jobs,
     private readonly clock: Clock,
-    private readonly dueWork: DueWorkRunner,
+    private readonly retries: Retries,
     readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
     /** where a failure that must not stop the work around it goes (a session that could not be closed) */
     private readonly onError: (err: unknown) => void = () => {},
-  ) {
-    // a retried job's backoff ended: robots waiting for its process are told it can be claimed
-    dueWork.handle("job.retry", async (work) => {
-      const job = work.tenantId ? await this.store.getJob(work.tenantId, work.ref) : null;
-      if (job?.state === "Pending") this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });
-    });
-  }
+  ) {}
 
   private now(): Date {
     return this.clock.now();
@@ -265,16 +259,21 @@ export class Robots {
       const path = `/error${bad.path === "/" ? "" : bad.path}`;
       throw badRequest("invalid-error", `${path.slice(1)} ${bad.message}.`, { violations: [{ path, message: bad.message }] });
     }
+    const flag: unknown = (e as { retryable?: unknown }).retryable;
+    if (flag !== undefined && typeof flag !== "boolean") {
+      throw badRequest("invalid-error", "error.retryable must be a boolean.", { violations: [{ path: "/error/retryable", message: "must be a boolean" }] });
+    }
     if (job.state === "Terminating") return this.stopped(session, jobKey);
-    const finished = await this.jobs.finish(job.tenantId, jobKey, session.id, {
-      state: "Faulted", from: RESULT_FROM,
-      error: {
-        code: typeof e.code === "string" && e.code ? e.code.slice(0, 200) : "ProcessFailed",
-        message: typeof e.message === "string" ? e.message.slice(0, 10_000) : "The process failed.",
-        ...(e.details === undefined ? {} : { details: e.details }),
-      },
+    const code = typeof e.code === "string" && e.code ? e.code.slice(0, 200) : "ProcessFailed";
+    const message = typeof e.message === "string" ? e.message.slice(0, 10_000) : "The process failed.";
+    // retried per the process's policy, unless the robot says trying again cannot help
+    const { job: ended } = await this.retries.endAttempt(job, {
+      error: { code, message, ...(e.details === undefined ? {} : { details: e.details }) },
+      retryable: flag !== false,
+      cause: `Attempt ${job.attempt} failed with ${code}: ${truncateLine(message).slice(0, 200)}`,
+      from: RESULT_FROM,
     });
-    return finished ?? this.killedMeanwhile(session, jobKey);
+    return ended ?? this.killedMeanwhile(session, jobKey);
   }
 
   async stopped(session: RobotSession, jobKey: string): Promise<Job> {
@@ -349,40 +348,19 @@ export class Robots {
       });
       return;
     }
-    // a process deleted since is no retry policy; any other failure (the store's) is the release's
-    const process = await this.catalog.processOrThrow(job.tenantId, job.folderKey, job.processName)
-      .catch((err: unknown) => { if (err instanceof BatonError && err.code === "process-not-found") return null; throw err; });
-    const maxAttempts = process?.retry.maxAttempts ?? 1;
-    if (reason === "closed" || job.attempt < maxAttempts) {
-      // the backoff doubles with each attempt: clamped, so no policy (nor one stored before
-      // policies were bounded) can make a date that does not exist
-      const base = reason === "closed" ? 0 : (process?.retry.backoffSeconds ?? 0);
-      const backoff = Number.isFinite(base) && base > 0 ? Math.min(base * 2 ** Math.max(0, job.attempt - 1), MAX_INSTANT_MS / 1000) : 0;
-      const info = reason === "closed" ? `Handed back by robot ${robot} during attempt ${job.attempt}.`
-        : reason === "lost" ? `Robot ${robot} was lost; retrying (attempt ${job.attempt + 1} of ${maxAttempts}).`
-          : `Robot ${robot} no longer listed it in its heartbeats; retrying (attempt ${job.attempt + 1} of ${maxAttempts}).`;
-      // the attempt is kept as it is: the next claim counts attempt n+1
-      const notBefore = backoff > 0 ? isoAfter(this.now().getTime(), backoff) : null;
-      const released = await this.store.updateJob(job.tenantId, job.key, statesBefore("Pending"), job.sessionId, {
-        state: "Pending", sessionId: null, robot: null, startedAt: null, notBefore,
-        deadlineAt: job.callMode === "LongPolling" ? job.deadlineAt : null, info,
-      });
-      if (released && notBefore) {
-        // durable: written with the release, so the wake-up survives a restart of this node
-        await this.dueWork.schedule({ id: `job.retry:${job.key}`, kind: "job.retry", tenantId: job.tenantId, ref: job.key, dueAt: notBefore });
-      } else if (released) {
-        this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });
-      }
+    if (reason === "closed") {
+      await this.retries.handBack(job);
       return;
     }
-    await this.jobs.finish(job.tenantId, job.key, job.sessionId, {
-      state: "Faulted",
-      error: {
+    await this.retries.endAttempt(job, {
+      error: (maxAttempts) => ({
         code: "RobotLost",
         message: reason === "lost"
           ? `Robot ${robot} stopped heartbeating while running the job (attempt ${job.attempt} of ${maxAttempts}).`
           : `Robot ${robot} no longer listed the job in its heartbeats (attempt ${job.attempt} of ${maxAttempts}).`,
-      },
+      }),
+      retryable: true,
+      cause: reason === "lost" ? `Robot ${robot} was lost` : `Robot ${robot} no longer listed it in its heartbeats`,
     });
   }
 

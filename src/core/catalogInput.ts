@@ -5,6 +5,7 @@ import type { ErrorCode } from "./errorCodes.js";
 import { isSlug } from "./identifiers.js";
 import { SCHEMA_LIMITS, schemaProblem } from "./schemas.js";
 import {
+  BACKOFF_TYPES,
   CALL_MODES,
   PRIORITIES,
   VERBS,
@@ -12,6 +13,8 @@ import {
   type JsonObject,
   type Priority,
   type Process,
+  type RetryBackoff,
+  type RetryPolicy,
   type Trigger,
   type TriggerPriority,
   type Verb,
@@ -104,22 +107,9 @@ export function applyProcessFields(p: Process, body: JsonObject, ignore: string[
           if (seconds !== null) out.maxDurationSeconds = seconds; else bad(`must be an integer from 1 to ${MAX_DURATION_SECONDS} (a year) or null`);
         }
         break;
-      case "retry": {
-        if (!isJsonObject(value)) { bad(`must be { maxAttempts: 1..${MAX_RETRY_ATTEMPTS}, backoffSeconds: 0..${MAX_DURATION_SECONDS} }`); break; }
-        const retry = { ...out.retry };
-        for (const [field, v] of Object.entries(value)) {
-          const at = (message: string) => problems.push({ path: `/retry/${field}`, message });
-          if (field === "maxAttempts") {
-            const n = boundedInteger(v, 1, MAX_RETRY_ATTEMPTS);
-            if (n !== null) retry.maxAttempts = n; else at(`must be an integer from 1 to ${MAX_RETRY_ATTEMPTS}`);
-          } else if (field === "backoffSeconds") {
-            const n = boundedInteger(v, 0, MAX_DURATION_SECONDS);
-            if (n !== null) retry.backoffSeconds = n; else at(`must be an integer from 0 to ${MAX_DURATION_SECONDS} (a year)`);
-          } else at("is not a field of a retry policy (maxAttempts, backoffSeconds)");
-        }
-        out.retry = retry;
+      case "retry":
+        out.retry = retryPolicy(out.retry, value, problems);
         break;
-      }
       default:
         if (!["id", "tenantId", "folderKey", "createdAt", "updatedAt"].includes(key)) bad("is not a field of a process");
     }
@@ -127,6 +117,59 @@ export function applyProcessFields(p: Process, body: JsonObject, ignore: string[
   if (tooComplex) throw tooComplex;
   if (problems.length) fail("invalid-process", problems);
   return out;
+}
+
+/**
+ * A retry policy from a body's `retry`, on top of the current one: each field left out keeps
+ * its value. `backoffSeconds`, the policy's field before `backoff` existed, is still taken:
+ * it was exponential, so it means `backoff: { type: "Exponential", delaySeconds }`.
+ */
+function retryPolicy(current: RetryPolicy, value: unknown, problems: Violation[]): RetryPolicy {
+  if (!isJsonObject(value)) {
+    problems.push({ path: "/retry", message: `must be { maxAttempts: 1..${MAX_RETRY_ATTEMPTS}, backoff: { type, delaySeconds, maxDelaySeconds, jitter } }` });
+    return current;
+  }
+  const retry: RetryPolicy = { ...current, backoff: { ...current.backoff } };
+  const seconds = (v: unknown, path: string): number | null => {
+    const n = boundedInteger(v, 0, MAX_DURATION_SECONDS);
+    if (n === null) problems.push({ path, message: `must be an integer from 0 to ${MAX_DURATION_SECONDS} (a year)` });
+    return n;
+  };
+  if (value.backoffSeconds !== undefined && value.backoff !== undefined) {
+    problems.push({ path: "/retry/backoffSeconds", message: "is the former name of backoff.delaySeconds: give backoff or backoffSeconds, not both" });
+  }
+  let maxDelayGiven = false;
+  for (const [field, v] of Object.entries(value)) {
+    const at = `/retry/${field}`;
+    if (field === "maxAttempts") {
+      const n = boundedInteger(v, 1, MAX_RETRY_ATTEMPTS);
+      if (n !== null) retry.maxAttempts = n; else problems.push({ path: at, message: `must be an integer from 1 to ${MAX_RETRY_ATTEMPTS}` });
+    } else if (field === "backoffSeconds") {
+      const n = seconds(v, at);
+      if (n !== null) retry.backoff = { ...retry.backoff, type: "Exponential", delaySeconds: n };
+    } else if (field === "backoff") {
+      if (!isJsonObject(v)) { problems.push({ path: at, message: "must be { type: Fixed|Exponential, delaySeconds, maxDelaySeconds, jitter }" }); continue; }
+      for (const [f, w] of Object.entries(v)) {
+        const path = `${at}/${f}`;
+        if (f === "type") {
+          if ((BACKOFF_TYPES as readonly unknown[]).includes(w)) retry.backoff.type = w as RetryBackoff["type"];
+          else problems.push({ path, message: `must be one of ${BACKOFF_TYPES.join(", ")}` });
+        } else if (f === "delaySeconds" || f === "maxDelaySeconds") {
+          const n = seconds(w, path);
+          if (n !== null) retry.backoff[f] = n;
+          if (f === "maxDelaySeconds") maxDelayGiven = true;
+        } else if (f === "jitter") {
+          if (typeof w === "boolean") retry.backoff.jitter = w; else problems.push({ path, message: "must be a boolean" });
+        } else problems.push({ path, message: "is not a field of a backoff (type, delaySeconds, maxDelaySeconds, jitter)" });
+      }
+    } else problems.push({ path: at, message: "is not a field of a retry policy (maxAttempts, backoff)" });
+  }
+  if (retry.backoff.maxDelaySeconds < retry.backoff.delaySeconds) {
+    // a cap given below the delay is a mistake; one left as it was follows a longer delay up
+    if (maxDelayGiven) problems.push({ path: "/retry/backoff/maxDelaySeconds", message: "must be at least delaySeconds" });
+    else retry.backoff.maxDelaySeconds = retry.backoff.delaySeconds;
+  }
+  return retry;
 }
 
 export function applyTriggerFields(t: Trigger, body: JsonObject, found: Violation[] = []): Trigger {

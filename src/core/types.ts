@@ -86,12 +86,30 @@ export interface Folder {
   createdAt: string;
 }
 
+/** How long a failed attempt waits before the next (SPEC §8 "Retries"; computed in Retries.ts). */
+export interface RetryBackoff {
+  /** Fixed: every wait is delaySeconds; Exponential: delaySeconds × 2^(attempt−1) */
+  type: "Fixed" | "Exponential";
+  delaySeconds: number;
+  /** no wait is longer (before jitter) */
+  maxDelaySeconds: number;
+  /** "equal jitter": the wait is drawn uniformly from [d/2, d] */
+  jitter: boolean;
+}
+
+export const BACKOFF_TYPES: readonly RetryBackoff["type"][] = ["Fixed", "Exponential"];
+
 export interface RetryPolicy {
   /** total attempts, the first included; 1 means no retry */
   maxAttempts: number;
-  /** delay before attempt n+1 is backoffSeconds * 2^(n-1) */
-  backoffSeconds: number;
+  backoff: RetryBackoff;
 }
+
+/** a new process's retry policy */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 1,
+  backoff: { type: "Exponential", delaySeconds: 5, maxDelaySeconds: 3600, jitter: false },
+};
 
 export interface Process {
   id: string;
@@ -129,6 +147,27 @@ export interface JobError {
   code: string;
   message: string;
   details?: unknown;
+  /** false: the robot said that trying again cannot help; the job ended at once (SPEC §8) */
+  retryable?: false;
+}
+
+/**
+ * One attempt of a job: a run of it by a robot. The attempts that did not end the job
+ * (retried, lost, handed back) are rows of their own; the current or last attempt is read
+ * from the job itself (JobStore.listAttempts, Retries.attemptsOf).
+ */
+export interface JobAttempt {
+  attempt: number;
+  robot: string | null;
+  sessionId: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  /**
+   * Running (or Stopping, Terminating) while it runs; how it ended: Successful, Faulted,
+   * Stopped, or HandedBack (its robot closed its session: not a failure)
+   */
+  outcome: JobState | "HandedBack";
+  error: JobError | null;
 }
 
 export interface Job {
@@ -157,6 +196,8 @@ export interface Job {
   deadlineAt: string | null;
   /** the Idempotency-Key of the call that created the job (SPEC §8), if it had one */
   idempotencyKey: string | null;
+  /** a Pending job waiting out a retry's backoff: not claimed before this moment (SPEC §8); null otherwise */
+  retryAt: string | null;
 }
 
 /**

@@ -568,7 +568,7 @@ const paths: Record<string, Obj> = withCsrf({
     parameters: [param("jobKey")],
     get: operation({
       operationId: "getJob", permission: "`Jobs.View` in the job's folder; without it the job is answered 404 job-not-found.", permissionDenied: false, tag: "Jobs", summary: "Get a job", security: JOB_VISIBLE, notFound: ["job-not-found"],
-      responses: { "200": response("The job.", { content: jsonContent(s("Job")) }) },
+      responses: { "200": response("The job, with every attempt.", { content: jsonContent(s("JobDetail")) }) },
     }),
   },
   "/api/v1/jobs/{jobKey}/logs": {

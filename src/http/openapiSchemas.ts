@@ -21,6 +21,7 @@ import {
   REDIRECT_STATUS_CODES,
   VERBS,
   type Folder,
+  type JobAttempt,
   type JobError,
   type JobListItem,
   type JobLogLine,
@@ -28,6 +29,7 @@ import {
   type JobState,
   type PersonalAccessToken,
   type Process,
+  type RetryBackoff,
   type RetryPolicy,
   type RobotKey,
   type RobotSessionView,
@@ -88,7 +90,27 @@ const jsonSchemaOrNull = (description: string): Schema => ({
 
 const retryPolicyProperties: Record<keyof RetryPolicy, Schema> = {
   maxAttempts: { type: "integer", minimum: 1, maximum: 100, description: "Total attempts, the first included; 1 means no retry." },
-  backoffSeconds: { type: "integer", minimum: 0, maximum: 31_536_000, description: "The delay before attempt n+1 is backoffSeconds × 2^(n-1). At most a year." },
+  backoff: schemaRef("RetryBackoff"),
+};
+
+const retryBackoffProperties: Record<keyof RetryBackoff, Schema> = {
+  type: { type: "string", enum: ["Fixed", "Exponential"], description: "Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1)." },
+  delaySeconds: { type: "integer", minimum: 0, maximum: 31_536_000, description: "The first wait. At most a year." },
+  maxDelaySeconds: { type: "integer", minimum: 0, maximum: 31_536_000, description: "No wait is longer (before jitter); at least delaySeconds." },
+  jitter: { type: "boolean", description: "Equal jitter: the wait d becomes a random moment in [d/2, d]." },
+};
+
+const jobAttemptProperties: Record<keyof JobAttempt, Schema> = {
+  attempt: { type: "integer", minimum: 1 },
+  robot: { type: ["string", "null"], description: "The robot that ran the attempt." },
+  sessionId: { type: ["string", "null"], description: "The robot session that ran the attempt." },
+  startedAt: nullableDateTime,
+  endedAt: { ...nullableDateTime, description: "null while the attempt runs." },
+  outcome: {
+    type: "string", enum: ["Running", "Stopping", "Terminating", "Successful", "Faulted", "Stopped", "HandedBack"],
+    description: "Running (Stopping, Terminating) while it runs; how it ended otherwise. HandedBack: its robot closed its session (no failure).",
+  },
+  error: nullable(schemaRef("JobError")),
 };
 
 type Rendered<T, Omitted extends keyof T = never> = Record<Exclude<keyof T, Omitted | "tenantId">, Schema>;
@@ -155,6 +177,10 @@ const jobProperties: Record<keyof ReturnType<typeof renderJob>, Schema> = {
   endedAt: nullableDateTime,
   info: { type: ["string", "null"], description: "The last log line or status line." },
   idempotencyKey: { type: ["string", "null"], description: "The Idempotency-Key of the call that created the job, if it sent one." },
+  retryAt: {
+    ...nullableDateTime,
+    description: "A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.",
+  },
 };
 
 const omitted = (field: string): Schema => ({
@@ -175,6 +201,7 @@ const jobErrorProperties: Record<keyof JobError, Schema> = {
   code: { type: "string", examples: ["ProcessExitCode", "MaxDurationExceeded", "RobotLost"] },
   message: { type: "string" },
   details: { description: "Any JSON value the robot reported." },
+  retryable: { type: "boolean", const: false, description: "Present (false) when the failure was marked not retryable: the job ended without the retries its policy allows." },
 };
 
 const logLineProperties: Record<keyof JobLogLine, Schema> = {
@@ -504,10 +531,20 @@ export const schemas: Record<string, Schema> = {
   FolderPage: page("Folder", false),
 
   // ---- processes
-  RetryPolicy: { type: "object", required: ["maxAttempts", "backoffSeconds"], properties: retryPolicyProperties },
+  RetryPolicy: { type: "object", required: ["maxAttempts", "backoff"], properties: retryPolicyProperties },
+  RetryBackoff: { type: "object", required: Object.keys(retryBackoffProperties), properties: retryBackoffProperties },
   RetryPolicyInput: {
-    type: "object", properties: retryPolicyProperties, additionalProperties: false,
-    description: "Either field may be left out: it keeps its current value (defaults: maxAttempts 1, backoffSeconds 5).",
+    type: "object",
+    properties: {
+      maxAttempts: retryPolicyProperties.maxAttempts,
+      backoff: { type: "object", properties: retryBackoffProperties, additionalProperties: false, description: "Any field left out keeps its current value." },
+      backoffSeconds: {
+        type: "integer", minimum: 0, maximum: 31_536_000, deprecated: true,
+        description: "The former form of the backoff: the same as backoff { type: Exponential, delaySeconds }. Not with backoff.",
+      },
+    },
+    additionalProperties: false,
+    description: "Any field left out keeps its current value (defaults: maxAttempts 1, backoff Exponential, delaySeconds 5, maxDelaySeconds 3600, no jitter).",
   },
   Process: { type: "object", required: Object.keys(processProperties), properties: processProperties },
   ProcessInput: {
@@ -547,6 +584,12 @@ export const schemas: Record<string, Schema> = {
 
   // ---- jobs
   Job: { type: "object", required: Object.keys(jobProperties), properties: jobProperties },
+  JobAttempt: { type: "object", required: Object.keys(jobAttemptProperties), properties: jobAttemptProperties },
+  JobDetail: {
+    type: "object",
+    required: [...Object.keys(jobProperties), "attempts"],
+    properties: { ...jobProperties, attempts: { type: "array", items: schemaRef("JobAttempt"), description: "Every attempt, the first first: those that failed and were retried (or were handed back), then the current or last one." } },
+  },
   JobError: { type: "object", required: ["code", "message"], properties: jobErrorProperties },
   JobListItem: {
     type: "object",
@@ -718,6 +761,10 @@ export const schemas: Record<string, Schema> = {
           code: { type: "string", default: "ProcessFailed", maxLength: 200 },
           message: { type: "string", default: "The process failed.", description: "Cut to 10,000 characters." },
           details: { description: "Any JSON value." },
+          retryable: {
+            type: "boolean", default: true,
+            description: "false: trying again cannot help; the job ends Faulted at once, whatever attempts its process's retry policy has left.",
+          },
         },
       },
     },

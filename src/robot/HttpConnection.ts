@@ -199,7 +199,8 @@ export class HttpConnection implements RobotConnection {
   private async replace(b: Pending, error: JobError): Promise<void> {
     if (b.replaced) return b.reject(new ProtocolError(413, "payload-too-large", `The result of ${b.item.jobKey} could not be delivered.`));
     this.options.onError?.(new Error(`job ${b.item.jobKey}: ${error.code}: ${error.message}`));
-    const item: ResultItem = { jobKey: b.item.jobKey, outcome: "fail", error };
+    // the same run would give the same result: not retried (the job ends Faulted after one execution)
+    const item: ResultItem = { jobKey: b.item.jobKey, outcome: "fail", error: { ...error, retryable: false } };
     await this.sendResults([{ ...b, item, size: bytes(item), replaced: true }]);
   }
 

@@ -11,7 +11,10 @@ export interface JobContext {
   log(message: string, level?: "info" | "error"): void;
 }
 
-/** A module process: `async (input, ctx) => output`; a throw faults the job. */
+/**
+ * A module process: `async (input, ctx) => output`. A throw fails the attempt: the job is
+ * retried per its process's retry policy, unless the thrown error has `retryable: false`.
+ */
 export type ProcessHandler = (input: JsonObject, ctx: JobContext) => Promise<JsonObject | void> | JsonObject | void;
 
 export interface RobotRuntimeOptions {
@@ -208,11 +211,13 @@ export class RobotRuntime {
       await this.flushLogs(entry);
       if (entry.strategy) return this.connection.stopped(job.key);
       if (outcome.ok) return this.connection.complete(job.key, isObject(outcome.output) ? outcome.output : {});
-      const e = outcome.error as { code?: unknown; message?: unknown; details?: unknown } | null;
+      const e = outcome.error as { code?: unknown; message?: unknown; details?: unknown; retryable?: unknown } | null;
       await this.connection.fail(job.key, {
         code: typeof e?.code === "string" ? e.code : "ProcessFailed",
         message: typeof e?.message === "string" ? e.message : String(outcome.error),
         ...(e?.details === undefined ? {} : { details: e.details }),
+        // the module says trying again cannot help: the orchestrator ends the job at once
+        ...(e?.retryable === false ? { retryable: false as const } : {}),
       });
     })().catch(this.report).finally(() => this.release(entry));
   }

@@ -10,17 +10,21 @@ export interface CommandSpec {
   cwd: string;
   env: Record<string, string>;
   timeoutSeconds: number | null;
+  /** exit codes that mean trying again cannot help: the failure is reported with retryable false */
+  noRetryExitCodes?: number[];
 }
 
 const STDERR_TAIL_LINES = 20;
 
-const failure = (code: string, message: string, details?: unknown) => Object.assign(new Error(message), { code, details });
+const failure = (code: string, message: string, details?: unknown, retryable?: false) =>
+  Object.assign(new Error(message), { code, details }, retryable === false ? { retryable } : {});
 
 /**
  * A process run as a command, in any language (SPEC §3): input arguments as JSON on stdin
  * and in BATON_INPUT_FILE; output arguments are the JSON object written to
- * BATON_OUTPUT_FILE (absent or empty: {}); exit code 0 → Successful, otherwise Faulted
- * with ProcessExitCode and the tail of stderr; stdout and stderr lines become job logs.
+ * BATON_OUTPUT_FILE (absent or empty: {}); exit code 0 → Successful, otherwise a failure
+ * ProcessExitCode with the tail of stderr (retried per the process's policy, unless the code
+ * is one of `noRetryExitCodes`); stdout and stderr lines become job logs.
  * SoftStop sends SIGTERM, Kill (or the grace ending) SIGKILL, to the whole process group.
  */
 export function commandProcess(spec: CommandSpec): ProcessHandler {
@@ -76,7 +80,8 @@ export function commandProcess(spec: CommandSpec): ProcessHandler {
       if (code !== 0) {
         const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
         const last = stderrTail.length ? `: ${stderrTail[stderrTail.length - 1]}` : "";
-        throw failure("ProcessExitCode", `The command ${how}${last}`, { exitCode: code, signal, stderrTail: stderrTail.join("\n") });
+        const final = code !== null && (spec.noRetryExitCodes ?? []).includes(code) ? false : undefined;
+        throw failure("ProcessExitCode", `The command ${how}${last}`, { exitCode: code, signal, stderrTail: stderrTail.join("\n") }, final);
       }
       return await readOutput(outputFile);
     } finally {

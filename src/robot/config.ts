@@ -15,7 +15,7 @@ export interface RobotConfig {
 }
 
 export type ProcessConfig =
-  | { command: string[]; cwd: string; env: Record<string, string>; timeoutSeconds: number | null }
+  | { command: string[]; cwd: string; env: Record<string, string>; timeoutSeconds: number | null; noRetryExitCodes: number[] }
   | { module: string };
 
 export class RobotConfigError extends Error {
@@ -64,8 +64,13 @@ export function loadRobotConfig(file: string, env: NodeJS.ProcessEnv = process.e
       if (typeof env !== "object" || env === null || Array.isArray(env) || !Object.values(env).every((v) => typeof v === "string")) problems.push(`${where}.env must map names to strings`);
       const timeout = s.timeoutSeconds ?? null;
       if (timeout !== null && (typeof timeout !== "number" || timeout <= 0)) problems.push(`${where}.timeoutSeconds must be a positive number`);
+      const noRetry = s.noRetryExitCodes ?? [];
+      if (!Array.isArray(noRetry) || !noRetry.every((c) => Number.isInteger(c) && c >= 1 && c <= 255)) {
+        problems.push(`${where}.noRetryExitCodes must be a list of exit codes (integers from 1 to 255)`);
+      }
       processes[processName] = {
         command: s.command as string[], cwd: resolve(base, typeof s.cwd === "string" ? s.cwd : "."), env: env as Record<string, string>, timeoutSeconds: timeout as number | null,
+        noRetryExitCodes: Array.isArray(noRetry) ? noRetry as number[] : [],
       };
     } else if (typeof s.module === "string") {
       processes[processName] = { module: resolve(base, s.module) };

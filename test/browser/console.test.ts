@@ -175,6 +175,31 @@ describe("the web console", () => {
     await shot(page, "job-successful");
   });
 
+  it("shows a failed attempt in the job's attempts table, and when it is retried", async () => {
+    await b.apiJson(`/api/v1/folders/${b.sharedKey}/processes`, {
+      method: "POST", json: { name: "Shaky", retry: { maxAttempts: 2, backoff: { type: "Fixed", delaySeconds: 3600, maxDelaySeconds: 3600, jitter: false } } },
+    });
+    const job = await b.apiJson("/api/v1/jobs", { method: "POST", json: { folderKey: b.sharedKey, processName: "Shaky" } });
+    const tenantId = (await b.baton.tenancy.tenantOrThrow("default", "DefaultTenant")).id;
+    const robot = new RobotRuntime(new InProcessConnection(b.baton, tenantId), {
+      name: "shaky-robot", slots: 1, processes: { Shaky: async () => { throw Object.assign(new Error("the line dropped"), { code: "LineDropped" }); } },
+    });
+    await robot.start();
+    try {
+      await expect.poll(async () => (await b.apiJson(`/api/v1/jobs/${job.key}`)).attempts.length, { timeout: WAIT }).toBe(1);
+    } finally {
+      await robot.stop(2000);
+    }
+    await page.goto(`${b.base}/#/jobs/${job.key}`);
+    const attempts = page.getByTestId("attempts");
+    await attempts.waitFor();
+    expect(await attempts.locator("tbody tr").first().textContent()).toContain("LineDropped the line dropped");
+    expect(await attempts.locator("tbody tr").first().textContent()).toContain("shaky-robot");
+    expect(await attempts.textContent()).toContain("Retrying at");
+    await page.getByTestId("retry-at").waitFor();
+    await shot(page, "job-retrying");
+  });
+
   it("pages through the jobs with Next and Previous, one page of 25 at a time", async () => {
     await Promise.all(Array.from({ length: 30 }, (_, i) =>
       b.apiJson("/api/v1/jobs", { method: "POST", json: { folderKey: b.sharedKey, processName: "Echo", inputArguments: { i } } })));

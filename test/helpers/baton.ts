@@ -66,6 +66,8 @@ export interface TestBatonOptions {
   maintenanceIntervalMs?: number;
   /** the core's clock: pass a ManualClock to move time instead of waiting for it */
   clock?: Clock;
+  /** the jitter of retries' backoff (a number in [0, 1)): fixed by tests that check it */
+  random?: () => number;
   /** false: no socket; every call goes through `app.inject()` (default true) */
   socket?: boolean;
 }
@@ -96,7 +98,7 @@ export async function startTestBaton(overrides: Partial<Config> = {}, options: T
   recordSecret(config.adminPassword);
   const socket = options.socket ?? true;
   const running = await startBaton(config, {
-    demo: options.demo ?? true, demoCatalog: options.demoCatalog, maintenanceIntervalMs: options.maintenanceIntervalMs ?? 100, logStream: serverLogStream(), clock: options.clock, listen: socket,
+    demo: options.demo ?? true, demoCatalog: options.demoCatalog, maintenanceIntervalMs: options.maintenanceIntervalMs ?? 100, logStream: serverLogStream(), clock: options.clock, random: options.random, listen: socket,
   });
   const fetchHere = socket ? (input: string | URL, init?: RequestInit) => fetch(input, init) : (input: string | URL, init?: RequestInit) => {
     if (new URL(String(input)).origin !== new URL(running.url).origin) throw new Error(`${String(input)} is not a URL of this socketless server (${running.url})`);

@@ -32,7 +32,7 @@ export interface JobView {
   priority: string;
   inputArguments: Record<string, unknown>;
   outputArguments: Record<string, any> | null;
-  error: { code: string; message: string; details?: any } | null;
+  error: { code: string; message: string; details?: any; retryable?: false } | null;
   robot: string | null;
   attempt: number;
   createdAt: string;
@@ -164,7 +164,7 @@ export interface RobotConfigFile {
   name: string;
   slots?: number;
   stopGraceSeconds?: number;
-  processes: Record<string, { command: string[]; cwd?: string; env?: Record<string, string>; timeoutSeconds?: number } | { module: string }>;
+  processes: Record<string, { command: string[]; cwd?: string; env?: Record<string, string>; timeoutSeconds?: number; noRetryExitCodes?: number[] } | { module: string }>;
 }
 
 export interface RobotChild {

@@ -90,7 +90,8 @@ describe("finding 4: durations, counts and sizes of a process", () => {
     // what the old API let in: SQLite kept 1e300; PostgreSQL's integer column keeps 2^31-1, with an attempt that overflows any Date
     const store = b.baton.store;
     const proc = (await store.getProcess(b.tenant.id, b.sharedKey, huge))!;
-    await store.updateProcess({ ...proc, retry: { maxAttempts: 100, backoffSeconds: TEST_STORE === "postgres" ? 2 ** 31 - 1 : 1e300 } });
+    const hugeBackoff = TEST_STORE === "postgres" ? 2 ** 31 - 1 : 1e300;
+    await store.updateProcess({ ...proc, retry: { maxAttempts: 100, backoff: { type: "Exponential", delaySeconds: hugeBackoff, maxDelaySeconds: hugeBackoff, jitter: false } } });
     b.baton.catalog["processes"].clear();
     const jobs = [await startJob(huge), await startJob(plain), await startJob(other, folder.key)];
     const { sessionId, robot } = await robotSession([huge, plain, other]);

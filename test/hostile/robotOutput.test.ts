@@ -126,6 +126,7 @@ describe("results and logs larger than the body limit, through the shipped robot
       code: "OutputTooLarge",
       message: "The job's output arguments take 1500011 bytes as JSON; the orchestrator accepts at most 1048576 bytes in a request (the tenant's maxRequestBodyBytes).",
       details: { sizeBytes: 1500011, limitBytes: 1048576 },
+      retryable: false,
     });
     expect(executions.get(huge.key)).toBe(1);
     // the other job of the same robot is not held up

@@ -86,6 +86,18 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_expires ON idempotency_keys USING btree (expires_at);
 
+CREATE TABLE job_attempts (
+  job_key text NOT NULL,
+  attempt integer NOT NULL,
+  robot text,
+  session_id text,
+  started_at timestamp with time zone,
+  ended_at timestamp with time zone NOT NULL,
+  outcome text NOT NULL,
+  error json,
+  CONSTRAINT job_attempts_pkey PRIMARY KEY (job_key, attempt)
+);
+
 CREATE TABLE job_logs (
   job_key text NOT NULL,
   seq integer NOT NULL,
@@ -145,6 +157,9 @@ CREATE TABLE processes (
   retry_backoff_seconds integer NOT NULL DEFAULT 5,
   created_at timestamp with time zone NOT NULL,
   updated_at timestamp with time zone NOT NULL,
+  retry_backoff_type text NOT NULL DEFAULT 'Exponential'::text,
+  retry_max_delay_seconds integer NOT NULL DEFAULT 31536000,
+  retry_jitter boolean NOT NULL DEFAULT false,
   CONSTRAINT processes_folder_key_fkey FOREIGN KEY (folder_key) REFERENCES folders(key),
   CONSTRAINT processes_folder_key_name_key UNIQUE (folder_key, name),
   CONSTRAINT processes_pkey PRIMARY KEY (id),

@@ -75,6 +75,18 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);
 
+CREATE TABLE job_attempts (
+  job_key TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  robot TEXT,
+  session_id TEXT,
+  started_at TEXT,
+  ended_at TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  error TEXT,
+  PRIMARY KEY (job_key, attempt)
+);
+
 CREATE TABLE job_logs (
   job_key TEXT NOT NULL,
   seq INTEGER NOT NULL,
@@ -129,7 +141,7 @@ CREATE TABLE processes (
   retry_max_attempts INTEGER NOT NULL DEFAULT 1,
   retry_backoff_seconds INTEGER NOT NULL DEFAULT 5,
   created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL, retry_backoff_type TEXT NOT NULL DEFAULT 'Exponential', retry_max_delay_seconds INTEGER NOT NULL DEFAULT 31536000, retry_jitter INTEGER NOT NULL DEFAULT 0,
   UNIQUE (folder_key, name)
 );
 

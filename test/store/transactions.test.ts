@@ -55,7 +55,7 @@ const auditEntry = (tenantId: string, action: string): NewAuditEntry => ({
 const newJob = (tenantId: string, folderKey: string, processName: string): Job => ({
   key: randomUUID(), tenantId, folderKey, processName, triggerId: null, source: "Api", callMode: "AsyncRequestReply", state: "Pending",
   priority: "Normal", inputArguments: {}, outputArguments: null, error: null, robot: null, sessionId: null, attempt: 0, createdAt: at(0),
-  startedAt: null, endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, idempotencyKey: null,
+  startedAt: null, endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, idempotencyKey: null, retryAt: null,
 });
 
 for (const engine of engines) {
@@ -249,7 +249,7 @@ for (const engine of engines) {
         const folder = (await store.listFolders(tenant.id))[0]!;
         await store.createProcess({
           id: randomUUID(), tenantId: tenant.id, folderKey: folder.key, name: "P", description: "", defaultInputArguments: {}, inputSchema: null, outputSchema: null,
-          priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoffSeconds: 0 }, createdAt: at(0), updatedAt: at(0),
+          priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoff: { type: "Exponential", delaySeconds: 0, maxDelaySeconds: 3600, jitter: false } }, createdAt: at(0), updatedAt: at(0),
         });
         const jobs = [newJob(tenant.id, folder.key, "P"), newJob(tenant.id, folder.key, "P"), newJob(tenant.id, folder.key, "P")];
         for (const job of jobs) await store.createJob(job);
@@ -290,7 +290,7 @@ for (const engine of engines) {
         const folder = (await storeA.listFolders(tenant.id))[0]!;
         await storeA.createProcess({
           id: randomUUID(), tenantId: tenant.id, folderKey: folder.key, name: "R", description: "", defaultInputArguments: {}, inputSchema: null, outputSchema: null,
-          priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 3, backoffSeconds: 60 }, createdAt: at(0), updatedAt: at(0),
+          priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 3, backoff: { type: "Exponential", delaySeconds: 60, maxDelaySeconds: 3600, jitter: false } }, createdAt: at(0), updatedAt: at(0),
         });
         const job = newJob(tenant.id, folder.key, "R");
         await storeA.createJob(job);
@@ -313,6 +313,49 @@ for (const engine of engines) {
         await b.maintenance.tick();
         expect(announced).toEqual(["R"]);
         expect(await storeB.getWork(`job.retry:${job.key}`)).toBeNull();
+      } finally {
+        await b.close();
+        await env.cleanup().catch(() => {});
+      }
+    });
+
+    it("a reported failure's retry: the release, the attempt kept and the wake-up commit together, and the wake-up survives a restart", async () => {
+      const env = engine.open(2);
+      const [storeA, storeB] = env.stores as [Store, Store];
+      const clock = new ManualClock(T0);
+      const options = { clock, maintenanceIntervalMs: 2 ** 30, session: { heartbeatSeconds: 5, leaseSeconds: 30 } };
+      const a = new Baton({ store: storeA, ...options });
+      const b = new Baton({ store: storeB, ...options });
+      try {
+        await a.init();
+        await b.init();
+        const { tenant } = await storeA.ensureTenant("default", `retry-${randomUUID().slice(0, 8)}`);
+        const folder = (await storeA.listFolders(tenant.id))[0]!;
+        await storeA.createProcess({
+          id: randomUUID(), tenantId: tenant.id, folderKey: folder.key, name: "F", description: "", defaultInputArguments: {}, inputSchema: null, outputSchema: null,
+          priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 2, backoff: { type: "Fixed", delaySeconds: 45, maxDelaySeconds: 45, jitter: false } }, createdAt: at(0), updatedAt: at(0),
+        });
+        const job = newJob(tenant.id, folder.key, "F");
+        await storeA.createJob(job);
+        const session = await a.robots.openSession(tenant.id, { robotName: "r1", processes: ["F"], slots: 1 });
+        expect(await a.robots.claimNow(session, 1)).toHaveLength(1);
+
+        await a.robots.fail(session, job.key, { code: "Boom", message: "failed" });
+        expect(await storeB.getJob(tenant.id, job.key)).toMatchObject({ state: "Pending", attempt: 1, retryAt: at(45_000) });
+        expect(await storeB.listAttempts(job.key)).toEqual([
+          { attempt: 1, robot: "r1", sessionId: session.id, startedAt: at(0), endedAt: at(0), outcome: "Faulted", error: { code: "Boom", message: "failed" } },
+        ]);
+        expect(await storeB.getWork(`job.retry:${job.key}`)).toMatchObject({ kind: "job.retry", ref: job.key, dueAt: at(45_000) });
+
+        await a.close();
+        const announced: string[] = [];
+        b.notifier.subscribe("jobAvailable", (e) => { if (e.tenantId === tenant.id) announced.push(e.processName); });
+        clock.set(T0 + 44_999);
+        await b.maintenance.tick();
+        expect(announced).toEqual([]);
+        clock.set(T0 + 45_000);
+        await b.maintenance.tick();
+        expect(announced).toEqual(["F"]);
       } finally {
         await b.close();
         await env.cleanup().catch(() => {});

@@ -125,6 +125,8 @@ export type Folder = Schemas["Folder"];
 export type CallMode = Schemas["CallMode"];
 export type JobState = Schemas["JobState"];
 export type Job = Schemas["Job"];
+/** GET /jobs/{key}: the job with every attempt. */
+export type JobDetail = Schemas["JobDetail"];
 /** A job in GET /jobs: long arguments, output and error are left out (flagged); GET /jobs/{key} has them. */
 export type JobListItem = Schemas["JobListItem"];
 export type LogLine = Schemas["JobLogLine"];

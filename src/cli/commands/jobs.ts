@@ -81,8 +81,19 @@ export function registerJobs(program: Command): void {
         ["Info", job.info],
         ["Input", JSON.stringify(job.inputArguments)],
         ["Output", job.outputArguments ? JSON.stringify(job.outputArguments) : null],
-        ["Error", job.error ? `${job.error.code}: ${job.error.message}` : null],
+        ["Error", job.error ? `${job.error.code}: ${job.error.message}${job.error.retryable === false ? " (not retryable)" : ""}` : null],
+        // only while the job waits out a retry's backoff
+        ...(job.retryAt ? [["Retrying at", when(job.retryAt)] as [string, string]] : []),
       ]);
+      // every attempt, when there was more than one run (or one handed back)
+      if (job.attempts.length > 1 || job.retryAt) {
+        print("");
+        printTable(
+          ["ATTEMPT", "ROBOT", "STARTED", "ENDED", "OUTCOME", "ERROR"],
+          job.attempts.map((a) => [a.attempt, a.robot, when(a.startedAt), when(a.endedAt), a.outcome, a.error ? truncate(`${a.error.code}: ${a.error.message}`, 60) : null]),
+          "No attempts.",
+        );
+      }
     }));
 
   for (const [name, strategy, description] of [

@@ -11,10 +11,28 @@ interface CreateOptions extends JsonOption {
   maxDuration?: number;
   maxAttempts?: number;
   backoff?: number;
+  backoffType?: "Fixed" | "Exponential";
+  maxBackoff?: number;
+  jitter?: boolean;
   arg?: string[];
   jsonArgs?: string;
   inputSchema?: string;
   outputSchema?: string;
+}
+
+/** The body's `retry` from the options given, if any: each option left out keeps the default. */
+function retryInput(opts: CreateOptions): Pick<ProcessInput, "retry"> {
+  const backoff = {
+    ...(opts.backoffType ? { type: opts.backoffType } : {}),
+    ...(opts.backoff !== undefined ? { delaySeconds: opts.backoff } : {}),
+    ...(opts.maxBackoff !== undefined ? { maxDelaySeconds: opts.maxBackoff } : {}),
+    ...(opts.jitter ? { jitter: true } : {}),
+  };
+  const retry = {
+    ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}),
+    ...(Object.keys(backoff).length ? { backoff } : {}),
+  };
+  return Object.keys(retry).length ? { retry } : {};
 }
 
 /** `baton processes ls|create|rm` */
@@ -44,8 +62,11 @@ export function registerProcesses(program: Command): void {
       .option("-d, --description <text>", "what it does")
       .addOption(new Option("--priority <priority>", "its jobs' priority (default Normal)").choices(PRIORITIES))
       .option("--max-duration <seconds>", "a run longer than this is killed and ends Faulted", integer(1))
-      .option("--max-attempts <n>", "total attempts when a robot is lost (default 1: no retry)", integer(1, 100))
-      .option("--backoff <seconds>", "the delay before the second attempt, doubling after each", integer(0))
+      .option("--max-attempts <n>", "total attempts: a failed or lost attempt is retried while some remain (default 1: no retry)", integer(1, 100))
+      .option("--backoff <seconds>", "the wait before the second attempt (default 5)", integer(0))
+      .addOption(new Option("--backoff-type <type>", "Exponential (the wait doubles after each attempt; default) or Fixed").choices(["Fixed", "Exponential"]))
+      .option("--max-backoff <seconds>", "no wait is longer (default 3600)", integer(0))
+      .option("--jitter", "draw each wait at random between half of it and all of it")
       .option("-a, --arg <key=value>", "a default input argument, parsed like invoke's -a (repeatable)", collect, [])
       .option("--json-args <json>", "default input arguments as a JSON object, @file or @-")
       .option("--input-schema <json>", "a JSON Schema the input arguments must match (JSON, @file or @-)")
@@ -57,9 +78,7 @@ export function registerProcesses(program: Command): void {
       ...(opts.description !== undefined ? { description: opts.description } : {}),
       ...(opts.priority ? { priority: opts.priority } : {}),
       ...(opts.maxDuration !== undefined ? { maxDurationSeconds: opts.maxDuration } : {}),
-      ...(opts.maxAttempts !== undefined || opts.backoff !== undefined
-        ? { retry: { ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}), ...(opts.backoff !== undefined ? { backoffSeconds: opts.backoff } : {}) } }
-        : {}),
+      ...retryInput(opts),
       ...(Object.keys(defaults).length ? { defaultInputArguments: defaults } : {}),
       ...(opts.inputSchema ? { inputSchema: jsonObject(opts.inputSchema, "--input-schema") } : {}),
       ...(opts.outputSchema ? { outputSchema: jsonObject(opts.outputSchema, "--output-schema") } : {}),

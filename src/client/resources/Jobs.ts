@@ -3,7 +3,7 @@ import { idempotencyKeyOf } from "../idempotency.js";
 import { waitForJob, type WaitOptions } from "../invocation.js";
 import { paginate } from "../pagination.js";
 import { segment, type RequestOptions } from "../Transport.js";
-import { isFinalJobState, type Arguments, type Job, type JobFilter, type JobListItem, type JobLogLine, type Page, type StartJobInput, type StopJobInput, type StopStrategy } from "../types.js";
+import { isFinalJobState, type Arguments, type Job, type JobDetail, type JobFilter, type JobListItem, type JobLogLine, type Page, type StartJobInput, type StopJobInput, type StopStrategy } from "../types.js";
 import type { ClientContext } from "./context.js";
 
 export interface LogsQuery {
@@ -37,7 +37,8 @@ export class JobsApi {
     return paginate((cursor) => this.list({ ...filter, cursor }, options), filter.cursor);
   }
 
-  get(jobKey: string, options: RequestOptions = {}): Promise<Job> {
+  /** The job with every attempt (`attempts`); `retryAt` while it waits out a retry's backoff. */
+  get(jobKey: string, options: RequestOptions = {}): Promise<JobDetail> {
     return this.ctx.transport.request("GET", `/jobs/${segment(jobKey)}`, options);
   }
 

@@ -1,4 +1,4 @@
-import type { Job, JobError, JobListItem, JobLogLine, JobState, JsonObject, RobotSession } from "../types.js";
+import type { Job, JobAttempt, JobError, JobListItem, JobLogLine, JobState, JsonObject, RobotSession } from "../types.js";
 
 /** Jobs, their logs, and the robot sessions that run them. */
 export interface JobStore {
@@ -32,6 +32,12 @@ export interface JobStore {
   /** jobs of every tenant, counted by tenant, process and state (/metrics, at scrape time) */
   countJobsByState(): Promise<JobStateCount[]>;
   purgeFinalJobs(tenantId: string, endedBefore: string): Promise<number>;
+
+  // attempts (SPEC §8 "Retries")
+  /** Keeps an attempt that did not end its job (retried, lost, handed back); write it in the transaction that releases the job. */
+  recordAttempt(jobKey: string, attempt: JobAttempt): Promise<void>;
+  /** the kept attempts of a job, by attempt number */
+  listAttempts(jobKey: string): Promise<JobAttempt[]>;
 
   // idempotency keys (SPEC §8)
   /**

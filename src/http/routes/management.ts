@@ -4,7 +4,7 @@ import { type BatonError, conflict, FolderNotFound, notFound } from "../../core/
 import { idempotencyKeyOf } from "../../core/idempotency.js";
 import { can, foldersWith, requirePermission } from "../../core/permissionChecks.js";
 import type { Permission } from "../../core/Permissions.js";
-import type { Folder, Job, JobListItem, PersonalAccessToken, Principal, Process, Trigger } from "../../core/types.js";
+import type { Folder, Job, JobAttempt, JobListItem, PersonalAccessToken, Principal, Process, Trigger } from "../../core/types.js";
 import { fieldNames, recordAudit } from "../audit.js";
 import { json, principal, type HttpContext, type Params, type Query } from "../context.js";
 import { invokeUrl, tenantBase } from "../urls.js";
@@ -167,7 +167,8 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
     return json(reply, 201, renderJob(job));
   });
   app.get("/api/v1/jobs/:jobKey", async (request: Req, reply) => {
-    return json(reply, 200, renderJob(await jobs.getVisible(await who(request), request.params.jobKey!)));
+    const job = await jobs.getVisible(await who(request), request.params.jobKey!);
+    return json(reply, 200, renderJobDetail(job, await baton.retries.attemptsOf(job)));
   });
   app.get("/api/v1/jobs/:jobKey/logs", async (request: Req, reply) => {
     return json(reply, 200, await jobs.logs(await who(request), request.params.jobKey!, request.query));
@@ -266,8 +267,13 @@ export function renderJob(job: Job) {
     key: job.key, folderKey: job.folderKey, processName: job.processName, triggerId: job.triggerId, source: job.source, callMode: job.callMode,
     state: job.state, priority: job.priority, inputArguments: job.inputArguments, outputArguments: job.outputArguments, error: job.error,
     robot: job.robot, attempt: job.attempt, createdAt: job.createdAt, startedAt: job.startedAt, endedAt: job.endedAt, info: job.info,
-    idempotencyKey: job.idempotencyKey,
+    idempotencyKey: job.idempotencyKey, retryAt: job.retryAt,
   };
+}
+
+/** GET /jobs/{jobKey}: the job with every attempt (SPEC §8); lists leave the attempts out */
+export function renderJobDetail(job: Job, attempts: JobAttempt[]) {
+  return { ...renderJob(job), attempts };
 }
 
 /** a job in a list: long arguments, output or error are left out (flagged); GET /jobs/{key} has them */
@@ -279,7 +285,7 @@ export function renderJobListItem(job: JobListItem) {
     ...(job.outputArgumentsTruncated ? { outputArgumentsTruncated: true as const } : { outputArguments: job.outputArguments }),
     ...(job.errorTruncated ? { errorTruncated: true as const } : { error: job.error }),
     robot: job.robot, attempt: job.attempt, createdAt: job.createdAt, startedAt: job.startedAt, endedAt: job.endedAt, info: job.info,
-    idempotencyKey: job.idempotencyKey,
+    idempotencyKey: job.idempotencyKey, retryAt: job.retryAt,
   };
 }
 

@@ -185,6 +185,8 @@ export class PostgresStore extends SqlStore {
            LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED
         ), logs AS (
           DELETE FROM job_logs WHERE job_key IN (SELECT key FROM picked)
+        ), attempts AS (
+          DELETE FROM job_attempts WHERE job_key IN (SELECT key FROM picked)
         )
         DELETE FROM jobs WHERE key IN (SELECT key FROM picked)`);
       purged += n;

@@ -1,8 +1,8 @@
 import type { IdempotencyKeyRow, JobFilter, JobPatch, JobStateCount, JobStore } from "../../core/store.js";
-import { LIST_FIELD_MAX_BYTES, isFinal, type Job, type JobListItem, type JobLogLine, type JobState, type RobotSession } from "../../core/types.js";
+import { LIST_FIELD_MAX_BYTES, isFinal, type Job, type JobAttempt, type JobListItem, type JobLogLine, type JobState, type RobotSession } from "../../core/types.js";
 import type { Executor } from "./Executor.js";
 import { SqlAggregate } from "./SqlAggregate.js";
-import { PRIORITY_NUMBER, bool, json, jobFromRow, sessionFromRow, str } from "./rows.js";
+import { PRIORITY_NUMBER, attemptFromRow, bool, json, jobFromRow, sessionFromRow, str } from "./rows.js";
 import { Sql, sql } from "./sql.js";
 
 /** The columns of `jobs` a list reads besides the three long ones. */
@@ -157,8 +157,24 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
     return this.atomically(async (db) => {
       await db.run(sql`
         DELETE FROM job_logs WHERE job_key IN (SELECT key FROM jobs WHERE tenant_id = ${tenantId} AND ended_at < ${endedBefore} AND state IN ('Successful', 'Faulted', 'Stopped'))`);
+      await db.run(sql`
+        DELETE FROM job_attempts WHERE job_key IN (SELECT key FROM jobs WHERE tenant_id = ${tenantId} AND ended_at < ${endedBefore} AND state IN ('Successful', 'Faulted', 'Stopped'))`);
       return db.run(sql`DELETE FROM jobs WHERE tenant_id = ${tenantId} AND ended_at < ${endedBefore} AND state IN ('Successful', 'Faulted', 'Stopped')`);
     });
+  }
+
+  // ---- attempts
+
+  async recordAttempt(jobKey: string, a: JobAttempt): Promise<void> {
+    // once per attempt: a repeat (a release retried after a failure half-way) keeps the first
+    await this.db.run(sql`
+      INSERT INTO job_attempts (job_key, attempt, robot, session_id, started_at, ended_at, outcome, error)
+      VALUES (${jobKey}, ${a.attempt}, ${a.robot}, ${a.sessionId}, ${a.startedAt}, ${a.endedAt}, ${a.outcome}, ${json(a.error)})
+      ON CONFLICT (job_key, attempt) DO NOTHING`);
+  }
+
+  async listAttempts(jobKey: string): Promise<JobAttempt[]> {
+    return (await this.db.all(sql`SELECT * FROM job_attempts WHERE job_key = ${jobKey} ORDER BY attempt`)).map(attemptFromRow);
   }
 
   // ---- idempotency keys

@@ -5,7 +5,7 @@
  */
 import type { RoleAssignment } from "../../core/Permissions.js";
 import type { AuditEntry } from "../../core/Audit.js";
-import type { ExternalApp, Folder, Job, JobState, PersonalAccessToken, Priority, Process, RobotKey, RobotSession, Trigger, User } from "../../core/types.js";
+import type { ExternalApp, Folder, Job, JobAttempt, JobState, PersonalAccessToken, Priority, Process, RobotKey, RobotSession, Trigger, User } from "../../core/types.js";
 import type { Row } from "./Executor.js";
 
 export const PRIORITY_NUMBER: Record<Priority, number> = { Low: 0, Normal: 1, High: 2 };
@@ -55,7 +55,13 @@ export function processFromRow(r: Row): Process {
     id: str(r.id), tenantId: str(r.tenant_id), folderKey: str(r.folder_key), name: str(r.name), description: str(r.description),
     defaultInputArguments: parse(r.default_input_arguments) ?? {}, inputSchema: parse(r.input_schema), outputSchema: parse(r.output_schema),
     priority: r.priority as Priority, maxDurationSeconds: numOrNull(r.max_duration_seconds),
-    retry: { maxAttempts: Number(r.retry_max_attempts), backoffSeconds: Number(r.retry_backoff_seconds) },
+    retry: {
+      maxAttempts: Number(r.retry_max_attempts),
+      backoff: {
+        type: r.retry_backoff_type === "Fixed" ? "Fixed" : "Exponential", delaySeconds: Number(r.retry_backoff_seconds),
+        maxDelaySeconds: Number(r.retry_max_delay_seconds), jitter: bool(r.retry_jitter),
+      },
+    },
     createdAt: str(r.created_at), updatedAt: str(r.updated_at),
   };
 }
@@ -77,6 +83,15 @@ export function jobFromRow(r: Row): Job {
     attempt: Number(r.attempt), createdAt: str(r.created_at), startedAt: strOrNull(r.started_at), endedAt: strOrNull(r.ended_at),
     info: strOrNull(r.info), maxDurationSeconds: numOrNull(r.max_duration_seconds), deadlineAt: strOrNull(r.deadline_at),
     idempotencyKey: strOrNull(r.idempotency_key),
+    // not_before is the retry's wait only while the job waits for it (the claim clears it)
+    retryAt: r.state === "Pending" ? strOrNull(r.not_before) : null,
+  };
+}
+
+export function attemptFromRow(r: Row): JobAttempt {
+  return {
+    attempt: Number(r.attempt), robot: strOrNull(r.robot), sessionId: strOrNull(r.session_id), startedAt: strOrNull(r.started_at),
+    endedAt: strOrNull(r.ended_at), outcome: r.outcome as JobAttempt["outcome"], error: parse(r.error),
   };
 }
 

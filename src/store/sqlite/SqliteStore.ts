@@ -174,6 +174,7 @@ export class SqliteStore extends SqlStore {
         job.attempt += 1;
         job.deadlineAt = deadlineFor(job);
         job.info = null;
+        job.retryAt = null;
         claim.run(session.id, session.robotName, job.startedAt, job.attempt, job.deadlineAt, row.seq);
         return job;
       });

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, can, isFinalJobState, type Job, type LogLine, type Page } from "../api.js";
+import { api, can, isFinalJobState, type Job, type JobDetail as JobWithAttempts, type LogLine, type Page } from "../api.js";
 import { useLive } from "../live.js";
 import { folderName, useConsole } from "../session.js";
 import { ConfirmButton, ErrorBox, formatDuration, JsonView, Loading, StateBadge, Time, useAction, useLoad } from "../ui.js";
@@ -7,7 +7,7 @@ import { ConfirmButton, ErrorBox, formatDuration, JsonView, Loading, StateBadge,
 /** One job: its arguments, result, a timeline of its states and its logs, live. */
 export function JobDetail({ jobKey }: { jobKey: string }) {
   const { session, folders } = useConsole();
-  const job = useLoad(() => api<Job>(`/jobs/${encodeURIComponent(jobKey)}`), [jobKey]);
+  const job = useLoad(() => api<JobWithAttempts>(`/jobs/${encodeURIComponent(jobKey)}`), [jobKey]);
   const logs = useLogs(jobKey);
   const stop = useAction();
   useLive(() => {
@@ -49,6 +49,7 @@ export function JobDetail({ jobKey }: { jobKey: string }) {
         <dt>Priority</dt><dd>{j.priority}</dd>
         <dt>Robot</dt><dd>{j.robot ?? "–"}</dd>
         <dt>Attempt</dt><dd>{j.attempt}</dd>
+        {j.retryAt ? <><dt>Retrying at</dt><dd data-testid="retry-at"><Time at={j.retryAt} /></dd></> : null}
         <dt>Info</dt><dd>{j.info ?? "–"}</dd>
       </dl>
       <h2>Timeline</h2>
@@ -58,6 +59,7 @@ export function JobDetail({ jobKey }: { jobKey: string }) {
         {j.state === "Stopping" || j.state === "Terminating" ? <li><strong>{j.state}</strong> · stop requested</li> : null}
         {j.endedAt ? <li><strong>{j.state}</strong> · ended <Time at={j.endedAt} />{duration(j)}</li> : !final ? <li class="muted">{j.state}: not final yet</li> : null}
       </ol>
+      {j.attempts.length > 1 || j.retryAt ? <Attempts job={j} /> : null}
       <div class="grid two">
         <div><h2>Input arguments</h2><JsonView value={j.inputArguments} label="Input arguments" /></div>
         <div>
@@ -79,6 +81,31 @@ export function JobDetail({ jobKey }: { jobKey: string }) {
         ))}</pre>
       )}
     </section>
+  );
+}
+
+/** Every run of the job: the failed (or handed back) ones it was retried after, then the current or last one. */
+function Attempts({ job }: { job: JobWithAttempts }) {
+  return (
+    <>
+      <h2>Attempts</h2>
+      <table class="striped" data-testid="attempts">
+        <thead><tr><th>#</th><th>Robot</th><th>Started</th><th>Ended</th><th>Outcome</th><th>Error</th></tr></thead>
+        <tbody>
+          {job.attempts.map((a) => (
+            <tr key={a.attempt}>
+              <td>{a.attempt}</td>
+              <td>{a.robot ?? "–"}</td>
+              <td>{a.startedAt ? <Time at={a.startedAt} /> : "–"}</td>
+              <td>{a.endedAt ? <Time at={a.endedAt} /> : "–"}</td>
+              <td>{a.outcome === "HandedBack" ? "Handed back" : <StateBadge state={a.outcome} />}</td>
+              <td>{a.error ? <><strong>{a.error.code}</strong> {a.error.message}</> : "–"}</td>
+            </tr>
+          ))}
+          {job.retryAt ? <tr class="muted"><td>{job.attempt + 1}</td><td colSpan={5}>Retrying at <Time at={job.retryAt} /></td></tr> : null}
+        </tbody>
+      </table>
+    </>
   );
 }
 

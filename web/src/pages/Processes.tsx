@@ -68,6 +68,10 @@ function ProcessForm({ folderKey, process, onDone, onCancel }: { folderKey: stri
   const [priority, setPriority] = useState<string>(process?.priority ?? "Normal");
   const [maxDuration, setMaxDuration] = useState(process?.maxDurationSeconds ? String(process.maxDurationSeconds) : "");
   const [maxAttempts, setMaxAttempts] = useState(String(process?.retry.maxAttempts ?? 1));
+  const [backoffType, setBackoffType] = useState<string>(process?.retry.backoff.type ?? "Exponential");
+  const [delay, setDelay] = useState(String(process?.retry.backoff.delaySeconds ?? 5));
+  const [maxDelay, setMaxDelay] = useState(String(process?.retry.backoff.maxDelaySeconds ?? 3600));
+  const [jitter, setJitter] = useState(process?.retry.backoff.jitter ?? false);
   const [defaults, setDefaults] = useState(JSON.stringify(process?.defaultInputArguments ?? {}, null, 2));
   const [inputSchema, setInputSchema] = useState(process?.inputSchema ? JSON.stringify(process.inputSchema, null, 2) : "");
   const action = useAction();
@@ -77,7 +81,10 @@ function ProcessForm({ folderKey, process, onDone, onCancel }: { folderKey: stri
       const body = {
         description, priority,
         maxDurationSeconds: maxDuration ? Number(maxDuration) : null,
-        retry: { ...process?.retry, maxAttempts: Number(maxAttempts) },
+        retry: {
+          maxAttempts: Number(maxAttempts),
+          backoff: { type: backoffType as "Fixed" | "Exponential", delaySeconds: Number(delay), maxDelaySeconds: Number(maxDelay), jitter },
+        },
         defaultInputArguments: parseJsonObject(defaults, "Default input arguments"),
         inputSchema: inputSchema.trim() ? parseJsonObject(inputSchema, "Input schema") : null,
       };
@@ -97,8 +104,14 @@ function ProcessForm({ folderKey, process, onDone, onCancel }: { folderKey: stri
       </label>
       <div class="grid">
         <label>Max duration (seconds, empty: none)<input name="maxDurationSeconds" type="number" min={1} value={maxDuration} onInput={(e) => setMaxDuration(e.currentTarget.value)} /></label>
-        <label>Max attempts<input name="maxAttempts" type="number" min={1} value={maxAttempts} onInput={(e) => setMaxAttempts(e.currentTarget.value)} /></label>
+        <label>Max attempts<input name="maxAttempts" type="number" min={1} max={100} value={maxAttempts} onInput={(e) => setMaxAttempts(e.currentTarget.value)} /></label>
       </div>
+      <fieldset class="grid">
+        <label>Backoff<select name="backoffType" value={backoffType} onChange={(e) => setBackoffType(e.currentTarget.value)}><option>Exponential</option><option>Fixed</option></select></label>
+        <label>Delay (seconds)<input name="delaySeconds" type="number" min={0} value={delay} onInput={(e) => setDelay(e.currentTarget.value)} /></label>
+        <label>Max delay (seconds)<input name="maxDelaySeconds" type="number" min={0} value={maxDelay} onInput={(e) => setMaxDelay(e.currentTarget.value)} /></label>
+        <label><input name="jitter" type="checkbox" role="switch" checked={jitter} onChange={(e) => setJitter(e.currentTarget.checked)} /> Jitter</label>
+      </fieldset>
       <label>Default input arguments (JSON object)<textarea name="defaultInputArguments" rows={3} spellcheck={false} value={defaults} onInput={(e) => setDefaults(e.currentTarget.value)} /></label>
       <label>Input schema (JSON Schema, optional)<textarea name="inputSchema" rows={3} spellcheck={false} value={inputSchema} onInput={(e) => setInputSchema(e.currentTarget.value)} /></label>
       <ErrorBox error={action.error} />
