@@ -87,6 +87,7 @@ export async function startBaton(config: Config, options: StartOptions): Promise
     maintenanceIntervalMs: options.maintenanceIntervalMs,
     clock: options.clock,
     session: { heartbeatSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds },
+    webhooks: { allowPrivate: config.webhooksAllowPrivate },
     onError: (err) => server.app.log.error({ err }, "background work failed"),
   });
   const server = buildServer({

@@ -146,7 +146,8 @@ export class Robots {
 
   async claimNow(session: RobotSession, max: number): Promise<Job[]> {
     const syncMax = (await this.tenancy.getSettings(session.tenantId)).syncMaxJobDurationSeconds;
-    const jobs = await this.store.claimJobs(session, max, this.now().toISOString(), syncMax);
+    // webhooks (issue 16): job.started recorded in the claim's transaction, when the tenant has such a subscription
+    const jobs = await this.jobs.webhooks.aroundAll(session.tenantId, "job.started", () => this.store.claimJobs(session, max, this.now().toISOString(), syncMax));
     if (jobs.length > 0) {
       this.notifier.publish("jobsChanged", { tenantId: session.tenantId });
       for (const listener of this.claimListeners) {
@@ -367,6 +368,7 @@ export class Robots {
         state: "Pending", sessionId: null, robot: null, startedAt: null, notBefore,
         deadlineAt: job.callMode === "LongPolling" ? job.deadlineAt : null, info,
       });
+      if (released && reason !== "closed") await this.jobs.webhooks.record("job.retrying", released); // webhooks (issue 16)
       if (released && notBefore) {
         // durable: written with the release, so the wake-up survives a restart of this node
         await this.dueWork.schedule({ id: `job.retry:${job.key}`, kind: "job.retry", tenantId: job.tenantId, ref: job.key, dueAt: notBefore });
