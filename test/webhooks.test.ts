@@ -242,6 +242,23 @@ describe("webhooks", () => {
     }
   });
 
+  it("an attempt without an answer within the timeout is a failure, retried", async () => {
+    const hanging = await new Receiver().start();
+    hanging.answer = () => { /* never answers */ };
+    const options = b.baton.webhooks.dispatcher.options;
+    options.timeoutMs = 200;
+    try {
+      const { id } = await subscribe({ url: hanging.url, events: ["job.created"] });
+      await startJob("Echo");
+      const d = await until("attempt", 10_000, async () => (await deliveries(id)).find((x) => x.attempts.length === 1));
+      expect(d.attempts[0]).toMatchObject({ statusCode: null, error: "No answer within 0.2 s." });
+      expect(d.state).toBe("Pending");
+    } finally {
+      options.timeoutMs = 10_000;
+      await hanging.close();
+    }
+  });
+
   it("test ping, rotation (both secrets sign during the grace), and the secret shown once", async () => {
     const { id, secret } = await subscribe({ url: receiver.url, events: ["job.completed"], description: "ci" });
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);

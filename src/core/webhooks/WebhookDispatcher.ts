@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Clock } from "../Clock.js";
 import { DUE_WORK_LEASE_MS } from "../DueWork.js";
 import type { DueWork, Store } from "../store.js";
@@ -55,7 +56,10 @@ export class WebhookDispatcher {
     private readonly owner: string,
     readonly options: DispatchOptions,
     private readonly onError: (err: unknown) => void,
-  ) {}
+  ) {
+    // every attempt in flight listens for the stop
+    setMaxListeners(0, this.aborts.signal);
+  }
 
   start(intervalMs: number): void {
     if (this.interval || this.stopped) return;
