@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { BatonClient } from "../src/client/index.js";
 import { ManualClock } from "../src/core/Clock.js";
 import { renderJob } from "../src/core/jobView.js";
 import type { RobotSession } from "../src/core/types.js";
@@ -329,6 +330,24 @@ describe("webhooks", () => {
       options.allowPrivate = true;
       b.baton.webhooks.resolver = resolver;
     }
+  });
+
+  it("the client manages subscriptions and their deliveries", async () => {
+    const client = new BatonClient({ url: b.tenantUrl, token: b.token, fetch: (url, init) => b.fetch(url, init) });
+    const created = await client.webhooks.create({ url: receiver.url, events: ["job.completed"], description: "client" });
+    expect(created.secret).toMatch(/^whsec_/);
+    expect((await client.webhooks.list()).items.map((w) => w.id)).toEqual([created.id]);
+    expect(await client.webhooks.update(created.id, { events: ["*"] })).toMatchObject({ id: created.id, events: ["*"] });
+    const ping = await client.webhooks.test(created.id);
+    verify(created.secret, await receiver.nth(1));
+    const delivered = await until("delivered", 10_000, async () => (await client.webhooks.deliveries(created.id)).items.find((d) => d.id === ping.id && d.state === "Delivered"));
+    expect(delivered.attempts).toHaveLength(1);
+    expect((await client.webhooks.redeliver(created.id, ping.id)).state).toBe("Pending");
+    verify(created.secret, await receiver.nth(2));
+    const rotated = await client.webhooks.rotateSecret(created.id);
+    expect(rotated.secret).not.toBe(created.secret);
+    await client.webhooks.delete(created.id);
+    expect((await client.webhooks.list()).items).toEqual([]);
   });
 
   it("answers 404 for an unknown webhook and audits changes", async () => {
