@@ -59,6 +59,19 @@ describe("webhook deliveries across restarts and nodes", () => {
     }
   });
 
+  it("more deliveries at once than the node's pool: every one is made (a full pool's claim round must not stall the next)", async () => {
+    const b = await startSocketlessBaton({ webhooksAllowPrivate: true });
+    try {
+      const before = receiver.count.size;
+      await b.apiJson("/api/v1/webhooks", { method: "POST", json: { url: receiver.url, events: ["job.created"] } });
+      await Promise.all(Array.from({ length: 100 }, () => startJob(b)));
+      await until("every delivery made", 20_000, () => (receiver.count.size - before >= 100 ? true : null));
+      expect(receiver.count.size - before).toBe(100);
+    } finally {
+      await b.close();
+    }
+  });
+
   it.runIf(TEST_STORE === "postgres")("two nodes on one store never send one delivery twice at once", async () => {
     const slow = await new CountingReceiver(20).start();
     const a = await startSocketlessBaton({ webhooksAllowPrivate: true });

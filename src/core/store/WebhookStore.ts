@@ -26,4 +26,6 @@ export interface WebhookStore {
   recordDeliveryAttempt(id: string, attempt: WebhookAttempt, state: WebhookDeliveryState, nextAttemptAt: string | null): Promise<void>;
   /** a delivery is made again: Pending, due at `at` and retried until `retryUntil`, its attempts kept */
   resetDelivery(tenantId: string, id: string, at: string, retryUntil: string): Promise<boolean>;
+  /** Deletes Delivered and Failed deliveries recorded before `before`; how many. */
+  purgeDeliveries(before: string): Promise<number>;
 }

@@ -21,6 +21,8 @@ export interface DispatchOptions {
 export const RETRY_WINDOW_MS = 24 * 3600_000;
 const FIRST_BACKOFF_MS = 5_000;
 const MAX_BACKOFF_MS = 3600_000;
+/** Delivered and Failed deliveries are kept this long (30 days), then purged */
+export const DELIVERY_RETENTION_MS = 30 * 86_400_000;
 /** a rotated-out secret keeps signing (as a second signature) this long */
 export const ROTATION_GRACE_MS = 24 * 3600_000;
 
@@ -49,6 +51,7 @@ export class WebhookDispatcher {
   private interval: NodeJS.Timeout | null = null;
   private readonly aborts = new AbortController();
   private stopped = false;
+  private lastPurge = 0;
 
   constructor(
     private readonly store: Store,
@@ -63,7 +66,7 @@ export class WebhookDispatcher {
 
   start(intervalMs: number): void {
     if (this.interval || this.stopped) return;
-    this.interval = setInterval(() => this.wake(), intervalMs);
+    this.interval = setInterval(() => { this.wake(); this.purgeHourly(); }, intervalMs);
     this.interval.unref();
     this.wake();
   }
@@ -76,6 +79,14 @@ export class WebhookDispatcher {
     this.aborts.abort();
     await this.claiming;
     await Promise.all(this.inFlight.values());
+  }
+
+  /** Once an hour: deliveries made or failed more than 30 days ago are deleted (any node may; each delete is idempotent). */
+  private purgeHourly(): void {
+    const now = this.clock.now().getTime();
+    if (now - this.lastPurge < 3600_000) return;
+    this.lastPurge = now;
+    this.store.purgeDeliveries(new Date(now - DELIVERY_RETENTION_MS).toISOString()).catch(this.onError);
   }
 
   /** Writes the due row of a delivery (in the caller's transaction) and, once committed, wakes this node at `dueAt`. */
@@ -97,6 +108,8 @@ export class WebhookDispatcher {
       this.again = true;
       return;
     }
+    // reset in a .finally, never inside: a round that claims nothing ends without awaiting, before
+    // the assignment below, and would leave `claiming` set for good
     this.claiming = (async () => {
       try {
         do {
@@ -118,10 +131,8 @@ export class WebhookDispatcher {
         } while (this.again && !this.stopped);
       } catch (err) {
         this.onError(err);
-      } finally {
-        this.claiming = null;
       }
-    })();
+    })().finally(() => { this.claiming = null; });
   }
 
   /** Whether nothing is in flight or being claimed (tests wait on deliveries, not on this). */
@@ -148,23 +159,23 @@ export class WebhookDispatcher {
     const windowStart = Date.parse(delivery.retryUntil) - RETRY_WINDOW_MS;
     const failures = delivery.attempts.filter((a) => a.error !== null && Date.parse(a.at) >= windowStart).length + 1;
     const now = this.clock.now().getTime();
-    await this.store.transaction(async () => {
-      if (result.error === null) {
-        await this.store.recordDeliveryAttempt(delivery.id, result, "Delivered", null);
-        await this.store.completeWork(work.id, this.owner);
-        return;
-      }
-      const next = now + backoffMs(failures);
-      if (next > Date.parse(delivery.retryUntil)) {
-        // retried for 24 hours: Failed, listed for an operator to redeliver; the subscription stays enabled
-        await this.store.recordDeliveryAttempt(delivery.id, result, "Failed", null);
-        await this.store.completeWork(work.id, this.owner);
-        return;
-      }
-      const at = new Date(next).toISOString();
-      await this.store.recordDeliveryAttempt(delivery.id, result, "Pending", at);
-      await this.store.rescheduleWork(work.id, this.owner, at);
-      this.store.afterCommit(() => this.wakeAt(at));
-    });
+    // the attempt first, then the due row: a node that dies between the two leaves the row
+    // leased; once its lease runs out, the next node finds the delivery made (or Failed) and
+    // only deletes the row, or makes the attempt that was due
+    if (result.error === null) {
+      await this.store.recordDeliveryAttempt(delivery.id, result, "Delivered", null);
+      await this.store.completeWork(work.id, this.owner);
+      return;
+    }
+    const next = now + backoffMs(failures);
+    if (next > Date.parse(delivery.retryUntil)) {
+      // retried for 24 hours: Failed, listed for an operator to redeliver; the subscription stays enabled
+      await this.store.recordDeliveryAttempt(delivery.id, result, "Failed", null);
+      await this.store.completeWork(work.id, this.owner);
+      return;
+    }
+    const at = new Date(next).toISOString();
+    await this.store.recordDeliveryAttempt(delivery.id, result, "Pending", at);
+    if (await this.store.rescheduleWork(work.id, this.owner, at)) this.wakeAt(at);
   }
 }

@@ -91,4 +91,8 @@ export class WebhooksSql extends SqlAggregate implements WebhookStore {
     return (await this.db.run(sql`
       UPDATE webhook_deliveries SET state = 'Pending', next_attempt_at = ${at}, retry_until = ${retryUntil} WHERE tenant_id = ${tenantId} AND id = ${id}`)) > 0;
   }
+
+  async purgeDeliveries(before: string): Promise<number> {
+    return this.db.run(sql`DELETE FROM webhook_deliveries WHERE state <> 'Pending' AND created_at < ${before}`);
+  }
 }
