@@ -1,5 +1,5 @@
-import { request as httpRequest, type RequestOptions } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { Agent as HttpAgent, request as httpRequest, type RequestOptions } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { LookupFunction } from "node:net";
 import { hostOf, resolveDestination, type Resolver } from "./destination.js";
 import type { WebhookAttempt } from "./types.js";
@@ -8,6 +8,36 @@ export interface SendOptions {
   resolver: Resolver;
   allowPrivate: boolean;
   timeoutMs: number;
+  /** connections kept per receiver */
+  concurrency: number;
+}
+
+/**
+ * Keep-alive connections, one pool per receiver host and the address checked for it: a
+ * connection is only ever reused for the host and address it was opened to after the check,
+ * so reuse skips no check that matters, and saves a TCP (and TLS) handshake per delivery.
+ */
+const agents = new Map<string, HttpAgent>();
+const MAX_AGENTS = 256;
+
+function agentFor(protocol: string, host: string, address: string, family: number, concurrency: number): HttpAgent {
+  const key = `${protocol}//${host}@${address}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    if (agents.size >= MAX_AGENTS) {
+      const [oldKey, old] = agents.entries().next().value!;
+      agents.delete(oldKey);
+      old.destroy();
+    }
+    const lookup: LookupFunction = (_host, opts, callback) => {
+      if ((opts as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
+      else callback(null, address, family);
+    };
+    const options = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: concurrency, maxFreeSockets: concurrency, timeout: 30_000, lookup };
+    agent = protocol === "https:" ? new HttpsAgent(options) : new HttpAgent(options);
+    agents.set(key, agent);
+  }
+  return agent;
 }
 
 /**
@@ -25,19 +55,15 @@ export async function sendOnce(url: string, headers: Record<string, string>, bod
   const target = new URL(url);
   const destination = await resolveDestination(target, options.resolver, options.allowPrivate);
   if ("refused" in destination) return done(null, `Refused: ${destination.refused}.`);
-  const [first] = destination.addresses;
-  const pinned: LookupFunction = (_host, opts, callback) => {
-    if ((opts as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: first!.address, family: first!.family }]);
-    else callback(null, first!.address, first!.family);
-  };
+  const first = destination.addresses[0]!;
   const requestOptions: RequestOptions = {
     method: "POST",
     hostname: hostOf(target),
     port: target.port || undefined,
     path: `${target.pathname}${target.search}`,
     headers: { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), "user-agent": "Baton-Webhooks/1" },
-    lookup: pinned,
-    agent: false,
+    // connects to the address checked above, never to a second lookup's (DNS rebinding)
+    agent: agentFor(target.protocol, target.host, first.address, first.family, options.concurrency),
   };
   return new Promise<WebhookAttempt>((resolve) => {
     let settled = false;
