@@ -18,7 +18,7 @@ import { fillJobs, maxSeq, processCounter, readQueries, timeReads } from "./scal
 import { BENCH_DATABASE_URL, databaseUrl, dropAllSchemas, dropSchema, freshSchema, pingPostgres, schemaPool } from "./pg.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ["invoke", "latency", "concurrent", "e2e", "peer", "bullmq", "scale"];
+const SCENARIOS = ["invoke", "latency", "concurrent", "e2e", "peer", "bullmq", "scale", "webhooks"];
 const STORES = ["sqlite", "postgres"];
 
 const { values: opts } = parseArgs({
@@ -46,7 +46,7 @@ const { values: opts } = parseArgs({
 
 if (opts.help) {
   console.log(`usage: npm run bench [-- options]
-  --only=invoke,latency,concurrent,e2e,peer,bullmq,scale   run some scenarios only (default: all)
+  --only=invoke,latency,concurrent,e2e,peer,bullmq,scale,webhooks   run some scenarios only (default: all)
   --stores=sqlite,postgres           the stores to run them on (default: both; peer needs postgres)
   --quick                            shorter runs, 2,000 concurrent callers (about 2 minutes)
   --duration=5 --warmup=2            seconds of measured / warm-up load (scenarios 1, 4, 5)
@@ -125,14 +125,14 @@ function cannon(options) {
  * migrations, dropped afterwards); nodes after the first start once it is up. SQLite: one
  * node, with its database file in a temporary data directory.
  */
-async function withCluster(store, { command, nodes = 1, demoSlots } , work) {
+async function withCluster(store, { command, nodes = 1, demoSlots, env = {} } , work) {
   if (store === "sqlite" && nodes !== 1) throw new Error("SQLite runs one node.");
   const schema = store === "postgres" ? freshSchema("bench") : null;
   const url = schema ? databaseUrl(schema) : null;
   const started = [];
   try {
     for (let i = 0; i < nodes; i++) {
-      started.push(await startBaton({ command, databaseUrl: url, demoSlots, nodeArgs: profArgs(), name: `baton ${command} ${store} node ${i + 1}` }));
+      started.push(await startBaton({ command, databaseUrl: url, demoSlots, nodeArgs: profArgs(), name: `baton ${command} ${store} node ${i + 1}`, env }));
     }
     const db = schema ? { store, schema } : { store, file: join(started[0].dataDir, "baton.db") };
     return await work(started, db);
@@ -554,8 +554,8 @@ async function pacedClaimLatency(urls, counter, node, processName) {
  * processes with `settings.robotSlots` slots each; robot i lists the nodes starting at
  * node i, so with two nodes each node has robots connected to it.
  */
-async function withRobots(store, nodeCount, work) {
-  return withCluster(store, { command: "serve", nodes: nodeCount }, async (nodes, db) => {
+async function withRobots(store, nodeCount, work, env = {}) {
+  return withCluster(store, { command: "serve", nodes: nodeCount, env }, async (nodes, db) => {
     const urls = await createTrigger(nodes, { processName: "BenchNoop", slug: "bench-noop", callMode: "FireAndForget" });
     const { key } = await api(nodes[0], "POST", "/robots", { name: "bench-robot" });
     const robots = [];
@@ -704,6 +704,72 @@ async function scenarioScale(store) {
   });
 }
 
+// ---- scenario 8: webhooks (issue 16): a job.completed subscription to a local receiver
+
+/** A receiver in this process: each delivery's job key, and its delay from the job's end (`endedAt`) to its arrival. */
+async function startWebhookReceiver() {
+  const { createServer } = await import("node:http");
+  const r = { keys: new Set(), received: 0, delays: { load: [], paced: [] }, phase: "load", url: "" };
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const at = Date.now();
+      res.writeHead(204).end();
+      const job = JSON.parse(Buffer.concat(chunks).toString("utf8")).data.job;
+      r.received++;
+      if (r.keys.has(job.key)) return;
+      r.keys.add(job.key);
+      r.delays[r.phase].push(at - Date.parse(job.endedAt));
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  r.url = `http://127.0.0.1:${server.address().port}/hook`;
+  r.close = () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+  return r;
+}
+
+async function scenarioWebhooks(store) {
+  log(`[8] webhooks: no-op jobs through ${settings.robots} external robot(s), a job.completed subscription to a local receiver (${store})`);
+  const receiver = await startWebhookReceiver();
+  try {
+    return await withRobots(store, 1, async ({ nodes, urls, counter }) => {
+      await warmUp(urls, counter, "without a subscription");
+      const without = await throughput(urls, counter, "without a subscription");
+      const hook = await api(nodes[0], "POST", "/webhooks", { url: receiver.url, events: ["job.completed"] });
+      const okBefore = (await counter.count()).ok;
+      await warmUp(urls, counter, "with the subscription");
+      const withSub = await throughput(urls, counter, "with the subscription");
+      // 1,000 jobs/s, paced (under capacity): the delay of a delivery that does not queue
+      receiver.phase = "paced";
+      const pacedRate = 1000;
+      log(`  paced: ${pacedRate} invocations/s for ${settings.pacedSeconds}s with the subscription`);
+      const paced = await cannon({
+        url: urls[0], method: "POST", headers: auth, body: "{\"x\":1}", connections: 20, overallRate: pacedRate, duration: settings.pacedSeconds, timeout: 10,
+      });
+      await drained(counter);
+      const expected = (await counter.count()).ok - okBefore;
+      const deadline = performance.now() + 120_000;
+      while (receiver.keys.size < expected && performance.now() < deadline) await sleep(100);
+      await api(nodes[0], "DELETE", `/webhooks/${hook.id}`);
+      const again = await throughput(urls, counter, "without a subscription, again");
+      const baseline = (without.acceptedPerSecondDuringLoad + again.acceptedPerSecondDuringLoad) / 2;
+      return {
+        jobsCompletedWithSubscription: expected, deliveredJobs: receiver.keys.size, deliveriesReceived: receiver.received, allDelivered: receiver.keys.size >= expected,
+        pacedRate, pacedInvocations: paced["2xx"],
+        delayPacedMs: summarize(receiver.delays.paced), delayUnderLoadMs: summarize(receiver.delays.load),
+        invokePerSecondWithout: round(baseline, 1), invokePerSecondWith: withSub.acceptedPerSecondDuringLoad,
+        invokeRatio: round(withSub.acceptedPerSecondDuringLoad / baseline, 3),
+        jobsPerSecondWithout: round((without.jobsPerSecond + again.jobsPerSecond) / 2, 1), jobsPerSecondWith: withSub.jobsPerSecond,
+        runs: { without, withSubscription: withSub, withoutAgain: again },
+      };
+    }, { BATON_WEBHOOKS_ALLOW_PRIVATE: "true" });
+  } finally {
+    await receiver.close();
+  }
+}
+
 // ---- the run
 
 /** The commit measured, with "+changes" when the working tree differs from it. */
@@ -728,6 +794,7 @@ function plan() {
   on("peer", "postgres", () => scenarioPeer(), "postgres");
   on("bullmq", "sqlite", () => scenarioBullmq(), "sqlite");
   for (const store of STORES) on("scale", store, () => scenarioScale(store));
+  for (const store of STORES) on("webhooks", store, () => scenarioWebhooks(store));
   return steps;
 }
 
@@ -814,6 +881,11 @@ function buildTable(results, errors) {
   add("bullmq", "6. load + drain seconds (peer; Baton)", (r) => `${fmt(r.bullmq.loadSeconds)} + ${fmt(r.bullmq.drainSeconds)}; ${fmt(r.baton.loadSeconds)} + ${fmt(r.baton.drainSeconds)}`, "", null, lite);
   add("bullmq", "6. accepted = done (peer; Baton)", (r) => `${fmt(r.bullmq.accepted)} = ${fmt(r.bullmq.done)}; ${fmt(r.baton.accepted)} = ${fmt(r.baton.done)}`, "equal",
     (r) => r.bullmq.accepted === r.bullmq.done && r.baton.accepted === r.baton.done, lite);
+  add("webhooks", "8. webhooks: jobs completed with the subscription = deliveries (unique; received)", (r) => `${fmt(r.jobsCompletedWithSubscription)} = ${fmt(r.deliveredJobs)} (${fmt(r.deliveriesReceived)})`, "all", (r) => r.allDelivered);
+  add("webhooks", "8. webhooks: job end -> delivery p50 / p99, paced 1,000 jobs/s", (r) => `${ms(r.delayPacedMs.p50)} / ${ms(r.delayPacedMs.p99)}`, "p50 <= 50 ms", (r) => r.delayPacedMs.p50 <= 50);
+  add("webhooks", "8. webhooks: job end -> delivery p50 / p99 under the full load", (r) => `${ms(r.delayUnderLoadMs.p50)} / ${ms(r.delayUnderLoadMs.p99)}`);
+  add("webhooks", "8. webhooks: invocations accepted/s with / without the subscription", (r) => `${fmt(r.invokePerSecondWith)} / ${fmt(r.invokePerSecondWithout)} = ${fmt(r.invokeRatio)}`, ">= 0.9", (r) => r.invokeRatio >= 0.9);
+  add("webhooks", "8. webhooks: e2e jobs/s with / without", (r) => `${fmt(r.jobsPerSecondWith)} / ${fmt(r.jobsPerSecondWithout)}`);
   return rows;
 }
 

@@ -34,6 +34,8 @@ export interface Config {
   leaseSeconds: number;
   /** a whole request, headers and body, must arrive within this (408 and the connection closed otherwise) */
   requestTimeoutSeconds: number;
+  /** BATON_WEBHOOKS_ALLOW_PRIVATE: webhooks may reach loopback, link-local and private addresses (issue 16) */
+  webhooksAllowPrivate: boolean;
 }
 
 export const SQLITE_SYNCHRONOUS = ["FULL", "NORMAL"] as const;
@@ -57,6 +59,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     databaseStatementTimeoutSeconds: int("BATON_DATABASE_STATEMENT_TIMEOUT_SECONDS", 15),
     publicUrl: env.BATON_PUBLIC_URL || null,
     trustProxy: env.BATON_TRUST_PROXY === "true" || env.BATON_TRUST_PROXY === "1",
+    webhooksAllowPrivate: env.BATON_WEBHOOKS_ALLOW_PRIVATE === "true" || env.BATON_WEBHOOKS_ALLOW_PRIVATE === "1",
     org: env.BATON_ORG || "default",
     tenant: env.BATON_TENANT || "DefaultTenant",
     bootstrapToken: env.BATON_BOOTSTRAP_TOKEN || null,

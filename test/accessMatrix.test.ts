@@ -59,6 +59,9 @@ interface Fixtures {
   /** a robot session of the matrix's robot key, with a claimed job */
   robotSession(): Promise<{ sessionId: string; jobKey: string }>;
   freshApp(): Promise<string>;
+  /** a fresh webhook subscription (to a closed local port), and a ping delivery of it (Pending) */
+  freshWebhook(): Promise<string>;
+  pingDelivery(): Promise<{ webhookId: string; deliveryId: string }>;
 }
 
 const json = (b: unknown) => b;
@@ -239,6 +242,43 @@ const rows: Row[] = [
   { route: "GET /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session" }), ok: 401, scope: null },
   { route: "DELETE /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session" }), ok: 401, scope: null },
 
+  // ---- webhooks (issue 16): tenant configuration, under the Settings scope and permissions
+  { route: "GET /:org/:tenant/orchestrator_/api/v1/webhooks", call: async () => ({ path: "/api/v1/webhooks" }), ok: 200, scope: ["Settings", "Read"], roles: { folderDeveloper: 403 } },
+  {
+    route: "POST /:org/:tenant/orchestrator_/api/v1/webhooks", call: async () => ({ path: "/api/v1/webhooks", body: { url: "http://127.0.0.1:9/", events: ["job.completed"], enabled: false } }), ok: 201,
+    scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+  },
+  {
+    route: "GET /:org/:tenant/orchestrator_/api/v1/webhooks/:id", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}` }), ok: 200, scope: ["Settings", "Read"],
+    roles: { folderDeveloper: 403 },
+  },
+  {
+    route: "PATCH /:org/:tenant/orchestrator_/api/v1/webhooks/:id", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}`, body: { enabled: false } }), ok: 200,
+    scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+  },
+  {
+    route: "DELETE /:org/:tenant/orchestrator_/api/v1/webhooks/:id", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}` }), ok: 204,
+    scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+  },
+  {
+    route: "POST /:org/:tenant/orchestrator_/api/v1/webhooks/:id/rotate-secret", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}/rotate-secret` }), ok: 200,
+    scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+  },
+  {
+    route: "POST /:org/:tenant/orchestrator_/api/v1/webhooks/:id/test", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}/test` }), ok: 202,
+    scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+  },
+  {
+    route: "GET /:org/:tenant/orchestrator_/api/v1/webhooks/:id/deliveries", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}/deliveries` }), ok: 200,
+    scope: ["Settings", "Read"], roles: { folderDeveloper: 403 },
+  },
+  // (subscriptions are made disabled: the matrix makes many jobs, and their events must not pile up deliveries)
+  // (the ping is still Pending, its port refusing: an administrator's redelivery is 409 webhook-delivery-pending)
+  {
+    route: "POST /:org/:tenant/orchestrator_/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver", ok: 409, scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+    call: async (f) => { const { webhookId, deliveryId } = await f.pingDelivery(); return { path: `/api/v1/webhooks/${webhookId}/deliveries/${deliveryId}/redeliver` }; },
+  },
+
   // ---- settings and audit
   { route: "GET /:org/:tenant/orchestrator_/api/v1/settings", call: async () => ({ path: "/api/v1/settings" }), ok: 200, scope: ["Settings", "Read"], roles: { folderDeveloper: 403 } },
   {
@@ -309,7 +349,7 @@ async function ok<T = any>(res: Response): Promise<T> {
 
 beforeAll(async () => {
   // no socket and no robot (the demo's processes and triggers, no one to run them): every call goes through app.inject()
-  b = await startSocketlessBaton({ leaseSeconds: 3600 });
+  b = await startSocketlessBaton({ leaseSeconds: 3600, webhooksAllowPrivate: true });
   const orgUrl = b.tenantUrl.replace(/\/[^/]+$/, "");
   const admin = (path: string, method = "GET", body?: unknown) =>
     b.api(path.startsWith("ORG") ? path.replace("ORG", orgUrl) : path, { method, headers: body === undefined ? {} : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) }).then(ok);
@@ -386,6 +426,11 @@ beforeAll(async () => {
     freshRobot: async () => (await admin("/api/v1/robots", "POST", { name: `r-${randomUUID()}` })).id,
     freshToken: async () => (await admin("/api/v1/tokens", "POST", { name: "t", scopes: ["OR.Jobs.Read"] })).id,
     freshUser: async () => (await admin("/api/v1/users", "POST", { name: `u-${randomUUID()}`, password: "long-enough-1", roles: [] })).id,
+    freshWebhook: async () => (await admin("/api/v1/webhooks", "POST", { url: "http://127.0.0.1:9/", events: ["*"], enabled: false })).id,
+    pingDelivery: async () => {
+      const webhookId = (await admin("/api/v1/webhooks", "POST", { url: "http://127.0.0.1:9/", events: ["*"], enabled: false })).id;
+      return { webhookId, deliveryId: (await admin(`/api/v1/webhooks/${webhookId}/test`, "POST")).id };
+    },
     freshApp: async () => (await admin("ORG/api/v1/external-apps", "POST", { name: `a-${randomUUID()}`, tenant: "DefaultTenant", scopes: ["OR.Jobs"] })).clientId,
     robotSession: async () => {
       const process = `M${randomUUID()}`;

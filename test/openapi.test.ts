@@ -580,6 +580,27 @@ describe("real answers match the documented responses", () => {
     }
   });
 
+  it("webhooks (issue 16)", async () => {
+    await call("POST", "/api/v1/webhooks", { json: { url: "http://127.0.0.1:9/", events: ["job.nope"] } }); // 400: private, unknown event
+    const options = b.baton.webhooks.dispatcher.options;
+    options.allowPrivate = true;
+    try {
+      const hook = (await call("POST", "/api/v1/webhooks", { json: { url: "http://127.0.0.1:9/hook", events: ["job.completed"], description: "openapi" } })).body;
+      await call("GET", "/api/v1/webhooks");
+      await call("GET", `/api/v1/webhooks/${hook.id}`);
+      await call("GET", "/api/v1/webhooks/00000000-0000-4000-8000-000000000000"); // 404
+      await call("PATCH", `/api/v1/webhooks/${hook.id}`, { json: { enabled: false } });
+      const ping = (await call("POST", `/api/v1/webhooks/${hook.id}/test`)).body;
+      await call("GET", `/api/v1/webhooks/${hook.id}/deliveries?limit=5`);
+      await call("POST", `/api/v1/webhooks/${hook.id}/deliveries/${ping.id}/redeliver`); // 409: still Pending (the port refuses; retried)
+      await call("POST", `/api/v1/webhooks/${hook.id}/deliveries/msg_nope/redeliver`); // 404
+      await call("POST", `/api/v1/webhooks/${hook.id}/rotate-secret`);
+      await call("DELETE", `/api/v1/webhooks/${hook.id}`);
+    } finally {
+      options.allowPrivate = false;
+    }
+  });
+
   it("covered the answers that matter", () => {
     const expected = [
       "listAuditEntries 200", "listAuditEntries 400", "listAuditEntries 403", "listJobs 429", "invokeTriggerPost 429",
@@ -603,6 +624,8 @@ describe("real answers match the documented responses", () => {
       "createUser 409", "getUser 200", "getUser 404", "updateUser 200", "updateUser 409", "deleteUser 204", "deleteUser 409",
       "login 200", "login 400", "login 401", "login 429", "getSession 200", "getSession 401", "logout 204", "logout 403",
       "createToken 403", "streamEvents 200", "streamEvents 403",
+      "createWebhook 201", "createWebhook 400", "listWebhooks 200", "getWebhook 200", "getWebhook 404", "updateWebhook 200", "testWebhook 202",
+      "listWebhookDeliveries 200", "redeliverWebhookDelivery 409", "redeliverWebhookDelivery 404", "rotateWebhookSecret 200", "deleteWebhook 204",
     ];
     expect(expected.filter((e) => !seen.has(e))).toEqual([]);
   });

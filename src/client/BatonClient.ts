@@ -8,6 +8,7 @@ import { ProcessesApi } from "./resources/Processes.js";
 import { RobotsApi } from "./resources/Robots.js";
 import { SettingsApi } from "./resources/Settings.js";
 import { TokensApi } from "./resources/Tokens.js";
+import { WebhooksApi } from "./resources/Webhooks.js";
 import { TriggersApi } from "./resources/Triggers.js";
 import { UsersApi } from "./resources/Users.js";
 import type { ClientContext } from "./resources/context.js";
@@ -61,6 +62,8 @@ export class BatonClient {
   readonly folders: FoldersApi;
   readonly robots: RobotsApi;
   readonly tokens: TokensApi;
+  /** webhook subscriptions and their deliveries (issue 16) */
+  readonly webhooks: WebhooksApi;
   readonly settings: SettingsApi;
   readonly users: UsersApi;
   private readonly ctx: ClientContext;
@@ -83,6 +86,7 @@ export class BatonClient {
     this.folders = new FoldersApi(this.ctx);
     this.robots = new RobotsApi(this.ctx);
     this.tokens = new TokensApi(this.ctx);
+    this.webhooks = new WebhooksApi(this.ctx);
     this.settings = new SettingsApi(this.ctx);
     this.users = new UsersApi(this.ctx);
   }

@@ -26,5 +26,6 @@ export type { SettingsApi } from "./resources/Settings.js";
 export type { TokensApi } from "./resources/Tokens.js";
 export type { TriggersApi } from "./resources/Triggers.js";
 export type { UsersApi } from "./resources/Users.js";
+export type { WebhooksApi } from "./resources/Webhooks.js";
 export type { FetchLike, RequestOptions } from "./Transport.js";
 export * from "./types.js";

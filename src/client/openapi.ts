@@ -66,7 +66,7 @@ export interface components {
              * @example job-faulted
              * @enum {string}
              */
-            code: "bad-request" | "malformed-request" | "invalid-json" | "invalid-body" | "invalid-request" | "invalid-content-length" | "invalid-url" | "invalid-host" | "invalid-query" | "invalid-arguments" | "unknown-control-parameter" | "invalid-call-mode" | "invalid-characters" | "schema-too-complex" | "invalid-schema" | "invalid-folder" | "invalid-process" | "invalid-trigger" | "invalid-settings" | "invalid-tenant" | "invalid-token" | "invalid-scopes" | "token-outlives-creator" | "invalid-robot" | "invalid-user" | "invalid-login" | "invalid-password-change" | "invalid-external-app" | "invalid-filter" | "invalid-cursor" | "invalid-strategy" | "invalid-session" | "invalid-claim" | "invalid-heartbeat" | "invalid-logs" | "invalid-results" | "invalid-output" | "invalid-error" | "invalid-idempotency-key" | "unauthorized" | "invalid-credentials" | "insufficient-scope" | "not-org-admin" | "permission-denied" | "csrf-token-invalid" | "token-needs-user" | "wrong-password" | "route-not-found" | "tenant-not-found" | "folder-not-found" | "process-not-found" | "trigger-not-found" | "job-not-found" | "token-not-found" | "robot-not-found" | "session-not-found" | "user-not-found" | "external-app-not-found" | "asset-not-found" | "method-not-allowed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "headers-too-large" | "unsupported-media-type" | "unsupported-content-encoding" | "conflict" | "trigger-disabled" | "job-not-finished" | "job-stopped" | "job-final" | "job-busy" | "job-not-held" | "slug-taken" | "folder-exists" | "folder-not-empty" | "folder-protected" | "process-exists" | "process-in-use" | "tenant-exists" | "robot-exists" | "robot-revoked" | "user-exists" | "user-of-organization" | "user-is-you" | "external-app-exists" | "external-app-revoked" | "idempotency-key-mismatch" | "rate-limited" | "login-throttled" | "job-faulted" | "internal-error" | "store-unavailable" | "shutting-down" | "console-not-built";
+            code: "bad-request" | "malformed-request" | "invalid-json" | "invalid-body" | "invalid-request" | "invalid-content-length" | "invalid-url" | "invalid-host" | "invalid-query" | "invalid-arguments" | "unknown-control-parameter" | "invalid-call-mode" | "invalid-characters" | "schema-too-complex" | "invalid-schema" | "invalid-folder" | "invalid-process" | "invalid-trigger" | "invalid-settings" | "invalid-tenant" | "invalid-webhook" | "invalid-token" | "invalid-scopes" | "token-outlives-creator" | "invalid-robot" | "invalid-user" | "invalid-login" | "invalid-password-change" | "invalid-external-app" | "invalid-filter" | "invalid-cursor" | "invalid-strategy" | "invalid-session" | "invalid-claim" | "invalid-heartbeat" | "invalid-logs" | "invalid-results" | "invalid-output" | "invalid-error" | "invalid-idempotency-key" | "unauthorized" | "invalid-credentials" | "insufficient-scope" | "not-org-admin" | "permission-denied" | "csrf-token-invalid" | "token-needs-user" | "wrong-password" | "route-not-found" | "tenant-not-found" | "folder-not-found" | "process-not-found" | "trigger-not-found" | "job-not-found" | "token-not-found" | "robot-not-found" | "session-not-found" | "user-not-found" | "webhook-not-found" | "webhook-delivery-not-found" | "external-app-not-found" | "asset-not-found" | "method-not-allowed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "headers-too-large" | "unsupported-media-type" | "unsupported-content-encoding" | "conflict" | "trigger-disabled" | "job-not-finished" | "job-stopped" | "job-final" | "job-busy" | "job-not-held" | "slug-taken" | "folder-exists" | "folder-not-empty" | "folder-protected" | "process-exists" | "process-in-use" | "tenant-exists" | "robot-exists" | "robot-revoked" | "user-exists" | "user-of-organization" | "user-is-you" | "webhook-delivery-pending" | "external-app-exists" | "external-app-revoked" | "idempotency-key-mismatch" | "rate-limited" | "login-throttled" | "job-faulted" | "internal-error" | "store-unavailable" | "shutting-down" | "console-not-built";
             /** @description The request's path. */
             instance?: string;
         } & {
@@ -1091,6 +1091,147 @@ export interface components {
             /** @description This list is not paginated yet: always null. */
             nextCursor: string | null;
         };
+        /**
+         * @description `*`: every event.
+         * @enum {string}
+         */
+        WebhookEvent: "job.created" | "job.started" | "job.completed" | "job.faulted" | "job.stopped" | "job.retrying" | "*";
+        Webhook: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description Only jobs of these folders; null: every folder. */
+            folderKeys: string[] | null;
+            enabled: boolean;
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            secretRotatedAt: string | null;
+        };
+        CreatedWebhook: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description Only jobs of these folders; null: every folder. */
+            folderKeys: string[] | null;
+            enabled: boolean;
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            secretRotatedAt: string | null;
+            /** @description The signing secret (Standard Webhooks format): shown only this once. */
+            secret: string;
+        };
+        RotatedWebhook: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description Only jobs of these folders; null: every folder. */
+            folderKeys: string[] | null;
+            enabled: boolean;
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            secretRotatedAt: string | null;
+            /** @description The new signing secret: shown only this once. */
+            secret: string;
+            /**
+             * Format: date-time
+             * @description Until then deliveries carry a second `v1,` signature made with the previous secret.
+             */
+            previousSecretValidUntil: string | null;
+        };
+        /** @description `id`, `createdAt`, `updatedAt` and `secretRotatedAt` are ignored; any other unknown field is 400 invalid-webhook. */
+        WebhookInput: {
+            /**
+             * Format: uri
+             * @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true.
+             */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            folderKeys?: string[] | null;
+            /** @default true */
+            enabled?: boolean;
+            description?: string | null;
+        };
+        /** @description The fields to change; the others keep their values. */
+        WebhookPatch: {
+            /**
+             * Format: uri
+             * @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true.
+             */
+            url?: string;
+            events?: components["schemas"]["WebhookEvent"][];
+            folderKeys?: string[] | null;
+            /** @default true */
+            enabled?: boolean;
+            description?: string | null;
+        };
+        WebhookAttempt: {
+            /** Format: date-time */
+            at: string;
+            /** @description The receiver's status; null when no answer came (refused, timed out, refused address). */
+            statusCode: number | null;
+            durationMs: number;
+            /** @description Why the attempt failed; null for a 2xx. */
+            error: string | null;
+        };
+        WebhookDelivery: {
+            /** @description The `webhook-id` header: the same for every attempt and redelivery (receivers drop repeats by it). */
+            id: string;
+            /** Format: uuid */
+            webhookId: string;
+            /** @description The event (`job.completed`, …) or `webhook.test`. */
+            type: string;
+            /** Format: uuid */
+            jobKey: string | null;
+            /** @enum {string} */
+            state: "Pending" | "Delivered" | "Failed";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            nextAttemptAt: string | null;
+            /**
+             * Format: date-time
+             * @description Failed attempts are retried until then (24 hours), then the delivery is Failed.
+             */
+            retryUntil: string;
+            /** Format: date-time */
+            deliveredAt: string | null;
+            attempts: components["schemas"]["WebhookAttempt"][];
+            /** @description The body sent: `{ type, timestamp, data: { job } }` (the job as GET /jobs/{jobKey} shows it). */
+            payload: {
+                type: string;
+                /** Format: date-time */
+                timestamp: string;
+                data: Record<string, unknown>;
+            };
+        };
+        WebhookPage: {
+            items: components["schemas"]["Webhook"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            /** @description Pass it as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
         /** @description One grant of a role: tenant-wide, or in one folder. */
         RoleAssignment: {
             role: components["schemas"]["RoleName"];
@@ -1585,6 +1726,10 @@ export interface components {
         triggerId: string;
         /** @description The token's id. */
         tokenId: string;
+        /** @description The webhook's id. */
+        webhookId: string;
+        /** @description The delivery's id (its `webhook-id`). */
+        deliveryId: string;
         /** @description The robot's (robot key's) id. */
         robotId: string;
         /** @description The user's id. */

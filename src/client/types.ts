@@ -162,6 +162,21 @@ export type PersonalAccessToken = Schemas["PersonalAccessToken"];
 export type CreatedPersonalAccessToken = Schemas["CreatedPersonalAccessToken"];
 export type CreateTokenInput = Known<Schemas["CreateToken"]>;
 
+// ---- webhooks (issue 16)
+
+/** A webhook subscription (never its secret). */
+export type Webhook = Schemas["Webhook"];
+/** The answer of POST /webhooks: the signing `secret` is shown only there. */
+export type CreatedWebhook = Schemas["CreatedWebhook"];
+/** The answer of POST /webhooks/{id}/rotate-secret: the new `secret`, shown only there. */
+export type RotatedWebhook = Schemas["RotatedWebhook"];
+export type WebhookEvent = Schemas["WebhookEvent"];
+export type WebhookInput = Schemas["WebhookInput"];
+export type WebhookPatch = Schemas["WebhookPatch"];
+/** A delivery with every attempt (status code, duration, error). */
+export type WebhookDelivery = Schemas["WebhookDelivery"];
+export type WebhookAttempt = Schemas["WebhookAttempt"];
+
 // ---- users and roles
 
 /**

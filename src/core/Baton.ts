@@ -14,6 +14,10 @@ import { DEFAULT_SESSION_OPTIONS, Robots, type SessionOptions } from "./Robots.j
 import type { Store } from "./store.js";
 import { Tenancy } from "./Tenancy.js";
 import { Users } from "./Users.js";
+import { dnsResolver } from "./webhooks/destination.js";
+import { WebhookDispatcher, type DispatchOptions } from "./webhooks/WebhookDispatcher.js";
+import { WebhookEvents } from "./webhooks/WebhookEvents.js";
+import { Webhooks } from "./webhooks/Webhooks.js";
 
 export interface BatonOptions {
   store: Store;
@@ -27,6 +31,8 @@ export interface BatonOptions {
   random?: RandomSource;
   /** failures of background work (maintenance, due work) */
   onError?: (err: unknown) => void;
+  /** webhook deliveries (issue 16): private destinations allowed, timeout, concurrency, resolver */
+  webhooks?: Partial<DispatchOptions>;
 }
 
 /** The core, assembled: every service over one store and one notifier. Knows no HTTP. */
@@ -48,10 +54,13 @@ export class Baton {
   readonly audit: AuditLog;
   readonly users: Users;
   readonly clock: Clock;
+  /** webhook subscriptions and deliveries (issue 16) */
+  readonly webhooks: Webhooks;
   /** this node's request counts for the tenants' rate limits */
   readonly rateLimits = new RateLimits();
   /** HMAC key of signed wait URIs; loaded by `init()` */
   signingSecret = "";
+  private readonly maintenanceIntervalMs: number;
 
   constructor(options: BatonOptions) {
     const clock = options.clock ?? systemClock;
@@ -68,8 +77,15 @@ export class Baton {
     this.waiters = new JobWaiters(this.notifier, (tenantId, key) => this.store.getJob(tenantId, key), clock);
     this.jobs = new Jobs(this.store, this.notifier, this.tenancy, this.catalog, this.waiters, now);
     this.dueWork = new DueWorkRunner(this.store, clock, options.onError ?? (() => {}));
+    // webhooks (issue 16): deliveries are due-work rows this node claims itself, several at once
+    const dispatcher = new WebhookDispatcher(this.store, clock, this.dueWork.owner, {
+      allowPrivate: false, resolver: dnsResolver, timeoutMs: 10_000, concurrency: 16, ...options.webhooks,
+    }, options.onError ?? (() => {}));
+    this.webhooks = new Webhooks(this.store, clock, this.notifier, new WebhookEvents(this.store, clock, dispatcher, this.notifier), dispatcher);
+    this.jobs.webhooks = this.webhooks.events;
     this.retries = new Retries(this.store, this.notifier, this.catalog, this.jobs, clock, this.dueWork, options.random);
     this.robots = new Robots(this.store, this.notifier, this.tenancy, this.catalog, this.jobs, clock, this.retries, { ...DEFAULT_SESSION_OPTIONS, ...options.session }, options.onError);
+    this.maintenanceIntervalMs = options.maintenanceIntervalMs ?? 1000;
     this.maintenance = new Maintenance(
       this.store, this.notifier, this.tenancy, this.jobs, this.robots, this.dueWork, now, options.maintenanceIntervalMs ?? 1000,
       options.onError ?? (() => {}), this.org,
@@ -80,10 +96,12 @@ export class Baton {
     await this.store.migrate();
     this.signingSecret = await this.store.getOrCreateSecret("signed-uri-hmac", () => randomBytes(32).toString("base64url"));
     this.maintenance.start();
+    this.webhooks.dispatcher.start(this.maintenanceIntervalMs);
   }
 
   async close(): Promise<void> {
     await this.maintenance.stop();
+    await this.webhooks.dispatcher.stop();
     this.waiters.close();
     await this.notifier.close();
     await this.store.close();

@@ -14,6 +14,7 @@ import type { Notifier } from "./notifier.js";
 import { validateAgainst } from "./schemas.js";
 import type { JobFilter, JobPatch, Store } from "./store.js";
 import type { Tenancy } from "./Tenancy.js";
+import { NO_WEBHOOKS, type JobEventHooks } from "./webhooks/WebhookEvents.js";
 import {
   isFinal,
   PRIORITIES,
@@ -37,6 +38,9 @@ const STATES: JobState[] = ["Pending", "Running", "Stopping", "Terminating", "Su
 
 /** Jobs: created by invocations and by hand, read, stopped, finished, waited for. */
 export class Jobs {
+  /** webhooks (issue 16): a job's change and the deliveries it causes, in one transaction; set by Baton */
+  webhooks: JobEventHooks = NO_WEBHOOKS;
+
   constructor(
     private readonly store: Store,
     private readonly notifier: Notifier,
@@ -142,7 +146,8 @@ export class Jobs {
       maxDurationSeconds: process.maxDurationSeconds, deadlineAt, idempotencyKey: idempotency?.key ?? null, retryAt: null,
     };
     if (!idempotency) {
-      await this.store.createJob(job);
+      // webhooks (issue 16): the store's group commit when the tenant has no job.created subscription
+      await this.webhooks.around(job.tenantId, "job.created", async () => { await this.store.createJob(job); return job; });
     } else {
       // the key and the job commit together: a racer with the same key waits for the key's
       // row (its primary key), then finds it and this job, whichever node it runs on
@@ -151,7 +156,10 @@ export class Jobs {
           tenantId: job.tenantId, scope: idempotency.scope, key: idempotency.key, fingerprint: idempotency.fingerprint, jobKey: job.key,
           createdAt: job.createdAt, expiresAt: isoAfter(created.getTime(), settings!.idempotencyKeyRetentionHours * 3600),
         });
-        if (recorded.created) await tx.createJob(job);
+        if (recorded.created) {
+          await tx.createJob(job);
+          await this.webhooks.record("job.created", job); // webhooks (issue 16)
+        }
         return recorded;
       });
       if (!first.created) {
@@ -259,7 +267,9 @@ export class Jobs {
     if (result.outputArguments !== undefined) patch.outputArguments = result.outputArguments;
     if (result.error !== undefined) patch.error = result.error;
     if (result.info !== undefined) patch.info = result.info;
-    const job = await this.store.updateJob(tenantId, key, result.from ?? statesBefore(result.state), sessionId, patch);
+    // webhooks (issue 16): job.completed, job.faulted or job.stopped, recorded with the change
+    const event = result.state === "Successful" ? "job.completed" : result.state === "Faulted" ? "job.faulted" : "job.stopped";
+    const job = await this.webhooks.around(tenantId, event, () => this.store.updateJob(tenantId, key, result.from ?? statesBefore(result.state), sessionId, patch));
     if (job) this.notifier.publish("jobFinished", { tenantId: job.tenantId, jobKey: job.key, job });
     return job;
   }

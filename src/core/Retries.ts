@@ -85,8 +85,11 @@ export class Retries {
         const info = `${failure.cause}; retrying (attempt ${job.attempt + 1} of ${policy.maxAttempts}).`;
         // only from Running: a stop requested meanwhile (Stopping) ends the job below instead
         const released = await this.release(job, { outcome: "Faulted", error, delayMs, info, from: ["Running"] });
-        // the job is retried: what must go with that (a `job.retrying` webhook delivery) is written here, in this transaction
-        if (released) return { job: released, retried: true };
+        // the job is retried: its `job.retrying` webhook deliveries are written in this transaction
+        if (released) {
+          await this.jobs.webhooks.record("job.retrying", released);
+          return { job: released, retried: true };
+        }
       }
       const final = failure.retryable ? error : { ...error, retryable: false as const };
       // the attempt was the last: the job ends Faulted (Jobs.finish, through which every final state goes)

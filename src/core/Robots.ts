@@ -140,7 +140,8 @@ export class Robots {
 
   async claimNow(session: RobotSession, max: number): Promise<Job[]> {
     const syncMax = (await this.tenancy.getSettings(session.tenantId)).syncMaxJobDurationSeconds;
-    const jobs = await this.store.claimJobs(session, max, this.now().toISOString(), syncMax);
+    // webhooks (issue 16): job.started recorded in the claim's transaction, when the tenant has such a subscription
+    const jobs = await this.jobs.webhooks.aroundAll(session.tenantId, "job.started", () => this.store.claimJobs(session, max, this.now().toISOString(), syncMax));
     if (jobs.length > 0) {
       this.notifier.publish("jobsChanged", { tenantId: session.tenantId });
       for (const listener of this.claimListeners) {

@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   "invalid-trigger": { status: 400, when: "a trigger body with bad or missing fields (`violations`)" },
   "invalid-settings": { status: 400, when: "tenant settings out of bounds (`violations`)" },
   "invalid-tenant": { status: 400, when: "a tenant body with a bad name" },
+  "invalid-webhook": { status: 400, when: "a webhook body with a bad or refused url (scheme, credentials, a loopback or private address), events, folderKeys, enabled or description (`violations`)" },
   "invalid-token": { status: 400, when: "a token body with a bad name, scopes or expiry" },
   "invalid-scopes": { status: 400, when: "scopes that are not Baton's, or more than the creator has" },
   "token-outlives-creator": { status: 400, when: "POST /tokens with a token that expires, asking for a later expiry (or none)" },
@@ -66,6 +67,8 @@ export const ERROR_CODES = {
   "robot-not-found": { status: 404, when: "no such robot key in the tenant" },
   "session-not-found": { status: 404, when: "the robot session ended or expired: open a new one" },
   "user-not-found": { status: 404, when: "no such user in the tenant" },
+  "webhook-not-found": { status: 404, when: "no such webhook subscription in the tenant" },
+  "webhook-delivery-not-found": { status: 404, when: "no such delivery of this webhook" },
   "external-app-not-found": { status: 404, when: "no such external application in the organization" },
   "asset-not-found": { status: 404, when: "a file of the console or the API reference that does not exist" },
   // 405, 408, 413, 414, 415: the request's shape
@@ -96,6 +99,7 @@ export const ERROR_CODES = {
   "user-exists": { status: 409, when: "a user name the tenant has" },
   "user-of-organization": { status: 409, when: "changing a user of the organization in one tenant" },
   "user-is-you": { status: 409, when: "deleting your own user" },
+  "webhook-delivery-pending": { status: 409, when: "a redelivery of a delivery still being made (Pending)" },
   "external-app-exists": { status: 409, when: "an external application name the organization has (a revoked one keeps its name)" },
   "external-app-revoked": { status: 409, when: "rotating the secret of a revoked external application" },
   // 422: the request contradicts an earlier one

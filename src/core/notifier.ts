@@ -22,6 +22,8 @@ export interface NotifierEvents {
   catalogChanged: { tenantId: string };
   /** a token, robot key or external application was revoked, or an application's secret rotated: cached authentications are dropped */
   credentialsChanged: { tenantId: string };
+  /** webhook subscriptions changed (issue 16): the cached subscriptions of the tenant are dropped */
+  webhooksChanged: { tenantId: string };
 }
 
 export type Listener<K extends keyof NotifierEvents> = (event: NotifierEvents[K]) => void;
@@ -47,6 +49,7 @@ export class LocalNotifier implements Notifier {
     settingsChanged: new Set(),
     catalogChanged: new Set(),
     credentialsChanged: new Set(),
+    webhooksChanged: new Set(),
   };
 
   publish<K extends keyof NotifierEvents>(kind: K, event: NotifierEvents[K]): void {

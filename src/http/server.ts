@@ -15,6 +15,7 @@ import { apiReferenceRoutes } from "./routes/apiReference.js";
 import { auditRoutes } from "./routes/audit.js";
 import { consoleRoutes } from "./routes/console.js";
 import { invocationRoutes } from "./routes/invocation.js";
+import { webhookRoutes } from "./routes/webhooks.js";
 import { managementRoutes } from "./routes/management.js";
 import { operationsRoutes } from "./routes/operations.js";
 import { organizationRoutes } from "./routes/organization.js";
@@ -279,6 +280,7 @@ export function buildServer(options: ServerOptions): BatonServer {
     apiReferenceRoutes(tenantApp, ctx);
     invocationRoutes(tenantApp, ctx);
     managementRoutes(tenantApp, ctx);
+    webhookRoutes(tenantApp, ctx); // webhooks (issue 16)
     auditRoutes(tenantApp, ctx);
     sessionRoutes(tenantApp, ctx);
     userRoutes(tenantApp, ctx);

@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -425,6 +427,40 @@ describe("the web console", () => {
     expect((await b.apiJson("/api/v1/settings")).longPollTimeoutSeconds).toBe(60);
   });
 
+  it("manages webhooks: the secret once, a test ping, its deliveries with attempts, redelivery", async () => {
+    const received: string[] = [];
+    const receiver = createServer((req, res) => { req.resume(); req.on("end", () => { received.push(String(req.headers["webhook-id"])); res.writeHead(204).end(); }); });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const options = b.baton.webhooks.dispatcher.options;
+    options.allowPrivate = true;
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      await page.goto(`${b.base}/#/webhooks`);
+      await page.locator("input[name=webhookUrl]").fill(url);
+      await page.getByRole("button", { name: "Create webhook" }).click();
+      expect(await page.getByTestId("secret").textContent()).toMatch(/^whsec_/);
+      await page.getByRole("button", { name: "Done" }).click();
+      await page.getByTestId("webhook-row").getByText(url).waitFor();
+      await page.getByRole("button", { name: "Send test" }).click();
+      await page.getByTestId("webhook-deliveries").waitFor();
+      await expect.poll(() => received.length, { timeout: WAIT }).toBe(1);
+      await expect.poll(async () => {
+        await page.getByTestId("webhook-deliveries").getByRole("button", { name: "Refresh" }).click();
+        return page.getByTestId("webhook-delivery").first().locator("summary").textContent();
+      }, { timeout: WAIT }).toContain("1 attempt");
+      await page.getByTestId("webhook-delivery").first().locator("summary").click();
+      await page.getByTestId("webhook-delivery").first().getByRole("cell", { name: "204", exact: true }).waitFor();
+      await page.getByRole("button", { name: "Redeliver" }).click();
+      await expect.poll(() => received.length, { timeout: WAIT }).toBe(2);
+      expect(received[1]).toBe(received[0]);
+      await shot(page, "webhooks");
+    } finally {
+      options.allowPrivate = false;
+      receiver.closeAllConnections();
+      receiver.close();
+    }
+  });
+
   it("shows every page without an error, and screenshots them", async () => {
     for (const [path, heading] of [
       ["processes", "Processes"], ["robots", "Robots"], ["folders", "Folders"], ["users", "Users & roles"], ["tokens", "Tokens"],
@@ -493,7 +529,7 @@ describe("the web console", () => {
       await login(p, "viewer-password", "viewer");
       await p.getByRole("heading", { name: "Jobs" }).waitFor();
       const nav = p.getByRole("navigation", { name: "Main" });
-      expect(await nav.getByRole("link").allTextContents()).toEqual(["Jobs", "Triggers", "Processes", "Robots", "Folders", "Tokens", "External apps", "Settings", "Your account", "API reference"]);
+      expect(await nav.getByRole("link").allTextContents()).toEqual(["Jobs", "Triggers", "Processes", "Robots", "Folders", "Tokens", "External apps", "Webhooks", "Settings", "Your account", "API reference"]);
       expect(await p.getByRole("link", { name: "Start a job" }).count()).toBe(0);
       await nav.getByRole("link", { name: "Triggers" }).click();
       await p.locator('tr[data-trigger="console-echo"]').waitFor();

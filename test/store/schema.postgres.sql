@@ -275,3 +275,41 @@ CREATE TABLE users (
 );
 CREATE UNIQUE INDEX users_org_name ON users USING btree (org, name) WHERE (tenant_id IS NULL);
 CREATE UNIQUE INDEX users_tenant_name ON users USING btree (tenant_id, name) WHERE (tenant_id IS NOT NULL);
+
+CREATE TABLE webhook_deliveries (
+  seq bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  id text NOT NULL,
+  tenant_id text NOT NULL,
+  webhook_id text NOT NULL,
+  event_type text NOT NULL,
+  job_key text,
+  payload text NOT NULL,
+  state text NOT NULL,
+  created_at timestamp with time zone NOT NULL,
+  next_attempt_at timestamp with time zone,
+  retry_until timestamp with time zone NOT NULL,
+  delivered_at timestamp with time zone,
+  attempts jsonb NOT NULL,
+  CONSTRAINT webhook_deliveries_id_key UNIQUE (id),
+  CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (seq),
+  CONSTRAINT webhook_deliveries_webhook_id_fkey FOREIGN KEY (webhook_id) REFERENCES webhooks(id) ON DELETE CASCADE
+);
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries USING btree (webhook_id, seq);
+
+CREATE TABLE webhooks (
+  id text NOT NULL,
+  tenant_id text NOT NULL,
+  url text NOT NULL,
+  events jsonb NOT NULL,
+  folder_keys jsonb,
+  enabled boolean NOT NULL,
+  description text,
+  secret text NOT NULL,
+  previous_secret text,
+  previous_secret_until timestamp with time zone,
+  created_at timestamp with time zone NOT NULL,
+  updated_at timestamp with time zone NOT NULL,
+  CONSTRAINT webhooks_pkey PRIMARY KEY (id),
+  CONSTRAINT webhooks_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id)
+);
+CREATE INDEX webhooks_tenant ON webhooks USING btree (tenant_id, created_at);

@@ -227,3 +227,36 @@ CREATE TABLE "users" (
 );
 CREATE UNIQUE INDEX users_org_name ON users (org, name) WHERE tenant_id IS NULL;
 CREATE UNIQUE INDEX users_tenant_name ON users (tenant_id, name) WHERE tenant_id IS NOT NULL;
+
+CREATE TABLE webhook_deliveries (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+  event_type TEXT NOT NULL,
+  job_key TEXT,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  next_attempt_at TEXT,
+  retry_until TEXT NOT NULL,
+  delivered_at TEXT,
+  attempts TEXT NOT NULL
+);
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, seq);
+
+CREATE TABLE webhooks (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  folder_keys TEXT,
+  enabled INTEGER NOT NULL,
+  description TEXT,
+  secret TEXT NOT NULL,
+  previous_secret TEXT,
+  previous_secret_until TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX webhooks_tenant ON webhooks (tenant_id, created_at);

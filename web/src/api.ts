@@ -140,6 +140,8 @@ export type Role = Schemas["Role"];
 export type AuditEntry = Schemas["AuditEntry"];
 export type ExternalApp = Schemas["ExternalApp"];
 export type Settings = Schemas["TenantSettings"];
+export type Webhook = Schemas["Webhook"];
+export type WebhookDelivery = Schemas["WebhookDelivery"];
 
 // the client's constants: each lists every member of its generated union (a compile error otherwise)
 export { CALL_MODES, JOB_STATES, VERBS, isFinalJobState } from "../../src/client/types.js";

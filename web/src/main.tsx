@@ -19,6 +19,7 @@ import { Folders } from "./pages/Folders.js";
 import { Users } from "./pages/Users.js";
 import { Tokens } from "./pages/Tokens.js";
 import { ExternalApps } from "./pages/ExternalApps.js";
+import { Webhooks } from "./pages/Webhooks.js";
 import { Settings } from "./pages/Settings.js";
 import { Audit } from "./pages/Audit.js";
 import { Account } from "./pages/Account.js";
@@ -35,6 +36,7 @@ const NAV: { path: string; label: string; permission?: Permission }[] = [
   { path: "users", label: "Users & roles", permission: "Users.View" },
   { path: "tokens", label: "Tokens" },
   { path: "external-apps", label: "External apps" },
+  { path: "webhooks", label: "Webhooks", permission: "Settings.View" },
   { path: "settings", label: "Settings", permission: "Settings.View" },
   { path: "audit", label: "Audit", permission: "Audit.View" },
   { path: "account", label: "Your account" },
@@ -152,6 +154,7 @@ function Page({ section, rest, query }: { section: string; rest: string[]; query
     case "users": return <Users />;
     case "tokens": return <Tokens />;
     case "external-apps": return <ExternalApps />;
+    case "webhooks": return <Webhooks />;
     case "settings": return <Settings />;
     case "audit": return <Audit />;
     default: return <ErrorBox error={new Error(`There is no page '${section}'.`)} />;

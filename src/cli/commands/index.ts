@@ -9,6 +9,7 @@ import { registerRobots } from "./robots.js";
 import { registerTokens } from "./tokens.js";
 import { registerTriggers } from "./triggers.js";
 import { registerUsers } from "./users.js";
+import { registerWebhooks } from "./webhooks.js";
 
 /**
  * The client commands (docs/cli.md): they talk to a Baton over its HTTP API with the
@@ -26,6 +27,7 @@ export function registerClientCommands(program: Command): void {
   registerTokens(program);
   registerUsers(program);
   registerFolders(program);
+  registerWebhooks(program);
   registerCompletion(program);
   program.addHelpText("after", `
 Exit status: 0 success (the job ended Successful), 1 the job ended Faulted, 2 it ended

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { requireScope, type ScopeResource } from "../../core/scopes.js";
 import { type BatonError, conflict, FolderNotFound, notFound } from "../../core/errors.js";
 import { idempotencyKeyOf } from "../../core/idempotency.js";
+import { renderJob } from "../../core/jobView.js";
 import { can, foldersWith, requirePermission } from "../../core/permissionChecks.js";
 import type { Permission } from "../../core/Permissions.js";
 import type { Folder, Job, JobAttempt, JobListItem, PersonalAccessToken, Principal, Process, Trigger } from "../../core/types.js";
@@ -262,14 +263,8 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
 }
 
-export function renderJob(job: Job) {
-  return {
-    key: job.key, folderKey: job.folderKey, processName: job.processName, triggerId: job.triggerId, source: job.source, callMode: job.callMode,
-    state: job.state, priority: job.priority, inputArguments: job.inputArguments, outputArguments: job.outputArguments, error: job.error,
-    robot: job.robot, attempt: job.attempt, createdAt: job.createdAt, startedAt: job.startedAt, endedAt: job.endedAt, info: job.info,
-    idempotencyKey: job.idempotencyKey, retryAt: job.retryAt,
-  };
-}
+// webhooks (issue 16): the renderer moved to the core, so that deliveries send the job exactly as shown here
+export { renderJob };
 
 /** GET /jobs/{jobKey}: the job with every attempt (SPEC §8); lists leave the attempts out */
 export function renderJobDetail(job: Job, attempts: JobAttempt[]) {

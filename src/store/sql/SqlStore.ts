@@ -5,10 +5,11 @@ import { DueWorkSql } from "./DueWorkSql.js";
 import { IdentitySql } from "./IdentitySql.js";
 import { JobsSql } from "./JobsSql.js";
 import { SqlAggregate } from "./SqlAggregate.js";
+import { WebhooksSql } from "./WebhooksSql.js";
 import { sql } from "./sql.js";
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlStore extends IdentitySql, CatalogSql, JobsSql, AuditSql, DueWorkSql {}
+export interface SqlStore extends IdentitySql, CatalogSql, JobsSql, AuditSql, DueWorkSql, WebhooksSql {}
 
 /**
  * The store, written once: the aggregates' queries (IdentitySql, CatalogSql, JobsSql,
@@ -36,7 +37,7 @@ export abstract class SqlStore extends SqlAggregate implements Store {
   }
 }
 
-for (const aggregate of [IdentitySql, CatalogSql, JobsSql, AuditSql, DueWorkSql]) {
+for (const aggregate of [IdentitySql, CatalogSql, JobsSql, AuditSql, DueWorkSql, WebhooksSql]) {
   for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(aggregate.prototype))) {
     if (name !== "constructor") Object.defineProperty(SqlStore.prototype, name, descriptor);
   }

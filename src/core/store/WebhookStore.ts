@@ -1,0 +1,31 @@
+import type { Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryState } from "../webhooks/types.js";
+
+/** A subscription as stored: its secret (and the previous one during a rotation's grace) included. */
+export interface WebhookRecord extends Webhook {
+  secret: string;
+  previousSecret: string | null;
+  previousSecretUntil: string | null;
+}
+
+export type WebhookPatch = Partial<Pick<WebhookRecord, "url" | "events" | "folderKeys" | "enabled" | "description" | "secret" | "previousSecret" | "previousSecretUntil" | "updatedAt">>;
+
+/** Webhooks (SPEC §8): subscriptions per tenant, and their deliveries with their attempts. */
+export interface WebhookStore {
+  createWebhook(w: WebhookRecord): Promise<void>;
+  /** every subscription of the tenant (secrets included: the core caches them to sign) */
+  listWebhooks(tenantId: string): Promise<WebhookRecord[]>;
+  getWebhook(tenantId: string, id: string): Promise<WebhookRecord | null>;
+  updateWebhook(tenantId: string, id: string, patch: WebhookPatch): Promise<WebhookRecord | null>;
+  deleteWebhook(tenantId: string, id: string): Promise<boolean>;
+  /** a new delivery (Pending) */
+  createDelivery(d: Omit<WebhookDelivery, "attempts" | "deliveredAt">): Promise<void>;
+  getDelivery(tenantId: string, id: string): Promise<WebhookDelivery | null>;
+  /** newest first; `before`: the seq cursor of the previous page */
+  listDeliveries(tenantId: string, webhookId: string, limit: number, before: number | null): Promise<{ items: WebhookDelivery[]; next: number | null }>;
+  /** records an attempt and the state it leaves the delivery in */
+  recordDeliveryAttempt(id: string, attempt: WebhookAttempt, state: WebhookDeliveryState, nextAttemptAt: string | null): Promise<void>;
+  /** a delivery is made again: Pending, due at `at` and retried until `retryUntil`, its attempts kept */
+  resetDelivery(tenantId: string, id: string, at: string, retryUntil: string): Promise<boolean>;
+  /** Deletes Delivered and Failed deliveries recorded before `before`; how many. */
+  purgeDeliveries(before: string): Promise<number>;
+}

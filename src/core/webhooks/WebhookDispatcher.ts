@@ -1,0 +1,185 @@
+import { setMaxListeners } from "node:events";
+import type { Clock } from "../Clock.js";
+import { DUE_WORK_LEASE_MS } from "../DueWork.js";
+import type { DueWork, Store } from "../store.js";
+import type { Resolver } from "./destination.js";
+import { sendOnce } from "./send.js";
+import { signedHeaders } from "./signature.js";
+import type { WebhookAttempt } from "./types.js";
+
+export interface DispatchOptions {
+  /** BATON_WEBHOOKS_ALLOW_PRIVATE: loopback and private destinations allowed */
+  allowPrivate: boolean;
+  resolver: Resolver;
+  /** one attempt's limit, connection and answer included (10 s) */
+  timeoutMs: number;
+  /** deliveries in flight at once on this node */
+  concurrency: number;
+}
+
+/** how long failed deliveries are retried (SPEC §8: 24 hours), then Failed */
+export const RETRY_WINDOW_MS = 24 * 3600_000;
+const FIRST_BACKOFF_MS = 5_000;
+const MAX_BACKOFF_MS = 3600_000;
+/** Delivered and Failed deliveries are kept this long (30 days), then purged */
+export const DELIVERY_RETENTION_MS = 30 * 86_400_000;
+/** a rotated-out secret keeps signing (as a second signature) this long */
+export const ROTATION_GRACE_MS = 24 * 3600_000;
+
+/** The wait before the attempt after the `n`th failed one: 5 s doubling up to an hour, with jitter (half to all of it). */
+export function backoffMs(n: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(FIRST_BACKOFF_MS * 2 ** Math.max(0, n - 1), MAX_BACKOFF_MS);
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/**
+ * Makes webhook deliveries: each is a due-work row of kind `webhook.delivery`, claimed with
+ * a lease (longer than an attempt's timeout) by any node, so no two nodes send one delivery
+ * at once, and one that dies mid-way lets the lease run out. It claims its own rows rather
+ * than through the DueWorkRunner, whose handlers run one after the other: here up to
+ * `concurrency` attempts are in flight, so a receiver that hangs holds one slot for at most
+ * the timeout and never the others, nor any other due work.
+ *
+ * Woken on the node that recorded a delivery right after its commit (a timer at its due
+ * time), and every `intervalMs` on every node (deliveries recorded elsewhere, or left by a
+ * node that stopped).
+ */
+export class WebhookDispatcher {
+  private inFlight = new Map<string, Promise<void>>();
+  private claiming: Promise<void> | null = null;
+  private again = false;
+  private interval: NodeJS.Timeout | null = null;
+  private readonly aborts = new AbortController();
+  private stopped = false;
+  private lastPurge = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly owner: string,
+    readonly options: DispatchOptions,
+    private readonly onError: (err: unknown) => void,
+  ) {
+    // every attempt in flight listens for the stop
+    setMaxListeners(0, this.aborts.signal);
+  }
+
+  start(intervalMs: number): void {
+    if (this.interval || this.stopped) return;
+    this.interval = setInterval(() => { this.wake(); this.purgeHourly(); }, intervalMs);
+    this.interval.unref();
+    this.wake();
+  }
+
+  /** Stops claiming; attempts in flight are cut off and not recorded (their lease runs out, and the delivery is made again). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.interval) clearInterval(this.interval);
+    this.interval = null;
+    this.aborts.abort();
+    await this.claiming;
+    await Promise.all(this.inFlight.values());
+  }
+
+  /** Once an hour: deliveries made or failed more than 30 days ago are deleted (any node may; each delete is idempotent). */
+  private purgeHourly(): void {
+    const now = this.clock.now().getTime();
+    if (now - this.lastPurge < 3600_000) return;
+    this.lastPurge = now;
+    this.store.purgeDeliveries(new Date(now - DELIVERY_RETENTION_MS).toISOString()).catch(this.onError);
+  }
+
+  /** Writes the due row of a delivery (in the caller's transaction) and, once committed, wakes this node at `dueAt`. */
+  async schedule(tenantId: string, deliveryId: string, dueAt: string): Promise<void> {
+    await this.store.scheduleWork({ id: `webhook.delivery:${deliveryId}`, kind: "webhook.delivery", tenantId, ref: deliveryId, dueAt, createdAt: this.clock.now().toISOString() });
+    this.store.afterCommit(() => this.wakeAt(dueAt));
+  }
+
+  private wakeAt(dueAt: string): void {
+    const delay = Date.parse(dueAt) - this.clock.now().getTime();
+    if (delay <= 0) this.wake();
+    else this.clock.setTimeout(() => this.wake(), delay, { unref: true });
+  }
+
+  /** Claims due deliveries while slots are free; a call while claiming makes it go round once more. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.again = true;
+      return;
+    }
+    // reset in a .finally, never inside: a round that claims nothing ends without awaiting, before
+    // the assignment below, and would leave `claiming` set for good
+    this.claiming = (async () => {
+      try {
+        do {
+          this.again = false;
+          for (;;) {
+            const room = this.options.concurrency - this.inFlight.size;
+            if (room <= 0 || this.stopped) break;
+            const now = this.clock.now().getTime();
+            const due = await this.store.claimDueWork(["webhook.delivery"], new Date(now).toISOString(), this.owner, new Date(now + DUE_WORK_LEASE_MS).toISOString(), room);
+            for (const work of due) {
+              const run = this.attempt(work).catch(this.onError).finally(() => {
+                this.inFlight.delete(work.id);
+                this.wake();
+              });
+              this.inFlight.set(work.id, run);
+            }
+            if (due.length < room) break;
+          }
+        } while (this.again && !this.stopped);
+      } catch (err) {
+        this.onError(err);
+      }
+    })().finally(() => { this.claiming = null; });
+  }
+
+  /** Whether nothing is in flight or being claimed (tests wait on deliveries, not on this). */
+  get idle(): boolean {
+    return this.inFlight.size === 0 && this.claiming === null;
+  }
+
+  private async attempt(work: DueWork): Promise<void> {
+    const delivery = work.tenantId ? await this.store.getDelivery(work.tenantId, work.ref) : null;
+    const webhook = delivery ? await this.store.getWebhook(delivery.tenantId, delivery.webhookId) : null;
+    // deleted with its subscription, or made meanwhile: nothing left to do
+    if (!delivery || !webhook || delivery.state !== "Pending") {
+      await this.store.completeWork(work.id, this.owner);
+      return;
+    }
+    // nothing leaves this node before it is on disk: the change this delivery tells of (and the
+    // delivery's claim) may wait for SQLite's group commit; if that commit fails, the lease runs
+    // out on a delivery that no longer exists, or the change never happened
+    await this.store.durable();
+    const timestamp = Math.floor(this.clock.now().getTime() / 1000);
+    const secrets = [webhook.secret];
+    if (webhook.previousSecret && webhook.previousSecretUntil && Date.parse(webhook.previousSecretUntil) > this.clock.now().getTime()) secrets.push(webhook.previousSecret);
+    const headers = signedHeaders(secrets, delivery.id, timestamp, delivery.payload);
+    const result: WebhookAttempt = await sendOnce(webhook.url, headers, delivery.payload, { ...this.options }, () => this.clock.now().getTime(), this.aborts.signal);
+    // stopped mid-way: not recorded; the lease runs out and the delivery is made again (at least once)
+    if (this.aborts.signal.aborted) return;
+    // the failures since it was recorded, or redelivered: the backoff starts again with a redelivery
+    const windowStart = Date.parse(delivery.retryUntil) - RETRY_WINDOW_MS;
+    const failures = delivery.attempts.filter((a) => a.error !== null && Date.parse(a.at) >= windowStart).length + 1;
+    const now = this.clock.now().getTime();
+    // the attempt first, then the due row: a node that dies between the two leaves the row
+    // leased; once its lease runs out, the next node finds the delivery made (or Failed) and
+    // only deletes the row, or makes the attempt that was due
+    if (result.error === null) {
+      await this.store.recordDeliveryAttempt(delivery.id, result, "Delivered", null);
+      await this.store.completeWork(work.id, this.owner);
+      return;
+    }
+    const next = now + backoffMs(failures);
+    if (next > Date.parse(delivery.retryUntil)) {
+      // retried for 24 hours: Failed, listed for an operator to redeliver; the subscription stays enabled
+      await this.store.recordDeliveryAttempt(delivery.id, result, "Failed", null);
+      await this.store.completeWork(work.id, this.owner);
+      return;
+    }
+    const at = new Date(next).toISOString();
+    await this.store.recordDeliveryAttempt(delivery.id, result, "Pending", at);
+    if (await this.store.rescheduleWork(work.id, this.owner, at)) this.wakeAt(at);
+  }
+}
