@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { concurrencyKeyOf, isLimited } from "./concurrencyLimits.js";
+import { withPendingReasons } from "./pendingReasons.js";
 import { fingerprint, IdempotencyKeyMismatch } from "./idempotency.js";
 import { mergeArguments, splitControlParameters, unstorable } from "./arguments.js";
 import { mayReadJobs, requireJobsRead, requireScope } from "./scopes.js";
@@ -140,6 +142,7 @@ export class Jobs {
       error: null, robot: null, sessionId: null, attempt: 0, createdAt: created.toISOString(), startedAt: null, endedAt: null,
       info: served ? null : `No robot serving ${process.name} is connected; the job waits in Pending until one is.`,
       maxDurationSeconds: process.maxDurationSeconds, deadlineAt, idempotencyKey: idempotency?.key ?? null,
+      concurrencyKey: concurrencyKeyOf(process, inputArguments),
     };
     if (!idempotency) {
       await this.store.createJob(job);
@@ -191,6 +194,16 @@ export class Jobs {
     return job;
   }
 
+  /** GET /jobs/{key}: the job as getVisible finds it, with its pendingReason. */
+  async describe(principal: Principal, key: string): Promise<Job> {
+    return this.withPendingReason(await this.getVisible(principal, key));
+  }
+
+  /** the job with its pendingReason (SPEC §9) */
+  async withPendingReason(job: Job): Promise<Job> {
+    return (await withPendingReasons(this.store, this.catalog, job.tenantId, [job], this.now()))[0]!;
+  }
+
   async getByKey(tenantId: string, key: string): Promise<Job> {
     const job = isUuid(key) ? await this.store.getJob(tenantId, key) : null;
     if (!job) throw JobNotFound(key);
@@ -220,7 +233,9 @@ export class Jobs {
     }
     const limit = queryLimit(query.limit, 50);
     const { items, next } = await this.store.listJobs(principal.tenantId, filter, limit, decodeCursor(query.cursor));
-    return { items, nextCursor: next === null ? null : encodeCursor(next) };
+    // why each Pending job of the page waits: a few queries for the page, not one per job
+    const described = await withPendingReasons(this.store, this.catalog, principal.tenantId, items, this.now());
+    return { items: described, nextCursor: next === null ? null : encodeCursor(next) };
   }
 
   /** SPEC §6 stop: a Pending job ends Stopped at once; a held one is asked to stop through its robot. */
@@ -260,8 +275,18 @@ export class Jobs {
     if (result.error !== undefined) patch.error = result.error;
     if (result.info !== undefined) patch.info = result.info;
     const job = await this.store.updateJob(tenantId, key, result.from ?? statesBefore(result.state), sessionId, patch);
-    if (job) this.notifier.publish("jobFinished", { tenantId: job.tenantId, jobKey: job.key, job });
+    if (job) {
+      this.notifier.publish("jobFinished", { tenantId: job.tenantId, jobKey: job.key, job });
+      // a job that ran frees a place under its process's concurrency limits: robots waiting for
+      // the jobs that limit held back claim again (an unlimited process's robots are not woken)
+      if (job.startedAt !== null) await this.wakeIfLimited(job);
+    }
     return job;
+  }
+
+  private async wakeIfLimited(job: Job): Promise<void> {
+    const process = await this.catalog.processOrThrow(job.tenantId, job.folderKey, job.processName).catch(() => null);
+    if (process && isLimited(process)) this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });
   }
 
   /** Blocks until the job is final or `timeoutMs` passes (then null). Woken by the notifier, not by polling. */

@@ -120,6 +120,7 @@ CREATE TABLE jobs (
   max_duration_seconds integer,
   info text,
   idempotency_key text,
+  concurrency_key text,
   CONSTRAINT jobs_key_key UNIQUE (key),
   CONSTRAINT jobs_pkey PRIMARY KEY (seq),
   CONSTRAINT jobs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id)
@@ -127,6 +128,7 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_deadline ON jobs USING btree (deadline_at) WHERE ((deadline_at IS NOT NULL) AND (state <> ALL (ARRAY['Successful'::text, 'Faulted'::text, 'Stopped'::text])));
 CREATE INDEX jobs_ended ON jobs USING btree (tenant_id, ended_at) WHERE (ended_at IS NOT NULL);
 CREATE INDEX jobs_pending ON jobs USING btree (tenant_id, process_name, priority DESC, seq) WHERE (state = 'Pending'::text);
+CREATE INDEX jobs_running ON jobs USING btree (tenant_id, process_name, folder_key, concurrency_key) WHERE (state = ANY (ARRAY['Running'::text, 'Stopping'::text, 'Terminating'::text]));
 CREATE INDEX jobs_session ON jobs USING btree (session_id) WHERE (session_id IS NOT NULL);
 CREATE INDEX jobs_tenant_seq ON jobs USING btree (tenant_id, seq DESC);
 
@@ -145,11 +147,15 @@ CREATE TABLE processes (
   retry_backoff_seconds integer NOT NULL DEFAULT 5,
   created_at timestamp with time zone NOT NULL,
   updated_at timestamp with time zone NOT NULL,
+  max_concurrent_jobs integer,
+  concurrency_key text,
+  max_concurrent_jobs_per_key integer,
   CONSTRAINT processes_folder_key_fkey FOREIGN KEY (folder_key) REFERENCES folders(key),
   CONSTRAINT processes_folder_key_name_key UNIQUE (folder_key, name),
   CONSTRAINT processes_pkey PRIMARY KEY (id),
   CONSTRAINT processes_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id)
 );
+CREATE INDEX processes_limited ON processes USING btree (tenant_id, name) WHERE ((max_concurrent_jobs IS NOT NULL) OR (max_concurrent_jobs_per_key IS NOT NULL));
 
 CREATE TABLE robot_keys (
   id text NOT NULL,

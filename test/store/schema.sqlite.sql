@@ -108,10 +108,11 @@ CREATE TABLE jobs (
   deadline_at TEXT,
   max_duration_seconds INTEGER,
   info TEXT
-, idempotency_key TEXT);
+, idempotency_key TEXT, concurrency_key TEXT);
 CREATE INDEX jobs_deadline ON jobs (deadline_at) WHERE deadline_at IS NOT NULL AND state NOT IN ('Successful', 'Faulted', 'Stopped');
 CREATE INDEX jobs_ended ON jobs (tenant_id, ended_at) WHERE ended_at IS NOT NULL;
 CREATE INDEX jobs_pending ON jobs (tenant_id, process_name, priority DESC, seq) WHERE state = 'Pending';
+CREATE INDEX jobs_running ON jobs (tenant_id, process_name, folder_key, concurrency_key) WHERE state IN ('Running', 'Stopping', 'Terminating');
 CREATE INDEX jobs_session ON jobs (session_id) WHERE session_id IS NOT NULL;
 CREATE INDEX jobs_tenant_seq ON jobs (tenant_id, seq DESC);
 
@@ -129,9 +130,10 @@ CREATE TABLE processes (
   retry_max_attempts INTEGER NOT NULL DEFAULT 1,
   retry_backoff_seconds INTEGER NOT NULL DEFAULT 5,
   created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL, max_concurrent_jobs INTEGER, concurrency_key TEXT, max_concurrent_jobs_per_key INTEGER,
   UNIQUE (folder_key, name)
 );
+CREATE INDEX processes_limited ON processes (tenant_id, name) WHERE max_concurrent_jobs IS NOT NULL OR max_concurrent_jobs_per_key IS NOT NULL;
 
 CREATE TABLE robot_keys (
   id TEXT PRIMARY KEY,

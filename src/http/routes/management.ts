@@ -164,10 +164,10 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
     const { job, replayed } = await audited(request, () => jobs.start(p, request.body, key),
       ({ job, replayed }) => (replayed ? null : ["job.start", job.key, { folderKey: job.folderKey, processName: job.processName }]));
     if (replayed) reply.header("idempotent-replayed", "true");
-    return json(reply, 201, renderJob(job));
+    return json(reply, 201, renderJob(await jobs.withPendingReason(job)));
   });
   app.get("/api/v1/jobs/:jobKey", async (request: Req, reply) => {
-    return json(reply, 200, renderJob(await jobs.getVisible(await who(request), request.params.jobKey!)));
+    return json(reply, 200, renderJob(await jobs.describe(await who(request), request.params.jobKey!)));
   });
   app.get("/api/v1/jobs/:jobKey/logs", async (request: Req, reply) => {
     return json(reply, 200, await jobs.logs(await who(request), request.params.jobKey!, request.query));
@@ -266,7 +266,7 @@ export function renderJob(job: Job) {
     key: job.key, folderKey: job.folderKey, processName: job.processName, triggerId: job.triggerId, source: job.source, callMode: job.callMode,
     state: job.state, priority: job.priority, inputArguments: job.inputArguments, outputArguments: job.outputArguments, error: job.error,
     robot: job.robot, attempt: job.attempt, createdAt: job.createdAt, startedAt: job.startedAt, endedAt: job.endedAt, info: job.info,
-    idempotencyKey: job.idempotencyKey,
+    idempotencyKey: job.idempotencyKey, pendingReason: job.pendingReason ?? null,
   };
 }
 
@@ -279,7 +279,7 @@ export function renderJobListItem(job: JobListItem) {
     ...(job.outputArgumentsTruncated ? { outputArgumentsTruncated: true as const } : { outputArguments: job.outputArguments }),
     ...(job.errorTruncated ? { errorTruncated: true as const } : { error: job.error }),
     robot: job.robot, attempt: job.attempt, createdAt: job.createdAt, startedAt: job.startedAt, endedAt: job.endedAt, info: job.info,
-    idempotencyKey: job.idempotencyKey,
+    idempotencyKey: job.idempotencyKey, pendingReason: job.pendingReason ?? null,
   };
 }
 

@@ -57,9 +57,11 @@ export class CatalogSql extends SqlAggregate implements CatalogStore {
   async createProcess(p: Process): Promise<void> {
     await this.db.run(sql`
       INSERT INTO processes (id, tenant_id, folder_key, name, description, default_input_arguments, input_schema, output_schema,
-        priority, max_duration_seconds, retry_max_attempts, retry_backoff_seconds, created_at, updated_at)
+        priority, max_duration_seconds, retry_max_attempts, retry_backoff_seconds, created_at, updated_at,
+        max_concurrent_jobs, concurrency_key, max_concurrent_jobs_per_key)
       VALUES (${p.id}, ${p.tenantId}, ${p.folderKey}, ${p.name}, ${p.description}, ${p.defaultInputArguments}, ${p.inputSchema}, ${p.outputSchema},
-        ${p.priority}, ${p.maxDurationSeconds}, ${p.retry.maxAttempts}, ${p.retry.backoffSeconds}, ${p.createdAt}, ${p.updatedAt})`)
+        ${p.priority}, ${p.maxDurationSeconds}, ${p.retry.maxAttempts}, ${p.retry.backoffSeconds}, ${p.createdAt}, ${p.updatedAt},
+        ${p.maxConcurrentJobs ?? null}, ${p.concurrencyKey ?? null}, ${p.maxConcurrentJobsPerKey ?? null})`)
       .catch((err: unknown) => { throw err instanceof UniqueViolation ? ProcessExists(p.name) : err; });
   }
 
@@ -77,7 +79,8 @@ export class CatalogSql extends SqlAggregate implements CatalogStore {
     await this.db.run(sql`
       UPDATE processes SET description = ${p.description}, default_input_arguments = ${p.defaultInputArguments}, input_schema = ${p.inputSchema},
         output_schema = ${p.outputSchema}, priority = ${p.priority}, max_duration_seconds = ${p.maxDurationSeconds},
-        retry_max_attempts = ${p.retry.maxAttempts}, retry_backoff_seconds = ${p.retry.backoffSeconds}, updated_at = ${p.updatedAt}
+        retry_max_attempts = ${p.retry.maxAttempts}, retry_backoff_seconds = ${p.retry.backoffSeconds}, updated_at = ${p.updatedAt},
+        max_concurrent_jobs = ${p.maxConcurrentJobs ?? null}, concurrency_key = ${p.concurrencyKey ?? null}, max_concurrent_jobs_per_key = ${p.maxConcurrentJobsPerKey ?? null}
        WHERE tenant_id = ${p.tenantId} AND id = ${p.id}`);
   }
 

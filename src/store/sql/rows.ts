@@ -56,6 +56,7 @@ export function processFromRow(r: Row): Process {
     defaultInputArguments: parse(r.default_input_arguments) ?? {}, inputSchema: parse(r.input_schema), outputSchema: parse(r.output_schema),
     priority: r.priority as Priority, maxDurationSeconds: numOrNull(r.max_duration_seconds),
     retry: { maxAttempts: Number(r.retry_max_attempts), backoffSeconds: Number(r.retry_backoff_seconds) },
+    maxConcurrentJobs: numOrNull(r.max_concurrent_jobs), concurrencyKey: strOrNull(r.concurrency_key), maxConcurrentJobsPerKey: numOrNull(r.max_concurrent_jobs_per_key),
     createdAt: str(r.created_at), updatedAt: str(r.updated_at),
   };
 }
@@ -76,7 +77,7 @@ export function jobFromRow(r: Row): Job {
     outputArguments: parse(r.output_arguments), error: parse(r.error), robot: strOrNull(r.robot), sessionId: strOrNull(r.session_id),
     attempt: Number(r.attempt), createdAt: str(r.created_at), startedAt: strOrNull(r.started_at), endedAt: strOrNull(r.ended_at),
     info: strOrNull(r.info), maxDurationSeconds: numOrNull(r.max_duration_seconds), deadlineAt: strOrNull(r.deadline_at),
-    idempotencyKey: strOrNull(r.idempotency_key),
+    idempotencyKey: strOrNull(r.idempotency_key), concurrencyKey: strOrNull(r.concurrency_key), notBefore: strOrNull(r.not_before),
   };
 }
 
