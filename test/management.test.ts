@@ -56,6 +56,7 @@ describe("processes", () => {
       name: "Invoice", description: "Books an invoice", defaultInputArguments: { currency: "EUR" },
       inputSchema: { type: "object", required: ["amount"], properties: { amount: { type: "number" } } },
       outputSchema: { type: "object" }, priority: "High", maxDurationSeconds: 60, retry: { maxAttempts: 3, backoffSeconds: 2 },
+      maxConcurrentJobs: 4, concurrencyKey: "/customer/id", maxConcurrentJobsPerKey: 2,
     };
     const res = await post(`/api/v1/folders/${b.sharedKey}/processes`, body);
     expect(res.status).toBe(201);
@@ -197,6 +198,7 @@ describe("jobs", () => {
       key: job.key, folderKey: b.sharedKey, processName: "Echo", triggerId: expect.any(String), source: "ApiTrigger", callMode: "LongPolling",
       state: "Successful", priority: "Normal", inputArguments: { hello: "detail" }, outputArguments: { hello: "detail" }, error: null,
       robot: "in-process-robot", attempt: 1, createdAt: expect.any(String), startedAt: expect.any(String), endedAt: expect.any(String), info: null, idempotencyKey: null,
+      pendingReason: null,
     });
     await problem(await b.api(`/api/v1/jobs/00000000-0000-4000-8000-000000000000`), 404, "job-not-found");
   });

@@ -144,7 +144,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     return {
       key: randomUUID(), tenantId, folderKey, processName: "P", triggerId: null, source: "Api", callMode: "AsyncRequestReply",
       state: "Pending", priority: "Normal", inputArguments: {}, outputArguments: null, error: null, robot: null, sessionId: null,
-      attempt: 0, createdAt: at(T0), startedAt: null, endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, idempotencyKey: null, ...over,
+      attempt: 0, createdAt: at(T0), startedAt: null, endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, idempotencyKey: null, concurrencyKey: null, notBefore: null, ...over,
     };
   }
 
@@ -158,7 +158,8 @@ describe.each(factories)("Store contract ($name)", (factory) => {
   function newProcess(tenantId: string, folderKey: string, over: Partial<Process> = {}): Process {
     return {
       id: randomUUID(), tenantId, folderKey, name: "P", description: "", defaultInputArguments: {}, inputSchema: null, outputSchema: null,
-      priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoffSeconds: 5 }, createdAt: at(T0), updatedAt: at(T0), ...over,
+      priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoffSeconds: 5 },
+      maxConcurrentJobs: null, concurrencyKey: null, maxConcurrentJobsPerKey: null, createdAt: at(T0), updatedAt: at(T0), ...over,
     };
   }
 
@@ -410,6 +411,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       name: "Invoice", description: "Reads invoices ✓ — «ünïcode»", defaultInputArguments: { lang: "de", n: 3, nested: { ok: true, none: null } },
       inputSchema: { type: "object", properties: { n: { type: "integer", minimum: 1 } }, required: ["n"] }, outputSchema: {},
       priority: "High", maxDurationSeconds: 120, retry: { maxAttempts: 3, backoffSeconds: 7 }, createdAt: at(T0 + sec(1)), updatedAt: at(T0 + sec(2)),
+      maxConcurrentJobs: 7, concurrencyKey: "/a~1b/ü", maxConcurrentJobsPerKey: 2,
     });
     const archive = newProcess(tenant.id, shared.key, { name: "Archive", priority: "Low" });
     const batch = newProcess(tenant.id, shared.key, { name: "batch" });
@@ -428,6 +430,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     const updated: Process = {
       ...invoice, description: "", defaultInputArguments: {}, inputSchema: null, outputSchema: { type: "object" }, priority: "Normal",
       maxDurationSeconds: null, retry: { maxAttempts: 1, backoffSeconds: 0 }, updatedAt: at(T0 + sec(50)),
+      maxConcurrentJobs: null, concurrencyKey: null, maxConcurrentJobsPerKey: 3,
     };
     await store.updateProcess(updated);
     expect(await store.getProcess(tenant.id, shared.key, "Invoice")).toEqual(updated);
@@ -887,10 +890,10 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       const released = await store.updateJob(tenant.id, job.key, statesBefore("Pending"), session.id, {
         state: "Pending", sessionId: null, robot: null, startedAt: null, notBefore: at(T0 + sec(20)), deadlineAt: null, info: "lost; retrying",
       });
-      expect(released).toEqual({ ...job, state: "Pending", sessionId: null, robot: null, startedAt: null, deadlineAt: null, info: "lost; retrying" });
+      expect(released).toEqual({ ...job, state: "Pending", sessionId: null, robot: null, startedAt: null, deadlineAt: null, info: "lost; retrying", notBefore: at(T0 + sec(20)) });
       expect(await store.claimJobs(session, 5, at(T0 + sec(19)), 60)).toEqual([]);
       const again = await store.claimJobs(session, 5, at(T0 + sec(20)), 60);
-      expect(again).toEqual([{ ...released, state: "Running", sessionId: session.id, robot: session.robotName, startedAt: at(T0 + sec(20)), attempt: 2, info: null, deadlineAt: at(T0 + sec(30)) }]);
+      expect(again).toEqual([{ ...released, state: "Running", sessionId: session.id, robot: session.robotName, startedAt: at(T0 + sec(20)), attempt: 2, info: null, deadlineAt: at(T0 + sec(30)), notBefore: null }]);
     });
   });
 

@@ -27,6 +27,11 @@ export interface components {
         JobState: "Pending" | "Running" | "Stopping" | "Terminating" | "Successful" | "Faulted" | "Stopped";
         /** @enum {string} */
         JobSource: "ApiTrigger" | "Manual" | "Api";
+        /**
+         * @description RetryBackoff: a retry's backoff has not ended. NoRobot: no live robot session serves the process in the job's folder. ConcurrencyLimit: the process's maxConcurrentJobs, or its key's maxConcurrentJobsPerKey, jobs are running. Queued: none of those; it waits for a free slot, behind older and higher-priority jobs. Checked in that order.
+         * @enum {string}
+         */
+        PendingReason: "NoRobot" | "ConcurrencyLimit" | "RetryBackoff" | "Queued";
         /** @enum {string} */
         StopStrategy: "SoftStop" | "Kill";
         /**
@@ -252,6 +257,21 @@ export interface components {
             maxDurationSeconds: number | null;
             retry: components["schemas"]["RetryPolicy"];
             /**
+             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
+             * @default null
+             */
+            maxConcurrentJobs: number | null;
+            /**
+             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
+             * @default null
+             */
+            concurrencyKey: string | null;
+            /**
+             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
+             * @default null
+             */
+            maxConcurrentJobsPerKey: number | null;
+            /**
              * Format: date-time
              * @description When the process was created.
              */
@@ -304,6 +324,21 @@ export interface components {
             maxDurationSeconds?: number | null;
             retry?: components["schemas"]["RetryPolicyInput"];
             /**
+             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
+             * @default null
+             */
+            maxConcurrentJobs?: number | null;
+            /**
+             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
+             * @default null
+             */
+            concurrencyKey?: string | null;
+            /**
+             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
+             * @default null
+             */
+            maxConcurrentJobsPerKey?: number | null;
+            /**
              * Format: date-time
              * @description When the process was created.
              */
@@ -355,6 +390,21 @@ export interface components {
              */
             maxDurationSeconds?: number | null;
             retry?: components["schemas"]["RetryPolicyInput"];
+            /**
+             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
+             * @default null
+             */
+            maxConcurrentJobs?: number | null;
+            /**
+             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
+             * @default null
+             */
+            concurrencyKey?: string | null;
+            /**
+             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
+             * @default null
+             */
+            maxConcurrentJobsPerKey?: number | null;
             /**
              * Format: date-time
              * @description When the process was created.
@@ -578,6 +628,8 @@ export interface components {
             info: string | null;
             /** @description The Idempotency-Key of the call that created the job, if it sent one. */
             idempotencyKey: string | null;
+            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
+            pendingReason: components["schemas"]["PendingReason"] | null;
         };
         JobError: {
             /**
@@ -626,6 +678,8 @@ export interface components {
             info: string | null;
             /** @description The Idempotency-Key of the call that created the job, if it sent one. */
             idempotencyKey: string | null;
+            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
+            pendingReason: components["schemas"]["PendingReason"] | null;
             /**
              * @description Present (true) when the job's inputArguments is longer than 2048 bytes of JSON: the list leaves it out; GET /jobs/{jobKey} has it.
              * @constant

@@ -5,7 +5,7 @@ import type { JsonObject, Process } from "./types.js";
 /**
  * Concurrency limits (SPEC §9): what a process may say about them, and the key a job is
  * counted under. The claim enforces them in the store (src/store/sql/concurrencyBudget.ts and
- * each engine's claim); docs/operations.md, "Concurrency limits", says how.
+ * each engine's claim); docs/deployment.md, "Concurrency limits", says how.
  */
 
 /** the most jobs a limit may allow at once (per process or per key) */

@@ -81,7 +81,7 @@ describe.each(engines.filter((e) => !only || e.name === only))("JobsSql ($name)"
     return {
       key: randomUUID(), tenantId, folderKey, processName: "P", triggerId: null, source: "Api", callMode: "AsyncRequestReply",
       state: "Pending", priority: "Normal", inputArguments: {}, outputArguments: null, error: null, robot: null, sessionId: null,
-      attempt: 0, createdAt: at(T0), startedAt: null, endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, idempotencyKey: null, ...over,
+      attempt: 0, createdAt: at(T0), startedAt: null, endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, idempotencyKey: null, concurrencyKey: null, notBefore: null, ...over,
     };
   }
 
@@ -307,7 +307,7 @@ describe.each(engines.filter((e) => !only || e.name === only))("JobsSql ($name)"
       const released = await store.updateJob(tenantId, held!.key, statesBefore("Pending"), session.id, {
         state: "Pending", sessionId: null, robot: null, startedAt: null, notBefore: at(T0 + sec(30)), deadlineAt: null, attempt: 5, error: null,
       });
-      expect(released).toEqual({ ...held, state: "Pending", sessionId: null, robot: null, startedAt: null, deadlineAt: null, attempt: 5 });
+      expect(released).toEqual({ ...held, state: "Pending", sessionId: null, robot: null, startedAt: null, deadlineAt: null, attempt: 5, notBefore: at(T0 + sec(30)) });
       expect(await store.claimJobs(session, 1, at(T0 + sec(29)), 60)).toEqual([]);
       expect((await store.claimJobs(session, 1, at(T0 + sec(30)), 60))[0]!.attempt).toBe(6);
     });
