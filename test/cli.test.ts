@@ -386,7 +386,7 @@ describe("resources", () => {
     expect((await baton(["processes", "ls", "--folder", "Ops"])).stdout).toMatch(/^Report +Normal +- +2 +5, 1 per \/customerId +-$/m);
     expect((await baton(["processes", "update", "Report", "--folder", "Ops", "--max-concurrent", "none", "--max-per-key", "none"])).stdout)
       .toBe("Updated process Report in Ops: no concurrency limit.\n");
-    expect((await baton(["processes", "update", "Report", "--folder", "Ops", "--max-concurrent", "0"])).code).toBe(2);
+    expect((await baton(["processes", "update", "Report", "--folder", "Ops", "--max-concurrent", "0"])).code).toBe(3);
     const notEmpty = await baton(["folders", "rm", "Ops"]);
     expect(notEmpty.code).toBe(4);
     expect(notEmpty.stderr).toMatch(/^error: folder-not-empty: /);

@@ -19,32 +19,36 @@ interface CreateOptions extends JsonOption {
 
 /** the concurrency limits' options, on create and on update ("none" clears one) */
 interface LimitOptions {
-  maxConcurrent?: number | null;
-  concurrencyKey?: string | null;
-  maxPerKey?: number | null;
+  maxConcurrent?: number | typeof NONE;
+  concurrencyKey?: string;
+  maxPerKey?: number | typeof NONE;
 }
 
-/** 1-10000, or "none" (null: no limit) */
-const limit = (value: string): number | null => {
-  if (value.trim().toLowerCase() === "none") return null;
+/** "none" on the command line: no limit (commander would turn a parser's null into "") */
+const NONE = "none";
+const isNone = (value: string) => value.trim().toLowerCase() === NONE;
+const orNull = <T>(value: T | typeof NONE): T | null => (value === NONE ? null : value);
+
+/** 1-10000, or "none" */
+const limit = (value: string): number | typeof NONE => {
+  if (isNone(value)) return NONE;
   const n = Number(value);
   if (!/^\s*\d+\s*$/.test(value) || n < 1 || n > 10_000) throw new InvalidArgumentError("Expected a whole number from 1 to 10000, or none.");
   return n;
 };
-const pointer = (value: string): string | null => (value.trim().toLowerCase() === "none" ? null : value);
 
 function withLimitOptions(command: Command): Command {
   return command
     .option("--max-concurrent <n|none>", "at most this many of its jobs run at once, across all robots and nodes", limit)
-    .option("--concurrency-key <pointer|none>", "a JSON Pointer into the input arguments (such as /customerId) that groups jobs for --max-per-key", pointer)
+    .option("--concurrency-key <pointer|none>", "a JSON Pointer into the input arguments (such as /customerId) that groups jobs for --max-per-key")
     .option("--max-per-key <n|none>", "at most this many jobs with the same --concurrency-key value run at once", limit);
 }
 
 function limitFields(opts: LimitOptions): Pick<ProcessPatch, "maxConcurrentJobs" | "concurrencyKey" | "maxConcurrentJobsPerKey"> {
   return {
-    ...(opts.maxConcurrent !== undefined ? { maxConcurrentJobs: opts.maxConcurrent } : {}),
-    ...(opts.concurrencyKey !== undefined ? { concurrencyKey: opts.concurrencyKey } : {}),
-    ...(opts.maxPerKey !== undefined ? { maxConcurrentJobsPerKey: opts.maxPerKey } : {}),
+    ...(opts.maxConcurrent !== undefined ? { maxConcurrentJobs: orNull(opts.maxConcurrent) } : {}),
+    ...(opts.concurrencyKey !== undefined ? { concurrencyKey: isNone(opts.concurrencyKey) ? null : opts.concurrencyKey } : {}),
+    ...(opts.maxPerKey !== undefined ? { maxConcurrentJobsPerKey: orNull(opts.maxPerKey) } : {}),
   };
 }
 
