@@ -2,8 +2,8 @@ import pg from "pg";
 import type { Job, JobLogLine, RobotSession } from "../../core/types.js";
 import { insertJob } from "../sql/JobsSql.js";
 import { GroupCommit, type Pending } from "../sql/GroupCommit.js";
-import type { Executor, Row } from "../sql/Executor.js";
-import { ConcurrencyBudget, candidateFromRow, limitsFromRow } from "../sql/concurrencyBudget.js";
+import type { Executor } from "../sql/Executor.js";
+import { claimQuery, claimWithinLimits, folderCondition } from "./claimQueries.js";
 import { SqlStore } from "../sql/SqlStore.js";
 import { PRIORITY_NUMBER, jobFromRow, json } from "../sql/rows.js";
 import { sql } from "../sql/sql.js";
@@ -204,91 +204,5 @@ export class PostgresStore extends SqlStore {
       INSERT INTO job_logs (job_key, seq, at, level, message)
       SELECT ${jobKey}, CAST(${after} AS integer) + o, CAST(l->>'at' AS timestamptz), l->>'level', l->>'message'
         FROM json_array_elements(CAST(${json(lines.map((l) => ({ at: l.at, level: l.level, message: l.message })))} AS json)) WITH ORDINALITY AS x(l, o)`);
-  }
-}
-
-/**
- * The claim's statement. `process_name IN ($n)` of one process (the usual session) is
- * `process_name = $n` to PostgreSQL, so the jobs_pending index gives the rows already in claim
- * order and the scan stops after `max` unlocked rows. A session of every folder (the usual
- * one) has no folder condition at all, rather than one the planner must keep for a null list.
- * Its text depends on the number of processes and folders only: a named statement per shape.
- */
-function claimQuery(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number) {
-  return sql`
-    WITH picked AS (
-      SELECT seq FROM jobs
-       WHERE tenant_id = ${session.tenantId} AND state = 'Pending' AND process_name IN ${sql.list(session.processes)} ${folderCondition(session)}
-         AND (not_before IS NULL OR not_before <= CAST(${now} AS timestamptz))
-       ORDER BY priority DESC, seq
-       LIMIT GREATEST(0, LEAST(CAST(${max} AS integer),
-         CAST(${session.slots} AS integer) - (SELECT COUNT(*) FROM jobs WHERE session_id = ${session.id} AND state IN ('Running', 'Stopping', 'Terminating'))::integer))
-       FOR UPDATE SKIP LOCKED
-    )
-    ${claimUpdate(session, now, longPollingMaxSeconds)}`;
-}
-
-/** a robot key limited to some folders runs only their jobs; a session of every folder (the usual one) has no condition at all */
-function folderCondition(session: RobotSession) {
-  return session.folderKeys ? sql`AND folder_key IN ${sql.list(session.folderKeys)}` : sql.empty;
-}
-
-/** sets the jobs of `picked` (a CTE of their seqs) Running for the session */
-function claimUpdate(session: RobotSession, now: string, longPollingMaxSeconds: number) {
-  return sql`
-    UPDATE jobs j SET state = 'Running', session_id = ${session.id}, robot = ${session.robotName}, started_at = GREATEST(CAST(${now} AS timestamptz), j.created_at),
-           attempt = j.attempt + 1, not_before = NULL, info = NULL,
-           deadline_at = LEAST(
-             CASE WHEN j.call_mode = 'LongPolling' THEN j.created_at + make_interval(secs => ${longPollingMaxSeconds}) END,
-             CASE WHEN j.max_duration_seconds IS NOT NULL THEN CAST(${now} AS timestamptz) + make_interval(secs => j.max_duration_seconds) END)
-      FROM picked WHERE j.seq = picked.seq
-    RETURNING j.*`;
-}
-
-/**
- * The claim when some of the session's processes have concurrency limits
- * (src/store/sql/concurrencyBudget.ts). Their rows are locked first (FOR NO KEY UPDATE, in
- * id order, so two claims never wait for each other in a cycle): every claim that could
- * start a job of a limited process takes its turn here, and each next statement (READ
- * COMMITTED: a snapshot per statement) sees the jobs the previous holder started. SKIP
- * LOCKED alone could not make the count exact: two claims would each count the running jobs
- * before the other's commit. Then the running jobs are counted, and Pending jobs read past
- * the full processes and keys, admitted, and set Running, until the room is used.
- */
-async function claimWithinLimits(db: Executor, session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Row[]> {
-  const limits = (await db.all(sql`
-    SELECT folder_key, name, max_concurrent_jobs, max_concurrent_jobs_per_key FROM processes
-     WHERE tenant_id = ${session.tenantId} AND name IN ${sql.list(session.processes)} ${folderCondition(session)}
-       AND (max_concurrent_jobs IS NOT NULL OR max_concurrent_jobs_per_key IS NOT NULL)
-     ORDER BY id FOR NO KEY UPDATE`)).map(limitsFromRow);
-  const held = Number((await db.one(sql`SELECT COUNT(*) AS n FROM jobs WHERE session_id = ${session.id} AND state IN ('Running', 'Stopping', 'Terminating')`))!.n);
-  const room = Math.min(max, session.slots - held);
-  if (room <= 0) return [];
-  const counts = (await db.all(sql`
-    SELECT folder_key, process_name, concurrency_key, COUNT(*) AS n FROM jobs
-     WHERE tenant_id = ${session.tenantId} AND process_name IN ${sql.list([...new Set(limits.map((l) => l.name))])}
-       AND state IN ('Running', 'Stopping', 'Terminating')
-     GROUP BY folder_key, process_name, concurrency_key`)).map((r) => ({ ...candidateFromRow(r), count: Number(r.n) }));
-  const budget = new ConcurrencyBudget(limits, counts);
-  const claimed: Row[] = [];
-  for (;;) {
-    const want = room - claimed.length;
-    const rows = await db.all(sql`
-      SELECT seq, folder_key, process_name, concurrency_key FROM jobs
-       WHERE tenant_id = ${session.tenantId} AND state = 'Pending' AND process_name IN ${sql.list(session.processes)} ${folderCondition(session)}
-         AND (not_before IS NULL OR not_before <= CAST(${now} AS timestamptz))
-         AND folder_key || '/' || process_name NOT IN (SELECT jsonb_array_elements_text(CAST(${JSON.stringify(budget.fullProcesses())} AS jsonb)))
-         AND (concurrency_key IS NULL
-              OR folder_key || '/' || process_name || '/' || concurrency_key NOT IN (SELECT jsonb_array_elements_text(CAST(${JSON.stringify(budget.fullKeys())} AS jsonb))))
-       ORDER BY priority DESC, seq
-       LIMIT CAST(${want} AS integer)
-       FOR UPDATE OF jobs SKIP LOCKED`);
-    const admitted = rows.filter((r) => budget.admit(candidateFromRow(r))).map((r) => Number(r.seq));
-    if (admitted.length > 0) {
-      claimed.push(...await db.all(sql`
-        WITH picked AS (SELECT CAST(value AS bigint) AS seq FROM jsonb_array_elements_text(CAST(${JSON.stringify(admitted)} AS jsonb)))
-        ${claimUpdate(session, now, longPollingMaxSeconds)}`));
-    }
-    if (rows.length < want || claimed.length >= room) return claimed;
   }
 }

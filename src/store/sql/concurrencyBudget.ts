@@ -4,10 +4,9 @@ import { numOrNull, str, strOrNull } from "./rows.js";
 
 /**
  * What a claim may still start under concurrency limits (SPEC §9), for the limited processes
- * a session serves. Both engines' claims use it the same way, holding the limited processes
- * still while they do (SQLite: its one write transaction; PostgreSQL: the processes' rows
- * locked FOR NO KEY UPDATE, so claims of a limited process take turns and each counts what
- * the previous one started):
+ * a session serves: SQLite's claim, inside its one write transaction. (PostgreSQL's claim
+ * does the same in SQL, one statement per round, after locking the processes' rows:
+ * src/store/postgres/claimQueries.ts.)
  *
  * 1. the running jobs of those processes are counted (`RunningCount`s) into a budget;
  * 2. Pending jobs are read in claim order (priority, then age), leaving out the processes and
