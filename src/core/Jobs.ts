@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { concurrencyKeyOf, isLimited } from "./concurrencyLimits.js";
-import { withPendingReasons } from "./pendingReasons.js";
+import { PendingReasons } from "./pendingReasons.js";
 import { fingerprint, IdempotencyKeyMismatch } from "./idempotency.js";
 import { mergeArguments, splitControlParameters, unstorable } from "./arguments.js";
 import { mayReadJobs, requireJobsRead, requireScope } from "./scopes.js";
@@ -46,7 +46,11 @@ export class Jobs {
     private readonly catalog: Catalog,
     private readonly waiters: JobWaiters,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.pendingReasons = new PendingReasons(store, catalog);
+  }
+
+  private readonly pendingReasons: PendingReasons;
 
   /**
    * The checks of SPEC §2 that come before the body is read: the trigger exists in this
@@ -183,6 +187,7 @@ export class Jobs {
 
   forgetServedProcesses(tenantId: string): void {
     this.served.delete(tenantId);
+    this.pendingReasons.forget(tenantId);
   }
 
   /** A job of the principal's tenant; 404 for one it may not see (existence is not revealed). */
@@ -201,7 +206,7 @@ export class Jobs {
 
   /** the job with its pendingReason (SPEC §9) */
   async withPendingReason(job: Job): Promise<Job> {
-    return (await withPendingReasons(this.store, this.catalog, job.tenantId, [job], this.now()))[0]!;
+    return (await this.pendingReasons.of(job.tenantId, [job], this.now()))[0]!;
   }
 
   async getByKey(tenantId: string, key: string): Promise<Job> {
@@ -234,7 +239,7 @@ export class Jobs {
     const limit = queryLimit(query.limit, 50);
     const { items, next } = await this.store.listJobs(principal.tenantId, filter, limit, decodeCursor(query.cursor));
     // why each Pending job of the page waits: a few queries for the page, not one per job
-    const described = await withPendingReasons(this.store, this.catalog, principal.tenantId, items, this.now());
+    const described = await this.pendingReasons.of(principal.tenantId, items, this.now());
     return { items: described, nextCursor: next === null ? null : encodeCursor(next) };
   }
 

@@ -18,12 +18,15 @@ type Readable = Pick<Job, "key" | "state" | "tenantId" | "folderKey" | "processN
  *
  * A snapshot: the claim decides on the store's state of its own moment.
  */
-export async function pendingReasons(store: Store, catalog: Catalog, tenantId: string, jobs: readonly Readable[], now: Date): Promise<Map<string, PendingReason>> {
+/** the processes (and folders, null: all) that the tenant's live robot sessions serve */
+export type SessionScopes = (tenantId: string, now: Date) => Promise<{ processes: string[]; folderKeys: string[] | null }[]>;
+
+export async function pendingReasons(store: Store, catalog: Catalog, sessionScopes: SessionScopes, tenantId: string, jobs: readonly Readable[], now: Date): Promise<Map<string, PendingReason>> {
   const reasons = new Map<string, PendingReason>();
   const pending = jobs.filter((j) => j.state === "Pending");
   if (pending.length === 0) return reasons;
   const nowIso = now.toISOString();
-  const sessions = await store.liveSessionScopes(tenantId, nowIso);
+  const sessions = await sessionScopes(tenantId, now);
   const processes = new Map<string, Process | null>();
   for (const j of pending) {
     const id = `${j.folderKey}\n${j.processName}`;
@@ -49,8 +52,30 @@ export async function pendingReasons(store: Store, catalog: Catalog, tenantId: s
   return reasons;
 }
 
-/** The jobs with their pendingReason set (null for a job that is not Pending). */
-export async function withPendingReasons<T extends Job | JobListItem>(store: Store, catalog: Catalog, tenantId: string, jobs: T[], now: Date): Promise<T[]> {
-  const reasons = await pendingReasons(store, catalog, tenantId, jobs, now);
-  return jobs.map((j) => ({ ...j, pendingReason: reasons.get(j.key) ?? null }));
+/**
+ * The jobs with their pendingReason set (null for a job that is not Pending). What the live
+ * sessions serve is cached for a second per tenant (a job's reason is a snapshot anyway);
+ * `forget` drops it when a session opens or ends on this node.
+ */
+export class PendingReasons {
+  private readonly scopes = new Map<string, { scopes: { processes: string[]; folderKeys: string[] | null }[]; at: number }>();
+
+  constructor(private readonly store: Store, private readonly catalog: Catalog) {}
+
+  forget(tenantId: string): void {
+    this.scopes.delete(tenantId);
+  }
+
+  private readonly sessionScopes: SessionScopes = async (tenantId, now) => {
+    const cached = this.scopes.get(tenantId);
+    if (cached && Date.now() - cached.at < 1000) return cached.scopes;
+    const scopes = await this.store.liveSessionScopes(tenantId, now.toISOString());
+    this.scopes.set(tenantId, { scopes, at: Date.now() });
+    return scopes;
+  };
+
+  async of<T extends Job | JobListItem>(tenantId: string, jobs: T[], now: Date): Promise<T[]> {
+    const reasons = await pendingReasons(this.store, this.catalog, this.sessionScopes, tenantId, jobs, now);
+    return jobs.map((j) => ({ ...j, pendingReason: reasons.get(j.key) ?? null }));
+  }
 }
