@@ -222,7 +222,9 @@ describe.skipIf(TEST_STORE !== "postgres")("concurrency limits on two nodes shar
   const { url, schema } = schemaUrl(SHARED_DATABASE);
   beforeAll(async () => {
     const token = newToken();
-    nodes = await Promise.all([startNode("L1", url, token), startNode("L2", url, token)]);
+    // the claimers never heartbeat: a lease long enough that a slow machine does not end their sessions
+    const env = { BATON_HEARTBEAT_SECONDS: "60", BATON_LEASE_SECONDS: "180" };
+    nodes = await Promise.all([startNode("L1", url, token, env), startNode("L2", url, token, env)]);
   }, 60_000);
   afterAll(async () => {
     await cleanupChildren();
