@@ -18,7 +18,7 @@ import { fillJobs, maxSeq, processCounter, readQueries, timeReads } from "./scal
 import { BENCH_DATABASE_URL, databaseUrl, dropAllSchemas, dropSchema, freshSchema, pingPostgres, schemaPool } from "./pg.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ["invoke", "latency", "concurrent", "e2e", "peer", "bullmq", "scale", "webhooks"];
+const SCENARIOS = ["invoke", "latency", "concurrent", "e2e", "e2e-limits", "peer", "bullmq", "scale", "webhooks"];
 const STORES = ["sqlite", "postgres"];
 
 const { values: opts } = parseArgs({
@@ -46,7 +46,9 @@ const { values: opts } = parseArgs({
 
 if (opts.help) {
   console.log(`usage: npm run bench [-- options]
-  --only=invoke,latency,concurrent,e2e,peer,bullmq,scale,webhooks   run some scenarios only (default: all)
+  --only=invoke,latency,concurrent,e2e,e2e-limits,peer,bullmq,scale,webhooks   run some scenarios only (default: all)
+                                     e2e-limits: scenario 4's throughput without, then with, concurrency limits that
+                                     never throttle (maxConcurrentJobs and a per-key limit of 10,000): the limited claim's cost
   --stores=sqlite,postgres           the stores to run them on (default: both; peer needs postgres)
   --quick                            shorter runs, 2,000 concurrent callers (about 2 minutes)
   --duration=5 --warmup=2            seconds of measured / warm-up load (scenarios 1, 4, 5)
@@ -150,9 +152,9 @@ async function api(node, method, path, body) {
 }
 
 /** Creates a process and its POST trigger in Shared; returns the trigger's invoke URL on each node. */
-async function createTrigger(nodes, { processName, slug, callMode }) {
+async function createTrigger(nodes, { processName, slug, callMode, processFields = {} }) {
   const folder = `/folders/${nodes[0].sharedKey}`;
-  await api(nodes[0], "POST", `${folder}/processes`, { name: processName });
+  await api(nodes[0], "POST", `${folder}/processes`, { name: processName, ...processFields });
   await api(nodes[0], "POST", `${folder}/triggers`, { name: processName, slug, verb: "POST", processName, callMode });
   return nodes.map((n) => n.invokeUrl(slug));
 }
@@ -554,9 +556,9 @@ async function pacedClaimLatency(urls, counter, node, processName) {
  * processes with `settings.robotSlots` slots each; robot i lists the nodes starting at
  * node i, so with two nodes each node has robots connected to it.
  */
-async function withRobots(store, nodeCount, work, env = {}) {
+async function withRobots(store, nodeCount, work, env = {}, processFields = {}) {
   return withCluster(store, { command: "serve", nodes: nodeCount, env }, async (nodes, db) => {
-    const urls = await createTrigger(nodes, { processName: "BenchNoop", slug: "bench-noop", callMode: "FireAndForget" });
+    const urls = await createTrigger(nodes, { processName: "BenchNoop", slug: "bench-noop", callMode: "FireAndForget", processFields });
     const { key } = await api(nodes[0], "POST", "/robots", { name: "bench-robot" });
     const robots = [];
     const counter = batonCounter(db);
@@ -588,6 +590,24 @@ async function scenarioE2E(store, nodeCount = 1) {
     const claimUnderLoad = await claimLatencies(nodes[0], "BenchNoop", run.startedAt);
     return { nodes: nodeCount, robots: settings.robots, robotSlots: settings.robotSlots, ...run, claimLatencyUnderLoadMs: claimUnderLoad, claimLatencyPacedMs: claimPaced };
   });
+}
+
+/**
+ * The claim's cost with concurrency limits configured (issue 17): scenario 4's throughput
+ * on a process without limits, then on one with limits large enough never to hold a job
+ * back (maxConcurrentJobs 10,000; concurrencyKey /x, the load's one argument, with a
+ * per-key limit of 10,000), each on a fresh cluster, in the same run. Target: >= 0.9.
+ */
+async function scenarioE2ELimits(store) {
+  const measure = (label, fields) => withRobots(store, 1, async ({ urls, counter }) => {
+    await warmUp(urls, counter, label);
+    return throughput(urls, counter, label);
+  }, {}, fields);
+  log(`[4b] end-to-end jobs/s without and with concurrency limits (${store})`);
+  const without = await measure(`no limits (${store})`, {});
+  const limits = { maxConcurrentJobs: 10_000, concurrencyKey: "/x", maxConcurrentJobsPerKey: 10_000 };
+  const withLimits = await measure(`with limits (${store})`, limits);
+  return { limits, without, withLimits, ratio: round(withLimits.jobsPerSecond / without.jobsPerSecond, 3) };
 }
 
 async function scenarioPeer() {
@@ -791,6 +811,7 @@ function plan() {
   for (const store of STORES) on("concurrent", store, () => scenarioConcurrent(store));
   for (const store of STORES) on("e2e", store, () => scenarioE2E(store, 1));
   on("e2e", "postgres", () => scenarioE2E("postgres", 2), "postgresTwoNodes");
+  for (const store of STORES) on("e2e-limits", store, () => scenarioE2ELimits(store));
   on("peer", "postgres", () => scenarioPeer(), "postgres");
   on("bullmq", "sqlite", () => scenarioBullmq(), "sqlite");
   for (const store of STORES) on("scale", store, () => scenarioScale(store));
@@ -854,6 +875,11 @@ function buildTable(results, errors) {
   add("e2e", `4. e2e jobs/s, 2 nodes (load split) + ${robotsLabel} on both`, (r) => fmt(r.jobsPerSecond), ">= 2,000", (r) => r.jobsPerSecond >= 2000, pg("postgresTwoNodes"));
   add("e2e", "4. 2 nodes: done/s while loaded; accepted = done", (r) => `${fmt(r.donePerSecondDuringLoad)}; ${fmt(r.accepted)} = ${fmt(r.done)}`, "equal", (r) => r.accepted === r.done && r.done > 0, pg("postgresTwoNodes"));
   add("e2e", "4. 2 nodes: invoke -> claim p50 / p99, paced", (r) => `${ms(r.claimLatencyPacedMs.p50)} / ${ms(r.claimLatencyPacedMs.p99)}`, "", null, pg("postgresTwoNodes"));
+
+  add("e2e-limits", "4b. e2e jobs/s without limits; with limits that never throttle", (r) => `${fmt(r.without.jobsPerSecond)}; ${fmt(r.withLimits.jobsPerSecond)}`);
+  add("e2e-limits", "4b. ratio with / without concurrency limits", (r) => fmt(r.ratio), ">= 0.9", (r) => r.ratio >= 0.9);
+  add("e2e-limits", "4b. accepted = done (without; with)", (r) => `${fmt(r.without.accepted)} = ${fmt(r.without.done)}; ${fmt(r.withLimits.accepted)} = ${fmt(r.withLimits.done)}`, "equal",
+    (r) => r.without.accepted === r.without.done && r.withLimits.accepted === r.withLimits.done && r.withLimits.done > 0);
 
   add("peer", `5. graphile-worker (concurrency ${settings.peerConcurrency}) behind node:http: jobs/s, call -> done`, (r) => fmt(r.graphileWorker.jobsPerSecond), "", null, pg("postgres"));
   add("peer", `5. Baton, 1 node + ${robotsLabel}: jobs/s, same measure`, (r) => fmt(r.baton.jobsPerSecond), "", null, pg("postgres"));

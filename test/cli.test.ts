@@ -379,7 +379,14 @@ describe("resources", () => {
     const folder = JSON.parse((await baton(["folders", "create", "Ops", "--json"])).stdout);
     expect((await baton(["processes", "create", "Report", "--folder", folder.key, "--max-attempts", "2", "--input-schema", '{"type":"object"}'])).stdout).toBe("Created process Report in Ops.\n");
     const processes = JSON.parse((await baton(["processes", "ls", "--folder", "Ops", "--json"])).stdout);
-    expect(processes).toMatchObject([{ name: "Report", retry: { maxAttempts: 2 }, inputSchema: { type: "object" } }]);
+    expect(processes).toMatchObject([{ name: "Report", retry: { maxAttempts: 2 }, inputSchema: { type: "object" }, maxConcurrentJobs: null }]);
+    // concurrency limits: set, shown, cleared; a bad one is a usage error
+    expect((await baton(["processes", "update", "Report", "--folder", "Ops", "--max-concurrent", "5", "--concurrency-key", "/customerId", "--max-per-key", "1"])).stdout)
+      .toBe("Updated process Report in Ops: 5, 1 per /customerId.\n");
+    expect((await baton(["processes", "ls", "--folder", "Ops"])).stdout).toMatch(/^Report +Normal +- +2 +5, 1 per \/customerId +-$/m);
+    expect((await baton(["processes", "update", "Report", "--folder", "Ops", "--max-concurrent", "none", "--max-per-key", "none"])).stdout)
+      .toBe("Updated process Report in Ops: no concurrency limit.\n");
+    expect((await baton(["processes", "update", "Report", "--folder", "Ops", "--max-concurrent", "0"])).code).toBe(3);
     const notEmpty = await baton(["folders", "rm", "Ops"]);
     expect(notEmpty.code).toBe(4);
     expect(notEmpty.stderr).toMatch(/^error: folder-not-empty: /);

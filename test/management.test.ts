@@ -57,6 +57,7 @@ describe("processes", () => {
       inputSchema: { type: "object", required: ["amount"], properties: { amount: { type: "number" } } },
       outputSchema: { type: "object" }, priority: "High", maxDurationSeconds: 60,
       retry: { maxAttempts: 3, backoff: { type: "Fixed", delaySeconds: 2, maxDelaySeconds: 2, jitter: true } },
+      maxConcurrentJobs: 4, concurrencyKey: "/customer/id", maxConcurrentJobsPerKey: 2,
     };
     const res = await post(`/api/v1/folders/${b.sharedKey}/processes`, body);
     expect(res.status).toBe(201);
@@ -198,7 +199,7 @@ describe("jobs", () => {
       key: job.key, folderKey: b.sharedKey, processName: "Echo", triggerId: expect.any(String), source: "ApiTrigger", callMode: "LongPolling",
       state: "Successful", priority: "Normal", inputArguments: { hello: "detail" }, outputArguments: { hello: "detail" }, error: null,
       robot: "in-process-robot", attempt: 1, createdAt: expect.any(String), startedAt: expect.any(String), endedAt: expect.any(String), info: null, idempotencyKey: null,
-      retryAt: null,
+      retryAt: null, pendingReason: null,
       // the one attempt, read from the job: no session holds a final job
       attempts: [{ attempt: 1, robot: "in-process-robot", sessionId: null, startedAt: detail.startedAt, endedAt: detail.endedAt, outcome: "Successful", error: null }],
     });

@@ -196,7 +196,7 @@ describe("real answers match the documented responses", () => {
     const job = {
       key: "6f1c1a52-8a4e-4a39-9d0e-0b7d2b8d1f00", folderKey: "6f1c1a52-8a4e-4a39-9d0e-0b7d2b8d1f01", processName: "Echo", triggerId: null, source: "Api",
       callMode: "AsyncRequestReply", state: "Pending", priority: "Normal", inputArguments: {}, outputArguments: null, error: null, robot: null,
-      attempt: 0, createdAt: "2025-01-01T00:00:00.000Z", startedAt: null, endedAt: null, info: null, idempotencyKey: null, retryAt: null,
+      attempt: 0, createdAt: "2025-01-01T00:00:00.000Z", startedAt: null, endedAt: null, info: null, idempotencyKey: null, retryAt: null, pendingReason: null,
     };
     const validateJob = ajv.getSchema(`${SCHEMA_ID}Job`)!;
     expect(validateJob(job)).toBe(true);

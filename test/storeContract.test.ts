@@ -144,7 +144,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     return {
       key: randomUUID(), tenantId, folderKey, processName: "P", triggerId: null, source: "Api", callMode: "AsyncRequestReply",
       state: "Pending", priority: "Normal", inputArguments: {}, outputArguments: null, error: null, robot: null, sessionId: null,
-      attempt: 0, createdAt: at(T0), startedAt: null, endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, idempotencyKey: null, retryAt: null, ...over,
+      attempt: 0, createdAt: at(T0), startedAt: null, endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, idempotencyKey: null, retryAt: null, concurrencyKey: null, ...over,
     };
   }
 
@@ -158,7 +158,8 @@ describe.each(factories)("Store contract ($name)", (factory) => {
   function newProcess(tenantId: string, folderKey: string, over: Partial<Process> = {}): Process {
     return {
       id: randomUUID(), tenantId, folderKey, name: "P", description: "", defaultInputArguments: {}, inputSchema: null, outputSchema: null,
-      priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoff: { type: "Exponential", delaySeconds: 5, maxDelaySeconds: 3600, jitter: false } }, createdAt: at(T0), updatedAt: at(T0), ...over,
+      priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoff: { type: "Exponential", delaySeconds: 5, maxDelaySeconds: 3600, jitter: false } },
+      maxConcurrentJobs: null, concurrencyKey: null, maxConcurrentJobsPerKey: null, createdAt: at(T0), updatedAt: at(T0), ...over,
     };
   }
 
@@ -410,6 +411,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       name: "Invoice", description: "Reads invoices ✓ — «ünïcode»", defaultInputArguments: { lang: "de", n: 3, nested: { ok: true, none: null } },
       inputSchema: { type: "object", properties: { n: { type: "integer", minimum: 1 } }, required: ["n"] }, outputSchema: {},
       priority: "High", maxDurationSeconds: 120, retry: { maxAttempts: 3, backoff: { type: "Exponential", delaySeconds: 7, maxDelaySeconds: 3600, jitter: false } }, createdAt: at(T0 + sec(1)), updatedAt: at(T0 + sec(2)),
+      maxConcurrentJobs: 7, concurrencyKey: "/a~1b/ü", maxConcurrentJobsPerKey: 2,
     });
     const archive = newProcess(tenant.id, shared.key, { name: "Archive", priority: "Low" });
     const batch = newProcess(tenant.id, shared.key, { name: "batch" });
@@ -428,6 +430,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     const updated: Process = {
       ...invoice, description: "", defaultInputArguments: {}, inputSchema: null, outputSchema: { type: "object" }, priority: "Normal",
       maxDurationSeconds: null, retry: { maxAttempts: 1, backoff: { type: "Exponential", delaySeconds: 0, maxDelaySeconds: 3600, jitter: false } }, updatedAt: at(T0 + sec(50)),
+      maxConcurrentJobs: null, concurrencyKey: null, maxConcurrentJobsPerKey: 3,
     };
     await store.updateProcess(updated);
     expect(await store.getProcess(tenant.id, shared.key, "Invoice")).toEqual(updated);

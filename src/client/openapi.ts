@@ -27,6 +27,11 @@ export interface components {
         JobState: "Pending" | "Running" | "Stopping" | "Terminating" | "Successful" | "Faulted" | "Stopped";
         /** @enum {string} */
         JobSource: "ApiTrigger" | "Manual" | "Api";
+        /**
+         * @description RetryBackoff: a retry's backoff has not ended. NoRobot: no live robot session serves the process in the job's folder. ConcurrencyLimit: the process's maxConcurrentJobs, or its key's maxConcurrentJobsPerKey, jobs are running. Queued: none of those; it waits for a free slot, behind older and higher-priority jobs. Checked in that order.
+         * @enum {string}
+         */
+        PendingReason: "NoRobot" | "ConcurrencyLimit" | "RetryBackoff" | "Queued";
         /** @enum {string} */
         StopStrategy: "SoftStop" | "Kill";
         /**
@@ -281,6 +286,21 @@ export interface components {
             maxDurationSeconds: number | null;
             retry: components["schemas"]["RetryPolicy"];
             /**
+             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
+             * @default null
+             */
+            maxConcurrentJobs: number | null;
+            /**
+             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
+             * @default null
+             */
+            concurrencyKey: string | null;
+            /**
+             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
+             * @default null
+             */
+            maxConcurrentJobsPerKey: number | null;
+            /**
              * Format: date-time
              * @description When the process was created.
              */
@@ -333,6 +353,21 @@ export interface components {
             maxDurationSeconds?: number | null;
             retry?: components["schemas"]["RetryPolicyInput"];
             /**
+             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
+             * @default null
+             */
+            maxConcurrentJobs?: number | null;
+            /**
+             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
+             * @default null
+             */
+            concurrencyKey?: string | null;
+            /**
+             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
+             * @default null
+             */
+            maxConcurrentJobsPerKey?: number | null;
+            /**
              * Format: date-time
              * @description When the process was created.
              */
@@ -384,6 +419,21 @@ export interface components {
              */
             maxDurationSeconds?: number | null;
             retry?: components["schemas"]["RetryPolicyInput"];
+            /**
+             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
+             * @default null
+             */
+            maxConcurrentJobs?: number | null;
+            /**
+             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
+             * @default null
+             */
+            concurrencyKey?: string | null;
+            /**
+             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
+             * @default null
+             */
+            maxConcurrentJobsPerKey?: number | null;
             /**
              * Format: date-time
              * @description When the process was created.
@@ -612,6 +662,8 @@ export interface components {
              * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
              */
             retryAt: string | null;
+            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
+            pendingReason: components["schemas"]["PendingReason"] | null;
         };
         JobAttempt: {
             attempt: number;
@@ -670,6 +722,8 @@ export interface components {
              * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
              */
             retryAt: string | null;
+            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
+            pendingReason: components["schemas"]["PendingReason"] | null;
             /** @description Every attempt, the first first: those that failed and were retried (or were handed back), then the current or last one. */
             attempts: components["schemas"]["JobAttempt"][];
         };
@@ -730,6 +784,8 @@ export interface components {
              * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
              */
             retryAt: string | null;
+            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
+            pendingReason: components["schemas"]["PendingReason"] | null;
             /**
              * @description Present (true) when the job's inputArguments is longer than 2048 bytes of JSON: the list leaves it out; GET /jobs/{jobKey} has it.
              * @constant

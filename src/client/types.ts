@@ -41,6 +41,13 @@ export const JOB_STATES = every<JobState>()(["Pending", "Running", "Stopping", "
 export type NonFinalJobState = Schemas["JobStatus"]["state"];
 export type FinalJobState = Exclude<JobState, NonFinalJobState>;
 export const FINAL_JOB_STATES = every<FinalJobState>()(["Successful", "Faulted", "Stopped"]);
+/**
+ * Why a Pending job waits (`job.pendingReason`; null for any other state): RetryBackoff (a
+ * retry's backoff has not ended), NoRobot (no live robot serves its process), ConcurrencyLimit
+ * (its process's maxConcurrentJobs or its key's maxConcurrentJobsPerKey is reached), Queued.
+ */
+export type PendingReason = Schemas["PendingReason"];
+export const PENDING_REASONS = every<PendingReason>()(["NoRobot", "ConcurrencyLimit", "RetryBackoff", "Queued"]);
 /** Successful, Faulted and Stopped never change again. */
 export const isFinalJobState = (state: JobState): state is FinalJobState => (FINAL_JOB_STATES as readonly string[]).includes(state);
 

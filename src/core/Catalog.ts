@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { applyProcessFields, applyTriggerFields, nameViolation, requireName, requireObject } from "./catalogInput.js";
+import { isLimited } from "./concurrencyLimits.js";
 import { badRequest, conflict, FolderExists, FolderNotFound, ProcessExists, ProcessNotFound, notFound, SlugTaken } from "./errors.js";
 import { isUuid } from "./identifiers.js";
 import type { Notifier } from "./notifier.js";
@@ -96,7 +97,8 @@ export class Catalog {
     const at = this.now().toISOString();
     const process: Process = {
       id: randomUUID(), tenantId, folderKey, name: typeof body.name === "string" ? body.name : "", description: "", defaultInputArguments: {},
-      inputSchema: null, outputSchema: null, priority: "Normal", maxDurationSeconds: null, retry: DEFAULT_RETRY_POLICY, createdAt: at, updatedAt: at,
+      inputSchema: null, outputSchema: null, priority: "Normal", maxDurationSeconds: null, retry: DEFAULT_RETRY_POLICY,
+      maxConcurrentJobs: null, concurrencyKey: null, maxConcurrentJobsPerKey: null, createdAt: at, updatedAt: at,
     };
     // every fault of the body in one answer, the name's with the others'
     const bad = nameViolation(body);
@@ -115,6 +117,8 @@ export class Catalog {
     const updated = applyProcessFields({ ...process, updatedAt: this.now().toISOString() }, body, ["name"]);
     await this.store.updateProcess(updated);
     this.changed(tenantId);
+    // a limit raised or removed lets waiting jobs run: robots waiting for work claim again
+    if (isLimited(process)) this.notifier.publish("jobAvailable", { tenantId, processName: name });
     return updated;
   }
 

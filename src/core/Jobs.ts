@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { concurrencyKeyOf, isLimited } from "./concurrencyLimits.js";
+import { PendingReasons } from "./pendingReasons.js";
 import { fingerprint, IdempotencyKeyMismatch } from "./idempotency.js";
 import { mergeArguments, splitControlParameters, unstorable } from "./arguments.js";
 import { mayReadJobs, requireJobsRead, requireScope } from "./scopes.js";
@@ -48,7 +50,11 @@ export class Jobs {
     private readonly catalog: Catalog,
     private readonly waiters: JobWaiters,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.pendingReasons = new PendingReasons(store, catalog);
+  }
+
+  private readonly pendingReasons: PendingReasons;
 
   /**
    * The checks of SPEC §2 that come before the body is read: the trigger exists in this
@@ -144,6 +150,7 @@ export class Jobs {
       error: null, robot: null, sessionId: null, attempt: 0, createdAt: created.toISOString(), startedAt: null, endedAt: null,
       info: served ? null : `No robot serving ${process.name} is connected; the job waits in Pending until one is.`,
       maxDurationSeconds: process.maxDurationSeconds, deadlineAt, idempotencyKey: idempotency?.key ?? null, retryAt: null,
+      concurrencyKey: concurrencyKeyOf(process, inputArguments),
     };
     if (!idempotency) {
       // webhooks (issue 16): the store's group commit when the tenant has no job.created subscription
@@ -188,6 +195,7 @@ export class Jobs {
 
   forgetServedProcesses(tenantId: string): void {
     this.served.delete(tenantId);
+    this.pendingReasons.forget(tenantId);
   }
 
   /** A job of the principal's tenant; 404 for one it may not see (existence is not revealed). */
@@ -197,6 +205,16 @@ export class Jobs {
       : null;
     if (!job || !can(principal, "Jobs.View", job.folderKey)) throw JobNotFound(key);
     return job;
+  }
+
+  /** GET /jobs/{key}: the job as getVisible finds it, with its pendingReason. */
+  async describe(principal: Principal, key: string): Promise<Job> {
+    return this.withPendingReason(await this.getVisible(principal, key));
+  }
+
+  /** the job with its pendingReason (SPEC §9) */
+  async withPendingReason(job: Job): Promise<Job> {
+    return (await this.pendingReasons.of(job.tenantId, [job], this.now()))[0]!;
   }
 
   async getByKey(tenantId: string, key: string): Promise<Job> {
@@ -228,7 +246,9 @@ export class Jobs {
     }
     const limit = queryLimit(query.limit, 50);
     const { items, next } = await this.store.listJobs(principal.tenantId, filter, limit, decodeCursor(query.cursor));
-    return { items, nextCursor: next === null ? null : encodeCursor(next) };
+    // why each Pending job of the page waits: a few queries for the page, not one per job
+    const described = await this.pendingReasons.of(principal.tenantId, items, this.now());
+    return { items: described, nextCursor: next === null ? null : encodeCursor(next) };
   }
 
   /** SPEC §6 stop: a Pending job ends Stopped at once; a held one is asked to stop through its robot. */
@@ -270,8 +290,18 @@ export class Jobs {
     // webhooks (issue 16): job.completed, job.faulted or job.stopped, recorded with the change
     const event = result.state === "Successful" ? "job.completed" : result.state === "Faulted" ? "job.faulted" : "job.stopped";
     const job = await this.webhooks.around(tenantId, event, () => this.store.updateJob(tenantId, key, result.from ?? statesBefore(result.state), sessionId, patch));
-    if (job) this.notifier.publish("jobFinished", { tenantId: job.tenantId, jobKey: job.key, job });
+    if (job) {
+      this.notifier.publish("jobFinished", { tenantId: job.tenantId, jobKey: job.key, job });
+      // a job that ran frees a place under its process's concurrency limits: robots waiting for
+      // the jobs that limit held back claim again (an unlimited process's robots are not woken)
+      if (job.startedAt !== null) await this.wakeIfLimited(job);
+    }
     return job;
+  }
+
+  private async wakeIfLimited(job: Job): Promise<void> {
+    const process = await this.catalog.processOrThrow(job.tenantId, job.folderKey, job.processName).catch(() => null);
+    if (process && isLimited(process)) this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });
   }
 
   /** Blocks until the job is final or `timeoutMs` passes (then null). Woken by the notifier, not by polling. */

@@ -1,5 +1,6 @@
 import { isJsonObject, unstorable } from "./arguments.js";
 import { boundedInteger, MAX_DURATION_SECONDS, unsafeNameCharacter } from "./bounds.js";
+import { MAX_CONCURRENT_JOBS, pointerProblem } from "./concurrencyLimits.js";
 import { badRequest, SchemaTooComplex, type Violation } from "./errors.js";
 import type { ErrorCode } from "./errorCodes.js";
 import { isSlug } from "./identifiers.js";
@@ -110,9 +111,26 @@ export function applyProcessFields(p: Process, body: JsonObject, ignore: string[
       case "retry":
         out.retry = retryPolicy(out.retry, value, problems);
         break;
+      case "maxConcurrentJobs":
+      case "maxConcurrentJobsPerKey":
+        if (value === null) out[key] = null;
+        else {
+          const n = boundedInteger(value, 1, MAX_CONCURRENT_JOBS);
+          if (n !== null) out[key] = n; else bad(`must be an integer from 1 to ${MAX_CONCURRENT_JOBS}, or null for no limit`);
+        }
+        break;
+      case "concurrencyKey": {
+        const problem = value === null ? null : pointerProblem(value);
+        if (problem === null) out.concurrencyKey = value as string | null; else bad(problem);
+        break;
+      }
       default:
         if (!["id", "tenantId", "folderKey", "createdAt", "updatedAt"].includes(key)) bad("is not a field of a process");
     }
+  }
+  // a limit per key needs the key; said once, where the body set either of them
+  if ((out.maxConcurrentJobsPerKey ?? null) !== null && (out.concurrencyKey ?? null) === null && !problems.some((p) => p.path === "/concurrencyKey" || p.path === "/maxConcurrentJobsPerKey")) {
+    problems.push({ path: "/maxConcurrentJobsPerKey", message: "requires concurrencyKey (a JSON Pointer into the input arguments)" });
   }
   if (tooComplex) throw tooComplex;
   if (problems.length) fail("invalid-process", problems);

@@ -123,6 +123,12 @@ export interface Process {
   priority: Priority;
   maxDurationSeconds: number | null;
   retry: RetryPolicy;
+  /** jobs Running at once (Stopping and Terminating count too), across all robots and nodes; null: no limit (SPEC §9) */
+  maxConcurrentJobs?: number | null;
+  /** a JSON Pointer into the input arguments (RFC 6901, such as `/customerId`): the value that groups jobs for maxConcurrentJobsPerKey */
+  concurrencyKey?: string | null;
+  /** jobs Running at once per value of concurrencyKey; null: no limit per key. Requires concurrencyKey. */
+  maxConcurrentJobsPerKey?: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -198,7 +204,24 @@ export interface Job {
   idempotencyKey: string | null;
   /** a Pending job waiting out a retry's backoff: not claimed before this moment (SPEC §8); null otherwise */
   retryAt: string | null;
+  /**
+   * The value of its process's concurrencyKey in the job's input when it was created, as
+   * canonical JSON (a long one as its SHA-256); null when the process has no key or the input
+   * no value there: such a job is limited by maxConcurrentJobs only (SPEC §9).
+   */
+  concurrencyKey?: string | null;
+  /** why a Pending job waits, computed when it is read (null for any other state); absent where not computed */
+  pendingReason?: PendingReason | null;
 }
+
+/**
+ * Why a Pending job waits, in this order: `RetryBackoff` (its retryAt is in the future),
+ * `NoRobot` (no live robot session serves its process in its folder), `ConcurrencyLimit`
+ * (its process's maxConcurrentJobs, or its key's maxConcurrentJobsPerKey, is reached),
+ * `Queued` (none of those: the next free slot takes it, after older and higher-priority jobs).
+ */
+export const PENDING_REASONS = ["NoRobot", "ConcurrencyLimit", "RetryBackoff", "Queued"] as const;
+export type PendingReason = (typeof PENDING_REASONS)[number];
 
 /**
  * Longest JSON, in bytes, of a job's inputArguments, outputArguments or error in a list of

@@ -10,6 +10,7 @@ import { ERROR_CODES } from "../core/errorCodes.js";
  * test/openapi.test.ts closes them when it checks real answers against them.
  */
 import { ALL_SCOPES } from "../core/scopes.js";
+import { MAX_CONCURRENT_JOBS, MAX_POINTER_LENGTH } from "../core/concurrencyLimits.js";
 import { PERMISSIONS, ROLE_NAMES, type RoleAssignment } from "../core/Permissions.js";
 import type { HeartbeatAnswer } from "../core/Robots.js";
 import type { RobotJob } from "../robot/RobotConnection.js";
@@ -17,6 +18,7 @@ import {
   CALL_MODES,
   DEFAULT_SETTINGS,
   LIST_FIELD_MAX_BYTES,
+  PENDING_REASONS,
   PRIORITIES,
   REDIRECT_STATUS_CODES,
   VERBS,
@@ -128,6 +130,18 @@ const processProperties: Rendered<Process> = {
   priority: { ...schemaRef("Priority"), default: "Normal" },
   maxDurationSeconds: { type: ["integer", "null"], minimum: 1, maximum: 31_536_000, default: null, description: "A run longer than this is killed and ends Faulted; null for no limit. At most a year." },
   retry: schemaRef("RetryPolicy"),
+  maxConcurrentJobs: {
+    type: ["integer", "null"], minimum: 1, maximum: MAX_CONCURRENT_JOBS, default: null,
+    description: "At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.",
+  },
+  concurrencyKey: {
+    type: ["string", "null"], maxLength: MAX_POINTER_LENGTH, pattern: "^(/([^~/]|~[01])*)+$", default: null,
+    description: "A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.",
+  },
+  maxConcurrentJobsPerKey: {
+    type: ["integer", "null"], minimum: 1, maximum: MAX_CONCURRENT_JOBS, default: null,
+    description: "At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.",
+  },
   createdAt: readOnly(dateTime, "When the process was created."),
   updatedAt: readOnly(dateTime, "When the process was last changed."),
 };
@@ -182,6 +196,10 @@ const jobProperties: Record<keyof ReturnType<typeof renderJob>, Schema> = {
   retryAt: {
     ...nullableDateTime,
     description: "A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.",
+  },
+  pendingReason: {
+    ...nullable(schemaRef("PendingReason")),
+    description: "Why a Pending job waits, as of this answer; null when the job is not Pending.",
   },
 };
 
@@ -446,6 +464,11 @@ export const schemas: Record<string, Schema> = {
     description: "Pending → Running → Successful / Faulted; a stop passes through Stopping (SoftStop) or Terminating (Kill) and ends Stopped. Successful, Faulted and Stopped are final.",
   },
   JobSource: { type: "string", enum: JOB_SOURCES },
+  PendingReason: {
+    type: "string", enum: [...PENDING_REASONS],
+    description: "RetryBackoff: a retry's backoff has not ended. NoRobot: no live robot session serves the process in the job's folder. " +
+      "ConcurrencyLimit: the process's maxConcurrentJobs, or its key's maxConcurrentJobsPerKey, jobs are running. Queued: none of those; it waits for a free slot, behind older and higher-priority jobs. Checked in that order.",
+  },
   StopStrategy: { type: "string", enum: STOP_STRATEGIES },
   Scope: {
     type: "string", enum: ALL_SCOPES,

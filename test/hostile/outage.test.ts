@@ -78,7 +78,7 @@ function outageStore(): { store: Store; outage: { down: boolean; code?: string }
 const newJob = (tenantId: string, at: number): Job => ({
   key: randomUUID(), tenantId, folderKey: randomUUID(), processName: "P", triggerId: null, source: "Api", callMode: "AsyncRequestReply", state: "Pending",
   priority: "Normal", inputArguments: {}, outputArguments: null, error: null, robot: null, sessionId: null, attempt: 0, createdAt: new Date(at).toISOString(),
-  startedAt: null, endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, idempotencyKey: null, retryAt: null,
+  startedAt: null, endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, idempotencyKey: null, retryAt: null, concurrencyKey: null,
 });
 
 describe("a store outage never costs a lease (finding 5)", () => {

@@ -301,6 +301,7 @@ describe.each(backings)("identity and catalog aggregates ($name)", (backing) => 
     const invoice: Process = {
       ...process(tenant.id, shared.key, "Invoice"), description: "Reads ✓", defaultInputArguments: { n: 3, deep: { ok: true, none: null }, list: [1, "a"] },
       inputSchema: { type: "object", required: ["n"] }, outputSchema: {}, priority: "High", maxDurationSeconds: 120, retry: { maxAttempts: 3, backoff: { type: "Exponential", delaySeconds: 7, maxDelaySeconds: 3600, jitter: false } },
+      maxConcurrentJobs: 4, concurrencyKey: "/customer", maxConcurrentJobsPerKey: 1,
     };
     const batch = process(tenant.id, shared.key, "batch");
     for (const p of [batch, invoice]) await store.createProcess(p);
@@ -362,7 +363,8 @@ describe.each(backings)("identity and catalog aggregates ($name)", (backing) => 
 function process(tenantId: string, folderKey: string, name: string): Process {
   return {
     id: randomUUID(), tenantId, folderKey, name, description: "", defaultInputArguments: {}, inputSchema: null, outputSchema: null,
-    priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoff: { type: "Exponential", delaySeconds: 5, maxDelaySeconds: 3600, jitter: false } }, createdAt: at(0), updatedAt: at(0),
+    priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoff: { type: "Exponential", delaySeconds: 5, maxDelaySeconds: 3600, jitter: false } },
+    maxConcurrentJobs: null, concurrencyKey: null, maxConcurrentJobsPerKey: null, createdAt: at(0), updatedAt: at(0),
   };
 }
 

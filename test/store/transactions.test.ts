@@ -55,7 +55,7 @@ const auditEntry = (tenantId: string, action: string): NewAuditEntry => ({
 const newJob = (tenantId: string, folderKey: string, processName: string): Job => ({
   key: randomUUID(), tenantId, folderKey, processName, triggerId: null, source: "Api", callMode: "AsyncRequestReply", state: "Pending",
   priority: "Normal", inputArguments: {}, outputArguments: null, error: null, robot: null, sessionId: null, attempt: 0, createdAt: at(0),
-  startedAt: null, endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, idempotencyKey: null, retryAt: null,
+  startedAt: null, endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, idempotencyKey: null, retryAt: null, concurrencyKey: null,
 });
 
 for (const engine of engines) {

@@ -33,6 +33,20 @@ export function StateBadge({ state }: { state: string }) {
   return <span class={`badge state-${state}`} data-state={state}>{state}</span>;
 }
 
+/** why a Pending job waits (the job's pendingReason), in words */
+export const PENDING_REASON_TEXT: Record<string, string> = {
+  NoRobot: "No live robot serves its process",
+  ConcurrencyLimit: "Its process's concurrency limit (or its key's) is reached",
+  RetryBackoff: "A retry's backoff has not ended",
+  Queued: "Queued behind older or higher-priority jobs",
+};
+
+/** a Pending job's reason, small next to its state badge */
+export function PendingReason({ reason }: { reason: string | null | undefined }) {
+  if (!reason) return null;
+  return <small class="muted pending-reason" data-pending-reason={reason} title={PENDING_REASON_TEXT[reason] ?? reason}> {reason}</small>;
+}
+
 export function Time({ at }: { at: string | null | undefined }) {
   if (!at) return <span class="muted">–</span>;
   const d = new Date(at);

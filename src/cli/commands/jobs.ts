@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { isFinalJobState, JOB_STATES, type Arguments, type Job, type JobFilter, type JobListItem, type JobLogLine, type JobState } from "../../client/index.js";
+import { isFinalJobState, JOB_STATES, type Arguments, type Job, type JobFilter, type JobListItem, type JobLogLine, type JobState, type PendingReason } from "../../client/index.js";
 import { findFolder, findTrigger, integer, seconds } from "../args.js";
 import { action, duration, note, print, printFields, printJson, printTable, truncate, when } from "../output.js";
 import { connect, folderNames, followResult, interruptSignal, jsonOption, type JsonOption } from "./common.js";
@@ -52,7 +52,7 @@ export function registerJobs(program: Command): void {
     const folders = await folderNames(client);
     printTable(
       ["KEY", "STATE", "PROCESS", "FOLDER", "CREATED", "DURATION", "INFO"],
-      items.map((j) => [j.key, j.state, j.processName, folders.get(j.folderKey) ?? j.folderKey, when(j.createdAt), jobDuration(j), truncate(j.info, 50)]),
+      items.map((j) => [j.key, j.pendingReason ? `${j.state} (${j.pendingReason})` : j.state, j.processName, folders.get(j.folderKey) ?? j.folderKey, when(j.createdAt), jobDuration(j), truncate(j.info, 50)]),
       "No jobs.",
     );
     if (more) note(`(the ${items.length} newest; --limit N or --all for more)`);
@@ -67,6 +67,7 @@ export function registerJobs(program: Command): void {
       printFields([
         ["Key", job.key],
         ["State", job.state],
+        ...(job.pendingReason ? [["Waiting", PENDING_REASON_TEXT[job.pendingReason]] as [string, string]] : []),
         ["Process", job.processName],
         ["Folder", folders.get(job.folderKey) ?? job.folderKey],
         ["Source", job.source + (job.triggerId ? ` (trigger ${job.triggerId})` : "")],
@@ -137,6 +138,14 @@ export function registerJobs(program: Command): void {
     return followResult(opts.json, (onState) => client.jobs.wait<Arguments>(key, { signal, onState }), "Waiting");
   }));
 }
+
+/** why a Pending job waits, in words (`jobs show`) */
+const PENDING_REASON_TEXT: Record<PendingReason, string> = {
+  NoRobot: "NoRobot: no live robot serves its process",
+  ConcurrencyLimit: "ConcurrencyLimit: its process's (or its key's) concurrency limit is reached",
+  RetryBackoff: "RetryBackoff: a retry's backoff has not ended",
+  Queued: "Queued: behind older or higher-priority jobs",
+};
 
 /** `--state Running,Pending --state faulted` → canonical names; an unknown one is a usage error. */
 function collectStates(value: string, previous: string[] = []): string[] {

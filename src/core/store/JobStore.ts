@@ -63,6 +63,19 @@ export interface JobStore {
   listSessions(tenantId: string): Promise<(RobotSession & { slotsInUse: number })[]>;
   /** robot sessions of every tenant whose lease runs past `now`, and their slots (/metrics) */
   countRobotSessions(now: string): Promise<{ sessions: number; slots: number }>;
+
+  // concurrency limits (SPEC §9)
+  /** the processes (and folders, null: all) that the tenant's live sessions serve: pendingReason's NoRobot */
+  liveSessionScopes(tenantId: string, now: string): Promise<{ processes: string[]; folderKeys: string[] | null }[]>;
+  /** jobs Running, Stopping or Terminating of these process names, counted by folder, process and concurrency key */
+  runningCounts(tenantId: string, processNames: readonly string[]): Promise<RunningCount[]>;
+}
+
+export interface RunningCount {
+  folderKey: string;
+  processName: string;
+  concurrencyKey: string | null;
+  count: number;
 }
 
 export interface IdempotencyKeyRow {

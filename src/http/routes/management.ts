@@ -165,10 +165,10 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
     const { job, replayed } = await audited(request, () => jobs.start(p, request.body, key),
       ({ job, replayed }) => (replayed ? null : ["job.start", job.key, { folderKey: job.folderKey, processName: job.processName }]));
     if (replayed) reply.header("idempotent-replayed", "true");
-    return json(reply, 201, renderJob(job));
+    return json(reply, 201, renderJob(await jobs.withPendingReason(job)));
   });
   app.get("/api/v1/jobs/:jobKey", async (request: Req, reply) => {
-    const job = await jobs.getVisible(await who(request), request.params.jobKey!);
+    const job = await jobs.describe(await who(request), request.params.jobKey!);
     return json(reply, 200, renderJobDetail(job, await baton.retries.attemptsOf(job)));
   });
   app.get("/api/v1/jobs/:jobKey/logs", async (request: Req, reply) => {
@@ -280,7 +280,7 @@ export function renderJobListItem(job: JobListItem) {
     ...(job.outputArgumentsTruncated ? { outputArgumentsTruncated: true as const } : { outputArguments: job.outputArguments }),
     ...(job.errorTruncated ? { errorTruncated: true as const } : { error: job.error }),
     robot: job.robot, attempt: job.attempt, createdAt: job.createdAt, startedAt: job.startedAt, endedAt: job.endedAt, info: job.info,
-    idempotencyKey: job.idempotencyKey, retryAt: job.retryAt,
+    idempotencyKey: job.idempotencyKey, retryAt: job.retryAt, pendingReason: job.pendingReason ?? null,
   };
 }
 

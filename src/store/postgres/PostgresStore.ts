@@ -3,6 +3,7 @@ import type { Job, JobLogLine, RobotSession } from "../../core/types.js";
 import { insertJob } from "../sql/JobsSql.js";
 import { GroupCommit, type Pending } from "../sql/GroupCommit.js";
 import type { Executor } from "../sql/Executor.js";
+import { claimQuery, claimWithinLimits, folderCondition } from "./claimQueries.js";
 import { SqlStore } from "../sql/SqlStore.js";
 import { PRIORITY_NUMBER, jobFromRow, json } from "../sql/rows.js";
 import { sql } from "../sql/sql.js";
@@ -21,9 +22,9 @@ const INSERT_BATCH = 1000;
 const INSERT_JOBS = {
   name: "baton_insert_jobs",
   text: `INSERT INTO jobs (key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, input_arguments,
-           attempt, created_at, deadline_at, max_duration_seconds, info)
+           attempt, created_at, deadline_at, max_duration_seconds, info, concurrency_key)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::smallint[],
-           $10::json[], $11::integer[], $12::timestamptz[], $13::timestamptz[], $14::integer[], $15::text[])`,
+           $10::json[], $11::integer[], $12::timestamptz[], $13::timestamptz[], $14::integer[], $15::text[], $16::text[])`,
 };
 
 export interface PostgresOptions {
@@ -131,7 +132,7 @@ export class PostgresStore extends SqlStore {
           values: [column((j) => j.key), column((j) => j.tenantId), column((j) => j.folderKey), column((j) => j.processName), column((j) => j.triggerId),
             column((j) => j.source), column((j) => j.callMode), column((j) => j.state), column((j) => PRIORITY_NUMBER[j.priority]),
             column((j) => json(j.inputArguments)), column((j) => j.attempt), column((j) => j.createdAt), column((j) => j.deadlineAt),
-            column((j) => j.maxDurationSeconds), column((j) => j.info)],
+            column((j) => j.maxDurationSeconds), column((j) => j.info), column((j) => j.concurrencyKey ?? null)],
         });
         for (const b of batch) b.resolve();
         return;
@@ -164,9 +165,15 @@ export class PostgresStore extends SqlStore {
     if (max <= 0 || session.processes.length === 0) return [];
     const rows = await this.atomically(async (db) => {
       // a claim long-poll can outlive its session (a robot cut off from the network keeps its
-      // connection open while its lease runs out): an ended or expired session gets nothing
-      const live = await db.one(sql`SELECT 1 AS live FROM robot_sessions WHERE id = ${session.id} AND lease_expires_at > ${now} FOR NO KEY UPDATE`);
+      // connection open while its lease runs out): an ended or expired session gets nothing.
+      // The same statement asks whether any of its processes has a concurrency limit (a tiny
+      // partial index): none, the usual case, is the one-statement claim below
+      const live = await db.one(sql`
+        SELECT EXISTS (SELECT 1 FROM processes WHERE tenant_id = ${session.tenantId} AND name IN ${sql.list(session.processes)} ${folderCondition(session)}
+                          AND (max_concurrent_jobs IS NOT NULL OR max_concurrent_jobs_per_key IS NOT NULL)) AS limited
+          FROM robot_sessions WHERE id = ${session.id} AND lease_expires_at > ${now} FOR NO KEY UPDATE`);
       if (!live) return [];
+      if (live.limited === true) return claimWithinLimits(db, session, max, now, longPollingMaxSeconds);
       return db.all(claimQuery(session, max, now, longPollingMaxSeconds));
     });
     return rows.sort((a, b) => Number(b.priority) - Number(a.priority) || Number(a.seq) - Number(b.seq)).map(jobFromRow);
@@ -201,32 +208,4 @@ export class PostgresStore extends SqlStore {
       SELECT ${jobKey}, CAST(${after} AS integer) + o, CAST(l->>'at' AS timestamptz), l->>'level', l->>'message'
         FROM json_array_elements(CAST(${json(lines.map((l) => ({ at: l.at, level: l.level, message: l.message })))} AS json)) WITH ORDINALITY AS x(l, o)`);
   }
-}
-
-/**
- * The claim's statement. `process_name IN ($n)` of one process (the usual session) is
- * `process_name = $n` to PostgreSQL, so the jobs_pending index gives the rows already in claim
- * order and the scan stops after `max` unlocked rows. A session of every folder (the usual
- * one) has no folder condition at all, rather than one the planner must keep for a null list.
- * Its text depends on the number of processes and folders only: a named statement per shape.
- */
-function claimQuery(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number) {
-  const folders = session.folderKeys ? sql`AND folder_key IN ${sql.list(session.folderKeys)}` : sql.empty;
-  return sql`
-    WITH picked AS (
-      SELECT seq FROM jobs
-       WHERE tenant_id = ${session.tenantId} AND state = 'Pending' AND process_name IN ${sql.list(session.processes)} ${folders}
-         AND (not_before IS NULL OR not_before <= CAST(${now} AS timestamptz))
-       ORDER BY priority DESC, seq
-       LIMIT GREATEST(0, LEAST(CAST(${max} AS integer),
-         CAST(${session.slots} AS integer) - (SELECT COUNT(*) FROM jobs WHERE session_id = ${session.id} AND state IN ('Running', 'Stopping', 'Terminating'))::integer))
-       FOR UPDATE SKIP LOCKED
-    )
-    UPDATE jobs j SET state = 'Running', session_id = ${session.id}, robot = ${session.robotName}, started_at = GREATEST(CAST(${now} AS timestamptz), j.created_at),
-           attempt = j.attempt + 1, not_before = NULL, info = NULL,
-           deadline_at = LEAST(
-             CASE WHEN j.call_mode = 'LongPolling' THEN j.created_at + make_interval(secs => ${longPollingMaxSeconds}) END,
-             CASE WHEN j.max_duration_seconds IS NOT NULL THEN CAST(${now} AS timestamptz) + make_interval(secs => j.max_duration_seconds) END)
-      FROM picked WHERE j.seq = picked.seq
-    RETURNING j.*`;
 }

@@ -58,10 +58,12 @@ export class CatalogSql extends SqlAggregate implements CatalogStore {
     await this.db.run(sql`
       INSERT INTO processes (id, tenant_id, folder_key, name, description, default_input_arguments, input_schema, output_schema,
         priority, max_duration_seconds, retry_max_attempts, retry_backoff_seconds,
-        retry_backoff_type, retry_max_delay_seconds, retry_jitter, created_at, updated_at)
+        retry_backoff_type, retry_max_delay_seconds, retry_jitter, created_at, updated_at,
+        max_concurrent_jobs, concurrency_key, max_concurrent_jobs_per_key)
       VALUES (${p.id}, ${p.tenantId}, ${p.folderKey}, ${p.name}, ${p.description}, ${p.defaultInputArguments}, ${p.inputSchema}, ${p.outputSchema},
         ${p.priority}, ${p.maxDurationSeconds}, ${p.retry.maxAttempts}, ${p.retry.backoff.delaySeconds},
-        ${p.retry.backoff.type}, ${p.retry.backoff.maxDelaySeconds}, ${p.retry.backoff.jitter}, ${p.createdAt}, ${p.updatedAt})`)
+        ${p.retry.backoff.type}, ${p.retry.backoff.maxDelaySeconds}, ${p.retry.backoff.jitter}, ${p.createdAt}, ${p.updatedAt},
+        ${p.maxConcurrentJobs ?? null}, ${p.concurrencyKey ?? null}, ${p.maxConcurrentJobsPerKey ?? null})`)
       .catch((err: unknown) => { throw err instanceof UniqueViolation ? ProcessExists(p.name) : err; });
   }
 
@@ -81,7 +83,8 @@ export class CatalogSql extends SqlAggregate implements CatalogStore {
         output_schema = ${p.outputSchema}, priority = ${p.priority}, max_duration_seconds = ${p.maxDurationSeconds},
         retry_max_attempts = ${p.retry.maxAttempts}, retry_backoff_seconds = ${p.retry.backoff.delaySeconds},
         retry_backoff_type = ${p.retry.backoff.type}, retry_max_delay_seconds = ${p.retry.backoff.maxDelaySeconds},
-        retry_jitter = ${p.retry.backoff.jitter}, updated_at = ${p.updatedAt}
+        retry_jitter = ${p.retry.backoff.jitter}, updated_at = ${p.updatedAt},
+        max_concurrent_jobs = ${p.maxConcurrentJobs ?? null}, concurrency_key = ${p.concurrencyKey ?? null}, max_concurrent_jobs_per_key = ${p.maxConcurrentJobsPerKey ?? null}
        WHERE tenant_id = ${p.tenantId} AND id = ${p.id}`);
   }
 

@@ -1,13 +1,13 @@
-import type { IdempotencyKeyRow, JobFilter, JobPatch, JobStateCount, JobStore } from "../../core/store.js";
+import type { IdempotencyKeyRow, JobFilter, JobPatch, JobStateCount, JobStore, RunningCount } from "../../core/store.js";
 import { LIST_FIELD_MAX_BYTES, isFinal, type Job, type JobAttempt, type JobListItem, type JobLogLine, type JobState, type RobotSession } from "../../core/types.js";
 import type { Executor } from "./Executor.js";
 import { SqlAggregate } from "./SqlAggregate.js";
-import { PRIORITY_NUMBER, attemptFromRow, bool, json, jobFromRow, sessionFromRow, str } from "./rows.js";
+import { PRIORITY_NUMBER, attemptFromRow, bool, json, jobFromRow, parse, sessionFromRow, str, strOrNull } from "./rows.js";
 import { Sql, sql } from "./sql.js";
 
 /** The columns of `jobs` a list reads besides the three long ones. */
 const JOB_LIST_COLUMNS = "seq, key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, robot, session_id, attempt, " +
-  "created_at, started_at, ended_at, not_before, deadline_at, max_duration_seconds, info, idempotency_key";
+  "created_at, started_at, ended_at, not_before, deadline_at, max_duration_seconds, info, idempotency_key, concurrency_key";
 
 /** A job read for a list (its long fields read as null when `truncated` says so) as a list item. */
 function toJobListItem(job: Job, truncated: { input: boolean; output: boolean; error: boolean }): JobListItem {
@@ -22,14 +22,14 @@ function toJobListItem(job: Job, truncated: { input: boolean; output: boolean; e
 
 /** The columns of a new job's insert, in the order of `insertJobValues`. */
 const INSERT_JOB_COLUMNS = ["key", "tenant_id", "folder_key", "process_name", "trigger_id", "source", "call_mode", "state", "priority", "input_arguments",
-  "attempt", "created_at", "deadline_at", "max_duration_seconds", "info", "idempotency_key"];
+  "attempt", "created_at", "deadline_at", "max_duration_seconds", "info", "idempotency_key", "concurrency_key"];
 /** the insert's text around its parameters: one array for every call, so its compiled text is cached like a template's */
 const INSERT_JOB_TEXT = [`INSERT INTO jobs (${INSERT_JOB_COLUMNS.join(", ")}) VALUES (`, ...INSERT_JOB_COLUMNS.slice(1).map(() => ", "), ")"];
 
 /** A new job's values for its insert, each bindable as it is (JSON as text). */
 export function insertJobValues(j: Job): unknown[] {
   return [j.key, j.tenantId, j.folderKey, j.processName, j.triggerId, j.source, j.callMode, j.state, PRIORITY_NUMBER[j.priority],
-    json(j.inputArguments), j.attempt, j.createdAt, j.deadlineAt, j.maxDurationSeconds, j.info, j.idempotencyKey];
+    json(j.inputArguments), j.attempt, j.createdAt, j.deadlineAt, j.maxDurationSeconds, j.info, j.idempotencyKey, j.concurrencyKey ?? null];
 }
 
 /**
@@ -256,6 +256,20 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
       SELECT s.*, (SELECT COUNT(*) FROM jobs j WHERE j.session_id = s.id AND j.state IN ('Running', 'Stopping', 'Terminating')) AS slots_in_use
         FROM robot_sessions s WHERE s.tenant_id = ${tenantId} ORDER BY s.created_at`);
     return rows.map((r) => ({ ...sessionFromRow(r), slotsInUse: Number(r.slots_in_use) }));
+  }
+
+  async liveSessionScopes(tenantId: string, now: string): Promise<{ processes: string[]; folderKeys: string[] | null }[]> {
+    const rows = await this.db.all(sql`SELECT processes, folder_keys FROM robot_sessions WHERE tenant_id = ${tenantId} AND lease_expires_at > ${now}`);
+    return rows.map((r) => ({ processes: parse<string[]>(r.processes) ?? [], folderKeys: parse<string[]>(r.folder_keys) }));
+  }
+
+  async runningCounts(tenantId: string, processNames: readonly string[]): Promise<RunningCount[]> {
+    if (processNames.length === 0) return [];
+    const rows = await this.db.all(sql`
+      SELECT folder_key, process_name, concurrency_key, COUNT(*) AS n FROM jobs
+       WHERE tenant_id = ${tenantId} AND process_name IN ${sql.list(processNames)} AND state IN ('Running', 'Stopping', 'Terminating')
+       GROUP BY folder_key, process_name, concurrency_key`);
+    return rows.map((r) => ({ folderKey: str(r.folder_key), processName: str(r.process_name), concurrencyKey: strOrNull(r.concurrency_key), count: Number(r.n) }));
   }
 
   async countRobotSessions(now: string): Promise<{ sessions: number; slots: number }> {

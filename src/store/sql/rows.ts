@@ -62,6 +62,7 @@ export function processFromRow(r: Row): Process {
         maxDelaySeconds: Number(r.retry_max_delay_seconds), jitter: bool(r.retry_jitter),
       },
     },
+    maxConcurrentJobs: numOrNull(r.max_concurrent_jobs), concurrencyKey: strOrNull(r.concurrency_key), maxConcurrentJobsPerKey: numOrNull(r.max_concurrent_jobs_per_key),
     createdAt: str(r.created_at), updatedAt: str(r.updated_at),
   };
 }
@@ -82,7 +83,7 @@ export function jobFromRow(r: Row): Job {
     outputArguments: parse(r.output_arguments), error: parse(r.error), robot: strOrNull(r.robot), sessionId: strOrNull(r.session_id),
     attempt: Number(r.attempt), createdAt: str(r.created_at), startedAt: strOrNull(r.started_at), endedAt: strOrNull(r.ended_at),
     info: strOrNull(r.info), maxDurationSeconds: numOrNull(r.max_duration_seconds), deadlineAt: strOrNull(r.deadline_at),
-    idempotencyKey: strOrNull(r.idempotency_key),
+    idempotencyKey: strOrNull(r.idempotency_key), concurrencyKey: strOrNull(r.concurrency_key),
     // not_before is the retry's wait only while the job waits for it (the claim clears it)
     retryAt: r.state === "Pending" ? strOrNull(r.not_before) : null,
   };

@@ -8,6 +8,7 @@ import { insertJob, insertJobValues } from "../sql/JobsSql.js";
 import type { Row } from "../sql/Executor.js";
 import { GroupCommit, type Pending } from "../sql/GroupCommit.js";
 import { SqlStore } from "../sql/SqlStore.js";
+import { ConcurrencyBudget, candidateFromRow, limitsFromRow, type ProcessLimits } from "../sql/concurrencyBudget.js";
 import { jobFromRow } from "../sql/rows.js";
 import { SqliteExecutor, sqliteConnection } from "./SqliteExecutor.js";
 import { translateSqliteError } from "./driverErrors.js";
@@ -154,17 +155,11 @@ export class SqliteStore extends SqlStore {
       const names = session.processes.map(() => "?").join(", ");
       // a robot key limited to some folders runs only their jobs
       const folders = session.folderKeys ? `AND folder_key IN (${session.folderKeys.map(() => "?").join(", ") || "NULL"})` : "";
-      // LIMIT CAST(? AS INTEGER), not LIMIT ?: SQLite (3.47+) plans with a bound LIMIT's
-      // value, so rebinding it re-prepares the statement on every claim (~40 µs, twice a job).
-      const rows = root.statement(
-        `SELECT * FROM jobs WHERE tenant_id = ? AND state = 'Pending' AND process_name IN (${names}) ${folders}
-           AND (not_before IS NULL OR not_before <= ?)
-         ORDER BY priority DESC, seq ASC LIMIT CAST(? AS INTEGER)`,
-      ).all(session.tenantId, ...session.processes, ...(session.folderKeys ?? []), now, room) as Row[];
+      const scope = [session.tenantId, ...session.processes, ...(session.folderKeys ?? [])];
       const claim = root.statement(
         "UPDATE jobs SET state = 'Running', session_id = ?, robot = ?, started_at = ?, attempt = ?, deadline_at = ?, not_before = NULL, info = NULL WHERE seq = ?",
       );
-      return rows.map((row) => {
+      const claimRow = (row: Row): Job => {
         const job = jobFromRow(row);
         job.state = "Running";
         job.sessionId = session.id;
@@ -177,7 +172,56 @@ export class SqliteStore extends SqlStore {
         job.retryAt = null;
         claim.run(session.id, session.robotName, job.startedAt, job.attempt, job.deadlineAt, row.seq);
         return job;
-      });
+      };
+      // processes with concurrency limits among the session's (a tiny partial index): none, the usual case, is the plain claim
+      const limits = (root.statement(
+        `SELECT folder_key, name, max_concurrent_jobs, max_concurrent_jobs_per_key FROM processes
+          WHERE tenant_id = ? AND name IN (${names}) ${folders} AND (max_concurrent_jobs IS NOT NULL OR max_concurrent_jobs_per_key IS NOT NULL)`,
+      ).all(...scope) as Row[]).map(limitsFromRow);
+      if (limits.length > 0) return this.claimWithinLimits(session, scope, names, folders, room, now, limits, claimRow);
+      // LIMIT CAST(? AS INTEGER), not LIMIT ?: SQLite (3.47+) plans with a bound LIMIT's
+      // value, so rebinding it re-prepares the statement on every claim (~40 µs, twice a job).
+      const rows = root.statement(
+        `SELECT * FROM jobs WHERE tenant_id = ? AND state = 'Pending' AND process_name IN (${names}) ${folders}
+           AND (not_before IS NULL OR not_before <= ?)
+         ORDER BY priority DESC, seq ASC LIMIT CAST(? AS INTEGER)`,
+      ).all(...scope, now, room) as Row[];
+      return rows.map(claimRow);
     });
+  }
+
+  /**
+   * The claim when some of the session's processes have concurrency limits: inside the one
+   * write transaction (no other claim runs meanwhile, so the counts are exact), the running
+   * jobs counted, then Pending jobs read in claim order past the full processes and keys,
+   * admitted by the budget and claimed, until the room is used or no job is left
+   * (src/store/sql/concurrencyBudget.ts).
+   */
+  private claimWithinLimits(
+    session: RobotSession, scope: unknown[], names: string, folders: string, room: number, now: string,
+    limits: ProcessLimits[], claimRow: (row: Row) => Job,
+  ): Job[] {
+    const root = sqliteConnection(this.db).root;
+    const limitedNames = [...new Set(limits.map((l) => l.name))];
+    const counts = (root.statement(
+      `SELECT folder_key, process_name, concurrency_key, COUNT(*) AS n FROM jobs
+        WHERE tenant_id = ? AND process_name IN (${limitedNames.map(() => "?").join(", ")}) AND state IN ('Running', 'Stopping', 'Terminating')
+        GROUP BY folder_key, process_name, concurrency_key`,
+    ).all(session.tenantId, ...limitedNames) as Row[]).map((r) => ({ ...candidateFromRow(r), count: Number(r.n) }));
+    const budget = new ConcurrencyBudget(limits, counts);
+    const next = root.statement(
+      `SELECT * FROM jobs WHERE tenant_id = ? AND state = 'Pending' AND process_name IN (${names}) ${folders}
+         AND (not_before IS NULL OR not_before <= ?)
+         AND folder_key || '/' || process_name NOT IN (SELECT value FROM json_each(?))
+         AND (concurrency_key IS NULL OR folder_key || '/' || process_name || '/' || concurrency_key NOT IN (SELECT value FROM json_each(?)))
+       ORDER BY priority DESC, seq ASC LIMIT CAST(? AS INTEGER)`,
+    );
+    const claimed: Job[] = [];
+    for (;;) {
+      const want = room - claimed.length;
+      const rows = next.all(...scope, now, JSON.stringify(budget.fullProcesses()), JSON.stringify(budget.fullKeys()), want) as Row[];
+      for (const row of rows) if (budget.admit(candidateFromRow(row))) claimed.push(claimRow(row));
+      if (rows.length < want || claimed.length >= room) return claimed;
+    }
   }
 }

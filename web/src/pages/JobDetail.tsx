@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, can, isFinalJobState, type Job, type JobDetail as JobWithAttempts, type LogLine, type Page } from "../api.js";
 import { useLive } from "../live.js";
 import { folderName, useConsole } from "../session.js";
-import { ConfirmButton, ErrorBox, formatDuration, JsonView, Loading, StateBadge, Time, useAction, useLoad } from "../ui.js";
+import { ConfirmButton, ErrorBox, formatDuration, JsonView, Loading, PENDING_REASON_TEXT, StateBadge, Time, useAction, useLoad } from "../ui.js";
 
 /** One job: its arguments, result, a timeline of its states and its logs, live. */
 export function JobDetail({ jobKey }: { jobKey: string }) {
@@ -51,6 +51,7 @@ export function JobDetail({ jobKey }: { jobKey: string }) {
         <dt>Attempt</dt><dd>{j.attempt}</dd>
         {j.retryAt ? <><dt>Retrying at</dt><dd data-testid="retry-at"><Time at={j.retryAt} /></dd></> : null}
         <dt>Info</dt><dd>{j.info ?? "–"}</dd>
+        {j.pendingReason ? <><dt>Waiting</dt><dd data-testid="pending-reason">{j.pendingReason}: {PENDING_REASON_TEXT[j.pendingReason] ?? ""}</dd></> : null}
       </dl>
       <h2>Timeline</h2>
       <ol class="timeline" data-testid="timeline">

@@ -3,7 +3,7 @@ import { api, can, JOB_STATES, type JobListItem, type Page, type Trigger } from 
 import { useLive } from "../live.js";
 import { href } from "../router.js";
 import { folderName, useConsole } from "../session.js";
-import { Empty, ErrorBox, formatDuration, StateBadge, Time, useLoad, useNow } from "../ui.js";
+import { Empty, ErrorBox, formatDuration, PendingReason, StateBadge, Time, useLoad, useNow } from "../ui.js";
 
 const PAGE_SIZE = 25;
 
@@ -101,7 +101,7 @@ export function Jobs({ query }: { query: URLSearchParams }) {
             <tbody>
               {jobs.data.items.map((j) => (
                 <tr key={j.key} data-job={j.key}>
-                  <td><StateBadge state={j.state} /></td>
+                  <td><StateBadge state={j.state} /><PendingReason reason={j.pendingReason} /></td>
                   <td class="key"><a href={href("jobs", j.key)} title={j.key} data-testid="job-key"><code>{j.key.slice(0, 8)}</code></a></td>
                   <td class="clip"><a href={href("jobs", j.key)} title={j.processName}>{j.processName}</a></td>
                   <td class="clip" title={folderName(folders, j.folderKey)}>{folderName(folders, j.folderKey)}</td>

@@ -36,7 +36,7 @@ export function Processes() {
       {processes.data && processes.data.items.length > 0 ? (
         <div class="table-wrap">
           <table class="striped">
-            <thead><tr><th>Name</th><th>Description</th><th>Priority</th><th>Max duration</th><th>Retries</th><th>Default inputs</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
+            <thead><tr><th>Name</th><th>Description</th><th>Priority</th><th>Max duration</th><th>Retries</th><th>At once</th><th>Default inputs</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
             <tbody>
               {processes.data.items.map((p) => (
                 <tr key={p.id} data-process={p.name}>
@@ -45,6 +45,7 @@ export function Processes() {
                   <td>{p.priority}</td>
                   <td>{p.maxDurationSeconds ? `${p.maxDurationSeconds} s` : "–"}</td>
                   <td>{p.retry.maxAttempts}</td>
+                  <td data-testid="limits">{describeLimits(p)}</td>
                   <td><code>{JSON.stringify(p.defaultInputArguments)}</code></td>
                   <td class="actions">
                     <a class="small" href={`#/jobs?folderKey=${folderKey}&processName=${encodeURIComponent(p.name)}`}>Jobs</a>
@@ -62,6 +63,15 @@ export function Processes() {
   );
 }
 
+/** the process's concurrency limits in a few words: "5", "5 · 1 per /customerId", or "–" */
+function describeLimits(p: Process): string {
+  const parts = [
+    p.maxConcurrentJobs != null ? String(p.maxConcurrentJobs) : null,
+    p.maxConcurrentJobsPerKey != null ? `${p.maxConcurrentJobsPerKey} per ${p.concurrencyKey ?? "?"}` : null,
+  ].filter((x) => x !== null);
+  return parts.length ? parts.join(" · ") : "–";
+}
+
 function ProcessForm({ folderKey, process, onDone, onCancel }: { folderKey: string; process?: Process; onDone: () => void; onCancel: () => void }) {
   const [name, setName] = useState(process?.name ?? "");
   const [description, setDescription] = useState(process?.description ?? "");
@@ -74,6 +84,9 @@ function ProcessForm({ folderKey, process, onDone, onCancel }: { folderKey: stri
   const [jitter, setJitter] = useState(process?.retry.backoff.jitter ?? false);
   const [defaults, setDefaults] = useState(JSON.stringify(process?.defaultInputArguments ?? {}, null, 2));
   const [inputSchema, setInputSchema] = useState(process?.inputSchema ? JSON.stringify(process.inputSchema, null, 2) : "");
+  const [maxConcurrent, setMaxConcurrent] = useState(process?.maxConcurrentJobs ? String(process.maxConcurrentJobs) : "");
+  const [concurrencyKey, setConcurrencyKey] = useState(process?.concurrencyKey ?? "");
+  const [maxPerKey, setMaxPerKey] = useState(process?.maxConcurrentJobsPerKey ? String(process.maxConcurrentJobsPerKey) : "");
   const action = useAction();
   const submit = (e: Event) => {
     e.preventDefault();
@@ -87,6 +100,10 @@ function ProcessForm({ folderKey, process, onDone, onCancel }: { folderKey: stri
         },
         defaultInputArguments: parseJsonObject(defaults, "Default input arguments"),
         inputSchema: inputSchema.trim() ? parseJsonObject(inputSchema, "Input schema") : null,
+        // empty: no limit; the server checks the rest (400 lists each fault)
+        maxConcurrentJobs: maxConcurrent.trim() ? Number(maxConcurrent) : null,
+        concurrencyKey: concurrencyKey.trim() ? concurrencyKey.trim() : null,
+        maxConcurrentJobsPerKey: maxPerKey.trim() ? Number(maxPerKey) : null,
       };
       if (process) await api(`/folders/${folderKey}/processes/${encodeURIComponent(process.name)}`, { method: "PATCH", body });
       else await api(`/folders/${folderKey}/processes`, { method: "POST", body: { name, ...body } });
@@ -111,6 +128,15 @@ function ProcessForm({ folderKey, process, onDone, onCancel }: { folderKey: stri
         <label>Delay (seconds)<input name="delaySeconds" type="number" min={0} value={delay} onInput={(e) => setDelay(e.currentTarget.value)} /></label>
         <label>Max delay (seconds)<input name="maxDelaySeconds" type="number" min={0} value={maxDelay} onInput={(e) => setMaxDelay(e.currentTarget.value)} /></label>
         <label><input name="jitter" type="checkbox" role="switch" checked={jitter} onChange={(e) => setJitter(e.currentTarget.checked)} /> Jitter</label>
+      </fieldset>
+      <fieldset>
+        <legend>Concurrency limits</legend>
+        <div class="grid">
+          <label>Max jobs at once (empty: no limit)<input name="maxConcurrentJobs" type="number" min={1} max={10000} value={maxConcurrent} onInput={(e) => setMaxConcurrent(e.currentTarget.value)} /></label>
+          <label>Concurrency key (JSON Pointer, such as /customerId)<input name="concurrencyKey" placeholder="/customerId" value={concurrencyKey} onInput={(e) => setConcurrencyKey(e.currentTarget.value)} /></label>
+          <label>Max jobs at once per key value<input name="maxConcurrentJobsPerKey" type="number" min={1} max={10000} value={maxPerKey} onInput={(e) => setMaxPerKey(e.currentTarget.value)} /></label>
+        </div>
+        <small>Across all robots and nodes; jobs past a limit stay Pending (ConcurrencyLimit). A job without a value at the key is held by the first limit only.</small>
       </fieldset>
       <label>Default input arguments (JSON object)<textarea name="defaultInputArguments" rows={3} spellcheck={false} value={defaults} onInput={(e) => setDefaults(e.currentTarget.value)} /></label>
       <label>Input schema (JSON Schema, optional)<textarea name="inputSchema" rows={3} spellcheck={false} value={inputSchema} onInput={(e) => setInputSchema(e.currentTarget.value)} /></label>
