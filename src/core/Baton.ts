@@ -12,6 +12,7 @@ import { AfterCommitNotifier, LocalNotifier, type Notifier } from "./notifier.js
 import { DEFAULT_SESSION_OPTIONS, Robots, type SessionOptions } from "./Robots.js";
 import type { Store } from "./store.js";
 import { Tenancy } from "./Tenancy.js";
+import { TimeTriggers } from "./TimeTriggers.js";
 import { Users } from "./Users.js";
 
 export interface BatonOptions {
@@ -41,6 +42,8 @@ export class Baton {
   /** work that falls due later (a retry's wake-up; webhook deliveries and time triggers next), kept in the store */
   readonly dueWork: DueWorkRunner;
   readonly audit: AuditLog;
+  /** cron schedules that start jobs (SPEC §9), fired through the due work */
+  readonly timeTriggers: TimeTriggers;
   readonly users: Users;
   readonly clock: Clock;
   /** this node's request counts for the tenants' rate limits */
@@ -63,6 +66,7 @@ export class Baton {
     this.waiters = new JobWaiters(this.notifier, (tenantId, key) => this.store.getJob(tenantId, key), clock);
     this.jobs = new Jobs(this.store, this.notifier, this.tenancy, this.catalog, this.waiters, now);
     this.dueWork = new DueWorkRunner(this.store, clock, options.onError ?? (() => {}));
+    this.timeTriggers = new TimeTriggers(this.store, this.catalog, this.jobs, this.dueWork, clock, options.onError ?? (() => {}));
     this.robots = new Robots(this.store, this.notifier, this.tenancy, this.catalog, this.jobs, clock, this.dueWork, { ...DEFAULT_SESSION_OPTIONS, ...options.session }, options.onError);
     this.maintenance = new Maintenance(
       this.store, this.notifier, this.tenancy, this.jobs, this.robots, this.dueWork, now, options.maintenanceIntervalMs ?? 1000,

@@ -4,12 +4,14 @@ import type { CatalogStore } from "./store/CatalogStore.js";
 import type { DueWorkStore } from "./store/DueWorkStore.js";
 import type { IdentityStore } from "./store/IdentityStore.js";
 import type { JobStore } from "./store/JobStore.js";
+import type { TimeTriggerStore } from "./store/TimeTriggerStore.js";
 
 export type * from "./store/AuditStore.js";
 export type * from "./store/CatalogStore.js";
 export type * from "./store/DueWorkStore.js";
 export type * from "./store/IdentityStore.js";
 export type * from "./store/JobStore.js";
+export type * from "./store/TimeTriggerStore.js";
 
 /**
  * The persistence port, split by aggregate (src/core/store/*Store.ts). One verb per
@@ -19,7 +21,7 @@ export type * from "./store/JobStore.js";
  * it: a unique index's refusal is the resource's 409 or a `UniqueViolation`, an unreachable
  * store `503 store-unavailable` (core/errors.ts).
  */
-export interface Store extends IdentityStore, CatalogStore, JobStore, AuditStore, DueWorkStore {
+export interface Store extends IdentityStore, CatalogStore, JobStore, AuditStore, DueWorkStore, TimeTriggerStore {
   readonly engine: string;
   migrate(): Promise<void>;
   /** a cheap round trip: is the store reachable? (/readyz) */

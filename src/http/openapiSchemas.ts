@@ -50,7 +50,7 @@ const keysOf = <K extends string>(all: Record<K, true>): K[] => Object.keys(all)
 // Exhaustive at compile time: a new state, source or strategy must be added here.
 export const JOB_STATES = keysOf<JobState>({ Pending: true, Running: true, Stopping: true, Terminating: true, Successful: true, Faulted: true, Stopped: true });
 const NON_FINAL_STATES: JobState[] = ["Pending", "Running", "Stopping", "Terminating"];
-const JOB_SOURCES = keysOf<JobSource>({ ApiTrigger: true, Manual: true, Api: true });
+const JOB_SOURCES = keysOf<JobSource>({ ApiTrigger: true, TimeTrigger: true, Manual: true, Api: true });
 const STOP_STRATEGIES = keysOf<StopStrategy>({ SoftStop: true, Kill: true });
 
 const uuid: Schema = { type: "string", format: "uuid" };
@@ -155,7 +155,11 @@ const jobProperties: Record<keyof ReturnType<typeof renderJob>, Schema> = {
   endedAt: nullableDateTime,
   info: { type: ["string", "null"], description: "The last log line or status line." },
   idempotencyKey: { type: ["string", "null"], description: "The Idempotency-Key of the call that created the job, if it sent one." },
+  timeTriggerId: { ...uuid, description: "Source TimeTrigger only: the time trigger that started the job." },
+  slot: { ...dateTime, description: "Source TimeTrigger only: the slot (fire time) the job was started for; after downtime with `RunOnce`, the first slot missed." },
 };
+/** fields only some jobs have */
+const OPTIONAL_JOB_FIELDS = ["timeTriggerId", "slot"];
 
 const omitted = (field: string): Schema => ({
   type: "boolean", const: true,
@@ -546,11 +550,11 @@ export const schemas: Record<string, Schema> = {
   TriggerPage: page("Trigger", false),
 
   // ---- jobs
-  Job: { type: "object", required: Object.keys(jobProperties), properties: jobProperties },
+  Job: { type: "object", required: Object.keys(jobProperties).filter((k) => !OPTIONAL_JOB_FIELDS.includes(k)), properties: jobProperties },
   JobError: { type: "object", required: ["code", "message"], properties: jobErrorProperties },
   JobListItem: {
     type: "object",
-    required: Object.keys(jobProperties).filter((k) => k !== "inputArguments" && k !== "outputArguments" && k !== "error"),
+    required: Object.keys(jobProperties).filter((k) => k !== "inputArguments" && k !== "outputArguments" && k !== "error" && !OPTIONAL_JOB_FIELDS.includes(k)),
     properties: jobListItemProperties,
     description: `A job in a list: as GET /jobs/{jobKey} answers it, except that inputArguments, outputArguments and error longer than ${LIST_FIELD_MAX_BYTES} bytes of JSON are left out (and flagged), so that a page stays small whatever the jobs carry.`,
   },

@@ -16,6 +16,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { consoleRoutes } from "./routes/console.js";
 import { invocationRoutes } from "./routes/invocation.js";
 import { managementRoutes } from "./routes/management.js";
+import { timeTriggerRoutes } from "./routes/timeTriggers.js";
 import { operationsRoutes } from "./routes/operations.js";
 import { organizationRoutes } from "./routes/organization.js";
 import { eventRoutes } from "./routes/events.js";
@@ -261,6 +262,7 @@ export function buildServer(options: ServerOptions): BatonServer {
     apiReferenceRoutes(tenantApp, ctx);
     invocationRoutes(tenantApp, ctx);
     managementRoutes(tenantApp, ctx);
+    timeTriggerRoutes(tenantApp, ctx);
     auditRoutes(tenantApp, ctx);
     sessionRoutes(tenantApp, ctx);
     userRoutes(tenantApp, ctx);
@@ -298,7 +300,7 @@ class OneLinePerRequest extends LogController {
 }
 
 /** query parameters whose values are no secret and help reading logs: filters and cursors of lists, a signed URI's expiry, the call mode */
-const LOGGED_QUERY_PARAMS = new Set(["limit", "cursor", "state", "processName", "folderKey", "triggerId", "createdAfter", "createdBefore", "action", "since", "exp", "$callMode"]);
+const LOGGED_QUERY_PARAMS = new Set(["limit", "cursor", "state", "processName", "folderKey", "triggerId", "timeTriggerId", "count", "createdAfter", "createdBefore", "action", "since", "exp", "$callMode"]);
 
 /**
  * A request URL for the logs: the value of every query parameter but a few harmless ones is

@@ -266,7 +266,7 @@ export function renderJob(job: Job) {
     key: job.key, folderKey: job.folderKey, processName: job.processName, triggerId: job.triggerId, source: job.source, callMode: job.callMode,
     state: job.state, priority: job.priority, inputArguments: job.inputArguments, outputArguments: job.outputArguments, error: job.error,
     robot: job.robot, attempt: job.attempt, createdAt: job.createdAt, startedAt: job.startedAt, endedAt: job.endedAt, info: job.info,
-    idempotencyKey: job.idempotencyKey,
+    idempotencyKey: job.idempotencyKey, ...timeTriggerOf(job),
   };
 }
 
@@ -279,9 +279,13 @@ export function renderJobListItem(job: JobListItem) {
     ...(job.outputArgumentsTruncated ? { outputArgumentsTruncated: true as const } : { outputArguments: job.outputArguments }),
     ...(job.errorTruncated ? { errorTruncated: true as const } : { error: job.error }),
     robot: job.robot, attempt: job.attempt, createdAt: job.createdAt, startedAt: job.startedAt, endedAt: job.endedAt, info: job.info,
-    idempotencyKey: job.idempotencyKey,
+    idempotencyKey: job.idempotencyKey, ...timeTriggerOf(job),
   };
 }
+
+/** a time trigger's job: its trigger and slot (absent on other jobs) */
+const timeTriggerOf = (job: Pick<Job, "timeTriggerId" | "slot">): { timeTriggerId?: string; slot?: string } =>
+  (job.timeTriggerId !== undefined && job.slot !== undefined ? { timeTriggerId: job.timeTriggerId, slot: job.slot } : {});
 
 /** a trigger's audit details: its slug, folder and process, and the names of the fields the request set (never argument values) */
 const triggerDetails = (t: Trigger, body: unknown) => ({ slug: t.slug, folderKey: t.folderKey, processName: t.processName, fields: fieldNames(body, t) });

@@ -5,14 +5,15 @@ import { DueWorkSql } from "./DueWorkSql.js";
 import { IdentitySql } from "./IdentitySql.js";
 import { JobsSql } from "./JobsSql.js";
 import { SqlAggregate } from "./SqlAggregate.js";
+import { TimeTriggersSql } from "./TimeTriggersSql.js";
 import { sql } from "./sql.js";
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlStore extends IdentitySql, CatalogSql, JobsSql, AuditSql, DueWorkSql {}
+export interface SqlStore extends IdentitySql, CatalogSql, JobsSql, AuditSql, DueWorkSql, TimeTriggersSql {}
 
 /**
  * The store, written once: the aggregates' queries (IdentitySql, CatalogSql, JobsSql,
- * AuditSql, DueWorkSql), composed into one object on one executor. An engine
+ * AuditSql, DueWorkSql, TimeTriggersSql), composed into one object on one executor. An engine
  * (src/store/sqlite, src/store/postgres) extends it with its migrations and overrides only
  * the paths where it has a better tool (the claim, the group commit of new jobs).
  */
@@ -31,7 +32,7 @@ export abstract class SqlStore extends SqlAggregate implements Store {
   }
 }
 
-for (const aggregate of [IdentitySql, CatalogSql, JobsSql, AuditSql, DueWorkSql]) {
+for (const aggregate of [IdentitySql, CatalogSql, JobsSql, AuditSql, DueWorkSql, TimeTriggersSql]) {
   for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(aggregate.prototype))) {
     if (name !== "constructor") Object.defineProperty(SqlStore.prototype, name, descriptor);
   }

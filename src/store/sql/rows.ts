@@ -77,6 +77,7 @@ export function jobFromRow(r: Row): Job {
     attempt: Number(r.attempt), createdAt: str(r.created_at), startedAt: strOrNull(r.started_at), endedAt: strOrNull(r.ended_at),
     info: strOrNull(r.info), maxDurationSeconds: numOrNull(r.max_duration_seconds), deadlineAt: strOrNull(r.deadline_at),
     idempotencyKey: strOrNull(r.idempotency_key),
+    ...(r.time_trigger_id ? { timeTriggerId: str(r.time_trigger_id), slot: str(r.time_trigger_slot) } : {}),
   };
 }
 
