@@ -166,11 +166,11 @@ describe("the resource", () => {
       expect([bad.status, bad.json.code, bad.json.violations]).toEqual([400, "invalid-filter", [{ path: "/count", message: "must be an integer from 1 to 100" }]]);
     }
     // a cron not saved yet (the console's form)
-    expect((await send("GET", `/api/v1/time-triggers/preview?cron=${encodeURIComponent("*/20 * * * * *")}&count=2`)).json).toEqual({
+    expect((await send("GET", `/api/v1/time-trigger-preview?cron=${encodeURIComponent("*/20 * * * * *")}&count=2`)).json).toEqual({
       description: "Every 20 seconds (UTC)",
       items: [{ at: "2027-03-27T12:00:20.000Z", localTime: "2027-03-27T12:00:20+00:00" }, { at: "2027-03-27T12:00:40.000Z", localTime: "2027-03-27T12:00:40+00:00" }],
     });
-    const bad = await send("GET", "/api/v1/time-triggers/preview?cron=nope&timeZone=Nowhere");
+    const bad = await send("GET", "/api/v1/time-trigger-preview?cron=nope&timeZone=Nowhere");
     expect(bad.json.violations.map((v: any) => v.path)).toEqual(["/cron", "/timeZone"]);
   });
 });

@@ -17,6 +17,7 @@ import {
   CALL_MODES,
   DEFAULT_SETTINGS,
   LIST_FIELD_MAX_BYTES,
+  MISSED_RUN_POLICIES,
   PRIORITIES,
   REDIRECT_STATUS_CODES,
   VERBS,
@@ -39,6 +40,8 @@ import {
 import type { renderAuditEntry } from "./routes/audit.js";
 import type { renderExternalApp } from "./routes/externalApps.js";
 import type { renderJob } from "./routes/management.js";
+import type { renderTimeTrigger } from "./routes/timeTriggers.js";
+import { MAX_CRON_LENGTH } from "../core/cronSchedule.js";
 import type { renderUser } from "./routes/users.js";
 
 export type Schema = { [keyword: string]: unknown };
@@ -132,6 +135,34 @@ const triggerProperties: Rendered<Trigger> & { invokeUrl: Schema } = {
   createdAt: readOnly(dateTime, "When the trigger was created."),
   updatedAt: readOnly(dateTime, "When the trigger was last changed."),
   invokeUrl: readOnly({ type: "string", format: "uri" }, "The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`."),
+};
+
+// ---- time triggers
+
+const timeTriggerProperties: Record<keyof ReturnType<typeof renderTimeTrigger>, Schema> = {
+  id: readOnly(uuid, "Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts."),
+  folderKey: readOnly(uuid, "The folder of the trigger and of its process."),
+  name: { ...TRIMMED_NAME, description: "Unique in the folder. " + String(TRIMMED_NAME.description) },
+  processName: { type: "string", minLength: 1, description: "The name of a process in the trigger's folder." },
+  cron: {
+    type: "string", minLength: 1, maxLength: MAX_CRON_LENGTH, examples: ["30 2 * * *", "0 */15 * * * *", "0 9 * * MON-FRI"],
+    description: "5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.",
+  },
+  timeZone: { type: "string", default: "UTC", examples: ["UTC", "Europe/Berlin"], description: "An IANA time zone; daylight-saving changes fire as croner defines them." },
+  description: readOnly({ type: ["string", "null"] }, "The cron in words, for common shapes (\"At 02:30, every day (Europe/Berlin)\"); null otherwise."),
+  arguments: {
+    type: "object", additionalProperties: true, propertyNames: { not: { pattern: "^\\$" } }, default: {},
+    description: "Input arguments of each job, over the process's defaults. No key starts with `$`.",
+  },
+  priority: { ...schemaRef("TriggerPriority"), default: "Inherit" },
+  enabled: { type: "boolean", default: true, description: "A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog)." },
+  missedRunPolicy: {
+    type: "string", enum: [...MISSED_RUN_POLICIES], default: "Skip",
+    description: "Slots missed while every node was down: Skip creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.",
+  },
+  nextRunAt: readOnly(nullableDateTime, "The slot it fires next; null while disabled."),
+  createdAt: readOnly(dateTime, "When the trigger was created."),
+  updatedAt: readOnly(dateTime, "When the trigger was last changed."),
 };
 
 // ---- jobs
@@ -548,6 +579,40 @@ export const schemas: Record<string, Schema> = {
     description: "The fields to change (a new processName must name a process of the trigger's folder). Read-only fields are ignored.",
   },
   TriggerPage: page("Trigger", false),
+
+  // ---- time triggers
+  TimeTrigger: { type: "object", required: Object.keys(timeTriggerProperties), properties: timeTriggerProperties },
+  TimeTriggerInput: {
+    type: "object",
+    required: ["name", "processName", "cron"],
+    properties: timeTriggerProperties,
+    additionalProperties: false,
+    description: "Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-time-trigger.",
+  },
+  TimeTriggerPatch: {
+    type: "object",
+    properties: timeTriggerProperties,
+    additionalProperties: false,
+    description: "The fields to change; `{ enabled: false }` disables it. A new cron, time zone or enabling schedules from now.",
+  },
+  TimeTriggerPage: page("TimeTrigger", false),
+  TimeTriggerPreview: {
+    type: "object",
+    required: ["description", "items"],
+    properties: {
+      description: { type: ["string", "null"], description: "The cron in words, for common shapes; null otherwise." },
+      items: {
+        type: "array",
+        items: {
+          type: "object", required: ["at", "localTime"],
+          properties: {
+            at: { ...dateTime, description: "A slot, in UTC." },
+            localTime: { type: "string", examples: ["2027-03-28T03:00:00+02:00"], description: "The same instant on the wall clock of the trigger's time zone, with its offset." },
+          },
+        },
+      },
+    },
+  },
 
   // ---- jobs
   Job: { type: "object", required: Object.keys(jobProperties).filter((k) => !OPTIONAL_JOB_FIELDS.includes(k)), properties: jobProperties },

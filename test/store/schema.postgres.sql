@@ -120,6 +120,8 @@ CREATE TABLE jobs (
   max_duration_seconds integer,
   info text,
   idempotency_key text,
+  time_trigger_id text,
+  time_trigger_slot timestamp with time zone,
   CONSTRAINT jobs_key_key UNIQUE (key),
   CONSTRAINT jobs_pkey PRIMARY KEY (seq),
   CONSTRAINT jobs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id)
@@ -129,6 +131,7 @@ CREATE INDEX jobs_ended ON jobs USING btree (tenant_id, ended_at) WHERE (ended_a
 CREATE INDEX jobs_pending ON jobs USING btree (tenant_id, process_name, priority DESC, seq) WHERE (state = 'Pending'::text);
 CREATE INDEX jobs_session ON jobs USING btree (session_id) WHERE (session_id IS NOT NULL);
 CREATE INDEX jobs_tenant_seq ON jobs USING btree (tenant_id, seq DESC);
+CREATE INDEX jobs_time_trigger ON jobs USING btree (tenant_id, time_trigger_id, seq) WHERE (time_trigger_id IS NOT NULL);
 
 CREATE TABLE processes (
   id text NOT NULL,
@@ -204,6 +207,35 @@ CREATE TABLE tenants (
   created_at timestamp with time zone NOT NULL,
   CONSTRAINT tenants_org_name_key UNIQUE (org, name),
   CONSTRAINT tenants_pkey PRIMARY KEY (id)
+);
+
+CREATE TABLE time_trigger_fires (
+  trigger_id text NOT NULL,
+  slot timestamp with time zone NOT NULL,
+  job_key text,
+  fired_at timestamp with time zone NOT NULL,
+  CONSTRAINT time_trigger_fires_pkey PRIMARY KEY (trigger_id, slot)
+);
+
+CREATE TABLE time_triggers (
+  id text NOT NULL,
+  tenant_id text NOT NULL,
+  folder_key text NOT NULL,
+  name text NOT NULL,
+  process_name text NOT NULL,
+  cron text NOT NULL,
+  time_zone text NOT NULL,
+  arguments json NOT NULL DEFAULT '{}'::json,
+  priority text NOT NULL DEFAULT 'Inherit'::text,
+  enabled boolean NOT NULL DEFAULT true,
+  missed_run_policy text NOT NULL DEFAULT 'Skip'::text,
+  next_run_at timestamp with time zone,
+  created_at timestamp with time zone NOT NULL,
+  updated_at timestamp with time zone NOT NULL,
+  CONSTRAINT time_triggers_folder_key_fkey FOREIGN KEY (folder_key) REFERENCES folders(key),
+  CONSTRAINT time_triggers_folder_key_name_key UNIQUE (folder_key, name),
+  CONSTRAINT time_triggers_pkey PRIMARY KEY (id),
+  CONSTRAINT time_triggers_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id)
 );
 
 CREATE TABLE tokens (

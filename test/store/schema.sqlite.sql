@@ -108,12 +108,13 @@ CREATE TABLE jobs (
   deadline_at TEXT,
   max_duration_seconds INTEGER,
   info TEXT
-, idempotency_key TEXT);
+, idempotency_key TEXT, time_trigger_id TEXT, time_trigger_slot TEXT);
 CREATE INDEX jobs_deadline ON jobs (deadline_at) WHERE deadline_at IS NOT NULL AND state NOT IN ('Successful', 'Faulted', 'Stopped');
 CREATE INDEX jobs_ended ON jobs (tenant_id, ended_at) WHERE ended_at IS NOT NULL;
 CREATE INDEX jobs_pending ON jobs (tenant_id, process_name, priority DESC, seq) WHERE state = 'Pending';
 CREATE INDEX jobs_session ON jobs (session_id) WHERE session_id IS NOT NULL;
 CREATE INDEX jobs_tenant_seq ON jobs (tenant_id, seq DESC);
+CREATE INDEX jobs_time_trigger ON jobs (tenant_id, time_trigger_id, seq) WHERE time_trigger_id IS NOT NULL;
 
 CREATE TABLE processes (
   id TEXT PRIMARY KEY,
@@ -168,6 +169,32 @@ CREATE TABLE tenants (
   settings TEXT NOT NULL DEFAULT '{}',
   created_at TEXT NOT NULL,
   UNIQUE (org, name)
+);
+
+CREATE TABLE time_trigger_fires (
+  trigger_id TEXT NOT NULL,
+  slot TEXT NOT NULL,
+  job_key TEXT,
+  fired_at TEXT NOT NULL,
+  PRIMARY KEY (trigger_id, slot)
+);
+
+CREATE TABLE time_triggers (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  folder_key TEXT NOT NULL REFERENCES folders(key),
+  name TEXT NOT NULL,
+  process_name TEXT NOT NULL,
+  cron TEXT NOT NULL,
+  time_zone TEXT NOT NULL,
+  arguments TEXT NOT NULL DEFAULT '{}',
+  priority TEXT NOT NULL DEFAULT 'Inherit',
+  enabled INTEGER NOT NULL DEFAULT 1,
+  missed_run_policy TEXT NOT NULL DEFAULT 'Skip',
+  next_run_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (folder_key, name)
 );
 
 CREATE TABLE tokens (

@@ -75,8 +75,8 @@ export function timeTriggerRoutes(app: FastifyInstance, ctx: HttpContext): void 
       (t) => ["time-trigger.create", t.id, details(t, request.body)]);
     return json(reply, 201, render(trigger));
   });
-  // a cron not saved yet (the console's form); static, so it wins over /time-triggers/:id
-  app.get("/api/v1/time-triggers/preview", async (request: Req, reply) => {
+  // a cron not saved yet (the console's form)
+  app.get("/api/v1/time-trigger-preview", async (request: Req, reply) => {
     requireScope(await principal(ctx, request), "Execution", "Read");
     const count = previewCount(request.query.count);
     return json(reply, 200, timeTriggers.previewCron(request.query.cron, request.query.timeZone, count));
