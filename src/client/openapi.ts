@@ -26,7 +26,7 @@ export interface components {
          */
         JobState: "Pending" | "Running" | "Stopping" | "Terminating" | "Successful" | "Faulted" | "Stopped";
         /** @enum {string} */
-        JobSource: "ApiTrigger" | "Manual" | "Api";
+        JobSource: "ApiTrigger" | "TimeTrigger" | "Manual" | "Api";
         /** @enum {string} */
         StopStrategy: "SoftStop" | "Kill";
         /**
@@ -66,7 +66,7 @@ export interface components {
              * @example job-faulted
              * @enum {string}
              */
-            code: "bad-request" | "malformed-request" | "invalid-json" | "invalid-body" | "invalid-request" | "invalid-content-length" | "invalid-url" | "invalid-host" | "invalid-query" | "invalid-arguments" | "unknown-control-parameter" | "invalid-call-mode" | "invalid-characters" | "schema-too-complex" | "invalid-schema" | "invalid-folder" | "invalid-process" | "invalid-trigger" | "invalid-settings" | "invalid-tenant" | "invalid-token" | "invalid-scopes" | "token-outlives-creator" | "invalid-robot" | "invalid-user" | "invalid-login" | "invalid-password-change" | "invalid-external-app" | "invalid-filter" | "invalid-cursor" | "invalid-strategy" | "invalid-session" | "invalid-claim" | "invalid-heartbeat" | "invalid-logs" | "invalid-results" | "invalid-output" | "invalid-error" | "invalid-idempotency-key" | "unauthorized" | "invalid-credentials" | "insufficient-scope" | "not-org-admin" | "permission-denied" | "csrf-token-invalid" | "token-needs-user" | "wrong-password" | "route-not-found" | "tenant-not-found" | "folder-not-found" | "process-not-found" | "trigger-not-found" | "job-not-found" | "token-not-found" | "robot-not-found" | "session-not-found" | "user-not-found" | "external-app-not-found" | "asset-not-found" | "method-not-allowed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "headers-too-large" | "unsupported-media-type" | "unsupported-content-encoding" | "conflict" | "trigger-disabled" | "job-not-finished" | "job-stopped" | "job-final" | "job-busy" | "job-not-held" | "slug-taken" | "folder-exists" | "folder-not-empty" | "folder-protected" | "process-exists" | "process-in-use" | "tenant-exists" | "robot-exists" | "robot-revoked" | "user-exists" | "user-of-organization" | "user-is-you" | "external-app-exists" | "external-app-revoked" | "idempotency-key-mismatch" | "rate-limited" | "login-throttled" | "job-faulted" | "internal-error" | "store-unavailable" | "shutting-down" | "console-not-built";
+            code: "bad-request" | "malformed-request" | "invalid-json" | "invalid-body" | "invalid-request" | "invalid-content-length" | "invalid-url" | "invalid-host" | "invalid-query" | "invalid-arguments" | "unknown-control-parameter" | "invalid-call-mode" | "invalid-characters" | "schema-too-complex" | "invalid-schema" | "invalid-folder" | "invalid-process" | "invalid-trigger" | "invalid-time-trigger" | "invalid-settings" | "invalid-tenant" | "invalid-token" | "invalid-scopes" | "token-outlives-creator" | "invalid-robot" | "invalid-user" | "invalid-login" | "invalid-password-change" | "invalid-external-app" | "invalid-filter" | "invalid-cursor" | "invalid-strategy" | "invalid-session" | "invalid-claim" | "invalid-heartbeat" | "invalid-logs" | "invalid-results" | "invalid-output" | "invalid-error" | "invalid-idempotency-key" | "unauthorized" | "invalid-credentials" | "insufficient-scope" | "not-org-admin" | "permission-denied" | "csrf-token-invalid" | "token-needs-user" | "wrong-password" | "route-not-found" | "tenant-not-found" | "folder-not-found" | "process-not-found" | "trigger-not-found" | "time-trigger-not-found" | "job-not-found" | "token-not-found" | "robot-not-found" | "session-not-found" | "user-not-found" | "external-app-not-found" | "asset-not-found" | "method-not-allowed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "headers-too-large" | "unsupported-media-type" | "unsupported-content-encoding" | "conflict" | "trigger-disabled" | "job-not-finished" | "job-stopped" | "job-final" | "job-busy" | "job-not-held" | "slug-taken" | "folder-exists" | "folder-not-empty" | "folder-protected" | "process-exists" | "process-in-use" | "time-trigger-exists" | "tenant-exists" | "robot-exists" | "robot-revoked" | "user-exists" | "user-of-organization" | "user-is-you" | "external-app-exists" | "external-app-revoked" | "idempotency-key-mismatch" | "rate-limited" | "login-throttled" | "job-faulted" | "internal-error" | "store-unavailable" | "shutting-down" | "console-not-built";
             /** @description The request's path. */
             instance?: string;
         } & {
@@ -546,6 +546,230 @@ export interface components {
             /** @description This list is not paginated yet: always null. */
             nextCursor: string | null;
         };
+        TimeTrigger: {
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
+             */
+            readonly id: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey: string;
+            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name: string;
+            /** @description The name of a process in the trigger's folder. */
+            processName: string;
+            /**
+             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
+             * @example 30 2 * * *
+             * @example 0 *\/15 * * * *
+             * @example 0 9 * * MON-FRI
+             */
+            cron: string;
+            /**
+             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
+             * @default UTC
+             * @example UTC
+             * @example Europe/Berlin
+             */
+            timeZone: string;
+            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
+            readonly description: string | null;
+            /**
+             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
+             * @default {}
+             */
+            arguments: {
+                [key: string]: unknown;
+            };
+            /** @default Inherit */
+            priority: components["schemas"]["TriggerPriority"];
+            /**
+             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * @description Slots missed while every node was down: Skip creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
+             * @default Skip
+             * @enum {string}
+             */
+            missedRunPolicy: "Skip" | "RunOnce";
+            /**
+             * Format: date-time
+             * @description The slot it fires next; null while disabled.
+             */
+            readonly nextRunAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt: string;
+        };
+        /** @description Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-time-trigger. */
+        TimeTriggerInput: {
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey?: string;
+            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name: string;
+            /** @description The name of a process in the trigger's folder. */
+            processName: string;
+            /**
+             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
+             * @example 30 2 * * *
+             * @example 0 *\/15 * * * *
+             * @example 0 9 * * MON-FRI
+             */
+            cron: string;
+            /**
+             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
+             * @default UTC
+             * @example UTC
+             * @example Europe/Berlin
+             */
+            timeZone?: string;
+            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
+            readonly description?: string | null;
+            /**
+             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
+             * @default {}
+             */
+            arguments?: {
+                [key: string]: unknown;
+            };
+            /** @default Inherit */
+            priority?: components["schemas"]["TriggerPriority"];
+            /**
+             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * @description Slots missed while every node was down: Skip creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
+             * @default Skip
+             * @enum {string}
+             */
+            missedRunPolicy?: "Skip" | "RunOnce";
+            /**
+             * Format: date-time
+             * @description The slot it fires next; null while disabled.
+             */
+            readonly nextRunAt?: string | null;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt?: string;
+        };
+        /** @description The fields to change; `{ enabled: false }` disables it. A new cron, time zone or enabling schedules from now. */
+        TimeTriggerPatch: {
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey?: string;
+            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name?: string;
+            /** @description The name of a process in the trigger's folder. */
+            processName?: string;
+            /**
+             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
+             * @example 30 2 * * *
+             * @example 0 *\/15 * * * *
+             * @example 0 9 * * MON-FRI
+             */
+            cron?: string;
+            /**
+             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
+             * @default UTC
+             * @example UTC
+             * @example Europe/Berlin
+             */
+            timeZone?: string;
+            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
+            readonly description?: string | null;
+            /**
+             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
+             * @default {}
+             */
+            arguments?: {
+                [key: string]: unknown;
+            };
+            /** @default Inherit */
+            priority?: components["schemas"]["TriggerPriority"];
+            /**
+             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * @description Slots missed while every node was down: Skip creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
+             * @default Skip
+             * @enum {string}
+             */
+            missedRunPolicy?: "Skip" | "RunOnce";
+            /**
+             * Format: date-time
+             * @description The slot it fires next; null while disabled.
+             */
+            readonly nextRunAt?: string | null;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt?: string;
+        };
+        TimeTriggerPage: {
+            items: components["schemas"]["TimeTrigger"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        TimeTriggerPreview: {
+            /** @description The cron in words, for common shapes; null otherwise. */
+            description: string | null;
+            items: {
+                /**
+                 * Format: date-time
+                 * @description A slot, in UTC.
+                 */
+                at: string;
+                /**
+                 * @description The same instant on the wall clock of the trigger's time zone, with its offset.
+                 * @example 2027-03-28T03:00:00+02:00
+                 */
+                localTime: string;
+            }[];
+        };
         Job: {
             /** Format: uuid */
             key: string;
@@ -578,6 +802,16 @@ export interface components {
             info: string | null;
             /** @description The Idempotency-Key of the call that created the job, if it sent one. */
             idempotencyKey: string | null;
+            /**
+             * Format: uuid
+             * @description Source TimeTrigger only: the time trigger that started the job.
+             */
+            timeTriggerId?: string;
+            /**
+             * Format: date-time
+             * @description Source TimeTrigger only: the slot (fire time) the job was started for; after downtime with `RunOnce`, the first slot missed.
+             */
+            slot?: string;
         };
         JobError: {
             /**
@@ -626,6 +860,16 @@ export interface components {
             info: string | null;
             /** @description The Idempotency-Key of the call that created the job, if it sent one. */
             idempotencyKey: string | null;
+            /**
+             * Format: uuid
+             * @description Source TimeTrigger only: the time trigger that started the job.
+             */
+            timeTriggerId?: string;
+            /**
+             * Format: date-time
+             * @description Source TimeTrigger only: the slot (fire time) the job was started for; after downtime with `RunOnce`, the first slot missed.
+             */
+            slot?: string;
             /**
              * @description Present (true) when the job's inputArguments is longer than 2048 bytes of JSON: the list leaves it out; GET /jobs/{jobKey} has it.
              * @constant
@@ -1474,6 +1718,8 @@ export interface components {
         processName: string;
         /** @description The API trigger's id. */
         triggerId: string;
+        /** @description The time trigger's id. */
+        timeTriggerId: string;
         /** @description The token's id. */
         tokenId: string;
         /** @description The robot's (robot key's) id. */
