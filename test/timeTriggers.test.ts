@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/core/Clock.js";
-import { startSocketlessBaton, TEST_STORE, type TestBaton } from "./helpers/baton.js";
+import { dropSchema, startSocketlessBaton, TEST_STORE, testDatabaseUrl, type TestBaton } from "./helpers/baton.js";
 
 /**
  * Time triggers (SPEC §9, issue 17): the resource, and its firing moved by a ManualClock.
@@ -256,6 +259,38 @@ describe("firing, moved by the clock", () => {
     await moveTo(START + 6 * 3600_000);
     expect(await jobsOf(skip.id)).toHaveLength(2);
     expect(await jobsOf(once.id)).toHaveLength(3);
+  });
+
+  it("every node stopped, then one started hours later on the same store: Skip and RunOnce apply, no slot fires twice", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "baton-tt-restart-"));
+    const pg = TEST_STORE === "postgres" ? testDatabaseUrl() : null;
+    const store = { dataDir, ...(pg ? { databaseUrl: pg.url } : {}) };
+    try {
+      clock = new ManualClock(START);
+      b = await startSocketlessBaton(store, { clock, maintenanceIntervalMs: 3_600_000 });
+      nodes = [b];
+      await b.apiJson(`/api/v1/folders/${b.sharedKey}/processes`, { method: "POST", json: { name: "Nightly" } });
+      const skip = await create({ name: "Skip", cron: "0 * * * *" });
+      const once = await create({ name: "Once", cron: "0 * * * *", missedRunPolicy: "RunOnce" });
+      await moveTo(START + 3600_000);
+      await b.close();
+      nodes = [];
+
+      // back at 15:20 (the slots of 12:00 to 15:00 passed with no node up): a new node, no timer of the old one
+      clock = new ManualClock(START + 5 * 3600_000 + 20 * 60_000);
+      b = await startSocketlessBaton({ ...store, bootstrapToken: b.token }, { clock, maintenanceIntervalMs: 3_600_000 });
+      nodes = [b];
+      await b.baton.maintenance.tick();
+      await b.baton.maintenance.tick();
+      expect((await jobsOf(skip.id)).map((j) => j.slot)).toEqual([iso(START + 3600_000)]);
+      expect((await jobsOf(once.id)).map((j) => j.slot)).toEqual([iso(START + 3600_000), iso(START + 2 * 3600_000)]);
+      for (const t of [skip, once]) expect((await trigger(t.id)).nextRunAt).toBe(iso(START + 6 * 3600_000));
+    } finally {
+      for (const n of nodes) await n.close();
+      nodes = [];
+      rmSync(dataDir, { recursive: true, force: true });
+      if (pg) await dropSchema(pg.schema);
+    }
   });
 
   it("a node merely late (under 10 s past the following slot) catches up on every slot", async () => {
