@@ -53,6 +53,7 @@ interface Fixtures {
   freshFolder(): Promise<string>;
   freshProcess(): Promise<string>;
   freshTrigger(): Promise<string>;
+  freshTimeTrigger(): Promise<string>;
   freshRobot(): Promise<string>;
   freshToken(): Promise<string>;
   freshUser(): Promise<string>;
@@ -140,6 +141,37 @@ const rows: Row[] = [
   },
   {
     route: "DELETE /:org/:tenant/orchestrator_/api/v1/triggers/:id", call: async (f) => ({ path: `/api/v1/triggers/${await f.freshTrigger()}` }), ok: 204,
+    scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+  },
+
+  // ---- time triggers: API triggers' scopes and permissions
+  {
+    route: "GET /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/time-triggers", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/time-triggers` }), ok: 200,
+    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
+  },
+  {
+    route: "POST /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/time-triggers",
+    call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/time-triggers`, body: { name: `tt-${randomUUID()}`, processName: "Echo", cron: "0 0 * * *" } }),
+    ok: 201, scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+  },
+  {
+    route: "GET /:org/:tenant/orchestrator_/api/v1/time-trigger-preview", call: async () => ({ path: "/api/v1/time-trigger-preview?cron=0%200%20*%20*%20*" }), ok: 200,
+    scope: ["Execution", "Read"],
+  },
+  {
+    route: "GET /:org/:tenant/orchestrator_/api/v1/time-triggers/:id", call: async (f) => ({ path: `/api/v1/time-triggers/${await f.freshTimeTrigger()}` }), ok: 200,
+    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
+  },
+  {
+    route: "GET /:org/:tenant/orchestrator_/api/v1/time-triggers/:id/preview", call: async (f) => ({ path: `/api/v1/time-triggers/${await f.freshTimeTrigger()}/preview` }), ok: 200,
+    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
+  },
+  {
+    route: "PATCH /:org/:tenant/orchestrator_/api/v1/time-triggers/:id", call: async (f) => ({ path: `/api/v1/time-triggers/${await f.freshTimeTrigger()}`, body: { enabled: false } }), ok: 200,
+    scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+  },
+  {
+    route: "DELETE /:org/:tenant/orchestrator_/api/v1/time-triggers/:id", call: async (f) => ({ path: `/api/v1/time-triggers/${await f.freshTimeTrigger()}` }), ok: 204,
     scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
   },
 
@@ -423,6 +455,7 @@ beforeAll(async () => {
     freshTrigger: async () => (await admin(`/api/v1/folders/${b.sharedKey}/triggers`, "POST", {
       name: "t", slug: `s-${randomUUID()}`, verb: "POST", processName: "Echo", callMode: "AsyncRequestReply",
     })).id,
+    freshTimeTrigger: async () => (await admin(`/api/v1/folders/${b.sharedKey}/time-triggers`, "POST", { name: `tt-${randomUUID()}`, processName: "Echo", cron: "0 0 * * *" })).id,
     freshRobot: async () => (await admin("/api/v1/robots", "POST", { name: `r-${randomUUID()}` })).id,
     freshToken: async () => (await admin("/api/v1/tokens", "POST", { name: "t", scopes: ["OR.Jobs.Read"] })).id,
     freshUser: async () => (await admin("/api/v1/users", "POST", { name: `u-${randomUUID()}`, password: "long-enough-1", roles: [] })).id,

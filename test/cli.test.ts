@@ -375,6 +375,36 @@ describe("resources", () => {
     expect(gone.stderr).toMatch(/^error: trigger-not-found: /);
   });
 
+  it("time-triggers create, ls, preview, disable, enable, rm", async () => {
+    const created = await baton(["time-triggers", "create", "Nightly CLI", "--process", "Echo", "--cron", "30 2 * * *", "--tz", "Europe/Berlin", "-a", "n=1", "--missed", "RunOnce", "--json"]);
+    expect(created.code).toBe(0);
+    const t = JSON.parse(created.stdout);
+    expect(t).toMatchObject({ name: "Nightly CLI", processName: "Echo", cron: "30 2 * * *", timeZone: "Europe/Berlin", arguments: { n: 1 }, missedRunPolicy: "RunOnce", enabled: true, folderKey: b.sharedKey });
+    expect(typeof t.nextRunAt).toBe("string");
+
+    const table = (await baton(["time-triggers", "ls"])).stdout.trimEnd().split("\n");
+    expect(table[0]).toMatch(/^NAME +PROCESS +CRON +TIME ZONE +ENABLED +NEXT RUN +ID$/);
+    expect(table.some((l) => l.startsWith("Nightly CLI  Echo     30 2 * * *  Europe/Berlin  yes "))).toBe(true);
+
+    const preview = await baton(["time-triggers", "preview", "Nightly CLI", "-n", "2"]);
+    expect(preview.code).toBe(0);
+    const lines = preview.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe("At 02:30, every day (Europe/Berlin)");
+    expect(lines[1]).toMatch(/^UTC +LOCAL TIME$/);
+    expect(lines.slice(2).map((l) => l.split(/ +/)[1])).toEqual([expect.stringMatching(/T02:30:00\+0[12]:00$/), expect.stringMatching(/T02:30:00\+0[12]:00$/)]);
+    const bad = await baton(["time-triggers", "preview", "--cron", "61 * * * *"]);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/^error: invalid-time-trigger: /);
+
+    expect((await baton(["time-triggers", "disable", "Nightly CLI"])).stdout).toBe("Disabled time trigger Nightly CLI.\n");
+    expect(JSON.parse((await baton(["time-triggers", "ls", "--json"])).stdout).find((x: any) => x.id === t.id)).toMatchObject({ enabled: false, nextRunAt: null });
+    expect((await baton(["time-triggers", "enable", t.id])).stdout).toMatch(/^Enabled time trigger Nightly CLI; next run \d{4}-/);
+    expect((await baton(["time-triggers", "rm", "Nightly CLI"])).stdout).toBe("Removed time trigger Nightly CLI.\n");
+    const gone = await baton(["time-triggers", "rm", "Nightly CLI"]);
+    expect(gone.code).toBe(4);
+    expect(gone.stderr).toMatch(/^error: time-trigger-not-found: /);
+  });
+
   it("folders, processes (folder by name or key), robots (the key once) and tokens (the token once, then revoked)", async () => {
     const folder = JSON.parse((await baton(["folders", "create", "Ops", "--json"])).stdout);
     expect((await baton(["processes", "create", "Report", "--folder", folder.key, "--max-attempts", "2", "--input-schema", '{"type":"object"}'])).stdout).toBe("Created process Report in Ops.\n");

@@ -341,6 +341,28 @@ describe("pagination", () => {
   });
 });
 
+describe("time triggers", () => {
+  it("create, get, list, preview, disable, enable, update, delete; 400 with violations", async () => {
+    const created = await client.timeTriggers.create(b.sharedKey, { name: "Client nightly", processName: "Echo", cron: "30 2 * * *", timeZone: "Europe/Berlin" });
+    expect(created).toMatchObject({ name: "Client nightly", cron: "30 2 * * *", timeZone: "Europe/Berlin", description: "At 02:30, every day (Europe/Berlin)", enabled: true, missedRunPolicy: "Skip" });
+    expect(await client.timeTriggers.get(created.id)).toEqual(created);
+    expect((await client.timeTriggers.list(b.sharedKey)).items.map((t) => t.id)).toContain(created.id);
+    const preview = await client.timeTriggers.preview(created.id, 3);
+    expect(preview.items).toHaveLength(3);
+    expect(preview.items[0]!.at).toBe(created.nextRunAt);
+    expect((await client.timeTriggers.previewCron("*/5 * * * *", "UTC", 2)).description).toBe("Every 5 minutes (UTC)");
+    expect(await client.timeTriggers.disable(created.id)).toMatchObject({ enabled: false, nextRunAt: null });
+    expect((await client.timeTriggers.enable(created.id)).nextRunAt).toBe(created.nextRunAt);
+    expect(await client.timeTriggers.update(created.id, { missedRunPolicy: "RunOnce" })).toMatchObject({ missedRunPolicy: "RunOnce" });
+    const err = await client.timeTriggers.create(b.sharedKey, { name: "Bad", processName: "Echo", cron: "0 0 * *", timeZone: "Nowhere" }).catch((e) => e);
+    expect(err).toMatchObject({ status: 400, code: "invalid-time-trigger" });
+    expect(err.violations.map((v: { path: string }) => v.path)).toEqual(["/cron", "/timeZone"]);
+    expect((await client.jobs.list({ timeTriggerId: created.id })).items).toEqual([]);
+    await client.timeTriggers.delete(created.id);
+    await expect(client.timeTriggers.get(created.id)).rejects.toMatchObject({ status: 404, code: "time-trigger-not-found" });
+  });
+});
+
 describe("problem errors carry their code", () => {
   it("validation: 400 invalid-trigger with violations", async () => {
     const err = await client.triggers.create(b.sharedKey, { name: "Bad", slug: "no/slashes", verb: "POST", processName: "Echo" }).catch((e) => e);

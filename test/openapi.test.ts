@@ -315,6 +315,37 @@ describe("real answers match the documented responses", () => {
     await call("DELETE", `/api/v1/folders/${folder.key}`); // 409 or 204: the folder holds jobs
   });
 
+  it("time triggers, and the jobs they start", async () => {
+    const path = `/api/v1/folders/${b.sharedKey}/time-triggers`;
+    const created = await call("POST", path, { json: { name: "OpenAPI every second", processName: "Echo", cron: "* * * * * *", arguments: { n: 1 } } });
+    expect(created.res.status).toBe(201);
+    const t = created.body;
+    await call("POST", path, { json: { name: "OpenAPI every second", processName: "Echo", cron: "* * * * *" } }); // 409
+    await call("POST", path, { json: { name: "x", processName: "Echo", cron: "nope", timeZone: "Nowhere" } }); // 400 violations
+    await call("POST", path, { json: { name: "x", processName: "Nope", cron: "* * * * *" } }); // 404 process-not-found
+    await call("GET", path);
+    await call("GET", `/api/v1/folders/00000000-0000-4000-8000-000000000000/time-triggers`); // 404
+    await call("GET", `/api/v1/time-triggers/${t.id}`);
+    await call("GET", `/api/v1/time-triggers/00000000-0000-4000-8000-000000000000`); // 404
+    await call("GET", `/api/v1/time-triggers/${t.id}/preview?count=3`);
+    await call("GET", `/api/v1/time-triggers/${t.id}/preview?count=1000`); // 400
+    await call("GET", `/api/v1/time-trigger-preview?cron=${encodeURIComponent("30 2 * * *")}&timeZone=Europe/Berlin`);
+    await call("GET", "/api/v1/time-trigger-preview?cron=nope"); // 400
+    // the maintenance loop fires it within a second: its job shows the trigger and the slot
+    let jobs: any[] = [];
+    for (let i = 0; i < 200 && jobs.length === 0; i++) {
+      jobs = (await call("GET", `/api/v1/jobs?timeTriggerId=${t.id}`)).body.items;
+      if (jobs.length === 0) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(jobs[0]).toMatchObject({ source: "TimeTrigger", timeTriggerId: t.id });
+    const job = (await call("GET", `/api/v1/jobs/${jobs[0].key}`)).body;
+    expect(typeof job.slot).toBe("string");
+    await call("PATCH", `/api/v1/time-triggers/${t.id}`, { json: { enabled: false } });
+    await call("PATCH", `/api/v1/time-triggers/${t.id}`, { json: { missedRunPolicy: "Sometimes" } }); // 400
+    await call("DELETE", `/api/v1/time-triggers/${t.id}`);
+    await call("DELETE", `/api/v1/time-triggers/${t.id}`); // 404
+  });
+
   it("the call modes and the status, output and wait URIs", async () => {
     const echo = b.invokeUrl("echo");
     // AsyncRequestReply: 202, then status, then output

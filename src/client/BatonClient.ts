@@ -9,6 +9,7 @@ import { RobotsApi } from "./resources/Robots.js";
 import { SettingsApi } from "./resources/Settings.js";
 import { TokensApi } from "./resources/Tokens.js";
 import { WebhooksApi } from "./resources/Webhooks.js";
+import { TimeTriggersApi } from "./resources/TimeTriggers.js";
 import { TriggersApi } from "./resources/Triggers.js";
 import { UsersApi } from "./resources/Users.js";
 import type { ClientContext } from "./resources/context.js";
@@ -58,6 +59,8 @@ export class BatonClient {
   readonly url: string;
   readonly jobs: JobsApi;
   readonly triggers: TriggersApi;
+  /** cron schedules that start jobs */
+  readonly timeTriggers: TimeTriggersApi;
   readonly processes: ProcessesApi;
   readonly folders: FoldersApi;
   readonly robots: RobotsApi;
@@ -82,6 +85,7 @@ export class BatonClient {
     this.ctx = { transport, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxRedirects: transport.maxRedirects };
     this.jobs = new JobsApi(this.ctx);
     this.triggers = new TriggersApi(this.ctx);
+    this.timeTriggers = new TimeTriggersApi(this.ctx);
     this.processes = new ProcessesApi(this.ctx);
     this.folders = new FoldersApi(this.ctx);
     this.robots = new RobotsApi(this.ctx);

@@ -25,6 +25,7 @@ export type { RobotsApi } from "./resources/Robots.js";
 export type { SettingsApi } from "./resources/Settings.js";
 export type { TokensApi } from "./resources/Tokens.js";
 export type { TriggersApi } from "./resources/Triggers.js";
+export type { TimeTriggersApi } from "./resources/TimeTriggers.js";
 export type { UsersApi } from "./resources/Users.js";
 export type { WebhooksApi } from "./resources/Webhooks.js";
 export type { FetchLike, RequestOptions } from "./Transport.js";

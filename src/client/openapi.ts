@@ -26,12 +26,7 @@ export interface components {
          */
         JobState: "Pending" | "Running" | "Stopping" | "Terminating" | "Successful" | "Faulted" | "Stopped";
         /** @enum {string} */
-        JobSource: "ApiTrigger" | "Manual" | "Api";
-        /**
-         * @description RetryBackoff: a retry's backoff has not ended. NoRobot: no live robot session serves the process in the job's folder. ConcurrencyLimit: the process's maxConcurrentJobs, or its key's maxConcurrentJobsPerKey, jobs are running. Queued: none of those; it waits for a free slot, behind older and higher-priority jobs. Checked in that order.
-         * @enum {string}
-         */
-        PendingReason: "NoRobot" | "ConcurrencyLimit" | "RetryBackoff" | "Queued";
+        JobSource: "ApiTrigger" | "TimeTrigger" | "Manual" | "Api";
         /** @enum {string} */
         StopStrategy: "SoftStop" | "Kill";
         /**
@@ -71,7 +66,7 @@ export interface components {
              * @example job-faulted
              * @enum {string}
              */
-            code: "bad-request" | "malformed-request" | "invalid-json" | "invalid-body" | "invalid-request" | "invalid-content-length" | "invalid-url" | "invalid-host" | "invalid-query" | "invalid-arguments" | "unknown-control-parameter" | "invalid-call-mode" | "invalid-characters" | "schema-too-complex" | "invalid-schema" | "invalid-folder" | "invalid-process" | "invalid-trigger" | "invalid-settings" | "invalid-tenant" | "invalid-webhook" | "invalid-token" | "invalid-scopes" | "token-outlives-creator" | "invalid-robot" | "invalid-user" | "invalid-login" | "invalid-password-change" | "invalid-external-app" | "invalid-filter" | "invalid-cursor" | "invalid-strategy" | "invalid-session" | "invalid-claim" | "invalid-heartbeat" | "invalid-logs" | "invalid-results" | "invalid-output" | "invalid-error" | "invalid-idempotency-key" | "unauthorized" | "invalid-credentials" | "insufficient-scope" | "not-org-admin" | "permission-denied" | "csrf-token-invalid" | "token-needs-user" | "wrong-password" | "route-not-found" | "tenant-not-found" | "folder-not-found" | "process-not-found" | "trigger-not-found" | "job-not-found" | "token-not-found" | "robot-not-found" | "session-not-found" | "user-not-found" | "webhook-not-found" | "webhook-delivery-not-found" | "external-app-not-found" | "asset-not-found" | "method-not-allowed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "headers-too-large" | "unsupported-media-type" | "unsupported-content-encoding" | "conflict" | "trigger-disabled" | "job-not-finished" | "job-stopped" | "job-final" | "job-busy" | "job-not-held" | "slug-taken" | "folder-exists" | "folder-not-empty" | "folder-protected" | "process-exists" | "process-in-use" | "tenant-exists" | "robot-exists" | "robot-revoked" | "user-exists" | "user-of-organization" | "user-is-you" | "webhook-delivery-pending" | "external-app-exists" | "external-app-revoked" | "idempotency-key-mismatch" | "rate-limited" | "login-throttled" | "job-faulted" | "internal-error" | "store-unavailable" | "shutting-down" | "console-not-built";
+            code: "bad-request" | "malformed-request" | "invalid-json" | "invalid-body" | "invalid-request" | "invalid-content-length" | "invalid-url" | "invalid-host" | "invalid-query" | "invalid-arguments" | "unknown-control-parameter" | "invalid-call-mode" | "invalid-characters" | "schema-too-complex" | "invalid-schema" | "invalid-folder" | "invalid-process" | "invalid-trigger" | "invalid-time-trigger" | "invalid-settings" | "invalid-tenant" | "invalid-token" | "invalid-scopes" | "token-outlives-creator" | "invalid-robot" | "invalid-user" | "invalid-login" | "invalid-password-change" | "invalid-external-app" | "invalid-filter" | "invalid-cursor" | "invalid-strategy" | "invalid-session" | "invalid-claim" | "invalid-heartbeat" | "invalid-logs" | "invalid-results" | "invalid-output" | "invalid-error" | "invalid-idempotency-key" | "unauthorized" | "invalid-credentials" | "insufficient-scope" | "not-org-admin" | "permission-denied" | "csrf-token-invalid" | "token-needs-user" | "wrong-password" | "route-not-found" | "tenant-not-found" | "folder-not-found" | "process-not-found" | "trigger-not-found" | "time-trigger-not-found" | "job-not-found" | "token-not-found" | "robot-not-found" | "session-not-found" | "user-not-found" | "external-app-not-found" | "asset-not-found" | "method-not-allowed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "headers-too-large" | "unsupported-media-type" | "unsupported-content-encoding" | "conflict" | "trigger-disabled" | "job-not-finished" | "job-stopped" | "job-final" | "job-busy" | "job-not-held" | "slug-taken" | "folder-exists" | "folder-not-empty" | "folder-protected" | "process-exists" | "process-in-use" | "time-trigger-exists" | "tenant-exists" | "robot-exists" | "robot-revoked" | "user-exists" | "user-of-organization" | "user-is-you" | "external-app-exists" | "external-app-revoked" | "idempotency-key-mismatch" | "rate-limited" | "login-throttled" | "job-faulted" | "internal-error" | "store-unavailable" | "shutting-down" | "console-not-built";
             /** @description The request's path. */
             instance?: string;
         } & {
@@ -206,43 +201,14 @@ export interface components {
         RetryPolicy: {
             /** @description Total attempts, the first included; 1 means no retry. */
             maxAttempts: number;
-            backoff: components["schemas"]["RetryBackoff"];
+            /** @description The delay before attempt n+1 is backoffSeconds × 2^(n-1). At most a year. */
+            backoffSeconds: number;
         };
-        RetryBackoff: {
-            /**
-             * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
-             * @enum {string}
-             */
-            type: "Fixed" | "Exponential";
-            /** @description The first wait. At most a year. */
-            delaySeconds: number;
-            /** @description No wait is longer (before jitter); at least delaySeconds. */
-            maxDelaySeconds: number;
-            /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
-            jitter: boolean;
-        };
-        /** @description Any field left out keeps its current value (defaults: maxAttempts 1, backoff Exponential, delaySeconds 5, maxDelaySeconds 3600, no jitter). */
+        /** @description Either field may be left out: it keeps its current value (defaults: maxAttempts 1, backoffSeconds 5). */
         RetryPolicyInput: {
             /** @description Total attempts, the first included; 1 means no retry. */
             maxAttempts?: number;
-            /** @description Any field left out keeps its current value. */
-            backoff?: {
-                /**
-                 * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
-                 * @enum {string}
-                 */
-                type?: "Fixed" | "Exponential";
-                /** @description The first wait. At most a year. */
-                delaySeconds?: number;
-                /** @description No wait is longer (before jitter); at least delaySeconds. */
-                maxDelaySeconds?: number;
-                /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
-                jitter?: boolean;
-            };
-            /**
-             * @deprecated
-             * @description The former form of the backoff: the same as backoff { type: Exponential, delaySeconds }. Not with backoff.
-             */
+            /** @description The delay before attempt n+1 is backoffSeconds × 2^(n-1). At most a year. */
             backoffSeconds?: number;
         };
         Process: {
@@ -285,21 +251,6 @@ export interface components {
              */
             maxDurationSeconds: number | null;
             retry: components["schemas"]["RetryPolicy"];
-            /**
-             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
-             * @default null
-             */
-            maxConcurrentJobs: number | null;
-            /**
-             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
-             * @default null
-             */
-            concurrencyKey: string | null;
-            /**
-             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
-             * @default null
-             */
-            maxConcurrentJobsPerKey: number | null;
             /**
              * Format: date-time
              * @description When the process was created.
@@ -353,21 +304,6 @@ export interface components {
             maxDurationSeconds?: number | null;
             retry?: components["schemas"]["RetryPolicyInput"];
             /**
-             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
-             * @default null
-             */
-            maxConcurrentJobs?: number | null;
-            /**
-             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
-             * @default null
-             */
-            concurrencyKey?: string | null;
-            /**
-             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
-             * @default null
-             */
-            maxConcurrentJobsPerKey?: number | null;
-            /**
              * Format: date-time
              * @description When the process was created.
              */
@@ -419,21 +355,6 @@ export interface components {
              */
             maxDurationSeconds?: number | null;
             retry?: components["schemas"]["RetryPolicyInput"];
-            /**
-             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
-             * @default null
-             */
-            maxConcurrentJobs?: number | null;
-            /**
-             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
-             * @default null
-             */
-            concurrencyKey?: string | null;
-            /**
-             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
-             * @default null
-             */
-            maxConcurrentJobsPerKey?: number | null;
             /**
              * Format: date-time
              * @description When the process was created.
@@ -625,6 +546,230 @@ export interface components {
             /** @description This list is not paginated yet: always null. */
             nextCursor: string | null;
         };
+        TimeTrigger: {
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
+             */
+            readonly id: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey: string;
+            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name: string;
+            /** @description The name of a process in the trigger's folder. */
+            processName: string;
+            /**
+             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
+             * @example 30 2 * * *
+             * @example 0 *\/15 * * * *
+             * @example 0 9 * * MON-FRI
+             */
+            cron: string;
+            /**
+             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
+             * @default UTC
+             * @example UTC
+             * @example Europe/Berlin
+             */
+            timeZone: string;
+            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
+            readonly description: string | null;
+            /**
+             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
+             * @default {}
+             */
+            arguments: {
+                [key: string]: unknown;
+            };
+            /** @default Inherit */
+            priority: components["schemas"]["TriggerPriority"];
+            /**
+             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * @description Slots missed while every node was down: Skip creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
+             * @default Skip
+             * @enum {string}
+             */
+            missedRunPolicy: "Skip" | "RunOnce";
+            /**
+             * Format: date-time
+             * @description The slot it fires next; null while disabled.
+             */
+            readonly nextRunAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt: string;
+        };
+        /** @description Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-time-trigger. */
+        TimeTriggerInput: {
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey?: string;
+            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name: string;
+            /** @description The name of a process in the trigger's folder. */
+            processName: string;
+            /**
+             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
+             * @example 30 2 * * *
+             * @example 0 *\/15 * * * *
+             * @example 0 9 * * MON-FRI
+             */
+            cron: string;
+            /**
+             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
+             * @default UTC
+             * @example UTC
+             * @example Europe/Berlin
+             */
+            timeZone?: string;
+            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
+            readonly description?: string | null;
+            /**
+             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
+             * @default {}
+             */
+            arguments?: {
+                [key: string]: unknown;
+            };
+            /** @default Inherit */
+            priority?: components["schemas"]["TriggerPriority"];
+            /**
+             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * @description Slots missed while every node was down: Skip creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
+             * @default Skip
+             * @enum {string}
+             */
+            missedRunPolicy?: "Skip" | "RunOnce";
+            /**
+             * Format: date-time
+             * @description The slot it fires next; null while disabled.
+             */
+            readonly nextRunAt?: string | null;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt?: string;
+        };
+        /** @description The fields to change; `{ enabled: false }` disables it. A new cron, time zone or enabling schedules from now. */
+        TimeTriggerPatch: {
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey?: string;
+            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name?: string;
+            /** @description The name of a process in the trigger's folder. */
+            processName?: string;
+            /**
+             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
+             * @example 30 2 * * *
+             * @example 0 *\/15 * * * *
+             * @example 0 9 * * MON-FRI
+             */
+            cron?: string;
+            /**
+             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
+             * @default UTC
+             * @example UTC
+             * @example Europe/Berlin
+             */
+            timeZone?: string;
+            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
+            readonly description?: string | null;
+            /**
+             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
+             * @default {}
+             */
+            arguments?: {
+                [key: string]: unknown;
+            };
+            /** @default Inherit */
+            priority?: components["schemas"]["TriggerPriority"];
+            /**
+             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * @description Slots missed while every node was down: Skip creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
+             * @default Skip
+             * @enum {string}
+             */
+            missedRunPolicy?: "Skip" | "RunOnce";
+            /**
+             * Format: date-time
+             * @description The slot it fires next; null while disabled.
+             */
+            readonly nextRunAt?: string | null;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt?: string;
+        };
+        TimeTriggerPage: {
+            items: components["schemas"]["TimeTrigger"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        TimeTriggerPreview: {
+            /** @description The cron in words, for common shapes; null otherwise. */
+            description: string | null;
+            items: {
+                /**
+                 * Format: date-time
+                 * @description A slot, in UTC.
+                 */
+                at: string;
+                /**
+                 * @description The same instant on the wall clock of the trigger's time zone, with its offset.
+                 * @example 2027-03-28T03:00:00+02:00
+                 */
+                localTime: string;
+            }[];
+        };
         Job: {
             /** Format: uuid */
             key: string;
@@ -658,74 +803,15 @@ export interface components {
             /** @description The Idempotency-Key of the call that created the job, if it sent one. */
             idempotencyKey: string | null;
             /**
-             * Format: date-time
-             * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
-             */
-            retryAt: string | null;
-            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
-            pendingReason: components["schemas"]["PendingReason"] | null;
-        };
-        JobAttempt: {
-            attempt: number;
-            /** @description The robot that ran the attempt. */
-            robot: string | null;
-            /** @description The robot session that ran the attempt. */
-            sessionId: string | null;
-            /** Format: date-time */
-            startedAt: string | null;
-            /**
-             * Format: date-time
-             * @description null while the attempt runs.
-             */
-            endedAt: string | null;
-            /**
-             * @description Running (Stopping, Terminating) while it runs; how it ended otherwise. HandedBack: its robot closed its session (no failure).
-             * @enum {string}
-             */
-            outcome: "Running" | "Stopping" | "Terminating" | "Successful" | "Faulted" | "Stopped" | "HandedBack";
-            error: components["schemas"]["JobError"] | null;
-        };
-        JobDetail: {
-            /** Format: uuid */
-            key: string;
-            /** Format: uuid */
-            folderKey: string;
-            processName: string;
-            /**
              * Format: uuid
-             * @description The API trigger that created the job, if any.
+             * @description Source TimeTrigger only: the time trigger that started the job.
              */
-            triggerId: string | null;
-            source: components["schemas"]["JobSource"];
-            callMode: components["schemas"]["CallMode"];
-            state: components["schemas"]["JobState"];
-            priority: components["schemas"]["Priority"];
-            inputArguments: components["schemas"]["Arguments"];
-            outputArguments: components["schemas"]["Arguments"] | null;
-            error: components["schemas"]["JobError"] | null;
-            /** @description The robot that runs or ran the job. */
-            robot: string | null;
-            /** @description 0 until a robot claims the job; then the attempt number. */
-            attempt: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            startedAt: string | null;
-            /** Format: date-time */
-            endedAt: string | null;
-            /** @description The last log line or status line. */
-            info: string | null;
-            /** @description The Idempotency-Key of the call that created the job, if it sent one. */
-            idempotencyKey: string | null;
+            timeTriggerId?: string;
             /**
              * Format: date-time
-             * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
+             * @description Source TimeTrigger only: the slot (fire time) the job was started for; after downtime with `RunOnce`, the first slot missed.
              */
-            retryAt: string | null;
-            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
-            pendingReason: components["schemas"]["PendingReason"] | null;
-            /** @description Every attempt, the first first: those that failed and were retried (or were handed back), then the current or last one. */
-            attempts: components["schemas"]["JobAttempt"][];
+            slot?: string;
         };
         JobError: {
             /**
@@ -737,11 +823,6 @@ export interface components {
             message: string;
             /** @description Any JSON value the robot reported. */
             details?: unknown;
-            /**
-             * @description Present (false) when the failure was marked not retryable: the job ended without the retries its policy allows.
-             * @constant
-             */
-            retryable?: false;
         };
         /** @description A job in a list: as GET /jobs/{jobKey} answers it, except that inputArguments, outputArguments and error longer than 2048 bytes of JSON are left out (and flagged), so that a page stays small whatever the jobs carry. */
         JobListItem: {
@@ -780,12 +861,15 @@ export interface components {
             /** @description The Idempotency-Key of the call that created the job, if it sent one. */
             idempotencyKey: string | null;
             /**
-             * Format: date-time
-             * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
+             * Format: uuid
+             * @description Source TimeTrigger only: the time trigger that started the job.
              */
-            retryAt: string | null;
-            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
-            pendingReason: components["schemas"]["PendingReason"] | null;
+            timeTriggerId?: string;
+            /**
+             * Format: date-time
+             * @description Source TimeTrigger only: the slot (fire time) the job was started for; after downtime with `RunOnce`, the first slot missed.
+             */
+            slot?: string;
             /**
              * @description Present (true) when the job's inputArguments is longer than 2048 bytes of JSON: the list leaves it out; GET /jobs/{jobKey} has it.
              * @constant
@@ -1089,11 +1173,6 @@ export interface components {
                 message?: string;
                 /** @description Any JSON value. */
                 details?: unknown;
-                /**
-                 * @description false: trying again cannot help; the job ends Faulted at once, whatever attempts its process's retry policy has left.
-                 * @default true
-                 */
-                retryable?: boolean;
             };
         } & {
             [key: string]: unknown;
@@ -1145,147 +1224,6 @@ export interface components {
         PersonalAccessTokenPage: {
             items: components["schemas"]["PersonalAccessToken"][];
             /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        /**
-         * @description `*`: every event.
-         * @enum {string}
-         */
-        WebhookEvent: "job.created" | "job.started" | "job.completed" | "job.faulted" | "job.stopped" | "job.retrying" | "*";
-        Webhook: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uri */
-            url: string;
-            events: components["schemas"]["WebhookEvent"][];
-            /** @description Only jobs of these folders; null: every folder. */
-            folderKeys: string[] | null;
-            enabled: boolean;
-            description: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** Format: date-time */
-            secretRotatedAt: string | null;
-        };
-        CreatedWebhook: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uri */
-            url: string;
-            events: components["schemas"]["WebhookEvent"][];
-            /** @description Only jobs of these folders; null: every folder. */
-            folderKeys: string[] | null;
-            enabled: boolean;
-            description: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** Format: date-time */
-            secretRotatedAt: string | null;
-            /** @description The signing secret (Standard Webhooks format): shown only this once. */
-            secret: string;
-        };
-        RotatedWebhook: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uri */
-            url: string;
-            events: components["schemas"]["WebhookEvent"][];
-            /** @description Only jobs of these folders; null: every folder. */
-            folderKeys: string[] | null;
-            enabled: boolean;
-            description: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** Format: date-time */
-            secretRotatedAt: string | null;
-            /** @description The new signing secret: shown only this once. */
-            secret: string;
-            /**
-             * Format: date-time
-             * @description Until then deliveries carry a second `v1,` signature made with the previous secret.
-             */
-            previousSecretValidUntil: string | null;
-        };
-        /** @description `id`, `createdAt`, `updatedAt` and `secretRotatedAt` are ignored; any other unknown field is 400 invalid-webhook. */
-        WebhookInput: {
-            /**
-             * Format: uri
-             * @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true.
-             */
-            url: string;
-            events: components["schemas"]["WebhookEvent"][];
-            folderKeys?: string[] | null;
-            /** @default true */
-            enabled?: boolean;
-            description?: string | null;
-        };
-        /** @description The fields to change; the others keep their values. */
-        WebhookPatch: {
-            /**
-             * Format: uri
-             * @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true.
-             */
-            url?: string;
-            events?: components["schemas"]["WebhookEvent"][];
-            folderKeys?: string[] | null;
-            /** @default true */
-            enabled?: boolean;
-            description?: string | null;
-        };
-        WebhookAttempt: {
-            /** Format: date-time */
-            at: string;
-            /** @description The receiver's status; null when no answer came (refused, timed out, refused address). */
-            statusCode: number | null;
-            durationMs: number;
-            /** @description Why the attempt failed; null for a 2xx. */
-            error: string | null;
-        };
-        WebhookDelivery: {
-            /** @description The `webhook-id` header: the same for every attempt and redelivery (receivers drop repeats by it). */
-            id: string;
-            /** Format: uuid */
-            webhookId: string;
-            /** @description The event (`job.completed`, …) or `webhook.test`. */
-            type: string;
-            /** Format: uuid */
-            jobKey: string | null;
-            /** @enum {string} */
-            state: "Pending" | "Delivered" | "Failed";
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            nextAttemptAt: string | null;
-            /**
-             * Format: date-time
-             * @description Failed attempts are retried until then (24 hours), then the delivery is Failed.
-             */
-            retryUntil: string;
-            /** Format: date-time */
-            deliveredAt: string | null;
-            attempts: components["schemas"]["WebhookAttempt"][];
-            /** @description The body sent: `{ type, timestamp, data: { job } }` (the job as GET /jobs/{jobKey} shows it). */
-            payload: {
-                type: string;
-                /** Format: date-time */
-                timestamp: string;
-                data: Record<string, unknown>;
-            };
-        };
-        WebhookPage: {
-            items: components["schemas"]["Webhook"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        WebhookDeliveryPage: {
-            items: components["schemas"]["WebhookDelivery"][];
-            /** @description Pass it as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
         };
         /** @description One grant of a role: tenant-wide, or in one folder. */
@@ -1780,12 +1718,10 @@ export interface components {
         processName: string;
         /** @description The API trigger's id. */
         triggerId: string;
+        /** @description The time trigger's id. */
+        timeTriggerId: string;
         /** @description The token's id. */
         tokenId: string;
-        /** @description The webhook's id. */
-        webhookId: string;
-        /** @description The delivery's id (its `webhook-id`). */
-        deliveryId: string;
         /** @description The robot's (robot key's) id. */
         robotId: string;
         /** @description The user's id. */

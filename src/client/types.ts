@@ -61,7 +61,7 @@ export type TriggerPriority = Schemas["TriggerPriority"];
 export const TRIGGER_PRIORITIES = every<TriggerPriority>()(["Inherit", ...PRIORITIES]);
 
 export type JobSource = Schemas["JobSource"];
-export const JOB_SOURCES = every<JobSource>()(["ApiTrigger", "Manual", "Api"]);
+export const JOB_SOURCES = every<JobSource>()(["ApiTrigger", "TimeTrigger", "Manual", "Api"]);
 
 /** SoftStop: the robot is asked to stop the job (Stopping). Kill: at once (Terminating). */
 export type StopStrategy = Schemas["StopStrategy"];
@@ -108,6 +108,14 @@ export type Trigger = Schemas["Trigger"];
 export type TriggerInput = Schemas["TriggerInput"];
 export type TriggerPatch = Schemas["TriggerPatch"];
 
+// ---- time triggers
+
+export type TimeTrigger = Schemas["TimeTrigger"];
+export type TimeTriggerInput = Schemas["TimeTriggerInput"];
+export type TimeTriggerPatch = Schemas["TimeTriggerPatch"];
+/** The next fire times of a cron, in UTC and on the wall clock of its time zone, and the cron in words (null for uncommon shapes). */
+export type TimeTriggerPreview = Schemas["TimeTriggerPreview"];
+
 // ---- jobs
 
 export type JobError = Schemas["JobError"];
@@ -137,6 +145,8 @@ export interface JobFilter {
   state?: JobState | readonly JobState[];
   processName?: string;
   triggerId?: string;
+  /** Only jobs started by this time trigger. */
+  timeTriggerId?: string;
   folderKey?: string;
   /** At or after this time. */
   createdAfter?: string | Date;

@@ -13,6 +13,7 @@ import { Retries, type RandomSource } from "./Retries.js";
 import { DEFAULT_SESSION_OPTIONS, Robots, type SessionOptions } from "./Robots.js";
 import type { Store } from "./store.js";
 import { Tenancy } from "./Tenancy.js";
+import { TimeTriggers } from "./TimeTriggers.js";
 import { Users } from "./Users.js";
 import { dnsResolver } from "./webhooks/destination.js";
 import { WebhookDispatcher, type DispatchOptions } from "./webhooks/WebhookDispatcher.js";
@@ -52,6 +53,8 @@ export class Baton {
   /** work that falls due later (a retry's wake-up; webhook deliveries and time triggers next), kept in the store */
   readonly dueWork: DueWorkRunner;
   readonly audit: AuditLog;
+  /** cron schedules that start jobs (SPEC §9), fired through the due work */
+  readonly timeTriggers: TimeTriggers;
   readonly users: Users;
   readonly clock: Clock;
   /** webhook subscriptions and deliveries (issue 16) */
@@ -83,6 +86,7 @@ export class Baton {
     }, options.onError ?? (() => {}));
     this.webhooks = new Webhooks(this.store, clock, this.notifier, new WebhookEvents(this.store, clock, dispatcher, this.notifier), dispatcher);
     this.jobs.webhooks = this.webhooks.events;
+    this.timeTriggers = new TimeTriggers(this.store, this.catalog, this.jobs, this.dueWork, clock, options.onError ?? (() => {}));
     this.retries = new Retries(this.store, this.notifier, this.catalog, this.jobs, clock, this.dueWork, options.random);
     this.robots = new Robots(this.store, this.notifier, this.tenancy, this.catalog, this.jobs, clock, this.retries, { ...DEFAULT_SESSION_OPTIONS, ...options.session }, options.onError);
     this.maintenanceIntervalMs = options.maintenanceIntervalMs ?? 1000;

@@ -127,7 +127,7 @@ export class Catalog {
     const result = await this.store.deleteProcess(tenantId, folderKey, name);
     this.changed(tenantId);
     if (result === "missing") throw ProcessNotFound(name);
-    if (result === "in-use") throw conflict("process-in-use", `API triggers still start '${name}'; delete or re-point them first.`);
+    if (result === "in-use") throw conflict("process-in-use", `API or time triggers still start '${name}'; delete or re-point them first.`);
   }
 
   // ---- triggers

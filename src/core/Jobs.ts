@@ -33,6 +33,7 @@ import {
   type Principal,
   type Process,
   type StopStrategy,
+  type TimeTrigger,
   type Trigger,
 } from "./types.js";
 
@@ -126,6 +127,21 @@ export class Jobs {
       triggerId: null,
       priority: (body.priority as Priority | undefined) ?? process.priority,
     }, idempotency);
+  }
+
+  /**
+   * The job of a time trigger's slot (SPEC §9): the trigger's arguments over the process's
+   * defaults. Called in the transaction that records the slot as fired.
+   */
+  async startForTimeTrigger(trigger: TimeTrigger): Promise<Job> {
+    const process = await this.catalog.processOrThrow(trigger.tenantId, trigger.folderKey, trigger.processName);
+    const { job } = await this.create(process, mergeArguments(process.defaultInputArguments, trigger.arguments, {}), {
+      source: "TimeTrigger",
+      callMode: "AsyncRequestReply",
+      triggerId: null,
+      priority: trigger.priority === "Inherit" ? process.priority : trigger.priority,
+    }, null);
+    return job;
   }
 
   private async create(
@@ -234,6 +250,7 @@ export class Jobs {
     }
     if (query.processName) filter.processName = query.processName;
     if (query.triggerId) filter.triggerId = query.triggerId;
+    if (query.timeTriggerId) filter.timeTriggerId = query.timeTriggerId;
     if (query.folderKey) filter.folderKey = query.folderKey;
     const visible = foldersWith(principal, "Jobs.View");
     if (visible !== null) filter.folderKeys = visible;

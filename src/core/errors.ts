@@ -53,6 +53,8 @@ export const ProcessNotFound = (name: string) =>
 export const JobNotFound = (key: string) => notFound("job-not-found", `No job with key '${key}' exists in this tenant.`);
 export const FolderExists = (name: string) => conflict("folder-exists", `A folder named '${name}' already exists.`);
 export const ProcessExists = (name: string) => conflict("process-exists", `A process named '${name}' already exists in this folder.`);
+export const TimeTriggerExists = (name: string) => conflict("time-trigger-exists", `A time trigger named '${name}' already exists in this folder.`);
+export const TimeTriggerNotFound = (id: string) => notFound("time-trigger-not-found", `No time trigger with id '${id}' exists in this tenant.`);
 export const SlugTaken = (slug: string) => conflict("slug-taken", `The slug '${slug}' is already used by a trigger of this tenant.`);
 export const RobotExists = (name: string) =>
   conflict("robot-exists", `A robot named '${name}' already exists; revoke it or choose another name.`);

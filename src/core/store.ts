@@ -5,6 +5,7 @@ import type { DueWorkStore } from "./store/DueWorkStore.js";
 import type { IdentityStore } from "./store/IdentityStore.js";
 import type { JobStore } from "./store/JobStore.js";
 import type { WebhookStore } from "./store/WebhookStore.js";
+import type { TimeTriggerStore } from "./store/TimeTriggerStore.js";
 
 export type * from "./store/AuditStore.js";
 export type * from "./store/CatalogStore.js";
@@ -12,6 +13,7 @@ export type * from "./store/DueWorkStore.js";
 export type * from "./store/IdentityStore.js";
 export type * from "./store/JobStore.js";
 export type * from "./store/WebhookStore.js";
+export type * from "./store/TimeTriggerStore.js";
 
 /**
  * The persistence port, split by aggregate (src/core/store/*Store.ts). One verb per
@@ -21,7 +23,7 @@ export type * from "./store/WebhookStore.js";
  * it: a unique index's refusal is the resource's 409 or a `UniqueViolation`, an unreachable
  * store `503 store-unavailable` (core/errors.ts).
  */
-export interface Store extends IdentityStore, CatalogStore, JobStore, AuditStore, DueWorkStore, WebhookStore {
+export interface Store extends IdentityStore, CatalogStore, JobStore, AuditStore, DueWorkStore, WebhookStore, TimeTriggerStore {
   readonly engine: string;
   migrate(): Promise<void>;
   /** a cheap round trip: is the store reachable? (/readyz) */

@@ -10,6 +10,8 @@
  * - robot: a worker that opens a session, claims jobs, heartbeats and reports results.
  * - session: one connection of a robot, with the process names it serves and its slots.
  * - API trigger: verb + slug bound to a process; calling its invoke URL creates a job.
+ * - time trigger: a cron in a time zone bound to a process; each of its slots (fire times)
+ *   creates one job (SPEC §9).
  * - call mode: AsyncRequestReply, FireAndForget or LongPolling.
  * - job: one execution of a process; its state follows the job state machine (jobState.ts).
  * - token: a bearer credential; a personal access token (PAT) is stored only as a hash.
@@ -32,7 +34,7 @@ export type Priority = "Low" | "Normal" | "High";
 export const PRIORITIES: readonly Priority[] = ["Low", "Normal", "High"];
 export type TriggerPriority = Priority | "Inherit";
 
-export type JobSource = "ApiTrigger" | "Manual" | "Api";
+export type JobSource = "ApiTrigger" | "TimeTrigger" | "Manual" | "Api";
 export type StopStrategy = "SoftStop" | "Kill";
 
 export type JsonObject = { [key: string]: unknown };
@@ -149,6 +151,30 @@ export interface Trigger {
   updatedAt: string;
 }
 
+export type MissedRunPolicy = "Skip" | "RunOnce";
+export const MISSED_RUN_POLICIES: readonly MissedRunPolicy[] = ["Skip", "RunOnce"];
+
+/** A time trigger (SPEC §9): its cron's slots in its time zone each start one job of the process. */
+export interface TimeTrigger {
+  id: string;
+  tenantId: string;
+  folderKey: string;
+  name: string;
+  processName: string;
+  /** 5 fields, or 6 with seconds first (croner's syntax) */
+  cron: string;
+  /** an IANA time zone name */
+  timeZone: string;
+  arguments: JsonObject;
+  priority: TriggerPriority;
+  enabled: boolean;
+  missedRunPolicy: MissedRunPolicy;
+  /** the slot it fires next; null while disabled (or when the cron has no future slot) */
+  nextRunAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface JobError {
   code: string;
   message: string;
@@ -212,6 +238,9 @@ export interface Job {
   concurrencyKey?: string | null;
   /** why a Pending job waits, computed when it is read (null for any other state); absent where not computed */
   pendingReason?: PendingReason | null;
+  /** source TimeTrigger: the time trigger, and the slot (its fire time) the job was started for; absent on other jobs */
+  timeTriggerId?: string;
+  slot?: string;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   DEFAULT_SETTINGS,
   LIST_FIELD_MAX_BYTES,
   PENDING_REASONS,
+  MISSED_RUN_POLICIES,
   PRIORITIES,
   REDIRECT_STATUS_CODES,
   VERBS,
@@ -45,6 +46,8 @@ import type { renderExternalApp } from "./routes/externalApps.js";
 import type { renderWebhook } from "./routes/webhooks.js";
 import { WEBHOOK_EVENTS } from "../core/webhooks/types.js";
 import type { renderJob } from "./routes/management.js";
+import type { renderTimeTrigger } from "./routes/timeTriggers.js";
+import { MAX_CRON_LENGTH } from "../core/cronSchedule.js";
 import type { renderUser } from "./routes/users.js";
 
 export type Schema = { [keyword: string]: unknown };
@@ -56,7 +59,7 @@ const keysOf = <K extends string>(all: Record<K, true>): K[] => Object.keys(all)
 // Exhaustive at compile time: a new state, source or strategy must be added here.
 export const JOB_STATES = keysOf<JobState>({ Pending: true, Running: true, Stopping: true, Terminating: true, Successful: true, Faulted: true, Stopped: true });
 const NON_FINAL_STATES: JobState[] = ["Pending", "Running", "Stopping", "Terminating"];
-const JOB_SOURCES = keysOf<JobSource>({ ApiTrigger: true, Manual: true, Api: true });
+const JOB_SOURCES = keysOf<JobSource>({ ApiTrigger: true, TimeTrigger: true, Manual: true, Api: true });
 const STOP_STRATEGIES = keysOf<StopStrategy>({ SoftStop: true, Kill: true });
 
 const uuid: Schema = { type: "string", format: "uuid" };
@@ -172,6 +175,34 @@ const triggerProperties: Rendered<Trigger> & { invokeUrl: Schema } = {
   invokeUrl: readOnly({ type: "string", format: "uri" }, "The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`."),
 };
 
+// ---- time triggers
+
+const timeTriggerProperties: Record<keyof ReturnType<typeof renderTimeTrigger>, Schema> = {
+  id: readOnly(uuid, "Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts."),
+  folderKey: readOnly(uuid, "The folder of the trigger and of its process."),
+  name: { ...TRIMMED_NAME, description: "Unique in the folder. " + String(TRIMMED_NAME.description) },
+  processName: { type: "string", minLength: 1, description: "The name of a process in the trigger's folder." },
+  cron: {
+    type: "string", minLength: 1, maxLength: MAX_CRON_LENGTH, examples: ["30 2 * * *", "0 */15 * * * *", "0 9 * * MON-FRI"],
+    description: "5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.",
+  },
+  timeZone: { type: "string", default: "UTC", examples: ["UTC", "Europe/Berlin"], description: "An IANA time zone; daylight-saving changes fire as croner defines them." },
+  description: readOnly({ type: ["string", "null"] }, "The cron in words, for common shapes (\"At 02:30, every day (Europe/Berlin)\"); null otherwise."),
+  arguments: {
+    type: "object", additionalProperties: true, propertyNames: { not: { pattern: "^\\$" } }, default: {},
+    description: "Input arguments of each job, over the process's defaults. No key starts with `$`.",
+  },
+  priority: { ...schemaRef("TriggerPriority"), default: "Inherit" },
+  enabled: { type: "boolean", default: true, description: "A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog)." },
+  missedRunPolicy: {
+    type: "string", enum: [...MISSED_RUN_POLICIES], default: "Skip",
+    description: "Slots missed while every node was down: Skip creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.",
+  },
+  nextRunAt: readOnly(nullableDateTime, "The slot it fires next; null while disabled."),
+  createdAt: readOnly(dateTime, "When the trigger was created."),
+  updatedAt: readOnly(dateTime, "When the trigger was last changed."),
+};
+
 // ---- jobs
 
 const jobProperties: Record<keyof ReturnType<typeof renderJob>, Schema> = {
@@ -201,7 +232,11 @@ const jobProperties: Record<keyof ReturnType<typeof renderJob>, Schema> = {
     ...nullable(schemaRef("PendingReason")),
     description: "Why a Pending job waits, as of this answer; null when the job is not Pending.",
   },
+  timeTriggerId: { ...uuid, description: "Source TimeTrigger only: the time trigger that started the job." },
+  slot: { ...dateTime, description: "Source TimeTrigger only: the slot (fire time) the job was started for; after downtime with `RunOnce`, the first slot missed." },
 };
+/** fields only some jobs have */
+const OPTIONAL_JOB_FIELDS = ["timeTriggerId", "slot"];
 
 const omitted = (field: string): Schema => ({
   type: "boolean", const: true,
@@ -627,18 +662,52 @@ export const schemas: Record<string, Schema> = {
   },
   TriggerPage: page("Trigger", false),
 
+  // ---- time triggers
+  TimeTrigger: { type: "object", required: Object.keys(timeTriggerProperties), properties: timeTriggerProperties },
+  TimeTriggerInput: {
+    type: "object",
+    required: ["name", "processName", "cron"],
+    properties: timeTriggerProperties,
+    additionalProperties: false,
+    description: "Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-time-trigger.",
+  },
+  TimeTriggerPatch: {
+    type: "object",
+    properties: timeTriggerProperties,
+    additionalProperties: false,
+    description: "The fields to change; `{ enabled: false }` disables it. A new cron, time zone or enabling schedules from now.",
+  },
+  TimeTriggerPage: page("TimeTrigger", false),
+  TimeTriggerPreview: {
+    type: "object",
+    required: ["description", "items"],
+    properties: {
+      description: { type: ["string", "null"], description: "The cron in words, for common shapes; null otherwise." },
+      items: {
+        type: "array",
+        items: {
+          type: "object", required: ["at", "localTime"],
+          properties: {
+            at: { ...dateTime, description: "A slot, in UTC." },
+            localTime: { type: "string", examples: ["2027-03-28T03:00:00+02:00"], description: "The same instant on the wall clock of the trigger's time zone, with its offset." },
+          },
+        },
+      },
+    },
+  },
+
   // ---- jobs
-  Job: { type: "object", required: Object.keys(jobProperties), properties: jobProperties },
+  Job: { type: "object", required: Object.keys(jobProperties).filter((k) => !OPTIONAL_JOB_FIELDS.includes(k)), properties: jobProperties },
   JobAttempt: { type: "object", required: Object.keys(jobAttemptProperties), properties: jobAttemptProperties },
   JobDetail: {
     type: "object",
-    required: [...Object.keys(jobProperties), "attempts"],
+    required: [...Object.keys(jobProperties).filter((k) => !OPTIONAL_JOB_FIELDS.includes(k)), "attempts"],
     properties: { ...jobProperties, attempts: { type: "array", items: schemaRef("JobAttempt"), description: "Every attempt, the first first: those that failed and were retried (or were handed back), then the current or last one." } },
   },
   JobError: { type: "object", required: ["code", "message"], properties: jobErrorProperties },
   JobListItem: {
     type: "object",
-    required: Object.keys(jobProperties).filter((k) => k !== "inputArguments" && k !== "outputArguments" && k !== "error"),
+    required: Object.keys(jobProperties).filter((k) => k !== "inputArguments" && k !== "outputArguments" && k !== "error" && !OPTIONAL_JOB_FIELDS.includes(k)),
     properties: jobListItemProperties,
     description: `A job in a list: as GET /jobs/{jobKey} answers it, except that inputArguments, outputArguments and error longer than ${LIST_FIELD_MAX_BYTES} bytes of JSON are left out (and flagged), so that a page stays small whatever the jobs carry.`,
   },

@@ -17,6 +17,7 @@ import { consoleRoutes } from "./routes/console.js";
 import { invocationRoutes } from "./routes/invocation.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { managementRoutes } from "./routes/management.js";
+import { timeTriggerRoutes } from "./routes/timeTriggers.js";
 import { operationsRoutes } from "./routes/operations.js";
 import { organizationRoutes } from "./routes/organization.js";
 import { eventRoutes } from "./routes/events.js";
@@ -281,6 +282,7 @@ export function buildServer(options: ServerOptions): BatonServer {
     invocationRoutes(tenantApp, ctx);
     managementRoutes(tenantApp, ctx);
     webhookRoutes(tenantApp, ctx); // webhooks (issue 16)
+    timeTriggerRoutes(tenantApp, ctx);
     auditRoutes(tenantApp, ctx);
     sessionRoutes(tenantApp, ctx);
     userRoutes(tenantApp, ctx);
@@ -318,7 +320,7 @@ class OneLinePerRequest extends LogController {
 }
 
 /** query parameters whose values are no secret and help reading logs: filters and cursors of lists, a signed URI's expiry, the call mode */
-const LOGGED_QUERY_PARAMS = new Set(["limit", "cursor", "state", "processName", "folderKey", "triggerId", "createdAfter", "createdBefore", "action", "since", "exp", "$callMode"]);
+const LOGGED_QUERY_PARAMS = new Set(["limit", "cursor", "state", "processName", "folderKey", "triggerId", "timeTriggerId", "count", "createdAfter", "createdBefore", "action", "since", "exp", "$callMode"]);
 
 /**
  * A request URL for the logs: the value of every query parameter but a few harmless ones is

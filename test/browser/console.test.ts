@@ -88,7 +88,7 @@ describe("the web console", () => {
   });
 
   it("creates a trigger, and its curl snippets invoke it (LongPolling and AsyncRequestReply)", async () => {
-    await page.getByRole("link", { name: "Triggers" }).click();
+    await page.getByRole("link", { name: "Triggers", exact: true }).click();
     await page.getByRole("button", { name: "New trigger" }).click();
     const form = page.getByRole("form", { name: "New trigger" });
     await form.locator("select[name=processName]").selectOption("Echo");
@@ -461,6 +461,45 @@ describe("the web console", () => {
     }
   });
 
+  it("creates a time trigger with its cron in words and next runs; its page lists its next 5 runs and its jobs", async () => {
+    await page.getByRole("link", { name: "Time triggers" }).click();
+    await page.getByRole("button", { name: "New time trigger" }).click();
+    const form = page.getByRole("form", { name: "New time trigger" });
+    await form.locator("select[name=processName]").selectOption("Echo");
+    await form.getByLabel("Name").fill("Console nightly");
+    await form.locator("input[name=cron]").fill("30 2 * * *");
+    await form.locator("input[name=timeZone]").fill("Europe/Berlin");
+    await expect.poll(() => form.getByTestId("cron-description").textContent(), { timeout: WAIT }).toBe("At 02:30, every day (Europe/Berlin)");
+    expect(await form.getByTestId("next-runs").locator("li").count()).toBe(5);
+    // another shape as it is typed (a refused cron shows its violation: test/timeTriggers.test.ts covers the 400)
+    await form.locator("input[name=cron]").fill("*/15 * * * *");
+    await expect.poll(() => form.getByTestId("cron-description").textContent(), { timeout: WAIT }).toBe("Every 15 minutes (Europe/Berlin)");
+    await form.locator("input[name=cron]").fill("30 2 * * *");
+    await expect.poll(() => form.getByTestId("cron-description").textContent(), { timeout: WAIT }).toBe("At 02:30, every day (Europe/Berlin)");
+    await shot(page, "time-trigger-form");
+    await form.getByRole("button", { name: "Create time trigger" }).click();
+    await page.getByRole("heading", { name: "Console nightly" }).waitFor();
+    await expect.poll(() => page.getByTestId("next-runs").locator("li").count(), { timeout: WAIT }).toBe(5);
+    const first = await page.getByTestId("next-runs").locator("li time").first().getAttribute("datetime");
+    expect(await page.getByTestId("next-run").locator("time").getAttribute("datetime")).toBe(first);
+
+    // one that fires every second: its jobs show up on its page, each with its slot
+    const every = await b.apiJson(`/api/v1/folders/${b.sharedKey}/time-triggers`, { method: "POST", json: { name: "Console every second", processName: "Echo", cron: "* * * * * *" } });
+    await page.goto(`${b.base}/#/time-triggers/${every.id}`);
+    await page.getByRole("heading", { name: "Console every second" }).waitFor();
+    await expect.poll(async () => { await page.reload(); return page.getByTestId("time-trigger-jobs").locator("tbody tr").count(); }, { timeout: WAIT }).toBeGreaterThan(0);
+    await page.getByRole("button", { name: "Disable" }).click();
+    await page.getByRole("button", { name: "Enable" }).waitFor();
+    await shot(page, "time-trigger");
+
+    // the folder's list: both, with their next runs (none while disabled)
+    await page.getByRole("link", { name: "← Time triggers" }).click();
+    await page.locator('tr[data-time-trigger="Console nightly"]').waitFor();
+    expect(await page.locator('tr[data-time-trigger="Console nightly"] [data-testid=next-run] time').getAttribute("datetime")).toBe(first);
+    expect(await page.getByRole("switch", { name: "Console every second enabled" }).isChecked()).toBe(false);
+    await shot(page, "time-triggers");
+  });
+
   it("shows every page without an error, and screenshots them", async () => {
     for (const [path, heading] of [
       ["processes", "Processes"], ["robots", "Robots"], ["folders", "Folders"], ["users", "Users & roles"], ["tokens", "Tokens"],
@@ -501,7 +540,7 @@ describe("the web console", () => {
       await p.getByRole("button", { name: "Menu" }).click();
       await nav.waitFor({ state: "visible" });
       await shot(p, "narrow-nav");
-      await nav.getByRole("link", { name: "Triggers" }).click();
+      await nav.getByRole("link", { name: "Triggers", exact: true }).click();
       await p.getByRole("heading", { name: "Triggers" }).waitFor();
       // following a link closes the menu: wait for that state rather than reading it once
       await nav.waitFor({ state: "hidden" });
@@ -529,9 +568,9 @@ describe("the web console", () => {
       await login(p, "viewer-password", "viewer");
       await p.getByRole("heading", { name: "Jobs" }).waitFor();
       const nav = p.getByRole("navigation", { name: "Main" });
-      expect(await nav.getByRole("link").allTextContents()).toEqual(["Jobs", "Triggers", "Processes", "Robots", "Folders", "Tokens", "External apps", "Webhooks", "Settings", "Your account", "API reference"]);
+      expect(await nav.getByRole("link").allTextContents()).toEqual(["Jobs", "Triggers", "Time triggers", "Processes", "Robots", "Folders", "Tokens", "External apps", "Webhooks", "Settings", "Your account", "API reference"]);
       expect(await p.getByRole("link", { name: "Start a job" }).count()).toBe(0);
-      await nav.getByRole("link", { name: "Triggers" }).click();
+      await nav.getByRole("link", { name: "Triggers", exact: true }).click();
       await p.locator('tr[data-trigger="console-echo"]').waitFor();
       expect(await p.getByRole("button", { name: "New trigger" }).count()).toBe(0);
       expect(await p.getByRole("switch", { name: "Console echo enabled" }).isDisabled()).toBe(true);

@@ -86,6 +86,18 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_expires ON idempotency_keys USING btree (expires_at);
 
+CREATE TABLE job_attempts (
+  job_key text NOT NULL,
+  attempt integer NOT NULL,
+  robot text,
+  session_id text,
+  started_at timestamp with time zone,
+  ended_at timestamp with time zone NOT NULL,
+  outcome text NOT NULL,
+  error json,
+  CONSTRAINT job_attempts_pkey PRIMARY KEY (job_key, attempt)
+);
+
 CREATE TABLE job_logs (
   job_key text NOT NULL,
   seq integer NOT NULL,
@@ -121,6 +133,8 @@ CREATE TABLE jobs (
   info text,
   idempotency_key text,
   concurrency_key text,
+  time_trigger_id text,
+  time_trigger_slot timestamp with time zone,
   CONSTRAINT jobs_key_key UNIQUE (key),
   CONSTRAINT jobs_pkey PRIMARY KEY (seq),
   CONSTRAINT jobs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id)
@@ -131,6 +145,7 @@ CREATE INDEX jobs_pending ON jobs USING btree (tenant_id, process_name, priority
 CREATE INDEX jobs_running ON jobs USING btree (tenant_id, process_name, folder_key, concurrency_key) WHERE (state = ANY (ARRAY['Running'::text, 'Stopping'::text, 'Terminating'::text]));
 CREATE INDEX jobs_session ON jobs USING btree (session_id) WHERE (session_id IS NOT NULL);
 CREATE INDEX jobs_tenant_seq ON jobs USING btree (tenant_id, seq DESC);
+CREATE INDEX jobs_time_trigger ON jobs USING btree (tenant_id, time_trigger_id, seq) WHERE (time_trigger_id IS NOT NULL);
 
 CREATE TABLE processes (
   id text NOT NULL,
@@ -147,6 +162,9 @@ CREATE TABLE processes (
   retry_backoff_seconds integer NOT NULL DEFAULT 5,
   created_at timestamp with time zone NOT NULL,
   updated_at timestamp with time zone NOT NULL,
+  retry_backoff_type text NOT NULL DEFAULT 'Exponential'::text,
+  retry_max_delay_seconds integer NOT NULL DEFAULT 31536000,
+  retry_jitter boolean NOT NULL DEFAULT false,
   max_concurrent_jobs integer,
   concurrency_key text,
   max_concurrent_jobs_per_key integer,
@@ -212,6 +230,35 @@ CREATE TABLE tenants (
   CONSTRAINT tenants_pkey PRIMARY KEY (id)
 );
 
+CREATE TABLE time_trigger_fires (
+  trigger_id text NOT NULL,
+  slot timestamp with time zone NOT NULL,
+  job_key text,
+  fired_at timestamp with time zone NOT NULL,
+  CONSTRAINT time_trigger_fires_pkey PRIMARY KEY (trigger_id, slot)
+);
+
+CREATE TABLE time_triggers (
+  id text NOT NULL,
+  tenant_id text NOT NULL,
+  folder_key text NOT NULL,
+  name text NOT NULL,
+  process_name text NOT NULL,
+  cron text NOT NULL,
+  time_zone text NOT NULL,
+  arguments json NOT NULL DEFAULT '{}'::json,
+  priority text NOT NULL DEFAULT 'Inherit'::text,
+  enabled boolean NOT NULL DEFAULT true,
+  missed_run_policy text NOT NULL DEFAULT 'Skip'::text,
+  next_run_at timestamp with time zone,
+  created_at timestamp with time zone NOT NULL,
+  updated_at timestamp with time zone NOT NULL,
+  CONSTRAINT time_triggers_folder_key_fkey FOREIGN KEY (folder_key) REFERENCES folders(key),
+  CONSTRAINT time_triggers_folder_key_name_key UNIQUE (folder_key, name),
+  CONSTRAINT time_triggers_pkey PRIMARY KEY (id),
+  CONSTRAINT time_triggers_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id)
+);
+
 CREATE TABLE tokens (
   id text NOT NULL,
   tenant_id text NOT NULL,
@@ -266,3 +313,41 @@ CREATE TABLE users (
 );
 CREATE UNIQUE INDEX users_org_name ON users USING btree (org, name) WHERE (tenant_id IS NULL);
 CREATE UNIQUE INDEX users_tenant_name ON users USING btree (tenant_id, name) WHERE (tenant_id IS NOT NULL);
+
+CREATE TABLE webhook_deliveries (
+  seq bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  id text NOT NULL,
+  tenant_id text NOT NULL,
+  webhook_id text NOT NULL,
+  event_type text NOT NULL,
+  job_key text,
+  payload text NOT NULL,
+  state text NOT NULL,
+  created_at timestamp with time zone NOT NULL,
+  next_attempt_at timestamp with time zone,
+  retry_until timestamp with time zone NOT NULL,
+  delivered_at timestamp with time zone,
+  attempts jsonb NOT NULL,
+  CONSTRAINT webhook_deliveries_id_key UNIQUE (id),
+  CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (seq),
+  CONSTRAINT webhook_deliveries_webhook_id_fkey FOREIGN KEY (webhook_id) REFERENCES webhooks(id) ON DELETE CASCADE
+);
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries USING btree (webhook_id, seq);
+
+CREATE TABLE webhooks (
+  id text NOT NULL,
+  tenant_id text NOT NULL,
+  url text NOT NULL,
+  events jsonb NOT NULL,
+  folder_keys jsonb,
+  enabled boolean NOT NULL,
+  description text,
+  secret text NOT NULL,
+  previous_secret text,
+  previous_secret_until timestamp with time zone,
+  created_at timestamp with time zone NOT NULL,
+  updated_at timestamp with time zone NOT NULL,
+  CONSTRAINT webhooks_pkey PRIMARY KEY (id),
+  CONSTRAINT webhooks_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id)
+);
+CREATE INDEX webhooks_tenant ON webhooks USING btree (tenant_id, created_at);

@@ -75,6 +75,18 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);
 
+CREATE TABLE job_attempts (
+  job_key TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  robot TEXT,
+  session_id TEXT,
+  started_at TEXT,
+  ended_at TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  error TEXT,
+  PRIMARY KEY (job_key, attempt)
+);
+
 CREATE TABLE job_logs (
   job_key TEXT NOT NULL,
   seq INTEGER NOT NULL,
@@ -108,13 +120,14 @@ CREATE TABLE jobs (
   deadline_at TEXT,
   max_duration_seconds INTEGER,
   info TEXT
-, idempotency_key TEXT, concurrency_key TEXT);
+, idempotency_key TEXT, concurrency_key TEXT, time_trigger_id TEXT, time_trigger_slot TEXT);
 CREATE INDEX jobs_deadline ON jobs (deadline_at) WHERE deadline_at IS NOT NULL AND state NOT IN ('Successful', 'Faulted', 'Stopped');
 CREATE INDEX jobs_ended ON jobs (tenant_id, ended_at) WHERE ended_at IS NOT NULL;
 CREATE INDEX jobs_pending ON jobs (tenant_id, process_name, priority DESC, seq) WHERE state = 'Pending';
 CREATE INDEX jobs_running ON jobs (tenant_id, process_name, folder_key, concurrency_key) WHERE state IN ('Running', 'Stopping', 'Terminating');
 CREATE INDEX jobs_session ON jobs (session_id) WHERE session_id IS NOT NULL;
 CREATE INDEX jobs_tenant_seq ON jobs (tenant_id, seq DESC);
+CREATE INDEX jobs_time_trigger ON jobs (tenant_id, time_trigger_id, seq) WHERE time_trigger_id IS NOT NULL;
 
 CREATE TABLE processes (
   id TEXT PRIMARY KEY,
@@ -130,7 +143,7 @@ CREATE TABLE processes (
   retry_max_attempts INTEGER NOT NULL DEFAULT 1,
   retry_backoff_seconds INTEGER NOT NULL DEFAULT 5,
   created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL, max_concurrent_jobs INTEGER, concurrency_key TEXT, max_concurrent_jobs_per_key INTEGER,
+  updated_at TEXT NOT NULL, retry_backoff_type TEXT NOT NULL DEFAULT 'Exponential', retry_max_delay_seconds INTEGER NOT NULL DEFAULT 31536000, retry_jitter INTEGER NOT NULL DEFAULT 0, max_concurrent_jobs INTEGER, concurrency_key TEXT, max_concurrent_jobs_per_key INTEGER,
   UNIQUE (folder_key, name)
 );
 CREATE INDEX processes_limited ON processes (tenant_id, name) WHERE max_concurrent_jobs IS NOT NULL OR max_concurrent_jobs_per_key IS NOT NULL;
@@ -170,6 +183,32 @@ CREATE TABLE tenants (
   settings TEXT NOT NULL DEFAULT '{}',
   created_at TEXT NOT NULL,
   UNIQUE (org, name)
+);
+
+CREATE TABLE time_trigger_fires (
+  trigger_id TEXT NOT NULL,
+  slot TEXT NOT NULL,
+  job_key TEXT,
+  fired_at TEXT NOT NULL,
+  PRIMARY KEY (trigger_id, slot)
+);
+
+CREATE TABLE time_triggers (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  folder_key TEXT NOT NULL REFERENCES folders(key),
+  name TEXT NOT NULL,
+  process_name TEXT NOT NULL,
+  cron TEXT NOT NULL,
+  time_zone TEXT NOT NULL,
+  arguments TEXT NOT NULL DEFAULT '{}',
+  priority TEXT NOT NULL DEFAULT 'Inherit',
+  enabled INTEGER NOT NULL DEFAULT 1,
+  missed_run_policy TEXT NOT NULL DEFAULT 'Skip',
+  next_run_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (folder_key, name)
 );
 
 CREATE TABLE tokens (
@@ -217,3 +256,36 @@ CREATE TABLE "users" (
 );
 CREATE UNIQUE INDEX users_org_name ON users (org, name) WHERE tenant_id IS NULL;
 CREATE UNIQUE INDEX users_tenant_name ON users (tenant_id, name) WHERE tenant_id IS NOT NULL;
+
+CREATE TABLE webhook_deliveries (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+  event_type TEXT NOT NULL,
+  job_key TEXT,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  next_attempt_at TEXT,
+  retry_until TEXT NOT NULL,
+  delivered_at TEXT,
+  attempts TEXT NOT NULL
+);
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, seq);
+
+CREATE TABLE webhooks (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  folder_keys TEXT,
+  enabled INTEGER NOT NULL,
+  description TEXT,
+  secret TEXT NOT NULL,
+  previous_secret TEXT,
+  previous_secret_until TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX webhooks_tenant ON webhooks (tenant_id, created_at);

@@ -152,7 +152,7 @@ const ROW_QUERIES = {
 };
 
 /** columns the new migrations add to existing tables: the old rows read them as null */
-const ADDED_COLUMNS: Partial<Record<keyof typeof ROW_QUERIES, Record<string, null>>> = { jobs: { idempotency_key: null, concurrency_key: null } };
+const ADDED_COLUMNS: Partial<Record<keyof typeof ROW_QUERIES, Record<string, null>>> = { jobs: { idempotency_key: null, concurrency_key: null, time_trigger_id: null, time_trigger_slot: null } };
 const upgraded = (before: Record<string, unknown[]>) =>
   Object.fromEntries(Object.entries(before).map(([t, rows]) => [t, rows.map((r) => ({ ...(r as object), ...ADDED_COLUMNS[t as keyof typeof ROW_QUERIES] }))]));
 

@@ -48,7 +48,7 @@ assert<Equal<Omit<Problem, "type" | "code">, Omit<Pick<Schemas["Problem"], Known
 
 /** Every filter of JobFilter, exhaustive at compile time. */
 const JOB_FILTER_KEYS = Object.keys({
-  state: true, processName: true, triggerId: true, folderKey: true, createdAfter: true, createdBefore: true, limit: true, cursor: true,
+  state: true, processName: true, triggerId: true, timeTriggerId: true, folderKey: true, createdAfter: true, createdBefore: true, limit: true, cursor: true,
 } satisfies Record<keyof JobFilter, true>);
 
 // ---- the rest, at run time

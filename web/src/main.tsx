@@ -13,6 +13,8 @@ import { JobDetail } from "./pages/JobDetail.js";
 import { StartJob } from "./pages/StartJob.js";
 import { Triggers } from "./pages/Triggers.js";
 import { TriggerDetail } from "./pages/TriggerDetail.js";
+import { TimeTriggers } from "./pages/TimeTriggers.js";
+import { TimeTriggerDetail } from "./pages/TimeTriggerDetail.js";
 import { Processes } from "./pages/Processes.js";
 import { Robots } from "./pages/Robots.js";
 import { Folders } from "./pages/Folders.js";
@@ -30,6 +32,7 @@ const OFFLINE_BANNER_AFTER_MS = 3000;
 const NAV: { path: string; label: string; permission?: Permission }[] = [
   { path: "jobs", label: "Jobs", permission: "Jobs.View" },
   { path: "triggers", label: "Triggers", permission: "Triggers.View" },
+  { path: "time-triggers", label: "Time triggers", permission: "Triggers.View" },
   { path: "processes", label: "Processes", permission: "Processes.View" },
   { path: "robots", label: "Robots", permission: "Robots.View" },
   { path: "folders", label: "Folders", permission: "Folders.View" },
@@ -148,6 +151,8 @@ function Page({ section, rest, query }: { section: string; rest: string[]; query
     case "start": return <StartJob folderKey={query.get("folder")} processName={query.get("process")} />;
     case "triggers":
       return rest[0] ? <TriggerDetail key={rest[0]} id={rest[0]} /> : <Triggers />;
+    case "time-triggers":
+      return rest[0] ? <TimeTriggerDetail key={rest[0]} id={rest[0]} /> : <TimeTriggers key={query.get("folder") ?? ""} folderKey={query.get("folder")} />;
     case "processes": return <Processes />;
     case "robots": return <Robots />;
     case "folders": return <Folders />;

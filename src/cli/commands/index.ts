@@ -7,6 +7,7 @@ import { registerLogin } from "./login.js";
 import { registerProcesses } from "./processes.js";
 import { registerRobots } from "./robots.js";
 import { registerTokens } from "./tokens.js";
+import { registerTimeTriggers } from "./timeTriggers.js";
 import { registerTriggers } from "./triggers.js";
 import { registerUsers } from "./users.js";
 import { registerWebhooks } from "./webhooks.js";
@@ -22,6 +23,7 @@ export function registerClientCommands(program: Command): void {
   registerInvoke(program);
   registerJobs(program);
   registerTriggers(program);
+  registerTimeTriggers(program);
   registerProcesses(program);
   registerRobots(program);
   registerTokens(program);

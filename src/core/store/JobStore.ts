@@ -100,6 +100,7 @@ export interface JobFilter {
   state?: JobState[];
   processName?: string;
   triggerId?: string;
+  timeTriggerId?: string;
   folderKey?: string;
   /** only jobs of these folders (a user's visible folders); absent: every folder */
   folderKeys?: string[];

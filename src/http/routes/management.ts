@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { requireScope, type ScopeResource } from "../../core/scopes.js";
 import { type BatonError, conflict, FolderNotFound, notFound } from "../../core/errors.js";
 import { idempotencyKeyOf } from "../../core/idempotency.js";
-import { renderJob } from "../../core/jobView.js";
+import { renderJob, timeTriggerOf } from "../../core/jobView.js";
 import { can, foldersWith, requirePermission } from "../../core/permissionChecks.js";
 import type { Permission } from "../../core/Permissions.js";
 import type { Folder, Job, JobAttempt, JobListItem, PersonalAccessToken, Principal, Process, Trigger } from "../../core/types.js";
@@ -280,7 +280,7 @@ export function renderJobListItem(job: JobListItem) {
     ...(job.outputArgumentsTruncated ? { outputArgumentsTruncated: true as const } : { outputArguments: job.outputArguments }),
     ...(job.errorTruncated ? { errorTruncated: true as const } : { error: job.error }),
     robot: job.robot, attempt: job.attempt, createdAt: job.createdAt, startedAt: job.startedAt, endedAt: job.endedAt, info: job.info,
-    idempotencyKey: job.idempotencyKey, retryAt: job.retryAt, pendingReason: job.pendingReason ?? null,
+    idempotencyKey: job.idempotencyKey, retryAt: job.retryAt, pendingReason: job.pendingReason ?? null, ...timeTriggerOf(job),
   };
 }
 

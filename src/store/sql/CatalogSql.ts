@@ -45,7 +45,7 @@ export class CatalogSql extends SqlAggregate implements CatalogStore {
       if (!(await db.one(sql`SELECT key FROM folders WHERE tenant_id = ${tenantId} AND key = ${key} ${lock}`))) return "missing";
       const used = await db.one(sql`
         SELECT EXISTS (SELECT 1 FROM processes WHERE folder_key = ${key}) OR EXISTS (SELECT 1 FROM triggers WHERE folder_key = ${key})
-            OR EXISTS (SELECT 1 FROM jobs WHERE folder_key = ${key}) AS used`);
+            OR EXISTS (SELECT 1 FROM time_triggers WHERE folder_key = ${key}) OR EXISTS (SELECT 1 FROM jobs WHERE folder_key = ${key}) AS used`);
       if (bool(used!.used)) return "not-empty";
       await db.run(sql`DELETE FROM folders WHERE tenant_id = ${tenantId} AND key = ${key}`);
       return "deleted";
@@ -94,7 +94,8 @@ export class CatalogSql extends SqlAggregate implements CatalogStore {
       const found = await db.one(sql`SELECT id FROM processes WHERE tenant_id = ${tenantId} AND folder_key = ${folderKey} AND name = ${name} ${lock}`);
       if (!found) return "missing";
       // a trigger names its process (no foreign key): one that still starts it holds it
-      const used = await db.one(sql`SELECT id FROM triggers WHERE tenant_id = ${tenantId} AND folder_key = ${folderKey} AND process_name = ${name} LIMIT 1`);
+      const used = await db.one(sql`SELECT id FROM triggers WHERE tenant_id = ${tenantId} AND folder_key = ${folderKey} AND process_name = ${name}
+        UNION ALL SELECT id FROM time_triggers WHERE tenant_id = ${tenantId} AND folder_key = ${folderKey} AND process_name = ${name} LIMIT 1`);
       if (used) return "in-use";
       await db.run(sql`DELETE FROM processes WHERE tenant_id = ${tenantId} AND folder_key = ${folderKey} AND name = ${name}`);
       return "deleted";

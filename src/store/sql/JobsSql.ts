@@ -7,7 +7,7 @@ import { Sql, sql } from "./sql.js";
 
 /** The columns of `jobs` a list reads besides the three long ones. */
 const JOB_LIST_COLUMNS = "seq, key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, robot, session_id, attempt, " +
-  "created_at, started_at, ended_at, not_before, deadline_at, max_duration_seconds, info, idempotency_key, concurrency_key";
+  "created_at, started_at, ended_at, not_before, deadline_at, max_duration_seconds, info, idempotency_key, concurrency_key, time_trigger_id, time_trigger_slot";
 
 /** A job read for a list (its long fields read as null when `truncated` says so) as a list item. */
 function toJobListItem(job: Job, truncated: { input: boolean; output: boolean; error: boolean }): JobListItem {
@@ -67,6 +67,7 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
     if (f.state?.length) where.push(sql`state IN ${sql.list(f.state)}`);
     if (f.processName) where.push(sql`process_name = ${f.processName}`);
     if (f.triggerId) where.push(sql`trigger_id = ${f.triggerId}`);
+    if (f.timeTriggerId) where.push(sql`time_trigger_id = ${f.timeTriggerId}`);
     if (f.folderKey) where.push(sql`folder_key = ${f.folderKey}`);
     // an empty list matches nothing (IN (NULL))
     if (f.folderKeys) where.push(sql`folder_key IN ${sql.list(f.folderKeys)}`);

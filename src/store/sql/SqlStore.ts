@@ -5,15 +5,16 @@ import { DueWorkSql } from "./DueWorkSql.js";
 import { IdentitySql } from "./IdentitySql.js";
 import { JobsSql } from "./JobsSql.js";
 import { SqlAggregate } from "./SqlAggregate.js";
+import { TimeTriggersSql } from "./TimeTriggersSql.js";
 import { WebhooksSql } from "./WebhooksSql.js";
 import { sql } from "./sql.js";
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlStore extends IdentitySql, CatalogSql, JobsSql, AuditSql, DueWorkSql, WebhooksSql {}
+export interface SqlStore extends IdentitySql, CatalogSql, JobsSql, AuditSql, DueWorkSql, WebhooksSql, TimeTriggersSql {}
 
 /**
  * The store, written once: the aggregates' queries (IdentitySql, CatalogSql, JobsSql,
- * AuditSql, DueWorkSql), composed into one object on one executor. An engine
+ * AuditSql, DueWorkSql, TimeTriggersSql), composed into one object on one executor. An engine
  * (src/store/sqlite, src/store/postgres) extends it with its migrations and overrides only
  * the paths where it has a better tool (the claim, the group commit of new jobs).
  */
@@ -37,7 +38,7 @@ export abstract class SqlStore extends SqlAggregate implements Store {
   }
 }
 
-for (const aggregate of [IdentitySql, CatalogSql, JobsSql, AuditSql, DueWorkSql, WebhooksSql]) {
+for (const aggregate of [IdentitySql, CatalogSql, JobsSql, AuditSql, DueWorkSql, WebhooksSql, TimeTriggersSql]) {
   for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(aggregate.prototype))) {
     if (name !== "constructor") Object.defineProperty(SqlStore.prototype, name, descriptor);
   }

@@ -86,6 +86,7 @@ export function jobFromRow(r: Row): Job {
     idempotencyKey: strOrNull(r.idempotency_key), concurrencyKey: strOrNull(r.concurrency_key),
     // not_before is the retry's wait only while the job waits for it (the claim clears it)
     retryAt: r.state === "Pending" ? strOrNull(r.not_before) : null,
+    ...(r.time_trigger_id ? { timeTriggerId: str(r.time_trigger_id), slot: str(r.time_trigger_slot) } : {}),
   };
 }
 

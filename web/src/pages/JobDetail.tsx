@@ -44,7 +44,8 @@ export function JobDetail({ jobKey }: { jobKey: string }) {
       <dl class="facts">
         <dt>Key</dt><dd><code>{j.key}</code></dd>
         <dt>Folder</dt><dd>{folderName(folders, j.folderKey)}</dd>
-        <dt>Source</dt><dd>{j.source}{j.triggerId ? <> · <a href={`#/triggers/${j.triggerId}`}>trigger</a></> : null}</dd>
+        <dt>Source</dt><dd>{j.source}{j.triggerId ? <> · <a href={`#/triggers/${j.triggerId}`}>trigger</a></> : null}
+          {j.timeTriggerId ? <> · <a href={`#/time-triggers/${j.timeTriggerId}`}>time trigger</a>, slot <Time at={j.slot} /></> : null}</dd>
         <dt>Call mode</dt><dd>{j.callMode}</dd>
         <dt>Priority</dt><dd>{j.priority}</dd>
         <dt>Robot</dt><dd>{j.robot ?? "–"}</dd>
