@@ -34,16 +34,6 @@ export interface components {
          * @enum {string}
          */
         Scope: "OR.Jobs" | "OR.Jobs.Read" | "OR.Jobs.Write" | "OR.Execution" | "OR.Execution.Read" | "OR.Execution.Write" | "OR.Folders" | "OR.Folders.Read" | "OR.Folders.Write" | "OR.Robots" | "OR.Robots.Read" | "OR.Robots.Write" | "OR.Settings" | "OR.Settings.Read" | "OR.Settings.Write" | "OR.Users" | "OR.Users.Read" | "OR.Users.Write" | "OR.Audit" | "OR.Audit.Read" | "OR.Audit.Write";
-        /**
-         * @description What a user may do (Permissions.ts). Folder permissions (Folders.View, Processes.*, Triggers.*, Jobs.*) can be granted in one folder; the others only tenant-wide.
-         * @enum {string}
-         */
-        Permission: "Folders.View" | "Folders.Edit" | "Processes.View" | "Processes.Edit" | "Triggers.View" | "Triggers.Edit" | "Jobs.View" | "Jobs.Create" | "Jobs.Edit" | "Robots.View" | "Robots.Edit" | "Users.View" | "Users.Edit" | "Settings.View" | "Settings.Edit" | "Audit.View";
-        /**
-         * @description Administrator: every permission. Automation Developer and Viewer: see GET /api/v1/roles.
-         * @enum {string}
-         */
-        RoleName: "Administrator" | "Automation Developer" | "Viewer";
         /** @description Input or output arguments: a JSON object. */
         Arguments: {
             [key: string]: unknown;
@@ -982,81 +972,6 @@ export interface components {
             /** @description This list is not paginated yet: always null. */
             nextCursor: string | null;
         };
-        /** @description One grant of a role: tenant-wide, or in one folder. */
-        RoleAssignment: {
-            role: components["schemas"]["RoleName"];
-            /**
-             * Format: uuid
-             * @description null (or absent, in a request): the role is granted tenant-wide. A folder's key: only the role's folder permissions, only in that folder.
-             */
-            folderKey: string | null;
-        };
-        /** @description A folderKey must be a folder of the tenant (400 invalid-user otherwise). Unknown fields are ignored. */
-        RoleAssignmentInput: {
-            role: components["schemas"]["RoleName"];
-            /**
-             * Format: uuid
-             * @description null (or absent, in a request): the role is granted tenant-wide. A folder's key: only the role's folder permissions, only in that folder.
-             */
-            folderKey?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        Role: {
-            name: components["schemas"]["RoleName"];
-            /** @description Granted tenant-wide; in a folder, only the folder permissions among them. */
-            permissions: components["schemas"]["Permission"][];
-        };
-        RolePage: {
-            items: components["schemas"]["Role"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        User: {
-            /** Format: uuid */
-            id: string;
-            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users. */
-            name: string;
-            /** @description An administrator of the organization: every permission in every tenant, limited by scopes only. */
-            orgAdmin: boolean;
-            /** @description A user of the organization (like the first user, `admin`), not of this tenant: it cannot be changed or deleted here (409 user-of-organization). */
-            organizationUser: boolean;
-            /** @description The user's grants in this tenant. */
-            roles: components["schemas"]["RoleAssignment"][];
-            /** @description A disabled user cannot log in, and its tokens and sessions are refused (401). */
-            disabled: boolean;
-            /** Format: date-time */
-            disabledAt: string | null;
-            /** Format: date-time */
-            createdAt: string;
-        };
-        UserPage: {
-            items: components["schemas"]["User"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        /** @description A user of this tenant. Unknown fields are ignored. */
-        CreateUser: {
-            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users. */
-            name: string;
-            /** @description 8 to 1024 characters; stored only as an scrypt hash. */
-            password: string;
-            /** @default [] */
-            roles?: components["schemas"]["RoleAssignmentInput"][];
-        } & {
-            [key: string]: unknown;
-        };
-        /** @description The fields to change; unknown fields (name cannot be changed) are ignored. */
-        UpdateUser: {
-            /** @description A new password; the user's console sessions end. */
-            password?: string;
-            /** @description Replaces all the user's grants. */
-            roles?: components["schemas"]["RoleAssignmentInput"][];
-            /** @description true: the user cannot log in, its console sessions end and its tokens are refused; false: enabled again. */
-            disabled?: boolean;
-        } & {
-            [key: string]: unknown;
-        };
         Login: {
             userName: string;
             password: string;
@@ -1375,6 +1290,84 @@ export interface components {
             error: "invalid_request" | "invalid_client" | "invalid_scope" | "unsupported_grant_type";
             /** @description For people; never holds a secret. */
             error_description?: string;
+        };
+        /**
+         * @description What a user may do (Permissions.ts). Folder permissions (Folders.View, Processes.*, Triggers.*, Jobs.*) can be granted in one folder; the others only tenant-wide.
+         * @enum {string}
+         */
+        Permission: "Folders.View" | "Folders.Edit" | "Processes.View" | "Processes.Edit" | "Triggers.View" | "Triggers.Edit" | "Jobs.View" | "Jobs.Create" | "Jobs.Edit" | "Robots.View" | "Robots.Edit" | "Users.View" | "Users.Edit" | "Settings.View" | "Settings.Edit" | "Audit.View";
+        /**
+         * @description Administrator: every permission. Automation Developer and Viewer: see GET /api/v1/roles.
+         * @enum {string}
+         */
+        RoleName: "Administrator" | "Automation Developer" | "Viewer";
+        /** @description One grant of a role: tenant-wide, or in one folder. */
+        RoleAssignment: {
+            role: components["schemas"]["RoleName"];
+            /** @description null (or absent, in a request): the role is granted tenant-wide. A folder's key: only the role's folder permissions, only in that folder. */
+            folderKey: string | null;
+        };
+        /** @description A folderKey must be a folder of the tenant (400 invalid-user otherwise). Unknown fields are ignored. */
+        RoleAssignmentInput: {
+            role: components["schemas"]["RoleName"];
+            /** @description null (or absent, in a request): the role is granted tenant-wide. A folder's key: only the role's folder permissions, only in that folder. */
+            folderKey?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        Role: {
+            name: components["schemas"]["RoleName"];
+            /** @description Granted tenant-wide; in a folder, only the folder permissions among them. */
+            permissions: components["schemas"]["Permission"][];
+        };
+        RolePage: {
+            items: components["schemas"]["Role"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        User: {
+            /** Format: uuid */
+            id: string;
+            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users. */
+            name: string;
+            /** @description An administrator of the organization: every permission in every tenant, limited by scopes only. */
+            orgAdmin: boolean;
+            /** @description A user of the organization (like the first user, `admin`), not of this tenant: it cannot be changed or deleted here (409 user-of-organization). */
+            organizationUser: boolean;
+            /** @description The user's grants in this tenant. */
+            roles: components["schemas"]["RoleAssignment"][];
+            /** @description A disabled user cannot log in, and its tokens and sessions are refused (401). */
+            disabled: boolean;
+            disabledAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        UserPage: {
+            items: components["schemas"]["User"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        /** @description A user of this tenant. Unknown fields are ignored. */
+        CreateUser: {
+            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users. */
+            name: string;
+            /** @description 8 to 1024 characters; stored only as an scrypt hash. */
+            password: string;
+            /** @default [] */
+            roles?: components["schemas"]["RoleAssignmentInput"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The fields to change; unknown fields (name cannot be changed) are ignored. */
+        UpdateUser: {
+            /** @description A new password; the user's console sessions end. */
+            password?: string;
+            /** @description Replaces all the user's grants. */
+            roles?: components["schemas"]["RoleAssignmentInput"][];
+            /** @description true: the user cannot log in, its console sessions end and its tokens are refused; false: enabled again. */
+            disabled?: boolean;
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: {

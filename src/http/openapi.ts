@@ -10,6 +10,9 @@
  * fails the tests.
  */
 import type { ErrorCode } from "../core/errorCodes.js";
+import type { FastifyContextConfig } from "fastify";
+import type { RouteAccess } from "./routeContract.js";
+import { namedSchemas, withRefs } from "./schemas/named.js";
 import { schemaRef as s, schemas, type Schema } from "./openapiSchemas.js";
 
 type Obj = { [key: string]: unknown };
@@ -182,6 +185,93 @@ function withCsrf(items: Record<string, Obj>): Record<string, Obj> {
     }
   }
   return items;
+}
+
+// ---- operations generated from the routes (openapiRoutes.ts, routeContract.ts)
+
+export interface GeneratedOperation {
+  /** relative to the tenant base, or `/{org}/…` for the organization's routes */
+  path: string;
+  method: string;
+  /** what @fastify/swagger made of the route's schema */
+  op: Obj;
+  config: FastifyContextConfig | undefined;
+  level: "tenant" | "organization";
+}
+
+/** The permission's prose for the description. */
+function permissionProse(access: RouteAccess): string | undefined {
+  if (!access.permission) return undefined;
+  const where = access.inFolder ? " in the folder" : access.checkedBy === "handler" ? " in the resource's folder" : "";
+  const hidden = access.hidden ? `; without it the answer is 404 ${access.hidden.code}` : "";
+  return `\`${access.permission}\`${where}${hidden}.`;
+}
+
+/** A generated operation with what its route's config says: security, the auth prose, the error answers. */
+export function routeOperation(g: GeneratedOperation): Obj {
+  const access = g.config?.access;
+  const errors = g.config?.errors ?? {};
+  const op = g.op;
+  const given = (op.responses ?? {}) as Record<string, Obj>;
+  const responses: Obj = {};
+  for (const [code, r] of Object.entries(given)) {
+    responses[code] = response(String(r.description), { content: r.content as Obj | undefined, headers: r.headers as Obj | undefined });
+  }
+  const body = op.requestBody as { content?: Record<string, { schema: Schema }>; description?: string } | undefined;
+  const tags = op.tags as string[] | undefined;
+  const spec: OperationSpec = {
+    operationId: String(op.operationId),
+    tag: tags?.[0] ?? "",
+    summary: String(op.summary ?? ""),
+    ...(op.description ? { description: String(op.description) } : {}),
+    security: access === undefined || access === "public" ? null : access.scope ? scopes(access.scope[0], access.scope[1]) : [{ bearerAuth: [] }],
+    checksScope: access !== undefined && access !== "public" && access.scope !== null,
+    ...(access && access !== "public" && access.permission ? { permission: permissionProse(access)!, permissionDenied: !access.hidden } : {}),
+    ...(op.parameters ? { parameters: op.parameters as Obj[] } : {}),
+    ...(body?.content?.["application/json"] ? { body: { schema: body.content["application/json"].schema, required: true, ...(body.description ? { description: body.description } : {}) } } : {}),
+    responses,
+    badRequest: [...(body ? [errors.invalid ?? "invalid-body" as const] : []), ...(errors.badRequest ?? [])],
+    validation: true,
+    notFound: [...new Set([...(access && access !== "public" && access.hidden ? [access.hidden.code] : []), ...(errors.notFound ?? [])])],
+    ...(errors.conflict ? { conflict: errors.conflict } : {}),
+    ...(errors.forbidden ? { forbidden: errors.forbidden } : {}),
+    level: g.level,
+  };
+  const built = operation(spec);
+  // a query's 400 lists violations too
+  if (!(built.responses as Obj)["400"] && (op.parameters as Obj[] | undefined)?.some((p) => p.in === "query")) {
+    built.responses = sortResponses({ ...(built.responses as Obj), "400": problem("The request is not valid.", ["invalid-query", ...(errors.badRequest ?? [])], s("ValidationProblem")) });
+  }
+  if (CHANGES.includes(g.method)) {
+    const forbidden = forbiddenResponse(spec, true);
+    if (forbidden && !given["403"]) built.responses = sortResponses({ ...(built.responses as Obj), "403": forbidden });
+  }
+  return built;
+}
+
+let makeOperations: (() => GeneratedOperation[]) | null = null;
+let generated: GeneratedOperation[] | null = null;
+
+/**
+ * The operations generated from the routes, made by `make` when the document is first built
+ * (the app must be ready); set when a server is ready, the same for every server.
+ */
+export function useGeneratedOperations(make: () => GeneratedOperation[]): void {
+  if (makeOperations) return;
+  makeOperations = make;
+  documents.clear();
+}
+
+function generatedPaths(level: "tenant" | "organization"): Record<string, Obj> {
+  generated ??= makeOperations ? makeOperations() : null;
+  const items: Record<string, Obj> = {};
+  for (const g of generated ?? []) if (g.level === level) (items[g.path] ??= {})[g.method] = g.op;
+  return items;
+}
+
+/** The named TypeBox shapes (schemas/), as components: each nested named shape by reference. */
+function namedComponents(): Record<string, Schema> {
+  return Object.fromEntries([...namedSchemas()].map(([name, schema]) => [name, withRefs(schema, true) as Schema]));
 }
 
 // ---- parameters
@@ -738,54 +828,6 @@ const paths: Record<string, Obj> = withCsrf({
   "/api/robot/v1/sessions/{sessionId}/jobs/{jobKey}/fail": robotJobResult("failJob", "Report a job Faulted, with its error", s("FailJob"), false, []),
   "/api/robot/v1/sessions/{sessionId}/jobs/{jobKey}/stopped": robotJobResult("reportJobStopped", "Report a job stopped (after a stop or kill request)", { type: "object" }, false, []),
 
-  // ---- users and roles
-  "/api/v1/roles": {
-    get: operation({
-      operationId: "listRoles", tag: "Users", summary: "The roles and their permissions",
-      description: "Administrator, Automation Developer and Viewer. A role granted tenant-wide gives all its permissions; granted in a folder, only its folder permissions " +
-        "(Folders.View, Processes.*, Triggers.*, Jobs.*), and only in that folder.",
-      security: [{ bearerAuth: [] }], permission: "none.", permissionDenied: false,
-      responses: { "200": response("The roles.", { content: jsonContent(s("RolePage")) }) },
-    }),
-  },
-  "/api/v1/users": {
-    get: operation({
-      operationId: "listUsers", tag: "Users", summary: "List the users", permission: "`Users.View`.",
-      description: "The tenant's users, and the organization's (`organizationUser`: true), which administer every tenant and cannot be changed here.",
-      security: scopes("Users", "Read"), checksScope: true,
-      responses: { "200": response("The users.", { content: jsonContent(s("UserPage")) }) },
-    }),
-    post: operation({
-      operationId: "createUser", tag: "Users", summary: "Create a user", permission: "`Users.Edit`.",
-      description: "A user of this tenant, with a password (for console logins) and roles granted tenant-wide or per folder.",
-      security: scopes("Users", "Write"), checksScope: true, body: { schema: s("CreateUser"), required: true },
-      badRequest: ["invalid-user"], conflict: ["user-exists"],
-      responses: { "201": response("The user.", { content: jsonContent(s("User")) }) },
-    }),
-  },
-  "/api/v1/users/{id}": {
-    parameters: [param("userId")],
-    get: operation({
-      operationId: "getUser", tag: "Users", summary: "Get a user", permission: "`Users.View`; without it the user is answered 404 user-not-found.", permissionDenied: false,
-      security: scopes("Users", "Read"), checksScope: true, notFound: ["user-not-found"],
-      responses: { "200": response("The user.", { content: jsonContent(s("User")) }) },
-    }),
-    patch: operation({
-      operationId: "updateUser", tag: "Users", summary: "Change a user's password, roles or state", permission: "`Users.Edit`.",
-      description: "A new password or `disabled: true` ends the user's console sessions; a disabled user's tokens are refused (401) until it is enabled again. " +
-        "Changes reach every node at once. A user of the organization cannot be changed here (409 user-of-organization).",
-      security: scopes("Users", "Write"), checksScope: true, body: { schema: s("UpdateUser"), required: true },
-      badRequest: ["invalid-user"], notFound: ["user-not-found"], conflict: ["user-of-organization"],
-      responses: { "200": response("The user, after the change.", { content: jsonContent(s("User")) }) },
-    }),
-    delete: operation({
-      operationId: "deleteUser", tag: "Users", summary: "Delete a user", permission: "`Users.Edit`.",
-      description: "Deletes the user with its personal access tokens and console sessions. Not your own user (409 user-is-you), nor a user of the organization (409 user-of-organization).",
-      security: scopes("Users", "Write"), checksScope: true, notFound: ["user-not-found"], conflict: ["user-of-organization", "user-is-you"],
-      responses: { "204": response("Deleted.") },
-    }),
-  },
-
   // ---- console sessions
   "/api/v1/session": {
     post: operation({
@@ -1126,13 +1168,13 @@ function build(base: string): Obj {
     tags,
     "x-tagGroups": tagGroups,
     paths: {
-      ...paths,
-      ...Object.fromEntries(Object.entries(organizationPaths).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "The organization's routes." }] }])),
+      ...mergePaths(paths, generatedPaths("tenant")),
+      ...Object.fromEntries(Object.entries(mergePaths(organizationPaths, generatedPaths("organization"))).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "The organization's routes." }] }])),
       ...Object.fromEntries(Object.entries(externalAppPaths).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "The organization's routes." }] }])),
       ...Object.fromEntries(Object.entries(nodePaths).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "This node's operations endpoints." }] }])),
     },
     components: {
-      schemas,
+      schemas: { ...schemas, ...namedComponents() },
       parameters,
       headers,
       responses,
@@ -1174,6 +1216,13 @@ function build(base: string): Obj {
       },
     },
   };
+}
+
+/** the hand-written path items with the generated operations added (a path may have both while routes are converted) */
+function mergePaths(written: Record<string, Obj>, made: Record<string, Obj>): Record<string, Obj> {
+  const out: Record<string, Obj> = { ...written };
+  for (const [path, item] of Object.entries(made)) out[path] = { ...out[path], ...item };
+  return out;
 }
 
 const documents = new Map<string, Obj>();

@@ -10,7 +10,6 @@ import { ERROR_CODES } from "../core/errorCodes.js";
  * test/openapi.test.ts closes them when it checks real answers against them.
  */
 import { ALL_SCOPES } from "../core/scopes.js";
-import { PERMISSIONS, ROLE_NAMES, type RoleAssignment } from "../core/Permissions.js";
 import type { HeartbeatAnswer } from "../core/Robots.js";
 import type { RobotJob } from "../robot/RobotConnection.js";
 import {
@@ -246,15 +245,7 @@ const USER_NAME: Schema = {
   type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$",
   description: "1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users.",
 };
-const PASSWORD: Schema = { type: "string", minLength: 8, maxLength: 1024, writeOnly: true, description: "8 to 1024 characters; stored only as an scrypt hash." };
 
-const roleAssignmentProperties: Record<keyof RoleAssignment, Schema> = {
-  role: schemaRef("RoleName"),
-  folderKey: {
-    type: ["string", "null"], format: "uuid",
-    description: "null (or absent, in a request): the role is granted tenant-wide. A folder's key: only the role's folder permissions, only in that folder.",
-  },
-};
 
 const userProperties: Record<keyof ReturnType<typeof renderUser>, Schema> = {
   id: uuid,
@@ -403,11 +394,6 @@ export const schemas: Record<string, Schema> = {
     description: "`OR.X` grants read and write on X; `OR.X.Read` and `OR.X.Write` one of them.",
   },
 
-  Permission: {
-    type: "string", enum: [...PERMISSIONS],
-    description: "What a user may do (Permissions.ts). Folder permissions (Folders.View, Processes.*, Triggers.*, Jobs.*) can be granted in one folder; the others only tenant-wide.",
-  },
-  RoleName: { type: "string", enum: [...ROLE_NAMES], description: "Administrator: every permission. Automation Developer and Viewer: see GET /api/v1/roles." },
 
   Arguments: jsonObject("Input or output arguments: a JSON object."),
 
@@ -745,35 +731,6 @@ export const schemas: Record<string, Schema> = {
   PersonalAccessTokenPage: page("PersonalAccessToken", false),
 
   // ---- users, roles, console sessions
-  RoleAssignment: { type: "object", required: ["role", "folderKey"], properties: roleAssignmentProperties, description: "One grant of a role: tenant-wide, or in one folder." },
-  RoleAssignmentInput: {
-    type: "object", required: ["role"], properties: roleAssignmentProperties, additionalProperties: true,
-    description: "A folderKey must be a folder of the tenant (400 invalid-user otherwise). Unknown fields are ignored.",
-  },
-  Role: {
-    type: "object", required: ["name", "permissions"],
-    properties: { name: schemaRef("RoleName"), permissions: { type: "array", items: schemaRef("Permission"), description: "Granted tenant-wide; in a folder, only the folder permissions among them." } },
-  },
-  RolePage: page("Role", false),
-  User: { type: "object", required: Object.keys(userProperties), properties: userProperties },
-  UserPage: page("User", false),
-  CreateUser: {
-    type: "object",
-    required: ["name", "password"],
-    properties: { name: USER_NAME, password: PASSWORD, roles: { type: "array", maxItems: 100, items: schemaRef("RoleAssignmentInput"), default: [] } },
-    additionalProperties: true,
-    description: "A user of this tenant. Unknown fields are ignored.",
-  },
-  UpdateUser: {
-    type: "object",
-    properties: {
-      password: { ...PASSWORD, description: "A new password; the user's console sessions end." },
-      roles: { type: "array", maxItems: 100, items: schemaRef("RoleAssignmentInput"), description: "Replaces all the user's grants." },
-      disabled: { type: "boolean", description: "true: the user cannot log in, its console sessions end and its tokens are refused; false: enabled again." },
-    },
-    additionalProperties: true,
-    description: "The fields to change; unknown fields (name cannot be changed) are ignored.",
-  },
   Login: {
     type: "object",
     required: ["userName", "password"],

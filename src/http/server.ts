@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyContextConfig, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { randomUUID } from "node:crypto";
 import type { Baton } from "../core/Baton.js";
 import type { ErrorCode } from "../core/errorCodes.js";
@@ -24,6 +24,9 @@ import { sessionRoutes } from "./routes/session.js";
 import { userRoutes } from "./routes/users.js";
 import { corsHeaders, tenantScope } from "./tenantScope.js";
 import { checkOrigin, tenantBase } from "./urls.js";
+import { accessHook } from "./routeContract.js";
+import { registerOpenApiGenerator } from "./openapiRoutes.js";
+import { validatorCompiler } from "./validation.js";
 
 /** BATON_REQUEST_TIMEOUT_SECONDS by default: a whole request, headers and body, must arrive within it */
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
@@ -57,7 +60,7 @@ export interface ServerOptions {
 export interface BatonServer {
   app: FastifyInstance;
   /** every route registered (filled as Fastify registers them; complete once the app is ready): the OpenAPI drift test reads it */
-  routes: { method: string; url: string }[];
+  routes: { method: string; url: string; config?: FastifyContextConfig }[];
   /** Graceful shutdown, step one: LongPolling waiters answer 303 at once, new ones too. */
   beginShutdown(): void;
   /** With `holdRequests`: the node is ready, the requests that came meanwhile go on. */
@@ -133,11 +136,16 @@ export function buildServer(options: ServerOptions): BatonServer {
     },
   });
 
+  // routes' schemas: every fault of a request, one 400 (validation.ts, problem.ts)
+  app.setValidatorCompiler(validatorCompiler);
+  // the document's operations, from the routes' schemas and config (before the routes: it collects them)
+  registerOpenApiGenerator(app);
+
   const routes: BatonServer["routes"] = [];
   const routeMethods = new RouteMethods();
   app.addHook("onRoute", (route) => {
     for (const method of [route.method].flat()) {
-      routes.push({ method, url: route.url });
+      routes.push({ method, url: route.url, config: route.config });
       routeMethods.add(method, route.url);
     }
   });
@@ -257,6 +265,7 @@ export function buildServer(options: ServerOptions): BatonServer {
 
   app.register(async (tenantApp) => {
     tenantScope(tenantApp, ctx);
+    accessHook(tenantApp, ctx);
     tenantApp.get("/api/v1/openapi.json", async (request, reply) => reply.send(openApiDocument(tenantBase(request, config, request.tenant))));
     apiReferenceRoutes(tenantApp, ctx);
     invocationRoutes(tenantApp, ctx);
