@@ -248,7 +248,7 @@ const rows: Row[] = [
     roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
   },
   {
-    route: "GET /:org/:tenant/orchestrator_/api/v1/audit", call: async () => ({ path: "/api/v1/audit" }), ok: 200, scope: ["Audit", "Read"],
+    route: "GET /:org/:tenant/orchestrator_/api/v1/audit", call: async () => ({ path: "/api/v1/audit" }), ok: 200,
     roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
   },
 

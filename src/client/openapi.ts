@@ -1119,54 +1119,6 @@ export interface components {
              */
             redirectStatusCode?: 303 | 302;
         };
-        AuditEntry: {
-            /** @description Increases with every entry of the installation. */
-            seq: number;
-            /**
-             * Format: date-time
-             * @description When the change was made.
-             */
-            at: string;
-            actor: {
-                /**
-                 * @description The credential: `token` (a personal access token), `oauth` (an external application's access token), `session` (a console login), …
-                 * @example token
-                 * @example oauth
-                 * @example session
-                 */
-                kind: string;
-                /** @description The token's id (for `oauth`, the application's client id; for `session`, the user's id). */
-                id: string | null;
-                /** @description The token's name (for `oauth`, the application's name; for `session`, the user's name). */
-                name: string | null;
-            };
-            /**
-             * @description `{resource}.{verb}`: folder, process, trigger, user (create, update, delete); job (start, stop); robot (create, rotate, revoke); token (create, revoke); session (login, logout); settings.update; tenant.create; external-app (create, rotate-secret, revoke).
-             * @example trigger.create
-             * @example trigger.update
-             * @example job.stop
-             * @example token.revoke
-             * @example settings.update
-             * @example user.update
-             * @example session.login
-             */
-            action: string;
-            /** @description The id or key of what changed (a folder's key, a trigger's id, a job's key, the tenant's id for settings). */
-            target: string | null;
-            /** @description What changed, without values that could be secret: names, slugs, the folder, `fields` (the names of the fields the request set, never their values), scopes. Never a token, key, client secret, password or argument value. */
-            details: {
-                [key: string]: unknown;
-            };
-            /** @description The caller's address: the connection's peer, or with BATON_TRUST_PROXY the last address of X-Forwarded-For (the one the proxy appended). */
-            sourceIp: string | null;
-            /** @description The request's id (its `X-Request-Id`), to find its log lines. */
-            requestId: string | null;
-        };
-        AuditPage: {
-            items: components["schemas"]["AuditEntry"][];
-            /** @description Pass it as `cursor` for the next page; null on the last page. */
-            nextCursor: string | null;
-        };
         Tenant: {
             /** Format: uuid */
             id: string;
@@ -1290,6 +1242,54 @@ export interface components {
             error: "invalid_request" | "invalid_client" | "invalid_scope" | "unsupported_grant_type";
             /** @description For people; never holds a secret. */
             error_description?: string;
+        };
+        AuditEntry: {
+            /** @description Increases with every entry of the installation. */
+            seq: number;
+            /**
+             * Format: date-time
+             * @description When the change was made.
+             */
+            at: string;
+            actor: {
+                /**
+                 * @description The credential: `token` (a personal access token), `oauth` (an external application's access token), `session` (a console login), …
+                 * @example token
+                 * @example oauth
+                 * @example session
+                 */
+                kind: string;
+                /** @description The token's id (for `oauth`, the application's client id; for `session`, the user's id). */
+                id: string | null;
+                /** @description The token's name (for `oauth`, the application's name; for `session`, the user's name). */
+                name: string | null;
+            };
+            /**
+             * @description `{resource}.{verb}`: folder, process, trigger, user (create, update, delete); job (start, stop); robot (create, rotate, revoke); token (create, revoke); session (login, logout); settings.update; tenant.create; external-app (create, rotate-secret, revoke).
+             * @example trigger.create
+             * @example trigger.update
+             * @example job.stop
+             * @example token.revoke
+             * @example settings.update
+             * @example user.update
+             * @example session.login
+             */
+            action: string;
+            /** @description The id or key of what changed (a folder's key, a trigger's id, a job's key, the tenant's id for settings). */
+            target: string | null;
+            /** @description What changed, without values that could be secret: names, slugs, the folder, `fields` (the names of the fields the request set, never their values), scopes. Never a token, key, client secret, password or argument value. */
+            details: {
+                [key: string]: unknown;
+            };
+            /** @description The caller's address: the connection's peer, or with BATON_TRUST_PROXY the last address of X-Forwarded-For (the one the proxy appended). */
+            sourceIp: string | null;
+            /** @description The request's id (its `X-Request-Id`), to find its log lines. */
+            requestId: string | null;
+        };
+        AuditPage: {
+            items: components["schemas"]["AuditEntry"][];
+            /** @description Pass it as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
         };
         /**
          * @description What a user may do (Permissions.ts). Folder permissions (Folders.View, Processes.*, Triggers.*, Jobs.*) can be granted in one folder; the others only tenant-wide.

@@ -240,7 +240,7 @@ export function routeOperation(g: GeneratedOperation): Obj {
   const built = operation(spec);
   // a query's 400 lists violations too
   if (!(built.responses as Obj)["400"] && (op.parameters as Obj[] | undefined)?.some((p) => p.in === "query")) {
-    built.responses = sortResponses({ ...(built.responses as Obj), "400": problem("The request is not valid.", ["invalid-query", ...(errors.badRequest ?? [])], s("ValidationProblem")) });
+    built.responses = sortResponses({ ...(built.responses as Obj), "400": problem("The request is not valid.", [...new Set([errors.invalidQuery ?? "invalid-query" as const, ...(errors.badRequest ?? [])])], s("ValidationProblem")) });
   }
   if (CHANGES.includes(g.method)) {
     const forbidden = forbiddenResponse(spec, true);
@@ -759,22 +759,6 @@ const paths: Record<string, Obj> = withCsrf({
   },
 
   // ---- audit log
-  "/api/v1/audit": {
-    get: operation({
-      operationId: "listAuditEntries", permission: "`Audit.View`.", tag: "Audit", summary: "The audit log, newest first",
-      description: "Every change made through the management API and the organization's routes: who (the token), what (action, target, details without secrets), when, " +
-        "and from where (address, request id). Written in the request that made the change, once it succeeded; refused changes are not recorded. Invocations are jobs, not audit entries.",
-      security: scopes("Audit", "Read"), checksScope: true,
-      parameters: [
-        queryParameter("action", "Only this action (`trigger.create`), or those of a resource (`trigger.*`).", { type: "string", examples: ["trigger.create", "trigger.*"] }),
-        queryParameter("since", "Only entries made at or after this time (ISO 8601, years 0001-9999).", { type: "string", format: "date-time" }),
-        param("limit"),
-        param("cursor"),
-      ],
-      badRequest: ["invalid-filter", "invalid-cursor", "invalid-query"], validation: true,
-      responses: { "200": response("A page of audit entries.", { content: jsonContent(s("AuditPage")) }) },
-    }),
-  },
 
   // ---- the robot protocol (SPEC §3)
   "/api/robot/v1/sessions": {

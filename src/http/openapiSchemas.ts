@@ -35,7 +35,6 @@ import {
   type Trigger,
   type User,
 } from "../core/types.js";
-import type { renderAuditEntry } from "./routes/audit.js";
 import type { renderExternalApp } from "./routes/externalApps.js";
 import type { renderJob } from "./routes/management.js";
 import type { renderUser } from "./routes/users.js";
@@ -328,35 +327,6 @@ const settingsProperties: Record<keyof TenantSettings, Schema> = {
 
 // ---- the audit log
 
-const auditEntryProperties: Record<keyof ReturnType<typeof renderAuditEntry>, Schema> = {
-  seq: { type: "integer", minimum: 1, description: "Increases with every entry of the installation." },
-  at: { ...dateTime, description: "When the change was made." },
-  actor: {
-    type: "object",
-    required: ["kind", "id", "name"],
-    properties: {
-      kind: {
-        type: "string", examples: ["token", "oauth", "session"],
-        description: "The credential: `token` (a personal access token), `oauth` (an external application's access token), `session` (a console login), …",
-      },
-      id: { type: ["string", "null"], description: "The token's id (for `oauth`, the application's client id; for `session`, the user's id)." },
-      name: { type: ["string", "null"], description: "The token's name (for `oauth`, the application's name; for `session`, the user's name)." },
-    },
-  },
-  action: {
-    type: "string", pattern: "^[a-z][A-Za-z-]*(\\.[A-Za-z-]+)+$",
-    examples: ["trigger.create", "trigger.update", "job.stop", "token.revoke", "settings.update", "user.update", "session.login"],
-    description: "`{resource}.{verb}`: folder, process, trigger, user (create, update, delete); job (start, stop); robot (create, rotate, revoke); token (create, revoke); " +
-      "session (login, logout); settings.update; tenant.create; external-app (create, rotate-secret, revoke).",
-  },
-  target: { type: ["string", "null"], description: "The id or key of what changed (a folder's key, a trigger's id, a job's key, the tenant's id for settings)." },
-  details: {
-    type: "object", additionalProperties: true,
-    description: "What changed, without values that could be secret: names, slugs, the folder, `fields` (the names of the fields the request set, never their values), scopes. Never a token, key, client secret, password or argument value.",
-  },
-  sourceIp: { type: ["string", "null"], description: "The caller's address: the connection's peer, or with BATON_TRUST_PROXY the last address of X-Forwarded-For (the one the proxy appended)." },
-  requestId: { type: ["string", "null"], description: "The request's id (its `X-Request-Id`), to find its log lines." },
-};
 
 const page = (item: string, paginated: boolean): Schema => ({
   type: "object",
@@ -773,8 +743,6 @@ export const schemas: Record<string, Schema> = {
   },
 
   // ---- audit log
-  AuditEntry: { type: "object", required: Object.keys(auditEntryProperties), properties: auditEntryProperties },
-  AuditPage: page("AuditEntry", true),
 
   // ---- organization
   Tenant: { type: "object", required: ["id", "name"], properties: { id: uuid, name: { type: "string" } } },

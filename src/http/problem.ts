@@ -51,7 +51,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, thrown
   const err = given?.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE"
     ? UnsupportedMediaType(printable(request.headers["content-type"] ?? "(none)"))
     // a request its route's schemas refuse: every violation, with the route's code
-    : Array.isArray(given?.validation) ? validationProblem(given.validation, given.validationContext ?? "body", request.routeOptions.config?.errors?.invalid)
+    : Array.isArray(given?.validation) ? validationProblem(given.validation, given.validationContext ?? "body", request.routeOptions.config?.errors)
     : toBatonError(thrown);
   if (err.status >= 500) request.log.error({ err: err.cause ?? err, code: err.code }, "request failed");
   reply.code(err.status).headers(err.headers).type("application/problem+json");

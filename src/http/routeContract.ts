@@ -27,7 +27,8 @@
  *    document still says which permission.
  * 4. `config.errors`: the codes of the route's other answers, for the document:
  *    `{ invalid: "invalid-user", notFound: [...], conflict: [...] }`. `invalid` is also the
- *    `code` of the 400 a bad body gets (default `invalid-body`).
+ *    `code` of the 400 a bad body gets (default `invalid-body`), `invalidQuery` of a bad
+ *    querystring's (default `invalid-query`; lists say `invalid-filter`).
  * 5. The handler gets typed `request.body` / `query` / `params`; it returns the answer
  *    object (`reply.code(201); return user;`), never a pre-serialized string, so that the
  *    response schema is applied. Errors are thrown (`BatonError`), the one error handler
@@ -60,6 +61,8 @@ export interface RouteAccess {
 export interface RouteErrors {
   /** the code of a 400 for a body that does not match (default invalid-body), and of the core's own 400s */
   invalid?: ErrorCode;
+  /** the code of a 400 for a querystring that does not match (default invalid-query) */
+  invalidQuery?: ErrorCode;
   /** other 400 codes */
   badRequest?: ErrorCode[];
   notFound?: ErrorCode[];

@@ -74,14 +74,15 @@ const PART_NAMES: Record<string, string> = { body: "body", querystring: "query",
 
 /**
  * The one 400 of a request that does not match its route's schemas: the route's code for
- * its body (`config.invalid`, e.g. invalid-user), `invalid-query` for the querystring,
- * `invalid-request` otherwise; every violation listed.
+ * its body (`config.errors.invalid`, e.g. invalid-user), its querystring's
+ * (`config.errors.invalidQuery`, invalid-query by default), `invalid-request` otherwise;
+ * every violation listed.
  */
-export function validationProblem(errors: readonly ErrorObject[], part: string, code: ErrorCode | undefined): BatonError {
+export function validationProblem(errors: readonly ErrorObject[], part: string, codes: { invalid?: ErrorCode; invalidQuery?: ErrorCode } = {}): BatonError {
   const violations = violationsOf(errors);
   const prefix = part === "querystring" ? "/" : "";
   const listed = violations.map((v) => ({ path: part === "querystring" && v.path.startsWith("/") ? v.path : `${prefix}${v.path}`, message: v.message }));
-  const chosen: ErrorCode = part === "body" ? code ?? "invalid-body" : part === "querystring" ? "invalid-query" : code ?? "invalid-request";
+  const chosen: ErrorCode = part === "body" ? codes.invalid ?? "invalid-body" : part === "querystring" ? codes.invalidQuery ?? "invalid-query" : "invalid-request";
   const first = listed[0];
   const detail = listed.length === 1 && first
     ? `The ${PART_NAMES[part] ?? part} is not valid: ${first.path} ${first.message}.`
