@@ -77,23 +77,23 @@ const rows: Row[] = [
 
   // ---- folders
   {
-    route: "GET /:org/:tenant/orchestrator_/api/v1/folders", call: async () => ({ path: "/api/v1/folders" }), ok: 200, scope: ["Folders", "Read"],
+    route: "GET /:org/:tenant/orchestrator_/api/v1/folders", call: async () => ({ path: "/api/v1/folders" }), ok: 200,
   },
   {
-    route: "POST /:org/:tenant/orchestrator_/api/v1/folders", call: async () => ({ path: "/api/v1/folders", body: { name: `f-${randomUUID()}` } }), ok: 201, scope: ["Folders", "Write"],
+    route: "POST /:org/:tenant/orchestrator_/api/v1/folders", call: async () => ({ path: "/api/v1/folders", body: { name: `f-${randomUUID()}` } }), ok: 201,
     roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
   },
   {
-    route: "GET /:org/:tenant/orchestrator_/api/v1/folders/:folderKey", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}` }), ok: 200, scope: ["Folders", "Read"],
+    route: "GET /:org/:tenant/orchestrator_/api/v1/folders/:folderKey", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}` }), ok: 200,
     roles: { folderDeveloper: 404 },
   },
   {
     route: "PATCH /:org/:tenant/orchestrator_/api/v1/folders/:folderKey", call: async (f) => ({ path: `/api/v1/folders/${await f.freshFolder()}`, body: { name: `r-${randomUUID()}` } }), ok: 200,
-    scope: ["Folders", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 404 },
+    roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 404 },
   },
   {
     route: "DELETE /:org/:tenant/orchestrator_/api/v1/folders/:folderKey", call: async (f) => ({ path: `/api/v1/folders/${await f.freshFolder()}` }), ok: 204,
-    scope: ["Folders", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 404 },
+    roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 404 },
   },
 
   // ---- processes

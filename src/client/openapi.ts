@@ -171,23 +171,6 @@ export interface components {
             startedAt: string | null;
             info: string | null;
         };
-        Folder: {
-            /** Format: uuid */
-            key: string;
-            /** @description 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
-            name: string;
-            /** Format: date-time */
-            createdAt: string;
-        };
-        FolderInput: {
-            /** @description 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
-            name: string;
-        };
-        FolderPage: {
-            items: components["schemas"]["Folder"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
         RetryPolicy: {
             /** @description Total attempts, the first included; 1 means no retry. */
             maxAttempts: number;
@@ -1289,6 +1272,23 @@ export interface components {
         AuditPage: {
             items: components["schemas"]["AuditEntry"][];
             /** @description Pass it as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        Folder: {
+            /** Format: uuid */
+            key: string;
+            /** @description 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        FolderInput: {
+            /** @description 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name: string;
+        };
+        FolderPage: {
+            items: components["schemas"]["Folder"][];
+            /** @description This list is not paginated yet: always null. */
             nextCursor: string | null;
         };
         /**

@@ -524,37 +524,6 @@ const paths: Record<string, Obj> = withCsrf({
     }),
   },
 
-  // ---- folders
-  "/api/v1/folders": {
-    get: operation({
-      operationId: "listFolders", permission: "none to call; only the folders in which the user has `Folders.View` are listed.", permissionDenied: false, tag: "Folders", summary: "List the folders", security: scopes("Folders", "Read"), checksScope: true,
-      responses: { "200": response("The tenant's folders.", { content: jsonContent(s("FolderPage")) }) },
-    }),
-    post: operation({
-      operationId: "createFolder", permission: "`Folders.Edit` (granted tenant-wide only).", tag: "Folders", summary: "Create a folder", security: scopes("Folders", "Write"), checksScope: true,
-      body: { schema: s("FolderInput"), required: true }, badRequest: ["invalid-folder"], conflict: ["folder-exists"],
-      responses: { "201": response("The folder.", { content: jsonContent(s("Folder")) }) },
-    }),
-  },
-  "/api/v1/folders/{folderKey}": {
-    parameters: [param("folderKey")],
-    get: operation({
-      operationId: "getFolder", permission: "`Folders.View` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Folders", summary: "Get a folder", security: scopes("Folders", "Read"), checksScope: true,
-      notFound: ["folder-not-found"], responses: { "200": response("The folder.", { content: jsonContent(s("Folder")) }) },
-    }),
-    patch: operation({
-      operationId: "renameFolder", permission: "`Folders.Edit` (granted tenant-wide only; a user who may not see the folder gets 404 folder-not-found).", tag: "Folders", summary: "Rename a folder", description: "The Shared folder cannot be renamed.",
-      security: scopes("Folders", "Write"), checksScope: true, body: { schema: s("FolderInput"), required: true },
-      badRequest: ["invalid-folder"], notFound: ["folder-not-found"], conflict: ["folder-exists", "folder-protected"],
-      responses: { "200": response("The folder.", { content: jsonContent(s("Folder")) }) },
-    }),
-    delete: operation({
-      operationId: "deleteFolder", permission: "`Folders.Edit` (granted tenant-wide only; a user who may not see the folder gets 404 folder-not-found).", tag: "Folders", summary: "Delete an empty folder", description: "The Shared folder cannot be deleted.",
-      security: scopes("Folders", "Write"), checksScope: true, notFound: ["folder-not-found"], conflict: ["folder-protected", "folder-not-empty"],
-      responses: { "204": response("Deleted.") },
-    }),
-  },
-
   // ---- processes
   "/api/v1/folders/{folderKey}/processes": {
     parameters: [param("folderKey")],

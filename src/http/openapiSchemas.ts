@@ -19,7 +19,6 @@ import {
   PRIORITIES,
   REDIRECT_STATUS_CODES,
   VERBS,
-  type Folder,
   type JobError,
   type JobListItem,
   type JobLogLine,
@@ -451,13 +450,6 @@ export const schemas: Record<string, Schema> = {
   },
 
   // ---- folders
-  Folder: {
-    type: "object",
-    required: ["key", "name", "createdAt"],
-    properties: { key: uuid, name: TRIMMED_NAME, createdAt: dateTime } satisfies Rendered<Folder>,
-  },
-  FolderInput: { type: "object", required: ["name"], properties: { name: TRIMMED_NAME } },
-  FolderPage: page("Folder", false),
 
   // ---- processes
   RetryPolicy: { type: "object", required: ["maxAttempts", "backoffSeconds"], properties: retryPolicyProperties },

@@ -14,6 +14,7 @@ import { PROBLEM_TYPE, sendProblem, toBatonError } from "./problem.js";
 import { apiReferenceRoutes } from "./routes/apiReference.js";
 import { auditRoutes } from "./routes/audit.js";
 import { consoleRoutes } from "./routes/console.js";
+import { folderRoutes } from "./routes/folders.js";
 import { invocationRoutes } from "./routes/invocation.js";
 import { managementRoutes } from "./routes/management.js";
 import { operationsRoutes } from "./routes/operations.js";
@@ -269,6 +270,7 @@ export function buildServer(options: ServerOptions): BatonServer {
     tenantApp.get("/api/v1/openapi.json", async (request, reply) => reply.send(openApiDocument(tenantBase(request, config, request.tenant))));
     apiReferenceRoutes(tenantApp, ctx);
     invocationRoutes(tenantApp, ctx);
+    folderRoutes(tenantApp, ctx);
     managementRoutes(tenantApp, ctx);
     auditRoutes(tenantApp, ctx);
     sessionRoutes(tenantApp, ctx);

@@ -4,7 +4,7 @@ import { type BatonError, conflict, FolderNotFound, notFound } from "../../core/
 import { idempotencyKeyOf } from "../../core/idempotency.js";
 import { can, foldersWith, requirePermission } from "../../core/permissionChecks.js";
 import type { Permission } from "../../core/Permissions.js";
-import type { Folder, Job, JobListItem, PersonalAccessToken, Principal, Process, Trigger } from "../../core/types.js";
+import type { Job, JobListItem, PersonalAccessToken, Principal, Process, Trigger } from "../../core/types.js";
 import { fieldNames, recordAudit } from "../audit.js";
 import { json, principal, type HttpContext, type Params, type Query } from "../context.js";
 import { invokeUrl, tenantBase } from "../urls.js";
@@ -52,36 +52,6 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
     requirePermission(p, permission, trigger.folderKey, () => triggerIdNotFound(request.params.id!));
     return trigger;
   };
-
-  // ---- folders
-  app.get("/api/v1/folders", async (request: Req, reply) => {
-    const p = await who(request);
-    requireScope(p, "Folders", "Read");
-    const items = (await catalog.listFolders(request.tenant.id)).filter((f) => can(p, "Folders.View", f.key));
-    return json(reply, 200, { items: items.map(renderFolder), nextCursor: null });
-  });
-  app.post("/api/v1/folders", async (request: Req, reply) => {
-    await allow(request, "Folders", "Write", "Folders.Edit");
-    const folder = await audited(request, () => catalog.createFolder(request.tenant.id, request.body),
-      (folder) => ["folder.create", folder.key, { name: folder.name }]);
-    return json(reply, 201, renderFolder(folder));
-  });
-  app.get("/api/v1/folders/:folderKey", async (request: Req, reply) => {
-    await allow(request, "Folders", "Read", "Folders.View", request.params.folderKey!, folderHidden(request));
-    return json(reply, 200, renderFolder(await catalog.folderOrThrow(request.tenant.id, request.params.folderKey!)));
-  });
-  app.patch("/api/v1/folders/:folderKey", async (request: Req, reply) => {
-    await allow(request, "Folders", "Write", "Folders.Edit", request.params.folderKey!, folderHidden(request));
-    const folder = await audited(request, () => catalog.renameFolder(request.tenant.id, request.params.folderKey!, request.body),
-      (folder) => ["folder.update", folder.key, { name: folder.name, fields: fieldNames(request.body, folder) }]);
-    return json(reply, 200, renderFolder(folder));
-  });
-  app.delete("/api/v1/folders/:folderKey", async (request: Req, reply) => {
-    await allow(request, "Folders", "Write", "Folders.Edit", request.params.folderKey!, folderHidden(request));
-    await audited(request, () => catalog.deleteFolder(request.tenant.id, request.params.folderKey!),
-      () => ["folder.delete", request.params.folderKey!]);
-    return reply.code(204).send();
-  });
 
   // ---- processes
   app.get("/api/v1/folders/:folderKey/processes", async (request: Req, reply) => {
@@ -287,7 +257,6 @@ export function renderJobListItem(job: JobListItem) {
 const triggerDetails = (t: Trigger, body: unknown) => ({ slug: t.slug, folderKey: t.folderKey, processName: t.processName, fields: fieldNames(body, t) });
 const triggerIdNotFound = (id: string) => notFound("trigger-not-found", `No API trigger with id '${id}' exists in this tenant.`);
 const tokenNotFound = (id: string) => notFound("token-not-found", `No token with id '${id}' exists in this tenant.`);
-const renderFolder = (f: Folder) => ({ key: f.key, name: f.name, createdAt: f.createdAt });
 const renderProcess = (p: Process) => omit(p, "tenantId");
 const renderToken = (t: PersonalAccessToken) => omit(t, "tenantId");
 
