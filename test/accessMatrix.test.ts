@@ -184,19 +184,19 @@ const rows: Row[] = [
 
   // ---- robots
   {
-    route: "POST /:org/:tenant/orchestrator_/api/v1/robots", call: async () => ({ path: "/api/v1/robots", body: { name: `r-${randomUUID()}` } }), ok: 201, scope: ["Robots", "Write"],
+    route: "POST /:org/:tenant/orchestrator_/api/v1/robots", call: async () => ({ path: "/api/v1/robots", body: { name: `r-${randomUUID()}` } }), ok: 201,
     roles: { Viewer: 403, folderDeveloper: 403 },
   },
-  { route: "GET /:org/:tenant/orchestrator_/api/v1/robots", call: async () => ({ path: "/api/v1/robots" }), ok: 200, scope: ["Robots", "Read"], roles: { folderDeveloper: 403 } },
+  { route: "GET /:org/:tenant/orchestrator_/api/v1/robots", call: async () => ({ path: "/api/v1/robots" }), ok: 200, roles: { folderDeveloper: 403 } },
   {
-    route: "DELETE /:org/:tenant/orchestrator_/api/v1/robots/:id", call: async (f) => ({ path: `/api/v1/robots/${await f.freshRobot()}` }), ok: 204, scope: ["Robots", "Write"],
+    route: "DELETE /:org/:tenant/orchestrator_/api/v1/robots/:id", call: async (f) => ({ path: `/api/v1/robots/${await f.freshRobot()}` }), ok: 204,
     roles: { Viewer: 403, folderDeveloper: 403 },
   },
   {
-    route: "POST /:org/:tenant/orchestrator_/api/v1/robots/:id/rotate", call: async (f) => ({ path: `/api/v1/robots/${await f.freshRobot()}/rotate` }), ok: 200, scope: ["Robots", "Write"],
+    route: "POST /:org/:tenant/orchestrator_/api/v1/robots/:id/rotate", call: async (f) => ({ path: `/api/v1/robots/${await f.freshRobot()}/rotate` }), ok: 200,
     roles: { Viewer: 403, folderDeveloper: 403 },
   },
-  { route: "GET /:org/:tenant/orchestrator_/api/v1/robots/sessions", call: async () => ({ path: "/api/v1/robots/sessions" }), ok: 200, scope: ["Robots", "Read"], roles: { folderDeveloper: 403 } },
+  { route: "GET /:org/:tenant/orchestrator_/api/v1/robots/sessions", call: async () => ({ path: "/api/v1/robots/sessions" }), ok: 200, roles: { folderDeveloper: 403 } },
 
   // ---- tokens (every user may list and create its own)
   { route: "GET /:org/:tenant/orchestrator_/api/v1/tokens", call: async () => ({ path: "/api/v1/tokens" }), ok: 200, scope: ["Users", "Read"] },

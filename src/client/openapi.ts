@@ -648,109 +648,6 @@ export interface components {
             /** @description Pass it as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
         };
-        RobotSession: {
-            /** @description How many jobs the session holds now (Running, Stopping or Terminating). */
-            slotsInUse: number;
-            /**
-             * Format: date-time
-             * @description When the robot was last heard from: its last heartbeat, or the session's opening.
-             */
-            lastHeartbeatAt: string;
-            /** Format: uuid */
-            id: string;
-            /** @description The robot key the session was opened with; null for the in-process robot. */
-            robotKeyId: string | null;
-            /** @description The folders whose jobs the session runs (its robot key's); null: every folder. */
-            folderKeys: string[] | null;
-            robotName: string;
-            /** @description The robot's version, as it announced it. */
-            version: string | null;
-            /** @description The process names the session serves. */
-            processes: string[];
-            /** @description How many jobs the session runs at once. */
-            slots: number;
-            /**
-             * Format: date-time
-             * @description The session ends, and loses its jobs, unless a heartbeat comes before this.
-             */
-            leaseExpiresAt: string;
-            /** Format: date-time */
-            createdAt: string;
-        };
-        RobotSessionPage: {
-            items: components["schemas"]["RobotSession"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        RobotKey: {
-            /** Format: uuid */
-            id: string;
-            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
-            name: string;
-            /** Format: date-time */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description The last rotation of the key (POST /robots/{id}/rotate); the key issued before it no longer works.
-             */
-            rotatedAt: string | null;
-            /** @description The folders whose jobs the robot may run (set at creation); null: every folder of the tenant. */
-            folderKeys: string[] | null;
-            /** Format: date-time */
-            revokedAt: string | null;
-        };
-        CreatedRobotKey: {
-            /** Format: uuid */
-            id: string;
-            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
-            name: string;
-            /** Format: date-time */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description The last rotation of the key (POST /robots/{id}/rotate); the key issued before it no longer works.
-             */
-            rotatedAt: string | null;
-            /** @description The folders whose jobs the robot may run (set at creation); null: every folder of the tenant. */
-            folderKeys: string[] | null;
-            /** Format: date-time */
-            revokedAt: string | null;
-            /** @description The robot key: shown only in this answer; only its hash is stored. */
-            key: string;
-        };
-        /** @description Unknown fields are ignored. folderKeys limits the robot to the jobs of those folders. */
-        RobotKeyInput: {
-            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
-            name: string;
-            /** @description The folders whose jobs the robot may run (set at creation); null: every folder of the tenant. */
-            folderKeys?: string[] | null;
-        } & {
-            [key: string]: unknown;
-        };
-        RobotKeyPage: {
-            items: components["schemas"]["RobotKey"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        RotatedRobotKey: {
-            /** Format: uuid */
-            id: string;
-            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
-            name: string;
-            /** Format: date-time */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description The last rotation of the key (POST /robots/{id}/rotate); the key issued before it no longer works.
-             */
-            rotatedAt: string | null;
-            /** @description The folders whose jobs the robot may run (set at creation); null: every folder of the tenant. */
-            folderKeys: string[] | null;
-            /** Format: date-time */
-            revokedAt: string | null;
-            /** @description The new robot key: shown only in this answer; the previous key no longer works. */
-            key: string;
-        };
         OpenSession: {
             /** @description Defaults to the robot key's name. No control, bidirectional or zero-width characters. */
             robotName?: string;
@@ -1288,6 +1185,97 @@ export interface components {
         };
         FolderPage: {
             items: components["schemas"]["Folder"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        RobotKey: {
+            /** Format: uuid */
+            id: string;
+            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The last rotation of the key (POST /robots/{id}/rotate); the key issued before it no longer works. */
+            rotatedAt: string | null;
+            /** @description The folders whose jobs the robot may run (set at creation); null: every folder of the tenant. */
+            folderKeys: string[] | null;
+            revokedAt: string | null;
+        };
+        RobotKeyPage: {
+            items: components["schemas"]["RobotKey"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        CreatedRobotKey: {
+            /** Format: uuid */
+            id: string;
+            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The last rotation of the key (POST /robots/{id}/rotate); the key issued before it no longer works. */
+            rotatedAt: string | null;
+            /** @description The folders whose jobs the robot may run (set at creation); null: every folder of the tenant. */
+            folderKeys: string[] | null;
+            revokedAt: string | null;
+            /** @description The robot key: shown only in this answer; only its hash is stored. */
+            key: string;
+        };
+        RotatedRobotKey: {
+            /** Format: uuid */
+            id: string;
+            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The last rotation of the key (POST /robots/{id}/rotate); the key issued before it no longer works. */
+            rotatedAt: string | null;
+            /** @description The folders whose jobs the robot may run (set at creation); null: every folder of the tenant. */
+            folderKeys: string[] | null;
+            revokedAt: string | null;
+            /** @description The new robot key: shown only in this answer; the previous key no longer works. */
+            key: string;
+        };
+        /** @description Unknown fields are ignored. folderKeys limits the robot to the jobs of those folders. */
+        RobotKeyInput: {
+            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
+            name: string;
+            /** @description The folders whose jobs the robot may run: a non-empty list of folder keys; null or absent: every folder. */
+            folderKeys?: string[] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        RobotSession: {
+            /** Format: uuid */
+            id: string;
+            /** @description The robot key the session was opened with; null for the in-process robot. */
+            robotKeyId: string | null;
+            /** @description The folders whose jobs the session runs (its robot key's); null: every folder. */
+            folderKeys: string[] | null;
+            robotName: string;
+            /** @description The robot's version, as it announced it. */
+            version: string | null;
+            /** @description The process names the session serves. */
+            processes: string[];
+            /** @description How many jobs the session runs at once. */
+            slots: number;
+            /** @description How many jobs the session holds now (Running, Stopping or Terminating). */
+            slotsInUse: number;
+            /**
+             * Format: date-time
+             * @description When the robot was last heard from: its last heartbeat, or the session's opening.
+             */
+            lastHeartbeatAt: string;
+            /**
+             * Format: date-time
+             * @description The session ends, and loses its jobs, unless a heartbeat comes before this.
+             */
+            leaseExpiresAt: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        RobotSessionPage: {
+            items: components["schemas"]["RobotSession"][];
             /** @description This list is not paginated yet: always null. */
             nextCursor: string | null;
         };

@@ -651,44 +651,6 @@ const paths: Record<string, Obj> = withCsrf({
   },
 
   // ---- robots
-  "/api/v1/robots": {
-    get: operation({
-      operationId: "listRobots", permission: "`Robots.View`.", tag: "Robots", summary: "List the robots (robot keys)", description: "Keys are never shown again after creation.",
-      security: scopes("Robots", "Read"), checksScope: true,
-      responses: { "200": response("The tenant's robots, revoked ones included.", { content: jsonContent(s("RobotKeyPage")) }) },
-    }),
-    post: operation({
-      operationId: "createRobot", permission: "`Robots.Edit`.", tag: "Robots", summary: "Create a robot and its robot key", security: scopes("Robots", "Write"), checksScope: true,
-      body: { schema: s("RobotKeyInput"), required: true }, badRequest: ["invalid-robot"], conflict: ["robot-exists"],
-      responses: { "201": response("The robot, with its robot `key`: shown only this once.", { content: jsonContent(s("CreatedRobotKey")) }) },
-    }),
-  },
-  "/api/v1/robots/{id}": {
-    parameters: [param("robotId")],
-    delete: operation({
-      operationId: "revokeRobot", permission: "`Robots.Edit`.", tag: "Robots", summary: "Revoke a robot key",
-      description: "Its sessions end: their jobs go back to Pending (or fault, per the retry policy).",
-      security: scopes("Robots", "Write"), checksScope: true, notFound: ["robot-not-found"],
-      responses: { "204": response("Revoked (also when it already was).") },
-    }),
-  },
-  "/api/v1/robots/{id}/rotate": {
-    parameters: [param("robotId")],
-    post: operation({
-      operationId: "rotateRobot", permission: "`Robots.Edit`.", tag: "Robots", summary: "Rotate a robot key",
-      description: "Replaces the robot's key: the new key is shown only in this answer, and the old one stops working at once, on every node. " +
-        "The sessions opened with the old key end now: their jobs go back to Pending (or fault, per the retry policy). `rotatedAt` records the rotation.",
-      security: scopes("Robots", "Write"), checksScope: true, notFound: ["robot-not-found"], conflict: ["robot-revoked"],
-      responses: { "200": response("The robot, with its new robot `key`: shown only this once.", { content: jsonContent(s("RotatedRobotKey")) }) },
-    }),
-  },
-  "/api/v1/robots/sessions": {
-    get: operation({
-      operationId: "listRobotSessions", permission: "`Robots.View`.", tag: "Robots", summary: "List the live robot sessions", security: scopes("Robots", "Read"), checksScope: true,
-      responses: { "200": response("The sessions whose lease has not run out.", { content: jsonContent(s("RobotSessionPage")) }) },
-    }),
-  },
-
   // ---- tokens
   "/api/v1/tokens": {
     get: operation({

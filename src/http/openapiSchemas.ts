@@ -27,8 +27,6 @@ import {
   type PersonalAccessToken,
   type Process,
   type RetryPolicy,
-  type RobotKey,
-  type RobotSessionView,
   type StopStrategy,
   type TenantSettings,
   type Trigger,
@@ -183,28 +181,7 @@ const logLineProperties: Record<keyof JobLogLine, Schema> = {
 
 // ---- robots, tokens, settings
 
-const sessionProperties: Rendered<RobotSessionView> = {
-  slotsInUse: { type: "integer", minimum: 0, description: "How many jobs the session holds now (Running, Stopping or Terminating)." },
-  lastHeartbeatAt: { ...dateTime, description: "When the robot was last heard from: its last heartbeat, or the session's opening." },
-  id: uuid,
-  robotKeyId: { type: ["string", "null"], description: "The robot key the session was opened with; null for the in-process robot." },
-  folderKeys: { type: ["array", "null"], items: uuid, description: "The folders whose jobs the session runs (its robot key's); null: every folder." },
-  robotName: { type: "string" },
-  version: { type: ["string", "null"], description: "The robot's version, as it announced it." },
-  processes: { type: "array", items: { type: "string" }, description: "The process names the session serves." },
-  slots: { type: "integer", minimum: 1, description: "How many jobs the session runs at once." },
-  leaseExpiresAt: { ...dateTime, description: "The session ends, and loses its jobs, unless a heartbeat comes before this." },
-  createdAt: dateTime,
-};
 
-const robotKeyProperties: Rendered<RobotKey> = {
-  id: uuid,
-  name: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$", description: "1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant." },
-  createdAt: dateTime,
-  rotatedAt: { ...nullableDateTime, description: "The last rotation of the key (POST /robots/{id}/rotate); the key issued before it no longer works." },
-  folderKeys: { type: ["array", "null"], items: uuid, description: "The folders whose jobs the robot may run (set at creation); null: every folder of the tenant." },
-  revokedAt: nullableDateTime,
-};
 
 const robotJobProperties: Record<keyof RobotJob, Schema> = {
   key: uuid,
@@ -518,28 +495,6 @@ export const schemas: Record<string, Schema> = {
   StopJob: { type: "object", required: ["strategy"], properties: { strategy: schemaRef("StopStrategy") } },
   JobLogLine: { type: "object", required: Object.keys(logLineProperties), properties: logLineProperties },
   JobLogPage: page("JobLogLine", true),
-
-  // ---- robots
-  RobotSession: { type: "object", required: Object.keys(sessionProperties), properties: sessionProperties },
-  RobotSessionPage: page("RobotSession", false),
-
-  // ---- robot keys
-  RobotKey: { type: "object", required: Object.keys(robotKeyProperties), properties: robotKeyProperties },
-  CreatedRobotKey: {
-    type: "object",
-    required: [...Object.keys(robotKeyProperties), "key"],
-    properties: { ...robotKeyProperties, key: { type: "string", pattern: "^baton_rk_", description: "The robot key: shown only in this answer; only its hash is stored." } },
-  },
-  RobotKeyInput: {
-    type: "object", required: ["name"], properties: { name: robotKeyProperties.name, folderKeys: robotKeyProperties.folderKeys }, additionalProperties: true,
-    description: "Unknown fields are ignored. folderKeys limits the robot to the jobs of those folders.",
-  },
-  RobotKeyPage: page("RobotKey", false),
-  RotatedRobotKey: {
-    type: "object",
-    required: [...Object.keys(robotKeyProperties), "key"],
-    properties: { ...robotKeyProperties, key: { type: "string", pattern: "^baton_rk_", description: "The new robot key: shown only in this answer; the previous key no longer works." } },
-  },
 
   // ---- the robot protocol (SPEC §3)
   OpenSession: {

@@ -21,6 +21,7 @@ import { operationsRoutes } from "./routes/operations.js";
 import { organizationRoutes } from "./routes/organization.js";
 import { eventRoutes } from "./routes/events.js";
 import { robotProtocolRoutes } from "./routes/robotProtocol.js";
+import { robotRoutes } from "./routes/robots.js";
 import { sessionRoutes } from "./routes/session.js";
 import { userRoutes } from "./routes/users.js";
 import { corsHeaders, tenantScope } from "./tenantScope.js";
@@ -272,6 +273,7 @@ export function buildServer(options: ServerOptions): BatonServer {
     invocationRoutes(tenantApp, ctx);
     folderRoutes(tenantApp, ctx);
     managementRoutes(tenantApp, ctx);
+    robotRoutes(tenantApp, ctx);
     auditRoutes(tenantApp, ctx);
     sessionRoutes(tenantApp, ctx);
     userRoutes(tenantApp, ctx);

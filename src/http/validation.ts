@@ -44,9 +44,17 @@ export interface Violation {
 export function violationsOf(errors: readonly ErrorObject[]): Violation[] {
   const seen = new Set<string>();
   const out: Violation[] = [];
+  // a union (`anyOf`: `string | null`…) whose branches all fail is one fault, not one per branch
+  const unions = errors.filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf");
+  const branchOf = (e: ErrorObject) => unions.find((u) => u !== e && e.instancePath === u.instancePath && e.schemaPath.startsWith(`${u.schemaPath}/`));
   for (const e of errors) {
-    // a union's branches each fail: its own "must match a schema in anyOf" says it once
-    const v = toViolation(e);
+    if (branchOf(e)) continue;
+    let v = toViolation(e);
+    if (unions.includes(e)) {
+      const types = errors.filter((b) => branchOf(b) === e && b.keyword === "type").map((b) => String((b.params as { type: unknown }).type));
+      const others = errors.some((b) => branchOf(b) === e && b.keyword !== "type");
+      v = { path: v.path, message: types.length && !others ? `must be ${types.join(" or ")}` : "does not match any of the allowed shapes" };
+    }
     const key = `${v.path}\u0000${v.message}`;
     if (seen.has(key)) continue;
     seen.add(key);

@@ -14,7 +14,7 @@ type Req = FastifyRequest<{ Params: Params; Querystring: Query; Body: unknown }>
 /** The management API of SPEC §6 under `…/orchestrator_/api/v1`. Each route: parse, one core call, render. */
 export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const { baton, config } = ctx;
-  const { catalog, jobs, access, tenancy, robots, users } = baton;
+  const { catalog, jobs, access, tenancy, users } = baton;
   const who = (request: Req) => principal(ctx, request);
   const base = (request: Req) => tenantBase(request, config, request.tenant);
   const renderTrigger = (request: Req, t: Trigger) => ({ ...omit(t, "tenantId"), invokeUrl: invokeUrl(base(request), t.folderKey, t.slug) });
@@ -148,43 +148,6 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
     const job = await audited(request, () => jobs.stop(p, request.params.jobKey!, body.strategy),
       (job) => ["job.stop", job.key, { strategy: body.strategy as string, processName: job.processName }]);
     return json(reply, 202, renderJob(job));
-  });
-
-  // ---- robots: robot keys (the key is shown once) and live sessions
-  app.post("/api/v1/robots", async (request: Req, reply) => {
-    await allow(request, "Robots", "Write", "Robots.Edit");
-    const { robotKey, secret } = await audited(request, () => access.createRobotKey(request.tenant.id, (request.body ?? {}) as { name?: unknown; folderKeys?: unknown }),
-      ({ robotKey }) => ["robot.create", robotKey.id, { name: robotKey.name, ...(robotKey.folderKeys ? { folderKeys: robotKey.folderKeys } : {}) }]);
-    return json(reply, 201, { ...omit(robotKey, "tenantId"), key: secret });
-  });
-  app.get("/api/v1/robots", async (request: Req, reply) => {
-    await allow(request, "Robots", "Read", "Robots.View");
-    return json(reply, 200, { items: (await access.listRobotKeys(request.tenant.id)).map((k) => omit(k, "tenantId")), nextCursor: null });
-  });
-  app.delete("/api/v1/robots/:id", async (request: Req, reply) => {
-    await allow(request, "Robots", "Write", "Robots.Edit");
-    // the key, its sessions and their jobs' release, and the entry: one transaction
-    await audited(request, async () => {
-      await access.revokeRobotKey(request.tenant.id, request.params.id!);
-      await robots.endSessionsOfKey(request.params.id!);
-    }, () => ["robot.revoke", request.params.id!]);
-    return reply.code(204).send();
-  });
-  app.post("/api/v1/robots/:id/rotate", async (request: Req, reply) => {
-    await allow(request, "Robots", "Write", "Robots.Edit");
-    const { robotKey, secret } = await audited(request, async () => {
-      const rotated = await access.rotateRobotKey(request.tenant.id, request.params.id!);
-      // the old key no longer works: its sessions end now, and their jobs go back to Pending
-      await robots.endSessionsOfKey(rotated.robotKey.id);
-      return rotated;
-    }, ({ robotKey }) => ["robot.rotate", robotKey.id, { name: robotKey.name }]);
-    return json(reply, 200, { ...omit(robotKey, "tenantId"), key: secret });
-  });
-
-  app.get("/api/v1/robots/sessions", async (request: Req, reply) => {
-    await allow(request, "Robots", "Read", "Robots.View");
-    const items = await robots.listSessions(request.tenant.id);
-    return json(reply, 200, { items: items.map((s) => omit(s, "tenantId")), nextCursor: null });
   });
 
   // ---- personal access tokens
