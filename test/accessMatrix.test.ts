@@ -199,14 +199,14 @@ const rows: Row[] = [
   { route: "GET /:org/:tenant/orchestrator_/api/v1/robots/sessions", call: async () => ({ path: "/api/v1/robots/sessions" }), ok: 200, roles: { folderDeveloper: 403 } },
 
   // ---- tokens (every user may list and create its own)
-  { route: "GET /:org/:tenant/orchestrator_/api/v1/tokens", call: async () => ({ path: "/api/v1/tokens" }), ok: 200, scope: ["Users", "Read"] },
+  { route: "GET /:org/:tenant/orchestrator_/api/v1/tokens", call: async () => ({ path: "/api/v1/tokens" }), ok: 200 },
   {
-    route: "POST /:org/:tenant/orchestrator_/api/v1/tokens", call: async () => ({ path: "/api/v1/tokens", body: { name: "t", scopes: ["OR.Jobs.Read"] } }), ok: 201, scope: ["Users", "Write"],
+    route: "POST /:org/:tenant/orchestrator_/api/v1/tokens", call: async () => ({ path: "/api/v1/tokens", body: { name: "t", scopes: ["OR.Jobs.Read"] } }), ok: 201,
     oauth: NO_USER,
   },
   // (the fresh token is the organization admin's: only that user or an organization administrator may revoke it)
   {
-    route: "DELETE /:org/:tenant/orchestrator_/api/v1/tokens/:id", call: async (f) => ({ path: `/api/v1/tokens/${await f.freshToken()}` }), ok: 204, scope: ["Users", "Write"],
+    route: "DELETE /:org/:tenant/orchestrator_/api/v1/tokens/:id", call: async (f) => ({ path: `/api/v1/tokens/${await f.freshToken()}` }), ok: 204,
     roles: { Administrator: 409, "Automation Developer": 404, Viewer: 404, folderDeveloper: 404 }, oauth: 409,
   },
 

@@ -29,11 +29,6 @@ export interface components {
         JobSource: "ApiTrigger" | "Manual" | "Api";
         /** @enum {string} */
         StopStrategy: "SoftStop" | "Kill";
-        /**
-         * @description `OR.X` grants read and write on X; `OR.X.Read` and `OR.X.Write` one of them.
-         * @enum {string}
-         */
-        Scope: "OR.Jobs" | "OR.Jobs.Read" | "OR.Jobs.Write" | "OR.Execution" | "OR.Execution.Read" | "OR.Execution.Write" | "OR.Folders" | "OR.Folders.Read" | "OR.Folders.Write" | "OR.Robots" | "OR.Robots.Read" | "OR.Robots.Write" | "OR.Settings" | "OR.Settings.Read" | "OR.Settings.Write" | "OR.Users" | "OR.Users.Read" | "OR.Users.Write" | "OR.Audit" | "OR.Audit.Read" | "OR.Audit.Write";
         /** @description Input or output arguments: a JSON object. */
         Arguments: {
             [key: string]: unknown;
@@ -803,55 +798,6 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        PersonalAccessToken: {
-            /** Format: uuid */
-            id: string;
-            userId: string | null;
-            name: string;
-            scopes: components["schemas"]["Scope"][];
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            expiresAt: string | null;
-            /** Format: date-time */
-            revokedAt: string | null;
-            /** Format: date-time */
-            lastUsedAt: string | null;
-        };
-        CreatedPersonalAccessToken: {
-            /** Format: uuid */
-            id: string;
-            userId: string | null;
-            name: string;
-            scopes: components["schemas"]["Scope"][];
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            expiresAt: string | null;
-            /** Format: date-time */
-            revokedAt: string | null;
-            /** Format: date-time */
-            lastUsedAt: string | null;
-            /** @description The secret: shown only in this answer; only its hash is stored. */
-            token: string;
-        };
-        /** @description Unknown fields are ignored. */
-        CreateToken: {
-            name: string;
-            scopes: components["schemas"]["Scope"][];
-            /**
-             * Format: date-time
-             * @description In the future; null or absent for a token that does not expire.
-             */
-            expiresAt?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        PersonalAccessTokenPage: {
-            items: components["schemas"]["PersonalAccessToken"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
         Login: {
             userName: string;
             password: string;
@@ -1278,6 +1224,53 @@ export interface components {
             items: components["schemas"]["RobotSession"][];
             /** @description This list is not paginated yet: always null. */
             nextCursor: string | null;
+        };
+        /**
+         * @description `OR.X` grants read and write on X; `OR.X.Read` and `OR.X.Write` one of them.
+         * @enum {string}
+         */
+        Scope: "OR.Jobs" | "OR.Jobs.Read" | "OR.Jobs.Write" | "OR.Execution" | "OR.Execution.Read" | "OR.Execution.Write" | "OR.Folders" | "OR.Folders.Read" | "OR.Folders.Write" | "OR.Robots" | "OR.Robots.Read" | "OR.Robots.Write" | "OR.Settings" | "OR.Settings.Read" | "OR.Settings.Write" | "OR.Users" | "OR.Users.Read" | "OR.Users.Write" | "OR.Audit" | "OR.Audit.Read" | "OR.Audit.Write";
+        PersonalAccessToken: {
+            /** Format: uuid */
+            id: string;
+            userId: string | null;
+            name: string;
+            scopes: components["schemas"]["Scope"][];
+            /** Format: date-time */
+            createdAt: string;
+            expiresAt: string | null;
+            revokedAt: string | null;
+            lastUsedAt: string | null;
+        };
+        PersonalAccessTokenPage: {
+            items: components["schemas"]["PersonalAccessToken"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        CreatedPersonalAccessToken: {
+            /** Format: uuid */
+            id: string;
+            userId: string | null;
+            name: string;
+            scopes: components["schemas"]["Scope"][];
+            /** Format: date-time */
+            createdAt: string;
+            expiresAt: string | null;
+            revokedAt: string | null;
+            lastUsedAt: string | null;
+            /** @description The secret: shown only in this answer; only its hash is stored. */
+            token: string;
+        };
+        /** @description Unknown fields are ignored. */
+        CreateToken: {
+            /** @description 1-200 characters, not only whitespace. */
+            name: string;
+            /** @description At least one of the scopes (`Scope`); none wider than the caller's own credential's. */
+            scopes: string[];
+            /** @description An ISO 8601 date-time in the future; null or absent for a token that does not expire. */
+            expiresAt?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * @description What a user may do (Permissions.ts). Folder permissions (Folders.View, Processes.*, Triggers.*, Jobs.*) can be granted in one folder; the others only tenant-wide.

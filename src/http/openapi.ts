@@ -201,8 +201,9 @@ export interface GeneratedOperation {
 
 /** The permission's prose for the description. */
 function permissionProse(access: RouteAccess): string | undefined {
+  if (access.permissionNote) return access.permissionNote;
   if (!access.permission) return undefined;
-  const where = access.inFolder ? " in the folder" : access.checkedBy === "handler" ? " in the resource's folder" : "";
+  const where = access.inFolder ? " in the folder" : "";
   const hidden = access.hidden ? `; without it the answer is 404 ${access.hidden.code}` : "";
   return `\`${access.permission}\`${where}${hidden}.`;
 }
@@ -651,31 +652,6 @@ const paths: Record<string, Obj> = withCsrf({
   },
 
   // ---- robots
-  // ---- tokens
-  "/api/v1/tokens": {
-    get: operation({
-      operationId: "listTokens", permission: "none to call; lists the caller's own tokens, or, with `Users.View`, every token of the tenant.", permissionDenied: false, tag: "Tokens", summary: "List personal access tokens", description: "Secrets are never shown again after creation.",
-      security: scopes("Users", "Read"), checksScope: true,
-      responses: { "200": response("The tokens, revoked ones included.", { content: jsonContent(s("PersonalAccessTokenPage")) }) },
-    }),
-    post: operation({
-      operationId: "createToken", permission: "none: the token belongs to the caller's own user.", permissionDenied: false, tag: "Tokens", summary: "Create a personal access token",
-      description: "The new token belongs to the caller's user and acts with that user's permissions. Its scopes can be no wider than those of the caller's own credential " +
-        "(`OR.X` covers `OR.X.Read` and `OR.X.Write`): any other is 403 insufficient-scope, with `requiredScope` listing them. A caller without a user (an external application) " +
-        "cannot create one: 403 token-needs-user.",
-      security: scopes("Users", "Write"), checksScope: true, forbidden: ["token-needs-user"],
-      body: { schema: s("CreateToken"), required: true }, badRequest: ["invalid-token", "invalid-scopes", "token-outlives-creator"],
-      responses: { "201": response("The token, with its secret `token`: shown only this once.", { content: jsonContent(s("CreatedPersonalAccessToken")) }) },
-    }),
-  },
-  "/api/v1/tokens/{id}": {
-    parameters: [param("tokenId")],
-    delete: operation({
-      operationId: "revokeToken", permission: "none for the caller's own tokens; another user's token needs `Users.Edit` (without `Users.View` it is answered 404 token-not-found); a token of a user of the organization (the `admin`'s bootstrap token) only that user or an organization administrator may revoke (409 user-of-organization).", tag: "Tokens", summary: "Revoke a personal access token", security: scopes("Users", "Write"), checksScope: true,
-      notFound: ["token-not-found"], conflict: ["user-of-organization"], responses: { "204": response("Revoked (also when it already was).") },
-    }),
-  },
-
   // ---- settings
   "/api/v1/settings": {
     get: operation({

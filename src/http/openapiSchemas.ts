@@ -9,7 +9,6 @@ import { ERROR_CODES } from "../core/errorCodes.js";
  * response schemas leave `additionalProperties` open (fields may be added, SPEC §6);
  * test/openapi.test.ts closes them when it checks real answers against them.
  */
-import { ALL_SCOPES } from "../core/scopes.js";
 import type { HeartbeatAnswer } from "../core/Robots.js";
 import type { RobotJob } from "../robot/RobotConnection.js";
 import {
@@ -24,7 +23,6 @@ import {
   type JobLogLine,
   type JobSource,
   type JobState,
-  type PersonalAccessToken,
   type Process,
   type RetryPolicy,
   type StopStrategy,
@@ -203,16 +201,6 @@ const heartbeatAnswerProperties: Record<keyof HeartbeatAnswer, Schema> = {
   lost: jobKeys("Jobs the robot reported that are no longer this session's: drop them, their results would be refused (409 job-not-held)."),
 };
 
-const tokenProperties: Rendered<PersonalAccessToken> = {
-  id: uuid,
-  userId: { type: ["string", "null"] },
-  name: { type: "string", minLength: 1, maxLength: 200 },
-  scopes: { type: "array", items: schemaRef("Scope") },
-  createdAt: dateTime,
-  expiresAt: nullableDateTime,
-  revokedAt: nullableDateTime,
-  lastUsedAt: nullableDateTime,
-};
 
 // ---- users, roles, console sessions
 
@@ -335,10 +323,6 @@ export const schemas: Record<string, Schema> = {
   },
   JobSource: { type: "string", enum: JOB_SOURCES },
   StopStrategy: { type: "string", enum: STOP_STRATEGIES },
-  Scope: {
-    type: "string", enum: ALL_SCOPES,
-    description: "`OR.X` grants read and write on X; `OR.X.Read` and `OR.X.Write` one of them.",
-  },
 
 
   Arguments: jsonObject("Input or output arguments: a JSON object."),
@@ -627,25 +611,6 @@ export const schemas: Record<string, Schema> = {
     additionalProperties: true,
   },
 
-  // ---- tokens
-  PersonalAccessToken: { type: "object", required: Object.keys(tokenProperties), properties: tokenProperties },
-  CreatedPersonalAccessToken: {
-    type: "object",
-    required: [...Object.keys(tokenProperties), "token"],
-    properties: { ...tokenProperties, token: { type: "string", pattern: "^baton_pat_", description: "The secret: shown only in this answer; only its hash is stored." } },
-  },
-  CreateToken: {
-    type: "object",
-    required: ["name", "scopes"],
-    properties: {
-      name: { type: "string", minLength: 1, maxLength: 200, pattern: "\\S" },
-      scopes: { type: "array", minItems: 1, items: schemaRef("Scope") },
-      expiresAt: { type: ["string", "null"], format: "date-time", description: "In the future; null or absent for a token that does not expire." },
-    },
-    additionalProperties: true,
-    description: "Unknown fields are ignored.",
-  },
-  PersonalAccessTokenPage: page("PersonalAccessToken", false),
 
   // ---- users, roles, console sessions
   Login: {

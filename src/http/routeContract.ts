@@ -54,6 +54,8 @@ export interface RouteAccess {
   inFolder?: boolean;
   /** "handler": the handler checks the permission on the resource it loads (the hook checks only the scope) */
   checkedBy?: "hook" | "handler";
+  /** the permission's sentence in the document, where the generated one would not say it all (own resources exempt…) */
+  permissionNote?: string;
   /** a caller without the permission gets this 404 instead of 403 (the resource's existence is not revealed) */
   hidden?: { code: ErrorCode; detail: (params: Record<string, string>) => string };
 }

@@ -23,6 +23,7 @@ import { eventRoutes } from "./routes/events.js";
 import { robotProtocolRoutes } from "./routes/robotProtocol.js";
 import { robotRoutes } from "./routes/robots.js";
 import { sessionRoutes } from "./routes/session.js";
+import { tokenRoutes } from "./routes/tokens.js";
 import { userRoutes } from "./routes/users.js";
 import { corsHeaders, tenantScope } from "./tenantScope.js";
 import { checkOrigin, tenantBase } from "./urls.js";
@@ -274,6 +275,7 @@ export function buildServer(options: ServerOptions): BatonServer {
     folderRoutes(tenantApp, ctx);
     managementRoutes(tenantApp, ctx);
     robotRoutes(tenantApp, ctx);
+    tokenRoutes(tenantApp, ctx);
     auditRoutes(tenantApp, ctx);
     sessionRoutes(tenantApp, ctx);
     userRoutes(tenantApp, ctx);
