@@ -5,37 +5,49 @@
  * leaves the server), and, with the config, become the route's operation in the OpenAPI
  * document (openapiRoutes.ts). The config's `access` is enforced by the one hook below.
  *
- * ## How to add a route
+ * ## How to add a route (or convert one written the old way)
  *
- * 1. Shapes: declare the body, querystring, params and each success response with TypeBox
- *    (`import { Type } from "typebox"`). A shape that is a named resource of the document
- *    (a `components.schemas` entry the client and console use: `User`, `Job`…) is declared
- *    once in `src/http/schemas/` with `named("User", Type.Object(…))`; use that object
- *    itself in routes, and the document refers to it by name. Close bodies with
- *    `additionalProperties: false` only where an unknown field is a fault today.
- * 2. Register on a typed instance: `const api = app.withTypeProvider<TypeBoxTypeProvider>()`,
- *    then `api.post(url, { schema, config }, handler)`. `schema` holds `operationId`,
- *    `tags: [tag]` (one of openapi.ts `tags`), `summary`, `description` (the prose the
- *    document shows) and `body` / `querystring` / `params` / `response`.
- * 3. `config.access`: `{ scope: ["Users", "Read"], permission: "Users.View" }`, plus
+ * Look at routes/users.ts (a resource with a hidden 404), routes/folders.ts (a permission in
+ * the route's folder), routes/tokens.ts (a permission the handler checks on what it loads)
+ * and routes/audit.ts (a list with a query).
+ *
+ * 1. Shapes (`src/http/schemas/{resource}.ts`, TypeBox: `import { Type } from "typebox"`).
+ *    A shape that is a resource of the document (a `components.schemas` entry the client
+ *    and console alias: `User`, `Job`…) is declared once with `named("User", Type.Object(…))`;
+ *    routes use that object itself and the document refers to it by name (schemas/named.ts).
+ *    Enums: `StringEnum(values)`; `T | null`: `Type.Union([T, Type.Null()])`; lists:
+ *    `Page(item, paginated)`. Bodies declare their shape; a rule the core checks with a
+ *    clearer message (a name's characters, a folder that must exist, an unknown scope with
+ *    its own code) stays in the core: keep the schema at the shape (`Type.String()`) there.
+ *    `additionalProperties: true` where unknown fields are ignored today. Path ids are
+ *    `Type.String()` (a malformed id is 404 not-found, as before), list limits `Limit` (lists.ts).
+ * 2. Routes (`src/http/routes/{resource}.ts`, one function registered in server.ts under the
+ *    tenant prefix): `const api = app.withTypeProvider<TypeBoxTypeProvider>()`, then
+ *    `api.post(url, { schema, config }, handler)`. `schema`: `operationId`, `tags: [tag]`
+ *    (one of openapi.ts `tags`), `summary`, `description` (the prose of the document),
+ *    `body` / `querystring` / `params`, and `response: { 201: answer("The user.", User) }`
+ *    (`noContent("Deleted.")` for a 204).
+ * 3. `config.access`: `{ scope: ["Users", "Read"], permission: "Users.View" }`; add
  *    `inFolder: true` when the permission is checked in the route's `:folderKey` folder, and
- *    `hidden: { code, detail }` when a caller without the permission must get that 404
- *    (the resource's existence is not revealed) instead of 403. `scope: null`: any
- *    caller of the tenant. `access: "public"`: no credential. Where the permission is
- *    checked on a resource the handler loads first (a trigger's folder), set
- *    `permission` with `checkedBy: "handler"`: the hook checks only the scope, the
- *    document still says which permission.
- * 4. `config.errors`: the codes of the route's other answers, for the document:
- *    `{ invalid: "invalid-user", notFound: [...], conflict: [...] }`. `invalid` is also the
- *    `code` of the 400 a bad body gets (default `invalid-body`), `invalidQuery` of a bad
- *    querystring's (default `invalid-query`; lists say `invalid-filter`).
- * 5. The handler gets typed `request.body` / `query` / `params`; it returns the answer
- *    object (`reply.code(201); return user;`), never a pre-serialized string, so that the
- *    response schema is applied. Errors are thrown (`BatonError`), the one error handler
- *    answers them as problem+json.
- * 6. Run test/openapi.test.ts (the route must be in the document and its real answers
- *    validate against it) and add the route's row to test/accessMatrix.test.ts (the row's
- *    scope is read from this config).
+ *    `hidden: { code, detail }` when a caller without the permission must get that 404 (its
+ *    existence is not revealed) rather than 403. `scope: null`: any caller of the tenant;
+ *    `access: "public"`: no credential. A permission the handler checks on a resource it
+ *    loads (a trigger's folder, "own tokens are exempt"): `checkedBy: "handler"` (the hook
+ *    checks only the scope) and `permissionNote` for the document's sentence.
+ * 4. `config.errors`: `{ invalid: "invalid-user", badRequest: [...], notFound: [...],
+ *    conflict: [...], forbidden: [...] }`, the codes the route answers besides the ones
+ *    access and the framework give. `invalid` is the `code` of the 400 of a body that does not
+ *    match (default `invalid-body`), `invalidQuery` of a querystring's (default
+ *    `invalid-query`; lists say `invalid-filter`).
+ * 5. The handler gets typed `request.body` / `query` / `params`, calls the core, and returns
+ *    the answer object (`reply.code(201); return renderUser(user);`, `reply.code(204).send(null)`):
+ *    never `json(reply, …)` (a string skips the response schema), never `omit(…)` (the schema
+ *    leaves out what it does not declare). Errors are thrown (BatonError).
+ * 6. Delete what the route replaces: its hand-written operation in openapi.ts, its schemas
+ *    in openapiSchemas.ts, the `scope` of its rows in test/accessMatrix.test.ts (read from
+ *    this config now). Run `npx tsc -b tsconfig.build.json && npm run gen:api-types`, then
+ *    test/openapi.test.ts (in the document, real answers valid), test/accessMatrix.test.ts,
+ *    test/unit/apiTypes.test.ts and the route's own tests.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ErrorCode } from "../core/errorCodes.js";
