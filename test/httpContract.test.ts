@@ -311,3 +311,25 @@ describe("a browser on the URLs the banner prints", () => {
     await problem(await b.fetch(`${b.url}/`, { method: "POST", headers: { accept: BROWSER } }), 404, "route-not-found");
   });
 });
+
+describe("a route's schemas (routeContract.ts): every fault in one 400", () => {
+  it("a user body with three faults: 400 invalid-user listing the three, with JSON Pointers", async () => {
+    const res = await b.api("/api/v1/users", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: 5, password: "short", roles: [{ role: "Owner" }] }) });
+    const body = await problem(res, 400, "invalid-user");
+    expect(body).toEqual({
+      type: "about:blank", title: "Bad Request", status: 400, code: "invalid-user", instance: "/default/DefaultTenant/orchestrator_/api/v1/users",
+      detail: "The body is not valid: 3 violations.",
+      violations: [
+        { path: "/name", message: "must be string" },
+        { path: "/password", message: "must NOT have fewer than 8 characters" },
+        { path: "/roles/0/role", message: "must be one of \"Administrator\", \"Automation Developer\", \"Viewer\"" },
+      ],
+    });
+  });
+
+  it("a caller who may not call the route learns nothing from its body: 403 before the 400", async () => {
+    const viewer = await b.apiJson("/api/v1/tokens", { method: "POST", json: { name: "schema-viewer", scopes: ["OR.Users.Read"] } });
+    const res = await b.fetch(`${b.base}/api/v1/users`, { method: "POST", headers: { authorization: `Bearer ${viewer.token}`, "content-type": "application/json" }, body: JSON.stringify({ name: 5 }) });
+    await problem(res, 403, "insufficient-scope");
+  });
+});

@@ -27,23 +27,13 @@ export interface components {
         JobState: "Pending" | "Running" | "Stopping" | "Terminating" | "Successful" | "Faulted" | "Stopped";
         /** @enum {string} */
         JobSource: "ApiTrigger" | "TimeTrigger" | "Manual" | "Api";
+        /**
+         * @description RetryBackoff: a retry's backoff has not ended. NoRobot: no live robot session serves the process in the job's folder. ConcurrencyLimit: the process's maxConcurrentJobs, or its key's maxConcurrentJobsPerKey, jobs are running. Queued: none of those; it waits for a free slot, behind older and higher-priority jobs. Checked in that order.
+         * @enum {string}
+         */
+        PendingReason: "NoRobot" | "ConcurrencyLimit" | "RetryBackoff" | "Queued";
         /** @enum {string} */
         StopStrategy: "SoftStop" | "Kill";
-        /**
-         * @description `OR.X` grants read and write on X; `OR.X.Read` and `OR.X.Write` one of them.
-         * @enum {string}
-         */
-        Scope: "OR.Jobs" | "OR.Jobs.Read" | "OR.Jobs.Write" | "OR.Execution" | "OR.Execution.Read" | "OR.Execution.Write" | "OR.Folders" | "OR.Folders.Read" | "OR.Folders.Write" | "OR.Robots" | "OR.Robots.Read" | "OR.Robots.Write" | "OR.Settings" | "OR.Settings.Read" | "OR.Settings.Write" | "OR.Users" | "OR.Users.Read" | "OR.Users.Write" | "OR.Audit" | "OR.Audit.Read" | "OR.Audit.Write";
-        /**
-         * @description What a user may do (Permissions.ts). Folder permissions (Folders.View, Processes.*, Triggers.*, Jobs.*) can be granted in one folder; the others only tenant-wide.
-         * @enum {string}
-         */
-        Permission: "Folders.View" | "Folders.Edit" | "Processes.View" | "Processes.Edit" | "Triggers.View" | "Triggers.Edit" | "Jobs.View" | "Jobs.Create" | "Jobs.Edit" | "Robots.View" | "Robots.Edit" | "Users.View" | "Users.Edit" | "Settings.View" | "Settings.Edit" | "Audit.View";
-        /**
-         * @description Administrator: every permission. Automation Developer and Viewer: see GET /api/v1/roles.
-         * @enum {string}
-         */
-        RoleName: "Administrator" | "Automation Developer" | "Viewer";
         /** @description Input or output arguments: a JSON object. */
         Arguments: {
             [key: string]: unknown;
@@ -66,7 +56,7 @@ export interface components {
              * @example job-faulted
              * @enum {string}
              */
-            code: "bad-request" | "malformed-request" | "invalid-json" | "invalid-body" | "invalid-request" | "invalid-content-length" | "invalid-url" | "invalid-host" | "invalid-query" | "invalid-arguments" | "unknown-control-parameter" | "invalid-call-mode" | "invalid-characters" | "schema-too-complex" | "invalid-schema" | "invalid-folder" | "invalid-process" | "invalid-trigger" | "invalid-time-trigger" | "invalid-settings" | "invalid-tenant" | "invalid-token" | "invalid-scopes" | "token-outlives-creator" | "invalid-robot" | "invalid-user" | "invalid-login" | "invalid-password-change" | "invalid-external-app" | "invalid-filter" | "invalid-cursor" | "invalid-strategy" | "invalid-session" | "invalid-claim" | "invalid-heartbeat" | "invalid-logs" | "invalid-results" | "invalid-output" | "invalid-error" | "invalid-idempotency-key" | "unauthorized" | "invalid-credentials" | "insufficient-scope" | "not-org-admin" | "permission-denied" | "csrf-token-invalid" | "token-needs-user" | "wrong-password" | "route-not-found" | "tenant-not-found" | "folder-not-found" | "process-not-found" | "trigger-not-found" | "time-trigger-not-found" | "job-not-found" | "token-not-found" | "robot-not-found" | "session-not-found" | "user-not-found" | "external-app-not-found" | "asset-not-found" | "method-not-allowed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "headers-too-large" | "unsupported-media-type" | "unsupported-content-encoding" | "conflict" | "trigger-disabled" | "job-not-finished" | "job-stopped" | "job-final" | "job-busy" | "job-not-held" | "slug-taken" | "folder-exists" | "folder-not-empty" | "folder-protected" | "process-exists" | "process-in-use" | "time-trigger-exists" | "tenant-exists" | "robot-exists" | "robot-revoked" | "user-exists" | "user-of-organization" | "user-is-you" | "external-app-exists" | "external-app-revoked" | "idempotency-key-mismatch" | "rate-limited" | "login-throttled" | "job-faulted" | "internal-error" | "store-unavailable" | "shutting-down" | "console-not-built";
+            code: "bad-request" | "malformed-request" | "invalid-json" | "invalid-body" | "invalid-request" | "invalid-content-length" | "invalid-url" | "invalid-host" | "invalid-query" | "invalid-arguments" | "unknown-control-parameter" | "invalid-call-mode" | "invalid-characters" | "schema-too-complex" | "invalid-schema" | "invalid-folder" | "invalid-process" | "invalid-trigger" | "invalid-time-trigger" | "invalid-settings" | "invalid-tenant" | "invalid-webhook" | "invalid-token" | "invalid-scopes" | "token-outlives-creator" | "invalid-robot" | "invalid-user" | "invalid-login" | "invalid-password-change" | "invalid-external-app" | "invalid-filter" | "invalid-cursor" | "invalid-strategy" | "invalid-session" | "invalid-claim" | "invalid-heartbeat" | "invalid-logs" | "invalid-results" | "invalid-output" | "invalid-error" | "invalid-idempotency-key" | "unauthorized" | "invalid-credentials" | "insufficient-scope" | "not-org-admin" | "permission-denied" | "csrf-token-invalid" | "token-needs-user" | "wrong-password" | "route-not-found" | "tenant-not-found" | "folder-not-found" | "process-not-found" | "trigger-not-found" | "time-trigger-not-found" | "job-not-found" | "token-not-found" | "robot-not-found" | "session-not-found" | "user-not-found" | "webhook-not-found" | "webhook-delivery-not-found" | "external-app-not-found" | "asset-not-found" | "method-not-allowed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "headers-too-large" | "unsupported-media-type" | "unsupported-content-encoding" | "conflict" | "trigger-disabled" | "job-not-finished" | "job-stopped" | "job-final" | "job-busy" | "job-not-held" | "slug-taken" | "folder-exists" | "folder-not-empty" | "folder-protected" | "process-exists" | "process-in-use" | "time-trigger-exists" | "tenant-exists" | "robot-exists" | "robot-revoked" | "user-exists" | "user-of-organization" | "user-is-you" | "webhook-delivery-pending" | "external-app-exists" | "external-app-revoked" | "idempotency-key-mismatch" | "rate-limited" | "login-throttled" | "job-faulted" | "internal-error" | "store-unavailable" | "shutting-down" | "console-not-built";
             /** @description The request's path. */
             instance?: string;
         } & {
@@ -181,34 +171,46 @@ export interface components {
             startedAt: string | null;
             info: string | null;
         };
-        Folder: {
-            /** Format: uuid */
-            key: string;
-            /** @description 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
-            name: string;
-            /** Format: date-time */
-            createdAt: string;
-        };
-        FolderInput: {
-            /** @description 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
-            name: string;
-        };
-        FolderPage: {
-            items: components["schemas"]["Folder"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
         RetryPolicy: {
             /** @description Total attempts, the first included; 1 means no retry. */
             maxAttempts: number;
-            /** @description The delay before attempt n+1 is backoffSeconds × 2^(n-1). At most a year. */
-            backoffSeconds: number;
+            backoff: components["schemas"]["RetryBackoff"];
         };
-        /** @description Either field may be left out: it keeps its current value (defaults: maxAttempts 1, backoffSeconds 5). */
+        RetryBackoff: {
+            /**
+             * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
+             * @enum {string}
+             */
+            type: "Fixed" | "Exponential";
+            /** @description The first wait. At most a year. */
+            delaySeconds: number;
+            /** @description No wait is longer (before jitter); at least delaySeconds. */
+            maxDelaySeconds: number;
+            /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
+            jitter: boolean;
+        };
+        /** @description Any field left out keeps its current value (defaults: maxAttempts 1, backoff Exponential, delaySeconds 5, maxDelaySeconds 3600, no jitter). */
         RetryPolicyInput: {
             /** @description Total attempts, the first included; 1 means no retry. */
             maxAttempts?: number;
-            /** @description The delay before attempt n+1 is backoffSeconds × 2^(n-1). At most a year. */
+            /** @description Any field left out keeps its current value. */
+            backoff?: {
+                /**
+                 * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
+                 * @enum {string}
+                 */
+                type?: "Fixed" | "Exponential";
+                /** @description The first wait. At most a year. */
+                delaySeconds?: number;
+                /** @description No wait is longer (before jitter); at least delaySeconds. */
+                maxDelaySeconds?: number;
+                /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
+                jitter?: boolean;
+            };
+            /**
+             * @deprecated
+             * @description The former form of the backoff: the same as backoff { type: Exponential, delaySeconds }. Not with backoff.
+             */
             backoffSeconds?: number;
         };
         Process: {
@@ -251,6 +253,21 @@ export interface components {
              */
             maxDurationSeconds: number | null;
             retry: components["schemas"]["RetryPolicy"];
+            /**
+             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
+             * @default null
+             */
+            maxConcurrentJobs: number | null;
+            /**
+             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
+             * @default null
+             */
+            concurrencyKey: string | null;
+            /**
+             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
+             * @default null
+             */
+            maxConcurrentJobsPerKey: number | null;
             /**
              * Format: date-time
              * @description When the process was created.
@@ -304,6 +321,21 @@ export interface components {
             maxDurationSeconds?: number | null;
             retry?: components["schemas"]["RetryPolicyInput"];
             /**
+             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
+             * @default null
+             */
+            maxConcurrentJobs?: number | null;
+            /**
+             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
+             * @default null
+             */
+            concurrencyKey?: string | null;
+            /**
+             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
+             * @default null
+             */
+            maxConcurrentJobsPerKey?: number | null;
+            /**
              * Format: date-time
              * @description When the process was created.
              */
@@ -355,6 +387,21 @@ export interface components {
              */
             maxDurationSeconds?: number | null;
             retry?: components["schemas"]["RetryPolicyInput"];
+            /**
+             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
+             * @default null
+             */
+            maxConcurrentJobs?: number | null;
+            /**
+             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
+             * @default null
+             */
+            concurrencyKey?: string | null;
+            /**
+             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
+             * @default null
+             */
+            maxConcurrentJobsPerKey?: number | null;
             /**
              * Format: date-time
              * @description When the process was created.
@@ -803,6 +850,13 @@ export interface components {
             /** @description The Idempotency-Key of the call that created the job, if it sent one. */
             idempotencyKey: string | null;
             /**
+             * Format: date-time
+             * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
+             */
+            retryAt: string | null;
+            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
+            pendingReason: components["schemas"]["PendingReason"] | null;
+            /**
              * Format: uuid
              * @description Source TimeTrigger only: the time trigger that started the job.
              */
@@ -812,6 +866,78 @@ export interface components {
              * @description Source TimeTrigger only: the slot (fire time) the job was started for; after downtime with `RunOnce`, the first slot missed.
              */
             slot?: string;
+        };
+        JobAttempt: {
+            attempt: number;
+            /** @description The robot that ran the attempt. */
+            robot: string | null;
+            /** @description The robot session that ran the attempt. */
+            sessionId: string | null;
+            /** Format: date-time */
+            startedAt: string | null;
+            /**
+             * Format: date-time
+             * @description null while the attempt runs.
+             */
+            endedAt: string | null;
+            /**
+             * @description Running (Stopping, Terminating) while it runs; how it ended otherwise. HandedBack: its robot closed its session (no failure).
+             * @enum {string}
+             */
+            outcome: "Running" | "Stopping" | "Terminating" | "Successful" | "Faulted" | "Stopped" | "HandedBack";
+            error: components["schemas"]["JobError"] | null;
+        };
+        JobDetail: {
+            /** Format: uuid */
+            key: string;
+            /** Format: uuid */
+            folderKey: string;
+            processName: string;
+            /**
+             * Format: uuid
+             * @description The API trigger that created the job, if any.
+             */
+            triggerId: string | null;
+            source: components["schemas"]["JobSource"];
+            callMode: components["schemas"]["CallMode"];
+            state: components["schemas"]["JobState"];
+            priority: components["schemas"]["Priority"];
+            inputArguments: components["schemas"]["Arguments"];
+            outputArguments: components["schemas"]["Arguments"] | null;
+            error: components["schemas"]["JobError"] | null;
+            /** @description The robot that runs or ran the job. */
+            robot: string | null;
+            /** @description 0 until a robot claims the job; then the attempt number. */
+            attempt: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            endedAt: string | null;
+            /** @description The last log line or status line. */
+            info: string | null;
+            /** @description The Idempotency-Key of the call that created the job, if it sent one. */
+            idempotencyKey: string | null;
+            /**
+             * Format: date-time
+             * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
+             */
+            retryAt: string | null;
+            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
+            pendingReason: components["schemas"]["PendingReason"] | null;
+            /**
+             * Format: uuid
+             * @description Source TimeTrigger only: the time trigger that started the job.
+             */
+            timeTriggerId?: string;
+            /**
+             * Format: date-time
+             * @description Source TimeTrigger only: the slot (fire time) the job was started for; after downtime with `RunOnce`, the first slot missed.
+             */
+            slot?: string;
+            /** @description Every attempt, the first first: those that failed and were retried (or were handed back), then the current or last one. */
+            attempts: components["schemas"]["JobAttempt"][];
         };
         JobError: {
             /**
@@ -823,6 +949,11 @@ export interface components {
             message: string;
             /** @description Any JSON value the robot reported. */
             details?: unknown;
+            /**
+             * @description Present (false) when the failure was marked not retryable: the job ended without the retries its policy allows.
+             * @constant
+             */
+            retryable?: false;
         };
         /** @description A job in a list: as GET /jobs/{jobKey} answers it, except that inputArguments, outputArguments and error longer than 2048 bytes of JSON are left out (and flagged), so that a page stays small whatever the jobs carry. */
         JobListItem: {
@@ -860,6 +991,13 @@ export interface components {
             info: string | null;
             /** @description The Idempotency-Key of the call that created the job, if it sent one. */
             idempotencyKey: string | null;
+            /**
+             * Format: date-time
+             * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
+             */
+            retryAt: string | null;
+            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
+            pendingReason: components["schemas"]["PendingReason"] | null;
             /**
              * Format: uuid
              * @description Source TimeTrigger only: the time trigger that started the job.
@@ -918,109 +1056,6 @@ export interface components {
             items: components["schemas"]["JobLogLine"][];
             /** @description Pass it as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
-        };
-        RobotSession: {
-            /** @description How many jobs the session holds now (Running, Stopping or Terminating). */
-            slotsInUse: number;
-            /**
-             * Format: date-time
-             * @description When the robot was last heard from: its last heartbeat, or the session's opening.
-             */
-            lastHeartbeatAt: string;
-            /** Format: uuid */
-            id: string;
-            /** @description The robot key the session was opened with; null for the in-process robot. */
-            robotKeyId: string | null;
-            /** @description The folders whose jobs the session runs (its robot key's); null: every folder. */
-            folderKeys: string[] | null;
-            robotName: string;
-            /** @description The robot's version, as it announced it. */
-            version: string | null;
-            /** @description The process names the session serves. */
-            processes: string[];
-            /** @description How many jobs the session runs at once. */
-            slots: number;
-            /**
-             * Format: date-time
-             * @description The session ends, and loses its jobs, unless a heartbeat comes before this.
-             */
-            leaseExpiresAt: string;
-            /** Format: date-time */
-            createdAt: string;
-        };
-        RobotSessionPage: {
-            items: components["schemas"]["RobotSession"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        RobotKey: {
-            /** Format: uuid */
-            id: string;
-            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
-            name: string;
-            /** Format: date-time */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description The last rotation of the key (POST /robots/{id}/rotate); the key issued before it no longer works.
-             */
-            rotatedAt: string | null;
-            /** @description The folders whose jobs the robot may run (set at creation); null: every folder of the tenant. */
-            folderKeys: string[] | null;
-            /** Format: date-time */
-            revokedAt: string | null;
-        };
-        CreatedRobotKey: {
-            /** Format: uuid */
-            id: string;
-            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
-            name: string;
-            /** Format: date-time */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description The last rotation of the key (POST /robots/{id}/rotate); the key issued before it no longer works.
-             */
-            rotatedAt: string | null;
-            /** @description The folders whose jobs the robot may run (set at creation); null: every folder of the tenant. */
-            folderKeys: string[] | null;
-            /** Format: date-time */
-            revokedAt: string | null;
-            /** @description The robot key: shown only in this answer; only its hash is stored. */
-            key: string;
-        };
-        /** @description Unknown fields are ignored. folderKeys limits the robot to the jobs of those folders. */
-        RobotKeyInput: {
-            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
-            name: string;
-            /** @description The folders whose jobs the robot may run (set at creation); null: every folder of the tenant. */
-            folderKeys?: string[] | null;
-        } & {
-            [key: string]: unknown;
-        };
-        RobotKeyPage: {
-            items: components["schemas"]["RobotKey"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        RotatedRobotKey: {
-            /** Format: uuid */
-            id: string;
-            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
-            name: string;
-            /** Format: date-time */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description The last rotation of the key (POST /robots/{id}/rotate); the key issued before it no longer works.
-             */
-            rotatedAt: string | null;
-            /** @description The folders whose jobs the robot may run (set at creation); null: every folder of the tenant. */
-            folderKeys: string[] | null;
-            /** Format: date-time */
-            revokedAt: string | null;
-            /** @description The new robot key: shown only in this answer; the previous key no longer works. */
-            key: string;
         };
         OpenSession: {
             /** @description Defaults to the robot key's name. No control, bidirectional or zero-width characters. */
@@ -1173,133 +1208,155 @@ export interface components {
                 message?: string;
                 /** @description Any JSON value. */
                 details?: unknown;
+                /**
+                 * @description false: trying again cannot help; the job ends Faulted at once, whatever attempts its process's retry policy has left.
+                 * @default true
+                 */
+                retryable?: boolean;
             };
         } & {
             [key: string]: unknown;
         };
-        PersonalAccessToken: {
+        /**
+         * @description `*`: every event.
+         * @enum {string}
+         */
+        WebhookEvent: "job.created" | "job.started" | "job.completed" | "job.faulted" | "job.stopped" | "job.retrying" | "*";
+        Webhook: {
             /** Format: uuid */
             id: string;
-            userId: string | null;
-            name: string;
-            scopes: components["schemas"]["Scope"][];
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description Only jobs of these folders; null: every folder. */
+            folderKeys: string[] | null;
+            enabled: boolean;
+            description: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
-            expiresAt: string | null;
+            updatedAt: string;
             /** Format: date-time */
-            revokedAt: string | null;
-            /** Format: date-time */
-            lastUsedAt: string | null;
+            secretRotatedAt: string | null;
         };
-        CreatedPersonalAccessToken: {
+        CreatedWebhook: {
             /** Format: uuid */
             id: string;
-            userId: string | null;
-            name: string;
-            scopes: components["schemas"]["Scope"][];
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description Only jobs of these folders; null: every folder. */
+            folderKeys: string[] | null;
+            enabled: boolean;
+            description: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
-            expiresAt: string | null;
+            updatedAt: string;
             /** Format: date-time */
-            revokedAt: string | null;
-            /** Format: date-time */
-            lastUsedAt: string | null;
-            /** @description The secret: shown only in this answer; only its hash is stored. */
-            token: string;
+            secretRotatedAt: string | null;
+            /** @description The signing secret (Standard Webhooks format): shown only this once. */
+            secret: string;
         };
-        /** @description Unknown fields are ignored. */
-        CreateToken: {
-            name: string;
-            scopes: components["schemas"]["Scope"][];
+        RotatedWebhook: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description Only jobs of these folders; null: every folder. */
+            folderKeys: string[] | null;
+            enabled: boolean;
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            secretRotatedAt: string | null;
+            /** @description The new signing secret: shown only this once. */
+            secret: string;
             /**
              * Format: date-time
-             * @description In the future; null or absent for a token that does not expire.
+             * @description Until then deliveries carry a second `v1,` signature made with the previous secret.
              */
-            expiresAt?: string | null;
-        } & {
-            [key: string]: unknown;
+            previousSecretValidUntil: string | null;
         };
-        PersonalAccessTokenPage: {
-            items: components["schemas"]["PersonalAccessToken"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        /** @description One grant of a role: tenant-wide, or in one folder. */
-        RoleAssignment: {
-            role: components["schemas"]["RoleName"];
+        /** @description `id`, `createdAt`, `updatedAt` and `secretRotatedAt` are ignored; any other unknown field is 400 invalid-webhook. */
+        WebhookInput: {
             /**
-             * Format: uuid
-             * @description null (or absent, in a request): the role is granted tenant-wide. A folder's key: only the role's folder permissions, only in that folder.
+             * Format: uri
+             * @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true.
              */
-            folderKey: string | null;
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            folderKeys?: string[] | null;
+            /** @default true */
+            enabled?: boolean;
+            description?: string | null;
         };
-        /** @description A folderKey must be a folder of the tenant (400 invalid-user otherwise). Unknown fields are ignored. */
-        RoleAssignmentInput: {
-            role: components["schemas"]["RoleName"];
+        /** @description The fields to change; the others keep their values. */
+        WebhookPatch: {
             /**
-             * Format: uuid
-             * @description null (or absent, in a request): the role is granted tenant-wide. A folder's key: only the role's folder permissions, only in that folder.
+             * Format: uri
+             * @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true.
              */
-            folderKey?: string | null;
-        } & {
-            [key: string]: unknown;
+            url?: string;
+            events?: components["schemas"]["WebhookEvent"][];
+            folderKeys?: string[] | null;
+            /** @default true */
+            enabled?: boolean;
+            description?: string | null;
         };
-        Role: {
-            name: components["schemas"]["RoleName"];
-            /** @description Granted tenant-wide; in a folder, only the folder permissions among them. */
-            permissions: components["schemas"]["Permission"][];
-        };
-        RolePage: {
-            items: components["schemas"]["Role"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        User: {
-            /** Format: uuid */
-            id: string;
-            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users. */
-            name: string;
-            /** @description An administrator of the organization: every permission in every tenant, limited by scopes only. */
-            orgAdmin: boolean;
-            /** @description A user of the organization (like the first user, `admin`), not of this tenant: it cannot be changed or deleted here (409 user-of-organization). */
-            organizationUser: boolean;
-            /** @description The user's grants in this tenant. */
-            roles: components["schemas"]["RoleAssignment"][];
-            /** @description A disabled user cannot log in, and its tokens and sessions are refused (401). */
-            disabled: boolean;
+        WebhookAttempt: {
             /** Format: date-time */
-            disabledAt: string | null;
+            at: string;
+            /** @description The receiver's status; null when no answer came (refused, timed out, refused address). */
+            statusCode: number | null;
+            durationMs: number;
+            /** @description Why the attempt failed; null for a 2xx. */
+            error: string | null;
+        };
+        WebhookDelivery: {
+            /** @description The `webhook-id` header: the same for every attempt and redelivery (receivers drop repeats by it). */
+            id: string;
+            /** Format: uuid */
+            webhookId: string;
+            /** @description The event (`job.completed`, …) or `webhook.test`. */
+            type: string;
+            /** Format: uuid */
+            jobKey: string | null;
+            /** @enum {string} */
+            state: "Pending" | "Delivered" | "Failed";
             /** Format: date-time */
             createdAt: string;
+            /** Format: date-time */
+            nextAttemptAt: string | null;
+            /**
+             * Format: date-time
+             * @description Failed attempts are retried until then (24 hours), then the delivery is Failed.
+             */
+            retryUntil: string;
+            /** Format: date-time */
+            deliveredAt: string | null;
+            attempts: components["schemas"]["WebhookAttempt"][];
+            /** @description The body sent: `{ type, timestamp, data: { job } }` (the job as GET /jobs/{jobKey} shows it). */
+            payload: {
+                type: string;
+                /** Format: date-time */
+                timestamp: string;
+                data: Record<string, unknown>;
+            };
         };
-        UserPage: {
-            items: components["schemas"]["User"][];
+        WebhookPage: {
+            items: components["schemas"]["Webhook"][];
             /** @description This list is not paginated yet: always null. */
             nextCursor: string | null;
         };
-        /** @description A user of this tenant. Unknown fields are ignored. */
-        CreateUser: {
-            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users. */
-            name: string;
-            /** @description 8 to 1024 characters; stored only as an scrypt hash. */
-            password: string;
-            /** @default [] */
-            roles?: components["schemas"]["RoleAssignmentInput"][];
-        } & {
-            [key: string]: unknown;
-        };
-        /** @description The fields to change; unknown fields (name cannot be changed) are ignored. */
-        UpdateUser: {
-            /** @description A new password; the user's console sessions end. */
-            password?: string;
-            /** @description Replaces all the user's grants. */
-            roles?: components["schemas"]["RoleAssignmentInput"][];
-            /** @description true: the user cannot log in, its console sessions end and its tokens are refused; false: enabled again. */
-            disabled?: boolean;
-        } & {
-            [key: string]: unknown;
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            /** @description Pass it as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
         };
         Login: {
             userName: string;
@@ -1448,54 +1505,6 @@ export interface components {
              */
             redirectStatusCode?: 303 | 302;
         };
-        AuditEntry: {
-            /** @description Increases with every entry of the installation. */
-            seq: number;
-            /**
-             * Format: date-time
-             * @description When the change was made.
-             */
-            at: string;
-            actor: {
-                /**
-                 * @description The credential: `token` (a personal access token), `oauth` (an external application's access token), `session` (a console login), …
-                 * @example token
-                 * @example oauth
-                 * @example session
-                 */
-                kind: string;
-                /** @description The token's id (for `oauth`, the application's client id; for `session`, the user's id). */
-                id: string | null;
-                /** @description The token's name (for `oauth`, the application's name; for `session`, the user's name). */
-                name: string | null;
-            };
-            /**
-             * @description `{resource}.{verb}`: folder, process, trigger, user (create, update, delete); job (start, stop); robot (create, rotate, revoke); token (create, revoke); session (login, logout); settings.update; tenant.create; external-app (create, rotate-secret, revoke).
-             * @example trigger.create
-             * @example trigger.update
-             * @example job.stop
-             * @example token.revoke
-             * @example settings.update
-             * @example user.update
-             * @example session.login
-             */
-            action: string;
-            /** @description The id or key of what changed (a folder's key, a trigger's id, a job's key, the tenant's id for settings). */
-            target: string | null;
-            /** @description What changed, without values that could be secret: names, slugs, the folder, `fields` (the names of the fields the request set, never their values), scopes. Never a token, key, client secret, password or argument value. */
-            details: {
-                [key: string]: unknown;
-            };
-            /** @description The caller's address: the connection's peer, or with BATON_TRUST_PROXY the last address of X-Forwarded-For (the one the proxy appended). */
-            sourceIp: string | null;
-            /** @description The request's id (its `X-Request-Id`), to find its log lines. */
-            requestId: string | null;
-        };
-        AuditPage: {
-            items: components["schemas"]["AuditEntry"][];
-            /** @description Pass it as `cursor` for the next page; null on the last page. */
-            nextCursor: string | null;
-        };
         Tenant: {
             /** Format: uuid */
             id: string;
@@ -1620,6 +1629,287 @@ export interface components {
             /** @description For people; never holds a secret. */
             error_description?: string;
         };
+        AuditEntry: {
+            /** @description Increases with every entry of the installation. */
+            seq: number;
+            /**
+             * Format: date-time
+             * @description When the change was made.
+             */
+            at: string;
+            actor: {
+                /**
+                 * @description The credential: `token` (a personal access token), `oauth` (an external application's access token), `session` (a console login), …
+                 * @example token
+                 * @example oauth
+                 * @example session
+                 */
+                kind: string;
+                /** @description The token's id (for `oauth`, the application's client id; for `session`, the user's id). */
+                id: string | null;
+                /** @description The token's name (for `oauth`, the application's name; for `session`, the user's name). */
+                name: string | null;
+            };
+            /**
+             * @description `{resource}.{verb}`: folder, process, trigger, user (create, update, delete); job (start, stop); robot (create, rotate, revoke); token (create, revoke); session (login, logout); settings.update; tenant.create; external-app (create, rotate-secret, revoke).
+             * @example trigger.create
+             * @example trigger.update
+             * @example job.stop
+             * @example token.revoke
+             * @example settings.update
+             * @example user.update
+             * @example session.login
+             */
+            action: string;
+            /** @description The id or key of what changed (a folder's key, a trigger's id, a job's key, the tenant's id for settings). */
+            target: string | null;
+            /** @description What changed, without values that could be secret: names, slugs, the folder, `fields` (the names of the fields the request set, never their values), scopes. Never a token, key, client secret, password or argument value. */
+            details: {
+                [key: string]: unknown;
+            };
+            /** @description The caller's address: the connection's peer, or with BATON_TRUST_PROXY the last address of X-Forwarded-For (the one the proxy appended). */
+            sourceIp: string | null;
+            /** @description The request's id (its `X-Request-Id`), to find its log lines. */
+            requestId: string | null;
+        };
+        AuditPage: {
+            items: components["schemas"]["AuditEntry"][];
+            /** @description Pass it as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        Folder: {
+            /** Format: uuid */
+            key: string;
+            /** @description 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        FolderInput: {
+            /** @description 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name: string;
+        };
+        FolderPage: {
+            items: components["schemas"]["Folder"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        RobotKey: {
+            /** Format: uuid */
+            id: string;
+            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The last rotation of the key (POST /robots/{id}/rotate); the key issued before it no longer works. */
+            rotatedAt: string | null;
+            /** @description The folders whose jobs the robot may run (set at creation); null: every folder of the tenant. */
+            folderKeys: string[] | null;
+            revokedAt: string | null;
+        };
+        RobotKeyPage: {
+            items: components["schemas"]["RobotKey"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        CreatedRobotKey: {
+            /** Format: uuid */
+            id: string;
+            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The last rotation of the key (POST /robots/{id}/rotate); the key issued before it no longer works. */
+            rotatedAt: string | null;
+            /** @description The folders whose jobs the robot may run (set at creation); null: every folder of the tenant. */
+            folderKeys: string[] | null;
+            revokedAt: string | null;
+            /** @description The robot key: shown only in this answer; only its hash is stored. */
+            key: string;
+        };
+        RotatedRobotKey: {
+            /** Format: uuid */
+            id: string;
+            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The last rotation of the key (POST /robots/{id}/rotate); the key issued before it no longer works. */
+            rotatedAt: string | null;
+            /** @description The folders whose jobs the robot may run (set at creation); null: every folder of the tenant. */
+            folderKeys: string[] | null;
+            revokedAt: string | null;
+            /** @description The new robot key: shown only in this answer; the previous key no longer works. */
+            key: string;
+        };
+        /** @description Unknown fields are ignored. folderKeys limits the robot to the jobs of those folders. */
+        RobotKeyInput: {
+            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant. */
+            name: string;
+            /** @description The folders whose jobs the robot may run: a non-empty list of folder keys; null or absent: every folder. */
+            folderKeys?: string[] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        RobotSession: {
+            /** Format: uuid */
+            id: string;
+            /** @description The robot key the session was opened with; null for the in-process robot. */
+            robotKeyId: string | null;
+            /** @description The folders whose jobs the session runs (its robot key's); null: every folder. */
+            folderKeys: string[] | null;
+            robotName: string;
+            /** @description The robot's version, as it announced it. */
+            version: string | null;
+            /** @description The process names the session serves. */
+            processes: string[];
+            /** @description How many jobs the session runs at once. */
+            slots: number;
+            /** @description How many jobs the session holds now (Running, Stopping or Terminating). */
+            slotsInUse: number;
+            /**
+             * Format: date-time
+             * @description When the robot was last heard from: its last heartbeat, or the session's opening.
+             */
+            lastHeartbeatAt: string;
+            /**
+             * Format: date-time
+             * @description The session ends, and loses its jobs, unless a heartbeat comes before this.
+             */
+            leaseExpiresAt: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        RobotSessionPage: {
+            items: components["schemas"]["RobotSession"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        /**
+         * @description `OR.X` grants read and write on X; `OR.X.Read` and `OR.X.Write` one of them.
+         * @enum {string}
+         */
+        Scope: "OR.Jobs" | "OR.Jobs.Read" | "OR.Jobs.Write" | "OR.Execution" | "OR.Execution.Read" | "OR.Execution.Write" | "OR.Folders" | "OR.Folders.Read" | "OR.Folders.Write" | "OR.Robots" | "OR.Robots.Read" | "OR.Robots.Write" | "OR.Settings" | "OR.Settings.Read" | "OR.Settings.Write" | "OR.Users" | "OR.Users.Read" | "OR.Users.Write" | "OR.Audit" | "OR.Audit.Read" | "OR.Audit.Write";
+        PersonalAccessToken: {
+            /** Format: uuid */
+            id: string;
+            userId: string | null;
+            name: string;
+            scopes: components["schemas"]["Scope"][];
+            /** Format: date-time */
+            createdAt: string;
+            expiresAt: string | null;
+            revokedAt: string | null;
+            lastUsedAt: string | null;
+        };
+        PersonalAccessTokenPage: {
+            items: components["schemas"]["PersonalAccessToken"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        CreatedPersonalAccessToken: {
+            /** Format: uuid */
+            id: string;
+            userId: string | null;
+            name: string;
+            scopes: components["schemas"]["Scope"][];
+            /** Format: date-time */
+            createdAt: string;
+            expiresAt: string | null;
+            revokedAt: string | null;
+            lastUsedAt: string | null;
+            /** @description The secret: shown only in this answer; only its hash is stored. */
+            token: string;
+        };
+        /** @description Unknown fields are ignored. */
+        CreateToken: {
+            /** @description 1-200 characters, not only whitespace. */
+            name: string;
+            /** @description At least one of the scopes (`Scope`); none wider than the caller's own credential's. */
+            scopes: string[];
+            /** @description An ISO 8601 date-time in the future; null or absent for a token that does not expire. */
+            expiresAt?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description What a user may do (Permissions.ts). Folder permissions (Folders.View, Processes.*, Triggers.*, Jobs.*) can be granted in one folder; the others only tenant-wide.
+         * @enum {string}
+         */
+        Permission: "Folders.View" | "Folders.Edit" | "Processes.View" | "Processes.Edit" | "Triggers.View" | "Triggers.Edit" | "Jobs.View" | "Jobs.Create" | "Jobs.Edit" | "Robots.View" | "Robots.Edit" | "Users.View" | "Users.Edit" | "Settings.View" | "Settings.Edit" | "Audit.View";
+        /**
+         * @description Administrator: every permission. Automation Developer and Viewer: see GET /api/v1/roles.
+         * @enum {string}
+         */
+        RoleName: "Administrator" | "Automation Developer" | "Viewer";
+        /** @description One grant of a role: tenant-wide, or in one folder. */
+        RoleAssignment: {
+            role: components["schemas"]["RoleName"];
+            /** @description null (or absent, in a request): the role is granted tenant-wide. A folder's key: only the role's folder permissions, only in that folder. */
+            folderKey: string | null;
+        };
+        /** @description A folderKey must be a folder of the tenant (400 invalid-user otherwise). Unknown fields are ignored. */
+        RoleAssignmentInput: {
+            role: components["schemas"]["RoleName"];
+            /** @description null (or absent, in a request): the role is granted tenant-wide. A folder's key: only the role's folder permissions, only in that folder. */
+            folderKey?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        Role: {
+            name: components["schemas"]["RoleName"];
+            /** @description Granted tenant-wide; in a folder, only the folder permissions among them. */
+            permissions: components["schemas"]["Permission"][];
+        };
+        RolePage: {
+            items: components["schemas"]["Role"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        User: {
+            /** Format: uuid */
+            id: string;
+            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users. */
+            name: string;
+            /** @description An administrator of the organization: every permission in every tenant, limited by scopes only. */
+            orgAdmin: boolean;
+            /** @description A user of the organization (like the first user, `admin`), not of this tenant: it cannot be changed or deleted here (409 user-of-organization). */
+            organizationUser: boolean;
+            /** @description The user's grants in this tenant. */
+            roles: components["schemas"]["RoleAssignment"][];
+            /** @description A disabled user cannot log in, and its tokens and sessions are refused (401). */
+            disabled: boolean;
+            disabledAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        UserPage: {
+            items: components["schemas"]["User"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        /** @description A user of this tenant. Unknown fields are ignored. */
+        CreateUser: {
+            /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users. */
+            name: string;
+            /** @description 8 to 1024 characters; stored only as an scrypt hash. */
+            password: string;
+            /** @default [] */
+            roles?: components["schemas"]["RoleAssignmentInput"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The fields to change; unknown fields (name cannot be changed) are ignored. */
+        UpdateUser: {
+            /** @description A new password; the user's console sessions end. */
+            password?: string;
+            /** @description Replaces all the user's grants. */
+            roles?: components["schemas"]["RoleAssignmentInput"][];
+            /** @description true: the user cannot log in, its console sessions end and its tokens are refused; false: enabled again. */
+            disabled?: boolean;
+        } & {
+            [key: string]: unknown;
+        };
     };
     responses: {
         /** @description No token, or a token (or robot key) that is not valid here: malformed, unknown, expired, revoked, of another tenant, of a disabled user; a console session that ended, expired or belongs to another tenant; or a wrong or expired wait URI signature. Codes: `unauthorized`. */
@@ -1722,6 +2012,10 @@ export interface components {
         timeTriggerId: string;
         /** @description The token's id. */
         tokenId: string;
+        /** @description The webhook's id. */
+        webhookId: string;
+        /** @description The delivery's id (its `webhook-id`). */
+        deliveryId: string;
         /** @description The robot's (robot key's) id. */
         robotId: string;
         /** @description The user's id. */

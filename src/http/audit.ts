@@ -1,7 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import { actorOf, type AuditEvent } from "../core/Audit.js";
 import type { Principal } from "../core/types.js";
-import type { HttpContext } from "./context.js";
+import { principal, type HttpContext } from "./context.js";
 
 /** an IPv4 or IPv6 address, and nothing a client could use to forge a log line */
 const ADDRESS = /^[0-9A-Fa-f:.]{2,45}$/;
@@ -46,4 +46,23 @@ export function fieldNames(body: unknown, resource: object): string[] {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return [];
   // own fields only: `constructor` or `__proto__` in a body are no field of the resource
   return Object.keys(body).filter((k) => Object.hasOwn(resource, k) && !READ_ONLY.has(k)).sort();
+}
+
+/**
+ * A change and its audit log entry (names and ids, never secrets or argument values), in
+ * one transaction: both are kept, or neither is. `entry` null: nothing to record.
+ */
+export async function audited<T>(
+  ctx: HttpContext, request: FastifyRequest, change: () => Promise<T>,
+  entry: (result: T) => [action: string, target: string, details?: Record<string, unknown>] | null,
+): Promise<T> {
+  const p = await principal(ctx, request);
+  return ctx.baton.store.transaction(async () => {
+    const result = await change();
+    const recorded = entry(result);
+    if (recorded === null) return result;
+    const [action, target, details = {}] = recorded;
+    await recordAudit(ctx, request, p, { action, target, details });
+    return result;
+  });
 }

@@ -11,6 +11,9 @@
  */
 import type { ErrorCode } from "../core/errorCodes.js";
 import { PREVIEW_DEFAULT_COUNT, PREVIEW_MAX_COUNT } from "../core/TimeTriggers.js";
+import type { FastifyContextConfig } from "fastify";
+import type { RouteAccess } from "./routeContract.js";
+import { namedSchemas, withRefs } from "./schemas/named.js";
 import { schemaRef as s, schemas, type Schema } from "./openapiSchemas.js";
 
 type Obj = { [key: string]: unknown };
@@ -183,6 +186,94 @@ function withCsrf(items: Record<string, Obj>): Record<string, Obj> {
     }
   }
   return items;
+}
+
+// ---- operations generated from the routes (openapiRoutes.ts, routeContract.ts)
+
+export interface GeneratedOperation {
+  /** relative to the tenant base, or `/{org}/…` for the organization's routes */
+  path: string;
+  method: string;
+  /** what @fastify/swagger made of the route's schema */
+  op: Obj;
+  config: FastifyContextConfig | undefined;
+  level: "tenant" | "organization";
+}
+
+/** The permission's prose for the description. */
+function permissionProse(access: RouteAccess): string | undefined {
+  if (access.permissionNote) return access.permissionNote;
+  if (!access.permission) return undefined;
+  const where = access.inFolder ? " in the folder" : "";
+  const hidden = access.hidden ? `; without it the answer is 404 ${access.hidden.code}` : "";
+  return `\`${access.permission}\`${where}${hidden}.`;
+}
+
+/** A generated operation with what its route's config says: security, the auth prose, the error answers. */
+export function routeOperation(g: GeneratedOperation): Obj {
+  const access = g.config?.access;
+  const errors = g.config?.errors ?? {};
+  const op = g.op;
+  const given = (op.responses ?? {}) as Record<string, Obj>;
+  const responses: Obj = {};
+  for (const [code, r] of Object.entries(given)) {
+    responses[code] = response(String(r.description), { content: r.content as Obj | undefined, headers: r.headers as Obj | undefined });
+  }
+  const body = op.requestBody as { content?: Record<string, { schema: Schema }>; description?: string } | undefined;
+  const tags = op.tags as string[] | undefined;
+  const spec: OperationSpec = {
+    operationId: String(op.operationId),
+    tag: tags?.[0] ?? "",
+    summary: String(op.summary ?? ""),
+    ...(op.description ? { description: String(op.description) } : {}),
+    security: access === undefined || access === "public" ? null : access.scope ? scopes(access.scope[0], access.scope[1]) : [{ bearerAuth: [] }],
+    checksScope: access !== undefined && access !== "public" && access.scope !== null,
+    ...(access && access !== "public" && access.permission ? { permission: permissionProse(access)!, permissionDenied: !access.hidden } : {}),
+    ...(op.parameters ? { parameters: op.parameters as Obj[] } : {}),
+    ...(body?.content?.["application/json"] ? { body: { schema: body.content["application/json"].schema, required: true, ...(body.description ? { description: body.description } : {}) } } : {}),
+    responses,
+    badRequest: [...(body ? [errors.invalid ?? "invalid-body" as const] : []), ...(errors.badRequest ?? [])],
+    validation: true,
+    notFound: [...new Set([...(access && access !== "public" && access.hidden ? [access.hidden.code] : []), ...(errors.notFound ?? [])])],
+    ...(errors.conflict ? { conflict: errors.conflict } : {}),
+    ...(errors.forbidden ? { forbidden: errors.forbidden } : {}),
+    level: g.level,
+  };
+  const built = operation(spec);
+  // a query's 400 lists violations too
+  if (!(built.responses as Obj)["400"] && (op.parameters as Obj[] | undefined)?.some((p) => p.in === "query")) {
+    built.responses = sortResponses({ ...(built.responses as Obj), "400": problem("The request is not valid.", [...new Set([errors.invalidQuery ?? "invalid-query" as const, ...(errors.badRequest ?? [])])], s("ValidationProblem")) });
+  }
+  if (CHANGES.includes(g.method)) {
+    const forbidden = forbiddenResponse(spec, true);
+    if (forbidden && !given["403"]) built.responses = sortResponses({ ...(built.responses as Obj), "403": forbidden });
+  }
+  return built;
+}
+
+let makeOperations: (() => GeneratedOperation[]) | null = null;
+let generated: GeneratedOperation[] | null = null;
+
+/**
+ * The operations generated from the routes, made by `make` when the document is first built
+ * (the app must be ready); set when a server is ready, the same for every server.
+ */
+export function useGeneratedOperations(make: () => GeneratedOperation[]): void {
+  if (makeOperations) return;
+  makeOperations = make;
+  documents.clear();
+}
+
+function generatedPaths(level: "tenant" | "organization"): Record<string, Obj> {
+  generated ??= makeOperations ? makeOperations() : null;
+  const items: Record<string, Obj> = {};
+  for (const g of generated ?? []) if (g.level === level) (items[g.path] ??= {})[g.method] = g.op;
+  return items;
+}
+
+/** The named TypeBox shapes (schemas/), as components: each nested named shape by reference. */
+function namedComponents(): Record<string, Schema> {
+  return Object.fromEntries([...namedSchemas()].map(([name, schema]) => [name, withRefs(schema, true) as Schema]));
 }
 
 // ---- parameters
@@ -438,37 +529,6 @@ const paths: Record<string, Obj> = withCsrf({
     }),
   },
 
-  // ---- folders
-  "/api/v1/folders": {
-    get: operation({
-      operationId: "listFolders", permission: "none to call; only the folders in which the user has `Folders.View` are listed.", permissionDenied: false, tag: "Folders", summary: "List the folders", security: scopes("Folders", "Read"), checksScope: true,
-      responses: { "200": response("The tenant's folders.", { content: jsonContent(s("FolderPage")) }) },
-    }),
-    post: operation({
-      operationId: "createFolder", permission: "`Folders.Edit` (granted tenant-wide only).", tag: "Folders", summary: "Create a folder", security: scopes("Folders", "Write"), checksScope: true,
-      body: { schema: s("FolderInput"), required: true }, badRequest: ["invalid-folder"], conflict: ["folder-exists"],
-      responses: { "201": response("The folder.", { content: jsonContent(s("Folder")) }) },
-    }),
-  },
-  "/api/v1/folders/{folderKey}": {
-    parameters: [param("folderKey")],
-    get: operation({
-      operationId: "getFolder", permission: "`Folders.View` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Folders", summary: "Get a folder", security: scopes("Folders", "Read"), checksScope: true,
-      notFound: ["folder-not-found"], responses: { "200": response("The folder.", { content: jsonContent(s("Folder")) }) },
-    }),
-    patch: operation({
-      operationId: "renameFolder", permission: "`Folders.Edit` (granted tenant-wide only; a user who may not see the folder gets 404 folder-not-found).", tag: "Folders", summary: "Rename a folder", description: "The Shared folder cannot be renamed.",
-      security: scopes("Folders", "Write"), checksScope: true, body: { schema: s("FolderInput"), required: true },
-      badRequest: ["invalid-folder"], notFound: ["folder-not-found"], conflict: ["folder-exists", "folder-protected"],
-      responses: { "200": response("The folder.", { content: jsonContent(s("Folder")) }) },
-    }),
-    delete: operation({
-      operationId: "deleteFolder", permission: "`Folders.Edit` (granted tenant-wide only; a user who may not see the folder gets 404 folder-not-found).", tag: "Folders", summary: "Delete an empty folder", description: "The Shared folder cannot be deleted.",
-      security: scopes("Folders", "Write"), checksScope: true, notFound: ["folder-not-found"], conflict: ["folder-protected", "folder-not-empty"],
-      responses: { "204": response("Deleted.") },
-    }),
-  },
-
   // ---- processes
   "/api/v1/folders/{folderKey}/processes": {
     parameters: [param("folderKey")],
@@ -655,69 +715,6 @@ const paths: Record<string, Obj> = withCsrf({
   },
 
   // ---- robots
-  "/api/v1/robots": {
-    get: operation({
-      operationId: "listRobots", permission: "`Robots.View`.", tag: "Robots", summary: "List the robots (robot keys)", description: "Keys are never shown again after creation.",
-      security: scopes("Robots", "Read"), checksScope: true,
-      responses: { "200": response("The tenant's robots, revoked ones included.", { content: jsonContent(s("RobotKeyPage")) }) },
-    }),
-    post: operation({
-      operationId: "createRobot", permission: "`Robots.Edit`.", tag: "Robots", summary: "Create a robot and its robot key", security: scopes("Robots", "Write"), checksScope: true,
-      body: { schema: s("RobotKeyInput"), required: true }, badRequest: ["invalid-robot"], conflict: ["robot-exists"],
-      responses: { "201": response("The robot, with its robot `key`: shown only this once.", { content: jsonContent(s("CreatedRobotKey")) }) },
-    }),
-  },
-  "/api/v1/robots/{id}": {
-    parameters: [param("robotId")],
-    delete: operation({
-      operationId: "revokeRobot", permission: "`Robots.Edit`.", tag: "Robots", summary: "Revoke a robot key",
-      description: "Its sessions end: their jobs go back to Pending (or fault, per the retry policy).",
-      security: scopes("Robots", "Write"), checksScope: true, notFound: ["robot-not-found"],
-      responses: { "204": response("Revoked (also when it already was).") },
-    }),
-  },
-  "/api/v1/robots/{id}/rotate": {
-    parameters: [param("robotId")],
-    post: operation({
-      operationId: "rotateRobot", permission: "`Robots.Edit`.", tag: "Robots", summary: "Rotate a robot key",
-      description: "Replaces the robot's key: the new key is shown only in this answer, and the old one stops working at once, on every node. " +
-        "The sessions opened with the old key end now: their jobs go back to Pending (or fault, per the retry policy). `rotatedAt` records the rotation.",
-      security: scopes("Robots", "Write"), checksScope: true, notFound: ["robot-not-found"], conflict: ["robot-revoked"],
-      responses: { "200": response("The robot, with its new robot `key`: shown only this once.", { content: jsonContent(s("RotatedRobotKey")) }) },
-    }),
-  },
-  "/api/v1/robots/sessions": {
-    get: operation({
-      operationId: "listRobotSessions", permission: "`Robots.View`.", tag: "Robots", summary: "List the live robot sessions", security: scopes("Robots", "Read"), checksScope: true,
-      responses: { "200": response("The sessions whose lease has not run out.", { content: jsonContent(s("RobotSessionPage")) }) },
-    }),
-  },
-
-  // ---- tokens
-  "/api/v1/tokens": {
-    get: operation({
-      operationId: "listTokens", permission: "none to call; lists the caller's own tokens, or, with `Users.View`, every token of the tenant.", permissionDenied: false, tag: "Tokens", summary: "List personal access tokens", description: "Secrets are never shown again after creation.",
-      security: scopes("Users", "Read"), checksScope: true,
-      responses: { "200": response("The tokens, revoked ones included.", { content: jsonContent(s("PersonalAccessTokenPage")) }) },
-    }),
-    post: operation({
-      operationId: "createToken", permission: "none: the token belongs to the caller's own user.", permissionDenied: false, tag: "Tokens", summary: "Create a personal access token",
-      description: "The new token belongs to the caller's user and acts with that user's permissions. Its scopes can be no wider than those of the caller's own credential " +
-        "(`OR.X` covers `OR.X.Read` and `OR.X.Write`): any other is 403 insufficient-scope, with `requiredScope` listing them. A caller without a user (an external application) " +
-        "cannot create one: 403 token-needs-user.",
-      security: scopes("Users", "Write"), checksScope: true, forbidden: ["token-needs-user"],
-      body: { schema: s("CreateToken"), required: true }, badRequest: ["invalid-token", "invalid-scopes", "token-outlives-creator"],
-      responses: { "201": response("The token, with its secret `token`: shown only this once.", { content: jsonContent(s("CreatedPersonalAccessToken")) }) },
-    }),
-  },
-  "/api/v1/tokens/{id}": {
-    parameters: [param("tokenId")],
-    delete: operation({
-      operationId: "revokeToken", permission: "none for the caller's own tokens; another user's token needs `Users.Edit` (without `Users.View` it is answered 404 token-not-found); a token of a user of the organization (the `admin`'s bootstrap token) only that user or an organization administrator may revoke (409 user-of-organization).", tag: "Tokens", summary: "Revoke a personal access token", security: scopes("Users", "Write"), checksScope: true,
-      notFound: ["token-not-found"], conflict: ["user-of-organization"], responses: { "204": response("Revoked (also when it already was).") },
-    }),
-  },
-
   // ---- settings
   "/api/v1/settings": {
     get: operation({
@@ -799,22 +796,6 @@ const paths: Record<string, Obj> = withCsrf({
   },
 
   // ---- audit log
-  "/api/v1/audit": {
-    get: operation({
-      operationId: "listAuditEntries", permission: "`Audit.View`.", tag: "Audit", summary: "The audit log, newest first",
-      description: "Every change made through the management API and the organization's routes: who (the token), what (action, target, details without secrets), when, " +
-        "and from where (address, request id). Written in the request that made the change, once it succeeded; refused changes are not recorded. Invocations are jobs, not audit entries.",
-      security: scopes("Audit", "Read"), checksScope: true,
-      parameters: [
-        queryParameter("action", "Only this action (`trigger.create`), or those of a resource (`trigger.*`).", { type: "string", examples: ["trigger.create", "trigger.*"] }),
-        queryParameter("since", "Only entries made at or after this time (ISO 8601, years 0001-9999).", { type: "string", format: "date-time" }),
-        param("limit"),
-        param("cursor"),
-      ],
-      badRequest: ["invalid-filter", "invalid-cursor", "invalid-query"], validation: true,
-      responses: { "200": response("A page of audit entries.", { content: jsonContent(s("AuditPage")) }) },
-    }),
-  },
 
   // ---- the robot protocol (SPEC §3)
   "/api/robot/v1/sessions": {
@@ -867,54 +848,6 @@ const paths: Record<string, Obj> = withCsrf({
   "/api/robot/v1/sessions/{sessionId}/jobs/{jobKey}/complete": robotJobResult("completeJob", "Report a job Successful, with its output arguments", s("CompleteJob"), false, ["invalid-output"]),
   "/api/robot/v1/sessions/{sessionId}/jobs/{jobKey}/fail": robotJobResult("failJob", "Report a job Faulted, with its error", s("FailJob"), false, []),
   "/api/robot/v1/sessions/{sessionId}/jobs/{jobKey}/stopped": robotJobResult("reportJobStopped", "Report a job stopped (after a stop or kill request)", { type: "object" }, false, []),
-
-  // ---- users and roles
-  "/api/v1/roles": {
-    get: operation({
-      operationId: "listRoles", tag: "Users", summary: "The roles and their permissions",
-      description: "Administrator, Automation Developer and Viewer. A role granted tenant-wide gives all its permissions; granted in a folder, only its folder permissions " +
-        "(Folders.View, Processes.*, Triggers.*, Jobs.*), and only in that folder.",
-      security: [{ bearerAuth: [] }], permission: "none.", permissionDenied: false,
-      responses: { "200": response("The roles.", { content: jsonContent(s("RolePage")) }) },
-    }),
-  },
-  "/api/v1/users": {
-    get: operation({
-      operationId: "listUsers", tag: "Users", summary: "List the users", permission: "`Users.View`.",
-      description: "The tenant's users, and the organization's (`organizationUser`: true), which administer every tenant and cannot be changed here.",
-      security: scopes("Users", "Read"), checksScope: true,
-      responses: { "200": response("The users.", { content: jsonContent(s("UserPage")) }) },
-    }),
-    post: operation({
-      operationId: "createUser", tag: "Users", summary: "Create a user", permission: "`Users.Edit`.",
-      description: "A user of this tenant, with a password (for console logins) and roles granted tenant-wide or per folder.",
-      security: scopes("Users", "Write"), checksScope: true, body: { schema: s("CreateUser"), required: true },
-      badRequest: ["invalid-user"], conflict: ["user-exists"],
-      responses: { "201": response("The user.", { content: jsonContent(s("User")) }) },
-    }),
-  },
-  "/api/v1/users/{id}": {
-    parameters: [param("userId")],
-    get: operation({
-      operationId: "getUser", tag: "Users", summary: "Get a user", permission: "`Users.View`; without it the user is answered 404 user-not-found.", permissionDenied: false,
-      security: scopes("Users", "Read"), checksScope: true, notFound: ["user-not-found"],
-      responses: { "200": response("The user.", { content: jsonContent(s("User")) }) },
-    }),
-    patch: operation({
-      operationId: "updateUser", tag: "Users", summary: "Change a user's password, roles or state", permission: "`Users.Edit`.",
-      description: "A new password or `disabled: true` ends the user's console sessions; a disabled user's tokens are refused (401) until it is enabled again. " +
-        "Changes reach every node at once. A user of the organization cannot be changed here (409 user-of-organization).",
-      security: scopes("Users", "Write"), checksScope: true, body: { schema: s("UpdateUser"), required: true },
-      badRequest: ["invalid-user"], notFound: ["user-not-found"], conflict: ["user-of-organization"],
-      responses: { "200": response("The user, after the change.", { content: jsonContent(s("User")) }) },
-    }),
-    delete: operation({
-      operationId: "deleteUser", tag: "Users", summary: "Delete a user", permission: "`Users.Edit`.",
-      description: "Deletes the user with its personal access tokens and console sessions. Not your own user (409 user-is-you), nor a user of the organization (409 user-of-organization).",
-      security: scopes("Users", "Write"), checksScope: true, notFound: ["user-not-found"], conflict: ["user-of-organization", "user-is-you"],
-      responses: { "204": response("Deleted.") },
-    }),
-  },
 
   // ---- console sessions
   "/api/v1/session": {
@@ -1258,13 +1191,13 @@ function build(base: string): Obj {
     tags,
     "x-tagGroups": tagGroups,
     paths: {
-      ...paths,
-      ...Object.fromEntries(Object.entries(organizationPaths).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "The organization's routes." }] }])),
+      ...mergePaths(paths, generatedPaths("tenant")),
+      ...Object.fromEntries(Object.entries(mergePaths(organizationPaths, generatedPaths("organization"))).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "The organization's routes." }] }])),
       ...Object.fromEntries(Object.entries(externalAppPaths).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "The organization's routes." }] }])),
       ...Object.fromEntries(Object.entries(nodePaths).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "This node's operations endpoints." }] }])),
     },
     components: {
-      schemas,
+      schemas: { ...schemas, ...namedComponents() },
       parameters,
       headers,
       responses,
@@ -1306,6 +1239,13 @@ function build(base: string): Obj {
       },
     },
   };
+}
+
+/** the hand-written path items with the generated operations added (a path may have both while routes are converted) */
+function mergePaths(written: Record<string, Obj>, made: Record<string, Obj>): Record<string, Obj> {
+  const out: Record<string, Obj> = { ...written };
+  for (const [path, item] of Object.entries(made)) out[path] = { ...out[path], ...item };
+  return out;
 }
 
 const documents = new Map<string, Obj>();

@@ -9,9 +9,7 @@ import { ERROR_CODES } from "../core/errorCodes.js";
  * response schemas leave `additionalProperties` open (fields may be added, SPEC §6);
  * test/openapi.test.ts closes them when it checks real answers against them.
  */
-import { ALL_SCOPES } from "../core/scopes.js";
 import { MAX_CONCURRENT_JOBS, MAX_POINTER_LENGTH } from "../core/concurrencyLimits.js";
-import { PERMISSIONS, ROLE_NAMES, type RoleAssignment } from "../core/Permissions.js";
 import type { HeartbeatAnswer } from "../core/Robots.js";
 import type { RobotJob } from "../robot/RobotConnection.js";
 import {
@@ -23,25 +21,20 @@ import {
   PRIORITIES,
   REDIRECT_STATUS_CODES,
   VERBS,
-  type Folder,
   type JobAttempt,
   type JobError,
   type JobListItem,
   type JobLogLine,
   type JobSource,
   type JobState,
-  type PersonalAccessToken,
   type Process,
   type RetryBackoff,
   type RetryPolicy,
-  type RobotKey,
-  type RobotSessionView,
   type StopStrategy,
   type TenantSettings,
   type Trigger,
   type User,
 } from "../core/types.js";
-import type { renderAuditEntry } from "./routes/audit.js";
 import type { renderExternalApp } from "./routes/externalApps.js";
 import type { renderWebhook } from "./routes/webhooks.js";
 import { WEBHOOK_EVENTS } from "../core/webhooks/types.js";
@@ -268,28 +261,7 @@ const logLineProperties: Record<keyof JobLogLine, Schema> = {
 
 // ---- robots, tokens, settings
 
-const sessionProperties: Rendered<RobotSessionView> = {
-  slotsInUse: { type: "integer", minimum: 0, description: "How many jobs the session holds now (Running, Stopping or Terminating)." },
-  lastHeartbeatAt: { ...dateTime, description: "When the robot was last heard from: its last heartbeat, or the session's opening." },
-  id: uuid,
-  robotKeyId: { type: ["string", "null"], description: "The robot key the session was opened with; null for the in-process robot." },
-  folderKeys: { type: ["array", "null"], items: uuid, description: "The folders whose jobs the session runs (its robot key's); null: every folder." },
-  robotName: { type: "string" },
-  version: { type: ["string", "null"], description: "The robot's version, as it announced it." },
-  processes: { type: "array", items: { type: "string" }, description: "The process names the session serves." },
-  slots: { type: "integer", minimum: 1, description: "How many jobs the session runs at once." },
-  leaseExpiresAt: { ...dateTime, description: "The session ends, and loses its jobs, unless a heartbeat comes before this." },
-  createdAt: dateTime,
-};
 
-const robotKeyProperties: Rendered<RobotKey> = {
-  id: uuid,
-  name: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$", description: "1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique in the tenant." },
-  createdAt: dateTime,
-  rotatedAt: { ...nullableDateTime, description: "The last rotation of the key (POST /robots/{id}/rotate); the key issued before it no longer works." },
-  folderKeys: { type: ["array", "null"], items: uuid, description: "The folders whose jobs the robot may run (set at creation); null: every folder of the tenant." },
-  revokedAt: nullableDateTime,
-};
 
 const robotJobProperties: Record<keyof RobotJob, Schema> = {
   key: uuid,
@@ -311,16 +283,6 @@ const heartbeatAnswerProperties: Record<keyof HeartbeatAnswer, Schema> = {
   lost: jobKeys("Jobs the robot reported that are no longer this session's: drop them, their results would be refused (409 job-not-held)."),
 };
 
-const tokenProperties: Rendered<PersonalAccessToken> = {
-  id: uuid,
-  userId: { type: ["string", "null"] },
-  name: { type: "string", minLength: 1, maxLength: 200 },
-  scopes: { type: "array", items: schemaRef("Scope") },
-  createdAt: dateTime,
-  expiresAt: nullableDateTime,
-  revokedAt: nullableDateTime,
-  lastUsedAt: nullableDateTime,
-};
 
 // ---- users, roles, console sessions
 
@@ -328,15 +290,7 @@ const USER_NAME: Schema = {
   type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$",
   description: "1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users.",
 };
-const PASSWORD: Schema = { type: "string", minLength: 8, maxLength: 1024, writeOnly: true, description: "8 to 1024 characters; stored only as an scrypt hash." };
 
-const roleAssignmentProperties: Record<keyof RoleAssignment, Schema> = {
-  role: schemaRef("RoleName"),
-  folderKey: {
-    type: ["string", "null"], format: "uuid",
-    description: "null (or absent, in a request): the role is granted tenant-wide. A folder's key: only the role's folder permissions, only in that folder.",
-  },
-};
 
 const userProperties: Record<keyof ReturnType<typeof renderUser>, Schema> = {
   id: uuid,
@@ -419,35 +373,6 @@ const settingsProperties: Record<keyof TenantSettings, Schema> = {
 
 // ---- the audit log
 
-const auditEntryProperties: Record<keyof ReturnType<typeof renderAuditEntry>, Schema> = {
-  seq: { type: "integer", minimum: 1, description: "Increases with every entry of the installation." },
-  at: { ...dateTime, description: "When the change was made." },
-  actor: {
-    type: "object",
-    required: ["kind", "id", "name"],
-    properties: {
-      kind: {
-        type: "string", examples: ["token", "oauth", "session"],
-        description: "The credential: `token` (a personal access token), `oauth` (an external application's access token), `session` (a console login), …",
-      },
-      id: { type: ["string", "null"], description: "The token's id (for `oauth`, the application's client id; for `session`, the user's id)." },
-      name: { type: ["string", "null"], description: "The token's name (for `oauth`, the application's name; for `session`, the user's name)." },
-    },
-  },
-  action: {
-    type: "string", pattern: "^[a-z][A-Za-z-]*(\\.[A-Za-z-]+)+$",
-    examples: ["trigger.create", "trigger.update", "job.stop", "token.revoke", "settings.update", "user.update", "session.login"],
-    description: "`{resource}.{verb}`: folder, process, trigger, user (create, update, delete); job (start, stop); robot (create, rotate, revoke); token (create, revoke); " +
-      "session (login, logout); settings.update; tenant.create; external-app (create, rotate-secret, revoke).",
-  },
-  target: { type: ["string", "null"], description: "The id or key of what changed (a folder's key, a trigger's id, a job's key, the tenant's id for settings)." },
-  details: {
-    type: "object", additionalProperties: true,
-    description: "What changed, without values that could be secret: names, slugs, the folder, `fields` (the names of the fields the request set, never their values), scopes. Never a token, key, client secret, password or argument value.",
-  },
-  sourceIp: { type: ["string", "null"], description: "The caller's address: the connection's peer, or with BATON_TRUST_PROXY the last address of X-Forwarded-For (the one the proxy appended)." },
-  requestId: { type: ["string", "null"], description: "The request's id (its `X-Request-Id`), to find its log lines." },
-};
 
 // webhooks (issue 16)
 const webhookProperties: Record<keyof ReturnType<typeof renderWebhook>, Schema> = {
@@ -505,16 +430,7 @@ export const schemas: Record<string, Schema> = {
       "ConcurrencyLimit: the process's maxConcurrentJobs, or its key's maxConcurrentJobsPerKey, jobs are running. Queued: none of those; it waits for a free slot, behind older and higher-priority jobs. Checked in that order.",
   },
   StopStrategy: { type: "string", enum: STOP_STRATEGIES },
-  Scope: {
-    type: "string", enum: ALL_SCOPES,
-    description: "`OR.X` grants read and write on X; `OR.X.Read` and `OR.X.Write` one of them.",
-  },
 
-  Permission: {
-    type: "string", enum: [...PERMISSIONS],
-    description: "What a user may do (Permissions.ts). Folder permissions (Folders.View, Processes.*, Triggers.*, Jobs.*) can be granted in one folder; the others only tenant-wide.",
-  },
-  RoleName: { type: "string", enum: [...ROLE_NAMES], description: "Administrator: every permission. Automation Developer and Viewer: see GET /api/v1/roles." },
 
   Arguments: jsonObject("Input or output arguments: a JSON object."),
 
@@ -602,13 +518,6 @@ export const schemas: Record<string, Schema> = {
   },
 
   // ---- folders
-  Folder: {
-    type: "object",
-    required: ["key", "name", "createdAt"],
-    properties: { key: uuid, name: TRIMMED_NAME, createdAt: dateTime } satisfies Rendered<Folder>,
-  },
-  FolderInput: { type: "object", required: ["name"], properties: { name: TRIMMED_NAME } },
-  FolderPage: page("Folder", false),
 
   // ---- processes
   RetryPolicy: { type: "object", required: ["maxAttempts", "backoff"], properties: retryPolicyProperties },
@@ -727,28 +636,6 @@ export const schemas: Record<string, Schema> = {
   StopJob: { type: "object", required: ["strategy"], properties: { strategy: schemaRef("StopStrategy") } },
   JobLogLine: { type: "object", required: Object.keys(logLineProperties), properties: logLineProperties },
   JobLogPage: page("JobLogLine", true),
-
-  // ---- robots
-  RobotSession: { type: "object", required: Object.keys(sessionProperties), properties: sessionProperties },
-  RobotSessionPage: page("RobotSession", false),
-
-  // ---- robot keys
-  RobotKey: { type: "object", required: Object.keys(robotKeyProperties), properties: robotKeyProperties },
-  CreatedRobotKey: {
-    type: "object",
-    required: [...Object.keys(robotKeyProperties), "key"],
-    properties: { ...robotKeyProperties, key: { type: "string", pattern: "^baton_rk_", description: "The robot key: shown only in this answer; only its hash is stored." } },
-  },
-  RobotKeyInput: {
-    type: "object", required: ["name"], properties: { name: robotKeyProperties.name, folderKeys: robotKeyProperties.folderKeys }, additionalProperties: true,
-    description: "Unknown fields are ignored. folderKeys limits the robot to the jobs of those folders.",
-  },
-  RobotKeyPage: page("RobotKey", false),
-  RotatedRobotKey: {
-    type: "object",
-    required: [...Object.keys(robotKeyProperties), "key"],
-    properties: { ...robotKeyProperties, key: { type: "string", pattern: "^baton_rk_", description: "The new robot key: shown only in this answer; the previous key no longer works." } },
-  },
 
   // ---- the robot protocol (SPEC §3)
   OpenSession: {
@@ -885,25 +772,6 @@ export const schemas: Record<string, Schema> = {
     additionalProperties: true,
   },
 
-  // ---- tokens
-  PersonalAccessToken: { type: "object", required: Object.keys(tokenProperties), properties: tokenProperties },
-  CreatedPersonalAccessToken: {
-    type: "object",
-    required: [...Object.keys(tokenProperties), "token"],
-    properties: { ...tokenProperties, token: { type: "string", pattern: "^baton_pat_", description: "The secret: shown only in this answer; only its hash is stored." } },
-  },
-  CreateToken: {
-    type: "object",
-    required: ["name", "scopes"],
-    properties: {
-      name: { type: "string", minLength: 1, maxLength: 200, pattern: "\\S" },
-      scopes: { type: "array", minItems: 1, items: schemaRef("Scope") },
-      expiresAt: { type: ["string", "null"], format: "date-time", description: "In the future; null or absent for a token that does not expire." },
-    },
-    additionalProperties: true,
-    description: "Unknown fields are ignored.",
-  },
-  PersonalAccessTokenPage: page("PersonalAccessToken", false),
 
   // ---- webhooks (issue 16)
   WebhookEvent: { type: "string", enum: [...WEBHOOK_EVENTS, "*"], description: "`*`: every event." },
@@ -958,35 +826,6 @@ export const schemas: Record<string, Schema> = {
   WebhookDeliveryPage: page("WebhookDelivery", true),
 
   // ---- users, roles, console sessions
-  RoleAssignment: { type: "object", required: ["role", "folderKey"], properties: roleAssignmentProperties, description: "One grant of a role: tenant-wide, or in one folder." },
-  RoleAssignmentInput: {
-    type: "object", required: ["role"], properties: roleAssignmentProperties, additionalProperties: true,
-    description: "A folderKey must be a folder of the tenant (400 invalid-user otherwise). Unknown fields are ignored.",
-  },
-  Role: {
-    type: "object", required: ["name", "permissions"],
-    properties: { name: schemaRef("RoleName"), permissions: { type: "array", items: schemaRef("Permission"), description: "Granted tenant-wide; in a folder, only the folder permissions among them." } },
-  },
-  RolePage: page("Role", false),
-  User: { type: "object", required: Object.keys(userProperties), properties: userProperties },
-  UserPage: page("User", false),
-  CreateUser: {
-    type: "object",
-    required: ["name", "password"],
-    properties: { name: USER_NAME, password: PASSWORD, roles: { type: "array", maxItems: 100, items: schemaRef("RoleAssignmentInput"), default: [] } },
-    additionalProperties: true,
-    description: "A user of this tenant. Unknown fields are ignored.",
-  },
-  UpdateUser: {
-    type: "object",
-    properties: {
-      password: { ...PASSWORD, description: "A new password; the user's console sessions end." },
-      roles: { type: "array", maxItems: 100, items: schemaRef("RoleAssignmentInput"), description: "Replaces all the user's grants." },
-      disabled: { type: "boolean", description: "true: the user cannot log in, its console sessions end and its tokens are refused; false: enabled again." },
-    },
-    additionalProperties: true,
-    description: "The fields to change; unknown fields (name cannot be changed) are ignored.",
-  },
   Login: {
     type: "object",
     required: ["userName", "password"],
@@ -1029,8 +868,6 @@ export const schemas: Record<string, Schema> = {
   },
 
   // ---- audit log
-  AuditEntry: { type: "object", required: Object.keys(auditEntryProperties), properties: auditEntryProperties },
-  AuditPage: page("AuditEntry", true),
 
   // ---- organization
   Tenant: { type: "object", required: ["id", "name"], properties: { id: uuid, name: { type: "string" } } },

@@ -1,6 +1,8 @@
+import type { ErrorObject } from "ajv";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import type { ErrorCode } from "../core/errorCodes.js";
 import { BatonError, Internal, UnsupportedMediaType } from "../core/errors.js";
+import { validationProblem } from "./validation.js";
 
 const FASTIFY_CODES: Record<string, [number, ErrorCode]> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, "unsupported-media-type"],
@@ -45,8 +47,11 @@ export function problemBody(err: BatonError, instance?: string): Record<string, 
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, thrown: unknown): FastifyReply {
-  const err = (thrown as { code?: unknown } | null)?.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE"
+  const given = thrown as { code?: unknown; validation?: ErrorObject[]; validationContext?: string } | null;
+  const err = given?.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE"
     ? UnsupportedMediaType(printable(request.headers["content-type"] ?? "(none)"))
+    // a request its route's schemas refuse: every violation, with the route's code
+    : Array.isArray(given?.validation) ? validationProblem(given.validation, given.validationContext ?? "body", request.routeOptions.config?.errors)
     : toBatonError(thrown);
   if (err.status >= 500) request.log.error({ err: err.cause ?? err, code: err.code }, "request failed");
   reply.code(err.status).headers(err.headers).type("application/problem+json");

@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyContextConfig, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { randomUUID } from "node:crypto";
 import type { Baton } from "../core/Baton.js";
 import type { ErrorCode } from "../core/errorCodes.js";
@@ -14,6 +14,7 @@ import { PROBLEM_TYPE, problemBody, sendProblem, toBatonError } from "./problem.
 import { apiReferenceRoutes } from "./routes/apiReference.js";
 import { auditRoutes } from "./routes/audit.js";
 import { consoleRoutes } from "./routes/console.js";
+import { folderRoutes } from "./routes/folders.js";
 import { invocationRoutes } from "./routes/invocation.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { managementRoutes } from "./routes/management.js";
@@ -22,10 +23,15 @@ import { operationsRoutes } from "./routes/operations.js";
 import { organizationRoutes } from "./routes/organization.js";
 import { eventRoutes } from "./routes/events.js";
 import { robotProtocolRoutes } from "./routes/robotProtocol.js";
+import { robotRoutes } from "./routes/robots.js";
 import { sessionRoutes } from "./routes/session.js";
+import { tokenRoutes } from "./routes/tokens.js";
 import { userRoutes } from "./routes/users.js";
 import { corsHeaders, tenantScope } from "./tenantScope.js";
 import { checkOrigin, tenantBase } from "./urls.js";
+import { accessHook } from "./routeContract.js";
+import { registerOpenApiGenerator } from "./openapiRoutes.js";
+import { validatorCompiler } from "./validation.js";
 
 /** BATON_REQUEST_TIMEOUT_SECONDS by default: a whole request, headers and body, must arrive within it */
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
@@ -59,7 +65,7 @@ export interface ServerOptions {
 export interface BatonServer {
   app: FastifyInstance;
   /** every route registered (filled as Fastify registers them; complete once the app is ready): the OpenAPI drift test reads it */
-  routes: { method: string; url: string }[];
+  routes: { method: string; url: string; config?: FastifyContextConfig }[];
   /** Graceful shutdown, step one: LongPolling waiters answer 303 at once, new ones too. */
   beginShutdown(): void;
   /** With `holdRequests`: the node is ready, the requests that came meanwhile go on. */
@@ -135,11 +141,16 @@ export function buildServer(options: ServerOptions): BatonServer {
     },
   });
 
+  // routes' schemas: every fault of a request, one 400 (validation.ts, problem.ts)
+  app.setValidatorCompiler(validatorCompiler);
+  // the document's operations, from the routes' schemas and config (before the routes: it collects them)
+  registerOpenApiGenerator(app);
+
   const routes: BatonServer["routes"] = [];
   const routeMethods = new RouteMethods();
   app.addHook("onRoute", (route) => {
     for (const method of [route.method].flat()) {
-      routes.push({ method, url: route.url });
+      routes.push({ method, url: route.url, config: route.config });
       routeMethods.add(method, route.url);
     }
   });
@@ -277,12 +288,16 @@ export function buildServer(options: ServerOptions): BatonServer {
 
   app.register(async (tenantApp) => {
     tenantScope(tenantApp, ctx);
+    accessHook(tenantApp, ctx);
     tenantApp.get("/api/v1/openapi.json", async (request, reply) => reply.send(openApiDocument(tenantBase(request, config, request.tenant))));
     apiReferenceRoutes(tenantApp, ctx);
     invocationRoutes(tenantApp, ctx);
+    folderRoutes(tenantApp, ctx);
     managementRoutes(tenantApp, ctx);
     webhookRoutes(tenantApp, ctx); // webhooks (issue 16)
     timeTriggerRoutes(tenantApp, ctx);
+    robotRoutes(tenantApp, ctx);
+    tokenRoutes(tenantApp, ctx);
     auditRoutes(tenantApp, ctx);
     sessionRoutes(tenantApp, ctx);
     userRoutes(tenantApp, ctx);

@@ -14,7 +14,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openApiDocument } from "../../src/http/openapi.js";
-import { schemas, type Schema } from "../../src/http/openapiSchemas.js";
+import type { Schema } from "../../src/http/openapiSchemas.js";
+import { servedOpenApiDocument } from "../../src/http/servedDocument.js";
 import type { components } from "../../src/client/openapi.js";
 import {
   CALL_MODES, FINAL_JOB_STATES, JOB_SOURCES, JOB_STATES, PERMISSIONS, PRIORITIES, ROLE_NAMES, SCOPES, STOP_STRATEGIES, TRIGGER_PRIORITIES, VERBS,
@@ -23,6 +24,10 @@ import {
 } from "../../src/client/index.js";
 
 type Schemas = components["schemas"];
+
+/** the component schemas of the document as served: the hand-written ones and those the routes declare (schemas/) */
+const served = (await servedOpenApiDocument("http://localhost/o/t/orchestrator_")) as { components: { schemas: Record<string, Schema> } };
+const schemas = served.components.schemas;
 
 // ---- the hand-written types, at compile time
 

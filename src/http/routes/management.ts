@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { requireScope, type ScopeResource } from "../../core/scopes.js";
-import { type BatonError, conflict, FolderNotFound, notFound } from "../../core/errors.js";
+import { type BatonError, FolderNotFound, notFound } from "../../core/errors.js";
 import { idempotencyKeyOf } from "../../core/idempotency.js";
 import { renderJob, timeTriggerOf } from "../../core/jobView.js";
-import { can, foldersWith, requirePermission } from "../../core/permissionChecks.js";
+import { foldersWith, requirePermission } from "../../core/permissionChecks.js";
 import type { Permission } from "../../core/Permissions.js";
-import type { Folder, Job, JobAttempt, JobListItem, PersonalAccessToken, Principal, Process, Trigger } from "../../core/types.js";
+import type { Job, JobAttempt, JobListItem, Principal, Process, Trigger } from "../../core/types.js";
 import { fieldNames, recordAudit } from "../audit.js";
 import { json, principal, type HttpContext, type Params, type Query } from "../context.js";
 import { invokeUrl, tenantBase } from "../urls.js";
@@ -15,7 +15,7 @@ type Req = FastifyRequest<{ Params: Params; Querystring: Query; Body: unknown }>
 /** The management API of SPEC §6 under `…/orchestrator_/api/v1`. Each route: parse, one core call, render. */
 export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const { baton, config } = ctx;
-  const { catalog, jobs, access, tenancy, robots, users } = baton;
+  const { catalog, jobs, tenancy } = baton;
   const who = (request: Req) => principal(ctx, request);
   const base = (request: Req) => tenantBase(request, config, request.tenant);
   const renderTrigger = (request: Req, t: Trigger) => ({ ...omit(t, "tenantId"), invokeUrl: invokeUrl(base(request), t.folderKey, t.slug) });
@@ -53,36 +53,6 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
     requirePermission(p, permission, trigger.folderKey, () => triggerIdNotFound(request.params.id!));
     return trigger;
   };
-
-  // ---- folders
-  app.get("/api/v1/folders", async (request: Req, reply) => {
-    const p = await who(request);
-    requireScope(p, "Folders", "Read");
-    const items = (await catalog.listFolders(request.tenant.id)).filter((f) => can(p, "Folders.View", f.key));
-    return json(reply, 200, { items: items.map(renderFolder), nextCursor: null });
-  });
-  app.post("/api/v1/folders", async (request: Req, reply) => {
-    await allow(request, "Folders", "Write", "Folders.Edit");
-    const folder = await audited(request, () => catalog.createFolder(request.tenant.id, request.body),
-      (folder) => ["folder.create", folder.key, { name: folder.name }]);
-    return json(reply, 201, renderFolder(folder));
-  });
-  app.get("/api/v1/folders/:folderKey", async (request: Req, reply) => {
-    await allow(request, "Folders", "Read", "Folders.View", request.params.folderKey!, folderHidden(request));
-    return json(reply, 200, renderFolder(await catalog.folderOrThrow(request.tenant.id, request.params.folderKey!)));
-  });
-  app.patch("/api/v1/folders/:folderKey", async (request: Req, reply) => {
-    await allow(request, "Folders", "Write", "Folders.Edit", request.params.folderKey!, folderHidden(request));
-    const folder = await audited(request, () => catalog.renameFolder(request.tenant.id, request.params.folderKey!, request.body),
-      (folder) => ["folder.update", folder.key, { name: folder.name, fields: fieldNames(request.body, folder) }]);
-    return json(reply, 200, renderFolder(folder));
-  });
-  app.delete("/api/v1/folders/:folderKey", async (request: Req, reply) => {
-    await allow(request, "Folders", "Write", "Folders.Edit", request.params.folderKey!, folderHidden(request));
-    await audited(request, () => catalog.deleteFolder(request.tenant.id, request.params.folderKey!),
-      () => ["folder.delete", request.params.folderKey!]);
-    return reply.code(204).send();
-  });
 
   // ---- processes
   app.get("/api/v1/folders/:folderKey/processes", async (request: Req, reply) => {
@@ -182,74 +152,6 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
     return json(reply, 202, renderJob(job));
   });
 
-  // ---- robots: robot keys (the key is shown once) and live sessions
-  app.post("/api/v1/robots", async (request: Req, reply) => {
-    await allow(request, "Robots", "Write", "Robots.Edit");
-    const { robotKey, secret } = await audited(request, () => access.createRobotKey(request.tenant.id, (request.body ?? {}) as { name?: unknown; folderKeys?: unknown }),
-      ({ robotKey }) => ["robot.create", robotKey.id, { name: robotKey.name, ...(robotKey.folderKeys ? { folderKeys: robotKey.folderKeys } : {}) }]);
-    return json(reply, 201, { ...omit(robotKey, "tenantId"), key: secret });
-  });
-  app.get("/api/v1/robots", async (request: Req, reply) => {
-    await allow(request, "Robots", "Read", "Robots.View");
-    return json(reply, 200, { items: (await access.listRobotKeys(request.tenant.id)).map((k) => omit(k, "tenantId")), nextCursor: null });
-  });
-  app.delete("/api/v1/robots/:id", async (request: Req, reply) => {
-    await allow(request, "Robots", "Write", "Robots.Edit");
-    // the key, its sessions and their jobs' release, and the entry: one transaction
-    await audited(request, async () => {
-      await access.revokeRobotKey(request.tenant.id, request.params.id!);
-      await robots.endSessionsOfKey(request.params.id!);
-    }, () => ["robot.revoke", request.params.id!]);
-    return reply.code(204).send();
-  });
-  app.post("/api/v1/robots/:id/rotate", async (request: Req, reply) => {
-    await allow(request, "Robots", "Write", "Robots.Edit");
-    const { robotKey, secret } = await audited(request, async () => {
-      const rotated = await access.rotateRobotKey(request.tenant.id, request.params.id!);
-      // the old key no longer works: its sessions end now, and their jobs go back to Pending
-      await robots.endSessionsOfKey(rotated.robotKey.id);
-      return rotated;
-    }, ({ robotKey }) => ["robot.rotate", robotKey.id, { name: robotKey.name }]);
-    return json(reply, 200, { ...omit(robotKey, "tenantId"), key: secret });
-  });
-
-  app.get("/api/v1/robots/sessions", async (request: Req, reply) => {
-    await allow(request, "Robots", "Read", "Robots.View");
-    const items = await robots.listSessions(request.tenant.id);
-    return json(reply, 200, { items: items.map((s) => omit(s, "tenantId")), nextCursor: null });
-  });
-
-  // ---- personal access tokens
-  // a user's own tokens; with Users.View, everyone's
-  app.get("/api/v1/tokens", async (request: Req, reply) => {
-    const p = await who(request);
-    requireScope(p, "Users", "Read");
-    const items = (await access.listTokens(request.tenant.id)).filter((t) => can(p, "Users.View") || (p.userId !== null && t.userId === p.userId));
-    return json(reply, 200, { items: items.map(renderToken), nextCursor: null });
-  });
-  app.post("/api/v1/tokens", async (request: Req, reply) => {
-    const p = await who(request);
-    requireScope(p, "Users", "Write");
-    const { token, secret } = await audited(request, () => access.createTokenFor(request.tenant.id, p, (request.body ?? {}) as Record<string, unknown>),
-      ({ token }) => ["token.create", token.id, { name: token.name, scopes: token.scopes, expiresAt: token.expiresAt }]);
-    return json(reply, 201, { ...renderToken(token), token: secret });
-  });
-  app.delete("/api/v1/tokens/:id", async (request: Req, reply) => {
-    const p = await who(request);
-    requireScope(p, "Users", "Write");
-    const token = (await access.listTokens(request.tenant.id)).find((t) => t.id === request.params.id);
-    const own = token !== undefined && p.userId !== null && token.userId === p.userId;
-    if (!own) requirePermission(p, "Users.Edit", null, can(p, "Users.View") ? undefined : () => tokenNotFound(request.params.id!));
-    // a token of a user of the organization (admin's bootstrap token) is the organization's: a
-    // tenant's administrator may not revoke it, only that user or an organization administrator
-    if (token?.userId && !own && !p.orgAdmin && (await users.getOrThrow(request.tenant, token.userId).catch(() => null))?.tenantId === null) {
-      throw conflict("user-of-organization", "This token belongs to a user of the organization; only that user or an administrator of the organization may revoke it.");
-    }
-    await audited(request, () => access.revokeToken(request.tenant.id, request.params.id!),
-      () => ["token.revoke", request.params.id!]);
-    return reply.code(204).send();
-  });
-
   // ---- tenant settings
   app.get("/api/v1/settings", async (request: Req, reply) => {
     await allow(request, "Settings", "Read", "Settings.View");
@@ -287,10 +189,7 @@ export function renderJobListItem(job: JobListItem) {
 /** a trigger's audit details: its slug, folder and process, and the names of the fields the request set (never argument values) */
 const triggerDetails = (t: Trigger, body: unknown) => ({ slug: t.slug, folderKey: t.folderKey, processName: t.processName, fields: fieldNames(body, t) });
 const triggerIdNotFound = (id: string) => notFound("trigger-not-found", `No API trigger with id '${id}' exists in this tenant.`);
-const tokenNotFound = (id: string) => notFound("token-not-found", `No token with id '${id}' exists in this tenant.`);
-const renderFolder = (f: Folder) => ({ key: f.key, name: f.name, createdAt: f.createdAt });
 const renderProcess = (p: Process) => omit(p, "tenantId");
-const renderToken = (t: PersonalAccessToken) => omit(t, "tenantId");
 
 function omit<T extends object, K extends keyof T>(value: T, key: K): Omit<T, K> {
   const copy = { ...value };

@@ -1,65 +1,103 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import { requireScope } from "../../core/scopes.js";
-import { notFound } from "../../core/errors.js";
-import { requirePermission } from "../../core/permissionChecks.js";
-import { ROLE_NAMES, ROLES, type Permission } from "../../core/Permissions.js";
-import type { Principal, User } from "../../core/types.js";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { FastifyInstance } from "fastify";
+import { ROLE_NAMES, ROLES } from "../../core/Permissions.js";
+import type { User as UserRecord } from "../../core/types.js";
 import { fieldNames, recordAudit } from "../audit.js";
-import { json, principal, type HttpContext, type Params } from "../context.js";
+import { principal, type HttpContext } from "../context.js";
+import type { RouteAccess } from "../routeContract.js";
+import { answer, noContent } from "../schemas/common.js";
+import { CreateUser, RolePage, UpdateUser, User, UserId, UserPage } from "../schemas/users.js";
 
-type Req = FastifyRequest<{ Params: Params; Body: unknown }>;
+const hidden: RouteAccess["hidden"] = { code: "user-not-found", detail: (params) => `No user with id '${params.id}' exists in this tenant.` };
 
 /** Users of the tenant and the roles they can be granted (`OR.Users` and Users.View / Users.Edit). */
 export function userRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { users } = ctx.baton;
-  const allow = async (request: Req, access: "Read" | "Write", permission: Permission): Promise<Principal> => {
+
+  api.get("/api/v1/roles", {
+    schema: {
+      operationId: "listRoles", tags: ["Users"], summary: "The roles and their permissions",
+      description: "Administrator, Automation Developer and Viewer. A role granted tenant-wide gives all its permissions; granted in a folder, only its folder permissions " +
+        "(Folders.View, Processes.*, Triggers.*, Jobs.*), and only in that folder.",
+      response: { 200: answer("The roles.", RolePage) },
+    },
+    config: { access: { scope: null } },
+  }, async () => ({ items: ROLE_NAMES.map((name) => ({ name, permissions: [...ROLES[name]] })), nextCursor: null }));
+
+  api.get("/api/v1/users", {
+    schema: {
+      operationId: "listUsers", tags: ["Users"], summary: "List the users",
+      description: "The tenant's users, and the organization's (`organizationUser`: true), which administer every tenant and cannot be changed here.",
+      response: { 200: answer("The users.", UserPage) },
+    },
+    config: { access: { scope: ["Users", "Read"], permission: "Users.View" } },
+  }, async (request) => ({ items: (await users.list(request.tenant)).map(renderUser), nextCursor: null }));
+
+  api.post("/api/v1/users", {
+    schema: {
+      operationId: "createUser", tags: ["Users"], summary: "Create a user",
+      description: "A user of this tenant, with a password (for console logins) and roles granted tenant-wide or per folder.",
+      body: CreateUser,
+      response: { 201: answer("The user.", User) },
+    },
+    config: { access: { scope: ["Users", "Write"], permission: "Users.Edit" }, errors: { invalid: "invalid-user", conflict: ["user-exists"] } },
+  }, async (request, reply) => {
     const who = await principal(ctx, request);
-    requireScope(who, "Users", access);
-    requirePermission(who, permission, null, access === "Read" && request.params.id ? () => userNotFound(request.params.id!) : undefined);
-    return who;
-  };
-
-  app.get("/api/v1/roles", async (request: Req, reply) => {
-    await principal(ctx, request);
-    return json(reply, 200, { items: ROLE_NAMES.map((name) => ({ name, permissions: ROLES[name] })), nextCursor: null });
-  });
-
-  app.get("/api/v1/users", async (request: Req, reply) => {
-    await allow(request, "Read", "Users.View");
-    return json(reply, 200, { items: (await users.list(request.tenant)).map(renderUser), nextCursor: null });
-  });
-  app.post("/api/v1/users", async (request: Req, reply) => {
-    const who = await allow(request, "Write", "Users.Edit");
     // the user and its audit entry: one transaction
     const user = await users.create(request.tenant, request.body,
       (created) => recordAudit(ctx, request, who, { action: "user.create", target: created.id, details: { name: created.name, roles: created.roles } }));
-    return json(reply, 201, renderUser(user));
+    reply.code(201);
+    return renderUser(user);
   });
-  app.get("/api/v1/users/:id", async (request: Req, reply) => {
-    await allow(request, "Read", "Users.View");
-    return json(reply, 200, renderUser(await users.getOrThrow(request.tenant, request.params.id!)));
-  });
-  app.patch("/api/v1/users/:id", async (request: Req, reply) => {
-    const who = await allow(request, "Write", "Users.Edit");
-    const user = await users.update(request.tenant, request.params.id!, request.body, (updated) => {
+
+  api.get("/api/v1/users/:id", {
+    schema: {
+      operationId: "getUser", tags: ["Users"], summary: "Get a user",
+      params: UserId,
+      response: { 200: answer("The user.", User) },
+    },
+    config: { access: { scope: ["Users", "Read"], permission: "Users.View", hidden }, errors: { notFound: ["user-not-found"] } },
+  }, async (request) => renderUser(await users.getOrThrow(request.tenant, request.params.id)));
+
+  api.patch("/api/v1/users/:id", {
+    schema: {
+      operationId: "updateUser", tags: ["Users"], summary: "Change a user's password, roles or state",
+      description: "A new password or `disabled: true` ends the user's console sessions; a disabled user's tokens are refused (401) until it is enabled again. " +
+        "Changes reach every node at once. A user of the organization cannot be changed here (409 user-of-organization).",
+      params: UserId,
+      body: UpdateUser,
+      response: { 200: answer("The user, after the change.", User) },
+    },
+    config: { access: { scope: ["Users", "Write"], permission: "Users.Edit" }, errors: { invalid: "invalid-user", notFound: ["user-not-found"], conflict: ["user-of-organization"] } },
+  }, async (request) => {
+    const who = await principal(ctx, request);
+    const user = await users.update(request.tenant, request.params.id, request.body, (updated) => {
       const details: Record<string, unknown> = { name: updated.name, fields: fieldNames(request.body, { password: 1, roles: 1, disabled: 1 }) };
-      if ((request.body as { roles?: unknown } | undefined)?.roles !== undefined) details.roles = updated.roles;
+      if (request.body.roles !== undefined) details.roles = updated.roles;
       return recordAudit(ctx, request, who, { action: "user.update", target: updated.id, details });
     });
-    return json(reply, 200, renderUser(user));
+    return renderUser(user);
   });
-  app.delete("/api/v1/users/:id", async (request: Req, reply) => {
-    const who = await allow(request, "Write", "Users.Edit");
-    await users.delete(request.tenant, request.params.id!, who, () => recordAudit(ctx, request, who, { action: "user.delete", target: request.params.id! }));
-    return reply.code(204).send();
+
+  api.delete("/api/v1/users/:id", {
+    schema: {
+      operationId: "deleteUser", tags: ["Users"], summary: "Delete a user",
+      description: "Deletes the user with its personal access tokens and console sessions. Not your own user (409 user-is-you), nor a user of the organization (409 user-of-organization).",
+      params: UserId,
+      response: { 204: noContent("Deleted.") },
+    },
+    config: { access: { scope: ["Users", "Write"], permission: "Users.Edit" }, errors: { notFound: ["user-not-found"], conflict: ["user-of-organization", "user-is-you"] } },
+  }, async (request, reply) => {
+    const who = await principal(ctx, request);
+    await users.delete(request.tenant, request.params.id, who, () => recordAudit(ctx, request, who, { action: "user.delete", target: request.params.id }));
+    return reply.code(204).send(null);
   });
 }
 
-export function renderUser(u: User) {
+export function renderUser(u: UserRecord) {
   return {
     id: u.id, name: u.name, orgAdmin: u.orgAdmin, organizationUser: u.tenantId === null, roles: u.roles,
     disabled: u.disabledAt !== null, disabledAt: u.disabledAt, createdAt: u.createdAt,
   };
 }
-
-const userNotFound = (id: string) => notFound("user-not-found", `No user with id '${id}' exists in this tenant.`);

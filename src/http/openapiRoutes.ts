@@ -1,0 +1,44 @@
+/**
+ * The document's operations generated from the routes (routeContract.ts): `@fastify/swagger`
+ * turns each converted route's schema into an operation (parameters, request body, success
+ * answers), and openapi.ts `routeOperation` adds what the route's `config` says (security,
+ * the auth and permission prose, 400/401/403/404/409/429/5xx answers). Routes without an
+ * `operationId` in their schema are not converted yet: their operation is still written by
+ * hand in openapi.ts.
+ */
+import fastifySwagger from "@fastify/swagger";
+import type { FastifyInstance, FastifySchema, RouteOptions } from "fastify";
+import { routeOperation, useGeneratedOperations, type GeneratedOperation } from "./openapi.js";
+import { withRefs } from "./schemas/named.js";
+
+type Obj = { [key: string]: unknown };
+
+const TENANT_PREFIX = "/:org/:tenant/orchestrator_";
+
+/** Registers the generator (before the routes: it collects them as they are added); the operations are handed to openapi.ts once the app is ready. */
+export function registerOpenApiGenerator(app: FastifyInstance): void {
+  const configs = new Map<string, RouteOptions["config"]>();
+  app.register(fastifySwagger, {
+    openapi: { openapi: "3.1.0", info: { title: "Baton", version: "1.0.0" } },
+    transform: ({ schema, url, route }) => {
+      const operationId = (schema as { operationId?: string } | undefined)?.operationId;
+      if (!operationId || route.method === "HEAD") return { schema: { hide: true } as FastifySchema, url };
+      configs.set(operationId, route.config);
+      const tenant = url.startsWith(TENANT_PREFIX);
+      return { schema: withRefs(schema) as FastifySchema, url: tenant ? url.slice(TENANT_PREFIX.length) : url };
+    },
+  });
+  // the operations are made when the document is first built, after the app is ready
+  app.addHook("onReady", async () => useGeneratedOperations(() => {
+    const generated = app.swagger() as { paths?: Record<string, Record<string, Obj>> };
+    const operations: GeneratedOperation[] = [];
+    for (const [path, item] of Object.entries(generated.paths ?? {})) {
+      for (const [method, op] of Object.entries(item)) {
+        const config = configs.get(op.operationId as string);
+        if (!config) continue;
+        operations.push({ path, method, op, config, level: path.startsWith("/{org}/") ? "organization" : "tenant" });
+      }
+    }
+    return operations.map((o) => ({ ...o, op: routeOperation(o) }));
+  }));
+}

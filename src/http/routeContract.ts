@@ -1,0 +1,113 @@
+/**
+ * A route's contract: what it takes and answers (its `schema`, TypeBox), who may call it and
+ * what it may answer besides (its `config`). The schemas validate requests (validation.ts:
+ * every fault in one 400 with `violations`), serialize answers (a field not declared never
+ * leaves the server), and, with the config, become the route's operation in the OpenAPI
+ * document (openapiRoutes.ts). The config's `access` is enforced by the one hook below.
+ *
+ * ## How to add a route (or convert one written the old way)
+ *
+ * Look at routes/users.ts (a resource with a hidden 404), routes/folders.ts (a permission in
+ * the route's folder), routes/tokens.ts (a permission the handler checks on what it loads)
+ * and routes/audit.ts (a list with a query).
+ *
+ * 1. Shapes (`src/http/schemas/{resource}.ts`, TypeBox: `import { Type } from "typebox"`).
+ *    A shape that is a resource of the document (a `components.schemas` entry the client
+ *    and console alias: `User`, `Job`…) is declared once with `named("User", Type.Object(…))`;
+ *    routes use that object itself and the document refers to it by name (schemas/named.ts).
+ *    Enums: `StringEnum(values)`; `T | null`: `Type.Union([T, Type.Null()])`; lists:
+ *    `Page(item, paginated)`. Bodies declare their shape; a rule the core checks with a
+ *    clearer message (a name's characters, a folder that must exist, an unknown scope with
+ *    its own code) stays in the core: keep the schema at the shape (`Type.String()`) there.
+ *    `additionalProperties: true` where unknown fields are ignored today. Path ids are
+ *    `Type.String()` (a malformed id is 404 not-found, as before), list limits `Limit` (lists.ts).
+ * 2. Routes (`src/http/routes/{resource}.ts`, one function registered in server.ts under the
+ *    tenant prefix): `const api = app.withTypeProvider<TypeBoxTypeProvider>()`, then
+ *    `api.post(url, { schema, config }, handler)`. `schema`: `operationId`, `tags: [tag]`
+ *    (one of openapi.ts `tags`), `summary`, `description` (the prose of the document),
+ *    `body` / `querystring` / `params`, and `response: { 201: answer("The user.", User) }`
+ *    (`noContent("Deleted.")` for a 204).
+ * 3. `config.access`: `{ scope: ["Users", "Read"], permission: "Users.View" }`; add
+ *    `inFolder: true` when the permission is checked in the route's `:folderKey` folder, and
+ *    `hidden: { code, detail }` when a caller without the permission must get that 404 (its
+ *    existence is not revealed) rather than 403. `scope: null`: any caller of the tenant;
+ *    `access: "public"`: no credential. A permission the handler checks on a resource it
+ *    loads (a trigger's folder, "own tokens are exempt"): `checkedBy: "handler"` (the hook
+ *    checks only the scope) and `permissionNote` for the document's sentence.
+ * 4. `config.errors`: `{ invalid: "invalid-user", badRequest: [...], notFound: [...],
+ *    conflict: [...], forbidden: [...] }`, the codes the route answers besides the ones
+ *    access and the framework give. `invalid` is the `code` of the 400 of a body that does not
+ *    match (default `invalid-body`), `invalidQuery` of a querystring's (default
+ *    `invalid-query`; lists say `invalid-filter`).
+ * 5. The handler gets typed `request.body` / `query` / `params`, calls the core, and returns
+ *    the answer object (`reply.code(201); return renderUser(user);`, `reply.code(204).send(null)`):
+ *    never `json(reply, …)` (a string skips the response schema), never `omit(…)` (the schema
+ *    leaves out what it does not declare). Errors are thrown (BatonError).
+ * 6. Delete what the route replaces: its hand-written operation in openapi.ts, its schemas
+ *    in openapiSchemas.ts, the `scope` of its rows in test/accessMatrix.test.ts (read from
+ *    this config now). Run `npx tsc -b tsconfig.build.json && npm run gen:api-types`, then
+ *    test/openapi.test.ts (in the document, real answers valid), test/accessMatrix.test.ts,
+ *    test/unit/apiTypes.test.ts and the route's own tests.
+ */
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { ErrorCode } from "../core/errorCodes.js";
+import { notFound } from "../core/errors.js";
+import { requirePermission } from "../core/permissionChecks.js";
+import type { Permission } from "../core/Permissions.js";
+import { requireScope, type Access, type ScopeResource } from "../core/scopes.js";
+import { principal, type HttpContext } from "./context.js";
+
+export interface RouteAccess {
+  /** the token scope the route needs (`OR.{resource}` or `OR.{resource}.{access}`); null: any caller of the tenant */
+  scope: readonly [ScopeResource, Access] | null;
+  /** the user's permission the route needs */
+  permission?: Permission;
+  /** the permission is checked in the folder of the route's `:folderKey` (default: tenant-wide) */
+  inFolder?: boolean;
+  /** "handler": the handler checks the permission on the resource it loads (the hook checks only the scope) */
+  checkedBy?: "hook" | "handler";
+  /** the permission's sentence in the document, where the generated one would not say it all (own resources exempt…) */
+  permissionNote?: string;
+  /** a caller without the permission gets this 404 instead of 403 (the resource's existence is not revealed) */
+  hidden?: { code: ErrorCode; detail: (params: Record<string, string>) => string };
+}
+
+export interface RouteErrors {
+  /** the code of a 400 for a body that does not match (default invalid-body), and of the core's own 400s */
+  invalid?: ErrorCode;
+  /** the code of a 400 for a querystring that does not match (default invalid-query) */
+  invalidQuery?: ErrorCode;
+  /** other 400 codes */
+  badRequest?: ErrorCode[];
+  notFound?: ErrorCode[];
+  conflict?: ErrorCode[];
+  forbidden?: ErrorCode[];
+}
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** who may call the route (enforced by accessHook), absent on routes not converted yet */
+    access?: RouteAccess | "public";
+    /** the route's other answers, for the document; `invalid` is its body's 400 code */
+    errors?: RouteErrors;
+  }
+}
+
+/**
+ * The one access check of the routes that declare `config.access`, before their input is
+ * validated (a caller who may not call a route learns nothing from its 400s): the caller's
+ * credential (401), the token's scope (403 insufficient-scope), the user's permission
+ * (403 permission-denied, or the route's `hidden` 404).
+ */
+export function accessHook(app: FastifyInstance, ctx: HttpContext): void {
+  app.addHook("preValidation", async (request: FastifyRequest) => {
+    const access = request.routeOptions.config.access;
+    if (access === undefined || access === "public") return;
+    const who = await principal(ctx, request);
+    if (access.scope) requireScope(who, access.scope[0], access.scope[1]);
+    if (access.permission === undefined || access.checkedBy === "handler") return;
+    const params = request.params as Record<string, string>;
+    const hidden = access.hidden;
+    requirePermission(who, access.permission, access.inFolder ? params.folderKey ?? null : null, hidden ? () => notFound(hidden.code, hidden.detail(params)) : undefined);
+  });
+}
