@@ -108,11 +108,14 @@ describe("webhooks", () => {
       return body;
     };
     const created = await next("job.created");
-    expect(created).toEqual({ type: "job.created", timestamp: clock.now().toISOString(), data: { job: renderJob(await b.baton.store.getJob(tenantId(), key).then((j) => ({ ...j!, state: "Pending" }))) } });
+    expect(created).toEqual({ type: "job.created", timestamp: clock.now().toISOString(), data: { job: { ...renderJob(await b.baton.store.getJob(tenantId(), key).then((j) => ({ ...j!, state: "Pending" as const }))), pendingReason: "NoRobot", attempts: [] } } });
     const s = await session(["Echo"]);
     const [claimed] = await b.baton.robots.claimNow(s, 1);
     const started = await next("job.started");
-    expect(started.data.job).toEqual(renderJob(claimed!));
+    expect(started.data.job).toEqual({
+      ...renderJob(claimed!),
+      attempts: [{ attempt: 1, robot: claimed!.robot, sessionId: s.id, startedAt: claimed!.startedAt, endedAt: null, outcome: "Running", error: null }],
+    });
     await b.baton.robots.complete(s, key, { ok: 1 });
     const completed = await next("job.completed");
     expect(completed.data.job).toEqual(await b.apiJson(`/api/v1/jobs/${key}`));

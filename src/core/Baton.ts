@@ -84,7 +84,7 @@ export class Baton {
     const dispatcher = new WebhookDispatcher(this.store, clock, this.dueWork.owner, {
       allowPrivate: false, resolver: dnsResolver, timeoutMs: 10_000, concurrency: 16, ...options.webhooks,
     }, options.onError ?? (() => {}));
-    this.webhooks = new Webhooks(this.store, clock, this.notifier, new WebhookEvents(this.store, clock, dispatcher, this.notifier), dispatcher);
+    this.webhooks = new Webhooks(this.store, clock, this.notifier, new WebhookEvents(this.store, clock, dispatcher, this.notifier, (job) => this.jobs.withPendingReason(job)), dispatcher);
     this.jobs.webhooks = this.webhooks.events;
     this.timeTriggers = new TimeTriggers(this.store, this.catalog, this.jobs, this.dueWork, clock, options.onError ?? (() => {}));
     this.retries = new Retries(this.store, this.notifier, this.catalog, this.jobs, clock, this.dueWork, options.random);

@@ -109,17 +109,6 @@ export class Retries {
     }));
   }
 
-  /**
-   * The attempts of a job: those kept (that did not end it), then the current or last one,
-   * read from the job itself (a job that never started has none of its own).
-   */
-  async attemptsOf(job: Job): Promise<JobAttempt[]> {
-    const kept = await this.store.listAttempts(job.key);
-    if (job.startedAt === null || kept.some((a) => a.attempt === job.attempt)) return kept;
-    return [...kept, {
-      attempt: job.attempt, robot: job.robot, sessionId: job.sessionId, startedAt: job.startedAt, endedAt: job.endedAt, outcome: job.state, error: job.error,
-    }];
-  }
 
   /** the process's policy; a process deleted since has none (one attempt) */
   private async policyOf(job: Job): Promise<RetryPolicy> {

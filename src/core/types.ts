@@ -186,7 +186,7 @@ export interface JobError {
 /**
  * One attempt of a job: a run of it by a robot. The attempts that did not end the job
  * (retried, lost, handed back) are rows of their own; the current or last attempt is read
- * from the job itself (JobStore.listAttempts, Retries.attemptsOf).
+ * from the job itself (JobStore.listAttempts, jobView.jobAttempts).
  */
 export interface JobAttempt {
   attempt: number;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../Clock.js";
-import { renderJob } from "../jobView.js";
+import { renderJobDetail } from "../jobView.js";
 import type { Notifier } from "../notifier.js";
 import type { Store, WebhookRecord } from "../store.js";
 import type { Job } from "../types.js";
@@ -23,6 +23,8 @@ export class WebhookEvents {
     private readonly clock: Clock,
     private readonly dispatcher: WebhookDispatcher,
     notifier: Notifier,
+    /** the job as the API shows it (its pendingReason computed), for the payload */
+    private readonly describe: (job: Job) => Promise<Job> = async (job) => job,
   ) {
     notifier.subscribe("webhooksChanged", (e) => this.forget(e.tenantId));
     notifier.onMissedEvents(() => this.forget(null));
@@ -91,7 +93,7 @@ export class WebhookEvents {
     const list = (subs instanceof Promise ? await subs : subs).filter((w) => wantsType(w, type) && (w.folderKeys === null || w.folderKeys.includes(job.folderKey)));
     if (list.length === 0) return;
     const timestamp = this.clock.now().toISOString();
-    const payload = JSON.stringify({ type, timestamp, data: { job: renderJob(job) } });
+    const payload = JSON.stringify({ type, timestamp, data: { job: await renderJobDetail(this.store, await this.describe(job)) } });
     for (const w of list) await this.deliver(w, type, job.key, payload);
   }
 

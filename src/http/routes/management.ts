@@ -2,10 +2,10 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { requireScope, type ScopeResource } from "../../core/scopes.js";
 import { type BatonError, FolderNotFound, notFound } from "../../core/errors.js";
 import { idempotencyKeyOf } from "../../core/idempotency.js";
-import { renderJob, timeTriggerOf } from "../../core/jobView.js";
+import { renderJob, renderJobDetail, timeTriggerOf } from "../../core/jobView.js";
 import { foldersWith, requirePermission } from "../../core/permissionChecks.js";
 import type { Permission } from "../../core/Permissions.js";
-import type { Job, JobAttempt, JobListItem, Principal, Process, Trigger } from "../../core/types.js";
+import type { JobListItem, Principal, Process, Trigger } from "../../core/types.js";
 import { fieldNames, recordAudit } from "../audit.js";
 import { json, principal, type HttpContext, type Params, type Query } from "../context.js";
 import { invokeUrl, tenantBase } from "../urls.js";
@@ -139,7 +139,7 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   });
   app.get("/api/v1/jobs/:jobKey", async (request: Req, reply) => {
     const job = await jobs.describe(await who(request), request.params.jobKey!);
-    return json(reply, 200, renderJobDetail(job, await baton.retries.attemptsOf(job)));
+    return json(reply, 200, await renderJobDetail(baton.store, job));
   });
   app.get("/api/v1/jobs/:jobKey/logs", async (request: Req, reply) => {
     return json(reply, 200, await jobs.logs(await who(request), request.params.jobKey!, request.query));
@@ -168,10 +168,6 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
 // webhooks (issue 16): the renderer moved to the core, so that deliveries send the job exactly as shown here
 export { renderJob };
 
-/** GET /jobs/{jobKey}: the job with every attempt (SPEC §8); lists leave the attempts out */
-export function renderJobDetail(job: Job, attempts: JobAttempt[]) {
-  return { ...renderJob(job), attempts };
-}
 
 /** a job in a list: long arguments, output or error are left out (flagged); GET /jobs/{key} has them */
 export function renderJobListItem(job: JobListItem) {
