@@ -97,6 +97,8 @@ export class Maintenance {
     if (this.now().getTime() - this.lastPurge > 3600_000) {
       this.lastPurge = this.now().getTime();
       await this.purge();
+      // the statistics the query planner picks indexes by (SQLite's PRAGMA optimize; PostgreSQL's autovacuum does it itself)
+      await this.store.optimize();
     }
   }
 

@@ -50,6 +50,8 @@ export interface Store extends IdentityStore, CatalogStore, JobStore, AuditStore
    * change (an HTTP answer) waits for it; it rejects when the writes could not be committed.
    */
   durable(): Promise<void> | null;
+  /** Refreshes what the query planner knows of the tables, where the engine does not do it itself (hourly). */
+  optimize(): Promise<void>;
 }
 
 export type { Page };

@@ -139,13 +139,18 @@ CREATE TABLE jobs (
   CONSTRAINT jobs_pkey PRIMARY KEY (seq),
   CONSTRAINT jobs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id)
 );
+CREATE INDEX jobs_created ON jobs USING btree (tenant_id, created_at);
 CREATE INDEX jobs_deadline ON jobs USING btree (deadline_at) WHERE ((deadline_at IS NOT NULL) AND (state <> ALL (ARRAY['Successful'::text, 'Faulted'::text, 'Stopped'::text])));
 CREATE INDEX jobs_ended ON jobs USING btree (tenant_id, ended_at) WHERE (ended_at IS NOT NULL);
+CREATE INDEX jobs_folder_seq ON jobs USING btree (tenant_id, folder_key, seq);
 CREATE INDEX jobs_pending ON jobs USING btree (tenant_id, process_name, priority DESC, seq) WHERE (state = 'Pending'::text);
+CREATE INDEX jobs_process_seq ON jobs USING btree (tenant_id, process_name, seq);
 CREATE INDEX jobs_running ON jobs USING btree (tenant_id, process_name, folder_key, concurrency_key) WHERE (state = ANY (ARRAY['Running'::text, 'Stopping'::text, 'Terminating'::text]));
 CREATE INDEX jobs_session ON jobs USING btree (session_id) WHERE (session_id IS NOT NULL);
+CREATE INDEX jobs_state_seq ON jobs USING btree (tenant_id, state, seq);
 CREATE INDEX jobs_tenant_seq ON jobs USING btree (tenant_id, seq DESC);
 CREATE INDEX jobs_time_trigger ON jobs USING btree (tenant_id, time_trigger_id, seq) WHERE (time_trigger_id IS NOT NULL);
+CREATE INDEX jobs_trigger_seq ON jobs USING btree (tenant_id, trigger_id, seq) WHERE (trigger_id IS NOT NULL);
 
 CREATE TABLE processes (
   id text NOT NULL,

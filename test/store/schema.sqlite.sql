@@ -121,13 +121,18 @@ CREATE TABLE jobs (
   max_duration_seconds INTEGER,
   info TEXT
 , idempotency_key TEXT, concurrency_key TEXT, time_trigger_id TEXT, time_trigger_slot TEXT);
+CREATE INDEX jobs_created ON jobs (tenant_id, created_at);
 CREATE INDEX jobs_deadline ON jobs (deadline_at) WHERE deadline_at IS NOT NULL AND state NOT IN ('Successful', 'Faulted', 'Stopped');
 CREATE INDEX jobs_ended ON jobs (tenant_id, ended_at) WHERE ended_at IS NOT NULL;
+CREATE INDEX jobs_folder_seq ON jobs (tenant_id, folder_key);
 CREATE INDEX jobs_pending ON jobs (tenant_id, process_name, priority DESC, seq) WHERE state = 'Pending';
+CREATE INDEX jobs_process_seq ON jobs (tenant_id, process_name);
 CREATE INDEX jobs_running ON jobs (tenant_id, process_name, folder_key, concurrency_key) WHERE state IN ('Running', 'Stopping', 'Terminating');
 CREATE INDEX jobs_session ON jobs (session_id) WHERE session_id IS NOT NULL;
+CREATE INDEX jobs_state_seq ON jobs (tenant_id, state);
 CREATE INDEX jobs_tenant_seq ON jobs (tenant_id, seq DESC);
 CREATE INDEX jobs_time_trigger ON jobs (tenant_id, time_trigger_id, seq) WHERE time_trigger_id IS NOT NULL;
+CREATE INDEX jobs_trigger_seq ON jobs (tenant_id, trigger_id) WHERE trigger_id IS NOT NULL;
 
 CREATE TABLE processes (
   id TEXT PRIMARY KEY,

@@ -36,6 +36,9 @@ export abstract class SqlStore extends SqlAggregate implements Store {
   durable(): Promise<void> | null {
     return null;
   }
+
+  /** PostgreSQL's autovacuum keeps the planner's statistics; SQLite overrides this */
+  async optimize(): Promise<void> {}
 }
 
 for (const aggregate of [IdentitySql, CatalogSql, JobsSql, AuditSql, DueWorkSql, WebhooksSql, TimeTriggersSql]) {

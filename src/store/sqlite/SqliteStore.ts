@@ -43,7 +43,17 @@ export class SqliteStore extends SqlStore {
   }
 
   async migrate(): Promise<void> {
-    await this.executor.exclusiveUnbatched((db) => migrateSqlite(db));
+    await this.executor.exclusiveUnbatched((db) => {
+      migrateSqlite(db);
+      // statistics for the tables that need them (a first ANALYZE, bounded in time), so the
+      // planner picks the job list's indexes by the data (SQLite's advice for long-lived connections)
+      db.pragma("optimize=0x10002");
+    });
+  }
+
+  /** SQLite keeps no statistics by itself: PRAGMA optimize analyzes the tables whose size changed much */
+  override async optimize(): Promise<void> {
+    await this.executor.exclusiveUnbatched((db) => { db.pragma("optimize"); });
   }
 
   async close(): Promise<void> {
