@@ -277,39 +277,39 @@ const rows: Row[] = [
   { route: "DELETE /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session" }), ok: 401, scope: null },
 
   // ---- webhooks (issue 16): tenant configuration, under the Settings scope and permissions
-  { route: "GET /:org/:tenant/orchestrator_/api/v1/webhooks", call: async () => ({ path: "/api/v1/webhooks" }), ok: 200, scope: ["Settings", "Read"], roles: { folderDeveloper: 403 } },
+  { route: "GET /:org/:tenant/orchestrator_/api/v1/webhooks", call: async () => ({ path: "/api/v1/webhooks" }), ok: 200, roles: { folderDeveloper: 403 } },
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/webhooks", call: async () => ({ path: "/api/v1/webhooks", body: { url: "http://127.0.0.1:9/", events: ["job.completed"], enabled: false } }), ok: 201,
-    scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+    roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
   },
   {
-    route: "GET /:org/:tenant/orchestrator_/api/v1/webhooks/:id", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}` }), ok: 200, scope: ["Settings", "Read"],
+    route: "GET /:org/:tenant/orchestrator_/api/v1/webhooks/:id", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}` }), ok: 200,
     roles: { folderDeveloper: 403 },
   },
   {
     route: "PATCH /:org/:tenant/orchestrator_/api/v1/webhooks/:id", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}`, body: { enabled: false } }), ok: 200,
-    scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+    roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
   },
   {
     route: "DELETE /:org/:tenant/orchestrator_/api/v1/webhooks/:id", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}` }), ok: 204,
-    scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+    roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
   },
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/webhooks/:id/rotate-secret", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}/rotate-secret` }), ok: 200,
-    scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+    roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
   },
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/webhooks/:id/test", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}/test` }), ok: 202,
-    scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+    roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/webhooks/:id/deliveries", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}/deliveries` }), ok: 200,
-    scope: ["Settings", "Read"], roles: { folderDeveloper: 403 },
+    roles: { folderDeveloper: 403 },
   },
   // (subscriptions are made disabled: the matrix makes many jobs, and their events must not pile up deliveries)
   // (the ping is still Pending, its port refusing: an administrator's redelivery is 409 webhook-delivery-pending)
   {
-    route: "POST /:org/:tenant/orchestrator_/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver", ok: 409, scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+    route: "POST /:org/:tenant/orchestrator_/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver", ok: 409, roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
     call: async (f) => { const { webhookId, deliveryId } = await f.pingDelivery(); return { path: `/api/v1/webhooks/${webhookId}/deliveries/${deliveryId}/redeliver` }; },
   },
 

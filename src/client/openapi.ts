@@ -1217,147 +1217,6 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /**
-         * @description `*`: every event.
-         * @enum {string}
-         */
-        WebhookEvent: "job.created" | "job.started" | "job.completed" | "job.faulted" | "job.stopped" | "job.retrying" | "*";
-        Webhook: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uri */
-            url: string;
-            events: components["schemas"]["WebhookEvent"][];
-            /** @description Only jobs of these folders; null: every folder. */
-            folderKeys: string[] | null;
-            enabled: boolean;
-            description: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** Format: date-time */
-            secretRotatedAt: string | null;
-        };
-        CreatedWebhook: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uri */
-            url: string;
-            events: components["schemas"]["WebhookEvent"][];
-            /** @description Only jobs of these folders; null: every folder. */
-            folderKeys: string[] | null;
-            enabled: boolean;
-            description: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** Format: date-time */
-            secretRotatedAt: string | null;
-            /** @description The signing secret (Standard Webhooks format): shown only this once. */
-            secret: string;
-        };
-        RotatedWebhook: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uri */
-            url: string;
-            events: components["schemas"]["WebhookEvent"][];
-            /** @description Only jobs of these folders; null: every folder. */
-            folderKeys: string[] | null;
-            enabled: boolean;
-            description: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** Format: date-time */
-            secretRotatedAt: string | null;
-            /** @description The new signing secret: shown only this once. */
-            secret: string;
-            /**
-             * Format: date-time
-             * @description Until then deliveries carry a second `v1,` signature made with the previous secret.
-             */
-            previousSecretValidUntil: string | null;
-        };
-        /** @description `id`, `createdAt`, `updatedAt` and `secretRotatedAt` are ignored; any other unknown field is 400 invalid-webhook. */
-        WebhookInput: {
-            /**
-             * Format: uri
-             * @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true.
-             */
-            url: string;
-            events: components["schemas"]["WebhookEvent"][];
-            folderKeys?: string[] | null;
-            /** @default true */
-            enabled?: boolean;
-            description?: string | null;
-        };
-        /** @description The fields to change; the others keep their values. */
-        WebhookPatch: {
-            /**
-             * Format: uri
-             * @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true.
-             */
-            url?: string;
-            events?: components["schemas"]["WebhookEvent"][];
-            folderKeys?: string[] | null;
-            /** @default true */
-            enabled?: boolean;
-            description?: string | null;
-        };
-        WebhookAttempt: {
-            /** Format: date-time */
-            at: string;
-            /** @description The receiver's status; null when no answer came (refused, timed out, refused address). */
-            statusCode: number | null;
-            durationMs: number;
-            /** @description Why the attempt failed; null for a 2xx. */
-            error: string | null;
-        };
-        WebhookDelivery: {
-            /** @description The `webhook-id` header: the same for every attempt and redelivery (receivers drop repeats by it). */
-            id: string;
-            /** Format: uuid */
-            webhookId: string;
-            /** @description The event (`job.completed`, …) or `webhook.test`. */
-            type: string;
-            /** Format: uuid */
-            jobKey: string | null;
-            /** @enum {string} */
-            state: "Pending" | "Delivered" | "Failed";
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            nextAttemptAt: string | null;
-            /**
-             * Format: date-time
-             * @description Failed attempts are retried until then (24 hours), then the delivery is Failed.
-             */
-            retryUntil: string;
-            /** Format: date-time */
-            deliveredAt: string | null;
-            attempts: components["schemas"]["WebhookAttempt"][];
-            /** @description The body sent: `{ type, timestamp, data: { job } }` (the job as GET /jobs/{jobKey} shows it). */
-            payload: {
-                type: string;
-                /** Format: date-time */
-                timestamp: string;
-                data: Record<string, unknown>;
-            };
-        };
-        WebhookPage: {
-            items: components["schemas"]["Webhook"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        WebhookDeliveryPage: {
-            items: components["schemas"]["WebhookDelivery"][];
-            /** @description Pass it as `cursor` for the next page; null on the last page. */
-            nextCursor: string | null;
-        };
         Login: {
             userName: string;
             password: string;
@@ -1694,6 +1553,146 @@ export interface components {
             /** @description This list is not paginated yet: always null. */
             nextCursor: string | null;
         };
+        /**
+         * @description `*`: every event.
+         * @enum {string}
+         */
+        WebhookEvent: "job.created" | "job.started" | "job.completed" | "job.faulted" | "job.stopped" | "job.retrying" | "*";
+        Webhook: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description Only jobs of these folders; null: every folder. */
+            folderKeys: string[] | null;
+            enabled: boolean;
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            secretRotatedAt: string | null;
+        };
+        WebhookPage: {
+            items: components["schemas"]["Webhook"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        CreatedWebhook: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description Only jobs of these folders; null: every folder. */
+            folderKeys: string[] | null;
+            enabled: boolean;
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            secretRotatedAt: string | null;
+            /** @description The signing secret (Standard Webhooks format): shown only this once. */
+            secret: string;
+        };
+        RotatedWebhook: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description Only jobs of these folders; null: every folder. */
+            folderKeys: string[] | null;
+            enabled: boolean;
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            secretRotatedAt: string | null;
+            /** @description The new signing secret: shown only this once. */
+            secret: string;
+            /** @description Until then deliveries carry a second `v1,` signature made with the previous secret. */
+            previousSecretValidUntil: string | null;
+        };
+        /** @description `id`, `createdAt`, `updatedAt` and `secretRotatedAt` are ignored; any other unknown field is 400 invalid-webhook. */
+        WebhookInput: {
+            /** @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true. */
+            url: string;
+            /** @description At least one event. */
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description 1 to 100 folder keys of the tenant; null or absent: every folder. */
+            folderKeys?: string[] | null;
+            /** @description true by default. */
+            enabled?: boolean;
+            /** @description At most 500 characters. */
+            description?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The fields to change; the others keep their values. */
+        WebhookPatch: {
+            /** @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true. */
+            url?: string;
+            /** @description At least one event. */
+            events?: components["schemas"]["WebhookEvent"][];
+            /** @description 1 to 100 folder keys of the tenant; null or absent: every folder. */
+            folderKeys?: string[] | null;
+            /** @description true by default. */
+            enabled?: boolean;
+            /** @description At most 500 characters. */
+            description?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        WebhookAttempt: {
+            /** Format: date-time */
+            at: string;
+            /** @description The receiver's status; null when no answer came (refused, timed out, refused address). */
+            statusCode: number | null;
+            durationMs: number;
+            /** @description Why the attempt failed; null for a 2xx. */
+            error: string | null;
+        };
+        WebhookDelivery: {
+            /** @description The `webhook-id` header: the same for every attempt and redelivery (receivers drop repeats by it). */
+            id: string;
+            /** Format: uuid */
+            webhookId: string;
+            /** @description The event (`job.completed`, …) or `webhook.test`. */
+            type: string;
+            jobKey: string | null;
+            /** @enum {string} */
+            state: "Pending" | "Delivered" | "Failed";
+            /** Format: date-time */
+            createdAt: string;
+            nextAttemptAt: string | null;
+            /**
+             * Format: date-time
+             * @description Failed attempts are retried until then (24 hours), then the delivery is Failed.
+             */
+            retryUntil: string;
+            deliveredAt: string | null;
+            attempts: components["schemas"]["WebhookAttempt"][];
+            /** @description The body sent: `{ type, timestamp, data: { job } }` (the job as GET /jobs/{jobKey} shows it). */
+            payload: {
+                type: string;
+                /** Format: date-time */
+                timestamp: string;
+                data: {
+                    [key: string]: unknown;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            /** @description Pass it as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
         RobotKey: {
             /** Format: uuid */
             id: string;
@@ -2012,10 +2011,6 @@ export interface components {
         timeTriggerId: string;
         /** @description The token's id. */
         tokenId: string;
-        /** @description The webhook's id. */
-        webhookId: string;
-        /** @description The delivery's id (its `webhook-id`). */
-        deliveryId: string;
         /** @description The robot's (robot key's) id. */
         robotId: string;
         /** @description The user's id. */

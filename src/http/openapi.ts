@@ -289,8 +289,6 @@ const parameters: Record<string, Obj> = {
   triggerId: pathParameter("id", "The API trigger's id.", { type: "string", format: "uuid" }),
   timeTriggerId: pathParameter("id", "The time trigger's id.", { type: "string", format: "uuid" }),
   tokenId: pathParameter("id", "The token's id.", { type: "string", format: "uuid" }),
-  webhookId: pathParameter("id", "The webhook's id.", { type: "string", format: "uuid" }),
-  deliveryId: pathParameter("deliveryId", "The delivery's id (its `webhook-id`).", { type: "string" }),
   robotId: pathParameter("id", "The robot's (robot key's) id.", { type: "string", format: "uuid" }),
   userId: pathParameter("id", "The user's id.", { type: "string", format: "uuid" }),
   sessionId: pathParameter("sessionId", "The robot session's id.", { type: "string", format: "uuid" }),
@@ -728,72 +726,7 @@ const paths: Record<string, Obj> = withCsrf({
     }),
   },
 
-  // ---- webhooks (issue 16)
-  "/api/v1/webhooks": {
-    get: operation({
-      operationId: "listWebhooks", permission: "`Settings.View`.", tag: "Webhooks", summary: "List webhook subscriptions", security: scopes("Settings", "Read"), checksScope: true,
-      responses: { "200": response("The tenant's subscriptions (never their secrets).", { content: jsonContent(s("WebhookPage")) }) },
-    }),
-    post: operation({
-      operationId: "createWebhook", permission: "`Settings.Edit`.", tag: "Webhooks", summary: "Subscribe to job events",
-      description: "Deliveries are POSTs of `{ type, timestamp, data: { job } }` signed with `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-UiPath-Signature`.",
-      security: scopes("Settings", "Write"), checksScope: true,
-      body: { schema: s("WebhookInput"), required: true }, badRequest: ["invalid-body", "invalid-webhook"], validation: true,
-      responses: { "201": response("The subscription, with its `secret`: shown only this once.", { content: jsonContent(s("CreatedWebhook")) }) },
-    }),
-  },
-  "/api/v1/webhooks/{id}": {
-    parameters: [param("webhookId")],
-    get: operation({
-      operationId: "getWebhook", permission: "`Settings.View`.", tag: "Webhooks", summary: "A webhook subscription", security: scopes("Settings", "Read"), checksScope: true,
-      notFound: ["webhook-not-found"], responses: { "200": response("The subscription.", { content: jsonContent(s("Webhook")) }) },
-    }),
-    patch: operation({
-      operationId: "updateWebhook", permission: "`Settings.Edit`.", tag: "Webhooks", summary: "Change a webhook subscription", security: scopes("Settings", "Write"), checksScope: true,
-      body: { schema: s("WebhookPatch"), required: true }, badRequest: ["invalid-body", "invalid-webhook"], validation: true, notFound: ["webhook-not-found"],
-      responses: { "200": response("The subscription, after the change.", { content: jsonContent(s("Webhook")) }) },
-    }),
-    delete: operation({
-      operationId: "deleteWebhook", permission: "`Settings.Edit`.", tag: "Webhooks", summary: "Delete a webhook subscription and its deliveries", security: scopes("Settings", "Write"), checksScope: true,
-      notFound: ["webhook-not-found"], responses: { "204": response("Deleted.") },
-    }),
-  },
-  "/api/v1/webhooks/{id}/rotate-secret": {
-    parameters: [param("webhookId")],
-    post: operation({
-      operationId: "rotateWebhookSecret", permission: "`Settings.Edit`.", tag: "Webhooks", summary: "A new signing secret",
-      description: "The new secret signs every delivery from now on; the previous one keeps signing too, as a second `v1,` signature in `webhook-signature`, for 24 hours.",
-      security: scopes("Settings", "Write"), checksScope: true, notFound: ["webhook-not-found"],
-      responses: { "200": response("The subscription and its new `secret`: shown only this once.", { content: jsonContent(s("RotatedWebhook")) }) },
-    }),
-  },
-  "/api/v1/webhooks/{id}/test": {
-    parameters: [param("webhookId")],
-    post: operation({
-      operationId: "testWebhook", permission: "`Settings.Edit`.", tag: "Webhooks", summary: "Send a ping (`webhook.test`)",
-      description: "Sent whatever the subscription's events, even when it is disabled; made and retried like any delivery, and listed with them.",
-      security: scopes("Settings", "Write"), checksScope: true, notFound: ["webhook-not-found"],
-      responses: { "202": response("The delivery, recorded and on its way.", { content: jsonContent(s("WebhookDelivery")) }) },
-    }),
-  },
-  "/api/v1/webhooks/{id}/deliveries": {
-    parameters: [param("webhookId")],
-    get: operation({
-      operationId: "listWebhookDeliveries", permission: "`Settings.View`.", tag: "Webhooks", summary: "Deliveries, newest first, with every attempt",
-      security: scopes("Settings", "Read"), checksScope: true, parameters: [param("limit"), param("cursor")],
-      badRequest: ["invalid-cursor", "invalid-query"], validation: true, notFound: ["webhook-not-found"],
-      responses: { "200": response("A page of deliveries.", { content: jsonContent(s("WebhookDeliveryPage")) }) },
-    }),
-  },
-  "/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
-    parameters: [param("webhookId"), param("deliveryId")],
-    post: operation({
-      operationId: "redeliverWebhookDelivery", permission: "`Settings.Edit`.", tag: "Webhooks", summary: "Make a delivery again",
-      description: "The same `webhook-id` and body, newly signed; retried for another 24 hours.",
-      security: scopes("Settings", "Write"), checksScope: true, notFound: ["webhook-not-found", "webhook-delivery-not-found"], conflict: ["webhook-delivery-pending"],
-      responses: { "202": response("The delivery, Pending again.", { content: jsonContent(s("WebhookDelivery")) }) },
-    }),
-  },
+  // ---- webhooks (issue 16): routes/webhooks.ts
 
   // ---- audit log
 

@@ -36,8 +36,6 @@ import {
   type User,
 } from "../core/types.js";
 import type { renderExternalApp } from "./routes/externalApps.js";
-import type { renderWebhook } from "./routes/webhooks.js";
-import { WEBHOOK_EVENTS } from "../core/webhooks/types.js";
 import type { renderJob } from "./routes/management.js";
 import type { renderTimeTrigger } from "./routes/timeTriggers.js";
 import { MAX_CRON_LENGTH } from "../core/cronSchedule.js";
@@ -373,26 +371,6 @@ const settingsProperties: Record<keyof TenantSettings, Schema> = {
 
 // ---- the audit log
 
-
-// webhooks (issue 16)
-const webhookProperties: Record<keyof ReturnType<typeof renderWebhook>, Schema> = {
-  id: { type: "string", format: "uuid" },
-  url: { type: "string", format: "uri" },
-  events: { type: "array", items: schemaRef("WebhookEvent") },
-  folderKeys: { type: ["array", "null"], items: { type: "string", format: "uuid" }, description: "Only jobs of these folders; null: every folder." },
-  enabled: { type: "boolean" },
-  description: { type: ["string", "null"] },
-  createdAt: { type: "string", format: "date-time" },
-  updatedAt: { type: "string", format: "date-time" },
-  secretRotatedAt: { type: ["string", "null"], format: "date-time" },
-};
-const webhookInputProperties: Record<string, Schema> = {
-  url: { type: "string", format: "uri", description: "http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true." },
-  events: { type: "array", minItems: 1, items: schemaRef("WebhookEvent") },
-  folderKeys: { type: ["array", "null"], minItems: 1, maxItems: 100, items: { type: "string", format: "uuid" } },
-  enabled: { type: "boolean", default: true },
-  description: { type: ["string", "null"], maxLength: 500 },
-};
 
 const page = (item: string, paginated: boolean): Schema => ({
   type: "object",
@@ -772,58 +750,6 @@ export const schemas: Record<string, Schema> = {
     additionalProperties: true,
   },
 
-
-  // ---- webhooks (issue 16)
-  WebhookEvent: { type: "string", enum: [...WEBHOOK_EVENTS, "*"], description: "`*`: every event." },
-  Webhook: { type: "object", required: Object.keys(webhookProperties), properties: webhookProperties, additionalProperties: false },
-  CreatedWebhook: {
-    type: "object", required: [...Object.keys(webhookProperties), "secret"], additionalProperties: false,
-    properties: { ...webhookProperties, secret: { type: "string", pattern: "^whsec_[A-Za-z0-9+/]+=*$", description: "The signing secret (Standard Webhooks format): shown only this once." } },
-  },
-  RotatedWebhook: {
-    type: "object", required: [...Object.keys(webhookProperties), "secret", "previousSecretValidUntil"], additionalProperties: false,
-    properties: {
-      ...webhookProperties,
-      secret: { type: "string", pattern: "^whsec_[A-Za-z0-9+/]+=*$", description: "The new signing secret: shown only this once." },
-      previousSecretValidUntil: { type: ["string", "null"], format: "date-time", description: "Until then deliveries carry a second `v1,` signature made with the previous secret." },
-    },
-  },
-  WebhookInput: {
-    type: "object", required: ["url", "events"], properties: webhookInputProperties,
-    description: "`id`, `createdAt`, `updatedAt` and `secretRotatedAt` are ignored; any other unknown field is 400 invalid-webhook.",
-  },
-  WebhookPatch: { type: "object", properties: webhookInputProperties, description: "The fields to change; the others keep their values." },
-  WebhookAttempt: {
-    type: "object", required: ["at", "statusCode", "durationMs", "error"], additionalProperties: false,
-    properties: {
-      at: { type: "string", format: "date-time" },
-      statusCode: { type: ["integer", "null"], description: "The receiver's status; null when no answer came (refused, timed out, refused address)." },
-      durationMs: { type: "integer", minimum: 0 },
-      error: { type: ["string", "null"], description: "Why the attempt failed; null for a 2xx." },
-    },
-  },
-  WebhookDelivery: {
-    type: "object", additionalProperties: false,
-    required: ["id", "webhookId", "type", "jobKey", "state", "createdAt", "nextAttemptAt", "retryUntil", "deliveredAt", "attempts", "payload"],
-    properties: {
-      id: { type: "string", description: "The `webhook-id` header: the same for every attempt and redelivery (receivers drop repeats by it)." },
-      webhookId: { type: "string", format: "uuid" },
-      type: { type: "string", description: "The event (`job.completed`, …) or `webhook.test`." },
-      jobKey: { type: ["string", "null"], format: "uuid" },
-      state: { type: "string", enum: ["Pending", "Delivered", "Failed"] },
-      createdAt: { type: "string", format: "date-time" },
-      nextAttemptAt: { type: ["string", "null"], format: "date-time" },
-      retryUntil: { type: "string", format: "date-time", description: "Failed attempts are retried until then (24 hours), then the delivery is Failed." },
-      deliveredAt: { type: ["string", "null"], format: "date-time" },
-      attempts: { type: "array", items: schemaRef("WebhookAttempt") },
-      payload: {
-        type: "object", required: ["type", "timestamp", "data"],
-        properties: { type: { type: "string" }, timestamp: { type: "string", format: "date-time" }, data: { type: "object" } },
-        description: "The body sent: `{ type, timestamp, data: { job } }` (the job as GET /jobs/{jobKey} shows it)." },
-    },
-  },
-  WebhookPage: page("Webhook", false),
-  WebhookDeliveryPage: page("WebhookDelivery", true),
 
   // ---- users, roles, console sessions
   Login: {
