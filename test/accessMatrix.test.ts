@@ -348,15 +348,15 @@ const rows: Row[] = [
   },
 
   // ---- the organization's routes: its administrators only
-  { route: "GET /:org/api/v1/tenants", call: async () => ({ path: "ORG/api/v1/tenants" }), ok: 200, scope: null, organization: true },
-  { route: "POST /:org/api/v1/tenants", call: async () => ({ path: "ORG/api/v1/tenants", body: { name: `T${randomUUID().slice(0, 8)}` } }), ok: 201, scope: null, organization: true },
-  { route: "GET /:org/api/v1/external-apps", call: async () => ({ path: "ORG/api/v1/external-apps" }), ok: 200, scope: null, organization: true },
+  { route: "GET /:org/api/v1/tenants", call: async () => ({ path: "ORG/api/v1/tenants" }), ok: 200, organization: true },
+  { route: "POST /:org/api/v1/tenants", call: async () => ({ path: "ORG/api/v1/tenants", body: { name: `T${randomUUID().slice(0, 8)}` } }), ok: 201, organization: true },
+  { route: "GET /:org/api/v1/external-apps", call: async () => ({ path: "ORG/api/v1/external-apps" }), ok: 200, organization: true },
   {
     route: "POST /:org/api/v1/external-apps", call: async () => ({ path: "ORG/api/v1/external-apps", body: { name: `a-${randomUUID()}`, tenant: "DefaultTenant", scopes: ["OR.Jobs"] } }), ok: 201,
-    scope: null, organization: true,
+    organization: true,
   },
-  { route: "POST /:org/api/v1/external-apps/:clientId/secret", call: async (f) => ({ path: `ORG/api/v1/external-apps/${await f.freshApp()}/secret` }), ok: 200, scope: null, organization: true },
-  { route: "DELETE /:org/api/v1/external-apps/:clientId", call: async (f) => ({ path: `ORG/api/v1/external-apps/${await f.freshApp()}` }), ok: 204, scope: null, organization: true },
+  { route: "POST /:org/api/v1/external-apps/:clientId/secret", call: async (f) => ({ path: `ORG/api/v1/external-apps/${await f.freshApp()}/secret` }), ok: 200, organization: true },
+  { route: "DELETE /:org/api/v1/external-apps/:clientId", call: async (f) => ({ path: `ORG/api/v1/external-apps/${await f.freshApp()}` }), ok: 204, organization: true },
 ];
 
 /** routes the matrix leaves to other tests, and why */

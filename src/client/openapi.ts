@@ -1364,97 +1364,6 @@ export interface components {
              */
             redirectStatusCode?: 303 | 302;
         };
-        Tenant: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-        };
-        TenantInput: {
-            /** @description 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit. */
-            name: string;
-        };
-        TenantPage: {
-            items: components["schemas"]["Tenant"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        ExternalApp: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** @description The application's client id (not a secret). */
-            clientId: string;
-            /** @description The name of the tenant the application's tokens are valid in. */
-            tenant: string;
-            /** @description The scopes its tokens may carry. */
-            scopes: components["schemas"]["Scope"][];
-            /** Format: date-time */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description The last rotation of the secret: tokens obtained before it are no longer accepted.
-             */
-            secretRotatedAt: string | null;
-            /**
-             * Format: date-time
-             * @description Revoked: no new tokens, and its tokens are no longer accepted.
-             */
-            revokedAt: string | null;
-        };
-        ExternalAppPage: {
-            items: components["schemas"]["ExternalApp"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        /** @description Unknown fields are ignored. */
-        CreateExternalApp: {
-            /** @description Unique in the organization (a revoked application keeps its name): 1-128 letters, digits, spaces, '-', '_', '.' or '@', starting with a letter or digit. */
-            name: string;
-            /** @description The name of a tenant of the organization: the application's tokens are valid there only. */
-            tenant: string;
-            /** @description The most its tokens may carry; a token request may ask for fewer. */
-            scopes: components["schemas"]["Scope"][];
-        } & {
-            [key: string]: unknown;
-        };
-        CreatedExternalApp: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** @description The application's client id (not a secret). */
-            clientId: string;
-            /** @description The name of the tenant the application's tokens are valid in. */
-            tenant: string;
-            /** @description The scopes its tokens may carry. */
-            scopes: components["schemas"]["Scope"][];
-            /** Format: date-time */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description The last rotation of the secret: tokens obtained before it are no longer accepted.
-             */
-            secretRotatedAt: string | null;
-            /**
-             * Format: date-time
-             * @description Revoked: no new tokens, and its tokens are no longer accepted.
-             */
-            revokedAt: string | null;
-            /** @description The client secret: shown only in this answer; only its hash is stored. */
-            clientSecret: string;
-            /**
-             * Format: uri
-             * @description The organization's token endpoint, `{origin}/{org}/identity_/connect/token`.
-             */
-            tokenUrl: string;
-        };
-        RotatedExternalAppSecret: {
-            /** @description The application's client id (not a secret). */
-            clientId: string;
-            /** @description The client secret: shown only in this answer; only its hash is stored. */
-            clientSecret: string;
-            /** Format: date-time */
-            secretRotatedAt: string;
-        };
         /** @description RFC 6749 §4.4.2. Each parameter at most once; unknown parameters are ignored. */
         TokenRequest: {
             /** @constant */
@@ -1693,6 +1602,135 @@ export interface components {
             /** @description Pass it as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
         };
+        /**
+         * @description `OR.X` grants read and write on X; `OR.X.Read` and `OR.X.Write` one of them.
+         * @enum {string}
+         */
+        Scope: "OR.Jobs" | "OR.Jobs.Read" | "OR.Jobs.Write" | "OR.Execution" | "OR.Execution.Read" | "OR.Execution.Write" | "OR.Folders" | "OR.Folders.Read" | "OR.Folders.Write" | "OR.Robots" | "OR.Robots.Read" | "OR.Robots.Write" | "OR.Settings" | "OR.Settings.Read" | "OR.Settings.Write" | "OR.Users" | "OR.Users.Read" | "OR.Users.Write" | "OR.Audit" | "OR.Audit.Read" | "OR.Audit.Write";
+        PersonalAccessToken: {
+            /** Format: uuid */
+            id: string;
+            userId: string | null;
+            name: string;
+            scopes: components["schemas"]["Scope"][];
+            /** Format: date-time */
+            createdAt: string;
+            expiresAt: string | null;
+            revokedAt: string | null;
+            lastUsedAt: string | null;
+        };
+        PersonalAccessTokenPage: {
+            items: components["schemas"]["PersonalAccessToken"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        CreatedPersonalAccessToken: {
+            /** Format: uuid */
+            id: string;
+            userId: string | null;
+            name: string;
+            scopes: components["schemas"]["Scope"][];
+            /** Format: date-time */
+            createdAt: string;
+            expiresAt: string | null;
+            revokedAt: string | null;
+            lastUsedAt: string | null;
+            /** @description The secret: shown only in this answer; only its hash is stored. */
+            token: string;
+        };
+        /** @description Unknown fields are ignored. */
+        CreateToken: {
+            /** @description 1-200 characters, not only whitespace. */
+            name: string;
+            /** @description At least one of the scopes (`Scope`); none wider than the caller's own credential's. */
+            scopes: string[];
+            /** @description An ISO 8601 date-time in the future; null or absent for a token that does not expire. */
+            expiresAt?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        Tenant: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        TenantPage: {
+            items: components["schemas"]["Tenant"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        /** @description Unknown fields are ignored. */
+        TenantInput: {
+            /** @description 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit. */
+            name: string;
+        } & {
+            [key: string]: unknown;
+        };
+        ExternalApp: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description The application's client id (not a secret). */
+            clientId: string;
+            /** @description The name of the tenant the application's tokens are valid in. */
+            tenant: string;
+            /** @description The scopes its tokens may carry. */
+            scopes: components["schemas"]["Scope"][];
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The last rotation of the secret: tokens obtained before it are no longer accepted. */
+            secretRotatedAt: string | null;
+            /** @description Revoked: no new tokens, and its tokens are no longer accepted. */
+            revokedAt: string | null;
+        };
+        ExternalAppPage: {
+            items: components["schemas"]["ExternalApp"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        /** @description Unknown fields are ignored. */
+        CreateExternalApp: {
+            /** @description Unique in the organization (a revoked application keeps its name): 1-128 letters, digits, spaces, '-', '_', '.' or '@', starting with a letter or digit. */
+            name: string;
+            /** @description The name of a tenant of the organization: the application's tokens are valid there only. */
+            tenant: string;
+            /** @description At least one scope (`Scope`): the most its tokens may carry; a token request may ask for fewer. */
+            scopes: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        CreatedExternalApp: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description The application's client id (not a secret). */
+            clientId: string;
+            /** @description The name of the tenant the application's tokens are valid in. */
+            tenant: string;
+            /** @description The scopes its tokens may carry. */
+            scopes: components["schemas"]["Scope"][];
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The last rotation of the secret: tokens obtained before it are no longer accepted. */
+            secretRotatedAt: string | null;
+            /** @description Revoked: no new tokens, and its tokens are no longer accepted. */
+            revokedAt: string | null;
+            /** @description The client secret: shown only in this answer; only its hash is stored. */
+            clientSecret: string;
+            /**
+             * Format: uri
+             * @description The organization's token endpoint, `{origin}/{org}/identity_/connect/token`.
+             */
+            tokenUrl: string;
+        };
+        RotatedExternalAppSecret: {
+            /** @description The application's client id (not a secret). */
+            clientId: string;
+            /** @description The client secret: shown only in this answer; only its hash is stored. */
+            clientSecret: string;
+            /** Format: date-time */
+            secretRotatedAt: string;
+        };
         RobotKey: {
             /** Format: uuid */
             id: string;
@@ -1783,53 +1821,6 @@ export interface components {
             items: components["schemas"]["RobotSession"][];
             /** @description This list is not paginated yet: always null. */
             nextCursor: string | null;
-        };
-        /**
-         * @description `OR.X` grants read and write on X; `OR.X.Read` and `OR.X.Write` one of them.
-         * @enum {string}
-         */
-        Scope: "OR.Jobs" | "OR.Jobs.Read" | "OR.Jobs.Write" | "OR.Execution" | "OR.Execution.Read" | "OR.Execution.Write" | "OR.Folders" | "OR.Folders.Read" | "OR.Folders.Write" | "OR.Robots" | "OR.Robots.Read" | "OR.Robots.Write" | "OR.Settings" | "OR.Settings.Read" | "OR.Settings.Write" | "OR.Users" | "OR.Users.Read" | "OR.Users.Write" | "OR.Audit" | "OR.Audit.Read" | "OR.Audit.Write";
-        PersonalAccessToken: {
-            /** Format: uuid */
-            id: string;
-            userId: string | null;
-            name: string;
-            scopes: components["schemas"]["Scope"][];
-            /** Format: date-time */
-            createdAt: string;
-            expiresAt: string | null;
-            revokedAt: string | null;
-            lastUsedAt: string | null;
-        };
-        PersonalAccessTokenPage: {
-            items: components["schemas"]["PersonalAccessToken"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        CreatedPersonalAccessToken: {
-            /** Format: uuid */
-            id: string;
-            userId: string | null;
-            name: string;
-            scopes: components["schemas"]["Scope"][];
-            /** Format: date-time */
-            createdAt: string;
-            expiresAt: string | null;
-            revokedAt: string | null;
-            lastUsedAt: string | null;
-            /** @description The secret: shown only in this answer; only its hash is stored. */
-            token: string;
-        };
-        /** @description Unknown fields are ignored. */
-        CreateToken: {
-            /** @description 1-200 characters, not only whitespace. */
-            name: string;
-            /** @description At least one of the scopes (`Scope`); none wider than the caller's own credential's. */
-            scopes: string[];
-            /** @description An ISO 8601 date-time in the future; null or absent for a token that does not expire. */
-            expiresAt?: string | null;
-        } & {
-            [key: string]: unknown;
         };
         /**
          * @description What a user may do (Permissions.ts). Folder permissions (Folders.View, Processes.*, Triggers.*, Jobs.*) can be granted in one folder; the others only tenant-wide.
@@ -2019,8 +2010,6 @@ export interface components {
         sessionId: string;
         /** @description The organization. */
         org: string;
-        /** @description The external application's client id. */
-        clientId: string;
         /** @description Page size. */
         limit: number;
         /** @description The `nextCursor` of the previous page, unchanged. */

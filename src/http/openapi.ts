@@ -203,6 +203,7 @@ export interface GeneratedOperation {
 /** The permission's prose for the description. */
 function permissionProse(access: RouteAccess): string | undefined {
   if (access.permissionNote) return access.permissionNote;
+  if (access.orgAdmin) return "an administrator of the organization (403 not-org-admin otherwise).";
   if (!access.permission) return undefined;
   const where = access.inFolder ? " in the folder" : "";
   const hidden = access.hidden ? `; without it the answer is 404 ${access.hidden.code}` : "";
@@ -228,7 +229,7 @@ export function routeOperation(g: GeneratedOperation): Obj {
     ...(op.description ? { description: String(op.description) } : {}),
     security: access === undefined || access === "public" ? null : access.scope ? scopes(access.scope[0], access.scope[1]) : [{ bearerAuth: [] }],
     checksScope: access !== undefined && access !== "public" && access.scope !== null,
-    ...(access && access !== "public" && access.permission ? { permission: permissionProse(access)!, permissionDenied: !access.hidden } : {}),
+    ...(access && access !== "public" && (access.permission || access.orgAdmin) ? { permission: permissionProse(access)!, permissionDenied: !access.hidden && !access.orgAdmin } : {}),
     ...(op.parameters ? { parameters: op.parameters as Obj[] } : {}),
     ...(body?.content?.["application/json"] ? { body: { schema: body.content["application/json"].schema, required: true, ...(body.description ? { description: body.description } : {}) } } : {}),
     responses,
@@ -236,7 +237,7 @@ export function routeOperation(g: GeneratedOperation): Obj {
     validation: true,
     notFound: [...new Set([...(access && access !== "public" && access.hidden ? [access.hidden.code] : []), ...(errors.notFound ?? [])])],
     ...(errors.conflict ? { conflict: errors.conflict } : {}),
-    ...(errors.forbidden ? { forbidden: errors.forbidden } : {}),
+    ...(errors.forbidden || (access && access !== "public" && access.orgAdmin) ? { forbidden: [...(access && access !== "public" && access.orgAdmin ? ["not-org-admin" as const] : []), ...(errors.forbidden ?? [])] } : {}),
     level: g.level,
   };
   const built = operation(spec);
@@ -293,7 +294,6 @@ const parameters: Record<string, Obj> = {
   userId: pathParameter("id", "The user's id.", { type: "string", format: "uuid" }),
   sessionId: pathParameter("sessionId", "The robot session's id.", { type: "string", format: "uuid" }),
   org: pathParameter("org", "The organization.", { type: "string" }),
-  clientId: pathParameter("clientId", "The external application's client id.", { type: "string", examples: ["baton_app_0123456789abcdef0123456789abcdef"] }),
   limit: queryParameter("limit", "Page size.", { type: "integer", minimum: 1, maximum: 1000, default: 50 }),
   cursor: queryParameter("cursor", "The `nextCursor` of the previous page, unchanged.", { type: "string" }),
   idempotencyKey: {
@@ -881,78 +881,19 @@ const paths: Record<string, Obj> = withCsrf({
   },
 });
 
-/** `{origin}/{org}/api/v1/…`: the organization's own routes (org administrators). */
-const organizationPaths: Record<string, Obj> = {
-  "/{org}/api/v1/tenants": {
-    parameters: [param("org")],
-    get: operation({
-      operationId: "listTenants", tag: "Tenants", summary: "List the organization's tenants", level: "organization",
-      security: [{ bearerAuth: [] }], description: "For administrators of the organization (403 not-org-admin otherwise).",
-      responses: {
-        "200": response("The tenants.", { content: jsonContent(s("TenantPage")) }),
-        "403": problem("The token's user does not administer the organization.", ["not-org-admin"]),
-      },
-    }),
-    post: operation({
-      operationId: "createTenant", tag: "Tenants", summary: "Create a tenant", level: "organization",
-      description: "For administrators of the organization. The new tenant has a folder named Shared.",
-      security: [{ bearerAuth: [] }], body: { schema: s("TenantInput"), required: true }, badRequest: ["invalid-tenant"], conflict: ["tenant-exists"],
-      responses: {
-        "201": response("The tenant.", { content: jsonContent(s("Tenant")) }),
-        "403": problem("The token's user does not administer the organization.", ["not-org-admin"]),
-      },
-    }),
-  },
-};
+/** `{origin}/{org}/api/v1/…`: the organization's own routes (org administrators): routes/organization.ts, routes/externalApps.ts. */
+const organizationPaths: Record<string, Obj> = {};
 
 // ---- external applications and the OAuth 2.0 token endpoint (RFC 6749 §4.4)
 
-const NOT_ORG_ADMIN = problem("The token's user does not administer the organization.", ["not-org-admin"]);
 /** RFC 6749 §5.1: token answers, and the answers carrying a client secret, are not cached. */
 const NO_STORE: Obj = { "Cache-Control": { required: true, description: "`no-store`.", schema: { type: "string", const: "no-store" } } };
 const NO_STORE_NO_CACHE: Obj = { ...NO_STORE, Pragma: { required: true, description: "`no-cache`.", schema: { type: "string", const: "no-cache" } } };
 const oauthError = (description: string, errors: string[], headers: Obj = {}): Obj =>
   response(`${description} Errors: ${codeList(errors)}.`, { content: jsonContent(s("OAuthError")), headers: { ...NO_STORE_NO_CACHE, ...headers } });
 
+/** the OAuth token endpoint (its form body and RFC 6749 errors are not converted to routes/externalApps.ts schemas) */
 const externalAppPaths: Record<string, Obj> = {
-  "/{org}/api/v1/external-apps": {
-    parameters: [param("org")],
-    get: operation({
-      operationId: "listExternalApps", tag: "External applications", summary: "List the organization's external applications", level: "organization",
-      security: [{ bearerAuth: [] }], description: "For administrators of the organization. Revoked applications included; secrets are never shown again.",
-      responses: { "200": response("The applications.", { content: jsonContent(s("ExternalAppPage")) }), "403": NOT_ORG_ADMIN },
-    }),
-    post: operation({
-      operationId: "createExternalApp", tag: "External applications", summary: "Create an external application (an OAuth confidential client)", level: "organization",
-      description: "For administrators of the organization. The application gets access tokens for its tenant from `{origin}/{org}/identity_/connect/token` with its client id and secret.",
-      security: [{ bearerAuth: [] }], body: { schema: s("CreateExternalApp"), required: true }, badRequest: ["invalid-external-app", "invalid-scopes"], conflict: ["external-app-exists"],
-      responses: {
-        "201": response("The application, with its `clientSecret`: shown only this once.", { content: jsonContent(s("CreatedExternalApp")), headers: NO_STORE }),
-        "403": NOT_ORG_ADMIN,
-      },
-    }),
-  },
-  "/{org}/api/v1/external-apps/{clientId}/secret": {
-    parameters: [param("org"), param("clientId")],
-    post: operation({
-      operationId: "rotateExternalAppSecret", tag: "External applications", summary: "Rotate an external application's secret", level: "organization",
-      description: "For administrators of the organization. The new secret is shown only this once; the old one, and every access token obtained with it, stop working at once.",
-      security: [{ bearerAuth: [] }], notFound: ["external-app-not-found"], conflict: ["external-app-revoked"],
-      responses: {
-        "200": response("The new secret.", { content: jsonContent(s("RotatedExternalAppSecret")), headers: NO_STORE }),
-        "403": NOT_ORG_ADMIN,
-      },
-    }),
-  },
-  "/{org}/api/v1/external-apps/{clientId}": {
-    parameters: [param("org"), param("clientId")],
-    delete: operation({
-      operationId: "revokeExternalApp", tag: "External applications", summary: "Revoke an external application", level: "organization",
-      description: "For administrators of the organization. It gets no more tokens, and the tokens it holds stop working at once.",
-      security: [{ bearerAuth: [] }], notFound: ["external-app-not-found"],
-      responses: { "204": response("Revoked (also when it already was)."), "403": NOT_ORG_ADMIN },
-    }),
-  },
   "/{org}/identity_/connect/token": {
     parameters: [param("org")],
     post: {

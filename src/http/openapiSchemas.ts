@@ -35,7 +35,6 @@ import {
   type Trigger,
   type User,
 } from "../core/types.js";
-import type { renderExternalApp } from "./routes/externalApps.js";
 import type { renderJob } from "./routes/management.js";
 import type { renderTimeTrigger } from "./routes/timeTriggers.js";
 import { MAX_CRON_LENGTH } from "../core/cronSchedule.js";
@@ -308,18 +307,6 @@ const sessionUserProperties: Record<keyof Pick<User, "id" | "name" | "orgAdmin" 
   roles: userProperties.roles,
 };
 
-const CLIENT_ID: Schema = { type: "string", pattern: "^baton_app_[0-9a-f]{32}$", description: "The application's client id (not a secret)." };
-const CLIENT_SECRET: Schema = { type: "string", pattern: "^baton_cs_[A-Za-z0-9_-]{43}$", description: "The client secret: shown only in this answer; only its hash is stored." };
-const externalAppProperties: Record<keyof ReturnType<typeof renderExternalApp>, Schema> = {
-  id: uuid,
-  name: { type: "string", minLength: 1, maxLength: 128 },
-  clientId: CLIENT_ID,
-  tenant: { type: "string", description: "The name of the tenant the application's tokens are valid in." },
-  scopes: { type: "array", items: schemaRef("Scope"), description: "The scopes its tokens may carry." },
-  createdAt: dateTime,
-  secretRotatedAt: { ...nullableDateTime, description: "The last rotation of the secret: tokens obtained before it are no longer accepted." },
-  revokedAt: { ...nullableDateTime, description: "Revoked: no new tokens, and its tokens are no longer accepted." },
-};
 const OAUTH_ERRORS = ["invalid_request", "invalid_client", "invalid_scope", "unsupported_grant_type"];
 
 /** Tenancy.ts LIMITS. */
@@ -795,45 +782,7 @@ export const schemas: Record<string, Schema> = {
 
   // ---- audit log
 
-  // ---- organization
-  Tenant: { type: "object", required: ["id", "name"], properties: { id: uuid, name: { type: "string" } } },
-  TenantInput: {
-    type: "object", required: ["name"],
-    properties: { name: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description: "1-64 letters, digits, '-', '_' or '.', starting with a letter or digit." } },
-  },
-  TenantPage: page("Tenant", false),
-
-  // ---- external applications and OAuth (RFC 6749)
-  ExternalApp: { type: "object", required: Object.keys(externalAppProperties), properties: externalAppProperties },
-  ExternalAppPage: page("ExternalApp", false),
-  CreateExternalApp: {
-    type: "object",
-    required: ["name", "tenant", "scopes"],
-    properties: {
-      name: {
-        type: "string", pattern: "^[A-Za-z0-9](?:[A-Za-z0-9 _.@-]{0,126}[A-Za-z0-9_.@-])?$",
-        description: "Unique in the organization (a revoked application keeps its name): 1-128 letters, digits, spaces, '-', '_', '.' or '@', starting with a letter or digit.",
-      },
-      tenant: { type: "string", description: "The name of a tenant of the organization: the application's tokens are valid there only." },
-      scopes: { type: "array", minItems: 1, items: schemaRef("Scope"), description: "The most its tokens may carry; a token request may ask for fewer." },
-    },
-    additionalProperties: true,
-    description: "Unknown fields are ignored.",
-  },
-  CreatedExternalApp: {
-    type: "object",
-    required: [...Object.keys(externalAppProperties), "clientSecret", "tokenUrl"],
-    properties: {
-      ...externalAppProperties,
-      clientSecret: CLIENT_SECRET,
-      tokenUrl: { type: "string", format: "uri", description: "The organization's token endpoint, `{origin}/{org}/identity_/connect/token`." },
-    },
-  },
-  RotatedExternalAppSecret: {
-    type: "object",
-    required: ["clientId", "clientSecret", "secretRotatedAt"],
-    properties: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, secretRotatedAt: dateTime },
-  },
+  // ---- the OAuth token endpoint (RFC 6749); the organization's routes: schemas/organization.ts
   TokenRequest: {
     type: "object",
     required: ["grant_type"],

@@ -31,7 +31,8 @@
  *    `inFolder: true` when the permission is checked in the route's `:folderKey` folder, and
  *    `hidden: { code, detail }` when a caller without the permission must get that 404 (its
  *    existence is not revealed) rather than 403. `scope: null`: any caller of the tenant;
- *    `access: "public"`: no credential. A permission the handler checks on a resource it
+ *    `access: "public"`: no credential; `{ scope: null, orgAdmin: true }`: an organization's route
+ *    (`/:org/…`, registered inside `app.register` so the generator sees it) for its administrators. A permission the handler checks on a resource it
  *    loads (a trigger's folder, "own tokens are exempt"): `checkedBy: "handler"` (the hook
  *    checks only the scope) and `permissionNote` for the document's sentence.
  * 4. `config.errors`: `{ invalid: "invalid-user", badRequest: [...], notFound: [...],
@@ -60,6 +61,8 @@ import { principal, type HttpContext } from "./context.js";
 export interface RouteAccess {
   /** the token scope the route needs (`OR.{resource}` or `OR.{resource}.{access}`); null: any caller of the tenant */
   scope: readonly [ScopeResource, Access] | null;
+  /** an organization's route (`/:org/…`, scope null): the caller's token must be an administrator's of `:org` (403 not-org-admin) */
+  orgAdmin?: true;
   /** the user's permission the route needs */
   permission?: Permission;
   /** the permission is checked in the folder of the route's `:folderKey` (default: tenant-wide) */
@@ -103,6 +106,10 @@ export function accessHook(app: FastifyInstance, ctx: HttpContext): void {
   app.addHook("preValidation", async (request: FastifyRequest) => {
     const access = request.routeOptions.config.access;
     if (access === undefined || access === "public") return;
+    if (access.orgAdmin) {
+      await ctx.baton.access.authenticateOrgAdmin((request.params as { org: string }).org, request.headers.authorization);
+      return;
+    }
     const who = await principal(ctx, request);
     if (access.scope) requireScope(who, access.scope[0], access.scope[1]);
     if (access.permission === undefined || access.checkedBy === "handler") return;
