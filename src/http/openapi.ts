@@ -197,7 +197,7 @@ export interface GeneratedOperation {
   /** what @fastify/swagger made of the route's schema */
   op: Obj;
   config: FastifyContextConfig | undefined;
-  level: "tenant" | "organization";
+  level: "tenant" | "organization" | "node";
 }
 
 /** The permission's prose for the description. */
@@ -227,17 +227,17 @@ export function routeOperation(g: GeneratedOperation): Obj {
     tag: tags?.[0] ?? "",
     summary: String(op.summary ?? ""),
     ...(op.description ? { description: String(op.description) } : {}),
-    security: access === undefined || access === "public" ? null : access.scope ? scopes(access.scope[0], access.scope[1]) : [{ bearerAuth: [] }],
-    checksScope: access !== undefined && access !== "public" && access.scope !== null,
-    ...(access && access !== "public" && (access.permission || access.orgAdmin) ? { permission: permissionProse(access)!, permissionDenied: !access.hidden && !access.orgAdmin } : {}),
+    security: access === undefined || access === "public" ? null : access === "metricsToken" ? [{}, { metricsToken: [] }] : access.scope ? scopes(access.scope[0], access.scope[1]) : [{ bearerAuth: [] }],
+    checksScope: access !== undefined && access !== "public" && access !== "metricsToken" && access.scope !== null,
+    ...(typeof access === "object" && (access.permission || access.orgAdmin) ? { permission: permissionProse(access)!, permissionDenied: !access.hidden && !access.orgAdmin } : {}),
     ...(op.parameters ? { parameters: op.parameters as Obj[] } : {}),
     ...(body?.content?.["application/json"] ? { body: { schema: body.content["application/json"].schema, required: true, ...(body.description ? { description: body.description } : {}) } } : {}),
     responses,
     badRequest: [...(body ? [errors.invalid ?? "invalid-body" as const] : []), ...(errors.badRequest ?? [])],
     validation: true,
-    notFound: [...new Set([...(access && access !== "public" && access.hidden ? [access.hidden.code] : []), ...(errors.notFound ?? [])])],
+    notFound: [...new Set([...(typeof access === "object" && access.hidden ? [access.hidden.code] : []), ...(errors.notFound ?? [])])],
     ...(errors.conflict ? { conflict: errors.conflict } : {}),
-    ...(errors.forbidden || (access && access !== "public" && access.orgAdmin) ? { forbidden: [...(access && access !== "public" && access.orgAdmin ? ["not-org-admin" as const] : []), ...(errors.forbidden ?? [])] } : {}),
+    ...(errors.forbidden || (typeof access === "object" && access.orgAdmin) ? { forbidden: [...(typeof access === "object" && access.orgAdmin ? ["not-org-admin" as const] : []), ...(errors.forbidden ?? [])] } : {}),
     level: g.level,
   };
   const built = operation(spec);
@@ -265,7 +265,7 @@ export function useGeneratedOperations(make: () => GeneratedOperation[]): void {
   documents.clear();
 }
 
-function generatedPaths(level: "tenant" | "organization"): Record<string, Obj> {
+function generatedPaths(level: GeneratedOperation["level"]): Record<string, Obj> {
   generated ??= makeOperations ? makeOperations() : null;
   const items: Record<string, Obj> = {};
   for (const g of generated ?? []) if (g.level === level) (items[g.path] ??= {})[g.method] = g.op;
@@ -928,32 +928,8 @@ const externalAppPaths: Record<string, Obj> = {
 };
 
 /** `{origin}/…`: each node's operations endpoints, outside any tenant (docs/deployment.md). */
-const nodePaths: Record<string, Obj> = {
-  "/healthz": {
-    get: operation({
-      operationId: "getHealth", tag: "Operations", summary: "Liveness: the process is up", level: "node", security: null,
-      description: "Answers 200 whenever the process serves HTTP; it does not look at the store (that is `/readyz`). During graceful shutdown, 503 shutting-down.",
-      responses: { "200": response("The process is up.", { content: jsonContent({ type: "object", required: ["status"], properties: { status: { const: "ok" } } }) }) },
-    }),
-  },
-  "/readyz": {
-    get: operation({
-      operationId: "getReadiness", tag: "Operations", summary: "Readiness: the store answers", level: "node", security: null,
-      description: "200 when a round trip to the store (`SELECT 1`) succeeds; otherwise 503 store-unavailable with `Retry-After`, and 503 shutting-down during graceful shutdown. " +
-        "Load balancers send traffic only to ready nodes.",
-      responses: { "200": response("The node can serve requests.", { content: jsonContent({ type: "object", required: ["status"], properties: { status: { const: "ready" } } }) }) },
-    }),
-  },
-  "/metrics": {
-    get: operation({
-      operationId: "getMetrics", tag: "Operations", summary: "Prometheus metrics", level: "node", security: [{}, { metricsToken: [] }],
-      description: "The Prometheus text format: `baton_jobs{state,process}`, `baton_queue_depth{process}`, `baton_robot_sessions`, `baton_robot_slots`, `baton_store_up` " +
-        "(counted in the store at scrape time, the same on every node), `baton_waiting_callers`, `baton_invoke_duration_seconds{call_mode}` and " +
-        "`baton_claim_latency_seconds` (this node's), and Node's process metrics.",
-      responses: { "200": response("The metrics.", { content: { "text/plain": { schema: { type: "string" } } } }) },
-    }),
-  },
-};
+/** the node's operations endpoints: routes/operations.ts */
+const nodePaths: Record<string, Obj> = {};
 
 const tags = [
   { name: "Invocation", description: "For callers of API triggers: the invoke URL and the status, output and wait URIs of the call modes (SPEC §2)." },
@@ -1068,7 +1044,7 @@ function build(base: string): Obj {
       ...mergePaths(paths, generatedPaths("tenant")),
       ...Object.fromEntries(Object.entries(mergePaths(organizationPaths, generatedPaths("organization"))).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "The organization's routes." }] }])),
       ...Object.fromEntries(Object.entries(externalAppPaths).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "The organization's routes." }] }])),
-      ...Object.fromEntries(Object.entries(nodePaths).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "This node's operations endpoints." }] }])),
+      ...Object.fromEntries(Object.entries(mergePaths(nodePaths, generatedPaths("node"))).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "This node's operations endpoints." }] }])),
     },
     components: {
       schemas: { ...schemas, ...namedComponents() },

@@ -32,7 +32,8 @@
  *    `hidden: { code, detail }` when a caller without the permission must get that 404 (its
  *    existence is not revealed) rather than 403. `scope: null`: any caller of the tenant;
  *    `access: "public"`: no credential; `{ scope: null, orgAdmin: true }`: an organization's route
- *    (`/:org/…`, registered inside `app.register` so the generator sees it) for its administrators. A permission the handler checks on a resource it
+ *    (`/:org/…`, registered inside `app.register` so the generator sees it) for its administrators;
+ *    `"metricsToken"`: `/metrics`, which checks its own optional token. A permission the handler checks on a resource it
  *    loads (a trigger's folder, "own tokens are exempt"): `checkedBy: "handler"` (the hook
  *    checks only the scope) and `permissionNote` for the document's sentence.
  * 4. `config.errors`: `{ invalid: "invalid-user", badRequest: [...], notFound: [...],
@@ -90,7 +91,7 @@ export interface RouteErrors {
 declare module "fastify" {
   interface FastifyContextConfig {
     /** who may call the route (enforced by accessHook), absent on routes not converted yet */
-    access?: RouteAccess | "public";
+    access?: RouteAccess | "public" | "metricsToken";
     /** the route's other answers, for the document; `invalid` is its body's 400 code */
     errors?: RouteErrors;
   }
@@ -105,7 +106,7 @@ declare module "fastify" {
 export function accessHook(app: FastifyInstance, ctx: HttpContext): void {
   app.addHook("preValidation", async (request: FastifyRequest) => {
     const access = request.routeOptions.config.access;
-    if (access === undefined || access === "public") return;
+    if (access === undefined || access === "public" || access === "metricsToken") return;
     if (access.orgAdmin) {
       await ctx.baton.access.authenticateOrgAdmin((request.params as { org: string }).org, request.headers.authorization);
       return;
