@@ -77,7 +77,7 @@ const rows: Row[] = [
   { route: "GET /:org/:tenant/orchestrator_/api/v1/reference", call: async () => ({ path: "/api/v1/reference" }), ok: 200, scope: null, public: true },
   { route: "GET /:org/:tenant/orchestrator_/api/v1/reference/:file", call: async () => ({ path: "/api/v1/reference/reference.js" }), ok: 200, scope: null, public: true },
   // (a malformed login: wrong passwords would be throttled as the matrix repeats them)
-  { route: "POST /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session", body: { user: "nobody" } }), ok: 400, scope: null, public: true },
+  { route: "POST /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session", body: { user: "nobody" } }), ok: 400, public: true },
 
   // ---- folders
   {
@@ -270,11 +270,11 @@ const rows: Row[] = [
   // a user's own password (the row's new password is too short: wrong current ones would be throttled as the matrix repeats them)
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/session/password", call: async () => ({ path: "/api/v1/session/password", body: { currentPassword: "not it", newPassword: "short" } }),
-    ok: 400, scope: null, oauth: NO_USER,
+    ok: 400, oauth: NO_USER,
   },
   // a console session's own routes: a bearer token has none
-  { route: "GET /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session" }), ok: 401, scope: null },
-  { route: "DELETE /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session" }), ok: 401, scope: null },
+  { route: "GET /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session" }), ok: 401 },
+  { route: "DELETE /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session" }), ok: 401 },
 
   // ---- webhooks (issue 16): tenant configuration, under the Settings scope and permissions
   { route: "GET /:org/:tenant/orchestrator_/api/v1/webhooks", call: async () => ({ path: "/api/v1/webhooks" }), ok: 200, roles: { folderDeveloper: 403 } },

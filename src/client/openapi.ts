@@ -1217,46 +1217,6 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        Login: {
-            userName: string;
-            password: string;
-        } & {
-            [key: string]: unknown;
-        };
-        PasswordChange: {
-            currentPassword: string;
-            newPassword: string;
-        } & {
-            [key: string]: unknown;
-        };
-        ConsoleSession: {
-            user: {
-                /** Format: uuid */
-                id: string;
-                /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users. */
-                name: string;
-                /** @description An administrator of the organization: every permission in every tenant, limited by scopes only. */
-                orgAdmin: boolean;
-                /** @description The user's grants in this tenant. */
-                roles: components["schemas"]["RoleAssignment"][];
-            };
-            /** @description What the user may do in this tenant. */
-            permissions: {
-                /** @description Granted tenant-wide (every permission for an organization administrator). */
-                tenant: components["schemas"]["Permission"][];
-                /** @description Granted in single folders, by folder key. */
-                folders: {
-                    [key: string]: components["schemas"]["Permission"][];
-                };
-            };
-            /** @description Send it as `X-CSRF-Token` with every change (any method but GET, HEAD and OPTIONS) made with the session cookie. */
-            csrfToken: string;
-            /**
-             * Format: date-time
-             * @description Only in the login's answer: when the session ends (12 hours after the login).
-             */
-            expiresAt?: string;
-        };
         TenantSettings: {
             /**
              * @description When false, the wait URIs LongPolling hands out are signed (`exp`, `sig`) and need no token.
@@ -1899,6 +1859,47 @@ export interface components {
             disabled?: boolean;
         } & {
             [key: string]: unknown;
+        };
+        Login: {
+            userName: string;
+            password: string;
+        } & {
+            [key: string]: unknown;
+        };
+        PasswordChange: {
+            currentPassword: string;
+            /** @description 8 to 1024 characters. */
+            newPassword: string;
+        } & {
+            [key: string]: unknown;
+        };
+        ConsoleSession: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users. */
+                name: string;
+                /** @description An administrator of the organization: every permission in every tenant, limited by scopes only. */
+                orgAdmin: boolean;
+                /** @description The user's grants in this tenant. */
+                roles: components["schemas"]["RoleAssignment"][];
+            };
+            /** @description What the user may do in this tenant. */
+            permissions: {
+                /** @description Granted tenant-wide (every permission for an organization administrator). */
+                tenant: components["schemas"]["Permission"][];
+                /** @description Granted in single folders, by folder key. */
+                folders: {
+                    [key: string]: components["schemas"]["Permission"][];
+                };
+            };
+            /** @description Send it as `X-CSRF-Token` with every change (any method but GET, HEAD and OPTIONS) made with the session cookie. */
+            csrfToken: string;
+            /**
+             * Format: date-time
+             * @description Only in the login's answer: when the session ends (12 hours after the login).
+             */
+            expiresAt?: string;
         };
     };
     responses: {

@@ -227,7 +227,7 @@ export function routeOperation(g: GeneratedOperation): Obj {
     tag: tags?.[0] ?? "",
     summary: String(op.summary ?? ""),
     ...(op.description ? { description: String(op.description) } : {}),
-    security: access === undefined || access === "public" ? null : access === "metricsToken" ? [{}, { metricsToken: [] }] : access.scope ? scopes(access.scope[0], access.scope[1]) : [{ bearerAuth: [] }],
+    security: access === undefined || access === "public" ? null : access === "metricsToken" ? [{}, { metricsToken: [] }] : access.cookieOnly ? [{ cookieAuth: [] }] : access.scope ? scopes(access.scope[0], access.scope[1]) : [{ bearerAuth: [] }],
     checksScope: access !== undefined && access !== "public" && access !== "metricsToken" && access.scope !== null,
     ...(typeof access === "object" && (access.permission || access.orgAdmin) ? { permission: permissionProse(access)!, permissionDenied: !access.hidden && !access.orgAdmin } : {}),
     ...(op.parameters ? { parameters: op.parameters as Obj[] } : {}),
@@ -244,6 +244,10 @@ export function routeOperation(g: GeneratedOperation): Obj {
   // a query's 400 lists violations too
   if (!(built.responses as Obj)["400"] && (op.parameters as Obj[] | undefined)?.some((p) => p.in === "query")) {
     built.responses = sortResponses({ ...(built.responses as Obj), "400": problem("The request is not valid.", [...new Set([errors.invalidQuery ?? "invalid-query" as const, ...(errors.badRequest ?? [])])], s("ValidationProblem")) });
+  }
+  if (errors.unauthorized) built.responses = sortResponses({ ...(built.responses as Obj), "401": problem(errors.unauthorized.description, errors.unauthorized.codes) });
+  if (errors.tooMany) {
+    built.responses = sortResponses({ ...(built.responses as Obj), "429": problem(errors.tooMany.description, errors.tooMany.codes, s("Problem"), { "Retry-After": ref("headers", "RetryAfter") }) });
   }
   if (CHANGES.includes(g.method)) {
     const forbidden = forbiddenResponse(spec, true);
@@ -783,63 +787,7 @@ const paths: Record<string, Obj> = withCsrf({
   "/api/robot/v1/sessions/{sessionId}/jobs/{jobKey}/stopped": robotJobResult("reportJobStopped", "Report a job stopped (after a stop or kill request)", { type: "object" }, false, []),
 
   // ---- console sessions
-  "/api/v1/session": {
-    post: operation({
-      operationId: "login", tag: "Console", summary: "Log in to the console (password)",
-      description: [
-        "Checks a user's password and opens a console session of 12 hours: the answer sets the `baton_session` cookie (HttpOnly, SameSite=Strict, `Path=/{org}/{tenant}/orchestrator_`, " +
-          "Secure when the request came over HTTPS) and carries the `csrfToken` that every change made with the cookie must send as `X-CSRF-Token`. " +
-          "A user of this tenant may log in, and an administrator of the organization; a disabled user may not.",
-        "Failed logins are throttled on each node: after 5 failures for one user name (20 for one address), each further attempt must wait, the waits doubling from 1 s up to 15 min; " +
-          "a success clears the name's count. While throttled, the answer is 429 login-throttled with `Retry-After`, whether the password is right or not.",
-      ].join("\n\n"),
-      security: null, body: { schema: s("Login"), required: true }, badRequest: ["invalid-login"],
-      responses: {
-        "200": response("Logged in: the user, its permissions here, and the CSRF token.", {
-          content: jsonContent(s("ConsoleSession")),
-          headers: { "Set-Cookie": header("SetSessionCookie", "The session cookie: `baton_session=…; Path=/{org}/{tenant}/orchestrator_; Max-Age=43200; HttpOnly; SameSite=Strict[; Secure]`.") },
-        }),
-        "401": problem("The user name or password is wrong, or the user is disabled (the answer does not say which).", ["invalid-credentials"]),
-        "429": problem("Too many failed logins for this user name or from this address, on this node: retry after `Retry-After` seconds.", ["login-throttled"], s("Problem"), {
-          "Retry-After": ref("headers", "RetryAfter"),
-        }),
-      },
-    }),
-    get: operation({
-      operationId: "getSession", tag: "Console", summary: "The current console session",
-      description: "The session's user, its permissions in this tenant, and its CSRF token (for a console reloaded in the browser).",
-      security: [{ cookieAuth: [] }],
-      responses: { "200": response("The session (without `expiresAt`).", { content: jsonContent(s("ConsoleSession")) }) },
-    }),
-    delete: operation({
-      operationId: "logout", tag: "Console", summary: "Log out",
-      description: "Ends the session (on every node) and clears the cookie. Like every change made with the cookie, it needs `X-CSRF-Token`.",
-      security: [{ cookieAuth: [] }],
-      responses: {
-        "204": response("Logged out.", { headers: { "Set-Cookie": header("SetSessionCookie", "Clears the cookie: `baton_session=; …; Max-Age=0; …`.") } }),
-        "403": problem("A change made with a console session cookie without its `X-CSRF-Token`.", ["csrf-token-invalid"]),
-      },
-    }),
-  },
-
-  "/api/v1/session/password": {
-    post: operation({
-      operationId: "changeOwnPassword", tag: "Console", summary: "Change your own password",
-      description: "Any user, the organization's `admin` included, with a console session (and `X-CSRF-Token`) or a token of that user. The current password is checked " +
-        "(wrong ones are throttled like logins); every console session of the user ends and the answer clears the cookie.",
-      security: [{ cookieAuth: [] }, { bearerAuth: [] }],
-      body: { schema: s("PasswordChange"), required: true }, badRequest: ["invalid-password-change", "invalid-user"],
-      responses: {
-        "204": response("Changed; log in again.", { headers: { "Set-Cookie": header("SetSessionCookie", "Clears the cookie: `baton_session=; …; Max-Age=0; …`.") } }),
-        "403": problem("The current password is wrong; the credential has no user (an external application); or a cookie change without `X-CSRF-Token`.", ["wrong-password", "token-needs-user", "csrf-token-invalid"]),
-        "429": problem("Too many wrong passwords for this user or from this address, on this node: retry after `Retry-After` seconds.", ["login-throttled"], s("Problem"), {
-          "Retry-After": ref("headers", "RetryAfter"),
-        }),
-      },
-    }),
-  },
-
-  // ---- live events
+  // ---- console sessions: routes/session.ts
   "/api/v1/events": {
     get: operation({
       operationId: "streamEvents", tag: "Console", summary: "Live job events (Server-Sent Events)",

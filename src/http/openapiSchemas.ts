@@ -33,12 +33,10 @@ import {
   type StopStrategy,
   type TenantSettings,
   type Trigger,
-  type User,
 } from "../core/types.js";
 import type { renderJob } from "./routes/management.js";
 import type { renderTimeTrigger } from "./routes/timeTriggers.js";
 import { MAX_CRON_LENGTH } from "../core/cronSchedule.js";
-import type { renderUser } from "./routes/users.js";
 
 export type Schema = { [keyword: string]: unknown };
 
@@ -280,32 +278,6 @@ const heartbeatAnswerProperties: Record<keyof HeartbeatAnswer, Schema> = {
   lost: jobKeys("Jobs the robot reported that are no longer this session's: drop them, their results would be refused (409 job-not-held)."),
 };
 
-
-// ---- users, roles, console sessions
-
-const USER_NAME: Schema = {
-  type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$",
-  description: "1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users.",
-};
-
-
-const userProperties: Record<keyof ReturnType<typeof renderUser>, Schema> = {
-  id: uuid,
-  name: USER_NAME,
-  orgAdmin: { type: "boolean", description: "An administrator of the organization: every permission in every tenant, limited by scopes only." },
-  organizationUser: { type: "boolean", description: "A user of the organization (like the first user, `admin`), not of this tenant: it cannot be changed or deleted here (409 user-of-organization)." },
-  roles: { type: "array", items: schemaRef("RoleAssignment"), description: "The user's grants in this tenant." },
-  disabled: { type: "boolean", description: "A disabled user cannot log in, and its tokens and sessions are refused (401)." },
-  disabledAt: nullableDateTime,
-  createdAt: dateTime,
-};
-
-const sessionUserProperties: Record<keyof Pick<User, "id" | "name" | "orgAdmin" | "roles">, Schema> = {
-  id: uuid,
-  name: USER_NAME,
-  orgAdmin: userProperties.orgAdmin,
-  roles: userProperties.roles,
-};
 
 const OAUTH_ERRORS = ["invalid_request", "invalid_client", "invalid_scope", "unsupported_grant_type"];
 
@@ -739,40 +711,6 @@ export const schemas: Record<string, Schema> = {
 
 
   // ---- users, roles, console sessions
-  Login: {
-    type: "object",
-    required: ["userName", "password"],
-    properties: { userName: { type: "string", minLength: 1 }, password: { type: "string", maxLength: 1024, writeOnly: true } },
-    additionalProperties: true,
-  },
-  PasswordChange: {
-    type: "object",
-    required: ["currentPassword", "newPassword"],
-    properties: {
-      currentPassword: { type: "string", maxLength: 1024, writeOnly: true },
-      newPassword: { type: "string", minLength: 8, maxLength: 1024, writeOnly: true },
-    },
-    additionalProperties: true,
-  },
-  ConsoleSession: {
-    type: "object",
-    required: ["user", "permissions", "csrfToken"],
-    properties: {
-      user: { type: "object", required: Object.keys(sessionUserProperties), properties: sessionUserProperties },
-      permissions: {
-        type: "object",
-        required: ["tenant", "folders"],
-        properties: {
-          tenant: { type: "array", items: schemaRef("Permission"), description: "Granted tenant-wide (every permission for an organization administrator)." },
-          folders: { type: "object", additionalProperties: { type: "array", items: schemaRef("Permission") }, description: "Granted in single folders, by folder key." },
-        },
-        description: "What the user may do in this tenant.",
-      },
-      csrfToken: { type: "string", minLength: 1, description: "Send it as `X-CSRF-Token` with every change (any method but GET, HEAD and OPTIONS) made with the session cookie." },
-      expiresAt: { ...dateTime, description: "Only in the login's answer: when the session ends (12 hours after the login)." },
-    },
-  },
-
   // ---- settings
   TenantSettings: { type: "object", required: Object.keys(settingsProperties), properties: settingsProperties },
   TenantSettingsPatch: {

@@ -70,6 +70,8 @@ export interface RouteAccess {
   inFolder?: boolean;
   /** "handler": the handler checks the permission on the resource it loads (the hook checks only the scope) */
   checkedBy?: "hook" | "handler";
+  /** a console session only (a bearer token is 401; the handler checks it): the document's security is the cookie alone */
+  cookieOnly?: true;
   /** the permission's sentence in the document, where the generated one would not say it all (own resources exempt…) */
   permissionNote?: string;
   /** a caller without the permission gets this 404 instead of 403 (the resource's existence is not revealed) */
@@ -86,6 +88,10 @@ export interface RouteErrors {
   notFound?: ErrorCode[];
   conflict?: ErrorCode[];
   forbidden?: ErrorCode[];
+  /** a 401 of the route's own (a login's wrong password), with the sentence that says when */
+  unauthorized?: { codes: ErrorCode[]; description: string };
+  /** a 429 of the route's own, with `Retry-After` (login-throttled), and the sentence that says when */
+  tooMany?: { codes: ErrorCode[]; description: string };
 }
 
 declare module "fastify" {
