@@ -74,7 +74,7 @@ const rows: Row[] = [
   // ---- public
   { route: "GET /:org/:tenant/orchestrator_/api/v1/openapi.json", call: async () => ({ path: "/api/v1/openapi.json" }), ok: 200, scope: null, public: true },
   // the interactive reference beside it, and its files: public as the document is
-  { route: "GET /:org/:tenant/orchestrator_/api/v1/reference", call: async () => ({ path: "/api/v1/reference" }), ok: 200, scope: null, public: true },
+  { route: "GET /:org/:tenant/orchestrator_/api/v1/reference", call: async () => ({ path: "/api/v1/reference" }), ok: 200, public: true },
   { route: "GET /:org/:tenant/orchestrator_/api/v1/reference/:file", call: async () => ({ path: "/api/v1/reference/reference.js" }), ok: 200, scope: null, public: true },
   // (a malformed login: wrong passwords would be throttled as the matrix repeats them)
   { route: "POST /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session", body: { user: "nobody" } }), ok: 400, public: true },

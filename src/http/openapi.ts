@@ -818,15 +818,7 @@ const paths: Record<string, Obj> = withCsrf({
       responses: { "200": response("The OpenAPI 3.1 document, with the server URL of the tenant it was fetched from.", { content: jsonContent({ type: "object" }) }) },
     }),
   },
-  "/api/v1/reference": {
-    get: operation({
-      operationId: "getApiReference", tag: "Discovery", summary: "This document, for people: an interactive reference", security: null,
-      description: "An HTML page (Swagger UI) that renders this tenant's document. Its scripts and styles are served by Baton under " +
-        "`/api/v1/reference/`, never from another host, so it works offline. \"Try it out\" sends the token entered under Authorize, " +
-        "never the console's session cookie.",
-      responses: { "200": response("The page.", { content: { "text/html": { schema: { type: "string" } } } }) },
-    }),
-  },
+  // "/api/v1/reference": routes/apiReference.ts
 });
 
 /** `{origin}/{org}/api/v1/…`: the organization's own routes (org administrators): routes/organization.ts, routes/externalApps.ts. */
@@ -875,8 +867,7 @@ const externalAppPaths: Record<string, Obj> = {
   },
 };
 
-/** `{origin}/…`: each node's operations endpoints, outside any tenant (docs/deployment.md). */
-/** the node's operations endpoints: routes/operations.ts */
+/** `{origin}/…`: each node's operations endpoints, outside any tenant (docs/deployment.md): routes/operations.ts. */
 const nodePaths: Record<string, Obj> = {};
 
 const tags = [
