@@ -74,10 +74,10 @@ const rows: Row[] = [
   // ---- public
   { route: "GET /:org/:tenant/orchestrator_/api/v1/openapi.json", call: async () => ({ path: "/api/v1/openapi.json" }), ok: 200, scope: null, public: true },
   // the interactive reference beside it, and its files: public as the document is
-  { route: "GET /:org/:tenant/orchestrator_/api/v1/reference", call: async () => ({ path: "/api/v1/reference" }), ok: 200, scope: null, public: true },
+  { route: "GET /:org/:tenant/orchestrator_/api/v1/reference", call: async () => ({ path: "/api/v1/reference" }), ok: 200, public: true },
   { route: "GET /:org/:tenant/orchestrator_/api/v1/reference/:file", call: async () => ({ path: "/api/v1/reference/reference.js" }), ok: 200, scope: null, public: true },
   // (a malformed login: wrong passwords would be throttled as the matrix repeats them)
-  { route: "POST /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session", body: { user: "nobody" } }), ok: 400, scope: null, public: true },
+  { route: "POST /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session", body: { user: "nobody" } }), ok: 400, public: true },
 
   // ---- folders
   {
@@ -270,46 +270,46 @@ const rows: Row[] = [
   // a user's own password (the row's new password is too short: wrong current ones would be throttled as the matrix repeats them)
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/session/password", call: async () => ({ path: "/api/v1/session/password", body: { currentPassword: "not it", newPassword: "short" } }),
-    ok: 400, scope: null, oauth: NO_USER,
+    ok: 400, oauth: NO_USER,
   },
   // a console session's own routes: a bearer token has none
-  { route: "GET /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session" }), ok: 401, scope: null },
-  { route: "DELETE /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session" }), ok: 401, scope: null },
+  { route: "GET /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session" }), ok: 401 },
+  { route: "DELETE /:org/:tenant/orchestrator_/api/v1/session", call: async () => ({ path: "/api/v1/session" }), ok: 401 },
 
   // ---- webhooks (issue 16): tenant configuration, under the Settings scope and permissions
-  { route: "GET /:org/:tenant/orchestrator_/api/v1/webhooks", call: async () => ({ path: "/api/v1/webhooks" }), ok: 200, scope: ["Settings", "Read"], roles: { folderDeveloper: 403 } },
+  { route: "GET /:org/:tenant/orchestrator_/api/v1/webhooks", call: async () => ({ path: "/api/v1/webhooks" }), ok: 200, roles: { folderDeveloper: 403 } },
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/webhooks", call: async () => ({ path: "/api/v1/webhooks", body: { url: "http://127.0.0.1:9/", events: ["job.completed"], enabled: false } }), ok: 201,
-    scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+    roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
   },
   {
-    route: "GET /:org/:tenant/orchestrator_/api/v1/webhooks/:id", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}` }), ok: 200, scope: ["Settings", "Read"],
+    route: "GET /:org/:tenant/orchestrator_/api/v1/webhooks/:id", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}` }), ok: 200,
     roles: { folderDeveloper: 403 },
   },
   {
     route: "PATCH /:org/:tenant/orchestrator_/api/v1/webhooks/:id", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}`, body: { enabled: false } }), ok: 200,
-    scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+    roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
   },
   {
     route: "DELETE /:org/:tenant/orchestrator_/api/v1/webhooks/:id", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}` }), ok: 204,
-    scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+    roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
   },
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/webhooks/:id/rotate-secret", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}/rotate-secret` }), ok: 200,
-    scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+    roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
   },
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/webhooks/:id/test", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}/test` }), ok: 202,
-    scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+    roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/webhooks/:id/deliveries", call: async (f) => ({ path: `/api/v1/webhooks/${await f.freshWebhook()}/deliveries` }), ok: 200,
-    scope: ["Settings", "Read"], roles: { folderDeveloper: 403 },
+    roles: { folderDeveloper: 403 },
   },
   // (subscriptions are made disabled: the matrix makes many jobs, and their events must not pile up deliveries)
   // (the ping is still Pending, its port refusing: an administrator's redelivery is 409 webhook-delivery-pending)
   {
-    route: "POST /:org/:tenant/orchestrator_/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver", ok: 409, scope: ["Settings", "Write"], roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
+    route: "POST /:org/:tenant/orchestrator_/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver", ok: 409, roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
     call: async (f) => { const { webhookId, deliveryId } = await f.pingDelivery(); return { path: `/api/v1/webhooks/${webhookId}/deliveries/${deliveryId}/redeliver` }; },
   },
 
@@ -348,15 +348,15 @@ const rows: Row[] = [
   },
 
   // ---- the organization's routes: its administrators only
-  { route: "GET /:org/api/v1/tenants", call: async () => ({ path: "ORG/api/v1/tenants" }), ok: 200, scope: null, organization: true },
-  { route: "POST /:org/api/v1/tenants", call: async () => ({ path: "ORG/api/v1/tenants", body: { name: `T${randomUUID().slice(0, 8)}` } }), ok: 201, scope: null, organization: true },
-  { route: "GET /:org/api/v1/external-apps", call: async () => ({ path: "ORG/api/v1/external-apps" }), ok: 200, scope: null, organization: true },
+  { route: "GET /:org/api/v1/tenants", call: async () => ({ path: "ORG/api/v1/tenants" }), ok: 200, organization: true },
+  { route: "POST /:org/api/v1/tenants", call: async () => ({ path: "ORG/api/v1/tenants", body: { name: `T${randomUUID().slice(0, 8)}` } }), ok: 201, organization: true },
+  { route: "GET /:org/api/v1/external-apps", call: async () => ({ path: "ORG/api/v1/external-apps" }), ok: 200, organization: true },
   {
     route: "POST /:org/api/v1/external-apps", call: async () => ({ path: "ORG/api/v1/external-apps", body: { name: `a-${randomUUID()}`, tenant: "DefaultTenant", scopes: ["OR.Jobs"] } }), ok: 201,
-    scope: null, organization: true,
+    organization: true,
   },
-  { route: "POST /:org/api/v1/external-apps/:clientId/secret", call: async (f) => ({ path: `ORG/api/v1/external-apps/${await f.freshApp()}/secret` }), ok: 200, scope: null, organization: true },
-  { route: "DELETE /:org/api/v1/external-apps/:clientId", call: async (f) => ({ path: `ORG/api/v1/external-apps/${await f.freshApp()}` }), ok: 204, scope: null, organization: true },
+  { route: "POST /:org/api/v1/external-apps/:clientId/secret", call: async (f) => ({ path: `ORG/api/v1/external-apps/${await f.freshApp()}/secret` }), ok: 200, organization: true },
+  { route: "DELETE /:org/api/v1/external-apps/:clientId", call: async (f) => ({ path: `ORG/api/v1/external-apps/${await f.freshApp()}` }), ok: 204, organization: true },
 ];
 
 /** routes the matrix leaves to other tests, and why */
@@ -370,11 +370,11 @@ const NOT_IN_MATRIX: Record<string, string> = {
 let b: TestBaton;
 let f: Fixtures;
 /** route → what its config.access declares (routes converted to routeContract.ts) */
-const declared = new Map<string, RouteAccess | "public">();
+const declared = new Map<string, RouteAccess | "public" | "metricsToken">();
 /** the scope a row's route needs: its config's, else the row's */
 function scopeOf(row: Row): Scope {
   const access = declared.get(row.route);
-  if (access === "public") return null;
+  if (access === "public" || access === "metricsToken") return null;
   if (access) return access.scope ? [access.scope[0], access.scope[1]] : null;
   if (row.scope === undefined) throw new Error(`${row.route}: no scope, in the row or the route's config.access`);
   return row.scope;

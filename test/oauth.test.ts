@@ -115,6 +115,15 @@ describe("external applications", () => {
       expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
       expect((await res.json()).code).toMatch(/^invalid-(external-app|scopes)$/);
     }
+    // a body of the wrong shape: every fault in one 400
+    const shape = await orgApi("POST", "/api/v1/external-apps", { name: 5, scopes: "OR.Jobs" });
+    expect(shape.status).toBe(400);
+    expect(await shape.json()).toMatchObject({
+      code: "invalid-external-app",
+      violations: [{ path: "/tenant", message: "is required" }, { path: "/name", message: "must be string" }, { path: "/scopes", message: "must be array" }],
+    });
+    const tenant = await orgApi("POST", "/api/v1/tenants", { name: ["T"] });
+    expect(await tenant.json()).toMatchObject({ status: 400, code: "invalid-tenant", violations: [{ path: "/name", message: "must be string" }] });
     await createApp({ name: "twice" });
     const again = await orgApi("POST", "/api/v1/external-apps", { name: "twice", tenant: "OAuthOther", scopes: ["OR.Jobs"] });
     expect(again.status).toBe(409);

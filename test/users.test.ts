@@ -131,6 +131,10 @@ describe("console login", () => {
 
   it("refuses over-long user names before looking them up", async () => {
     expectLoginProblem(await login("x".repeat(129), "whatever-password"), 400, "invalid-login");
+    // a body of the wrong shape: every fault in one 400
+    const res = await fetch(`${b.base}/api/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ userName: 5 }) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: "invalid-login", violations: [{ path: "/password", message: "is required" }, { path: "/userName", message: "must be string" }] });
   });
 
   it("a GET trigger invoked with the console cookie needs the CSRF token too", async () => {

@@ -293,14 +293,28 @@ describe("webhooks", () => {
 
   it("refuses bad and private URLs at creation, and private addresses at delivery", async () => {
     const post = (body: unknown) => b.api("/api/v1/webhooks", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    const bad = await post({ url: "ftp://example.com/x", events: ["nope"], folderKeys: ["x"], enabled: "yes" });
+    // the shapes (the route's schema): every fault at once
+    const shape = await post({ url: 5, events: ["nope"], enabled: "yes" });
+    expect(shape.status).toBe(400);
+    expect(await shape.json()).toMatchObject({
+      code: "invalid-webhook",
+      violations: [
+        { path: "/url", message: "must be string" },
+        { path: "/events/0", message: "must be one of \"job.created\", \"job.started\", \"job.completed\", \"job.faulted\", \"job.stopped\", \"job.retrying\", \"*\"" },
+        { path: "/enabled", message: "must be boolean" },
+      ],
+    });
+    // the rules (the core's), once the shapes match: every fault at once, the same code
+    const bad = await post({ url: "ftp://example.com/x", events: ["job.created"], folderKeys: ["x"], surprise: 1 });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).violations).toEqual([
-      { path: "/url", message: "must be an http or https URL, not ftp" },
-      { path: "/events/0", message: "is not an event; events are job.created, job.started, job.completed, job.faulted, job.stopped, job.retrying, *" },
-      { path: "/folderKeys/0", message: "is not the key of a folder of this tenant" },
-      { path: "/enabled", message: "must be true or false" },
-    ]);
+    expect(await bad.json()).toMatchObject({
+      code: "invalid-webhook",
+      violations: [
+        { path: "/url", message: "must be an http or https URL, not ftp" },
+        { path: "/folderKeys/0", message: "is not the key of a folder of this tenant" },
+        { path: "/surprise", message: "is not a field of a webhook; fields are url, events, folderKeys, enabled, description" },
+      ],
+    });
     const creds = await post({ url: "https://u:p@example.com/", events: ["*"] });
     expect((await creds.json()).violations).toEqual([{ path: "/url", message: "must not carry credentials (user:password@); authenticate the deliveries by their signature" }]);
     // private destinations refused (the installation does not allow them): resolved by an injected DNS

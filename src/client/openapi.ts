@@ -1217,187 +1217,6 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /**
-         * @description `*`: every event.
-         * @enum {string}
-         */
-        WebhookEvent: "job.created" | "job.started" | "job.completed" | "job.faulted" | "job.stopped" | "job.retrying" | "*";
-        Webhook: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uri */
-            url: string;
-            events: components["schemas"]["WebhookEvent"][];
-            /** @description Only jobs of these folders; null: every folder. */
-            folderKeys: string[] | null;
-            enabled: boolean;
-            description: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** Format: date-time */
-            secretRotatedAt: string | null;
-        };
-        CreatedWebhook: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uri */
-            url: string;
-            events: components["schemas"]["WebhookEvent"][];
-            /** @description Only jobs of these folders; null: every folder. */
-            folderKeys: string[] | null;
-            enabled: boolean;
-            description: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** Format: date-time */
-            secretRotatedAt: string | null;
-            /** @description The signing secret (Standard Webhooks format): shown only this once. */
-            secret: string;
-        };
-        RotatedWebhook: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uri */
-            url: string;
-            events: components["schemas"]["WebhookEvent"][];
-            /** @description Only jobs of these folders; null: every folder. */
-            folderKeys: string[] | null;
-            enabled: boolean;
-            description: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** Format: date-time */
-            secretRotatedAt: string | null;
-            /** @description The new signing secret: shown only this once. */
-            secret: string;
-            /**
-             * Format: date-time
-             * @description Until then deliveries carry a second `v1,` signature made with the previous secret.
-             */
-            previousSecretValidUntil: string | null;
-        };
-        /** @description `id`, `createdAt`, `updatedAt` and `secretRotatedAt` are ignored; any other unknown field is 400 invalid-webhook. */
-        WebhookInput: {
-            /**
-             * Format: uri
-             * @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true.
-             */
-            url: string;
-            events: components["schemas"]["WebhookEvent"][];
-            folderKeys?: string[] | null;
-            /** @default true */
-            enabled?: boolean;
-            description?: string | null;
-        };
-        /** @description The fields to change; the others keep their values. */
-        WebhookPatch: {
-            /**
-             * Format: uri
-             * @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true.
-             */
-            url?: string;
-            events?: components["schemas"]["WebhookEvent"][];
-            folderKeys?: string[] | null;
-            /** @default true */
-            enabled?: boolean;
-            description?: string | null;
-        };
-        WebhookAttempt: {
-            /** Format: date-time */
-            at: string;
-            /** @description The receiver's status; null when no answer came (refused, timed out, refused address). */
-            statusCode: number | null;
-            durationMs: number;
-            /** @description Why the attempt failed; null for a 2xx. */
-            error: string | null;
-        };
-        WebhookDelivery: {
-            /** @description The `webhook-id` header: the same for every attempt and redelivery (receivers drop repeats by it). */
-            id: string;
-            /** Format: uuid */
-            webhookId: string;
-            /** @description The event (`job.completed`, …) or `webhook.test`. */
-            type: string;
-            /** Format: uuid */
-            jobKey: string | null;
-            /** @enum {string} */
-            state: "Pending" | "Delivered" | "Failed";
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            nextAttemptAt: string | null;
-            /**
-             * Format: date-time
-             * @description Failed attempts are retried until then (24 hours), then the delivery is Failed.
-             */
-            retryUntil: string;
-            /** Format: date-time */
-            deliveredAt: string | null;
-            attempts: components["schemas"]["WebhookAttempt"][];
-            /** @description The body sent: `{ type, timestamp, data: { job } }` (the job as GET /jobs/{jobKey} shows it). */
-            payload: {
-                type: string;
-                /** Format: date-time */
-                timestamp: string;
-                data: Record<string, unknown>;
-            };
-        };
-        WebhookPage: {
-            items: components["schemas"]["Webhook"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        WebhookDeliveryPage: {
-            items: components["schemas"]["WebhookDelivery"][];
-            /** @description Pass it as `cursor` for the next page; null on the last page. */
-            nextCursor: string | null;
-        };
-        Login: {
-            userName: string;
-            password: string;
-        } & {
-            [key: string]: unknown;
-        };
-        PasswordChange: {
-            currentPassword: string;
-            newPassword: string;
-        } & {
-            [key: string]: unknown;
-        };
-        ConsoleSession: {
-            user: {
-                /** Format: uuid */
-                id: string;
-                /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users. */
-                name: string;
-                /** @description An administrator of the organization: every permission in every tenant, limited by scopes only. */
-                orgAdmin: boolean;
-                /** @description The user's grants in this tenant. */
-                roles: components["schemas"]["RoleAssignment"][];
-            };
-            /** @description What the user may do in this tenant. */
-            permissions: {
-                /** @description Granted tenant-wide (every permission for an organization administrator). */
-                tenant: components["schemas"]["Permission"][];
-                /** @description Granted in single folders, by folder key. */
-                folders: {
-                    [key: string]: components["schemas"]["Permission"][];
-                };
-            };
-            /** @description Send it as `X-CSRF-Token` with every change (any method but GET, HEAD and OPTIONS) made with the session cookie. */
-            csrfToken: string;
-            /**
-             * Format: date-time
-             * @description Only in the login's answer: when the session ends (12 hours after the login).
-             */
-            expiresAt?: string;
-        };
         TenantSettings: {
             /**
              * @description When false, the wait URIs LongPolling hands out are signed (`exp`, `sig`) and need no token.
@@ -1505,97 +1324,6 @@ export interface components {
              */
             redirectStatusCode?: 303 | 302;
         };
-        Tenant: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-        };
-        TenantInput: {
-            /** @description 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit. */
-            name: string;
-        };
-        TenantPage: {
-            items: components["schemas"]["Tenant"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        ExternalApp: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** @description The application's client id (not a secret). */
-            clientId: string;
-            /** @description The name of the tenant the application's tokens are valid in. */
-            tenant: string;
-            /** @description The scopes its tokens may carry. */
-            scopes: components["schemas"]["Scope"][];
-            /** Format: date-time */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description The last rotation of the secret: tokens obtained before it are no longer accepted.
-             */
-            secretRotatedAt: string | null;
-            /**
-             * Format: date-time
-             * @description Revoked: no new tokens, and its tokens are no longer accepted.
-             */
-            revokedAt: string | null;
-        };
-        ExternalAppPage: {
-            items: components["schemas"]["ExternalApp"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        /** @description Unknown fields are ignored. */
-        CreateExternalApp: {
-            /** @description Unique in the organization (a revoked application keeps its name): 1-128 letters, digits, spaces, '-', '_', '.' or '@', starting with a letter or digit. */
-            name: string;
-            /** @description The name of a tenant of the organization: the application's tokens are valid there only. */
-            tenant: string;
-            /** @description The most its tokens may carry; a token request may ask for fewer. */
-            scopes: components["schemas"]["Scope"][];
-        } & {
-            [key: string]: unknown;
-        };
-        CreatedExternalApp: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** @description The application's client id (not a secret). */
-            clientId: string;
-            /** @description The name of the tenant the application's tokens are valid in. */
-            tenant: string;
-            /** @description The scopes its tokens may carry. */
-            scopes: components["schemas"]["Scope"][];
-            /** Format: date-time */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description The last rotation of the secret: tokens obtained before it are no longer accepted.
-             */
-            secretRotatedAt: string | null;
-            /**
-             * Format: date-time
-             * @description Revoked: no new tokens, and its tokens are no longer accepted.
-             */
-            revokedAt: string | null;
-            /** @description The client secret: shown only in this answer; only its hash is stored. */
-            clientSecret: string;
-            /**
-             * Format: uri
-             * @description The organization's token endpoint, `{origin}/{org}/identity_/connect/token`.
-             */
-            tokenUrl: string;
-        };
-        RotatedExternalAppSecret: {
-            /** @description The application's client id (not a secret). */
-            clientId: string;
-            /** @description The client secret: shown only in this answer; only its hash is stored. */
-            clientSecret: string;
-            /** Format: date-time */
-            secretRotatedAt: string;
-        };
         /** @description RFC 6749 §4.4.2. Each parameter at most once; unknown parameters are ignored. */
         TokenRequest: {
             /** @constant */
@@ -1694,6 +1422,275 @@ export interface components {
             /** @description This list is not paginated yet: always null. */
             nextCursor: string | null;
         };
+        /**
+         * @description `*`: every event.
+         * @enum {string}
+         */
+        WebhookEvent: "job.created" | "job.started" | "job.completed" | "job.faulted" | "job.stopped" | "job.retrying" | "*";
+        Webhook: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description Only jobs of these folders; null: every folder. */
+            folderKeys: string[] | null;
+            enabled: boolean;
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            secretRotatedAt: string | null;
+        };
+        WebhookPage: {
+            items: components["schemas"]["Webhook"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        CreatedWebhook: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description Only jobs of these folders; null: every folder. */
+            folderKeys: string[] | null;
+            enabled: boolean;
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            secretRotatedAt: string | null;
+            /** @description The signing secret (Standard Webhooks format): shown only this once. */
+            secret: string;
+        };
+        RotatedWebhook: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description Only jobs of these folders; null: every folder. */
+            folderKeys: string[] | null;
+            enabled: boolean;
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            secretRotatedAt: string | null;
+            /** @description The new signing secret: shown only this once. */
+            secret: string;
+            /** @description Until then deliveries carry a second `v1,` signature made with the previous secret. */
+            previousSecretValidUntil: string | null;
+        };
+        /** @description `id`, `createdAt`, `updatedAt` and `secretRotatedAt` are ignored; any other unknown field is 400 invalid-webhook. */
+        WebhookInput: {
+            /** @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true. */
+            url: string;
+            /** @description At least one event. */
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description 1 to 100 folder keys of the tenant; null or absent: every folder. */
+            folderKeys?: string[] | null;
+            /** @description true by default. */
+            enabled?: boolean;
+            /** @description At most 500 characters. */
+            description?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The fields to change; the others keep their values. */
+        WebhookPatch: {
+            /** @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true. */
+            url?: string;
+            /** @description At least one event. */
+            events?: components["schemas"]["WebhookEvent"][];
+            /** @description 1 to 100 folder keys of the tenant; null or absent: every folder. */
+            folderKeys?: string[] | null;
+            /** @description true by default. */
+            enabled?: boolean;
+            /** @description At most 500 characters. */
+            description?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        WebhookAttempt: {
+            /** Format: date-time */
+            at: string;
+            /** @description The receiver's status; null when no answer came (refused, timed out, refused address). */
+            statusCode: number | null;
+            durationMs: number;
+            /** @description Why the attempt failed; null for a 2xx. */
+            error: string | null;
+        };
+        WebhookDelivery: {
+            /** @description The `webhook-id` header: the same for every attempt and redelivery (receivers drop repeats by it). */
+            id: string;
+            /** Format: uuid */
+            webhookId: string;
+            /** @description The event (`job.completed`, …) or `webhook.test`. */
+            type: string;
+            jobKey: string | null;
+            /** @enum {string} */
+            state: "Pending" | "Delivered" | "Failed";
+            /** Format: date-time */
+            createdAt: string;
+            nextAttemptAt: string | null;
+            /**
+             * Format: date-time
+             * @description Failed attempts are retried until then (24 hours), then the delivery is Failed.
+             */
+            retryUntil: string;
+            deliveredAt: string | null;
+            attempts: components["schemas"]["WebhookAttempt"][];
+            /** @description The body sent: `{ type, timestamp, data: { job } }` (the job as GET /jobs/{jobKey} shows it). */
+            payload: {
+                type: string;
+                /** Format: date-time */
+                timestamp: string;
+                data: {
+                    [key: string]: unknown;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            /** @description Pass it as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /**
+         * @description `OR.X` grants read and write on X; `OR.X.Read` and `OR.X.Write` one of them.
+         * @enum {string}
+         */
+        Scope: "OR.Jobs" | "OR.Jobs.Read" | "OR.Jobs.Write" | "OR.Execution" | "OR.Execution.Read" | "OR.Execution.Write" | "OR.Folders" | "OR.Folders.Read" | "OR.Folders.Write" | "OR.Robots" | "OR.Robots.Read" | "OR.Robots.Write" | "OR.Settings" | "OR.Settings.Read" | "OR.Settings.Write" | "OR.Users" | "OR.Users.Read" | "OR.Users.Write" | "OR.Audit" | "OR.Audit.Read" | "OR.Audit.Write";
+        PersonalAccessToken: {
+            /** Format: uuid */
+            id: string;
+            userId: string | null;
+            name: string;
+            scopes: components["schemas"]["Scope"][];
+            /** Format: date-time */
+            createdAt: string;
+            expiresAt: string | null;
+            revokedAt: string | null;
+            lastUsedAt: string | null;
+        };
+        PersonalAccessTokenPage: {
+            items: components["schemas"]["PersonalAccessToken"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        CreatedPersonalAccessToken: {
+            /** Format: uuid */
+            id: string;
+            userId: string | null;
+            name: string;
+            scopes: components["schemas"]["Scope"][];
+            /** Format: date-time */
+            createdAt: string;
+            expiresAt: string | null;
+            revokedAt: string | null;
+            lastUsedAt: string | null;
+            /** @description The secret: shown only in this answer; only its hash is stored. */
+            token: string;
+        };
+        /** @description Unknown fields are ignored. */
+        CreateToken: {
+            /** @description 1-200 characters, not only whitespace. */
+            name: string;
+            /** @description At least one of the scopes (`Scope`); none wider than the caller's own credential's. */
+            scopes: string[];
+            /** @description An ISO 8601 date-time in the future; null or absent for a token that does not expire. */
+            expiresAt?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        Tenant: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        TenantPage: {
+            items: components["schemas"]["Tenant"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        /** @description Unknown fields are ignored. */
+        TenantInput: {
+            /** @description 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit. */
+            name: string;
+        } & {
+            [key: string]: unknown;
+        };
+        ExternalApp: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description The application's client id (not a secret). */
+            clientId: string;
+            /** @description The name of the tenant the application's tokens are valid in. */
+            tenant: string;
+            /** @description The scopes its tokens may carry. */
+            scopes: components["schemas"]["Scope"][];
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The last rotation of the secret: tokens obtained before it are no longer accepted. */
+            secretRotatedAt: string | null;
+            /** @description Revoked: no new tokens, and its tokens are no longer accepted. */
+            revokedAt: string | null;
+        };
+        ExternalAppPage: {
+            items: components["schemas"]["ExternalApp"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        /** @description Unknown fields are ignored. */
+        CreateExternalApp: {
+            /** @description Unique in the organization (a revoked application keeps its name): 1-128 letters, digits, spaces, '-', '_', '.' or '@', starting with a letter or digit. */
+            name: string;
+            /** @description The name of a tenant of the organization: the application's tokens are valid there only. */
+            tenant: string;
+            /** @description At least one scope (`Scope`): the most its tokens may carry; a token request may ask for fewer. */
+            scopes: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        CreatedExternalApp: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description The application's client id (not a secret). */
+            clientId: string;
+            /** @description The name of the tenant the application's tokens are valid in. */
+            tenant: string;
+            /** @description The scopes its tokens may carry. */
+            scopes: components["schemas"]["Scope"][];
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The last rotation of the secret: tokens obtained before it are no longer accepted. */
+            secretRotatedAt: string | null;
+            /** @description Revoked: no new tokens, and its tokens are no longer accepted. */
+            revokedAt: string | null;
+            /** @description The client secret: shown only in this answer; only its hash is stored. */
+            clientSecret: string;
+            /**
+             * Format: uri
+             * @description The organization's token endpoint, `{origin}/{org}/identity_/connect/token`.
+             */
+            tokenUrl: string;
+        };
+        RotatedExternalAppSecret: {
+            /** @description The application's client id (not a secret). */
+            clientId: string;
+            /** @description The client secret: shown only in this answer; only its hash is stored. */
+            clientSecret: string;
+            /** Format: date-time */
+            secretRotatedAt: string;
+        };
         RobotKey: {
             /** Format: uuid */
             id: string;
@@ -1786,53 +1783,6 @@ export interface components {
             nextCursor: string | null;
         };
         /**
-         * @description `OR.X` grants read and write on X; `OR.X.Read` and `OR.X.Write` one of them.
-         * @enum {string}
-         */
-        Scope: "OR.Jobs" | "OR.Jobs.Read" | "OR.Jobs.Write" | "OR.Execution" | "OR.Execution.Read" | "OR.Execution.Write" | "OR.Folders" | "OR.Folders.Read" | "OR.Folders.Write" | "OR.Robots" | "OR.Robots.Read" | "OR.Robots.Write" | "OR.Settings" | "OR.Settings.Read" | "OR.Settings.Write" | "OR.Users" | "OR.Users.Read" | "OR.Users.Write" | "OR.Audit" | "OR.Audit.Read" | "OR.Audit.Write";
-        PersonalAccessToken: {
-            /** Format: uuid */
-            id: string;
-            userId: string | null;
-            name: string;
-            scopes: components["schemas"]["Scope"][];
-            /** Format: date-time */
-            createdAt: string;
-            expiresAt: string | null;
-            revokedAt: string | null;
-            lastUsedAt: string | null;
-        };
-        PersonalAccessTokenPage: {
-            items: components["schemas"]["PersonalAccessToken"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        CreatedPersonalAccessToken: {
-            /** Format: uuid */
-            id: string;
-            userId: string | null;
-            name: string;
-            scopes: components["schemas"]["Scope"][];
-            /** Format: date-time */
-            createdAt: string;
-            expiresAt: string | null;
-            revokedAt: string | null;
-            lastUsedAt: string | null;
-            /** @description The secret: shown only in this answer; only its hash is stored. */
-            token: string;
-        };
-        /** @description Unknown fields are ignored. */
-        CreateToken: {
-            /** @description 1-200 characters, not only whitespace. */
-            name: string;
-            /** @description At least one of the scopes (`Scope`); none wider than the caller's own credential's. */
-            scopes: string[];
-            /** @description An ISO 8601 date-time in the future; null or absent for a token that does not expire. */
-            expiresAt?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /**
          * @description What a user may do (Permissions.ts). Folder permissions (Folders.View, Processes.*, Triggers.*, Jobs.*) can be granted in one folder; the others only tenant-wide.
          * @enum {string}
          */
@@ -1909,6 +1859,47 @@ export interface components {
             disabled?: boolean;
         } & {
             [key: string]: unknown;
+        };
+        Login: {
+            userName: string;
+            password: string;
+        } & {
+            [key: string]: unknown;
+        };
+        PasswordChange: {
+            currentPassword: string;
+            /** @description 8 to 1024 characters. */
+            newPassword: string;
+        } & {
+            [key: string]: unknown;
+        };
+        ConsoleSession: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                /** @description 1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users. */
+                name: string;
+                /** @description An administrator of the organization: every permission in every tenant, limited by scopes only. */
+                orgAdmin: boolean;
+                /** @description The user's grants in this tenant. */
+                roles: components["schemas"]["RoleAssignment"][];
+            };
+            /** @description What the user may do in this tenant. */
+            permissions: {
+                /** @description Granted tenant-wide (every permission for an organization administrator). */
+                tenant: components["schemas"]["Permission"][];
+                /** @description Granted in single folders, by folder key. */
+                folders: {
+                    [key: string]: components["schemas"]["Permission"][];
+                };
+            };
+            /** @description Send it as `X-CSRF-Token` with every change (any method but GET, HEAD and OPTIONS) made with the session cookie. */
+            csrfToken: string;
+            /**
+             * Format: date-time
+             * @description Only in the login's answer: when the session ends (12 hours after the login).
+             */
+            expiresAt?: string;
         };
     };
     responses: {
@@ -2012,10 +2003,6 @@ export interface components {
         timeTriggerId: string;
         /** @description The token's id. */
         tokenId: string;
-        /** @description The webhook's id. */
-        webhookId: string;
-        /** @description The delivery's id (its `webhook-id`). */
-        deliveryId: string;
         /** @description The robot's (robot key's) id. */
         robotId: string;
         /** @description The user's id. */
@@ -2024,8 +2011,6 @@ export interface components {
         sessionId: string;
         /** @description The organization. */
         org: string;
-        /** @description The external application's client id. */
-        clientId: string;
         /** @description Page size. */
         limit: number;
         /** @description The `nextCursor` of the previous page, unchanged. */

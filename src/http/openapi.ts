@@ -197,12 +197,13 @@ export interface GeneratedOperation {
   /** what @fastify/swagger made of the route's schema */
   op: Obj;
   config: FastifyContextConfig | undefined;
-  level: "tenant" | "organization";
+  level: "tenant" | "organization" | "node";
 }
 
 /** The permission's prose for the description. */
 function permissionProse(access: RouteAccess): string | undefined {
   if (access.permissionNote) return access.permissionNote;
+  if (access.orgAdmin) return "an administrator of the organization (403 not-org-admin otherwise).";
   if (!access.permission) return undefined;
   const where = access.inFolder ? " in the folder" : "";
   const hidden = access.hidden ? `; without it the answer is 404 ${access.hidden.code}` : "";
@@ -226,23 +227,27 @@ export function routeOperation(g: GeneratedOperation): Obj {
     tag: tags?.[0] ?? "",
     summary: String(op.summary ?? ""),
     ...(op.description ? { description: String(op.description) } : {}),
-    security: access === undefined || access === "public" ? null : access.scope ? scopes(access.scope[0], access.scope[1]) : [{ bearerAuth: [] }],
-    checksScope: access !== undefined && access !== "public" && access.scope !== null,
-    ...(access && access !== "public" && access.permission ? { permission: permissionProse(access)!, permissionDenied: !access.hidden } : {}),
+    security: access === undefined || access === "public" ? null : access === "metricsToken" ? [{}, { metricsToken: [] }] : access.cookieOnly ? [{ cookieAuth: [] }] : access.scope ? scopes(access.scope[0], access.scope[1]) : [{ bearerAuth: [] }],
+    checksScope: access !== undefined && access !== "public" && access !== "metricsToken" && access.scope !== null,
+    ...(typeof access === "object" && (access.permission || access.orgAdmin) ? { permission: permissionProse(access)!, permissionDenied: !access.hidden && !access.orgAdmin } : {}),
     ...(op.parameters ? { parameters: op.parameters as Obj[] } : {}),
     ...(body?.content?.["application/json"] ? { body: { schema: body.content["application/json"].schema, required: true, ...(body.description ? { description: body.description } : {}) } } : {}),
     responses,
     badRequest: [...(body ? [errors.invalid ?? "invalid-body" as const] : []), ...(errors.badRequest ?? [])],
     validation: true,
-    notFound: [...new Set([...(access && access !== "public" && access.hidden ? [access.hidden.code] : []), ...(errors.notFound ?? [])])],
+    notFound: [...new Set([...(typeof access === "object" && access.hidden ? [access.hidden.code] : []), ...(errors.notFound ?? [])])],
     ...(errors.conflict ? { conflict: errors.conflict } : {}),
-    ...(errors.forbidden ? { forbidden: errors.forbidden } : {}),
+    ...(errors.forbidden || (typeof access === "object" && access.orgAdmin) ? { forbidden: [...(typeof access === "object" && access.orgAdmin ? ["not-org-admin" as const] : []), ...(errors.forbidden ?? [])] } : {}),
     level: g.level,
   };
   const built = operation(spec);
   // a query's 400 lists violations too
   if (!(built.responses as Obj)["400"] && (op.parameters as Obj[] | undefined)?.some((p) => p.in === "query")) {
     built.responses = sortResponses({ ...(built.responses as Obj), "400": problem("The request is not valid.", [...new Set([errors.invalidQuery ?? "invalid-query" as const, ...(errors.badRequest ?? [])])], s("ValidationProblem")) });
+  }
+  if (errors.unauthorized) built.responses = sortResponses({ ...(built.responses as Obj), "401": problem(errors.unauthorized.description, errors.unauthorized.codes) });
+  if (errors.tooMany) {
+    built.responses = sortResponses({ ...(built.responses as Obj), "429": problem(errors.tooMany.description, errors.tooMany.codes, s("Problem"), { "Retry-After": ref("headers", "RetryAfter") }) });
   }
   if (CHANGES.includes(g.method)) {
     const forbidden = forbiddenResponse(spec, true);
@@ -264,7 +269,7 @@ export function useGeneratedOperations(make: () => GeneratedOperation[]): void {
   documents.clear();
 }
 
-function generatedPaths(level: "tenant" | "organization"): Record<string, Obj> {
+function generatedPaths(level: GeneratedOperation["level"]): Record<string, Obj> {
   generated ??= makeOperations ? makeOperations() : null;
   const items: Record<string, Obj> = {};
   for (const g of generated ?? []) if (g.level === level) (items[g.path] ??= {})[g.method] = g.op;
@@ -289,13 +294,10 @@ const parameters: Record<string, Obj> = {
   triggerId: pathParameter("id", "The API trigger's id.", { type: "string", format: "uuid" }),
   timeTriggerId: pathParameter("id", "The time trigger's id.", { type: "string", format: "uuid" }),
   tokenId: pathParameter("id", "The token's id.", { type: "string", format: "uuid" }),
-  webhookId: pathParameter("id", "The webhook's id.", { type: "string", format: "uuid" }),
-  deliveryId: pathParameter("deliveryId", "The delivery's id (its `webhook-id`).", { type: "string" }),
   robotId: pathParameter("id", "The robot's (robot key's) id.", { type: "string", format: "uuid" }),
   userId: pathParameter("id", "The user's id.", { type: "string", format: "uuid" }),
   sessionId: pathParameter("sessionId", "The robot session's id.", { type: "string", format: "uuid" }),
   org: pathParameter("org", "The organization.", { type: "string" }),
-  clientId: pathParameter("clientId", "The external application's client id.", { type: "string", examples: ["baton_app_0123456789abcdef0123456789abcdef"] }),
   limit: queryParameter("limit", "Page size.", { type: "integer", minimum: 1, maximum: 1000, default: 50 }),
   cursor: queryParameter("cursor", "The `nextCursor` of the previous page, unchanged.", { type: "string" }),
   idempotencyKey: {
@@ -728,72 +730,7 @@ const paths: Record<string, Obj> = withCsrf({
     }),
   },
 
-  // ---- webhooks (issue 16)
-  "/api/v1/webhooks": {
-    get: operation({
-      operationId: "listWebhooks", permission: "`Settings.View`.", tag: "Webhooks", summary: "List webhook subscriptions", security: scopes("Settings", "Read"), checksScope: true,
-      responses: { "200": response("The tenant's subscriptions (never their secrets).", { content: jsonContent(s("WebhookPage")) }) },
-    }),
-    post: operation({
-      operationId: "createWebhook", permission: "`Settings.Edit`.", tag: "Webhooks", summary: "Subscribe to job events",
-      description: "Deliveries are POSTs of `{ type, timestamp, data: { job } }` signed with `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks) and `X-UiPath-Signature`.",
-      security: scopes("Settings", "Write"), checksScope: true,
-      body: { schema: s("WebhookInput"), required: true }, badRequest: ["invalid-body", "invalid-webhook"], validation: true,
-      responses: { "201": response("The subscription, with its `secret`: shown only this once.", { content: jsonContent(s("CreatedWebhook")) }) },
-    }),
-  },
-  "/api/v1/webhooks/{id}": {
-    parameters: [param("webhookId")],
-    get: operation({
-      operationId: "getWebhook", permission: "`Settings.View`.", tag: "Webhooks", summary: "A webhook subscription", security: scopes("Settings", "Read"), checksScope: true,
-      notFound: ["webhook-not-found"], responses: { "200": response("The subscription.", { content: jsonContent(s("Webhook")) }) },
-    }),
-    patch: operation({
-      operationId: "updateWebhook", permission: "`Settings.Edit`.", tag: "Webhooks", summary: "Change a webhook subscription", security: scopes("Settings", "Write"), checksScope: true,
-      body: { schema: s("WebhookPatch"), required: true }, badRequest: ["invalid-body", "invalid-webhook"], validation: true, notFound: ["webhook-not-found"],
-      responses: { "200": response("The subscription, after the change.", { content: jsonContent(s("Webhook")) }) },
-    }),
-    delete: operation({
-      operationId: "deleteWebhook", permission: "`Settings.Edit`.", tag: "Webhooks", summary: "Delete a webhook subscription and its deliveries", security: scopes("Settings", "Write"), checksScope: true,
-      notFound: ["webhook-not-found"], responses: { "204": response("Deleted.") },
-    }),
-  },
-  "/api/v1/webhooks/{id}/rotate-secret": {
-    parameters: [param("webhookId")],
-    post: operation({
-      operationId: "rotateWebhookSecret", permission: "`Settings.Edit`.", tag: "Webhooks", summary: "A new signing secret",
-      description: "The new secret signs every delivery from now on; the previous one keeps signing too, as a second `v1,` signature in `webhook-signature`, for 24 hours.",
-      security: scopes("Settings", "Write"), checksScope: true, notFound: ["webhook-not-found"],
-      responses: { "200": response("The subscription and its new `secret`: shown only this once.", { content: jsonContent(s("RotatedWebhook")) }) },
-    }),
-  },
-  "/api/v1/webhooks/{id}/test": {
-    parameters: [param("webhookId")],
-    post: operation({
-      operationId: "testWebhook", permission: "`Settings.Edit`.", tag: "Webhooks", summary: "Send a ping (`webhook.test`)",
-      description: "Sent whatever the subscription's events, even when it is disabled; made and retried like any delivery, and listed with them.",
-      security: scopes("Settings", "Write"), checksScope: true, notFound: ["webhook-not-found"],
-      responses: { "202": response("The delivery, recorded and on its way.", { content: jsonContent(s("WebhookDelivery")) }) },
-    }),
-  },
-  "/api/v1/webhooks/{id}/deliveries": {
-    parameters: [param("webhookId")],
-    get: operation({
-      operationId: "listWebhookDeliveries", permission: "`Settings.View`.", tag: "Webhooks", summary: "Deliveries, newest first, with every attempt",
-      security: scopes("Settings", "Read"), checksScope: true, parameters: [param("limit"), param("cursor")],
-      badRequest: ["invalid-cursor", "invalid-query"], validation: true, notFound: ["webhook-not-found"],
-      responses: { "200": response("A page of deliveries.", { content: jsonContent(s("WebhookDeliveryPage")) }) },
-    }),
-  },
-  "/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
-    parameters: [param("webhookId"), param("deliveryId")],
-    post: operation({
-      operationId: "redeliverWebhookDelivery", permission: "`Settings.Edit`.", tag: "Webhooks", summary: "Make a delivery again",
-      description: "The same `webhook-id` and body, newly signed; retried for another 24 hours.",
-      security: scopes("Settings", "Write"), checksScope: true, notFound: ["webhook-not-found", "webhook-delivery-not-found"], conflict: ["webhook-delivery-pending"],
-      responses: { "202": response("The delivery, Pending again.", { content: jsonContent(s("WebhookDelivery")) }) },
-    }),
-  },
+  // ---- webhooks (issue 16): routes/webhooks.ts
 
   // ---- audit log
 
@@ -850,63 +787,7 @@ const paths: Record<string, Obj> = withCsrf({
   "/api/robot/v1/sessions/{sessionId}/jobs/{jobKey}/stopped": robotJobResult("reportJobStopped", "Report a job stopped (after a stop or kill request)", { type: "object" }, false, []),
 
   // ---- console sessions
-  "/api/v1/session": {
-    post: operation({
-      operationId: "login", tag: "Console", summary: "Log in to the console (password)",
-      description: [
-        "Checks a user's password and opens a console session of 12 hours: the answer sets the `baton_session` cookie (HttpOnly, SameSite=Strict, `Path=/{org}/{tenant}/orchestrator_`, " +
-          "Secure when the request came over HTTPS) and carries the `csrfToken` that every change made with the cookie must send as `X-CSRF-Token`. " +
-          "A user of this tenant may log in, and an administrator of the organization; a disabled user may not.",
-        "Failed logins are throttled on each node: after 5 failures for one user name (20 for one address), each further attempt must wait, the waits doubling from 1 s up to 15 min; " +
-          "a success clears the name's count. While throttled, the answer is 429 login-throttled with `Retry-After`, whether the password is right or not.",
-      ].join("\n\n"),
-      security: null, body: { schema: s("Login"), required: true }, badRequest: ["invalid-login"],
-      responses: {
-        "200": response("Logged in: the user, its permissions here, and the CSRF token.", {
-          content: jsonContent(s("ConsoleSession")),
-          headers: { "Set-Cookie": header("SetSessionCookie", "The session cookie: `baton_session=…; Path=/{org}/{tenant}/orchestrator_; Max-Age=43200; HttpOnly; SameSite=Strict[; Secure]`.") },
-        }),
-        "401": problem("The user name or password is wrong, or the user is disabled (the answer does not say which).", ["invalid-credentials"]),
-        "429": problem("Too many failed logins for this user name or from this address, on this node: retry after `Retry-After` seconds.", ["login-throttled"], s("Problem"), {
-          "Retry-After": ref("headers", "RetryAfter"),
-        }),
-      },
-    }),
-    get: operation({
-      operationId: "getSession", tag: "Console", summary: "The current console session",
-      description: "The session's user, its permissions in this tenant, and its CSRF token (for a console reloaded in the browser).",
-      security: [{ cookieAuth: [] }],
-      responses: { "200": response("The session (without `expiresAt`).", { content: jsonContent(s("ConsoleSession")) }) },
-    }),
-    delete: operation({
-      operationId: "logout", tag: "Console", summary: "Log out",
-      description: "Ends the session (on every node) and clears the cookie. Like every change made with the cookie, it needs `X-CSRF-Token`.",
-      security: [{ cookieAuth: [] }],
-      responses: {
-        "204": response("Logged out.", { headers: { "Set-Cookie": header("SetSessionCookie", "Clears the cookie: `baton_session=; …; Max-Age=0; …`.") } }),
-        "403": problem("A change made with a console session cookie without its `X-CSRF-Token`.", ["csrf-token-invalid"]),
-      },
-    }),
-  },
-
-  "/api/v1/session/password": {
-    post: operation({
-      operationId: "changeOwnPassword", tag: "Console", summary: "Change your own password",
-      description: "Any user, the organization's `admin` included, with a console session (and `X-CSRF-Token`) or a token of that user. The current password is checked " +
-        "(wrong ones are throttled like logins); every console session of the user ends and the answer clears the cookie.",
-      security: [{ cookieAuth: [] }, { bearerAuth: [] }],
-      body: { schema: s("PasswordChange"), required: true }, badRequest: ["invalid-password-change", "invalid-user"],
-      responses: {
-        "204": response("Changed; log in again.", { headers: { "Set-Cookie": header("SetSessionCookie", "Clears the cookie: `baton_session=; …; Max-Age=0; …`.") } }),
-        "403": problem("The current password is wrong; the credential has no user (an external application); or a cookie change without `X-CSRF-Token`.", ["wrong-password", "token-needs-user", "csrf-token-invalid"]),
-        "429": problem("Too many wrong passwords for this user or from this address, on this node: retry after `Retry-After` seconds.", ["login-throttled"], s("Problem"), {
-          "Retry-After": ref("headers", "RetryAfter"),
-        }),
-      },
-    }),
-  },
-
-  // ---- live events
+  // ---- console sessions: routes/session.ts
   "/api/v1/events": {
     get: operation({
       operationId: "streamEvents", tag: "Console", summary: "Live job events (Server-Sent Events)",
@@ -937,89 +818,22 @@ const paths: Record<string, Obj> = withCsrf({
       responses: { "200": response("The OpenAPI 3.1 document, with the server URL of the tenant it was fetched from.", { content: jsonContent({ type: "object" }) }) },
     }),
   },
-  "/api/v1/reference": {
-    get: operation({
-      operationId: "getApiReference", tag: "Discovery", summary: "This document, for people: an interactive reference", security: null,
-      description: "An HTML page (Swagger UI) that renders this tenant's document. Its scripts and styles are served by Baton under " +
-        "`/api/v1/reference/`, never from another host, so it works offline. \"Try it out\" sends the token entered under Authorize, " +
-        "never the console's session cookie.",
-      responses: { "200": response("The page.", { content: { "text/html": { schema: { type: "string" } } } }) },
-    }),
-  },
+  // "/api/v1/reference": routes/apiReference.ts
 });
 
-/** `{origin}/{org}/api/v1/…`: the organization's own routes (org administrators). */
-const organizationPaths: Record<string, Obj> = {
-  "/{org}/api/v1/tenants": {
-    parameters: [param("org")],
-    get: operation({
-      operationId: "listTenants", tag: "Tenants", summary: "List the organization's tenants", level: "organization",
-      security: [{ bearerAuth: [] }], description: "For administrators of the organization (403 not-org-admin otherwise).",
-      responses: {
-        "200": response("The tenants.", { content: jsonContent(s("TenantPage")) }),
-        "403": problem("The token's user does not administer the organization.", ["not-org-admin"]),
-      },
-    }),
-    post: operation({
-      operationId: "createTenant", tag: "Tenants", summary: "Create a tenant", level: "organization",
-      description: "For administrators of the organization. The new tenant has a folder named Shared.",
-      security: [{ bearerAuth: [] }], body: { schema: s("TenantInput"), required: true }, badRequest: ["invalid-tenant"], conflict: ["tenant-exists"],
-      responses: {
-        "201": response("The tenant.", { content: jsonContent(s("Tenant")) }),
-        "403": problem("The token's user does not administer the organization.", ["not-org-admin"]),
-      },
-    }),
-  },
-};
+/** `{origin}/{org}/api/v1/…`: the organization's own routes (org administrators): routes/organization.ts, routes/externalApps.ts. */
+const organizationPaths: Record<string, Obj> = {};
 
 // ---- external applications and the OAuth 2.0 token endpoint (RFC 6749 §4.4)
 
-const NOT_ORG_ADMIN = problem("The token's user does not administer the organization.", ["not-org-admin"]);
 /** RFC 6749 §5.1: token answers, and the answers carrying a client secret, are not cached. */
 const NO_STORE: Obj = { "Cache-Control": { required: true, description: "`no-store`.", schema: { type: "string", const: "no-store" } } };
 const NO_STORE_NO_CACHE: Obj = { ...NO_STORE, Pragma: { required: true, description: "`no-cache`.", schema: { type: "string", const: "no-cache" } } };
 const oauthError = (description: string, errors: string[], headers: Obj = {}): Obj =>
   response(`${description} Errors: ${codeList(errors)}.`, { content: jsonContent(s("OAuthError")), headers: { ...NO_STORE_NO_CACHE, ...headers } });
 
+/** the OAuth token endpoint (its form body and RFC 6749 errors are not converted to routes/externalApps.ts schemas) */
 const externalAppPaths: Record<string, Obj> = {
-  "/{org}/api/v1/external-apps": {
-    parameters: [param("org")],
-    get: operation({
-      operationId: "listExternalApps", tag: "External applications", summary: "List the organization's external applications", level: "organization",
-      security: [{ bearerAuth: [] }], description: "For administrators of the organization. Revoked applications included; secrets are never shown again.",
-      responses: { "200": response("The applications.", { content: jsonContent(s("ExternalAppPage")) }), "403": NOT_ORG_ADMIN },
-    }),
-    post: operation({
-      operationId: "createExternalApp", tag: "External applications", summary: "Create an external application (an OAuth confidential client)", level: "organization",
-      description: "For administrators of the organization. The application gets access tokens for its tenant from `{origin}/{org}/identity_/connect/token` with its client id and secret.",
-      security: [{ bearerAuth: [] }], body: { schema: s("CreateExternalApp"), required: true }, badRequest: ["invalid-external-app", "invalid-scopes"], conflict: ["external-app-exists"],
-      responses: {
-        "201": response("The application, with its `clientSecret`: shown only this once.", { content: jsonContent(s("CreatedExternalApp")), headers: NO_STORE }),
-        "403": NOT_ORG_ADMIN,
-      },
-    }),
-  },
-  "/{org}/api/v1/external-apps/{clientId}/secret": {
-    parameters: [param("org"), param("clientId")],
-    post: operation({
-      operationId: "rotateExternalAppSecret", tag: "External applications", summary: "Rotate an external application's secret", level: "organization",
-      description: "For administrators of the organization. The new secret is shown only this once; the old one, and every access token obtained with it, stop working at once.",
-      security: [{ bearerAuth: [] }], notFound: ["external-app-not-found"], conflict: ["external-app-revoked"],
-      responses: {
-        "200": response("The new secret.", { content: jsonContent(s("RotatedExternalAppSecret")), headers: NO_STORE }),
-        "403": NOT_ORG_ADMIN,
-      },
-    }),
-  },
-  "/{org}/api/v1/external-apps/{clientId}": {
-    parameters: [param("org"), param("clientId")],
-    delete: operation({
-      operationId: "revokeExternalApp", tag: "External applications", summary: "Revoke an external application", level: "organization",
-      description: "For administrators of the organization. It gets no more tokens, and the tokens it holds stop working at once.",
-      security: [{ bearerAuth: [] }], notFound: ["external-app-not-found"],
-      responses: { "204": response("Revoked (also when it already was)."), "403": NOT_ORG_ADMIN },
-    }),
-  },
   "/{org}/identity_/connect/token": {
     parameters: [param("org")],
     post: {
@@ -1053,33 +867,8 @@ const externalAppPaths: Record<string, Obj> = {
   },
 };
 
-/** `{origin}/…`: each node's operations endpoints, outside any tenant (docs/deployment.md). */
-const nodePaths: Record<string, Obj> = {
-  "/healthz": {
-    get: operation({
-      operationId: "getHealth", tag: "Operations", summary: "Liveness: the process is up", level: "node", security: null,
-      description: "Answers 200 whenever the process serves HTTP; it does not look at the store (that is `/readyz`). During graceful shutdown, 503 shutting-down.",
-      responses: { "200": response("The process is up.", { content: jsonContent({ type: "object", required: ["status"], properties: { status: { const: "ok" } } }) }) },
-    }),
-  },
-  "/readyz": {
-    get: operation({
-      operationId: "getReadiness", tag: "Operations", summary: "Readiness: the store answers", level: "node", security: null,
-      description: "200 when a round trip to the store (`SELECT 1`) succeeds; otherwise 503 store-unavailable with `Retry-After`, and 503 shutting-down during graceful shutdown. " +
-        "Load balancers send traffic only to ready nodes.",
-      responses: { "200": response("The node can serve requests.", { content: jsonContent({ type: "object", required: ["status"], properties: { status: { const: "ready" } } }) }) },
-    }),
-  },
-  "/metrics": {
-    get: operation({
-      operationId: "getMetrics", tag: "Operations", summary: "Prometheus metrics", level: "node", security: [{}, { metricsToken: [] }],
-      description: "The Prometheus text format: `baton_jobs{state,process}`, `baton_queue_depth{process}`, `baton_robot_sessions`, `baton_robot_slots`, `baton_store_up` " +
-        "(counted in the store at scrape time, the same on every node), `baton_waiting_callers`, `baton_invoke_duration_seconds{call_mode}` and " +
-        "`baton_claim_latency_seconds` (this node's), and Node's process metrics.",
-      responses: { "200": response("The metrics.", { content: { "text/plain": { schema: { type: "string" } } } }) },
-    }),
-  },
-};
+/** `{origin}/…`: each node's operations endpoints, outside any tenant (docs/deployment.md): routes/operations.ts. */
+const nodePaths: Record<string, Obj> = {};
 
 const tags = [
   { name: "Invocation", description: "For callers of API triggers: the invoke URL and the status, output and wait URIs of the call modes (SPEC §2)." },
@@ -1194,7 +983,7 @@ function build(base: string): Obj {
       ...mergePaths(paths, generatedPaths("tenant")),
       ...Object.fromEntries(Object.entries(mergePaths(organizationPaths, generatedPaths("organization"))).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "The organization's routes." }] }])),
       ...Object.fromEntries(Object.entries(externalAppPaths).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "The organization's routes." }] }])),
-      ...Object.fromEntries(Object.entries(nodePaths).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "This node's operations endpoints." }] }])),
+      ...Object.fromEntries(Object.entries(mergePaths(nodePaths, generatedPaths("node"))).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "This node's operations endpoints." }] }])),
     },
     components: {
       schemas: { ...schemas, ...namedComponents() },

@@ -4,7 +4,9 @@
  * answers), and openapi.ts `routeOperation` adds what the route's `config` says (security,
  * the auth and permission prose, 400/401/403/404/409/429/5xx answers). Routes without an
  * `operationId` in their schema are not converted yet: their operation is still written by
- * hand in openapi.ts.
+ * hand in openapi.ts. A route is a tenant's (under the tenant prefix), the organization's
+ * (`/:org/…`) or the node's (`/healthz`…); the last two must be registered inside
+ * `app.register` (after this plugin has loaded), or the generator does not see them.
  */
 import fastifySwagger from "@fastify/swagger";
 import type { FastifyInstance, FastifySchema, RouteOptions } from "fastify";
@@ -18,6 +20,7 @@ const TENANT_PREFIX = "/:org/:tenant/orchestrator_";
 /** Registers the generator (before the routes: it collects them as they are added); the operations are handed to openapi.ts once the app is ready. */
 export function registerOpenApiGenerator(app: FastifyInstance): void {
   const configs = new Map<string, RouteOptions["config"]>();
+  const levels = new Map<string, GeneratedOperation["level"]>();
   app.register(fastifySwagger, {
     openapi: { openapi: "3.1.0", info: { title: "Baton", version: "1.0.0" } },
     transform: ({ schema, url, route }) => {
@@ -25,6 +28,7 @@ export function registerOpenApiGenerator(app: FastifyInstance): void {
       if (!operationId || route.method === "HEAD") return { schema: { hide: true } as FastifySchema, url };
       configs.set(operationId, route.config);
       const tenant = url.startsWith(TENANT_PREFIX);
+      levels.set(operationId, tenant ? "tenant" : url.startsWith("/:org/") ? "organization" : "node");
       return { schema: withRefs(schema) as FastifySchema, url: tenant ? url.slice(TENANT_PREFIX.length) : url };
     },
   });
@@ -36,7 +40,7 @@ export function registerOpenApiGenerator(app: FastifyInstance): void {
       for (const [method, op] of Object.entries(item)) {
         const config = configs.get(op.operationId as string);
         if (!config) continue;
-        operations.push({ path, method, op, config, level: path.startsWith("/{org}/") ? "organization" : "tenant" });
+        operations.push({ path, method, op, config, level: levels.get(op.operationId as string) ?? "tenant" });
       }
     }
     return operations.map((o) => ({ ...o, op: routeOperation(o) }));

@@ -33,15 +33,10 @@ import {
   type StopStrategy,
   type TenantSettings,
   type Trigger,
-  type User,
 } from "../core/types.js";
-import type { renderExternalApp } from "./routes/externalApps.js";
-import type { renderWebhook } from "./routes/webhooks.js";
-import { WEBHOOK_EVENTS } from "../core/webhooks/types.js";
 import type { renderJob } from "./routes/management.js";
 import type { renderTimeTrigger } from "./routes/timeTriggers.js";
 import { MAX_CRON_LENGTH } from "../core/cronSchedule.js";
-import type { renderUser } from "./routes/users.js";
 
 export type Schema = { [keyword: string]: unknown };
 
@@ -284,44 +279,6 @@ const heartbeatAnswerProperties: Record<keyof HeartbeatAnswer, Schema> = {
 };
 
 
-// ---- users, roles, console sessions
-
-const USER_NAME: Schema = {
-  type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$",
-  description: "1-128 letters, digits, '-', '_', '.' or '@', starting with a letter or digit; unique among the tenant's and the organization's users.",
-};
-
-
-const userProperties: Record<keyof ReturnType<typeof renderUser>, Schema> = {
-  id: uuid,
-  name: USER_NAME,
-  orgAdmin: { type: "boolean", description: "An administrator of the organization: every permission in every tenant, limited by scopes only." },
-  organizationUser: { type: "boolean", description: "A user of the organization (like the first user, `admin`), not of this tenant: it cannot be changed or deleted here (409 user-of-organization)." },
-  roles: { type: "array", items: schemaRef("RoleAssignment"), description: "The user's grants in this tenant." },
-  disabled: { type: "boolean", description: "A disabled user cannot log in, and its tokens and sessions are refused (401)." },
-  disabledAt: nullableDateTime,
-  createdAt: dateTime,
-};
-
-const sessionUserProperties: Record<keyof Pick<User, "id" | "name" | "orgAdmin" | "roles">, Schema> = {
-  id: uuid,
-  name: USER_NAME,
-  orgAdmin: userProperties.orgAdmin,
-  roles: userProperties.roles,
-};
-
-const CLIENT_ID: Schema = { type: "string", pattern: "^baton_app_[0-9a-f]{32}$", description: "The application's client id (not a secret)." };
-const CLIENT_SECRET: Schema = { type: "string", pattern: "^baton_cs_[A-Za-z0-9_-]{43}$", description: "The client secret: shown only in this answer; only its hash is stored." };
-const externalAppProperties: Record<keyof ReturnType<typeof renderExternalApp>, Schema> = {
-  id: uuid,
-  name: { type: "string", minLength: 1, maxLength: 128 },
-  clientId: CLIENT_ID,
-  tenant: { type: "string", description: "The name of the tenant the application's tokens are valid in." },
-  scopes: { type: "array", items: schemaRef("Scope"), description: "The scopes its tokens may carry." },
-  createdAt: dateTime,
-  secretRotatedAt: { ...nullableDateTime, description: "The last rotation of the secret: tokens obtained before it are no longer accepted." },
-  revokedAt: { ...nullableDateTime, description: "Revoked: no new tokens, and its tokens are no longer accepted." },
-};
 const OAUTH_ERRORS = ["invalid_request", "invalid_client", "invalid_scope", "unsupported_grant_type"];
 
 /** Tenancy.ts LIMITS. */
@@ -373,26 +330,6 @@ const settingsProperties: Record<keyof TenantSettings, Schema> = {
 
 // ---- the audit log
 
-
-// webhooks (issue 16)
-const webhookProperties: Record<keyof ReturnType<typeof renderWebhook>, Schema> = {
-  id: { type: "string", format: "uuid" },
-  url: { type: "string", format: "uri" },
-  events: { type: "array", items: schemaRef("WebhookEvent") },
-  folderKeys: { type: ["array", "null"], items: { type: "string", format: "uuid" }, description: "Only jobs of these folders; null: every folder." },
-  enabled: { type: "boolean" },
-  description: { type: ["string", "null"] },
-  createdAt: { type: "string", format: "date-time" },
-  updatedAt: { type: "string", format: "date-time" },
-  secretRotatedAt: { type: ["string", "null"], format: "date-time" },
-};
-const webhookInputProperties: Record<string, Schema> = {
-  url: { type: "string", format: "uri", description: "http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true." },
-  events: { type: "array", minItems: 1, items: schemaRef("WebhookEvent") },
-  folderKeys: { type: ["array", "null"], minItems: 1, maxItems: 100, items: { type: "string", format: "uuid" } },
-  enabled: { type: "boolean", default: true },
-  description: { type: ["string", "null"], maxLength: 500 },
-};
 
 const page = (item: string, paginated: boolean): Schema => ({
   type: "object",
@@ -773,93 +710,7 @@ export const schemas: Record<string, Schema> = {
   },
 
 
-  // ---- webhooks (issue 16)
-  WebhookEvent: { type: "string", enum: [...WEBHOOK_EVENTS, "*"], description: "`*`: every event." },
-  Webhook: { type: "object", required: Object.keys(webhookProperties), properties: webhookProperties, additionalProperties: false },
-  CreatedWebhook: {
-    type: "object", required: [...Object.keys(webhookProperties), "secret"], additionalProperties: false,
-    properties: { ...webhookProperties, secret: { type: "string", pattern: "^whsec_[A-Za-z0-9+/]+=*$", description: "The signing secret (Standard Webhooks format): shown only this once." } },
-  },
-  RotatedWebhook: {
-    type: "object", required: [...Object.keys(webhookProperties), "secret", "previousSecretValidUntil"], additionalProperties: false,
-    properties: {
-      ...webhookProperties,
-      secret: { type: "string", pattern: "^whsec_[A-Za-z0-9+/]+=*$", description: "The new signing secret: shown only this once." },
-      previousSecretValidUntil: { type: ["string", "null"], format: "date-time", description: "Until then deliveries carry a second `v1,` signature made with the previous secret." },
-    },
-  },
-  WebhookInput: {
-    type: "object", required: ["url", "events"], properties: webhookInputProperties,
-    description: "`id`, `createdAt`, `updatedAt` and `secretRotatedAt` are ignored; any other unknown field is 400 invalid-webhook.",
-  },
-  WebhookPatch: { type: "object", properties: webhookInputProperties, description: "The fields to change; the others keep their values." },
-  WebhookAttempt: {
-    type: "object", required: ["at", "statusCode", "durationMs", "error"], additionalProperties: false,
-    properties: {
-      at: { type: "string", format: "date-time" },
-      statusCode: { type: ["integer", "null"], description: "The receiver's status; null when no answer came (refused, timed out, refused address)." },
-      durationMs: { type: "integer", minimum: 0 },
-      error: { type: ["string", "null"], description: "Why the attempt failed; null for a 2xx." },
-    },
-  },
-  WebhookDelivery: {
-    type: "object", additionalProperties: false,
-    required: ["id", "webhookId", "type", "jobKey", "state", "createdAt", "nextAttemptAt", "retryUntil", "deliveredAt", "attempts", "payload"],
-    properties: {
-      id: { type: "string", description: "The `webhook-id` header: the same for every attempt and redelivery (receivers drop repeats by it)." },
-      webhookId: { type: "string", format: "uuid" },
-      type: { type: "string", description: "The event (`job.completed`, …) or `webhook.test`." },
-      jobKey: { type: ["string", "null"], format: "uuid" },
-      state: { type: "string", enum: ["Pending", "Delivered", "Failed"] },
-      createdAt: { type: "string", format: "date-time" },
-      nextAttemptAt: { type: ["string", "null"], format: "date-time" },
-      retryUntil: { type: "string", format: "date-time", description: "Failed attempts are retried until then (24 hours), then the delivery is Failed." },
-      deliveredAt: { type: ["string", "null"], format: "date-time" },
-      attempts: { type: "array", items: schemaRef("WebhookAttempt") },
-      payload: {
-        type: "object", required: ["type", "timestamp", "data"],
-        properties: { type: { type: "string" }, timestamp: { type: "string", format: "date-time" }, data: { type: "object" } },
-        description: "The body sent: `{ type, timestamp, data: { job } }` (the job as GET /jobs/{jobKey} shows it)." },
-    },
-  },
-  WebhookPage: page("Webhook", false),
-  WebhookDeliveryPage: page("WebhookDelivery", true),
-
   // ---- users, roles, console sessions
-  Login: {
-    type: "object",
-    required: ["userName", "password"],
-    properties: { userName: { type: "string", minLength: 1 }, password: { type: "string", maxLength: 1024, writeOnly: true } },
-    additionalProperties: true,
-  },
-  PasswordChange: {
-    type: "object",
-    required: ["currentPassword", "newPassword"],
-    properties: {
-      currentPassword: { type: "string", maxLength: 1024, writeOnly: true },
-      newPassword: { type: "string", minLength: 8, maxLength: 1024, writeOnly: true },
-    },
-    additionalProperties: true,
-  },
-  ConsoleSession: {
-    type: "object",
-    required: ["user", "permissions", "csrfToken"],
-    properties: {
-      user: { type: "object", required: Object.keys(sessionUserProperties), properties: sessionUserProperties },
-      permissions: {
-        type: "object",
-        required: ["tenant", "folders"],
-        properties: {
-          tenant: { type: "array", items: schemaRef("Permission"), description: "Granted tenant-wide (every permission for an organization administrator)." },
-          folders: { type: "object", additionalProperties: { type: "array", items: schemaRef("Permission") }, description: "Granted in single folders, by folder key." },
-        },
-        description: "What the user may do in this tenant.",
-      },
-      csrfToken: { type: "string", minLength: 1, description: "Send it as `X-CSRF-Token` with every change (any method but GET, HEAD and OPTIONS) made with the session cookie." },
-      expiresAt: { ...dateTime, description: "Only in the login's answer: when the session ends (12 hours after the login)." },
-    },
-  },
-
   // ---- settings
   TenantSettings: { type: "object", required: Object.keys(settingsProperties), properties: settingsProperties },
   TenantSettingsPatch: {
@@ -869,45 +720,7 @@ export const schemas: Record<string, Schema> = {
 
   // ---- audit log
 
-  // ---- organization
-  Tenant: { type: "object", required: ["id", "name"], properties: { id: uuid, name: { type: "string" } } },
-  TenantInput: {
-    type: "object", required: ["name"],
-    properties: { name: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description: "1-64 letters, digits, '-', '_' or '.', starting with a letter or digit." } },
-  },
-  TenantPage: page("Tenant", false),
-
-  // ---- external applications and OAuth (RFC 6749)
-  ExternalApp: { type: "object", required: Object.keys(externalAppProperties), properties: externalAppProperties },
-  ExternalAppPage: page("ExternalApp", false),
-  CreateExternalApp: {
-    type: "object",
-    required: ["name", "tenant", "scopes"],
-    properties: {
-      name: {
-        type: "string", pattern: "^[A-Za-z0-9](?:[A-Za-z0-9 _.@-]{0,126}[A-Za-z0-9_.@-])?$",
-        description: "Unique in the organization (a revoked application keeps its name): 1-128 letters, digits, spaces, '-', '_', '.' or '@', starting with a letter or digit.",
-      },
-      tenant: { type: "string", description: "The name of a tenant of the organization: the application's tokens are valid there only." },
-      scopes: { type: "array", minItems: 1, items: schemaRef("Scope"), description: "The most its tokens may carry; a token request may ask for fewer." },
-    },
-    additionalProperties: true,
-    description: "Unknown fields are ignored.",
-  },
-  CreatedExternalApp: {
-    type: "object",
-    required: [...Object.keys(externalAppProperties), "clientSecret", "tokenUrl"],
-    properties: {
-      ...externalAppProperties,
-      clientSecret: CLIENT_SECRET,
-      tokenUrl: { type: "string", format: "uri", description: "The organization's token endpoint, `{origin}/{org}/identity_/connect/token`." },
-    },
-  },
-  RotatedExternalAppSecret: {
-    type: "object",
-    required: ["clientId", "clientSecret", "secretRotatedAt"],
-    properties: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, secretRotatedAt: dateTime },
-  },
+  // ---- the OAuth token endpoint (RFC 6749); the organization's routes: schemas/organization.ts
   TokenRequest: {
     type: "object",
     required: ["grant_type"],

@@ -31,7 +31,9 @@
  *    `inFolder: true` when the permission is checked in the route's `:folderKey` folder, and
  *    `hidden: { code, detail }` when a caller without the permission must get that 404 (its
  *    existence is not revealed) rather than 403. `scope: null`: any caller of the tenant;
- *    `access: "public"`: no credential. A permission the handler checks on a resource it
+ *    `access: "public"`: no credential; `{ scope: null, orgAdmin: true }`: an organization's route
+ *    (`/:org/…`, registered inside `app.register` so the generator sees it) for its administrators;
+ *    `"metricsToken"`: `/metrics`, which checks its own optional token. A permission the handler checks on a resource it
  *    loads (a trigger's folder, "own tokens are exempt"): `checkedBy: "handler"` (the hook
  *    checks only the scope) and `permissionNote` for the document's sentence.
  * 4. `config.errors`: `{ invalid: "invalid-user", badRequest: [...], notFound: [...],
@@ -60,12 +62,16 @@ import { principal, type HttpContext } from "./context.js";
 export interface RouteAccess {
   /** the token scope the route needs (`OR.{resource}` or `OR.{resource}.{access}`); null: any caller of the tenant */
   scope: readonly [ScopeResource, Access] | null;
+  /** an organization's route (`/:org/…`, scope null): the caller's token must be an administrator's of `:org` (403 not-org-admin) */
+  orgAdmin?: true;
   /** the user's permission the route needs */
   permission?: Permission;
   /** the permission is checked in the folder of the route's `:folderKey` (default: tenant-wide) */
   inFolder?: boolean;
   /** "handler": the handler checks the permission on the resource it loads (the hook checks only the scope) */
   checkedBy?: "hook" | "handler";
+  /** a console session only (a bearer token is 401; the handler checks it): the document's security is the cookie alone */
+  cookieOnly?: true;
   /** the permission's sentence in the document, where the generated one would not say it all (own resources exempt…) */
   permissionNote?: string;
   /** a caller without the permission gets this 404 instead of 403 (the resource's existence is not revealed) */
@@ -82,12 +88,16 @@ export interface RouteErrors {
   notFound?: ErrorCode[];
   conflict?: ErrorCode[];
   forbidden?: ErrorCode[];
+  /** a 401 of the route's own (a login's wrong password), with the sentence that says when */
+  unauthorized?: { codes: ErrorCode[]; description: string };
+  /** a 429 of the route's own, with `Retry-After` (login-throttled), and the sentence that says when */
+  tooMany?: { codes: ErrorCode[]; description: string };
 }
 
 declare module "fastify" {
   interface FastifyContextConfig {
     /** who may call the route (enforced by accessHook), absent on routes not converted yet */
-    access?: RouteAccess | "public";
+    access?: RouteAccess | "public" | "metricsToken";
     /** the route's other answers, for the document; `invalid` is its body's 400 code */
     errors?: RouteErrors;
   }
@@ -102,7 +112,11 @@ declare module "fastify" {
 export function accessHook(app: FastifyInstance, ctx: HttpContext): void {
   app.addHook("preValidation", async (request: FastifyRequest) => {
     const access = request.routeOptions.config.access;
-    if (access === undefined || access === "public") return;
+    if (access === undefined || access === "public" || access === "metricsToken") return;
+    if (access.orgAdmin) {
+      await ctx.baton.access.authenticateOrgAdmin((request.params as { org: string }).org, request.headers.authorization);
+      return;
+    }
     const who = await principal(ctx, request);
     if (access.scope) requireScope(who, access.scope[0], access.scope[1]);
     if (access.permission === undefined || access.checkedBy === "handler") return;

@@ -100,7 +100,17 @@ function assets(): Promise<Map<string, Asset>> {
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
 export function apiReferenceRoutes(app: FastifyInstance, _ctx: HttpContext): void {
-  app.get("/api/v1/reference", async (request, reply) => {
+  app.get("/api/v1/reference", {
+    schema: {
+      operationId: "getApiReference", tags: ["Discovery"], summary: "This document, for people: an interactive reference",
+      description: "An HTML page (Swagger UI) that renders this tenant's document. Its scripts and styles are served by Baton under " +
+        "`/api/v1/reference/`, never from another host, so it works offline. \"Try it out\" sends the token entered under Authorize, " +
+        "never the console's session cookie.",
+      // HTML, sent as written (a string is not serialized through a schema)
+      response: { 200: { description: "The page.", content: { "text/html": { schema: { type: "string" } } } } },
+    },
+    config: { access: "public" },
+  }, async (request, reply) => {
     const files = await assets();
     const url = (name: string) => `${tenantPath(request.tenant)}/api/v1/reference/${name}?v=${files.get(name)!.version}`;
     const html = `<!doctype html>

@@ -1,13 +1,18 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { OAuthError } from "../../core/ExternalApps.js";
 import type { ExternalApp } from "../../core/types.js";
 import { recordAudit } from "../audit.js";
-import { json, type HttpContext } from "../context.js";
+import type { HttpContext } from "../context.js";
 import { sendProblem, toBatonError } from "../problem.js";
+import { answer, noContent } from "../schemas/common.js";
+import { AppParams, CreatedExternalApp, CreateExternalApp, ExternalAppPage, OrgParams, RotatedExternalAppSecret } from "../schemas/organization.js";
 import { origin } from "../urls.js";
 
+/** RFC 6749 §5.1: answers carrying a client secret are not cached. */
+const NO_STORE = { "Cache-Control": { type: "string", const: "no-store", description: "`no-store`." } };
+
 type OrgReq = FastifyRequest<{ Params: { org: string }; Body: unknown }>;
-type AppReq = FastifyRequest<{ Params: { org: string; clientId: string }; Body: unknown }>;
 
 /** A token request is a handful of short parameters: anything larger is refused (413). */
 export const TOKEN_REQUEST_BODY_LIMIT = 8 * 1024;
@@ -18,63 +23,92 @@ export function identityUrl(request: FastifyRequest, ctx: HttpContext, org: stri
   return `${origin(request, ctx.config)}/${encodeURIComponent(org)}/identity_`;
 }
 
-/** What the management API shows of an application: never its secret. */
-export function renderExternalApp(app: ExternalApp) {
-  return {
-    id: app.id, name: app.name, clientId: app.clientId, tenant: app.tenantName, scopes: app.scopes,
-    createdAt: app.createdAt, secretRotatedAt: app.secretRotatedAt, revokedAt: app.revokedAt,
-  };
+/** What the management API shows of an application (the schema leaves out its organization and tenant id). */
+function renderExternalApp(app: ExternalApp) {
+  return { ...app, tenant: app.tenantName };
 }
+
+const ORG_ADMIN = { access: { scope: null, orgAdmin: true }, authBeforeBody: "orgAdmin" } as const;
+const tags = ["External applications"];
 
 /**
  * External applications (organization administrators) under `{base}/{org}/api/v1`, and the
  * OAuth 2.0 token endpoint `{base}/{org}/identity_/connect/token` (client credentials,
- * RFC 6749 §4.4), whose answers and errors are RFC 6749's JSON, not problem+json.
+ * RFC 6749 §4.4), whose answers and errors are RFC 6749's JSON, not problem+json (its
+ * operation is still written by hand in openapi.ts: a form body, and no problem+json).
  */
 export function externalAppRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { baton } = ctx;
-  /** the credential is checked before a body is read */
-  const byOrgAdmin = { config: { authBeforeBody: "orgAdmin" as const } };
   const apps = baton.access.externalApps;
+  const admin = (request: { params: { org: string }; headers: FastifyRequest["headers"] }) => baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
 
-  app.get("/:org/api/v1/external-apps", async (request: OrgReq, reply) => {
-    await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
-    const items = await apps.list(request.params.org);
-    return json(reply, 200, { items: items.map(renderExternalApp), nextCursor: null });
-  });
+  api.get("/:org/api/v1/external-apps", {
+    schema: {
+      operationId: "listExternalApps", tags, summary: "List the organization's external applications",
+      description: "For administrators of the organization. Revoked applications included; secrets are never shown again.",
+      params: OrgParams,
+      response: { 200: answer("The applications.", ExternalAppPage) },
+    },
+    config: ORG_ADMIN,
+  }, async (request) => ({ items: (await apps.list(request.params.org)).map(renderExternalApp), nextCursor: null }));
 
-  app.post("/:org/api/v1/external-apps", byOrgAdmin, async (request: OrgReq, reply) => {
-    const who = await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
+  api.post("/:org/api/v1/external-apps", {
+    schema: {
+      operationId: "createExternalApp", tags, summary: "Create an external application (an OAuth confidential client)",
+      description: "For administrators of the organization. The application gets access tokens for its tenant from `{origin}/{org}/identity_/connect/token` with its client id and secret.",
+      params: OrgParams, body: CreateExternalApp,
+      response: { 201: { ...answer("The application, with its `clientSecret`: shown only this once.", CreatedExternalApp), headers: NO_STORE } },
+    },
+    config: { ...ORG_ADMIN, errors: { invalid: "invalid-external-app", badRequest: ["invalid-scopes"], conflict: ["external-app-exists"] } },
+  }, async (request, reply) => {
+    const who = await admin(request);
     const { app: created, clientSecret } = await baton.store.transaction(async () => {
-      const result = await apps.create(request.params.org, (request.body ?? {}) as Record<string, unknown>);
+      const result = await apps.create(request.params.org, request.body);
       const { app } = result;
       await recordAudit(ctx, request, who, { action: "external-app.create", target: app.clientId, details: { name: app.name, tenant: app.tenantName, scopes: app.scopes } }, app.tenantId);
       return result;
     });
-    reply.header("cache-control", "no-store");
-    return json(reply, 201, { ...renderExternalApp(created), clientSecret, tokenUrl: `${identityUrl(request, ctx, request.params.org)}/connect/token` });
+    reply.header("cache-control", "no-store").code(201);
+    return { ...renderExternalApp(created), clientSecret, tokenUrl: `${identityUrl(request, ctx, request.params.org)}/connect/token` };
   });
 
-  app.post("/:org/api/v1/external-apps/:clientId/secret", byOrgAdmin, async (request: AppReq, reply) => {
-    const who = await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
+  api.post("/:org/api/v1/external-apps/:clientId/secret", {
+    schema: {
+      operationId: "rotateExternalAppSecret", tags, summary: "Rotate an external application's secret",
+      description: "For administrators of the organization. The new secret is shown only this once; the old one, and every access token obtained with it, stop working at once.",
+      params: AppParams,
+      response: { 200: { ...answer("The new secret.", RotatedExternalAppSecret), headers: NO_STORE } },
+    },
+    config: { ...ORG_ADMIN, errors: { notFound: ["external-app-not-found"], conflict: ["external-app-revoked"] } },
+  }, async (request, reply) => {
+    const who = await admin(request);
     const { app: rotated, clientSecret } = await baton.store.transaction(async () => {
       const result = await apps.rotateSecret(request.params.org, request.params.clientId);
       await recordAudit(ctx, request, who, { action: "external-app.rotate-secret", target: result.app.clientId, details: { name: result.app.name } }, result.app.tenantId);
       return result;
     });
     reply.header("cache-control", "no-store");
-    return json(reply, 200, { clientId: rotated.clientId, clientSecret, secretRotatedAt: rotated.secretRotatedAt });
+    return { clientId: rotated.clientId, clientSecret, secretRotatedAt: rotated.secretRotatedAt! };
   });
 
-  app.delete("/:org/api/v1/external-apps/:clientId", byOrgAdmin, async (request: AppReq, reply) => {
-    const who = await baton.access.authenticateOrgAdmin(request.params.org, request.headers.authorization);
+  api.delete("/:org/api/v1/external-apps/:clientId", {
+    schema: {
+      operationId: "revokeExternalApp", tags, summary: "Revoke an external application",
+      description: "For administrators of the organization. It gets no more tokens, and the tokens it holds stop working at once.",
+      params: AppParams,
+      response: { 204: noContent("Revoked (also when it already was).") },
+    },
+    config: { ...ORG_ADMIN, errors: { notFound: ["external-app-not-found"] } },
+  }, async (request, reply) => {
+    const who = await admin(request);
     await baton.store.transaction(async () => {
       await apps.revoke(request.params.org, request.params.clientId);
       // the audit entry goes to the application's tenant
       const revoked = (await baton.store.findExternalAppByClientId(request.params.clientId))?.app;
       await recordAudit(ctx, request, who, { action: "external-app.revoke", target: request.params.clientId, details: { name: revoked?.name ?? null } }, revoked?.tenantId ?? null);
     });
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
   // The token endpoint, in a scope of its own: a form parser for it alone, and RFC 6749 errors.
