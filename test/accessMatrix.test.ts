@@ -314,9 +314,9 @@ const rows: Row[] = [
   },
 
   // ---- settings and audit
-  { route: "GET /:org/:tenant/orchestrator_/api/v1/settings", call: async () => ({ path: "/api/v1/settings" }), ok: 200, scope: ["Settings", "Read"], roles: { folderDeveloper: 403 } },
+  { route: "GET /:org/:tenant/orchestrator_/api/v1/settings", call: async () => ({ path: "/api/v1/settings" }), ok: 200, roles: { folderDeveloper: 403 } },
   {
-    route: "PATCH /:org/:tenant/orchestrator_/api/v1/settings", call: async () => ({ path: "/api/v1/settings", body: json({ jobRetentionDays: 30 }) }), ok: 200, scope: ["Settings", "Write"],
+    route: "PATCH /:org/:tenant/orchestrator_/api/v1/settings", call: async () => ({ path: "/api/v1/settings", body: json({ jobRetentionDays: 30 }) }), ok: 200,
     roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
   },
   {

@@ -1398,113 +1398,6 @@ export interface components {
              */
             expiresAt?: string;
         };
-        TenantSettings: {
-            /**
-             * @description When false, the wait URIs LongPolling hands out are signed (`exp`, `sig`) and need no token.
-             * @default true
-             */
-            syncRedirectsRequireAuth: boolean;
-            /**
-             * @description How long one LongPolling request or wait request blocks before redirecting to the wait URI (303, or `redirectStatusCode`). `longPollTimeoutSeconds` × 20 must be at least `syncMaxJobDurationSeconds` (fetch follows at most 20 redirects); a change that breaks this is 400 invalid-settings.
-             * @default 50
-             */
-            longPollTimeoutSeconds: number;
-            /**
-             * @description LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded. At most `longPollTimeoutSeconds` × 20, so 1800 with the longest long-poll (90 s).
-             * @default 900
-             */
-            syncMaxJobDurationSeconds: number;
-            /**
-             * @description Origins allowed to call the tenant's endpoints from a browser.
-             * @default []
-             */
-            corsAllowedOrigins: string[];
-            /**
-             * @description Larger invocation bodies, and robot protocol bodies larger than the greater of this and 65536, are answered 413 payload-too-large.
-             * @default 1048576
-             */
-            maxRequestBodyBytes: number;
-            /**
-             * @description Final jobs older than this are purged.
-             * @default 30
-             */
-            jobRetentionDays: number;
-            /**
-             * @description How long an Idempotency-Key is remembered after the call that first sent it; a later call with the key then creates a new job.
-             * @default 24
-             */
-            idempotencyKeyRetentionHours: number;
-            /**
-             * @description Requests a minute one token may make in the tenant (invocations, status, management), counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
-             * @default 0
-             */
-            rateLimitPerTokenPerMinute: number;
-            /**
-             * @description Invocations a minute of one API trigger, whoever calls it, counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
-             * @default 0
-             */
-            rateLimitPerTriggerPerMinute: number;
-            /**
-             * @description The status of the call modes' redirects: the status URI to the output URI, a LongPolling invocation to the wait URI, the wait URI to itself. 303 See Other, or 302 Found for clients written to compare with 302 (fetch and browsers repeat a PUT or DELETE after a 302: keep 303 for such LongPolling triggers).
-             * @default 303
-             * @enum {integer}
-             */
-            redirectStatusCode: 303 | 302;
-        };
-        /** @description Any settings to change; the others keep their value. An unknown setting is 400 invalid-settings. */
-        TenantSettingsPatch: {
-            /**
-             * @description When false, the wait URIs LongPolling hands out are signed (`exp`, `sig`) and need no token.
-             * @default true
-             */
-            syncRedirectsRequireAuth?: boolean;
-            /**
-             * @description How long one LongPolling request or wait request blocks before redirecting to the wait URI (303, or `redirectStatusCode`). `longPollTimeoutSeconds` × 20 must be at least `syncMaxJobDurationSeconds` (fetch follows at most 20 redirects); a change that breaks this is 400 invalid-settings.
-             * @default 50
-             */
-            longPollTimeoutSeconds?: number;
-            /**
-             * @description LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded. At most `longPollTimeoutSeconds` × 20, so 1800 with the longest long-poll (90 s).
-             * @default 900
-             */
-            syncMaxJobDurationSeconds?: number;
-            /**
-             * @description Origins allowed to call the tenant's endpoints from a browser.
-             * @default []
-             */
-            corsAllowedOrigins?: string[];
-            /**
-             * @description Larger invocation bodies, and robot protocol bodies larger than the greater of this and 65536, are answered 413 payload-too-large.
-             * @default 1048576
-             */
-            maxRequestBodyBytes?: number;
-            /**
-             * @description Final jobs older than this are purged.
-             * @default 30
-             */
-            jobRetentionDays?: number;
-            /**
-             * @description How long an Idempotency-Key is remembered after the call that first sent it; a later call with the key then creates a new job.
-             * @default 24
-             */
-            idempotencyKeyRetentionHours?: number;
-            /**
-             * @description Requests a minute one token may make in the tenant (invocations, status, management), counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
-             * @default 0
-             */
-            rateLimitPerTokenPerMinute?: number;
-            /**
-             * @description Invocations a minute of one API trigger, whoever calls it, counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
-             * @default 0
-             */
-            rateLimitPerTriggerPerMinute?: number;
-            /**
-             * @description The status of the call modes' redirects: the status URI to the output URI, a LongPolling invocation to the wait URI, the wait URI to itself. 303 See Other, or 302 Found for clients written to compare with 302 (fetch and browsers repeat a PUT or DELETE after a 302: keep 303 for such LongPolling triggers).
-             * @default 303
-             * @enum {integer}
-             */
-            redirectStatusCode?: 303 | 302;
-        };
         Tenant: {
             /** Format: uuid */
             id: string;
@@ -1693,6 +1586,84 @@ export interface components {
             items: components["schemas"]["Folder"][];
             /** @description This list is not paginated yet: always null. */
             nextCursor: string | null;
+        };
+        TenantSettings: {
+            /**
+             * @description When false, the wait URIs LongPolling hands out are signed (`exp`, `sig`) and need no token.
+             * @default true
+             */
+            syncRedirectsRequireAuth: boolean;
+            /**
+             * @description How long one LongPolling request or wait request blocks before redirecting to the wait URI (303, or `redirectStatusCode`). `longPollTimeoutSeconds` × 20 must be at least `syncMaxJobDurationSeconds` (fetch follows at most 20 redirects); a change that breaks this is 400 invalid-settings.
+             * @default 50
+             */
+            longPollTimeoutSeconds: number;
+            /**
+             * @description LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded. At most `longPollTimeoutSeconds` × 20, so 1800 with the longest long-poll (90 s).
+             * @default 900
+             */
+            syncMaxJobDurationSeconds: number;
+            /**
+             * @description Origins allowed to call the tenant's endpoints from a browser.
+             * @default []
+             */
+            corsAllowedOrigins: string[];
+            /**
+             * @description Larger invocation bodies, and robot protocol bodies larger than the greater of this and 65536, are answered 413 payload-too-large.
+             * @default 1048576
+             */
+            maxRequestBodyBytes: number;
+            /**
+             * @description Final jobs older than this are purged.
+             * @default 30
+             */
+            jobRetentionDays: number;
+            /**
+             * @description How long an Idempotency-Key is remembered after the call that first sent it; a later call with the key then creates a new job.
+             * @default 24
+             */
+            idempotencyKeyRetentionHours: number;
+            /**
+             * @description Requests a minute one token may make in the tenant (invocations, status, management), counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
+             * @default 0
+             */
+            rateLimitPerTokenPerMinute: number;
+            /**
+             * @description Invocations a minute of one API trigger, whoever calls it, counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
+             * @default 0
+             */
+            rateLimitPerTriggerPerMinute: number;
+            /**
+             * @description The status of the call modes' redirects: the status URI to the output URI, a LongPolling invocation to the wait URI, the wait URI to itself. 303 See Other, or 302 Found for clients written to compare with 302 (fetch and browsers repeat a PUT or DELETE after a 302: keep 303 for such LongPolling triggers).
+             * @default 303
+             * @enum {integer}
+             */
+            redirectStatusCode: 303 | 302;
+        };
+        /** @description Any settings to change; the others keep their value. An unknown setting is 400 invalid-settings. */
+        TenantSettingsPatch: {
+            /** @description When false, the wait URIs LongPolling hands out are signed (`exp`, `sig`) and need no token. A boolean. */
+            syncRedirectsRequireAuth?: unknown;
+            /** @description How long one LongPolling request or wait request blocks before redirecting to the wait URI (303, or `redirectStatusCode`). `longPollTimeoutSeconds` × 20 must be at least `syncMaxJobDurationSeconds` (fetch follows at most 20 redirects); a change that breaks this is 400 invalid-settings. An integer from 1 to 90. */
+            longPollTimeoutSeconds?: unknown;
+            /** @description LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded. At most `longPollTimeoutSeconds` × 20, so 1800 with the longest long-poll (90 s). An integer from 1 to 86400. */
+            syncMaxJobDurationSeconds?: unknown;
+            /** @description Origins allowed to call the tenant's endpoints from a browser. An array of origins. */
+            corsAllowedOrigins?: unknown;
+            /** @description Larger invocation bodies, and robot protocol bodies larger than the greater of this and 65536, are answered 413 payload-too-large. An integer from 1 to 67108864. */
+            maxRequestBodyBytes?: unknown;
+            /** @description Final jobs older than this are purged. An integer from 1 to 3650. */
+            jobRetentionDays?: unknown;
+            /** @description How long an Idempotency-Key is remembered after the call that first sent it; a later call with the key then creates a new job. An integer from 1 to 720. */
+            idempotencyKeyRetentionHours?: unknown;
+            /** @description Requests a minute one token may make in the tenant (invocations, status, management), counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited. An integer from 0 to 1000000. */
+            rateLimitPerTokenPerMinute?: unknown;
+            /** @description Invocations a minute of one API trigger, whoever calls it, counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited. An integer from 0 to 1000000. */
+            rateLimitPerTriggerPerMinute?: unknown;
+            /** @description The status of the call modes' redirects: the status URI to the output URI, a LongPolling invocation to the wait URI, the wait URI to itself. 303 See Other, or 302 Found for clients written to compare with 302 (fetch and browsers repeat a PUT or DELETE after a 302: keep 303 for such LongPolling triggers). One of 303, 302. */
+            redirectStatusCode?: unknown;
+        } & {
+            [key: string]: unknown;
         };
         RobotKey: {
             /** Format: uuid */

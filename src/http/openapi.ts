@@ -715,19 +715,6 @@ const paths: Record<string, Obj> = withCsrf({
   },
 
   // ---- robots
-  // ---- settings
-  "/api/v1/settings": {
-    get: operation({
-      operationId: "getSettings", permission: "`Settings.View`.", tag: "Settings", summary: "The tenant settings", security: scopes("Settings", "Read"), checksScope: true,
-      responses: { "200": response("The tenant settings.", { content: jsonContent(s("TenantSettings")) }) },
-    }),
-    patch: operation({
-      operationId: "updateSettings", permission: "`Settings.Edit`.", tag: "Settings", summary: "Change tenant settings", security: scopes("Settings", "Write"), checksScope: true,
-      body: { schema: s("TenantSettingsPatch"), required: true }, badRequest: ["invalid-settings"], validation: true,
-      responses: { "200": response("All the tenant settings, after the change.", { content: jsonContent(s("TenantSettings")) }) },
-    }),
-  },
-
   // ---- webhooks (issue 16)
   "/api/v1/webhooks": {
     get: operation({

@@ -14,7 +14,6 @@ import type { HeartbeatAnswer } from "../core/Robots.js";
 import type { RobotJob } from "../robot/RobotConnection.js";
 import {
   CALL_MODES,
-  DEFAULT_SETTINGS,
   LIST_FIELD_MAX_BYTES,
   PENDING_REASONS,
   MISSED_RUN_POLICIES,
@@ -31,7 +30,6 @@ import {
   type RetryBackoff,
   type RetryPolicy,
   type StopStrategy,
-  type TenantSettings,
   type Trigger,
   type User,
 } from "../core/types.js";
@@ -324,52 +322,6 @@ const externalAppProperties: Record<keyof ReturnType<typeof renderExternalApp>, 
 };
 const OAUTH_ERRORS = ["invalid_request", "invalid_client", "invalid_scope", "unsupported_grant_type"];
 
-/** Tenancy.ts LIMITS. */
-const settingsProperties: Record<keyof TenantSettings, Schema> = {
-  syncRedirectsRequireAuth: {
-    type: "boolean", default: DEFAULT_SETTINGS.syncRedirectsRequireAuth,
-    description: "When false, the wait URIs LongPolling hands out are signed (`exp`, `sig`) and need no token.",
-  },
-  longPollTimeoutSeconds: {
-    type: "integer", minimum: 1, maximum: 90, default: DEFAULT_SETTINGS.longPollTimeoutSeconds,
-    description: "How long one LongPolling request or wait request blocks before redirecting to the wait URI (303, or `redirectStatusCode`). " +
-      "`longPollTimeoutSeconds` × 20 must be at least `syncMaxJobDurationSeconds` (fetch follows at most 20 redirects); a change that breaks this is 400 invalid-settings.",
-  },
-  syncMaxJobDurationSeconds: {
-    type: "integer", minimum: 1, maximum: 86_400, default: DEFAULT_SETTINGS.syncMaxJobDurationSeconds,
-    description: "LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded. At most `longPollTimeoutSeconds` × 20, so 1800 with the longest long-poll (90 s).",
-  },
-  corsAllowedOrigins: {
-    type: "array", uniqueItems: true, default: DEFAULT_SETTINGS.corsAllowedOrigins,
-    items: { type: "string", description: "An origin (scheme, host, optional port; no path or trailing slash), or \"*\".", examples: ["https://app.example.com", "*"] },
-    description: "Origins allowed to call the tenant's endpoints from a browser.",
-  },
-  maxRequestBodyBytes: {
-    type: "integer", minimum: 1, maximum: 64 * 1024 * 1024, default: DEFAULT_SETTINGS.maxRequestBodyBytes,
-    description: "Larger invocation bodies, and robot protocol bodies larger than the greater of this and 65536, are answered 413 payload-too-large.",
-  },
-  jobRetentionDays: {
-    type: "integer", minimum: 1, maximum: 3650, default: DEFAULT_SETTINGS.jobRetentionDays,
-    description: "Final jobs older than this are purged.",
-  },
-  idempotencyKeyRetentionHours: {
-    type: "integer", minimum: 1, maximum: 720, default: DEFAULT_SETTINGS.idempotencyKeyRetentionHours,
-    description: "How long an Idempotency-Key is remembered after the call that first sent it; a later call with the key then creates a new job.",
-  },
-  rateLimitPerTokenPerMinute: {
-    type: "integer", minimum: 0, maximum: 1_000_000, default: DEFAULT_SETTINGS.rateLimitPerTokenPerMinute,
-    description: "Requests a minute one token may make in the tenant (invocations, status, management), counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.",
-  },
-  rateLimitPerTriggerPerMinute: {
-    type: "integer", minimum: 0, maximum: 1_000_000, default: DEFAULT_SETTINGS.rateLimitPerTriggerPerMinute,
-    description: "Invocations a minute of one API trigger, whoever calls it, counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.",
-  },
-  redirectStatusCode: {
-    type: "integer", enum: [...REDIRECT_STATUS_CODES], default: DEFAULT_SETTINGS.redirectStatusCode,
-    description: "The status of the call modes' redirects: the status URI to the output URI, a LongPolling invocation to the wait URI, the wait URI to itself. " +
-      "303 See Other, or 302 Found for clients written to compare with 302 (fetch and browsers repeat a PUT or DELETE after a 302: keep 303 for such LongPolling triggers).",
-  },
-};
 
 // ---- the audit log
 
@@ -858,13 +810,6 @@ export const schemas: Record<string, Schema> = {
       csrfToken: { type: "string", minLength: 1, description: "Send it as `X-CSRF-Token` with every change (any method but GET, HEAD and OPTIONS) made with the session cookie." },
       expiresAt: { ...dateTime, description: "Only in the login's answer: when the session ends (12 hours after the login)." },
     },
-  },
-
-  // ---- settings
-  TenantSettings: { type: "object", required: Object.keys(settingsProperties), properties: settingsProperties },
-  TenantSettingsPatch: {
-    type: "object", properties: settingsProperties, additionalProperties: false,
-    description: "Any settings to change; the others keep their value. An unknown setting is 400 invalid-settings.",
   },
 
   // ---- audit log

@@ -15,7 +15,7 @@ type Req = FastifyRequest<{ Params: Params; Querystring: Query; Body: unknown }>
 /** The management API of SPEC §6 under `…/orchestrator_/api/v1`. Each route: parse, one core call, render. */
 export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const { baton, config } = ctx;
-  const { catalog, jobs, tenancy } = baton;
+  const { catalog, jobs } = baton;
   const who = (request: Req) => principal(ctx, request);
   const base = (request: Req) => tenantBase(request, config, request.tenant);
   const renderTrigger = (request: Req, t: Trigger) => ({ ...omit(t, "tenantId"), invokeUrl: invokeUrl(base(request), t.folderKey, t.slug) });
@@ -150,18 +150,6 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
     const job = await audited(request, () => jobs.stop(p, request.params.jobKey!, body.strategy),
       (job) => ["job.stop", job.key, { strategy: body.strategy as string, processName: job.processName }]);
     return json(reply, 202, renderJob(job));
-  });
-
-  // ---- tenant settings
-  app.get("/api/v1/settings", async (request: Req, reply) => {
-    await allow(request, "Settings", "Read", "Settings.View");
-    return json(reply, 200, await tenancy.getSettings(request.tenant.id));
-  });
-  app.patch("/api/v1/settings", async (request: Req, reply) => {
-    await allow(request, "Settings", "Write", "Settings.Edit");
-    const settings = await audited(request, () => tenancy.updateSettings(request.tenant.id, request.body),
-      (settings) => ["settings.update", request.tenant.id, { fields: fieldNames(request.body, settings) }]);
-    return json(reply, 200, settings);
   });
 }
 
