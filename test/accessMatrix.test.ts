@@ -103,23 +103,23 @@ const rows: Row[] = [
   // ---- processes
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/processes", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/processes` }), ok: 200,
-    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/processes", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/processes`, body: { name: `P${randomUUID()}` } }), ok: 201,
-    scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    roles: { Viewer: 403, folderDeveloper: 404 },
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/processes/:name", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/processes/Echo` }), ok: 200,
-    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "PATCH /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/processes/:name", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/processes/${await f.freshProcess()}`, body: { description: "changed" } }),
-    ok: 200, scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    ok: 200, roles: { Viewer: 403, folderDeveloper: 404 },
   },
   {
     route: "DELETE /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/processes/:name", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/processes/${await f.freshProcess()}` }),
-    ok: 204, scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    ok: 204, roles: { Viewer: 403, folderDeveloper: 404 },
   },
 
   // ---- triggers

@@ -171,253 +171,6 @@ export interface components {
             startedAt: string | null;
             info: string | null;
         };
-        RetryPolicy: {
-            /** @description Total attempts, the first included; 1 means no retry. */
-            maxAttempts: number;
-            backoff: components["schemas"]["RetryBackoff"];
-        };
-        RetryBackoff: {
-            /**
-             * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
-             * @enum {string}
-             */
-            type: "Fixed" | "Exponential";
-            /** @description The first wait. At most a year. */
-            delaySeconds: number;
-            /** @description No wait is longer (before jitter); at least delaySeconds. */
-            maxDelaySeconds: number;
-            /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
-            jitter: boolean;
-        };
-        /** @description Any field left out keeps its current value (defaults: maxAttempts 1, backoff Exponential, delaySeconds 5, maxDelaySeconds 3600, no jitter). */
-        RetryPolicyInput: {
-            /** @description Total attempts, the first included; 1 means no retry. */
-            maxAttempts?: number;
-            /** @description Any field left out keeps its current value. */
-            backoff?: {
-                /**
-                 * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
-                 * @enum {string}
-                 */
-                type?: "Fixed" | "Exponential";
-                /** @description The first wait. At most a year. */
-                delaySeconds?: number;
-                /** @description No wait is longer (before jitter); at least delaySeconds. */
-                maxDelaySeconds?: number;
-                /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
-                jitter?: boolean;
-            };
-            /**
-             * @deprecated
-             * @description The former form of the backoff: the same as backoff { type: Exponential, delaySeconds }. Not with backoff.
-             */
-            backoffSeconds?: number;
-        };
-        Process: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator.
-             */
-            readonly id: string;
-            /**
-             * Format: uuid
-             * @description The folder the process belongs to.
-             */
-            readonly folderKey: string;
-            /** @description Unique in its folder; robots announce the names they serve. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
-            name: string;
-            /** @default  */
-            description: string;
-            /**
-             * @description Input arguments every job of the process starts from.
-             * @default {}
-             */
-            defaultInputArguments: {
-                [key: string]: unknown;
-            };
-            /**
-             * @description Input arguments are validated against it before a job exists (400 invalid-arguments). A JSON Schema (draft 2020-12) object, or null for none; it must compile.
-             * @default null
-             */
-            inputSchema: Record<string, unknown> | null;
-            /**
-             * @description Documents the output arguments. A JSON Schema (draft 2020-12) object, or null for none; it must compile.
-             * @default null
-             */
-            outputSchema: Record<string, unknown> | null;
-            /** @default Normal */
-            priority: components["schemas"]["Priority"];
-            /**
-             * @description A run longer than this is killed and ends Faulted; null for no limit. At most a year.
-             * @default null
-             */
-            maxDurationSeconds: number | null;
-            retry: components["schemas"]["RetryPolicy"];
-            /**
-             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
-             * @default null
-             */
-            maxConcurrentJobs: number | null;
-            /**
-             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
-             * @default null
-             */
-            concurrencyKey: string | null;
-            /**
-             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
-             * @default null
-             */
-            maxConcurrentJobsPerKey: number | null;
-            /**
-             * Format: date-time
-             * @description When the process was created.
-             */
-            readonly createdAt: string;
-            /**
-             * Format: date-time
-             * @description When the process was last changed.
-             */
-            readonly updatedAt: string;
-        };
-        /** @description Read-only fields are ignored, so a fetched process can be sent back; any other unknown field is 400 invalid-process. */
-        ProcessInput: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator.
-             */
-            readonly id?: string;
-            /**
-             * Format: uuid
-             * @description The folder the process belongs to.
-             */
-            readonly folderKey?: string;
-            /** @description Unique in its folder; robots announce the names they serve. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
-            name: string;
-            /** @default  */
-            description?: string;
-            /**
-             * @description Input arguments every job of the process starts from.
-             * @default {}
-             */
-            defaultInputArguments?: {
-                [key: string]: unknown;
-            };
-            /**
-             * @description Input arguments are validated against it before a job exists (400 invalid-arguments). A JSON Schema (draft 2020-12) object, or null for none; it must compile.
-             * @default null
-             */
-            inputSchema?: Record<string, unknown> | null;
-            /**
-             * @description Documents the output arguments. A JSON Schema (draft 2020-12) object, or null for none; it must compile.
-             * @default null
-             */
-            outputSchema?: Record<string, unknown> | null;
-            /** @default Normal */
-            priority?: components["schemas"]["Priority"];
-            /**
-             * @description A run longer than this is killed and ends Faulted; null for no limit. At most a year.
-             * @default null
-             */
-            maxDurationSeconds?: number | null;
-            retry?: components["schemas"]["RetryPolicyInput"];
-            /**
-             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
-             * @default null
-             */
-            maxConcurrentJobs?: number | null;
-            /**
-             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
-             * @default null
-             */
-            concurrencyKey?: string | null;
-            /**
-             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
-             * @default null
-             */
-            maxConcurrentJobsPerKey?: number | null;
-            /**
-             * Format: date-time
-             * @description When the process was created.
-             */
-            readonly createdAt?: string;
-            /**
-             * Format: date-time
-             * @description When the process was last changed.
-             */
-            readonly updatedAt?: string;
-        };
-        /** @description The fields to change. Read-only fields are ignored; any other unknown field is 400 invalid-process. */
-        ProcessPatch: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator.
-             */
-            readonly id?: string;
-            /**
-             * Format: uuid
-             * @description The folder the process belongs to.
-             */
-            readonly folderKey?: string;
-            /** @description A process cannot be renamed: if present, it must be the current name. */
-            name?: string;
-            /** @default  */
-            description?: string;
-            /**
-             * @description Input arguments every job of the process starts from.
-             * @default {}
-             */
-            defaultInputArguments?: {
-                [key: string]: unknown;
-            };
-            /**
-             * @description Input arguments are validated against it before a job exists (400 invalid-arguments). A JSON Schema (draft 2020-12) object, or null for none; it must compile.
-             * @default null
-             */
-            inputSchema?: Record<string, unknown> | null;
-            /**
-             * @description Documents the output arguments. A JSON Schema (draft 2020-12) object, or null for none; it must compile.
-             * @default null
-             */
-            outputSchema?: Record<string, unknown> | null;
-            /** @default Normal */
-            priority?: components["schemas"]["Priority"];
-            /**
-             * @description A run longer than this is killed and ends Faulted; null for no limit. At most a year.
-             * @default null
-             */
-            maxDurationSeconds?: number | null;
-            retry?: components["schemas"]["RetryPolicyInput"];
-            /**
-             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
-             * @default null
-             */
-            maxConcurrentJobs?: number | null;
-            /**
-             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
-             * @default null
-             */
-            concurrencyKey?: string | null;
-            /**
-             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
-             * @default null
-             */
-            maxConcurrentJobsPerKey?: number | null;
-            /**
-             * Format: date-time
-             * @description When the process was created.
-             */
-            readonly createdAt?: string;
-            /**
-             * Format: date-time
-             * @description When the process was last changed.
-             */
-            readonly updatedAt?: string;
-        };
-        ProcessPage: {
-            items: components["schemas"]["Process"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
         Trigger: {
             /**
              * Format: uuid
@@ -1587,6 +1340,293 @@ export interface components {
             /** @description This list is not paginated yet: always null. */
             nextCursor: string | null;
         };
+        RetryBackoff: {
+            /**
+             * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
+             * @enum {string}
+             */
+            type: "Fixed" | "Exponential";
+            /** @description The first wait. At most a year. */
+            delaySeconds: number;
+            /** @description No wait is longer (before jitter); at least delaySeconds. */
+            maxDelaySeconds: number;
+            /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
+            jitter: boolean;
+        };
+        RetryPolicy: {
+            /** @description Total attempts, the first included; 1 means no retry. */
+            maxAttempts: number;
+            backoff: components["schemas"]["RetryBackoff"];
+        };
+        /** @description Any field left out keeps its current value (defaults: maxAttempts 1, backoff Exponential, delaySeconds 5, maxDelaySeconds 3600, no jitter). */
+        RetryPolicyInput: {
+            /** @description Total attempts, the first included; 1 means no retry. */
+            maxAttempts?: number;
+            /** @description Any field left out keeps its current value. */
+            backoff?: {
+                /**
+                 * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
+                 * @enum {string}
+                 */
+                type?: "Fixed" | "Exponential";
+                /** @description The first wait. At most a year. */
+                delaySeconds?: number;
+                /** @description No wait is longer (before jitter); at least delaySeconds. */
+                maxDelaySeconds?: number;
+                /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
+                jitter?: boolean;
+            };
+            /**
+             * @deprecated
+             * @description The former form of the backoff: the same as backoff { type: Exponential, delaySeconds }. Not with backoff.
+             */
+            backoffSeconds?: number;
+        };
+        Process: {
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator.
+             */
+            readonly id: string;
+            /**
+             * Format: uuid
+             * @description The folder the process belongs to.
+             */
+            readonly folderKey: string;
+            /** @description Unique in its folder; robots announce the names they serve. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name: string;
+            /** @default  */
+            description: string;
+            /** @description Input arguments every job of the process starts from. */
+            defaultInputArguments: {
+                [key: string]: unknown;
+            };
+            /** @description Input arguments are validated against it before a job exists (400 invalid-arguments). A JSON Schema (draft 2020-12) object, or null for none; it must compile. */
+            inputSchema: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Documents the output arguments. A JSON Schema (draft 2020-12) object, or null for none; it must compile. */
+            outputSchema: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description Low, Normal (the default) or High.
+             * @enum {string}
+             */
+            priority: "Low" | "Normal" | "High";
+            /**
+             * @description A run longer than this is killed and ends Faulted; null for no limit. At most a year.
+             * @default null
+             */
+            maxDurationSeconds: number | null;
+            /**
+             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
+             * @default null
+             */
+            maxConcurrentJobs: number | null;
+            /**
+             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
+             * @default null
+             */
+            concurrencyKey: string | null;
+            /**
+             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
+             * @default null
+             */
+            maxConcurrentJobsPerKey: number | null;
+            retry: components["schemas"]["RetryPolicy"];
+            /**
+             * Format: date-time
+             * @description When the process was created.
+             */
+            readonly createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the process was last changed.
+             */
+            readonly updatedAt: string;
+        };
+        ProcessPage: {
+            items: components["schemas"]["Process"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        /** @description Read-only fields are ignored, so a fetched process can be sent back; any other unknown field is 400 invalid-process. */
+        ProcessInput: {
+            /** @description Unique in its folder; robots announce the names they serve. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name: string;
+            /** @default  */
+            description?: string;
+            /** @description Input arguments every job of the process starts from. */
+            defaultInputArguments?: {
+                [key: string]: unknown;
+            };
+            /** @description Input arguments are validated against it before a job exists (400 invalid-arguments). A JSON Schema (draft 2020-12) object, or null for none; it must compile. */
+            inputSchema?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Documents the output arguments. A JSON Schema (draft 2020-12) object, or null for none; it must compile. */
+            outputSchema?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description Low, Normal (the default) or High.
+             * @enum {string}
+             */
+            priority?: "Low" | "Normal" | "High";
+            /**
+             * @description A run longer than this is killed and ends Faulted; null for no limit. At most a year.
+             * @default null
+             */
+            maxDurationSeconds?: number | null;
+            /**
+             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
+             * @default null
+             */
+            maxConcurrentJobs?: number | null;
+            /**
+             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
+             * @default null
+             */
+            concurrencyKey?: string | null;
+            /**
+             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
+             * @default null
+             */
+            maxConcurrentJobsPerKey?: number | null;
+            /** @description Any field left out keeps its current value (defaults: maxAttempts 1, backoff Exponential, delaySeconds 5, maxDelaySeconds 3600, no jitter). */
+            retry?: {
+                /** @description Total attempts, the first included; 1 means no retry. */
+                maxAttempts?: number;
+                /** @description Any field left out keeps its current value. */
+                backoff?: {
+                    /**
+                     * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
+                     * @enum {string}
+                     */
+                    type?: "Fixed" | "Exponential";
+                    /** @description The first wait. At most a year. */
+                    delaySeconds?: number;
+                    /** @description No wait is longer (before jitter); at least delaySeconds. */
+                    maxDelaySeconds?: number;
+                    /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
+                    jitter?: boolean;
+                };
+                /**
+                 * @deprecated
+                 * @description The former form of the backoff: the same as backoff { type: Exponential, delaySeconds }. Not with backoff.
+                 */
+                backoffSeconds?: number;
+            };
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator.
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The folder the process belongs to.
+             */
+            readonly folderKey?: string;
+            /**
+             * Format: date-time
+             * @description When the process was created.
+             */
+            readonly createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the process was last changed.
+             */
+            readonly updatedAt?: string;
+        };
+        /** @description The fields to change. Read-only fields are ignored; any other unknown field is 400 invalid-process. */
+        ProcessPatch: {
+            /** @description A process cannot be renamed: if present, it must be the current name. */
+            name?: string;
+            /** @default  */
+            description?: string;
+            /** @description Input arguments every job of the process starts from. */
+            defaultInputArguments?: {
+                [key: string]: unknown;
+            };
+            /** @description Input arguments are validated against it before a job exists (400 invalid-arguments). A JSON Schema (draft 2020-12) object, or null for none; it must compile. */
+            inputSchema?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Documents the output arguments. A JSON Schema (draft 2020-12) object, or null for none; it must compile. */
+            outputSchema?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description Low, Normal (the default) or High.
+             * @enum {string}
+             */
+            priority?: "Low" | "Normal" | "High";
+            /**
+             * @description A run longer than this is killed and ends Faulted; null for no limit. At most a year.
+             * @default null
+             */
+            maxDurationSeconds?: number | null;
+            /**
+             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
+             * @default null
+             */
+            maxConcurrentJobs?: number | null;
+            /**
+             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
+             * @default null
+             */
+            concurrencyKey?: string | null;
+            /**
+             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
+             * @default null
+             */
+            maxConcurrentJobsPerKey?: number | null;
+            /** @description Any field left out keeps its current value (defaults: maxAttempts 1, backoff Exponential, delaySeconds 5, maxDelaySeconds 3600, no jitter). */
+            retry?: {
+                /** @description Total attempts, the first included; 1 means no retry. */
+                maxAttempts?: number;
+                /** @description Any field left out keeps its current value. */
+                backoff?: {
+                    /**
+                     * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
+                     * @enum {string}
+                     */
+                    type?: "Fixed" | "Exponential";
+                    /** @description The first wait. At most a year. */
+                    delaySeconds?: number;
+                    /** @description No wait is longer (before jitter); at least delaySeconds. */
+                    maxDelaySeconds?: number;
+                    /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
+                    jitter?: boolean;
+                };
+                /**
+                 * @deprecated
+                 * @description The former form of the backoff: the same as backoff { type: Exponential, delaySeconds }. Not with backoff.
+                 */
+                backoffSeconds?: number;
+            };
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator.
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The folder the process belongs to.
+             */
+            readonly folderKey?: string;
+            /**
+             * Format: date-time
+             * @description When the process was created.
+             */
+            readonly createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the process was last changed.
+             */
+            readonly updatedAt?: string;
+        };
         TenantSettings: {
             /**
              * @description When false, the wait URIs LongPolling hands out are signed (`exp`, `sig`) and need no token.
@@ -1642,28 +1682,57 @@ export interface components {
         };
         /** @description Any settings to change; the others keep their value. An unknown setting is 400 invalid-settings. */
         TenantSettingsPatch: {
-            /** @description When false, the wait URIs LongPolling hands out are signed (`exp`, `sig`) and need no token. A boolean. */
-            syncRedirectsRequireAuth?: unknown;
-            /** @description How long one LongPolling request or wait request blocks before redirecting to the wait URI (303, or `redirectStatusCode`). `longPollTimeoutSeconds` × 20 must be at least `syncMaxJobDurationSeconds` (fetch follows at most 20 redirects); a change that breaks this is 400 invalid-settings. An integer from 1 to 90. */
-            longPollTimeoutSeconds?: unknown;
-            /** @description LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded. At most `longPollTimeoutSeconds` × 20, so 1800 with the longest long-poll (90 s). An integer from 1 to 86400. */
-            syncMaxJobDurationSeconds?: unknown;
-            /** @description Origins allowed to call the tenant's endpoints from a browser. An array of origins. */
-            corsAllowedOrigins?: unknown;
-            /** @description Larger invocation bodies, and robot protocol bodies larger than the greater of this and 65536, are answered 413 payload-too-large. An integer from 1 to 67108864. */
-            maxRequestBodyBytes?: unknown;
-            /** @description Final jobs older than this are purged. An integer from 1 to 3650. */
-            jobRetentionDays?: unknown;
-            /** @description How long an Idempotency-Key is remembered after the call that first sent it; a later call with the key then creates a new job. An integer from 1 to 720. */
-            idempotencyKeyRetentionHours?: unknown;
-            /** @description Requests a minute one token may make in the tenant (invocations, status, management), counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited. An integer from 0 to 1000000. */
-            rateLimitPerTokenPerMinute?: unknown;
-            /** @description Invocations a minute of one API trigger, whoever calls it, counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited. An integer from 0 to 1000000. */
-            rateLimitPerTriggerPerMinute?: unknown;
-            /** @description The status of the call modes' redirects: the status URI to the output URI, a LongPolling invocation to the wait URI, the wait URI to itself. 303 See Other, or 302 Found for clients written to compare with 302 (fetch and browsers repeat a PUT or DELETE after a 302: keep 303 for such LongPolling triggers). One of 303, 302. */
-            redirectStatusCode?: unknown;
-        } & {
-            [key: string]: unknown;
+            /**
+             * @description When false, the wait URIs LongPolling hands out are signed (`exp`, `sig`) and need no token.
+             * @default true
+             */
+            syncRedirectsRequireAuth?: boolean;
+            /**
+             * @description How long one LongPolling request or wait request blocks before redirecting to the wait URI (303, or `redirectStatusCode`). `longPollTimeoutSeconds` × 20 must be at least `syncMaxJobDurationSeconds` (fetch follows at most 20 redirects); a change that breaks this is 400 invalid-settings.
+             * @default 50
+             */
+            longPollTimeoutSeconds?: number;
+            /**
+             * @description LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded. At most `longPollTimeoutSeconds` × 20, so 1800 with the longest long-poll (90 s).
+             * @default 900
+             */
+            syncMaxJobDurationSeconds?: number;
+            /**
+             * @description Origins allowed to call the tenant's endpoints from a browser.
+             * @default []
+             */
+            corsAllowedOrigins?: string[];
+            /**
+             * @description Larger invocation bodies, and robot protocol bodies larger than the greater of this and 65536, are answered 413 payload-too-large.
+             * @default 1048576
+             */
+            maxRequestBodyBytes?: number;
+            /**
+             * @description Final jobs older than this are purged.
+             * @default 30
+             */
+            jobRetentionDays?: number;
+            /**
+             * @description How long an Idempotency-Key is remembered after the call that first sent it; a later call with the key then creates a new job.
+             * @default 24
+             */
+            idempotencyKeyRetentionHours?: number;
+            /**
+             * @description Requests a minute one token may make in the tenant (invocations, status, management), counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
+             * @default 0
+             */
+            rateLimitPerTokenPerMinute?: number;
+            /**
+             * @description Invocations a minute of one API trigger, whoever calls it, counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
+             * @default 0
+             */
+            rateLimitPerTriggerPerMinute?: number;
+            /**
+             * @description The status of the call modes' redirects: the status URI to the output URI, a LongPolling invocation to the wait URI, the wait URI to itself. 303 See Other, or 302 Found for clients written to compare with 302 (fetch and browsers repeat a PUT or DELETE after a 302: keep 303 for such LongPolling triggers).
+             * @default 303
+             * @enum {integer}
+             */
+            redirectStatusCode?: 303 | 302;
         };
         RobotKey: {
             /** Format: uuid */

@@ -529,39 +529,6 @@ const paths: Record<string, Obj> = withCsrf({
     }),
   },
 
-  // ---- processes
-  "/api/v1/folders/{folderKey}/processes": {
-    parameters: [param("folderKey")],
-    get: operation({
-      operationId: "listProcesses", permission: "`Processes.View` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "List a folder's processes", security: scopes("Execution", "Read"), checksScope: true,
-      notFound: ["folder-not-found"], responses: { "200": response("The folder's processes.", { content: jsonContent(s("ProcessPage")) }) },
-    }),
-    post: operation({
-      operationId: "createProcess", permission: "`Processes.Edit` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "Create a process", security: scopes("Execution", "Write"), checksScope: true,
-      body: { schema: s("ProcessInput"), required: true }, badRequest: ["invalid-body", "invalid-process", "schema-too-complex"], validation: true,
-      notFound: ["folder-not-found"], conflict: ["process-exists"],
-      responses: { "201": response("The process.", { content: jsonContent(s("Process")) }) },
-    }),
-  },
-  "/api/v1/folders/{folderKey}/processes/{name}": {
-    parameters: [param("folderKey"), param("processName")],
-    get: operation({
-      operationId: "getProcess", permission: "`Processes.View` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "Get a process", security: scopes("Execution", "Read"), checksScope: true,
-      notFound: ["folder-not-found", "process-not-found"], responses: { "200": response("The process.", { content: jsonContent(s("Process")) }) },
-    }),
-    patch: operation({
-      operationId: "updateProcess", permission: "`Processes.Edit` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "Change a process", security: scopes("Execution", "Write"), checksScope: true,
-      body: { schema: s("ProcessPatch"), required: true }, badRequest: ["invalid-body", "invalid-process", "schema-too-complex"], validation: true,
-      notFound: ["folder-not-found", "process-not-found"],
-      responses: { "200": response("The process.", { content: jsonContent(s("Process")) }) },
-    }),
-    delete: operation({
-      operationId: "deleteProcess", permission: "`Processes.Edit` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "Delete a process", description: "Refused while API triggers start it.",
-      security: scopes("Execution", "Write"), checksScope: true, notFound: ["folder-not-found", "process-not-found"], conflict: ["process-in-use"],
-      responses: { "204": response("Deleted.") },
-    }),
-  },
-
   // ---- triggers
   "/api/v1/folders/{folderKey}/triggers": {
     parameters: [param("folderKey")],

@@ -471,41 +471,6 @@ export const schemas: Record<string, Schema> = {
 
   // ---- folders
 
-  // ---- processes
-  RetryPolicy: { type: "object", required: ["maxAttempts", "backoff"], properties: retryPolicyProperties },
-  RetryBackoff: { type: "object", required: Object.keys(retryBackoffProperties), properties: retryBackoffProperties },
-  RetryPolicyInput: {
-    type: "object",
-    properties: {
-      maxAttempts: retryPolicyProperties.maxAttempts,
-      backoff: { type: "object", properties: retryBackoffProperties, additionalProperties: false, description: "Any field left out keeps its current value." },
-      backoffSeconds: {
-        type: "integer", minimum: 0, maximum: 31_536_000, deprecated: true,
-        description: "The former form of the backoff: the same as backoff { type: Exponential, delaySeconds }. Not with backoff.",
-      },
-    },
-    additionalProperties: false,
-    description: "Any field left out keeps its current value (defaults: maxAttempts 1, backoff Exponential, delaySeconds 5, maxDelaySeconds 3600, no jitter).",
-  },
-  Process: { type: "object", required: Object.keys(processProperties), properties: processProperties },
-  ProcessInput: {
-    type: "object",
-    required: ["name"],
-    properties: writable(processProperties, { retry: schemaRef("RetryPolicyInput") }),
-    additionalProperties: false,
-    description: "Read-only fields are ignored, so a fetched process can be sent back; any other unknown field is 400 invalid-process.",
-  },
-  ProcessPatch: {
-    type: "object",
-    properties: writable(processProperties, {
-      retry: schemaRef("RetryPolicyInput"),
-      name: { type: "string", description: "A process cannot be renamed: if present, it must be the current name." },
-    }),
-    additionalProperties: false,
-    description: "The fields to change. Read-only fields are ignored; any other unknown field is 400 invalid-process.",
-  },
-  ProcessPage: page("Process", false),
-
   // ---- triggers
   Trigger: { type: "object", required: Object.keys(triggerProperties), properties: triggerProperties },
   TriggerInput: {

@@ -18,6 +18,7 @@ import { folderRoutes } from "./routes/folders.js";
 import { invocationRoutes } from "./routes/invocation.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { managementRoutes } from "./routes/management.js";
+import { processRoutes } from "./routes/processes.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { timeTriggerRoutes } from "./routes/timeTriggers.js";
 import { operationsRoutes } from "./routes/operations.js";
@@ -294,6 +295,7 @@ export function buildServer(options: ServerOptions): BatonServer {
     apiReferenceRoutes(tenantApp, ctx);
     invocationRoutes(tenantApp, ctx);
     folderRoutes(tenantApp, ctx);
+    processRoutes(tenantApp, ctx);
     managementRoutes(tenantApp, ctx);
     settingsRoutes(tenantApp, ctx);
     webhookRoutes(tenantApp, ctx); // webhooks (issue 16)

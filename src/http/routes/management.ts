@@ -5,7 +5,7 @@ import { idempotencyKeyOf } from "../../core/idempotency.js";
 import { renderJob, renderJobDetail, timeTriggerOf } from "../../core/jobView.js";
 import { foldersWith, requirePermission } from "../../core/permissionChecks.js";
 import type { Permission } from "../../core/Permissions.js";
-import type { JobListItem, Principal, Process, Trigger } from "../../core/types.js";
+import type { JobListItem, Principal, Trigger } from "../../core/types.js";
 import { fieldNames, recordAudit } from "../audit.js";
 import { json, principal, type HttpContext, type Params, type Query } from "../context.js";
 import { invokeUrl, tenantBase } from "../urls.js";
@@ -53,39 +53,6 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
     requirePermission(p, permission, trigger.folderKey, () => triggerIdNotFound(request.params.id!));
     return trigger;
   };
-
-  // ---- processes
-  app.get("/api/v1/folders/:folderKey/processes", async (request: Req, reply) => {
-    await allow(request, "Execution", "Read", "Processes.View", request.params.folderKey!, folderHidden(request));
-    const items = await catalog.listProcesses(request.tenant.id, request.params.folderKey!);
-    return json(reply, 200, { items: items.map(renderProcess), nextCursor: null });
-  });
-  app.post("/api/v1/folders/:folderKey/processes", async (request: Req, reply) => {
-    await allow(request, "Execution", "Write", "Processes.Edit", request.params.folderKey!, folderHidden(request));
-    const process = await audited(request, () => catalog.createProcess(request.tenant.id, request.params.folderKey!, request.body),
-      (process) => ["process.create", process.id, { folderKey: process.folderKey, name: process.name, fields: fieldNames(request.body, process) }]);
-    return json(reply, 201, renderProcess(process));
-  });
-  app.get("/api/v1/folders/:folderKey/processes/:name", async (request: Req, reply) => {
-    await allow(request, "Execution", "Read", "Processes.View", request.params.folderKey!, folderHidden(request));
-    await catalog.folderOrThrow(request.tenant.id, request.params.folderKey!);
-    return json(reply, 200, renderProcess(await catalog.processOrThrow(request.tenant.id, request.params.folderKey!, request.params.name!)));
-  });
-  app.patch("/api/v1/folders/:folderKey/processes/:name", async (request: Req, reply) => {
-    await allow(request, "Execution", "Write", "Processes.Edit", request.params.folderKey!, folderHidden(request));
-    await catalog.folderOrThrow(request.tenant.id, request.params.folderKey!);
-    const process = await audited(request, () => catalog.updateProcess(request.tenant.id, request.params.folderKey!, request.params.name!, request.body),
-      (process) => ["process.update", process.id, { folderKey: process.folderKey, name: process.name, fields: fieldNames(request.body, process) }]);
-    return json(reply, 200, renderProcess(process));
-  });
-  app.delete("/api/v1/folders/:folderKey/processes/:name", async (request: Req, reply) => {
-    await allow(request, "Execution", "Write", "Processes.Edit", request.params.folderKey!, folderHidden(request));
-    // the id, for the audit log (a missing process or folder is answered by deleteProcess)
-    const id = (await catalog.processOrThrow(request.tenant.id, request.params.folderKey!, request.params.name!).catch(() => null))?.id;
-    await audited(request, () => catalog.deleteProcess(request.tenant.id, request.params.folderKey!, request.params.name!),
-      () => ["process.delete", id ?? request.params.name!, { folderKey: request.params.folderKey!, name: request.params.name! }]);
-    return reply.code(204).send();
-  });
 
   // ---- triggers
   app.get("/api/v1/folders/:folderKey/triggers", async (request: Req, reply) => {
@@ -173,7 +140,6 @@ export function renderJobListItem(job: JobListItem) {
 /** a trigger's audit details: its slug, folder and process, and the names of the fields the request set (never argument values) */
 const triggerDetails = (t: Trigger, body: unknown) => ({ slug: t.slug, folderKey: t.folderKey, processName: t.processName, fields: fieldNames(body, t) });
 const triggerIdNotFound = (id: string) => notFound("trigger-not-found", `No API trigger with id '${id}' exists in this tenant.`);
-const renderProcess = (p: Process) => omit(p, "tenantId");
 
 function omit<T extends object, K extends keyof T>(value: T, key: K): Omit<T, K> {
   const copy = { ...value };

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { audited, fieldNames } from "../audit.js";
 import type { HttpContext } from "../context.js";
+import { bodyCheckedByCore } from "../coreChecked.js";
 import { answer } from "../schemas/common.js";
 import { TenantSettings, TenantSettingsPatch } from "../schemas/settings.js";
 
@@ -25,6 +26,7 @@ export function settingsRoutes(app: FastifyInstance, ctx: HttpContext): void {
       response: { 200: answer("All the tenant settings, after the change.", TenantSettings) },
     },
     config: { access: { scope: ["Settings", "Write"], permission: "Settings.Edit" }, errors: { invalid: "invalid-settings" } },
+    validatorCompiler: bodyCheckedByCore,
   }, async (request) => audited(ctx, request, () => tenancy.updateSettings(request.tenant.id, request.body),
     (settings) => ["settings.update", request.tenant.id, { fields: fieldNames(request.body, settings) }]));
 }

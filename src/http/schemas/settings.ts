@@ -55,22 +55,8 @@ const answerProperties = Object.fromEntries(Object.entries(settings).map(([k, v]
 
 export const TenantSettings = named("TenantSettings", Type.Unsafe<SettingsRecord>(Type.Object(answerProperties)));
 
-/**
- * The shape only: each setting's type and range, an unknown setting, and the long-poll and
- * sync-duration budget are the core's (Tenancy.validateSettingsPatch), which lists every
- * fault with the range at fault (400 invalid-settings, `violations`); the document says the
- * types and ranges through each setting's description and its `TenantSettings` shape.
- */
-export const TenantSettingsPatch = named("TenantSettingsPatch", Type.Object(
-  Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, Type.Optional(Type.Unsafe<unknown>({ description: `${v.description} ${rangeOf(v.schema)}` }))])),
-  { additionalProperties: true, description: "Any settings to change; the others keep their value. An unknown setting is 400 invalid-settings." },
-));
-
-/** a setting's type and range in words, for the patch's description (the core checks them) */
-function rangeOf(s: TSchema): string {
-  const k = s as { type?: string; minimum?: number; maximum?: number; enum?: unknown[] };
-  if (k.enum) return `One of ${k.enum.join(", ")}.`;
-  if (k.type === "integer") return `An integer from ${k.minimum} to ${k.maximum}.`;
-  if (k.type === "boolean") return "A boolean.";
-  return "An array of origins.";
-}
+/** Any settings to change. Checked by the core (Tenancy.validateSettingsPatch: every fault, with its range; coreChecked.ts). */
+export const TenantSettingsPatch = named("TenantSettingsPatch", Type.Unsafe<Partial<SettingsRecord>>(Type.Object(
+  Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, Type.Optional(described(v.schema, v.description))])),
+  { additionalProperties: false, description: "Any settings to change; the others keep their value. An unknown setting is 400 invalid-settings." },
+)));
