@@ -124,26 +124,22 @@ const rows: Row[] = [
 
   // ---- triggers
   {
-    route: "GET /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/triggers", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/triggers` }), ok: 200,
-    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
+    route: "GET /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/triggers", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/triggers` }), ok: 200, roles: { folderDeveloper: 404 },
   },
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/triggers",
     call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/triggers`, body: { name: "t", slug: `s-${randomUUID()}`, verb: "POST", processName: "Echo", callMode: "AsyncRequestReply" } }),
-    ok: 201, scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    ok: 201, roles: { Viewer: 403, folderDeveloper: 404 },
   },
-  { route: "GET /:org/:tenant/orchestrator_/api/v1/triggers", call: async () => ({ path: "/api/v1/triggers" }), ok: 200, scope: ["Execution", "Read"] },
+  { route: "GET /:org/:tenant/orchestrator_/api/v1/triggers", call: async () => ({ path: "/api/v1/triggers" }), ok: 200 },
   {
-    route: "GET /:org/:tenant/orchestrator_/api/v1/triggers/:id", call: async (f) => ({ path: `/api/v1/triggers/${await f.freshTrigger()}` }), ok: 200,
-    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
-  },
-  {
-    route: "PATCH /:org/:tenant/orchestrator_/api/v1/triggers/:id", call: async (f) => ({ path: `/api/v1/triggers/${await f.freshTrigger()}`, body: { enabled: false } }), ok: 200,
-    scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    route: "GET /:org/:tenant/orchestrator_/api/v1/triggers/:id", call: async (f) => ({ path: `/api/v1/triggers/${await f.freshTrigger()}` }), ok: 200, roles: { folderDeveloper: 404 },
   },
   {
-    route: "DELETE /:org/:tenant/orchestrator_/api/v1/triggers/:id", call: async (f) => ({ path: `/api/v1/triggers/${await f.freshTrigger()}` }), ok: 204,
-    scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    route: "PATCH /:org/:tenant/orchestrator_/api/v1/triggers/:id", call: async (f) => ({ path: `/api/v1/triggers/${await f.freshTrigger()}`, body: { enabled: false } }), ok: 200, roles: { Viewer: 403, folderDeveloper: 404 },
+  },
+  {
+    route: "DELETE /:org/:tenant/orchestrator_/api/v1/triggers/:id", call: async (f) => ({ path: `/api/v1/triggers/${await f.freshTrigger()}` }), ok: 204, roles: { Viewer: 403, folderDeveloper: 404 },
   },
 
   // ---- time triggers: API triggers' scopes and permissions

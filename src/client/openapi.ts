@@ -171,181 +171,6 @@ export interface components {
             startedAt: string | null;
             info: string | null;
         };
-        Trigger: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator; the `triggerId` of the jobs it creates.
-             */
-            readonly id: string;
-            /**
-             * Format: uuid
-             * @description The folder of the trigger and of its process.
-             */
-            readonly folderKey: string;
-            /** @description 1-128 characters, without '/', '\' or control characters. */
-            name: string;
-            /**
-             * @description Unique in the tenant: 1-128 letters, digits, '-', '_' or '.'; no '/'.
-             * @example invoice-approval
-             */
-            slug: string;
-            verb: components["schemas"]["Verb"];
-            /** @description The name of a process in the trigger's folder. */
-            processName: string;
-            /**
-             * @description The default call mode; a caller may override it with `$callMode`.
-             * @default AsyncRequestReply
-             */
-            callMode: components["schemas"]["CallMode"];
-            /**
-             * @description Argument defaults: they override the process's defaults and are overridden by the request. No key starts with `$`.
-             * @default {}
-             */
-            defaultArguments: {
-                [key: string]: unknown;
-            };
-            /** @default Inherit */
-            priority: components["schemas"]["TriggerPriority"];
-            /**
-             * @description A disabled trigger answers 409 trigger-disabled.
-             * @default true
-             */
-            enabled: boolean;
-            /**
-             * Format: date-time
-             * @description When the trigger was created.
-             */
-            readonly createdAt: string;
-            /**
-             * Format: date-time
-             * @description When the trigger was last changed.
-             */
-            readonly updatedAt: string;
-            /**
-             * Format: uri
-             * @description The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`.
-             */
-            readonly invokeUrl: string;
-        };
-        /** @description Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-trigger. */
-        TriggerInput: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator; the `triggerId` of the jobs it creates.
-             */
-            readonly id?: string;
-            /**
-             * Format: uuid
-             * @description The folder of the trigger and of its process.
-             */
-            readonly folderKey?: string;
-            /** @description 1-128 characters, without '/', '\' or control characters. */
-            name: string;
-            /**
-             * @description Unique in the tenant: 1-128 letters, digits, '-', '_' or '.'; no '/'.
-             * @example invoice-approval
-             */
-            slug: string;
-            verb: components["schemas"]["Verb"];
-            /** @description The name of a process in the trigger's folder. */
-            processName: string;
-            /**
-             * @description The default call mode; a caller may override it with `$callMode`.
-             * @default AsyncRequestReply
-             */
-            callMode?: components["schemas"]["CallMode"];
-            /**
-             * @description Argument defaults: they override the process's defaults and are overridden by the request. No key starts with `$`.
-             * @default {}
-             */
-            defaultArguments?: {
-                [key: string]: unknown;
-            };
-            /** @default Inherit */
-            priority?: components["schemas"]["TriggerPriority"];
-            /**
-             * @description A disabled trigger answers 409 trigger-disabled.
-             * @default true
-             */
-            enabled?: boolean;
-            /**
-             * Format: date-time
-             * @description When the trigger was created.
-             */
-            readonly createdAt?: string;
-            /**
-             * Format: date-time
-             * @description When the trigger was last changed.
-             */
-            readonly updatedAt?: string;
-            /**
-             * Format: uri
-             * @description The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`.
-             */
-            readonly invokeUrl?: string;
-        };
-        /** @description The fields to change (a new processName must name a process of the trigger's folder). Read-only fields are ignored. */
-        TriggerPatch: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator; the `triggerId` of the jobs it creates.
-             */
-            readonly id?: string;
-            /**
-             * Format: uuid
-             * @description The folder of the trigger and of its process.
-             */
-            readonly folderKey?: string;
-            /** @description 1-128 characters, without '/', '\' or control characters. */
-            name?: string;
-            /**
-             * @description Unique in the tenant: 1-128 letters, digits, '-', '_' or '.'; no '/'.
-             * @example invoice-approval
-             */
-            slug?: string;
-            verb?: components["schemas"]["Verb"];
-            /** @description The name of a process in the trigger's folder. */
-            processName?: string;
-            /**
-             * @description The default call mode; a caller may override it with `$callMode`.
-             * @default AsyncRequestReply
-             */
-            callMode?: components["schemas"]["CallMode"];
-            /**
-             * @description Argument defaults: they override the process's defaults and are overridden by the request. No key starts with `$`.
-             * @default {}
-             */
-            defaultArguments?: {
-                [key: string]: unknown;
-            };
-            /** @default Inherit */
-            priority?: components["schemas"]["TriggerPriority"];
-            /**
-             * @description A disabled trigger answers 409 trigger-disabled.
-             * @default true
-             */
-            enabled?: boolean;
-            /**
-             * Format: date-time
-             * @description When the trigger was created.
-             */
-            readonly createdAt?: string;
-            /**
-             * Format: date-time
-             * @description When the trigger was last changed.
-             */
-            readonly updatedAt?: string;
-            /**
-             * Format: uri
-             * @description The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`.
-             */
-            readonly invokeUrl?: string;
-        };
-        TriggerPage: {
-            items: components["schemas"]["Trigger"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
         TimeTrigger: {
             /**
              * Format: uuid
@@ -1626,6 +1451,183 @@ export interface components {
              * @description When the process was last changed.
              */
             readonly updatedAt?: string;
+        };
+        Trigger: {
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `triggerId` of the jobs it creates.
+             */
+            readonly id: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey: string;
+            /** @description 1-128 characters, without '/', '\' or control characters. */
+            name: string;
+            /**
+             * @description Unique in the tenant: 1-128 letters, digits, '-', '_' or '.'; no '/'.
+             * @example invoice-approval
+             */
+            slug: string;
+            /** @enum {string} */
+            verb: "GET" | "POST" | "PUT" | "DELETE";
+            /** @description The name of a process in the trigger's folder. */
+            processName: string;
+            /**
+             * @description The default call mode; a caller may override it with `$callMode`.
+             * @enum {string}
+             */
+            callMode: "AsyncRequestReply" | "FireAndForget" | "LongPolling";
+            /** @description Argument defaults: they override the process's defaults and are overridden by the request. No key starts with `$`. */
+            defaultArguments: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Inherit (the default): the process's priority.
+             * @enum {string}
+             */
+            priority: "Inherit" | "Low" | "Normal" | "High";
+            /** @description A disabled trigger answers 409 trigger-disabled. */
+            enabled: boolean;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt: string;
+            /**
+             * Format: uri
+             * @description The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`.
+             */
+            readonly invokeUrl: string;
+        };
+        TriggerPage: {
+            items: components["schemas"]["Trigger"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        /** @description Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-trigger. */
+        TriggerInput: {
+            /** @description 1-128 characters, without '/', '\' or control characters. */
+            name: string;
+            /**
+             * @description Unique in the tenant: 1-128 letters, digits, '-', '_' or '.'; no '/'.
+             * @example invoice-approval
+             */
+            slug: string;
+            /** @enum {string} */
+            verb: "GET" | "POST" | "PUT" | "DELETE";
+            /** @description The name of a process in the trigger's folder. */
+            processName: string;
+            /**
+             * @description The default call mode; a caller may override it with `$callMode`.
+             * @default AsyncRequestReply
+             * @enum {string}
+             */
+            callMode?: "AsyncRequestReply" | "FireAndForget" | "LongPolling";
+            /**
+             * @description Argument defaults: they override the process's defaults and are overridden by the request. No key starts with `$`.
+             * @default {}
+             */
+            defaultArguments?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Inherit (the default): the process's priority.
+             * @default Inherit
+             * @enum {string}
+             */
+            priority?: "Inherit" | "Low" | "Normal" | "High";
+            /**
+             * @description A disabled trigger answers 409 trigger-disabled.
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `triggerId` of the jobs it creates.
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey?: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt?: string;
+            /**
+             * Format: uri
+             * @description The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`.
+             */
+            readonly invokeUrl?: string;
+        };
+        /** @description The fields to change (a new processName must name a process of the trigger's folder). Read-only fields are ignored. */
+        TriggerPatch: {
+            /** @description 1-128 characters, without '/', '\' or control characters. */
+            name?: string;
+            /**
+             * @description Unique in the tenant: 1-128 letters, digits, '-', '_' or '.'; no '/'.
+             * @example invoice-approval
+             */
+            slug?: string;
+            /** @enum {string} */
+            verb?: "GET" | "POST" | "PUT" | "DELETE";
+            /** @description The name of a process in the trigger's folder. */
+            processName?: string;
+            /**
+             * @description The default call mode; a caller may override it with `$callMode`.
+             * @enum {string}
+             */
+            callMode?: "AsyncRequestReply" | "FireAndForget" | "LongPolling";
+            /** @description Argument defaults: they override the process's defaults and are overridden by the request. No key starts with `$`. */
+            defaultArguments?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Inherit (the default): the process's priority.
+             * @enum {string}
+             */
+            priority?: "Inherit" | "Low" | "Normal" | "High";
+            /** @description A disabled trigger answers 409 trigger-disabled. */
+            enabled?: boolean;
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `triggerId` of the jobs it creates.
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey?: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt?: string;
+            /**
+             * Format: uri
+             * @description The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`.
+             */
+            readonly invokeUrl?: string;
         };
         TenantSettings: {
             /**

@@ -529,46 +529,6 @@ const paths: Record<string, Obj> = withCsrf({
     }),
   },
 
-  // ---- triggers
-  "/api/v1/folders/{folderKey}/triggers": {
-    parameters: [param("folderKey")],
-    get: operation({
-      operationId: "listFolderTriggers", permission: "`Triggers.View` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Triggers", summary: "List a folder's API triggers", security: scopes("Execution", "Read"), checksScope: true,
-      notFound: ["folder-not-found"], responses: { "200": response("The folder's API triggers, each with its invoke URL.", { content: jsonContent(s("TriggerPage")) }) },
-    }),
-    post: operation({
-      operationId: "createTrigger", permission: "`Triggers.Edit` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Triggers", summary: "Create an API trigger", security: scopes("Execution", "Write"), checksScope: true,
-      body: { schema: s("TriggerInput"), required: true }, badRequest: ["invalid-body", "invalid-trigger"], validation: true,
-      notFound: ["folder-not-found", "process-not-found"], conflict: ["slug-taken"],
-      responses: { "201": response("The API trigger, with its `id` and `invokeUrl`.", { content: jsonContent(s("Trigger")) }) },
-    }),
-  },
-  "/api/v1/triggers": {
-    get: operation({
-      operationId: "listTriggers", permission: "none to call; only the triggers of folders in which the user has `Triggers.View` are listed.", permissionDenied: false, tag: "Triggers", summary: "List the tenant's API triggers", security: scopes("Execution", "Read"), checksScope: true,
-      parameters: [queryParameter("folderKey", "Only the triggers of this folder.", { type: "string", format: "uuid" })],
-      badRequest: ["invalid-query"], validation: true,
-      responses: { "200": response("API triggers, each with its invoke URL.", { content: jsonContent(s("TriggerPage")) }) },
-    }),
-  },
-  "/api/v1/triggers/{id}": {
-    parameters: [param("triggerId")],
-    get: operation({
-      operationId: "getTrigger", permission: "`Triggers.View` in the trigger's folder (a user who may not see the folder gets 404 trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Triggers", summary: "Get an API trigger", security: scopes("Execution", "Read"), checksScope: true,
-      notFound: ["trigger-not-found"], responses: { "200": response("The API trigger.", { content: jsonContent(s("Trigger")) }) },
-    }),
-    patch: operation({
-      operationId: "updateTrigger", permission: "`Triggers.Edit` in the trigger's folder (a user who may not see the folder gets 404 trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Triggers", summary: "Change an API trigger", security: scopes("Execution", "Write"), checksScope: true,
-      body: { schema: s("TriggerPatch"), required: true }, badRequest: ["invalid-body", "invalid-trigger"], validation: true,
-      notFound: ["trigger-not-found", "process-not-found"], conflict: ["slug-taken"],
-      responses: { "200": response("The API trigger.", { content: jsonContent(s("Trigger")) }) },
-    }),
-    delete: operation({
-      operationId: "deleteTrigger", permission: "`Triggers.Edit` in the trigger's folder (a user who may not see the folder gets 404 trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Triggers", summary: "Delete an API trigger", security: scopes("Execution", "Write"), checksScope: true,
-      notFound: ["trigger-not-found"], responses: { "204": response("Deleted.") },
-    }),
-  },
-
   // ---- time triggers (SPEC §9)
   "/api/v1/folders/{folderKey}/time-triggers": {
     parameters: [param("folderKey")],

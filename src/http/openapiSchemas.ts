@@ -147,25 +147,6 @@ function writable(properties: Record<string, Schema>, overrides: Record<string, 
 
 // ---- triggers
 
-const triggerProperties: Rendered<Trigger> & { invokeUrl: Schema } = {
-  id: readOnly(uuid, "Assigned by the orchestrator; the `triggerId` of the jobs it creates."),
-  folderKey: readOnly(uuid, "The folder of the trigger and of its process."),
-  name: TRIGGER_NAME,
-  slug: SLUG,
-  verb: schemaRef("Verb"),
-  processName: { type: "string", minLength: 1, description: "The name of a process in the trigger's folder." },
-  callMode: { ...schemaRef("CallMode"), description: "The default call mode; a caller may override it with `$callMode`.", default: "AsyncRequestReply" },
-  defaultArguments: {
-    type: "object", additionalProperties: true, propertyNames: { not: { pattern: "^\\$" } }, default: {},
-    description: "Argument defaults: they override the process's defaults and are overridden by the request. No key starts with `$`.",
-  },
-  priority: { ...schemaRef("TriggerPriority"), default: "Inherit" },
-  enabled: { type: "boolean", default: true, description: "A disabled trigger answers 409 trigger-disabled." },
-  createdAt: readOnly(dateTime, "When the trigger was created."),
-  updatedAt: readOnly(dateTime, "When the trigger was last changed."),
-  invokeUrl: readOnly({ type: "string", format: "uri" }, "The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`."),
-};
-
 // ---- time triggers
 
 const timeTriggerProperties: Record<keyof ReturnType<typeof renderTimeTrigger>, Schema> = {
@@ -472,22 +453,6 @@ export const schemas: Record<string, Schema> = {
   // ---- folders
 
   // ---- triggers
-  Trigger: { type: "object", required: Object.keys(triggerProperties), properties: triggerProperties },
-  TriggerInput: {
-    type: "object",
-    required: ["name", "slug", "verb", "processName"],
-    properties: triggerProperties,
-    additionalProperties: false,
-    description: "Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-trigger.",
-  },
-  TriggerPatch: {
-    type: "object",
-    properties: triggerProperties,
-    additionalProperties: false,
-    description: "The fields to change (a new processName must name a process of the trigger's folder). Read-only fields are ignored.",
-  },
-  TriggerPage: page("Trigger", false),
-
   // ---- time triggers
   TimeTrigger: { type: "object", required: Object.keys(timeTriggerProperties), properties: timeTriggerProperties },
   TimeTriggerInput: {

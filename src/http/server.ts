@@ -18,6 +18,7 @@ import { folderRoutes } from "./routes/folders.js";
 import { invocationRoutes } from "./routes/invocation.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { managementRoutes } from "./routes/management.js";
+import { triggerRoutes } from "./routes/triggers.js";
 import { processRoutes } from "./routes/processes.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { timeTriggerRoutes } from "./routes/timeTriggers.js";
@@ -296,6 +297,7 @@ export function buildServer(options: ServerOptions): BatonServer {
     invocationRoutes(tenantApp, ctx);
     folderRoutes(tenantApp, ctx);
     processRoutes(tenantApp, ctx);
+    triggerRoutes(tenantApp, ctx);
     managementRoutes(tenantApp, ctx);
     settingsRoutes(tenantApp, ctx);
     webhookRoutes(tenantApp, ctx); // webhooks (issue 16)
