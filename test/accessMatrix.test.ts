@@ -145,32 +145,31 @@ const rows: Row[] = [
   // ---- time triggers: API triggers' scopes and permissions
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/time-triggers", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/time-triggers` }), ok: 200,
-    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/time-triggers",
     call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/time-triggers`, body: { name: `tt-${randomUUID()}`, processName: "Echo", cron: "0 0 * * *" } }),
-    ok: 201, scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    ok: 201, roles: { Viewer: 403, folderDeveloper: 404 },
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/time-trigger-preview", call: async () => ({ path: "/api/v1/time-trigger-preview?cron=0%200%20*%20*%20*" }), ok: 200,
-    scope: ["Execution", "Read"],
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/time-triggers/:id", call: async (f) => ({ path: `/api/v1/time-triggers/${await f.freshTimeTrigger()}` }), ok: 200,
-    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/time-triggers/:id/preview", call: async (f) => ({ path: `/api/v1/time-triggers/${await f.freshTimeTrigger()}/preview` }), ok: 200,
-    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "PATCH /:org/:tenant/orchestrator_/api/v1/time-triggers/:id", call: async (f) => ({ path: `/api/v1/time-triggers/${await f.freshTimeTrigger()}`, body: { enabled: false } }), ok: 200,
-    scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    roles: { Viewer: 403, folderDeveloper: 404 },
   },
   {
     route: "DELETE /:org/:tenant/orchestrator_/api/v1/time-triggers/:id", call: async (f) => ({ path: `/api/v1/time-triggers/${await f.freshTimeTrigger()}` }), ok: 204,
-    scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    roles: { Viewer: 403, folderDeveloper: 404 },
   },
 
   // ---- invoking (the echo trigger is POST; other verbs answer 405 to whoever may invoke)

@@ -171,230 +171,6 @@ export interface components {
             startedAt: string | null;
             info: string | null;
         };
-        TimeTrigger: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
-             */
-            readonly id: string;
-            /**
-             * Format: uuid
-             * @description The folder of the trigger and of its process.
-             */
-            readonly folderKey: string;
-            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
-            name: string;
-            /** @description The name of a process in the trigger's folder. */
-            processName: string;
-            /**
-             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
-             * @example 30 2 * * *
-             * @example 0 *\/15 * * * *
-             * @example 0 9 * * MON-FRI
-             */
-            cron: string;
-            /**
-             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
-             * @default UTC
-             * @example UTC
-             * @example Europe/Berlin
-             */
-            timeZone: string;
-            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
-            readonly description: string | null;
-            /**
-             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
-             * @default {}
-             */
-            arguments: {
-                [key: string]: unknown;
-            };
-            /** @default Inherit */
-            priority: components["schemas"]["TriggerPriority"];
-            /**
-             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
-             * @default true
-             */
-            enabled: boolean;
-            /**
-             * @description Slots missed while every node was down: Skip creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
-             * @default Skip
-             * @enum {string}
-             */
-            missedRunPolicy: "Skip" | "RunOnce";
-            /**
-             * Format: date-time
-             * @description The slot it fires next; null while disabled.
-             */
-            readonly nextRunAt: string | null;
-            /**
-             * Format: date-time
-             * @description When the trigger was created.
-             */
-            readonly createdAt: string;
-            /**
-             * Format: date-time
-             * @description When the trigger was last changed.
-             */
-            readonly updatedAt: string;
-        };
-        /** @description Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-time-trigger. */
-        TimeTriggerInput: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
-             */
-            readonly id?: string;
-            /**
-             * Format: uuid
-             * @description The folder of the trigger and of its process.
-             */
-            readonly folderKey?: string;
-            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
-            name: string;
-            /** @description The name of a process in the trigger's folder. */
-            processName: string;
-            /**
-             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
-             * @example 30 2 * * *
-             * @example 0 *\/15 * * * *
-             * @example 0 9 * * MON-FRI
-             */
-            cron: string;
-            /**
-             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
-             * @default UTC
-             * @example UTC
-             * @example Europe/Berlin
-             */
-            timeZone?: string;
-            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
-            readonly description?: string | null;
-            /**
-             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
-             * @default {}
-             */
-            arguments?: {
-                [key: string]: unknown;
-            };
-            /** @default Inherit */
-            priority?: components["schemas"]["TriggerPriority"];
-            /**
-             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
-             * @default true
-             */
-            enabled?: boolean;
-            /**
-             * @description Slots missed while every node was down: Skip creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
-             * @default Skip
-             * @enum {string}
-             */
-            missedRunPolicy?: "Skip" | "RunOnce";
-            /**
-             * Format: date-time
-             * @description The slot it fires next; null while disabled.
-             */
-            readonly nextRunAt?: string | null;
-            /**
-             * Format: date-time
-             * @description When the trigger was created.
-             */
-            readonly createdAt?: string;
-            /**
-             * Format: date-time
-             * @description When the trigger was last changed.
-             */
-            readonly updatedAt?: string;
-        };
-        /** @description The fields to change; `{ enabled: false }` disables it. A new cron, time zone or enabling schedules from now. */
-        TimeTriggerPatch: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
-             */
-            readonly id?: string;
-            /**
-             * Format: uuid
-             * @description The folder of the trigger and of its process.
-             */
-            readonly folderKey?: string;
-            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
-            name?: string;
-            /** @description The name of a process in the trigger's folder. */
-            processName?: string;
-            /**
-             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
-             * @example 30 2 * * *
-             * @example 0 *\/15 * * * *
-             * @example 0 9 * * MON-FRI
-             */
-            cron?: string;
-            /**
-             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
-             * @default UTC
-             * @example UTC
-             * @example Europe/Berlin
-             */
-            timeZone?: string;
-            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
-            readonly description?: string | null;
-            /**
-             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
-             * @default {}
-             */
-            arguments?: {
-                [key: string]: unknown;
-            };
-            /** @default Inherit */
-            priority?: components["schemas"]["TriggerPriority"];
-            /**
-             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
-             * @default true
-             */
-            enabled?: boolean;
-            /**
-             * @description Slots missed while every node was down: Skip creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
-             * @default Skip
-             * @enum {string}
-             */
-            missedRunPolicy?: "Skip" | "RunOnce";
-            /**
-             * Format: date-time
-             * @description The slot it fires next; null while disabled.
-             */
-            readonly nextRunAt?: string | null;
-            /**
-             * Format: date-time
-             * @description When the trigger was created.
-             */
-            readonly createdAt?: string;
-            /**
-             * Format: date-time
-             * @description When the trigger was last changed.
-             */
-            readonly updatedAt?: string;
-        };
-        TimeTriggerPage: {
-            items: components["schemas"]["TimeTrigger"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        TimeTriggerPreview: {
-            /** @description The cron in words, for common shapes; null otherwise. */
-            description: string | null;
-            items: {
-                /**
-                 * Format: date-time
-                 * @description A slot, in UTC.
-                 */
-                at: string;
-                /**
-                 * @description The same instant on the wall clock of the trigger's time zone, with its offset.
-                 * @example 2027-03-28T03:00:00+02:00
-                 */
-                localTime: string;
-            }[];
-        };
         Job: {
             /** Format: uuid */
             key: string;
@@ -1735,6 +1511,227 @@ export interface components {
              * @enum {integer}
              */
             redirectStatusCode?: 303 | 302;
+        };
+        TimeTrigger: {
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
+             */
+            readonly id: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey: string;
+            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name: string;
+            /** @description The name of a process in the trigger's folder. */
+            processName: string;
+            /**
+             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
+             * @example 30 2 * * *
+             * @example 0 *\/15 * * * *
+             * @example 0 9 * * MON-FRI
+             */
+            cron: string;
+            /**
+             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
+             * @default UTC
+             * @example UTC
+             * @example Europe/Berlin
+             */
+            timeZone: string;
+            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
+            readonly description: string | null;
+            /**
+             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
+             * @default {}
+             */
+            arguments: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Inherit (the default): the process's priority.
+             * @enum {string}
+             */
+            priority: "Inherit" | "Low" | "Normal" | "High";
+            /**
+             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * @description Slots missed while every node was down: Skip (the default) creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
+             * @enum {string}
+             */
+            missedRunPolicy: "Skip" | "RunOnce";
+            /** @description The slot it fires next; null while disabled. */
+            readonly nextRunAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt: string;
+        };
+        TimeTriggerPage: {
+            items: components["schemas"]["TimeTrigger"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        /** @description Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-time-trigger. */
+        TimeTriggerInput: {
+            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name: string;
+            /** @description The name of a process in the trigger's folder. */
+            processName: string;
+            /**
+             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
+             * @example 30 2 * * *
+             * @example 0 *\/15 * * * *
+             * @example 0 9 * * MON-FRI
+             */
+            cron: string;
+            /**
+             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
+             * @default UTC
+             * @example UTC
+             * @example Europe/Berlin
+             */
+            timeZone?: string;
+            /**
+             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
+             * @default {}
+             */
+            arguments?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Inherit (the default): the process's priority.
+             * @enum {string}
+             */
+            priority?: "Inherit" | "Low" | "Normal" | "High";
+            /**
+             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * @description Slots missed while every node was down: Skip (the default) creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
+             * @enum {string}
+             */
+            missedRunPolicy?: "Skip" | "RunOnce";
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey?: string;
+            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
+            readonly description?: string | null;
+            /** @description The slot it fires next; null while disabled. */
+            readonly nextRunAt?: string | null;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt?: string;
+        };
+        /** @description The fields to change; `{ enabled: false }` disables it. A new cron, time zone or enabling schedules from now. */
+        TimeTriggerPatch: {
+            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name?: string;
+            /** @description The name of a process in the trigger's folder. */
+            processName?: string;
+            /**
+             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
+             * @example 30 2 * * *
+             * @example 0 *\/15 * * * *
+             * @example 0 9 * * MON-FRI
+             */
+            cron?: string;
+            /**
+             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
+             * @default UTC
+             * @example UTC
+             * @example Europe/Berlin
+             */
+            timeZone?: string;
+            /**
+             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
+             * @default {}
+             */
+            arguments?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Inherit (the default): the process's priority.
+             * @enum {string}
+             */
+            priority?: "Inherit" | "Low" | "Normal" | "High";
+            /**
+             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * @description Slots missed while every node was down: Skip (the default) creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
+             * @enum {string}
+             */
+            missedRunPolicy?: "Skip" | "RunOnce";
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey?: string;
+            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
+            readonly description?: string | null;
+            /** @description The slot it fires next; null while disabled. */
+            readonly nextRunAt?: string | null;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt?: string;
+        };
+        TimeTriggerPreview: {
+            /** @description The cron in words, for common shapes; null otherwise. */
+            description: string | null;
+            items: {
+                /**
+                 * Format: date-time
+                 * @description A slot, in UTC.
+                 */
+                at: string;
+                /**
+                 * @description The same instant on the wall clock of the trigger's time zone, with its offset.
+                 * @example 2027-03-28T03:00:00+02:00
+                 */
+                localTime: string;
+            }[];
         };
         RobotKey: {
             /** Format: uuid */

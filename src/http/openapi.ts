@@ -10,7 +10,6 @@
  * fails the tests.
  */
 import type { ErrorCode } from "../core/errorCodes.js";
-import { PREVIEW_DEFAULT_COUNT, PREVIEW_MAX_COUNT } from "../core/TimeTriggers.js";
 import type { FastifyContextConfig } from "fastify";
 import type { RouteAccess } from "./routeContract.js";
 import { namedSchemas, withRefs } from "./schemas/named.js";
@@ -526,64 +525,6 @@ const paths: Record<string, Obj> = withCsrf({
         "303": response("The job is not final yet: follow `Location` (this wait URI again).", { headers: SAME_WAIT_HEADERS }),
         "302": response(REDIRECT_302("the 303 to this wait URI"), { headers: SAME_WAIT_HEADERS }),
       },
-    }),
-  },
-
-  // ---- time triggers (SPEC §9)
-  "/api/v1/folders/{folderKey}/time-triggers": {
-    parameters: [param("folderKey")],
-    get: operation({
-      operationId: "listFolderTimeTriggers", permission: "`Triggers.View` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Time triggers", summary: "List a folder's time triggers", security: scopes("Execution", "Read"), checksScope: true,
-      notFound: ["folder-not-found"], responses: { "200": response("The folder's time triggers, by name, each with its next run.", { content: jsonContent(s("TimeTriggerPage")) }) },
-    }),
-    post: operation({
-      operationId: "createTimeTrigger", permission: "`Triggers.Edit` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Time triggers", summary: "Create a time trigger", security: scopes("Execution", "Write"), checksScope: true,
-      description: "Its first slot is the first after now (`nextRunAt`); each slot then starts one job of the process, with source TimeTrigger, on whichever node runs it first.",
-      body: { schema: s("TimeTriggerInput"), required: true }, badRequest: ["invalid-body", "invalid-time-trigger"], validation: true,
-      notFound: ["folder-not-found", "process-not-found"], conflict: ["time-trigger-exists"],
-      responses: { "201": response("The time trigger, with its `id` and `nextRunAt`.", { content: jsonContent(s("TimeTrigger")) }) },
-    }),
-  },
-  "/api/v1/time-trigger-preview": {
-    get: operation({
-      operationId: "previewCron", permission: "none.", permissionDenied: false, tag: "Time triggers", summary: "Preview a cron not saved yet", security: scopes("Execution", "Read"), checksScope: true,
-      description: "The next runs of a cron in a time zone, and the cron in words: what a form shows before the trigger is saved.",
-      parameters: [
-        { name: "cron", in: "query", required: true, description: "The cron, as a trigger's `cron`.", schema: { type: "string" } },
-        queryParameter("timeZone", "An IANA time zone.", { type: "string", default: "UTC" }),
-        queryParameter("count", `How many runs: 1 to ${PREVIEW_MAX_COUNT}.`, { type: "integer", minimum: 1, maximum: PREVIEW_MAX_COUNT, default: PREVIEW_DEFAULT_COUNT }),
-      ],
-      badRequest: ["invalid-time-trigger", "invalid-filter"], validation: true,
-      responses: { "200": response("The next runs.", { content: jsonContent(s("TimeTriggerPreview")) }) },
-    }),
-  },
-  "/api/v1/time-triggers/{id}": {
-    parameters: [param("timeTriggerId")],
-    get: operation({
-      operationId: "getTimeTrigger", permission: "`Triggers.View` in the trigger's folder (a user who may not see the folder gets 404 time-trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Time triggers", summary: "Get a time trigger", security: scopes("Execution", "Read"), checksScope: true,
-      notFound: ["time-trigger-not-found"], responses: { "200": response("The time trigger.", { content: jsonContent(s("TimeTrigger")) }) },
-    }),
-    patch: operation({
-      operationId: "updateTimeTrigger", permission: "`Triggers.Edit` in the trigger's folder (a user who may not see the folder gets 404 time-trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Time triggers", summary: "Change, enable or disable a time trigger", security: scopes("Execution", "Write"), checksScope: true,
-      description: "`{ \"enabled\": false }` disables it: nothing fires and nothing is due. Enabling it, or a new cron or time zone, schedules from now: slots before are not made up.",
-      body: { schema: s("TimeTriggerPatch"), required: true }, badRequest: ["invalid-body", "invalid-time-trigger"], validation: true,
-      notFound: ["time-trigger-not-found", "process-not-found"], conflict: ["time-trigger-exists"],
-      responses: { "200": response("The time trigger.", { content: jsonContent(s("TimeTrigger")) }) },
-    }),
-    delete: operation({
-      operationId: "deleteTimeTrigger", permission: "`Triggers.Edit` in the trigger's folder (a user who may not see the folder gets 404 time-trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Time triggers", summary: "Delete a time trigger", security: scopes("Execution", "Write"), checksScope: true,
-      description: "Its next slot is no longer due. Jobs it started stay.",
-      notFound: ["time-trigger-not-found"], responses: { "204": response("Deleted.") },
-    }),
-  },
-  "/api/v1/time-triggers/{id}/preview": {
-    parameters: [param("timeTriggerId")],
-    get: operation({
-      operationId: "previewTimeTrigger", permission: "`Triggers.View` in the trigger's folder (a user who may not see the folder gets 404 time-trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Time triggers", summary: "The next fire times of a time trigger", security: scopes("Execution", "Read"), checksScope: true,
-      description: "The trigger's next slots from now, as it would fire them enabled, each in UTC and on the wall clock of its time zone.",
-      parameters: [queryParameter("count", `How many runs: 1 to ${PREVIEW_MAX_COUNT}.`, { type: "integer", minimum: 1, maximum: PREVIEW_MAX_COUNT, default: PREVIEW_DEFAULT_COUNT })],
-      badRequest: ["invalid-filter"], validation: true,
-      notFound: ["time-trigger-not-found"], responses: { "200": response("The next runs.", { content: jsonContent(s("TimeTriggerPreview")) }) },
     }),
   },
 

@@ -9,16 +9,13 @@ import { ERROR_CODES } from "../core/errorCodes.js";
  * response schemas leave `additionalProperties` open (fields may be added, SPEC §6);
  * test/openapi.test.ts closes them when it checks real answers against them.
  */
-import { MAX_CONCURRENT_JOBS, MAX_POINTER_LENGTH } from "../core/concurrencyLimits.js";
 import type { HeartbeatAnswer } from "../core/Robots.js";
 import type { RobotJob } from "../robot/RobotConnection.js";
 import {
   CALL_MODES,
   LIST_FIELD_MAX_BYTES,
   PENDING_REASONS,
-  MISSED_RUN_POLICIES,
   PRIORITIES,
-  REDIRECT_STATUS_CODES,
   VERBS,
   type JobAttempt,
   type JobError,
@@ -26,19 +23,13 @@ import {
   type JobLogLine,
   type JobSource,
   type JobState,
-  type Process,
-  type RetryBackoff,
-  type RetryPolicy,
   type StopStrategy,
-  type Trigger,
   type User,
 } from "../core/types.js";
 import type { renderExternalApp } from "./routes/externalApps.js";
 import type { renderWebhook } from "./routes/webhooks.js";
 import { WEBHOOK_EVENTS } from "../core/webhooks/types.js";
 import type { renderJob } from "./routes/management.js";
-import type { renderTimeTrigger } from "./routes/timeTriggers.js";
-import { MAX_CRON_LENGTH } from "../core/cronSchedule.js";
 import type { renderUser } from "./routes/users.js";
 
 export type Schema = { [keyword: string]: unknown };
@@ -56,48 +47,8 @@ const STOP_STRATEGIES = keysOf<StopStrategy>({ SoftStop: true, Kill: true });
 const uuid: Schema = { type: "string", format: "uuid" };
 const dateTime: Schema = { type: "string", format: "date-time" };
 const nullableDateTime: Schema = { type: ["string", "null"], format: "date-time" };
-const readOnly = (schema: Schema, description: string): Schema => ({ ...schema, readOnly: true, description });
-
-/** Catalog.ts: 1-128 characters, no '/', '\\' or control characters. */
-const NAME_CHARS = "[^\\u0000-\\u001f/\\\\]";
-/** Folder and process names (Catalog.requireName): the same, and no surrounding whitespace. */
-const TRIMMED_NAME: Schema = {
-  type: "string",
-  minLength: 1,
-  maxLength: 128,
-  pattern: `^(?!\\s)${NAME_CHARS}{1,128}(?<!\\s)$`,
-  description: "1-128 characters, without '/', '\\', control characters or surrounding whitespace.",
-};
-const TRIGGER_NAME: Schema = {
-  type: "string", minLength: 1, maxLength: 128, pattern: `^${NAME_CHARS}{1,128}$`,
-  description: "1-128 characters, without '/', '\\' or control characters.",
-};
-const SLUG: Schema = {
-  type: "string", pattern: "^[A-Za-z0-9_.-]{1,128}$",
-  description: "Unique in the tenant: 1-128 letters, digits, '-', '_' or '.'; no '/'.",
-  examples: ["invoice-approval"],
-};
 
 const jsonObject = (description: string): Schema => ({ type: "object", additionalProperties: true, description });
-const jsonSchemaOrNull = (description: string): Schema => ({
-  type: ["object", "null"],
-  description: `${description} A JSON Schema (draft 2020-12) object, or null for none; it must compile.`,
-});
-
-// ---- processes
-
-const retryPolicyProperties: Record<keyof RetryPolicy, Schema> = {
-  maxAttempts: { type: "integer", minimum: 1, maximum: 100, description: "Total attempts, the first included; 1 means no retry." },
-  backoff: schemaRef("RetryBackoff"),
-};
-
-const retryBackoffProperties: Record<keyof RetryBackoff, Schema> = {
-  type: { type: "string", enum: ["Fixed", "Exponential"], description: "Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1)." },
-  delaySeconds: { type: "integer", minimum: 0, maximum: 31_536_000, description: "The first wait. At most a year." },
-  maxDelaySeconds: { type: "integer", minimum: 0, maximum: 31_536_000, description: "No wait is longer (before jitter); at least delaySeconds." },
-  jitter: { type: "boolean", description: "Equal jitter: the wait d becomes a random moment in [d/2, d]." },
-};
-
 const jobAttemptProperties: Record<keyof JobAttempt, Schema> = {
   attempt: { type: "integer", minimum: 1 },
   robot: { type: ["string", "null"], description: "The robot that ran the attempt." },
@@ -109,70 +60,6 @@ const jobAttemptProperties: Record<keyof JobAttempt, Schema> = {
     description: "Running (Stopping, Terminating) while it runs; how it ended otherwise. HandedBack: its robot closed its session (no failure).",
   },
   error: nullable(schemaRef("JobError")),
-};
-
-type Rendered<T, Omitted extends keyof T = never> = Record<Exclude<keyof T, Omitted | "tenantId">, Schema>;
-
-const processProperties: Rendered<Process> = {
-  id: readOnly(uuid, "Assigned by the orchestrator."),
-  folderKey: readOnly(uuid, "The folder the process belongs to."),
-  name: { ...TRIMMED_NAME, description: `Unique in its folder; robots announce the names they serve. ${String(TRIMMED_NAME.description)}` },
-  description: { type: "string", maxLength: 2000, default: "" },
-  defaultInputArguments: { ...jsonObject("Input arguments every job of the process starts from."), default: {} },
-  inputSchema: { ...jsonSchemaOrNull("Input arguments are validated against it before a job exists (400 invalid-arguments)."), default: null },
-  outputSchema: { ...jsonSchemaOrNull("Documents the output arguments."), default: null },
-  priority: { ...schemaRef("Priority"), default: "Normal" },
-  maxDurationSeconds: { type: ["integer", "null"], minimum: 1, maximum: 31_536_000, default: null, description: "A run longer than this is killed and ends Faulted; null for no limit. At most a year." },
-  retry: schemaRef("RetryPolicy"),
-  maxConcurrentJobs: {
-    type: ["integer", "null"], minimum: 1, maximum: MAX_CONCURRENT_JOBS, default: null,
-    description: "At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.",
-  },
-  concurrencyKey: {
-    type: ["string", "null"], maxLength: MAX_POINTER_LENGTH, pattern: "^(/([^~/]|~[01])*)+$", default: null,
-    description: "A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.",
-  },
-  maxConcurrentJobsPerKey: {
-    type: ["integer", "null"], minimum: 1, maximum: MAX_CONCURRENT_JOBS, default: null,
-    description: "At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.",
-  },
-  createdAt: readOnly(dateTime, "When the process was created."),
-  updatedAt: readOnly(dateTime, "When the process was last changed."),
-};
-
-/** Request bodies: the read-only fields of a fetched resource are accepted and ignored, so it can be sent back. */
-function writable(properties: Record<string, Schema>, overrides: Record<string, Schema>): Record<string, Schema> {
-  return { ...properties, ...overrides };
-}
-
-// ---- triggers
-
-// ---- time triggers
-
-const timeTriggerProperties: Record<keyof ReturnType<typeof renderTimeTrigger>, Schema> = {
-  id: readOnly(uuid, "Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts."),
-  folderKey: readOnly(uuid, "The folder of the trigger and of its process."),
-  name: { ...TRIMMED_NAME, description: "Unique in the folder. " + String(TRIMMED_NAME.description) },
-  processName: { type: "string", minLength: 1, description: "The name of a process in the trigger's folder." },
-  cron: {
-    type: "string", minLength: 1, maxLength: MAX_CRON_LENGTH, examples: ["30 2 * * *", "0 */15 * * * *", "0 9 * * MON-FRI"],
-    description: "5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.",
-  },
-  timeZone: { type: "string", default: "UTC", examples: ["UTC", "Europe/Berlin"], description: "An IANA time zone; daylight-saving changes fire as croner defines them." },
-  description: readOnly({ type: ["string", "null"] }, "The cron in words, for common shapes (\"At 02:30, every day (Europe/Berlin)\"); null otherwise."),
-  arguments: {
-    type: "object", additionalProperties: true, propertyNames: { not: { pattern: "^\\$" } }, default: {},
-    description: "Input arguments of each job, over the process's defaults. No key starts with `$`.",
-  },
-  priority: { ...schemaRef("TriggerPriority"), default: "Inherit" },
-  enabled: { type: "boolean", default: true, description: "A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog)." },
-  missedRunPolicy: {
-    type: "string", enum: [...MISSED_RUN_POLICIES], default: "Skip",
-    description: "Slots missed while every node was down: Skip creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.",
-  },
-  nextRunAt: readOnly(nullableDateTime, "The slot it fires next; null while disabled."),
-  createdAt: readOnly(dateTime, "When the trigger was created."),
-  updatedAt: readOnly(dateTime, "When the trigger was last changed."),
 };
 
 // ---- jobs
@@ -453,40 +340,6 @@ export const schemas: Record<string, Schema> = {
   // ---- folders
 
   // ---- triggers
-  // ---- time triggers
-  TimeTrigger: { type: "object", required: Object.keys(timeTriggerProperties), properties: timeTriggerProperties },
-  TimeTriggerInput: {
-    type: "object",
-    required: ["name", "processName", "cron"],
-    properties: timeTriggerProperties,
-    additionalProperties: false,
-    description: "Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-time-trigger.",
-  },
-  TimeTriggerPatch: {
-    type: "object",
-    properties: timeTriggerProperties,
-    additionalProperties: false,
-    description: "The fields to change; `{ enabled: false }` disables it. A new cron, time zone or enabling schedules from now.",
-  },
-  TimeTriggerPage: page("TimeTrigger", false),
-  TimeTriggerPreview: {
-    type: "object",
-    required: ["description", "items"],
-    properties: {
-      description: { type: ["string", "null"], description: "The cron in words, for common shapes; null otherwise." },
-      items: {
-        type: "array",
-        items: {
-          type: "object", required: ["at", "localTime"],
-          properties: {
-            at: { ...dateTime, description: "A slot, in UTC." },
-            localTime: { type: "string", examples: ["2027-03-28T03:00:00+02:00"], description: "The same instant on the wall clock of the trigger's time zone, with its offset." },
-          },
-        },
-      },
-    },
-  },
-
   // ---- jobs
   Job: { type: "object", required: Object.keys(jobProperties).filter((k) => !OPTIONAL_JOB_FIELDS.includes(k)), properties: jobProperties },
   JobAttempt: { type: "object", required: Object.keys(jobAttemptProperties), properties: jobAttemptProperties },
