@@ -103,78 +103,73 @@ const rows: Row[] = [
   // ---- processes
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/processes", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/processes` }), ok: 200,
-    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/processes", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/processes`, body: { name: `P${randomUUID()}` } }), ok: 201,
-    scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    roles: { Viewer: 403, folderDeveloper: 404 },
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/processes/:name", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/processes/Echo` }), ok: 200,
-    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "PATCH /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/processes/:name", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/processes/${await f.freshProcess()}`, body: { description: "changed" } }),
-    ok: 200, scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    ok: 200, roles: { Viewer: 403, folderDeveloper: 404 },
   },
   {
     route: "DELETE /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/processes/:name", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/processes/${await f.freshProcess()}` }),
-    ok: 204, scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    ok: 204, roles: { Viewer: 403, folderDeveloper: 404 },
   },
 
   // ---- triggers
   {
-    route: "GET /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/triggers", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/triggers` }), ok: 200,
-    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
+    route: "GET /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/triggers", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/triggers` }), ok: 200, roles: { folderDeveloper: 404 },
   },
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/triggers",
     call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/triggers`, body: { name: "t", slug: `s-${randomUUID()}`, verb: "POST", processName: "Echo", callMode: "AsyncRequestReply" } }),
-    ok: 201, scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    ok: 201, roles: { Viewer: 403, folderDeveloper: 404 },
   },
-  { route: "GET /:org/:tenant/orchestrator_/api/v1/triggers", call: async () => ({ path: "/api/v1/triggers" }), ok: 200, scope: ["Execution", "Read"] },
+  { route: "GET /:org/:tenant/orchestrator_/api/v1/triggers", call: async () => ({ path: "/api/v1/triggers" }), ok: 200 },
   {
-    route: "GET /:org/:tenant/orchestrator_/api/v1/triggers/:id", call: async (f) => ({ path: `/api/v1/triggers/${await f.freshTrigger()}` }), ok: 200,
-    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
-  },
-  {
-    route: "PATCH /:org/:tenant/orchestrator_/api/v1/triggers/:id", call: async (f) => ({ path: `/api/v1/triggers/${await f.freshTrigger()}`, body: { enabled: false } }), ok: 200,
-    scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    route: "GET /:org/:tenant/orchestrator_/api/v1/triggers/:id", call: async (f) => ({ path: `/api/v1/triggers/${await f.freshTrigger()}` }), ok: 200, roles: { folderDeveloper: 404 },
   },
   {
-    route: "DELETE /:org/:tenant/orchestrator_/api/v1/triggers/:id", call: async (f) => ({ path: `/api/v1/triggers/${await f.freshTrigger()}` }), ok: 204,
-    scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    route: "PATCH /:org/:tenant/orchestrator_/api/v1/triggers/:id", call: async (f) => ({ path: `/api/v1/triggers/${await f.freshTrigger()}`, body: { enabled: false } }), ok: 200, roles: { Viewer: 403, folderDeveloper: 404 },
+  },
+  {
+    route: "DELETE /:org/:tenant/orchestrator_/api/v1/triggers/:id", call: async (f) => ({ path: `/api/v1/triggers/${await f.freshTrigger()}` }), ok: 204, roles: { Viewer: 403, folderDeveloper: 404 },
   },
 
   // ---- time triggers: API triggers' scopes and permissions
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/time-triggers", call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/time-triggers` }), ok: 200,
-    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/folders/:folderKey/time-triggers",
     call: async (f) => ({ path: `/api/v1/folders/${f.sharedKey}/time-triggers`, body: { name: `tt-${randomUUID()}`, processName: "Echo", cron: "0 0 * * *" } }),
-    ok: 201, scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    ok: 201, roles: { Viewer: 403, folderDeveloper: 404 },
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/time-trigger-preview", call: async () => ({ path: "/api/v1/time-trigger-preview?cron=0%200%20*%20*%20*" }), ok: 200,
-    scope: ["Execution", "Read"],
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/time-triggers/:id", call: async (f) => ({ path: `/api/v1/time-triggers/${await f.freshTimeTrigger()}` }), ok: 200,
-    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/time-triggers/:id/preview", call: async (f) => ({ path: `/api/v1/time-triggers/${await f.freshTimeTrigger()}/preview` }), ok: 200,
-    scope: ["Execution", "Read"], roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "PATCH /:org/:tenant/orchestrator_/api/v1/time-triggers/:id", call: async (f) => ({ path: `/api/v1/time-triggers/${await f.freshTimeTrigger()}`, body: { enabled: false } }), ok: 200,
-    scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    roles: { Viewer: 403, folderDeveloper: 404 },
   },
   {
     route: "DELETE /:org/:tenant/orchestrator_/api/v1/time-triggers/:id", call: async (f) => ({ path: `/api/v1/time-triggers/${await f.freshTimeTrigger()}` }), ok: 204,
-    scope: ["Execution", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    roles: { Viewer: 403, folderDeveloper: 404 },
   },
 
   // ---- invoking (the echo trigger is POST; other verbs answer 405 to whoever may invoke)
@@ -314,9 +309,9 @@ const rows: Row[] = [
   },
 
   // ---- settings and audit
-  { route: "GET /:org/:tenant/orchestrator_/api/v1/settings", call: async () => ({ path: "/api/v1/settings" }), ok: 200, scope: ["Settings", "Read"], roles: { folderDeveloper: 403 } },
+  { route: "GET /:org/:tenant/orchestrator_/api/v1/settings", call: async () => ({ path: "/api/v1/settings" }), ok: 200, roles: { folderDeveloper: 403 } },
   {
-    route: "PATCH /:org/:tenant/orchestrator_/api/v1/settings", call: async () => ({ path: "/api/v1/settings", body: json({ jobRetentionDays: 30 }) }), ok: 200, scope: ["Settings", "Write"],
+    route: "PATCH /:org/:tenant/orchestrator_/api/v1/settings", call: async () => ({ path: "/api/v1/settings", body: json({ jobRetentionDays: 30 }) }), ok: 200,
     roles: { "Automation Developer": 403, Viewer: 403, folderDeveloper: 403 },
   },
   {

@@ -171,652 +171,6 @@ export interface components {
             startedAt: string | null;
             info: string | null;
         };
-        RetryPolicy: {
-            /** @description Total attempts, the first included; 1 means no retry. */
-            maxAttempts: number;
-            backoff: components["schemas"]["RetryBackoff"];
-        };
-        RetryBackoff: {
-            /**
-             * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
-             * @enum {string}
-             */
-            type: "Fixed" | "Exponential";
-            /** @description The first wait. At most a year. */
-            delaySeconds: number;
-            /** @description No wait is longer (before jitter); at least delaySeconds. */
-            maxDelaySeconds: number;
-            /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
-            jitter: boolean;
-        };
-        /** @description Any field left out keeps its current value (defaults: maxAttempts 1, backoff Exponential, delaySeconds 5, maxDelaySeconds 3600, no jitter). */
-        RetryPolicyInput: {
-            /** @description Total attempts, the first included; 1 means no retry. */
-            maxAttempts?: number;
-            /** @description Any field left out keeps its current value. */
-            backoff?: {
-                /**
-                 * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
-                 * @enum {string}
-                 */
-                type?: "Fixed" | "Exponential";
-                /** @description The first wait. At most a year. */
-                delaySeconds?: number;
-                /** @description No wait is longer (before jitter); at least delaySeconds. */
-                maxDelaySeconds?: number;
-                /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
-                jitter?: boolean;
-            };
-            /**
-             * @deprecated
-             * @description The former form of the backoff: the same as backoff { type: Exponential, delaySeconds }. Not with backoff.
-             */
-            backoffSeconds?: number;
-        };
-        Process: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator.
-             */
-            readonly id: string;
-            /**
-             * Format: uuid
-             * @description The folder the process belongs to.
-             */
-            readonly folderKey: string;
-            /** @description Unique in its folder; robots announce the names they serve. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
-            name: string;
-            /** @default  */
-            description: string;
-            /**
-             * @description Input arguments every job of the process starts from.
-             * @default {}
-             */
-            defaultInputArguments: {
-                [key: string]: unknown;
-            };
-            /**
-             * @description Input arguments are validated against it before a job exists (400 invalid-arguments). A JSON Schema (draft 2020-12) object, or null for none; it must compile.
-             * @default null
-             */
-            inputSchema: Record<string, unknown> | null;
-            /**
-             * @description Documents the output arguments. A JSON Schema (draft 2020-12) object, or null for none; it must compile.
-             * @default null
-             */
-            outputSchema: Record<string, unknown> | null;
-            /** @default Normal */
-            priority: components["schemas"]["Priority"];
-            /**
-             * @description A run longer than this is killed and ends Faulted; null for no limit. At most a year.
-             * @default null
-             */
-            maxDurationSeconds: number | null;
-            retry: components["schemas"]["RetryPolicy"];
-            /**
-             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
-             * @default null
-             */
-            maxConcurrentJobs: number | null;
-            /**
-             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
-             * @default null
-             */
-            concurrencyKey: string | null;
-            /**
-             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
-             * @default null
-             */
-            maxConcurrentJobsPerKey: number | null;
-            /**
-             * Format: date-time
-             * @description When the process was created.
-             */
-            readonly createdAt: string;
-            /**
-             * Format: date-time
-             * @description When the process was last changed.
-             */
-            readonly updatedAt: string;
-        };
-        /** @description Read-only fields are ignored, so a fetched process can be sent back; any other unknown field is 400 invalid-process. */
-        ProcessInput: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator.
-             */
-            readonly id?: string;
-            /**
-             * Format: uuid
-             * @description The folder the process belongs to.
-             */
-            readonly folderKey?: string;
-            /** @description Unique in its folder; robots announce the names they serve. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
-            name: string;
-            /** @default  */
-            description?: string;
-            /**
-             * @description Input arguments every job of the process starts from.
-             * @default {}
-             */
-            defaultInputArguments?: {
-                [key: string]: unknown;
-            };
-            /**
-             * @description Input arguments are validated against it before a job exists (400 invalid-arguments). A JSON Schema (draft 2020-12) object, or null for none; it must compile.
-             * @default null
-             */
-            inputSchema?: Record<string, unknown> | null;
-            /**
-             * @description Documents the output arguments. A JSON Schema (draft 2020-12) object, or null for none; it must compile.
-             * @default null
-             */
-            outputSchema?: Record<string, unknown> | null;
-            /** @default Normal */
-            priority?: components["schemas"]["Priority"];
-            /**
-             * @description A run longer than this is killed and ends Faulted; null for no limit. At most a year.
-             * @default null
-             */
-            maxDurationSeconds?: number | null;
-            retry?: components["schemas"]["RetryPolicyInput"];
-            /**
-             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
-             * @default null
-             */
-            maxConcurrentJobs?: number | null;
-            /**
-             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
-             * @default null
-             */
-            concurrencyKey?: string | null;
-            /**
-             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
-             * @default null
-             */
-            maxConcurrentJobsPerKey?: number | null;
-            /**
-             * Format: date-time
-             * @description When the process was created.
-             */
-            readonly createdAt?: string;
-            /**
-             * Format: date-time
-             * @description When the process was last changed.
-             */
-            readonly updatedAt?: string;
-        };
-        /** @description The fields to change. Read-only fields are ignored; any other unknown field is 400 invalid-process. */
-        ProcessPatch: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator.
-             */
-            readonly id?: string;
-            /**
-             * Format: uuid
-             * @description The folder the process belongs to.
-             */
-            readonly folderKey?: string;
-            /** @description A process cannot be renamed: if present, it must be the current name. */
-            name?: string;
-            /** @default  */
-            description?: string;
-            /**
-             * @description Input arguments every job of the process starts from.
-             * @default {}
-             */
-            defaultInputArguments?: {
-                [key: string]: unknown;
-            };
-            /**
-             * @description Input arguments are validated against it before a job exists (400 invalid-arguments). A JSON Schema (draft 2020-12) object, or null for none; it must compile.
-             * @default null
-             */
-            inputSchema?: Record<string, unknown> | null;
-            /**
-             * @description Documents the output arguments. A JSON Schema (draft 2020-12) object, or null for none; it must compile.
-             * @default null
-             */
-            outputSchema?: Record<string, unknown> | null;
-            /** @default Normal */
-            priority?: components["schemas"]["Priority"];
-            /**
-             * @description A run longer than this is killed and ends Faulted; null for no limit. At most a year.
-             * @default null
-             */
-            maxDurationSeconds?: number | null;
-            retry?: components["schemas"]["RetryPolicyInput"];
-            /**
-             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
-             * @default null
-             */
-            maxConcurrentJobs?: number | null;
-            /**
-             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
-             * @default null
-             */
-            concurrencyKey?: string | null;
-            /**
-             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
-             * @default null
-             */
-            maxConcurrentJobsPerKey?: number | null;
-            /**
-             * Format: date-time
-             * @description When the process was created.
-             */
-            readonly createdAt?: string;
-            /**
-             * Format: date-time
-             * @description When the process was last changed.
-             */
-            readonly updatedAt?: string;
-        };
-        ProcessPage: {
-            items: components["schemas"]["Process"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        Trigger: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator; the `triggerId` of the jobs it creates.
-             */
-            readonly id: string;
-            /**
-             * Format: uuid
-             * @description The folder of the trigger and of its process.
-             */
-            readonly folderKey: string;
-            /** @description 1-128 characters, without '/', '\' or control characters. */
-            name: string;
-            /**
-             * @description Unique in the tenant: 1-128 letters, digits, '-', '_' or '.'; no '/'.
-             * @example invoice-approval
-             */
-            slug: string;
-            verb: components["schemas"]["Verb"];
-            /** @description The name of a process in the trigger's folder. */
-            processName: string;
-            /**
-             * @description The default call mode; a caller may override it with `$callMode`.
-             * @default AsyncRequestReply
-             */
-            callMode: components["schemas"]["CallMode"];
-            /**
-             * @description Argument defaults: they override the process's defaults and are overridden by the request. No key starts with `$`.
-             * @default {}
-             */
-            defaultArguments: {
-                [key: string]: unknown;
-            };
-            /** @default Inherit */
-            priority: components["schemas"]["TriggerPriority"];
-            /**
-             * @description A disabled trigger answers 409 trigger-disabled.
-             * @default true
-             */
-            enabled: boolean;
-            /**
-             * Format: date-time
-             * @description When the trigger was created.
-             */
-            readonly createdAt: string;
-            /**
-             * Format: date-time
-             * @description When the trigger was last changed.
-             */
-            readonly updatedAt: string;
-            /**
-             * Format: uri
-             * @description The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`.
-             */
-            readonly invokeUrl: string;
-        };
-        /** @description Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-trigger. */
-        TriggerInput: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator; the `triggerId` of the jobs it creates.
-             */
-            readonly id?: string;
-            /**
-             * Format: uuid
-             * @description The folder of the trigger and of its process.
-             */
-            readonly folderKey?: string;
-            /** @description 1-128 characters, without '/', '\' or control characters. */
-            name: string;
-            /**
-             * @description Unique in the tenant: 1-128 letters, digits, '-', '_' or '.'; no '/'.
-             * @example invoice-approval
-             */
-            slug: string;
-            verb: components["schemas"]["Verb"];
-            /** @description The name of a process in the trigger's folder. */
-            processName: string;
-            /**
-             * @description The default call mode; a caller may override it with `$callMode`.
-             * @default AsyncRequestReply
-             */
-            callMode?: components["schemas"]["CallMode"];
-            /**
-             * @description Argument defaults: they override the process's defaults and are overridden by the request. No key starts with `$`.
-             * @default {}
-             */
-            defaultArguments?: {
-                [key: string]: unknown;
-            };
-            /** @default Inherit */
-            priority?: components["schemas"]["TriggerPriority"];
-            /**
-             * @description A disabled trigger answers 409 trigger-disabled.
-             * @default true
-             */
-            enabled?: boolean;
-            /**
-             * Format: date-time
-             * @description When the trigger was created.
-             */
-            readonly createdAt?: string;
-            /**
-             * Format: date-time
-             * @description When the trigger was last changed.
-             */
-            readonly updatedAt?: string;
-            /**
-             * Format: uri
-             * @description The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`.
-             */
-            readonly invokeUrl?: string;
-        };
-        /** @description The fields to change (a new processName must name a process of the trigger's folder). Read-only fields are ignored. */
-        TriggerPatch: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator; the `triggerId` of the jobs it creates.
-             */
-            readonly id?: string;
-            /**
-             * Format: uuid
-             * @description The folder of the trigger and of its process.
-             */
-            readonly folderKey?: string;
-            /** @description 1-128 characters, without '/', '\' or control characters. */
-            name?: string;
-            /**
-             * @description Unique in the tenant: 1-128 letters, digits, '-', '_' or '.'; no '/'.
-             * @example invoice-approval
-             */
-            slug?: string;
-            verb?: components["schemas"]["Verb"];
-            /** @description The name of a process in the trigger's folder. */
-            processName?: string;
-            /**
-             * @description The default call mode; a caller may override it with `$callMode`.
-             * @default AsyncRequestReply
-             */
-            callMode?: components["schemas"]["CallMode"];
-            /**
-             * @description Argument defaults: they override the process's defaults and are overridden by the request. No key starts with `$`.
-             * @default {}
-             */
-            defaultArguments?: {
-                [key: string]: unknown;
-            };
-            /** @default Inherit */
-            priority?: components["schemas"]["TriggerPriority"];
-            /**
-             * @description A disabled trigger answers 409 trigger-disabled.
-             * @default true
-             */
-            enabled?: boolean;
-            /**
-             * Format: date-time
-             * @description When the trigger was created.
-             */
-            readonly createdAt?: string;
-            /**
-             * Format: date-time
-             * @description When the trigger was last changed.
-             */
-            readonly updatedAt?: string;
-            /**
-             * Format: uri
-             * @description The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`.
-             */
-            readonly invokeUrl?: string;
-        };
-        TriggerPage: {
-            items: components["schemas"]["Trigger"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        TimeTrigger: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
-             */
-            readonly id: string;
-            /**
-             * Format: uuid
-             * @description The folder of the trigger and of its process.
-             */
-            readonly folderKey: string;
-            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
-            name: string;
-            /** @description The name of a process in the trigger's folder. */
-            processName: string;
-            /**
-             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
-             * @example 30 2 * * *
-             * @example 0 *\/15 * * * *
-             * @example 0 9 * * MON-FRI
-             */
-            cron: string;
-            /**
-             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
-             * @default UTC
-             * @example UTC
-             * @example Europe/Berlin
-             */
-            timeZone: string;
-            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
-            readonly description: string | null;
-            /**
-             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
-             * @default {}
-             */
-            arguments: {
-                [key: string]: unknown;
-            };
-            /** @default Inherit */
-            priority: components["schemas"]["TriggerPriority"];
-            /**
-             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
-             * @default true
-             */
-            enabled: boolean;
-            /**
-             * @description Slots missed while every node was down: Skip creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
-             * @default Skip
-             * @enum {string}
-             */
-            missedRunPolicy: "Skip" | "RunOnce";
-            /**
-             * Format: date-time
-             * @description The slot it fires next; null while disabled.
-             */
-            readonly nextRunAt: string | null;
-            /**
-             * Format: date-time
-             * @description When the trigger was created.
-             */
-            readonly createdAt: string;
-            /**
-             * Format: date-time
-             * @description When the trigger was last changed.
-             */
-            readonly updatedAt: string;
-        };
-        /** @description Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-time-trigger. */
-        TimeTriggerInput: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
-             */
-            readonly id?: string;
-            /**
-             * Format: uuid
-             * @description The folder of the trigger and of its process.
-             */
-            readonly folderKey?: string;
-            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
-            name: string;
-            /** @description The name of a process in the trigger's folder. */
-            processName: string;
-            /**
-             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
-             * @example 30 2 * * *
-             * @example 0 *\/15 * * * *
-             * @example 0 9 * * MON-FRI
-             */
-            cron: string;
-            /**
-             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
-             * @default UTC
-             * @example UTC
-             * @example Europe/Berlin
-             */
-            timeZone?: string;
-            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
-            readonly description?: string | null;
-            /**
-             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
-             * @default {}
-             */
-            arguments?: {
-                [key: string]: unknown;
-            };
-            /** @default Inherit */
-            priority?: components["schemas"]["TriggerPriority"];
-            /**
-             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
-             * @default true
-             */
-            enabled?: boolean;
-            /**
-             * @description Slots missed while every node was down: Skip creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
-             * @default Skip
-             * @enum {string}
-             */
-            missedRunPolicy?: "Skip" | "RunOnce";
-            /**
-             * Format: date-time
-             * @description The slot it fires next; null while disabled.
-             */
-            readonly nextRunAt?: string | null;
-            /**
-             * Format: date-time
-             * @description When the trigger was created.
-             */
-            readonly createdAt?: string;
-            /**
-             * Format: date-time
-             * @description When the trigger was last changed.
-             */
-            readonly updatedAt?: string;
-        };
-        /** @description The fields to change; `{ enabled: false }` disables it. A new cron, time zone or enabling schedules from now. */
-        TimeTriggerPatch: {
-            /**
-             * Format: uuid
-             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
-             */
-            readonly id?: string;
-            /**
-             * Format: uuid
-             * @description The folder of the trigger and of its process.
-             */
-            readonly folderKey?: string;
-            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
-            name?: string;
-            /** @description The name of a process in the trigger's folder. */
-            processName?: string;
-            /**
-             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
-             * @example 30 2 * * *
-             * @example 0 *\/15 * * * *
-             * @example 0 9 * * MON-FRI
-             */
-            cron?: string;
-            /**
-             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
-             * @default UTC
-             * @example UTC
-             * @example Europe/Berlin
-             */
-            timeZone?: string;
-            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
-            readonly description?: string | null;
-            /**
-             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
-             * @default {}
-             */
-            arguments?: {
-                [key: string]: unknown;
-            };
-            /** @default Inherit */
-            priority?: components["schemas"]["TriggerPriority"];
-            /**
-             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
-             * @default true
-             */
-            enabled?: boolean;
-            /**
-             * @description Slots missed while every node was down: Skip creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
-             * @default Skip
-             * @enum {string}
-             */
-            missedRunPolicy?: "Skip" | "RunOnce";
-            /**
-             * Format: date-time
-             * @description The slot it fires next; null while disabled.
-             */
-            readonly nextRunAt?: string | null;
-            /**
-             * Format: date-time
-             * @description When the trigger was created.
-             */
-            readonly createdAt?: string;
-            /**
-             * Format: date-time
-             * @description When the trigger was last changed.
-             */
-            readonly updatedAt?: string;
-        };
-        TimeTriggerPage: {
-            items: components["schemas"]["TimeTrigger"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        TimeTriggerPreview: {
-            /** @description The cron in words, for common shapes; null otherwise. */
-            description: string | null;
-            items: {
-                /**
-                 * Format: date-time
-                 * @description A slot, in UTC.
-                 */
-                at: string;
-                /**
-                 * @description The same instant on the wall clock of the trigger's time zone, with its offset.
-                 * @example 2027-03-28T03:00:00+02:00
-                 */
-                localTime: string;
-            }[];
-        };
         Job: {
             /** Format: uuid */
             key: string;
@@ -1217,113 +571,6 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        TenantSettings: {
-            /**
-             * @description When false, the wait URIs LongPolling hands out are signed (`exp`, `sig`) and need no token.
-             * @default true
-             */
-            syncRedirectsRequireAuth: boolean;
-            /**
-             * @description How long one LongPolling request or wait request blocks before redirecting to the wait URI (303, or `redirectStatusCode`). `longPollTimeoutSeconds` × 20 must be at least `syncMaxJobDurationSeconds` (fetch follows at most 20 redirects); a change that breaks this is 400 invalid-settings.
-             * @default 50
-             */
-            longPollTimeoutSeconds: number;
-            /**
-             * @description LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded. At most `longPollTimeoutSeconds` × 20, so 1800 with the longest long-poll (90 s).
-             * @default 900
-             */
-            syncMaxJobDurationSeconds: number;
-            /**
-             * @description Origins allowed to call the tenant's endpoints from a browser.
-             * @default []
-             */
-            corsAllowedOrigins: string[];
-            /**
-             * @description Larger invocation bodies, and robot protocol bodies larger than the greater of this and 65536, are answered 413 payload-too-large.
-             * @default 1048576
-             */
-            maxRequestBodyBytes: number;
-            /**
-             * @description Final jobs older than this are purged.
-             * @default 30
-             */
-            jobRetentionDays: number;
-            /**
-             * @description How long an Idempotency-Key is remembered after the call that first sent it; a later call with the key then creates a new job.
-             * @default 24
-             */
-            idempotencyKeyRetentionHours: number;
-            /**
-             * @description Requests a minute one token may make in the tenant (invocations, status, management), counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
-             * @default 0
-             */
-            rateLimitPerTokenPerMinute: number;
-            /**
-             * @description Invocations a minute of one API trigger, whoever calls it, counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
-             * @default 0
-             */
-            rateLimitPerTriggerPerMinute: number;
-            /**
-             * @description The status of the call modes' redirects: the status URI to the output URI, a LongPolling invocation to the wait URI, the wait URI to itself. 303 See Other, or 302 Found for clients written to compare with 302 (fetch and browsers repeat a PUT or DELETE after a 302: keep 303 for such LongPolling triggers).
-             * @default 303
-             * @enum {integer}
-             */
-            redirectStatusCode: 303 | 302;
-        };
-        /** @description Any settings to change; the others keep their value. An unknown setting is 400 invalid-settings. */
-        TenantSettingsPatch: {
-            /**
-             * @description When false, the wait URIs LongPolling hands out are signed (`exp`, `sig`) and need no token.
-             * @default true
-             */
-            syncRedirectsRequireAuth?: boolean;
-            /**
-             * @description How long one LongPolling request or wait request blocks before redirecting to the wait URI (303, or `redirectStatusCode`). `longPollTimeoutSeconds` × 20 must be at least `syncMaxJobDurationSeconds` (fetch follows at most 20 redirects); a change that breaks this is 400 invalid-settings.
-             * @default 50
-             */
-            longPollTimeoutSeconds?: number;
-            /**
-             * @description LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded. At most `longPollTimeoutSeconds` × 20, so 1800 with the longest long-poll (90 s).
-             * @default 900
-             */
-            syncMaxJobDurationSeconds?: number;
-            /**
-             * @description Origins allowed to call the tenant's endpoints from a browser.
-             * @default []
-             */
-            corsAllowedOrigins?: string[];
-            /**
-             * @description Larger invocation bodies, and robot protocol bodies larger than the greater of this and 65536, are answered 413 payload-too-large.
-             * @default 1048576
-             */
-            maxRequestBodyBytes?: number;
-            /**
-             * @description Final jobs older than this are purged.
-             * @default 30
-             */
-            jobRetentionDays?: number;
-            /**
-             * @description How long an Idempotency-Key is remembered after the call that first sent it; a later call with the key then creates a new job.
-             * @default 24
-             */
-            idempotencyKeyRetentionHours?: number;
-            /**
-             * @description Requests a minute one token may make in the tenant (invocations, status, management), counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
-             * @default 0
-             */
-            rateLimitPerTokenPerMinute?: number;
-            /**
-             * @description Invocations a minute of one API trigger, whoever calls it, counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
-             * @default 0
-             */
-            rateLimitPerTriggerPerMinute?: number;
-            /**
-             * @description The status of the call modes' redirects: the status URI to the output URI, a LongPolling invocation to the wait URI, the wait URI to itself. 303 See Other, or 302 Found for clients written to compare with 302 (fetch and browsers repeat a PUT or DELETE after a 302: keep 303 for such LongPolling triggers).
-             * @default 303
-             * @enum {integer}
-             */
-            redirectStatusCode?: 303 | 302;
-        };
         /** @description RFC 6749 §4.4.2. Each parameter at most once; unknown parameters are ignored. */
         TokenRequest: {
             /** @constant */
@@ -1561,6 +808,798 @@ export interface components {
             items: components["schemas"]["WebhookDelivery"][];
             /** @description Pass it as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
+        };
+        RetryBackoff: {
+            /**
+             * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
+             * @enum {string}
+             */
+            type: "Fixed" | "Exponential";
+            /** @description The first wait. At most a year. */
+            delaySeconds: number;
+            /** @description No wait is longer (before jitter); at least delaySeconds. */
+            maxDelaySeconds: number;
+            /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
+            jitter: boolean;
+        };
+        RetryPolicy: {
+            /** @description Total attempts, the first included; 1 means no retry. */
+            maxAttempts: number;
+            backoff: components["schemas"]["RetryBackoff"];
+        };
+        /** @description Any field left out keeps its current value (defaults: maxAttempts 1, backoff Exponential, delaySeconds 5, maxDelaySeconds 3600, no jitter). */
+        RetryPolicyInput: {
+            /** @description Total attempts, the first included; 1 means no retry. */
+            maxAttempts?: number;
+            /** @description Any field left out keeps its current value. */
+            backoff?: {
+                /**
+                 * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
+                 * @enum {string}
+                 */
+                type?: "Fixed" | "Exponential";
+                /** @description The first wait. At most a year. */
+                delaySeconds?: number;
+                /** @description No wait is longer (before jitter); at least delaySeconds. */
+                maxDelaySeconds?: number;
+                /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
+                jitter?: boolean;
+            };
+            /**
+             * @deprecated
+             * @description The former form of the backoff: the same as backoff { type: Exponential, delaySeconds }. Not with backoff.
+             */
+            backoffSeconds?: number;
+        };
+        Process: {
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator.
+             */
+            readonly id: string;
+            /**
+             * Format: uuid
+             * @description The folder the process belongs to.
+             */
+            readonly folderKey: string;
+            /** @description Unique in its folder; robots announce the names they serve. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name: string;
+            /** @default  */
+            description: string;
+            /** @description Input arguments every job of the process starts from. */
+            defaultInputArguments: {
+                [key: string]: unknown;
+            };
+            /** @description Input arguments are validated against it before a job exists (400 invalid-arguments). A JSON Schema (draft 2020-12) object, or null for none; it must compile. */
+            inputSchema: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Documents the output arguments. A JSON Schema (draft 2020-12) object, or null for none; it must compile. */
+            outputSchema: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description Low, Normal (the default) or High.
+             * @enum {string}
+             */
+            priority: "Low" | "Normal" | "High";
+            /**
+             * @description A run longer than this is killed and ends Faulted; null for no limit. At most a year.
+             * @default null
+             */
+            maxDurationSeconds: number | null;
+            /**
+             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
+             * @default null
+             */
+            maxConcurrentJobs: number | null;
+            /**
+             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
+             * @default null
+             */
+            concurrencyKey: string | null;
+            /**
+             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
+             * @default null
+             */
+            maxConcurrentJobsPerKey: number | null;
+            retry: components["schemas"]["RetryPolicy"];
+            /**
+             * Format: date-time
+             * @description When the process was created.
+             */
+            readonly createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the process was last changed.
+             */
+            readonly updatedAt: string;
+        };
+        ProcessPage: {
+            items: components["schemas"]["Process"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        /** @description Read-only fields are ignored, so a fetched process can be sent back; any other unknown field is 400 invalid-process. */
+        ProcessInput: {
+            /** @description Unique in its folder; robots announce the names they serve. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name: string;
+            /** @default  */
+            description?: string;
+            /** @description Input arguments every job of the process starts from. */
+            defaultInputArguments?: {
+                [key: string]: unknown;
+            };
+            /** @description Input arguments are validated against it before a job exists (400 invalid-arguments). A JSON Schema (draft 2020-12) object, or null for none; it must compile. */
+            inputSchema?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Documents the output arguments. A JSON Schema (draft 2020-12) object, or null for none; it must compile. */
+            outputSchema?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description Low, Normal (the default) or High.
+             * @enum {string}
+             */
+            priority?: "Low" | "Normal" | "High";
+            /**
+             * @description A run longer than this is killed and ends Faulted; null for no limit. At most a year.
+             * @default null
+             */
+            maxDurationSeconds?: number | null;
+            /**
+             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
+             * @default null
+             */
+            maxConcurrentJobs?: number | null;
+            /**
+             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
+             * @default null
+             */
+            concurrencyKey?: string | null;
+            /**
+             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
+             * @default null
+             */
+            maxConcurrentJobsPerKey?: number | null;
+            /** @description Any field left out keeps its current value (defaults: maxAttempts 1, backoff Exponential, delaySeconds 5, maxDelaySeconds 3600, no jitter). */
+            retry?: {
+                /** @description Total attempts, the first included; 1 means no retry. */
+                maxAttempts?: number;
+                /** @description Any field left out keeps its current value. */
+                backoff?: {
+                    /**
+                     * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
+                     * @enum {string}
+                     */
+                    type?: "Fixed" | "Exponential";
+                    /** @description The first wait. At most a year. */
+                    delaySeconds?: number;
+                    /** @description No wait is longer (before jitter); at least delaySeconds. */
+                    maxDelaySeconds?: number;
+                    /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
+                    jitter?: boolean;
+                };
+                /**
+                 * @deprecated
+                 * @description The former form of the backoff: the same as backoff { type: Exponential, delaySeconds }. Not with backoff.
+                 */
+                backoffSeconds?: number;
+            };
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator.
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The folder the process belongs to.
+             */
+            readonly folderKey?: string;
+            /**
+             * Format: date-time
+             * @description When the process was created.
+             */
+            readonly createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the process was last changed.
+             */
+            readonly updatedAt?: string;
+        };
+        /** @description The fields to change. Read-only fields are ignored; any other unknown field is 400 invalid-process. */
+        ProcessPatch: {
+            /** @description A process cannot be renamed: if present, it must be the current name. */
+            name?: string;
+            /** @default  */
+            description?: string;
+            /** @description Input arguments every job of the process starts from. */
+            defaultInputArguments?: {
+                [key: string]: unknown;
+            };
+            /** @description Input arguments are validated against it before a job exists (400 invalid-arguments). A JSON Schema (draft 2020-12) object, or null for none; it must compile. */
+            inputSchema?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Documents the output arguments. A JSON Schema (draft 2020-12) object, or null for none; it must compile. */
+            outputSchema?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description Low, Normal (the default) or High.
+             * @enum {string}
+             */
+            priority?: "Low" | "Normal" | "High";
+            /**
+             * @description A run longer than this is killed and ends Faulted; null for no limit. At most a year.
+             * @default null
+             */
+            maxDurationSeconds?: number | null;
+            /**
+             * @description At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.
+             * @default null
+             */
+            maxConcurrentJobs?: number | null;
+            /**
+             * @description A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.
+             * @default null
+             */
+            concurrencyKey?: string | null;
+            /**
+             * @description At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.
+             * @default null
+             */
+            maxConcurrentJobsPerKey?: number | null;
+            /** @description Any field left out keeps its current value (defaults: maxAttempts 1, backoff Exponential, delaySeconds 5, maxDelaySeconds 3600, no jitter). */
+            retry?: {
+                /** @description Total attempts, the first included; 1 means no retry. */
+                maxAttempts?: number;
+                /** @description Any field left out keeps its current value. */
+                backoff?: {
+                    /**
+                     * @description Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1).
+                     * @enum {string}
+                     */
+                    type?: "Fixed" | "Exponential";
+                    /** @description The first wait. At most a year. */
+                    delaySeconds?: number;
+                    /** @description No wait is longer (before jitter); at least delaySeconds. */
+                    maxDelaySeconds?: number;
+                    /** @description Equal jitter: the wait d becomes a random moment in [d/2, d]. */
+                    jitter?: boolean;
+                };
+                /**
+                 * @deprecated
+                 * @description The former form of the backoff: the same as backoff { type: Exponential, delaySeconds }. Not with backoff.
+                 */
+                backoffSeconds?: number;
+            };
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator.
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The folder the process belongs to.
+             */
+            readonly folderKey?: string;
+            /**
+             * Format: date-time
+             * @description When the process was created.
+             */
+            readonly createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the process was last changed.
+             */
+            readonly updatedAt?: string;
+        };
+        Trigger: {
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `triggerId` of the jobs it creates.
+             */
+            readonly id: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey: string;
+            /** @description 1-128 characters, without '/', '\' or control characters. */
+            name: string;
+            /**
+             * @description Unique in the tenant: 1-128 letters, digits, '-', '_' or '.'; no '/'.
+             * @example invoice-approval
+             */
+            slug: string;
+            /** @enum {string} */
+            verb: "GET" | "POST" | "PUT" | "DELETE";
+            /** @description The name of a process in the trigger's folder. */
+            processName: string;
+            /**
+             * @description The default call mode; a caller may override it with `$callMode`.
+             * @enum {string}
+             */
+            callMode: "AsyncRequestReply" | "FireAndForget" | "LongPolling";
+            /** @description Argument defaults: they override the process's defaults and are overridden by the request. No key starts with `$`. */
+            defaultArguments: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Inherit (the default): the process's priority.
+             * @enum {string}
+             */
+            priority: "Inherit" | "Low" | "Normal" | "High";
+            /** @description A disabled trigger answers 409 trigger-disabled. */
+            enabled: boolean;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt: string;
+            /**
+             * Format: uri
+             * @description The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`.
+             */
+            readonly invokeUrl: string;
+        };
+        TriggerPage: {
+            items: components["schemas"]["Trigger"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        /** @description Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-trigger. */
+        TriggerInput: {
+            /** @description 1-128 characters, without '/', '\' or control characters. */
+            name: string;
+            /**
+             * @description Unique in the tenant: 1-128 letters, digits, '-', '_' or '.'; no '/'.
+             * @example invoice-approval
+             */
+            slug: string;
+            /** @enum {string} */
+            verb: "GET" | "POST" | "PUT" | "DELETE";
+            /** @description The name of a process in the trigger's folder. */
+            processName: string;
+            /**
+             * @description The default call mode; a caller may override it with `$callMode`.
+             * @default AsyncRequestReply
+             * @enum {string}
+             */
+            callMode?: "AsyncRequestReply" | "FireAndForget" | "LongPolling";
+            /**
+             * @description Argument defaults: they override the process's defaults and are overridden by the request. No key starts with `$`.
+             * @default {}
+             */
+            defaultArguments?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Inherit (the default): the process's priority.
+             * @default Inherit
+             * @enum {string}
+             */
+            priority?: "Inherit" | "Low" | "Normal" | "High";
+            /**
+             * @description A disabled trigger answers 409 trigger-disabled.
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `triggerId` of the jobs it creates.
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey?: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt?: string;
+            /**
+             * Format: uri
+             * @description The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`.
+             */
+            readonly invokeUrl?: string;
+        };
+        /** @description The fields to change (a new processName must name a process of the trigger's folder). Read-only fields are ignored. */
+        TriggerPatch: {
+            /** @description 1-128 characters, without '/', '\' or control characters. */
+            name?: string;
+            /**
+             * @description Unique in the tenant: 1-128 letters, digits, '-', '_' or '.'; no '/'.
+             * @example invoice-approval
+             */
+            slug?: string;
+            /** @enum {string} */
+            verb?: "GET" | "POST" | "PUT" | "DELETE";
+            /** @description The name of a process in the trigger's folder. */
+            processName?: string;
+            /**
+             * @description The default call mode; a caller may override it with `$callMode`.
+             * @enum {string}
+             */
+            callMode?: "AsyncRequestReply" | "FireAndForget" | "LongPolling";
+            /** @description Argument defaults: they override the process's defaults and are overridden by the request. No key starts with `$`. */
+            defaultArguments?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Inherit (the default): the process's priority.
+             * @enum {string}
+             */
+            priority?: "Inherit" | "Low" | "Normal" | "High";
+            /** @description A disabled trigger answers 409 trigger-disabled. */
+            enabled?: boolean;
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `triggerId` of the jobs it creates.
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey?: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt?: string;
+            /**
+             * Format: uri
+             * @description The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`.
+             */
+            readonly invokeUrl?: string;
+        };
+        TenantSettings: {
+            /**
+             * @description When false, the wait URIs LongPolling hands out are signed (`exp`, `sig`) and need no token.
+             * @default true
+             */
+            syncRedirectsRequireAuth: boolean;
+            /**
+             * @description How long one LongPolling request or wait request blocks before redirecting to the wait URI (303, or `redirectStatusCode`). `longPollTimeoutSeconds` × 20 must be at least `syncMaxJobDurationSeconds` (fetch follows at most 20 redirects); a change that breaks this is 400 invalid-settings.
+             * @default 50
+             */
+            longPollTimeoutSeconds: number;
+            /**
+             * @description LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded. At most `longPollTimeoutSeconds` × 20, so 1800 with the longest long-poll (90 s).
+             * @default 900
+             */
+            syncMaxJobDurationSeconds: number;
+            /**
+             * @description Origins allowed to call the tenant's endpoints from a browser.
+             * @default []
+             */
+            corsAllowedOrigins: string[];
+            /**
+             * @description Larger invocation bodies, and robot protocol bodies larger than the greater of this and 65536, are answered 413 payload-too-large.
+             * @default 1048576
+             */
+            maxRequestBodyBytes: number;
+            /**
+             * @description Final jobs older than this are purged.
+             * @default 30
+             */
+            jobRetentionDays: number;
+            /**
+             * @description How long an Idempotency-Key is remembered after the call that first sent it; a later call with the key then creates a new job.
+             * @default 24
+             */
+            idempotencyKeyRetentionHours: number;
+            /**
+             * @description Requests a minute one token may make in the tenant (invocations, status, management), counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
+             * @default 0
+             */
+            rateLimitPerTokenPerMinute: number;
+            /**
+             * @description Invocations a minute of one API trigger, whoever calls it, counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
+             * @default 0
+             */
+            rateLimitPerTriggerPerMinute: number;
+            /**
+             * @description The status of the call modes' redirects: the status URI to the output URI, a LongPolling invocation to the wait URI, the wait URI to itself. 303 See Other, or 302 Found for clients written to compare with 302 (fetch and browsers repeat a PUT or DELETE after a 302: keep 303 for such LongPolling triggers).
+             * @default 303
+             * @enum {integer}
+             */
+            redirectStatusCode: 303 | 302;
+        };
+        /** @description Any settings to change; the others keep their value. An unknown setting is 400 invalid-settings. */
+        TenantSettingsPatch: {
+            /**
+             * @description When false, the wait URIs LongPolling hands out are signed (`exp`, `sig`) and need no token.
+             * @default true
+             */
+            syncRedirectsRequireAuth?: boolean;
+            /**
+             * @description How long one LongPolling request or wait request blocks before redirecting to the wait URI (303, or `redirectStatusCode`). `longPollTimeoutSeconds` × 20 must be at least `syncMaxJobDurationSeconds` (fetch follows at most 20 redirects); a change that breaks this is 400 invalid-settings.
+             * @default 50
+             */
+            longPollTimeoutSeconds?: number;
+            /**
+             * @description LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded. At most `longPollTimeoutSeconds` × 20, so 1800 with the longest long-poll (90 s).
+             * @default 900
+             */
+            syncMaxJobDurationSeconds?: number;
+            /**
+             * @description Origins allowed to call the tenant's endpoints from a browser.
+             * @default []
+             */
+            corsAllowedOrigins?: string[];
+            /**
+             * @description Larger invocation bodies, and robot protocol bodies larger than the greater of this and 65536, are answered 413 payload-too-large.
+             * @default 1048576
+             */
+            maxRequestBodyBytes?: number;
+            /**
+             * @description Final jobs older than this are purged.
+             * @default 30
+             */
+            jobRetentionDays?: number;
+            /**
+             * @description How long an Idempotency-Key is remembered after the call that first sent it; a later call with the key then creates a new job.
+             * @default 24
+             */
+            idempotencyKeyRetentionHours?: number;
+            /**
+             * @description Requests a minute one token may make in the tenant (invocations, status, management), counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
+             * @default 0
+             */
+            rateLimitPerTokenPerMinute?: number;
+            /**
+             * @description Invocations a minute of one API trigger, whoever calls it, counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.
+             * @default 0
+             */
+            rateLimitPerTriggerPerMinute?: number;
+            /**
+             * @description The status of the call modes' redirects: the status URI to the output URI, a LongPolling invocation to the wait URI, the wait URI to itself. 303 See Other, or 302 Found for clients written to compare with 302 (fetch and browsers repeat a PUT or DELETE after a 302: keep 303 for such LongPolling triggers).
+             * @default 303
+             * @enum {integer}
+             */
+            redirectStatusCode?: 303 | 302;
+        };
+        TimeTrigger: {
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
+             */
+            readonly id: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey: string;
+            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name: string;
+            /** @description The name of a process in the trigger's folder. */
+            processName: string;
+            /**
+             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
+             * @example 30 2 * * *
+             * @example 0 *\/15 * * * *
+             * @example 0 9 * * MON-FRI
+             */
+            cron: string;
+            /**
+             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
+             * @default UTC
+             * @example UTC
+             * @example Europe/Berlin
+             */
+            timeZone: string;
+            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
+            readonly description: string | null;
+            /**
+             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
+             * @default {}
+             */
+            arguments: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Inherit (the default): the process's priority.
+             * @enum {string}
+             */
+            priority: "Inherit" | "Low" | "Normal" | "High";
+            /**
+             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * @description Slots missed while every node was down: Skip (the default) creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
+             * @enum {string}
+             */
+            missedRunPolicy: "Skip" | "RunOnce";
+            /** @description The slot it fires next; null while disabled. */
+            readonly nextRunAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt: string;
+        };
+        TimeTriggerPage: {
+            items: components["schemas"]["TimeTrigger"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        /** @description Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-time-trigger. */
+        TimeTriggerInput: {
+            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name: string;
+            /** @description The name of a process in the trigger's folder. */
+            processName: string;
+            /**
+             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
+             * @example 30 2 * * *
+             * @example 0 *\/15 * * * *
+             * @example 0 9 * * MON-FRI
+             */
+            cron: string;
+            /**
+             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
+             * @default UTC
+             * @example UTC
+             * @example Europe/Berlin
+             */
+            timeZone?: string;
+            /**
+             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
+             * @default {}
+             */
+            arguments?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Inherit (the default): the process's priority.
+             * @enum {string}
+             */
+            priority?: "Inherit" | "Low" | "Normal" | "High";
+            /**
+             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * @description Slots missed while every node was down: Skip (the default) creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
+             * @enum {string}
+             */
+            missedRunPolicy?: "Skip" | "RunOnce";
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey?: string;
+            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
+            readonly description?: string | null;
+            /** @description The slot it fires next; null while disabled. */
+            readonly nextRunAt?: string | null;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt?: string;
+        };
+        /** @description The fields to change; `{ enabled: false }` disables it. A new cron, time zone or enabling schedules from now. */
+        TimeTriggerPatch: {
+            /** @description Unique in the folder. 1-128 characters, without '/', '\', control characters or surrounding whitespace. */
+            name?: string;
+            /** @description The name of a process in the trigger's folder. */
+            processName?: string;
+            /**
+             * @description 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.
+             * @example 30 2 * * *
+             * @example 0 *\/15 * * * *
+             * @example 0 9 * * MON-FRI
+             */
+            cron?: string;
+            /**
+             * @description An IANA time zone; daylight-saving changes fire as croner defines them.
+             * @default UTC
+             * @example UTC
+             * @example Europe/Berlin
+             */
+            timeZone?: string;
+            /**
+             * @description Input arguments of each job, over the process's defaults. No key starts with `$`.
+             * @default {}
+             */
+            arguments?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Inherit (the default): the process's priority.
+             * @enum {string}
+             */
+            priority?: "Inherit" | "Low" | "Normal" | "High";
+            /**
+             * @description A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog).
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * @description Slots missed while every node was down: Skip (the default) creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.
+             * @enum {string}
+             */
+            missedRunPolicy?: "Skip" | "RunOnce";
+            /**
+             * Format: uuid
+             * @description Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts.
+             */
+            readonly id?: string;
+            /**
+             * Format: uuid
+             * @description The folder of the trigger and of its process.
+             */
+            readonly folderKey?: string;
+            /** @description The cron in words, for common shapes ("At 02:30, every day (Europe/Berlin)"); null otherwise. */
+            readonly description?: string | null;
+            /** @description The slot it fires next; null while disabled. */
+            readonly nextRunAt?: string | null;
+            /**
+             * Format: date-time
+             * @description When the trigger was created.
+             */
+            readonly createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the trigger was last changed.
+             */
+            readonly updatedAt?: string;
+        };
+        TimeTriggerPreview: {
+            /** @description The cron in words, for common shapes; null otherwise. */
+            description: string | null;
+            items: {
+                /**
+                 * Format: date-time
+                 * @description A slot, in UTC.
+                 */
+                at: string;
+                /**
+                 * @description The same instant on the wall clock of the trigger's time zone, with its offset.
+                 * @example 2027-03-28T03:00:00+02:00
+                 */
+                localTime: string;
+            }[];
         };
         /**
          * @description `OR.X` grants read and write on X; `OR.X.Read` and `OR.X.Write` one of them.

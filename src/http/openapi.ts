@@ -10,7 +10,6 @@
  * fails the tests.
  */
 import type { ErrorCode } from "../core/errorCodes.js";
-import { PREVIEW_DEFAULT_COUNT, PREVIEW_MAX_COUNT } from "../core/TimeTriggers.js";
 import type { FastifyContextConfig } from "fastify";
 import type { RouteAccess } from "./routeContract.js";
 import { namedSchemas, withRefs } from "./schemas/named.js";
@@ -531,137 +530,6 @@ const paths: Record<string, Obj> = withCsrf({
     }),
   },
 
-  // ---- processes
-  "/api/v1/folders/{folderKey}/processes": {
-    parameters: [param("folderKey")],
-    get: operation({
-      operationId: "listProcesses", permission: "`Processes.View` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "List a folder's processes", security: scopes("Execution", "Read"), checksScope: true,
-      notFound: ["folder-not-found"], responses: { "200": response("The folder's processes.", { content: jsonContent(s("ProcessPage")) }) },
-    }),
-    post: operation({
-      operationId: "createProcess", permission: "`Processes.Edit` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "Create a process", security: scopes("Execution", "Write"), checksScope: true,
-      body: { schema: s("ProcessInput"), required: true }, badRequest: ["invalid-body", "invalid-process", "schema-too-complex"], validation: true,
-      notFound: ["folder-not-found"], conflict: ["process-exists"],
-      responses: { "201": response("The process.", { content: jsonContent(s("Process")) }) },
-    }),
-  },
-  "/api/v1/folders/{folderKey}/processes/{name}": {
-    parameters: [param("folderKey"), param("processName")],
-    get: operation({
-      operationId: "getProcess", permission: "`Processes.View` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "Get a process", security: scopes("Execution", "Read"), checksScope: true,
-      notFound: ["folder-not-found", "process-not-found"], responses: { "200": response("The process.", { content: jsonContent(s("Process")) }) },
-    }),
-    patch: operation({
-      operationId: "updateProcess", permission: "`Processes.Edit` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "Change a process", security: scopes("Execution", "Write"), checksScope: true,
-      body: { schema: s("ProcessPatch"), required: true }, badRequest: ["invalid-body", "invalid-process", "schema-too-complex"], validation: true,
-      notFound: ["folder-not-found", "process-not-found"],
-      responses: { "200": response("The process.", { content: jsonContent(s("Process")) }) },
-    }),
-    delete: operation({
-      operationId: "deleteProcess", permission: "`Processes.Edit` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Processes", summary: "Delete a process", description: "Refused while API triggers start it.",
-      security: scopes("Execution", "Write"), checksScope: true, notFound: ["folder-not-found", "process-not-found"], conflict: ["process-in-use"],
-      responses: { "204": response("Deleted.") },
-    }),
-  },
-
-  // ---- triggers
-  "/api/v1/folders/{folderKey}/triggers": {
-    parameters: [param("folderKey")],
-    get: operation({
-      operationId: "listFolderTriggers", permission: "`Triggers.View` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Triggers", summary: "List a folder's API triggers", security: scopes("Execution", "Read"), checksScope: true,
-      notFound: ["folder-not-found"], responses: { "200": response("The folder's API triggers, each with its invoke URL.", { content: jsonContent(s("TriggerPage")) }) },
-    }),
-    post: operation({
-      operationId: "createTrigger", permission: "`Triggers.Edit` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Triggers", summary: "Create an API trigger", security: scopes("Execution", "Write"), checksScope: true,
-      body: { schema: s("TriggerInput"), required: true }, badRequest: ["invalid-body", "invalid-trigger"], validation: true,
-      notFound: ["folder-not-found", "process-not-found"], conflict: ["slug-taken"],
-      responses: { "201": response("The API trigger, with its `id` and `invokeUrl`.", { content: jsonContent(s("Trigger")) }) },
-    }),
-  },
-  "/api/v1/triggers": {
-    get: operation({
-      operationId: "listTriggers", permission: "none to call; only the triggers of folders in which the user has `Triggers.View` are listed.", permissionDenied: false, tag: "Triggers", summary: "List the tenant's API triggers", security: scopes("Execution", "Read"), checksScope: true,
-      parameters: [queryParameter("folderKey", "Only the triggers of this folder.", { type: "string", format: "uuid" })],
-      badRequest: ["invalid-query"], validation: true,
-      responses: { "200": response("API triggers, each with its invoke URL.", { content: jsonContent(s("TriggerPage")) }) },
-    }),
-  },
-  "/api/v1/triggers/{id}": {
-    parameters: [param("triggerId")],
-    get: operation({
-      operationId: "getTrigger", permission: "`Triggers.View` in the trigger's folder (a user who may not see the folder gets 404 trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Triggers", summary: "Get an API trigger", security: scopes("Execution", "Read"), checksScope: true,
-      notFound: ["trigger-not-found"], responses: { "200": response("The API trigger.", { content: jsonContent(s("Trigger")) }) },
-    }),
-    patch: operation({
-      operationId: "updateTrigger", permission: "`Triggers.Edit` in the trigger's folder (a user who may not see the folder gets 404 trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Triggers", summary: "Change an API trigger", security: scopes("Execution", "Write"), checksScope: true,
-      body: { schema: s("TriggerPatch"), required: true }, badRequest: ["invalid-body", "invalid-trigger"], validation: true,
-      notFound: ["trigger-not-found", "process-not-found"], conflict: ["slug-taken"],
-      responses: { "200": response("The API trigger.", { content: jsonContent(s("Trigger")) }) },
-    }),
-    delete: operation({
-      operationId: "deleteTrigger", permission: "`Triggers.Edit` in the trigger's folder (a user who may not see the folder gets 404 trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Triggers", summary: "Delete an API trigger", security: scopes("Execution", "Write"), checksScope: true,
-      notFound: ["trigger-not-found"], responses: { "204": response("Deleted.") },
-    }),
-  },
-
-  // ---- time triggers (SPEC §9)
-  "/api/v1/folders/{folderKey}/time-triggers": {
-    parameters: [param("folderKey")],
-    get: operation({
-      operationId: "listFolderTimeTriggers", permission: "`Triggers.View` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Time triggers", summary: "List a folder's time triggers", security: scopes("Execution", "Read"), checksScope: true,
-      notFound: ["folder-not-found"], responses: { "200": response("The folder's time triggers, by name, each with its next run.", { content: jsonContent(s("TimeTriggerPage")) }) },
-    }),
-    post: operation({
-      operationId: "createTimeTrigger", permission: "`Triggers.Edit` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Time triggers", summary: "Create a time trigger", security: scopes("Execution", "Write"), checksScope: true,
-      description: "Its first slot is the first after now (`nextRunAt`); each slot then starts one job of the process, with source TimeTrigger, on whichever node runs it first.",
-      body: { schema: s("TimeTriggerInput"), required: true }, badRequest: ["invalid-body", "invalid-time-trigger"], validation: true,
-      notFound: ["folder-not-found", "process-not-found"], conflict: ["time-trigger-exists"],
-      responses: { "201": response("The time trigger, with its `id` and `nextRunAt`.", { content: jsonContent(s("TimeTrigger")) }) },
-    }),
-  },
-  "/api/v1/time-trigger-preview": {
-    get: operation({
-      operationId: "previewCron", permission: "none.", permissionDenied: false, tag: "Time triggers", summary: "Preview a cron not saved yet", security: scopes("Execution", "Read"), checksScope: true,
-      description: "The next runs of a cron in a time zone, and the cron in words: what a form shows before the trigger is saved.",
-      parameters: [
-        { name: "cron", in: "query", required: true, description: "The cron, as a trigger's `cron`.", schema: { type: "string" } },
-        queryParameter("timeZone", "An IANA time zone.", { type: "string", default: "UTC" }),
-        queryParameter("count", `How many runs: 1 to ${PREVIEW_MAX_COUNT}.`, { type: "integer", minimum: 1, maximum: PREVIEW_MAX_COUNT, default: PREVIEW_DEFAULT_COUNT }),
-      ],
-      badRequest: ["invalid-time-trigger", "invalid-filter"], validation: true,
-      responses: { "200": response("The next runs.", { content: jsonContent(s("TimeTriggerPreview")) }) },
-    }),
-  },
-  "/api/v1/time-triggers/{id}": {
-    parameters: [param("timeTriggerId")],
-    get: operation({
-      operationId: "getTimeTrigger", permission: "`Triggers.View` in the trigger's folder (a user who may not see the folder gets 404 time-trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Time triggers", summary: "Get a time trigger", security: scopes("Execution", "Read"), checksScope: true,
-      notFound: ["time-trigger-not-found"], responses: { "200": response("The time trigger.", { content: jsonContent(s("TimeTrigger")) }) },
-    }),
-    patch: operation({
-      operationId: "updateTimeTrigger", permission: "`Triggers.Edit` in the trigger's folder (a user who may not see the folder gets 404 time-trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Time triggers", summary: "Change, enable or disable a time trigger", security: scopes("Execution", "Write"), checksScope: true,
-      description: "`{ \"enabled\": false }` disables it: nothing fires and nothing is due. Enabling it, or a new cron or time zone, schedules from now: slots before are not made up.",
-      body: { schema: s("TimeTriggerPatch"), required: true }, badRequest: ["invalid-body", "invalid-time-trigger"], validation: true,
-      notFound: ["time-trigger-not-found", "process-not-found"], conflict: ["time-trigger-exists"],
-      responses: { "200": response("The time trigger.", { content: jsonContent(s("TimeTrigger")) }) },
-    }),
-    delete: operation({
-      operationId: "deleteTimeTrigger", permission: "`Triggers.Edit` in the trigger's folder (a user who may not see the folder gets 404 time-trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Time triggers", summary: "Delete a time trigger", security: scopes("Execution", "Write"), checksScope: true,
-      description: "Its next slot is no longer due. Jobs it started stay.",
-      notFound: ["time-trigger-not-found"], responses: { "204": response("Deleted.") },
-    }),
-  },
-  "/api/v1/time-triggers/{id}/preview": {
-    parameters: [param("timeTriggerId")],
-    get: operation({
-      operationId: "previewTimeTrigger", permission: "`Triggers.View` in the trigger's folder (a user who may not see the folder gets 404 time-trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Time triggers", summary: "The next fire times of a time trigger", security: scopes("Execution", "Read"), checksScope: true,
-      description: "The trigger's next slots from now, as it would fire them enabled, each in UTC and on the wall clock of its time zone.",
-      parameters: [queryParameter("count", `How many runs: 1 to ${PREVIEW_MAX_COUNT}.`, { type: "integer", minimum: 1, maximum: PREVIEW_MAX_COUNT, default: PREVIEW_DEFAULT_COUNT })],
-      badRequest: ["invalid-filter"], validation: true,
-      notFound: ["time-trigger-not-found"], responses: { "200": response("The next runs.", { content: jsonContent(s("TimeTriggerPreview")) }) },
-    }),
-  },
-
   // ---- jobs
   "/api/v1/jobs": {
     get: operation({
@@ -717,19 +585,6 @@ const paths: Record<string, Obj> = withCsrf({
   },
 
   // ---- robots
-  // ---- settings
-  "/api/v1/settings": {
-    get: operation({
-      operationId: "getSettings", permission: "`Settings.View`.", tag: "Settings", summary: "The tenant settings", security: scopes("Settings", "Read"), checksScope: true,
-      responses: { "200": response("The tenant settings.", { content: jsonContent(s("TenantSettings")) }) },
-    }),
-    patch: operation({
-      operationId: "updateSettings", permission: "`Settings.Edit`.", tag: "Settings", summary: "Change tenant settings", security: scopes("Settings", "Write"), checksScope: true,
-      body: { schema: s("TenantSettingsPatch"), required: true }, badRequest: ["invalid-settings"], validation: true,
-      responses: { "200": response("All the tenant settings, after the change.", { content: jsonContent(s("TenantSettings")) }) },
-    }),
-  },
-
   // ---- webhooks (issue 16): routes/webhooks.ts
 
   // ---- audit log

@@ -9,17 +9,13 @@ import { ERROR_CODES } from "../core/errorCodes.js";
  * response schemas leave `additionalProperties` open (fields may be added, SPEC §6);
  * test/openapi.test.ts closes them when it checks real answers against them.
  */
-import { MAX_CONCURRENT_JOBS, MAX_POINTER_LENGTH } from "../core/concurrencyLimits.js";
 import type { HeartbeatAnswer } from "../core/Robots.js";
 import type { RobotJob } from "../robot/RobotConnection.js";
 import {
   CALL_MODES,
-  DEFAULT_SETTINGS,
   LIST_FIELD_MAX_BYTES,
   PENDING_REASONS,
-  MISSED_RUN_POLICIES,
   PRIORITIES,
-  REDIRECT_STATUS_CODES,
   VERBS,
   type JobAttempt,
   type JobError,
@@ -27,16 +23,9 @@ import {
   type JobLogLine,
   type JobSource,
   type JobState,
-  type Process,
-  type RetryBackoff,
-  type RetryPolicy,
   type StopStrategy,
-  type TenantSettings,
-  type Trigger,
 } from "../core/types.js";
 import type { renderJob } from "./routes/management.js";
-import type { renderTimeTrigger } from "./routes/timeTriggers.js";
-import { MAX_CRON_LENGTH } from "../core/cronSchedule.js";
 
 export type Schema = { [keyword: string]: unknown };
 
@@ -53,48 +42,8 @@ const STOP_STRATEGIES = keysOf<StopStrategy>({ SoftStop: true, Kill: true });
 const uuid: Schema = { type: "string", format: "uuid" };
 const dateTime: Schema = { type: "string", format: "date-time" };
 const nullableDateTime: Schema = { type: ["string", "null"], format: "date-time" };
-const readOnly = (schema: Schema, description: string): Schema => ({ ...schema, readOnly: true, description });
-
-/** Catalog.ts: 1-128 characters, no '/', '\\' or control characters. */
-const NAME_CHARS = "[^\\u0000-\\u001f/\\\\]";
-/** Folder and process names (Catalog.requireName): the same, and no surrounding whitespace. */
-const TRIMMED_NAME: Schema = {
-  type: "string",
-  minLength: 1,
-  maxLength: 128,
-  pattern: `^(?!\\s)${NAME_CHARS}{1,128}(?<!\\s)$`,
-  description: "1-128 characters, without '/', '\\', control characters or surrounding whitespace.",
-};
-const TRIGGER_NAME: Schema = {
-  type: "string", minLength: 1, maxLength: 128, pattern: `^${NAME_CHARS}{1,128}$`,
-  description: "1-128 characters, without '/', '\\' or control characters.",
-};
-const SLUG: Schema = {
-  type: "string", pattern: "^[A-Za-z0-9_.-]{1,128}$",
-  description: "Unique in the tenant: 1-128 letters, digits, '-', '_' or '.'; no '/'.",
-  examples: ["invoice-approval"],
-};
 
 const jsonObject = (description: string): Schema => ({ type: "object", additionalProperties: true, description });
-const jsonSchemaOrNull = (description: string): Schema => ({
-  type: ["object", "null"],
-  description: `${description} A JSON Schema (draft 2020-12) object, or null for none; it must compile.`,
-});
-
-// ---- processes
-
-const retryPolicyProperties: Record<keyof RetryPolicy, Schema> = {
-  maxAttempts: { type: "integer", minimum: 1, maximum: 100, description: "Total attempts, the first included; 1 means no retry." },
-  backoff: schemaRef("RetryBackoff"),
-};
-
-const retryBackoffProperties: Record<keyof RetryBackoff, Schema> = {
-  type: { type: "string", enum: ["Fixed", "Exponential"], description: "Fixed: every wait is delaySeconds. Exponential: the wait after attempt n is delaySeconds × 2^(n-1)." },
-  delaySeconds: { type: "integer", minimum: 0, maximum: 31_536_000, description: "The first wait. At most a year." },
-  maxDelaySeconds: { type: "integer", minimum: 0, maximum: 31_536_000, description: "No wait is longer (before jitter); at least delaySeconds." },
-  jitter: { type: "boolean", description: "Equal jitter: the wait d becomes a random moment in [d/2, d]." },
-};
-
 const jobAttemptProperties: Record<keyof JobAttempt, Schema> = {
   attempt: { type: "integer", minimum: 1 },
   robot: { type: ["string", "null"], description: "The robot that ran the attempt." },
@@ -106,89 +55,6 @@ const jobAttemptProperties: Record<keyof JobAttempt, Schema> = {
     description: "Running (Stopping, Terminating) while it runs; how it ended otherwise. HandedBack: its robot closed its session (no failure).",
   },
   error: nullable(schemaRef("JobError")),
-};
-
-type Rendered<T, Omitted extends keyof T = never> = Record<Exclude<keyof T, Omitted | "tenantId">, Schema>;
-
-const processProperties: Rendered<Process> = {
-  id: readOnly(uuid, "Assigned by the orchestrator."),
-  folderKey: readOnly(uuid, "The folder the process belongs to."),
-  name: { ...TRIMMED_NAME, description: `Unique in its folder; robots announce the names they serve. ${String(TRIMMED_NAME.description)}` },
-  description: { type: "string", maxLength: 2000, default: "" },
-  defaultInputArguments: { ...jsonObject("Input arguments every job of the process starts from."), default: {} },
-  inputSchema: { ...jsonSchemaOrNull("Input arguments are validated against it before a job exists (400 invalid-arguments)."), default: null },
-  outputSchema: { ...jsonSchemaOrNull("Documents the output arguments."), default: null },
-  priority: { ...schemaRef("Priority"), default: "Normal" },
-  maxDurationSeconds: { type: ["integer", "null"], minimum: 1, maximum: 31_536_000, default: null, description: "A run longer than this is killed and ends Faulted; null for no limit. At most a year." },
-  retry: schemaRef("RetryPolicy"),
-  maxConcurrentJobs: {
-    type: ["integer", "null"], minimum: 1, maximum: MAX_CONCURRENT_JOBS, default: null,
-    description: "At most this many jobs of the process run at once (Running, Stopping or Terminating), across all robots and nodes; the others stay Pending (pendingReason ConcurrencyLimit). null: no limit.",
-  },
-  concurrencyKey: {
-    type: ["string", "null"], maxLength: MAX_POINTER_LENGTH, pattern: "^(/([^~/]|~[01])*)+$", default: null,
-    description: "A JSON Pointer (RFC 6901) into the input arguments, such as `/customerId`: jobs whose input has the same value there share maxConcurrentJobsPerKey. A job without a value there is limited by maxConcurrentJobs only. Read when a job is created.",
-  },
-  maxConcurrentJobsPerKey: {
-    type: ["integer", "null"], minimum: 1, maximum: MAX_CONCURRENT_JOBS, default: null,
-    description: "At most this many jobs with the same concurrencyKey value run at once; requires concurrencyKey. null: no limit per key.",
-  },
-  createdAt: readOnly(dateTime, "When the process was created."),
-  updatedAt: readOnly(dateTime, "When the process was last changed."),
-};
-
-/** Request bodies: the read-only fields of a fetched resource are accepted and ignored, so it can be sent back. */
-function writable(properties: Record<string, Schema>, overrides: Record<string, Schema>): Record<string, Schema> {
-  return { ...properties, ...overrides };
-}
-
-// ---- triggers
-
-const triggerProperties: Rendered<Trigger> & { invokeUrl: Schema } = {
-  id: readOnly(uuid, "Assigned by the orchestrator; the `triggerId` of the jobs it creates."),
-  folderKey: readOnly(uuid, "The folder of the trigger and of its process."),
-  name: TRIGGER_NAME,
-  slug: SLUG,
-  verb: schemaRef("Verb"),
-  processName: { type: "string", minLength: 1, description: "The name of a process in the trigger's folder." },
-  callMode: { ...schemaRef("CallMode"), description: "The default call mode; a caller may override it with `$callMode`.", default: "AsyncRequestReply" },
-  defaultArguments: {
-    type: "object", additionalProperties: true, propertyNames: { not: { pattern: "^\\$" } }, default: {},
-    description: "Argument defaults: they override the process's defaults and are overridden by the request. No key starts with `$`.",
-  },
-  priority: { ...schemaRef("TriggerPriority"), default: "Inherit" },
-  enabled: { type: "boolean", default: true, description: "A disabled trigger answers 409 trigger-disabled." },
-  createdAt: readOnly(dateTime, "When the trigger was created."),
-  updatedAt: readOnly(dateTime, "When the trigger was last changed."),
-  invokeUrl: readOnly({ type: "string", format: "uri" }, "The absolute invoke URL: `{base}/{org}/{tenant}/orchestrator_/t/{folderKey}/{slug}`."),
-};
-
-// ---- time triggers
-
-const timeTriggerProperties: Record<keyof ReturnType<typeof renderTimeTrigger>, Schema> = {
-  id: readOnly(uuid, "Assigned by the orchestrator; the `timeTriggerId` of the jobs it starts."),
-  folderKey: readOnly(uuid, "The folder of the trigger and of its process."),
-  name: { ...TRIMMED_NAME, description: "Unique in the folder. " + String(TRIMMED_NAME.description) },
-  processName: { type: "string", minLength: 1, description: "The name of a process in the trigger's folder." },
-  cron: {
-    type: "string", minLength: 1, maxLength: MAX_CRON_LENGTH, examples: ["30 2 * * *", "0 */15 * * * *", "0 9 * * MON-FRI"],
-    description: "5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; croner's syntax (`L`, `W`, `#`, names, `@daily`, …). Day-of-month and day-of-week combine with OR.",
-  },
-  timeZone: { type: "string", default: "UTC", examples: ["UTC", "Europe/Berlin"], description: "An IANA time zone; daylight-saving changes fire as croner defines them." },
-  description: readOnly({ type: ["string", "null"] }, "The cron in words, for common shapes (\"At 02:30, every day (Europe/Berlin)\"); null otherwise."),
-  arguments: {
-    type: "object", additionalProperties: true, propertyNames: { not: { pattern: "^\\$" } }, default: {},
-    description: "Input arguments of each job, over the process's defaults. No key starts with `$`.",
-  },
-  priority: { ...schemaRef("TriggerPriority"), default: "Inherit" },
-  enabled: { type: "boolean", default: true, description: "A disabled trigger fires nothing and has nothing due; enabling it schedules from now (no backlog)." },
-  missedRunPolicy: {
-    type: "string", enum: [...MISSED_RUN_POLICIES], default: "Skip",
-    description: "Slots missed while every node was down: Skip creates no job for them, RunOnce one job for all of them. Then the trigger goes on from its next slot.",
-  },
-  nextRunAt: readOnly(nullableDateTime, "The slot it fires next; null while disabled."),
-  createdAt: readOnly(dateTime, "When the trigger was created."),
-  updatedAt: readOnly(dateTime, "When the trigger was last changed."),
 };
 
 // ---- jobs
@@ -281,52 +147,6 @@ const heartbeatAnswerProperties: Record<keyof HeartbeatAnswer, Schema> = {
 
 const OAUTH_ERRORS = ["invalid_request", "invalid_client", "invalid_scope", "unsupported_grant_type"];
 
-/** Tenancy.ts LIMITS. */
-const settingsProperties: Record<keyof TenantSettings, Schema> = {
-  syncRedirectsRequireAuth: {
-    type: "boolean", default: DEFAULT_SETTINGS.syncRedirectsRequireAuth,
-    description: "When false, the wait URIs LongPolling hands out are signed (`exp`, `sig`) and need no token.",
-  },
-  longPollTimeoutSeconds: {
-    type: "integer", minimum: 1, maximum: 90, default: DEFAULT_SETTINGS.longPollTimeoutSeconds,
-    description: "How long one LongPolling request or wait request blocks before redirecting to the wait URI (303, or `redirectStatusCode`). " +
-      "`longPollTimeoutSeconds` × 20 must be at least `syncMaxJobDurationSeconds` (fetch follows at most 20 redirects); a change that breaks this is 400 invalid-settings.",
-  },
-  syncMaxJobDurationSeconds: {
-    type: "integer", minimum: 1, maximum: 86_400, default: DEFAULT_SETTINGS.syncMaxJobDurationSeconds,
-    description: "LongPolling jobs running longer are killed and end Faulted with code MaxDurationExceeded. At most `longPollTimeoutSeconds` × 20, so 1800 with the longest long-poll (90 s).",
-  },
-  corsAllowedOrigins: {
-    type: "array", uniqueItems: true, default: DEFAULT_SETTINGS.corsAllowedOrigins,
-    items: { type: "string", description: "An origin (scheme, host, optional port; no path or trailing slash), or \"*\".", examples: ["https://app.example.com", "*"] },
-    description: "Origins allowed to call the tenant's endpoints from a browser.",
-  },
-  maxRequestBodyBytes: {
-    type: "integer", minimum: 1, maximum: 64 * 1024 * 1024, default: DEFAULT_SETTINGS.maxRequestBodyBytes,
-    description: "Larger invocation bodies, and robot protocol bodies larger than the greater of this and 65536, are answered 413 payload-too-large.",
-  },
-  jobRetentionDays: {
-    type: "integer", minimum: 1, maximum: 3650, default: DEFAULT_SETTINGS.jobRetentionDays,
-    description: "Final jobs older than this are purged.",
-  },
-  idempotencyKeyRetentionHours: {
-    type: "integer", minimum: 1, maximum: 720, default: DEFAULT_SETTINGS.idempotencyKeyRetentionHours,
-    description: "How long an Idempotency-Key is remembered after the call that first sent it; a later call with the key then creates a new job.",
-  },
-  rateLimitPerTokenPerMinute: {
-    type: "integer", minimum: 0, maximum: 1_000_000, default: DEFAULT_SETTINGS.rateLimitPerTokenPerMinute,
-    description: "Requests a minute one token may make in the tenant (invocations, status, management), counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.",
-  },
-  rateLimitPerTriggerPerMinute: {
-    type: "integer", minimum: 0, maximum: 1_000_000, default: DEFAULT_SETTINGS.rateLimitPerTriggerPerMinute,
-    description: "Invocations a minute of one API trigger, whoever calls it, counted on each node; past it, 429 rate-limited with Retry-After. 0: unlimited.",
-  },
-  redirectStatusCode: {
-    type: "integer", enum: [...REDIRECT_STATUS_CODES], default: DEFAULT_SETTINGS.redirectStatusCode,
-    description: "The status of the call modes' redirects: the status URI to the output URI, a LongPolling invocation to the wait URI, the wait URI to itself. " +
-      "303 See Other, or 302 Found for clients written to compare with 302 (fetch and browsers repeat a PUT or DELETE after a 302: keep 303 for such LongPolling triggers).",
-  },
-};
 
 // ---- the audit log
 
@@ -456,92 +276,7 @@ export const schemas: Record<string, Schema> = {
 
   // ---- folders
 
-  // ---- processes
-  RetryPolicy: { type: "object", required: ["maxAttempts", "backoff"], properties: retryPolicyProperties },
-  RetryBackoff: { type: "object", required: Object.keys(retryBackoffProperties), properties: retryBackoffProperties },
-  RetryPolicyInput: {
-    type: "object",
-    properties: {
-      maxAttempts: retryPolicyProperties.maxAttempts,
-      backoff: { type: "object", properties: retryBackoffProperties, additionalProperties: false, description: "Any field left out keeps its current value." },
-      backoffSeconds: {
-        type: "integer", minimum: 0, maximum: 31_536_000, deprecated: true,
-        description: "The former form of the backoff: the same as backoff { type: Exponential, delaySeconds }. Not with backoff.",
-      },
-    },
-    additionalProperties: false,
-    description: "Any field left out keeps its current value (defaults: maxAttempts 1, backoff Exponential, delaySeconds 5, maxDelaySeconds 3600, no jitter).",
-  },
-  Process: { type: "object", required: Object.keys(processProperties), properties: processProperties },
-  ProcessInput: {
-    type: "object",
-    required: ["name"],
-    properties: writable(processProperties, { retry: schemaRef("RetryPolicyInput") }),
-    additionalProperties: false,
-    description: "Read-only fields are ignored, so a fetched process can be sent back; any other unknown field is 400 invalid-process.",
-  },
-  ProcessPatch: {
-    type: "object",
-    properties: writable(processProperties, {
-      retry: schemaRef("RetryPolicyInput"),
-      name: { type: "string", description: "A process cannot be renamed: if present, it must be the current name." },
-    }),
-    additionalProperties: false,
-    description: "The fields to change. Read-only fields are ignored; any other unknown field is 400 invalid-process.",
-  },
-  ProcessPage: page("Process", false),
-
   // ---- triggers
-  Trigger: { type: "object", required: Object.keys(triggerProperties), properties: triggerProperties },
-  TriggerInput: {
-    type: "object",
-    required: ["name", "slug", "verb", "processName"],
-    properties: triggerProperties,
-    additionalProperties: false,
-    description: "Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-trigger.",
-  },
-  TriggerPatch: {
-    type: "object",
-    properties: triggerProperties,
-    additionalProperties: false,
-    description: "The fields to change (a new processName must name a process of the trigger's folder). Read-only fields are ignored.",
-  },
-  TriggerPage: page("Trigger", false),
-
-  // ---- time triggers
-  TimeTrigger: { type: "object", required: Object.keys(timeTriggerProperties), properties: timeTriggerProperties },
-  TimeTriggerInput: {
-    type: "object",
-    required: ["name", "processName", "cron"],
-    properties: timeTriggerProperties,
-    additionalProperties: false,
-    description: "Read-only fields are ignored, so a fetched trigger can be sent back; any other unknown field is 400 invalid-time-trigger.",
-  },
-  TimeTriggerPatch: {
-    type: "object",
-    properties: timeTriggerProperties,
-    additionalProperties: false,
-    description: "The fields to change; `{ enabled: false }` disables it. A new cron, time zone or enabling schedules from now.",
-  },
-  TimeTriggerPage: page("TimeTrigger", false),
-  TimeTriggerPreview: {
-    type: "object",
-    required: ["description", "items"],
-    properties: {
-      description: { type: ["string", "null"], description: "The cron in words, for common shapes; null otherwise." },
-      items: {
-        type: "array",
-        items: {
-          type: "object", required: ["at", "localTime"],
-          properties: {
-            at: { ...dateTime, description: "A slot, in UTC." },
-            localTime: { type: "string", examples: ["2027-03-28T03:00:00+02:00"], description: "The same instant on the wall clock of the trigger's time zone, with its offset." },
-          },
-        },
-      },
-    },
-  },
-
   // ---- jobs
   Job: { type: "object", required: Object.keys(jobProperties).filter((k) => !OPTIONAL_JOB_FIELDS.includes(k)), properties: jobProperties },
   JobAttempt: { type: "object", required: Object.keys(jobAttemptProperties), properties: jobAttemptProperties },
@@ -708,17 +443,6 @@ export const schemas: Record<string, Schema> = {
     },
     additionalProperties: true,
   },
-
-
-  // ---- users, roles, console sessions
-  // ---- settings
-  TenantSettings: { type: "object", required: Object.keys(settingsProperties), properties: settingsProperties },
-  TenantSettingsPatch: {
-    type: "object", properties: settingsProperties, additionalProperties: false,
-    description: "Any settings to change; the others keep their value. An unknown setting is 400 invalid-settings.",
-  },
-
-  // ---- audit log
 
   // ---- the OAuth token endpoint (RFC 6749); the organization's routes: schemas/organization.ts
   TokenRequest: {

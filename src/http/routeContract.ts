@@ -19,7 +19,10 @@
  *    `Page(item, paginated)`. Bodies declare their shape; a rule the core checks with a
  *    clearer message (a name's characters, a folder that must exist, an unknown scope with
  *    its own code) stays in the core: keep the schema at the shape (`Type.String()`) there.
- *    `additionalProperties: true` where unknown fields are ignored today. Path ids are
+ *    `additionalProperties: true` where unknown fields are ignored today. A body the core already
+ *    checks field by field, listing every fault with the route's code (processes, triggers, time
+ *    triggers, settings), declares its full schema for the document and sets the route's
+ *    `validatorCompiler: bodyCheckedByCore` (coreChecked.ts) so the core's answers stay. Path ids are
  *    `Type.String()` (a malformed id is 404 not-found, as before), list limits `Limit` (lists.ts).
  * 2. Routes (`src/http/routes/{resource}.ts`, one function registered in server.ts under the
  *    tenant prefix): `const api = app.withTypeProvider<TypeBoxTypeProvider>()`, then

@@ -18,6 +18,9 @@ import { folderRoutes } from "./routes/folders.js";
 import { invocationRoutes } from "./routes/invocation.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { managementRoutes } from "./routes/management.js";
+import { triggerRoutes } from "./routes/triggers.js";
+import { processRoutes } from "./routes/processes.js";
+import { settingsRoutes } from "./routes/settings.js";
 import { timeTriggerRoutes } from "./routes/timeTriggers.js";
 import { operationsRoutes } from "./routes/operations.js";
 import { organizationRoutes } from "./routes/organization.js";
@@ -293,7 +296,10 @@ export function buildServer(options: ServerOptions): BatonServer {
     apiReferenceRoutes(tenantApp, ctx);
     invocationRoutes(tenantApp, ctx);
     folderRoutes(tenantApp, ctx);
+    processRoutes(tenantApp, ctx);
+    triggerRoutes(tenantApp, ctx);
     managementRoutes(tenantApp, ctx);
+    settingsRoutes(tenantApp, ctx);
     webhookRoutes(tenantApp, ctx); // webhooks (issue 16)
     timeTriggerRoutes(tenantApp, ctx);
     robotRoutes(tenantApp, ctx);

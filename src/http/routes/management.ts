@@ -1,24 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { requireScope, type ScopeResource } from "../../core/scopes.js";
-import { type BatonError, FolderNotFound, notFound } from "../../core/errors.js";
 import { idempotencyKeyOf } from "../../core/idempotency.js";
 import { renderJob, renderJobDetail, timeTriggerOf } from "../../core/jobView.js";
-import { foldersWith, requirePermission } from "../../core/permissionChecks.js";
-import type { Permission } from "../../core/Permissions.js";
-import type { JobListItem, Principal, Process, Trigger } from "../../core/types.js";
-import { fieldNames, recordAudit } from "../audit.js";
+import type { JobListItem } from "../../core/types.js";
+import { recordAudit } from "../audit.js";
 import { json, principal, type HttpContext, type Params, type Query } from "../context.js";
-import { invokeUrl, tenantBase } from "../urls.js";
 
 type Req = FastifyRequest<{ Params: Params; Querystring: Query; Body: unknown }>;
 
 /** The management API of SPEC §6 under `…/orchestrator_/api/v1`. Each route: parse, one core call, render. */
 export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  const { baton, config } = ctx;
-  const { catalog, jobs, tenancy } = baton;
+  const { baton } = ctx;
+  const { jobs } = baton;
   const who = (request: Req) => principal(ctx, request);
-  const base = (request: Req) => tenantBase(request, config, request.tenant);
-  const renderTrigger = (request: Req, t: Trigger) => ({ ...omit(t, "tenantId"), invokeUrl: invokeUrl(base(request), t.folderKey, t.slug) });
   /**
    * A change and its audit log entry (names and ids, never secrets or argument values), in
    * one transaction: both are kept, or neither is.
@@ -34,94 +27,6 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
       return result;
     });
   };
-  /**
-   * A call needs the token's scope and the user's permission (in the folder, for folder
-   * resources). Who may not see the folder is answered `hidden()` (404), not 403.
-   */
-  const allow = async (request: Req, resource: ScopeResource, access: "Read" | "Write", permission: Permission, folderKey: string | null = null, hidden?: () => BatonError): Promise<Principal> => {
-    const p = await who(request);
-    requireScope(p, resource, access);
-    requirePermission(p, permission, folderKey, hidden);
-    return p;
-  };
-  const folderHidden = (request: Req) => () => FolderNotFound(request.params.folderKey!);
-  /** a trigger by id, with the permission in its folder (404 when the caller may not see it) */
-  const triggerAllowed = async (request: Req, access: "Read" | "Write", permission: Permission): Promise<Trigger> => {
-    const p = await who(request);
-    requireScope(p, "Execution", access);
-    const trigger = await catalog.triggerOrThrow(request.tenant.id, request.params.id!);
-    requirePermission(p, permission, trigger.folderKey, () => triggerIdNotFound(request.params.id!));
-    return trigger;
-  };
-
-  // ---- processes
-  app.get("/api/v1/folders/:folderKey/processes", async (request: Req, reply) => {
-    await allow(request, "Execution", "Read", "Processes.View", request.params.folderKey!, folderHidden(request));
-    const items = await catalog.listProcesses(request.tenant.id, request.params.folderKey!);
-    return json(reply, 200, { items: items.map(renderProcess), nextCursor: null });
-  });
-  app.post("/api/v1/folders/:folderKey/processes", async (request: Req, reply) => {
-    await allow(request, "Execution", "Write", "Processes.Edit", request.params.folderKey!, folderHidden(request));
-    const process = await audited(request, () => catalog.createProcess(request.tenant.id, request.params.folderKey!, request.body),
-      (process) => ["process.create", process.id, { folderKey: process.folderKey, name: process.name, fields: fieldNames(request.body, process) }]);
-    return json(reply, 201, renderProcess(process));
-  });
-  app.get("/api/v1/folders/:folderKey/processes/:name", async (request: Req, reply) => {
-    await allow(request, "Execution", "Read", "Processes.View", request.params.folderKey!, folderHidden(request));
-    await catalog.folderOrThrow(request.tenant.id, request.params.folderKey!);
-    return json(reply, 200, renderProcess(await catalog.processOrThrow(request.tenant.id, request.params.folderKey!, request.params.name!)));
-  });
-  app.patch("/api/v1/folders/:folderKey/processes/:name", async (request: Req, reply) => {
-    await allow(request, "Execution", "Write", "Processes.Edit", request.params.folderKey!, folderHidden(request));
-    await catalog.folderOrThrow(request.tenant.id, request.params.folderKey!);
-    const process = await audited(request, () => catalog.updateProcess(request.tenant.id, request.params.folderKey!, request.params.name!, request.body),
-      (process) => ["process.update", process.id, { folderKey: process.folderKey, name: process.name, fields: fieldNames(request.body, process) }]);
-    return json(reply, 200, renderProcess(process));
-  });
-  app.delete("/api/v1/folders/:folderKey/processes/:name", async (request: Req, reply) => {
-    await allow(request, "Execution", "Write", "Processes.Edit", request.params.folderKey!, folderHidden(request));
-    // the id, for the audit log (a missing process or folder is answered by deleteProcess)
-    const id = (await catalog.processOrThrow(request.tenant.id, request.params.folderKey!, request.params.name!).catch(() => null))?.id;
-    await audited(request, () => catalog.deleteProcess(request.tenant.id, request.params.folderKey!, request.params.name!),
-      () => ["process.delete", id ?? request.params.name!, { folderKey: request.params.folderKey!, name: request.params.name! }]);
-    return reply.code(204).send();
-  });
-
-  // ---- triggers
-  app.get("/api/v1/folders/:folderKey/triggers", async (request: Req, reply) => {
-    await allow(request, "Execution", "Read", "Triggers.View", request.params.folderKey!, folderHidden(request));
-    await catalog.folderOrThrow(request.tenant.id, request.params.folderKey!);
-    const items = await catalog.listTriggers(request.tenant.id, request.params.folderKey!);
-    return json(reply, 200, { items: items.map((t) => renderTrigger(request, t)), nextCursor: null });
-  });
-  app.post("/api/v1/folders/:folderKey/triggers", async (request: Req, reply) => {
-    await allow(request, "Execution", "Write", "Triggers.Edit", request.params.folderKey!, folderHidden(request));
-    const trigger = await audited(request, () => catalog.createTrigger(request.tenant.id, request.params.folderKey!, request.body),
-      (trigger) => ["trigger.create", trigger.id, triggerDetails(trigger, request.body)]);
-    return json(reply, 201, renderTrigger(request, trigger));
-  });
-  app.get("/api/v1/triggers", async (request: Req, reply) => {
-    const p = await who(request);
-    requireScope(p, "Execution", "Read");
-    const visible = foldersWith(p, "Triggers.View");
-    const items = (await catalog.listTriggers(request.tenant.id, request.query.folderKey ?? null)).filter((t) => visible === null || visible.includes(t.folderKey));
-    return json(reply, 200, { items: items.map((t) => renderTrigger(request, t)), nextCursor: null });
-  });
-  app.get("/api/v1/triggers/:id", async (request: Req, reply) => {
-    return json(reply, 200, renderTrigger(request, await triggerAllowed(request, "Read", "Triggers.View")));
-  });
-  app.patch("/api/v1/triggers/:id", async (request: Req, reply) => {
-    await triggerAllowed(request, "Write", "Triggers.Edit");
-    const trigger = await audited(request, () => catalog.updateTrigger(request.tenant.id, request.params.id!, request.body),
-      (trigger) => ["trigger.update", trigger.id, triggerDetails(trigger, request.body)]);
-    return json(reply, 200, renderTrigger(request, trigger));
-  });
-  app.delete("/api/v1/triggers/:id", async (request: Req, reply) => {
-    await triggerAllowed(request, "Write", "Triggers.Edit");
-    await audited(request, () => catalog.deleteTrigger(request.tenant.id, request.params.id!),
-      () => ["trigger.delete", request.params.id!]);
-    return reply.code(204).send();
-  });
 
   // ---- jobs
   app.get("/api/v1/jobs", async (request: Req, reply) => {
@@ -151,18 +56,6 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
       (job) => ["job.stop", job.key, { strategy: body.strategy as string, processName: job.processName }]);
     return json(reply, 202, renderJob(job));
   });
-
-  // ---- tenant settings
-  app.get("/api/v1/settings", async (request: Req, reply) => {
-    await allow(request, "Settings", "Read", "Settings.View");
-    return json(reply, 200, await tenancy.getSettings(request.tenant.id));
-  });
-  app.patch("/api/v1/settings", async (request: Req, reply) => {
-    await allow(request, "Settings", "Write", "Settings.Edit");
-    const settings = await audited(request, () => tenancy.updateSettings(request.tenant.id, request.body),
-      (settings) => ["settings.update", request.tenant.id, { fields: fieldNames(request.body, settings) }]);
-    return json(reply, 200, settings);
-  });
 }
 
 // webhooks (issue 16): the renderer moved to the core, so that deliveries send the job exactly as shown here
@@ -180,15 +73,4 @@ export function renderJobListItem(job: JobListItem) {
     robot: job.robot, attempt: job.attempt, createdAt: job.createdAt, startedAt: job.startedAt, endedAt: job.endedAt, info: job.info,
     idempotencyKey: job.idempotencyKey, retryAt: job.retryAt, pendingReason: job.pendingReason ?? null, ...timeTriggerOf(job),
   };
-}
-
-/** a trigger's audit details: its slug, folder and process, and the names of the fields the request set (never argument values) */
-const triggerDetails = (t: Trigger, body: unknown) => ({ slug: t.slug, folderKey: t.folderKey, processName: t.processName, fields: fieldNames(body, t) });
-const triggerIdNotFound = (id: string) => notFound("trigger-not-found", `No API trigger with id '${id}' exists in this tenant.`);
-const renderProcess = (p: Process) => omit(p, "tenantId");
-
-function omit<T extends object, K extends keyof T>(value: T, key: K): Omit<T, K> {
-  const copy = { ...value };
-  delete copy[key];
-  return copy;
 }
