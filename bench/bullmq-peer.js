@@ -5,9 +5,9 @@
 // Run as a child process by bench/run.js; prints "listening <port>" once it is up.
 // Env: PEER_REDIS_URL (default redis://127.0.0.1:6379), PEER_QUEUE (a fresh queue name,
 // obliterated on SIGTERM), PEER_CONCURRENCY (jobs run at once).
-import { createServer } from "node:http";
 import { Queue, Worker } from "bullmq";
 import IORedis from "ioredis";
+import { servePeer } from "./peerServer.js";
 
 const redisUrl = process.env.PEER_REDIS_URL ?? "redis://127.0.0.1:6379";
 const queueName = process.env.PEER_QUEUE;
@@ -33,46 +33,15 @@ worker.on("failed", () => { failed++; });
 worker.on("error", (err) => console.error(err));
 await worker.waitUntilReady();
 
-let accepted = 0;
-const server = createServer((req, res) => {
-  if (req.method === "GET" && req.url === "/stats") {
-    queue.getJobCounts("waiting", "active", "delayed", "prioritized", "paused").then((c) => {
-      const open = Object.values(c).reduce((a, b) => a + b, 0);
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ accepted, done, failed, open }));
-    }, (err) => {
-      res.writeHead(500).end(String(err));
-    });
-    return;
-  }
-  const chunks = [];
-  req.on("data", (c) => chunks.push(c));
-  req.on("end", () => {
-    let payload;
-    try {
-      payload = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : {};
-    } catch {
-      res.writeHead(400).end();
-      return;
-    }
-    // FireAndForget, as Baton's: 200 with no body once the job is enqueued
-    queue.add("noop", payload, { removeOnComplete: true, removeOnFail: 1000 }).then(() => {
-      accepted++;
-      res.writeHead(200, { "content-length": "0" }).end();
-    }, (err) => {
-      console.error(err);
-      res.writeHead(503, { "content-length": "0" }).end();
-    });
-  });
-});
-server.keepAliveTimeout = 72_000;
-server.listen(0, "127.0.0.1", () => console.log(`listening ${server.address().port}`));
-
-process.on("SIGTERM", () => {
-  server.close();
-  server.closeAllConnections();
-  worker.close()
-    .then(() => queue.obliterate({ force: true }))
-    .then(() => queue.close())
-    .then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
+servePeer({
+  enqueue: (payload) => queue.add("noop", payload, { removeOnComplete: true, removeOnFail: 1000 }),
+  stats: async (accepted) => {
+    const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "paused");
+    return { accepted, done, failed, open: Object.values(counts).reduce((a, b) => a + b, 0) };
+  },
+  stop: async () => {
+    await worker.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  },
 });

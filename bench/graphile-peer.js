@@ -5,7 +5,7 @@
 // Run as a child process by bench/run.js; prints "listening <port>" once it is up.
 // Env: PEER_DATABASE_URL (PostgreSQL), PEER_SCHEMA (graphile-worker's own schema, created
 // by its migrations), PEER_CONCURRENCY (jobs run at once).
-import { createServer } from "node:http";
+import { servePeer } from "./peerServer.js";
 import { Logger, run } from "graphile-worker";
 
 const connectionString = process.env.PEER_DATABASE_URL;
@@ -33,38 +33,8 @@ const runner = await run({
   },
 });
 
-let accepted = 0;
-const server = createServer((req, res) => {
-  if (req.method === "GET" && req.url === "/stats") {
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ accepted, done }));
-    return;
-  }
-  const chunks = [];
-  req.on("data", (c) => chunks.push(c));
-  req.on("end", () => {
-    let payload;
-    try {
-      payload = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : {};
-    } catch {
-      res.writeHead(400).end();
-      return;
-    }
-    // FireAndForget, as Baton's: 200 with no body once the job is committed
-    runner.addJob("noop", payload).then(() => {
-      accepted++;
-      res.writeHead(200, { "content-length": "0" }).end();
-    }, (err) => {
-      console.error(err);
-      res.writeHead(503, { "content-length": "0" }).end();
-    });
-  });
-});
-server.keepAliveTimeout = 72_000;
-server.listen(0, "127.0.0.1", () => console.log(`listening ${server.address().port}`));
-
-process.on("SIGTERM", () => {
-  server.close();
-  server.closeAllConnections();
-  runner.stop().then(() => process.exit(0), () => process.exit(1));
+servePeer({
+  enqueue: (payload) => runner.addJob("noop", payload),
+  stats: (accepted) => ({ accepted, done }),
+  stop: () => runner.stop(),
 });
