@@ -34,7 +34,7 @@ async function measure(store) {
   await store.createFolder(folder);
   const process = (name, limits) => ({
     id: randomUUID(), tenantId: tenant.id, folderKey: folder.key, name, description: "", defaultInputArguments: {}, inputSchema: null, outputSchema: null,
-    priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoffSeconds: 0 }, createdAt: at(), updatedAt: at(),
+    priority: "Normal", maxDurationSeconds: null, retry: { maxAttempts: 1, backoff: { type: "Fixed", delaySeconds: 0, maxDelaySeconds: 0, jitter: false } }, createdAt: at(), updatedAt: at(),
     maxConcurrentJobs: null, concurrencyKey: null, maxConcurrentJobsPerKey: null, ...limits,
   });
   await store.createProcess(process("Plain", {}));
