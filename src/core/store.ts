@@ -38,6 +38,15 @@ export interface Store extends IdentityStore, CatalogStore, JobStore, AuditStore
    */
   transaction<T>(work: (tx: Store) => Promise<T>): Promise<T>;
   /**
+   * Runs `work`, whose writes are kept together or not at all, at the least cost the engine
+   * allows: PostgreSQL runs it as `transaction`; SQLite, whose writes of a turn already commit
+   * together (group commit), holds that commit until `work` ends, and keeps none of it if
+   * `work` throws, without making other callers wait. Inside an open transaction it joins
+   * it. For the hot paths' small units (a job's change and the webhook deliveries it causes):
+   * store calls only, no transaction of their own.
+   */
+  writeTogether<T>(work: () => Promise<T>): Promise<T>;
+  /**
    * Runs `task` once the transaction open in this async context commits, and never if it
    * rolls back; at once when none is open. Notifications go through it, so nobody is told of
    * a change before others can read it.

@@ -117,6 +117,54 @@ describe("SQLite group commit", () => {
     expect(committedActions(prefix)).toEqual([`${prefix}before`, `${prefix}inside`]);
   });
 
+  it("writeTogether holds the batch's commit across turns until its work ends, without making other callers wait", async () => {
+    const prefix = `held.${randomUUID().slice(0, 8)}.`;
+    let finish!: () => void;
+    const finished = new Promise<void>((r) => { finish = r; });
+    const unit = store.writeTogether(async () => {
+      await store.appendAudit(entry(tenantId, `${prefix}first`));
+      await finished;
+      await store.appendAudit(entry(tenantId, `${prefix}second`));
+    });
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    // another caller is not gated: its write and read run while the unit is open
+    await store.appendAudit(entry(tenantId, `${prefix}other`));
+    expect((await store.listAudit(tenantId, { limit: 10, cursor: null, action: `${prefix}other` })).items).toHaveLength(1);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    const whileOpen = committedActions(prefix);
+    finish();
+    await unit;
+    expect(whileOpen).toEqual([]);
+    await store.durable();
+    expect(committedActions(prefix)).toEqual([`${prefix}first`, `${prefix}other`, `${prefix}second`]);
+  });
+
+  it("writeTogether whose work throws keeps none of the batch: durable() rejects, as a failed commit", async () => {
+    const prefix = `heldfail.${randomUUID().slice(0, 8)}.`;
+    await store.appendAudit(entry(tenantId, `${prefix}before`));
+    await expect(store.writeTogether(async () => {
+      await store.appendAudit(entry(tenantId, `${prefix}change`));
+      throw new Error("the delivery could not be recorded");
+    })).rejects.toThrow("the delivery could not be recorded");
+    await expect(store.durable()).rejects.toThrow("the delivery could not be recorded");
+    expect(committedActions(prefix)).toEqual([]);
+    expect((await store.listAudit(tenantId, { limit: 10, cursor: null, action: `${prefix}change` })).items).toEqual([]);
+    // the next writes commit as usual
+    await store.appendAudit(entry(tenantId, `${prefix}after`));
+    await store.durable();
+    expect(committedActions(prefix)).toEqual([`${prefix}after`]);
+  });
+
+  it("writeTogether inside a transaction joins it", async () => {
+    const prefix = `heldtx.${randomUUID().slice(0, 8)}.`;
+    await expect(store.transaction(async (tx) => {
+      await store.writeTogether(async () => { await tx.appendAudit(entry(tenantId, `${prefix}inner`)); });
+      throw new Error("rolled back");
+    })).rejects.toThrow("rolled back");
+    await store.durable();
+    expect(committedActions(prefix)).toEqual([]);
+  });
+
   it("a commit that fails rejects durable() with 503 store-unavailable, and none of the batch's writes is kept", async () => {
     const prefix = `fail.${randomUUID().slice(0, 8)}.`;
     const failing = failCommits(store.executor);

@@ -64,13 +64,13 @@ export class WebhookEvents {
   }
 
   /**
-   * Runs a job's change and records its event's deliveries in one transaction: only when the
+   * Runs a job's change and records its event's deliveries, kept together (`store.writeTogether`): only when the
    * tenant has a subscription for it (a tenant without runs `change` as it is, on its fast
    * path). `change` returns the changed job, or null when nothing changed.
    */
   async around(tenantId: string | null, type: WebhookEvent, change: () => Promise<Job | null>): Promise<Job | null> {
     if (!(await this.wants(tenantId, type))) return change();
-    return this.store.transaction(async () => {
+    return this.store.writeTogether(async () => {
       const job = await change();
       if (job) await this.record(type, job);
       return job;
@@ -80,7 +80,7 @@ export class WebhookEvents {
   /** As `around`, for a change of several jobs (a claim: `job.started`). */
   async aroundAll(tenantId: string, type: WebhookEvent, change: () => Promise<Job[]>): Promise<Job[]> {
     if (!(await this.wants(tenantId, type))) return change();
-    return this.store.transaction(async () => {
+    return this.store.writeTogether(async () => {
       const jobs = await change();
       for (const job of jobs) await this.record(type, job);
       return jobs;

@@ -32,6 +32,11 @@ export abstract class SqlStore extends SqlAggregate implements Store {
     return this.inTransaction(() => work(this));
   }
 
+  /** a transaction; SQLite's group commit overrides this */
+  writeTogether<T>(work: () => Promise<T>): Promise<T> {
+    return this.inTransaction(work);
+  }
+
   /** every statement commits before it resolves; SQLite's group commit overrides this */
   durable(): Promise<void> | null {
     return null;

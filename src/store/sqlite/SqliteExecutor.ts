@@ -45,8 +45,10 @@ export class SqliteExecutor implements Executor {
   private open: Promise<void> | null = null;
   /** the open batch (the transaction of this turn's writes) and its commit's outcome; null when none is open */
   private batch: Batch | null = null;
-  /** the batch's commit came due while a transaction was open: it commits when that one ends */
+  /** the batch's commit came due while a transaction was open or a hold held it: it commits when they end */
   private commitDue = false;
+  /** units of work holding the open batch back from its commit (see `held`) */
+  private holds = 0;
 
   constructor(readonly db: Database.Database) {
     let executors = executorsOfFile.get(db.name);
@@ -111,14 +113,14 @@ export class SqliteExecutor implements Executor {
   private commitOthers(): void {
     const executors = executorsOfFile.get(this.db.name);
     if (!executors || executors.size < 2) return;
-    for (const other of executors) if (other !== this && other.batch && !other.open) other.commitBatch();
+    for (const other of executors) if (other !== this && other.batch && !other.open && other.holds === 0) other.commitBatch();
   }
 
-  /** Commits the open batch, unless a transaction is open (then it commits when that ends). */
+  /** Commits the open batch, unless a transaction is open or a hold holds it (then it commits when they end). */
   commitBatch(): void {
     const batch = this.batch;
     if (!batch) return;
-    if (this.open) {
+    if (this.open || this.holds > 0) {
       this.commitDue = true;
       return;
     }
@@ -126,6 +128,12 @@ export class SqliteExecutor implements Executor {
     this.commitDue = false;
     if (!this.db.open) {
       batch.reject(new Error("The SQLite connection closed before its writes were committed."));
+      return;
+    }
+    if (batch.doomed !== undefined) {
+      // a held unit of work failed half-way: none of the batch is kept (its callers see a failed commit)
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      batch.reject(batch.doomed);
       return;
     }
     try {
@@ -163,6 +171,31 @@ export class SqliteExecutor implements Executor {
     } catch (err) {
       this.checkBatch(err);
       throw translateSqliteError(err);
+    }
+  }
+
+  /**
+   * Runs `work`, whose writes must be kept together or not at all (a job's change and the
+   * webhook deliveries it causes), without a transaction: its writes, like every other
+   * caller's meanwhile, join the open batch, which does not commit until `work` ends. Other
+   * callers never wait for it (no gate, no async context to track). If `work` throws, the
+   * whole batch is rolled back at its commit, and every write in it fails as a failed commit
+   * does (`durable()` rejects: their HTTP answers are 503): nothing half-done is ever kept.
+   * `work` must use the store only through this executor's root (no transaction of its own).
+   */
+  async held<T>(work: () => Promise<T>): Promise<T> {
+    while (this.open) await this.turn();
+    this.ensureBatch();
+    const batch = this.batch!;
+    this.holds++;
+    try {
+      return await work();
+    } catch (err) {
+      if (this.batch === batch && batch.doomed === undefined) batch.doomed = err;
+      throw err;
+    } finally {
+      this.holds--;
+      if (this.holds === 0 && this.commitDue) setImmediate(() => this.commitBatch());
     }
   }
 
@@ -234,7 +267,7 @@ export class SqliteExecutor implements Executor {
     } finally {
       this.open = null;
       end();
-      if (this.commitDue) setImmediate(() => this.commitBatch());
+      if (this.commitDue && this.holds === 0) setImmediate(() => this.commitBatch());
     }
   }
 
@@ -249,6 +282,8 @@ interface Batch {
   readonly committed: Promise<void>;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
+  /** set when a held unit of work failed: the batch is rolled back instead of committed */
+  doomed?: unknown;
 }
 
 /** the executors of this process per database file (see ensureBatch) */

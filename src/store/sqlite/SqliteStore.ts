@@ -62,6 +62,12 @@ export class SqliteStore extends SqlStore {
     if (this.connection.open) this.connection.close();
   }
 
+  /** the group commit's batch held open until `work` ends (SqliteExecutor.held); inside an open transaction, part of it */
+  override writeTogether<T>(work: () => Promise<T>): Promise<T> {
+    if (this.db.inTransaction) return work();
+    return this.executor.held(work);
+  }
+
   /** SQLite's group commit: the writes of this turn of the event loop commit right after it (SqliteExecutor) */
   override durable(): Promise<void> | null {
     return this.executor.durable();
