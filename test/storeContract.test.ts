@@ -179,6 +179,35 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     return claimed[0]!;
   }
 
+  it("webhook deliveries: deliveriesToMake loads a batch with its subscription's secrets; recordDeliveryAttempt appends, in order", async () => {
+    const { tenant } = await newTenant();
+    const webhook = {
+      id: `wh_${randomUUID().slice(0, 8)}`, tenantId: tenant.id, url: "https://receiver.example/hook", events: ["job.completed"], folderKeys: null, enabled: true,
+      description: null, createdAt: at(T0), updatedAt: at(T0), secret: "whsec_new", previousSecret: "whsec_old", previousSecretUntil: at(T0 + sec(60)),
+    };
+    await store.createWebhook(webhook);
+    const ids = [randomUUID(), randomUUID()];
+    for (const id of ids) {
+      await store.createDelivery({ id, tenantId: tenant.id, webhookId: webhook.id, type: "job.completed", jobKey: null, payload: `{"id":"${id}"}`, state: "Pending", createdAt: at(T0), nextAttemptAt: at(T0), retryUntil: at(T0 + sec(86400)) });
+    }
+    const made = await store.deliveriesToMake([...ids, "no-such-delivery"]);
+    expect(made.map((m) => m.delivery.id).sort()).toEqual([...ids].sort());
+    expect(made[0]!.webhook).toEqual({ id: webhook.id, url: webhook.url, secret: "whsec_new", previousSecret: "whsec_old", previousSecretUntil: at(T0 + sec(60)) });
+    expect(await store.deliveriesToMake([])).toEqual([]);
+
+    const failed = { at: at(T0 + sec(1)), statusCode: 500, durationMs: 12, error: "The receiver answered 500." };
+    const ok = { at: at(T0 + sec(10)), statusCode: 200, durationMs: 3, error: null };
+    await store.recordDeliveryAttempt(ids[0]!, failed, "Pending", at(T0 + sec(10)));
+    expect(await store.getDelivery(tenant.id, ids[0]!)).toMatchObject({ state: "Pending", nextAttemptAt: at(T0 + sec(10)), deliveredAt: null, attempts: [failed] });
+    await store.recordDeliveryAttempt(ids[0]!, ok, "Delivered", null);
+    expect(await store.getDelivery(tenant.id, ids[0]!)).toMatchObject({ state: "Delivered", nextAttemptAt: null, deliveredAt: ok.at, attempts: [failed, ok] });
+    // the other delivery is untouched
+    expect((await store.getDelivery(tenant.id, ids[1]!))!.attempts).toEqual([]);
+    // deleted with its subscription: nothing to make
+    await store.deleteWebhook(tenant.id, webhook.id);
+    expect(await store.deliveriesToMake(ids)).toEqual([]);
+  });
+
   // ---- migrations and secrets
 
   describe("migrate", () => {

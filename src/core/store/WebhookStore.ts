@@ -9,6 +9,12 @@ export interface WebhookRecord extends Webhook {
 
 export type WebhookPatch = Partial<Pick<WebhookRecord, "url" | "events" | "folderKeys" | "enabled" | "description" | "secret" | "previousSecret" | "previousSecretUntil" | "updatedAt">>;
 
+/** A delivery the dispatcher is about to attempt, and its subscription's URL and secrets. */
+export interface DeliveryToMake {
+  delivery: WebhookDelivery;
+  webhook: Pick<WebhookRecord, "id" | "url" | "secret" | "previousSecret" | "previousSecretUntil">;
+}
+
 /** Webhooks (SPEC §8): subscriptions per tenant, and their deliveries with their attempts. */
 export interface WebhookStore {
   createWebhook(w: WebhookRecord): Promise<void>;
@@ -20,6 +26,12 @@ export interface WebhookStore {
   /** a new delivery (Pending) */
   createDelivery(d: Omit<WebhookDelivery, "attempts" | "deliveredAt">): Promise<void>;
   getDelivery(tenantId: string, id: string): Promise<WebhookDelivery | null>;
+  /**
+   * The deliveries of these ids with what signs and sends them (their subscription's URL and
+   * secrets), in one query: the dispatcher's batch. A delivery deleted with its subscription is
+   * left out.
+   */
+  deliveriesToMake(ids: readonly string[]): Promise<DeliveryToMake[]>;
   /** newest first; `before`: the seq cursor of the previous page */
   listDeliveries(tenantId: string, webhookId: string, limit: number, before: number | null): Promise<{ items: WebhookDelivery[]; next: number | null }>;
   /** records an attempt and the state it leaves the delivery in */

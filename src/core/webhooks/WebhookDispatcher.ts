@@ -1,7 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { Clock } from "../Clock.js";
 import { DUE_WORK_LEASE_MS } from "../DueWork.js";
-import type { DueWork, Store } from "../store.js";
+import type { DeliveryToMake, DueWork, Store } from "../store.js";
 import type { Resolver } from "./destination.js";
 import { sendOnce } from "./send.js";
 import { signedHeaders } from "./signature.js";
@@ -119,8 +119,11 @@ export class WebhookDispatcher {
             if (room <= 0 || this.stopped) break;
             const now = this.clock.now().getTime();
             const due = await this.store.claimDueWork(["webhook.delivery"], new Date(now).toISOString(), this.owner, new Date(now + DUE_WORK_LEASE_MS).toISOString(), room);
+            // the claimed deliveries and their subscriptions, in one query for the batch
+            const toMake = new Map((await this.store.deliveriesToMake(due.map((w) => w.ref))).map((m) => [m.delivery.id, m]));
             for (const work of due) {
-              const run = this.attempt(work).catch(this.onError).finally(() => {
+              const found = toMake.get(work.ref);
+              const run = this.attempt(work, found && found.delivery.tenantId === work.tenantId ? found : null).catch(this.onError).finally(() => {
                 this.inFlight.delete(work.id);
                 this.wake();
               });
@@ -140,14 +143,13 @@ export class WebhookDispatcher {
     return this.inFlight.size === 0 && this.claiming === null;
   }
 
-  private async attempt(work: DueWork): Promise<void> {
-    const delivery = work.tenantId ? await this.store.getDelivery(work.tenantId, work.ref) : null;
-    const webhook = delivery ? await this.store.getWebhook(delivery.tenantId, delivery.webhookId) : null;
+  private async attempt(work: DueWork, toMake: DeliveryToMake | null): Promise<void> {
     // deleted with its subscription, or made meanwhile: nothing left to do
-    if (!delivery || !webhook || delivery.state !== "Pending") {
+    if (!toMake || toMake.delivery.state !== "Pending") {
       await this.store.completeWork(work.id, this.owner);
       return;
     }
+    const { delivery, webhook } = toMake;
     // nothing leaves this node before it is on disk: the change this delivery tells of (and the
     // delivery's claim) may wait for SQLite's group commit; if that commit fails, the lease runs
     // out on a delivery that no longer exists, or the change never happened

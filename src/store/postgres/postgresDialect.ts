@@ -6,6 +6,7 @@ export const postgresDialect: Dialect = {
   supportsSkipLocked: true,
   supportsForUpdate: true,
   byteOrder: (column) => `${column} COLLATE "C"`,
+  jsonAppend: (column) => [`${column} || jsonb_build_array(CAST(`, " AS jsonb))"],
   jsonArrayElements: (column) => `jsonb_array_elements_text(${column}) AS value`,
   // pg_column_size (the stored, possibly compressed, size) rules out a long value without
   // reading it; the CASE keeps octet_length, which detoasts, to the short ones

@@ -23,6 +23,11 @@ export interface Dialect {
    * `column COLLATE "C"` on PostgreSQL; SQLite compares text byte-wise (BINARY) already.
    */
   byteOrder(column: string): string;
+  /**
+   * The SQL around a parameter (a JSON value as text) that makes `column` (a JSON array) with
+   * that value appended: `[before, after]`, written `${before}${param}${after}`.
+   */
+  jsonAppend(column: string): readonly [before: string, after: string];
   /** the SQL of a JSON array column's elements as rows of `value` text (for `IN (SELECT value FROM …)`) */
   jsonArrayElements(column: string): string;
   /**

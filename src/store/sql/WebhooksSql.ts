@@ -1,4 +1,4 @@
-import type { WebhookPatch, WebhookRecord, WebhookStore } from "../../core/store.js";
+import type { DeliveryToMake, WebhookPatch, WebhookRecord, WebhookStore } from "../../core/store.js";
 import type { WebhookAttempt, WebhookDelivery, WebhookDeliveryState } from "../../core/webhooks/types.js";
 import type { Row } from "./Executor.js";
 import { SqlAggregate } from "./SqlAggregate.js";
@@ -67,6 +67,21 @@ export class WebhooksSql extends SqlAggregate implements WebhookStore {
     return row ? deliveryFromRow(row) : null;
   }
 
+  async deliveriesToMake(ids: readonly string[]): Promise<DeliveryToMake[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.all(sql`
+      SELECT d.*, w.url AS webhook_url, w.secret AS webhook_secret, w.previous_secret AS webhook_previous_secret, w.previous_secret_until AS webhook_previous_secret_until
+        FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+       WHERE d.id IN ${sql.list(ids)}`);
+    return rows.map((r) => ({
+      delivery: deliveryFromRow(r),
+      webhook: {
+        id: str(r.webhook_id), url: str(r.webhook_url), secret: str(r.webhook_secret),
+        previousSecret: strOrNull(r.webhook_previous_secret), previousSecretUntil: strOrNull(r.webhook_previous_secret_until),
+      },
+    }));
+  }
+
   async listDeliveries(tenantId: string, webhookId: string, limit: number, before: number | null): Promise<{ items: WebhookDelivery[]; next: number | null }> {
     const rows = await this.db.all(sql`
       SELECT * FROM webhook_deliveries WHERE tenant_id = ${tenantId} AND webhook_id = ${webhookId} AND (CAST(${before} AS bigint) IS NULL OR seq < ${before})
@@ -76,15 +91,12 @@ export class WebhooksSql extends SqlAggregate implements WebhookStore {
   }
 
   async recordDeliveryAttempt(id: string, attempt: WebhookAttempt, state: WebhookDeliveryState, nextAttemptAt: string | null): Promise<void> {
-    await this.atomically(async (db) => {
-      const row = await db.one<{ attempts: unknown }>(sql`SELECT attempts FROM webhook_deliveries WHERE id = ${id}`);
-      if (!row) return;
-      const attempts = [...(parse<WebhookAttempt[]>(row.attempts) ?? []), attempt];
-      await db.run(sql`
-        UPDATE webhook_deliveries SET attempts = ${json(attempts)}, state = ${state}, next_attempt_at = ${nextAttemptAt},
-          delivered_at = CASE WHEN ${state === "Delivered"} THEN ${attempt.at} ELSE delivered_at END
-        WHERE id = ${id}`);
-    });
+    // one statement: the attempt appended to the JSON array where it is stored (no read first)
+    const [before, after] = this.db.dialect.jsonAppend("attempts");
+    await this.db.run(sql`
+      UPDATE webhook_deliveries SET attempts = ${sql.raw(before)}${json(attempt)}${sql.raw(after)}, state = ${state}, next_attempt_at = ${nextAttemptAt},
+        delivered_at = CASE WHEN ${state === "Delivered"} THEN ${attempt.at} ELSE delivered_at END
+      WHERE id = ${id}`);
   }
 
   async resetDelivery(tenantId: string, id: string, at: string, retryUntil: string): Promise<boolean> {

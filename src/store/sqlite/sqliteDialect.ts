@@ -6,6 +6,7 @@ export const sqliteDialect: Dialect = {
   supportsSkipLocked: false,
   supportsForUpdate: false,
   byteOrder: (column) => column,
+  jsonAppend: (column) => [`json_insert(${column}, '$[#]', json(`, "))"],
   jsonArrayElements: (column) => `json_each(${column})`,
   // octet_length of a column is its stored size, taken from the record header without reading the value
   longerThan: (column, bytes) => `(octet_length(${column}) > ${bytes})`,
