@@ -3,6 +3,7 @@ import type { Clock } from "../Clock.js";
 import { DUE_WORK_LEASE_MS } from "../DueWork.js";
 import type { DeliveryToMake, DueWork, Store } from "../store.js";
 import type { Resolver } from "./destination.js";
+import { BusyGauge } from "./busyGauge.js";
 import { sendOnce } from "./send.js";
 import { signedHeaders } from "./signature.js";
 import type { WebhookAttempt } from "./types.js";
@@ -15,7 +16,19 @@ export interface DispatchOptions {
   timeoutMs: number;
   /** deliveries in flight at once on this node */
   concurrency: number;
+  /**
+   * Whether the node is saturated now (default: its event loop busy 90 % of the last 250 ms,
+   * BusyGauge). Then deliveries yield: at most `BUSY_CONCURRENCY` in flight, each slot resting
+   * `BUSY_PAUSE_MS` after an attempt, so that invocations keep the CPU; they catch up when the
+   * load falls. Tests pass `() => false` or a switch of their own.
+   */
+  busy?: () => boolean;
 }
+
+/** deliveries in flight at once while the node is saturated */
+export const BUSY_CONCURRENCY = 2;
+/** a slot's rest after an attempt while the node is saturated (at most ~200 deliveries/s then) */
+export const BUSY_PAUSE_MS = 10;
 
 /** how long failed deliveries are retried (SPEC §8: 24 hours), then Failed */
 export const RETRY_WINDOW_MS = 24 * 3600_000;
@@ -52,6 +65,8 @@ export class WebhookDispatcher {
   private readonly aborts = new AbortController();
   private stopped = false;
   private lastPurge = 0;
+  private readonly gauge: BusyGauge | null;
+  private readonly busy: () => boolean;
 
   constructor(
     private readonly store: Store,
@@ -62,12 +77,15 @@ export class WebhookDispatcher {
   ) {
     // every attempt in flight listens for the stop
     setMaxListeners(0, this.aborts.signal);
+    this.gauge = options.busy ? null : new BusyGauge();
+    this.busy = options.busy ?? (() => this.gauge!.busy());
   }
 
   start(intervalMs: number): void {
     if (this.interval || this.stopped) return;
     this.interval = setInterval(() => { this.wake(); this.purgeHourly(); }, intervalMs);
     this.interval.unref();
+    this.gauge?.start();
     this.wake();
   }
 
@@ -76,6 +94,7 @@ export class WebhookDispatcher {
     this.stopped = true;
     if (this.interval) clearInterval(this.interval);
     this.interval = null;
+    this.gauge?.stop();
     this.aborts.abort();
     await this.claiming;
     await Promise.all(this.inFlight.values());
@@ -115,7 +134,7 @@ export class WebhookDispatcher {
         do {
           this.again = false;
           for (;;) {
-            const room = this.options.concurrency - this.inFlight.size;
+            const room = (this.busy() ? Math.min(BUSY_CONCURRENCY, this.options.concurrency) : this.options.concurrency) - this.inFlight.size;
             if (room <= 0 || this.stopped) break;
             const now = this.clock.now().getTime();
             const due = await this.store.claimDueWork(["webhook.delivery"], new Date(now).toISOString(), this.owner, new Date(now + DUE_WORK_LEASE_MS).toISOString(), room);
@@ -123,10 +142,13 @@ export class WebhookDispatcher {
             const toMake = new Map((await this.store.deliveriesToMake(due.map((w) => w.ref))).map((m) => [m.delivery.id, m]));
             for (const work of due) {
               const found = toMake.get(work.ref);
-              const run = this.attempt(work, found && found.delivery.tenantId === work.tenantId ? found : null).catch(this.onError).finally(() => {
-                this.inFlight.delete(work.id);
-                this.wake();
-              });
+              const run = this.attempt(work, found && found.delivery.tenantId === work.tenantId ? found : null).catch(this.onError)
+                // saturated: the slot rests before it is free again (real time: it is about the CPU)
+                .then(() => (this.busy() && !this.stopped ? new Promise<void>((r) => setTimeout(r, BUSY_PAUSE_MS).unref()) : undefined))
+                .finally(() => {
+                  this.inFlight.delete(work.id);
+                  this.wake();
+                });
               this.inFlight.set(work.id, run);
             }
             if (due.length < room) break;
