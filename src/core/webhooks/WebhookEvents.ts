@@ -55,36 +55,42 @@ export class WebhookEvents {
     return load;
   }
 
-  /** Whether any enabled subscription of the tenant wants events of this type (any folder). */
-  async wants(tenantId: string | null, type: WebhookEvent): Promise<boolean> {
+  /**
+   * Whether any enabled subscription of the tenant wants events of this type (any folder):
+   * answered at once (no await) when the tenant's subscriptions are cached, the invoke path's usual case.
+   */
+  private wantsNow(tenantId: string | null, type: WebhookEvent): boolean | Promise<boolean> {
     if (tenantId === null) return true;
     const subs = this.subscriptions(tenantId);
-    const list = subs instanceof Promise ? await subs : subs;
-    return list.some((w) => wantsType(w, type));
+    return subs instanceof Promise ? subs.then((list) => list.some((w) => wantsType(w, type))) : subs.some((w) => wantsType(w, type));
   }
 
   /**
    * Runs a job's change and records its event's deliveries, kept together (`store.writeTogether`): only when the
    * tenant has a subscription for it (a tenant without runs `change` as it is, on its fast
-   * path). `change` returns the changed job, or null when nothing changed.
+   * path, with no await added). `change` returns the changed job, or null when nothing changed.
    */
-  async around(tenantId: string | null, type: WebhookEvent, change: () => Promise<Job | null>): Promise<Job | null> {
-    if (!(await this.wants(tenantId, type))) return change();
-    return this.store.writeTogether(async () => {
+  around(tenantId: string | null, type: WebhookEvent, change: () => Promise<Job | null>): Promise<Job | null> {
+    const wants = this.wantsNow(tenantId, type);
+    if (wants === false) return change();
+    const recorded = () => this.store.writeTogether(async () => {
       const job = await change();
       if (job) await this.record(type, job);
       return job;
     });
+    return wants === true ? recorded() : wants.then((yes) => (yes ? recorded() : change()));
   }
 
   /** As `around`, for a change of several jobs (a claim: `job.started`). */
-  async aroundAll(tenantId: string, type: WebhookEvent, change: () => Promise<Job[]>): Promise<Job[]> {
-    if (!(await this.wants(tenantId, type))) return change();
-    return this.store.writeTogether(async () => {
+  aroundAll(tenantId: string, type: WebhookEvent, change: () => Promise<Job[]>): Promise<Job[]> {
+    const wants = this.wantsNow(tenantId, type);
+    if (wants === false) return change();
+    const recorded = () => this.store.writeTogether(async () => {
       const jobs = await change();
       for (const job of jobs) await this.record(type, job);
       return jobs;
     });
+    return wants === true ? recorded() : wants.then((yes) => (yes ? recorded() : change()));
   }
 
   /** Records the deliveries of one event of a job (call it inside the transaction that changed the job). */
