@@ -75,6 +75,11 @@ export class Catalog {
 
   // ---- processes
 
+  /** The process from the cache, at once: null when it is known not to exist, undefined when not cached. */
+  cachedProcess(tenantId: string, folderKey: string, name: string): Process | null | undefined {
+    return this.processes.get(`${tenantId}\n${folderKey}\n${name}`);
+  }
+
   async processOrThrow(tenantId: string, folderKey: string, name: string): Promise<Process> {
     const key = `${tenantId}\n${folderKey}\n${name}`;
     let process = this.processes.get(key);

@@ -37,6 +37,9 @@ import {
   type Trigger,
 } from "./types.js";
 
+/** captured at load, so that fake timers in tests cannot hold a wake back */
+const realSetImmediate = setImmediate;
+
 const STATES: JobState[] = ["Pending", "Running", "Stopping", "Terminating", "Successful", "Faulted", "Stopped"];
 
 /** Jobs: created by invocations and by hand, read, stopped, finished, waited for. */
@@ -311,14 +314,30 @@ export class Jobs {
       this.notifier.publish("jobFinished", { tenantId: job.tenantId, jobKey: job.key, job });
       // a job that ran frees a place under its process's concurrency limits: robots waiting for
       // the jobs that limit held back claim again (an unlimited process's robots are not woken)
-      if (job.startedAt !== null) await this.wakeIfLimited(job);
+      if (job.startedAt !== null) {
+        const cached = this.catalog.cachedProcess(job.tenantId, job.folderKey, job.processName);
+        if (cached === undefined) await this.wakeIfLimited(job, await this.catalog.processOrThrow(job.tenantId, job.folderKey, job.processName).catch(() => null));
+        else this.wakeIfLimited(job, cached);
+      }
     }
     return job;
   }
 
-  private async wakeIfLimited(job: Job): Promise<void> {
-    const process = await this.catalog.processOrThrow(job.tenantId, job.folderKey, job.processName).catch(() => null);
-    if (process && isLimited(process)) this.notifier.publish("jobAvailable", { tenantId: job.tenantId, processName: job.processName });
+  /** the limited processes whose robots are woken after this turn (once per process, however many of its jobs ended in it) */
+  private readonly limitedWakes = new Map<string, { tenantId: string; processName: string }>();
+
+  private wakeIfLimited(job: Job, process: Process | null): void {
+    if (!process || !isLimited(process)) return;
+    const key = `${job.tenantId}\n${job.processName}`;
+    if (this.limitedWakes.has(key)) return;
+    this.limitedWakes.set(key, { tenantId: job.tenantId, processName: job.processName });
+    if (this.limitedWakes.size === 1) {
+      realSetImmediate(() => {
+        const wakes = [...this.limitedWakes.values()];
+        this.limitedWakes.clear();
+        for (const w of wakes) this.notifier.publish("jobAvailable", w);
+      });
+    }
   }
 
   /** Blocks until the job is final or `timeoutMs` passes (then null). Woken by the notifier, not by polling. */
