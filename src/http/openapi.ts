@@ -11,6 +11,7 @@
  */
 import type { ErrorCode } from "../core/errorCodes.js";
 import type { FastifyContextConfig } from "fastify";
+import { scopesGranting } from "../core/scopes.js";
 import type { RouteAccess } from "./routeContract.js";
 import { namedSchemas, withRefs } from "./schemas/named.js";
 import { schemaRef as s, schemas, type Schema } from "./openapiSchemas.js";
@@ -226,9 +227,14 @@ export function routeOperation(g: GeneratedOperation): Obj {
     tag: tags?.[0] ?? "",
     summary: String(op.summary ?? ""),
     ...(op.description ? { description: String(op.description) } : {}),
-    security: access === undefined || access === "public" ? null : access === "metricsToken" ? [{}, { metricsToken: [] }] : access.cookieOnly ? [{ cookieAuth: [] }] : access.scope ? scopes(access.scope[0], access.scope[1]) : [{ bearerAuth: [] }],
-    checksScope: access !== undefined && access !== "public" && access !== "metricsToken" && access.scope !== null,
-    ...(typeof access === "object" && (access.permission || access.orgAdmin) ? { permission: permissionProse(access)!, permissionDenied: !access.hidden && !access.orgAdmin } : {}),
+    security: access === undefined || access === "public" ? null : access === "metricsToken" ? [{}, { metricsToken: [] }] : access.cookieOnly ? [{ cookieAuth: [] }]
+      : access.scope ? scopesGranting(access.scope[0], access.scope[1]).map((scope) => ({ bearerAuth: [scope] })) : [{ bearerAuth: [] }],
+    // a token without the scope is answered 403, or with hiddenWithoutScope the route's 404
+    checksScope: access !== undefined && access !== "public" && access !== "metricsToken" && access.scope !== null && !access.hiddenWithoutScope,
+    // (a permissionNote alone: the sentence, and nothing refused)
+    ...(typeof access === "object" && (access.permission || access.orgAdmin || access.permissionNote)
+      ? { permission: permissionProse(access)!, permissionDenied: access.permission !== undefined && !access.hidden && !access.orgAdmin }
+      : {}),
     ...(op.parameters ? { parameters: op.parameters as Obj[] } : {}),
     ...(body?.content?.["application/json"] ? { body: { schema: body.content["application/json"].schema, required: true, ...(body.description ? { description: body.description } : {}) } } : {}),
     responses,
@@ -245,6 +251,7 @@ export function routeOperation(g: GeneratedOperation): Obj {
     built.responses = sortResponses({ ...(built.responses as Obj), "400": problem("The request is not valid.", [...new Set([errors.invalidQuery ?? "invalid-query" as const, ...(errors.badRequest ?? [])])], s("ValidationProblem")) });
   }
   if (errors.unauthorized) built.responses = sortResponses({ ...(built.responses as Obj), "401": problem(errors.unauthorized.description, errors.unauthorized.codes) });
+  if (errors.unprocessable) built.responses = sortResponses({ ...(built.responses as Obj), "422": problem(errors.unprocessable.description, errors.unprocessable.codes) });
   if (errors.tooMany) {
     built.responses = sortResponses({ ...(built.responses as Obj), "429": problem(errors.tooMany.description, errors.tooMany.codes, s("Problem"), { "Retry-After": ref("headers", "RetryAfter") }) });
   }
