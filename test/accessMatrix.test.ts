@@ -19,7 +19,7 @@ import { startSocketlessBaton, type TestBaton } from "./helpers/baton.js";
  * tenant, a robot key on the management API) get 401 everywhere but the public routes.
  */
 
-type Scope = [resource: string, access: "Read" | "Write"] | null;
+type Scope = [resource: string, access: "Read" | "Write" | "Any"] | null;
 type RoleColumn = "Administrator" | "Automation Developer" | "Viewer" | "folderDeveloper";
 
 interface Row {
@@ -30,7 +30,7 @@ interface Row {
   ok: number;
   /** the scope the route needs: read from the route's `config.access` (routeContract.ts); given here only for routes not converted yet */
   scope?: Scope;
-  /** without the scope: 404 (a single resource's read) instead of 403 */
+  /** without the scope: 404 (a single resource's read) instead of 403; read from the route's `config.access` like the scope, given here only for routes not converted yet */
   hiddenWithoutScope?: boolean;
   /** answers of the role users (default: ok) */
   roles?: Partial<Record<RoleColumn, number>>;
@@ -72,7 +72,7 @@ const NO_USER = 403;
 
 const rows: Row[] = [
   // ---- public
-  { route: "GET /:org/:tenant/orchestrator_/api/v1/openapi.json", call: async () => ({ path: "/api/v1/openapi.json" }), ok: 200, scope: null, public: true },
+  { route: "GET /:org/:tenant/orchestrator_/api/v1/openapi.json", call: async () => ({ path: "/api/v1/openapi.json" }), ok: 200, public: true },
   // the interactive reference beside it, and its files: public as the document is
   { route: "GET /:org/:tenant/orchestrator_/api/v1/reference", call: async () => ({ path: "/api/v1/reference" }), ok: 200, public: true },
   { route: "GET /:org/:tenant/orchestrator_/api/v1/reference/:file", call: async () => ({ path: "/api/v1/reference/reference.js" }), ok: 200, scope: null, public: true },
@@ -179,18 +179,18 @@ const rows: Row[] = [
   })),
 
   // ---- jobs
-  { route: "GET /:org/:tenant/orchestrator_/api/v1/jobs", call: async () => ({ path: "/api/v1/jobs?limit=5" }), ok: 200, scope: ["Jobs", "Read"] },
+  { route: "GET /:org/:tenant/orchestrator_/api/v1/jobs", call: async () => ({ path: "/api/v1/jobs?limit=5" }), ok: 200 },
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/jobs", call: async (f) => ({ path: "/api/v1/jobs", body: { folderKey: f.sharedKey, processName: "Echo" } }), ok: 201,
-    scope: ["Jobs", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    roles: { Viewer: 403, folderDeveloper: 404 },
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/jobs/:jobKey", call: async (f) => ({ path: `/api/v1/jobs/${await f.finishedJob()}` }), ok: 200,
-    scope: ["Jobs", "Read"], hiddenWithoutScope: true, roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/jobs/:jobKey/logs", call: async (f) => ({ path: `/api/v1/jobs/${await f.finishedJob()}/logs` }), ok: 200,
-    scope: ["Jobs", "Read"], hiddenWithoutScope: true, roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/jobs/:jobKey/status", call: async (f) => ({ path: `/api/v1/jobs/${await f.finishedJob()}/status` }), ok: 303,
@@ -206,10 +206,10 @@ const rows: Row[] = [
   },
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/jobs/:jobKey/stop", call: async (f) => ({ path: `/api/v1/jobs/${await f.pendingJob()}/stop`, body: { strategy: "SoftStop" } }), ok: 202,
-    scope: ["Jobs", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    roles: { Viewer: 403, folderDeveloper: 404 },
   },
   {
-    route: "GET /:org/:tenant/orchestrator_/api/v1/events", call: async () => ({ path: "/api/v1/events" }), ok: 200, scope: ["Jobs", "Read"], roles: { folderDeveloper: 200 },
+    route: "GET /:org/:tenant/orchestrator_/api/v1/events", call: async () => ({ path: "/api/v1/events" }), ok: 200, roles: { folderDeveloper: 200 },
   },
 
   // ---- robots
@@ -374,6 +374,12 @@ function scopeOf(row: Row): Scope {
   if (row.scope === undefined) throw new Error(`${row.route}: no scope, in the row or the route's config.access`);
   return row.scope;
 }
+/** whether a token without the scope gets 404 (a single resource's read) rather than 403: the config's, else the row's */
+function hiddenWithoutScope(row: Row): boolean {
+  const access = declared.get(row.route);
+  if (access === "public" || access === "metricsToken") return false;
+  return access ? access.hiddenWithoutScope === true : row.hiddenWithoutScope === true;
+}
 /** caller name → Authorization header value (null: none) */
 const callers = new Map<string, string | null>();
 const roleCallers: Record<RoleColumn, string> = { Administrator: "", "Automation Developer": "", Viewer: "", folderDeveloper: "" };
@@ -519,16 +525,15 @@ function expectedForScope(row: Row, scope: string): number {
   const declaredScope = scopeOf(row);
   if (!declaredScope) return row.ok;
   const [resource, access] = declaredScope;
-  const has = scope === `OR.${resource}` || scope === `OR.${resource}.${access}`;
+  // `Any`: any of the resource's scopes (reading jobs: a caller may read what it invoked)
+  const has = scope === `OR.${resource}` || (access === "Any" ? scope === `OR.${resource}.Read` || scope === `OR.${resource}.Write` : scope === `OR.${resource}.${access}`);
   if (has) {
     // a new token may not have scopes its creator lacks (the row asks for OR.Jobs.Read)
     if (row.route === "POST /:org/:tenant/orchestrator_/api/v1/tokens") return 403;
     return row.ok;
   }
-  // without the scope, reading one job: another read scope of Jobs still sees it
-  if (row.hiddenWithoutScope) return scope.startsWith(`OR.${resource}`) ? row.ok : 404;
-  // reading jobs needs Jobs read or write alike (a caller may poll what it invoked)
-  if (resource === "Jobs" && access === "Read" && scope === "OR.Jobs.Write") return row.ok;
+  // without the scope, reading one job: another scope of Jobs still sees it (rows not converted yet say Read)
+  if (hiddenWithoutScope(row)) return scope.startsWith(`OR.${resource}.`) ? row.ok : 404;
   return 403;
 }
 
@@ -544,7 +549,7 @@ describe("every route × every kind of caller", () => {
   });
 
   it("a row gives a scope only where its route declares none (config.access)", () => {
-    const twice = rows.filter((r) => r.scope !== undefined && declared.has(r.route)).map((r) => r.route);
+    const twice = rows.filter((r) => (r.scope !== undefined || r.hiddenWithoutScope !== undefined) && declared.has(r.route)).map((r) => r.route);
     expect(twice).toEqual([]);
     for (const row of rows) expect(() => scopeOf(row), row.route).not.toThrow();
   });

@@ -80,6 +80,12 @@ describe("personal access tokens", () => {
     expect(hidden.status).toBe(404);
     expect((await hidden.json()).code).toBe("job-not-found");
     expect((await b.api(`/api/v1/jobs/${jobKey}`, { headers: { authorization: `Bearer ${admin.token}` } })).status).toBe(404);
+    // reading jobs takes any Jobs scope: the list says which
+    const list = await b.api("/api/v1/jobs", { headers: { authorization: `Bearer ${admin.token}` } });
+    expect(list.status).toBe(403);
+    expect(await list.json()).toMatchObject({ code: "insufficient-scope", requiredScope: ["OR.Jobs", "OR.Jobs.Read", "OR.Jobs.Write"] });
+    const writer = await createToken({ name: "writer", scopes: ["OR.Jobs.Write"] });
+    expect((await b.api(`/api/v1/jobs/${jobKey}`, { headers: { authorization: `Bearer ${writer.token}` } })).status).toBe(200);
     // the admin-scoped token can administer
     expect((await b.api(`/api/v1/folders`, { headers: { authorization: `Bearer ${admin.token}` } })).status).toBe(200);
   });

@@ -190,6 +190,25 @@ describe("jobs", () => {
     await problem(await b.api(`/api/v1/jobs?cursor=garbage`), 400, "invalid-cursor");
   });
 
+  it("names every filter at fault in one 400 invalid-filter", async () => {
+    const body = await problem(await b.api(`/api/v1/jobs?state=Done,Pending,Paused&limit=0&createdAfter=yesterday&createdBefore=2024-02-31&processName=Idle`), 400, "invalid-filter");
+    const instant = "must be an ISO 8601 date or date-time (such as 2024-05-01T12:00:00Z) of the years 0001 to 9999";
+    expect(body.violations).toEqual([
+      { path: "/state", message: "unknown state Done, Paused; states are Pending, Running, Stopping, Terminating, Successful, Faulted, Stopped" },
+      { path: "/createdAfter", message: instant },
+      { path: "/createdBefore", message: instant },
+      { path: "/limit", message: "must be an integer from 1 to 1000" },
+    ]);
+    expect(body.detail).toBe(`state unknown state Done, Paused; states are Pending, Running, Stopping, Terminating, Successful, Faulted, Stopped; createdAfter ${instant}; ` +
+      `createdBefore ${instant}; limit must be an integer from 1 to 1000.`);
+    // one fault: the sentence it always was
+    expect((await problem(await b.api(`/api/v1/jobs?limit=1001`), 400, "invalid-filter")).detail).toBe("limit must be an integer from 1 to 1000.");
+    // a limit that is not digits is the query schema's: the same code
+    expect((await problem(await b.api(`/api/v1/jobs?limit=ten`), 400, "invalid-filter")).violations).toEqual([{ path: "/limit", message: expect.stringContaining("must match pattern") }]);
+    // the filters are checked before the cursor
+    await problem(await b.api(`/api/v1/jobs?state=Done&cursor=garbage`), 400, "invalid-filter");
+  });
+
   it("shows a job's detail", async () => {
     const res = await invoke(b, "echo", { hello: "detail", $callMode: "LongPolling" });
     expect(res.status).toBe(200);
@@ -212,7 +231,12 @@ describe("jobs", () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ key: job.key, state: "Stopped", endedAt: expect.any(String) });
     await problem(await post(`/api/v1/jobs/${job.key}/stop`, { strategy: "Kill" }), 409, "job-final");
-    await problem(await post(`/api/v1/jobs/${job.key}/stop`, { strategy: "Later" }), 400, "invalid-strategy");
+    const later = await problem(await post(`/api/v1/jobs/${job.key}/stop`, { strategy: "Later" }), 400, "invalid-strategy");
+    expect(later.violations).toEqual([{ path: "/strategy", message: 'must be one of "SoftStop", "Kill"' }]);
+    expect((await problem(await post(`/api/v1/jobs/${job.key}/stop`, {}), 400, "invalid-strategy")).violations).toEqual([{ path: "/strategy", message: "is required" }]);
+    // the strategy is checked before the job is looked for, as before
+    await problem(await post("/api/v1/jobs/00000000-0000-4000-8000-000000000000/stop", { strategy: "Later" }), 400, "invalid-strategy");
+    await problem(await post("/api/v1/jobs/00000000-0000-4000-8000-000000000000/stop", { strategy: "Kill" }), 404, "job-not-found");
   });
 
   for (const strategy of ["SoftStop", "Kill"] as const) {
@@ -241,6 +265,34 @@ describe("jobs", () => {
     expect((await b.apiJson(`/api/v1/jobs/${job.key}`)).info).toBe("logged");
     await problem(await post("/api/v1/jobs", { folderKey: b.sharedKey, processName: "Nope" }), 404, "process-not-found");
     await problem(await post("/api/v1/jobs", { processName: "Echo" }), 400, "invalid-body");
+    // every fault of the body in one 400; unknown fields (a source) are ignored
+    const bad = await problem(await post("/api/v1/jobs", { folderKey: 5, inputArguments: [1], priority: "Urgent", source: "Manual" }), 400, "invalid-body");
+    expect(bad.violations).toEqual([
+      { path: "/processName", message: "is required" },
+      { path: "/folderKey", message: "must be string" },
+      { path: "/inputArguments", message: "must be object" },
+      { path: "/priority", message: 'must be one of "Low", "Normal", "High"' },
+    ]);
+  });
+
+  it("answers exactly the fields its renderers make: none dropped by the serializer, none of the store's own", async () => {
+    const { renderJob, renderJobDetail, renderJobListItem } = await import("../src/core/jobView.js");
+    const res = await post("/api/v1/jobs", { folderKey, processName: "Idle", inputArguments: { n: 1 } });
+    expect(res.status).toBe(201);
+    const started = await res.json();
+    const stored = await b.baton.jobs.describe(await b.baton.access.authenticate(b.tenant, `Bearer ${b.token}`), started.key);
+    const keys = (o: object) => Object.keys(o).sort();
+    expect(keys(started)).toEqual(keys(renderJob(stored)));
+    const detail = await b.apiJson(`/api/v1/jobs/${started.key}`);
+    expect(detail).toEqual(JSON.parse(JSON.stringify(await renderJobDetail(b.baton.store, stored))));
+    const [item] = (await b.apiJson(`/api/v1/jobs?processName=Idle&limit=1`)).items;
+    expect(item.key).toBe(started.key);
+    expect(keys(item)).toEqual(keys(renderJobListItem({ ...stored, inputArguments: { n: 1 } })));
+    // what the store keeps of a job for itself
+    expect(stored).toMatchObject({ tenantId: b.tenant.id, sessionId: null, maxDurationSeconds: null });
+    for (const own of ["tenantId", "sessionId", "deadlineAt", "maxDurationSeconds", "concurrencyKey"]) {
+      for (const answer of [started, detail, item]) expect(answer, own).not.toHaveProperty(own);
+    }
   });
 });
 

@@ -6,38 +6,13 @@
 
 export interface components {
     schemas: {
-        /**
-         * @description AsyncRequestReply: 202 and a status URI to poll. FireAndForget: 200 once stored, no body. LongPolling: the call blocks until the result (or 303 to a wait URI).
-         * @enum {string}
-         */
-        CallMode: "AsyncRequestReply" | "FireAndForget" | "LongPolling";
         /** @enum {string} */
         Verb: "GET" | "POST" | "PUT" | "DELETE";
-        /** @enum {string} */
-        Priority: "Low" | "Normal" | "High";
         /**
          * @description Inherit: the process's priority.
          * @enum {string}
          */
         TriggerPriority: "Inherit" | "Low" | "Normal" | "High";
-        /**
-         * @description Pending → Running → Successful / Faulted; a stop passes through Stopping (SoftStop) or Terminating (Kill) and ends Stopped. Successful, Faulted and Stopped are final.
-         * @enum {string}
-         */
-        JobState: "Pending" | "Running" | "Stopping" | "Terminating" | "Successful" | "Faulted" | "Stopped";
-        /** @enum {string} */
-        JobSource: "ApiTrigger" | "TimeTrigger" | "Manual" | "Api";
-        /**
-         * @description RetryBackoff: a retry's backoff has not ended. NoRobot: no live robot session serves the process in the job's folder. ConcurrencyLimit: the process's maxConcurrentJobs, or its key's maxConcurrentJobsPerKey, jobs are running. Queued: none of those; it waits for a free slot, behind older and higher-priority jobs. Checked in that order.
-         * @enum {string}
-         */
-        PendingReason: "NoRobot" | "ConcurrencyLimit" | "RetryBackoff" | "Queued";
-        /** @enum {string} */
-        StopStrategy: "SoftStop" | "Kill";
-        /** @description Input or output arguments: a JSON object. */
-        Arguments: {
-            [key: string]: unknown;
-        };
         /** @description application/problem+json (RFC 9457) with a stable `code`. Some problems carry more members, listed with them. */
         Problem: {
             /**
@@ -170,246 +145,6 @@ export interface components {
             /** Format: date-time */
             startedAt: string | null;
             info: string | null;
-        };
-        Job: {
-            /** Format: uuid */
-            key: string;
-            /** Format: uuid */
-            folderKey: string;
-            processName: string;
-            /**
-             * Format: uuid
-             * @description The API trigger that created the job, if any.
-             */
-            triggerId: string | null;
-            source: components["schemas"]["JobSource"];
-            callMode: components["schemas"]["CallMode"];
-            state: components["schemas"]["JobState"];
-            priority: components["schemas"]["Priority"];
-            inputArguments: components["schemas"]["Arguments"];
-            outputArguments: components["schemas"]["Arguments"] | null;
-            error: components["schemas"]["JobError"] | null;
-            /** @description The robot that runs or ran the job. */
-            robot: string | null;
-            /** @description 0 until a robot claims the job; then the attempt number. */
-            attempt: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            startedAt: string | null;
-            /** Format: date-time */
-            endedAt: string | null;
-            /** @description The last log line or status line. */
-            info: string | null;
-            /** @description The Idempotency-Key of the call that created the job, if it sent one. */
-            idempotencyKey: string | null;
-            /**
-             * Format: date-time
-             * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
-             */
-            retryAt: string | null;
-            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
-            pendingReason: components["schemas"]["PendingReason"] | null;
-            /**
-             * Format: uuid
-             * @description Source TimeTrigger only: the time trigger that started the job.
-             */
-            timeTriggerId?: string;
-            /**
-             * Format: date-time
-             * @description Source TimeTrigger only: the slot (fire time) the job was started for; after downtime with `RunOnce`, the first slot missed.
-             */
-            slot?: string;
-        };
-        JobAttempt: {
-            attempt: number;
-            /** @description The robot that ran the attempt. */
-            robot: string | null;
-            /** @description The robot session that ran the attempt. */
-            sessionId: string | null;
-            /** Format: date-time */
-            startedAt: string | null;
-            /**
-             * Format: date-time
-             * @description null while the attempt runs.
-             */
-            endedAt: string | null;
-            /**
-             * @description Running (Stopping, Terminating) while it runs; how it ended otherwise. HandedBack: its robot closed its session (no failure).
-             * @enum {string}
-             */
-            outcome: "Running" | "Stopping" | "Terminating" | "Successful" | "Faulted" | "Stopped" | "HandedBack";
-            error: components["schemas"]["JobError"] | null;
-        };
-        JobDetail: {
-            /** Format: uuid */
-            key: string;
-            /** Format: uuid */
-            folderKey: string;
-            processName: string;
-            /**
-             * Format: uuid
-             * @description The API trigger that created the job, if any.
-             */
-            triggerId: string | null;
-            source: components["schemas"]["JobSource"];
-            callMode: components["schemas"]["CallMode"];
-            state: components["schemas"]["JobState"];
-            priority: components["schemas"]["Priority"];
-            inputArguments: components["schemas"]["Arguments"];
-            outputArguments: components["schemas"]["Arguments"] | null;
-            error: components["schemas"]["JobError"] | null;
-            /** @description The robot that runs or ran the job. */
-            robot: string | null;
-            /** @description 0 until a robot claims the job; then the attempt number. */
-            attempt: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            startedAt: string | null;
-            /** Format: date-time */
-            endedAt: string | null;
-            /** @description The last log line or status line. */
-            info: string | null;
-            /** @description The Idempotency-Key of the call that created the job, if it sent one. */
-            idempotencyKey: string | null;
-            /**
-             * Format: date-time
-             * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
-             */
-            retryAt: string | null;
-            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
-            pendingReason: components["schemas"]["PendingReason"] | null;
-            /**
-             * Format: uuid
-             * @description Source TimeTrigger only: the time trigger that started the job.
-             */
-            timeTriggerId?: string;
-            /**
-             * Format: date-time
-             * @description Source TimeTrigger only: the slot (fire time) the job was started for; after downtime with `RunOnce`, the first slot missed.
-             */
-            slot?: string;
-            /** @description Every attempt, the first first: those that failed and were retried (or were handed back), then the current or last one. */
-            attempts: components["schemas"]["JobAttempt"][];
-        };
-        JobError: {
-            /**
-             * @example ProcessExitCode
-             * @example MaxDurationExceeded
-             * @example RobotLost
-             */
-            code: string;
-            message: string;
-            /** @description Any JSON value the robot reported. */
-            details?: unknown;
-            /**
-             * @description Present (false) when the failure was marked not retryable: the job ended without the retries its policy allows.
-             * @constant
-             */
-            retryable?: false;
-        };
-        /** @description A job in a list: as GET /jobs/{jobKey} answers it, except that inputArguments, outputArguments and error longer than 2048 bytes of JSON are left out (and flagged), so that a page stays small whatever the jobs carry. */
-        JobListItem: {
-            /** Format: uuid */
-            key: string;
-            /** Format: uuid */
-            folderKey: string;
-            processName: string;
-            /**
-             * Format: uuid
-             * @description The API trigger that created the job, if any.
-             */
-            triggerId: string | null;
-            source: components["schemas"]["JobSource"];
-            callMode: components["schemas"]["CallMode"];
-            state: components["schemas"]["JobState"];
-            priority: components["schemas"]["Priority"];
-            /** @description Left out when longer than 2048 bytes of JSON (then inputArgumentsTruncated). */
-            inputArguments?: components["schemas"]["Arguments"];
-            /** @description Left out when longer than 2048 bytes of JSON (then outputArgumentsTruncated). */
-            outputArguments?: components["schemas"]["Arguments"] | null;
-            /** @description Left out when longer than 2048 bytes of JSON (then errorTruncated). */
-            error?: components["schemas"]["JobError"] | null;
-            /** @description The robot that runs or ran the job. */
-            robot: string | null;
-            /** @description 0 until a robot claims the job; then the attempt number. */
-            attempt: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            startedAt: string | null;
-            /** Format: date-time */
-            endedAt: string | null;
-            /** @description The last log line or status line. */
-            info: string | null;
-            /** @description The Idempotency-Key of the call that created the job, if it sent one. */
-            idempotencyKey: string | null;
-            /**
-             * Format: date-time
-             * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
-             */
-            retryAt: string | null;
-            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
-            pendingReason: components["schemas"]["PendingReason"] | null;
-            /**
-             * Format: uuid
-             * @description Source TimeTrigger only: the time trigger that started the job.
-             */
-            timeTriggerId?: string;
-            /**
-             * Format: date-time
-             * @description Source TimeTrigger only: the slot (fire time) the job was started for; after downtime with `RunOnce`, the first slot missed.
-             */
-            slot?: string;
-            /**
-             * @description Present (true) when the job's inputArguments is longer than 2048 bytes of JSON: the list leaves it out; GET /jobs/{jobKey} has it.
-             * @constant
-             */
-            inputArgumentsTruncated?: true;
-            /**
-             * @description Present (true) when the job's outputArguments is longer than 2048 bytes of JSON: the list leaves it out; GET /jobs/{jobKey} has it.
-             * @constant
-             */
-            outputArgumentsTruncated?: true;
-            /**
-             * @description Present (true) when the job's error is longer than 2048 bytes of JSON: the list leaves it out; GET /jobs/{jobKey} has it.
-             * @constant
-             */
-            errorTruncated?: true;
-        };
-        JobPage: {
-            items: components["schemas"]["JobListItem"][];
-            /** @description Pass it as `cursor` for the next page; null on the last page. */
-            nextCursor: string | null;
-        };
-        /** @description Starts a job of a process directly, in call mode AsyncRequestReply; its source is Api. Unknown fields (a `source` among them: the server sets it) are ignored. */
-        StartJob: {
-            /** Format: uuid */
-            folderKey: string;
-            processName: string;
-            /** @description Merged over the process's default input arguments, then validated against its input schema. */
-            inputArguments?: components["schemas"]["Arguments"];
-            /** @description Defaults to the process's priority. */
-            priority?: components["schemas"]["Priority"];
-        } & {
-            [key: string]: unknown;
-        };
-        StopJob: {
-            strategy: components["schemas"]["StopStrategy"];
-        };
-        JobLogLine: {
-            seq: number;
-            /** Format: date-time */
-            at: string;
-            /** @enum {string} */
-            level: "info" | "error";
-            message: string;
-        };
-        JobLogPage: {
-            items: components["schemas"]["JobLogLine"][];
-            /** @description Pass it as `cursor` for the next page; null on the last page. */
-            nextCursor: string | null;
         };
         OpenSession: {
             /** @description Defaults to the robot key's name. No control, bidirectional or zero-width characters. */
@@ -808,6 +543,279 @@ export interface components {
             items: components["schemas"]["WebhookDelivery"][];
             /** @description Pass it as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
+        };
+        /**
+         * @description Pending → Running → Successful / Faulted; a stop passes through Stopping (SoftStop) or Terminating (Kill) and ends Stopped. Successful, Faulted and Stopped are final.
+         * @enum {string}
+         */
+        JobState: "Pending" | "Running" | "Stopping" | "Terminating" | "Successful" | "Faulted" | "Stopped";
+        /** @enum {string} */
+        JobSource: "ApiTrigger" | "TimeTrigger" | "Manual" | "Api";
+        /**
+         * @description AsyncRequestReply: 202 and a status URI to poll. FireAndForget: 200 once stored, no body. LongPolling: the call blocks until the result (or 303 to a wait URI).
+         * @enum {string}
+         */
+        CallMode: "AsyncRequestReply" | "FireAndForget" | "LongPolling";
+        /** @enum {string} */
+        Priority: "Low" | "Normal" | "High";
+        /**
+         * @description RetryBackoff: a retry's backoff has not ended. NoRobot: no live robot session serves the process in the job's folder. ConcurrencyLimit: the process's maxConcurrentJobs, or its key's maxConcurrentJobsPerKey, jobs are running. Queued: none of those; it waits for a free slot, behind older and higher-priority jobs. Checked in that order.
+         * @enum {string}
+         */
+        PendingReason: "NoRobot" | "ConcurrencyLimit" | "RetryBackoff" | "Queued";
+        /** @enum {string} */
+        StopStrategy: "SoftStop" | "Kill";
+        /** @description Input or output arguments: a JSON object. */
+        Arguments: {
+            [key: string]: unknown;
+        };
+        JobError: {
+            /**
+             * @example ProcessExitCode
+             * @example MaxDurationExceeded
+             * @example RobotLost
+             */
+            code: string;
+            message: string;
+            /** @description Any JSON value the robot reported. */
+            details?: unknown;
+            /**
+             * @description Present (false) when the failure was marked not retryable: the job ended without the retries its policy allows.
+             * @constant
+             */
+            retryable?: false;
+        };
+        Job: {
+            /** Format: uuid */
+            key: string;
+            /** Format: uuid */
+            folderKey: string;
+            processName: string;
+            /**
+             * Format: uuid
+             * @description The API trigger that created the job, if any.
+             */
+            triggerId: string | null;
+            source: components["schemas"]["JobSource"];
+            callMode: components["schemas"]["CallMode"];
+            state: components["schemas"]["JobState"];
+            priority: components["schemas"]["Priority"];
+            inputArguments: components["schemas"]["Arguments"];
+            outputArguments: components["schemas"]["Arguments"] | null;
+            error: components["schemas"]["JobError"] | null;
+            /** @description The robot that runs or ran the job. */
+            robot: string | null;
+            /** @description 0 until a robot claims the job; then the attempt number. */
+            attempt: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            endedAt: string | null;
+            /** @description The last log line or status line. */
+            info: string | null;
+            /** @description The Idempotency-Key of the call that created the job, if it sent one. */
+            idempotencyKey: string | null;
+            /**
+             * Format: date-time
+             * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
+             */
+            retryAt: string | null;
+            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
+            pendingReason: components["schemas"]["PendingReason"] | null;
+            /**
+             * Format: uuid
+             * @description Source TimeTrigger only: the time trigger that started the job.
+             */
+            timeTriggerId?: string;
+            /**
+             * Format: date-time
+             * @description Source TimeTrigger only: the slot (fire time) the job was started for; after downtime with `RunOnce`, the first slot missed.
+             */
+            slot?: string;
+        };
+        JobAttempt: {
+            attempt: number;
+            /** @description The robot that ran the attempt. */
+            robot: string | null;
+            /** @description The robot session that ran the attempt. */
+            sessionId: string | null;
+            /** Format: date-time */
+            startedAt: string | null;
+            /**
+             * Format: date-time
+             * @description null while the attempt runs.
+             */
+            endedAt: string | null;
+            /**
+             * @description Running (Stopping, Terminating) while it runs; how it ended otherwise. HandedBack: its robot closed its session (no failure).
+             * @enum {string}
+             */
+            outcome: "Running" | "Stopping" | "Terminating" | "Successful" | "Faulted" | "Stopped" | "HandedBack";
+            error: components["schemas"]["JobError"] | null;
+        };
+        JobDetail: {
+            /** Format: uuid */
+            key: string;
+            /** Format: uuid */
+            folderKey: string;
+            processName: string;
+            /**
+             * Format: uuid
+             * @description The API trigger that created the job, if any.
+             */
+            triggerId: string | null;
+            source: components["schemas"]["JobSource"];
+            callMode: components["schemas"]["CallMode"];
+            state: components["schemas"]["JobState"];
+            priority: components["schemas"]["Priority"];
+            inputArguments: components["schemas"]["Arguments"];
+            outputArguments: components["schemas"]["Arguments"] | null;
+            error: components["schemas"]["JobError"] | null;
+            /** @description The robot that runs or ran the job. */
+            robot: string | null;
+            /** @description 0 until a robot claims the job; then the attempt number. */
+            attempt: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            endedAt: string | null;
+            /** @description The last log line or status line. */
+            info: string | null;
+            /** @description The Idempotency-Key of the call that created the job, if it sent one. */
+            idempotencyKey: string | null;
+            /**
+             * Format: date-time
+             * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
+             */
+            retryAt: string | null;
+            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
+            pendingReason: components["schemas"]["PendingReason"] | null;
+            /**
+             * Format: uuid
+             * @description Source TimeTrigger only: the time trigger that started the job.
+             */
+            timeTriggerId?: string;
+            /**
+             * Format: date-time
+             * @description Source TimeTrigger only: the slot (fire time) the job was started for; after downtime with `RunOnce`, the first slot missed.
+             */
+            slot?: string;
+            /** @description Every attempt, the first first: those that failed and were retried (or were handed back), then the current or last one. */
+            attempts: components["schemas"]["JobAttempt"][];
+        };
+        /** @description A job in a list: as GET /jobs/{jobKey} answers it, except that inputArguments, outputArguments and error longer than 2048 bytes of JSON are left out (and flagged), so that a page stays small whatever the jobs carry. */
+        JobListItem: {
+            /** Format: uuid */
+            key: string;
+            /** Format: uuid */
+            folderKey: string;
+            processName: string;
+            /**
+             * Format: uuid
+             * @description The API trigger that created the job, if any.
+             */
+            triggerId: string | null;
+            source: components["schemas"]["JobSource"];
+            callMode: components["schemas"]["CallMode"];
+            state: components["schemas"]["JobState"];
+            priority: components["schemas"]["Priority"];
+            /** @description Left out when longer than 2048 bytes of JSON (then inputArgumentsTruncated). */
+            inputArguments?: {
+                [key: string]: unknown;
+            };
+            /** @description Left out when longer than 2048 bytes of JSON (then outputArgumentsTruncated). */
+            outputArguments?: components["schemas"]["Arguments"] | null;
+            /** @description Left out when longer than 2048 bytes of JSON (then errorTruncated). */
+            error?: components["schemas"]["JobError"] | null;
+            /** @description The robot that runs or ran the job. */
+            robot: string | null;
+            /** @description 0 until a robot claims the job; then the attempt number. */
+            attempt: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            endedAt: string | null;
+            /** @description The last log line or status line. */
+            info: string | null;
+            /** @description The Idempotency-Key of the call that created the job, if it sent one. */
+            idempotencyKey: string | null;
+            /**
+             * Format: date-time
+             * @description A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.
+             */
+            retryAt: string | null;
+            /** @description Why a Pending job waits, as of this answer; null when the job is not Pending. */
+            pendingReason: components["schemas"]["PendingReason"] | null;
+            /**
+             * Format: uuid
+             * @description Source TimeTrigger only: the time trigger that started the job.
+             */
+            timeTriggerId?: string;
+            /**
+             * Format: date-time
+             * @description Source TimeTrigger only: the slot (fire time) the job was started for; after downtime with `RunOnce`, the first slot missed.
+             */
+            slot?: string;
+            /**
+             * @description Present (true) when the job's inputArguments is longer than 2048 bytes of JSON: the list leaves it out; GET /jobs/{jobKey} has it.
+             * @constant
+             */
+            inputArgumentsTruncated?: true;
+            /**
+             * @description Present (true) when the job's outputArguments is longer than 2048 bytes of JSON: the list leaves it out; GET /jobs/{jobKey} has it.
+             * @constant
+             */
+            outputArgumentsTruncated?: true;
+            /**
+             * @description Present (true) when the job's error is longer than 2048 bytes of JSON: the list leaves it out; GET /jobs/{jobKey} has it.
+             * @constant
+             */
+            errorTruncated?: true;
+        };
+        JobPage: {
+            items: components["schemas"]["JobListItem"][];
+            /** @description Pass it as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        JobLogLine: {
+            seq: number;
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            level: "info" | "error";
+            message: string;
+        };
+        JobLogPage: {
+            items: components["schemas"]["JobLogLine"][];
+            /** @description Pass it as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description Starts a job of a process directly, in call mode AsyncRequestReply; its source is Api. Unknown fields (a `source` among them: the server sets it) are ignored. */
+        StartJob: {
+            /** @description The folder's key (a UUID; any other is answered 404 folder-not-found). */
+            folderKey: string;
+            /** @description The process's name. */
+            processName: string;
+            /** @description Merged over the process's default input arguments, then validated against its input schema. */
+            inputArguments?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Defaults to the process's priority.
+             * @enum {string}
+             */
+            priority?: "Low" | "Normal" | "High";
+        } & {
+            [key: string]: unknown;
+        };
+        StopJob: {
+            strategy: components["schemas"]["StopStrategy"];
         };
         RetryBackoff: {
             /**
@@ -2050,10 +2058,6 @@ export interface components {
         sessionId: string;
         /** @description The organization. */
         org: string;
-        /** @description Page size. */
-        limit: number;
-        /** @description The `nextCursor` of the previous page, unchanged. */
-        cursor: string;
         /** @description Makes a retried request safe (SPEC §8): a later request with this key and the same request creates no job and is answered for the first one's job (with `Idempotent-Replayed: true`); with another request, 422 idempotency-key-mismatch. Scoped to the tenant and the trigger (or the process, for POST /jobs), kept the tenant's `idempotencyKeyRetentionHours`. */
         idempotencyKey: string;
     };

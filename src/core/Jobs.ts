@@ -6,8 +6,8 @@ import { mergeArguments, splitControlParameters, unstorable } from "./arguments.
 import { mayReadJobs, requireJobsRead, requireScope } from "./scopes.js";
 import type { Catalog } from "./Catalog.js";
 import { isSlug, isUuid } from "./identifiers.js";
-import { decodeCursor, encodeCursor, invalidFilter, queryLimit } from "./listQuery.js";
-import { INSTANT_MESSAGE, INT32_MAX, isoAfter, parseInstant } from "./bounds.js";
+import { decodeCursor, encodeCursor, FilterFaults, queryLimit } from "./listQuery.js";
+import { INT32_MAX, isoAfter } from "./bounds.js";
 import { badRequest, conflict, FolderNotFound, InvalidArguments, JobNotFound, MethodNotAllowed, TriggerDisabled, TriggerNotFound } from "./errors.js";
 import { can, foldersWith, requirePermission } from "./permissionChecks.js";
 import { statesBefore } from "./jobState.js";
@@ -19,7 +19,6 @@ import type { Tenancy } from "./Tenancy.js";
 import { NO_WEBHOOKS, type JobEventHooks } from "./webhooks/WebhookEvents.js";
 import {
   isFinal,
-  PRIORITIES,
   type CallMode,
   type Job,
   type JobError,
@@ -41,6 +40,28 @@ import {
 const realSetImmediate = setImmediate;
 
 const STATES: JobState[] = ["Pending", "Running", "Stopping", "Terminating", "Successful", "Faulted", "Stopped"];
+
+/** GET /jobs: the filters as the query string has them (strings; read and checked by list()). */
+export interface JobListQuery {
+  /** comma-separated states */
+  state?: string;
+  processName?: string;
+  triggerId?: string;
+  timeTriggerId?: string;
+  folderKey?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+/** POST /jobs: the body, its shape checked by the route's schema. */
+export interface StartJobInput {
+  folderKey: string;
+  processName: string;
+  inputArguments?: JsonObject;
+  priority?: Priority;
+}
 
 /** Jobs: created by invocations and by hand, read, stopped, finished, waited for. */
 export class Jobs {
@@ -99,26 +120,17 @@ export class Jobs {
 
   /**
    * POST /jobs: start a job of a process directly, with the process's defaults. Its source is
-   * Api, set here: a `source` in the body is ignored, like any other unknown field.
+   * Api, set here: a `source` in the body is ignored, like any other unknown field. The body's
+   * shape is the route's schema's to check; here, what only the store knows (the folder, the
+   * process, the user's permission in the folder) and the arguments' rules (create()).
    */
-  async start(principal: Principal, input: unknown, idempotencyKey: string | null = null): Promise<{ job: Job; replayed: boolean }> {
+  async start(principal: Principal, input: StartJobInput, idempotencyKey: string | null = null): Promise<{ job: Job; replayed: boolean }> {
     requireScope(principal, "Jobs", "Write");
-    const body = typeof input === "object" && input !== null && !Array.isArray(input) ? (input as JsonObject) : null;
-    if (!body || typeof body.folderKey !== "string" || typeof body.processName !== "string") {
-      throw badRequest("invalid-body", "The body must be { folderKey, processName, inputArguments?, priority? }.");
-    }
-    const inputArguments = body.inputArguments ?? {};
-    if (typeof inputArguments !== "object" || inputArguments === null || Array.isArray(inputArguments)) {
-      throw badRequest("invalid-arguments", "inputArguments must be a JSON object.");
-    }
-    if (body.priority !== undefined && !(PRIORITIES as readonly unknown[]).includes(body.priority)) {
-      throw badRequest("invalid-body", `priority must be one of ${PRIORITIES.join(", ")}.`);
-    }
-    await this.catalog.folderOrThrow(principal.tenantId, body.folderKey);
-    const folderKey = body.folderKey;
+    const { folderKey, processName } = input;
+    await this.catalog.folderOrThrow(principal.tenantId, folderKey);
     requirePermission(principal, "Jobs.Create", folderKey, () => FolderNotFound(folderKey));
-    const process = await this.catalog.processOrThrow(principal.tenantId, body.folderKey, body.processName);
-    const merged = mergeArguments(process.defaultInputArguments, {}, inputArguments as JsonObject);
+    const process = await this.catalog.processOrThrow(principal.tenantId, folderKey, processName);
+    const merged = mergeArguments(process.defaultInputArguments, {}, input.inputArguments ?? {});
     const callMode: CallMode = "AsyncRequestReply";
     const idempotency = idempotencyKey === null ? null : {
       key: idempotencyKey, scope: `process:${process.folderKey}/${process.name}`,
@@ -128,7 +140,7 @@ export class Jobs {
       source: "Api",
       callMode,
       triggerId: null,
-      priority: (body.priority as Priority | undefined) ?? process.priority,
+      priority: input.priority ?? process.priority,
     }, idempotency);
   }
 
@@ -242,14 +254,16 @@ export class Jobs {
     return job;
   }
 
-  async list(principal: Principal, query: Record<string, string | undefined>): Promise<Page<JobListItem>> {
+  /** GET /jobs: newest first. Every filter at fault is named in one 400 invalid-filter; a cursor not handed out is 400 invalid-cursor. */
+  async list(principal: Principal, query: JobListQuery): Promise<Page<JobListItem>> {
     requireJobsRead(principal);
+    const faults = new FilterFaults();
     const filter: JobFilter = {};
     if (query.state) {
       const states = query.state.split(",");
       const bad = states.filter((s) => !STATES.includes(s as JobState));
-      if (bad.length) invalidFilter("/state", `unknown state ${bad.join(", ")}; states are ${STATES.join(", ")}`);
-      filter.state = states as JobState[];
+      if (bad.length) faults.add("/state", `unknown state ${bad.join(", ")}; states are ${STATES.join(", ")}`);
+      else filter.state = states as JobState[];
     }
     if (query.processName) filter.processName = query.processName;
     if (query.triggerId) filter.triggerId = query.triggerId;
@@ -257,14 +271,12 @@ export class Jobs {
     if (query.folderKey) filter.folderKey = query.folderKey;
     const visible = foldersWith(principal, "Jobs.View");
     if (visible !== null) filter.folderKeys = visible;
-    for (const k of ["createdAfter", "createdBefore"] as const) {
-      const v = query[k];
-      if (v === undefined) continue;
-      const at = parseInstant(v);
-      if (at === null) invalidFilter(`/${k}`, INSTANT_MESSAGE);
-      filter[k] = at;
-    }
-    const limit = queryLimit(query.limit, 50);
+    const createdAfter = faults.instant("createdAfter", query.createdAfter);
+    if (createdAfter !== undefined) filter.createdAfter = createdAfter;
+    const createdBefore = faults.instant("createdBefore", query.createdBefore);
+    if (createdBefore !== undefined) filter.createdBefore = createdBefore;
+    const limit = faults.limit(query.limit, 50);
+    faults.check();
     const { items, next } = await this.store.listJobs(principal.tenantId, filter, limit, decodeCursor(query.cursor));
     // why each Pending job of the page waits: a few queries for the page, not one per job
     const described = await this.pendingReasons.of(principal.tenantId, items, this.now());
@@ -272,9 +284,8 @@ export class Jobs {
   }
 
   /** SPEC §6 stop: a Pending job ends Stopped at once; a held one is asked to stop through its robot. */
-  async stop(principal: Principal, key: string, strategy: unknown): Promise<Job> {
+  async stop(principal: Principal, key: string, strategy: StopStrategy): Promise<Job> {
     requireScope(principal, "Jobs", "Write");
-    if (strategy !== "SoftStop" && strategy !== "Kill") throw badRequest("invalid-strategy", "strategy must be SoftStop or Kill.");
     for (let attempt = 0; attempt < 5; attempt++) {
       const job = await this.getVisible(principal, key);
       requirePermission(principal, "Jobs.Edit", job.folderKey);
@@ -287,7 +298,7 @@ export class Jobs {
       const to: JobState = strategy === "Kill" ? "Terminating" : job.state === "Running" ? "Stopping" : job.state;
       const updated = to === job.state ? job : await this.store.updateJob(job.tenantId, job.key, [job.state], null, { state: to });
       if (!updated) continue;
-      if (updated.sessionId) this.notifier.publish("stopRequested", { tenantId: job.tenantId, jobKey: job.key, sessionId: updated.sessionId, strategy: strategy as StopStrategy });
+      if (updated.sessionId) this.notifier.publish("stopRequested", { tenantId: job.tenantId, jobKey: job.key, sessionId: updated.sessionId, strategy });
       return updated;
     }
     throw conflict("job-busy", "The job changed state while stopping it; try again.");
@@ -349,7 +360,7 @@ export class Jobs {
     }, signal, job.tenantId);
   }
 
-  async logs(principal: Principal, key: string, query: Record<string, string | undefined>): Promise<{ items: JobLogLine[]; nextCursor: string | null }> {
+  async logs(principal: Principal, key: string, query: { limit?: string; cursor?: string }): Promise<{ items: JobLogLine[]; nextCursor: string | null }> {
     const job = await this.getVisible(principal, key);
     const limit = queryLimit(query.limit, 100);
     // a log line's seq is a 32-bit integer column (PostgreSQL): a larger cursor is none this API handed out

@@ -1,3 +1,4 @@
+import { INSTANT_MESSAGE, parseInstant } from "./bounds.js";
 import { badRequest } from "./errors.js";
 
 /** The query of a list: its page size, its cursor, and the 400 a bad filter answers. */
@@ -20,16 +21,59 @@ export function decodeCursor(cursor: string | undefined, max = Number.MAX_SAFE_I
   });
 }
 
+const LIMIT_MESSAGE = "must be an integer from 1 to 1000";
+
+/** A list's `limit` query parameter as a number, or null when it is not an integer from 1 to 1000. */
+function parseLimit(value: string): number | null {
+  // decimal digits only: Number() would also take `0x10`, `1e2` or ` 5`
+  const limit = /^[0-9]{1,4}$/.test(value) ? Number(value) : Number.NaN;
+  return Number.isInteger(limit) && limit >= 1 && limit <= 1000 ? limit : null;
+}
+
 /** A list's `limit` query parameter: an integer from 1 to 1000, `fallback` when absent. */
 export function queryLimit(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  // decimal digits only: Number() would also take `0x10`, `1e2` or ` 5`
-  const limit = /^[0-9]{1,4}$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) invalidFilter("/limit", "must be an integer from 1 to 1000");
+  const limit = parseLimit(value);
+  if (limit === null) invalidFilter("/limit", LIMIT_MESSAGE);
   return limit;
 }
 
 /** 400 invalid-filter naming the query parameter (`path` is `/name`). */
 export function invalidFilter(path: string, message: string): never {
   throw badRequest("invalid-filter", `${path.slice(1)} ${message}.`, { violations: [{ path, message }] });
+}
+
+/**
+ * The faults of a list's filters, gathered as they are read, so that one 400 invalid-filter
+ * names every one (`path` is `/name`), as a body's 400 lists every violation.
+ */
+export class FilterFaults {
+  private readonly violations: { path: string; message: string }[] = [];
+
+  add(path: string, message: string): void {
+    this.violations.push({ path, message });
+  }
+
+  /** `limit` (1 to 1000), `fallback` when absent or at fault */
+  limit(value: string | undefined, fallback: number): number {
+    if (value === undefined) return fallback;
+    const limit = parseLimit(value);
+    if (limit === null) this.add("/limit", LIMIT_MESSAGE);
+    return limit ?? fallback;
+  }
+
+  /** an ISO 8601 instant of the years 0001-9999, normalized to UTC; undefined when absent or at fault */
+  instant(name: string, value: string | undefined): string | undefined {
+    if (value === undefined) return undefined;
+    const at = parseInstant(value);
+    if (at === null) this.add(`/${name}`, INSTANT_MESSAGE);
+    return at ?? undefined;
+  }
+
+  /** Throws the 400 that lists every fault, if any was found. */
+  check(): void {
+    if (this.violations.length === 0) return;
+    const detail = this.violations.map((v) => `${v.path.slice(1)} ${v.message}`).join("; ");
+    throw badRequest("invalid-filter", `${detail}.`, { violations: this.violations });
+  }
 }

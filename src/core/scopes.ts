@@ -9,29 +9,37 @@ import type { Principal } from "./types.js";
 export const SCOPE_RESOURCES = ["Jobs", "Execution", "Folders", "Robots", "Settings", "Users", "Audit"] as const;
 export type ScopeResource = (typeof SCOPE_RESOURCES)[number];
 export type Access = "Read" | "Write";
+/** What a route needs of a resource: read, write, or any of its scopes (`Any`: reading jobs, which a caller that may only invoke may do too). */
+export type ScopeLevel = Access | "Any";
 
 export const ALL_SCOPES: string[] = SCOPE_RESOURCES.flatMap((r) => [`OR.${r}`, `OR.${r}.Read`, `OR.${r}.Write`]);
 export const ADMIN_SCOPES: string[] = SCOPE_RESOURCES.map((r) => `OR.${r}`);
 
-export function hasScope(principal: Principal, resource: ScopeResource, access: Access): boolean {
-  return principal.scopes.has(`OR.${resource}`) || principal.scopes.has(`OR.${resource}.${access}`);
+/** The scopes any one of which grants `level` on `resource`: `OR.X` and `OR.X.Read` (or `.Write`); for `Any`, all three. */
+export function scopesGranting(resource: ScopeResource, level: ScopeLevel): string[] {
+  return level === "Any" ? [`OR.${resource}`, `OR.${resource}.Read`, `OR.${resource}.Write`] : [`OR.${resource}`, `OR.${resource}.${level}`];
 }
 
-export function requireScope(principal: Principal, resource: ScopeResource, access: Access): void {
-  if (!hasScope(principal, resource, access)) {
-    throw new BatonError(403, "insufficient-scope", "Forbidden", `This token lacks the scope OR.${resource} or OR.${resource}.${access}.`, {
-      extra: { requiredScope: [`OR.${resource}`, `OR.${resource}.${access}`] },
+export function hasScope(principal: Principal, resource: ScopeResource, level: ScopeLevel): boolean {
+  return scopesGranting(resource, level).some((scope) => principal.scopes.has(scope));
+}
+
+export function requireScope(principal: Principal, resource: ScopeResource, level: ScopeLevel): void {
+  if (!hasScope(principal, resource, level)) {
+    const requiredScope = scopesGranting(resource, level);
+    throw new BatonError(403, "insufficient-scope", "Forbidden", `This token lacks the scope ${requiredScope.slice(0, -1).join(", ")} or ${requiredScope.at(-1)}.`, {
+      extra: { requiredScope },
     });
   }
 }
 
-/** Reading jobs needs Jobs read or write alike: a caller may read what it invoked. */
+/** Reading jobs needs any Jobs scope, read or write alike: a caller may read what it invoked. */
 export function mayReadJobs(principal: Principal): boolean {
-  return hasScope(principal, "Jobs", "Read") || hasScope(principal, "Jobs", "Write");
+  return hasScope(principal, "Jobs", "Any");
 }
 
 export function requireJobsRead(principal: Principal): void {
-  if (!mayReadJobs(principal)) requireScope(principal, "Jobs", "Read");
+  requireScope(principal, "Jobs", "Any");
 }
 
 /** For reads of a single resource: a token that may not see it gets 404, never 403 (SPEC §2). */

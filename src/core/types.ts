@@ -198,7 +198,7 @@ export interface JobAttempt {
    * Running (or Stopping, Terminating) while it runs; how it ended: Successful, Faulted,
    * Stopped, or HandedBack (its robot closed its session: not a failure)
    */
-  outcome: JobState | "HandedBack";
+  outcome: Exclude<JobState, "Pending"> | "HandedBack";
   error: JobError | null;
 }
 

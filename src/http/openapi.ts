@@ -11,6 +11,7 @@
  */
 import type { ErrorCode } from "../core/errorCodes.js";
 import type { FastifyContextConfig } from "fastify";
+import { scopesGranting } from "../core/scopes.js";
 import type { RouteAccess } from "./routeContract.js";
 import { namedSchemas, withRefs } from "./schemas/named.js";
 import { schemaRef as s, schemas, type Schema } from "./openapiSchemas.js";
@@ -226,9 +227,14 @@ export function routeOperation(g: GeneratedOperation): Obj {
     tag: tags?.[0] ?? "",
     summary: String(op.summary ?? ""),
     ...(op.description ? { description: String(op.description) } : {}),
-    security: access === undefined || access === "public" ? null : access === "metricsToken" ? [{}, { metricsToken: [] }] : access.cookieOnly ? [{ cookieAuth: [] }] : access.scope ? scopes(access.scope[0], access.scope[1]) : [{ bearerAuth: [] }],
-    checksScope: access !== undefined && access !== "public" && access !== "metricsToken" && access.scope !== null,
-    ...(typeof access === "object" && (access.permission || access.orgAdmin) ? { permission: permissionProse(access)!, permissionDenied: !access.hidden && !access.orgAdmin } : {}),
+    security: access === undefined || access === "public" ? null : access === "metricsToken" ? [{}, { metricsToken: [] }] : access.cookieOnly ? [{ cookieAuth: [] }]
+      : access.scope ? scopesGranting(access.scope[0], access.scope[1]).map((scope) => ({ bearerAuth: [scope] })) : [{ bearerAuth: [] }],
+    // a token without the scope is answered 403, or with hiddenWithoutScope the route's 404
+    checksScope: access !== undefined && access !== "public" && access !== "metricsToken" && access.scope !== null && !access.hiddenWithoutScope,
+    // (a permissionNote alone: the sentence, and nothing refused)
+    ...(typeof access === "object" && (access.permission || access.orgAdmin || access.permissionNote)
+      ? { permission: permissionProse(access)!, permissionDenied: access.permission !== undefined && !access.hidden && !access.orgAdmin }
+      : {}),
     ...(op.parameters ? { parameters: op.parameters as Obj[] } : {}),
     ...(body?.content?.["application/json"] ? { body: { schema: body.content["application/json"].schema, required: true, ...(body.description ? { description: body.description } : {}) } } : {}),
     responses,
@@ -245,6 +251,7 @@ export function routeOperation(g: GeneratedOperation): Obj {
     built.responses = sortResponses({ ...(built.responses as Obj), "400": problem("The request is not valid.", [...new Set([errors.invalidQuery ?? "invalid-query" as const, ...(errors.badRequest ?? [])])], s("ValidationProblem")) });
   }
   if (errors.unauthorized) built.responses = sortResponses({ ...(built.responses as Obj), "401": problem(errors.unauthorized.description, errors.unauthorized.codes) });
+  if (errors.unprocessable) built.responses = sortResponses({ ...(built.responses as Obj), "422": problem(errors.unprocessable.description, errors.unprocessable.codes) });
   if (errors.tooMany) {
     built.responses = sortResponses({ ...(built.responses as Obj), "429": problem(errors.tooMany.description, errors.tooMany.codes, s("Problem"), { "Retry-After": ref("headers", "RetryAfter") }) });
   }
@@ -297,8 +304,6 @@ const parameters: Record<string, Obj> = {
   userId: pathParameter("id", "The user's id.", { type: "string", format: "uuid" }),
   sessionId: pathParameter("sessionId", "The robot session's id.", { type: "string", format: "uuid" }),
   org: pathParameter("org", "The organization.", { type: "string" }),
-  limit: queryParameter("limit", "Page size.", { type: "integer", minimum: 1, maximum: 1000, default: 50 }),
-  cursor: queryParameter("cursor", "The `nextCursor` of the previous page, unchanged.", { type: "string" }),
   idempotencyKey: {
     name: "Idempotency-Key", in: "header", required: false,
     description: "Makes a retried request safe (SPEC §8): a later request with this key and the same request creates no job and is answered for the first one's job " +
@@ -530,60 +535,7 @@ const paths: Record<string, Obj> = withCsrf({
     }),
   },
 
-  // ---- jobs
-  "/api/v1/jobs": {
-    get: operation({
-      operationId: "listJobs", permission: "none to call; only the jobs of folders in which the user has `Jobs.View` are listed.", permissionDenied: false, tag: "Jobs", summary: "List jobs, newest first", security: scopes("Jobs", "Read"), checksScope: true,
-      parameters: [
-        queryParameter("state", "Only jobs in these states (comma-separated).", { type: "array", items: s("JobState") }, { style: "form", explode: false }),
-        queryParameter("processName", "Only jobs of this process.", { type: "string" }),
-        queryParameter("triggerId", "Only jobs created by this API trigger.", { type: "string", format: "uuid" }),
-        queryParameter("timeTriggerId", "Only jobs started by this time trigger.", { type: "string", format: "uuid" }),
-        queryParameter("folderKey", "Only jobs of this folder.", { type: "string", format: "uuid" }),
-        queryParameter("createdAfter", "Only jobs created at or after this time (ISO 8601, years 0001-9999).", { type: "string", format: "date-time" }),
-        queryParameter("createdBefore", "Only jobs created before this time (ISO 8601, years 0001-9999).", { type: "string", format: "date-time" }),
-        param("limit"),
-        param("cursor"),
-      ],
-      badRequest: ["invalid-filter", "invalid-cursor", "invalid-query"], validation: true,
-      responses: { "200": response("A page of jobs.", { content: jsonContent(s("JobPage")) }) },
-    }),
-    post: operation({
-      operationId: "startJob", permission: "`Jobs.Create` in the folder (a user who may not see the folder gets 404 folder-not-found; one who sees it but lacks the permission, 403 permission-denied).", tag: "Jobs", summary: "Start a job of a process directly",
-      description: "The job's source is Api and its call mode AsyncRequestReply; follow it with GET /api/v1/jobs/{jobKey} or its status URI. " +
-        "A request repeated with its `Idempotency-Key` starts no job: 201 with the first request's job as it is now, and `Idempotent-Replayed: true`.",
-      security: scopes("Jobs", "Write"), checksScope: true, body: { schema: s("StartJob"), required: true }, parameters: [param("idempotencyKey")],
-      badRequest: ["invalid-body", "invalid-arguments", "invalid-schema", "invalid-idempotency-key"], validation: true, notFound: ["folder-not-found", "process-not-found"],
-      responses: { "201": response("The job.", { content: jsonContent(s("Job")), headers: REPLAYED }), "422": IDEMPOTENCY_MISMATCH },
-    }),
-  },
-  "/api/v1/jobs/{jobKey}": {
-    parameters: [param("jobKey")],
-    get: operation({
-      operationId: "getJob", permission: "`Jobs.View` in the job's folder; without it the job is answered 404 job-not-found.", permissionDenied: false, tag: "Jobs", summary: "Get a job", security: JOB_VISIBLE, notFound: ["job-not-found"],
-      responses: { "200": response("The job, with every attempt.", { content: jsonContent(s("JobDetail")) }) },
-    }),
-  },
-  "/api/v1/jobs/{jobKey}/logs": {
-    parameters: [param("jobKey")],
-    get: operation({
-      operationId: "getJobLogs", permission: "`Jobs.View` in the job's folder; without it the job is answered 404 job-not-found.", permissionDenied: false, tag: "Jobs", summary: "A job's log lines, oldest first", security: JOB_VISIBLE,
-      parameters: [{ ...ref("parameters", "limit"), description: "Page size (default 100)." }, param("cursor")],
-      badRequest: ["invalid-filter", "invalid-cursor", "invalid-query"], validation: true, notFound: ["job-not-found"],
-      responses: { "200": response("A page of log lines.", { content: jsonContent(s("JobLogPage")) }) },
-    }),
-  },
-  "/api/v1/jobs/{jobKey}/stop": {
-    parameters: [param("jobKey")],
-    post: operation({
-      operationId: "stopJob", permission: "`Jobs.Edit` in the job's folder (without `Jobs.View` there the job is answered 404 job-not-found; with it but without `Jobs.Edit`, 403 permission-denied).", tag: "Jobs", summary: "Stop a job",
-      description: "A Pending job ends Stopped at once. A running job is asked to stop through its robot: SoftStop moves it to Stopping, Kill to Terminating; it ends Stopped (or finishes first).",
-      security: scopes("Jobs", "Write"), checksScope: true, body: { schema: s("StopJob"), required: true },
-      badRequest: ["invalid-strategy"], notFound: ["job-not-found"], conflict: ["job-final", "job-busy"],
-      responses: { "202": response("The stop is under way (or done): the job as it is now.", { content: jsonContent(s("Job")) }) },
-    }),
-  },
-
+  // ---- jobs: routes/management.ts
   // ---- robots
   // ---- webhooks (issue 16): routes/webhooks.ts
 
@@ -643,37 +595,9 @@ const paths: Record<string, Obj> = withCsrf({
 
   // ---- console sessions
   // ---- console sessions: routes/session.ts
-  "/api/v1/events": {
-    get: operation({
-      operationId: "streamEvents", tag: "Console", summary: "Live job events (Server-Sent Events)",
-      description: [
-        "A `text/event-stream` that stays open: `event: jobs` with `data: {\"at\": \"<ISO 8601 time>\"}` whenever jobs of the tenant were created, claimed, asked to stop, logged or ended " +
-          "(on any node; at most one event every 250 ms), a `: keepalive` comment every 15 s, and `retry: 2000` first. The event carries nothing but the time: read what changed " +
-          "through the API, with your own permissions. The stream ends when the node shuts down; reconnect (EventSource does so by itself).",
-      ].join("\n\n"),
-      security: JOB_VISIBLE, checksScope: true,
-      permission: "`Jobs.View`, tenant-wide or in at least one folder.",
-      responses: {
-        "200": response("The event stream.", {
-          content: {
-            "text/event-stream": {
-              schema: { type: "string", description: "Server-Sent Events: `event: jobs` / `data: {\"at\":\"…\"}` blocks, keepalive comments." },
-              example: "retry: 2000\n: connected\n\nevent: jobs\ndata: {\"at\":\"2025-05-01T10:00:00.000Z\"}\n\n",
-            },
-          },
-        }),
-      },
-    }),
-  },
+  // live job events: routes/events.ts
 
-  // ---- discovery
-  "/api/v1/openapi.json": {
-    get: operation({
-      operationId: "getOpenApiDocument", tag: "Discovery", summary: "This document", security: null,
-      responses: { "200": response("The OpenAPI 3.1 document, with the server URL of the tenant it was fetched from.", { content: jsonContent({ type: "object" }) }) },
-    }),
-  },
-  // "/api/v1/reference": routes/apiReference.ts
+  // ---- discovery: routes/openapiDocument.ts, routes/apiReference.ts
 });
 
 /** `{origin}/{org}/api/v1/…`: the organization's own routes (org administrators): routes/organization.ts, routes/externalApps.ts. */

@@ -11,114 +11,18 @@ import { ERROR_CODES } from "../core/errorCodes.js";
  */
 import type { HeartbeatAnswer } from "../core/Robots.js";
 import type { RobotJob } from "../robot/RobotConnection.js";
-import {
-  CALL_MODES,
-  LIST_FIELD_MAX_BYTES,
-  PENDING_REASONS,
-  PRIORITIES,
-  VERBS,
-  type JobAttempt,
-  type JobError,
-  type JobListItem,
-  type JobLogLine,
-  type JobSource,
-  type JobState,
-  type StopStrategy,
-} from "../core/types.js";
-import type { renderJob } from "./routes/management.js";
+import { PRIORITIES, VERBS, type JobState } from "../core/types.js";
 
 export type Schema = { [keyword: string]: unknown };
 
 export const schemaRef = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: "null" }] });
-const keysOf = <K extends string>(all: Record<K, true>): K[] => Object.keys(all) as K[];
 
-// Exhaustive at compile time: a new state, source or strategy must be added here.
-export const JOB_STATES = keysOf<JobState>({ Pending: true, Running: true, Stopping: true, Terminating: true, Successful: true, Faulted: true, Stopped: true });
 const NON_FINAL_STATES: JobState[] = ["Pending", "Running", "Stopping", "Terminating"];
-const JOB_SOURCES = keysOf<JobSource>({ ApiTrigger: true, TimeTrigger: true, Manual: true, Api: true });
-const STOP_STRATEGIES = keysOf<StopStrategy>({ SoftStop: true, Kill: true });
 
 const uuid: Schema = { type: "string", format: "uuid" };
 const dateTime: Schema = { type: "string", format: "date-time" };
 const nullableDateTime: Schema = { type: ["string", "null"], format: "date-time" };
-
-const jsonObject = (description: string): Schema => ({ type: "object", additionalProperties: true, description });
-const jobAttemptProperties: Record<keyof JobAttempt, Schema> = {
-  attempt: { type: "integer", minimum: 1 },
-  robot: { type: ["string", "null"], description: "The robot that ran the attempt." },
-  sessionId: { type: ["string", "null"], description: "The robot session that ran the attempt." },
-  startedAt: nullableDateTime,
-  endedAt: { ...nullableDateTime, description: "null while the attempt runs." },
-  outcome: {
-    type: "string", enum: ["Running", "Stopping", "Terminating", "Successful", "Faulted", "Stopped", "HandedBack"],
-    description: "Running (Stopping, Terminating) while it runs; how it ended otherwise. HandedBack: its robot closed its session (no failure).",
-  },
-  error: nullable(schemaRef("JobError")),
-};
-
-// ---- jobs
-
-const jobProperties: Record<keyof ReturnType<typeof renderJob>, Schema> = {
-  key: uuid,
-  folderKey: uuid,
-  processName: { type: "string" },
-  triggerId: { type: ["string", "null"], format: "uuid", description: "The API trigger that created the job, if any." },
-  source: schemaRef("JobSource"),
-  callMode: schemaRef("CallMode"),
-  state: schemaRef("JobState"),
-  priority: schemaRef("Priority"),
-  inputArguments: schemaRef("Arguments"),
-  outputArguments: nullable(schemaRef("Arguments")),
-  error: nullable(schemaRef("JobError")),
-  robot: { type: ["string", "null"], description: "The robot that runs or ran the job." },
-  attempt: { type: "integer", minimum: 0, description: "0 until a robot claims the job; then the attempt number." },
-  createdAt: dateTime,
-  startedAt: nullableDateTime,
-  endedAt: nullableDateTime,
-  info: { type: ["string", "null"], description: "The last log line or status line." },
-  idempotencyKey: { type: ["string", "null"], description: "The Idempotency-Key of the call that created the job, if it sent one." },
-  retryAt: {
-    ...nullableDateTime,
-    description: "A Pending job waiting out a retry's backoff is not claimed before this moment; null otherwise.",
-  },
-  pendingReason: {
-    ...nullable(schemaRef("PendingReason")),
-    description: "Why a Pending job waits, as of this answer; null when the job is not Pending.",
-  },
-  timeTriggerId: { ...uuid, description: "Source TimeTrigger only: the time trigger that started the job." },
-  slot: { ...dateTime, description: "Source TimeTrigger only: the slot (fire time) the job was started for; after downtime with `RunOnce`, the first slot missed." },
-};
-/** fields only some jobs have */
-const OPTIONAL_JOB_FIELDS = ["timeTriggerId", "slot"];
-
-const omitted = (field: string): Schema => ({
-  type: "boolean", const: true,
-  description: `Present (true) when the job's ${field} is longer than ${LIST_FIELD_MAX_BYTES} bytes of JSON: the list leaves it out; GET /jobs/{jobKey} has it.`,
-});
-const jobListItemProperties: Record<keyof ReturnType<typeof renderJob> | keyof Pick<JobListItem, "inputArgumentsTruncated" | "outputArgumentsTruncated" | "errorTruncated">, Schema> = {
-  ...jobProperties,
-  inputArguments: { ...schemaRef("Arguments"), description: `Left out when longer than ${LIST_FIELD_MAX_BYTES} bytes of JSON (then inputArgumentsTruncated).` },
-  outputArguments: { ...nullable(schemaRef("Arguments")), description: `Left out when longer than ${LIST_FIELD_MAX_BYTES} bytes of JSON (then outputArgumentsTruncated).` },
-  error: { ...nullable(schemaRef("JobError")), description: `Left out when longer than ${LIST_FIELD_MAX_BYTES} bytes of JSON (then errorTruncated).` },
-  inputArgumentsTruncated: omitted("inputArguments"),
-  outputArgumentsTruncated: omitted("outputArguments"),
-  errorTruncated: omitted("error"),
-};
-
-const jobErrorProperties: Record<keyof JobError, Schema> = {
-  code: { type: "string", examples: ["ProcessExitCode", "MaxDurationExceeded", "RobotLost"] },
-  message: { type: "string" },
-  details: { description: "Any JSON value the robot reported." },
-  retryable: { type: "boolean", const: false, description: "Present (false) when the failure was marked not retryable: the job ended without the retries its policy allows." },
-};
-
-const logLineProperties: Record<keyof JobLogLine, Schema> = {
-  seq: { type: "integer", minimum: 0 },
-  at: dateTime,
-  level: { type: "string", enum: ["info", "error"] },
-  message: { type: "string" },
-};
 
 // ---- robots, tokens, settings
 
@@ -151,16 +55,6 @@ const OAUTH_ERRORS = ["invalid_request", "invalid_client", "invalid_scope", "uns
 // ---- the audit log
 
 
-const page = (item: string, paginated: boolean): Schema => ({
-  type: "object",
-  required: ["items", "nextCursor"],
-  properties: {
-    items: { type: "array", items: schemaRef(item) },
-    nextCursor: paginated
-      ? { type: ["string", "null"], description: "Pass it as `cursor` for the next page; null on the last page." }
-      : { type: ["string", "null"], description: "This list is not paginated yet: always null." },
-  },
-});
 
 const problemExtra = (required: string[], properties: Record<string, Schema>, description: string): Schema => ({
   description,
@@ -168,28 +62,10 @@ const problemExtra = (required: string[], properties: Record<string, Schema>, de
 });
 
 export const schemas: Record<string, Schema> = {
-  // ---- enumerations
-  CallMode: {
-    type: "string", enum: [...CALL_MODES],
-    description: "AsyncRequestReply: 202 and a status URI to poll. FireAndForget: 200 once stored, no body. LongPolling: the call blocks until the result (or 303 to a wait URI).",
-  },
+  // ---- enumerations (JobState, JobSource, CallMode, Priority, PendingReason, StopStrategy: schemas/jobs.ts)
   Verb: { type: "string", enum: [...VERBS] },
-  Priority: { type: "string", enum: [...PRIORITIES] },
   TriggerPriority: { type: "string", enum: ["Inherit", ...PRIORITIES], description: "Inherit: the process's priority." },
-  JobState: {
-    type: "string", enum: JOB_STATES,
-    description: "Pending → Running → Successful / Faulted; a stop passes through Stopping (SoftStop) or Terminating (Kill) and ends Stopped. Successful, Faulted and Stopped are final.",
-  },
-  JobSource: { type: "string", enum: JOB_SOURCES },
-  PendingReason: {
-    type: "string", enum: [...PENDING_REASONS],
-    description: "RetryBackoff: a retry's backoff has not ended. NoRobot: no live robot session serves the process in the job's folder. " +
-      "ConcurrencyLimit: the process's maxConcurrentJobs, or its key's maxConcurrentJobsPerKey, jobs are running. Queued: none of those; it waits for a free slot, behind older and higher-priority jobs. Checked in that order.",
-  },
-  StopStrategy: { type: "string", enum: STOP_STRATEGIES },
-
-
-  Arguments: jsonObject("Input or output arguments: a JSON object."),
+  // (Arguments, JobError: schemas/jobs.ts)
 
   // ---- errors (RFC 9457)
   Problem: {
@@ -277,37 +153,7 @@ export const schemas: Record<string, Schema> = {
   // ---- folders
 
   // ---- triggers
-  // ---- jobs
-  Job: { type: "object", required: Object.keys(jobProperties).filter((k) => !OPTIONAL_JOB_FIELDS.includes(k)), properties: jobProperties },
-  JobAttempt: { type: "object", required: Object.keys(jobAttemptProperties), properties: jobAttemptProperties },
-  JobDetail: {
-    type: "object",
-    required: [...Object.keys(jobProperties).filter((k) => !OPTIONAL_JOB_FIELDS.includes(k)), "attempts"],
-    properties: { ...jobProperties, attempts: { type: "array", items: schemaRef("JobAttempt"), description: "Every attempt, the first first: those that failed and were retried (or were handed back), then the current or last one." } },
-  },
-  JobError: { type: "object", required: ["code", "message"], properties: jobErrorProperties },
-  JobListItem: {
-    type: "object",
-    required: Object.keys(jobProperties).filter((k) => k !== "inputArguments" && k !== "outputArguments" && k !== "error" && !OPTIONAL_JOB_FIELDS.includes(k)),
-    properties: jobListItemProperties,
-    description: `A job in a list: as GET /jobs/{jobKey} answers it, except that inputArguments, outputArguments and error longer than ${LIST_FIELD_MAX_BYTES} bytes of JSON are left out (and flagged), so that a page stays small whatever the jobs carry.`,
-  },
-  JobPage: page("JobListItem", true),
-  StartJob: {
-    type: "object",
-    required: ["folderKey", "processName"],
-    properties: {
-      folderKey: uuid,
-      processName: { type: "string" },
-      inputArguments: { ...schemaRef("Arguments"), description: "Merged over the process's default input arguments, then validated against its input schema." },
-      priority: { ...schemaRef("Priority"), description: "Defaults to the process's priority." },
-    },
-    additionalProperties: true,
-    description: "Starts a job of a process directly, in call mode AsyncRequestReply; its source is Api. Unknown fields (a `source` among them: the server sets it) are ignored.",
-  },
-  StopJob: { type: "object", required: ["strategy"], properties: { strategy: schemaRef("StopStrategy") } },
-  JobLogLine: { type: "object", required: Object.keys(logLineProperties), properties: logLineProperties },
-  JobLogPage: page("JobLogLine", true),
+  // ---- jobs: schemas/jobs.ts
 
   // ---- the robot protocol (SPEC §3)
   OpenSession: {

@@ -8,15 +8,17 @@
  * ## How to add a route (or convert one written the old way)
  *
  * Look at routes/users.ts (a resource with a hidden 404), routes/folders.ts (a permission in
- * the route's folder), routes/tokens.ts (a permission the handler checks on what it loads)
- * and routes/audit.ts (a list with a query).
+ * the route's folder), routes/tokens.ts (a permission the handler checks on what it loads),
+ * routes/audit.ts (a list with a query) and routes/management.ts (jobs: any Jobs scope, a job
+ * hidden without one, a list whose core names every filter at fault, a request header).
  *
  * 1. Shapes (`src/http/schemas/{resource}.ts`, TypeBox: `import { Type } from "typebox"`).
  *    A shape that is a resource of the document (a `components.schemas` entry the client
  *    and console alias: `User`, `Job`…) is declared once with `named("User", Type.Object(…))`;
  *    routes use that object itself and the document refers to it by name (schemas/named.ts).
- *    Enums: `StringEnum(values)`; `T | null`: `Type.Union([T, Type.Null()])`; lists:
- *    `Page(item, paginated)`. Bodies declare their shape; a rule the core checks with a
+ *    Enums: `StringEnum(values)`; `T | null`: `Type.Union([T, Type.Null()])`, or `OrNull(T)`
+ *    for a T with one `type` in answers that come by the thousand (jobs: no validation of
+ *    each value to serialize it); lists: `Page(item, paginated)`. Bodies declare their shape; a rule the core checks with a
  *    clearer message (a name's characters, a folder that must exist, an unknown scope with
  *    its own code) stays in the core: keep the schema at the shape (`Type.String()`) there.
  *    `additionalProperties: true` where unknown fields are ignored today. A body the core already
@@ -33,17 +35,25 @@
  * 3. `config.access`: `{ scope: ["Users", "Read"], permission: "Users.View" }`; add
  *    `inFolder: true` when the permission is checked in the route's `:folderKey` folder, and
  *    `hidden: { code, detail }` when a caller without the permission must get that 404 (its
- *    existence is not revealed) rather than 403. `scope: null`: any caller of the tenant;
+ *    existence is not revealed) rather than 403. `scope: ["Jobs", "Any"]`: any of `OR.Jobs`,
+ *    `OR.Jobs.Read`, `OR.Jobs.Write` (reading jobs: a caller that may only invoke may read what
+ *    it invoked); with `hiddenWithoutScope: true` a token without the scope gets the `hidden`
+ *    404 rather than 403 insufficient-scope (a job read by its key). `scope: null`: any caller of the tenant;
  *    `access: "public"`: no credential; `{ scope: null, orgAdmin: true }`: an organization's route
  *    (`/:org/…`, registered inside `app.register` so the generator sees it) for its administrators;
  *    `"metricsToken"`: `/metrics`, which checks its own optional token. A permission the handler checks on a resource it
  *    loads (a trigger's folder, "own tokens are exempt"): `checkedBy: "handler"` (the hook
- *    checks only the scope) and `permissionNote` for the document's sentence.
+ *    checks only the scope) and `permissionNote` for the document's sentence; a
+ *    `permissionNote` without `permission`: the document's sentence alone, nothing is refused
+ *    (a list that leaves out what the user may not see).
  * 4. `config.errors`: `{ invalid: "invalid-user", badRequest: [...], notFound: [...],
- *    conflict: [...], forbidden: [...] }`, the codes the route answers besides the ones
+ *    conflict: [...], forbidden: [...] }` (and `unauthorized`, `unprocessable`, `tooMany`), the codes the route answers besides the ones
  *    access and the framework give. `invalid` is the `code` of the 400 of a body that does not
  *    match (default `invalid-body`), `invalidQuery` of a querystring's (default
- *    `invalid-query`; lists say `invalid-filter`).
+ *    `invalid-query`; lists say `invalid-filter`, and their core lists every filter at fault
+ *    in one 400: listQuery.ts FilterFaults). A request header is declared in the schema's
+ *    `headers` (Fastify matches its name in any case; rules the core checks with its own code
+ *    stay the core's, as a body's do); an answer's headers in the response's `headers`.
  * 5. The handler gets typed `request.body` / `query` / `params`, calls the core, and returns
  *    the answer object (`reply.code(201); return renderUser(user);`, `reply.code(204).send(null)`):
  *    never `json(reply, …)` (a string skips the response schema), never `omit(…)` (the schema
@@ -59,12 +69,17 @@ import type { ErrorCode } from "../core/errorCodes.js";
 import { notFound } from "../core/errors.js";
 import { requirePermission } from "../core/permissionChecks.js";
 import type { Permission } from "../core/Permissions.js";
-import { requireScope, type Access, type ScopeResource } from "../core/scopes.js";
+import { hasScope, requireScope, type ScopeLevel, type ScopeResource } from "../core/scopes.js";
 import { principal, type HttpContext } from "./context.js";
 
 export interface RouteAccess {
-  /** the token scope the route needs (`OR.{resource}` or `OR.{resource}.{access}`); null: any caller of the tenant */
-  scope: readonly [ScopeResource, Access] | null;
+  /**
+   * the token scope the route needs (`OR.{resource}` or `OR.{resource}.{access}`; `Any`: any of
+   * `OR.{resource}`, `OR.{resource}.Read`, `OR.{resource}.Write`); null: any caller of the tenant
+   */
+  scope: readonly [ScopeResource, ScopeLevel] | null;
+  /** a token without the scope gets the `hidden` 404, not 403 insufficient-scope (a job read by its key: its existence is not revealed) */
+  hiddenWithoutScope?: true;
   /** an organization's route (`/:org/…`, scope null): the caller's token must be an administrator's of `:org` (403 not-org-admin) */
   orgAdmin?: true;
   /** the user's permission the route needs */
@@ -95,6 +110,8 @@ export interface RouteErrors {
   unauthorized?: { codes: ErrorCode[]; description: string };
   /** a 429 of the route's own, with `Retry-After` (login-throttled), and the sentence that says when */
   tooMany?: { codes: ErrorCode[]; description: string };
+  /** a 422 of the route's own (idempotency-key-mismatch), and the sentence that says when */
+  unprocessable?: { codes: ErrorCode[]; description: string };
 }
 
 declare module "fastify" {
@@ -109,8 +126,8 @@ declare module "fastify" {
 /**
  * The one access check of the routes that declare `config.access`, before their input is
  * validated (a caller who may not call a route learns nothing from its 400s): the caller's
- * credential (401), the token's scope (403 insufficient-scope), the user's permission
- * (403 permission-denied, or the route's `hidden` 404).
+ * credential (401), the token's scope (403 insufficient-scope, or with `hiddenWithoutScope`
+ * the route's `hidden` 404), the user's permission (403 permission-denied, or the route's `hidden` 404).
  */
 export function accessHook(app: FastifyInstance, ctx: HttpContext): void {
   app.addHook("preValidation", async (request: FastifyRequest) => {
@@ -121,10 +138,14 @@ export function accessHook(app: FastifyInstance, ctx: HttpContext): void {
       return;
     }
     const who = await principal(ctx, request);
-    if (access.scope) requireScope(who, access.scope[0], access.scope[1]);
-    if (access.permission === undefined || access.checkedBy === "handler") return;
     const params = request.params as Record<string, string>;
     const hidden = access.hidden;
+    if (access.scope) {
+      const [resource, level] = access.scope;
+      if (hidden && access.hiddenWithoutScope && !hasScope(who, resource, level)) throw notFound(hidden.code, hidden.detail(params));
+      requireScope(who, resource, level);
+    }
+    if (access.permission === undefined || access.checkedBy === "handler") return;
     requirePermission(who, access.permission, access.inFolder ? params.folderKey ?? null : null, hidden ? () => notFound(hidden.code, hidden.detail(params)) : undefined);
   });
 }

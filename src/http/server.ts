@@ -9,7 +9,6 @@ import { RouteMethods } from "./routeMethods.js";
 import { authenticateBeforeBody, type HttpConfig, type HttpContext } from "./context.js";
 import { humanLogStream, type LogFormat } from "./humanLog.js";
 import { Metrics } from "./metrics.js";
-import { openApiDocument } from "./openapi.js";
 import { PROBLEM_TYPE, problemBody, sendProblem, toBatonError } from "./problem.js";
 import { apiReferenceRoutes } from "./routes/apiReference.js";
 import { auditRoutes } from "./routes/audit.js";
@@ -22,6 +21,7 @@ import { triggerRoutes } from "./routes/triggers.js";
 import { processRoutes } from "./routes/processes.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { timeTriggerRoutes } from "./routes/timeTriggers.js";
+import { openApiDocumentRoutes } from "./routes/openapiDocument.js";
 import { operationsRoutes } from "./routes/operations.js";
 import { organizationRoutes } from "./routes/organization.js";
 import { eventRoutes } from "./routes/events.js";
@@ -292,7 +292,7 @@ export function buildServer(options: ServerOptions): BatonServer {
   app.register(async (tenantApp) => {
     tenantScope(tenantApp, ctx);
     accessHook(tenantApp, ctx);
-    tenantApp.get("/api/v1/openapi.json", async (request, reply) => reply.send(openApiDocument(tenantBase(request, config, request.tenant))));
+    openApiDocumentRoutes(tenantApp, ctx);
     apiReferenceRoutes(tenantApp, ctx);
     invocationRoutes(tenantApp, ctx);
     folderRoutes(tenantApp, ctx);

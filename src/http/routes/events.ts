@@ -1,5 +1,6 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
-import { requireJobsRead } from "../../core/scopes.js";
+import { Type } from "typebox";
 import { foldersWith, requirePermission } from "../../core/permissionChecks.js";
 import type { NotifierEvents } from "../../core/notifier.js";
 import { principal, type HttpContext } from "../context.js";
@@ -18,9 +19,28 @@ const KEEPALIVE_MS = 15_000;
 export function eventRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const kinds: (keyof NotifierEvents)[] = ["jobAvailable", "jobFinished", "stopRequested", "jobsChanged"];
 
-  app.get("/api/v1/events", async (request, reply) => {
+  app.withTypeProvider<TypeBoxTypeProvider>().get("/api/v1/events", {
+    schema: {
+      operationId: "streamEvents", tags: ["Console"], summary: "Live job events (Server-Sent Events)",
+      description: "A `text/event-stream` that stays open: `event: jobs` with `data: {\"at\": \"<ISO 8601 time>\"}` whenever jobs of the tenant were created, claimed, asked to stop, logged or ended " +
+        "(on any node; at most one event every 250 ms), a `: keepalive` comment every 15 s, and `retry: 2000` first. The event carries nothing but the time: read what changed " +
+        "through the API, with your own permissions. The stream ends when the node shuts down; reconnect (EventSource does so by itself).",
+      // written to the socket as events happen (the reply is hijacked): nothing is serialized through the schema
+      response: {
+        200: {
+          description: "The event stream.",
+          content: {
+            "text/event-stream": {
+              schema: Type.String({ description: "Server-Sent Events: `event: jobs` / `data: {\"at\":\"…\"}` blocks, keepalive comments." }),
+              example: "retry: 2000\n: connected\n\nevent: jobs\ndata: {\"at\":\"2025-05-01T10:00:00.000Z\"}\n\n",
+            },
+          },
+        },
+      },
+    },
+    config: { access: { scope: ["Jobs", "Any"], permission: "Jobs.View", checkedBy: "handler", permissionNote: "`Jobs.View`, tenant-wide or in at least one folder." } },
+  }, async (request, reply) => {
     const who = await principal(ctx, request);
-    requireJobsRead(who);
     const visible = foldersWith(who, "Jobs.View");
     if (visible !== null && visible.length === 0) requirePermission(who, "Jobs.View");
     const tenantId = request.tenant.id;

@@ -5,9 +5,16 @@
  * it by its name (openapiRoutes.ts replaces each named object by a `$ref`).
  */
 const names = new Map<object, string>();
+const taken = new Set<string>();
 
-/** Declares `schema` as the component `name` of the document; returns it unchanged. */
+/**
+ * Declares `schema` as the component `name` of the document; returns it unchanged. A name is
+ * declared once: a second shape of the same name (two files each declaring `JobState`) would
+ * silently replace the first in the document, so it throws; import the first instead.
+ */
 export function named<T extends object>(name: string, schema: T): T {
+  if (taken.has(name)) throw new Error(`The schema ${name} is declared twice (schemas/named.ts): import the one declared first.`);
+  taken.add(name);
   names.set(schema, name);
   return schema;
 }
@@ -17,14 +24,20 @@ export function namedSchemas(): Map<string, object> {
   return new Map([...names].map(([schema, name]) => [name, schema]));
 }
 
+/** on a `T | null` made by common.ts OrNull: its T and options, so that a named T is written as a `$ref` */
+export const NULLABLE_OF = Symbol("nullableOf");
+
 /**
  * A copy of `schema` (plain JSON: TypeBox's symbols dropped) in which every named shape
- * (but the root, with `keepRoot`) is `{ $ref: "#/components/schemas/{name}" }`.
+ * (but the root, with `keepRoot`) is `{ $ref: "#/components/schemas/{name}" }`, a named one
+ * or null (OrNull) `{ anyOf: [{ $ref }, { type: "null" }] }`.
  */
 export function withRefs(schema: unknown, keepRoot = false): unknown {
   if (Array.isArray(schema)) return schema.map((s) => withRefs(s));
   if (schema === null || typeof schema !== "object") return schema;
   const name = keepRoot ? undefined : names.get(schema);
   if (name) return { $ref: `#/components/schemas/${name}` };
+  const nullable = (schema as { [NULLABLE_OF]?: { of: object; options: object } })[NULLABLE_OF];
+  if (nullable && names.has(nullable.of)) return { anyOf: [withRefs(nullable.of), { type: "null" }], ...nullable.options };
   return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, withRefs(v)]));
 }
