@@ -1,5 +1,7 @@
 /** Small shapes many routes share, and the helpers a route's schema is written with (routeContract.ts). */
 import { Type, type TSchema, type TUnsafe } from "typebox";
+import { CALL_MODES, PRIORITIES } from "../../core/types.js";
+import { named } from "./named.js";
 
 /** A string that is one of `values` (`{ type: "string", enum }`: a string union in the generated types). */
 export const StringEnum = <const T extends readonly string[]>(values: T, options: { description?: string } = {}): TUnsafe<T[number]> =>
@@ -22,3 +24,13 @@ export const answer = <T extends TSchema>(description: string, schema: T) => ({ 
 
 /** An answer without a body (204). */
 export const noContent = (description: string) => ({ description, type: "null" }) as const;
+
+/**
+ * Input or output arguments: any JSON object, every field kept (`additionalProperties: true`:
+ * a response schema without it would serialize `{}`).
+ */
+export const Arguments = named("Arguments", Type.Object({}, { additionalProperties: true, description: "Input or output arguments: a JSON object." }));
+export const Priority = named("Priority", StringEnum(PRIORITIES));
+export const CallMode = named("CallMode", StringEnum(CALL_MODES, {
+  description: "AsyncRequestReply: 202 and a status URI to poll. FireAndForget: 200 once stored, no body. LongPolling: the call blocks until the result (or 303 to a wait URI).",
+}));
