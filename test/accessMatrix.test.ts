@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_SCOPES, ALL_SCOPES } from "../src/core/scopes.js";
 import { generateToken, hashToken } from "../src/core/tokenSecrets.js";
-import type { RouteAccess } from "../src/http/routeContract.js";
+import type { AccessConfig } from "../src/http/routeContract.js";
 import { buildServer } from "../src/http/server.js";
 import { startSocketlessBaton, type TestBaton } from "./helpers/baton.js";
 
@@ -38,8 +38,6 @@ interface Row {
   oauth?: number;
   /** no credential needed: everyone gets `ok` */
   public?: boolean;
-  /** the robot protocol: only a robot key of the tenant is accepted */
-  robot?: boolean;
   /** organization routes: only an administrator of the organization */
   organization?: boolean;
 }
@@ -320,7 +318,7 @@ const rows: Row[] = [
   },
 
   // ---- the robot protocol
-  { route: "POST /:org/:tenant/orchestrator_/api/robot/v1/sessions", call: async () => ({ path: "/api/robot/v1/sessions", body: { processes: ["Nothing"], slots: 1 } }), ok: 201, scope: null, robot: true },
+  { route: "POST /:org/:tenant/orchestrator_/api/robot/v1/sessions", call: async () => ({ path: "/api/robot/v1/sessions", body: { processes: ["Nothing"], slots: 1 } }), ok: 201 },
   ...([
     ["claim", 200, { max: 1, waitSeconds: 0 }],
     ["heartbeat", 200, {}],
@@ -335,11 +333,10 @@ const rows: Row[] = [
       const { sessionId, jobKey } = await f.robotSession();
       return { path: `/api/robot/v1/sessions/${sessionId}/${tail.replace(":jobKey", jobKey)}`, body: JSON.parse(JSON.stringify(body).replace(":jobKey", jobKey)) };
     },
-    ok, scope: null, robot: true,
+    ok,
   })),
   {
     route: "DELETE /:org/:tenant/orchestrator_/api/robot/v1/sessions/:sessionId", call: async (f) => ({ path: `/api/robot/v1/sessions/${(await f.robotSession()).sessionId}` }), ok: 204,
-    scope: null, robot: true,
   },
 
   // ---- the organization's routes: its administrators only
@@ -365,11 +362,13 @@ const NOT_IN_MATRIX: Record<string, string> = {
 let b: TestBaton;
 let f: Fixtures;
 /** route → what its config.access declares (routes converted to routeContract.ts) */
-const declared = new Map<string, RouteAccess | "public" | "metricsToken">();
+const declared = new Map<string, AccessConfig>();
+/** the robot protocol (its config's access is `robotKey`): only a robot key of the tenant is accepted */
+const isRobot = (row: Row): boolean => declared.get(row.route) === "robotKey";
 /** the scope a row's route needs: its config's, else the row's */
 function scopeOf(row: Row): Scope {
   const access = declared.get(row.route);
-  if (access === "public" || access === "metricsToken") return null;
+  if (typeof access === "string") return null;
   if (access) return access.scope ? [access.scope[0], access.scope[1]] : null;
   if (row.scope === undefined) throw new Error(`${row.route}: no scope, in the row or the route's config.access`);
   return row.scope;
@@ -519,7 +518,7 @@ async function send(row: Row, authorization: string | null): Promise<{ status: n
 /** what a PAT of the administrator with only `scope` gets */
 function expectedForScope(row: Row, scope: string): number {
   if (row.public) return row.ok;
-  if (row.robot) return 401;
+  if (isRobot(row)) return 401;
   // a token made through the API is bound to its tenant: not an organization administrator's
   if (row.organization) return 403;
   const declaredScope = scopeOf(row);
@@ -558,7 +557,7 @@ describe("every route × every kind of caller", () => {
     const failures: string[] = [];
     for (const row of rows) {
       for (const [name, authorization] of callers) {
-        if (name === "robot key" && row.robot) continue;
+        if (name === "robot key" && isRobot(row)) continue;
         // a tenant's token in the organization's routes: valid in the organization, not its administrator
         const expected = row.public ? row.ok : row.organization && name === "other tenant" ? 403 : 401;
         const { status, code } = await send(row, authorization);
@@ -573,12 +572,12 @@ describe("every route × every kind of caller", () => {
     const failures: string[] = [];
     for (const row of rows) {
       const admin = await send(row, `Bearer ${b.token}`);
-      const adminExpected = row.robot ? 401 : row.ok;
+      const adminExpected = isRobot(row) ? 401 : row.ok;
       if (admin.status !== adminExpected) failures.push(`${row.route} as admin: ${admin.status} ${admin.code ?? ""}, expected ${adminExpected}`);
       const app = await send(row, `Bearer ${oauthToken}`);
-      const appExpected = row.robot ? 401 : row.organization ? 401 : (row.oauth ?? row.ok);
+      const appExpected = isRobot(row) ? 401 : row.organization ? 401 : (row.oauth ?? row.ok);
       if (app.status !== appExpected) failures.push(`${row.route} as oauth: ${app.status} ${app.code ?? ""}, expected ${appExpected}`);
-      if (row.robot) {
+      if (isRobot(row)) {
         const robot = await send(row, `Bearer ${robotKey}`);
         if (robot.status !== row.ok) failures.push(`${row.route} as robot key: ${robot.status} ${robot.code ?? ""}, expected ${row.ok}`);
       }
@@ -590,7 +589,7 @@ describe("every route × every kind of caller", () => {
     const failures: string[] = [];
     for (const row of rows) {
       for (const role of Object.keys(roleCallers) as RoleColumn[]) {
-        const expected = row.public ? row.ok : row.robot ? 401 : row.organization ? 403 : (row.roles?.[role] ?? row.ok);
+        const expected = row.public ? row.ok : isRobot(row) ? 401 : row.organization ? 403 : (row.roles?.[role] ?? row.ok);
         const { status, code } = await send(row, `Bearer ${roleCallers[role]}`);
         const codeOk = status !== 403 || row.organization || ["permission-denied", "insufficient-scope"].includes(code ?? "");
         if (status !== expected || !codeOk) failures.push(`${row.route} as ${role}: ${status} ${code ?? ""}, expected ${expected}`);

@@ -384,6 +384,69 @@ describe.concurrent("sessions, claims, heartbeats and results", () => {
     expect((await res.json()).jobs).toHaveLength(1);
   });
 
+  it("answers a body with several faults with one 400 listing every violation, after the session's 404 and before the job's 409", async () => {
+    const { process, session } = await served();
+    const job = await c.job(process);
+    await session.claim(1);
+    const byPath = (v: { path: string; message: string }[]) => [...v].sort((a, b) => a.path.localeCompare(b.path) || a.message.localeCompare(b.message));
+    const violations = async (res: Response, code: string) => {
+      const problem = await expectProblem(res, 400, code);
+      return byPath(problem.violations as { path: string; message: string }[]);
+    };
+
+    expect(await violations(await session.call("POST", "/claim", { max: 0, waitSeconds: "soon" }), "invalid-claim")).toEqual([
+      { path: "/max", message: "must be >= 1" },
+      { path: "/waitSeconds", message: "must be number or null" },
+    ]);
+    // the schema's faults and half the lease's (15 s here), in one answer
+    expect(await violations(await session.call("POST", "/heartbeat", { jobs: { [job.key]: 5, other: ["x"] }, waitSeconds: 8 }), "invalid-heartbeat")).toEqual(byPath([
+      { path: `/jobs/${job.key}`, message: "must be string or null" },
+      { path: "/jobs/other", message: "must be string or null" },
+      { path: "/waitSeconds", message: "must be a number from 0 to 7.5" },
+    ]));
+    expect(await violations(await session.result(job.key, "logs", { lines: [{ level: "warn" }, { message: 1, at: "yesterday" }, "x"] }), "invalid-logs")).toEqual(byPath([
+      { path: "/lines/0/level", message: 'must be one of "info", "error"' },
+      { path: "/lines/0/message", message: "is required" },
+      { path: "/lines/1/message", message: "must be string" },
+      { path: "/lines/1/at", message: "must be an ISO 8601 date or date-time (such as 2024-05-01T12:00:00Z) of the years 0001 to 9999" },
+      { path: "/lines/2", message: "must be object" },
+    ]));
+    expect(await violations(await session.result(job.key, "complete", { outputArguments: [1, 2] }), "invalid-output")).toEqual([{ path: "/outputArguments", message: "must be object or null" }]);
+    expect(await violations(await session.result(job.key, "fail", { error: { code: "X", message: "a\u0000b", retryable: "no" } }), "invalid-error")).toEqual([
+      { path: "/error/message", message: "contains a NUL character (\\u0000), which cannot be stored" },
+      { path: "/error/retryable", message: "must be a boolean" },
+    ]);
+    expect(await violations(await session.call("POST", "/results", { results: [{ jobKey: 1, outcome: "done" }, { outcome: "complete" }] }), "invalid-results")).toEqual([
+      { path: "/results/0/jobKey", message: "must be string" },
+      { path: "/results/0/outcome", message: 'must be one of "complete", "fail", "stopped"' },
+      { path: "/results/1/jobKey", message: "is required" },
+    ]);
+    expect(await violations(await c.rp(robot.key, "POST", "/sessions", { robotName: "", processes: ["ok", "", 5], slots: 0, version: 7 }), "invalid-session")).toEqual(byPath([
+      { path: "/robotName", message: "must be a string of 1 to 200 characters" },
+      { path: "/processes/1", message: expect.stringMatching(/^is not a process name: /) },
+      { path: "/processes/2", message: expect.stringMatching(/^is not a process name: /) },
+      { path: "/slots", message: "must be an integer from 1 to 100000" },
+      { path: "/version", message: "must be a string of at most 100 characters without control, bidirectional or zero-width characters" },
+    ]));
+    // none of it was recorded
+    expect(await c.getJob(job.key)).toMatchObject({ state: "Running", info: null });
+    expect((await b.apiJson(`/api/v1/jobs/${job.key}/logs`)).items).toEqual([]);
+
+    // a body at fault for a job the session does not hold: the body first (400), then the job (409)
+    await expectProblem(await session.result(randomUUID(), "complete", { outputArguments: "x" }), 400, "invalid-output");
+    await expectProblem(await session.result(randomUUID(), "complete", { outputArguments: {} }), 409, "job-not-held");
+    // and for a session that is gone, the session first: open a new one
+    await expectProblem(await c.rp(robot.key, "POST", `/sessions/${randomUUID()}/heartbeat`, { jobs: [], waitSeconds: -1 }), 404, "session-not-found");
+    await expectProblem(await c.rp(robot.key, "POST", `/sessions/${randomUUID()}/jobs/${job.key}/logs`, { lines: "x" }), 404, "session-not-found");
+
+    // null for an optional field is its default, as it always was
+    const beat = await session.call("POST", "/heartbeat", { jobs: null, waitSeconds: null });
+    expect(beat.status).toBe(200);
+    expect(await beat.json()).toEqual({ leaseExpiresAt: expect.stringMatching(ISO), stop: [], kill: [], lost: [] });
+    await expectNoContent(await session.result(job.key, "complete", { outputArguments: null }));
+    expect(await c.getJob(job.key)).toMatchObject({ state: "Successful", outputArguments: {} });
+  });
+
   it("validates claims", async () => {
     const { session } = await served();
     for (const body of [{ max: 0 }, { max: 101 }, { max: 1.5 }, { max: "2" }, { waitSeconds: 31 }, { waitSeconds: -1 }, { waitSeconds: "1" }]) {

@@ -42,7 +42,7 @@ export interface components {
             path: string;
             message: string;
         };
-        /** @description A 400 problem; the validation codes (invalid-arguments, invalid-process, invalid-trigger, invalid-settings, schema-too-complex) list the violations with JSON Pointers; the others that carry `violations` (invalid-filter, invalid-query, invalid-cursor, invalid-folder, invalid-token, invalid-session, invalid-logs, invalid-output, invalid-error) name the one at fault. */
+        /** @description A 400 problem; the validation codes (invalid-arguments, invalid-process, invalid-trigger, invalid-settings, schema-too-complex, and the robot protocol's invalid-session, invalid-claim, invalid-heartbeat, invalid-logs, invalid-results, invalid-output, invalid-error) list the violations with JSON Pointers; the others that carry `violations` (invalid-filter, invalid-query, invalid-cursor, invalid-folder, invalid-token) name the one at fault. */
         ValidationProblem: components["schemas"]["Problem"] & {
             violations?: components["schemas"]["Violation"][];
             /** @description invalid-arguments: how many violations were found (violations lists at most 20). */
@@ -145,199 +145,6 @@ export interface components {
             /** Format: date-time */
             startedAt: string | null;
             info: string | null;
-        };
-        OpenSession: {
-            /** @description Defaults to the robot key's name. No control, bidirectional or zero-width characters. */
-            robotName?: string;
-            /** @description The process names this robot can run (at most 1,000). */
-            processes: string[];
-            /** @description How many jobs it runs at once. */
-            slots: number;
-            version?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        OpenedSession: {
-            /** Format: uuid */
-            sessionId: string;
-            /** @description Heartbeat this often. */
-            heartbeatSeconds: number;
-            /** @description A session not heard from for this long is lost, with its jobs. */
-            leaseSeconds: number;
-            /** Format: date-time */
-            leaseExpiresAt: string;
-            /** @description The largest request body this session may send (the tenant's maxRequestBodyBytes, at least 64 KiB); a larger one is answered 413 payload-too-large. Size result and log batches by it. */
-            maxRequestBodyBytes: number;
-        };
-        ClaimRequest: {
-            /**
-             * @description At most this many jobs.
-             * @default 1
-             */
-            max?: number;
-            /**
-             * @description Long-poll: how long to wait for a job when none is available.
-             * @default 30
-             */
-            waitSeconds?: number;
-        } & {
-            [key: string]: unknown;
-        };
-        ClaimedJobs: {
-            /** @description Empty when the wait ended with no job. */
-            jobs: components["schemas"]["RobotJob"][];
-        };
-        /** @description A job as a robot receives it: now Running and held by the session. */
-        RobotJob: {
-            /** Format: uuid */
-            key: string;
-            /** Format: uuid */
-            folderKey: string;
-            processName: string;
-            inputArguments: components["schemas"]["Arguments"];
-            /** @description 1 for the first run; more when the job is retried. */
-            attempt: number;
-            priority: components["schemas"]["Priority"];
-            callMode: components["schemas"]["CallMode"];
-            /** Format: date-time */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description When the orchestrator kills the job (maxDurationSeconds, or LongPolling's syncMaxJobDurationSeconds), if ever.
-             */
-            deadlineAt: string | null;
-        };
-        HeartbeatRequest: {
-            /**
-             * @description Every job the robot holds, by key, with an info line (or null); a line is stored as a log line and as the job's `info`.
-             * @default {}
-             */
-            jobs?: {
-                [key: string]: string | null;
-            };
-            /**
-             * @description At most half the lease (leaseSeconds / 2). With nothing to tell yet, wait this long for a stop or kill request of this session.
-             * @default 0
-             */
-            waitSeconds?: number;
-        } & {
-            [key: string]: unknown;
-        };
-        HeartbeatAnswer: {
-            /**
-             * Format: date-time
-             * @description The session's new lease: heartbeat again before it.
-             */
-            leaseExpiresAt: string;
-            /** @description Jobs to soft-stop (SIGTERM, abort the signal); report them `stopped` (or their result if they finish first). */
-            stop: string[];
-            /** @description Jobs to kill at once; report them `stopped`. */
-            kill: string[];
-            /** @description Jobs the robot reported that are no longer this session's: drop them, their results would be refused (409 job-not-held). */
-            lost: string[];
-        };
-        JobLogLines: {
-            lines: {
-                /** @description Cut to 10,000 characters. */
-                message: string;
-                /**
-                 * @default info
-                 * @enum {string}
-                 */
-                level?: "info" | "error";
-                /**
-                 * Format: date-time
-                 * @description ISO 8601 of the years 0001-9999 (stored normalized to UTC). Defaults to when the orchestrator received it.
-                 */
-                at?: string;
-            }[];
-        } & {
-            [key: string]: unknown;
-        };
-        ResultsRequest: {
-            results: {
-                /** Format: uuid */
-                jobKey: string;
-                /** @enum {unknown} */
-                outcome: "complete" | "fail" | "stopped";
-                /** @description With outcome complete. */
-                outputArguments?: components["schemas"]["Arguments"];
-                /** @description With outcome fail: { code, message, details }. */
-                error?: Record<string, unknown>;
-            }[];
-        };
-        ResultsAnswer: {
-            /** @description One answer per result, in order: the status the single-result route would have given. */
-            results: {
-                jobKey: string;
-                /** @enum {unknown} */
-                status: 204 | 400 | 404 | 409;
-                /** @description When refused, e.g. job-not-held. */
-                code?: string;
-                detail?: string;
-            }[];
-        };
-        CompleteJob: {
-            /**
-             * @description Checked against the process's output schema: a mismatch ends the job Faulted (OutputSchemaViolation).
-             * @default {}
-             */
-            outputArguments?: components["schemas"]["Arguments"];
-        } & {
-            [key: string]: unknown;
-        };
-        FailJob: {
-            error?: {
-                /** @default ProcessFailed */
-                code?: string;
-                /**
-                 * @description Cut to 10,000 characters.
-                 * @default The process failed.
-                 */
-                message?: string;
-                /** @description Any JSON value. */
-                details?: unknown;
-                /**
-                 * @description false: trying again cannot help; the job ends Faulted at once, whatever attempts its process's retry policy has left.
-                 * @default true
-                 */
-                retryable?: boolean;
-            };
-        } & {
-            [key: string]: unknown;
-        };
-        /** @description RFC 6749 §4.4.2. Each parameter at most once; unknown parameters are ignored. */
-        TokenRequest: {
-            /** @constant */
-            grant_type: "client_credentials";
-            /** @description With client_secret, unless the client authenticates with HTTP Basic. */
-            client_id?: string;
-            /** @description Not with HTTP Basic: one client authentication method per request. */
-            client_secret?: string;
-            /** @description Space-separated scopes, each granted to the application (`OR.X.Read` and `OR.X.Write` are granted by `OR.X`); absent: all of the application's. */
-            scope?: string;
-        } & {
-            [key: string]: unknown;
-        };
-        AccessTokenResponse: {
-            /** @description A JWT (`typ: at+jwt`, ES256) with `iss` (the organization's identity URL), `sub` and `client_id` (the client id), `aud: baton`, `tenant_id`, `scope`, `jti`, `iat`, `exp`. Send it as `Authorization: Bearer`; treat it as opaque. */
-            access_token: string;
-            /** @constant */
-            token_type: "Bearer";
-            /**
-             * @description Seconds: one hour.
-             * @constant
-             */
-            expires_in: 3600;
-            /** @description The granted scopes, space-separated. */
-            scope: string;
-        };
-        /** @description RFC 6749 §5.2 (application/json, not problem+json). */
-        OAuthError: {
-            /** @enum {string} */
-            error: "invalid_request" | "invalid_client" | "invalid_scope" | "unsupported_grant_type";
-            /** @description For people; never holds a secret. */
-            error_description?: string;
         };
         AuditEntry: {
             /** @description Increases with every entry of the installation. */
@@ -1738,6 +1545,242 @@ export interface components {
             /** Format: date-time */
             secretRotatedAt: string;
         };
+        /** @description RFC 6749 §4.4.2. Each parameter at most once; unknown parameters are ignored. */
+        TokenRequest: {
+            /** @constant */
+            grant_type: "client_credentials";
+            /** @description With client_secret, unless the client authenticates with HTTP Basic. */
+            client_id?: string;
+            /** @description Not with HTTP Basic: one client authentication method per request. */
+            client_secret?: string;
+            /** @description Space-separated scopes, each granted to the application (`OR.X.Read` and `OR.X.Write` are granted by `OR.X`); absent: all of the application's. */
+            scope?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        AccessTokenResponse: {
+            /** @description A JWT (`typ: at+jwt`, ES256) with `iss` (the organization's identity URL), `sub` and `client_id` (the client id), `aud: baton`, `tenant_id`, `scope`, `jti`, `iat`, `exp`. Send it as `Authorization: Bearer`; treat it as opaque. */
+            access_token: string;
+            /** @constant */
+            token_type: "Bearer";
+            /**
+             * @description Seconds: one hour.
+             * @constant
+             */
+            expires_in: 3600;
+            /** @description The granted scopes, space-separated. */
+            scope: string;
+        };
+        /** @description RFC 6749 §5.2 (application/json, not problem+json). */
+        OAuthError: {
+            /** @enum {string} */
+            error: "invalid_request" | "invalid_client" | "invalid_scope" | "unsupported_grant_type";
+            /** @description For people; never holds a secret. */
+            error_description?: string;
+        };
+        /** @description Unknown fields are ignored. */
+        OpenSession: {
+            /** @description Defaults to the robot key's name. No control, bidirectional or zero-width characters. */
+            robotName?: string;
+            /** @description The process names this robot can run (at most 1,000). */
+            processes: string[];
+            /** @description How many jobs it runs at once. */
+            slots: number;
+            /** @description The robot's version, shown with its session. */
+            version?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        OpenedSession: {
+            /** Format: uuid */
+            sessionId: string;
+            /** @description Heartbeat this often. */
+            heartbeatSeconds: number;
+            /** @description A session not heard from for this long is lost, with its jobs. */
+            leaseSeconds: number;
+            /** Format: date-time */
+            leaseExpiresAt: string;
+            /** @description The largest request body this session may send (the tenant's maxRequestBodyBytes, at least 64 KiB); a larger one is answered 413 payload-too-large. Size result and log batches by it. */
+            maxRequestBodyBytes: number;
+        };
+        /** @description No body is `{}`. Unknown fields are ignored. */
+        ClaimRequest: {
+            /**
+             * @description At most this many jobs (null or absent: 1).
+             * @default 1
+             */
+            max?: number | null;
+            /**
+             * @description Long-poll: how long to wait for a job when none is available (null or absent: 30).
+             * @default 30
+             */
+            waitSeconds?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A job as a robot receives it: now Running and held by the session. */
+        RobotJob: {
+            /** Format: uuid */
+            key: string;
+            /** Format: uuid */
+            folderKey: string;
+            processName: string;
+            inputArguments: components["schemas"]["Arguments"];
+            /** @description 1 for the first run; more when the job is retried. */
+            attempt: number;
+            priority: components["schemas"]["Priority"];
+            callMode: components["schemas"]["CallMode"];
+            /** Format: date-time */
+            createdAt: string;
+            /** @description When the orchestrator kills the job (maxDurationSeconds, or LongPolling's syncMaxJobDurationSeconds), if ever. */
+            deadlineAt: string | null;
+        };
+        ClaimedJobs: {
+            /** @description Empty when the wait ended with no job. */
+            jobs: components["schemas"]["RobotJob"][];
+        };
+        /** @description No body is `{}`. Unknown fields are ignored. */
+        HeartbeatRequest: {
+            /**
+             * @description Every job the robot holds, by key, with an info line (or null); a line is stored as a log line and as the job's `info`. Null or absent: none.
+             * @default {}
+             */
+            jobs?: {
+                [key: string]: string | null;
+            } | null;
+            /**
+             * @description At most half the lease (leaseSeconds / 2). With nothing to tell yet, wait this long for a stop or kill request of this session (null or absent: 0).
+             * @default 0
+             */
+            waitSeconds?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        HeartbeatAnswer: {
+            /**
+             * Format: date-time
+             * @description The session's new lease: heartbeat again before it.
+             */
+            leaseExpiresAt: string;
+            /** @description Jobs to soft-stop (SIGTERM, abort the signal); report them `stopped` (or their result if they finish first). */
+            stop: string[];
+            /** @description Jobs to kill at once; report them `stopped`. */
+            kill: string[];
+            /** @description Jobs the robot reported (the keys as it sent them) that are no longer this session's: drop them, their results would be refused (409 job-not-held). */
+            lost: string[];
+        };
+        /** @description Unknown fields are ignored. */
+        JobLogLines: {
+            lines: ({
+                /** @description Cut to 10,000 characters. */
+                message: string;
+                /**
+                 * @default info
+                 * @enum {string}
+                 */
+                level?: "info" | "error";
+                /**
+                 * @description An ISO 8601 date-time (or date) of the years 0001-9999, stored normalized to UTC. Defaults to when the orchestrator received the line.
+                 * @example 2026-01-02T03:04:05.678Z
+                 */
+                at?: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description No body completes with `{}`. Unknown fields are ignored. */
+        CompleteJob: {
+            /**
+             * @description A JSON object, checked against the process's output schema: a mismatch ends the job Faulted (OutputSchemaViolation). Null or absent: `{}`.
+             * @default {}
+             */
+            outputArguments?: {
+                [key: string]: unknown;
+            } | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description No body fails with ProcessFailed. Unknown fields are ignored. */
+        FailJob: {
+            error?: {
+                /**
+                 * @description Cut to 200 characters.
+                 * @default ProcessFailed
+                 */
+                code?: string;
+                /**
+                 * @description Cut to 10,000 characters.
+                 * @default The process failed.
+                 */
+                message?: string;
+                /** @description Any JSON value. */
+                details?: unknown;
+                /**
+                 * @description false: trying again cannot help; the job ends Faulted at once, whatever attempts its process's retry policy has left.
+                 * @default true
+                 */
+                retryable?: boolean;
+            } & {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Unknown fields are ignored. */
+        ResultsRequest: {
+            results: ({
+                /** @description The key of a job the session holds. */
+                jobKey: string;
+                /** @enum {string} */
+                outcome: "complete" | "fail" | "stopped";
+                /** @description With outcome complete (absent: `{}`). */
+                outputArguments?: {
+                    [key: string]: unknown;
+                };
+                /** @description With outcome fail: { code, message, details, retryable }. */
+                error?: {
+                    /**
+                     * @description Cut to 200 characters.
+                     * @default ProcessFailed
+                     */
+                    code?: string;
+                    /**
+                     * @description Cut to 10,000 characters.
+                     * @default The process failed.
+                     */
+                    message?: string;
+                    /** @description Any JSON value. */
+                    details?: unknown;
+                    /**
+                     * @description false: trying again cannot help; the job ends Faulted at once, whatever attempts its process's retry policy has left.
+                     * @default true
+                     */
+                    retryable?: boolean;
+                } & {
+                    [key: string]: unknown;
+                };
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
+        };
+        ResultsAnswer: {
+            /** @description One answer per result, in order: the status the single-result route would have given. */
+            results: {
+                jobKey: string;
+                /**
+                 * @description The status the single-result route would have given.
+                 * @enum {integer}
+                 */
+                status: 204 | 400 | 404 | 409;
+                /** @description When refused, e.g. job-not-held. */
+                code?: string;
+                detail?: string;
+            }[];
+        };
         RobotKey: {
             /** Format: uuid */
             id: string;
@@ -2054,10 +2097,6 @@ export interface components {
         robotId: string;
         /** @description The user's id. */
         userId: string;
-        /** @description The robot session's id. */
-        sessionId: string;
-        /** @description The organization. */
-        org: string;
         /** @description Makes a retried request safe (SPEC §8): a later request with this key and the same request creates no job and is answered for the first one's job (with `Idempotent-Replayed: true`); with another request, 422 idempotency-key-mismatch. Scoped to the tenant and the trigger (or the process, for POST /jobs), kept the tenant's `idempotencyKeyRetentionHours`. */
         idempotencyKey: string;
     };

@@ -77,8 +77,10 @@ export class Robots {
     if (!Array.isArray(processes) || processes.length > MAX_SESSION_PROCESSES) {
       problems.push({ path: "/processes", message: `must be an array of at most ${MAX_SESSION_PROCESSES} process names` });
     } else {
-      const bad = processes.findIndex((p) => nameProblem(p) !== null);
-      if (bad !== -1) problems.push({ path: `/processes/${bad}`, message: `is not a process name: ${nameProblem(processes[bad])}` });
+      processes.forEach((p, i) => {
+        const problem = nameProblem(p);
+        if (problem !== null) problems.push({ path: `/processes/${i}`, message: `is not a process name: ${problem}` });
+      });
     }
     if (boundedInteger(slots, 1, MAX_SESSION_SLOTS) === null) problems.push({ path: "/slots", message: `must be an integer from 1 to ${MAX_SESSION_SLOTS}` });
     if (version !== undefined && version !== null && (typeof version !== "string" || version.length > 100 || unsafeNameCharacter(version))) {
@@ -255,15 +257,21 @@ export class Robots {
   async fail(session: RobotSession, jobKey: string, error: unknown): Promise<Job> {
     const job = await this.heldOrThrow(session, jobKey);
     const e = (typeof error === "object" && error !== null ? error : {}) as Partial<JobError>;
+    // what cannot be kept, every fault listed (the rest is read leniently: a code that is not a string is ProcessFailed)
+    const problems: Violation[] = [];
+    const sentences: string[] = [];
     const bad = unstorable(e);
     if (bad) {
       const path = `/error${bad.path === "/" ? "" : bad.path}`;
-      throw badRequest("invalid-error", `${path.slice(1)} ${bad.message}.`, { violations: [{ path, message: bad.message }] });
+      problems.push({ path, message: bad.message });
+      sentences.push(`${path.slice(1)} ${bad.message}.`);
     }
     const flag: unknown = (e as { retryable?: unknown }).retryable;
-    if (flag !== undefined && typeof flag !== "boolean") {
-      throw badRequest("invalid-error", "error.retryable must be a boolean.", { violations: [{ path: "/error/retryable", message: "must be a boolean" }] });
+    if (flag !== undefined && typeof flag !== "boolean" && !problems.some((p) => p.path === "/error/retryable")) {
+      problems.push({ path: "/error/retryable", message: "must be a boolean" });
+      sentences.push("error.retryable must be a boolean.");
     }
+    if (problems.length) throw badRequest("invalid-error", sentences.join(" "), { violations: problems });
     if (job.state === "Terminating") return this.stopped(session, jobKey);
     const code = typeof e.code === "string" && e.code ? e.code.slice(0, 200) : "ProcessFailed";
     const message = typeof e.message === "string" ? e.message.slice(0, 10_000) : "The process failed.";

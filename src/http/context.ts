@@ -16,8 +16,8 @@ declare module "fastify" {
     /**
      * How a request with a body is authenticated before the body is read (`authenticateBeforeBody`):
      * `principal` (a token or console session; the default under a tenant), `robot` (a robot
-     * key), `orgAdmin` (an administrator of the organization), or `none` (the route needs no
-     * credential, or checks it itself first).
+     * key; the default of the routes whose access is `robotKey`), `orgAdmin` (an administrator
+     * of the organization), or `none` (the route needs no credential, or checks it itself first).
      */
     authBeforeBody?: "principal" | "robot" | "orgAdmin" | "none";
   }
@@ -115,8 +115,10 @@ export function hasBody(request: FastifyRequest): boolean {
  */
 export async function authenticateBeforeBody(ctx: HttpContext, request: FastifyRequest): Promise<void> {
   if (!hasBody(request)) return;
-  // under a tenant, a token or console session unless the route says otherwise
-  const mode = request.routeOptions.config.authBeforeBody ?? (request.tenant ? "principal" : "none");
+  // a robot key where the route's access says so (routeContract.ts); under a tenant, a token
+  // or console session unless the route says otherwise
+  const config = request.routeOptions.config;
+  const mode = config.authBeforeBody ?? (config.access === "robotKey" ? "robot" : request.tenant ? "principal" : "none");
   if (mode === "principal") await principal(ctx, request);
   else if (mode === "robot") await robotPrincipal(ctx, request);
   else if (mode === "orgAdmin") await ctx.baton.access.authenticateOrgAdmin((request.params as { org: string }).org, request.headers.authorization);

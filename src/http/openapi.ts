@@ -210,6 +210,41 @@ function permissionProse(access: RouteAccess): string | undefined {
   return `\`${access.permission}\`${where}${hidden}.`;
 }
 
+/** The robot protocol: a robot key of the tenant, nothing else. */
+const ROBOT: SecurityRequirement[] = [{ robotKey: [] }];
+
+/**
+ * A route's answer headers as the document says them: `required: true`, which a route writes
+ * in the header's schema (@fastify/swagger copies it there), lifted beside it.
+ */
+function answerHeaders(headers: Obj | undefined): Obj | undefined {
+  if (!headers) return undefined;
+  return Object.fromEntries(Object.entries(headers).map(([name, h]) => {
+    const { schema, ...rest } = h as { schema?: Obj };
+    if (!schema || schema.required !== true) return [name, h];
+    const { required: _required, ...plain } = schema;
+    return [name, { ...rest, required: true, schema: plain }];
+  }));
+}
+
+/**
+ * The OAuth token endpoint (`clientCredentials`): every answer but the 5xx is the route's own
+ * (RFC 6749 JSON, not problem+json), its form body as the route declares it.
+ */
+function clientCredentialsOperation(op: Obj, responses: Obj): Obj {
+  return {
+    operationId: op.operationId,
+    tags: op.tags,
+    summary: op.summary,
+    ...(op.description ? { description: op.description } : {}),
+    // no credential in the Authorization header, or the client's id and secret as HTTP Basic
+    security: [{}, { clientBasic: [] }],
+    ...(op.parameters ? { parameters: op.parameters } : {}),
+    ...(op.requestBody ? { requestBody: op.requestBody } : {}),
+    responses: sortResponses({ ...responses, "500": ref("responses", "InternalError"), "503": ref("responses", "StoreUnavailable") }),
+  };
+}
+
 /** A generated operation with what its route's config says: security, the auth prose, the error answers. */
 export function routeOperation(g: GeneratedOperation): Obj {
   const access = g.config?.access;
@@ -218,8 +253,9 @@ export function routeOperation(g: GeneratedOperation): Obj {
   const given = (op.responses ?? {}) as Record<string, Obj>;
   const responses: Obj = {};
   for (const [code, r] of Object.entries(given)) {
-    responses[code] = response(String(r.description), { content: r.content as Obj | undefined, headers: r.headers as Obj | undefined });
+    responses[code] = response(String(r.description), { content: r.content as Obj | undefined, headers: answerHeaders(r.headers as Obj | undefined) });
   }
+  if (access === "clientCredentials") return clientCredentialsOperation(op, responses);
   const body = op.requestBody as { content?: Record<string, { schema: Schema }>; description?: string } | undefined;
   const tags = op.tags as string[] | undefined;
   const spec: OperationSpec = {
@@ -227,16 +263,19 @@ export function routeOperation(g: GeneratedOperation): Obj {
     tag: tags?.[0] ?? "",
     summary: String(op.summary ?? ""),
     ...(op.description ? { description: String(op.description) } : {}),
-    security: access === undefined || access === "public" ? null : access === "metricsToken" ? [{}, { metricsToken: [] }] : access.cookieOnly ? [{ cookieAuth: [] }]
+    security: access === undefined || access === "public" ? null : access === "metricsToken" ? [{}, { metricsToken: [] }] : access === "robotKey" ? ROBOT
+      : access.cookieOnly ? [{ cookieAuth: [] }]
       : access.scope ? scopesGranting(access.scope[0], access.scope[1]).map((scope) => ({ bearerAuth: [scope] })) : [{ bearerAuth: [] }],
     // a token without the scope is answered 403, or with hiddenWithoutScope the route's 404
-    checksScope: access !== undefined && access !== "public" && access !== "metricsToken" && access.scope !== null && !access.hiddenWithoutScope,
+    checksScope: typeof access === "object" && access.scope !== null && !access.hiddenWithoutScope,
     // (a permissionNote alone: the sentence, and nothing refused)
     ...(typeof access === "object" && (access.permission || access.orgAdmin || access.permissionNote)
       ? { permission: permissionProse(access)!, permissionDenied: access.permission !== undefined && !access.hidden && !access.orgAdmin }
       : {}),
     ...(op.parameters ? { parameters: op.parameters as Obj[] } : {}),
-    ...(body?.content?.["application/json"] ? { body: { schema: body.content["application/json"].schema, required: true, ...(body.description ? { description: body.description } : {}) } } : {}),
+    ...(body?.content?.["application/json"]
+      ? { body: { schema: body.content["application/json"].schema, required: g.config?.optionalBody !== true, ...(body.description ? { description: body.description } : {}) } }
+      : {}),
     responses,
     badRequest: [...(body ? [errors.invalid ?? "invalid-body" as const] : []), ...(errors.badRequest ?? [])],
     validation: true,
@@ -302,8 +341,6 @@ const parameters: Record<string, Obj> = {
   tokenId: pathParameter("id", "The token's id.", { type: "string", format: "uuid" }),
   robotId: pathParameter("id", "The robot's (robot key's) id.", { type: "string", format: "uuid" }),
   userId: pathParameter("id", "The user's id.", { type: "string", format: "uuid" }),
-  sessionId: pathParameter("sessionId", "The robot session's id.", { type: "string", format: "uuid" }),
-  org: pathParameter("org", "The organization.", { type: "string" }),
   idempotencyKey: {
     name: "Idempotency-Key", in: "header", required: false,
     description: "Makes a retried request safe (SPEC §8): a later request with this key and the same request creates no job and is answered for the first one's job " +
@@ -447,21 +484,6 @@ const invokeOther = operation({
 
 const jobUriParameters = [param("jobKey")];
 
-/** The robot protocol: a robot key of the tenant, nothing else. */
-const ROBOT: SecurityRequirement[] = [{ robotKey: [] }];
-
-function robotJobResult(operationId: string, summary: string, schema: Schema, required: boolean, badRequest: ErrorCode[]): Obj {
-  return {
-    parameters: [param("sessionId"), param("jobKey")],
-    post: operation({
-      operationId, tag: "Robot protocol", summary, security: ROBOT,
-      description: "For a job this session holds. A job that is no longer this session's (lost lease, already final) is refused with 409 job-not-held: drop it.",
-      body: { schema, required }, badRequest, notFound: ["session-not-found"], conflict: ["job-not-held"],
-      responses: { "204": response("Recorded.") },
-    }),
-  };
-}
-
 const paths: Record<string, Obj> = withCsrf({
   "/t/{folderKey}/{slug}": {
     summary: "The invoke URL of an API trigger",
@@ -541,58 +563,6 @@ const paths: Record<string, Obj> = withCsrf({
 
   // ---- audit log
 
-  // ---- the robot protocol (SPEC §3)
-  "/api/robot/v1/sessions": {
-    post: operation({
-      operationId: "openRobotSession", tag: "Robot protocol", summary: "Open a session", security: ROBOT,
-      description: "Announces the process names the robot serves and its slots; answers the heartbeat interval and the lease length.",
-      body: { schema: s("OpenSession"), required: true }, badRequest: ["invalid-session"],
-      responses: { "201": response("The session.", { content: jsonContent(s("OpenedSession")) }) },
-    }),
-  },
-  "/api/robot/v1/sessions/{sessionId}": {
-    parameters: [param("sessionId")],
-    delete: operation({
-      operationId: "closeRobotSession", tag: "Robot protocol", summary: "Close a session", security: ROBOT,
-      description: "Its jobs go back to Pending (stopping ones end Stopped); the attempt each was on stays counted, so its next run is attempt n+1.",
-      notFound: ["session-not-found"], responses: { "204": response("Closed.") },
-    }),
-  },
-  "/api/robot/v1/sessions/{sessionId}/claim": {
-    parameters: [param("sessionId")],
-    post: operation({
-      operationId: "claimJobs", tag: "Robot protocol", summary: "Claim jobs (long-poll)", security: ROBOT,
-      description: "Up to `max` Pending jobs of the served processes, highest priority first, then oldest; each is given to exactly one session and is Running when answered. " +
-        "A session never holds more jobs than its `slots`: a claim gets at most `slots` minus the jobs the session holds. " +
-        "With none available, waits up to `waitSeconds` for one (returns at once when the node shuts down).",
-      body: { schema: s("ClaimRequest"), required: false }, badRequest: ["invalid-claim"], notFound: ["session-not-found"],
-      responses: { "200": response("The claimed jobs (maybe none).", { content: jsonContent(s("ClaimedJobs")) }) },
-    }),
-  },
-  "/api/robot/v1/sessions/{sessionId}/heartbeat": {
-    parameters: [param("sessionId")],
-    post: operation({
-      operationId: "heartbeat", tag: "Robot protocol", summary: "Heartbeat", security: ROBOT,
-      description: "Extends the session's lease and its jobs'; answers which jobs must soft-stop or be killed, and which are no longer this session's. " +
-        "A session whose lease runs out loses its jobs (404 session-not-found afterwards: open a new one).",
-      body: { schema: s("HeartbeatRequest"), required: false }, badRequest: ["invalid-heartbeat"], notFound: ["session-not-found"],
-      responses: { "200": response("What the robot must do.", { content: jsonContent(s("HeartbeatAnswer")) }) },
-    }),
-  },
-  "/api/robot/v1/sessions/{sessionId}/results": {
-    parameters: [param("sessionId")],
-    post: operation({
-      operationId: "reportResults", tag: "Robot protocol", summary: "Report several results at once", security: ROBOT,
-      description: "Up to 100 results (complete, fail, stopped) in one request; each is applied on its own and answered with the status its single route would give (204, or 409 job-not-held, ...).",
-      body: { schema: s("ResultsRequest"), required: true }, badRequest: ["invalid-results"], notFound: ["session-not-found"],
-      responses: { "200": response("One answer per result.", { content: jsonContent(s("ResultsAnswer")) }) },
-    }),
-  },
-  "/api/robot/v1/sessions/{sessionId}/jobs/{jobKey}/logs": robotJobResult("appendJobLogs", "Append log lines to a job", s("JobLogLines"), true, ["invalid-logs"]),
-  "/api/robot/v1/sessions/{sessionId}/jobs/{jobKey}/complete": robotJobResult("completeJob", "Report a job Successful, with its output arguments", s("CompleteJob"), false, ["invalid-output"]),
-  "/api/robot/v1/sessions/{sessionId}/jobs/{jobKey}/fail": robotJobResult("failJob", "Report a job Faulted, with its error", s("FailJob"), false, []),
-  "/api/robot/v1/sessions/{sessionId}/jobs/{jobKey}/stopped": robotJobResult("reportJobStopped", "Report a job stopped (after a stop or kill request)", { type: "object" }, false, []),
-
   // ---- console sessions
   // ---- console sessions: routes/session.ts
   // live job events: routes/events.ts
@@ -602,49 +572,6 @@ const paths: Record<string, Obj> = withCsrf({
 
 /** `{origin}/{org}/api/v1/…`: the organization's own routes (org administrators): routes/organization.ts, routes/externalApps.ts. */
 const organizationPaths: Record<string, Obj> = {};
-
-// ---- external applications and the OAuth 2.0 token endpoint (RFC 6749 §4.4)
-
-/** RFC 6749 §5.1: token answers, and the answers carrying a client secret, are not cached. */
-const NO_STORE: Obj = { "Cache-Control": { required: true, description: "`no-store`.", schema: { type: "string", const: "no-store" } } };
-const NO_STORE_NO_CACHE: Obj = { ...NO_STORE, Pragma: { required: true, description: "`no-cache`.", schema: { type: "string", const: "no-cache" } } };
-const oauthError = (description: string, errors: string[], headers: Obj = {}): Obj =>
-  response(`${description} Errors: ${codeList(errors)}.`, { content: jsonContent(s("OAuthError")), headers: { ...NO_STORE_NO_CACHE, ...headers } });
-
-/** the OAuth token endpoint (its form body and RFC 6749 errors are not converted to routes/externalApps.ts schemas) */
-const externalAppPaths: Record<string, Obj> = {
-  "/{org}/identity_/connect/token": {
-    parameters: [param("org")],
-    post: {
-      operationId: "requestAccessToken",
-      tags: ["OAuth"],
-      summary: "Get an access token (OAuth 2.0 client credentials)",
-      description: [
-        "The client-credentials grant of RFC 6749 §4.4 for the organization's external applications. The client authenticates with `client_id` and `client_secret` in the form, " +
-          "or with HTTP Basic (RFC 6749 §2.3.1), not both. `scope` (space-separated) narrows the token to some of the application's scopes; without it, the token has all of them.",
-        "The access token is a JWT valid for an hour in the application's tenant, accepted wherever a personal access token is (`Authorization: Bearer`). " +
-          "Rotating the application's secret or revoking the application ends it at once. There is no refresh token: ask for a new one.",
-        "Errors are RFC 6749 §5.2 JSON (`error`, `error_description`), not problem+json; 5xx answers are problems as everywhere else.",
-      ].join("\n\n"),
-      security: [{}, { clientBasic: [] }],
-      requestBody: { required: true, content: { "application/x-www-form-urlencoded": { schema: s("TokenRequest") } } },
-      responses: {
-        "200": response("The access token.", { content: jsonContent(s("AccessTokenResponse")), headers: NO_STORE_NO_CACHE }),
-        "400": oauthError(
-          "A missing or repeated parameter, two client authentication methods, or a body that is not `application/x-www-form-urlencoded` (`invalid_request`); " +
-            "a grant type other than `client_credentials` (`unsupported_grant_type`); a scope the application does not have (`invalid_scope`).",
-          ["invalid_request", "unsupported_grant_type", "invalid_scope"],
-        ),
-        "401": oauthError("Client authentication failed: no credentials, an unknown client, a wrong secret or a revoked application.", ["invalid_client"], {
-          "WWW-Authenticate": { required: false, description: "`Basic realm=\"baton\"`, when the client used HTTP Basic.", schema: { type: "string", pattern: "^Basic" } },
-        }),
-        "413": oauthError("The body is over 8 KiB.", ["invalid_request"]),
-        "500": ref("responses", "InternalError"),
-        "503": ref("responses", "StoreUnavailable"),
-      },
-    },
-  },
-};
 
 /** `{origin}/…`: each node's operations endpoints, outside any tenant (docs/deployment.md): routes/operations.ts. */
 const nodePaths: Record<string, Obj> = {};
@@ -761,7 +688,6 @@ function build(base: string): Obj {
     paths: {
       ...mergePaths(paths, generatedPaths("tenant")),
       ...Object.fromEntries(Object.entries(mergePaths(organizationPaths, generatedPaths("organization"))).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "The organization's routes." }] }])),
-      ...Object.fromEntries(Object.entries(externalAppPaths).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "The organization's routes." }] }])),
       ...Object.fromEntries(Object.entries(mergePaths(nodePaths, generatedPaths("node"))).map(([path, item]) => [path, { ...item, servers: [{ url: origin, description: "This node's operations endpoints." }] }])),
     },
     components: {

@@ -24,8 +24,11 @@
  *    `additionalProperties: true` where unknown fields are ignored today. A body the core already
  *    checks field by field, listing every fault with the route's code (processes, triggers, time
  *    triggers, settings), declares its full schema for the document and sets the route's
- *    `validatorCompiler: bodyCheckedByCore` (coreChecked.ts) so the core's answers stay. Path ids are
- *    `Type.String()` (a malformed id is 404 not-found, as before), list limits `Limit` (lists.ts).
+ *    `validatorCompiler: bodyCheckedByCore` (coreChecked.ts) so the core's answers stay. A rule
+ *    a schema cannot say (a bound set by the server's options, a date format of the core's) is
+ *    checked with the schema, its faults in the same 400: `validatorCompiler:
+ *    bodyCheckedAlso(check)` (validation.ts; the robot protocol's heartbeat and logs). Path ids
+ *    are `Type.String()` (a malformed id is 404 not-found, as before), list limits `Limit` (lists.ts).
  * 2. Routes (`src/http/routes/{resource}.ts`, one function registered in server.ts under the
  *    tenant prefix): `const api = app.withTypeProvider<TypeBoxTypeProvider>()`, then
  *    `api.post(url, { schema, config }, handler)`. `schema`: `operationId`, `tags: [tag]`
@@ -41,11 +44,18 @@
  *    404 rather than 403 insufficient-scope (a job read by its key). `scope: null`: any caller of the tenant;
  *    `access: "public"`: no credential; `{ scope: null, orgAdmin: true }`: an organization's route
  *    (`/:org/…`, registered inside `app.register` so the generator sees it) for its administrators;
- *    `"metricsToken"`: `/metrics`, which checks its own optional token. A permission the handler checks on a resource it
- *    loads (a trigger's folder, "own tokens are exempt"): `checkedBy: "handler"` (the hook
- *    checks only the scope) and `permissionNote` for the document's sentence; a
- *    `permissionNote` without `permission`: the document's sentence alone, nothing is refused
- *    (a list that leaves out what the user may not see).
+ *    `"metricsToken"`: `/metrics`, which checks its own optional token. `"robotKey"`: the robot
+ *    protocol (`…/api/robot/v1`): a robot key of the tenant, not a token or session; the hook
+ *    authenticates it (401 otherwise), as the preParsing hook does before a body is read; no
+ *    scope, permission or rate limit (the document's security is `robotKey`). `"clientCredentials"`:
+ *    the OAuth token endpoint, whose handler checks the client's id and secret (form or HTTP
+ *    Basic) and answers RFC 6749 errors: the route declares every answer but the 5xx (its own
+ *    400/401/413 with their headers), and the document adds no problem+json to them. A
+ *    permission the handler checks on a resource it loads (a trigger's folder, "own tokens
+ *    are exempt"): `checkedBy: "handler"` (the hook checks only the scope) and
+ *    `permissionNote` for the document's sentence; a `permissionNote` without `permission`:
+ *    the document's sentence alone, nothing is refused (a list that leaves out what the user
+ *    may not see).
  * 4. `config.errors`: `{ invalid: "invalid-user", badRequest: [...], notFound: [...],
  *    conflict: [...], forbidden: [...] }` (and `unauthorized`, `unprocessable`, `tooMany`), the codes the route answers besides the ones
  *    access and the framework give. `invalid` is the `code` of the 400 of a body that does not
@@ -70,7 +80,7 @@ import { notFound } from "../core/errors.js";
 import { requirePermission } from "../core/permissionChecks.js";
 import type { Permission } from "../core/Permissions.js";
 import { hasScope, requireScope, type ScopeLevel, type ScopeResource } from "../core/scopes.js";
-import { principal, type HttpContext } from "./context.js";
+import { principal, robotPrincipal, type HttpContext } from "./context.js";
 
 export interface RouteAccess {
   /**
@@ -96,6 +106,14 @@ export interface RouteAccess {
   hidden?: { code: ErrorCode; detail: (params: Record<string, string>) => string };
 }
 
+/**
+ * Who may call a route: a caller of the tenant (RouteAccess), no one in particular
+ * (`public`), or a credential of its own: `/metrics`'s optional token (`metricsToken`, the
+ * route checks it), a robot key (`robotKey`, the robot protocol; the hook checks it), an OAuth
+ * client's id and secret (`clientCredentials`, the token endpoint; the handler checks them).
+ */
+export type AccessConfig = RouteAccess | "public" | "metricsToken" | "robotKey" | "clientCredentials";
+
 export interface RouteErrors {
   /** the code of a 400 for a body that does not match (default invalid-body), and of the core's own 400s */
   invalid?: ErrorCode;
@@ -117,9 +135,11 @@ export interface RouteErrors {
 declare module "fastify" {
   interface FastifyContextConfig {
     /** who may call the route (enforced by accessHook), absent on routes not converted yet */
-    access?: RouteAccess | "public" | "metricsToken";
+    access?: AccessConfig;
     /** the route's other answers, for the document; `invalid` is its body's 400 code */
     errors?: RouteErrors;
+    /** no body is taken as `{}` (the robot protocol's claim, heartbeat, results of one job): the document's request body is not required */
+    optionalBody?: true;
   }
 }
 
@@ -127,12 +147,17 @@ declare module "fastify" {
  * The one access check of the routes that declare `config.access`, before their input is
  * validated (a caller who may not call a route learns nothing from its 400s): the caller's
  * credential (401), the token's scope (403 insufficient-scope, or with `hiddenWithoutScope`
- * the route's `hidden` 404), the user's permission (403 permission-denied, or the route's `hidden` 404).
+ * the route's `hidden` 404), the user's permission (403 permission-denied, or the route's
+ * `hidden` 404); for the robot protocol, the robot key (401).
  */
 export function accessHook(app: FastifyInstance, ctx: HttpContext): void {
   app.addHook("preValidation", async (request: FastifyRequest) => {
     const access = request.routeOptions.config.access;
-    if (access === undefined || access === "public" || access === "metricsToken") return;
+    if (access === "robotKey") {
+      await robotPrincipal(ctx, request);
+      return;
+    }
+    if (access === undefined || typeof access === "string") return;
     if (access.orgAdmin) {
       await ctx.baton.access.authenticateOrgAdmin((request.params as { org: string }).org, request.headers.authorization);
       return;

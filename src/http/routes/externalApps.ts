@@ -6,13 +6,13 @@ import { recordAudit } from "../audit.js";
 import type { HttpContext } from "../context.js";
 import { sendProblem, toBatonError } from "../problem.js";
 import { answer, noContent } from "../schemas/common.js";
+import { bodyCheckedByCore } from "../coreChecked.js";
+import { AccessTokenResponse, NO_STORE_NO_CACHE, oauthErrorAnswer, TokenRequest } from "../schemas/oauth.js";
 import { AppParams, CreatedExternalApp, CreateExternalApp, ExternalAppPage, OrgParams, RotatedExternalAppSecret } from "../schemas/organization.js";
 import { origin } from "../urls.js";
 
 /** RFC 6749 §5.1: answers carrying a client secret are not cached. */
 const NO_STORE = { "Cache-Control": { type: "string", const: "no-store", description: "`no-store`." } };
-
-type OrgReq = FastifyRequest<{ Params: { org: string }; Body: unknown }>;
 
 /** A token request is a handful of short parameters: anything larger is refused (413). */
 export const TOKEN_REQUEST_BODY_LIMIT = 8 * 1024;
@@ -34,8 +34,8 @@ const tags = ["External applications"];
 /**
  * External applications (organization administrators) under `{base}/{org}/api/v1`, and the
  * OAuth 2.0 token endpoint `{base}/{org}/identity_/connect/token` (client credentials,
- * RFC 6749 §4.4), whose answers and errors are RFC 6749's JSON, not problem+json (its
- * operation is still written by hand in openapi.ts: a form body, and no problem+json).
+ * RFC 6749 §4.4), whose form the handler reads and whose answers and errors are RFC 6749's
+ * JSON, not problem+json (schemas/oauth.ts), none of them cached.
  */
 export function externalAppRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -113,6 +113,7 @@ export function externalAppRoutes(app: FastifyInstance, ctx: HttpContext): void 
 
   // The token endpoint, in a scope of its own: a form parser for it alone, and RFC 6749 errors.
   app.register(async (scope) => {
+    const tokenApi = scope.withTypeProvider<TypeBoxTypeProvider>();
     scope.removeAllContentTypeParsers();
     // every body arrives as text (at most TOKEN_REQUEST_BODY_LIMIT bytes); the handler checks the content type
     scope.addContentTypeParser("*", { parseAs: "string", bodyLimit: TOKEN_REQUEST_BODY_LIMIT }, (_request, body, done) => done(null, body));
@@ -120,18 +121,46 @@ export function externalAppRoutes(app: FastifyInstance, ctx: HttpContext): void 
       if (err instanceof OAuthError) return sendOAuthError(reply, err, false);
       const e = toBatonError(err);
       // a body too large, a malformed request: the request's fault, said the OAuth way
-      if (e.status < 500) return noStore(reply).code(e.status).type("application/json; charset=utf-8").send(JSON.stringify({ error: "invalid_request", error_description: e.message }));
+      if (e.status < 500) return noStore(reply).code(e.status).send({ error: "invalid_request", error_description: e.message });
       return sendProblem(request, reply, err);
     });
 
-    scope.post("/:org/identity_/connect/token", async (request: OrgReq, reply) => {
+    tokenApi.post("/:org/identity_/connect/token", {
+      schema: {
+        operationId: "requestAccessToken", tags: ["OAuth"], summary: "Get an access token (OAuth 2.0 client credentials)",
+        description: [
+          "The client-credentials grant of RFC 6749 §4.4 for the organization's external applications. The client authenticates with `client_id` and `client_secret` in the form, " +
+            "or with HTTP Basic (RFC 6749 §2.3.1), not both. `scope` (space-separated) narrows the token to some of the application's scopes; without it, the token has all of them.",
+          "The access token is a JWT valid for an hour in the application's tenant, accepted wherever a personal access token is (`Authorization: Bearer`). " +
+            "Rotating the application's secret or revoking the application ends it at once. There is no refresh token: ask for a new one.",
+          "Errors are RFC 6749 §5.2 JSON (`error`, `error_description`), not problem+json; 5xx answers are problems as everywhere else.",
+        ].join("\n\n"),
+        params: OrgParams,
+        body: { content: { [FORM]: { schema: TokenRequest } } },
+        response: {
+          200: { ...answer("The access token.", AccessTokenResponse), headers: NO_STORE_NO_CACHE },
+          400: oauthErrorAnswer(
+            "A missing or repeated parameter, two client authentication methods, or a body that is not `application/x-www-form-urlencoded` (`invalid_request`); " +
+              "a grant type other than `client_credentials` (`unsupported_grant_type`); a scope the application does not have (`invalid_scope`).",
+            ["invalid_request", "unsupported_grant_type", "invalid_scope"],
+          ),
+          401: oauthErrorAnswer("Client authentication failed: no credentials, an unknown client, a wrong secret or a revoked application.", ["invalid_client"], {
+            "WWW-Authenticate": { type: "string", pattern: "^Basic", description: "`Basic realm=\"baton\"`, when the client used HTTP Basic." },
+          }),
+          413: oauthErrorAnswer(`The body is over ${TOKEN_REQUEST_BODY_LIMIT / 1024} KiB.`, ["invalid_request"]),
+        },
+      },
+      // the client's credentials, in the form or HTTP Basic: checked by the handler, answered the RFC 6749 way
+      config: { access: "clientCredentials" },
+      // the form is read and checked by the handler (readTokenRequest), each fault an RFC 6749 error
+      validatorCompiler: bodyCheckedByCore,
+    }, async (request, reply) => {
       const basic = /^Basic\b/i.test(request.headers.authorization ?? "");
       try {
         const form = readTokenRequest(request);
         const issued = await apps.issueToken({ ...form, org: request.params.org, issuer: identityUrl(request, ctx, request.params.org) });
-        return noStore(reply).code(200).type("application/json; charset=utf-8").send(JSON.stringify({
-          access_token: issued.accessToken, token_type: "Bearer", expires_in: issued.expiresIn, scope: issued.scope,
-        }));
+        noStore(reply).code(200);
+        return { access_token: issued.accessToken, token_type: "Bearer" as const, expires_in: 3600 as const, scope: issued.scope };
       } catch (err) {
         if (err instanceof OAuthError) return sendOAuthError(reply, err, basic);
         throw err;
@@ -144,10 +173,10 @@ function noStore(reply: FastifyReply): FastifyReply {
   return reply.header("cache-control", "no-store").header("pragma", "no-cache");
 }
 
-/** RFC 6749 §5.2; a client that authenticated with HTTP Basic is told how to retry (WWW-Authenticate). */
+/** RFC 6749 §5.2 (serialized by the status's OAuthError schema); a client that authenticated with HTTP Basic is told how to retry (WWW-Authenticate). */
 function sendOAuthError(reply: FastifyReply, err: OAuthError, basic: boolean): FastifyReply {
   if (err.status === 401 && basic) reply.header("www-authenticate", 'Basic realm="baton", charset="UTF-8"');
-  return noStore(reply).code(err.status).type("application/json; charset=utf-8").send(JSON.stringify({ error: err.error, error_description: err.description }));
+  return noStore(reply).code(err.status).send({ error: err.error, error_description: err.description });
 }
 
 const invalidRequest = (description: string) => new OAuthError(400, "invalid_request", description);
@@ -163,7 +192,7 @@ function formDecode(value: string): string {
 }
 
 /** The parameters of a client-credentials request, with the client's credentials from the body or from HTTP Basic (not both). */
-function readTokenRequest(request: OrgReq): { clientId: string; clientSecret: string; scope: string | undefined } {
+function readTokenRequest(request: FastifyRequest): { clientId: string; clientSecret: string; scope: string | undefined } {
   const type = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== FORM) throw invalidRequest(`The body must be ${FORM}.`);
   const params = new URLSearchParams(typeof request.body === "string" ? request.body : "");

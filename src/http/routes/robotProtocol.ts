@@ -1,18 +1,20 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { INSTANT_MESSAGE, parseInstant } from "../../core/bounds.js";
-import { BatonError, badRequest, notFound } from "../../core/errors.js";
-import type { RobotPrincipal, RobotSession, TenantSettings } from "../../core/types.js";
+import { BatonError, notFound } from "../../core/errors.js";
+import type { RobotSession, TenantSettings } from "../../core/types.js";
 import { toRobotJob } from "../../robot/InProcessConnection.js";
 import { JSON_CONTENT_TYPE, parseJsonBody } from "../bodies.js";
-import { json, robotPrincipal, type HttpContext } from "../context.js";
+import { robotPrincipal, type HttpContext } from "../context.js";
+import { bodyCheckedByCore } from "../coreChecked.js";
+import type { RouteErrors } from "../routeContract.js";
+import { answer, noContent } from "../schemas/common.js";
+import {
+  ClaimedJobs, ClaimRequest, CompleteJob, FailJob, HeartbeatAnswer, HeartbeatRequest, JobLogLines, MAX_CLAIM_WAIT_SECONDS, OpenedSession, OpenSession, ResultsAnswer,
+  ResultsRequest, SessionJobParams, SessionParams, StoppedBody,
+} from "../schemas/robotProtocol.js";
+import { bodyCheckedAlso, validatorCompiler, type Violation } from "../validation.js";
 import { readLimited } from "./invocation.js";
-
-type Req = FastifyRequest<{ Params: { sessionId: string; jobKey: string }; Body: Record<string, unknown> | undefined }>;
-
-const MAX_CLAIM_WAIT_SECONDS = 30;
-const MAX_CLAIM_BATCH = 100;
-const MAX_RESULTS_BATCH = 100;
-const MAX_LOG_LINES = 10_000;
 
 /**
  * The robot protocol's bodies may be as large as the tenant's `maxRequestBodyBytes`, but never
@@ -26,15 +28,32 @@ export function robotBodyLimit(settings: TenantSettings): number {
   return Math.max(settings.maxRequestBodyBytes, MIN_ROBOT_BODY_BYTES);
 }
 
+const tags = ["Robot protocol"];
+/** every route: a robot key of the tenant (routeContract.ts), checked before a body is read */
+const ROBOT = "robotKey" as const;
+/** the session's, on every route but the opening */
+const SESSION_GONE: RouteErrors["notFound"] = ["session-not-found"];
+const HELD = "For a job this session holds. A job that is no longer this session's (lost lease, already final) is refused with 409 job-not-held: drop it.";
+
+/** the session each request names (`:sessionId`), loaded once the robot key is checked and before the body is */
+const sessions = new WeakMap<FastifyRequest, RobotSession>();
+const sessionOf = (request: FastifyRequest): RobotSession => sessions.get(request)!;
+
 /**
  * The robot protocol of SPEC §3 under `…/orchestrator_/api/robot/v1`, authenticated with a
  * robot key (docs/robot-protocol.md). A session is reachable only with the key that opened it.
+ *
+ * The order of the answers a robot relies on: 401 (the key), 404 session-not-found (the
+ * session, before the body is looked at), 400 (the body: every fault listed, with the
+ * route's code), then 409 job-not-held (the job). Hot paths (claim, heartbeat, results):
+ * the bodies' validators are compiled once, the answers serialized by their schemas.
  */
 export function robotProtocolRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.register(async (scope) => routes(scope, ctx));
 }
 
 function routes(app: FastifyInstance, ctx: HttpContext): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { robots } = ctx.baton;
   // JSON bodies up to the tenant's limit (robotBodyLimit), read only that far: past it, 413
   // payload-too-large with the limit in the problem, which a robot sizes its batches by
@@ -48,92 +67,158 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
       }
     }, (err: Error) => done(err));
   });
-  const robot = (request: FastifyRequest): Promise<RobotPrincipal> => robotPrincipal(ctx, request);
-  /** every route: the robot key is checked before a body is read */
-  const byRobot = { config: { authBeforeBody: "robot" as const } };
-  const session = async (request: Req): Promise<RobotSession> => {
-    const who = await robot(request);
-    const s = await robots.sessionOrThrow(who.tenantId, request.params.sessionId);
-    if (s.robotKeyId !== who.robotKeyId) throw notFound("session-not-found", "This robot session has ended or expired; open a new one.");
-    return s;
-  };
-  const body = (request: Req) => (request.body ?? {}) as Record<string, unknown>;
+  // After the robot key (the access hook, before this one): no body, or `null`, is `{}` on
+  // every route, as it always was (the routes with `optionalBody` take it so; the others then
+  // name the fields missing); and the session the path names, so that a robot whose session
+  // ended learns that first (404, open a new one), whatever it sent.
+  app.addHook("preValidation", async (request) => {
+    request.body ??= {};
+    const { sessionId } = request.params as { sessionId?: string };
+    if (sessionId === undefined) return;
+    const who = await robotPrincipal(ctx, request);
+    const session = await robots.sessionOrThrow(who.tenantId, sessionId);
+    if (session.robotKeyId !== who.robotKeyId) throw notFound("session-not-found", "This robot session has ended or expired; open a new one.");
+    sessions.set(request, session);
+  });
 
-  app.post("/api/robot/v1/sessions", byRobot, async (request: Req, reply) => {
-    const who = await robot(request);
-    const b = body(request);
+  api.post("/api/robot/v1/sessions", {
+    schema: {
+      operationId: "openRobotSession", tags, summary: "Open a session",
+      description: "Announces the process names the robot serves and its slots; answers the heartbeat interval, the lease length and the largest body it may send. " +
+        "A session is reachable only with the robot key that opened it.",
+      body: OpenSession,
+      response: { 201: answer("The session.", OpenedSession) },
+    },
+    config: { access: ROBOT, errors: { invalid: "invalid-session" } },
+    // the core checks every field (names, characters, bounds), every fault listed (Robots.openSession)
+    validatorCompiler: bodyCheckedByCore,
+  }, async (request, reply) => {
+    const who = await robotPrincipal(ctx, request);
+    const b = request.body as Record<string, unknown>; // `{}` for no body (the hook above)
     const s = await robots.openSession(who.tenantId, { robotName: b.robotName ?? who.name, processes: b.processes, slots: b.slots, version: b.version }, who.robotKeyId, who.folderKeys);
-    return json(reply, 201, {
+    reply.code(201);
+    return {
       sessionId: s.id, heartbeatSeconds: robots.options.heartbeatSeconds, leaseSeconds: robots.options.leaseSeconds, leaseExpiresAt: s.leaseExpiresAt,
       maxRequestBodyBytes: robotBodyLimit(request.settings),
-    });
+    };
   });
 
-  app.post("/api/robot/v1/sessions/:sessionId/claim", byRobot, async (request: Req, reply) => {
-    const s = await session(request);
-    const b = body(request);
-    const max = b.max ?? 1;
-    const wait = b.waitSeconds ?? MAX_CLAIM_WAIT_SECONDS;
-    if (!Number.isInteger(max) || (max as number) < 1 || (max as number) > MAX_CLAIM_BATCH) throw badRequest("invalid-claim", `max must be an integer from 1 to ${MAX_CLAIM_BATCH}.`);
-    if (typeof wait !== "number" || wait < 0 || wait > MAX_CLAIM_WAIT_SECONDS) throw badRequest("invalid-claim", `waitSeconds must be a number from 0 to ${MAX_CLAIM_WAIT_SECONDS}.`);
-    const jobs = await robots.claim(s, max as number, ctx.shuttingDown() ? 0 : wait * 1000, abortOnClose(reply, ctx.shutdownSignal));
-    return json(reply, 200, { jobs: jobs.map(toRobotJob) });
+  api.post("/api/robot/v1/sessions/:sessionId/claim", {
+    schema: {
+      operationId: "claimJobs", tags, summary: "Claim jobs (long-poll)",
+      description: "Up to `max` Pending jobs of the served processes, highest priority first, then oldest; each is given to exactly one session and is Running when answered. " +
+        "A session never holds more jobs than its `slots`: a claim gets at most `slots` minus the jobs the session holds. " +
+        "With none available, waits up to `waitSeconds` for one (returns at once when the node shuts down).",
+      params: SessionParams, body: ClaimRequest,
+      response: { 200: answer("The claimed jobs (maybe none).", ClaimedJobs) },
+    },
+    config: { access: ROBOT, optionalBody: true, errors: { invalid: "invalid-claim", notFound: SESSION_GONE } },
+  }, async (request, reply) => {
+    // null is the default, as absent
+    const max = request.body.max ?? 1;
+    const wait = request.body.waitSeconds ?? MAX_CLAIM_WAIT_SECONDS;
+    const jobs = await robots.claim(sessionOf(request), max, ctx.shuttingDown() ? 0 : wait * 1000, abortOnClose(reply, ctx.shutdownSignal));
+    return { jobs: jobs.map(toRobotJob) };
   });
 
-  app.post("/api/robot/v1/sessions/:sessionId/heartbeat", byRobot, async (request: Req, reply) => {
-    const s = await session(request);
-    const b = body(request);
-    const jobs = b.jobs ?? {};
-    if (typeof jobs !== "object" || jobs === null || Array.isArray(jobs) || !Object.values(jobs).every((v) => v === null || typeof v === "string")) {
-      throw badRequest("invalid-heartbeat", "jobs must be an object mapping each held job key to an info line (or null).");
-    }
-    const wait = b.waitSeconds ?? 0;
-    if (typeof wait !== "number" || wait < 0 || wait > robots.options.leaseSeconds / 2) {
-      throw badRequest("invalid-heartbeat", `waitSeconds must be a number from 0 to ${robots.options.leaseSeconds / 2}.`);
-    }
+  api.post("/api/robot/v1/sessions/:sessionId/heartbeat", {
+    schema: {
+      operationId: "heartbeat", tags, summary: "Heartbeat",
+      description: "Extends the session's lease and its jobs'; answers which jobs must soft-stop or be killed, and which are no longer this session's. " +
+        "A session whose lease runs out loses its jobs (404 session-not-found afterwards: open a new one).",
+      params: SessionParams, body: HeartbeatRequest,
+      response: { 200: answer("What the robot must do.", HeartbeatAnswer) },
+    },
+    config: { access: ROBOT, optionalBody: true, errors: { invalid: "invalid-heartbeat", notFound: SESSION_GONE } },
+    // waitSeconds' maximum is half this server's lease: checked with the schema, in the same 400
+    validatorCompiler: bodyCheckedAlso((body) => {
+      const wait = (body as { waitSeconds?: unknown }).waitSeconds;
+      const halfLease = robots.options.leaseSeconds / 2;
+      return typeof wait === "number" && wait > halfLease ? [{ path: "/waitSeconds", message: `must be a number from 0 to ${halfLease}` }] : [];
+    }),
+  }, async (request, reply) => {
     const info: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(jobs as Record<string, string | null>)) info[k] = v ?? undefined;
-    return json(reply, 200, await robots.heartbeat(s, info, ctx.shuttingDown() ? 0 : wait * 1000, abortOnClose(reply, ctx.shutdownSignal)));
+    for (const [k, v] of Object.entries(request.body.jobs ?? {})) info[k] = v ?? undefined;
+    const wait = request.body.waitSeconds ?? 0;
+    return robots.heartbeat(sessionOf(request), info, ctx.shuttingDown() ? 0 : wait * 1000, abortOnClose(reply, ctx.shutdownSignal));
   });
 
-  app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/logs", byRobot, async (request: Req, reply) => {
-    const s = await session(request);
-    const lines = body(request).lines;
-    const problem = !Array.isArray(lines) || lines.length > MAX_LOG_LINES
-      ? { path: "/lines", message: `must be an array of at most ${MAX_LOG_LINES} lines` }
-      : lines.map(logLineProblem).find((p) => p !== null) ?? null;
-    if (problem) {
-      throw badRequest("invalid-logs", `lines must be an array of at most ${MAX_LOG_LINES} { message: string, level?: "info"|"error", at?: ISO 8601 date-time } (${problem.path.slice(1)} ${problem.message}).`, {
-        violations: [problem],
-      });
-    }
-    await robots.log(s, request.params.jobKey, lines as { message: string; level?: "info" | "error"; at?: string }[]);
-    return reply.code(204).send();
+  api.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/logs", {
+    schema: {
+      operationId: "appendJobLogs", tags, summary: "Append log lines to a job",
+      description: `${HELD} The last line becomes the job's \`info\`. Lines are kept at least once: a batch a node stored but could not answer is sent again, and appears twice.`,
+      params: SessionJobParams, body: JobLogLines,
+      response: { 204: noContent("Recorded.") },
+    },
+    config: { access: ROBOT, errors: { invalid: "invalid-logs", notFound: SESSION_GONE, conflict: ["job-not-held"] } },
+    // a line's `at`: the core's instants (a date alone, years 0001-9999), with the schema's faults
+    validatorCompiler: bodyCheckedAlso(logLineInstants),
+  }, async (request, reply) => {
+    await robots.log(sessionOf(request), request.params.jobKey, request.body.lines);
+    return reply.code(204).send(null);
   });
 
-  app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/complete", byRobot, async (request: Req, reply) => {
-    await robots.complete(await session(request), request.params.jobKey, body(request).outputArguments ?? {});
-    return reply.code(204).send();
+  api.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/complete", {
+    schema: {
+      operationId: "completeJob", tags, summary: "Report a job Successful, with its output arguments",
+      description: `${HELD} Output arguments that cannot be stored (a NUL character, a lone surrogate, a number that overflows, nesting too deep) are 400 invalid-output.`,
+      params: SessionJobParams, body: CompleteJob,
+      response: { 204: noContent("Recorded.") },
+    },
+    config: { access: ROBOT, optionalBody: true, errors: { invalid: "invalid-output", notFound: SESSION_GONE, conflict: ["job-not-held"] } },
+  }, async (request, reply) => {
+    await robots.complete(sessionOf(request), request.params.jobKey, request.body.outputArguments ?? {});
+    return reply.code(204).send(null);
   });
 
-  app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/fail", byRobot, async (request: Req, reply) => {
-    await robots.fail(await session(request), request.params.jobKey, body(request).error);
-    return reply.code(204).send();
+  api.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/fail", {
+    schema: {
+      operationId: "failJob", tags, summary: "Report a job Faulted, with its error",
+      description: `${HELD} The job is retried as its process's retry policy allows, unless \`retryable\` is false.`,
+      params: SessionJobParams, body: FailJob,
+      response: { 204: noContent("Recorded.") },
+    },
+    config: { access: ROBOT, optionalBody: true, errors: { invalid: "invalid-error", notFound: SESSION_GONE, conflict: ["job-not-held"] } },
+    // the core reads the error leniently (a code that is not a string is ProcessFailed) and
+    // refuses only what it cannot keep, every fault listed (Robots.fail)
+    validatorCompiler: bodyCheckedByCore,
+  }, async (request, reply) => {
+    await robots.fail(sessionOf(request), request.params.jobKey, (request.body as Record<string, unknown>).error);
+    return reply.code(204).send(null);
   });
 
-  app.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/stopped", byRobot, async (request: Req, reply) => {
-    await robots.stopped(await session(request), request.params.jobKey);
-    return reply.code(204).send();
+  api.post("/api/robot/v1/sessions/:sessionId/jobs/:jobKey/stopped", {
+    schema: {
+      operationId: "reportJobStopped", tags, summary: "Report a job stopped (after a stop or kill request)",
+      description: HELD,
+      params: SessionJobParams, body: StoppedBody,
+      response: { 204: noContent("Recorded.") },
+    },
+    config: { access: ROBOT, optionalBody: true, errors: { notFound: SESSION_GONE, conflict: ["job-not-held"] } },
+    // nothing is read from the body
+    validatorCompiler: bodyCheckedByCore,
+  }, async (request, reply) => {
+    await robots.stopped(sessionOf(request), request.params.jobKey);
+    return reply.code(204).send(null);
   });
 
   // Several results in one request: a busy robot reports what finished in the same moment
   // together. Each item is applied on its own; its answer is the status the single route gives.
-  app.post("/api/robot/v1/sessions/:sessionId/results", byRobot, async (request: Req, reply) => {
-    const s = await session(request);
-    const items = body(request).results;
-    if (!Array.isArray(items) || items.length === 0 || items.length > MAX_RESULTS_BATCH || !items.every(isResultItem)) {
-      throw badRequest("invalid-results", `results must be an array of 1 to ${MAX_RESULTS_BATCH} { jobKey, outcome: "complete" | "fail" | "stopped", outputArguments?, error? }.`);
-    }
+  api.post("/api/robot/v1/sessions/:sessionId/results", {
+    schema: {
+      operationId: "reportResults", tags, summary: "Report several results at once",
+      description: "Up to 100 results (complete, fail, stopped) in one request; each is applied on its own and answered with the status its single route would give " +
+        "(204; 400 invalid-output or invalid-error for output arguments or an error that cannot be stored; 409 job-not-held). " +
+        "A request that is not such a list is 400 invalid-results, and none of it is applied.",
+      params: SessionParams, body: ResultsRequest,
+      response: { 200: answer("One answer per result.", ResultsAnswer) },
+    },
+    config: { access: ROBOT, errors: { invalid: "invalid-results", notFound: SESSION_GONE } },
+    // an item's outputArguments and error are the core's to check, item by item (their fault is that item's answer)
+    validatorCompiler: (route) => validatorCompiler(route.httpPart === "body" ? { ...route, schema: RESULTS_ENVELOPE } : route),
+  }, async (request) => {
+    const s = sessionOf(request);
+    const items = request.body.results;
     // The items of different jobs are applied concurrently (each is one conditional write of
     // its own job, so none waits for another's round trips to the store); items of the same
     // job run in order, so the first wins and a repeat is refused. Answers keep the items' order.
@@ -156,30 +241,45 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
       if (!(err instanceof BatonError) || err.status >= 500) throw err;
       return { jobKey, status: err.status, code: err.code, detail: err.message };
     });
-    return json(reply, 200, { results: answers });
+    return { results: answers };
   });
 
-  app.delete("/api/robot/v1/sessions/:sessionId", byRobot, async (request: Req, reply) => {
-    await robots.closeSession(await session(request));
-    return reply.code(204).send();
+  api.delete("/api/robot/v1/sessions/:sessionId", {
+    schema: {
+      operationId: "closeRobotSession", tags, summary: "Close a session",
+      description: "Its jobs go back to Pending (stopping ones end Stopped); the attempt each was on stays counted, so its next run is attempt n+1.",
+      params: SessionParams,
+      response: { 204: noContent("Closed.") },
+    },
+    config: { access: ROBOT, errors: { notFound: SESSION_GONE } },
+  }, async (request, reply) => {
+    await robots.closeSession(sessionOf(request));
+    return reply.code(204).send(null);
   });
 }
 
-function isResultItem(v: unknown): v is { jobKey: string; outcome: "complete" | "fail" | "stopped"; outputArguments?: unknown; error?: unknown } {
-  if (typeof v !== "object" || v === null) return false;
-  const { jobKey, outcome } = v as Record<string, unknown>;
-  return typeof jobKey === "string" && (outcome === "complete" || outcome === "fail" || outcome === "stopped");
-}
+/** ResultsRequest as validated: its items' outputArguments and error left to the core, item by item */
+const resultItem = ResultsRequest.properties.results.items;
+const RESULTS_ENVELOPE = {
+  ...ResultsRequest,
+  properties: {
+    results: {
+      ...ResultsRequest.properties.results,
+      items: { ...resultItem, properties: { ...resultItem.properties, outputArguments: {}, error: {} } },
+    },
+  },
+};
 
-/** Why the log line at `index` is not one, with its JSON Pointer, or null. */
-function logLineProblem(l: unknown, index: number): { path: string; message: string } | null {
-  const at = (field: string, message: string) => ({ path: `/lines/${index}${field}`, message });
-  if (typeof l !== "object" || l === null || Array.isArray(l)) return at("", "must be an object { message, level?, at? }");
-  const line = l as Record<string, unknown>;
-  if (typeof line.message !== "string") return at("/message", "must be a string");
-  if (line.level !== undefined && line.level !== "info" && line.level !== "error") return at("/level", 'must be "info" or "error"');
-  if (line.at !== undefined && parseInstant(line.at) === null) return at("/at", INSTANT_MESSAGE);
-  return null;
+/** The lines' `at` that are strings but not the core's instants (parseInstant); other faults are the schema's. */
+function logLineInstants(body: unknown): Violation[] {
+  const lines = (body as { lines?: unknown }).lines;
+  if (!Array.isArray(lines)) return [];
+  const out: Violation[] = [];
+  lines.forEach((line: unknown, i) => {
+    const at = typeof line === "object" && line !== null ? (line as { at?: unknown }).at : undefined;
+    if (typeof at === "string" && parseInstant(at) === null) out.push({ path: `/lines/${i}/at`, message: INSTANT_MESSAGE });
+  });
+  return out;
 }
 
 /** A long-poll ends when its caller goes away, or when this node shuts down. */
