@@ -18,11 +18,23 @@ export function hasScope(principal: Principal, resource: ScopeResource, access: 
 }
 
 export function requireScope(principal: Principal, resource: ScopeResource, access: Access): void {
-  if (!hasScope(principal, resource, access)) {
-    throw new BatonError(403, "insufficient-scope", "Forbidden", `This token lacks the scope OR.${resource} or OR.${resource}.${access}.`, {
-      extra: { requiredScope: [`OR.${resource}`, `OR.${resource}.${access}`] },
-    });
-  }
+  if (!hasScope(principal, resource, access)) requireAnyScope(principal, [[resource, access]]);
+}
+
+/** A scope a route needs: `[resource, access]`, granted by `OR.{resource}` or `OR.{resource}.{access}`. */
+export type ScopeNeed = readonly [ScopeResource, Access];
+
+/**
+ * 403 insufficient-scope (its `requiredScope` listing every scope that would do) unless the
+ * principal has one of `needs`; with `hidden`, that error instead (a 404 that does not
+ * reveal what the caller may not see).
+ */
+export function requireAnyScope(principal: Principal, needs: readonly ScopeNeed[], hidden?: () => BatonError): void {
+  if (needs.some(([resource, access]) => hasScope(principal, resource, access))) return;
+  if (hidden) throw hidden();
+  const scopes = [...new Set(needs.flatMap(([resource, access]) => [`OR.${resource}`, `OR.${resource}.${access}`]))];
+  const listed = scopes.length > 1 ? `${scopes.slice(0, -1).join(", ")} or ${scopes[scopes.length - 1]}` : scopes.join("");
+  throw new BatonError(403, "insufficient-scope", "Forbidden", `This token lacks the scope ${listed}.`, { extra: { requiredScope: scopes } });
 }
 
 /** Reading jobs needs Jobs read or write alike: a caller may read what it invoked. */

@@ -5,7 +5,9 @@ import { JobWaiters } from "../../src/core/jobWaiters.js";
 import { LocalNotifier } from "../../src/core/notifier.js";
 import { sign, verify } from "../../src/core/signedUris.js";
 import { decodeCursor, encodeCursor, queryLimit } from "../../src/core/listQuery.js";
-import type { Job } from "../../src/core/types.js";
+import type { Job, Principal } from "../../src/core/types.js";
+import { JobNotFound, type BatonError } from "../../src/core/errors.js";
+import { requireAnyScope, requireScope } from "../../src/core/scopes.js";
 
 describe("job state machine", () => {
   it("never leaves a final state", () => {
@@ -122,3 +124,26 @@ describe("a list's limit", () => {
   });
 });
 
+
+describe("a route's scopes, any one of them enough (requireAnyScope)", () => {
+  const caller = (...scopes: string[]) => ({ scopes: new Set(scopes) }) as unknown as Principal;
+  const JOBS_ANY = [["Jobs", "Read"], ["Jobs", "Write"]] as const;
+
+  it("lets through a token with any one of them", () => {
+    for (const scope of ["OR.Jobs", "OR.Jobs.Read", "OR.Jobs.Write"]) expect(() => requireAnyScope(caller(scope), JOBS_ANY)).not.toThrow();
+  });
+
+  it("answers 403 insufficient-scope listing every scope that would do, once each", () => {
+    const err = (() => { try { requireAnyScope(caller("OR.Users"), JOBS_ANY); } catch (e) { return e as BatonError; } })();
+    expect(err).toMatchObject({ status: 403, code: "insufficient-scope", message: "This token lacks the scope OR.Jobs, OR.Jobs.Read or OR.Jobs.Write." });
+    expect(err?.extra).toEqual({ requiredScope: ["OR.Jobs", "OR.Jobs.Read", "OR.Jobs.Write"] });
+  });
+
+  it("with one scope, says what requireScope always said", () => {
+    expect(() => requireScope(caller("OR.Jobs.Read"), "Jobs", "Write")).toThrow("This token lacks the scope OR.Jobs or OR.Jobs.Write.");
+  });
+
+  it("answers the hidden error instead, where the route does not reveal what the caller may not see", () => {
+    expect(() => requireAnyScope(caller(), JOBS_ANY, () => JobNotFound("k"))).toThrow(expect.objectContaining({ status: 404, code: "job-not-found" }));
+  });
+});
