@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_SCOPES, ALL_SCOPES } from "../src/core/scopes.js";
 import { generateToken, hashToken } from "../src/core/tokenSecrets.js";
-import type { RouteAccess } from "../src/http/routeContract.js";
+import { scopeAlternatives, type RouteAccess } from "../src/http/routeContract.js";
 import { buildServer } from "../src/http/server.js";
 import { startSocketlessBaton, type TestBaton } from "./helpers/baton.js";
 
@@ -30,7 +30,7 @@ interface Row {
   ok: number;
   /** the scope the route needs: read from the route's `config.access` (routeContract.ts); given here only for routes not converted yet */
   scope?: Scope;
-  /** without the scope: 404 (a single resource's read) instead of 403 */
+  /** without the scope: 404 (a single resource's read) instead of 403; read from the route's `config.access` (hiddenWithoutScope), given here only for routes not converted yet */
   hiddenWithoutScope?: boolean;
   /** answers of the role users (default: ok) */
   roles?: Partial<Record<RoleColumn, number>>;
@@ -175,7 +175,7 @@ const rows: Row[] = [
   // ---- invoking (the echo trigger is POST; other verbs answer 405 to whoever may invoke)
   ...(["GET", "PUT", "DELETE", "PATCH", "POST"] as const).map((verb): Row => ({
     route: `${verb} /:org/:tenant/orchestrator_/t/:folderKey/:slug`, call: async (f) => ({ path: `/t/${f.sharedKey}/echo`, body: verb === "GET" ? undefined : { n: 1 } }),
-    ok: verb === "POST" ? 202 : 405, scope: ["Jobs", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    ok: verb === "POST" ? 202 : 405, roles: { Viewer: 403, folderDeveloper: 404 },
   })),
 
   // ---- jobs
@@ -194,15 +194,15 @@ const rows: Row[] = [
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/jobs/:jobKey/status", call: async (f) => ({ path: `/api/v1/jobs/${await f.finishedJob()}/status` }), ok: 303,
-    scope: ["Jobs", "Read"], hiddenWithoutScope: true, roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/jobs/:jobKey/output", call: async (f) => ({ path: `/api/v1/jobs/${await f.finishedJob()}/output` }), ok: 200,
-    scope: ["Jobs", "Read"], hiddenWithoutScope: true, roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/jobs/:jobKey/wait", call: async (f) => ({ path: `/api/v1/jobs/${await f.finishedJob()}/wait` }), ok: 200,
-    scope: ["Jobs", "Read"], hiddenWithoutScope: true, roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/jobs/:jobKey/stop", call: async (f) => ({ path: `/api/v1/jobs/${await f.pendingJob()}/stop`, body: { strategy: "SoftStop" } }), ok: 202,
@@ -366,13 +366,16 @@ let b: TestBaton;
 let f: Fixtures;
 /** route → what its config.access declares (routes converted to routeContract.ts) */
 const declared = new Map<string, RouteAccess | "public" | "metricsToken">();
-/** the scope a row's route needs: its config's, else the row's */
-function scopeOf(row: Row): Scope {
+/** the scopes a row's route accepts, any one enough (null: any caller): its config's, else the row's */
+function scopesOf(row: Row): { scopes: NonNullable<Scope>[]; fromConfig: boolean; hidden: boolean } | null {
   const access = declared.get(row.route);
   if (access === "public" || access === "metricsToken") return null;
-  if (access) return access.scope ? [access.scope[0], access.scope[1]] : null;
+  if (access) {
+    const scopes = scopeAlternatives(access.scope).map(([resource, level]): NonNullable<Scope> => [resource, level]);
+    return scopes.length ? { scopes, fromConfig: true, hidden: access.hiddenWithoutScope === true } : null;
+  }
   if (row.scope === undefined) throw new Error(`${row.route}: no scope, in the row or the route's config.access`);
-  return row.scope;
+  return row.scope ? { scopes: [row.scope], fromConfig: false, hidden: row.hiddenWithoutScope === true } : null;
 }
 /** caller name → Authorization header value (null: none) */
 const callers = new Map<string, string | null>();
@@ -516,17 +519,17 @@ function expectedForScope(row: Row, scope: string): number {
   if (row.robot) return 401;
   // a token made through the API is bound to its tenant: not an organization administrator's
   if (row.organization) return 403;
-  const declaredScope = scopeOf(row);
-  if (!declaredScope) return row.ok;
-  const [resource, access] = declaredScope;
-  const has = scope === `OR.${resource}` || scope === `OR.${resource}.${access}`;
+  const needed = scopesOf(row);
+  if (!needed) return row.ok;
+  const has = needed.scopes.some(([resource, access]) => scope === `OR.${resource}` || scope === `OR.${resource}.${access}`);
   if (has) {
     // a new token may not have scopes its creator lacks (the row asks for OR.Jobs.Read)
     if (row.route === "POST /:org/:tenant/orchestrator_/api/v1/tokens") return 403;
     return row.ok;
   }
-  // without the scope, reading one job: another read scope of Jobs still sees it
-  if (row.hiddenWithoutScope) return scope.startsWith(`OR.${resource}`) ? row.ok : 404;
+  const [resource, access] = needed.scopes[0]!;
+  // without the scope, reading one job: 404 (a row's Jobs Read: another scope of Jobs still sees it)
+  if (needed.hidden) return !needed.fromConfig && scope.startsWith(`OR.${resource}`) ? row.ok : 404;
   // reading jobs needs Jobs read or write alike (a caller may poll what it invoked)
   if (resource === "Jobs" && access === "Read" && scope === "OR.Jobs.Write") return row.ok;
   return 403;
@@ -543,10 +546,10 @@ describe("every route × every kind of caller", () => {
     expect(registered.filter((r) => !covered.has(r) && !consoleRoute(r)).sort()).toEqual([]);
   });
 
-  it("a row gives a scope only where its route declares none (config.access)", () => {
-    const twice = rows.filter((r) => r.scope !== undefined && declared.has(r.route)).map((r) => r.route);
+  it("a row gives a scope (and hiddenWithoutScope) only where its route declares none (config.access)", () => {
+    const twice = rows.filter((r) => (r.scope !== undefined || r.hiddenWithoutScope !== undefined) && declared.has(r.route)).map((r) => r.route);
     expect(twice).toEqual([]);
-    for (const row of rows) expect(() => scopeOf(row), row.route).not.toThrow();
+    for (const row of rows) expect(() => scopesOf(row), row.route).not.toThrow();
   });
 
   it("credentials that are not valid here: 401 on every route but the public ones", async () => {

@@ -6,11 +6,6 @@
 
 export interface components {
     schemas: {
-        /**
-         * @description AsyncRequestReply: 202 and a status URI to poll. FireAndForget: 200 once stored, no body. LongPolling: the call blocks until the result (or 303 to a wait URI).
-         * @enum {string}
-         */
-        CallMode: "AsyncRequestReply" | "FireAndForget" | "LongPolling";
         /** @enum {string} */
         Verb: "GET" | "POST" | "PUT" | "DELETE";
         /** @enum {string} */
@@ -20,11 +15,6 @@ export interface components {
          * @enum {string}
          */
         TriggerPriority: "Inherit" | "Low" | "Normal" | "High";
-        /**
-         * @description Pending → Running → Successful / Faulted; a stop passes through Stopping (SoftStop) or Terminating (Kill) and ends Stopped. Successful, Faulted and Stopped are final.
-         * @enum {string}
-         */
-        JobState: "Pending" | "Running" | "Stopping" | "Terminating" | "Successful" | "Faulted" | "Stopped";
         /** @enum {string} */
         JobSource: "ApiTrigger" | "TimeTrigger" | "Manual" | "Api";
         /**
@@ -34,10 +24,6 @@ export interface components {
         PendingReason: "NoRobot" | "ConcurrencyLimit" | "RetryBackoff" | "Queued";
         /** @enum {string} */
         StopStrategy: "SoftStop" | "Kill";
-        /** @description Input or output arguments: a JSON object. */
-        Arguments: {
-            [key: string]: unknown;
-        };
         /** @description application/problem+json (RFC 9457) with a stable `code`. Some problems carry more members, listed with them. */
         Problem: {
             /**
@@ -137,39 +123,6 @@ export interface components {
             jobKey: string;
             /** @enum {unknown} */
             state: "Pending" | "Running" | "Stopping" | "Terminating";
-        };
-        /** @description Input arguments. Keys starting with `$` are control parameters: only `$callMode` exists; any other is 400 unknown-control-parameter. */
-        InvocationBody: {
-            /** @description Overrides the trigger's default call mode; never reaches the process. */
-            $callMode?: components["schemas"]["CallMode"];
-        } & {
-            [key: string]: unknown;
-        };
-        AcceptedJob: {
-            /** Format: uuid */
-            jobKey: string;
-            state: components["schemas"]["JobState"];
-            /**
-             * Format: uri
-             * @description The same as the Location header.
-             */
-            statusUri: string;
-        };
-        JobStatus: {
-            /** Format: uuid */
-            jobKey: string;
-            /**
-             * @description Never final: a final job is answered 303 to its output URI.
-             * @enum {string}
-             */
-            state: "Pending" | "Running" | "Stopping" | "Terminating";
-            /** @description The process name. */
-            process: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            startedAt: string | null;
-            info: string | null;
         };
         Job: {
             /** Format: uuid */
@@ -668,6 +621,53 @@ export interface components {
             items: components["schemas"]["Folder"][];
             /** @description This list is not paginated yet: always null. */
             nextCursor: string | null;
+        };
+        /**
+         * @description AsyncRequestReply: 202 and a status URI to poll. FireAndForget: 200 once stored, no body. LongPolling: the call blocks until the result (or 303 to a wait URI).
+         * @enum {string}
+         */
+        CallMode: "AsyncRequestReply" | "FireAndForget" | "LongPolling";
+        /**
+         * @description Pending → Running → Successful / Faulted; a stop passes through Stopping (SoftStop) or Terminating (Kill) and ends Stopped. Successful, Faulted and Stopped are final.
+         * @enum {string}
+         */
+        JobState: "Pending" | "Running" | "Stopping" | "Terminating" | "Successful" | "Faulted" | "Stopped";
+        /** @description Input or output arguments: a JSON object. */
+        Arguments: {
+            [key: string]: unknown;
+        };
+        /** @description Input arguments. Keys starting with `$` are control parameters: only `$callMode` exists; any other is 400 unknown-control-parameter. */
+        InvocationBody: {
+            /** @description Overrides the trigger's default call mode; never reaches the process. */
+            $callMode?: components["schemas"]["CallMode"];
+        } & {
+            [key: string]: unknown;
+        };
+        AcceptedJob: {
+            /** Format: uuid */
+            jobKey: string;
+            state: components["schemas"]["JobState"];
+            /**
+             * Format: uri
+             * @description The same as the Location header.
+             */
+            statusUri: string;
+        };
+        JobStatus: {
+            /** Format: uuid */
+            jobKey: string;
+            /**
+             * @description Never final: a final job is answered 303 to its output URI.
+             * @enum {string}
+             */
+            state: "Pending" | "Running" | "Stopping" | "Terminating";
+            /** @description The process name. */
+            process: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            info: string | null;
         };
         /**
          * @description `*`: every event.
@@ -2028,10 +2028,6 @@ export interface components {
         };
     };
     parameters: {
-        /** @description The folder's key. */
-        folderKey: string;
-        /** @description The API trigger's slug. */
-        slug: string;
         /** @description The job's key. */
         jobKey: string;
         /** @description The process's name (URL-encoded). */

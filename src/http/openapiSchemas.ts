@@ -12,7 +12,6 @@ import { ERROR_CODES } from "../core/errorCodes.js";
 import type { HeartbeatAnswer } from "../core/Robots.js";
 import type { RobotJob } from "../robot/RobotConnection.js";
 import {
-  CALL_MODES,
   LIST_FIELD_MAX_BYTES,
   PENDING_REASONS,
   PRIORITIES,
@@ -34,7 +33,6 @@ const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: "null" }
 const keysOf = <K extends string>(all: Record<K, true>): K[] => Object.keys(all) as K[];
 
 // Exhaustive at compile time: a new state, source or strategy must be added here.
-export const JOB_STATES = keysOf<JobState>({ Pending: true, Running: true, Stopping: true, Terminating: true, Successful: true, Faulted: true, Stopped: true });
 const NON_FINAL_STATES: JobState[] = ["Pending", "Running", "Stopping", "Terminating"];
 const JOB_SOURCES = keysOf<JobSource>({ ApiTrigger: true, TimeTrigger: true, Manual: true, Api: true });
 const STOP_STRATEGIES = keysOf<StopStrategy>({ SoftStop: true, Kill: true });
@@ -43,7 +41,6 @@ const uuid: Schema = { type: "string", format: "uuid" };
 const dateTime: Schema = { type: "string", format: "date-time" };
 const nullableDateTime: Schema = { type: ["string", "null"], format: "date-time" };
 
-const jsonObject = (description: string): Schema => ({ type: "object", additionalProperties: true, description });
 const jobAttemptProperties: Record<keyof JobAttempt, Schema> = {
   attempt: { type: "integer", minimum: 1 },
   robot: { type: ["string", "null"], description: "The robot that ran the attempt." },
@@ -169,17 +166,9 @@ const problemExtra = (required: string[], properties: Record<string, Schema>, de
 
 export const schemas: Record<string, Schema> = {
   // ---- enumerations
-  CallMode: {
-    type: "string", enum: [...CALL_MODES],
-    description: "AsyncRequestReply: 202 and a status URI to poll. FireAndForget: 200 once stored, no body. LongPolling: the call blocks until the result (or 303 to a wait URI).",
-  },
   Verb: { type: "string", enum: [...VERBS] },
   Priority: { type: "string", enum: [...PRIORITIES] },
   TriggerPriority: { type: "string", enum: ["Inherit", ...PRIORITIES], description: "Inherit: the process's priority." },
-  JobState: {
-    type: "string", enum: JOB_STATES,
-    description: "Pending → Running → Successful / Faulted; a stop passes through Stopping (SoftStop) or Terminating (Kill) and ends Stopped. Successful, Faulted and Stopped are final.",
-  },
   JobSource: { type: "string", enum: JOB_SOURCES },
   PendingReason: {
     type: "string", enum: [...PENDING_REASONS],
@@ -188,8 +177,7 @@ export const schemas: Record<string, Schema> = {
   },
   StopStrategy: { type: "string", enum: STOP_STRATEGIES },
 
-
-  Arguments: jsonObject("Input or output arguments: a JSON object."),
+  // CallMode, JobState, Arguments: schemas/invocation.ts
 
   // ---- errors (RFC 9457)
   Problem: {
@@ -244,35 +232,7 @@ export const schemas: Record<string, Schema> = {
   JobNotFinishedProblem: problemExtra(["jobKey", "state"], { code: { const: "job-not-finished" }, jobKey: uuid, state: { enum: NON_FINAL_STATES } },
     "409 job-not-finished: the output URI was asked before the job was final."),
 
-  // ---- invocation
-  InvocationBody: {
-    type: "object",
-    additionalProperties: true,
-    properties: { $callMode: { ...schemaRef("CallMode"), description: "Overrides the trigger's default call mode; never reaches the process." } },
-    propertyNames: { anyOf: [{ const: "$callMode" }, { not: { pattern: "^\\$" } }] },
-    description: "Input arguments. Keys starting with `$` are control parameters: only `$callMode` exists; any other is 400 unknown-control-parameter.",
-  },
-  AcceptedJob: {
-    type: "object",
-    required: ["jobKey", "state", "statusUri"],
-    properties: {
-      jobKey: uuid,
-      state: schemaRef("JobState"),
-      statusUri: { type: "string", format: "uri", description: "The same as the Location header." },
-    },
-  },
-  JobStatus: {
-    type: "object",
-    required: ["jobKey", "state", "process", "createdAt", "startedAt", "info"],
-    properties: {
-      jobKey: uuid,
-      state: { type: "string", enum: NON_FINAL_STATES, description: "Never final: a final job is answered 303 to its output URI." },
-      process: { type: "string", description: "The process name." },
-      createdAt: dateTime,
-      startedAt: nullableDateTime,
-      info: { type: ["string", "null"] },
-    },
-  },
+  // ---- invocation: schemas/invocation.ts
 
   // ---- folders
 

@@ -8,8 +8,10 @@
  * ## How to add a route (or convert one written the old way)
  *
  * Look at routes/users.ts (a resource with a hidden 404), routes/folders.ts (a permission in
- * the route's folder), routes/tokens.ts (a permission the handler checks on what it loads)
- * and routes/audit.ts (a list with a query).
+ * the route's folder), routes/tokens.ts (a permission the handler checks on what it loads),
+ * routes/audit.ts (a list with a query) and routes/invocation.ts (free-form input the core
+ * checks, `validatorCompiler: invocationCheckedByCore`; answers with headers and links; job
+ * URIs that any Jobs scope may read).
  *
  * 1. Shapes (`src/http/schemas/{resource}.ts`, TypeBox: `import { Type } from "typebox"`).
  *    A shape that is a resource of the document (a `components.schemas` entry the client
@@ -30,7 +32,8 @@
  *    (one of openapi.ts `tags`), `summary`, `description` (the prose of the document),
  *    `body` / `querystring` / `params`, and `response: { 201: answer("The user.", User) }`
  *    (`noContent("Deleted.")` for a 204).
- * 3. `config.access`: `{ scope: ["Users", "Read"], permission: "Users.View" }`; add
+ * 3. `config.access`: `{ scope: ["Users", "Read"], permission: "Users.View" }` (`scope` may also list
+ *    alternatives, any one of which is enough: `[["Jobs", "Read"], ["Jobs", "Write"]]`); add
  *    `inFolder: true` when the permission is checked in the route's `:folderKey` folder, and
  *    `hidden: { code, detail }` when a caller without the permission must get that 404 (its
  *    existence is not revealed) rather than 403. `scope: null`: any caller of the tenant;
@@ -38,16 +41,28 @@
  *    (`/:org/…`, registered inside `app.register` so the generator sees it) for its administrators;
  *    `"metricsToken"`: `/metrics`, which checks its own optional token. A permission the handler checks on a resource it
  *    loads (a trigger's folder, "own tokens are exempt"): `checkedBy: "handler"` (the hook
- *    checks only the scope) and `permissionNote` for the document's sentence.
+ *    checks only the scope) and `permissionNote` for the document's sentence. A job URI, whose
+ *    job a token without a Jobs scope may not learn of: `hiddenWithoutScope: true` (that token
+ *    gets the `hidden` 404, not 403). The wait URI, callable with a signature instead of a
+ *    credential: `signedUri: true` (the handler authenticates; the hook checks nothing).
+ *    `bodyOptional: true` (beside `access`) when the body may be left out (the document's
+ *    `requestBody.required` is then false).
  * 4. `config.errors`: `{ invalid: "invalid-user", badRequest: [...], notFound: [...],
  *    conflict: [...], forbidden: [...] }`, the codes the route answers besides the ones
  *    access and the framework give. `invalid` is the `code` of the 400 of a body that does not
  *    match (default `invalid-body`), `invalidQuery` of a querystring's (default
- *    `invalid-query`; lists say `invalid-filter`).
+ *    `invalid-query`; lists say `invalid-filter`). `answers`: an error answer the route
+ *    documents itself, with its own sentence and problem schemas (the call modes' results),
+ *    in place of the generated one; it is the document's only (errors are sent as problems,
+ *    never through a response schema).
  * 5. The handler gets typed `request.body` / `query` / `params`, calls the core, and returns
  *    the answer object (`reply.code(201); return renderUser(user);`, `reply.code(204).send(null)`):
  *    never `json(reply, …)` (a string skips the response schema), never `omit(…)` (the schema
- *    leaves out what it does not declare). Errors are thrown (BatonError).
+ *    leaves out what it does not declare). Errors are thrown (BatonError). Response headers
+ *    are declared with the answer (`headers: { Location: … }`); one named as a
+ *    `components.headers` entry of openapi.ts (Location, Retry-After, Idempotent-Replayed) is
+ *    written as a reference to it, with the answer's sentence; `links` (OpenAPI link objects)
+ *    beside an answer's description are copied into the document.
  * 6. Delete what the route replaces: its hand-written operation in openapi.ts, its schemas
  *    in openapiSchemas.ts, the `scope` of its rows in test/accessMatrix.test.ts (read from
  *    this config now). Run `npx tsc -b tsconfig.build.json && npm run gen:api-types`, then
@@ -59,12 +74,20 @@ import type { ErrorCode } from "../core/errorCodes.js";
 import { notFound } from "../core/errors.js";
 import { requirePermission } from "../core/permissionChecks.js";
 import type { Permission } from "../core/Permissions.js";
-import { requireScope, type Access, type ScopeResource } from "../core/scopes.js";
+import { requireAnyScope, type ScopeNeed } from "../core/scopes.js";
 import { principal, type HttpContext } from "./context.js";
 
 export interface RouteAccess {
-  /** the token scope the route needs (`OR.{resource}` or `OR.{resource}.{access}`); null: any caller of the tenant */
-  scope: readonly [ScopeResource, Access] | null;
+  /**
+   * the token scope the route needs (`OR.{resource}` or `OR.{resource}.{access}`), or a list
+   * of alternatives, any one of which is enough (`[["Jobs", "Read"], ["Jobs", "Write"]]`:
+   * any Jobs scope); null: any caller of the tenant
+   */
+  scope: ScopeNeed | readonly ScopeNeed[] | null;
+  /** a token without the scope gets the route's `hidden` 404 rather than 403 insufficient-scope (a job URI: the job's existence is not revealed) */
+  hiddenWithoutScope?: true;
+  /** also callable without a credential, through a signed URI (`exp` and `sig`: the wait URI): the handler authenticates and checks, the hook does nothing */
+  signedUri?: true;
   /** an organization's route (`/:org/…`, scope null): the caller's token must be an administrator's of `:org` (403 not-org-admin) */
   orgAdmin?: true;
   /** the user's permission the route needs */
@@ -95,7 +118,19 @@ export interface RouteErrors {
   unauthorized?: { codes: ErrorCode[]; description: string };
   /** a 429 of the route's own, with `Retry-After` (login-throttled), and the sentence that says when */
   tooMany?: { codes: ErrorCode[]; description: string };
+  /** error answers the route documents itself, by status, in place of the generated ones (the document's only) */
+  answers?: Record<number, ErrorAnswer>;
 }
+
+/**
+ * An error answer written by the route for the document: a problem with the route's sentence
+ * and codes, the problem schemas it may carry (`components.schemas` names, any one of them;
+ * Problem by default) and its headers (a `components.headers` name, or a header object);
+ * or `{ response }`, one of `components.responses` (MethodNotAllowed).
+ */
+export type ErrorAnswer =
+  | { description: string; codes: ErrorCode[]; problems?: string[]; headers?: Record<string, string | { required: boolean; description: string; schema: object }> }
+  | { response: string };
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -103,7 +138,15 @@ declare module "fastify" {
     access?: RouteAccess | "public" | "metricsToken";
     /** the route's other answers, for the document; `invalid` is its body's 400 code */
     errors?: RouteErrors;
+    /** the route's body may be left out: the document's requestBody is not required */
+    bodyOptional?: true;
   }
+}
+
+/** The scopes a route accepts, any one of them enough (none: any caller). */
+export function scopeAlternatives(scope: RouteAccess["scope"]): ScopeNeed[] {
+  if (scope === null) return [];
+  return typeof scope[0] === "string" ? [scope as ScopeNeed] : [...(scope as readonly ScopeNeed[])];
 }
 
 /**
@@ -115,16 +158,17 @@ declare module "fastify" {
 export function accessHook(app: FastifyInstance, ctx: HttpContext): void {
   app.addHook("preValidation", async (request: FastifyRequest) => {
     const access = request.routeOptions.config.access;
-    if (access === undefined || access === "public" || access === "metricsToken") return;
+    if (access === undefined || access === "public" || access === "metricsToken" || access.signedUri) return;
     if (access.orgAdmin) {
       await ctx.baton.access.authenticateOrgAdmin((request.params as { org: string }).org, request.headers.authorization);
       return;
     }
     const who = await principal(ctx, request);
-    if (access.scope) requireScope(who, access.scope[0], access.scope[1]);
-    if (access.permission === undefined || access.checkedBy === "handler") return;
     const params = request.params as Record<string, string>;
     const hidden = access.hidden;
-    requirePermission(who, access.permission, access.inFolder ? params.folderKey ?? null : null, hidden ? () => notFound(hidden.code, hidden.detail(params)) : undefined);
+    const hide = hidden ? () => notFound(hidden.code, hidden.detail(params)) : undefined;
+    if (access.scope) requireAnyScope(who, scopeAlternatives(access.scope), access.hiddenWithoutScope ? hide : undefined);
+    if (access.permission === undefined || access.checkedBy === "handler") return;
+    requirePermission(who, access.permission, access.inFolder ? params.folderKey ?? null : null, hide);
   });
 }
