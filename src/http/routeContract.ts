@@ -144,9 +144,17 @@ declare module "fastify" {
 }
 
 /** The scopes a route accepts, any one of them enough (none: any caller). */
-export function scopeAlternatives(scope: RouteAccess["scope"]): ScopeNeed[] {
+export function scopeAlternatives(scope: RouteAccess["scope"]): readonly ScopeNeed[] {
   if (scope === null) return [];
-  return typeof scope[0] === "string" ? [scope as ScopeNeed] : [...(scope as readonly ScopeNeed[])];
+  return typeof scope[0] === "string" ? [scope as ScopeNeed] : (scope as readonly ScopeNeed[]);
+}
+
+/** each route's scope alternatives, made once (the hook runs on every request, the invoke URL's included) */
+const alternatives = new WeakMap<RouteAccess, readonly ScopeNeed[]>();
+function alternativesOf(access: RouteAccess): readonly ScopeNeed[] {
+  let needs = alternatives.get(access);
+  if (!needs) alternatives.set(access, needs = scopeAlternatives(access.scope));
+  return needs;
 }
 
 /**
@@ -167,7 +175,7 @@ export function accessHook(app: FastifyInstance, ctx: HttpContext): void {
     const params = request.params as Record<string, string>;
     const hidden = access.hidden;
     const hide = hidden ? () => notFound(hidden.code, hidden.detail(params)) : undefined;
-    if (access.scope) requireAnyScope(who, scopeAlternatives(access.scope), access.hiddenWithoutScope ? hide : undefined);
+    if (access.scope) requireAnyScope(who, alternativesOf(access), access.hiddenWithoutScope ? hide : undefined);
     if (access.permission === undefined || access.checkedBy === "handler") return;
     requirePermission(who, access.permission, access.inFolder ? params.folderKey ?? null : null, hide);
   });
