@@ -173,7 +173,7 @@ const rows: Row[] = [
   // ---- invoking (the echo trigger is POST; other verbs answer 405 to whoever may invoke)
   ...(["GET", "PUT", "DELETE", "PATCH", "POST"] as const).map((verb): Row => ({
     route: `${verb} /:org/:tenant/orchestrator_/t/:folderKey/:slug`, call: async (f) => ({ path: `/t/${f.sharedKey}/echo`, body: verb === "GET" ? undefined : { n: 1 } }),
-    ok: verb === "POST" ? 202 : 405, scope: ["Jobs", "Write"], roles: { Viewer: 403, folderDeveloper: 404 },
+    ok: verb === "POST" ? 202 : 405, roles: { Viewer: 403, folderDeveloper: 404 },
   })),
 
   // ---- jobs
@@ -192,15 +192,15 @@ const rows: Row[] = [
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/jobs/:jobKey/status", call: async (f) => ({ path: `/api/v1/jobs/${await f.finishedJob()}/status` }), ok: 303,
-    scope: ["Jobs", "Read"], hiddenWithoutScope: true, roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/jobs/:jobKey/output", call: async (f) => ({ path: `/api/v1/jobs/${await f.finishedJob()}/output` }), ok: 200,
-    scope: ["Jobs", "Read"], hiddenWithoutScope: true, roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "GET /:org/:tenant/orchestrator_/api/v1/jobs/:jobKey/wait", call: async (f) => ({ path: `/api/v1/jobs/${await f.finishedJob()}/wait` }), ok: 200,
-    scope: ["Jobs", "Read"], hiddenWithoutScope: true, roles: { folderDeveloper: 404 },
+    roles: { folderDeveloper: 404 },
   },
   {
     route: "POST /:org/:tenant/orchestrator_/api/v1/jobs/:jobKey/stop", call: async (f) => ({ path: `/api/v1/jobs/${await f.pendingJob()}/stop`, body: { strategy: "SoftStop" } }), ok: 202,
@@ -376,7 +376,7 @@ function scopeOf(row: Row): Scope {
 /** whether a token without the scope gets 404 (a single resource's read) rather than 403: the config's, else the row's */
 function hiddenWithoutScope(row: Row): boolean {
   const access = declared.get(row.route);
-  if (access === "public" || access === "metricsToken") return false;
+  if (typeof access === "string") return false;
   return access ? access.hiddenWithoutScope === true : row.hiddenWithoutScope === true;
 }
 /** caller name → Authorization header value (null: none) */

@@ -161,6 +161,39 @@ describe("the OpenAPI document", () => {
     for (const h of Object.values<any>(doc.components.headers)) ajv.compile(h.schema);
   });
 
+  it("says the call modes from the invocation routes' contract: headers by reference, links, who may call", () => {
+    const invoke = doc.paths["/t/{folderKey}/{slug}"];
+    expect(invoke.summary).toBe("The invoke URL of an API trigger");
+    const post = invoke.post;
+    expect(post.requestBody).toEqual({ required: false, content: { "application/json": { schema: { $ref: "#/components/schemas/InvocationBody" } } } });
+    expect(post.security).toEqual([{ bearerAuth: ["OR.Jobs"] }, { bearerAuth: ["OR.Jobs.Write"] }, { cookieAuth: [] }]);
+    expect(post.responses["202"].headers).toEqual({
+      "X-Request-Id": { $ref: "#/components/headers/XRequestId" },
+      Location: { $ref: "#/components/headers/Location", description: "The job's status URI, absolute." },
+      "Retry-After": { $ref: "#/components/headers/RetryAfter", description: "Seconds to wait before polling." },
+      "Idempotent-Replayed": { $ref: "#/components/headers/IdempotentReplayed" },
+    });
+    expect(post.responses["202"].links.status).toMatchObject({ operationId: "getJobStatus", parameters: { jobKey: "$response.body#/jobKey" } });
+    expect(post.responses["405"]).toEqual({ $ref: "#/components/responses/MethodNotAllowed" });
+    expect(post.responses["500"].content["application/problem+json"].schema).toEqual({ anyOf: [{ $ref: "#/components/schemas/JobFaultedProblem" }, { $ref: "#/components/schemas/Problem" }] });
+    // GET and DELETE take their arguments from the query string; a GET creates a job too (CSRF with a console session)
+    expect(invoke.get.parameters.filter((p: any) => p.in === "query").map((p: any) => p.name)).toEqual(["$callMode", "arguments"]);
+    expect(invoke.get.responses["403"].description).toContain("csrf-token-invalid");
+    expect(Object.keys(invoke.patch.responses).filter((c) => /^[23]/.test(c))).toEqual([]);
+
+    // the job URIs: any Jobs scope; without one, or without the permission, 404 (never 403)
+    const jobsAny = [{ bearerAuth: ["OR.Jobs"] }, { bearerAuth: ["OR.Jobs.Read"] }, { bearerAuth: ["OR.Jobs.Write"] }];
+    const status = doc.paths["/api/v1/jobs/{jobKey}/status"].get;
+    expect(status.security).toEqual([...jobsAny, { cookieAuth: [] }]);
+    expect(status.description).toContain("Without one, the answer is 404: a job's existence is not revealed.");
+    expect(status.responses["403"]).toBeUndefined();
+    expect(status.responses["303"].links.output).toEqual({ operationId: "getJobOutput", parameters: { jobKey: "$request.path.jobKey" } });
+    expect(deref(status.responses["404"]).description).toContain("`job-not-found`");
+    const wait = doc.paths["/api/v1/jobs/{jobKey}/wait"].get;
+    expect(wait.security).toEqual([...jobsAny, { signedUri: [] }, { cookieAuth: [] }]);
+    expect(wait.responses["303"].headers.Location.$ref).toBe("#/components/headers/Location");
+  });
+
   it("documents exactly the routes the server registers", async () => {
     const server = buildServer({ baton: b.baton });
     await server.app.ready();

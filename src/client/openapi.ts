@@ -113,39 +113,6 @@ export interface components {
             /** @enum {unknown} */
             state: "Pending" | "Running" | "Stopping" | "Terminating";
         };
-        /** @description Input arguments. Keys starting with `$` are control parameters: only `$callMode` exists; any other is 400 unknown-control-parameter. */
-        InvocationBody: {
-            /** @description Overrides the trigger's default call mode; never reaches the process. */
-            $callMode?: components["schemas"]["CallMode"];
-        } & {
-            [key: string]: unknown;
-        };
-        AcceptedJob: {
-            /** Format: uuid */
-            jobKey: string;
-            state: components["schemas"]["JobState"];
-            /**
-             * Format: uri
-             * @description The same as the Location header.
-             */
-            statusUri: string;
-        };
-        JobStatus: {
-            /** Format: uuid */
-            jobKey: string;
-            /**
-             * @description Never final: a final job is answered 303 to its output URI.
-             * @enum {string}
-             */
-            state: "Pending" | "Running" | "Stopping" | "Terminating";
-            /** @description The process name. */
-            process: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            startedAt: string | null;
-            info: string | null;
-        };
         AuditEntry: {
             /** @description Increases with every entry of the installation. */
             seq: number;
@@ -209,146 +176,6 @@ export interface components {
         FolderPage: {
             items: components["schemas"]["Folder"][];
             /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        /**
-         * @description `*`: every event.
-         * @enum {string}
-         */
-        WebhookEvent: "job.created" | "job.started" | "job.completed" | "job.faulted" | "job.stopped" | "job.retrying" | "*";
-        Webhook: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uri */
-            url: string;
-            events: components["schemas"]["WebhookEvent"][];
-            /** @description Only jobs of these folders; null: every folder. */
-            folderKeys: string[] | null;
-            enabled: boolean;
-            description: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            secretRotatedAt: string | null;
-        };
-        WebhookPage: {
-            items: components["schemas"]["Webhook"][];
-            /** @description This list is not paginated yet: always null. */
-            nextCursor: string | null;
-        };
-        CreatedWebhook: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uri */
-            url: string;
-            events: components["schemas"]["WebhookEvent"][];
-            /** @description Only jobs of these folders; null: every folder. */
-            folderKeys: string[] | null;
-            enabled: boolean;
-            description: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            secretRotatedAt: string | null;
-            /** @description The signing secret (Standard Webhooks format): shown only this once. */
-            secret: string;
-        };
-        RotatedWebhook: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uri */
-            url: string;
-            events: components["schemas"]["WebhookEvent"][];
-            /** @description Only jobs of these folders; null: every folder. */
-            folderKeys: string[] | null;
-            enabled: boolean;
-            description: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            secretRotatedAt: string | null;
-            /** @description The new signing secret: shown only this once. */
-            secret: string;
-            /** @description Until then deliveries carry a second `v1,` signature made with the previous secret. */
-            previousSecretValidUntil: string | null;
-        };
-        /** @description `id`, `createdAt`, `updatedAt` and `secretRotatedAt` are ignored; any other unknown field is 400 invalid-webhook. */
-        WebhookInput: {
-            /** @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true. */
-            url: string;
-            /** @description At least one event. */
-            events: components["schemas"]["WebhookEvent"][];
-            /** @description 1 to 100 folder keys of the tenant; null or absent: every folder. */
-            folderKeys?: string[] | null;
-            /** @description true by default. */
-            enabled?: boolean;
-            /** @description At most 500 characters. */
-            description?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** @description The fields to change; the others keep their values. */
-        WebhookPatch: {
-            /** @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true. */
-            url?: string;
-            /** @description At least one event. */
-            events?: components["schemas"]["WebhookEvent"][];
-            /** @description 1 to 100 folder keys of the tenant; null or absent: every folder. */
-            folderKeys?: string[] | null;
-            /** @description true by default. */
-            enabled?: boolean;
-            /** @description At most 500 characters. */
-            description?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        WebhookAttempt: {
-            /** Format: date-time */
-            at: string;
-            /** @description The receiver's status; null when no answer came (refused, timed out, refused address). */
-            statusCode: number | null;
-            durationMs: number;
-            /** @description Why the attempt failed; null for a 2xx. */
-            error: string | null;
-        };
-        WebhookDelivery: {
-            /** @description The `webhook-id` header: the same for every attempt and redelivery (receivers drop repeats by it). */
-            id: string;
-            /** Format: uuid */
-            webhookId: string;
-            /** @description The event (`job.completed`, …) or `webhook.test`. */
-            type: string;
-            jobKey: string | null;
-            /** @enum {string} */
-            state: "Pending" | "Delivered" | "Failed";
-            /** Format: date-time */
-            createdAt: string;
-            nextAttemptAt: string | null;
-            /**
-             * Format: date-time
-             * @description Failed attempts are retried until then (24 hours), then the delivery is Failed.
-             */
-            retryUntil: string;
-            deliveredAt: string | null;
-            attempts: components["schemas"]["WebhookAttempt"][];
-            /** @description The body sent: `{ type, timestamp, data: { job } }` (the job as GET /jobs/{jobKey} shows it). */
-            payload: {
-                type: string;
-                /** Format: date-time */
-                timestamp: string;
-                data: {
-                    [key: string]: unknown;
-                };
-            } & {
-                [key: string]: unknown;
-            };
-        };
-        WebhookDeliveryPage: {
-            items: components["schemas"]["WebhookDelivery"][];
-            /** @description Pass it as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
         };
         /**
@@ -623,6 +450,179 @@ export interface components {
         };
         StopJob: {
             strategy: components["schemas"]["StopStrategy"];
+        };
+        /** @description Input arguments. Keys starting with `$` are control parameters: only `$callMode` exists; any other is 400 unknown-control-parameter. */
+        InvocationBody: {
+            /** @description Overrides the trigger's default call mode; never reaches the process. */
+            $callMode?: components["schemas"]["CallMode"];
+        } & {
+            [key: string]: unknown;
+        };
+        AcceptedJob: {
+            /** Format: uuid */
+            jobKey: string;
+            state: components["schemas"]["JobState"];
+            /**
+             * Format: uri
+             * @description The same as the Location header.
+             */
+            statusUri: string;
+        };
+        JobStatus: {
+            /** Format: uuid */
+            jobKey: string;
+            /**
+             * @description Never final: a final job is answered 303 to its output URI.
+             * @enum {string}
+             */
+            state: "Pending" | "Running" | "Stopping" | "Terminating";
+            /** @description The process name. */
+            process: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            info: string | null;
+        };
+        /**
+         * @description `*`: every event.
+         * @enum {string}
+         */
+        WebhookEvent: "job.created" | "job.started" | "job.completed" | "job.faulted" | "job.stopped" | "job.retrying" | "*";
+        Webhook: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description Only jobs of these folders; null: every folder. */
+            folderKeys: string[] | null;
+            enabled: boolean;
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            secretRotatedAt: string | null;
+        };
+        WebhookPage: {
+            items: components["schemas"]["Webhook"][];
+            /** @description This list is not paginated yet: always null. */
+            nextCursor: string | null;
+        };
+        CreatedWebhook: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description Only jobs of these folders; null: every folder. */
+            folderKeys: string[] | null;
+            enabled: boolean;
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            secretRotatedAt: string | null;
+            /** @description The signing secret (Standard Webhooks format): shown only this once. */
+            secret: string;
+        };
+        RotatedWebhook: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description Only jobs of these folders; null: every folder. */
+            folderKeys: string[] | null;
+            enabled: boolean;
+            description: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            secretRotatedAt: string | null;
+            /** @description The new signing secret: shown only this once. */
+            secret: string;
+            /** @description Until then deliveries carry a second `v1,` signature made with the previous secret. */
+            previousSecretValidUntil: string | null;
+        };
+        /** @description `id`, `createdAt`, `updatedAt` and `secretRotatedAt` are ignored; any other unknown field is 400 invalid-webhook. */
+        WebhookInput: {
+            /** @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true. */
+            url: string;
+            /** @description At least one event. */
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description 1 to 100 folder keys of the tenant; null or absent: every folder. */
+            folderKeys?: string[] | null;
+            /** @description true by default. */
+            enabled?: boolean;
+            /** @description At most 500 characters. */
+            description?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The fields to change; the others keep their values. */
+        WebhookPatch: {
+            /** @description http or https, without credentials; loopback, link-local and private addresses (after DNS resolution) are refused unless BATON_WEBHOOKS_ALLOW_PRIVATE=true. */
+            url?: string;
+            /** @description At least one event. */
+            events?: components["schemas"]["WebhookEvent"][];
+            /** @description 1 to 100 folder keys of the tenant; null or absent: every folder. */
+            folderKeys?: string[] | null;
+            /** @description true by default. */
+            enabled?: boolean;
+            /** @description At most 500 characters. */
+            description?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        WebhookAttempt: {
+            /** Format: date-time */
+            at: string;
+            /** @description The receiver's status; null when no answer came (refused, timed out, refused address). */
+            statusCode: number | null;
+            durationMs: number;
+            /** @description Why the attempt failed; null for a 2xx. */
+            error: string | null;
+        };
+        WebhookDelivery: {
+            /** @description The `webhook-id` header: the same for every attempt and redelivery (receivers drop repeats by it). */
+            id: string;
+            /** Format: uuid */
+            webhookId: string;
+            /** @description The event (`job.completed`, …) or `webhook.test`. */
+            type: string;
+            jobKey: string | null;
+            /** @enum {string} */
+            state: "Pending" | "Delivered" | "Failed";
+            /** Format: date-time */
+            createdAt: string;
+            nextAttemptAt: string | null;
+            /**
+             * Format: date-time
+             * @description Failed attempts are retried until then (24 hours), then the delivery is Failed.
+             */
+            retryUntil: string;
+            deliveredAt: string | null;
+            attempts: components["schemas"]["WebhookAttempt"][];
+            /** @description The body sent: `{ type, timestamp, data: { job } }` (the job as GET /jobs/{jobKey} shows it). */
+            payload: {
+                type: string;
+                /** Format: date-time */
+                timestamp: string;
+                data: {
+                    [key: string]: unknown;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            /** @description Pass it as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
         };
         RetryBackoff: {
             /**
@@ -2078,28 +2078,7 @@ export interface components {
             };
         };
     };
-    parameters: {
-        /** @description The folder's key. */
-        folderKey: string;
-        /** @description The API trigger's slug. */
-        slug: string;
-        /** @description The job's key. */
-        jobKey: string;
-        /** @description The process's name (URL-encoded). */
-        processName: string;
-        /** @description The API trigger's id. */
-        triggerId: string;
-        /** @description The time trigger's id. */
-        timeTriggerId: string;
-        /** @description The token's id. */
-        tokenId: string;
-        /** @description The robot's (robot key's) id. */
-        robotId: string;
-        /** @description The user's id. */
-        userId: string;
-        /** @description Makes a retried request safe (SPEC §8): a later request with this key and the same request creates no job and is answered for the first one's job (with `Idempotent-Replayed: true`); with another request, 422 idempotency-key-mismatch. Scoped to the tenant and the trigger (or the process, for POST /jobs), kept the tenant's `idempotencyKeyRetentionHours`. */
-        idempotencyKey: string;
-    };
+    parameters: never;
     requestBodies: never;
     headers: {
         /** @description The request's id: the caller's `X-Request-Id` when it is 1-128 of `[A-Za-z0-9_.-]`, otherwise a new UUID. */

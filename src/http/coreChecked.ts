@@ -13,3 +13,12 @@ import { validatorCompiler } from "./validation.js";
 const accept = () => true;
 
 export const bodyCheckedByCore: FastifySchemaCompiler<unknown> = (route) => (route.httpPart === "body" ? accept : validatorCompiler(route));
+
+/**
+ * The invoke URL (routes/invocation.ts): its body, query string and Idempotency-Key are free-form
+ * by design and checked by the route and the core (the route's own body parser, the arguments
+ * against the process's input schema, `$callMode`, the key: their own codes, every violation
+ * listed), and an unknown folder or slug is 404 trigger-not-found before anything is read.
+ * Its schemas are the document's; nothing is checked twice on the hot path.
+ */
+export const invocationCheckedByCore: FastifySchemaCompiler<unknown> = () => accept;

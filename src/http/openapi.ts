@@ -12,7 +12,7 @@
 import type { ErrorCode } from "../core/errorCodes.js";
 import type { FastifyContextConfig } from "fastify";
 import { scopesGranting } from "../core/scopes.js";
-import type { RouteAccess } from "./routeContract.js";
+import type { ErrorAnswer, RouteAccess } from "./routeContract.js";
 import { namedSchemas, withRefs } from "./schemas/named.js";
 import { schemaRef as s, schemas, type Schema } from "./openapiSchemas.js";
 
@@ -23,7 +23,7 @@ const API_VERSION = "1.0.0";
 
 // ---- small builders
 
-const ref = (kind: "parameters" | "responses" | "headers", name: string): Obj => ({ $ref: `#/components/${kind}/${name}` });
+const ref = (kind: "responses" | "headers", name: string): Obj => ({ $ref: `#/components/${kind}/${name}` });
 const jsonContent = (schema: Schema): Obj => ({ "application/json": { schema } });
 const problemContent = (schema: Schema): Obj => ({ "application/problem+json": { schema } });
 const codeList = (codes: readonly string[]) => codes.map((c) => `\`${c}\``).join(", ");
@@ -42,17 +42,9 @@ function problem(description: string, codes: ErrorCode[], schema: Schema = s("Pr
   return response(`${description} Codes: ${codeList(codes)}.`, { content: problemContent(schema), headers });
 }
 
-const header = (name: string, description: string): Obj => ({ ...ref("headers", name), description });
 
 type SecurityRequirement = Record<string, string[]>;
 
-/** Either `OR.{resource}` or `OR.{resource}.{access}` (scopes.ts, requireScope). */
-const scopes = (resource: string, access: "Read" | "Write"): SecurityRequirement[] => [
-  { bearerAuth: [`OR.${resource}`] },
-  { bearerAuth: [`OR.${resource}.${access}`] },
-];
-/** Jobs.getVisible: any Jobs scope; without one, the job is answered 404 (its existence is not revealed). */
-const JOB_VISIBLE: SecurityRequirement[] = [{ bearerAuth: ["OR.Jobs"] }, { bearerAuth: ["OR.Jobs.Read"] }, { bearerAuth: ["OR.Jobs.Write"] }];
 
 interface OperationSpec {
   operationId: string;
@@ -198,6 +190,28 @@ export interface GeneratedOperation {
   op: Obj;
   config: FastifyContextConfig | undefined;
   level: "tenant" | "organization" | "node";
+  /** the route's response `links`, by status (fastify-swagger leaves them out) */
+  links?: Record<string, Obj>;
+}
+
+/** Response headers described once in `components.headers`: a route's header of that name is written as a reference, with the route's sentence. */
+const HEADER_COMPONENTS: Record<string, string> = { Location: "Location", "Retry-After": "RetryAfter", "Idempotent-Replayed": "IdempotentReplayed" };
+
+function responseHeaders(given: Obj | undefined): Obj | undefined {
+  if (!given) return undefined;
+  return Object.fromEntries(Object.entries(given).map(([name, h]) => {
+    const component = HEADER_COMPONENTS[name];
+    const description = (h as { description?: string }).description;
+    return [name, component ? { ...ref("headers", component), ...(description ? { description } : {}) } : h];
+  }));
+}
+
+/** An error answer a route documents itself (routeContract.ts `errors.answers`). */
+function errorAnswer(a: ErrorAnswer): Obj {
+  if ("response" in a) return ref("responses", a.response);
+  const problems = (a.problems ?? ["Problem"]).map((name) => s(name));
+  const headers = Object.fromEntries(Object.entries(a.headers ?? {}).map(([name, h]) => [name, typeof h === "string" ? ref("headers", h) : h]));
+  return problem(a.description, a.codes, problems.length === 1 ? problems[0] : { anyOf: problems }, headers);
 }
 
 /** The permission's prose for the description. */
@@ -253,9 +267,10 @@ export function routeOperation(g: GeneratedOperation): Obj {
   const given = (op.responses ?? {}) as Record<string, Obj>;
   const responses: Obj = {};
   for (const [code, r] of Object.entries(given)) {
-    responses[code] = response(String(r.description), { content: r.content as Obj | undefined, headers: answerHeaders(r.headers as Obj | undefined) });
+    responses[code] = response(String(r.description), { content: r.content as Obj | undefined, headers: responseHeaders(answerHeaders(r.headers as Obj | undefined)), links: g.links?.[code] });
   }
   if (access === "clientCredentials") return clientCredentialsOperation(op, responses);
+  for (const [code, a] of Object.entries(errors.answers ?? {})) responses[code] = errorAnswer(a);
   const body = op.requestBody as { content?: Record<string, { schema: Schema }>; description?: string } | undefined;
   const tags = op.tags as string[] | undefined;
   const spec: OperationSpec = {
@@ -265,7 +280,7 @@ export function routeOperation(g: GeneratedOperation): Obj {
     ...(op.description ? { description: String(op.description) } : {}),
     security: access === undefined || access === "public" ? null : access === "metricsToken" ? [{}, { metricsToken: [] }] : access === "robotKey" ? ROBOT
       : access.cookieOnly ? [{ cookieAuth: [] }]
-      : access.scope ? scopesGranting(access.scope[0], access.scope[1]).map((scope) => ({ bearerAuth: [scope] })) : [{ bearerAuth: [] }],
+      : [...(access.scope ? scopesGranting(access.scope[0], access.scope[1]).map((scope) => ({ bearerAuth: [scope] })) : [{ bearerAuth: [] }]), ...(access.signedUri ? [{ signedUri: [] }] : [])],
     // a token without the scope is answered 403, or with hiddenWithoutScope the route's 404
     checksScope: typeof access === "object" && access.scope !== null && !access.hiddenWithoutScope,
     // (a permissionNote alone: the sentence, and nothing refused)
@@ -326,236 +341,11 @@ function namedComponents(): Record<string, Schema> {
   return Object.fromEntries([...namedSchemas()].map(([name, schema]) => [name, withRefs(schema, true) as Schema]));
 }
 
-// ---- parameters
 
-const pathParameter = (name: string, description: string, schema: Schema): Obj => ({ name, in: "path", required: true, description, schema });
-const queryParameter = (name: string, description: string, schema: Schema, extra: Obj = {}): Obj => ({ name, in: "query", required: false, description, schema, ...extra });
-
-const parameters: Record<string, Obj> = {
-  folderKey: pathParameter("folderKey", "The folder's key.", { type: "string", format: "uuid" }),
-  slug: pathParameter("slug", "The API trigger's slug.", { type: "string", pattern: "^[A-Za-z0-9_.-]{1,128}$" }),
-  jobKey: pathParameter("jobKey", "The job's key.", { type: "string", format: "uuid" }),
-  processName: pathParameter("name", "The process's name (URL-encoded).", { type: "string" }),
-  triggerId: pathParameter("id", "The API trigger's id.", { type: "string", format: "uuid" }),
-  timeTriggerId: pathParameter("id", "The time trigger's id.", { type: "string", format: "uuid" }),
-  tokenId: pathParameter("id", "The token's id.", { type: "string", format: "uuid" }),
-  robotId: pathParameter("id", "The robot's (robot key's) id.", { type: "string", format: "uuid" }),
-  userId: pathParameter("id", "The user's id.", { type: "string", format: "uuid" }),
-  idempotencyKey: {
-    name: "Idempotency-Key", in: "header", required: false,
-    description: "Makes a retried request safe (SPEC §8): a later request with this key and the same request creates no job and is answered for the first one's job " +
-      "(with `Idempotent-Replayed: true`); with another request, 422 idempotency-key-mismatch. Scoped to the tenant and the trigger (or the process, for POST /jobs), " +
-      "kept the tenant's `idempotencyKeyRetentionHours`.",
-    schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x20-\\x7E]+$" },
-  },
-};
-const param = (name: keyof typeof parameters & string): Obj => ref("parameters", name);
-
-// ---- the invocation contract (SPEC §2)
-
-/** The tenant's redirectStatusCode 302 in place of 303: the same redirect, for clients that compare with 302. */
-const REDIRECT_302 = (which: string) => `Instead of ${which} when the tenant's \`redirectStatusCode\` is 302 (for clients written to compare with 302): the same redirect, to be followed with GET.`;
-const SAME_WAIT_HEADERS = {
-  Location: header("Location", "The wait URI, absolute (with the same kind of authentication)."),
-  "Retry-After": header("RetryAfter", "Always 0: follow at once."),
-};
-const WAIT_REDIRECT_HEADERS = {
-  Location: header("Location", "The job's wait URI, absolute (signed when `syncRedirectsRequireAuth` is false)."),
-  "Retry-After": header("RetryAfter", "Always 0: follow at once."),
-};
-
-/** on an answer to a request repeated with its Idempotency-Key */
-const REPLAYED = { "Idempotent-Replayed": ref("headers", "IdempotentReplayed") };
-const IDEMPOTENCY_MISMATCH = problem("The Idempotency-Key was sent before with another request; no job was created.", ["idempotency-key-mismatch"]);
-
-const CALL_MODE_RESPONSES = {
-  "202": response("**AsyncRequestReply**: the job is created. Poll the status URI (`Location`) after `Retry-After` seconds.", {
-    headers: {
-      Location: header("Location", "The job's status URI, absolute."),
-      "Retry-After": header("RetryAfter", "Seconds to wait before polling."),
-      ...REPLAYED,
-    },
-    content: jsonContent(s("AcceptedJob")),
-    links: { status: { operationId: "getJobStatus", parameters: { jobKey: "$response.body#/jobKey" }, description: "Poll the job's status." } },
-  }),
-  "303": response(
-    "**LongPolling**: the job is not final after the tenant's `longPollTimeoutSeconds` (or the node is shutting down). Follow `Location`, the wait URI, with GET; it blocks the same way. " +
-      "When the tenant's `syncRedirectsRequireAuth` is false, the wait URI carries `exp` and `sig` and needs no token.",
-    { headers: { ...WAIT_REDIRECT_HEADERS, ...REPLAYED } },
-  ),
-  "302": response(REDIRECT_302("the 303"), { headers: { ...WAIT_REDIRECT_HEADERS, ...REPLAYED } }),
-};
-
-/** Successful → 200 output; Faulted → 500 job-faulted; Stopped → 409 job-stopped (SPEC §2 "Results"). */
-const RESULT_RESPONSES = {
-  "200": response("The job ended **Successful**: its output arguments as a top-level JSON object (`{}` when there are none).", { content: jsonContent(s("Arguments")) }),
-  "409": problem("The job ended **Stopped**.", ["job-stopped"], s("JobStoppedProblem")),
-  "500": problem("The job ended **Faulted** (`error` is the job's error), or the orchestrator failed.", ["job-faulted", "internal-error"], {
-    anyOf: [s("JobFaultedProblem"), s("Problem")],
-  }),
-};
-
-const INVOKE_PERMISSION = "`Jobs.Create` in the trigger's folder (a user who may not see the folder gets 404 trigger-not-found; one who sees it but lacks the permission, 403 permission-denied).";
-
-function invokeOperation(method: "GET" | "POST" | "PUT" | "DELETE"): Obj {
-  const withBody = method === "POST" || method === "PUT";
-  const argumentsHow = withBody
-    ? "Arguments: a JSON object body (`Content-Type: application/json` or any `+json` type; an empty body is `{}`)."
-    : "Arguments: the query string. A value that parses as a JSON number, boolean, array or object is passed as that, anything else as a string; a key given twice becomes an array.";
-  const spec: OperationSpec = {
-    operationId: `invokeTrigger${method[0]}${method.slice(1).toLowerCase()}`,
-    tag: "Invocation",
-    summary: `Invoke an API trigger whose verb is ${method}`,
-    description: [
-      "Creates a job of the trigger's process and answers according to the call mode: the trigger's default, or `$callMode`.",
-      argumentsHow,
-      "Keys starting with `$` are control parameters and never reach the process. Input arguments are the process's defaults, overridden by the trigger's defaults, overridden by the request; " +
-        "with an input schema they are validated before any job exists.",
-      "**FireAndForget**: 200 with no body once the job is stored. **AsyncRequestReply**: 202. **LongPolling**: the call blocks until the job is final and answers with the result " +
-        "(200 / 409 / 500), or 303 (302 with the tenant's `redirectStatusCode` 302) to the wait URI after `longPollTimeoutSeconds`.",
-      "**Idempotency-Key**: a request repeated with its key creates no job; it is answered as its call mode answers for the first request's job, " +
-        "with `Idempotent-Replayed: true` (LongPolling waits for that job).",
-    ].join("\n\n"),
-    security: scopes("Jobs", "Write"),
-    checksScope: true,
-    permission: INVOKE_PERMISSION,
-    parameters: [
-      param("folderKey"),
-      param("slug"),
-      param("idempotencyKey"),
-      ...(withBody
-        ? []
-        : [
-          queryParameter("$callMode", "Overrides the trigger's default call mode.", s("CallMode")),
-          queryParameter("arguments", "Any other query parameters: the input arguments.", { type: "object", additionalProperties: true }, { style: "form", explode: true }),
-        ]),
-    ],
-    responses: {
-      "200": response(
-        "**FireAndForget**: the job is stored; the body is empty. **LongPolling**: the job ended Successful; the body is its output arguments (`{}` when there are none).",
-        { content: jsonContent(s("Arguments")), headers: REPLAYED },
-      ),
-      ...CALL_MODE_RESPONSES,
-      "400": problem(
-        "The arguments or the Idempotency-Key are not valid; no job was created.",
-        [...(withBody ? ["invalid-json" as const, "invalid-body" as const] : []), "unknown-control-parameter", "invalid-call-mode", "invalid-arguments", "invalid-schema", "invalid-idempotency-key"],
-        s("ValidationProblem"),
-      ),
-      "422": IDEMPOTENCY_MISMATCH,
-      "404": problem("No trigger with this slug in this folder (or no such tenant).", ["trigger-not-found", "tenant-not-found"]),
-      "405": ref("responses", "MethodNotAllowed"),
-      "409": problem("The trigger is disabled (no job was created), or, in LongPolling, the job ended Stopped.", ["trigger-disabled", "job-stopped"], {
-        anyOf: [s("JobStoppedProblem"), s("Problem")],
-      }),
-      "500": RESULT_RESPONSES["500"],
-      ...(withBody
-        ? {
-          "413": problem("The body exceeds the tenant's `maxRequestBodyBytes`.", ["payload-too-large"], s("PayloadTooLargeProblem")),
-          "415": problem("The body is not JSON, or is in a Content-Encoding other than identity.", ["unsupported-media-type", "unsupported-content-encoding"]),
-        }
-        : {}),
-    },
-  };
-  const op = operation(spec);
-  if (withBody) {
-    op.requestBody = {
-      required: false,
-      description: "Input arguments, and `$callMode`.",
-      content: { "application/json": { schema: s("InvocationBody") } },
-    };
-  }
-  return op;
-}
-
-const invokeOther = operation({
-  operationId: "invokeTriggerPatch",
-  tag: "Invocation",
-  summary: "PATCH is never a trigger's verb",
-  description: "Answered so that a caller using the wrong method learns the right one: 405 with `Allow` once the token and the trigger are checked.",
-  security: scopes("Jobs", "Write"),
-  checksScope: true,
-  permission: INVOKE_PERMISSION,
-  parameters: [param("folderKey"), param("slug")],
-  responses: {
-    "404": problem("No trigger with this slug in this folder (or no such tenant).", ["trigger-not-found", "tenant-not-found"]),
-    "405": ref("responses", "MethodNotAllowed"),
-  },
-});
-
-const jobUriParameters = [param("jobKey")];
 
 const paths: Record<string, Obj> = withCsrf({
-  "/t/{folderKey}/{slug}": {
-    summary: "The invoke URL of an API trigger",
-    get: invokeOperation("GET"),
-    put: invokeOperation("PUT"),
-    post: invokeOperation("POST"),
-    delete: invokeOperation("DELETE"),
-    patch: invokeOther,
-  },
-  "/api/v1/jobs/{jobKey}/status": {
-    get: operation({
-      operationId: "getJobStatus", permission: "`Jobs.View` in the job's folder; without it the job is answered 404 job-not-found.", permissionDenied: false,
-      tag: "Invocation",
-      summary: "Poll a job's status (the status URI)",
-      description: "While the job is not final: 200 with `Retry-After` (never another 2xx or 3xx). Once final: 303 to the output URI (302 with the tenant's `redirectStatusCode` 302).",
-      security: JOB_VISIBLE,
-      parameters: jobUriParameters,
-      notFound: ["job-not-found"],
-      responses: {
-        "200": response("The job is not final yet; poll again after `Retry-After` seconds.", {
-          headers: { "Retry-After": header("RetryAfter", "Seconds to wait before polling again.") },
-          content: jsonContent(s("JobStatus")),
-        }),
-        "303": response("The job is final: its result is at the output URI.", {
-          headers: { Location: header("Location", "The job's output URI, absolute.") },
-          links: { output: { operationId: "getJobOutput", parameters: { jobKey: "$request.path.jobKey" } } },
-        }),
-        "302": response(REDIRECT_302("the 303 to the output URI"), {
-          headers: { Location: header("Location", "The job's output URI, absolute.") },
-          links: { output: { operationId: "getJobOutput", parameters: { jobKey: "$request.path.jobKey" } } },
-        }),
-      },
-    }),
-  },
-  "/api/v1/jobs/{jobKey}/output": {
-    get: operation({
-      operationId: "getJobOutput", permission: "`Jobs.View` in the job's folder; without it the job is answered 404 job-not-found.", permissionDenied: false,
-      tag: "Invocation",
-      summary: "A final job's result (the output URI)",
-      security: JOB_VISIBLE,
-      parameters: jobUriParameters,
-      notFound: ["job-not-found"],
-      responses: {
-        ...RESULT_RESPONSES,
-        "409": problem("The job ended Stopped, or it is not final yet (poll the status URI).", ["job-stopped", "job-not-finished"], {
-          anyOf: [s("JobStoppedProblem"), s("JobNotFinishedProblem")],
-        }, { "Retry-After": { required: false, description: "With job-not-finished: seconds to wait before polling the status URI.", schema: { type: "integer", minimum: 0 } } }),
-      },
-    }),
-  },
-  "/api/v1/jobs/{jobKey}/wait": {
-    get: operation({
-      operationId: "waitForJob", permission: "with a token or session, `Jobs.View` in the job's folder (without it, 404 job-not-found); a signed wait URI needs none.", permissionDenied: false,
-      tag: "Invocation",
-      summary: "Block until a job is final (the wait URI of LongPolling)",
-      description:
-        "Blocks like a LongPolling invocation: the result once the job is final, or, after the tenant's `longPollTimeoutSeconds`, 303 (or the tenant's `redirectStatusCode`) to this same URI, so a client that follows redirects loops until the result arrives. " +
-        "Authenticated by a token, or, for the URIs handed out when `syncRedirectsRequireAuth` is false, by their `exp` and `sig` parameters (a wrong or expired signature is 401).",
-      security: [...JOB_VISIBLE, { signedUri: [] }],
-      parameters: [
-        ...jobUriParameters,
-        queryParameter("exp", "Signed wait URIs: the expiry, in seconds since the epoch. Sent as handed out.", { type: "integer" }),
-        queryParameter("sig", "Signed wait URIs: the signature (base64url HMAC over tenant, job key, purpose and expiry). Sent as handed out.", { type: "string" }),
-      ],
-      notFound: ["job-not-found"],
-      responses: {
-        ...RESULT_RESPONSES,
-        "303": response("The job is not final yet: follow `Location` (this wait URI again).", { headers: SAME_WAIT_HEADERS }),
-        "302": response(REDIRECT_302("the 303 to this wait URI"), { headers: SAME_WAIT_HEADERS }),
-      },
-    }),
-  },
+  // ---- the invoke URL and the status, output and wait URIs: routes/invocation.ts
+  "/t/{folderKey}/{slug}": { summary: "The invoke URL of an API trigger" },
 
   // ---- jobs: routes/management.ts
   // ---- robots
@@ -692,7 +482,6 @@ function build(base: string): Obj {
     },
     components: {
       schemas: { ...schemas, ...namedComponents() },
-      parameters,
       headers,
       responses,
       securitySchemes: {

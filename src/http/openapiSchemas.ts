@@ -19,8 +19,6 @@ const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: "null" }
 const NON_FINAL_STATES: JobState[] = ["Pending", "Running", "Stopping", "Terminating"];
 
 const uuid: Schema = { type: "string", format: "uuid" };
-const dateTime: Schema = { type: "string", format: "date-time" };
-const nullableDateTime: Schema = { type: ["string", "null"], format: "date-time" };
 
 // ---- the audit log
 
@@ -36,6 +34,7 @@ export const schemas: Record<string, Schema> = {
   Verb: { type: "string", enum: [...VERBS] },
   TriggerPriority: { type: "string", enum: ["Inherit", ...PRIORITIES], description: "Inherit: the process's priority." },
   // (Arguments, JobError: schemas/jobs.ts)
+  // CallMode, JobState, Arguments: schemas/invocation.ts
 
   // ---- errors (RFC 9457)
   Problem: {
@@ -90,35 +89,7 @@ export const schemas: Record<string, Schema> = {
   JobNotFinishedProblem: problemExtra(["jobKey", "state"], { code: { const: "job-not-finished" }, jobKey: uuid, state: { enum: NON_FINAL_STATES } },
     "409 job-not-finished: the output URI was asked before the job was final."),
 
-  // ---- invocation
-  InvocationBody: {
-    type: "object",
-    additionalProperties: true,
-    properties: { $callMode: { ...schemaRef("CallMode"), description: "Overrides the trigger's default call mode; never reaches the process." } },
-    propertyNames: { anyOf: [{ const: "$callMode" }, { not: { pattern: "^\\$" } }] },
-    description: "Input arguments. Keys starting with `$` are control parameters: only `$callMode` exists; any other is 400 unknown-control-parameter.",
-  },
-  AcceptedJob: {
-    type: "object",
-    required: ["jobKey", "state", "statusUri"],
-    properties: {
-      jobKey: uuid,
-      state: schemaRef("JobState"),
-      statusUri: { type: "string", format: "uri", description: "The same as the Location header." },
-    },
-  },
-  JobStatus: {
-    type: "object",
-    required: ["jobKey", "state", "process", "createdAt", "startedAt", "info"],
-    properties: {
-      jobKey: uuid,
-      state: { type: "string", enum: NON_FINAL_STATES, description: "Never final: a final job is answered 303 to its output URI." },
-      process: { type: "string", description: "The process name." },
-      createdAt: dateTime,
-      startedAt: nullableDateTime,
-      info: { type: ["string", "null"] },
-    },
-  },
+  // ---- invocation: schemas/invocation.ts
 
   // ---- folders
 

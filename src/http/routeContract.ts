@@ -9,8 +9,10 @@
  *
  * Look at routes/users.ts (a resource with a hidden 404), routes/folders.ts (a permission in
  * the route's folder), routes/tokens.ts (a permission the handler checks on what it loads),
- * routes/audit.ts (a list with a query) and routes/management.ts (jobs: any Jobs scope, a job
- * hidden without one, a list whose core names every filter at fault, a request header).
+ * routes/audit.ts (a list with a query), routes/management.ts (jobs: any Jobs scope, a job
+ * hidden without one, a list whose core names every filter at fault, a request header) and
+ * routes/invocation.ts (free-form input the core checks, `validatorCompiler:
+ * invocationCheckedByCore`; answers with headers and links; a signed URI).
  *
  * 1. Shapes (`src/http/schemas/{resource}.ts`, TypeBox: `import { Type } from "typebox"`).
  *    A shape that is a resource of the document (a `components.schemas` entry the client
@@ -35,7 +37,8 @@
  *    (one of openapi.ts `tags`), `summary`, `description` (the prose of the document),
  *    `body` / `querystring` / `params`, and `response: { 201: answer("The user.", User) }`
  *    (`noContent("Deleted.")` for a 204).
- * 3. `config.access`: `{ scope: ["Users", "Read"], permission: "Users.View" }`; add
+ * 3. `config.access`: `{ scope: ["Users", "Read"], permission: "Users.View" }` (`scope` may also list
+ *    alternatives, any one of which is enough: `[["Jobs", "Read"], ["Jobs", "Write"]]`); add
  *    `inFolder: true` when the permission is checked in the route's `:folderKey` folder, and
  *    `hidden: { code, detail }` when a caller without the permission must get that 404 (its
  *    existence is not revealed) rather than 403. `scope: ["Jobs", "Any"]`: any of `OR.Jobs`,
@@ -56,6 +59,9 @@
  *    `permissionNote` for the document's sentence; a `permissionNote` without `permission`:
  *    the document's sentence alone, nothing is refused (a list that leaves out what the user
  *    may not see).
+ *    The wait URI, callable with a signature instead of a credential: `signedUri: true` (the
+ *    handler authenticates; the hook checks nothing). `optionalBody: true` (beside `access`)
+ *    when the body may be left out (the document's `requestBody.required` is then false).
  * 4. `config.errors`: `{ invalid: "invalid-user", badRequest: [...], notFound: [...],
  *    conflict: [...], forbidden: [...] }` (and `unauthorized`, `unprocessable`, `tooMany`), the codes the route answers besides the ones
  *    access and the framework give. `invalid` is the `code` of the 400 of a body that does not
@@ -64,10 +70,17 @@
  *    in one 400: listQuery.ts FilterFaults). A request header is declared in the schema's
  *    `headers` (Fastify matches its name in any case; rules the core checks with its own code
  *    stay the core's, as a body's do); an answer's headers in the response's `headers`.
+ *    `answers`: an error answer the route documents itself, with its own sentence and problem
+ *    schemas (the call modes' results), in place of the generated one; it is the document's
+ *    only (errors are sent as problems, never through a response schema).
  * 5. The handler gets typed `request.body` / `query` / `params`, calls the core, and returns
  *    the answer object (`reply.code(201); return renderUser(user);`, `reply.code(204).send(null)`):
  *    never `json(reply, …)` (a string skips the response schema), never `omit(…)` (the schema
- *    leaves out what it does not declare). Errors are thrown (BatonError).
+ *    leaves out what it does not declare). Errors are thrown (BatonError). Response headers
+ *    are declared with the answer (`headers: { Location: … }`); one named as a
+ *    `components.headers` entry of openapi.ts (Location, Retry-After, Idempotent-Replayed) is
+ *    written as a reference to it, with the answer's sentence; `links` (OpenAPI link objects)
+ *    beside an answer's description are copied into the document.
  * 6. Delete what the route replaces: its hand-written operation in openapi.ts, its schemas
  *    in openapiSchemas.ts, the `scope` of its rows in test/accessMatrix.test.ts (read from
  *    this config now). Run `npx tsc -b tsconfig.build.json && npm run gen:api-types`, then
@@ -90,6 +103,8 @@ export interface RouteAccess {
   scope: readonly [ScopeResource, ScopeLevel] | null;
   /** a token without the scope gets the `hidden` 404, not 403 insufficient-scope (a job read by its key: its existence is not revealed) */
   hiddenWithoutScope?: true;
+  /** also callable without a credential, through a signed URI (`exp` and `sig`: the wait URI): the handler authenticates and checks, the hook does nothing */
+  signedUri?: true;
   /** an organization's route (`/:org/…`, scope null): the caller's token must be an administrator's of `:org` (403 not-org-admin) */
   orgAdmin?: true;
   /** the user's permission the route needs */
@@ -130,7 +145,19 @@ export interface RouteErrors {
   tooMany?: { codes: ErrorCode[]; description: string };
   /** a 422 of the route's own (idempotency-key-mismatch), and the sentence that says when */
   unprocessable?: { codes: ErrorCode[]; description: string };
+  /** error answers the route documents itself, by status, in place of the generated ones (the document's only) */
+  answers?: Record<number, ErrorAnswer>;
 }
+
+/**
+ * An error answer written by the route for the document: a problem with the route's sentence
+ * and codes, the problem schemas it may carry (`components.schemas` names, any one of them;
+ * Problem by default) and its headers (a `components.headers` name, or a header object);
+ * or `{ response }`, one of `components.responses` (MethodNotAllowed).
+ */
+export type ErrorAnswer =
+  | { description: string; codes: ErrorCode[]; problems?: string[]; headers?: Record<string, string | { required: boolean; description: string; schema: object }> }
+  | { response: string };
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -157,7 +184,7 @@ export function accessHook(app: FastifyInstance, ctx: HttpContext): void {
       await robotPrincipal(ctx, request);
       return;
     }
-    if (access === undefined || typeof access === "string") return;
+    if (access === undefined || typeof access === "string" || access.signedUri) return;
     if (access.orgAdmin) {
       await ctx.baton.access.authenticateOrgAdmin((request.params as { org: string }).org, request.headers.authorization);
       return;

@@ -5,7 +5,9 @@ import { JobWaiters } from "../../src/core/jobWaiters.js";
 import { LocalNotifier } from "../../src/core/notifier.js";
 import { sign, verify } from "../../src/core/signedUris.js";
 import { decodeCursor, encodeCursor, queryLimit } from "../../src/core/listQuery.js";
-import type { Job } from "../../src/core/types.js";
+import type { Job, Principal } from "../../src/core/types.js";
+import type { BatonError } from "../../src/core/errors.js";
+import { hasScope, requireScope } from "../../src/core/scopes.js";
 
 describe("job state machine", () => {
   it("never leaves a final state", () => {
@@ -122,3 +124,25 @@ describe("a list's limit", () => {
   });
 });
 
+
+describe("a route's scopes: [\"Jobs\", \"Any\"] is any one of OR.Jobs, OR.Jobs.Read, OR.Jobs.Write", () => {
+  const caller = (...scopes: string[]) => ({ scopes: new Set(scopes) }) as unknown as Principal;
+
+  it("lets through a token with any one of them", () => {
+    for (const scope of ["OR.Jobs", "OR.Jobs.Read", "OR.Jobs.Write"]) {
+      expect(() => requireScope(caller(scope), "Jobs", "Any")).not.toThrow();
+      expect(hasScope(caller(scope), "Jobs", "Any")).toBe(true);
+    }
+    expect(hasScope(caller("OR.Users"), "Jobs", "Any")).toBe(false);
+  });
+
+  it("answers 403 insufficient-scope listing every scope that would do, once each", () => {
+    const err = (() => { try { requireScope(caller("OR.Users"), "Jobs", "Any"); } catch (e) { return e as BatonError; } })();
+    expect(err).toMatchObject({ status: 403, code: "insufficient-scope", message: "This token lacks the scope OR.Jobs, OR.Jobs.Read or OR.Jobs.Write." });
+    expect(err?.extra).toEqual({ requiredScope: ["OR.Jobs", "OR.Jobs.Read", "OR.Jobs.Write"] });
+  });
+
+  it("with one level, says what requireScope always said", () => {
+    expect(() => requireScope(caller("OR.Jobs.Read"), "Jobs", "Write")).toThrow("This token lacks the scope OR.Jobs or OR.Jobs.Write.");
+  });
+});

@@ -19,6 +19,23 @@ export function named<T extends object>(name: string, schema: T): T {
   return schema;
 }
 
+/** uses of named shapes with a sentence of their own (namedWithDescription) */
+const described = new Map<object, { name: string; description: string }>();
+
+/**
+ * A use of the named shape `schema` with a sentence of its own (a `$callMode` that overrides
+ * the trigger's): Fastify sees the shape with that description, the document
+ * `{ $ref, description }`. Not through `Type.Optional`, which copies it: for an optional field,
+ * an object schema written out (`Type.Unsafe`).
+ */
+export function namedWithDescription<T extends object>(schema: T, description: string): T {
+  const name = names.get(schema);
+  if (!name) throw new Error("namedWithDescription: not a named shape");
+  const use = { ...schema, description };
+  described.set(use, { name, description });
+  return use;
+}
+
 /** the named shapes, by name */
 export function namedSchemas(): Map<string, object> {
   return new Map([...names].map(([schema, name]) => [name, schema]));
@@ -39,5 +56,7 @@ export function withRefs(schema: unknown, keepRoot = false): unknown {
   if (name) return { $ref: `#/components/schemas/${name}` };
   const nullable = (schema as { [NULLABLE_OF]?: { of: object; options: object } })[NULLABLE_OF];
   if (nullable && names.has(nullable.of)) return { anyOf: [withRefs(nullable.of), { type: "null" }], ...nullable.options };
+  const use = described.get(schema);
+  if (use) return { $ref: `#/components/schemas/${use.name}`, description: use.description };
   return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, withRefs(v)]));
 }
