@@ -18,7 +18,7 @@ import { fillJobs, maxSeq, processCounter, readQueries, timeReads } from "./scal
 import { BENCH_DATABASE_URL, databaseUrl, dropAllSchemas, dropSchema, freshSchema, pingPostgres, schemaPool } from "./pg.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ["invoke", "latency", "concurrent", "e2e", "e2e-limits", "peer", "bullmq", "scale", "webhooks"];
+const SCENARIOS = ["invoke", "idempotency", "latency", "concurrent", "e2e", "e2e-limits", "peer", "bullmq", "scale", "webhooks"];
 const STORES = ["sqlite", "postgres"];
 
 const { values: opts } = parseArgs({
@@ -46,7 +46,8 @@ const { values: opts } = parseArgs({
 
 if (opts.help) {
   console.log(`usage: npm run bench [-- options]
-  --only=invoke,latency,concurrent,e2e,e2e-limits,peer,bullmq,scale,webhooks   run some scenarios only (default: all)
+  --only=invoke,idempotency,latency,concurrent,e2e,e2e-limits,peer,bullmq,scale,webhooks   run some scenarios only (default: all)
+                                     idempotency: invoke throughput without and with a new Idempotency-Key on every call (ABBA)
                                      e2e-limits: scenario 4's throughput without and with concurrency limits that never
                                      throttle (maxConcurrentJobs and a per-key limit of 10,000), rounds in ABBA order: the
                                      limited claim's cost
@@ -162,8 +163,8 @@ async function createTrigger(nodes, { processName, slug, callMode, processFields
 
 // ---- scenario 1: invoke throughput, AsyncRequestReply, Baton vs bare node:http
 
-async function loadTest(url, label) {
-  const base = { url, method: "POST", headers: auth, body: JSON.stringify({ x: 1 }), connections: settings.connections, pipelining: 1, timeout: 10 };
+async function loadTest(url, label, extra = {}) {
+  const base = { url, method: "POST", headers: auth, body: JSON.stringify({ x: 1 }), connections: settings.connections, pipelining: 1, timeout: 10, ...extra };
   log(`  ${label}: warm-up ${settings.warmupSeconds}s`);
   await cannon({ ...base, duration: settings.warmupSeconds });
   log(`  ${label}: measuring ${settings.durationSeconds}s with ${settings.connections} connections`);
@@ -211,6 +212,37 @@ async function scenarioInvoke(store) {
     ratio: round(serve.requestsPerSecond / bareResult.requestsPerSecond, 3),
     startRatio: round(start.requestsPerSecond / bareResult.requestsPerSecond, 3),
   };
+}
+
+// ---- scenario 1b: the cost of idempotency keys on the invoke path (issue 16)
+
+/**
+ * Invoke throughput (AsyncRequestReply, `baton serve`) without an Idempotency-Key and with a
+ * new one on every call (autocannon's `[<id>]`), on one node, rounds in ABBA order (without,
+ * with, with, without) so the machine's drift falls on both. Target: with >= 0.9 x without.
+ */
+async function scenarioIdempotency(store) {
+  log(`[1b] invoke throughput without and with an Idempotency-Key on every call, ${store}`);
+  return withCluster(store, { command: "serve" }, async (nodes) => {
+    const [url] = await createTrigger(nodes, { processName: "BenchIdem", slug: "bench-idem", callMode: "AsyncRequestReply" });
+    const probe = await fetch(url, { method: "POST", headers: { ...auth, "Idempotency-Key": "bench-probe" }, body: "{\"x\":1}" });
+    const again = await fetch(url, { method: "POST", headers: { ...auth, "Idempotency-Key": "bench-probe" }, body: "{\"x\":1}" });
+    if (probe.status !== 202 || again.status !== 202 || again.headers.get("idempotent-replayed") !== "true") {
+      throw new Error(`An invocation with an Idempotency-Key was not answered 202, then replayed (statuses ${probe.status}, ${again.status}).`);
+    }
+    const withKey = { headers: { ...auth, "Idempotency-Key": "bench-[<id>]" }, idReplacement: true };
+    const order = settings.quick ? [false, true, true, false] : [false, true, true, false, false, true, true, false];
+    const runs = { without: [], withKey: [] };
+    for (const [i, keyed] of order.entries()) {
+      const r = await loadTest(url, `${keyed ? "with" : "without"} a key (${store}, round ${i + 1}/${order.length})`, keyed ? withKey : {});
+      if (r.non2xx > 0) throw new Error(`${r.non2xx} invocations were not answered 2xx (${JSON.stringify(r.statusCodes)}).`);
+      (keyed ? runs.withKey : runs.without).push(r);
+    }
+    const rate = (list) => round(list.reduce((a, r) => a + r.totalRequests, 0) / (list.length * settings.durationSeconds), 1);
+    const without = rate(runs.without);
+    const withKeyRate = rate(runs.withKey);
+    return { without, withKey: withKeyRate, ratio: round(withKeyRate / without, 3), rounds: { without: runs.without.map((r) => r.requestsPerSecond), withKey: runs.withKey.map((r) => r.requestsPerSecond) } };
+  });
 }
 
 // ---- scenario 2: LongPolling round trip of an Echo job, one sequential client
@@ -830,6 +862,7 @@ function plan() {
   const steps = [];
   const on = (scenario, store, run, key = store) => { if (only.includes(scenario) && stores.includes(store)) steps.push({ scenario, key, run }); };
   for (const store of STORES) on("invoke", store, () => scenarioInvoke(store));
+  for (const store of STORES) on("idempotency", store, () => scenarioIdempotency(store));
   for (const store of STORES) on("latency", store, () => scenarioLatency(store));
   for (const store of STORES) on("concurrent", store, () => scenarioConcurrent(store));
   for (const store of STORES) on("e2e", store, () => scenarioE2E(store, 1));
@@ -873,6 +906,8 @@ function buildTable(results, errors) {
   add("invoke", "1. ratio `baton start` / bare (secondary)", (r) => fmt(r.startRatio), "(>= 0.5)", null);
   add("invoke", "1. Baton errors + non-2xx (serve, start)", (r) => `${fmt(r.serve.errors + r.serve.non2xx)}, ${fmt(r.start.errors + r.start.non2xx)}`, "0",
     (r) => r.serve.errors + r.serve.non2xx + r.start.errors + r.start.non2xx === 0);
+  add("idempotency", "1b. invoke req/s without / with an Idempotency-Key on every call", (r) => `${fmt(r.without)} / ${fmt(r.withKey)}`);
+  add("idempotency", "1b. ratio with a key / without", (r) => fmt(r.ratio), ">= 0.9", (r) => r.ratio >= 0.9);
 
   add("latency", "2. LongPolling round trip p50", (r) => ms(r.p50), "<= 3 ms", (r) => r.p50 <= 3);
   add("latency", "2. LongPolling round trip p99", (r) => ms(r.p99), "<= 15 ms", (r) => r.p99 <= 15);

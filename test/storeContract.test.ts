@@ -179,6 +179,28 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     return claimed[0]!;
   }
 
+  it("createJobOnce: 20 racers with one key over two store instances create one job with its key; an expired key is taken over", async () => {
+    const { tenant, shared } = await newTenant();
+    const other = backing.open();
+    await other.migrate();
+    const keyRow = (jobKey: string, createdAt = at(T0), expiresAt = at(T0 + sec(3600))) =>
+      ({ tenantId: tenant.id, scope: "trigger:t1", key: "k-race", fingerprint: "f1", jobKey, createdAt, expiresAt });
+    const jobs = Array.from({ length: 20 }, () => newJob(tenant.id, shared.key, { idempotencyKey: "k-race" }));
+    const outcomes = await Promise.all(jobs.map((job, i) => (i % 2 === 0 ? store : other).createJobOnce(job, keyRow(job.key))));
+    const created = outcomes.flatMap((o, i) => (o.created ? [jobs[i]!.key] : []));
+    expect(created).toHaveLength(1);
+    for (const o of outcomes) if (!o.created) expect(o.existing).toEqual({ fingerprint: "f1", jobKey: created[0] });
+    await store.durable();
+    await other.durable();
+    const listed = await store.listJobs(tenant.id, {}, 100, null);
+    expect(listed.items.map((j) => j.key)).toEqual(created);
+    expect(listed.items[0]!.idempotencyKey).toBe("k-race");
+    // past its expiry, the key is the next call's, and that call's job is created
+    const later = newJob(tenant.id, shared.key, { idempotencyKey: "k-race" });
+    expect(await store.createJobOnce(later, { ...keyRow(later.key, at(T0 + sec(7200)), at(T0 + sec(10800))), fingerprint: "f2" })).toEqual({ created: true });
+    expect(await store.getJob(tenant.id, later.key)).toMatchObject({ key: later.key, idempotencyKey: "k-race" });
+  });
+
   it("webhook deliveries: deliveriesToMake loads a batch with its subscription's secrets; recordDeliveryAttempt appends, in order", async () => {
     const { tenant } = await newTenant();
     const webhook = {

@@ -14,7 +14,7 @@ import { statesBefore } from "./jobState.js";
 import type { JobWaiters } from "./jobWaiters.js";
 import type { Notifier } from "./notifier.js";
 import { validateAgainst } from "./schemas.js";
-import type { JobFilter, JobPatch, Store } from "./store.js";
+import type { IdempotencyOutcome, JobFilter, JobPatch, Store } from "./store.js";
 import type { Tenancy } from "./Tenancy.js";
 import { NO_WEBHOOKS, type JobEventHooks } from "./webhooks/WebhookEvents.js";
 import {
@@ -187,18 +187,17 @@ export class Jobs {
       // webhooks (issue 16): the store's group commit when the tenant has no job.created subscription
       await this.webhooks.around(job.tenantId, "job.created", async () => { await this.store.createJob(job); return job; });
     } else {
-      // the key and the job commit together: a racer with the same key waits for the key's
-      // row (its primary key), then finds it and this job, whichever node it runs on
-      const first = await this.store.transaction(async (tx) => {
-        const recorded = await tx.recordIdempotencyKey({
+      // the key and the job are written together (store.createJobOnce: one statement, or one
+      // synchronous write); a racer with the same key waits for the key's row (its primary
+      // key), then finds it and this job, whichever node it runs on
+      let first!: IdempotencyOutcome;
+      await this.webhooks.around(job.tenantId, "job.created", async () => {
+        first = await this.store.createJobOnce(job, {
           tenantId: job.tenantId, scope: idempotency.scope, key: idempotency.key, fingerprint: idempotency.fingerprint, jobKey: job.key,
           createdAt: job.createdAt, expiresAt: isoAfter(created.getTime(), settings!.idempotencyKeyRetentionHours * 3600),
         });
-        if (recorded.created) {
-          await tx.createJob(job);
-          await this.webhooks.record("job.created", job); // webhooks (issue 16)
-        }
-        return recorded;
+        // webhooks (issue 16): job.created only for the call that created it
+        return first.created ? job : null;
       });
       if (!first.created) {
         if (first.existing.fingerprint !== idempotency.fingerprint) throw IdempotencyKeyMismatch(idempotency.key);

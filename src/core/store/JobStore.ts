@@ -46,7 +46,15 @@ export interface JobStore {
    * Call it in the transaction that creates the job: racers with the same key wait for it and
    * then find its row.
    */
-  recordIdempotencyKey(row: IdempotencyKeyRow): Promise<{ created: true } | { created: false; existing: { fingerprint: string; jobKey: string } }>;
+  recordIdempotencyKey(row: IdempotencyKeyRow): Promise<IdempotencyOutcome>;
+  /**
+   * Creates `job` unless its idempotency key (`key`, whose jobKey is the job's) is recorded
+   * and has not expired; then the stored fingerprint and job, and nothing is written. The key
+   * and the job are written together at the least cost the engine allows (one statement on
+   * PostgreSQL, one synchronous write on SQLite; no transaction around them); a racer with
+   * the same key waits for the first and then finds its row. Inside an open transaction, part of it.
+   */
+  createJobOnce(job: Job, key: IdempotencyKeyRow): Promise<IdempotencyOutcome>;
   /** forgets the keys that expired at `now`; returns how many */
   purgeIdempotencyKeys(now: string): Promise<number>;
 
@@ -77,6 +85,9 @@ export interface RunningCount {
   concurrencyKey: string | null;
   count: number;
 }
+
+/** A key's first call (`created`), or the fingerprint and job of the call that recorded it. */
+export type IdempotencyOutcome = { created: true } | { created: false; existing: { fingerprint: string; jobKey: string } };
 
 export interface IdempotencyKeyRow {
   tenantId: string;

@@ -1,6 +1,7 @@
 import pg from "pg";
+import type { IdempotencyKeyRow, IdempotencyOutcome } from "../../core/store.js";
 import type { Job, JobLogLine, RobotSession } from "../../core/types.js";
-import { insertJob } from "../sql/JobsSql.js";
+import { insertJob, insertJobValues } from "../sql/JobsSql.js";
 import { GroupCommit, type Pending } from "../sql/GroupCommit.js";
 import type { Executor } from "../sql/Executor.js";
 import { claimQuery, claimWithinLimits, folderCondition } from "./claimQueries.js";
@@ -122,6 +123,36 @@ export class PostgresStore extends SqlStore {
   }
 
   private readonly jobInserts = new GroupCommit<Job>((batch) => this.insertJobs(batch), INSERT_BATCH);
+
+  /**
+   * A keyed job and its key in one statement (one round trip, atomic as any statement): the
+   * key's insert, and the job's only when the key was new (or expired). A racer's insert of the
+   * same key waits for the first statement's commit, then finds the key taken and reads it.
+   */
+  override async createJobOnce(job: Job, key: IdempotencyKeyRow): Promise<IdempotencyOutcome> {
+    const [jobKey, tenantId, folderKey, processName, triggerId, source, callMode, state, priority, input, attempt, createdAt, deadlineAt, maxDuration, info, idempotencyKey, concurrencyKey] = insertJobValues(job);
+    const inserted = await this.db.one(sql`
+      WITH k AS (
+        INSERT INTO idempotency_keys (tenant_id, scope, key, fingerprint, job_key, created_at, expires_at)
+        VALUES (${key.tenantId}, ${key.scope}, ${key.key}, ${key.fingerprint}, ${key.jobKey}, ${key.createdAt}, ${key.expiresAt})
+        ON CONFLICT (tenant_id, scope, key) DO UPDATE SET
+          fingerprint = excluded.fingerprint, job_key = excluded.job_key, created_at = excluded.created_at, expires_at = excluded.expires_at
+          WHERE idempotency_keys.expires_at <= excluded.created_at
+        RETURNING job_key)
+      INSERT INTO jobs (key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, input_arguments,
+                        attempt, created_at, deadline_at, max_duration_seconds, info, idempotency_key, concurrency_key)
+      SELECT CAST(${jobKey} AS text), CAST(${tenantId} AS text), CAST(${folderKey} AS text), CAST(${processName} AS text), CAST(${triggerId} AS text),
+             CAST(${source} AS text), CAST(${callMode} AS text), CAST(${state} AS text), CAST(${priority} AS smallint), CAST(${input} AS json),
+             CAST(${attempt} AS integer), CAST(${createdAt} AS timestamptz), CAST(${deadlineAt} AS timestamptz), CAST(${maxDuration} AS integer),
+             CAST(${info} AS text), CAST(${idempotencyKey} AS text), CAST(${concurrencyKey} AS text)
+       WHERE EXISTS (SELECT 1 FROM k)
+      RETURNING key`);
+    if (inserted) return { created: true };
+    const existing = await this.idempotencyKeyOf(key);
+    // gone between the two statements (purged as it expired): this call is the first again
+    return existing ? { created: false, existing } : this.createJobOnce(job, key);
+  }
+
 
   private async insertJobs(batch: Pending<Job>[]): Promise<void> {
     if (batch.length > 1) {

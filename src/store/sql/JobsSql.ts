@@ -1,4 +1,4 @@
-import type { IdempotencyKeyRow, JobFilter, JobPatch, JobStateCount, JobStore, RunningCount } from "../../core/store.js";
+import type { IdempotencyKeyRow, IdempotencyOutcome, JobFilter, JobPatch, JobStateCount, JobStore, RunningCount } from "../../core/store.js";
 import { LIST_FIELD_MAX_BYTES, isFinal, type Job, type JobAttempt, type JobListItem, type JobLogLine, type JobState, type RobotSession } from "../../core/types.js";
 import type { Executor } from "./Executor.js";
 import { SqlAggregate } from "./SqlAggregate.js";
@@ -180,7 +180,23 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
 
   // ---- idempotency keys
 
-  async recordIdempotencyKey(k: IdempotencyKeyRow): Promise<{ created: true } | { created: false; existing: { fingerprint: string; jobKey: string } }> {
+  /** the engines write the key and the job their own cheaper way (SqliteStore, PostgresStore); this is the plain one */
+  async createJobOnce(job: Job, key: IdempotencyKeyRow): Promise<IdempotencyOutcome> {
+    return this.inTransaction(async () => {
+      const recorded = await this.recordIdempotencyKey(key);
+      if (recorded.created) await this.db.run(insertJob(job));
+      return recorded;
+    });
+  }
+
+  /** the stored fingerprint and job of a recorded key, or null when it is gone (purged as it expired) */
+  protected async idempotencyKeyOf(k: IdempotencyKeyRow): Promise<{ fingerprint: string; jobKey: string } | null> {
+    const row = await this.db.one(sql`
+      SELECT fingerprint, job_key FROM idempotency_keys WHERE tenant_id = ${k.tenantId} AND scope = ${k.scope} AND key = ${k.key}`);
+    return row ? { fingerprint: str(row.fingerprint), jobKey: str(row.job_key) } : null;
+  }
+
+  async recordIdempotencyKey(k: IdempotencyKeyRow): Promise<IdempotencyOutcome> {
     // an expired row not yet purged is taken over (DO UPDATE ... WHERE); a live one is left
     // as it is and read. On PostgreSQL a racer's insert waits here for the transaction that
     // inserted the same key, then finds its row: the read after it sees the committed row
