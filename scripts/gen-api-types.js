@@ -3,7 +3,7 @@
 // OpenAPI document exactly as the server builds and serves it (src/http/servedDocument.ts:
 // the routes' generated operations and openapi.ts's prose).
 // test/unit/apiTypes.test.ts fails when the file is stale: run `npm run gen:api-types` after
-// changing the document or its schemas (src/http/openapiSchemas.ts).
+// changing the routes, their schemas (src/http/schemas/) or the document's prose (src/http/openapi.ts).
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";

@@ -5,7 +5,7 @@
  * leaves the server), and, with the config, become the route's operation in the OpenAPI
  * document (openapiRoutes.ts). The config's `access` is enforced by the one hook below.
  *
- * ## How to add a route (or convert one written the old way)
+ * ## How to add a route
  *
  * Look at routes/users.ts (a resource with a hidden 404), routes/folders.ts (a permission in
  * the route's folder), routes/tokens.ts (a permission the handler checks on what it loads),
@@ -71,8 +71,9 @@
  *    `headers` (Fastify matches its name in any case; rules the core checks with its own code
  *    stay the core's, as a body's do); an answer's headers in the response's `headers`.
  *    `answers`: an error answer the route documents itself, with its own sentence and problem
- *    schemas (the call modes' results), in place of the generated one; it is the document's
- *    only (errors are sent as problems, never through a response schema).
+ *    schemas (by name, schemas/problems.ts: the call modes' results), in place of the
+ *    generated one; it is the document's only (errors are sent as problems, never through a
+ *    response schema).
  * 5. The handler gets typed `request.body` / `query` / `params`, calls the core, and returns
  *    the answer object (`reply.code(201); return renderUser(user);`, `reply.code(204).send(null)`):
  *    never `json(reply, …)` (a string skips the response schema), never `omit(…)` (the schema
@@ -81,9 +82,10 @@
  *    `components.headers` entry of openapi.ts (Location, Retry-After, Idempotent-Replayed) is
  *    written as a reference to it, with the answer's sentence; `links` (OpenAPI link objects)
  *    beside an answer's description are copied into the document.
- * 6. Delete what the route replaces: its hand-written operation in openapi.ts, its schemas
- *    in openapiSchemas.ts, the `scope` of its rows in test/accessMatrix.test.ts (read from
- *    this config now). Run `npx tsc -b tsconfig.build.json && npm run gen:api-types`, then
+ * 6. Nothing else is written for the document: every route's operation is generated
+ *    (openapiRoutes.ts); openapi.ts holds only the document's top-level prose (tags, shared
+ *    headers and responses), schemas/problems.ts the problems by name. test/accessMatrix.test.ts
+ *    reads the scope from this config. Run `npx tsc -b tsconfig.build.json && npm run gen:api-types`, then
  *    test/openapi.test.ts (in the document, real answers valid), test/accessMatrix.test.ts,
  *    test/unit/apiTypes.test.ts and the route's own tests.
  */

@@ -14,7 +14,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openApiDocument } from "../../src/http/openapi.js";
-import type { Schema } from "../../src/http/openapiSchemas.js";
+import type { Schema } from "../../src/http/schemas/problems.js";
 import { servedOpenApiDocument } from "../../src/http/servedDocument.js";
 import type { components } from "../../src/client/openapi.js";
 import {

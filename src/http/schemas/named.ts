@@ -41,6 +41,11 @@ export function namedSchemas(): Map<string, object> {
   return new Map([...names].map(([schema, name]) => [name, schema]));
 }
 
+/** The named shapes as the document's `components.schemas`: each nested named shape by reference. */
+export function namedComponents(): Record<string, unknown> {
+  return Object.fromEntries([...names].map(([schema, name]) => [name, withRefs(schema, true)]));
+}
+
 /** on a `T | null` made by common.ts OrNull: its T and options, so that a named T is written as a `$ref` */
 export const NULLABLE_OF = Symbol("nullableOf");
 

@@ -38,7 +38,7 @@ export const OAuthError = named("OAuthError", Type.Object({
 
 /**
  * RFC 6749 §5.1: not cached. (`required: true` is the document's header flag, lifted out of
- * the schema by openapi.ts routeOperation.)
+ * the schema by openapiRoutes.ts routeOperation.)
  */
 export const NO_STORE_NO_CACHE = {
   "Cache-Control": { type: "string", const: "no-store", description: "`no-store`.", required: true },

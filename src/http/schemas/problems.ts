@@ -1,15 +1,17 @@
-import { ERROR_CODES } from "../core/errorCodes.js";
 /**
- * JSON Schemas (draft 2020-12, as OpenAPI 3.1 uses them) of everything the HTTP API sends
- * and accepts: `components.schemas` of the OpenAPI document (openapi.ts).
- *
- * The enumerations come from the domain's own constants, and the property lists of the
- * rendered resources are typed against the domain types (`Record<keyof …>`), so adding a
- * field to a job, trigger or setting without documenting it fails the type check. The
- * response schemas leave `additionalProperties` open (fields may be added, SPEC §6);
+ * The problems (RFC 9457) every route may answer, as plain JSON Schemas (draft 2020-12, as
+ * OpenAPI 3.1 uses them): `components.schemas` entries by name (`Problem`,
+ * `ValidationProblem`, `InsufficientScopeProblem`…), which the generated error answers
+ * refer to (openapiRoutes.ts, a route's `errors.answers`). They are never a route's schema
+ * (errors are sent as problems, not through a response schema), so they are not TypeBox.
+ * The response schemas leave `additionalProperties` open (fields may be added, SPEC §6);
  * test/openapi.test.ts closes them when it checks real answers against them.
+ *
+ * This file imports no named shape (schemas/named.ts): the order of `components.schemas`
+ * is the order the named shapes are declared in, which importing one here would change.
  */
-import { PRIORITIES, VERBS, type JobState } from "../core/types.js";
+import { ERROR_CODES } from "../../core/errorCodes.js";
+import { PRIORITIES, VERBS, type JobState } from "../../core/types.js";
 
 export type Schema = { [keyword: string]: unknown };
 
@@ -20,23 +22,13 @@ const NON_FINAL_STATES: JobState[] = ["Pending", "Running", "Stopping", "Termina
 
 const uuid: Schema = { type: "string", format: "uuid" };
 
-// ---- the audit log
-
-
-
 const problemExtra = (required: string[], properties: Record<string, Schema>, description: string): Schema => ({
   description,
   allOf: [schemaRef("Problem"), { type: "object", required, properties }],
 });
 
-export const schemas: Record<string, Schema> = {
-  // ---- enumerations (JobState, JobSource, CallMode, Priority, PendingReason, StopStrategy: schemas/jobs.ts)
-  Verb: { type: "string", enum: [...VERBS] },
-  TriggerPriority: { type: "string", enum: ["Inherit", ...PRIORITIES], description: "Inherit: the process's priority." },
-  // (Arguments, JobError: schemas/jobs.ts)
-  // CallMode, JobState, Arguments: schemas/invocation.ts
-
-  // ---- errors (RFC 9457)
+/** the problems, by component name (openapi.ts puts them in `components.schemas`) */
+export const problemSchemas: Record<string, Schema> = {
   Problem: {
     type: "object",
     description: "application/problem+json (RFC 9457) with a stable `code`. Some problems carry more members, listed with them.",
@@ -88,11 +80,14 @@ export const schemas: Record<string, Schema> = {
     "409 job-stopped: the job was stopped before it finished."),
   JobNotFinishedProblem: problemExtra(["jobKey", "state"], { code: { const: "job-not-finished" }, jobKey: uuid, state: { enum: NON_FINAL_STATES } },
     "409 job-not-finished: the output URI was asked before the job was final."),
+};
 
-  // ---- invocation: schemas/invocation.ts
-
-  // ---- folders
-
-  // ---- triggers
-  // ---- jobs: schemas/jobs.ts
+/**
+ * A trigger's verb and priority by name: `components.schemas` entries the client aliases
+ * (`Verb`: the invoke URL's methods), not a field's schema (schemas/triggers.ts declares its
+ * fields inline). Plain JSON here rather than beside the trigger (see above).
+ */
+export const enumerationSchemas: Record<string, Schema> = {
+  Verb: { type: "string", enum: [...VERBS] },
+  TriggerPriority: { type: "string", enum: ["Inherit", ...PRIORITIES], description: "Inherit: the process's priority." },
 };
