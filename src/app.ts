@@ -90,7 +90,7 @@ export async function startBaton(config: Config, options: StartOptions): Promise
     clock: options.clock,
     ...(options.random ? { random: options.random } : {}),
     session: { heartbeatSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds },
-    webhooks: { allowPrivate: config.webhooksAllowPrivate },
+    webhooks: { allowPrivate: config.webhooksAllowPrivate, yieldAt: config.webhooksYieldAt },
     onError: (err) => server.app.log.error({ err }, "background work failed"),
   });
   const server = buildServer({

@@ -36,6 +36,11 @@ export interface Config {
   requestTimeoutSeconds: number;
   /** BATON_WEBHOOKS_ALLOW_PRIVATE: webhooks may reach loopback, link-local and private addresses (issue 16) */
   webhooksAllowPrivate: boolean;
+  /**
+   * BATON_WEBHOOKS_YIELD_AT: the event-loop utilization (0–1, default 0.9) from which webhook
+   * deliveries yield to invocations (docs/webhooks.md); 1 or more: never
+   */
+  webhooksYieldAt: number;
 }
 
 export const SQLITE_SYNCHRONOUS = ["FULL", "NORMAL"] as const;
@@ -60,6 +65,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: env.BATON_PUBLIC_URL || null,
     trustProxy: env.BATON_TRUST_PROXY === "true" || env.BATON_TRUST_PROXY === "1",
     webhooksAllowPrivate: env.BATON_WEBHOOKS_ALLOW_PRIVATE === "true" || env.BATON_WEBHOOKS_ALLOW_PRIVATE === "1",
+    webhooksYieldAt: ratioFrom(env.BATON_WEBHOOKS_YIELD_AT, 0.9, "BATON_WEBHOOKS_YIELD_AT"),
     org: env.BATON_ORG || "default",
     tenant: env.BATON_TENANT || "DefaultTenant",
     bootstrapToken: env.BATON_BOOTSTRAP_TOKEN || null,
@@ -90,4 +96,12 @@ function sqliteSynchronous(value: string | undefined): SqliteSynchronous {
   const upper = value.toUpperCase();
   if ((SQLITE_SYNCHRONOUS as readonly string[]).includes(upper)) return upper as SqliteSynchronous;
   throw new Error(`BATON_SQLITE_SYNCHRONOUS must be ${SQLITE_SYNCHRONOUS.join(" or ")}, got '${value}'.`);
+}
+
+/** A ratio from the environment: a number from 0 (not included) up; unset or empty: `fallback`. */
+function ratioFrom(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a number above 0 (1 or more: never), got '${value}'.`);
+  return n;
 }

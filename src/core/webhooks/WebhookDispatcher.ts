@@ -23,6 +23,8 @@ export interface DispatchOptions {
    * load falls. Tests pass `() => false` or a switch of their own.
    */
   busy?: () => boolean;
+  /** the event-loop utilization from which the default `busy` says yes (BATON_WEBHOOKS_YIELD_AT, 0.9); 1 or more: never */
+  yieldAt?: number;
 }
 
 /** deliveries in flight at once while the node is saturated */
@@ -77,8 +79,9 @@ export class WebhookDispatcher {
   ) {
     // every attempt in flight listens for the stop
     setMaxListeners(0, this.aborts.signal);
-    this.gauge = options.busy ? null : new BusyGauge();
-    this.busy = options.busy ?? (() => this.gauge!.busy());
+    const yieldAt = options.yieldAt ?? 0.9;
+    this.gauge = options.busy || yieldAt >= 1 ? null : new BusyGauge(yieldAt);
+    this.busy = options.busy ?? (this.gauge ? () => this.gauge!.busy() : () => false);
   }
 
   start(intervalMs: number): void {
