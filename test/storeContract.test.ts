@@ -201,6 +201,26 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     expect(await store.getJob(tenant.id, later.key)).toMatchObject({ key: later.key, idempotencyKey: "k-race" });
   });
 
+  it("createJobOnce in one turn: distinct keys all created, a key repeated in the turn and a key recorded before are found", async () => {
+    const { tenant, shared } = await newTenant();
+    const keyRow = (key: string, jobKey: string, fingerprint = "f") =>
+      ({ tenantId: tenant.id, scope: "trigger:batch", key, fingerprint, jobKey, createdAt: at(T0), expiresAt: at(T0 + sec(3600)) });
+    const before = newJob(tenant.id, shared.key, { idempotencyKey: "k-before" });
+    expect(await store.createJobOnce(before, keyRow("k-before", before.key, "old"))).toEqual({ created: true });
+    const calls = [
+      ...Array.from({ length: 30 }, (_, i) => ({ key: `k-${i}`, job: newJob(tenant.id, shared.key, { idempotencyKey: `k-${i}` }) })),
+      { key: "k-3", job: newJob(tenant.id, shared.key, { idempotencyKey: "k-3" }) },
+      { key: "k-before", job: newJob(tenant.id, shared.key, { idempotencyKey: "k-before" }) },
+    ];
+    const outcomes = await Promise.all(calls.map((c) => store.createJobOnce(c.job, keyRow(c.key, c.job.key))));
+    for (let i = 0; i < 30; i++) expect(outcomes[i], `k-${i}`).toEqual({ created: true });
+    expect(outcomes[30]).toEqual({ created: false, existing: { fingerprint: "f", jobKey: calls[3]!.job.key } });
+    expect(outcomes[31]).toEqual({ created: false, existing: { fingerprint: "old", jobKey: before.key } });
+    await store.durable();
+    const listed = await store.listJobs(tenant.id, {}, 100, null);
+    expect(listed.items.map((j) => j.key).sort()).toEqual([before.key, ...calls.slice(0, 30).map((c) => c.job.key)].sort());
+  });
+
   it("webhook deliveries: deliveriesToMake loads a batch with its subscription's secrets; recordDeliveryAttempt appends, in order", async () => {
     const { tenant } = await newTenant();
     const webhook = {

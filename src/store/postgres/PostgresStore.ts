@@ -28,6 +28,34 @@ const INSERT_JOBS = {
            $10::json[], $11::integer[], $12::timestamptz[], $13::timestamptz[], $14::integer[], $15::text[], $16::text[])`,
 };
 
+/**
+ * Keyed jobs, a batch in one statement: each key inserted (or an expired one taken over),
+ * and the jobs of the keys that were inserted. The keys of a batch are distinct (the caller
+ * sees to it: ON CONFLICT cannot touch one row twice in a statement).
+ */
+const INSERT_KEYED_JOBS = {
+  name: "baton_insert_keyed_jobs",
+  text: `WITH input AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::smallint[],
+             $10::json[], $11::integer[], $12::timestamptz[], $13::timestamptz[], $14::integer[], $15::text[], $16::text[], $17::text[],
+             $18::text[], $19::text[], $20::timestamptz[], $21::timestamptz[])
+             AS i(key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, input_arguments, attempt, created_at,
+                  deadline_at, max_duration_seconds, info, idempotency_key, concurrency_key, scope, fingerprint, key_created_at, key_expires_at)),
+         k AS (
+           INSERT INTO idempotency_keys (tenant_id, scope, key, fingerprint, job_key, created_at, expires_at)
+           SELECT tenant_id, scope, idempotency_key, fingerprint, key, key_created_at, key_expires_at FROM input
+           ON CONFLICT (tenant_id, scope, key) DO UPDATE SET
+             fingerprint = excluded.fingerprint, job_key = excluded.job_key, created_at = excluded.created_at, expires_at = excluded.expires_at
+             WHERE idempotency_keys.expires_at <= excluded.created_at
+           RETURNING job_key)
+         INSERT INTO jobs (key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, input_arguments,
+                           attempt, created_at, deadline_at, max_duration_seconds, info, idempotency_key, concurrency_key)
+         SELECT key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, input_arguments,
+                attempt, created_at, deadline_at, max_duration_seconds, info, idempotency_key, concurrency_key
+           FROM input WHERE key IN (SELECT job_key FROM k)
+         RETURNING key`,
+};
+
 export interface PostgresOptions {
   /** postgres://… ; a `schema` query parameter selects the schema (created if missing) */
   url: string;
@@ -104,6 +132,7 @@ export class PostgresStore extends SqlStore {
   /** the batched inserts of new jobs: none is lost when the pool closes */
   protected async beforeClose(): Promise<void> {
     await this.jobInserts.drain();
+    await this.keyedInserts.drain();
   }
 
   // ---- jobs: the group commit of new jobs
@@ -125,11 +154,80 @@ export class PostgresStore extends SqlStore {
   private readonly jobInserts = new GroupCommit<Job>((batch) => this.insertJobs(batch), INSERT_BATCH);
 
   /**
-   * A keyed job and its key in one statement (one round trip, atomic as any statement): the
-   * key's insert, and the job's only when the key was new (or expired). A racer's insert of the
-   * same key waits for the first statement's commit, then finds the key taken and reads it.
+   * Keyed jobs, group-committed like new jobs: the keyed calls of one turn of the event loop
+   * in one statement (INSERT_KEYED_JOBS: one round trip, atomic as any statement), each
+   * key's insert and the job's only when the key was new (or expired). A racer's insert of the
+   * same key waits for the first statement's commit, then finds the key taken and reads it;
+   * two calls with one key in one batch: the second goes after the batch, and finds the
+   * first's. Inside an open transaction, at once, as part of it.
    */
-  override async createJobOnce(job: Job, key: IdempotencyKeyRow): Promise<IdempotencyOutcome> {
+  override createJobOnce(job: Job, key: IdempotencyKeyRow): Promise<IdempotencyOutcome> {
+    if (this.db.inTransaction) return this.keyedOne(job, key);
+    const item: KeyedJob = { job, key, outcome: null };
+    return this.keyedInserts.add(item).then(() => item.outcome!);
+  }
+
+  private readonly keyedInserts = new GroupCommit<KeyedJob>((batch) => this.insertKeyedJobs(batch), INSERT_BATCH);
+
+  private async insertKeyedJobs(batch: Pending<KeyedJob>[]): Promise<void> {
+    // one call per key in the statement; a repeated key waits for the batch
+    const seen = new Set<string>();
+    const first: Pending<KeyedJob>[] = [];
+    const again: Pending<KeyedJob>[] = [];
+    for (const b of batch) {
+      const id = `${b.item.key.tenantId}\u0000${b.item.key.scope}\u0000${b.item.key.key}`;
+      (seen.has(id) ? again : first).push(b);
+      seen.add(id);
+    }
+    const one = (b: Pending<KeyedJob>) => this.keyedOne(b.item.job, b.item.key).then((outcome) => { b.item.outcome = outcome; b.resolve(); }, b.reject);
+    if (first.length === 1) await one(first[0]!);
+    else {
+      let created: Set<string>;
+      try {
+        const column = <T>(pick: (b: KeyedJob) => T) => first.map((b) => pick(b.item));
+        const v = first.map((b) => insertJobValues(b.item.job));
+        const at = (i: number) => v.map((row) => row[i]);
+        const result = await this.pool.query<{ key: string }>({
+          ...INSERT_KEYED_JOBS,
+          values: [...Array.from({ length: 17 }, (_, i) => at(i)), column((b) => b.key.scope), column((b) => b.key.fingerprint),
+            column((b) => b.key.createdAt), column((b) => b.key.expiresAt)],
+        });
+        created = new Set(result.rows.map((r) => r.key));
+      } catch (err) {
+        // a bad row (data or constraint error): one at a time, so only its caller sees it;
+        // anything else (the store unreachable) fails them all
+        const code = String((err as { code?: unknown }).code ?? "");
+        if (!code.startsWith("22") && !code.startsWith("23")) {
+          const translated = translatePostgresError(err);
+          for (const b of batch) b.reject(translated);
+          return;
+        }
+        await Promise.all(first.map(one));
+        await Promise.all(again.map(one));
+        return;
+      }
+      await Promise.all(first.map(async (b) => {
+        if (created.has(b.item.job.key)) {
+          b.item.outcome = { created: true };
+          b.resolve();
+          return;
+        }
+        try {
+          const existing = await this.idempotencyKeyOf(b.item.key);
+          if (existing) {
+            b.item.outcome = { created: false, existing };
+            b.resolve();
+          } else await one(b); // purged as it expired, between the two: this call is the first again
+        } catch (err) {
+          b.reject(translatePostgresError(err));
+        }
+      }));
+    }
+    await Promise.all(again.map(one));
+  }
+
+  /** A keyed job and its key in one statement: the key's insert, and the job's only when the key was new (or expired). */
+  private async keyedOne(job: Job, key: IdempotencyKeyRow): Promise<IdempotencyOutcome> {
     const [jobKey, tenantId, folderKey, processName, triggerId, source, callMode, state, priority, input, attempt, createdAt, deadlineAt, maxDuration, info, idempotencyKey, concurrencyKey] = insertJobValues(job);
     const inserted = await this.db.one(sql`
       WITH k AS (
@@ -150,7 +248,7 @@ export class PostgresStore extends SqlStore {
     if (inserted) return { created: true };
     const existing = await this.idempotencyKeyOf(key);
     // gone between the two statements (purged as it expired): this call is the first again
-    return existing ? { created: false, existing } : this.createJobOnce(job, key);
+    return existing ? { created: false, existing } : this.keyedOne(job, key);
   }
 
 
@@ -239,4 +337,11 @@ export class PostgresStore extends SqlStore {
       SELECT ${jobKey}, CAST(${after} AS integer) + o, CAST(l->>'at' AS timestamptz), l->>'level', l->>'message'
         FROM json_array_elements(CAST(${json(lines.map((l) => ({ at: l.at, level: l.level, message: l.message })))} AS json)) WITH ORDINALITY AS x(l, o)`);
   }
+}
+
+/** a keyed job waiting for the group commit, and what its write found */
+interface KeyedJob {
+  job: Job;
+  key: IdempotencyKeyRow;
+  outcome: IdempotencyOutcome | null;
 }

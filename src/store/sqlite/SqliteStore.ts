@@ -79,6 +79,7 @@ export class SqliteStore extends SqlStore {
   protected async beforeClose(): Promise<void> {
     if (!this.connection.open) return;
     await this.jobInserts.drain();
+    await this.keyedInserts.drain();
   }
 
   /**
@@ -97,29 +98,56 @@ export class SqliteStore extends SqlStore {
   }
 
   /**
-   * A keyed job and its key in one synchronous write (no transaction another caller would
-   * wait for, no async context): the key's insert, the job's when the key was new (or
-   * expired), else the stored key read; a racer runs after it and finds the key.
+   * A keyed job and its key, written together with no transaction another caller would wait
+   * for and no async context: group-committed like new jobs (the keyed calls of one turn of
+   * the event loop in one synchronous pass, one after the other, so a racer with the same key
+   * runs after the first and finds its key). Inside an open transaction, at once, as part of it.
    */
   override createJobOnce(job: Job, key: IdempotencyKeyRow): Promise<IdempotencyOutcome> {
-    const root = sqliteConnection(this.db).root;
-    return this.writeNow((): IdempotencyOutcome => {
-      const inserted = root.runNow(sql`
-        INSERT INTO idempotency_keys (tenant_id, scope, key, fingerprint, job_key, created_at, expires_at)
-        VALUES (${key.tenantId}, ${key.scope}, ${key.key}, ${key.fingerprint}, ${key.jobKey}, ${key.createdAt}, ${key.expiresAt})
-        ON CONFLICT (tenant_id, scope, key) DO UPDATE SET
-          fingerprint = excluded.fingerprint, job_key = excluded.job_key, created_at = excluded.created_at, expires_at = excluded.expires_at
-          WHERE idempotency_keys.expires_at <= excluded.created_at
-        RETURNING job_key`, "get");
-      if (inserted) {
-        root.runNow(insertJob(job), "run");
-        return { created: true };
+    if (this.db.inTransaction) return this.writeNow(() => this.keyedInsert(job, key));
+    const item: KeyedJob = { job, key, outcome: null };
+    return this.keyedInserts.add(item).then(() => item.outcome!);
+  }
+
+  private readonly keyedInserts = new GroupCommit<KeyedJob>((batch) => this.insertKeyedJobs(batch));
+
+  private async insertKeyedJobs(batch: Pending<KeyedJob>[]): Promise<void> {
+    await this.executor.exclusive(() => {
+      for (const b of batch) {
+        try {
+          b.item.outcome = this.keyedInsert(b.item.job, b.item.key);
+          b.resolve();
+        } catch (err) {
+          b.reject(translateSqliteError(err));
+        }
       }
-      // the key is live (a purge only runs between writes, so it is there)
-      const row = root.runNow<Row>(sql`
-        SELECT fingerprint, job_key FROM idempotency_keys WHERE tenant_id = ${key.tenantId} AND scope = ${key.scope} AND key = ${key.key}`, "get");
-      return { created: false, existing: { fingerprint: str(row.fingerprint), jobKey: str(row.job_key) } };
     });
+  }
+
+  /** the key's insert, the job's when the key was new (or expired), else the stored key read; synchronous */
+  private keyedInsert(job: Job, key: IdempotencyKeyRow): IdempotencyOutcome {
+    const root = this.executor;
+    const inserted = root.runNow(sql`
+      INSERT INTO idempotency_keys (tenant_id, scope, key, fingerprint, job_key, created_at, expires_at)
+      VALUES (${key.tenantId}, ${key.scope}, ${key.key}, ${key.fingerprint}, ${key.jobKey}, ${key.createdAt}, ${key.expiresAt})
+      ON CONFLICT (tenant_id, scope, key) DO UPDATE SET
+        fingerprint = excluded.fingerprint, job_key = excluded.job_key, created_at = excluded.created_at, expires_at = excluded.expires_at
+        WHERE idempotency_keys.expires_at <= excluded.created_at
+      RETURNING job_key`, "get");
+    if (inserted) {
+      try {
+        root.runNow(insertJob(job), "run");
+      } catch (err) {
+        // the job could not be kept: neither is its key (the next call with it is the first)
+        root.runNow(sql`DELETE FROM idempotency_keys WHERE tenant_id = ${key.tenantId} AND scope = ${key.scope} AND key = ${key.key} AND job_key = ${key.jobKey}`, "run");
+        throw err;
+      }
+      return { created: true };
+    }
+    // the key is live (a purge only runs between writes, so it is there)
+    const row = root.runNow<Row>(sql`
+      SELECT fingerprint, job_key FROM idempotency_keys WHERE tenant_id = ${key.tenantId} AND scope = ${key.scope} AND key = ${key.key}`, "get");
+    return { created: false, existing: { fingerprint: str(row.fingerprint), jobKey: str(row.job_key) } };
   }
 
   // ---- jobs: the group commit of new jobs
@@ -268,4 +296,11 @@ export class SqliteStore extends SqlStore {
       if (rows.length < want || claimed.length >= room) return claimed;
     }
   }
+}
+
+/** a keyed job waiting for the group commit, and what its write found */
+interface KeyedJob {
+  job: Job;
+  key: IdempotencyKeyRow;
+  outcome: IdempotencyOutcome | null;
 }
