@@ -4,7 +4,7 @@ import { SqlAggregate } from "./SqlAggregate.js";
 import { numOrNull, str, strOrNull } from "./rows.js";
 import { sql } from "./sql.js";
 
-function dueWorkFromRow(r: Row): DueWork {
+export function dueWorkFromRow(r: Row): DueWork {
   return {
     id: str(r.id), kind: r.kind as DueWork["kind"], tenantId: strOrNull(r.tenant_id), ref: str(r.ref), dueAt: str(r.due_at), createdAt: str(r.created_at),
     attempts: numOrNull(r.attempts) ?? 0, leasedBy: strOrNull(r.leased_by), leaseUntil: strOrNull(r.lease_until),

@@ -3,8 +3,9 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { clampedIso } from "../../core/bounds.js";
 import { UniqueViolation } from "../../core/errors.js";
-import type { IdempotencyKeyRow, IdempotencyOutcome } from "../../core/store.js";
+import type { DueWork, DueWorkKind, IdempotencyKeyRow, IdempotencyOutcome } from "../../core/store.js";
 import type { Job, RobotSession } from "../../core/types.js";
+import { dueWorkFromRow } from "../sql/DueWorkSql.js";
 import { insertJob, insertJobValues } from "../sql/JobsSql.js";
 import type { Row } from "../sql/Executor.js";
 import { GroupCommit, type Pending } from "../sql/GroupCommit.js";
@@ -95,6 +96,28 @@ export class SqliteStore extends SqlStore {
     } catch (err) {
       return Promise.reject(translateSqliteError(err));
     }
+  }
+
+  /**
+   * Due work claimed in one synchronous write (no other claim runs meanwhile): the due rows'
+   * ids read in due order, then each leased by its id. SQLite runs an UPDATE whose WHERE holds
+   * a `LIMIT`ed subquery of its own table about eight times slower than these two steps (the
+   * webhook dispatcher claims as each delivery ends).
+   */
+  override claimDueWork(kinds: readonly DueWorkKind[], now: string, owner: string, leaseUntil: string, limit: number): Promise<DueWork[]> {
+    if (kinds.length === 0 || limit <= 0) return Promise.resolve([]);
+    const root = sqliteConnection(this.db).root;
+    return this.writeNow(() => {
+      const due = root.runNow<Row[]>(sql`
+        SELECT id FROM due_work WHERE due_at <= ${now} AND (lease_until IS NULL OR lease_until <= ${now}) AND kind IN ${sql.list(kinds)}
+         ORDER BY due_at LIMIT CAST(${limit} AS INTEGER)`, "all");
+      const claimed: DueWork[] = [];
+      for (const { id } of due) {
+        const row = root.runNow<Row | undefined>(sql`UPDATE due_work SET leased_by = ${owner}, lease_until = ${leaseUntil} WHERE id = ${id} RETURNING *`, "get");
+        if (row) claimed.push(dueWorkFromRow(row));
+      }
+      return claimed;
+    });
   }
 
   /**
