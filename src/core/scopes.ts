@@ -20,8 +20,11 @@ export function scopesGranting(resource: ScopeResource, level: ScopeLevel): stri
   return level === "Any" ? [`OR.${resource}`, `OR.${resource}.Read`, `OR.${resource}.Write`] : [`OR.${resource}`, `OR.${resource}.${level}`];
 }
 
+/** on every request of a route with a scope (the invoke URL's included): no list is made */
 export function hasScope(principal: Principal, resource: ScopeResource, level: ScopeLevel): boolean {
-  return scopesGranting(resource, level).some((scope) => principal.scopes.has(scope));
+  const { scopes } = principal;
+  if (scopes.has(`OR.${resource}`)) return true;
+  return level === "Any" ? scopes.has(`OR.${resource}.Read`) || scopes.has(`OR.${resource}.Write`) : scopes.has(`OR.${resource}.${level}`);
 }
 
 export function requireScope(principal: Principal, resource: ScopeResource, level: ScopeLevel): void {

@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { IdempotencyKeyRow, IdempotencyOutcome } from "../../core/store.js";
 import type { Job, JobLogLine, RobotSession } from "../../core/types.js";
-import { insertJob, insertJobValues } from "../sql/JobsSql.js";
+import { insertIdempotencyKey, insertJob, insertJobValues } from "../sql/JobsSql.js";
 import { GroupCommit, type Pending } from "../sql/GroupCommit.js";
 import type { Executor } from "../sql/Executor.js";
 import { claimQuery, claimWithinLimits, folderCondition } from "./claimQueries.js";
@@ -230,13 +230,7 @@ export class PostgresStore extends SqlStore {
   private async keyedOne(job: Job, key: IdempotencyKeyRow): Promise<IdempotencyOutcome> {
     const [jobKey, tenantId, folderKey, processName, triggerId, source, callMode, state, priority, input, attempt, createdAt, deadlineAt, maxDuration, info, idempotencyKey, concurrencyKey] = insertJobValues(job);
     const inserted = await this.db.one(sql`
-      WITH k AS (
-        INSERT INTO idempotency_keys (tenant_id, scope, key, fingerprint, job_key, created_at, expires_at)
-        VALUES (${key.tenantId}, ${key.scope}, ${key.key}, ${key.fingerprint}, ${key.jobKey}, ${key.createdAt}, ${key.expiresAt})
-        ON CONFLICT (tenant_id, scope, key) DO UPDATE SET
-          fingerprint = excluded.fingerprint, job_key = excluded.job_key, created_at = excluded.created_at, expires_at = excluded.expires_at
-          WHERE idempotency_keys.expires_at <= excluded.created_at
-        RETURNING job_key)
+      WITH k AS (${insertIdempotencyKey(key)})
       INSERT INTO jobs (key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority, input_arguments,
                         attempt, created_at, deadline_at, max_duration_seconds, info, idempotency_key, concurrency_key)
       SELECT CAST(${jobKey} AS text), CAST(${tenantId} AS text), CAST(${folderKey} AS text), CAST(${processName} AS text), CAST(${triggerId} AS text),

@@ -1,6 +1,6 @@
 import type { IdempotencyKeyRow, IdempotencyOutcome, JobFilter, JobPatch, JobStateCount, JobStore, RunningCount } from "../../core/store.js";
 import { LIST_FIELD_MAX_BYTES, isFinal, type Job, type JobAttempt, type JobListItem, type JobLogLine, type JobState, type RobotSession } from "../../core/types.js";
-import type { Executor } from "./Executor.js";
+import type { Executor, Row } from "./Executor.js";
 import { SqlAggregate } from "./SqlAggregate.js";
 import { PRIORITY_NUMBER, attemptFromRow, bool, json, jobFromRow, parse, sessionFromRow, str, strOrNull } from "./rows.js";
 import { Sql, sql } from "./sql.js";
@@ -38,6 +38,33 @@ export function insertJobValues(j: Job): unknown[] {
  */
 export function insertJob(j: Job): Sql {
   return new Sql(INSERT_JOB_TEXT, insertJobValues(j));
+}
+
+/** what a recorded idempotency key holds */
+export type StoredIdempotencyKey = { fingerprint: string; jobKey: string };
+
+/**
+ * A key's insert, taking over an expired row not yet purged (DO UPDATE ... WHERE) and leaving
+ * a live one as it is: a row (`job_key`) only when the key is this call's. Every engine's
+ * keyed path uses it (recordIdempotencyKey, SqliteStore and PostgresStore createJobOnce).
+ */
+export function insertIdempotencyKey(k: IdempotencyKeyRow): Sql {
+  return sql`
+    INSERT INTO idempotency_keys (tenant_id, scope, key, fingerprint, job_key, created_at, expires_at)
+    VALUES (${k.tenantId}, ${k.scope}, ${k.key}, ${k.fingerprint}, ${k.jobKey}, ${k.createdAt}, ${k.expiresAt})
+    ON CONFLICT (tenant_id, scope, key) DO UPDATE SET
+      fingerprint = excluded.fingerprint, job_key = excluded.job_key, created_at = excluded.created_at, expires_at = excluded.expires_at
+      WHERE idempotency_keys.expires_at <= excluded.created_at
+    RETURNING job_key`;
+}
+
+/** the stored row of a key */
+export function selectIdempotencyKey(k: Pick<IdempotencyKeyRow, "tenantId" | "scope" | "key">): Sql {
+  return sql`SELECT fingerprint, job_key FROM idempotency_keys WHERE tenant_id = ${k.tenantId} AND scope = ${k.scope} AND key = ${k.key}`;
+}
+
+export function storedKeyFromRow(row: Row): StoredIdempotencyKey {
+  return { fingerprint: str(row.fingerprint), jobKey: str(row.job_key) };
 }
 
 /** A column an update sets, or leaves as it is: [whether to set it, its new value]. */
@@ -180,40 +207,23 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
 
   // ---- idempotency keys
 
-  /** the engines write the key and the job their own cheaper way (SqliteStore, PostgresStore); this is the plain one */
-  async createJobOnce(job: Job, key: IdempotencyKeyRow): Promise<IdempotencyOutcome> {
-    return this.inTransaction(async () => {
-      const recorded = await this.recordIdempotencyKey(key);
-      if (recorded.created) await this.db.run(insertJob(job));
-      return recorded;
-    });
-  }
+  /** the engine's own: SQLite group-commits keyed jobs in one synchronous pass, PostgreSQL in one statement */
+  abstract createJobOnce(job: Job, key: IdempotencyKeyRow): Promise<IdempotencyOutcome>;
 
   /** the stored fingerprint and job of a recorded key, or null when it is gone (purged as it expired) */
-  protected async idempotencyKeyOf(k: IdempotencyKeyRow): Promise<{ fingerprint: string; jobKey: string } | null> {
-    const row = await this.db.one(sql`
-      SELECT fingerprint, job_key FROM idempotency_keys WHERE tenant_id = ${k.tenantId} AND scope = ${k.scope} AND key = ${k.key}`);
-    return row ? { fingerprint: str(row.fingerprint), jobKey: str(row.job_key) } : null;
+  protected async idempotencyKeyOf(k: IdempotencyKeyRow): Promise<StoredIdempotencyKey | null> {
+    const row = await this.db.one(selectIdempotencyKey(k));
+    return row ? storedKeyFromRow(row) : null;
   }
 
   async recordIdempotencyKey(k: IdempotencyKeyRow): Promise<IdempotencyOutcome> {
-    // an expired row not yet purged is taken over (DO UPDATE ... WHERE); a live one is left
-    // as it is and read. On PostgreSQL a racer's insert waits here for the transaction that
-    // inserted the same key, then finds its row: the read after it sees the committed row
-    // (READ COMMITTED takes a new snapshot per statement)
-    const inserted = await this.db.one(sql`
-      INSERT INTO idempotency_keys (tenant_id, scope, key, fingerprint, job_key, created_at, expires_at)
-      VALUES (${k.tenantId}, ${k.scope}, ${k.key}, ${k.fingerprint}, ${k.jobKey}, ${k.createdAt}, ${k.expiresAt})
-      ON CONFLICT (tenant_id, scope, key) DO UPDATE SET
-        fingerprint = excluded.fingerprint, job_key = excluded.job_key, created_at = excluded.created_at, expires_at = excluded.expires_at
-        WHERE idempotency_keys.expires_at <= excluded.created_at
-      RETURNING job_key`);
-    if (inserted) return { created: true };
-    const row = await this.db.one(sql`
-      SELECT fingerprint, job_key FROM idempotency_keys WHERE tenant_id = ${k.tenantId} AND scope = ${k.scope} AND key = ${k.key}`);
+    // On PostgreSQL a racer's insert waits here for the transaction that inserted the same
+    // key, then finds its row: the read after it sees the committed row (READ COMMITTED takes
+    // a new snapshot per statement)
+    if (await this.db.one(insertIdempotencyKey(k))) return { created: true };
+    const existing = await this.idempotencyKeyOf(k);
     // gone between the two statements (purged as it expired): this call is the first again
-    if (!row) return this.recordIdempotencyKey(k);
-    return { created: false, existing: { fingerprint: str(row.fingerprint), jobKey: str(row.job_key) } };
+    return existing ? { created: false, existing } : this.recordIdempotencyKey(k);
   }
 
   async purgeIdempotencyKeys(now: string): Promise<number> {

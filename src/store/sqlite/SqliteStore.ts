@@ -6,12 +6,12 @@ import { UniqueViolation } from "../../core/errors.js";
 import type { DueWork, DueWorkKind, IdempotencyKeyRow, IdempotencyOutcome } from "../../core/store.js";
 import type { Job, RobotSession } from "../../core/types.js";
 import { dueWorkFromRow } from "../sql/DueWorkSql.js";
-import { insertJob, insertJobValues } from "../sql/JobsSql.js";
+import { insertIdempotencyKey, insertJob, insertJobValues, selectIdempotencyKey, storedKeyFromRow } from "../sql/JobsSql.js";
 import type { Row } from "../sql/Executor.js";
 import { GroupCommit, type Pending } from "../sql/GroupCommit.js";
 import { SqlStore } from "../sql/SqlStore.js";
 import { ConcurrencyBudget, candidateFromRow, limitsFromRow, type ProcessLimits } from "../sql/concurrencyBudget.js";
-import { jobFromRow, str } from "../sql/rows.js";
+import { jobFromRow } from "../sql/rows.js";
 import { sql } from "../sql/sql.js";
 import { SqliteExecutor, sqliteConnection } from "./SqliteExecutor.js";
 import { translateSqliteError } from "./driverErrors.js";
@@ -150,13 +150,7 @@ export class SqliteStore extends SqlStore {
   /** the key's insert, the job's when the key was new (or expired), else the stored key read; synchronous */
   private keyedInsert(job: Job, key: IdempotencyKeyRow): IdempotencyOutcome {
     const root = this.executor;
-    const inserted = root.runNow(sql`
-      INSERT INTO idempotency_keys (tenant_id, scope, key, fingerprint, job_key, created_at, expires_at)
-      VALUES (${key.tenantId}, ${key.scope}, ${key.key}, ${key.fingerprint}, ${key.jobKey}, ${key.createdAt}, ${key.expiresAt})
-      ON CONFLICT (tenant_id, scope, key) DO UPDATE SET
-        fingerprint = excluded.fingerprint, job_key = excluded.job_key, created_at = excluded.created_at, expires_at = excluded.expires_at
-        WHERE idempotency_keys.expires_at <= excluded.created_at
-      RETURNING job_key`, "get");
+    const inserted = root.runNow(insertIdempotencyKey(key), "get");
     if (inserted) {
       try {
         root.runNow(insertJob(job), "run");
@@ -168,9 +162,7 @@ export class SqliteStore extends SqlStore {
       return { created: true };
     }
     // the key is live (a purge only runs between writes, so it is there)
-    const row = root.runNow<Row>(sql`
-      SELECT fingerprint, job_key FROM idempotency_keys WHERE tenant_id = ${key.tenantId} AND scope = ${key.scope} AND key = ${key.key}`, "get");
-    return { created: false, existing: { fingerprint: str(row.fingerprint), jobKey: str(row.job_key) } };
+    return { created: false, existing: storedKeyFromRow(root.runNow<Row>(selectIdempotencyKey(key), "get")) };
   }
 
   // ---- jobs: the group commit of new jobs
