@@ -63,8 +63,20 @@ export function requireName(input: unknown, what: "folder"): string {
   return name as string;
 }
 
-function fail(code: ErrorCode, problems: Violation[]): never {
+/** 400 `code` listing every fault, its detail one sentence per fault (triggers, processes, time triggers) */
+export function failWithViolations(code: ErrorCode, problems: Violation[]): never {
   throw badRequest(code, problems.map((p) => `${p.path.slice(1)}: ${p.message}`).join("; "), { violations: problems });
+}
+const fail = failWithViolations;
+
+/** A trigger's arguments (API or time trigger): a JSON object whose keys do not start with '$' (control parameters); null when fine. */
+export function triggerArgumentsProblem(value: unknown): string | null {
+  return isJsonObject(value) && !Object.keys(value).some((k) => k.startsWith("$")) ? null : "must be a JSON object whose keys do not start with '$'";
+}
+
+/** A trigger's priority: Inherit or a process priority; null when fine. */
+export function triggerPriorityProblem(value: unknown): string | null {
+  return value === "Inherit" || (PRIORITIES as readonly unknown[]).includes(value) ? null : `must be Inherit or one of ${PRIORITIES.join(", ")}`;
 }
 
 /** Any JSON a client sends is stored and rendered again: nesting is bounded, like input arguments'. */
@@ -215,12 +227,16 @@ export function applyTriggerFields(t: Trigger, body: JsonObject, found: Violatio
       case "callMode":
         if ((CALL_MODES as readonly unknown[]).includes(value)) out.callMode = value as CallMode; else bad(`must be one of ${CALL_MODES.join(", ")}`);
         break;
-      case "defaultArguments":
-        if (isJsonObject(value) && !Object.keys(value).some((k) => k.startsWith("$"))) out.defaultArguments = value; else bad("must be a JSON object whose keys do not start with '$'");
+      case "defaultArguments": {
+        const problem = triggerArgumentsProblem(value);
+        if (problem === null) out.defaultArguments = value as JsonObject; else bad(problem);
         break;
-      case "priority":
-        if (value === "Inherit" || (PRIORITIES as readonly unknown[]).includes(value)) out.priority = value as TriggerPriority; else bad(`must be Inherit or one of ${PRIORITIES.join(", ")}`);
+      }
+      case "priority": {
+        const problem = triggerPriorityProblem(value);
+        if (problem === null) out.priority = value as TriggerPriority; else bad(problem);
         break;
+      }
       case "enabled":
         if (typeof value === "boolean") out.enabled = value; else bad("must be a boolean");
         break;

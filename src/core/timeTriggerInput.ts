@@ -1,8 +1,8 @@
 import { isJsonObject, unstorable } from "./arguments.js";
-import { nameProblem } from "./catalogInput.js";
+import { failWithViolations, nameProblem, triggerArgumentsProblem, triggerPriorityProblem } from "./catalogInput.js";
 import { cronProblem, timeZoneProblem } from "./cronSchedule.js";
 import { badRequest, type Violation } from "./errors.js";
-import { MISSED_RUN_POLICIES, PRIORITIES, type MissedRunPolicy, type TimeTrigger, type TriggerPriority } from "./types.js";
+import { MISSED_RUN_POLICIES, type JsonObject, type MissedRunPolicy, type TimeTrigger, type TriggerPriority } from "./types.js";
 
 /** fields a fetched time trigger carries that a body may send back: ignored */
 const READ_ONLY = ["id", "tenantId", "folderKey", "nextRunAt", "description", "createdAt", "updatedAt"];
@@ -42,12 +42,16 @@ export function applyTimeTriggerFields(t: TimeTrigger, body: unknown, found: Vio
         if (problem === null) out.timeZone = value as string; else bad(problem);
         break;
       }
-      case "arguments":
-        if (isJsonObject(value) && !Object.keys(value).some((k) => k.startsWith("$"))) out.arguments = value; else bad("must be a JSON object whose keys do not start with '$'");
+      case "arguments": {
+        const problem = triggerArgumentsProblem(value);
+        if (problem === null) out.arguments = value as JsonObject; else bad(problem);
         break;
-      case "priority":
-        if (value === "Inherit" || (PRIORITIES as readonly unknown[]).includes(value)) out.priority = value as TriggerPriority; else bad(`must be Inherit or one of ${PRIORITIES.join(", ")}`);
+      }
+      case "priority": {
+        const problem = triggerPriorityProblem(value);
+        if (problem === null) out.priority = value as TriggerPriority; else bad(problem);
         break;
+      }
       case "enabled":
         if (typeof value === "boolean") out.enabled = value; else bad("must be a boolean");
         break;
@@ -63,5 +67,5 @@ export function applyTimeTriggerFields(t: TimeTrigger, body: unknown, found: Vio
 }
 
 function fail(problems: Violation[]): never {
-  throw badRequest("invalid-time-trigger", problems.map((p) => `${p.path.slice(1)}: ${p.message}`).join("; "), { violations: problems });
+  return failWithViolations("invalid-time-trigger", problems);
 }
