@@ -98,3 +98,21 @@ describe("webhook dispatcher under saturation", () => {
     }
   });
 });
+
+describe("BATON_WEBHOOKS_YIELD_AT", () => {
+  it("defaults to 0.9, takes a number above 0 (1 or more: never), and refuses anything else with the variable named", async () => {
+    const { configFromEnv } = await import("../src/config.js");
+    expect(configFromEnv({}).webhooksYieldAt).toBe(0.9);
+    expect(configFromEnv({ BATON_WEBHOOKS_YIELD_AT: "0.75" }).webhooksYieldAt).toBe(0.75);
+    expect(configFromEnv({ BATON_WEBHOOKS_YIELD_AT: "1" }).webhooksYieldAt).toBe(1);
+    for (const bad of ["0", "-1", "often", "NaN"]) {
+      expect(() => configFromEnv({ BATON_WEBHOOKS_YIELD_AT: bad }), bad).toThrow(`BATON_WEBHOOKS_YIELD_AT must be a number above 0 (1 or more: never), got '${bad}'.`);
+    }
+  });
+
+  it("at 1 or more the dispatcher never yields: it measures nothing and holds the full concurrency", () => {
+    const dispatcher = new WebhookDispatcher({} as Store, systemClock, "node", { allowPrivate: true, resolver: dnsResolver, timeoutMs: 1000, concurrency: 8, yieldAt: 1 }, () => {});
+    expect((dispatcher as unknown as { gauge: unknown }).gauge).toBeNull();
+    expect((dispatcher as unknown as { busy: () => boolean }).busy()).toBe(false);
+  });
+});
