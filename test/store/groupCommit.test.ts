@@ -1,12 +1,14 @@
 import Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { NewAuditEntry } from "../../src/core/store.js";
-import type { SqliteExecutor } from "../../src/store/sqlite/SqliteExecutor.js";
+import { sql } from "../../src/store/sql/sql.js";
+import { SqliteExecutor } from "../../src/store/sqlite/SqliteExecutor.js";
 import { SqliteStore } from "../../src/store/sqlite/SqliteStore.js";
+import { WalSync, fsyncOf } from "../../src/store/sqlite/walSync.js";
 import { startSocketlessBaton, type TestBaton } from "../helpers/baton.js";
 
 /**
@@ -218,5 +220,132 @@ describe("an HTTP answer leaves once its writes are on disk (SQLite)", () => {
     // no job was kept
     const jobs = await b.apiJson("/api/v1/jobs?processName=Echo&limit=100");
     expect(jobs.items).toHaveLength(before);
+  });
+});
+
+describe("the WAL synced off the event loop (SQLite, synchronous FULL)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "baton-wal-sync-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** a FileSync whose syncs return when the test says */
+  function manualSync() {
+    const calls: ((err: Error | null) => void)[] = [];
+    return { calls, file: { sync: (done: (err: Error | null) => void) => { calls.push(done); }, close: () => {} } };
+  }
+
+  async function executorWith(name: string, file: { sync: (done: (err: Error | null) => void) => void; close: () => void }) {
+    const db = new Database(join(dir, name));
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.exec("CREATE TABLE t (v TEXT)");
+    const executor = new SqliteExecutor(db, new WalSync(file));
+    const reader = new Database(join(dir, name), { readonly: true });
+    const rows = () => (reader.prepare("SELECT v FROM t ORDER BY rowid").all() as { v: string }[]).map((r) => r.v);
+    return { db, executor, reader, rows };
+  }
+  const turn = () => new Promise<void>((r) => setImmediate(r));
+
+  it("a committed batch is durable only once a sync that started after its commit returns; batches meanwhile share the next sync", async () => {
+    const { calls, file } = manualSync();
+    const { db, executor, reader, rows } = await executorWith("batches.db", file);
+    await executor.run(sql`INSERT INTO t (v) VALUES (${"a"})`);
+    const first = executor.durable()!;
+    let firstDone = false;
+    void first.then(() => { firstDone = true; });
+    await turn();
+    // committed (another connection sees it), a sync asked for, not yet durable
+    expect(rows()).toEqual(["a"]);
+    expect(calls).toHaveLength(1);
+    expect(firstDone).toBe(false);
+    expect(executor.durable()).toBe(first);
+    // two more batches commit while that sync runs: no second sync until it returns
+    await executor.run(sql`INSERT INTO t (v) VALUES (${"b"})`);
+    const second = executor.durable()!;
+    await turn();
+    await executor.run(sql`INSERT INTO t (v) VALUES (${"c"})`);
+    const third = executor.durable()!;
+    await turn();
+    expect(rows()).toEqual(["a", "b", "c"]);
+    expect(calls).toHaveLength(1);
+    calls[0]!(null);
+    await first;
+    // the second and third wait for the next sync, which covers both
+    expect(calls).toHaveLength(2);
+    let laterDone = false;
+    void Promise.all([second, third]).then(() => { laterDone = true; });
+    await turn();
+    expect(laterDone).toBe(false);
+    calls[1]!(null);
+    await Promise.all([second, third]);
+    expect(calls).toHaveLength(2);
+    expect(executor.durable()).toBeNull();
+    await executor.close();
+    reader.close();
+    db.close();
+  });
+
+  it("a sync that fails rejects durable() (the answers are 503), and the next batches sync again", async () => {
+    const { calls, file } = manualSync();
+    const { db, executor, reader } = await executorWith("failing.db", file);
+    await executor.run(sql`INSERT INTO t (v) VALUES (${"a"})`);
+    const failed = executor.durable()!;
+    await turn();
+    calls[0]!(Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" }));
+    await expect(failed).rejects.toThrow(/write-ahead log could not be synced to disk \(EIO\)/);
+    await executor.run(sql`INSERT INTO t (v) VALUES (${"b"})`);
+    const next = executor.durable()!;
+    await turn();
+    calls[1]!(null);
+    await expect(next).resolves.toBeUndefined();
+    await executor.close();
+    reader.close();
+    db.close();
+  });
+
+  it("close() waits for the sync in flight", async () => {
+    const { calls, file } = manualSync();
+    const { db, executor, reader } = await executorWith("closing.db", file);
+    await executor.run(sql`INSERT INTO t (v) VALUES (${"a"})`);
+    await turn();
+    let closed = false;
+    const closing = executor.close().then(() => { closed = true; });
+    await turn();
+    expect(closed).toBe(false);
+    calls[0]!(null);
+    await closing;
+    reader.close();
+    db.close();
+  });
+
+  it("fsyncOf syncs the real file, and reports a file that cannot be opened", async () => {
+    const path = join(dir, "plain.txt");
+    writeFileSync(path, "x");
+    const sync = (f: ReturnType<typeof fsyncOf>) => new Promise<Error | null>((resolve) => f.sync(resolve));
+    const file = fsyncOf(path);
+    expect(await sync(file)).toBeNull();
+    expect(await sync(file)).toBeNull();
+    file.close();
+    expect((await sync(fsyncOf(join(dir, "missing"))) as NodeJS.ErrnoException).code).toBe("ENOENT");
+  });
+
+  it("the default store's durable() waits for its WAL's sync after the commit; NORMAL's for the commit only", async () => {
+    const full = new SqliteStore(join(dir, "full.db"));
+    const normal = new SqliteStore(join(dir, "normal.db"), { synchronous: "NORMAL" });
+    try {
+      await full.migrate();
+      await normal.migrate();
+      await full.ensureTenant("default", "WalSync");
+      await normal.ensureTenant("default", "WalSync");
+      const fullDurable = full.durable();
+      const normalDurable = normal.durable();
+      expect(fullDurable).not.toBeNull();
+      expect(normalDurable).not.toBeNull();
+      await Promise.all([fullDurable, normalDurable]);
+      expect(full.durable()).toBeNull();
+      expect(normal.durable()).toBeNull();
+    } finally {
+      await full.close();
+      await normal.close();
+    }
   });
 });

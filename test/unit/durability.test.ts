@@ -19,17 +19,31 @@ describe("durability of acknowledged writes", () => {
     expect(() => configFromEnv({ BATON_SQLITE_SYNCHRONOUS: "OFF" })).toThrow("BATON_SQLITE_SYNCHRONOUS must be FULL or NORMAL, got 'OFF'.");
   });
 
-  it("SQLite runs WAL with synchronous=FULL unless NORMAL is asked for", async () => {
+  it("SQLite runs WAL; FULL syncs the WAL before anything is acknowledged (off the event loop), NORMAL does not", async () => {
     const full = new SqliteStore(join(dir, "full.db"));
     const normal = new SqliteStore(join(dir, "normal.db"), { synchronous: "NORMAL" });
     try {
-      // PRAGMA synchronous: 1 is NORMAL, 2 is FULL
       expect(full.connection.pragma("journal_mode", { simple: true })).toBe("wal");
-      expect(full.connection.pragma("synchronous", { simple: true })).toBe(2);
+      // PRAGMA synchronous: 1 is NORMAL, 2 is FULL. SQLite commits without the disk in both;
+      // with FULL the executor syncs the WAL after each commit, and durable() waits for it
+      // (test/store/groupCommit.test.ts, "the WAL synced off the event loop")
+      expect(full.connection.pragma("synchronous", { simple: true })).toBe(1);
       expect(normal.connection.pragma("synchronous", { simple: true })).toBe(1);
+      expect(full.syncsWal).toBe(true);
+      expect(normal.syncsWal).toBe(false);
     } finally {
       await full.close();
       await normal.close();
+    }
+  });
+
+  it("an in-memory SQLite database (no WAL) keeps SQLite's own synchronous=FULL", async () => {
+    const memory = new SqliteStore(":memory:");
+    try {
+      expect(memory.connection.pragma("synchronous", { simple: true })).toBe(2);
+      expect(memory.syncsWal).toBe(false);
+    } finally {
+      await memory.close();
     }
   });
 

@@ -3,6 +3,7 @@ import type { Executor, Row } from "../sql/Executor.js";
 import type { Sql } from "../sql/sql.js";
 import { sqliteDialect } from "./sqliteDialect.js";
 import { translateSqliteError } from "./driverErrors.js";
+import type { WalSync } from "./walSync.js";
 
 /** at most this many prepared statements are kept */
 const MAX_STATEMENTS = 2000;
@@ -22,15 +23,20 @@ function bind(values: unknown[]): unknown[] {
  * SQLite through better-sqlite3: synchronous, one connection. Statements of fixed text are
  * prepared once and cached.
  *
- * **Group commit of every write.** With `synchronous=FULL` a commit waits for the disk (an
- * fsync, milliseconds on a VM) while the event loop stands still, so a commit per statement
- * would cap the whole node at a few hundred writes a second. Instead the first write of a
- * turn of the event loop opens a transaction (the *batch*), every write of that turn runs in
- * it at once, and the batch commits right after the turn (`setImmediate`): one fsync for all
- * of them. A write's promise resolves at once; what must not leave the process before it is
- * on disk waits for `durable()` (the HTTP layer awaits it before sending any answer), so no
- * caller, robot or receiver is ever told of a change a power loss could undo. Reads see the
- * batch's writes (one connection), as a single-node store must.
+ * **Group commit of every write.** A commit per statement would cap the whole node at a few
+ * hundred writes a second. Instead the first write of a turn of the event loop opens a
+ * transaction (the *batch*), every write of that turn runs in it at once, and the batch
+ * commits right after the turn (`setImmediate`). A write's promise resolves at once; what
+ * must not leave the process before it is on disk waits for `durable()` (the HTTP layer
+ * awaits it before sending any answer), so no caller, robot or receiver is ever told of a
+ * change a power loss could undo. Reads see the batch's writes (one connection), as a
+ * single-node store must.
+ *
+ * **The disk off the event loop.** With a `WalSync` (the default store's), SQLite commits
+ * without waiting for the disk, and a batch is durable once an fsync of the WAL that started
+ * after its commit returns, on libuv's thread pool (`walSync.ts`): the event loop never stands
+ * still for the disk (an fsync is milliseconds on a VM). Without one, `durable()` resolves at
+ * the commit (`synchronous=FULL` syncs in it, or NORMAL, which does not sync).
  *
  * A transaction spans awaits (the work is async), so while one is open every other caller's
  * statement waits for it to end instead of running inside it: `turn()` is that queue. It
@@ -49,8 +55,10 @@ export class SqliteExecutor implements Executor {
   private commitDue = false;
   /** units of work holding the open batch back from its commit (see `held`) */
   private holds = 0;
+  /** the last committed batch whose WAL sync has not returned yet; null when none waits */
+  private syncing: Promise<void> | null = null;
 
-  constructor(readonly db: Database.Database) {
+  constructor(readonly db: Database.Database, private readonly walSync: WalSync | null = null) {
     let executors = executorsOfFile.get(db.name);
     if (!executors) executorsOfFile.set(db.name, (executors = new Set()));
     executors.add(this);
@@ -80,7 +88,8 @@ export class SqliteExecutor implements Executor {
    * commit); rejects when their batch could not commit, and then none of them was kept.
    */
   durable(): Promise<void> | null {
-    return this.batch ? this.batch.committed : null;
+    // syncs return in order: the open batch is durable after every batch before it
+    return this.batch ? this.batch.committed : this.syncing;
   }
 
   /**
@@ -137,8 +146,14 @@ export class SqliteExecutor implements Executor {
       return;
     }
     try {
-      if (this.db.inTransaction) this.db.exec("COMMIT");
-      batch.resolve();
+      if (!this.db.inTransaction) return batch.resolve();
+      this.db.exec("COMMIT");
+      if (!this.walSync) return batch.resolve();
+      // on disk once the WAL's next sync returns
+      const committed = batch.committed;
+      this.syncing = committed;
+      const settled = () => { if (this.syncing === committed) this.syncing = null; };
+      this.walSync.after({ resolve: () => { settled(); batch.resolve(); }, reject: (err) => { settled(); batch.reject(err); } });
     } catch (err) {
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
       batch.reject(translateSqliteError(err));
@@ -271,9 +286,10 @@ export class SqliteExecutor implements Executor {
     }
   }
 
-  /** Commits what waits and forgets this executor (the store closes its connection next). */
-  close(): void {
+  /** Commits what waits, once it is on disk forgets this executor (the store closes its connection next). */
+  async close(): Promise<void> {
     this.commitBatch();
+    await this.walSync?.close();
     executorsOfFile.get(this.db.name)?.delete(this);
   }
 }

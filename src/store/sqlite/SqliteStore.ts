@@ -5,16 +5,19 @@ import { clampedIso } from "../../core/bounds.js";
 import { UniqueViolation } from "../../core/errors.js";
 import type { DueWork, DueWorkKind, IdempotencyKeyRow, IdempotencyOutcome } from "../../core/store.js";
 import type { Job, RobotSession } from "../../core/types.js";
+import type { WebhookAttempt, WebhookDeliveryState } from "../../core/webhooks/types.js";
 import { dueWorkFromRow } from "../sql/DueWorkSql.js";
 import { insertIdempotencyKey, insertJob, insertJobValues, selectIdempotencyKey, storedKeyFromRow } from "../sql/JobsSql.js";
 import type { Row } from "../sql/Executor.js";
 import { GroupCommit, type Pending } from "../sql/GroupCommit.js";
 import { SqlStore } from "../sql/SqlStore.js";
+import { endDeliveryWorkSql, recordAttemptSql } from "../sql/WebhooksSql.js";
 import { ConcurrencyBudget, candidateFromRow, limitsFromRow, type ProcessLimits } from "../sql/concurrencyBudget.js";
 import { jobFromRow } from "../sql/rows.js";
 import { sql } from "../sql/sql.js";
 import { SqliteExecutor, sqliteConnection } from "./SqliteExecutor.js";
 import { translateSqliteError } from "./driverErrors.js";
+import { WalSync, fsyncOf } from "./walSync.js";
 import { migrateSqlite } from "./migrate.js";
 
 /** a row's refusal (a unique key, a NOT NULL, a foreign key): the other rows of its batch are fine */
@@ -22,27 +25,36 @@ const isConstraintError = (err: unknown): boolean =>
   err instanceof UniqueViolation || String((err as { code?: unknown } | null)?.code).startsWith("SQLITE_CONSTRAINT");
 
 /**
- * The embedded store: one SQLite file in WAL mode, with the queries of src/store/sql. A
- * committed write survives a power loss: `synchronous = FULL` (the default) syncs the WAL at
- * every commit, and the group commit of new jobs keeps the syncs per second low. NORMAL
- * (BATON_SQLITE_SYNCHRONOUS) survives only a crash of the process, not of the machine.
+ * The embedded store: one SQLite file in WAL mode, with the queries of src/store/sql. An
+ * acknowledged write survives a power loss (`FULL`, the default): the group commit's batches
+ * are synced to disk before anything they wrote leaves the process, by an fsync of the WAL
+ * off the event loop (SqliteExecutor, walSync.ts); SQLite itself commits without waiting
+ * (`synchronous = NORMAL`, safe from corruption in WAL mode). `NORMAL`
+ * (BATON_SQLITE_SYNCHRONOUS) skips that sync: it survives only a crash of the process, not of
+ * the machine.
  */
 export class SqliteStore extends SqlStore {
   readonly engine = "sqlite";
   readonly connection: Database.Database;
   readonly executor: SqliteExecutor;
+  /** whether acknowledged writes wait for an fsync of the WAL (FULL on a file) */
+  readonly syncsWal: boolean;
 
   constructor(file: string, options: { synchronous?: "NORMAL" | "FULL" } = {}) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     const connection = new Database(file);
-    connection.pragma("journal_mode = WAL");
-    connection.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
+    const wal = connection.pragma("journal_mode = WAL", { simple: true }) === "wal";
+    const full = (options.synchronous ?? "FULL") === "FULL";
+    // FULL with a WAL: SQLite commits without the disk, and the executor syncs the WAL off the
+    // event loop before anything is acknowledged; an in-memory database keeps SQLite's own FULL
+    connection.pragma(`synchronous = ${full && !wal ? "FULL" : "NORMAL"}`);
     connection.pragma("foreign_keys = ON");
     connection.pragma("busy_timeout = 5000");
-    const executor = new SqliteExecutor(connection);
+    const executor = new SqliteExecutor(connection, full && wal ? new WalSync(fsyncOf(`${connection.name}-wal`)) : null);
     super(executor);
     this.connection = connection;
     this.executor = executor;
+    this.syncsWal = full && wal;
   }
 
   async migrate(): Promise<void> {
@@ -61,7 +73,7 @@ export class SqliteStore extends SqlStore {
 
   async close(): Promise<void> {
     await this.beforeClose();
-    this.executor.close();
+    await this.executor.close();
     if (this.connection.open) this.connection.close();
   }
 
@@ -117,6 +129,15 @@ export class SqliteStore extends SqlStore {
         if (row) claimed.push(dueWorkFromRow(row));
       }
       return claimed;
+    });
+  }
+
+  /** An attempt's end in one synchronous write: the attempt recorded, then the due row ended (WebhooksSql). */
+  override endDeliveryAttempt(id: string, attempt: WebhookAttempt, state: WebhookDeliveryState, nextAttemptAt: string | null, work: { id: string; owner: string }): Promise<boolean> {
+    const root = sqliteConnection(this.db).root;
+    return this.writeNow(() => {
+      root.runNow(recordAttemptSql(root.dialect, id, attempt, state, nextAttemptAt), "run");
+      return root.runNow<number>(endDeliveryWorkSql(state, nextAttemptAt, work), "run") > 0;
     });
   }
 
