@@ -1,11 +1,10 @@
-import { randomUUID } from "node:crypto";
 import { concurrencyKeyOf, isLimited } from "./concurrencyLimits.js";
 import { PendingReasons } from "./pendingReasons.js";
 import { fingerprint, IdempotencyKeyMismatch } from "./idempotency.js";
 import { mergeArguments, splitControlParameters, unstorable } from "./arguments.js";
 import { mayReadJobs, requireJobsRead, requireScope } from "./scopes.js";
 import type { Catalog } from "./Catalog.js";
-import { isSlug, isUuid } from "./identifiers.js";
+import { isSlug, isUuid, timeOrderedUuid } from "./identifiers.js";
 import { decodeCursor, encodeCursor, FilterFaults, queryLimit } from "./listQuery.js";
 import { INT32_MAX, isoAfter } from "./bounds.js";
 import { badRequest, conflict, FolderNotFound, InvalidArguments, JobNotFound, MethodNotAllowed, TriggerDisabled, TriggerNotFound } from "./errors.js";
@@ -176,7 +175,7 @@ export class Jobs {
     const settings = how.callMode === "LongPolling" || idempotency ? await this.tenancy.getSettings(process.tenantId) : null;
     const deadlineAt = how.callMode === "LongPolling" ? isoAfter(created.getTime(), settings!.syncMaxJobDurationSeconds) : null;
     const job: Job = {
-      key: randomUUID(), tenantId: process.tenantId, folderKey: process.folderKey, processName: process.name, triggerId: how.triggerId,
+      key: timeOrderedUuid(), tenantId: process.tenantId, folderKey: process.folderKey, processName: process.name, triggerId: how.triggerId,
       source: how.source, callMode: how.callMode, state: "Pending", priority: how.priority, inputArguments, outputArguments: null,
       error: null, robot: null, sessionId: null, attempt: 0, createdAt: created.toISOString(), startedAt: null, endedAt: null,
       info: served ? null : `No robot serving ${process.name} is connected; the job waits in Pending until one is.`,
