@@ -37,8 +37,9 @@ export interface Config {
   /** BATON_WEBHOOKS_ALLOW_PRIVATE: webhooks may reach loopback, link-local and private addresses (issue 16) */
   webhooksAllowPrivate: boolean;
   /**
-   * BATON_WEBHOOKS_YIELD_AT: the event-loop utilization (0–1, default 0.9) from which webhook
-   * deliveries yield to invocations (docs/webhooks.md); 1 or more: never
+   * BATON_WEBHOOKS_YIELD_AT: the event-loop utilization (0–1, default 0.9) from which, with
+   * callbacks queueing (BusyGauge), webhook deliveries yield to invocations (docs/webhooks.md);
+   * 1 or more: never
    */
   webhooksYieldAt: number;
 }

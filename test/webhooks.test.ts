@@ -1,9 +1,10 @@
 import { createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { BatonClient } from "../src/client/index.js";
 import { ManualClock } from "../src/core/Clock.js";
+import { timeOrderedUuid } from "../src/core/identifiers.js";
 import { renderJob } from "../src/core/jobView.js";
 import type { RobotSession } from "../src/core/types.js";
 import { startSocketlessBaton, type TestBaton } from "./helpers/baton.js";
@@ -378,5 +379,61 @@ describe("webhooks", () => {
     expect(await deliveries(id)).toEqual([]);
     const audit = (await b.apiJson("/api/v1/audit?action=webhook.*")).items.map((e: any) => e.action);
     expect(audit.slice(0, 2)).toEqual(["webhook.update", "webhook.create"]);
+  });
+
+  it("a delivery recorded on this node is handed to its dispatcher: its due row is written leased to the node, made with no claim, and ended in one write", async () => {
+    const { id } = await subscribe({ url: receiver.url, events: ["job.created"] });
+    const store = b.baton.store;
+    const owner = b.baton.dueWork.owner;
+    const scheduled: { id: string; leasedBy?: string | null; leaseUntil?: string | null }[] = [];
+    let claims = 0;
+    let ends = 0;
+    const original = { scheduleWork: store.scheduleWork.bind(store), claimDueWork: store.claimDueWork.bind(store), endDeliveryAttempt: store.endDeliveryAttempt.bind(store) };
+    const schedule = vi.spyOn(store, "scheduleWork").mockImplementation(async (w) => {
+      if (w.kind === "webhook.delivery") scheduled.push(w);
+      return original.scheduleWork(w);
+    });
+    // the dispatcher's rounds (every interval) claim nothing of it: it is leased already
+    const claim = vi.spyOn(store, "claimDueWork").mockImplementation(async (kinds, ...rest) => {
+      const claimed = await original.claimDueWork(kinds, ...rest);
+      claims += claimed.filter((w) => w.kind === "webhook.delivery").length;
+      return claimed;
+    });
+    const end = vi.spyOn(store, "endDeliveryAttempt").mockImplementation(async (...args) => {
+      ends++;
+      return original.endDeliveryAttempt(...args);
+    });
+    try {
+      await startJob("Echo");
+      const [d] = await until("delivered", 10_000, async () => { const l = await deliveries(id); return l[0]?.state === "Delivered" ? l : null; });
+      expect(scheduled).toEqual([expect.objectContaining({ id: `webhook.delivery:${d.id}`, leasedBy: owner, leaseUntil: new Date(clock.now().getTime() + 60_000).toISOString() })]);
+      expect(claims).toBe(0);
+      expect(ends).toBe(1);
+      expect(await store.getWork(`webhook.delivery:${d.id}`)).toBeNull();
+      expect(receiver.received).toHaveLength(1);
+    } finally {
+      schedule.mockRestore();
+      claim.mockRestore();
+      end.mockRestore();
+    }
+  });
+
+  it("a delivery leased to a node that died before making it is made by this one once the lease runs out", async () => {
+    const { id } = await subscribe({ url: receiver.url, events: ["job.created"] });
+    const store = b.baton.store;
+    const now = clock.now().getTime();
+    const at = new Date(now).toISOString();
+    const deliveryId = `msg_${timeOrderedUuid(now).replaceAll("-", "")}`;
+    await store.createDelivery({ id: deliveryId, tenantId: tenantId(), webhookId: id, type: "job.created", jobKey: null, payload: JSON.stringify({ type: "job.created", timestamp: at, data: {} }), state: "Pending", createdAt: at, nextAttemptAt: at, retryUntil: new Date(now + 86_400_000).toISOString() });
+    await store.scheduleWork({ id: `webhook.delivery:${deliveryId}`, kind: "webhook.delivery", tenantId: tenantId(), ref: deliveryId, dueAt: at, createdAt: at, leasedBy: "node-dead", leaseUntil: new Date(now + 60_000).toISOString() });
+    b.baton.webhooks.dispatcher.wake();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(receiver.received).toHaveLength(0);
+    clock.advance(60_001);
+    b.baton.webhooks.dispatcher.wake();
+    const [d] = await until("delivered", 10_000, async () => { const l = await deliveries(id); return l[0]?.state === "Delivered" ? l : null; });
+    expect(d.id).toBe(deliveryId);
+    expect(receiver.received).toHaveLength(1);
+    expect(await store.getWork(`webhook.delivery:${deliveryId}`)).toBeNull();
   });
 });

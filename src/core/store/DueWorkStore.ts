@@ -36,6 +36,13 @@ export interface NewDueWork {
   ref: string;
   dueAt: string;
   createdAt: string;
+  /**
+   * Written already leased to this owner until `leaseUntil` (both or neither): the node that
+   * writes the row runs it itself, at once, without claiming it (a webhook delivery handed
+   * to its dispatcher); if that node dies, the lease runs out and any node claims the row.
+   */
+  leasedBy?: string | null;
+  leaseUntil?: string | null;
 }
 
 export interface DueWork extends NewDueWork {

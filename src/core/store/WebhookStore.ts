@@ -36,6 +36,13 @@ export interface WebhookStore {
   listDeliveries(tenantId: string, webhookId: string, limit: number, before: number | null): Promise<{ items: WebhookDelivery[]; next: number | null }>;
   /** records an attempt and the state it leaves the delivery in */
   recordDeliveryAttempt(id: string, attempt: WebhookAttempt, state: WebhookDeliveryState, nextAttemptAt: string | null): Promise<void>;
+  /**
+   * Ends an attempt in one write: the attempt recorded as `recordDeliveryAttempt` does, and the
+   * delivery's due row `work` deleted (Delivered, Failed) or put back due at `nextAttemptAt`
+   * (Pending), if `owner` still leases it. False when it no longer does (its lease ran out and
+   * another node took it: that node ends it).
+   */
+  endDeliveryAttempt(id: string, attempt: WebhookAttempt, state: WebhookDeliveryState, nextAttemptAt: string | null, work: { id: string; owner: string }): Promise<boolean>;
   /** a delivery is made again: Pending, due at `at` and retried until `retryUntil`, its attempts kept */
   resetDelivery(tenantId: string, id: string, at: string, retryUntil: string): Promise<boolean>;
   /** Deletes Delivered and Failed deliveries recorded before `before`; how many. */

@@ -17,8 +17,8 @@ export interface DispatchOptions {
   /** deliveries in flight at once on this node */
   concurrency: number;
   /**
-   * Whether the node is saturated now (default: its event loop busy 90 % of the last 250 ms,
-   * BusyGauge). Then deliveries yield: at most `BUSY_CONCURRENCY` in flight, each slot resting
+   * Whether the node is saturated now (default: its event loop busy 90 % of the last 250 ms
+   * with callbacks waiting 2.5 ms or more, BusyGauge). Then deliveries yield: at most `BUSY_CONCURRENCY` in flight, each slot resting
    * `BUSY_PAUSE_MS` after an attempt, so that invocations keep the CPU; they catch up when the
    * load falls. Tests pass `() => false` or a switch of their own.
    */
@@ -31,6 +31,15 @@ export interface DispatchOptions {
 export const BUSY_CONCURRENCY = 2;
 /** a slot's rest after an attempt while the node is saturated (at most ~200 deliveries/s then) */
 export const BUSY_PAUSE_MS = 10;
+
+/**
+ * Deliveries handed over by this node's own commits that may wait for a slot; past it, a new
+ * delivery is written unleased, and claimed by whichever node has room (deliveries still start
+ * at once when the node keeps up, and queue in the store, not in memory, when it does not).
+ */
+export const MAX_HANDED = 1000;
+/** a handed delivery is not started with less of its lease left than an attempt's timeout and this: it is left to the claim once its lease runs out */
+const LEASE_MARGIN_MS = 5_000;
 
 /** how long failed deliveries are retried (SPEC §8: 24 hours), then Failed */
 export const RETRY_WINDOW_MS = 24 * 3600_000;
@@ -55,14 +64,24 @@ export function backoffMs(n: number, random: () => number = Math.random): number
  * `concurrency` attempts are in flight, so a receiver that hangs holds one slot for at most
  * the timeout and never the others, nor any other due work.
  *
- * Woken on the node that recorded a delivery right after its commit (a timer at its due
- * time), and every `intervalMs` on every node (deliveries recorded elsewhere, or left by a
- * node that stopped).
+ * **Handed over.** The node that records a delivery due now writes its due row already leased
+ * to itself, and hands the delivery (body, URL and secrets, as the change that caused it
+ * knew them) to its dispatcher after the commit: it is made as soon as a slot is free, with
+ * no claim and no read, and its end (the attempt recorded, the due row deleted or put back)
+ * is one write. If the node dies first, the lease runs out and any node claims the row.
+ *
+ * **Claimed.** Deliveries due later (retries), recorded elsewhere, left by a node that
+ * stopped, or past `MAX_HANDED` waiting: this node's timer at their due time, and every
+ * `intervalMs` on every node, claims them.
  */
 export class WebhookDispatcher {
   private inFlight = new Map<string, Promise<void>>();
+  /** deliveries handed over after this node's commits, first come first made */
+  private handed: { work: DueWork; toMake: DeliveryToMake }[] = [];
   private claiming: Promise<void> | null = null;
   private again = false;
+  /** a claim found no room (or filled it): more may be due, claimed as slots free up */
+  private claimWanted = false;
   private interval: NodeJS.Timeout | null = null;
   private readonly aborts = new AbortController();
   private stopped = false;
@@ -99,6 +118,8 @@ export class WebhookDispatcher {
     this.interval = null;
     this.gauge?.stop();
     this.aborts.abort();
+    // their leases run out, and any node claims them
+    this.handed = [];
     await this.claiming;
     await Promise.all(this.inFlight.values());
   }
@@ -111,10 +132,56 @@ export class WebhookDispatcher {
     this.store.purgeDeliveries(new Date(now - DELIVERY_RETENTION_MS).toISOString()).catch(this.onError);
   }
 
-  /** Writes the due row of a delivery (in the caller's transaction) and, once committed, wakes this node at `dueAt`. */
-  async schedule(tenantId: string, deliveryId: string, dueAt: string): Promise<void> {
-    await this.store.scheduleWork({ id: `webhook.delivery:${deliveryId}`, kind: "webhook.delivery", tenantId, ref: deliveryId, dueAt, createdAt: this.clock.now().toISOString() });
-    this.store.afterCommit(() => this.wakeAt(dueAt));
+  /**
+   * Writes the due row of a delivery (in the caller's transaction). Given what makes it
+   * (`toMake`), due now and with room to wait here, the row is leased to this node and the
+   * delivery handed over once committed; otherwise this node wakes at `dueAt` to claim it.
+   */
+  async schedule(tenantId: string, deliveryId: string, dueAt: string, toMake?: DeliveryToMake): Promise<void> {
+    const now = this.clock.now().getTime();
+    const handOver = toMake !== undefined && !this.stopped && Date.parse(dueAt) <= now && this.handed.length < MAX_HANDED;
+    const work: DueWork = {
+      id: `webhook.delivery:${deliveryId}`, kind: "webhook.delivery", tenantId, ref: deliveryId, dueAt, createdAt: new Date(now).toISOString(), attempts: 0,
+      leasedBy: handOver ? this.owner : null, leaseUntil: handOver ? new Date(now + DUE_WORK_LEASE_MS).toISOString() : null,
+    };
+    await this.store.scheduleWork(work);
+    if (handOver) {
+      this.store.afterCommit(() => {
+        if (this.stopped) return;
+        this.handed.push({ work, toMake });
+        this.startHanded();
+      });
+    } else {
+      this.store.afterCommit(() => this.wakeAt(dueAt));
+    }
+  }
+
+  /** the slots free now (fewer while the node is saturated) */
+  private room(): number {
+    return (this.busy() ? Math.min(BUSY_CONCURRENCY, this.options.concurrency) : this.options.concurrency) - this.inFlight.size;
+  }
+
+  /** Starts handed deliveries while slots are free. */
+  private startHanded(): void {
+    while (this.handed.length > 0 && !this.stopped && this.room() > 0) {
+      const { work, toMake } = this.handed.shift()!;
+      // waited so long that its lease could run out mid-attempt (another node would send it too): left to the claim
+      if (Date.parse(work.leaseUntil!) - this.clock.now().getTime() < this.options.timeoutMs + LEASE_MARGIN_MS) continue;
+      this.run(work, toMake);
+    }
+  }
+
+  /** An attempt in a slot; the slot, once free, goes to the next handed delivery, or to a claim when one is wanted. */
+  private run(work: DueWork, toMake: DeliveryToMake | null): void {
+    const run = this.attempt(work, toMake).catch(this.onError)
+      // saturated: the slot rests before it is free again (real time: it is about the CPU)
+      .then(() => (this.busy() && !this.stopped ? new Promise<void>((r) => setTimeout(r, BUSY_PAUSE_MS).unref()) : undefined))
+      .finally(() => {
+        this.inFlight.delete(work.id);
+        this.startHanded();
+        if (this.claimWanted && this.handed.length === 0) this.wake();
+      });
+    this.inFlight.set(work.id, run);
   }
 
   private wakeAt(dueAt: string): void {
@@ -137,22 +204,21 @@ export class WebhookDispatcher {
         do {
           this.again = false;
           for (;;) {
-            const room = (this.busy() ? Math.min(BUSY_CONCURRENCY, this.options.concurrency) : this.options.concurrency) - this.inFlight.size;
-            if (room <= 0 || this.stopped) break;
+            // deliveries handed over go first: they need no claim
+            this.startHanded();
+            const room = this.room();
+            if (room <= 0 || this.stopped) {
+              this.claimWanted = !this.stopped;
+              break;
+            }
+            this.claimWanted = false;
             const now = this.clock.now().getTime();
             const due = await this.store.claimDueWork(["webhook.delivery"], new Date(now).toISOString(), this.owner, new Date(now + DUE_WORK_LEASE_MS).toISOString(), room);
             // the claimed deliveries and their subscriptions, in one query for the batch
             const toMake = new Map((await this.store.deliveriesToMake(due.map((w) => w.ref))).map((m) => [m.delivery.id, m]));
             for (const work of due) {
               const found = toMake.get(work.ref);
-              const run = this.attempt(work, found && found.delivery.tenantId === work.tenantId ? found : null).catch(this.onError)
-                // saturated: the slot rests before it is free again (real time: it is about the CPU)
-                .then(() => (this.busy() && !this.stopped ? new Promise<void>((r) => setTimeout(r, BUSY_PAUSE_MS).unref()) : undefined))
-                .finally(() => {
-                  this.inFlight.delete(work.id);
-                  this.wake();
-                });
-              this.inFlight.set(work.id, run);
+              this.run(work, found && found.delivery.tenantId === work.tenantId ? found : null);
             }
             if (due.length < room) break;
           }
@@ -165,7 +231,7 @@ export class WebhookDispatcher {
 
   /** Whether nothing is in flight or being claimed (tests wait on deliveries, not on this). */
   get idle(): boolean {
-    return this.inFlight.size === 0 && this.claiming === null;
+    return this.inFlight.size === 0 && this.claiming === null && this.handed.length === 0;
   }
 
   private async attempt(work: DueWork, toMake: DeliveryToMake | null): Promise<void> {
@@ -178,7 +244,12 @@ export class WebhookDispatcher {
     // nothing leaves this node before it is on disk: the change this delivery tells of (and the
     // delivery's claim) may wait for SQLite's group commit; if that commit fails, the lease runs
     // out on a delivery that no longer exists, or the change never happened
-    await this.store.durable();
+    try {
+      await this.store.durable();
+    } catch {
+      // their commit failed: the delivery (or its claim) was never kept, and nothing is sent
+      return;
+    }
     const timestamp = Math.floor(this.clock.now().getTime() / 1000);
     const secrets = [webhook.secret];
     if (webhook.previousSecret && webhook.previousSecretUntil && Date.parse(webhook.previousSecretUntil) > this.clock.now().getTime()) secrets.push(webhook.previousSecret);
@@ -190,23 +261,20 @@ export class WebhookDispatcher {
     const windowStart = Date.parse(delivery.retryUntil) - RETRY_WINDOW_MS;
     const failures = delivery.attempts.filter((a) => a.error !== null && Date.parse(a.at) >= windowStart).length + 1;
     const now = this.clock.now().getTime();
-    // the attempt first, then the due row: a node that dies between the two leaves the row
-    // leased; once its lease runs out, the next node finds the delivery made (or Failed) and
-    // only deletes the row, or makes the attempt that was due
+    // the attempt and the due row in one write (a node that dies before it leaves the row
+    // leased; once its lease runs out, the next node makes the attempt that was due)
+    const end = { id: work.id, owner: this.owner };
     if (result.error === null) {
-      await this.store.recordDeliveryAttempt(delivery.id, result, "Delivered", null);
-      await this.store.completeWork(work.id, this.owner);
+      await this.store.endDeliveryAttempt(delivery.id, result, "Delivered", null, end);
       return;
     }
     const next = now + backoffMs(failures);
     if (next > Date.parse(delivery.retryUntil)) {
       // retried for 24 hours: Failed, listed for an operator to redeliver; the subscription stays enabled
-      await this.store.recordDeliveryAttempt(delivery.id, result, "Failed", null);
-      await this.store.completeWork(work.id, this.owner);
+      await this.store.endDeliveryAttempt(delivery.id, result, "Failed", null, end);
       return;
     }
     const at = new Date(next).toISOString();
-    await this.store.recordDeliveryAttempt(delivery.id, result, "Pending", at);
-    if (await this.store.rescheduleWork(work.id, this.owner, at)) this.wakeAt(at);
+    if (await this.store.endDeliveryAttempt(delivery.id, result, "Pending", at, end)) this.wakeAt(at);
   }
 }

@@ -1,11 +1,11 @@
-import { randomUUID } from "node:crypto";
 import type { Clock } from "../Clock.js";
+import { timeOrderedUuid } from "../identifiers.js";
 import { renderJobDetail } from "../jobView.js";
 import type { Notifier } from "../notifier.js";
-import type { Store, WebhookRecord } from "../store.js";
+import type { DeliveryToMake, Store, WebhookRecord } from "../store.js";
 import type { Job } from "../types.js";
 import { RETRY_WINDOW_MS, type WebhookDispatcher } from "./WebhookDispatcher.js";
-import type { WebhookEvent } from "./types.js";
+import type { WebhookDelivery, WebhookEvent } from "./types.js";
 
 /**
  * Records the deliveries a job's change causes, in the transaction of that change (SPEC §8,
@@ -100,19 +100,24 @@ export class WebhookEvents {
     if (list.length === 0) return;
     const timestamp = this.clock.now().toISOString();
     const payload = JSON.stringify({ type, timestamp, data: { job: await renderJobDetail(this.store, await this.describe(job)) } });
-    for (const w of list) await this.deliver(w, type, job.key, payload);
+    for (const w of list) await this.deliver(w, type, job.key, payload, w);
   }
 
-  /** Writes a delivery and its due row: made at once (after the commit), retried for 24 hours. */
-  async deliver(w: Pick<WebhookRecord, "id" | "tenantId">, type: string, jobKey: string | null, payload: string): Promise<string> {
+  /**
+   * Writes a delivery and its due row: made at once (after the commit), retried for 24 hours.
+   * Given what signs and sends it (`signer`: the subscription as cached), the delivery is
+   * handed to this node's dispatcher as it is, to be made without a claim or a read.
+   */
+  async deliver(w: Pick<WebhookRecord, "id" | "tenantId">, type: string, jobKey: string | null, payload: string, signer?: DeliveryToMake["webhook"]): Promise<string> {
     const now = this.clock.now().getTime();
     const at = new Date(now).toISOString();
-    const id = `msg_${randomUUID().replaceAll("-", "")}`;
-    await this.store.createDelivery({
+    const id = `msg_${timeOrderedUuid(now).replaceAll("-", "")}`;
+    const delivery: WebhookDelivery = {
       id, tenantId: w.tenantId, webhookId: w.id, type, jobKey, payload, state: "Pending", createdAt: at, nextAttemptAt: at,
-      retryUntil: new Date(now + RETRY_WINDOW_MS).toISOString(),
-    });
-    await this.dispatcher.schedule(w.tenantId, id, at);
+      retryUntil: new Date(now + RETRY_WINDOW_MS).toISOString(), deliveredAt: null, attempts: [],
+    };
+    await this.store.createDelivery(delivery);
+    await this.dispatcher.schedule(w.tenantId, id, at, signer ? { delivery, webhook: signer } : undefined);
     return id;
   }
 }

@@ -1,11 +1,13 @@
 import pg from "pg";
 import type { IdempotencyKeyRow, IdempotencyOutcome } from "../../core/store.js";
 import type { Job, JobLogLine, RobotSession } from "../../core/types.js";
+import type { WebhookAttempt, WebhookDeliveryState } from "../../core/webhooks/types.js";
 import { insertIdempotencyKey, insertJob, insertJobValues } from "../sql/JobsSql.js";
 import { GroupCommit, type Pending } from "../sql/GroupCommit.js";
 import type { Executor } from "../sql/Executor.js";
 import { claimQuery, claimWithinLimits, folderCondition } from "./claimQueries.js";
 import { SqlStore } from "../sql/SqlStore.js";
+import { endDeliveryWorkSql, recordAttemptSql } from "../sql/WebhooksSql.js";
 import { PRIORITY_NUMBER, jobFromRow, json } from "../sql/rows.js";
 import { sql } from "../sql/sql.js";
 import { PostgresExecutor, postgresTypes } from "./PostgresExecutor.js";
@@ -284,6 +286,11 @@ export class PostgresStore extends SqlStore {
    * statement picks the jobs (FOR UPDATE SKIP LOCKED: concurrent sessions never get the same
    * job and never wait for each other) and sets them Running.
    */
+  /** An attempt's end in one statement (one round trip, no transaction): the attempt recorded in a data-modifying CTE, then the due row ended. */
+  override async endDeliveryAttempt(id: string, attempt: WebhookAttempt, state: WebhookDeliveryState, nextAttemptAt: string | null, work: { id: string; owner: string }): Promise<boolean> {
+    return (await this.db.run(sql`WITH attempt AS (${recordAttemptSql(this.db.dialect, id, attempt, state, nextAttemptAt)}) ${endDeliveryWorkSql(state, nextAttemptAt, work)}`)) > 0;
+  }
+
   override async claimJobs(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Job[]> {
     if (max <= 0 || session.processes.length === 0) return [];
     const rows = await this.atomically(async (db) => {

@@ -14,8 +14,9 @@ export function dueWorkFromRow(r: Row): DueWork {
 export class DueWorkSql extends SqlAggregate implements DueWorkStore {
   async scheduleWork(w: NewDueWork): Promise<void> {
     await this.db.run(sql`
-      INSERT INTO due_work (id, kind, tenant_id, ref, due_at, attempts, created_at) VALUES (${w.id}, ${w.kind}, ${w.tenantId}, ${w.ref}, ${w.dueAt}, 0, ${w.createdAt})
-      ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at, leased_by = NULL, lease_until = NULL`);
+      INSERT INTO due_work (id, kind, tenant_id, ref, due_at, attempts, created_at, leased_by, lease_until)
+      VALUES (${w.id}, ${w.kind}, ${w.tenantId}, ${w.ref}, ${w.dueAt}, 0, ${w.createdAt}, ${w.leasedBy ?? null}, ${w.leaseUntil ?? null})
+      ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at, leased_by = excluded.leased_by, lease_until = excluded.lease_until`);
   }
 
   async claimDueWork(kinds: readonly DueWorkKind[], now: string, owner: string, leaseUntil: string, limit: number): Promise<DueWork[]> {

@@ -3,7 +3,8 @@ import type { WebhookAttempt, WebhookDelivery, WebhookDeliveryState } from "../.
 import type { Row } from "./Executor.js";
 import { SqlAggregate } from "./SqlAggregate.js";
 import { bool, json, numOrNull, parse, str, strOrNull } from "./rows.js";
-import { sql } from "./sql.js";
+import type { Dialect } from "./Dialect.js";
+import { sql, type Sql } from "./sql.js";
 
 function webhookFromRow(r: Row): WebhookRecord {
   return {
@@ -19,6 +20,22 @@ function deliveryFromRow(r: Row): WebhookDelivery {
     payload: str(r.payload), state: str(r.state) as WebhookDeliveryState, createdAt: str(r.created_at), nextAttemptAt: strOrNull(r.next_attempt_at), retryUntil: str(r.retry_until),
     deliveredAt: strOrNull(r.delivered_at), attempts: parse<WebhookAttempt[]>(r.attempts) ?? [],
   };
+}
+
+/** An attempt appended to the JSON array where a delivery keeps them (no read first), and the state it leaves the delivery in. */
+export function recordAttemptSql(dialect: Dialect, id: string, attempt: WebhookAttempt, state: WebhookDeliveryState, nextAttemptAt: string | null): Sql {
+  const [before, after] = dialect.jsonAppend("attempts");
+  return sql`
+    UPDATE webhook_deliveries SET attempts = ${sql.raw(before)}${json(attempt)}${sql.raw(after)}, state = ${state}, next_attempt_at = ${nextAttemptAt},
+      delivered_at = CASE WHEN ${state === "Delivered"} THEN ${attempt.at} ELSE delivered_at END
+    WHERE id = ${id}`;
+}
+
+/** A delivery's due row after an attempt, if its owner still leases it: deleted once the delivery is Delivered or Failed, put back due at its next attempt while Pending. */
+export function endDeliveryWorkSql(state: WebhookDeliveryState, nextAttemptAt: string | null, work: { id: string; owner: string }): Sql {
+  return state === "Pending" && nextAttemptAt !== null
+    ? sql`UPDATE due_work SET due_at = ${nextAttemptAt}, leased_by = NULL, lease_until = NULL, attempts = attempts + 1 WHERE id = ${work.id} AND leased_by = ${work.owner}`
+    : sql`DELETE FROM due_work WHERE id = ${work.id} AND leased_by = ${work.owner}`;
 }
 
 /** Webhook subscriptions and deliveries (SPEC §8). */
@@ -91,12 +108,14 @@ export class WebhooksSql extends SqlAggregate implements WebhookStore {
   }
 
   async recordDeliveryAttempt(id: string, attempt: WebhookAttempt, state: WebhookDeliveryState, nextAttemptAt: string | null): Promise<void> {
-    // one statement: the attempt appended to the JSON array where it is stored (no read first)
-    const [before, after] = this.db.dialect.jsonAppend("attempts");
-    await this.db.run(sql`
-      UPDATE webhook_deliveries SET attempts = ${sql.raw(before)}${json(attempt)}${sql.raw(after)}, state = ${state}, next_attempt_at = ${nextAttemptAt},
-        delivered_at = CASE WHEN ${state === "Delivered"} THEN ${attempt.at} ELSE delivered_at END
-      WHERE id = ${id}`);
+    await this.db.run(recordAttemptSql(this.db.dialect, id, attempt, state, nextAttemptAt));
+  }
+
+  endDeliveryAttempt(id: string, attempt: WebhookAttempt, state: WebhookDeliveryState, nextAttemptAt: string | null, work: { id: string; owner: string }): Promise<boolean> {
+    return this.atomically(async (db) => {
+      await db.run(recordAttemptSql(db.dialect, id, attempt, state, nextAttemptAt));
+      return (await db.run(endDeliveryWorkSql(state, nextAttemptAt, work))) > 0;
+    });
   }
 
   async resetDelivery(tenantId: string, id: string, at: string, retryUntil: string): Promise<boolean> {

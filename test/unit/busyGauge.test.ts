@@ -1,0 +1,48 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { BusyGauge, QUEUEING_DELAY_MS, type LoopReading } from "../../src/core/webhooks/busyGauge.js";
+
+describe("BusyGauge: saturated means busy and queueing", () => {
+  afterEach(() => { vi.useRealTimers(); });
+
+  /** a gauge over readings the test gives, one per 250 ms window */
+  function gaugeOver(readings: LoopReading[]) {
+    vi.useFakeTimers();
+    let stopped = false;
+    const gauge = new BusyGauge(0.9, 250, QUEUEING_DELAY_MS, () => ({ read: () => readings.shift()!, stop: () => { stopped = true; } }));
+    gauge.start();
+    return { gauge, next: () => vi.advanceTimersByTime(250), stopped: () => stopped };
+  }
+
+  it("says busy only when the loop worked at least the threshold and callbacks waited 2.5 ms or more", () => {
+    const { gauge, next, stopped } = gaugeOver([
+      { utilization: 0.97, delayMs: 1.8 }, // busy, keeping up (1,000 jobs/s with their deliveries)
+      { utilization: 1, delayMs: 9.5 }, // saturated: calls queue
+      { utilization: 0.6, delayMs: 12 }, // a long callback on a quiet loop
+      { utilization: 0.9, delayMs: 2.5 }, // both at their bounds
+    ]);
+    expect(gauge.busy()).toBe(false);
+    next();
+    expect(gauge.current).toEqual({ utilization: 0.97, delayMs: 1.8 });
+    expect(gauge.busy()).toBe(false);
+    next();
+    expect(gauge.busy()).toBe(true);
+    next();
+    expect(gauge.busy()).toBe(false);
+    next();
+    expect(gauge.busy()).toBe(true);
+    gauge.stop();
+    expect(stopped()).toBe(true);
+    expect(gauge.busy()).toBe(false);
+  });
+
+  it("reads the real loop: a window of idle waiting is neither busy nor queueing", async () => {
+    const gauge = new BusyGauge(0.9, 20);
+    gauge.start();
+    await new Promise((r) => setTimeout(r, 70));
+    expect(gauge.busy()).toBe(false);
+    expect(gauge.current.utilization).toBeGreaterThanOrEqual(0);
+    expect(gauge.current.utilization).toBeLessThanOrEqual(1);
+    expect(gauge.current.delayMs).toBeGreaterThanOrEqual(0);
+    gauge.stop();
+  });
+});
