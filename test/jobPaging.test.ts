@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { JobCursor } from "../src/core/listQuery.js";
 import type { Store } from "../src/core/store.js";
 import { PostgresStore } from "../src/store/postgres/PostgresStore.js";
 import { SqliteStore } from "../src/store/sqlite/SqliteStore.js";
@@ -98,7 +99,7 @@ for (const make of [sqlite, postgres]) {
     afterAll(async () => { await e?.cleanup(); });
 
     it("walks pages by cursor: consecutive, without repeats, newest first", async () => {
-      let cursor: number | null = null;
+      let cursor: JobCursor | null = null;
       const seen = new Set<string>();
       let previous = Infinity;
       for (let page = 0; page < 5; page++) {
@@ -114,9 +115,9 @@ for (const make of [sqlite, postgres]) {
         cursor = next;
       }
       // a page deep in the list, of this tenant's (odd) jobs: the cursor of job 201 gives 199 and below
-      const deep = await e.store.listJobs(e.tenantId, {}, PAGE, 201);
+      const deep = await e.store.listJobs(e.tenantId, {}, PAGE, { seq: 201 });
       expect(deep.items.map((j) => Number(j.key.slice(-12)))).toEqual(Array.from({ length: PAGE }, (_, i) => 199 - 2 * i));
-      expect(deep.next).toBe(101);
+      expect(deep.next).toEqual({ seq: 101 });
     });
 
     it("a deep page costs what the first one does: an index walk from the cursor, no sort", async () => {

@@ -190,6 +190,30 @@ describe("jobs", () => {
     await problem(await b.api(`/api/v1/jobs?cursor=garbage`), 400, "invalid-cursor");
   });
 
+  it("pages a time window by creation time: its cursor carries the last job's createdAt; a forged one is 400 invalid-cursor", async () => {
+    const window = `processName=Idle&createdAfter=${encodeURIComponent(new Date(0).toISOString())}&createdBefore=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`;
+    const all = (await b.apiJson(`/api/v1/jobs?${window}&limit=100`)).items as { key: string; createdAt: string }[];
+    expect(all).toHaveLength(25);
+    const keys: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: { key: string; createdAt: string }[]; nextCursor: string | null } =
+        await b.apiJson(`/api/v1/jobs?${window}&limit=10${cursor ? `&cursor=${cursor}` : ""}`);
+      keys.push(...page.items.map((j) => j.key));
+      if (page.nextCursor) {
+        const last = page.items[page.items.length - 1]!;
+        expect(JSON.parse(Buffer.from(page.nextCursor, "base64url").toString("utf8"))).toEqual({ s: expect.any(Number), c: last.createdAt });
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(keys).toEqual(all.map((j) => j.key));
+    // newest first by creation time
+    expect(all.map((j) => j.createdAt)).toEqual([...all.map((j) => j.createdAt)].sort().reverse());
+    for (const forged of [{ s: 5, c: "yesterday" }, { s: 5, c: 17 }, { s: -1, c: new Date().toISOString() }]) {
+      await problem(await b.api(`/api/v1/jobs?${window}&cursor=${Buffer.from(JSON.stringify(forged)).toString("base64url")}`), 400, "invalid-cursor");
+    }
+  });
+
   it("names every filter at fault in one 400 invalid-filter", async () => {
     const body = await problem(await b.api(`/api/v1/jobs?state=Done,Pending,Paused&limit=0&createdAfter=yesterday&createdBefore=2024-02-31&processName=Idle`), 400, "invalid-filter");
     const instant = "must be an ISO 8601 date or date-time (such as 2024-05-01T12:00:00Z) of the years 0001 to 9999";

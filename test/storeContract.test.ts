@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NewAuditEntry } from "../src/core/Audit.js";
+import type { JobCursor } from "../src/core/listQuery.js";
 import type { Store } from "../src/core/store.js";
 import { statesBefore } from "../src/core/jobState.js";
 import { unstorable } from "../src/core/arguments.js";
@@ -668,12 +669,13 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       const newestFirst = [...jobs].reverse();
 
       const pages: JobListItem[][] = [];
-      let cursor: number | null = null;
+      let cursor: JobCursor | null = null;
       for (;;) {
-        const page: { items: JobListItem[]; next: number | null } = await store.listJobs(tenant.id, {}, 10, cursor);
+        const page: { items: JobListItem[]; next: JobCursor | null } = await store.listJobs(tenant.id, {}, 10, cursor);
         pages.push(page.items);
         if (page.next === null) break;
-        expect(typeof page.next).toBe("number");
+        // by seq: the cursor holds no time
+        expect(page.next).toEqual({ seq: expect.any(Number) });
         cursor = page.next;
         expect(pages.length).toBeLessThan(10);
       }
@@ -684,9 +686,11 @@ describe.each(factories)("Store contract ($name)", (factory) => {
 
       const list = async (filter: Parameters<Store["listJobs"]>[1], limit = 100) => {
         const all: JobListItem[] = [];
-        let c: number | null = null;
+        let c: JobCursor | null = null;
         for (;;) {
-          const page: { items: JobListItem[]; next: number | null } = await store.listJobs(tenant.id, filter, limit, c);
+          const page: { items: JobListItem[]; next: JobCursor | null } = await store.listJobs(tenant.id, filter, limit, c);
+          // filtered by time: ordered by creation time, the cursor holds it
+          if (page.next && (filter.createdAfter || filter.createdBefore)) expect(page.next).toEqual({ seq: expect.any(Number), createdAt: page.items[page.items.length - 1]!.createdAt });
           expect(page.items.length).toBeLessThanOrEqual(limit);
           all.push(...page.items);
           if (page.next === null) return all;
@@ -724,6 +728,31 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       expect(twenty.next).toBeNull();
       // another tenant sees only its own
       expect((await store.listJobs(other.id, {}, 100, null)).items).toHaveLength(1);
+
+      // by time, the creation time orders (not seq: nodes' clocks differ by a little), seq breaks ties, across pages
+      const { tenant: skewed, shared: skewedShared } = await newTenant();
+      const made: Job[] = [];
+      for (const [i, offset] of [[0, 3], [1, 1], [2, 2], [3, 2], [4, 2], [5, 0], [6, 4]] as const) {
+        const job = newJob(skewed.id, skewedShared.key, { processName: "Skew", createdAt: at(T0 + sec(offset)), inputArguments: { i } });
+        await store.createJob(job);
+        made.push(job);
+      }
+      const byTime = async (limit: number, first: JobCursor | null = null) => {
+        const keys: number[] = [];
+        let c = first;
+        for (;;) {
+          const page = await store.listJobs(skewed.id, { createdAfter: at(T0) }, limit, c);
+          keys.push(...page.items.map((j) => (j.inputArguments as { i: number }).i));
+          if (page.next === null) return keys;
+          c = page.next;
+        }
+      };
+      for (const limit of [1, 2, 3, 100]) expect(await byTime(limit)).toEqual([6, 0, 4, 3, 2, 1, 5]);
+      // a cursor handed out by the list by seq (no time): the time list goes on after that job's creation
+      const bySeq = await store.listJobs(skewed.id, {}, 4, null);
+      expect(bySeq.items.map((j) => (j.inputArguments as { i: number }).i)).toEqual([6, 5, 4, 3]);
+      // the 4th by seq is job 3 (created at +2 s): after it by time come 2 (same time, lower seq), 1, 5
+      expect(await byTime(2, { seq: bySeq.next!.seq })).toEqual([2, 1, 5]);
       expect((await store.listJobs(other.id, { folderKey: shared.key }, 100, null)).items).toEqual([]);
     });
   });

@@ -5,7 +5,7 @@ import { mergeArguments, splitControlParameters, unstorable } from "./arguments.
 import { mayReadJobs, requireJobsRead, requireScope } from "./scopes.js";
 import type { Catalog } from "./Catalog.js";
 import { isSlug, isUuid, timeOrderedUuid } from "./identifiers.js";
-import { decodeCursor, encodeCursor, FilterFaults, queryLimit } from "./listQuery.js";
+import { decodeCursor, decodeJobCursor, encodeCursor, encodeJobCursor, FilterFaults, queryLimit } from "./listQuery.js";
 import { INT32_MAX, isoAfter } from "./bounds.js";
 import { badRequest, conflict, FolderNotFound, InvalidArguments, JobNotFound, MethodNotAllowed, TriggerDisabled, TriggerNotFound } from "./errors.js";
 import { can, foldersWith, requirePermission } from "./permissionChecks.js";
@@ -275,10 +275,10 @@ export class Jobs {
     if (createdBefore !== undefined) filter.createdBefore = createdBefore;
     const limit = faults.limit(query.limit, 50);
     faults.check();
-    const { items, next } = await this.store.listJobs(principal.tenantId, filter, limit, decodeCursor(query.cursor));
+    const { items, next } = await this.store.listJobs(principal.tenantId, filter, limit, decodeJobCursor(query.cursor));
     // why each Pending job of the page waits: a few queries for the page, not one per job
     const described = await this.pendingReasons.of(principal.tenantId, items, this.now());
-    return { items: described, nextCursor: next === null ? null : encodeCursor(next) };
+    return { items: described, nextCursor: next === null ? null : encodeJobCursor(next) };
   }
 
   /** SPEC §6 stop: a Pending job ends Stopped at once; a held one is asked to stop through its robot. */

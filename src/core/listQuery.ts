@@ -9,10 +9,34 @@ export function encodeCursor(n: number): string {
 
 /** A cursor this API handed out: a sequence number from 0 to `max`. */
 export function decodeCursor(cursor: string | undefined, max = Number.MAX_SAFE_INTEGER): number | null {
+  return decodeJobCursor(cursor, max)?.seq ?? null;
+}
+
+/**
+ * Where a job list's page ends: the last job's seq and, on a list filtered by creation time
+ * (ordered by `createdAt`, then seq), its `createdAt`.
+ */
+export interface JobCursor {
+  seq: number;
+  createdAt?: string;
+}
+
+export function encodeJobCursor(c: JobCursor): string {
+  return Buffer.from(JSON.stringify(c.createdAt === undefined ? { s: c.seq } : { s: c.seq, c: c.createdAt })).toString("base64url");
+}
+
+/** an instant as the store writes it (ISO 8601, UTC, milliseconds) */
+const STORED_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A job list's cursor this API handed out (`decodeCursor`'s, with a creation time when the list was filtered by time). */
+export function decodeJobCursor(cursor: string | undefined, max = Number.MAX_SAFE_INTEGER): JobCursor | null {
   if (cursor === undefined || cursor === "") return null;
   try {
-    const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { s?: unknown };
-    if (typeof v.s === "number" && Number.isSafeInteger(v.s) && v.s >= 0 && v.s <= max) return v.s;
+    const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { s?: unknown; c?: unknown };
+    if (typeof v.s === "number" && Number.isSafeInteger(v.s) && v.s >= 0 && v.s <= max) {
+      if (v.c === undefined) return { seq: v.s };
+      if (typeof v.c === "string" && STORED_INSTANT.test(v.c)) return { seq: v.s, createdAt: v.c };
+    }
   } catch {
     // falls through to the error below
   }

@@ -1,3 +1,4 @@
+import type { JobCursor } from "../listQuery.js";
 import type { Job, JobAttempt, JobError, JobListItem, JobLogLine, JobState, JsonObject, RobotSession } from "../types.js";
 
 /** Jobs, their logs, and the robot sessions that run them. */
@@ -6,10 +7,12 @@ export interface JobStore {
   createJob(job: Job): Promise<void>;
   getJob(tenantId: string, key: string): Promise<Job | null>;
   /**
-   * A page of jobs, newest first. inputArguments, outputArguments and error longer than
-   * LIST_FIELD_MAX_BYTES are not read from the store at all: the item flags them instead.
+   * A page of jobs, newest first: by seq, or, filtered by creation time, by `createdAt` then
+   * seq (an index on the time reaches a window deep in the table at once; the cursor then
+   * holds the last job's creation time too). inputArguments, outputArguments and error
+   * longer than LIST_FIELD_MAX_BYTES are not read from the store at all: the item flags them.
    */
-  listJobs(tenantId: string, filter: JobFilter, limit: number, cursor: number | null): Promise<{ items: JobListItem[]; next: number | null }>;
+  listJobs(tenantId: string, filter: JobFilter, limit: number, cursor: JobCursor | null): Promise<{ items: JobListItem[]; next: JobCursor | null }>;
   /**
    * Pending jobs of the session's processes, highest priority first, then oldest; each to
    * one session only. A claimed job's deadline is the earlier of `createdAt +

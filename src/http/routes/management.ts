@@ -29,7 +29,7 @@ export function managementRoutes(app: FastifyInstance, ctx: HttpContext): void {
   api.get("/api/v1/jobs", {
     schema: {
       operationId: "listJobs", tags, summary: "List jobs, newest first",
-      description: "Every filter at fault is named in one 400 invalid-filter (`violations`, one per query parameter).",
+      description: "Newest first: by creation order, or, with `createdAfter`/`createdBefore`, by `createdAt` (then creation order), read from an index on the time however deep the window lies. Pass `nextCursor` unchanged to get the next page. Every filter at fault is named in one 400 invalid-filter (`violations`, one per query parameter).",
       querystring: JobListQuery,
       response: { 200: answer("A page of jobs.", JobPage) },
     },

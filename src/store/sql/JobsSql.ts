@@ -1,4 +1,5 @@
 import type { IdempotencyKeyRow, IdempotencyOutcome, JobFilter, JobPatch, JobStateCount, JobStore, RunningCount } from "../../core/store.js";
+import type { JobCursor } from "../../core/listQuery.js";
 import { LIST_FIELD_MAX_BYTES, isFinal, type Job, type JobAttempt, type JobListItem, type JobLogLine, type JobState, type RobotSession } from "../../core/types.js";
 import type { Executor, Row } from "./Executor.js";
 import { SqlAggregate } from "./SqlAggregate.js";
@@ -89,7 +90,7 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
     return row ? jobFromRow(row) : null;
   }
 
-  async listJobs(tenantId: string, f: JobFilter, limit: number, cursor: number | null): Promise<{ items: JobListItem[]; next: number | null }> {
+  async listJobs(tenantId: string, f: JobFilter, limit: number, cursor: JobCursor | null): Promise<{ items: JobListItem[]; next: JobCursor | null }> {
     const where = [sql`tenant_id = ${tenantId}`];
     if (f.state?.length) where.push(sql`state IN ${sql.list(f.state)}`);
     if (f.processName) where.push(sql`process_name = ${f.processName}`);
@@ -100,7 +101,15 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
     if (f.folderKeys) where.push(sql`folder_key IN ${sql.list(f.folderKeys)}`);
     if (f.createdAfter) where.push(sql`created_at >= ${f.createdAfter}`);
     if (f.createdBefore) where.push(sql`created_at < ${f.createdBefore}`);
-    if (cursor !== null) where.push(sql`seq < ${cursor}`);
+    // a time window is read from the (tenant_id, created_at) index, newest first: ordered by
+    // seq it would be found by scanning back from the newest job to the window
+    const byTime = f.createdAfter !== undefined || f.createdBefore !== undefined;
+    if (cursor !== null && !byTime) where.push(sql`seq < ${cursor.seq}`);
+    if (cursor !== null && byTime) {
+      // a cursor without the time (handed out for the list by seq) starts after its job's creation
+      const at = cursor.createdAt !== undefined ? sql`${cursor.createdAt}` : sql`(SELECT created_at FROM jobs WHERE seq = ${cursor.seq})`;
+      where.push(sql`(created_at < ${at} OR (created_at = ${at} AND seq < ${cursor.seq}))`);
+    }
     // the long columns are not read at all when long: the dialect tells long from short by the stored size
     const short = (column: string) => {
       const long = this.db.dialect.longerThan(column, LIST_FIELD_MAX_BYTES);
@@ -108,12 +117,11 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
     };
     const rows = await this.db.all(sql`
       SELECT ${sql.raw(JOB_LIST_COLUMNS)}, ${sql.raw(short("input_arguments"))}, ${sql.raw(short("output_arguments"))}, ${sql.raw(short("error"))}
-        FROM jobs WHERE ${sql.join(where, sql` AND `)} ORDER BY seq DESC LIMIT ${limit + 1}`);
-    const page = rows.slice(0, limit);
-    return {
-      items: page.map((r) => toJobListItem(jobFromRow(r), { input: bool(r.input_arguments_long), output: bool(r.output_arguments_long), error: bool(r.error_long) })),
-      next: rows.length > limit ? Number(page[page.length - 1]!.seq) : null,
-    };
+        FROM jobs WHERE ${sql.join(where, sql` AND `)} ORDER BY ${sql.raw(byTime ? "created_at DESC, seq DESC" : "seq DESC")} LIMIT ${limit + 1}`);
+    const page = rows.slice(0, limit).map((r) => toJobListItem(jobFromRow(r), { input: bool(r.input_arguments_long), output: bool(r.output_arguments_long), error: bool(r.error_long) }));
+    const last = page[page.length - 1];
+    const lastSeq = Number(rows[limit - 1]?.seq);
+    return { items: page, next: rows.length > limit && last ? { seq: lastSeq, ...(byTime ? { createdAt: last.createdAt } : {}) } : null };
   }
 
   /** the engine's own: SQLite counts slots in one write transaction, PostgreSQL locks the session and skips locked jobs */
