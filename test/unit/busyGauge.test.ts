@@ -13,23 +13,33 @@ describe("BusyGauge: saturated means busy and queueing", () => {
     return { gauge, next: () => vi.advanceTimersByTime(250), stopped: () => stopped };
   }
 
-  it("says busy only when the loop worked at least the threshold and callbacks waited 2.5 ms or more", () => {
+  it("says busy once the loop worked at least the threshold with callbacks waiting 2.5 ms or more, two windows in a row", () => {
     const { gauge, next, stopped } = gaugeOver([
       { utilization: 0.97, delayMs: 1.8 }, // busy, keeping up (1,000 jobs/s with their deliveries)
       { utilization: 1, delayMs: 9.5 }, // saturated: calls queue
-      { utilization: 0.6, delayMs: 12 }, // a long callback on a quiet loop
+      { utilization: 0.6, delayMs: 12 }, // a long callback on a quiet loop: the run is broken
       { utilization: 0.9, delayMs: 2.5 }, // both at their bounds
+      { utilization: 0.99, delayMs: 6 }, // a second saturated window in a row: busy
+      { utilization: 1, delayMs: 7 },
+      { utilization: 0.95, delayMs: 2 }, // keeping up again
     ]);
     expect(gauge.busy()).toBe(false);
     next();
     expect(gauge.current).toEqual({ utilization: 0.97, delayMs: 1.8 });
     expect(gauge.busy()).toBe(false);
     next();
-    expect(gauge.busy()).toBe(true);
+    // one saturated window is a burst, not yet a load
+    expect(gauge.busy()).toBe(false);
+    next();
+    expect(gauge.busy()).toBe(false);
     next();
     expect(gauge.busy()).toBe(false);
     next();
     expect(gauge.busy()).toBe(true);
+    next();
+    expect(gauge.busy()).toBe(true);
+    next();
+    expect(gauge.busy()).toBe(false);
     gauge.stop();
     expect(stopped()).toBe(true);
     expect(gauge.busy()).toBe(false);

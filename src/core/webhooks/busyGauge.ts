@@ -10,13 +10,15 @@ export interface LoopReading {
 
 /** the mean callback delay (ms) from which the loop is queueing work, not merely busy */
 export const QUEUEING_DELAY_MS = 2.5;
+/** saturated windows in a row before the gauge says busy: a burst of a few hundred milliseconds is not a load */
+export const SUSTAINED_WINDOWS = 2;
 /** the probe timer's period (ms) */
 const PROBE_MS = 2;
 
 /**
- * Whether this node's event loop is saturated: in the last window (250 ms) it was working at
- * least `threshold` of the time (`performance.eventLoopUtilization`) **and** callbacks waited
- * `delayAtMs` (2.5 ms) or more on average to run (`monitorEventLoopDelay`). A loop that is busy
+ * Whether this node's event loop is saturated: in each of the last two windows (250 ms each)
+ * it was working at least `threshold` of the time (`performance.eventLoopUtilization`) **and**
+ * callbacks waited `delayAtMs` (2.5 ms) or more on average to run (`monitorEventLoopDelay`). A loop that is busy
  * but runs each callback within a millisecond or two keeps up with its load (1,000 jobs a
  * second with their deliveries, measured here: 0.85–0.98 busy, under 2 ms late); one that is
  * saturated by more calls than it can answer queues them (3–14 ms).
@@ -27,6 +29,8 @@ const PROBE_MS = 2;
  */
 export class BusyGauge {
   private reading: LoopReading = { utilization: 0, delayMs: 0 };
+  /** saturated windows in a row, up to now */
+  private saturatedRun = 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -40,7 +44,10 @@ export class BusyGauge {
   start(): void {
     if (this.timer) return;
     const sampler = this.sampler();
-    this.timer = setInterval(() => { this.reading = sampler.read(); }, this.windowMs);
+    this.timer = setInterval(() => {
+      this.reading = sampler.read();
+      this.saturatedRun = this.reading.utilization >= this.threshold && this.reading.delayMs >= this.delayAtMs ? this.saturatedRun + 1 : 0;
+    }, this.windowMs);
     this.timer.unref();
     this.stopSampler = () => sampler.stop();
   }
@@ -52,6 +59,7 @@ export class BusyGauge {
     this.timer = null;
     this.stopSampler();
     this.reading = { utilization: 0, delayMs: 0 };
+    this.saturatedRun = 0;
   }
 
   /** the last window's reading */
@@ -60,7 +68,7 @@ export class BusyGauge {
   }
 
   busy(): boolean {
-    return this.reading.utilization >= this.threshold && this.reading.delayMs >= this.delayAtMs;
+    return this.saturatedRun >= SUSTAINED_WINDOWS;
   }
 }
 
