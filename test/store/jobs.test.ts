@@ -188,7 +188,7 @@ describe.each(engines.filter((e) => !only || e.name === only))("JobsSql ($name)"
 
       const first = await store.listJobs(tenantId, {}, 2, null);
       expect(first.items.map((i) => i.key)).toEqual([done.key, long.key]);
-      expect(typeof first.next).toBe("number");
+      expect(first.next).toEqual({ seq: expect.any(Number) });
       expect((await store.listJobs(tenantId, {}, 2, first.next)).items.map((i) => i.key)).toEqual([fits.key]);
     });
   });
