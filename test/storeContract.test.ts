@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { NewAuditEntry } from "../src/core/Audit.js";
 import type { JobCursor } from "../src/core/listQuery.js";
 import type { Store } from "../src/core/store.js";
@@ -758,6 +758,22 @@ describe.each(factories)("Store contract ($name)", (factory) => {
   });
 
   // ---- claims
+
+  it("getJob: reads made in one turn are each answered with their own job (one statement on PostgreSQL); another tenant's key or an unknown one, null", async () => {
+    const { tenant, shared } = await newTenant();
+    const { tenant: other } = await newTenant();
+    const jobs = Array.from({ length: 6 }, (_, i) => newJob(tenant.id, shared.key, { inputArguments: { i } }));
+    for (const j of jobs) await store.createJob(j);
+    const statements = store.engine === "postgres" ? vi.spyOn((store as PostgresStore).executor, "all") : null;
+    try {
+      const read = await Promise.all([...jobs.map((j) => store.getJob(tenant.id, j.key)), store.getJob(other.id, jobs[0]!.key), store.getJob(tenant.id, randomUUID()), store.getJob(tenant.id, jobs[2]!.key)]);
+      expect(read.map((j) => (j ? (j.inputArguments as { i: number }).i : null))).toEqual([0, 1, 2, 3, 4, 5, null, null, 2]);
+      expect(read[3]).toEqual(await store.getJob(tenant.id, jobs[3]!.key));
+      if (statements) expect(statements).toHaveBeenCalledTimes(1);
+    } finally {
+      statements?.mockRestore();
+    }
+  });
 
   describe("claimJobs", () => {
     it("a session limited to some folders claims only their jobs", async () => {
