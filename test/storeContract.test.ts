@@ -977,6 +977,68 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       expect(await store.getJob(tenant.id, job.key)).toEqual(done);
     });
 
+    it("changes made in one turn are each applied on their own conditions and answered with their own job; a second change of a job sees the first (one statement for the rest on PostgreSQL)", async () => {
+      const { tenant, shared } = await newTenant();
+      const { tenant: other } = await newTenant();
+      const session = newSession(tenant.id, { processes: ["B"], slots: 10 });
+      await store.createSession(session);
+      const jobs: Job[] = [];
+      for (let i = 0; i < 6; i++) jobs.push(await runningJob(tenant.id, shared.key, session, { inputArguments: { i } }));
+      const finish = { state: "Successful" as const, outputArguments: { ok: 1 }, endedAt: at(T0 + sec(5)) };
+      const queries = store.engine === "postgres" ? vi.spyOn((store as PostgresStore).pool, "query") : null;
+      let results: (Job | null)[];
+      try {
+        results = await Promise.all([
+          store.updateJob(tenant.id, jobs[0]!.key, ["Pending"], null, finish),
+          store.updateJob(tenant.id, jobs[1]!.key, statesBefore("Successful"), randomUUID(), finish),
+          store.updateJob(other.id, jobs[2]!.key, statesBefore("Successful"), session.id, finish),
+          store.updateJob(tenant.id, jobs[3]!.key, statesBefore("Successful"), session.id, finish),
+          store.updateJob(tenant.id, jobs[4]!.key, statesBefore("Stopping"), session.id, { state: "Stopping", info: "stop asked", deadlineAt: at(T0 + sec(30)) }),
+          store.updateJob(null, jobs[5]!.key, statesBefore("Faulted"), null, { state: "Faulted", error: { code: "E", message: "m", details: { n: [1, "x"] } }, endedAt: at(T0 + sec(6)), sessionId: null }),
+          store.updateJob(tenant.id, randomUUID(), statesBefore("Successful"), null, finish),
+          // the same jobs again: after the first changes
+          store.updateJob(tenant.id, jobs[3]!.key, ["Running"], null, { state: "Faulted" }),
+          store.updateJob(tenant.id, jobs[4]!.key, ["Stopping"], null, { state: "Stopped", endedAt: at(T0 + sec(7)) }),
+        ]);
+        // one statement for the seven distinct jobs, then one for each repeated job
+        if (queries) expect(queries).toHaveBeenCalledTimes(3);
+      } finally {
+        queries?.mockRestore();
+      }
+      const [j0, j1, j2, j3, j4, j5] = jobs as [Job, Job, Job, Job, Job, Job];
+      expect(results.slice(0, 3)).toEqual([null, null, null]);
+      expect(results[3]).toEqual({ ...j3, state: "Successful", outputArguments: { ok: 1 }, endedAt: at(T0 + sec(5)), deadlineAt: null });
+      expect(results[4]).toEqual({ ...j4, state: "Stopping", info: "stop asked", deadlineAt: at(T0 + sec(30)) });
+      expect(results[5]).toEqual({ ...j5, state: "Faulted", error: { code: "E", message: "m", details: { n: [1, "x"] } }, endedAt: at(T0 + sec(6)), sessionId: null, deadlineAt: null });
+      expect(results[6]).toBeNull();
+      expect(results[7]).toBeNull();
+      expect(results[8]).toEqual({ ...j4, state: "Stopped", info: "stop asked", endedAt: at(T0 + sec(7)), deadlineAt: null });
+      for (const [i, want] of [[0, j0], [1, j1], [2, j2], [3, results[3]], [5, results[5]], [4, results[8]]] as const) {
+        expect(await store.getJob(tenant.id, jobs[i]!.key)).toEqual(want);
+      }
+    });
+
+    it("a change the store refuses fails only its own caller, not the others made in the same turn", async () => {
+      const { tenant, shared } = await newTenant();
+      const session = newSession(tenant.id, { processes: ["B"], slots: 10 });
+      await store.createSession(session);
+      const jobs: Job[] = [];
+      for (let i = 0; i < 3; i++) jobs.push(await runningJob(tenant.id, shared.key, session));
+      const finish = { state: "Successful" as const, outputArguments: { ok: 1 }, endedAt: at(T0 + sec(5)) };
+      const settled = await Promise.allSettled([
+        store.updateJob(tenant.id, jobs[0]!.key, statesBefore("Successful"), session.id, finish),
+        // PostgreSQL's text cannot hold NUL (the core replaces it before it gets here)
+        store.updateJob(tenant.id, jobs[1]!.key, statesBefore("Stopping"), session.id, { state: "Stopping", info: "a\u0000b" }),
+        store.updateJob(tenant.id, jobs[2]!.key, statesBefore("Successful"), session.id, finish),
+      ]);
+      expect(settled[0]).toEqual({ status: "fulfilled", value: { ...jobs[0], ...finish, deadlineAt: null } });
+      expect(settled[2]).toEqual({ status: "fulfilled", value: { ...jobs[2], ...finish, deadlineAt: null } });
+      if (store.engine === "postgres") {
+        expect(settled[1]!.status).toBe("rejected");
+        expect(await store.getJob(tenant.id, jobs[1]!.key)).toEqual(jobs[1]);
+      }
+    });
+
     it("a final state is written once: of concurrent finishes exactly one wins", async () => {
       const { tenant, shared } = await newTenant();
       const session = newSession(tenant.id, { processes: ["F"] });

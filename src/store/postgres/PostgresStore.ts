@@ -1,6 +1,6 @@
 import pg from "pg";
-import type { IdempotencyKeyRow, IdempotencyOutcome } from "../../core/store.js";
-import type { Job, JobLogLine, RobotSession } from "../../core/types.js";
+import type { IdempotencyKeyRow, IdempotencyOutcome, JobPatch } from "../../core/store.js";
+import { isFinal, type Job, type JobLogLine, type JobState, type RobotSession } from "../../core/types.js";
 import type { WebhookAttempt, WebhookDeliveryState } from "../../core/webhooks/types.js";
 import { insertIdempotencyKey, insertJob, insertJobValues } from "../sql/JobsSql.js";
 import { GroupCommit, type Pending } from "../sql/GroupCommit.js";
@@ -29,6 +29,52 @@ const INSERT_JOBS = {
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::smallint[],
            $10::json[], $11::integer[], $12::timestamptz[], $13::timestamptz[], $14::integer[], $15::text[], $16::text[])`,
 };
+
+/**
+ * Changes of jobs, a batch in one statement: each row of the JSON array is one `updateJob`
+ * (its conditions, and its patch as flags and values: a column whose flag is false keeps its
+ * value), and each job changed comes back with its place in the batch. The keys of a batch
+ * are distinct (the caller sees to it: one row is changed once in a statement).
+ */
+const UPDATE_JOBS = {
+  name: "baton_update_jobs",
+  text: `UPDATE jobs j SET state = p.state,
+           output_arguments = CASE WHEN p.set_output THEN CAST(p.output AS json) ELSE j.output_arguments END,
+           error = CASE WHEN p.set_error THEN CAST(p.error AS json) ELSE j.error END,
+           ended_at = CASE WHEN p.set_ended_at THEN p.ended_at ELSE j.ended_at END,
+           started_at = CASE WHEN p.set_started_at THEN p.started_at ELSE j.started_at END,
+           info = CASE WHEN p.set_info THEN p.info ELSE j.info END,
+           session_id = CASE WHEN p.set_session THEN p.new_session ELSE j.session_id END,
+           robot = CASE WHEN p.set_robot THEN p.robot ELSE j.robot END,
+           not_before = CASE WHEN p.set_not_before THEN p.not_before ELSE j.not_before END,
+           attempt = CASE WHEN p.set_attempt THEN p.attempt ELSE j.attempt END,
+           deadline_at = CASE WHEN p.set_deadline_at THEN p.deadline_at ELSE j.deadline_at END
+         FROM json_to_recordset($1::json) AS p(i integer, key text, tenant_id text, session_id text, from_states text[], state text,
+           set_output boolean, output text, set_error boolean, error text, set_ended_at boolean, ended_at timestamptz,
+           set_started_at boolean, started_at timestamptz, set_info boolean, info text, set_session boolean, new_session text,
+           set_robot boolean, robot text, set_not_before boolean, not_before timestamptz, set_attempt boolean, attempt integer,
+           set_deadline_at boolean, deadline_at timestamptz)
+        WHERE j.key = p.key AND j.state = ANY(p.from_states)
+          AND (p.tenant_id IS NULL OR j.tenant_id = p.tenant_id)
+          AND (p.session_id IS NULL OR j.session_id IS NOT DISTINCT FROM p.session_id)
+        RETURNING j.*, p.i AS batch_index`,
+};
+
+/** one `updateJob` as a row of UPDATE_JOBS's JSON array */
+function updateJobRow(i: number, u: JobUpdate): Record<string, unknown> {
+  const { patch } = u;
+  const set = (name: string, value: unknown, map: (v: unknown) => unknown = (v) => v) =>
+    (value === undefined ? { [`set_${name}`]: false } : { [`set_${name}`]: true, [name]: map(value) });
+  return {
+    i, key: u.key, tenant_id: u.tenantId, session_id: u.sessionId, from_states: u.from, state: patch.state,
+    ...set("output", patch.outputArguments, json), ...set("error", patch.error, json), ...set("ended_at", patch.endedAt),
+    ...set("started_at", patch.startedAt), ...set("info", patch.info), ...set("robot", patch.robot), ...set("not_before", patch.notBefore),
+    ...set("attempt", patch.attempt),
+    // a final job has no deadline left, whatever the patch says (as JobsSql.updateJob)
+    ...(isFinal(patch.state) ? { set_deadline_at: true, deadline_at: null } : set("deadline_at", patch.deadlineAt)),
+    ...(patch.sessionId === undefined ? { set_session: false } : { set_session: true, new_session: patch.sessionId }),
+  };
+}
 
 /**
  * Keyed jobs, a batch in one statement: each key inserted (or an expired one taken over),
@@ -135,6 +181,7 @@ export class PostgresStore extends SqlStore {
   protected async beforeClose(): Promise<void> {
     await this.jobInserts.drain();
     await this.keyedInserts.drain();
+    await this.jobUpdates.drain();
   }
 
   // ---- jobs: the group commit of new jobs
@@ -202,6 +249,60 @@ export class PostgresStore extends SqlStore {
       b.item.job = row && row.tenant_id === b.item.tenantId ? jobFromRow(row) : null;
       b.resolve();
     }
+  }
+
+  /**
+   * Changes of one job each (a result reported, a job stopped, a retry scheduled): those of
+   * one turn of the event loop in one statement (UPDATE_JOBS), each answered with its own job
+   * or null, as one `updateJob` would be. A second change of the same job in the batch goes
+   * after it, and sees the first's. If the statement fails on a row (bad data, a conflict,
+   * a deadlock with another node's batch), each change is made on its own, so only a bad
+   * one's caller sees an error. Inside an open transaction, at once, on its connection.
+   */
+  override updateJob(tenantId: string | null, key: string, from: readonly JobState[], sessionId: string | null, patch: JobPatch): Promise<Job | null> {
+    const f = [...new Set(from)];
+    if (this.db.inTransaction || f.length > 7) return super.updateJob(tenantId, key, f, sessionId, patch);
+    const item: JobUpdate = { tenantId, key, from: f, sessionId, patch, job: null };
+    return this.jobUpdates.add(item).then(() => item.job);
+  }
+
+  private readonly jobUpdates = new GroupCommit<JobUpdate>((batch) => this.updateJobs(batch), INSERT_BATCH);
+
+  private async updateJobs(batch: Pending<JobUpdate>[]): Promise<void> {
+    const seen = new Set<string>();
+    const first: Pending<JobUpdate>[] = [];
+    const again: Pending<JobUpdate>[] = [];
+    for (const b of batch) {
+      (seen.has(b.item.key) ? again : first).push(b);
+      seen.add(b.item.key);
+    }
+    const one = (b: Pending<JobUpdate>) => {
+      const u = b.item;
+      return super.updateJob(u.tenantId, u.key, u.from, u.sessionId, u.patch).then((job) => { u.job = job; b.resolve(); }, b.reject);
+    };
+    if (first.length === 1) await one(first[0]!);
+    else {
+      try {
+        const result = await this.pool.query({ ...UPDATE_JOBS, values: [JSON.stringify(first.map((b, i) => updateJobRow(i, b.item)))] });
+        const changed = new Map(result.rows.map(({ batch_index: i, ...row }) => [Number(i), row]));
+        first.forEach((b, i) => {
+          const row = changed.get(i);
+          b.item.job = row ? jobFromRow(row) : null;
+          b.resolve();
+        });
+      } catch (err) {
+        // a bad row or a conflict (SQLSTATE class 22, 23, 40; 0A: a plan made before a newer
+        // node's migration): one at a time; anything else (the store unreachable) fails them all
+        const code = String((err as { code?: unknown }).code ?? "");
+        if (!["22", "23", "40", "0A"].some((c) => code.startsWith(c))) {
+          const translated = translatePostgresError(err);
+          for (const b of batch) b.reject(translated);
+          return;
+        }
+        await Promise.all(first.map(one));
+      }
+    }
+    for (const b of again) await one(b);
   }
 
   private async insertKeyedJobs(batch: Pending<KeyedJob>[]): Promise<void> {
@@ -371,6 +472,16 @@ export class PostgresStore extends SqlStore {
       SELECT ${jobKey}, CAST(${after} AS integer) + o, CAST(l->>'at' AS timestamptz), l->>'level', l->>'message'
         FROM json_array_elements(CAST(${json(lines.map((l) => ({ at: l.at, level: l.level, message: l.message })))} AS json)) WITH ORDINALITY AS x(l, o)`);
   }
+}
+
+/** a change of one job waiting for the batch, and the job it changed (null: none) */
+interface JobUpdate {
+  tenantId: string | null;
+  key: string;
+  from: JobState[];
+  sessionId: string | null;
+  patch: JobPatch;
+  job: Job | null;
 }
 
 /** a read of one job, answered with the batch */
