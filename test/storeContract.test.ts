@@ -11,6 +11,7 @@ import { unstorable } from "../src/core/arguments.js";
 import { DEFAULT_SETTINGS, type Folder, type Job, type JobListItem, type JobState, type Process, type RobotSession, type Tenant, type Trigger } from "../src/core/types.js";
 import { SqliteStore } from "../src/store/sqlite/SqliteStore.js";
 import { PostgresStore } from "../src/store/postgres/PostgresStore.js";
+import { PostgresExecutor } from "../src/store/postgres/PostgresExecutor.js";
 import { dropSchema, testDatabaseUrl } from "./helpers/baton.js";
 import { loadMigrations } from "../src/store/migrationFiles.js";
 import { migrateSqlite } from "../src/store/sqlite/migrate.js";
@@ -249,6 +250,47 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     // deleted with its subscription: nothing to make
     await store.deleteWebhook(tenant.id, webhook.id);
     expect(await store.deliveriesToMake(ids)).toEqual([]);
+  });
+
+  it("writeTogether: works of one turn, each changing a job and recording a delivery and its due row, are all kept and answered each with its own; a job or due row written again by a later work gets the later (on PostgreSQL, a turn's writes of each kind in one statement)", async () => {
+    const { tenant, shared } = await newTenant();
+    const webhook = {
+      id: `wh_${randomUUID().slice(0, 8)}`, tenantId: tenant.id, url: "https://receiver.example/hook", events: ["job.completed"], folderKeys: null, enabled: true,
+      description: null, createdAt: at(T0), updatedAt: at(T0), secret: "whsec_x", previousSecret: null, previousSecretUntil: null,
+    };
+    await store.createWebhook(webhook);
+    const jobs = Array.from({ length: 5 }, (_, i) => newJob(tenant.id, shared.key, { inputArguments: { i } }));
+    for (const j of jobs) await store.createJob(j);
+    const prepared = store.engine === "postgres" ? vi.spyOn(PostgresExecutor.prototype, "prepared") : null;
+    const ids = [...jobs, jobs[0]!].map(() => `msg_${randomUUID()}`);
+    let answers: (Job | null)[];
+    try {
+      // the last work changes job 0 again (after the first change: it waits for it), and moves the first work's due row
+      const works = [...jobs, jobs[0]!].map((j, i) => store.writeTogether(async () => {
+        const changed = await store.updateJob(tenant.id, j.key, i < 5 ? ["Pending"] : ["Stopped"], null, i < 5 ? { state: "Stopped", endedAt: at(T0 + sec(i)) } : { state: "Stopped", info: "again" });
+        await store.createDelivery({ id: ids[i]!, tenantId: tenant.id, webhookId: webhook.id, type: "job.stopped", jobKey: j.key, payload: `{"i":${i}}`, state: "Pending", createdAt: at(T0), nextAttemptAt: at(T0 + sec(i)), retryUntil: at(T0 + sec(86400)) });
+        const due = i < 5 ? ids[i]! : ids[0]!;
+        await store.scheduleWork({ id: `webhook.delivery:${due}`, kind: "webhook.delivery", tenantId: tenant.id, ref: due, dueAt: at(T0 + sec(i)), createdAt: at(T0) });
+        return changed;
+      }));
+      answers = await Promise.all(works);
+      if (prepared) {
+        const names = prepared.mock.calls.map(([q]) => q.name);
+        // the five first changes in one statement, the repeated job's in the next
+        expect(names.filter((n) => n === "baton_update_jobs")).toHaveLength(2);
+        expect(names.filter((n) => n === "baton_insert_deliveries").length).toBeLessThanOrEqual(2);
+        expect(names.filter((n) => n === "baton_insert_due_work").length).toBeLessThanOrEqual(2);
+        expect(names).toHaveLength(names.filter((n) => n?.startsWith("baton_")).length);
+      }
+    } finally {
+      prepared?.mockRestore();
+    }
+    expect(answers.slice(0, 5).map((j) => [j!.key, j!.state, j!.endedAt])).toEqual(jobs.map((j, i) => [j.key, "Stopped", at(T0 + sec(i))]));
+    expect(answers[5]).toMatchObject({ key: jobs[0]!.key, state: "Stopped", info: "again", endedAt: at(T0) });
+    for (const [i, id] of ids.entries()) {
+      expect(await store.getDelivery(tenant.id, id)).toMatchObject({ id, jobKey: jobs[i % 5]!.key, type: "job.stopped", payload: `{"i":${i}}`, state: "Pending", nextAttemptAt: at(T0 + sec(i)), attempts: [] });
+      if (i < 5) expect(await store.getWork(`webhook.delivery:${id}`)).toMatchObject({ ref: id, dueAt: at(T0 + sec(i === 0 ? 5 : i)), leasedBy: null });
+    }
   });
 
   // ---- migrations and secrets

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Baton } from "../../src/core/Baton.js";
 import { ManualClock } from "../../src/core/Clock.js";
 import { StoreUnavailable } from "../../src/core/errors.js";
@@ -137,6 +137,44 @@ for (const engine of engines) {
       expect(ran).toEqual(["committed"]);
       store.afterCommit(() => ran.push("now"));
       expect(ran).toEqual(["committed", "now"]);
+    });
+
+    it.runIf(engine.name === "postgres")("writeTogether: the works of one turn share one transaction; a failing one is not kept and fails alone, the others are kept once", async () => {
+      const pg = store as PostgresStore;
+      const folder = (name: string) => ({ key: randomUUID(), tenantId, name: `${name}-${randomUUID().slice(0, 8)}`, createdAt: at(0) });
+      const [a, b, c] = [folder("A"), folder("B"), folder("C")];
+      const taken = folder("Taken");
+      await store.createFolder(taken);
+      const ran: string[] = [];
+      const connects = vi.spyOn(pg.pool, "connect");
+      try {
+        // all kept: one connection, one transaction
+        const ok = await Promise.all([a, c].map((f) => store.writeTogether(async () => {
+          await store.createFolder(f);
+          store.afterCommit(() => ran.push(f.name));
+          return f.name;
+        })));
+        expect(ok).toEqual([a.name, c.name]);
+        expect(connects).toHaveBeenCalledTimes(1);
+        expect(ran).toEqual([a.name, c.name]);
+        ran.length = 0;
+
+        // one work's statement fails (the folder's name is taken), another throws: the batch's
+        // transaction is rolled back, and each work runs again on its own
+        const d = folder("D");
+        const settled = await Promise.allSettled([
+          store.writeTogether(async () => { await store.createFolder(b); store.afterCommit(() => ran.push(b.name)); return b.name; }),
+          store.writeTogether(async () => { await store.createFolder({ ...folder("Dup"), name: taken.name }); store.afterCommit(() => ran.push("dup")); }),
+          store.writeTogether(async () => { await store.createFolder(d); throw new Error("boom"); }),
+        ]);
+        expect(settled[0]).toEqual({ status: "fulfilled", value: b.name });
+        expect(settled[1]).toMatchObject({ status: "rejected", reason: { status: 409, code: "folder-exists" } });
+        expect(settled[2]).toMatchObject({ status: "rejected", reason: { message: "boom" } });
+        expect(ran).toEqual([b.name]);
+      } finally {
+        connects.mockRestore();
+      }
+      for (const f of [a, b, c]) expect(await other.getFolder(tenantId, f.key)).toMatchObject({ name: f.name });
     });
 
     it("statements of other callers are not part of an open transaction", async () => {

@@ -74,10 +74,13 @@ export class PostgresExecutor implements Executor {
     this.inTransaction = client !== undefined;
   }
 
+  /** the transaction's statements, one after the other: works written together (PostgresStore.writeTogether) call it at once */
+  private turn: Promise<unknown> = Promise.resolve();
+
   private async query(query: Sql): Promise<pg.QueryResult> {
     const q = config(query);
     try {
-      return await (this.client ?? this.pool).query(q);
+      return await this.prepared(q);
     } catch (err) {
       if (isStalePlan(err) && q.name) statementNames.delete(q.text);
       // (inside a transaction the failed statement has aborted it: no second try there; the next one gets the new name)
@@ -90,6 +93,19 @@ export class PostgresExecutor implements Executor {
       }
       throw translatePostgresError(err);
     }
+  }
+
+  /**
+   * A statement the caller names and prepares itself (a batch's fixed text), in the
+   * transaction's turn when there is one. Its errors leave as the driver threw them (their
+   * SQLSTATE tells a bad row from an unreachable store).
+   */
+  prepared(q: pg.QueryConfig): Promise<pg.QueryResult> {
+    if (!this.client) return this.pool.query(q);
+    const client = this.client;
+    const run = this.turn.then(() => client.query(q));
+    this.turn = run.catch(() => {});
+    return run;
   }
 
   async all<R = Row>(query: Sql): Promise<R[]> {

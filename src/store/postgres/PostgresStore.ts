@@ -1,10 +1,10 @@
 import pg from "pg";
-import type { IdempotencyKeyRow, IdempotencyOutcome, JobPatch } from "../../core/store.js";
+import type { IdempotencyKeyRow, IdempotencyOutcome, JobPatch, NewDueWork } from "../../core/store.js";
 import { isFinal, type Job, type JobLogLine, type JobState, type RobotSession } from "../../core/types.js";
-import type { WebhookAttempt, WebhookDeliveryState } from "../../core/webhooks/types.js";
+import type { WebhookAttempt, WebhookDelivery, WebhookDeliveryState } from "../../core/webhooks/types.js";
 import { insertIdempotencyKey, insertJob, insertJobValues } from "../sql/JobsSql.js";
 import { GroupCommit, type Pending } from "../sql/GroupCommit.js";
-import type { Executor } from "../sql/Executor.js";
+import type { Executor, Row } from "../sql/Executor.js";
 import { claimQuery, claimWithinLimits, folderCondition } from "./claimQueries.js";
 import { SqlStore } from "../sql/SqlStore.js";
 import { endDeliveryWorkSql, recordAttemptSql } from "../sql/WebhooksSql.js";
@@ -16,6 +16,8 @@ import { migratePostgres } from "./migrate.js";
 
 /** new jobs inserted by one statement at most */
 const INSERT_BATCH = 1000;
+/** at most this many works in one shared transaction (their statements take turns on its connection) */
+const TOGETHER_BATCH = 64;
 
 
 /**
@@ -59,6 +61,42 @@ const UPDATE_JOBS = {
           AND (p.session_id IS NULL OR j.session_id IS NOT DISTINCT FROM p.session_id)
         RETURNING j.*, p.i AS batch_index`,
 };
+
+/** New deliveries, a batch in one statement (in a transaction of works written together). */
+const INSERT_DELIVERIES = {
+  name: "baton_insert_deliveries",
+  text: `INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event_type, job_key, payload, state, created_at, next_attempt_at, retry_until, delivered_at, attempts)
+         SELECT id, tenant_id, webhook_id, event_type, job_key, payload, state, created_at, next_attempt_at, retry_until, NULL, CAST('[]' AS jsonb)
+           FROM json_to_recordset($1::json) AS d(id text, tenant_id text, webhook_id text, event_type text, job_key text, payload text, state text,
+                                                 created_at timestamptz, next_attempt_at timestamptz, retry_until timestamptz)`,
+};
+
+/** Due work, a batch in one statement, as DueWorkSql.scheduleWork each (the ids of a batch are distinct). */
+const INSERT_DUE_WORK = {
+  name: "baton_insert_due_work",
+  text: `INSERT INTO due_work (id, kind, tenant_id, ref, due_at, attempts, created_at, leased_by, lease_until)
+         SELECT id, kind, tenant_id, ref, due_at, 0, created_at, leased_by, lease_until
+           FROM json_to_recordset($1::json) AS w(id text, kind text, tenant_id text, ref text, due_at timestamptz, created_at timestamptz, leased_by text, lease_until timestamptz)
+         ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at, leased_by = excluded.leased_by, lease_until = excluded.lease_until`,
+};
+
+/** `batch` in runs of distinct ids, in order: a second entry of an id goes in a later run (one statement changes a row once) */
+function distinctRuns<T>(batch: T[], id: (item: T) => string): T[][] {
+  const runs: T[][] = [];
+  let rest = batch;
+  while (rest.length > 0) {
+    const seen = new Set<string>();
+    const run: T[] = [];
+    const later: T[] = [];
+    for (const b of rest) {
+      (seen.has(id(b)) ? later : run).push(b);
+      seen.add(id(b));
+    }
+    runs.push(run);
+    rest = later;
+  }
+  return runs;
+}
 
 /** one `updateJob` as a row of UPDATE_JOBS's JSON array */
 function updateJobRow(i: number, u: JobUpdate): Record<string, unknown> {
@@ -182,6 +220,7 @@ export class PostgresStore extends SqlStore {
     await this.jobInserts.drain();
     await this.keyedInserts.drain();
     await this.jobUpdates.drain();
+    await this.togethers.drain();
   }
 
   // ---- jobs: the group commit of new jobs
@@ -252,6 +291,94 @@ export class PostgresStore extends SqlStore {
   }
 
   /**
+   * Work written together (a job's change and its event's deliveries, SPEC §8): the works of
+   * one turn of the event loop in one transaction, each answered once it commits. One
+   * BEGIN and one COMMIT (one WAL flush) for the turn's jobs instead of one pair each, and
+   * one connection of the pool instead of one each. If a work fails, its statements have
+   * aborted the transaction: nothing of the batch is kept, and each work runs again in a
+   * transaction of its own, so only its caller sees the error. Inside an open transaction,
+   * part of it.
+   */
+  override writeTogether<T>(work: () => Promise<T>): Promise<T> {
+    if (this.db.inTransaction) return work();
+    const item: Together = { work, result: undefined };
+    return this.togethers.add(item).then(() => item.result as T);
+  }
+
+  private readonly togethers = new GroupCommit<Together>((batch) => this.writeTogethers(batch), TOGETHER_BATCH);
+
+  private async writeTogethers(batch: Pending<Together>[]): Promise<void> {
+    const alone = (b: Pending<Together>) => this.inTransaction(b.item.work).then((result) => { b.item.result = result; b.resolve(); }, b.reject);
+    if (batch.length === 1) return alone(batch[0]!);
+    const workFailed = new Error("a work of the batch failed");
+    try {
+      const results = await this.inTransaction(async () => {
+        this.shared.set(this.db, this.sharedBatches(this.db as PostgresExecutor));
+        const settled = await Promise.allSettled(batch.map((b) => b.item.work()));
+        if (settled.some((s) => s.status === "rejected")) throw workFailed;
+        return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value);
+      });
+      batch.forEach((b, i) => { b.item.result = results[i]; b.resolve(); });
+    } catch (err) {
+      // the transaction itself failed (BEGIN or COMMIT: the store unreachable): no second try
+      if (err !== workFailed) {
+        for (const b of batch) b.reject(err);
+        return;
+      }
+      await Promise.all(batch.map(alone));
+    }
+  }
+
+  /** the batches of each transaction shared by works written together */
+  private readonly shared = new WeakMap<Executor, SharedBatches>();
+
+  /**
+   * In a transaction shared by works written together, the works' changes of jobs, new
+   * deliveries and due rows of one turn each go in one statement (the works make them in
+   * step: a turn's works change their jobs, then record their deliveries): five statements
+   * for the turn (BEGIN, three, COMMIT), whatever the number of jobs. A statement that fails
+   * fails the works that made it, and so the transaction; each work runs again alone.
+   */
+  private sharedBatches(tx: PostgresExecutor): SharedBatches {
+    return {
+      updates: new GroupCommit<JobUpdate>(async (batch) => {
+        for (const run of distinctRuns(batch, (b) => b.item.key)) await this.runUpdateJobs(tx, run);
+      }),
+      deliveries: new GroupCommit<NewDelivery>(async (batch) => {
+        await tx.prepared({ ...INSERT_DELIVERIES, values: [JSON.stringify(batch.map(({ item: d }) => ({
+          id: d.id, tenant_id: d.tenantId, webhook_id: d.webhookId, event_type: d.type, job_key: d.jobKey, payload: d.payload, state: d.state,
+          created_at: d.createdAt, next_attempt_at: d.nextAttemptAt, retry_until: d.retryUntil,
+        })))] });
+        for (const b of batch) b.resolve();
+      }),
+      dueWork: new GroupCommit<NewDueWork>(async (batch) => {
+        for (const run of distinctRuns(batch, (b) => b.item.id)) {
+          await tx.prepared({ ...INSERT_DUE_WORK, values: [JSON.stringify(run.map(({ item: w }) => ({
+            id: w.id, kind: w.kind, tenant_id: w.tenantId, ref: w.ref, due_at: w.dueAt, created_at: w.createdAt, leased_by: w.leasedBy ?? null, lease_until: w.leaseUntil ?? null,
+          })))] });
+          for (const b of run) b.resolve();
+        }
+      }),
+    };
+  }
+
+  /** the shared transaction's batches, when this call runs in one */
+  private sharedNow(): SharedBatches | undefined {
+    const db = this.db;
+    return db.inTransaction ? this.shared.get(db) : undefined;
+  }
+
+  override createDelivery(d: NewDelivery): Promise<void> {
+    const shared = this.sharedNow();
+    return shared ? shared.deliveries.add(d) : super.createDelivery(d);
+  }
+
+  override scheduleWork(w: NewDueWork): Promise<void> {
+    const shared = this.sharedNow();
+    return shared ? shared.dueWork.add(w) : super.scheduleWork(w);
+  }
+
+  /**
    * Changes of one job each (a result reported, a job stopped, a retry scheduled): those of
    * one turn of the event loop in one statement (UPDATE_JOBS), each answered with its own job
    * or null, as one `updateJob` would be. A second change of the same job in the batch goes
@@ -261,8 +388,12 @@ export class PostgresStore extends SqlStore {
    */
   override updateJob(tenantId: string | null, key: string, from: readonly JobState[], sessionId: string | null, patch: JobPatch): Promise<Job | null> {
     const f = [...new Set(from)];
-    if (this.db.inTransaction || f.length > 7) return super.updateJob(tenantId, key, f, sessionId, patch);
+    if (f.length > 7) return super.updateJob(tenantId, key, f, sessionId, patch);
     const item: JobUpdate = { tenantId, key, from: f, sessionId, patch, job: null };
+    if (this.db.inTransaction) {
+      const shared = this.sharedNow();
+      return shared ? shared.updates.add(item).then(() => item.job) : super.updateJob(tenantId, key, f, sessionId, patch);
+    }
     return this.jobUpdates.add(item).then(() => item.job);
   }
 
@@ -283,13 +414,7 @@ export class PostgresStore extends SqlStore {
     if (first.length === 1) await one(first[0]!);
     else {
       try {
-        const result = await this.pool.query({ ...UPDATE_JOBS, values: [JSON.stringify(first.map((b, i) => updateJobRow(i, b.item)))] });
-        const changed = new Map(result.rows.map(({ batch_index: i, ...row }) => [Number(i), row]));
-        first.forEach((b, i) => {
-          const row = changed.get(i);
-          b.item.job = row ? jobFromRow(row) : null;
-          b.resolve();
-        });
+        await this.runUpdateJobs(this.executor, first);
       } catch (err) {
         // a bad row or a conflict (SQLSTATE class 22, 23, 40; 0A: a plan made before a newer
         // node's migration): one at a time; anything else (the store unreachable) fails them all
@@ -303,6 +428,17 @@ export class PostgresStore extends SqlStore {
       }
     }
     for (const b of again) await one(b);
+  }
+
+  /** UPDATE_JOBS for changes of distinct jobs, each answered with its job (or null) */
+  private async runUpdateJobs(db: PostgresExecutor, run: Pending<JobUpdate>[]): Promise<void> {
+    const result = await db.prepared({ ...UPDATE_JOBS, values: [JSON.stringify(run.map((b, i) => updateJobRow(i, b.item)))] });
+    const changed = new Map(result.rows.map(({ batch_index: i, ...row }) => [Number(i), row as Row]));
+    run.forEach((b, i) => {
+      const row = changed.get(i);
+      b.item.job = row ? jobFromRow(row) : null;
+      b.resolve();
+    });
   }
 
   private async insertKeyedJobs(batch: Pending<KeyedJob>[]): Promise<void> {
@@ -412,6 +548,11 @@ export class PostgresStore extends SqlStore {
 
   // ---- jobs: the claim
 
+  /** An attempt's end in one statement (one round trip, no transaction): the attempt recorded in a data-modifying CTE, then the due row ended. */
+  override async endDeliveryAttempt(id: string, attempt: WebhookAttempt, state: WebhookDeliveryState, nextAttemptAt: string | null, work: { id: string; owner: string }): Promise<boolean> {
+    return (await this.db.run(sql`WITH attempt AS (${recordAttemptSql(this.db.dialect, id, attempt, state, nextAttemptAt)}) ${endDeliveryWorkSql(state, nextAttemptAt, work)}`)) > 0;
+  }
+
   /**
    * The session's row lock first: it holds off a concurrent close until this claim is
    * committed (closeSession deletes the session first, then releases the jobs it holds), and
@@ -420,11 +561,6 @@ export class PostgresStore extends SqlStore {
    * statement picks the jobs (FOR UPDATE SKIP LOCKED: concurrent sessions never get the same
    * job and never wait for each other) and sets them Running.
    */
-  /** An attempt's end in one statement (one round trip, no transaction): the attempt recorded in a data-modifying CTE, then the due row ended. */
-  override async endDeliveryAttempt(id: string, attempt: WebhookAttempt, state: WebhookDeliveryState, nextAttemptAt: string | null, work: { id: string; owner: string }): Promise<boolean> {
-    return (await this.db.run(sql`WITH attempt AS (${recordAttemptSql(this.db.dialect, id, attempt, state, nextAttemptAt)}) ${endDeliveryWorkSql(state, nextAttemptAt, work)}`)) > 0;
-  }
-
   override async claimJobs(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Job[]> {
     if (max <= 0 || session.processes.length === 0) return [];
     const rows = await this.atomically(async (db) => {
@@ -472,6 +608,22 @@ export class PostgresStore extends SqlStore {
       SELECT ${jobKey}, CAST(${after} AS integer) + o, CAST(l->>'at' AS timestamptz), l->>'level', l->>'message'
         FROM json_array_elements(CAST(${json(lines.map((l) => ({ at: l.at, level: l.level, message: l.message })))} AS json)) WITH ORDINALITY AS x(l, o)`);
   }
+}
+
+/** a new delivery, as the store's createDelivery takes it */
+type NewDelivery = Omit<WebhookDelivery, "attempts" | "deliveredAt">;
+
+/** the statements batched in a transaction shared by works written together */
+interface SharedBatches {
+  updates: GroupCommit<JobUpdate>;
+  deliveries: GroupCommit<NewDelivery>;
+  dueWork: GroupCommit<NewDueWork>;
+}
+
+/** work to write together with the rest of its turn's, and what it returned */
+interface Together {
+  work: () => Promise<unknown>;
+  result: unknown;
 }
 
 /** a change of one job waiting for the batch, and the job it changed (null: none) */
