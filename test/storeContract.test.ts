@@ -293,6 +293,41 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     }
   });
 
+  it("endDeliveryAttempt: ends made at once each record their attempt and end their due row only while its owner leases it", async () => {
+    const { tenant } = await newTenant();
+    const webhook = {
+      id: `wh_${randomUUID().slice(0, 8)}`, tenantId: tenant.id, url: "https://receiver.example/hook", events: ["job.completed"], folderKeys: null, enabled: true,
+      description: null, createdAt: at(T0), updatedAt: at(T0), secret: "whsec_x", previousSecret: null, previousSecretUntil: null,
+    };
+    await store.createWebhook(webhook);
+    const owner = `node-${randomUUID().slice(0, 8)}`;
+    const ids = Array.from({ length: 4 }, () => `msg_${randomUUID()}`);
+    for (const [i, id] of ids.entries()) {
+      await store.createDelivery({ id, tenantId: tenant.id, webhookId: webhook.id, type: "job.completed", jobKey: null, payload: "{}", state: "Pending", createdAt: at(T0), nextAttemptAt: at(T0), retryUntil: at(T0 + sec(86400)) });
+      // the last one's lease is another node's now
+      await store.scheduleWork({ id: `webhook.delivery:${id}`, kind: "webhook.delivery", tenantId: tenant.id, ref: id, dueAt: at(T0), createdAt: at(T0), leasedBy: i === 3 ? "other-node" : owner, leaseUntil: at(T0 + sec(60)) });
+    }
+    const ok = { at: at(T0 + sec(1)), statusCode: 204, durationMs: 3, error: null };
+    const failed = { at: at(T0 + sec(1)), statusCode: 500, durationMs: 9, error: "The receiver answered 500." };
+    const work = (id: string) => ({ id: `webhook.delivery:${id}`, owner });
+    const ended = await Promise.all([
+      store.endDeliveryAttempt(ids[0]!, ok, "Delivered", null, work(ids[0]!)),
+      store.endDeliveryAttempt(ids[1]!, failed, "Pending", at(T0 + sec(30)), work(ids[1]!)),
+      store.endDeliveryAttempt(ids[2]!, failed, "Failed", null, work(ids[2]!)),
+      store.endDeliveryAttempt(ids[3]!, ok, "Delivered", null, work(ids[3]!)),
+    ]);
+    expect(ended).toEqual([true, true, true, false]);
+    expect(await store.getDelivery(tenant.id, ids[0]!)).toMatchObject({ state: "Delivered", deliveredAt: ok.at, nextAttemptAt: null, attempts: [ok] });
+    expect(await store.getDelivery(tenant.id, ids[1]!)).toMatchObject({ state: "Pending", deliveredAt: null, nextAttemptAt: at(T0 + sec(30)), attempts: [failed] });
+    expect(await store.getDelivery(tenant.id, ids[2]!)).toMatchObject({ state: "Failed", deliveredAt: null, nextAttemptAt: null, attempts: [failed] });
+    expect(await store.getDelivery(tenant.id, ids[3]!)).toMatchObject({ state: "Delivered", attempts: [ok] });
+    expect(await store.getWork(`webhook.delivery:${ids[0]}`)).toBeNull();
+    expect(await store.getWork(`webhook.delivery:${ids[1]}`)).toMatchObject({ dueAt: at(T0 + sec(30)), leasedBy: null, leaseUntil: null, attempts: 1 });
+    expect(await store.getWork(`webhook.delivery:${ids[2]}`)).toBeNull();
+    // another node's lease: its row is left to it
+    expect(await store.getWork(`webhook.delivery:${ids[3]}`)).toMatchObject({ leasedBy: "other-node", attempts: 0 });
+  });
+
   // ---- migrations and secrets
 
   describe("migrate", () => {
