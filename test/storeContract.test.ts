@@ -293,7 +293,7 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     }
   });
 
-  it("endDeliveryAttempt: ends made at once each record their attempt and end their due row only while its owner leases it", async () => {
+  it("endDeliveryAttempt: ends made in one turn each record their attempt and end their due row only while its owner leases it (on PostgreSQL, one statement)", async () => {
     const { tenant } = await newTenant();
     const webhook = {
       id: `wh_${randomUUID().slice(0, 8)}`, tenantId: tenant.id, url: "https://receiver.example/hook", events: ["job.completed"], folderKeys: null, enabled: true,
@@ -310,12 +310,19 @@ describe.each(factories)("Store contract ($name)", (factory) => {
     const ok = { at: at(T0 + sec(1)), statusCode: 204, durationMs: 3, error: null };
     const failed = { at: at(T0 + sec(1)), statusCode: 500, durationMs: 9, error: "The receiver answered 500." };
     const work = (id: string) => ({ id: `webhook.delivery:${id}`, owner });
-    const ended = await Promise.all([
-      store.endDeliveryAttempt(ids[0]!, ok, "Delivered", null, work(ids[0]!)),
-      store.endDeliveryAttempt(ids[1]!, failed, "Pending", at(T0 + sec(30)), work(ids[1]!)),
-      store.endDeliveryAttempt(ids[2]!, failed, "Failed", null, work(ids[2]!)),
-      store.endDeliveryAttempt(ids[3]!, ok, "Delivered", null, work(ids[3]!)),
-    ]);
+    const prepared = store.engine === "postgres" ? vi.spyOn(PostgresExecutor.prototype, "prepared") : null;
+    let ended: boolean[];
+    try {
+      ended = await Promise.all([
+        store.endDeliveryAttempt(ids[0]!, ok, "Delivered", null, work(ids[0]!)),
+        store.endDeliveryAttempt(ids[1]!, failed, "Pending", at(T0 + sec(30)), work(ids[1]!)),
+        store.endDeliveryAttempt(ids[2]!, failed, "Failed", null, work(ids[2]!)),
+        store.endDeliveryAttempt(ids[3]!, ok, "Delivered", null, work(ids[3]!)),
+      ]);
+      if (prepared) expect(prepared).toHaveBeenCalledTimes(1);
+    } finally {
+      prepared?.mockRestore();
+    }
     expect(ended).toEqual([true, true, true, false]);
     expect(await store.getDelivery(tenant.id, ids[0]!)).toMatchObject({ state: "Delivered", deliveredAt: ok.at, nextAttemptAt: null, attempts: [ok] });
     expect(await store.getDelivery(tenant.id, ids[1]!)).toMatchObject({ state: "Pending", deliveredAt: null, nextAttemptAt: at(T0 + sec(30)), attempts: [failed] });

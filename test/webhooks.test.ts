@@ -418,6 +418,36 @@ describe("webhooks", () => {
     }
   });
 
+  it("an attempt's slot is free once the receiver has answered; its end is written meanwhile, and the dispatcher is idle (and stops) only once it is", async () => {
+    const { id } = await subscribe({ url: receiver.url, events: ["job.created"] });
+    const store = b.baton.store;
+    const dispatcher = b.baton.webhooks.dispatcher;
+    const original = store.endDeliveryAttempt.bind(store);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    let held = 0;
+    const end = vi.spyOn(store, "endDeliveryAttempt").mockImplementation(async (...args) => {
+      held++;
+      await gate;
+      return original(...args);
+    });
+    try {
+      await startJob("Echo");
+      await until("sent, its end held", 10_000, async () => (held === 1 ? true : null));
+      expect(receiver.received).toHaveLength(1);
+      // the slot is free (nothing in flight), the end still being written: not idle
+      expect((dispatcher as unknown as { inFlight: Map<string, unknown> }).inFlight.size).toBe(0);
+      expect(dispatcher.idle).toBe(false);
+      expect((await deliveries(id))[0].state).toBe("Pending");
+      release();
+      await until("idle", 10_000, async () => (dispatcher.idle ? true : null));
+      expect((await deliveries(id))[0].state).toBe("Delivered");
+    } finally {
+      release();
+      end.mockRestore();
+    }
+  });
+
   it("a delivery leased to a node that died before making it is made by this one once the lease runs out", async () => {
     const { id } = await subscribe({ url: receiver.url, events: ["job.created"] });
     const store = b.baton.store;

@@ -122,6 +122,7 @@ export class WebhookDispatcher {
     this.handed = [];
     await this.claiming;
     await Promise.all(this.inFlight.values());
+    await Promise.all(this.ending);
   }
 
   /** Once an hour: deliveries made or failed more than 30 days ago are deleted (any node may; each delete is idempotent). */
@@ -231,7 +232,7 @@ export class WebhookDispatcher {
 
   /** Whether nothing is in flight or being claimed (tests wait on deliveries, not on this). */
   get idle(): boolean {
-    return this.inFlight.size === 0 && this.claiming === null && this.handed.length === 0;
+    return this.inFlight.size === 0 && this.claiming === null && this.handed.length === 0 && this.ending.size === 0;
   }
 
   private async attempt(work: DueWork, toMake: DeliveryToMake | null): Promise<void> {
@@ -263,18 +264,28 @@ export class WebhookDispatcher {
     const now = this.clock.now().getTime();
     // the attempt and the due row in one write (a node that dies before it leaves the row
     // leased; once its lease runs out, the next node makes the attempt that was due)
+    // The slot is free once the receiver has answered: the end is written meanwhile (tracked
+    // until it is, for stop() and idle), so a slow write never holds back the next delivery
     const end = { id: work.id, owner: this.owner };
     if (result.error === null) {
-      await this.store.endDeliveryAttempt(delivery.id, result, "Delivered", null, end);
+      this.writeEnd(this.store.endDeliveryAttempt(delivery.id, result, "Delivered", null, end));
       return;
     }
     const next = now + backoffMs(failures);
     if (next > Date.parse(delivery.retryUntil)) {
       // retried for 24 hours: Failed, listed for an operator to redeliver; the subscription stays enabled
-      await this.store.endDeliveryAttempt(delivery.id, result, "Failed", null, end);
+      this.writeEnd(this.store.endDeliveryAttempt(delivery.id, result, "Failed", null, end));
       return;
     }
     const at = new Date(next).toISOString();
-    if (await this.store.endDeliveryAttempt(delivery.id, result, "Pending", at, end)) this.wakeAt(at);
+    this.writeEnd(this.store.endDeliveryAttempt(delivery.id, result, "Pending", at, end).then((ours) => { if (ours) this.wakeAt(at); }));
+  }
+
+  /** attempts' ends being written (the slots they used are free already) */
+  private readonly ending = new Set<Promise<void>>();
+
+  private writeEnd(write: Promise<unknown>): void {
+    const tracked: Promise<void> = write.then(() => {}, this.onError).finally(() => { this.ending.delete(tracked); });
+    this.ending.add(tracked);
   }
 }

@@ -80,6 +80,32 @@ const INSERT_DUE_WORK = {
          ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at, leased_by = excluded.leased_by, lease_until = excluded.lease_until`,
 };
 
+/**
+ * Ends of delivery attempts, a batch in one statement, each as `endDeliveryAttempt`: the
+ * attempt appended to its delivery, and the due row, if its owner still leases it, put back
+ * (Pending with a next attempt) or deleted; the place in the batch of each due row ended
+ * comes back. The deliveries of a batch are distinct.
+ */
+const END_DELIVERY_ATTEMPTS = {
+  name: "baton_end_delivery_attempts",
+  text: `WITH e AS (
+           SELECT * FROM json_to_recordset($1::json) AS e(i integer, id text, attempt jsonb, state text, next_attempt_at timestamptz, work_id text, owner text)
+         ), recorded AS (
+           UPDATE webhook_deliveries d SET attempts = d.attempts || jsonb_build_array(e.attempt), state = e.state, next_attempt_at = e.next_attempt_at,
+             delivered_at = CASE WHEN e.state = 'Delivered' THEN CAST(e.attempt->>'at' AS timestamptz) ELSE d.delivered_at END
+             FROM e WHERE d.id = e.id
+         ), put_back AS (
+           UPDATE due_work w SET due_at = e.next_attempt_at, leased_by = NULL, lease_until = NULL, attempts = w.attempts + 1
+             FROM e WHERE w.id = e.work_id AND w.leased_by = e.owner AND e.state = 'Pending' AND e.next_attempt_at IS NOT NULL
+           RETURNING e.i
+         ), deleted AS (
+           DELETE FROM due_work w USING e
+            WHERE w.id = e.work_id AND w.leased_by = e.owner AND NOT (e.state = 'Pending' AND e.next_attempt_at IS NOT NULL)
+           RETURNING e.i
+         )
+         SELECT i FROM put_back UNION ALL SELECT i FROM deleted`,
+};
+
 /** `batch` in runs of distinct ids, in order: a second entry of an id goes in a later run (one statement changes a row once) */
 function distinctRuns<T>(batch: T[], id: (item: T) => string): T[][] {
   const runs: T[][] = [];
@@ -221,6 +247,7 @@ export class PostgresStore extends SqlStore {
     await this.keyedInserts.drain();
     await this.jobUpdates.drain();
     await this.togethers.drain();
+    await this.attemptEnds.drain();
   }
 
   // ---- jobs: the group commit of new jobs
@@ -548,9 +575,56 @@ export class PostgresStore extends SqlStore {
 
   // ---- jobs: the claim
 
-  /** An attempt's end in one statement (one round trip, no transaction): the attempt recorded in a data-modifying CTE, then the due row ended. */
-  override async endDeliveryAttempt(id: string, attempt: WebhookAttempt, state: WebhookDeliveryState, nextAttemptAt: string | null, work: { id: string; owner: string }): Promise<boolean> {
+  /**
+   * An attempt's end in one statement (no transaction): the attempt recorded in a
+   * data-modifying CTE, then the due row ended. The ends of one turn of the event loop go in
+   * one statement (END_DELIVERY_ATTEMPTS), each answered as its own would be; a batch that
+   * fails on a row runs again one by one. Inside an open transaction, at once.
+   */
+  override endDeliveryAttempt(id: string, attempt: WebhookAttempt, state: WebhookDeliveryState, nextAttemptAt: string | null, work: { id: string; owner: string }): Promise<boolean> {
+    if (this.db.inTransaction) return this.endDeliveryAttemptNow(id, attempt, state, nextAttemptAt, work);
+    const item: AttemptEnd = { id, attempt, state, nextAttemptAt, work, ended: false };
+    return this.attemptEnds.add(item).then(() => item.ended);
+  }
+
+  private async endDeliveryAttemptNow(id: string, attempt: WebhookAttempt, state: WebhookDeliveryState, nextAttemptAt: string | null, work: { id: string; owner: string }): Promise<boolean> {
     return (await this.db.run(sql`WITH attempt AS (${recordAttemptSql(this.db.dialect, id, attempt, state, nextAttemptAt)}) ${endDeliveryWorkSql(state, nextAttemptAt, work)}`)) > 0;
+  }
+
+  private readonly attemptEnds = new GroupCommit<AttemptEnd>((batch) => this.endDeliveryAttempts(batch), INSERT_BATCH);
+
+  private async endDeliveryAttempts(batch: Pending<AttemptEnd>[]): Promise<void> {
+    const one = async (b: Pending<AttemptEnd>) => {
+      const e = b.item;
+      try {
+        e.ended = await this.endDeliveryAttemptNow(e.id, e.attempt, e.state, e.nextAttemptAt, e.work);
+        b.resolve();
+      } catch (err) {
+        b.reject(err);
+      }
+    };
+    for (const run of distinctRuns(batch, (b) => b.item.id)) {
+      if (run.length === 1) {
+        await one(run[0]!);
+        continue;
+      }
+      try {
+        const result = await this.executor.prepared({ ...END_DELIVERY_ATTEMPTS, values: [JSON.stringify(run.map(({ item: e }, i) => ({
+          i, id: e.id, attempt: e.attempt, state: e.state, next_attempt_at: e.nextAttemptAt, work_id: e.work.id, owner: e.work.owner,
+        })))] });
+        const ended = new Set(result.rows.map((r) => Number(r.i)));
+        run.forEach((b, i) => { b.item.ended = ended.has(i); b.resolve(); });
+      } catch (err) {
+        // a bad row or a conflict (SQLSTATE class 22, 23, 40): one at a time; anything else fails the run
+        const code = String((err as { code?: unknown }).code ?? "");
+        if (!["22", "23", "40"].some((c) => code.startsWith(c))) {
+          const translated = translatePostgresError(err);
+          for (const b of run) b.reject(translated);
+          continue;
+        }
+        await Promise.all(run.map(one));
+      }
+    }
   }
 
   /**
@@ -608,6 +682,16 @@ export class PostgresStore extends SqlStore {
       SELECT ${jobKey}, CAST(${after} AS integer) + o, CAST(l->>'at' AS timestamptz), l->>'level', l->>'message'
         FROM json_array_elements(CAST(${json(lines.map((l) => ({ at: l.at, level: l.level, message: l.message })))} AS json)) WITH ORDINALITY AS x(l, o)`);
   }
+}
+
+/** an attempt's end waiting for the batch, and whether its due row was still its owner's */
+interface AttemptEnd {
+  id: string;
+  attempt: WebhookAttempt;
+  state: WebhookDeliveryState;
+  nextAttemptAt: string | null;
+  work: { id: string; owner: string };
+  ended: boolean;
 }
 
 /** a new delivery, as the store's createDelivery takes it */
