@@ -124,6 +124,28 @@ function distinctRuns<T>(batch: T[], id: (item: T) => string): T[][] {
   return runs;
 }
 
+/**
+ * A batch's statement (`batched`, which settles every entry), or, when it fails on a row (a
+ * data or constraint error, a conflict: SQLSTATE class 22, 23, 40; 0A: a plan prepared before
+ * a newer node's migration), each entry on its own (`one`, which settles it), so only a bad
+ * entry's caller sees an error. Anything else (the store unreachable, the pool exhausted)
+ * fails them all, without piling up more queries.
+ */
+async function batchedOrAlone<T>(run: Pending<T>[], batched: () => Promise<void>, one: (b: Pending<T>) => Promise<void>): Promise<void> {
+  if (run.length === 1) return one(run[0]!);
+  try {
+    await batched();
+  } catch (err) {
+    const code = String((err as { code?: unknown }).code ?? "");
+    if (!["22", "23", "40", "0A"].some((c) => code.startsWith(c))) {
+      const translated = translatePostgresError(err);
+      for (const b of run) b.reject(translated);
+      return;
+    }
+    await Promise.all(run.map(one));
+  }
+}
+
 /** one `updateJob` as a row of UPDATE_JOBS's JSON array */
 function updateJobRow(i: number, u: JobUpdate): Record<string, unknown> {
   const { patch } = u;
@@ -307,7 +329,7 @@ export class PostgresStore extends SqlStore {
     }
     const keys = [...new Set(batch.map((b) => b.item.key))];
     // the keys as one JSON array (the executor sends arrays as JSON)
-    const rows = await this.db.all(sql`SELECT * FROM jobs WHERE key = ANY(ARRAY(SELECT jsonb_array_elements_text(${keys}::jsonb)))`);
+    const rows = await this.executor.all(sql`SELECT * FROM jobs WHERE key = ANY(ARRAY(SELECT jsonb_array_elements_text(${keys}::jsonb)))`);
     const byKey = new Map(rows.map((r) => [String(r.key), r]));
     for (const b of batch) {
       const row = byKey.get(b.item.key);
@@ -427,34 +449,14 @@ export class PostgresStore extends SqlStore {
   private readonly jobUpdates = new GroupCommit<JobUpdate>((batch) => this.updateJobs(batch), INSERT_BATCH);
 
   private async updateJobs(batch: Pending<JobUpdate>[]): Promise<void> {
-    const seen = new Set<string>();
-    const first: Pending<JobUpdate>[] = [];
-    const again: Pending<JobUpdate>[] = [];
-    for (const b of batch) {
-      (seen.has(b.item.key) ? again : first).push(b);
-      seen.add(b.item.key);
-    }
     const one = (b: Pending<JobUpdate>) => {
       const u = b.item;
       return super.updateJob(u.tenantId, u.key, u.from, u.sessionId, u.patch).then((job) => { u.job = job; b.resolve(); }, b.reject);
     };
-    if (first.length === 1) await one(first[0]!);
-    else {
-      try {
-        await this.runUpdateJobs(this.executor, first);
-      } catch (err) {
-        // a bad row or a conflict (SQLSTATE class 22, 23, 40; 0A: a plan made before a newer
-        // node's migration): one at a time; anything else (the store unreachable) fails them all
-        const code = String((err as { code?: unknown }).code ?? "");
-        if (!["22", "23", "40", "0A"].some((c) => code.startsWith(c))) {
-          const translated = translatePostgresError(err);
-          for (const b of batch) b.reject(translated);
-          return;
-        }
-        await Promise.all(first.map(one));
-      }
-    }
-    for (const b of again) await one(b);
+    // a job changed twice in the turn: its second change after the batch, on its own
+    const [first, ...later] = distinctRuns(batch, (b) => b.item.key);
+    await batchedOrAlone(first!, () => this.runUpdateJobs(this.executor, first!), one);
+    for (const b of later.flat()) await one(b);
   }
 
   /** UPDATE_JOBS for changes of distinct jobs, each answered with its job (or null) */
@@ -470,42 +472,19 @@ export class PostgresStore extends SqlStore {
 
   private async insertKeyedJobs(batch: Pending<KeyedJob>[]): Promise<void> {
     // one call per key in the statement; a repeated key waits for the batch
-    const seen = new Set<string>();
-    const first: Pending<KeyedJob>[] = [];
-    const again: Pending<KeyedJob>[] = [];
-    for (const b of batch) {
-      const id = `${b.item.key.tenantId}\u0000${b.item.key.scope}\u0000${b.item.key.key}`;
-      (seen.has(id) ? again : first).push(b);
-      seen.add(id);
-    }
+    const [first, ...later] = distinctRuns(batch, (b) => `${b.item.key.tenantId}\u0000${b.item.key.scope}\u0000${b.item.key.key}`);
     const one = (b: Pending<KeyedJob>) => this.keyedOne(b.item.job, b.item.key).then((outcome) => { b.item.outcome = outcome; b.resolve(); }, b.reject);
-    if (first.length === 1) await one(first[0]!);
-    else {
-      let created: Set<string>;
-      try {
-        const column = <T>(pick: (b: KeyedJob) => T) => first.map((b) => pick(b.item));
-        const v = first.map((b) => insertJobValues(b.item.job));
-        const at = (i: number) => v.map((row) => row[i]);
-        const result = await this.pool.query<{ key: string }>({
-          ...INSERT_KEYED_JOBS,
-          values: [...Array.from({ length: 17 }, (_, i) => at(i)), column((b) => b.key.scope), column((b) => b.key.fingerprint),
-            column((b) => b.key.createdAt), column((b) => b.key.expiresAt)],
-        });
-        created = new Set(result.rows.map((r) => r.key));
-      } catch (err) {
-        // a bad row (data or constraint error): one at a time, so only its caller sees it;
-        // anything else (the store unreachable) fails them all
-        const code = String((err as { code?: unknown }).code ?? "");
-        if (!code.startsWith("22") && !code.startsWith("23")) {
-          const translated = translatePostgresError(err);
-          for (const b of batch) b.reject(translated);
-          return;
-        }
-        await Promise.all(first.map(one));
-        await Promise.all(again.map(one));
-        return;
-      }
-      await Promise.all(first.map(async (b) => {
+    await batchedOrAlone(first!, async () => {
+      const column = <T>(pick: (b: KeyedJob) => T) => first!.map((b) => pick(b.item));
+      const v = first!.map((b) => insertJobValues(b.item.job));
+      const at = (i: number) => v.map((row) => row[i]);
+      const result = await this.pool.query<{ key: string }>({
+        ...INSERT_KEYED_JOBS,
+        values: [...Array.from({ length: 17 }, (_, i) => at(i)), column((b) => b.key.scope), column((b) => b.key.fingerprint),
+          column((b) => b.key.createdAt), column((b) => b.key.expiresAt)],
+      });
+      const created = new Set(result.rows.map((r) => r.key));
+      await Promise.all(first!.map(async (b) => {
         if (created.has(b.item.job.key)) {
           b.item.outcome = { created: true };
           b.resolve();
@@ -521,8 +500,8 @@ export class PostgresStore extends SqlStore {
           b.reject(translatePostgresError(err));
         }
       }));
-    }
-    await Promise.all(again.map(one));
+    }, one);
+    await Promise.all(later.flat().map(one));
   }
 
   /** A keyed job and its key in one statement: the key's insert, and the job's only when the key was new (or expired). */
@@ -546,31 +525,17 @@ export class PostgresStore extends SqlStore {
 
 
   private async insertJobs(batch: Pending<Job>[]): Promise<void> {
-    if (batch.length > 1) {
-      const column = <T>(pick: (j: Job) => T) => batch.map((b) => pick(b.item));
-      try {
-        await this.pool.query({
-          ...INSERT_JOBS,
-          values: [column((j) => j.key), column((j) => j.tenantId), column((j) => j.folderKey), column((j) => j.processName), column((j) => j.triggerId),
-            column((j) => j.source), column((j) => j.callMode), column((j) => j.state), column((j) => PRIORITY_NUMBER[j.priority]),
-            column((j) => json(j.inputArguments)), column((j) => j.attempt), column((j) => j.createdAt), column((j) => j.deadlineAt),
-            column((j) => j.maxDurationSeconds), column((j) => j.info), column((j) => j.concurrencyKey ?? null)],
-        });
-        for (const b of batch) b.resolve();
-        return;
-      } catch (err) {
-        // a bad row (data or constraint error, SQLSTATE class 22 or 23): one at a time below,
-        // so the callers of the good jobs get their answer; anything else (the store is
-        // unreachable, the pool is exhausted) fails them all, without piling up more queries
-        const code = String((err as { code?: unknown }).code ?? "");
-        if (!code.startsWith("22") && !code.startsWith("23")) {
-          const translated = translatePostgresError(err);
-          for (const b of batch) b.reject(translated);
-          return;
-        }
-      }
-    }
-    await Promise.all(batch.map((b) => this.executor.run(insertJob(b.item)).then(() => b.resolve(), b.reject)));
+    const column = <T>(pick: (j: Job) => T) => batch.map((b) => pick(b.item));
+    await batchedOrAlone(batch, async () => {
+      await this.pool.query({
+        ...INSERT_JOBS,
+        values: [column((j) => j.key), column((j) => j.tenantId), column((j) => j.folderKey), column((j) => j.processName), column((j) => j.triggerId),
+          column((j) => j.source), column((j) => j.callMode), column((j) => j.state), column((j) => PRIORITY_NUMBER[j.priority]),
+          column((j) => json(j.inputArguments)), column((j) => j.attempt), column((j) => j.createdAt), column((j) => j.deadlineAt),
+          column((j) => j.maxDurationSeconds), column((j) => j.info), column((j) => j.concurrencyKey ?? null)],
+      });
+      for (const b of batch) b.resolve();
+    }, (b) => this.executor.run(insertJob(b.item)).then(() => b.resolve(), b.reject));
   }
 
   // ---- jobs: the claim
@@ -594,36 +559,18 @@ export class PostgresStore extends SqlStore {
   private readonly attemptEnds = new GroupCommit<AttemptEnd>((batch) => this.endDeliveryAttempts(batch), INSERT_BATCH);
 
   private async endDeliveryAttempts(batch: Pending<AttemptEnd>[]): Promise<void> {
-    const one = async (b: Pending<AttemptEnd>) => {
+    const one = (b: Pending<AttemptEnd>) => {
       const e = b.item;
-      try {
-        e.ended = await this.endDeliveryAttemptNow(e.id, e.attempt, e.state, e.nextAttemptAt, e.work);
-        b.resolve();
-      } catch (err) {
-        b.reject(err);
-      }
+      return this.endDeliveryAttemptNow(e.id, e.attempt, e.state, e.nextAttemptAt, e.work).then((ended) => { e.ended = ended; b.resolve(); }, b.reject);
     };
     for (const run of distinctRuns(batch, (b) => b.item.id)) {
-      if (run.length === 1) {
-        await one(run[0]!);
-        continue;
-      }
-      try {
+      await batchedOrAlone(run, async () => {
         const result = await this.executor.prepared({ ...END_DELIVERY_ATTEMPTS, values: [JSON.stringify(run.map(({ item: e }, i) => ({
           i, id: e.id, attempt: e.attempt, state: e.state, next_attempt_at: e.nextAttemptAt, work_id: e.work.id, owner: e.work.owner,
         })))] });
         const ended = new Set(result.rows.map((r) => Number(r.i)));
         run.forEach((b, i) => { b.item.ended = ended.has(i); b.resolve(); });
-      } catch (err) {
-        // a bad row or a conflict (SQLSTATE class 22, 23, 40): one at a time; anything else fails the run
-        const code = String((err as { code?: unknown }).code ?? "");
-        if (!["22", "23", "40"].some((c) => code.startsWith(c))) {
-          const translated = translatePostgresError(err);
-          for (const b of run) b.reject(translated);
-          continue;
-        }
-        await Promise.all(run.map(one));
-      }
+      }, one);
     }
   }
 
