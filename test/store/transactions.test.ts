@@ -177,6 +177,18 @@ for (const engine of engines) {
       for (const f of [a, b, c]) expect(await other.getFolder(tenantId, f.key)).toMatchObject({ name: f.name });
     });
 
+    it.runIf(engine.name === "postgres")("a work that catches a failed statement's error and goes on is not told it committed: nothing is kept", async () => {
+      const kept = { key: randomUUID(), tenantId, name: `K-${randomUUID().slice(0, 8)}`, createdAt: at(0) };
+      const taken = { key: randomUUID(), tenantId, name: `T-${randomUUID().slice(0, 8)}`, createdAt: at(0) };
+      await store.createFolder(taken);
+      await expect(store.transaction(async (tx) => {
+        await tx.createFolder(kept);
+        await tx.createFolder({ ...taken, key: randomUUID() }).catch(() => {});
+        return "done";
+      })).rejects.toThrow("The transaction was rolled back at COMMIT");
+      expect(await other.getFolder(tenantId, kept.key)).toBeNull();
+    });
+
     it("statements of other callers are not part of an open transaction", async () => {
       const inside = randomUUID();
       const outside = randomUUID();

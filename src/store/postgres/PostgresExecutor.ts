@@ -147,7 +147,10 @@ export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient)
   try {
     await client.query("BEGIN");
     const result = await work(client);
-    await client.query("COMMIT");
+    // a statement that failed inside aborted the transaction: PostgreSQL answers COMMIT with
+    // ROLLBACK and no error. A work that caught that statement's error must not be told it committed
+    const commit = await client.query("COMMIT");
+    if (commit.command === "ROLLBACK") throw new Error("The transaction was rolled back at COMMIT: a statement in it failed, and the work went on after catching its error.");
     return result;
   } catch (err) {
     // a query the client gave up on may still be running: the connection is discarded (which
