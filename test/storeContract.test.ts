@@ -945,6 +945,43 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       expect((await store.claimJobs(live, 5, now, 60)).map((j) => j.key)).toEqual([job.key]);
     });
 
+    it("one round trip on PostgreSQL (baton_claim); a session with a limited process, or a claim inside a transaction, takes the locking path with the same rules", async () => {
+      const { tenant, shared } = await newTenant();
+      await store.createProcess(newProcess(tenant.id, shared.key, { name: "Capped", maxConcurrentJobs: 1 }));
+      const now = at(T0 + sec(10));
+      for (const processName of ["Free", "Free", "Free", "Capped", "Capped"]) await store.createJob(newJob(tenant.id, shared.key, { processName }));
+      const free = newSession(tenant.id, { processes: ["Free"], slots: 2 });
+      const capped = newSession(tenant.id, { processes: ["Free", "Capped"], slots: 10 });
+      for (const s of [free, capped]) await store.createSession(s);
+      const queries = store.engine === "postgres" ? vi.spyOn((store as PostgresStore).pool, "query") : null;
+      const connects = store.engine === "postgres" ? vi.spyOn((store as PostgresStore).pool, "connect") : null;
+      try {
+        expect(await store.claimJobs(free, 5, now, 60)).toHaveLength(2);
+        // pg's pool.query takes a client with connect() itself: one each, no transaction of its own
+        if (queries) expect([queries.mock.calls.length, connects!.mock.calls.length]).toEqual([1, 1]);
+        // the session's slots counted: nothing more, in one statement again
+        expect(await store.claimJobs(free, 5, now, 60)).toEqual([]);
+        if (queries) expect(queries).toHaveBeenCalledTimes(2);
+      } finally {
+        queries?.mockRestore();
+        connects?.mockRestore();
+      }
+      // a limited process: its limit holds (the other Free job, one Capped job)
+      expect((await store.claimJobs(capped, 10, now, 60)).map((j) => j.processName).sort()).toEqual(["Capped", "Free"]);
+      expect(await store.claimJobs(capped, 10, now, 60)).toEqual([]);
+      // inside a transaction: the job set Running with it, and rolled back with it
+      const late = newJob(tenant.id, shared.key, { processName: "Free" });
+      await store.createJob(late);
+      const other = newSession(tenant.id, { processes: ["Free"], slots: 1 });
+      await store.createSession(other);
+      await expect(store.transaction(async () => {
+        expect((await store.claimJobs(other, 5, now, 60)).map((j) => j.key)).toEqual([late.key]);
+        expect(await store.claimJobs(other, 5, now, 60)).toEqual([]);
+        throw new Error("undo");
+      })).rejects.toThrow("undo");
+      expect((await store.getJob(tenant.id, late.key))!.state).toBe("Pending");
+    });
+
     it("sets the deadline to min(createdAt + longPollingMaxSeconds for LongPolling, now + maxDurationSeconds)", async () => {
       const { tenant, shared } = await newTenant();
       const session = newSession(tenant.id, { processes: ["D"] });

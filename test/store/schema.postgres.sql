@@ -356,3 +356,68 @@ CREATE TABLE webhooks (
   CONSTRAINT webhooks_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id)
 );
 CREATE INDEX webhooks_tenant ON webhooks USING btree (tenant_id, created_at);
+
+CREATE OR REPLACE FUNCTION baton_claim(p_tenant text, p_session text, p_robot text, p_process_list jsonb, p_folder_list jsonb, p_slots integer, p_max integer, p_now timestamp with time zone, p_long_polling_max_seconds double precision)
+ RETURNS SETOF jobs
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  served_processes text[] := ARRAY(SELECT jsonb_array_elements_text(p_process_list));
+  -- NULL: every folder
+  served_folders text[] := CASE WHEN p_folder_list IS NOT NULL THEN ARRAY(SELECT jsonb_array_elements_text(p_folder_list)) END;
+  room integer;
+BEGIN
+  -- holds off a concurrent close until this claim commits, and makes the claims of one
+  -- session take turns
+  PERFORM 1 FROM robot_sessions WHERE id = p_session AND lease_expires_at > p_now FOR NO KEY UPDATE;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  IF EXISTS (SELECT 1 FROM processes
+              WHERE tenant_id = p_tenant AND name = ANY (served_processes) AND (served_folders IS NULL OR folder_key = ANY (served_folders))
+                AND (max_concurrent_jobs IS NOT NULL OR max_concurrent_jobs_per_key IS NOT NULL)) THEN
+    RAISE EXCEPTION 'a process of the session has a concurrency limit' USING ERRCODE = 'BTLIM';
+  END IF;
+  room := LEAST(p_max, p_slots - (SELECT COUNT(*) FROM jobs WHERE session_id = p_session AND state IN ('Running', 'Stopping', 'Terminating'))::integer);
+  IF room <= 0 THEN
+    RETURN;
+  END IF;
+  IF cardinality(served_processes) = 1 THEN
+    RETURN QUERY
+      WITH picked AS (
+        SELECT seq FROM jobs
+         WHERE tenant_id = p_tenant AND state = 'Pending' AND process_name = served_processes[1]
+           AND (served_folders IS NULL OR folder_key = ANY (served_folders))
+           AND (not_before IS NULL OR not_before <= p_now)
+         ORDER BY priority DESC, seq
+         LIMIT room
+         FOR UPDATE SKIP LOCKED
+      )
+      UPDATE jobs j SET state = 'Running', session_id = p_session, robot = p_robot, started_at = GREATEST(p_now, j.created_at),
+             attempt = j.attempt + 1, not_before = NULL, info = NULL,
+             deadline_at = LEAST(
+               CASE WHEN j.call_mode = 'LongPolling' THEN j.created_at + make_interval(secs => p_long_polling_max_seconds) END,
+               CASE WHEN j.max_duration_seconds IS NOT NULL THEN p_now + make_interval(secs => j.max_duration_seconds) END)
+        FROM picked WHERE j.seq = picked.seq
+      RETURNING j.*;
+  ELSE
+    RETURN QUERY
+      WITH picked AS (
+        SELECT seq FROM jobs
+         WHERE tenant_id = p_tenant AND state = 'Pending' AND process_name = ANY (served_processes)
+           AND (served_folders IS NULL OR folder_key = ANY (served_folders))
+           AND (not_before IS NULL OR not_before <= p_now)
+         ORDER BY priority DESC, seq
+         LIMIT room
+         FOR UPDATE SKIP LOCKED
+      )
+      UPDATE jobs j SET state = 'Running', session_id = p_session, robot = p_robot, started_at = GREATEST(p_now, j.created_at),
+             attempt = j.attempt + 1, not_before = NULL, info = NULL,
+             deadline_at = LEAST(
+               CASE WHEN j.call_mode = 'LongPolling' THEN j.created_at + make_interval(secs => p_long_polling_max_seconds) END,
+               CASE WHEN j.max_duration_seconds IS NOT NULL THEN p_now + make_interval(secs => j.max_duration_seconds) END)
+        FROM picked WHERE j.seq = picked.seq
+      RETURNING j.*;
+  END IF;
+END
+$function$;

@@ -106,6 +106,12 @@ async function dumpPostgres(client: pg.Client, schema: string): Promise<string> 
      WHERE i.schemaname = $1
        AND NOT EXISTS (SELECT 1 FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace WHERE n.nspname = $1 AND k.conname = i.indexname)
      ORDER BY i.tablename, i.indexname`, [schema])).rows as { table: string; def: string }[];
+  // the store's functions (the claim's, migration 000011), whole: a change to one shows as a diff
+  const functions = (await client.query(`
+    SELECT pg_get_functiondef(p.oid) AS def
+      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = $1
+     ORDER BY p.proname, pg_get_function_identity_arguments(p.oid)`, [schema])).rows as { def: string }[];
 
   const tables = [...new Set(columns.map((c) => c.table))];
   const unqualified = (text: string) => text.split(`${schema}.`).join("");
@@ -119,7 +125,7 @@ async function dumpPostgres(client: pg.Client, schema: string): Promise<string> 
     const own = indexes.filter((i) => i.table === table).map((i) => `${unqualified(i.def)};\n`);
     return `CREATE TABLE ${table} (\n${lines.join(",\n")}\n);\n${own.join("")}`;
   });
-  return HEADER("postgres") + out.join("\n");
+  return HEADER("postgres") + out.join("\n") + functions.map((f) => `\n${unqualified(f.def).trimEnd()};\n`).join("");
 }
 
 async function freshPostgresDump(): Promise<string> {

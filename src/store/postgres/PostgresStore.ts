@@ -16,6 +16,8 @@ import { migratePostgres } from "./migrate.js";
 
 /** new jobs inserted by one statement at most */
 const INSERT_BATCH = 1000;
+/** the SQLSTATE baton_claim raises for a session with a limited process (migration 000011) */
+const CLAIM_LIMITED = "BTLIM";
 /** at most this many works in one shared transaction (their statements take turns on its connection) */
 const TOGETHER_BATCH = 64;
 
@@ -575,29 +577,50 @@ export class PostgresStore extends SqlStore {
   }
 
   /**
-   * The session's row lock first: it holds off a concurrent close until this claim is
-   * committed (closeSession deletes the session first, then releases the jobs it holds), and
-   * makes the claims of one session take turns: the next one, a statement later, counts the
-   * jobs this one took, so a session never holds more jobs than its slots. Then one
-   * statement picks the jobs (FOR UPDATE SKIP LOCKED: concurrent sessions never get the same
-   * job and never wait for each other) and sets them Running.
+   * One round trip: the function baton_claim (migration 000011) takes the session's row lock
+   * (it holds off a concurrent close until this claim is committed, and makes the claims of
+   * one session take turns: the next one counts the jobs this one took, so a session never
+   * holds more jobs than its slots), then picks the jobs (FOR UPDATE SKIP LOCKED: concurrent
+   * sessions never get the same job and never wait for each other) and sets them Running.
+   * A session with a limited process (SPEC §9) is told apart by SQLSTATE BTLIM and takes the
+   * limited claim, in a transaction of its own.
    */
   override async claimJobs(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Job[]> {
     if (max <= 0 || session.processes.length === 0) return [];
-    const rows = await this.atomically(async (db) => {
-      // a claim long-poll can outlive its session (a robot cut off from the network keeps its
-      // connection open while its lease runs out): an ended or expired session gets nothing.
-      // The same statement asks whether any of its processes has a concurrency limit (a tiny
-      // partial index): none, the usual case, is the one-statement claim below
-      const live = await db.one(sql`
-        SELECT EXISTS (SELECT 1 FROM processes WHERE tenant_id = ${session.tenantId} AND name IN ${sql.list(session.processes)} ${folderCondition(session)}
-                          AND (max_concurrent_jobs IS NOT NULL OR max_concurrent_jobs_per_key IS NOT NULL)) AS limited
-          FROM robot_sessions WHERE id = ${session.id} AND lease_expires_at > ${now} FOR NO KEY UPDATE`);
-      if (!live) return [];
-      if (live.limited === true) return claimWithinLimits(db, session, max, now, longPollingMaxSeconds);
-      return db.all(claimQuery(session, max, now, longPollingMaxSeconds));
-    });
+    const db = this.db;
+    // inside a transaction (a job.started subscription records its deliveries with the claim),
+    // a raise would abort the caller's transaction: there the lock and the question go first
+    const rows = db.inTransaction ? await this.claimInTransaction(db, session, max, now, longPollingMaxSeconds) : await this.claimAlone(session, max, now, longPollingMaxSeconds);
     return rows.sort((a, b) => Number(b.priority) - Number(a.priority) || Number(a.seq) - Number(b.seq)).map(jobFromRow);
+  }
+
+  /** The claim's one round trip; a session with a limited process takes the claim in a transaction instead. */
+  private async claimAlone(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Row[]> {
+    try {
+      return await this.db.all(sql`
+        SELECT * FROM baton_claim(${session.tenantId}, ${session.id}, ${session.robotName}, CAST(${json(session.processes)} AS jsonb),
+                                  CAST(${json(session.folderKeys)} AS jsonb), CAST(${session.slots} AS integer), CAST(${max} AS integer),
+                                  CAST(${now} AS timestamptz), CAST(${longPollingMaxSeconds} AS double precision))`);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== CLAIM_LIMITED) throw err;
+      return this.atomically((db) => this.claimInTransaction(db, session, max, now, longPollingMaxSeconds));
+    }
+  }
+
+  /**
+   * The claim in a transaction: the session's row lock, with the question whether a process
+   * of the session is limited, then the claim, limited or not.
+   */
+  private async claimInTransaction(db: Executor, session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Row[]> {
+    // a claim long-poll can outlive its session (a robot cut off from the network keeps its
+    // connection open while its lease runs out): an ended or expired session gets nothing
+    const live = await db.one(sql`
+      SELECT EXISTS (SELECT 1 FROM processes WHERE tenant_id = ${session.tenantId} AND name IN ${sql.list(session.processes)} ${folderCondition(session)}
+                        AND (max_concurrent_jobs IS NOT NULL OR max_concurrent_jobs_per_key IS NOT NULL)) AS limited
+        FROM robot_sessions WHERE id = ${session.id} AND lease_expires_at > ${now} FOR NO KEY UPDATE`);
+    if (!live) return [];
+    if (live.limited === true) return claimWithinLimits(db, session, max, now, longPollingMaxSeconds);
+    return db.all(claimQuery(session, max, now, longPollingMaxSeconds));
   }
 
   // ---- purge and logs
