@@ -448,6 +448,49 @@ describe("webhooks", () => {
     }
   });
 
+  it("a handed delivery takes a slot only once its own commit is on disk; when that commit's sync fails it is never sent from here, and the lease brings it back", async () => {
+    const { id } = await subscribe({ url: receiver.url, events: ["job.created"] });
+    const store = b.baton.store;
+    const dispatcher = b.baton.webhooks.dispatcher;
+    const inFlight = () => (dispatcher as unknown as { inFlight: Map<string, unknown> }).inFlight.size;
+    const original = store.durable.bind(store);
+    // the first durable() after the job's commit is the dispatcher's (the answer's comes after it)
+    let settle!: { resolve: () => void; reject: (err: Error) => void };
+    let armed = false;
+    const durable = vi.spyOn(store, "durable").mockImplementation(() => {
+      if (!armed) return original();
+      armed = false;
+      return new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
+    });
+    try {
+      armed = true;
+      await startJob("Echo");
+      expect(armed).toBe(false);
+      await new Promise((r) => setTimeout(r, 50));
+      // waiting for the disk: nothing sent, no slot taken, and the dispatcher not idle
+      expect(receiver.received).toHaveLength(0);
+      expect(inFlight()).toBe(0);
+      expect(dispatcher.idle).toBe(false);
+      settle.resolve();
+      await until("delivered", 10_000, async () => { const l = await deliveries(id); return l[0]?.state === "Delivered" ? l : null; });
+      expect(receiver.received).toHaveLength(1);
+
+      armed = true;
+      await startJob("Echo");
+      settle.reject(new Error("the WAL sync failed"));
+      await until("idle", 10_000, async () => (dispatcher.idle ? true : null));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(receiver.received).toHaveLength(1);
+      // (here the commit did reach the disk: once the lease runs out, any node makes it)
+      clock.advance(60_001);
+      dispatcher.wake();
+      await until("the second delivered", 10_000, async () => { const l = await deliveries(id); return l.length === 2 && l.every((d) => d.state === "Delivered") ? l : null; });
+      expect(receiver.received).toHaveLength(2);
+    } finally {
+      durable.mockRestore();
+    }
+  });
+
   it("a delivery leased to a node that died before making it is made by this one once the lease runs out", async () => {
     const { id } = await subscribe({ url: receiver.url, events: ["job.created"] });
     const store = b.baton.store;

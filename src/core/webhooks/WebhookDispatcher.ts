@@ -78,6 +78,11 @@ export class WebhookDispatcher {
   private inFlight = new Map<string, Promise<void>>();
   /** deliveries handed over after this node's commits, first come first made */
   private handed: { work: DueWork; toMake: DeliveryToMake }[] = [];
+  /**
+   * handed deliveries whose change is not on disk yet (SQLite's WAL sync): they take a slot
+   * once it is, so a slot is never held waiting for the disk
+   */
+  private awaitingDisk = 0;
   private claiming: Promise<void> | null = null;
   private again = false;
   /** a claim found no room (or filled it): more may be due, claimed as slots free up */
@@ -140,7 +145,7 @@ export class WebhookDispatcher {
    */
   async schedule(tenantId: string, deliveryId: string, dueAt: string, toMake?: DeliveryToMake): Promise<void> {
     const now = this.clock.now().getTime();
-    const handOver = toMake !== undefined && !this.stopped && Date.parse(dueAt) <= now && this.handed.length < MAX_HANDED;
+    const handOver = toMake !== undefined && !this.stopped && Date.parse(dueAt) <= now && this.handed.length + this.awaitingDisk < MAX_HANDED;
     const work: DueWork = {
       id: `webhook.delivery:${deliveryId}`, kind: "webhook.delivery", tenantId, ref: deliveryId, dueAt, createdAt: new Date(now).toISOString(), attempts: 0,
       leasedBy: handOver ? this.owner : null, leaseUntil: handOver ? new Date(now + DUE_WORK_LEASE_MS).toISOString() : null,
@@ -149,12 +154,24 @@ export class WebhookDispatcher {
     if (handOver) {
       this.store.afterCommit(() => {
         if (this.stopped) return;
-        this.handed.push({ work, toMake });
-        this.startHanded();
+        // nothing leaves this node before it is on disk: the batch this delivery (and the
+        // change it tells of) committed in, as it is now, not the newer ones a slot would see
+        const onDisk = this.store.durable();
+        if (!onDisk) return this.hand(work, toMake);
+        this.awaitingDisk++;
+        onDisk.then(() => this.hand(work, toMake), () => { /* their commit failed: never kept, nothing is sent */ })
+          .finally(() => { this.awaitingDisk--; });
       });
     } else {
       this.store.afterCommit(() => this.wakeAt(dueAt));
     }
+  }
+
+  /** a delivery of this node's commit, on disk: made as soon as a slot is free */
+  private hand(work: DueWork, toMake: DeliveryToMake): void {
+    if (this.stopped) return;
+    this.handed.push({ work, toMake });
+    this.startHanded();
   }
 
   /** the slots free now (fewer while the node is saturated) */
@@ -168,13 +185,13 @@ export class WebhookDispatcher {
       const { work, toMake } = this.handed.shift()!;
       // waited so long that its lease could run out mid-attempt (another node would send it too): left to the claim
       if (Date.parse(work.leaseUntil!) - this.clock.now().getTime() < this.options.timeoutMs + LEASE_MARGIN_MS) continue;
-      this.run(work, toMake);
+      this.run(work, toMake, true);
     }
   }
 
   /** An attempt in a slot; the slot, once free, goes to the next handed delivery, or to a claim when one is wanted. */
-  private run(work: DueWork, toMake: DeliveryToMake | null): void {
-    const run = this.attempt(work, toMake).catch(this.onError)
+  private run(work: DueWork, toMake: DeliveryToMake | null, onDisk = false): void {
+    const run = this.attempt(work, toMake, onDisk).catch(this.onError)
       // saturated: the slot rests before it is free again (real time: it is about the CPU)
       .then(() => (this.busy() && !this.stopped ? new Promise<void>((r) => setTimeout(r, BUSY_PAUSE_MS).unref()) : undefined))
       .finally(() => {
@@ -232,10 +249,10 @@ export class WebhookDispatcher {
 
   /** Whether nothing is in flight or being claimed (tests wait on deliveries, not on this). */
   get idle(): boolean {
-    return this.inFlight.size === 0 && this.claiming === null && this.handed.length === 0 && this.ending.size === 0;
+    return this.inFlight.size === 0 && this.claiming === null && this.handed.length === 0 && this.awaitingDisk === 0 && this.ending.size === 0;
   }
 
-  private async attempt(work: DueWork, toMake: DeliveryToMake | null): Promise<void> {
+  private async attempt(work: DueWork, toMake: DeliveryToMake | null, onDisk: boolean): Promise<void> {
     // deleted with its subscription, or made meanwhile: nothing left to do
     if (!toMake || toMake.delivery.state !== "Pending") {
       await this.store.completeWork(work.id, this.owner);
@@ -244,12 +261,15 @@ export class WebhookDispatcher {
     const { delivery, webhook } = toMake;
     // nothing leaves this node before it is on disk: the change this delivery tells of (and the
     // delivery's claim) may wait for SQLite's group commit; if that commit fails, the lease runs
-    // out on a delivery that no longer exists, or the change never happened
-    try {
-      await this.store.durable();
-    } catch {
-      // their commit failed: the delivery (or its claim) was never kept, and nothing is sent
-      return;
+    // out on a delivery that no longer exists, or the change never happened. A handed delivery
+    // waited for its own batch before it took the slot
+    if (!onDisk) {
+      try {
+        await this.store.durable();
+      } catch {
+        // their commit failed: the delivery (or its claim) was never kept, and nothing is sent
+        return;
+      }
     }
     const timestamp = Math.floor(this.clock.now().getTime() / 1000);
     const secrets = [webhook.secret];
