@@ -134,6 +134,10 @@ async function paced({ urls, rate, seconds, headers, body }) {
   const total = Math.round(rate * seconds);
   const statuses = {};
   let errors = 0;
+  // calls sent and not answered yet, and their most at once: past the pools' 50 connections
+  // each, calls queue in the client, and the rate is no longer what the server gets
+  let open = 0;
+  let peak = 0;
   const inFlight = [];
   const t0 = performance.now();
   try {
@@ -141,8 +145,11 @@ async function paced({ urls, rate, seconds, headers, body }) {
       const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate) + 1);
       for (; sent < due; sent++) {
         const { pool, path } = pools[sent % pools.length];
+        peak = Math.max(peak, ++open);
         inFlight.push(pool.request({ method: "POST", path, headers: { ...headers, "content-type": "application/json" }, body, headersTimeout: 10_000, bodyTimeout: 10_000 })
-          .then(async (r) => { await r.body.dump(); statuses[r.statusCode] = (statuses[r.statusCode] ?? 0) + 1; }, () => { errors++; }));
+          .then(async (r) => { await r.body.dump(); statuses[r.statusCode] = (statuses[r.statusCode] ?? 0) + 1; })
+          .catch(() => { errors++; })
+          .finally(() => { open--; }));
       }
       const next = t0 + (sent / rate) * 1000;
       await sleep(Math.max(0, next - performance.now()));
@@ -152,7 +159,7 @@ async function paced({ urls, rate, seconds, headers, body }) {
     await Promise.all(pools.map((p) => p.pool.close()));
   }
   const ok = Object.entries(statuses).reduce((n, [code, c]) => n + (code.startsWith("2") ? c : 0), 0);
-  return { "2xx": ok, statuses, errors, seconds: round((performance.now() - t0) / 1000, 2) };
+  return { "2xx": ok, statuses, errors, peakInFlight: peak, seconds: round((performance.now() - t0) / 1000, 2) };
 }
 
 // ---- orchestrators on either store
@@ -547,12 +554,14 @@ async function drained(counter, timeoutMs = 120_000) {
  * the calls in flight when a phase ends; the node still creates their jobs a moment later.
  * Counted from before they land, they would be done without being accepted in the next phase.
  */
-async function quiet(counter) {
+async function quiet(counter, timeoutMs = 30_000) {
+  const until = performance.now() + timeoutMs;
   let last = (await drained(counter)).counts;
   for (;;) {
     await sleep(200);
     const c = (await drained(counter)).counts;
     if (c.total === last.total) return c;
+    if (performance.now() > until) throw new Error(`Jobs were still being created ${timeoutMs / 1000} s after the load (${last.total} then ${c.total}).`);
     last = c;
   }
 }
@@ -636,7 +645,7 @@ async function pacedClaimLatency(urls, counter, node, processName) {
   log(`  claim latency: ${settings.pacedRate} invocations/s for ${settings.pacedSeconds}s`);
   const r = await paced({ urls, rate: settings.pacedRate, seconds: settings.pacedSeconds, headers: auth, body: "{\"x\":1}" });
   await drained(counter);
-  return { rate: settings.pacedRate, invocations: r["2xx"], ...(await claimLatencies(node, processName, since)) };
+  return { rate: settings.pacedRate, invocations: r["2xx"], peakInFlight: r.peakInFlight, ...(await claimLatencies(node, processName, since)) };
 }
 
 /**
@@ -885,7 +894,7 @@ async function scenarioWebhooks(store) {
       const baseline = (without.acceptedPerSecondDuringLoad + again.acceptedPerSecondDuringLoad) / 2;
       return {
         jobsCompletedWithSubscription: expected, deliveredJobs: receiver.keys.size, deliveriesReceived: receiver.received, allDelivered: receiver.keys.size >= expected,
-        pacedRate, pacedInvocations: pacedRun["2xx"], backlogDrainMs,
+        pacedRate, pacedInvocations: pacedRun["2xx"], pacedPeakInFlight: pacedRun.peakInFlight, backlogDrainMs,
         delayPacedMs: summarize(receiver.delays.paced), delayUnderLoadMs: summarize(receiver.delays.load),
         invokePerSecondWithout: round(baseline, 1), invokePerSecondWith: withSub.acceptedPerSecondDuringLoad,
         invokeRatio: round(withSub.acceptedPerSecondDuringLoad / baseline, 3),

@@ -477,6 +477,7 @@ describe("webhooks", () => {
 
       armed = true;
       await startJob("Echo");
+      expect(armed).toBe(false);
       settle.reject(new Error("the WAL sync failed"));
       await until("idle", 10_000, async () => (dispatcher.idle ? true : null));
       await new Promise((r) => setTimeout(r, 50));

@@ -376,7 +376,8 @@ BEGIN
   IF EXISTS (SELECT 1 FROM processes
               WHERE tenant_id = p_tenant AND name = ANY (served_processes) AND (served_folders IS NULL OR folder_key = ANY (served_folders))
                 AND (max_concurrent_jobs IS NOT NULL OR max_concurrent_jobs_per_key IS NOT NULL)) THEN
-    RAISE EXCEPTION 'a process of the session has a concurrency limit' USING ERRCODE = 'BTLIM';
+    RETURN NEXT NULL::jobs;
+    RETURN;
   END IF;
   room := LEAST(p_max, p_slots - (SELECT COUNT(*) FROM jobs WHERE session_id = p_session AND state IN ('Running', 'Stopping', 'Terminating'))::integer);
   IF room <= 0 THEN

@@ -47,7 +47,7 @@ describe("durability of acknowledged writes", () => {
     }
   });
 
-  it("PostgreSQL sessions run with synchronous_commit on, whatever the server's default", async () => {
+  it("PostgreSQL sessions run with synchronous_commit on and read committed, whatever the server's defaults", async () => {
     // a database of its own whose default would lose the last commits on a crash of the machine
     const database = `baton_durability_${process.pid}`;
     const admin = new pg.Client({ connectionString: "postgres://postgres@127.0.0.1:5432/postgres" });
@@ -55,12 +55,16 @@ describe("durability of acknowledged writes", () => {
     await admin.query(`DROP DATABASE IF EXISTS ${database}`);
     await admin.query(`CREATE DATABASE ${database}`);
     await admin.query(`ALTER DATABASE ${database} SET synchronous_commit = off`);
+    // and whose default isolation would make the claim count a session's jobs from before its lock wait
+    await admin.query(`ALTER DATABASE ${database} SET default_transaction_isolation = 'repeatable read'`);
     const plain = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${database}` });
     const store = new PostgresStore({ url: `postgres://postgres@127.0.0.1:5432/${database}?schema=durability` });
     try {
       await plain.connect();
       expect((await plain.query("SHOW synchronous_commit")).rows[0].synchronous_commit).toBe("off");
       expect((await store.executor.pool.query("SHOW synchronous_commit")).rows[0].synchronous_commit).toBe("on");
+      expect((await plain.query("SHOW default_transaction_isolation")).rows[0].default_transaction_isolation).toBe("repeatable read");
+      expect((await store.executor.pool.query("SHOW default_transaction_isolation")).rows[0].default_transaction_isolation).toBe("read committed");
     } finally {
       await plain.end();
       await store.close();

@@ -160,6 +160,7 @@ export class WebhookDispatcher {
         if (!onDisk) return this.hand(work, toMake);
         this.awaitingDisk++;
         onDisk.then(() => this.hand(work, toMake), () => { /* their commit failed: never kept, nothing is sent */ })
+          .catch(this.onError)
           .finally(() => { this.awaitingDisk--; });
       });
     } else {

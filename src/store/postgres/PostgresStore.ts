@@ -16,8 +16,6 @@ import { migratePostgres } from "./migrate.js";
 
 /** new jobs inserted by one statement at most */
 const INSERT_BATCH = 1000;
-/** the SQLSTATE baton_claim raises for a session with a limited process (migration 000011) */
-const CLAIM_LIMITED = "BTLIM";
 /** at most this many works in one shared transaction (their statements take turns on its connection) */
 const TOGETHER_BATCH = 64;
 
@@ -242,7 +240,9 @@ export class PostgresStore extends SqlStore {
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 30_000,
       // synchronous_commit on whatever the server's default: a 202 is on disk before it is sent
-      options: `-c search_path=${schema} -c synchronous_commit=on`,
+      // read committed whatever the database's default: the claim counts a session's jobs in a
+      // statement after it waits for the session's lock, which must see the jobs committed meanwhile
+      options: `-c search_path=${schema} -c synchronous_commit=on -c default_transaction_isolation=read\\ committed`,
       types: postgresTypes,
       ...(statementTimeout > 0 ? { statement_timeout: statementTimeout, query_timeout: statementTimeout + QUERY_TIMEOUT_MARGIN_MS } : {}),
     });
@@ -582,29 +582,26 @@ export class PostgresStore extends SqlStore {
    * one session take turns: the next one counts the jobs this one took, so a session never
    * holds more jobs than its slots), then picks the jobs (FOR UPDATE SKIP LOCKED: concurrent
    * sessions never get the same job and never wait for each other) and sets them Running.
-   * A session with a limited process (SPEC §9) is told apart by SQLSTATE BTLIM and takes the
-   * limited claim, in a transaction of its own.
+   * A session with a limited process (SPEC §9) is told apart by a row with no key and takes
+   * the limited claim, in a transaction of its own.
    */
   override async claimJobs(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Job[]> {
     if (max <= 0 || session.processes.length === 0) return [];
     const db = this.db;
     // inside a transaction (a job.started subscription records its deliveries with the claim),
-    // a raise would abort the caller's transaction: there the lock and the question go first
+    // the lock and the question go first, in the caller's transaction
     const rows = db.inTransaction ? await this.claimInTransaction(db, session, max, now, longPollingMaxSeconds) : await this.claimAlone(session, max, now, longPollingMaxSeconds);
     return rows.sort((a, b) => Number(b.priority) - Number(a.priority) || Number(a.seq) - Number(b.seq)).map(jobFromRow);
   }
 
-  /** The claim's one round trip; a session with a limited process takes the claim in a transaction instead. */
+  /** The claim's one round trip; a session with a limited process (told by a row with no key) takes the claim in a transaction instead. */
   private async claimAlone(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Row[]> {
-    try {
-      return await this.db.all(sql`
-        SELECT * FROM baton_claim(${session.tenantId}, ${session.id}, ${session.robotName}, CAST(${json(session.processes)} AS jsonb),
-                                  CAST(${json(session.folderKeys)} AS jsonb), CAST(${session.slots} AS integer), CAST(${max} AS integer),
-                                  CAST(${now} AS timestamptz), CAST(${longPollingMaxSeconds} AS double precision))`);
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== CLAIM_LIMITED) throw err;
-      return this.atomically((db) => this.claimInTransaction(db, session, max, now, longPollingMaxSeconds));
-    }
+    const rows = await this.db.all(sql`
+      SELECT * FROM baton_claim(${session.tenantId}, ${session.id}, ${session.robotName}, CAST(${json(session.processes)} AS jsonb),
+                                CAST(${json(session.folderKeys)} AS jsonb), CAST(${session.slots} AS integer), CAST(${max} AS integer),
+                                CAST(${now} AS timestamptz), CAST(${longPollingMaxSeconds} AS double precision))`);
+    if (rows.length !== 1 || rows[0]!.key !== null) return rows;
+    return this.atomically((db) => this.claimInTransaction(db, session, max, now, longPollingMaxSeconds));
   }
 
   /**

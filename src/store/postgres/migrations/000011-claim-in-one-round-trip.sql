@@ -7,8 +7,10 @@
 --
 -- The processes and folders (NULL: every folder) come as JSON arrays of names and keys.
 -- Returns the jobs set Running (none when the session has ended or expired, or is full).
--- A session with a process under a concurrency limit (SPEC §9) raises SQLSTATE BTLIM: the
--- store then runs the limited claim (claimWithinLimits), which locks the processes' rows.
+-- A session with a process under a concurrency limit (SPEC §9) gets one row of NULLs (a key
+-- no job has: jobs.key is NOT NULL) and nothing claimed: the store then runs the limited
+-- claim (claimWithinLimits), which locks the processes' rows. A row rather than an error, so
+-- that PostgreSQL's log does not get an ERROR line for every claim of such a session.
 -- One process (the usual session) compares `process_name = served_processes[1]` so the
 -- jobs_pending index gives the rows in claim order; several use `= ANY`, as `IN` did.
 CREATE FUNCTION baton_claim(
@@ -30,7 +32,8 @@ BEGIN
   IF EXISTS (SELECT 1 FROM processes
               WHERE tenant_id = p_tenant AND name = ANY (served_processes) AND (served_folders IS NULL OR folder_key = ANY (served_folders))
                 AND (max_concurrent_jobs IS NOT NULL OR max_concurrent_jobs_per_key IS NOT NULL)) THEN
-    RAISE EXCEPTION 'a process of the session has a concurrency limit' USING ERRCODE = 'BTLIM';
+    RETURN NEXT NULL::jobs;
+    RETURN;
   END IF;
   room := LEAST(p_max, p_slots - (SELECT COUNT(*) FROM jobs WHERE session_id = p_session AND state IN ('Running', 'Stopping', 'Terminating'))::integer);
   IF room <= 0 THEN
