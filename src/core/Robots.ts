@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { unstorable } from "./arguments.js";
 import { boundedInteger, clampedIso, isoAfter, MAX_SESSION_PROCESSES, unsafeNameCharacter } from "./bounds.js";
 import { nameProblem } from "./catalogInput.js";
-import { ClaimSleepers } from "./claimSleepers.js";
 import type { Clock } from "./Clock.js";
 import { BatonError, badRequest, conflict, isStoreUnavailable, notFound, type Violation } from "./errors.js";
 import { HELD_STATES } from "./jobState.js";
@@ -56,9 +55,7 @@ export class Robots {
     readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
     /** where a failure that must not stop the work around it goes (a session that could not be closed) */
     private readonly onError: (err: unknown) => void = () => {},
-  ) {
-    this.sleepers = new ClaimSleepers(notifier, clock);
-  }
+  ) {}
 
   private now(): Date {
     return this.clock.now();
@@ -107,46 +104,39 @@ export class Robots {
     return session;
   }
 
-  /** this node's claims asleep until a job comes: a job wakes one of them (claimSleepers.ts) */
-  private readonly sleepers: ClaimSleepers;
-
   /**
    * Claims up to `max` jobs for the session, waiting up to `waitMs` for one to become
-   * available. Asleep, the claim is woken by a `jobAvailable` event handed to it alone
-   * (ClaimSleepers); handed one, a claim that finds nothing or fills up hands it on to the
-   * next sleeping claim. A job announced while the claim runs makes it claim again, since
-   * the claim may have looked before the job was there.
+   * available. The wait is woken by `jobAvailable` events for the session's processes.
    */
   async claim(session: RobotSession, max: number, waitMs: number, signal?: AbortSignal): Promise<Job[]> {
     const deadline = this.now().getTime() + waitMs;
-    const served = new Set(session.processes);
-    // the process of the job whose wake this claim was handed, while it claims
-    let handed: string | null = null;
     for (;;) {
+      let wake: (() => void) | null = null;
       let woken = false;
+      const served = new Set(session.processes);
+      const onEvent = () => { woken = true; wake?.(); };
       const unsubscribeAvailable = this.notifier.subscribe("jobAvailable", (e) => {
-        if (e.tenantId === session.tenantId && served.has(e.processName)) woken = true;
+        if (e.tenantId === session.tenantId && served.has(e.processName)) onEvent();
       });
-      const unsubscribeMissed = this.notifier.onMissedEvents(() => { woken = true; });
-      let jobs: Job[] = [];
+      const unsubscribeMissed = this.notifier.onMissedEvents(onEvent);
+      const unsubscribe = () => { unsubscribeAvailable(); unsubscribeMissed(); };
       try {
-        jobs = await this.claimNow(session, max);
+        const jobs = await this.claimNow(session, max);
+        if (jobs.length > 0) return jobs;
+        const remaining = deadline - this.now().getTime();
+        if (remaining <= 0 || signal?.aborted) return [];
+        if (!woken) {
+          await new Promise<void>((resolve) => {
+            const cancelTimer = this.clock.setTimeout(() => done(), remaining);
+            const done = () => { cancelTimer(); signal?.removeEventListener("abort", done); resolve(); };
+            wake = done;
+            signal?.addEventListener("abort", done, { once: true });
+          });
+        }
       } finally {
-        unsubscribeAvailable();
-        unsubscribeMissed();
-        // (also when the claim failed: the wake must not end with it)
-        if (handed !== null && jobs.length < max && jobs.length > 0) handed = null;
-        if (handed !== null) this.sleepers.handOn(session.tenantId, handed);
+        unsubscribe();
       }
-      if (jobs.length > 0) return jobs;
-      const remaining = deadline - this.now().getTime();
-      if (remaining <= 0 || signal?.aborted) return [];
-      // no await between the claim's end and the sleep: no event can fall between them
-      handed = woken ? null : await this.sleepers.sleep(session.tenantId, served, remaining, signal);
-      if (signal?.aborted) {
-        if (handed !== null) this.sleepers.handOn(session.tenantId, handed);
-        return [];
-      }
+      if (signal?.aborted) return [];
     }
   }
 
