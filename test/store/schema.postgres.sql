@@ -366,6 +366,7 @@ DECLARE
   -- NULL: every folder
   served_folders text[] := CASE WHEN p_folder_list IS NOT NULL THEN ARRAY(SELECT jsonb_array_elements_text(p_folder_list)) END;
   room integer;
+  picked bigint[];
 BEGIN
   -- holds off a concurrent close until this claim commits, and makes the claims of one
   -- session take turns
@@ -383,42 +384,28 @@ BEGIN
   IF room <= 0 THEN
     RETURN;
   END IF;
+  -- the jobs picked and locked, in claim order, by one of two statements that differ in their
+  -- process condition only (the one-process form keeps the index's order for a generic plan)
   IF cardinality(served_processes) = 1 THEN
-    RETURN QUERY
-      WITH picked AS (
-        SELECT seq FROM jobs
-         WHERE tenant_id = p_tenant AND state = 'Pending' AND process_name = served_processes[1]
-           AND (served_folders IS NULL OR folder_key = ANY (served_folders))
-           AND (not_before IS NULL OR not_before <= p_now)
-         ORDER BY priority DESC, seq
-         LIMIT room
-         FOR UPDATE SKIP LOCKED
-      )
-      UPDATE jobs j SET state = 'Running', session_id = p_session, robot = p_robot, started_at = GREATEST(p_now, j.created_at),
-             attempt = j.attempt + 1, not_before = NULL, info = NULL,
-             deadline_at = LEAST(
-               CASE WHEN j.call_mode = 'LongPolling' THEN j.created_at + make_interval(secs => p_long_polling_max_seconds) END,
-               CASE WHEN j.max_duration_seconds IS NOT NULL THEN p_now + make_interval(secs => j.max_duration_seconds) END)
-        FROM picked WHERE j.seq = picked.seq
-      RETURNING j.*;
+    picked := ARRAY(SELECT seq FROM jobs
+                     WHERE tenant_id = p_tenant AND state = 'Pending' AND process_name = served_processes[1]
+                       AND (served_folders IS NULL OR folder_key = ANY (served_folders))
+                       AND (not_before IS NULL OR not_before <= p_now)
+                     ORDER BY priority DESC, seq LIMIT room FOR UPDATE SKIP LOCKED);
   ELSE
-    RETURN QUERY
-      WITH picked AS (
-        SELECT seq FROM jobs
-         WHERE tenant_id = p_tenant AND state = 'Pending' AND process_name = ANY (served_processes)
-           AND (served_folders IS NULL OR folder_key = ANY (served_folders))
-           AND (not_before IS NULL OR not_before <= p_now)
-         ORDER BY priority DESC, seq
-         LIMIT room
-         FOR UPDATE SKIP LOCKED
-      )
-      UPDATE jobs j SET state = 'Running', session_id = p_session, robot = p_robot, started_at = GREATEST(p_now, j.created_at),
-             attempt = j.attempt + 1, not_before = NULL, info = NULL,
-             deadline_at = LEAST(
-               CASE WHEN j.call_mode = 'LongPolling' THEN j.created_at + make_interval(secs => p_long_polling_max_seconds) END,
-               CASE WHEN j.max_duration_seconds IS NOT NULL THEN p_now + make_interval(secs => j.max_duration_seconds) END)
-        FROM picked WHERE j.seq = picked.seq
-      RETURNING j.*;
+    picked := ARRAY(SELECT seq FROM jobs
+                     WHERE tenant_id = p_tenant AND state = 'Pending' AND process_name = ANY (served_processes)
+                       AND (served_folders IS NULL OR folder_key = ANY (served_folders))
+                       AND (not_before IS NULL OR not_before <= p_now)
+                     ORDER BY priority DESC, seq LIMIT room FOR UPDATE SKIP LOCKED);
   END IF;
+  RETURN QUERY
+    UPDATE jobs j SET state = 'Running', session_id = p_session, robot = p_robot, started_at = GREATEST(p_now, j.created_at),
+           attempt = j.attempt + 1, not_before = NULL, info = NULL,
+           deadline_at = LEAST(
+             CASE WHEN j.call_mode = 'LongPolling' THEN j.created_at + make_interval(secs => p_long_polling_max_seconds) END,
+             CASE WHEN j.max_duration_seconds IS NOT NULL THEN p_now + make_interval(secs => j.max_duration_seconds) END)
+     WHERE j.seq = ANY (picked)
+    RETURNING j.*;
 END
 $function$;

@@ -5,7 +5,7 @@ import type { WebhookAttempt, WebhookDelivery, WebhookDeliveryState } from "../.
 import { insertIdempotencyKey, insertJob, insertJobValues } from "../sql/JobsSql.js";
 import { GroupCommit, type Pending } from "../sql/GroupCommit.js";
 import type { Executor, Row } from "../sql/Executor.js";
-import { claimQuery, claimWithinLimits, folderCondition } from "./claimQueries.js";
+import { claimCall, claimWithinLimits, limitedAnswer } from "./claimQueries.js";
 import { SqlStore } from "../sql/SqlStore.js";
 import { endDeliveryWorkSql, recordAttemptSql } from "../sql/WebhooksSql.js";
 import { PRIORITY_NUMBER, jobFromRow, json } from "../sql/rows.js";
@@ -577,47 +577,25 @@ export class PostgresStore extends SqlStore {
   }
 
   /**
-   * One round trip: the function baton_claim (migration 000011) takes the session's row lock
-   * (it holds off a concurrent close until this claim is committed, and makes the claims of
-   * one session take turns: the next one counts the jobs this one took, so a session never
-   * holds more jobs than its slots), then picks the jobs (FOR UPDATE SKIP LOCKED: concurrent
-   * sessions never get the same job and never wait for each other) and sets them Running.
-   * A session with a limited process (SPEC §9) is told apart by a row with no key and takes
-   * the limited claim, in a transaction of its own.
+   * One round trip: the function baton_claim (migration 000011, `claimCall`) takes the
+   * session's row lock (it holds off a concurrent close until this claim is committed, and
+   * makes the claims of one session take turns: the next one counts the jobs this one took,
+   * so a session never holds more jobs than its slots), then picks the jobs (FOR UPDATE SKIP
+   * LOCKED: concurrent sessions never get the same job and never wait for each other) and sets
+   * them Running. A session with a limited process (SPEC §9) is answered so, and claims in a
+   * transaction: the function again (the session's lock, held now to the end), then the
+   * limited claim. Inside the caller's transaction (a job.started subscription), in it.
    */
   override async claimJobs(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Job[]> {
     if (max <= 0 || session.processes.length === 0) return [];
-    const db = this.db;
-    // inside a transaction (a job.started subscription records its deliveries with the claim),
-    // the lock and the question go first, in the caller's transaction
-    const rows = db.inTransaction ? await this.claimInTransaction(db, session, max, now, longPollingMaxSeconds) : await this.claimAlone(session, max, now, longPollingMaxSeconds);
+    let rows = await this.db.all(claimCall(session, max, now, longPollingMaxSeconds));
+    if (limitedAnswer(rows)) {
+      rows = await this.atomically(async (db) => {
+        const again = await db.all(claimCall(session, max, now, longPollingMaxSeconds));
+        return limitedAnswer(again) ? claimWithinLimits(db, session, max, now, longPollingMaxSeconds) : again;
+      });
+    }
     return rows.sort((a, b) => Number(b.priority) - Number(a.priority) || Number(a.seq) - Number(b.seq)).map(jobFromRow);
-  }
-
-  /** The claim's one round trip; a session with a limited process (told by a row with no key) takes the claim in a transaction instead. */
-  private async claimAlone(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Row[]> {
-    const rows = await this.db.all(sql`
-      SELECT * FROM baton_claim(${session.tenantId}, ${session.id}, ${session.robotName}, CAST(${json(session.processes)} AS jsonb),
-                                CAST(${json(session.folderKeys)} AS jsonb), CAST(${session.slots} AS integer), CAST(${max} AS integer),
-                                CAST(${now} AS timestamptz), CAST(${longPollingMaxSeconds} AS double precision))`);
-    if (rows.length !== 1 || rows[0]!.key !== null) return rows;
-    return this.atomically((db) => this.claimInTransaction(db, session, max, now, longPollingMaxSeconds));
-  }
-
-  /**
-   * The claim in a transaction: the session's row lock, with the question whether a process
-   * of the session is limited, then the claim, limited or not.
-   */
-  private async claimInTransaction(db: Executor, session: RobotSession, max: number, now: string, longPollingMaxSeconds: number): Promise<Row[]> {
-    // a claim long-poll can outlive its session (a robot cut off from the network keeps its
-    // connection open while its lease runs out): an ended or expired session gets nothing
-    const live = await db.one(sql`
-      SELECT EXISTS (SELECT 1 FROM processes WHERE tenant_id = ${session.tenantId} AND name IN ${sql.list(session.processes)} ${folderCondition(session)}
-                        AND (max_concurrent_jobs IS NOT NULL OR max_concurrent_jobs_per_key IS NOT NULL)) AS limited
-        FROM robot_sessions WHERE id = ${session.id} AND lease_expires_at > ${now} FOR NO KEY UPDATE`);
-    if (!live) return [];
-    if (live.limited === true) return claimWithinLimits(db, session, max, now, longPollingMaxSeconds);
-    return db.all(claimQuery(session, max, now, longPollingMaxSeconds));
   }
 
   // ---- purge and logs

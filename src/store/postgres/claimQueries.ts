@@ -1,27 +1,23 @@
 import type { RobotSession } from "../../core/types.js";
 import type { Executor, Row } from "../sql/Executor.js";
+import { json } from "../sql/rows.js";
 import { sql } from "../sql/sql.js";
 
 /**
- * The claim's statement. `process_name IN ($n)` of one process (the usual session) is
- * `process_name = $n` to PostgreSQL, so the jobs_pending index gives the rows already in claim
- * order and the scan stops after `max` unlocked rows. A session of every folder (the usual
- * one) has no folder condition at all, rather than one the planner must keep for a null list.
- * Its text depends on the number of processes and folders only: a named statement per shape.
+ * The claim's one round trip: the function baton_claim (migration 000011) takes the
+ * session's lock, counts its held jobs after it, picks jobs (FOR UPDATE SKIP LOCKED) and sets
+ * them Running. For a session with a limited process it claims nothing and answers one row
+ * with no key (`limitedAnswer`): the claim then goes through `claimWithinLimits`.
  */
-export function claimQuery(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number) {
+export function claimCall(session: RobotSession, max: number, now: string, longPollingMaxSeconds: number) {
   return sql`
-    WITH picked AS (
-      SELECT seq FROM jobs
-       WHERE tenant_id = ${session.tenantId} AND state = 'Pending' AND process_name IN ${sql.list(session.processes)} ${folderCondition(session)}
-         AND (not_before IS NULL OR not_before <= CAST(${now} AS timestamptz))
-       ORDER BY priority DESC, seq
-       LIMIT GREATEST(0, LEAST(CAST(${max} AS integer),
-         CAST(${session.slots} AS integer) - (SELECT COUNT(*) FROM jobs WHERE session_id = ${session.id} AND state IN ('Running', 'Stopping', 'Terminating'))::integer))
-       FOR UPDATE SKIP LOCKED
-    )
-    ${claimUpdate(session, now, longPollingMaxSeconds)}`;
+    SELECT * FROM baton_claim(${session.tenantId}, ${session.id}, ${session.robotName}, CAST(${json(session.processes)} AS jsonb),
+                              CAST(${json(session.folderKeys)} AS jsonb), CAST(${session.slots} AS integer), CAST(${max} AS integer),
+                              CAST(${now} AS timestamptz), CAST(${longPollingMaxSeconds} AS double precision))`;
 }
+
+/** baton_claim's answer for a session with a limited process: one row with no key (no job has one) */
+export const limitedAnswer = (rows: readonly Row[]): boolean => rows.length === 1 && rows[0]!.key === null;
 
 /** a robot key limited to some folders runs only their jobs; a session of every folder (the usual one) has no condition at all */
 export function folderCondition(session: RobotSession) {
@@ -58,8 +54,11 @@ export async function claimWithinLimits(db: Executor, session: RobotSession, max
      WHERE tenant_id = ${session.tenantId} AND name IN ${sql.list(session.processes)} ${folderCondition(session)}
        AND (max_concurrent_jobs IS NOT NULL OR max_concurrent_jobs_per_key IS NOT NULL)
      ORDER BY id FOR NO KEY UPDATE`);
-  // the process lost its limits meanwhile: the plain claim
-  if (locked.length === 0) return db.all(claimQuery(session, max, now, longPollingMaxSeconds));
+  // the process lost its limits meanwhile: the plain claim (nothing, should it have gained them again)
+  if (locked.length === 0) {
+    const rows = await db.all(claimCall(session, max, now, longPollingMaxSeconds));
+    return limitedAnswer(rows) ? [] : rows;
+  }
   const room = Math.min(max, session.slots - Number(locked[0]!.held));
   const ids = locked.map((r) => String(r.id));
   const claimed: Row[] = [];
