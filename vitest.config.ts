@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
  * PostgreSQL (each test server in a schema of its own on 127.0.0.1:5432). Unit tests and
  * the tests that drive child processes by hand run once.
  */
-const once = ["test/unit/**", "test/store/transactions.test.ts", "test/store/identityCatalog.test.ts", "test/store/groupCommit.test.ts", "test/snippets.test.ts", "test/jobPaging.test.ts", "test/process.test.ts", "test/robotRuntime.test.ts", "test/storeContract.test.ts", "test/multiNode.test.ts", "test/cli.test.ts", "test/browser/**"];
+const once = ["test/unit/**", "test/store/transactions.test.ts", "test/store/identityCatalog.test.ts", "test/store/groupCommit.test.ts", "test/store/pgNotifier.test.ts", "test/snippets.test.ts", "test/jobPaging.test.ts", "test/process.test.ts", "test/robotRuntime.test.ts", "test/storeContract.test.ts", "test/multiNode.test.ts", "test/cli.test.ts", "test/browser/**"];
 
 export default defineConfig({
   test: {

@@ -43,6 +43,20 @@ export async function pingPostgres() {
   }
 }
 
+/**
+ * Transactions committed or rolled back so far in the bench's database, by every client
+ * (PostgreSQL's `pg_stat_database`, updated when a backend reports, at most every 0.5 s and
+ * at its idle moments): with autocommit, one per statement outside BEGIN…COMMIT.
+ */
+export async function databaseTransactions() {
+  return withClient(async (c) => {
+    // a fresh snapshot of the statistics, not the one this transaction already took
+    await c.query("SELECT pg_stat_clear_snapshot()");
+    const { rows } = await c.query("SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()");
+    return Number(rows[0].n);
+  });
+}
+
 export async function dropSchema(name) {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad schema name ${name}`);
   await withClient((c) => c.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`));

@@ -15,7 +15,7 @@ import {
   stoppedChildrenCpuSeconds,
 } from "./children.js";
 import { fillJobs, maxSeq, processCounter, readQueries, timeReads } from "./scale.js";
-import { BENCH_DATABASE_URL, databaseUrl, dropAllSchemas, dropSchema, freshSchema, pingPostgres, schemaPool } from "./pg.js";
+import { BENCH_DATABASE_URL, databaseTransactions, databaseUrl, dropAllSchemas, dropSchema, freshSchema, pingPostgres, schemaPool } from "./pg.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SCENARIOS = ["invoke", "idempotency", "latency", "concurrent", "e2e", "e2e-limits", "peer", "bullmq", "scale", "webhooks"];
@@ -639,13 +639,24 @@ async function claimLatencies(node, processName, since, maxJobs = 50_000) {
 }
 
 /** Invocations at a steady `pacedRate` per second, well under capacity: the claim latency of a job that does not queue. */
-async function pacedClaimLatency(urls, counter, node, processName) {
+async function pacedClaimLatency(urls, counter, node, processName, store = null) {
   await drained(counter);
   const since = new Date(Date.now() - 1).toISOString();
   log(`  claim latency: ${settings.pacedRate} invocations/s for ${settings.pacedSeconds}s`);
+  // PostgreSQL: the database's transactions (statements, in autocommit) per job of the paced
+  // run, every client's (the bench's own polling too: a few per second)
+  const before = store === "postgres" ? await settle(databaseTransactions) : null;
   const r = await paced({ urls, rate: settings.pacedRate, seconds: settings.pacedSeconds, headers: auth, body: "{\"x\":1}" });
   await drained(counter);
-  return { rate: settings.pacedRate, invocations: r["2xx"], peakInFlight: r.peakInFlight, ...(await claimLatencies(node, processName, since)) };
+  const after = store === "postgres" ? await settle(databaseTransactions) : null;
+  const perJob = before === null ? null : (after - before) / Math.max(1, r["2xx"]);
+  return { rate: settings.pacedRate, invocations: r["2xx"], peakInFlight: r.peakInFlight, postgresTransactionsPerJob: perJob, ...(await claimLatencies(node, processName, since)) };
+}
+
+/** `read()` once the statistics it reads have caught up: PostgreSQL's backends report them at most every 0.5 s, when idle */
+async function settle(read) {
+  await sleep(600);
+  return read();
 }
 
 /**
@@ -683,7 +694,7 @@ async function scenarioE2E(store, nodeCount = 1) {
     const label = `baton serve x${nodeCount} + robots (${store})`;
     await warmUp(urls, counter, label);
     // the paced run first, on a table that the full load has not yet filled with dead rows
-    const claimPaced = await pacedClaimLatency(urls, counter, nodes[0], "BenchNoop");
+    const claimPaced = await pacedClaimLatency(urls, counter, nodes[0], "BenchNoop", store);
     const run = await throughput(urls, counter, label);
     const claimUnderLoad = await claimLatencies(nodes[0], "BenchNoop", run.startedAt);
     return { nodes: nodeCount, robots: settings.robots, robotSlots: settings.robotSlots, ...run, claimLatencyUnderLoadMs: claimUnderLoad, claimLatencyPacedMs: claimPaced };
@@ -992,6 +1003,7 @@ function buildTable(results, errors) {
   add("e2e", `4. invoke -> claim p50, paced ${settings.pacedRate}/s`, (r) => ms(r.claimLatencyPacedMs.p50), "<= 2 ms", (r) => r.claimLatencyPacedMs.p50 <= 2);
   add("e2e", `4. invoke -> claim p99, paced ${settings.pacedRate}/s`, (r) => ms(r.claimLatencyPacedMs.p99));
   add("e2e", `4. invoke -> running on a robot p50 / p99, paced ${settings.pacedRate}/s`, (r) => `${ms(r.claimLatencyPacedMs.onRobot.p50)} / ${ms(r.claimLatencyPacedMs.onRobot.p99)}`);
+  add("e2e", `4. PostgreSQL transactions per job, paced ${settings.pacedRate}/s`, (r) => (r.claimLatencyPacedMs.postgresTransactionsPerJob == null ? "-" : r.claimLatencyPacedMs.postgresTransactionsPerJob.toFixed(2)));
   add("e2e", "4. invoke -> claim p50 / p99 under the full load (queueing)", (r) => `${ms(r.claimLatencyUnderLoadMs.p50)} / ${ms(r.claimLatencyUnderLoadMs.p99)}`);
   add("e2e", `4. e2e jobs/s, 2 nodes (load split) + ${robotsLabel} on both`, (r) => fmt(r.jobsPerSecond), ">= 2,000", (r) => r.jobsPerSecond >= 2000, pg("postgresTwoNodes"));
   add("e2e", "4. 2 nodes: done/s while loaded; accepted = done", (r) => `${fmt(r.donePerSecondDuringLoad)}; ${fmt(r.accepted)} = ${fmt(r.done)}`, "equal", (r) => r.accepted === r.done && r.done > 0, pg("postgresTwoNodes"));

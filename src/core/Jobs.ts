@@ -211,15 +211,19 @@ export class Jobs {
   /**
    * Process names the tenant's live robot sessions serve, cached for a second (invocations
    * are the hot path; robots open sessions rarely, and a session opened here drops the cache).
+   * One read at a time per tenant: the invocations arriving while it runs share it (they all
+   * found the cache stale at once; under load that was one read per invocation in flight).
    */
-  private readonly served = new Map<string, { names: Set<string>; at: number }>();
+  private readonly served = new Map<string, { names: Promise<Set<string>>; at: number }>();
 
-  private async servedProcesses(tenantId: string): Promise<Set<string>> {
+  private servedProcesses(tenantId: string): Promise<Set<string>> {
     const cached = this.served.get(tenantId);
     if (cached && Date.now() - cached.at < 1000) return cached.names;
-    const names = new Set(await this.store.servedProcesses(tenantId));
-    this.served.set(tenantId, { names, at: Date.now() });
-    return names;
+    const entry = { names: this.store.servedProcesses(tenantId).then((names) => new Set(names)), at: Date.now() };
+    this.served.set(tenantId, entry);
+    // a failed read is not kept: the next invocation reads again
+    entry.names.catch(() => { if (this.served.get(tenantId) === entry) this.served.delete(tenantId); });
+    return entry.names;
   }
 
   forgetServedProcesses(tenantId: string): void {

@@ -12,6 +12,7 @@ import type { Retries } from "./Retries.js";
 import { validateAgainst } from "./schemas.js";
 import type { Store } from "./store.js";
 import type { Tenancy } from "./Tenancy.js";
+import { TtlCache } from "./TtlCache.js";
 import type { Catalog } from "./Catalog.js";
 import type { Job, JobError, JobState, JsonObject, RobotSession, RobotSessionView, StopStrategy } from "./types.js";
 
@@ -27,6 +28,13 @@ export interface SessionOptions {
 const RESULT_FROM: readonly JobState[] = ["Running", "Stopping"];
 
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = { heartbeatSeconds: 5, leaseSeconds: 15 };
+
+/**
+ * How long a node keeps a robot session it read (every robot request names one). A session's
+ * fields never change once opened; it only ends, and the node that ends it tells every node
+ * (`sessionEnded`), so this only bounds how long a missed event matters.
+ */
+export const SESSION_CACHE_MS = 5_000;
 
 /** the most slots a robot session may offer */
 export const MAX_SESSION_SLOTS = 100_000;
@@ -55,7 +63,31 @@ export class Robots {
     readonly options: SessionOptions = DEFAULT_SESSION_OPTIONS,
     /** where a failure that must not stop the work around it goes (a session that could not be closed) */
     private readonly onError: (err: unknown) => void = () => {},
-  ) {}
+  ) {
+    notifier.subscribe("sessionEnded", (e) => this.forgetSession(e.tenantId, e.sessionId));
+    notifier.onMissedEvents(() => { this.sessionReads += 1; this.sessions.clear(); });
+  }
+
+  /**
+   * Sessions as read by `sessionOrThrow`, so that a robot's requests (claims, results, logs)
+   * cost no read of their session each. Nothing relies on the copy for a session being alive:
+   * the claim checks the session in its own statement, a result or log is refused unless the
+   * job is the session's, and an answer that would rest on the copy alone (an empty claim, a
+   * refusal, a close) reads the session again first (`confirmSession`).
+   */
+  private readonly sessions = new TtlCache<RobotSession>(SESSION_CACHE_MS);
+  /** bumped whenever a session ends here or events were missed: a read begun before it is not cached */
+  private sessionReads = 0;
+
+  private forgetSession(tenantId: string, id: string): void {
+    this.sessionReads += 1;
+    this.sessions.delete(`${tenantId}\n${id}`);
+  }
+
+  private sessionEnded(session: RobotSession): void {
+    this.forgetSession(session.tenantId, session.id);
+    this.notifier.publish("sessionEnded", { tenantId: session.tenantId, sessionId: session.id });
+  }
 
   private now(): Date {
     return this.clock.now();
@@ -99,9 +131,25 @@ export class Robots {
   }
 
   async sessionOrThrow(tenantId: string, id: string): Promise<RobotSession> {
+    const key = `${tenantId}\n${id}`;
+    const cached = this.sessions.get(key);
+    if (cached) return cached;
+    const reads = this.sessionReads;
     const session = await this.store.getSession(tenantId, id);
-    if (!session) throw notFound("session-not-found", "This robot session has ended or expired; open a new one.");
+    if (!session) throw sessionGone();
+    if (reads === this.sessionReads) this.sessions.set(key, session);
     return session;
+  }
+
+  /**
+   * Throws 404 session-not-found unless the store still has the session: for the answers that
+   * would otherwise rest on a cached copy only (an empty claim, a refused result, a close),
+   * so that a session ended on another node is told as ended even before its event arrives.
+   */
+  async confirmSession(session: RobotSession): Promise<void> {
+    if (await this.store.getSession(session.tenantId, session.id)) return;
+    this.forgetSession(session.tenantId, session.id);
+    throw sessionGone();
   }
 
   /**
@@ -197,7 +245,10 @@ export class Robots {
 
   private async heartbeatNow(session: RobotSession, jobInfo: Record<string, string | undefined>): Promise<HeartbeatAnswer> {
     const leaseExpiresAt = this.leaseFrom(this.now());
-    if (!(await this.store.extendSession(session.id, leaseExpiresAt))) throw notFound("session-not-found", "This robot session has ended or expired; open a new one.");
+    if (!(await this.store.extendSession(session.id, leaseExpiresAt))) {
+      this.forgetSession(session.tenantId, session.id);
+      throw sessionGone();
+    }
     const held = new Map((await this.store.jobsOfSession(session.id)).map((j) => [j.key, j]));
     const answer: HeartbeatAnswer = { leaseExpiresAt, stop: [], kill: [], lost: [] };
     for (const [key, info] of Object.entries(jobInfo)) {
@@ -288,7 +339,7 @@ export class Robots {
   async stopped(session: RobotSession, jobKey: string): Promise<Job> {
     const job = await this.heldOrThrow(session, jobKey);
     const finished = await this.jobs.finish(job.tenantId, jobKey, session.id, { state: "Stopped" });
-    return finished ?? this.refuse(jobKey);
+    return finished ?? this.refuse(session, jobKey);
   }
 
   /**
@@ -304,6 +355,7 @@ export class Robots {
       await tx.deleteSession(session.id);
       for (const job of await tx.jobsOfSession(session.id)) await this.releaseJob(job, reason);
     });
+    this.sessionEnded(session);
     this.jobs.forgetServedProcesses(session.tenantId);
   }
 
@@ -375,7 +427,7 @@ export class Robots {
 
   private async heldOrThrow(session: RobotSession, jobKey: string): Promise<Job> {
     const job = await this.store.getJob(session.tenantId, jobKey);
-    if (!job || job.sessionId !== session.id || !HELD_STATES.includes(job.state)) return this.refuse(jobKey);
+    if (!job || job.sessionId !== session.id || !HELD_STATES.includes(job.state)) return this.refuse(session, jobKey);
     return job;
   }
 
@@ -388,16 +440,22 @@ export class Robots {
   private async killedMeanwhile(session: RobotSession, jobKey: string): Promise<Job> {
     const job = await this.store.getJob(session.tenantId, jobKey);
     if (job && job.sessionId === session.id && job.state === "Terminating") return this.stopped(session, jobKey);
-    return this.refuse(jobKey);
+    return this.refuse(session, jobKey);
   }
 
-  private refuse(jobKey: string): never {
+  /** 409 job-not-held; 404 session-not-found when it is the session that has ended (its jobs released) */
+  private async refuse(session: RobotSession, jobKey: string): Promise<never> {
+    await this.confirmSession(session);
     throw conflict("job-not-held", `The job ${jobKey} is no longer this session's; its result was not recorded.`);
   }
 
   private leaseFrom(at: Date): string {
     return isoAfter(at.getTime(), this.options.leaseSeconds);
   }
+}
+
+function sessionGone(): BatonError {
+  return notFound("session-not-found", "This robot session has ended or expired; open a new one.");
 }
 
 export type { StopStrategy };

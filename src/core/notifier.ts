@@ -24,6 +24,8 @@ export interface NotifierEvents {
   credentialsChanged: { tenantId: string };
   /** webhook subscriptions changed (issue 16): the cached subscriptions of the tenant are dropped */
   webhooksChanged: { tenantId: string };
+  /** a robot session was closed or lost: every node drops its cached copy (Robots) */
+  sessionEnded: { tenantId: string; sessionId: string };
 }
 
 export type Listener<K extends keyof NotifierEvents> = (event: NotifierEvents[K]) => void;
@@ -50,6 +52,7 @@ export class LocalNotifier implements Notifier {
     catalogChanged: new Set(),
     credentialsChanged: new Set(),
     webhooksChanged: new Set(),
+    sessionEnded: new Set(),
   };
 
   publish<K extends keyof NotifierEvents>(kind: K, event: NotifierEvents[K]): void {

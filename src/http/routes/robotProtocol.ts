@@ -117,7 +117,10 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
     // null is the default, as absent
     const max = request.body.max ?? 1;
     const wait = request.body.waitSeconds ?? MAX_CLAIM_WAIT_SECONDS;
-    const jobs = await robots.claim(sessionOf(request), max, ctx.shuttingDown() ? 0 : wait * 1000, abortOnClose(reply, ctx.shutdownSignal));
+    const session = sessionOf(request);
+    const jobs = await robots.claim(session, max, ctx.shuttingDown() ? 0 : wait * 1000, abortOnClose(reply, ctx.shutdownSignal));
+    // the session may be a node's cached copy: "nothing for you" only to a session that is still open
+    if (jobs.length === 0 && !ctx.shuttingDown()) await robots.confirmSession(session);
     return { jobs: jobs.map(toRobotJob) };
   });
 
@@ -253,7 +256,10 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
     },
     config: { access: ROBOT, errors: { notFound: SESSION_GONE } },
   }, async (request, reply) => {
-    await robots.closeSession(sessionOf(request));
+    const session = sessionOf(request);
+    // a cached copy of a session already ended (on another node) is 404, as before the cache
+    await robots.confirmSession(session);
+    await robots.closeSession(session);
     return reply.code(204).send(null);
   });
 }

@@ -8,7 +8,10 @@ type Kind = keyof NotifierEvents;
  * The notifier of many nodes: events reach this node's listeners at once, and the other
  * nodes through PostgreSQL LISTEN/NOTIFY on one channel per schema. Payloads are small
  * (a finished job travels as its key; waiters on other nodes read it once). NOTIFYs are
- * batched per event-loop turn; `jobAvailable` is coalesced per process, `jobsChanged` per tenant. When the
+ * batched: those of one event-loop turn in one statement, and while a statement is in flight
+ * the next ones wait for it (one round trip at a time, so under load a statement carries many
+ * turns' events; alone, an event leaves at once); `jobAvailable` is coalesced per process,
+ * `jobsChanged` per tenant. When the
  * listening connection drops, it is re-established with backoff and the missed-events
  * listeners run, so waiters re-read and claimers claim again: nobody waits forever.
  */
@@ -21,6 +24,8 @@ export class PgNotifier implements Notifier {
   private queue: string[] = [];
   private queuedAvailable = new Set<string>();
   private flushScheduled = false;
+  /** the NOTIFY statement in flight, if any: the next flush waits for it */
+  private inFlight: Promise<void> | null = null;
   private closed = false;
   private backoff = 100;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -83,24 +88,33 @@ export class PgNotifier implements Notifier {
     }
     const wire = kind === "jobFinished" ? { tenantId: (event as NotifierEvents["jobFinished"]).tenantId, jobKey: (event as NotifierEvents["jobFinished"]).jobKey } : event;
     this.queue.push(JSON.stringify({ o: this.nodeId, k: kind, e: wire }));
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => void this.flush());
-    }
+    this.scheduleFlush();
+  }
+
+  /** a flush after this turn, unless one is scheduled or in flight (that one schedules the next when it ends) */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.inFlight) return;
+    this.flushScheduled = true;
+    setImmediate(() => void this.flush());
   }
 
   private async flush(): Promise<void> {
     this.flushScheduled = false;
+    if (this.inFlight) await this.inFlight;
     const payloads = this.queue;
     this.queue = [];
     this.queuedAvailable = new Set();
     if (payloads.length === 0 || this.closed) return;
-    try {
-      await this.pool.query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", [this.channel, payloads]);
-    } catch (err) {
+    const sent = this.pool.query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", [this.channel, payloads]).then(
+      () => {},
       // PostgreSQL is unreachable: other nodes recover through their missed-events path
-      this.onError(err);
-    }
+      (err: unknown) => this.onError(err),
+    );
+    this.inFlight = sent;
+    await sent;
+    this.inFlight = null;
+    // what was published meanwhile leaves now, as one statement
+    if (this.queue.length > 0) this.scheduleFlush();
   }
 
   private receive(payload: string | undefined): void {

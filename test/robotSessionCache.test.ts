@@ -1,0 +1,127 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startSocketlessBaton, type TestBaton } from "./helpers/baton.js";
+
+/**
+ * A node keeps the robot sessions it read (Robots.sessionOrThrow), so that a robot's claims,
+ * results and logs cost no read of their session each. Two nodes on one store: on SQLite
+ * (two stores on one file, each with its own in-process notifier) no event ever crosses from
+ * one to the other, so a session ended on A must still be told as ended by B through B's own
+ * checks; on PostgreSQL the `sessionEnded` event may also arrive, and the answers are the same.
+ */
+
+const PROBLEM_TYPE = "application/problem+json; charset=utf-8";
+let a: TestBaton;
+let b: TestBaton;
+
+beforeAll(async () => {
+  a = await startSocketlessBaton();
+  b = await startSocketlessBaton({ dataDir: a.dataDir, bootstrapToken: a.token, ...(a.databaseUrl ? { databaseUrl: a.databaseUrl } : {}) });
+});
+
+afterAll(async () => {
+  await b?.close();
+  await a?.close();
+});
+
+const robotUrl = (node: TestBaton, path: string) => `${node.base}/api/robot/v1${path}`;
+
+function rp(node: TestBaton, key: string, method: string, path: string, body?: unknown): Promise<Response> {
+  return node.fetch(robotUrl(node, path), {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+async function expectProblem(res: Response, status: number, code: string): Promise<void> {
+  const text = await res.text();
+  expect(res.status, text).toBe(status);
+  expect(res.headers.get("content-type")).toBe(PROBLEM_TYPE);
+  expect(JSON.parse(text)).toMatchObject({ status, code });
+}
+
+async function setUp(): Promise<{ key: string; process: string; sessionId: string }> {
+  const process = `Cached-${randomUUID().slice(0, 8)}`;
+  await a.apiJson(`/api/v1/folders/${a.sharedKey}/processes`, { method: "POST", json: { name: process } });
+  const robot = await a.apiJson("/api/v1/robots", { method: "POST", json: { name: `robot-${randomUUID().slice(0, 8)}` } });
+  const opened = await rp(a, robot.key, "POST", "/sessions", { processes: [process], slots: 10 });
+  expect(opened.status).toBe(201);
+  const { sessionId } = (await opened.json()) as { sessionId: string };
+  return { key: robot.key, process, sessionId };
+}
+
+const newJob = (process: string) => a.apiJson("/api/v1/jobs", { method: "POST", json: { folderKey: a.sharedKey, processName: process } }) as Promise<{ key: string }>;
+
+describe("robot sessions cached by the node", () => {
+  it("a robot's claims, results, logs and heartbeats read its session once", async () => {
+    const { key, process, sessionId } = await setUp();
+    const reads = vi.spyOn(b.baton.store, "getSession");
+    try {
+      for (let i = 0; i < 3; i++) {
+        const job = await newJob(process);
+        const claimed = await rp(b, key, "POST", `/sessions/${sessionId}/claim`, { max: 1, waitSeconds: 0 });
+        expect(claimed.status).toBe(200);
+        expect(((await claimed.json()) as { jobs: { key: string }[] }).jobs.map((j) => j.key)).toEqual([job.key]);
+        expect((await rp(b, key, "POST", `/sessions/${sessionId}/jobs/${job.key}/logs`, { lines: [{ message: `line ${i}` }] })).status).toBe(204);
+        expect((await rp(b, key, "POST", `/sessions/${sessionId}/heartbeat`, { jobs: { [job.key]: null } })).status).toBe(200);
+        expect((await rp(b, key, "POST", `/sessions/${sessionId}/jobs/${job.key}/complete`, { outputArguments: { i } })).status).toBe(204);
+        expect(await a.apiJson(`/api/v1/jobs/${job.key}`)).toMatchObject({ state: "Successful", outputArguments: { i } });
+      }
+      // 12 requests naming the session: one read (an empty claim would read it again: see below)
+      expect(reads).toHaveBeenCalledTimes(1);
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
+  it("a session ended on another node is 404 session-not-found at once on this one, its late result not recorded", async () => {
+    const { key, process, sessionId } = await setUp();
+    const job = await newJob(process);
+    // B reads (and keeps) the session, and hands it the job
+    const claimed = await rp(b, key, "POST", `/sessions/${sessionId}/claim`, { max: 1, waitSeconds: 0 });
+    expect(((await claimed.json()) as { jobs: { key: string }[] }).jobs.map((j) => j.key)).toEqual([job.key]);
+    // A ends it: the job goes back to Pending
+    expect((await rp(a, key, "DELETE", `/sessions/${sessionId}`)).status).toBe(204);
+    const released = await a.apiJson(`/api/v1/jobs/${job.key}`);
+    expect(released).toMatchObject({ state: "Pending", attempt: 1 });
+
+    for (const [method, path, body] of [
+      ["POST", `/jobs/${job.key}/complete`, { outputArguments: { late: true } }],
+      ["POST", `/jobs/${job.key}/fail`, {}],
+      ["POST", `/jobs/${job.key}/logs`, { lines: [{ message: "late" }] }],
+      ["POST", "/claim", { waitSeconds: 0 }],
+      ["POST", "/heartbeat", { jobs: { [job.key]: null } }],
+      ["DELETE", "", undefined],
+    ] as const) {
+      await expectProblem(await rp(b, key, method, `/sessions/${sessionId}${path}`, body), 404, "session-not-found");
+    }
+    expect(await a.apiJson(`/api/v1/jobs/${job.key}`)).toEqual(released);
+  });
+
+  it("a claim on a cached session ended meanwhile answers 404, not an empty list", async () => {
+    const { key, sessionId } = await setUp();
+    // cached by B, with nothing to claim
+    expect((await rp(b, key, "POST", `/sessions/${sessionId}/heartbeat`, {})).status).toBe(200);
+    expect((await rp(a, key, "DELETE", `/sessions/${sessionId}`)).status).toBe(204);
+    await expectProblem(await rp(b, key, "POST", `/sessions/${sessionId}/claim`, { max: 5, waitSeconds: 0 }), 404, "session-not-found");
+  });
+});
+
+describe("the processes served, read for every invocation", () => {
+  it("invocations arriving together while the cached list is stale share one read", async () => {
+    const process = `Served-${randomUUID().slice(0, 8)}`;
+    await a.apiJson(`/api/v1/folders/${a.sharedKey}/processes`, { method: "POST", json: { name: process } });
+    const tenantId = a.tenant.id;
+    a.baton.jobs.forgetServedProcesses(tenantId);
+    const reads = vi.spyOn(a.baton.store, "servedProcesses");
+    try {
+      const created = await Promise.all(Array.from({ length: 20 }, () =>
+        a.apiJson("/api/v1/jobs", { method: "POST", json: { folderKey: a.sharedKey, processName: process } }) as Promise<{ state: string }>));
+      expect(created.map((j) => j.state)).toEqual(Array(20).fill("Pending"));
+      expect(reads).toHaveBeenCalledTimes(1);
+    } finally {
+      reads.mockRestore();
+    }
+  });
+});
