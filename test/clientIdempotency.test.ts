@@ -24,7 +24,7 @@ const unavailable = (status = 503) =>
 const A = "https://a.example/default/DefaultTenant";
 const invokeA = `${A}/orchestrator_/t/0b8f4c4e-8f59-4a47-9d6b-0c3b0ff3f2c1/echo`;
 const jobKey = "5a0d5d3e-2f0b-4c8e-9a53-6f3b1d2a7c10";
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const job = { key: jobKey, state: "Pending", processName: "Echo", folderKey: "f" };
 
 describe("invoke: Idempotency-Key", () => {
@@ -148,8 +148,19 @@ describe("jobs.start: Idempotency-Key", () => {
 });
 
 describe("newIdempotencyKey", () => {
-  it("is a UUID v4, with or without crypto.randomUUID (a browser page that is not a secure context)", () => {
-    expect(newIdempotencyKey()).toMatch(UUID);
+  it("is a UUID v7: its time, then random bits; keys made later sort after", () => {
+    const at = Date.parse("2026-12-07T12:34:56.789Z");
+    const key = newIdempotencyKey(at);
+    expect(key).toMatch(UUID);
+    expect(parseInt(key.replace(/-/g, "").slice(0, 12), 16)).toBe(at);
+    const keys = Array.from({ length: 50 }, (_, i) => newIdempotencyKey(at + i));
+    expect(new Set(keys).size).toBe(50);
+    expect([...keys].sort()).toEqual(keys);
+    // same millisecond: still distinct
+    expect(new Set(Array.from({ length: 50 }, () => newIdempotencyKey(at))).size).toBe(50);
+  });
+
+  it("needs no crypto.randomUUID (a browser page that is not a secure context)", () => {
     const crypto = globalThis.crypto as { randomUUID?: unknown };
     const saved = crypto.randomUUID;
     Object.defineProperty(crypto, "randomUUID", { value: undefined, configurable: true, writable: true });
