@@ -19,8 +19,9 @@ const FILL = { faultedEvery: 25, rareEvery: 10_000 };
  * BenchScale, its trigger), every 25th other one Faulted, half of the rest Pending for the
  * process BenchWaiting, the others Successful for BenchDone.
  */
-export async function fillJobs(db, { shared, rare, n, endMs, stepMs }) {
+export async function fillJobs(db, { shared, rare, n, endMs, stepMs, rareEvery = FILL.rareEvery, keyPrefix = "fill-" }) {
   const startMs = endMs - n * stepMs;
+  if (!/^[a-z-]+$/.test(keyPrefix) || !Number.isInteger(rareEvery)) throw new Error("fillJobs: bad keyPrefix or rareEvery");
   const batch = 100_000;
   const args = (from, to, tenantId) => ({
     from, to, startMs, stepMs, tenantId, sharedKey: shared.folderKey, rareKey: rare.folderKey,
@@ -34,19 +35,19 @@ export async function fillJobs(db, { shared, rare, n, endMs, stepMs }) {
       WITH RECURSIVE n(i) AS (SELECT @from UNION ALL SELECT i + 1 FROM n WHERE i < @to)
       INSERT INTO jobs (key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority,
         input_arguments, output_arguments, error, attempt, created_at, started_at, ended_at)
-      SELECT 'fill-' || i, @tenantId,
-        CASE WHEN i % ${FILL.rareEvery} = 0 THEN @rareKey ELSE @sharedKey END,
-        CASE WHEN i % ${FILL.rareEvery} = 0 THEN 'BenchRare' WHEN i % 2 = 0 THEN 'BenchWaiting' ELSE 'BenchDone' END,
-        CASE WHEN i % ${FILL.rareEvery} = 0 THEN @rareTrigger WHEN i % 2 = 0 THEN @waitingTrigger ELSE @doneTrigger END,
+      SELECT '${keyPrefix}' || i, @tenantId,
+        CASE WHEN i % ${rareEvery} = 0 THEN @rareKey ELSE @sharedKey END,
+        CASE WHEN i % ${rareEvery} = 0 THEN 'BenchRare' WHEN i % 2 = 0 THEN 'BenchWaiting' ELSE 'BenchDone' END,
+        CASE WHEN i % ${rareEvery} = 0 THEN @rareTrigger WHEN i % 2 = 0 THEN @waitingTrigger ELSE @doneTrigger END,
         'ApiTrigger', 'AsyncRequestReply',
-        CASE WHEN i % ${FILL.rareEvery} = 0 THEN 'Successful' WHEN i % ${FILL.faultedEvery} = 0 THEN 'Faulted' WHEN i % 2 = 0 THEN 'Pending' ELSE 'Successful' END,
+        CASE WHEN i % ${rareEvery} = 0 THEN 'Successful' WHEN i % ${FILL.faultedEvery} = 0 THEN 'Faulted' WHEN i % 2 = 0 THEN 'Pending' ELSE 'Successful' END,
         1, '{"i":' || i || '}',
-        CASE WHEN i % 2 = 0 AND i % ${FILL.rareEvery} <> 0 THEN NULL ELSE '{}' END,
-        CASE WHEN i % ${FILL.faultedEvery} = 0 AND i % ${FILL.rareEvery} <> 0 THEN '{"code":"Bench","message":"filled"}' ELSE NULL END,
-        CASE WHEN i % 2 = 0 AND i % ${FILL.rareEvery} <> 0 THEN 0 ELSE 1 END,
+        CASE WHEN i % 2 = 0 AND i % ${rareEvery} <> 0 THEN NULL ELSE '{}' END,
+        CASE WHEN i % ${FILL.faultedEvery} = 0 AND i % ${rareEvery} <> 0 THEN '{"code":"Bench","message":"filled"}' ELSE NULL END,
+        CASE WHEN i % 2 = 0 AND i % ${rareEvery} <> 0 THEN 0 ELSE 1 END,
         strftime('%Y-%m-%dT%H:%M:%fZ', (@startMs + i * @stepMs) / 1000.0, 'unixepoch'),
-        CASE WHEN i % 2 = 0 AND i % ${FILL.rareEvery} <> 0 THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', (@startMs + i * @stepMs + 1) / 1000.0, 'unixepoch') END,
-        CASE WHEN i % 2 = 0 AND i % ${FILL.rareEvery} <> 0 THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', (@startMs + i * @stepMs + 2) / 1000.0, 'unixepoch') END
+        CASE WHEN i % 2 = 0 AND i % ${rareEvery} <> 0 THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', (@startMs + i * @stepMs + 1) / 1000.0, 'unixepoch') END,
+        CASE WHEN i % 2 = 0 AND i % ${rareEvery} <> 0 THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', (@startMs + i * @stepMs + 2) / 1000.0, 'unixepoch') END
       FROM n`);
     try {
       for (let from = 1; from <= n; from += batch) stmt.run(args(from, Math.min(n, from + batch - 1), tenantId));
@@ -58,22 +59,22 @@ export async function fillJobs(db, { shared, rare, n, endMs, stepMs }) {
   }
   const pool = schemaPool(db.schema);
   const tenantId = (await pool.query("SELECT tenant_id FROM folders WHERE key = $1", [shared.folderKey])).rows[0].tenant_id;
-  const pending = `(i % 2 = 0 AND i % ${FILL.rareEvery} <> 0)`;
+  const pending = `(i % 2 = 0 AND i % ${rareEvery} <> 0)`;
   try {
     for (let from = 1; from <= n; from += batch) {
       const a = args(from, Math.min(n, from + batch - 1), tenantId);
       await pool.query(`
         INSERT INTO jobs (key, tenant_id, folder_key, process_name, trigger_id, source, call_mode, state, priority,
           input_arguments, output_arguments, error, attempt, created_at, started_at, ended_at)
-        SELECT 'fill-' || i, $1,
-          CASE WHEN i % ${FILL.rareEvery} = 0 THEN $2 ELSE $3 END,
-          CASE WHEN i % ${FILL.rareEvery} = 0 THEN 'BenchRare' WHEN i % 2 = 0 THEN 'BenchWaiting' ELSE 'BenchDone' END,
-          CASE WHEN i % ${FILL.rareEvery} = 0 THEN $4 WHEN i % 2 = 0 THEN $5 ELSE $6 END,
+        SELECT '${keyPrefix}' || i, $1,
+          CASE WHEN i % ${rareEvery} = 0 THEN $2 ELSE $3 END,
+          CASE WHEN i % ${rareEvery} = 0 THEN 'BenchRare' WHEN i % 2 = 0 THEN 'BenchWaiting' ELSE 'BenchDone' END,
+          CASE WHEN i % ${rareEvery} = 0 THEN $4 WHEN i % 2 = 0 THEN $5 ELSE $6 END,
           'ApiTrigger', 'AsyncRequestReply',
-          CASE WHEN i % ${FILL.rareEvery} = 0 THEN 'Successful' WHEN i % ${FILL.faultedEvery} = 0 THEN 'Faulted' WHEN i % 2 = 0 THEN 'Pending' ELSE 'Successful' END,
+          CASE WHEN i % ${rareEvery} = 0 THEN 'Successful' WHEN i % ${FILL.faultedEvery} = 0 THEN 'Faulted' WHEN i % 2 = 0 THEN 'Pending' ELSE 'Successful' END,
           1, json_build_object('i', i),
           CASE WHEN ${pending} THEN NULL ELSE '{}'::json END,
-          CASE WHEN i % ${FILL.faultedEvery} = 0 AND i % ${FILL.rareEvery} <> 0 THEN '{"code":"Bench","message":"filled"}'::json ELSE NULL END,
+          CASE WHEN i % ${FILL.faultedEvery} = 0 AND i % ${rareEvery} <> 0 THEN '{"code":"Bench","message":"filled"}'::json ELSE NULL END,
           CASE WHEN ${pending} THEN 0 ELSE 1 END,
           to_timestamp(($7::bigint + i * $8::bigint) / 1000.0),
           CASE WHEN ${pending} THEN NULL ELSE to_timestamp(($7::bigint + i * $8::bigint + 1) / 1000.0) END,

@@ -36,4 +36,11 @@ export interface Dialect {
    * for a NULL value.
    */
   longerThan(column: string, bytes: number): string;
+  /**
+   * After `FROM table`: the index the query must read, where the engine takes such a hint and
+   * its planner cannot be trusted with the choice (SQLite's `INDEXED BY`: it plans from
+   * averages, so a rare value of a common column looks common). Empty on PostgreSQL, whose
+   * statistics know a value's own frequency.
+   */
+  indexedBy(index: string): string;
 }

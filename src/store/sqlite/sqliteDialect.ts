@@ -10,4 +10,5 @@ export const sqliteDialect: Dialect = {
   jsonArrayElements: (column) => `json_each(${column})`,
   // octet_length of a column is its stored size, taken from the record header without reading the value
   longerThan: (column, bytes) => `(octet_length(${column}) > ${bytes})`,
+  indexedBy: (index) => `INDEXED BY ${index}`,
 };
