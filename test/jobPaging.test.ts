@@ -142,6 +142,44 @@ for (const make of [sqlite, postgres]) {
         }
       }
     });
+
+    it("a deep page of a time window starts at the cursor's time: the walk is bounded by it, not by the window's end", async () => {
+      const window = { createdAfter: "2030-01-01T01:00:00.000Z", createdBefore: "2030-01-01T20:00:00.000Z" };
+      const key = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+      // PostgreSQL: the statement as the store sends it, to read its plan
+      const sent: { text: string; values: unknown[] }[] = [];
+      const pool = e.name === "postgres" ? (e.store as PostgresStore).pool : null;
+      const original = pool?.query.bind(pool) as ((...a: unknown[]) => unknown) | undefined;
+      const spy = pool ? vi.spyOn(pool, "query").mockImplementation(((...args: unknown[]) => {
+        const q = args[0] as { text?: string; values?: unknown[] } | string;
+        if (typeof q === "object" && q.text?.includes("ORDER BY created_at DESC")) sent.push({ text: q.text, values: q.values ?? [] });
+        return original!(...args);
+      }) as never) : null;
+      let page;
+      try {
+        // the cursor a list by seq hands out (no time in it): its job's creation is looked up
+        page = await e.store.listJobs(e.tenantId, window, PAGE, { seq: 40_001 });
+      } finally {
+        spy?.mockRestore();
+      }
+      // this tenant's jobs are the odd ones (the other tenant's are interleaved)
+      expect(page.items.map((j) => j.key)).toEqual(Array.from({ length: PAGE }, (_, n) => key(39_999 - 2 * n)));
+      if (pool) {
+        expect(sent).toHaveLength(1);
+        const { rows } = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sent[0]!.text}`, sent[0]!.values);
+        const nodes: { "Node Type": string; "Index Name"?: string; "Actual Rows": number; "Rows Removed by Filter"?: number }[] = [];
+        const walk = (n: Record<string, unknown>) => {
+          nodes.push(n as never);
+          for (const child of (n.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+        };
+        const plan = JSON.stringify(rows[0]);
+        walk((rows[0]["QUERY PLAN"] as { Plan: Record<string, unknown> }[])[0]!.Plan);
+        const scan = nodes.find((n) => n["Index Name"] === "jobs_created");
+        expect(scan, plan).toBeTruthy();
+        // about a page (with the other tenant's rows in between); without the bound: every job of the window newer than the cursor
+        expect(scan!["Actual Rows"] + (scan!["Rows Removed by Filter"] ?? 0), plan).toBeLessThanOrEqual(2 * (PAGE + 1));
+      }
+    });
   });
 }
 

@@ -130,7 +130,9 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
     if (cursor !== null && byTime) {
       // a cursor without the time (handed out for the list by seq) starts after its job's creation
       const at = cursor.createdAt !== undefined ? sql`${cursor.createdAt}` : sql`(SELECT created_at FROM jobs WHERE seq = ${cursor.seq})`;
-      where.push(sql`(created_at < ${at} OR (created_at = ${at} AND seq < ${cursor.seq}))`);
+      // `created_at <= at` alone bounds the index walk (the OR below is a filter to both engines):
+      // without it a deep page walked the window from its newest job down to the cursor
+      where.push(sql`created_at <= ${at} AND (created_at < ${at} OR (created_at = ${at} AND seq < ${cursor.seq}))`);
     }
     // the long columns are not read at all when long: the dialect tells long from short by the stored size
     const short = (column: string) => {
