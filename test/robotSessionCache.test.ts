@@ -125,3 +125,40 @@ describe("the processes served, read for every invocation", () => {
     }
   });
 });
+
+describe("jobs handed out by the node", () => {
+  it("a robot's complete of a job this node handed it reads no job; through another node it reads it, with the same answer", async () => {
+    const { key, process, sessionId } = await setUp();
+    const [here, there] = [await newJob(process), await newJob(process)];
+    const claimed = await rp(b, key, "POST", `/sessions/${sessionId}/claim`, { max: 2, waitSeconds: 0 });
+    expect(((await claimed.json()) as { jobs: { key: string }[] }).jobs.map((j) => j.key).sort()).toEqual([here.key, there.key].sort());
+    const readsB = vi.spyOn(b.baton.store, "getJob");
+    const readsA = vi.spyOn(a.baton.store, "getJob");
+    try {
+      expect((await rp(b, key, "POST", `/sessions/${sessionId}/jobs/${here.key}/complete`, { outputArguments: { at: "b" } })).status).toBe(204);
+      expect(readsB).not.toHaveBeenCalled();
+      expect((await rp(a, key, "POST", `/sessions/${sessionId}/jobs/${there.key}/complete`, { outputArguments: { at: "a" } })).status).toBe(204);
+      expect(readsA).toHaveBeenCalledTimes(1);
+    } finally {
+      readsB.mockRestore();
+      readsA.mockRestore();
+    }
+    expect(await a.apiJson(`/api/v1/jobs/${here.key}`)).toMatchObject({ state: "Successful", outputArguments: { at: "b" } });
+    expect(await a.apiJson(`/api/v1/jobs/${there.key}`)).toMatchObject({ state: "Successful", outputArguments: { at: "a" } });
+    // a second complete of the same job: no longer held
+    await expectProblem(await rp(b, key, "POST", `/sessions/${sessionId}/jobs/${here.key}/complete`, { outputArguments: {} }), 409, "job-not-held");
+  });
+
+  it("a job handed out here and killed meanwhile ends Stopped on its complete; one no longer held is 409 before its output is judged", async () => {
+    const { key, process, sessionId } = await setUp();
+    const [killed, stopped] = [await newJob(process), await newJob(process)];
+    await rp(b, key, "POST", `/sessions/${sessionId}/claim`, { max: 2, waitSeconds: 0 });
+    const kill = await a.api(`/api/v1/jobs/${killed.key}/stop`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ strategy: "Kill" }) });
+    expect(kill.status).toBe(202);
+    expect((await rp(b, key, "POST", `/sessions/${sessionId}/jobs/${killed.key}/complete`, { outputArguments: { late: true } })).status).toBe(204);
+    expect(await a.apiJson(`/api/v1/jobs/${killed.key}`)).toMatchObject({ state: "Stopped", outputArguments: null });
+    // a job its robot stopped, then completed with an output that cannot be stored: 409, not 400
+    expect((await rp(b, key, "POST", `/sessions/${sessionId}/jobs/${stopped.key}/stopped`, {})).status).toBe(204);
+    await expectProblem(await rp(b, key, "POST", `/sessions/${sessionId}/jobs/${stopped.key}/complete`, { outputArguments: { bad: "a\u0000b" } }), 409, "job-not-held");
+  });
+});

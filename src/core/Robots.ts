@@ -79,6 +79,17 @@ export class Robots {
   /** bumped whenever a session ends here or events were missed: a read begun before it is not cached */
   private sessionReads = 0;
 
+  /**
+   * The jobs this node's claims handed out, by key: what of a job never changes (its tenant,
+   * folder and process) and the session it was handed to, so that the robot's `complete` needs
+   * no read of the job. The result's write checks what may have changed (still Running or
+   * Stopping, still this session's) and, when it matches nothing, the job is read to say why
+   * (killed meanwhile: Stopped; else refused), as before. Entries go when the result is
+   * written; a job whose result never comes (its session lost) leaves a stale entry, which is
+   * only ever a hint: past CLAIMED_MAX entries the map starts again.
+   */
+  private readonly claimed = new Map<string, ClaimedJob>();
+
   private forgetSession(tenantId: string, id: string): void {
     this.sessionReads += 1;
     this.sessions.delete(`${tenantId}\n${id}`);
@@ -193,6 +204,8 @@ export class Robots {
     // webhooks (issue 16): job.started recorded in the claim's transaction, when the tenant has such a subscription
     const jobs = await this.jobs.webhooks.aroundAll(session.tenantId, "job.started", () => this.store.claimJobs(session, max, this.now().toISOString(), syncMax));
     if (jobs.length > 0) {
+      if (this.claimed.size + jobs.length > CLAIMED_MAX) this.claimed.clear();
+      for (const j of jobs) this.claimed.set(j.key, { sessionId: session.id, tenantId: j.tenantId, folderKey: j.folderKey, processName: j.processName });
       this.notifier.publish("jobsChanged", { tenantId: session.tenantId });
       for (const listener of this.claimListeners) {
         try { listener(jobs); } catch { /* metrics must never lose a claimed job */ }
@@ -287,25 +300,35 @@ export class Robots {
   }
 
   async complete(session: RobotSession, jobKey: string, outputArguments: unknown): Promise<Job> {
-    const job = await this.heldOrThrow(session, jobKey);
+    // a job this node handed to this session: known without a read (the write below checks it is still held)
+    const known = this.claimed.get(jobKey);
+    const handedHere = known !== undefined && known.sessionId === session.id;
+    const job = handedHere ? known : await this.heldOrThrow(session, jobKey);
     if (typeof outputArguments !== "object" || outputArguments === null || Array.isArray(outputArguments)) {
+      // a job no longer held is refused first, as when it is read first
+      if (handedHere) await this.heldOrThrow(session, jobKey);
       throw badRequest("invalid-output", "outputArguments must be a JSON object.");
     }
     const bad = unstorable(outputArguments);
     if (bad) {
+      if (handedHere) await this.heldOrThrow(session, jobKey);
       const path = `/outputArguments${bad.path === "/" ? "" : bad.path}`;
       throw badRequest("invalid-output", `${path.slice(1)} ${bad.message}.`, { violations: [{ path, message: bad.message }] });
     }
-    if (job.state === "Terminating") return this.stopped(session, jobKey);
+    // killed: what the robot reports is recorded as Stopped (a job known here that was killed
+    // meanwhile fails the write below, and is stopped by killedMeanwhile)
+    if ("state" in job && job.state === "Terminating") return this.stopped(session, jobKey);
     const process = await this.catalog.processOrThrow(job.tenantId, job.folderKey, job.processName).catch(() => null);
     const error = process?.outputSchema ? outputProblem(process.outputSchema, outputArguments as JsonObject) : null;
     const finished = error
       ? await this.jobs.finish(job.tenantId, jobKey, session.id, { state: "Faulted", from: RESULT_FROM, error })
       : await this.jobs.finish(job.tenantId, jobKey, session.id, { state: "Successful", from: RESULT_FROM, outputArguments: outputArguments as JsonObject });
+    this.claimed.delete(jobKey);
     return finished ?? this.killedMeanwhile(session, jobKey);
   }
 
   async fail(session: RobotSession, jobKey: string, error: unknown): Promise<Job> {
+    this.claimed.delete(jobKey);
     const job = await this.heldOrThrow(session, jobKey);
     const e = (typeof error === "object" && error !== null ? error : {}) as Partial<JobError>;
     // what cannot be kept, every fault listed (the rest is read leniently: a code that is not a string is ProcessFailed)
@@ -337,6 +360,7 @@ export class Robots {
   }
 
   async stopped(session: RobotSession, jobKey: string): Promise<Job> {
+    this.claimed.delete(jobKey);
     const job = await this.heldOrThrow(session, jobKey);
     const finished = await this.jobs.finish(job.tenantId, jobKey, session.id, { state: "Stopped" });
     return finished ?? this.refuse(session, jobKey);
@@ -453,6 +477,17 @@ export class Robots {
     return isoAfter(at.getTime(), this.options.leaseSeconds);
   }
 }
+
+/** what `complete` needs of a job this node handed out: what never changes, and to whom */
+interface ClaimedJob {
+  sessionId: string;
+  tenantId: string;
+  folderKey: string;
+  processName: string;
+}
+
+/** jobs remembered as handed out by this node, at most (a hint only: past it the map starts again) */
+const CLAIMED_MAX = 100_000;
 
 function sessionGone(): BatonError {
   return notFound("session-not-found", "This robot session has ended or expired; open a new one.");
