@@ -204,23 +204,28 @@ describe("a Kill racing the robot's result (finding 11)", () => {
       const claimed = await (await rp(`/sessions/${opened.sessionId}/claim`, { max: 1, waitSeconds: 0 })).json() as { jobs: { key: string }[] };
       expect(claimed.jobs.map((j) => j.key)).toEqual([job.key]);
 
-      // the kill lands right after the result's read of the job (Running), before its write
+      // the kill lands between the result's read of the job (Running) and its write; complete
+      // reads none for a job this node handed out: there it lands right before the write
       const store = b.baton.store;
-      const getJob = store.getJob.bind(store);
       let armed = true;
       let kill: Response | null = null;
-      store.getJob = async (tenantId, key) => {
-        const read = await getJob(tenantId, key);
-        if (armed && key === job.key) {
-          armed = false;
-          kill = await b.api(`/api/v1/jobs/${job.key}/stop`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ strategy: "Kill" }) });
-        }
-        return read;
+      const killOnce = async (key: string) => {
+        if (!armed || key !== job.key) return;
+        armed = false;
+        kill = await b.api(`/api/v1/jobs/${job.key}/stop`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ strategy: "Kill" }) });
       };
+      if (outcome === "complete") {
+        const updateJob = store.updateJob.bind(store);
+        store.updateJob = async (...args) => { await killOnce(args[1]); return updateJob(...args); };
+      } else {
+        const getJob = store.getJob.bind(store);
+        store.getJob = async (tenantId, key) => { const read = await getJob(tenantId, key); await killOnce(key); return read; };
+      }
       try {
         const res = await rp(`/sessions/${opened.sessionId}/jobs/${job.key}/${outcome}`, outcome === "complete" ? { outputArguments: { done: true } } : { error: { code: "Boom", message: "failed" } });
         expect(res.status, await res.text()).toBe(204);
       } finally {
+        delete (store as Partial<Store>).updateJob;
         delete (store as Partial<Store>).getJob;
       }
       expect(kill!.status).toBe(202);
