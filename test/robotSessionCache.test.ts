@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { LocalNotifier } from "../src/core/notifier.js";
+import { PgNotifier } from "../src/store/postgres/PgNotifier.js";
 import { startSocketlessBaton, type TestBaton } from "./helpers/baton.js";
 
 /**
@@ -157,8 +159,98 @@ describe("jobs handed out by the node", () => {
     expect(kill.status).toBe(202);
     expect((await rp(b, key, "POST", `/sessions/${sessionId}/jobs/${killed.key}/complete`, { outputArguments: { late: true } })).status).toBe(204);
     expect(await a.apiJson(`/api/v1/jobs/${killed.key}`)).toMatchObject({ state: "Stopped", outputArguments: null });
-    // a job its robot stopped, then completed with an output that cannot be stored: 409, not 400
-    expect((await rp(b, key, "POST", `/sessions/${sessionId}/jobs/${stopped.key}/stopped`, {})).status).toBe(204);
+    // a job its robot reported stopped through the other node (this node still remembers
+    // handing it out), then completed here with an output that cannot be stored: 409, not 400
+    expect((await rp(a, key, "POST", `/sessions/${sessionId}/jobs/${stopped.key}/stopped`, {})).status).toBe(204);
     await expectProblem(await rp(b, key, "POST", `/sessions/${sessionId}/jobs/${stopped.key}/complete`, { outputArguments: { bad: "a\u0000b" } }), 409, "job-not-held");
+  });
+});
+
+describe("the node's copy of a session is dropped", () => {
+  const gone = async (p: Promise<unknown>) => {
+    const err = await p.then(() => null, (e: unknown) => e);
+    expect(err).toMatchObject({ status: 404, code: "session-not-found" });
+  };
+
+  it("when another node says the session ended (sessionEnded), and not cached from a read that began before", async () => {
+    const { key, sessionId } = await setUp();
+    const tenantId = b.tenant.id;
+    expect((await rp(b, key, "POST", `/sessions/${sessionId}/heartbeat`, {})).status).toBe(200);
+    // the row goes without any event (as if ended on a node whose event is still on its way)
+    await b.baton.store.deleteSession(sessionId);
+    expect((await b.baton.robots.sessionOrThrow(tenantId, sessionId)).id).toBe(sessionId);
+    b.baton.notifier.publish("sessionEnded", { tenantId, sessionId });
+    await gone(b.baton.robots.sessionOrThrow(tenantId, sessionId));
+
+    // a read in flight when a session ends is not kept: the next request reads again
+    const other = await setUp();
+    const getSession = b.baton.store.getSession.bind(b.baton.store);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    const reads = vi.spyOn(b.baton.store, "getSession").mockImplementation(async (t, id) => { const s = await getSession(t, id); await held; return s; });
+    try {
+      const first = b.baton.robots.sessionOrThrow(tenantId, other.sessionId);
+      await new Promise((r) => setImmediate(r));
+      b.baton.notifier.publish("sessionEnded", { tenantId, sessionId: randomUUID() });
+      release();
+      expect((await first).id).toBe(other.sessionId);
+      await b.baton.robots.sessionOrThrow(tenantId, other.sessionId);
+      expect(reads).toHaveBeenCalledTimes(2);
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
+  it("after missed cross-node events (a listener reconnected)", async () => {
+    // a third node, whose notifier's missed-events listeners this test calls
+    const missed: (() => void)[] = [];
+    const capture = (original: (listener: () => void) => () => void) => function (this: unknown, listener: () => void) { missed.push(listener); return original.call(this, listener); };
+    const [localOriginal, pgOriginal] = [LocalNotifier.prototype.onMissedEvents, PgNotifier.prototype.onMissedEvents];
+    const local = vi.spyOn(LocalNotifier.prototype, "onMissedEvents").mockImplementation(capture(localOriginal));
+    const pg = vi.spyOn(PgNotifier.prototype, "onMissedEvents").mockImplementation(capture(pgOriginal));
+    let c: TestBaton | undefined;
+    try {
+      c = await startSocketlessBaton({ dataDir: a.dataDir, bootstrapToken: a.token, ...(a.databaseUrl ? { databaseUrl: a.databaseUrl } : {}) });
+      local.mockRestore();
+      pg.mockRestore();
+      const { sessionId } = await setUp();
+      const tenantId = c.tenant.id;
+      expect((await c.baton.robots.sessionOrThrow(tenantId, sessionId)).id).toBe(sessionId);
+      await c.baton.store.deleteSession(sessionId);
+      expect((await c.baton.robots.sessionOrThrow(tenantId, sessionId)).id).toBe(sessionId);
+      expect(missed.length).toBeGreaterThan(0);
+      for (const listener of missed) listener();
+      await gone(c.baton.robots.sessionOrThrow(tenantId, sessionId));
+    } finally {
+      local.mockRestore();
+      pg.mockRestore();
+      await c?.close();
+    }
+  });
+
+  it("a complete with an output that cannot be stored, for a job handed out here but released meanwhile: 404 for the ended session, not 400", async () => {
+    const { key, process, sessionId } = await setUp();
+    const job = await newJob(process);
+    await rp(b, key, "POST", `/sessions/${sessionId}/claim`, { max: 1, waitSeconds: 0 });
+    expect((await rp(a, key, "DELETE", `/sessions/${sessionId}`)).status).toBe(204);
+    await expectProblem(await rp(b, key, "POST", `/sessions/${sessionId}/jobs/${job.key}/complete`, { outputArguments: { bad: "a\u0000b" } }), 404, "session-not-found");
+    expect(await a.apiJson(`/api/v1/jobs/${job.key}`)).toMatchObject({ state: "Pending" });
+  });
+
+  it("a body the route refuses (400), on a session ended elsewhere: 404 first, as when the session is read every time", async () => {
+    const { key, process, sessionId } = await setUp();
+    const job = await newJob(process);
+    await rp(b, key, "POST", `/sessions/${sessionId}/claim`, { max: 1, waitSeconds: 0 });
+    expect((await rp(a, key, "DELETE", `/sessions/${sessionId}`)).status).toBe(204);
+    for (const [path, body] of [
+      ["/claim", { max: -1 }], ["/heartbeat", { waitSeconds: 99_999 }], ["/results", { results: "x" }], [`/jobs/${job.key}/logs`, { lines: 5 }],
+    ] as const) {
+      await expectProblem(await rp(b, key, "POST", `/sessions/${sessionId}${path}`, body), 404, "session-not-found");
+    }
+    // a batch of results whose items are refused because the session ended: the request is 404
+    await expectProblem(await rp(b, key, "POST", `/sessions/${sessionId}/results`, { results: [{ jobKey: job.key, outcome: "complete", outputArguments: {} }] }), 404, "session-not-found");
+    // on a live session the same body is the route's 400
+    const live = await setUp();
+    await expectProblem(await rp(a, live.key, "POST", `/sessions/${live.sessionId}/claim`, { max: -1 }), 400, "invalid-claim");
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PgNotifier } from "../../src/store/postgres/PgNotifier.js";
 import { PostgresStore } from "../../src/store/postgres/PostgresStore.js";
 import { dropSchema, testDatabaseUrl } from "../helpers/baton.js";
@@ -41,14 +41,15 @@ describe("PgNotifier", () => {
     const statements: unknown[][] = [];
     let release!: () => void;
     const held = new Promise<void>((resolve) => { release = resolve; });
-    const query = store.pool.query.bind(store.pool) as (text: string, values: unknown[]) => Promise<unknown>;
+    const query = store.pool.query.bind(store.pool) as (...args: unknown[]) => Promise<unknown>;
     const original = store.pool.query;
-    (store.pool as unknown as { query: unknown }).query = async (text: string, values: unknown[]) => {
-      if (typeof text === "string" && text.includes("pg_notify")) {
-        statements.push(values[1] as unknown[]);
+    (store.pool as unknown as { query: unknown }).query = async (...args: unknown[]) => {
+      const q = args[0] as { text?: string; values?: unknown[] };
+      if (typeof q === "object" && q.text?.includes("pg_notify")) {
+        statements.push(q.values![1] as unknown[]);
         if (statements.length === 1) await held;
       }
-      return query(text, values);
+      return query(...args);
     };
     try {
       sender.publish("jobFinished", { tenantId: "t", jobKey: "k0" });
@@ -69,6 +70,35 @@ describe("PgNotifier", () => {
       expect(statements.map((s) => s.length)).toEqual([1, 5]);
     } finally {
       (store.pool as unknown as { query: unknown }).query = original;
+      unsubscribe();
+    }
+  });
+
+  it("close() sends what was published before it, after the statement in flight", async () => {
+    const closing = new PgNotifier(store.pool, { connectionString: store.connectionString, schema: store.schema });
+    await closing.start();
+    const received: string[] = [];
+    const unsubscribe = receiver.subscribe("jobFinished", (e) => received.push(e.jobKey));
+    const query = store.pool.query.bind(store.pool) as (...args: unknown[]) => Promise<unknown>;
+    let held = 0;
+    const spy = vi.spyOn(store.pool, "query").mockImplementation((async (...args: unknown[]) => {
+      const q = args[0] as { text?: string };
+      if (typeof q === "object" && q.text?.includes("pg_notify") && held++ === 0) await new Promise((r) => setTimeout(r, 50));
+      return query(...args);
+    }) as never);
+    try {
+      closing.publish("jobFinished", { tenantId: "t", jobKey: "c0" });
+      await turn();
+      await turn();
+      closing.publish("jobFinished", { tenantId: "t", jobKey: "c1" });
+      await turn();
+      closing.publish("jobFinished", { tenantId: "t", jobKey: "c2" });
+      await closing.close();
+      const end = Date.now() + 5000;
+      while (received.length < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      expect(received).toEqual(["c0", "c1", "c2"]);
+    } finally {
+      spy.mockRestore();
       unsubscribe();
     }
   });

@@ -8,6 +8,7 @@ import { JSON_CONTENT_TYPE, parseJsonBody } from "../bodies.js";
 import { robotPrincipal, type HttpContext } from "../context.js";
 import { bodyCheckedByCore } from "../coreChecked.js";
 import type { RouteErrors } from "../routeContract.js";
+import { toBatonError } from "../problem.js";
 import { answer, noContent } from "../schemas/common.js";
 import {
   ClaimedJobs, ClaimRequest, CompleteJob, FailJob, HeartbeatAnswer, HeartbeatRequest, JobLogLines, MAX_CLAIM_WAIT_SECONDS, OpenedSession, OpenSession, ResultsAnswer,
@@ -79,6 +80,23 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
     const session = await robots.sessionOrThrow(who.tenantId, sessionId);
     if (session.robotKeyId !== who.robotKeyId) throw notFound("session-not-found", "This robot session has ended or expired; open a new one.");
     sessions.set(request, session);
+  });
+  // The session came from the node's copy (Robots.sessionOrThrow): before a request is answered
+  // with a fault of its own (400 for its body, say), the session is read again, so that a
+  // session ended on another node is 404 session-not-found first, whatever the body, as when
+  // the hook above read it every time. Faults are rare; the read costs only them.
+  const answerFault = app.errorHandler;
+  app.setErrorHandler(async function (err, request, reply) {
+    const session = sessions.get(request);
+    const fault = toBatonError(err);
+    if (session && fault.status >= 400 && fault.status < 500 && fault.code !== "session-not-found") {
+      try {
+        await robots.confirmSession(session);
+      } catch (gone) {
+        return answerFault.call(this, gone as Error, request, reply);
+      }
+    }
+    return answerFault.call(this, err, request, reply);
   });
 
   api.post("/api/robot/v1/sessions", {
@@ -237,6 +255,10 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
       previous.set(item.jobKey, p.catch(() => {}));
       return p;
     }));
+    // an item refused because the session has ended (found out by its refusal, the session
+    // being this node's copy): the request is 404, as when the session is read before the items
+    const ended = settled.find((r) => r.status === "rejected" && r.reason instanceof BatonError && r.reason.code === "session-not-found");
+    if (ended) throw (ended as PromiseRejectedResult).reason;
     const answers = settled.map((r, i) => {
       const jobKey = items[i]!.jobKey;
       if (r.status === "fulfilled") return { jobKey, status: 204 };

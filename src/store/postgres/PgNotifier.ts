@@ -4,6 +4,9 @@ import { LocalNotifier, type Listener, type Notifier, type NotifierEvents } from
 
 type Kind = keyof NotifierEvents;
 
+/** the longest a NOTIFY statement may take before it is given up (its events lost, as in an outage): the events behind it wait for it */
+const NOTIFY_TIMEOUT_MS = 5000;
+
 /**
  * The notifier of many nodes: events reach this node's listeners at once, and the other
  * nodes through PostgreSQL LISTEN/NOTIFY on one channel per schema. Payloads are small
@@ -105,14 +108,21 @@ export class PgNotifier implements Notifier {
     this.queue = [];
     this.queuedAvailable = new Set();
     if (payloads.length === 0 || this.closed) return;
-    const sent = this.pool.query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", [this.channel, payloads]).then(
+    const sent = this.pool.query({ text: "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", values: [this.channel, payloads], query_timeout: NOTIFY_TIMEOUT_MS }).then(
       () => {},
-      // PostgreSQL is unreachable: other nodes recover through their missed-events path
-      (err: unknown) => this.onError(err),
+      (err: unknown) => {
+        // PostgreSQL is unreachable (or this statement hung: its own timeout, so that the
+        // events behind it are not held for long): other nodes recover through their
+        // missed-events path
+        try { this.onError(err); } catch { /* reporting must not stop the next events */ }
+      },
     );
     this.inFlight = sent;
-    await sent;
-    this.inFlight = null;
+    try {
+      await sent;
+    } finally {
+      this.inFlight = null;
+    }
     // what was published meanwhile leaves now, as one statement
     if (this.queue.length > 0) this.scheduleFlush();
   }
@@ -144,9 +154,11 @@ export class PgNotifier implements Notifier {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    await this.flush();
+    // what is published up to now still leaves (after the statement in flight): other nodes'
+    // waiters and claimers learn of this node's last changes (jobs handed back at shutdown)
+    while (this.inFlight || this.queue.length > 0) await this.flush();
+    this.closed = true;
     const client = this.client;
     this.client = null;
     await client?.end().catch(() => {});
