@@ -108,7 +108,9 @@ export class PgNotifier implements Notifier {
     this.queue = [];
     this.queuedAvailable = new Set();
     if (payloads.length === 0 || this.closed) return;
-    const sent = this.pool.query({ text: "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", values: [this.channel, payloads], query_timeout: NOTIFY_TIMEOUT_MS }).then(
+    // query_timeout: the client's own limit for this statement (pg reads it from the config; its types leave it out)
+    const statement = { text: "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", values: [this.channel, payloads], query_timeout: NOTIFY_TIMEOUT_MS } as pg.QueryConfig;
+    const sent = this.pool.query(statement).then(
       () => {},
       (err: unknown) => {
         // PostgreSQL is unreachable (or this statement hung: its own timeout, so that the
