@@ -160,6 +160,11 @@ describe("newIdempotencyKey", () => {
     expect(new Set(Array.from({ length: 50 }, () => newIdempotencyKey(at))).size).toBe(50);
   });
 
+  it("refuses a time that does not fit the 48 bits of a v7 timestamp", () => {
+    for (const bad of [-1, 2 ** 48, 1.5, Number.NaN]) expect(() => newIdempotencyKey(bad)).toThrow(RangeError);
+    expect(newIdempotencyKey(2 ** 48 - 1)).toMatch(/^ffffffff-ffff-7/);
+  });
+
   it("needs no crypto.randomUUID (a browser page that is not a secure context)", () => {
     const crypto = globalThis.crypto as { randomUUID?: unknown };
     const saved = crypto.randomUUID;

@@ -18,6 +18,8 @@ const VALID_KEY = /^[\x20-\x7E]{1,255}$/;
  * of an index page of its own (see bench/README.md, scenario 1b).
  */
 export function newIdempotencyKey(nowMs: number = Date.now()): string {
+  // the 48 bits of a v7 timestamp (until the year 10889)
+  if (!Number.isSafeInteger(nowMs) || nowMs < 0 || nowMs >= 2 ** 48) throw new RangeError("nowMs must be milliseconds since 1970 that fit in 48 bits.");
   // getRandomValues works in every browser context (randomUUID needs a secure one) and in Node
   const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
   let t = nowMs;

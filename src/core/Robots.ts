@@ -304,16 +304,11 @@ export class Robots {
     const known = this.claimed.get(jobKey);
     const handedHere = known !== undefined && known.sessionId === session.id;
     const job = handedHere ? known : await this.heldOrThrow(session, jobKey);
-    if (typeof outputArguments !== "object" || outputArguments === null || Array.isArray(outputArguments)) {
+    const invalid = invalidOutput(outputArguments);
+    if (invalid) {
       // a job no longer held is refused first, as when it is read first
       if (handedHere) await this.heldOrThrow(session, jobKey);
-      throw badRequest("invalid-output", "outputArguments must be a JSON object.");
-    }
-    const bad = unstorable(outputArguments);
-    if (bad) {
-      if (handedHere) await this.heldOrThrow(session, jobKey);
-      const path = `/outputArguments${bad.path === "/" ? "" : bad.path}`;
-      throw badRequest("invalid-output", `${path.slice(1)} ${bad.message}.`, { violations: [{ path, message: bad.message }] });
+      throw invalid;
     }
     // killed: what the robot reports is recorded as Stopped (a job known here that was killed
     // meanwhile fails the write below, and is stopped by killedMeanwhile)
@@ -425,6 +420,7 @@ export class Robots {
    * started it, so its next run is attempt n+1 (docs/robot-protocol.md, "Attempts").
    */
   private async releaseJob(job: Job, reason: "closed" | "lost" | "unlisted"): Promise<void> {
+    this.claimed.delete(job.key);
     const robot = job.robot ?? "?";
     if (job.state === "Stopping" || job.state === "Terminating") {
       await this.jobs.finish(job.tenantId, job.key, job.sessionId, {
@@ -488,6 +484,17 @@ interface ClaimedJob {
 
 /** jobs remembered as handed out by this node, at most (a hint only: past it the map starts again) */
 const CLAIMED_MAX = 100_000;
+
+/** why outputArguments cannot be recorded (400 invalid-output), or null */
+function invalidOutput(outputArguments: unknown): BatonError | null {
+  if (typeof outputArguments !== "object" || outputArguments === null || Array.isArray(outputArguments)) {
+    return badRequest("invalid-output", "outputArguments must be a JSON object.");
+  }
+  const bad = unstorable(outputArguments);
+  if (!bad) return null;
+  const path = `/outputArguments${bad.path === "/" ? "" : bad.path}`;
+  return badRequest("invalid-output", `${path.slice(1)} ${bad.message}.`, { violations: [{ path, message: bad.message }] });
+}
 
 function sessionGone(): BatonError {
   return notFound("session-not-found", "This robot session has ended or expired; open a new one.");

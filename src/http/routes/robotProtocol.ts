@@ -89,7 +89,8 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
   app.setErrorHandler(async function (err, request, reply) {
     const session = sessions.get(request);
     const fault = toBatonError(err);
-    if (session && fault.status >= 400 && fault.status < 500 && fault.code !== "session-not-found") {
+    // (a refusal, job-not-held, read the session already)
+    if (session && fault.status >= 400 && fault.status < 500 && fault.code !== "session-not-found" && fault.code !== "job-not-held") {
       try {
         await robots.confirmSession(session);
       } catch (gone) {
