@@ -1,11 +1,14 @@
 // Summarizes a .cpuprofile (from `npm run bench -- --cpu-prof`): self time by function and
 // by module, and inclusive time of the functions that matter most.
-// Usage: node bench/profile-summary.js <file.cpuprofile> [top=25]
+// Usage: node bench/profile-summary.js <file.cpuprofile> [top=25] [--from=S]
+// --from=S: only the samples from S seconds after the profile began (leaves out the start:
+// loading modules, compiling schemas, the warm-up's first calls)
 import { readFileSync } from "node:fs";
 
-const [file, topArg] = process.argv.slice(2);
+const from = Number(process.argv.find((a) => a.startsWith("--from="))?.slice(7) ?? 0) * 1e6;
+const [file, topArg] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 if (!file) {
-  console.error("usage: node bench/profile-summary.js <file.cpuprofile> [top]");
+  console.error("usage: node bench/profile-summary.js <file.cpuprofile> [top] [--from=S]");
   process.exit(2);
 }
 const top = Number(topArg ?? 25);
@@ -16,7 +19,11 @@ for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n
 
 // self time per node from the samples and their time deltas
 const self = new Map();
-profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+let at = 0;
+profile.samples.forEach((id, i) => {
+  at += profile.timeDeltas[i] ?? 0;
+  if (at >= from) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 
 const where = (cf) => {

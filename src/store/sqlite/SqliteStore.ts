@@ -289,12 +289,13 @@ export class SqliteStore extends SqlStore {
       if (limits.length > 0) return this.claimWithinLimits(session, scope, names, folders, room, now, limits, claimRow);
       // LIMIT CAST(? AS INTEGER), not LIMIT ?: SQLite (3.47+) plans with a bound LIMIT's
       // value, so rebinding it re-prepares the statement on every claim (~40 µs, twice a job).
-      const rows = root.statement(
+      // (rows read as arrays, made objects by the reader's literal: SqliteExecutor.reader)
+      const pending = root.reader(
         `SELECT * FROM jobs WHERE tenant_id = ? AND state = 'Pending' AND process_name IN (${names}) ${folders}
            AND (not_before IS NULL OR not_before <= ?)
          ORDER BY priority DESC, seq ASC LIMIT CAST(? AS INTEGER)`,
-      ).all(...scope, now, room) as Row[];
-      return rows.map(claimRow);
+      );
+      return (pending.statement.all(...scope, now, room) as unknown[][]).map((values) => claimRow(pending.row(values)));
     });
   }
 
@@ -317,7 +318,7 @@ export class SqliteStore extends SqlStore {
         GROUP BY folder_key, process_name, concurrency_key`,
     ).all(session.tenantId, ...limitedNames) as Row[]).map((r) => ({ ...candidateFromRow(r), count: Number(r.n) }));
     const budget = new ConcurrencyBudget(limits, counts);
-    const next = root.statement(
+    const next = root.reader(
       `SELECT * FROM jobs WHERE tenant_id = ? AND state = 'Pending' AND process_name IN (${names}) ${folders}
          AND (not_before IS NULL OR not_before <= ?)
          AND folder_key || '/' || process_name NOT IN (SELECT value FROM json_each(?))
@@ -327,7 +328,7 @@ export class SqliteStore extends SqlStore {
     const claimed: Job[] = [];
     for (;;) {
       const want = room - claimed.length;
-      const rows = next.all(...scope, now, JSON.stringify(budget.fullProcesses()), JSON.stringify(budget.fullKeys()), want) as Row[];
+      const rows = (next.statement.all(...scope, now, JSON.stringify(budget.fullProcesses()), JSON.stringify(budget.fullKeys()), want) as unknown[][]).map(next.row);
       for (const row of rows) if (budget.admit(candidateFromRow(row))) claimed.push(claimRow(row));
       if (rows.length < want || claimed.length >= room) return claimed;
     }
