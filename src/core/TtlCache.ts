@@ -18,9 +18,21 @@ export class TtlCache<V> {
     return entry.value;
   }
 
+  /**
+   * Keeps `value` for the TTL. A full cache first drops its oldest entry (the first set of
+   * those it holds): it was emptied whole, so past `maxEntries` live keys (sessions, tokens)
+   * every key was read from the store again at each wrap.
+   */
   set(key: string, value: V): void {
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    // (set again, a key moves to the end: it is the newest)
+    this.entries.delete(key);
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { value, expires: Date.now() + this.ttlMs });
+  }
+
+  /** how many entries it holds (expired ones included until read) */
+  get size(): number {
+    return this.entries.size;
   }
 
   delete(key: string): void {
