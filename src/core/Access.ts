@@ -15,8 +15,8 @@ export class AccessService {
    * Authentications of the hot path, by the secret as presented (its SHA-256 is computed only
    * on a miss: hashing was ~2.5 % of a saturated node's loop, once per request). Expiry is
    * checked on every use; a revocation clears the caches of every node (`credentialsChanged`).
-   * The secrets a node was sent in the last 10 s stay in its memory that long (they pass
-   * through it with every request anyway); the store keeps only their hashes.
+   * A secret stays in the node's memory as a key for its 10 s and at most a maintenance tick
+   * (1 s) more (`sweepCaches`); the store keeps only hashes.
    */
   private readonly tokens = new TtlCache<TokenRecord>(10_000);
   private readonly robotKeys = new TtlCache<RobotKey>(10_000);
@@ -32,6 +32,12 @@ export class AccessService {
     const clear = () => { this.tokens.clear(); this.robotKeys.clear(); };
     notifier.subscribe("credentialsChanged", clear);
     notifier.onMissedEvents(clear);
+  }
+
+  /** Drops the expired entries of the caches keyed by secrets (each maintenance tick). */
+  sweepCaches(): void {
+    this.tokens.sweep();
+    this.robotKeys.sweep();
   }
 
   private async tokenRecord(bearer: string): Promise<TokenRecord | null> {

@@ -94,6 +94,7 @@ export class Baton {
       this.store, this.notifier, this.tenancy, this.jobs, this.robots, this.dueWork, now, options.maintenanceIntervalMs ?? 1000,
       options.onError ?? (() => {}), this.org,
     );
+    this.maintenance.everyTick.push(() => this.access.sweepCaches());
   }
 
   async init(): Promise<void> {

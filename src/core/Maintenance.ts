@@ -90,7 +90,11 @@ export class Maintenance {
     }
   }
 
+  /** work of the node's memory run first on every tick (no store): the caches keyed by secrets swept (Baton registers it) */
+  readonly everyTick: (() => void)[] = [];
+
   private async runSteps(): Promise<void> {
+    for (const work of this.everyTick) work();
     await this.enforceDeadlines();
     if (this.leasesMayExpire()) await this.robots.expireLeases();
     await this.dueWork.runDue();

@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { sql } from "../../src/store/sql/sql.js";
-import { SqliteExecutor } from "../../src/store/sqlite/SqliteExecutor.js";
+import { loopRowBuilder, SqliteExecutor } from "../../src/store/sqlite/SqliteExecutor.js";
 
 /**
  * SqliteExecutor reads rows as arrays and makes them objects with a literal compiled per
@@ -70,5 +70,23 @@ describe("SQLite rows read through the executor's reader", () => {
     // better-sqlite3 re-prepares a statement whose schema changed: SELECT * then has one more column
     const row = await ex.one(sql`SELECT * FROM t WHERE id = ${1}`);
     expect(row).toEqual(db.prepare("SELECT * FROM t WHERE id = 1").get());
+  });
+
+  it("reads the new names after a migration of its own that kept the column count (a rename)", async () => {
+    const { db, ex } = executor();
+    expect(await ex.one(sql`SELECT * FROM t WHERE id = ${1}`)).toHaveProperty("name", "a");
+    await ex.exclusiveUnbatched((d) => d.exec("ALTER TABLE t RENAME COLUMN name TO title"));
+    const row = await ex.one(sql`SELECT * FROM t WHERE id = ${1}`);
+    expect(row).toEqual(db.prepare("SELECT * FROM t WHERE id = 1").get());
+    expect(row).toHaveProperty("title", "a");
+  });
+
+  it("without generated code (a node that refuses it), builds the same objects", () => {
+    const names = ["id", "name", "name", "__proto__", "constructor"];
+    const row = loopRowBuilder(names)([1, "first", "later", null, "c"]);
+    expect(Object.keys(row)).toEqual(["id", "name", "__proto__", "constructor"]);
+    expect(row).toMatchObject({ id: 1, name: "later", constructor: "c" });
+    expect(Object.getOwnPropertyDescriptor(row, "__proto__")?.value).toBeNull();
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
   });
 });

@@ -35,6 +35,40 @@ describe("TtlCache", () => {
   });
 });
 
+describe("TtlCache, expired entries", () => {
+  it("sweep drops the expired entries, oldest first, and keeps the live ones", () => {
+    const cache = new TtlCache<number>(1000);
+    cache.set("a", 1);
+    vi.advanceTimersByTime(500);
+    cache.set("b", 2);
+    vi.advanceTimersByTime(100);
+    cache.set("a", 10); // set again: now the newest, until 1,600
+    vi.advanceTimersByTime(400);
+    cache.set("c", 3);
+    vi.advanceTimersByTime(500);
+    cache.sweep();
+    // at 1,500: b (until 1,500) went; a (1,600) and c (2,000) stay
+    expect(cache.size).toBe(2);
+    expect([cache.get("b"), cache.get("a"), cache.get("c")]).toEqual([undefined, 10, 3]);
+  });
+
+  it("full, drops the expired entries before any live one, then the oldest sixteenth at once", () => {
+    const cache = new TtlCache<number>(1000, 32);
+    for (let i = 0; i < 16; i++) cache.set(`old${i}`, i);
+    vi.advanceTimersByTime(1000);
+    for (let i = 0; i < 16; i++) cache.set(`live${i}`, i);
+    cache.set("new", 1);
+    // the 16 expired went, no live one
+    expect(cache.size).toBe(17);
+    for (let i = 0; i < 15; i++) cache.set(`more${i}`, i);
+    expect(cache.size).toBe(32);
+    cache.set("over", 1);
+    // full of live entries: the oldest two (32 / 16) went
+    expect(cache.size).toBe(31);
+    expect([cache.get("live0"), cache.get("live1"), cache.get("live2"), cache.get("over")]).toEqual([undefined, undefined, 2, 1]);
+  });
+});
+
 describe("AccessService's caches of credentials", () => {
   const tenant = { id: "t1", org: "default", name: "DefaultTenant" } as Tenant;
   const robotKey = { id: "rk1", tenantId: "t1", name: "robot", folderKeys: null, revokedAt: null } as unknown as RobotKey;
@@ -63,6 +97,18 @@ describe("AccessService's caches of credentials", () => {
     await expect(service.authenticate(tenant, "Bearer baton_pat_y")).rejects.toMatchObject({ status: 401 });
     await expect(service.authenticate(tenant, "Bearer baton_pat_y")).rejects.toMatchObject({ status: 401 });
     expect(reads.tokens).toHaveLength(3);
+  });
+
+  it("sweepCaches drops the secrets whose 10 s are over (a maintenance tick calls it)", async () => {
+    const { service } = access();
+    await service.authenticate(tenant, "Bearer baton_pat_x");
+    await service.authenticateRobot(tenant, "Bearer baton_rk_x");
+    const sizes = () => [(service as unknown as { tokens: TtlCache<unknown> }).tokens.size, (service as unknown as { robotKeys: TtlCache<unknown> }).robotKeys.size];
+    service.sweepCaches();
+    expect(sizes()).toEqual([1, 1]);
+    vi.advanceTimersByTime(10_000);
+    service.sweepCaches();
+    expect(sizes()).toEqual([0, 0]);
   });
 
   it("a robot key used every second is read again 10 s after it was read: a revocation whose event was missed counts within 10 s", async () => {

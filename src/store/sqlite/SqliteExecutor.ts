@@ -18,6 +18,15 @@ export interface RowReader {
   readonly row: (values: unknown[]) => Row;
 }
 
+/** A row builder without generated code: the same objects, slower (own properties, a later column of a name wins). */
+export function loopRowBuilder(names: readonly string[]): (values: unknown[]) => Row {
+  return (v) => {
+    const row: Row = {};
+    for (let i = 0; i < names.length; i++) Object.defineProperty(row, names[i]!, { value: v[i], enumerable: true, writable: true, configurable: true });
+    return row;
+  };
+}
+
 /** the row builders, one per list of column names (statements of the same columns share one) */
 const rowBuilders = new Map<string, (values: unknown[]) => Row>();
 
@@ -28,7 +37,12 @@ function rowBuilder(names: readonly string[]): (values: unknown[]) => Row {
     // the names are SQLite's column names, quoted as JSON strings: never code; "__proto__"
     // as a computed key, an own property as the driver makes it (quoted, it sets the prototype)
     const member = (n: string, i: number) => `${n === "__proto__" ? `[${JSON.stringify(n)}]` : JSON.stringify(n)}: v[${i}]`;
-    build = new Function("v", `return {${names.map(member).join(", ")}};`) as (values: unknown[]) => Row;
+    try {
+      build = new Function("v", `return {${names.map(member).join(", ")}};`) as (values: unknown[]) => Row;
+    } catch {
+      // code generation from strings refused (node --disallow-code-generation-from-strings)
+      build = loopRowBuilder(names);
+    }
     if (rowBuilders.size < MAX_STATEMENTS) rowBuilders.set(signature, build);
   }
   return build;
@@ -36,8 +50,11 @@ function rowBuilder(names: readonly string[]): (values: unknown[]) => Row {
 
 /**
  * The row builder of a statement in raw mode. SQLite prepares a statement again by itself
- * when the schema changed (a migration): `SELECT *` may then have more columns, and the
- * builder is made again for them.
+ * when the schema changed: `SELECT *` may then have more columns (a column added), and the
+ * builder is made again for them. A change that keeps the count (a column renamed, a table
+ * rebuilt in another order) is not seen here: this node's own migrations drop every reader
+ * (`exclusiveUnbatched`), and another process changing the schema of a live node's file is
+ * not supported (the node's statements name the columns they read).
  */
 function rowsOf(statement: Database.Statement): (values: unknown[]) => Row {
   let names = statement.columns().map((c) => c.name);
@@ -282,6 +299,8 @@ export class SqliteExecutor implements Executor {
     this.commitBatch();
     await this.durable();
     this.commitOthers();
+    // a migration may change the columns a cached reader's rows are named by
+    this.readers.clear();
     try {
       return work(this.db);
     } catch (err) {
