@@ -233,21 +233,22 @@ describe("the WAL synced off the event loop (SQLite, synchronous FULL)", () => {
     return { calls, file: { sync: (done: (err: Error | null) => void) => { calls.push(done); }, close: () => {} } };
   }
 
-  async function executorWith(name: string, file: { sync: (done: (err: Error | null) => void) => void; close: () => void }) {
+  async function executorWith(name: string, file: { sync: (done: (err: Error | null) => void) => void; close: () => void }, maxSyncs?: number) {
     const db = new Database(join(dir, name));
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.exec("CREATE TABLE t (v TEXT)");
-    const executor = new SqliteExecutor(db, new WalSync(file));
+    const executor = new SqliteExecutor(db, new WalSync(file, maxSyncs));
     const reader = new Database(join(dir, name), { readonly: true });
     const rows = () => (reader.prepare("SELECT v FROM t ORDER BY rowid").all() as { v: string }[]).map((r) => r.v);
     return { db, executor, reader, rows };
   }
   const turn = () => new Promise<void>((r) => setImmediate(r));
 
-  it("a committed batch is durable only once a sync that started after its commit returns; batches meanwhile share the next sync", async () => {
+  it("a committed batch is durable only once a sync that started after its commit returns; with all syncs running, batches meanwhile share the next", async () => {
     const { calls, file } = manualSync();
-    const { db, executor, reader, rows } = await executorWith("batches.db", file);
+    // one sync at a time: the second and third batches commit while it runs
+    const { db, executor, reader, rows } = await executorWith("batches.db", file, 1);
     await executor.run(sql`INSERT INTO t (v) VALUES (${"a"})`);
     const first = executor.durable()!;
     let firstDone = false;
@@ -297,6 +298,84 @@ describe("the WAL synced off the event loop (SQLite, synchronous FULL)", () => {
     await turn();
     calls[1]!(null);
     await expect(next).resolves.toBeUndefined();
+    await executor.close();
+    reader.close();
+    db.close();
+  });
+
+  it("a batch's sync starts at its commit while another runs (two at once); the later returning first tells both, in order", async () => {
+    const { calls, file } = manualSync();
+    const { db, executor, reader } = await executorWith("overlap.db", file);
+    const told: string[] = [];
+    const commit = async (v: string) => {
+      await executor.run(sql`INSERT INTO t (v) VALUES (${v})`);
+      const durable = executor.durable()!;
+      void durable.then(() => told.push(v), () => told.push(`${v} failed`));
+      await turn();
+      // (wrapped: an async function returning the promise would wait for it)
+      return { durable };
+    };
+    const { durable: a } = await commit("a");
+    const { durable: b } = await commit("b");
+    // b's sync began without waiting for a's
+    expect(calls).toHaveLength(2);
+    // a third batch while both run: it waits for the next sync
+    const { durable: c } = await commit("c");
+    expect(calls).toHaveLength(2);
+    // b's sync returns first: it covers a (committed before it began) and b
+    calls[1]!(null);
+    await Promise.all([a, b]);
+    expect(told).toEqual(["a", "b"]);
+    // c's sync begins now; a's returning late tells nobody again
+    expect(calls).toHaveLength(3);
+    calls[0]!(null);
+    await turn();
+    expect(told).toEqual(["a", "b"]);
+    calls[2]!(null);
+    await c;
+    expect(told).toEqual(["a", "b", "c"]);
+    expect(executor.durable()).toBeNull();
+    await executor.close();
+    reader.close();
+    db.close();
+  });
+
+  it("the later of two syncs failing rejects its own batch only; the earlier batch waits for its own sync", async () => {
+    const { calls, file } = manualSync();
+    const { db, executor, reader } = await executorWith("overlap-fail.db", file);
+    await executor.run(sql`INSERT INTO t (v) VALUES (${"a"})`);
+    const a = executor.durable()!;
+    let aDone = false;
+    void a.then(() => { aDone = true; });
+    await turn();
+    await executor.run(sql`INSERT INTO t (v) VALUES (${"b"})`);
+    const b = executor.durable()!;
+    await turn();
+    expect(calls).toHaveLength(2);
+    calls[1]!(Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" }));
+    await expect(b).rejects.toThrow(/write-ahead log could not be synced to disk \(EIO\)/);
+    await turn();
+    expect(aDone).toBe(false);
+    calls[0]!(null);
+    await expect(a).resolves.toBeUndefined();
+    await executor.close();
+    reader.close();
+    db.close();
+  });
+
+  it("the earlier of two syncs failing rejects its own batch; the later one's batch is durable when it returns", async () => {
+    const { calls, file } = manualSync();
+    const { db, executor, reader } = await executorWith("overlap-fail-first.db", file);
+    await executor.run(sql`INSERT INTO t (v) VALUES (${"a"})`);
+    const a = executor.durable()!;
+    await turn();
+    await executor.run(sql`INSERT INTO t (v) VALUES (${"b"})`);
+    const b = executor.durable()!;
+    await turn();
+    calls[0]!(Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" }));
+    await expect(a).rejects.toThrow(/could not be synced/);
+    calls[1]!(null);
+    await expect(b).resolves.toBeUndefined();
     await executor.close();
     reader.close();
     db.close();

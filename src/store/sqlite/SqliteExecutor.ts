@@ -167,7 +167,7 @@ export class SqliteExecutor implements Executor {
    * commit); rejects when their batch could not commit, and then none of them was kept.
    */
   durable(): Promise<void> | null {
-    // syncs return in order: the open batch is durable after every batch before it
+    // batches are told in commit order (WalSync): the last one durable, every one before it is
     return this.batch ? this.batch.committed : this.syncing;
   }
 

@@ -31,44 +31,63 @@ export function fsyncOf(path: string): FileSync {
   };
 }
 
+/** at most this many fsyncs of the WAL run at once (libuv's pool has 4 threads, shared with the rest of the process) */
+const MAX_SYNCS = 2;
+
 /**
  * Group sync of the WAL: SQLite commits without waiting for the disk (`synchronous=NORMAL`,
  * still safe from corruption in WAL mode), and each committed batch is durable once an fsync
- * that started after its commit has returned. Batches that commit while an fsync runs wait
- * for the next one, which covers them all: at most one fsync runs at a time, and the event
- * loop never waits for one.
+ * that started after its commit has returned. A batch's fsync starts at its commit unless
+ * `MAX_SYNCS` run already; the batches that commit meanwhile share the next one. (One at a
+ * time, a batch committed just after an fsync began waited for it and then for its own.)
+ * Any fsync that returns covers every batch committed before it began, so the waiters of an
+ * earlier fsync still running are told too. The event loop never waits for one.
  */
 export class WalSync {
-  private running = false;
+  private running = 0;
+  /** committed batches whose fsync has not begun, then those of each running fsync, oldest first */
   private waiting: Waiter[] = [];
+  private readonly inFlight: Waiter[][] = [];
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly file: FileSync) {}
+  constructor(private readonly file: FileSync, private readonly maxSyncs = MAX_SYNCS) {}
 
   /** `waiter` is told once its (already committed) writes are on disk, or that syncing them failed */
   after(waiter: Waiter): void {
     this.waiting.push(waiter);
-    if (!this.running) this.next();
+    if (this.running < this.maxSyncs) this.next();
   }
 
   private next(): void {
     const batch = this.waiting;
     this.waiting = [];
-    this.running = true;
+    this.running += 1;
+    this.inFlight.push(batch);
     this.file.sync((err) => {
-      this.running = false;
-      for (const w of batch) {
-        if (err) w.reject(new Error(`The SQLite write-ahead log could not be synced to disk (${(err as NodeJS.ErrnoException).code ?? err.message}); the last writes may not survive a power loss.`, { cause: err }));
-        else w.resolve();
+      this.running -= 1;
+      // this fsync covers its own batches and those of every fsync that began before it
+      const at = this.inFlight.indexOf(batch);
+      const told = this.inFlight.splice(0, at + 1);
+      for (const [i, waiters] of told.entries()) {
+        // an earlier fsync still running that failed would have told its own: here only this one's error counts for this one's batches
+        const failed = err && i === told.length - 1;
+        for (const w of waiters) {
+          if (failed) w.reject(new Error(`The SQLite write-ahead log could not be synced to disk (${(err as NodeJS.ErrnoException).code ?? err.message}); the last writes may not survive a power loss.`, { cause: err }));
+          else if (!err) w.resolve();
+        }
       }
-      if (this.waiting.length > 0) this.next();
-      else for (const resolve of this.idleWaiters.splice(0)) resolve();
+      if (err) {
+        // the earlier batches this failed fsync would have covered wait for their own fsyncs
+        for (const waiters of told.slice(0, -1).reverse()) this.inFlight.unshift(waiters);
+      }
+      if (this.waiting.length > 0 && this.running < this.maxSyncs) this.next();
+      else if (this.running === 0 && this.waiting.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     });
   }
 
   /** resolves once no sync runs or waits */
   idle(): Promise<void> {
-    if (!this.running && this.waiting.length === 0) return Promise.resolve();
+    if (this.running === 0 && this.waiting.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
