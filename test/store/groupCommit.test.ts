@@ -238,7 +238,8 @@ describe("the WAL synced off the event loop (SQLite, synchronous FULL)", () => {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.exec("CREATE TABLE t (v TEXT)");
-    const executor = new SqliteExecutor(db, new WalSync(file, maxSyncs));
+    // each slot a sync of its own in production (fsyncOf); here the same hand-driven fake
+    const executor = new SqliteExecutor(db, new WalSync(Array.from({ length: maxSyncs ?? 2 }, () => file)));
     const reader = new Database(join(dir, name), { readonly: true });
     const rows = () => (reader.prepare("SELECT v FROM t ORDER BY rowid").all() as { v: string }[]).map((r) => r.v);
     return { db, executor, reader, rows };
@@ -285,19 +286,22 @@ describe("the WAL synced off the event loop (SQLite, synchronous FULL)", () => {
     db.close();
   });
 
-  it("a sync that fails rejects durable() (the answers are 503), and the next batches sync again", async () => {
+  it("a sync that fails rejects durable() (the answers are 503), and every later batch too, without a sync, until a restart", async () => {
     const { calls, file } = manualSync();
     const { db, executor, reader } = await executorWith("failing.db", file);
     await executor.run(sql`INSERT INTO t (v) VALUES (${"a"})`);
     const failed = executor.durable()!;
     await turn();
+    expect(executor.walSyncFailure()).toBeNull();
     calls[0]!(Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" }));
-    await expect(failed).rejects.toThrow(/write-ahead log could not be synced to disk \(EIO\)/);
+    await expect(failed).rejects.toThrow(/write-ahead log could not be synced to disk \(EIO\).*until Baton is restarted/);
+    expect(executor.walSyncFailure()?.message).toMatch(/could not be synced/);
+    // the WAL may have lost frames: a later batch's own sync could not make it durable
     await executor.run(sql`INSERT INTO t (v) VALUES (${"b"})`);
     const next = executor.durable()!;
     await turn();
-    calls[1]!(null);
-    await expect(next).resolves.toBeUndefined();
+    await expect(next).rejects.toThrow(/could not be synced/);
+    expect(calls).toHaveLength(1);
     await executor.close();
     reader.close();
     db.close();
@@ -340,45 +344,65 @@ describe("the WAL synced off the event loop (SQLite, synchronous FULL)", () => {
     db.close();
   });
 
-  it("the later of two syncs failing rejects its own batch only; the earlier batch waits for its own sync", async () => {
+  /** two batches committed, each with its sync running (two slots) */
+  async function twoInFlight(name: string) {
     const { calls, file } = manualSync();
-    const { db, executor, reader } = await executorWith("overlap-fail.db", file);
-    await executor.run(sql`INSERT INTO t (v) VALUES (${"a"})`);
-    const a = executor.durable()!;
-    let aDone = false;
-    void a.then(() => { aDone = true; });
-    await turn();
-    await executor.run(sql`INSERT INTO t (v) VALUES (${"b"})`);
-    const b = executor.durable()!;
-    await turn();
+    const { db, executor, reader } = await executorWith(name, file);
+    const told: string[] = [];
+    const commit = async (v: string) => {
+      await executor.run(sql`INSERT INTO t (v) VALUES (${v})`);
+      const durable = executor.durable()!;
+      void durable.then(() => told.push(`${v} durable`), () => told.push(`${v} refused`));
+      await turn();
+      return { durable };
+    };
+    const { durable: a } = await commit("a");
+    const { durable: b } = await commit("b");
     expect(calls).toHaveLength(2);
-    calls[1]!(Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" }));
-    await expect(b).rejects.toThrow(/write-ahead log could not be synced to disk \(EIO\)/);
-    await turn();
-    expect(aDone).toBe(false);
+    const done = async () => { await executor.close(); reader.close(); db.close(); };
+    return { calls, executor, told, a, b, commit, done };
+  }
+  const eio = () => Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" });
+
+  it("the later of two syncs failing refuses both batches, in commit order (the earlier one's pages may be the ones lost), and every later one", async () => {
+    const { calls, executor, told, a, b, commit, done } = await twoInFlight("overlap-fail.db");
+    calls[1]!(eio());
+    await expect(b).rejects.toThrow(/could not be synced/);
+    await expect(a).rejects.toThrow(/could not be synced/);
+    expect(told).toEqual(["a refused", "b refused"]);
+    // the earlier sync returning well afterwards changes nothing
     calls[0]!(null);
-    await expect(a).resolves.toBeUndefined();
-    await executor.close();
-    reader.close();
-    db.close();
+    await turn();
+    expect(told).toEqual(["a refused", "b refused"]);
+    const { durable: c } = await commit("c");
+    await expect(c).rejects.toThrow(/could not be synced/);
+    expect(calls).toHaveLength(2);
+    // while refused, durable() of a new write is never null (nothing leaves as if written)
+    expect(executor.walSyncFailure()).not.toBeNull();
+    await done();
   });
 
-  it("the earlier of two syncs failing rejects its own batch; the later one's batch is durable when it returns", async () => {
-    const { calls, file } = manualSync();
-    const { db, executor, reader } = await executorWith("overlap-fail-first.db", file);
-    await executor.run(sql`INSERT INTO t (v) VALUES (${"a"})`);
-    const a = executor.durable()!;
-    await turn();
-    await executor.run(sql`INSERT INTO t (v) VALUES (${"b"})`);
-    const b = executor.durable()!;
-    await turn();
-    calls[0]!(Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" }));
+  it("the earlier of two syncs failing refuses its batch and the later one's (still syncing)", async () => {
+    const { calls, told, a, b, done } = await twoInFlight("overlap-fail-first.db");
+    calls[0]!(eio());
     await expect(a).rejects.toThrow(/could not be synced/);
+    await expect(b).rejects.toThrow(/could not be synced/);
     calls[1]!(null);
-    await expect(b).resolves.toBeUndefined();
-    await executor.close();
-    reader.close();
-    db.close();
+    await turn();
+    expect(told).toEqual(["a refused", "b refused"]);
+    await done();
+  });
+
+  it("an earlier sync failing after a later one returned: the later one covered both batches (its own descriptor saw no error); every write after is refused", async () => {
+    const { calls, told, a, b, commit, done } = await twoInFlight("overlap-late-fail.db");
+    calls[1]!(null);
+    await Promise.all([a, b]);
+    calls[0]!(eio());
+    await turn();
+    expect(told).toEqual(["a durable", "b durable"]);
+    const { durable: c } = await commit("c");
+    await expect(c).rejects.toThrow(/could not be synced/);
+    await done();
   });
 
   it("close() waits for the sync in flight", async () => {
@@ -405,6 +429,21 @@ describe("the WAL synced off the event loop (SQLite, synchronous FULL)", () => {
     expect(await sync(file)).toBeNull();
     file.close();
     expect((await sync(fsyncOf(join(dir, "missing"))) as NodeJS.ErrnoException).code).toBe("ENOENT");
+  });
+
+  it("after a failed sync the store is not ready (ping rejects: /readyz answers 503), and it uses one descriptor per sync slot", async () => {
+    const store = new SqliteStore(join(dir, "not-ready.db"));
+    await store.migrate();
+    await store.ping();
+    // the store's own WalSync, one fsyncOf per slot (two descriptors of the WAL)
+    const own = (store.executor as unknown as { walSync: WalSync }).walSync;
+    expect((own as unknown as { slots: unknown[] }).slots).toHaveLength(2);
+    const failing = { sync: (done: (err: Error | null) => void) => setImmediate(() => done(eio())), close: () => {} };
+    (store.executor as unknown as { walSync: WalSync }).walSync = new WalSync([failing]);
+    await store.ensureTenant("default", "NotReady");
+    await expect(store.durable()!).rejects.toThrow(/could not be synced/);
+    await expect(store.ping()).rejects.toThrow(/could not be synced/);
+    await store.close();
   });
 
   it("the default store's durable() waits for its WAL's sync after the commit; NORMAL's for the commit only", async () => {

@@ -34,7 +34,8 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
   api.get("/readyz", {
     schema: {
       operationId: "getReadiness", tags, summary: "Readiness: the store answers",
-      description: "200 when a round trip to the store (`SELECT 1`) succeeds; otherwise 503 store-unavailable with `Retry-After`, and 503 shutting-down during graceful shutdown. " +
+      description: "200 when a round trip to the store (`SELECT 1`) succeeds and, on SQLite, its write-ahead log has never failed a sync (after one, no write is acknowledged until the node is restarted); " +
+        "otherwise 503 store-unavailable with `Retry-After`, and 503 shutting-down during graceful shutdown. " +
         "Load balancers send traffic only to ready nodes.",
       response: { 200: answer("The node can serve requests.", Type.Object({ status: Type.Literal("ready") })) },
     },

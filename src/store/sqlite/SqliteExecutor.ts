@@ -162,6 +162,11 @@ export class SqliteExecutor implements Executor {
     while (this.open) await this.open;
   }
 
+  /** the WAL sync's failure, after which no write is acknowledged (null while none failed, or without a WalSync) */
+  walSyncFailure(): Error | null {
+    return this.walSync?.failure ?? null;
+  }
+
   /**
    * Resolves once every write made so far is on disk (at once when none waits for its
    * commit); rejects when their batch could not commit, and then none of them was kept.

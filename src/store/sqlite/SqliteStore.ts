@@ -17,7 +17,7 @@ import { jobFromRow } from "../sql/rows.js";
 import { sql } from "../sql/sql.js";
 import { SqliteExecutor, sqliteConnection } from "./SqliteExecutor.js";
 import { translateSqliteError } from "./driverErrors.js";
-import { WalSync, fsyncOf } from "./walSync.js";
+import { WAL_SYNCS, WalSync, fsyncOf } from "./walSync.js";
 import { migrateSqlite } from "./migrate.js";
 
 /** a row's refusal (a unique key, a NOT NULL, a foreign key): the other rows of its batch are fine */
@@ -50,7 +50,8 @@ export class SqliteStore extends SqlStore {
     connection.pragma(`synchronous = ${full && !wal ? "FULL" : "NORMAL"}`);
     connection.pragma("foreign_keys = ON");
     connection.pragma("busy_timeout = 5000");
-    const executor = new SqliteExecutor(connection, full && wal ? new WalSync(fsyncOf(`${connection.name}-wal`)) : null);
+    const walFiles = () => Array.from({ length: WAL_SYNCS }, () => fsyncOf(`${connection.name}-wal`));
+    const executor = new SqliteExecutor(connection, full && wal ? new WalSync(walFiles()) : null);
     super(executor);
     this.connection = connection;
     this.executor = executor;
@@ -69,6 +70,13 @@ export class SqliteStore extends SqlStore {
   /** SQLite keeps no statistics by itself: PRAGMA optimize analyzes the tables whose size changed much */
   override async optimize(): Promise<void> {
     await this.executor.exclusiveUnbatched((db) => { db.pragma("optimize"); });
+  }
+
+  /** the store answers, and its WAL has never failed a sync (after one, no write is acknowledged: WalSync) */
+  override async ping(): Promise<void> {
+    const failure = this.executor.walSyncFailure();
+    if (failure) throw failure;
+    await super.ping();
   }
 
   async close(): Promise<void> {

@@ -31,69 +31,100 @@ export function fsyncOf(path: string): FileSync {
   };
 }
 
-/** at most this many fsyncs of the WAL run at once (libuv's pool has 4 threads, shared with the rest of the process) */
-const MAX_SYNCS = 2;
+/**
+ * How many fsyncs of the WAL may run at once, each on a descriptor of its own (libuv's pool
+ * has 4 threads, shared with the rest of the process).
+ */
+export const WAL_SYNCS = 2;
 
 /**
  * Group sync of the WAL: SQLite commits without waiting for the disk (`synchronous=NORMAL`,
  * still safe from corruption in WAL mode), and each committed batch is durable once an fsync
  * that started after its commit has returned. A batch's fsync starts at its commit unless
- * `MAX_SYNCS` run already; the batches that commit meanwhile share the next one. (One at a
- * time, a batch committed just after an fsync began waited for it and then for its own.)
- * Any fsync that returns covers every batch committed before it began, so the waiters of an
- * earlier fsync still running are told too. The event loop never waits for one.
+ * every slot's runs already; the batches that commit meanwhile share the next one. (One at a
+ * time, a batch committed just after a sync began waited for that one and then its own.) An
+ * fsync that returns covers every batch committed before it began, so the waiters of an
+ * earlier fsync still running are told too, in commit order. The event loop never waits.
+ *
+ * **Each slot has its own descriptor.** Linux reports a writeback error once per open file
+ * description: two fsyncs on one descriptor could see one the error and the other success,
+ * and the success would acknowledge pages that never reached the disk. On descriptors of
+ * their own, each fsync sees every error since its own last one.
+ *
+ * **A failed sync fails the node's writes for good.** After an fsync error the pages that
+ * failed are marked clean and lost, and SQLite, recovering its WAL, stops at the first frame
+ * it cannot read: whatever was committed after it would be lost too, however well its own
+ * sync went. So every batch not yet told, and every later one, is refused with that error
+ * (their answers are 503 store-unavailable; `failure` makes `/readyz` fail) until the
+ * process is restarted and SQLite has recovered, as PostgreSQL stops after a failed fsync.
  */
 export class WalSync {
-  private running = 0;
-  /** committed batches whose fsync has not begun, then those of each running fsync, oldest first */
+  private readonly slots: { file: FileSync; busy: boolean }[];
+  /** committed batches whose fsync has not begun */
   private waiting: Waiter[] = [];
+  /** the batches of the running fsyncs, in the order they began */
   private readonly inFlight: Waiter[][] = [];
   private idleWaiters: (() => void)[] = [];
+  private failed: Error | null = null;
 
-  constructor(private readonly file: FileSync, private readonly maxSyncs = MAX_SYNCS) {}
+  /** `files`: one FileSync per slot, each on its own descriptor of the WAL */
+  constructor(files: readonly FileSync[]) {
+    if (files.length === 0) throw new Error("WalSync needs at least one FileSync");
+    this.slots = files.map((file) => ({ file, busy: false }));
+  }
+
+  /** the error of the sync that failed, after which no write is durable (null while none has) */
+  get failure(): Error | null {
+    return this.failed;
+  }
 
   /** `waiter` is told once its (already committed) writes are on disk, or that syncing them failed */
   after(waiter: Waiter): void {
+    if (this.failed) {
+      waiter.reject(this.failed);
+      return;
+    }
     this.waiting.push(waiter);
-    if (this.running < this.maxSyncs) this.next();
+    const free = this.slots.find((slot) => !slot.busy);
+    if (free) this.start(free);
   }
 
-  private next(): void {
+  private start(slot: { file: FileSync; busy: boolean }): void {
     const batch = this.waiting;
     this.waiting = [];
-    this.running += 1;
+    slot.busy = true;
     this.inFlight.push(batch);
-    this.file.sync((err) => {
-      this.running -= 1;
-      // this fsync covers its own batches and those of every fsync that began before it
-      const at = this.inFlight.indexOf(batch);
-      const told = this.inFlight.splice(0, at + 1);
-      for (const [i, waiters] of told.entries()) {
-        // an earlier fsync still running that failed would have told its own: here only this one's error counts for this one's batches
-        const failed = err && i === told.length - 1;
-        for (const w of waiters) {
-          if (failed) w.reject(new Error(`The SQLite write-ahead log could not be synced to disk (${(err as NodeJS.ErrnoException).code ?? err.message}); the last writes may not survive a power loss.`, { cause: err }));
-          else if (!err) w.resolve();
-        }
+    slot.file.sync((err) => {
+      slot.busy = false;
+      if (err && !this.failed) {
+        this.failed = new Error(
+          `The SQLite write-ahead log could not be synced to disk (${(err as NodeJS.ErrnoException).code ?? err.message}); the last writes may not survive a power loss, ` +
+          "and no write is acknowledged until Baton is restarted (check the disk).",
+          { cause: err },
+        );
       }
-      if (err) {
-        // the earlier batches this failed fsync would have covered wait for their own fsyncs
-        for (const waiters of told.slice(0, -1).reverse()) this.inFlight.unshift(waiters);
+      if (this.failed) {
+        for (const waiters of this.inFlight.splice(0)) for (const w of waiters) w.reject(this.failed);
+        for (const w of this.waiting.splice(0)) w.reject(this.failed);
+      } else {
+        // this fsync covers its own batches and those of every fsync that began before it
+        const at = this.inFlight.indexOf(batch);
+        for (const waiters of this.inFlight.splice(0, at + 1)) for (const w of waiters) w.resolve();
+        if (this.waiting.length > 0) this.start(slot);
       }
-      if (this.waiting.length > 0 && this.running < this.maxSyncs) this.next();
-      else if (this.running === 0 && this.waiting.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      if (this.waiting.length === 0 && !this.slots.some((s) => s.busy)) for (const resolve of this.idleWaiters.splice(0)) resolve();
     });
   }
 
   /** resolves once no sync runs or waits */
   idle(): Promise<void> {
-    if (this.running === 0 && this.waiting.length === 0) return Promise.resolve();
+    if (this.waiting.length === 0 && !this.slots.some((s) => s.busy)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   async close(): Promise<void> {
     await this.idle();
-    this.file.close();
+    for (const slot of this.slots) slot.file.close();
   }
 }
 
