@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import type { NewAuditEntry } from "../../src/core/store.js";
 import { sql } from "../../src/store/sql/sql.js";
 import { SqliteExecutor } from "../../src/store/sqlite/SqliteExecutor.js";
 import { SqliteStore } from "../../src/store/sqlite/SqliteStore.js";
-import { WalSync, fsyncOf } from "../../src/store/sqlite/walSync.js";
+import { WAL_SYNCS, WalSync, fsyncOf } from "../../src/store/sqlite/walSync.js";
 import { startSocketlessBaton, type TestBaton } from "../helpers/baton.js";
 
 /**
@@ -223,6 +223,35 @@ describe("an HTTP answer leaves once its writes are on disk (SQLite)", () => {
   });
 });
 
+describe("after a failed WAL sync, every answer is 503 until a restart (SQLite)", () => {
+  it("an invocation, a read, /readyz and /healthz all answer 503 store-unavailable", async () => {
+    const b = await startSocketlessBaton();
+    try {
+      const store = b.baton.store as SqliteStore;
+      if (store.engine !== "sqlite") return;
+      expect((await b.fetch(`${new URL(b.base).origin}/healthz`)).status).toBe(200);
+      // the store's WAL sync replaced by one whose fsyncs fail (EIO)
+      const executor = store.executor as unknown as { walSync: WalSync };
+      await executor.walSync.close();
+      executor.walSync = new WalSync([{ sync: (done) => setImmediate(() => done(Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" }))), close: () => {} }]);
+      const invoked = await b.fetch(b.invokeUrl("echo"), { method: "POST", headers: { authorization: `Bearer ${b.token}`, "content-type": "application/json" }, body: "{}" });
+      expect(invoked.status).toBe(503);
+      expect(invoked.headers.get("location")).toBeNull();
+      expect(await invoked.json()).toMatchObject({ status: 503, code: "store-unavailable" });
+      // no write since: every answer still fails, until the node is restarted
+      for (const path of ["/healthz", "/readyz"]) {
+        const res = await b.fetch(`${new URL(b.base).origin}${path}`);
+        expect(res.status, path).toBe(503);
+        expect(res.headers.get("content-type")).toBe("application/problem+json");
+        expect(await res.json()).toMatchObject({ status: 503, code: "store-unavailable" });
+      }
+      expect((await b.api("/api/v1/jobs?limit=1")).status).toBe(503);
+    } finally {
+      await b.close().catch(() => {});
+    }
+  });
+});
+
 describe("the WAL synced off the event loop (SQLite, synchronous FULL)", () => {
   const dir = mkdtempSync(join(tmpdir(), "baton-wal-sync-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -377,8 +406,10 @@ describe("the WAL synced off the event loop (SQLite, synchronous FULL)", () => {
     const { durable: c } = await commit("c");
     await expect(c).rejects.toThrow(/could not be synced/);
     expect(calls).toHaveLength(2);
-    // while refused, durable() of a new write is never null (nothing leaves as if written)
+    // c's batch has committed (and was refused at once): durable() is not null, it rejects,
+    // so an answer that asks only now does not leave as if c were written
     expect(executor.walSyncFailure()).not.toBeNull();
+    await expect(executor.durable()).rejects.toThrow(/could not be synced/);
     await done();
   });
 
@@ -437,12 +468,26 @@ describe("the WAL synced off the event loop (SQLite, synchronous FULL)", () => {
     await store.ping();
     // the store's own WalSync, one fsyncOf per slot (two descriptors of the WAL)
     const own = (store.executor as unknown as { walSync: WalSync }).walSync;
-    expect((own as unknown as { slots: unknown[] }).slots).toHaveLength(2);
+    expect((own as unknown as { slots: unknown[] }).slots).toHaveLength(WAL_SYNCS);
+    await own.close();
     const failing = { sync: (done: (err: Error | null) => void) => setImmediate(() => done(eio())), close: () => {} };
     (store.executor as unknown as { walSync: WalSync }).walSync = new WalSync([failing]);
     await store.ensureTenant("default", "NotReady");
     await expect(store.durable()!).rejects.toThrow(/could not be synced/);
     await expect(store.ping()).rejects.toThrow(/could not be synced/);
+    await store.close();
+  });
+
+  it("the store opens every sync slot's descriptor of the WAL at its first batch, before any sync (a descriptor opened after an error was reported elsewhere never sees it)", async () => {
+    const file = join(dir, "descriptors.db");
+    const walDescriptors = () => readdirSync("/proc/self/fd").filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === `${file}-wal`; } catch { return false; } }).length;
+    const store = new SqliteStore(file);
+    await store.migrate();
+    const before = walDescriptors();
+    await store.ensureTenant("default", "Descriptors");
+    await store.durable();
+    // SQLite's own, and one per slot: opened together, though one sync ran
+    expect(walDescriptors() - before).toBe(WAL_SYNCS);
     await store.close();
   });
 

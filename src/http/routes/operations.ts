@@ -25,7 +25,8 @@ function routes(app: FastifyInstance, ctx: HttpContext): void {
   api.get("/healthz", {
     schema: {
       operationId: "getHealth", tags, summary: "Liveness: the process is up",
-      description: "Answers 200 whenever the process serves HTTP; it does not look at the store (that is `/readyz`). During graceful shutdown, 503 shutting-down.",
+      description: "Answers 200 whenever the process serves HTTP; it does not look at the store (that is `/readyz`). During graceful shutdown, 503 shutting-down. " +
+        "On SQLite, after its write-ahead log failed a sync, every answer is 503 store-unavailable until the node is restarted, this one too (a liveness probe then restarts it).",
       response: { 200: answer("The process is up.", Type.Object({ status: Type.Literal("ok") })) },
     },
     config: { access: "public" },

@@ -173,7 +173,11 @@ export class SqliteExecutor implements Executor {
    */
   durable(): Promise<void> | null {
     // batches are told in commit order (WalSync): the last one durable, every one before it is
-    return this.batch ? this.batch.committed : this.syncing;
+    if (this.batch) return this.batch.committed;
+    // after a failed sync no write is durable, whether or not its batch has committed (WalSync):
+    // every answer fails (its batch may have been refused before the answer asked)
+    const failure = this.walSync?.failure;
+    return failure ? Promise.reject(failure) : this.syncing;
   }
 
   /**

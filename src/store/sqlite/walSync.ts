@@ -1,7 +1,9 @@
-import { close, fsync, open } from "node:fs";
+import { close, fsync, open, openSync } from "node:fs";
 
 /** Makes a file's writes durable (an fsync), calling back when done. */
 export interface FileSync {
+  /** opens the file now, if it can (else its first sync opens it, and reports a failure to) */
+  open?(): void;
   sync(done: (err: Error | null) => void): void;
   /** closes what it opened, once no sync is running */
   close(): void;
@@ -15,6 +17,14 @@ export interface FileSync {
 export function fsyncOf(path: string): FileSync {
   let fd: number | null = null;
   return {
+    open() {
+      if (fd !== null) return;
+      try {
+        fd = openSync(path, "r");
+      } catch {
+        // the first sync opens it, and fails the batch if it cannot
+      }
+    },
     sync(done) {
       const run = (f: number) => fsync(f, (err) => done(err));
       if (fd !== null) return run(fd);
@@ -46,10 +56,14 @@ export const WAL_SYNCS = 2;
  * fsync that returns covers every batch committed before it began, so the waiters of an
  * earlier fsync still running are told too, in commit order. The event loop never waits.
  *
- * **Each slot has its own descriptor.** Linux reports a writeback error once per open file
- * description: two fsyncs on one descriptor could see one the error and the other success,
- * and the success would acknowledge pages that never reached the disk. On descriptors of
- * their own, each fsync sees every error since its own last one.
+ * **Each slot has its own descriptor, all opened together.** Linux reports a writeback error
+ * once per open file description: two fsyncs on one descriptor could see one the error and
+ * the other success, and the success would acknowledge pages that never reached the disk. On
+ * descriptors of their own, each fsync sees every error since its own last one, or since
+ * it was opened, if no descriptor had reported it yet: a descriptor opened after another
+ * reported an error (SQLite's own, at a checkpoint, whose result SQLite ignores) would never
+ * see it. So every slot's descriptor is opened at the first batch, before any sync (the WAL
+ * exists from the first commit on; SQLite creates it then).
  *
  * **A failed sync fails the node's writes for good.** After an fsync error the pages that
  * failed are marked clean and lost, and SQLite, recovering its WAL, stops at the first frame
@@ -66,6 +80,8 @@ export class WalSync {
   private readonly inFlight: Waiter[][] = [];
   private idleWaiters: (() => void)[] = [];
   private failed: Error | null = null;
+  /** whether the slots' descriptors were opened (at the first batch) */
+  private opened = false;
 
   /** `files`: one FileSync per slot, each on its own descriptor of the WAL */
   constructor(files: readonly FileSync[]) {
@@ -83,6 +99,10 @@ export class WalSync {
     if (this.failed) {
       waiter.reject(this.failed);
       return;
+    }
+    if (!this.opened) {
+      this.opened = true;
+      for (const slot of this.slots) slot.file.open?.();
     }
     this.waiting.push(waiter);
     const free = this.slots.find((slot) => !slot.busy);
