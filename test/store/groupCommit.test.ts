@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -478,17 +478,31 @@ describe("the WAL synced off the event loop (SQLite, synchronous FULL)", () => {
     await store.close();
   });
 
-  it("the store opens every sync slot's descriptor of the WAL at its first batch, before any sync (a descriptor opened after an error was reported elsewhere never sees it)", async () => {
+  it.skipIf(!existsSync("/proc/self/fd"))("the store opens every sync slot's descriptor of the WAL after its migrations, before any batch (a descriptor opened after an error was reported elsewhere never sees it)", async () => {
     const file = join(dir, "descriptors.db");
-    const walDescriptors = () => readdirSync("/proc/self/fd").filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === `${file}-wal`; } catch { return false; } }).length;
     const store = new SqliteStore(file);
+    const wal = () => realpathSync(`${file}-wal`);
+    const walDescriptors = () => readdirSync("/proc/self/fd").filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === wal(); } catch { return false; } }).length;
     await store.migrate();
-    const before = walDescriptors();
+    // SQLite's own, and one per slot, before any batch
+    expect(walDescriptors()).toBe(1 + WAL_SYNCS);
     await store.ensureTenant("default", "Descriptors");
     await store.durable();
-    // SQLite's own, and one per slot: opened together, though one sync ran
-    expect(walDescriptors() - before).toBe(WAL_SYNCS);
+    expect(walDescriptors()).toBe(1 + WAL_SYNCS);
     await store.close();
+  });
+
+  it("a WAL sync slot that cannot open its descriptor fails the node's writes, as a failed sync does", async () => {
+    const cannot = { open: () => Object.assign(new Error("EMFILE: too many open files"), { code: "EMFILE" }), sync: (done: (err: Error | null) => void) => done(null), close: () => {} };
+    const sync = new WalSync([cannot]);
+    sync.open();
+    expect(sync.failure?.message).toMatch(/could not be synced to disk \(EMFILE\)/);
+    await expect(new Promise<void>((resolve, reject) => sync.after({ resolve, reject }))).rejects.toThrow(/EMFILE/);
+    // and fsyncOf of a file that is not there fails its syncs, never opening it later
+    const missing = fsyncOf(join(dir, "never-there"));
+    expect((missing.open!() as NodeJS.ErrnoException).code).toBe("ENOENT");
+    writeFileSync(join(dir, "never-there"), "x");
+    expect(((await new Promise<Error | null>((r) => missing.sync(r))) as NodeJS.ErrnoException).code).toBe("ENOENT");
   });
 
   it("the default store's durable() waits for its WAL's sync after the commit; NORMAL's for the commit only", async () => {

@@ -162,6 +162,11 @@ export class SqliteExecutor implements Executor {
     while (this.open) await this.open;
   }
 
+  /** opens the WAL sync's descriptors (once the WAL exists: after the migrations) */
+  openWalSync(): void {
+    this.walSync?.open();
+  }
+
   /** the WAL sync's failure, after which no write is acknowledged (null while none failed, or without a WalSync) */
   walSyncFailure(): Error | null {
     return this.walSync?.failure ?? null;

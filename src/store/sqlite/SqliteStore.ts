@@ -65,6 +65,9 @@ export class SqliteStore extends SqlStore {
       // planner picks the job list's indexes by the data (SQLite's advice for long-lived connections)
       db.pragma("optimize=0x10002");
     });
+    // the WAL exists now (the migrations wrote, or WAL mode opened it): its sync descriptors open
+    // before any batch, so that none misses a writeback error reported meanwhile
+    this.executor.openWalSync();
   }
 
   /** SQLite keeps no statistics by itself: PRAGMA optimize analyzes the tables whose size changed much */

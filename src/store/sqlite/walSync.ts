@@ -2,8 +2,8 @@ import { close, fsync, open, openSync } from "node:fs";
 
 /** Makes a file's writes durable (an fsync), calling back when done. */
 export interface FileSync {
-  /** opens the file now, if it can (else its first sync opens it, and reports a failure to) */
-  open?(): void;
+  /** opens the file now: the error when it cannot (its syncs then fail with it) */
+  open?(): Error | null;
   sync(done: (err: Error | null) => void): void;
   /** closes what it opened, once no sync is running */
   close(): void;
@@ -16,16 +16,20 @@ export interface FileSync {
  */
 export function fsyncOf(path: string): FileSync {
   let fd: number | null = null;
+  let openError: Error | null = null;
   return {
     open() {
-      if (fd !== null) return;
+      if (fd !== null || openError) return openError;
       try {
         fd = openSync(path, "r");
-      } catch {
-        // the first sync opens it, and fails the batch if it cannot
+      } catch (err) {
+        // never opened later: a descriptor opened after an error was reported would not see it
+        openError = err as Error;
       }
+      return openError;
     },
     sync(done) {
+      if (openError) return done(openError);
       const run = (f: number) => fsync(f, (err) => done(err));
       if (fd !== null) return run(fd);
       open(path, "r", (err, opened) => {
@@ -62,8 +66,9 @@ export const WAL_SYNCS = 2;
  * descriptors of their own, each fsync sees every error since its own last one, or since
  * it was opened, if no descriptor had reported it yet: a descriptor opened after another
  * reported an error (SQLite's own, at a checkpoint, whose result SQLite ignores) would never
- * see it. So every slot's descriptor is opened at the first batch, before any sync (the WAL
- * exists from the first commit on; SQLite creates it then).
+ * see it. So every slot's descriptor is opened as soon as the WAL exists, after the store's
+ * migrations (SQLite creates it at the first write, or when it opens a database in WAL mode
+ * that has one), and none is opened later.
  *
  * **A failed sync fails the node's writes for good.** After an fsync error the pages that
  * failed are marked clean and lost, and SQLite, recovering its WAL, stops at the first frame
@@ -94,15 +99,30 @@ export class WalSync {
     return this.failed;
   }
 
+  /**
+   * Opens every slot's descriptor, once: as soon as the WAL exists (the store calls it after
+   * its migrations; the first batch otherwise). One that cannot be opened fails the node's
+   * writes, as a failed sync does.
+   */
+  open(): void {
+    if (this.opened) return;
+    this.opened = true;
+    for (const slot of this.slots) {
+      const err = slot.file.open?.() ?? null;
+      if (err && !this.failed) this.failed = syncFailure(err);
+    }
+  }
+
   /** `waiter` is told once its (already committed) writes are on disk, or that syncing them failed */
   after(waiter: Waiter): void {
     if (this.failed) {
       waiter.reject(this.failed);
       return;
     }
-    if (!this.opened) {
-      this.opened = true;
-      for (const slot of this.slots) slot.file.open?.();
+    this.open();
+    if (this.failed) {
+      waiter.reject(this.failed);
+      return;
     }
     this.waiting.push(waiter);
     const free = this.slots.find((slot) => !slot.busy);
@@ -116,13 +136,7 @@ export class WalSync {
     this.inFlight.push(batch);
     slot.file.sync((err) => {
       slot.busy = false;
-      if (err && !this.failed) {
-        this.failed = new Error(
-          `The SQLite write-ahead log could not be synced to disk (${(err as NodeJS.ErrnoException).code ?? err.message}); the last writes may not survive a power loss, ` +
-          "and no write is acknowledged until Baton is restarted (check the disk).",
-          { cause: err },
-        );
-      }
+      if (err && !this.failed) this.failed = syncFailure(err);
       if (this.failed) {
         for (const waiters of this.inFlight.splice(0)) for (const w of waiters) w.reject(this.failed);
         for (const w of this.waiting.splice(0)) w.reject(this.failed);
@@ -146,6 +160,14 @@ export class WalSync {
     await this.idle();
     for (const slot of this.slots) slot.file.close();
   }
+}
+
+function syncFailure(err: Error): Error {
+  return new Error(
+    `The SQLite write-ahead log could not be synced to disk (${(err as NodeJS.ErrnoException).code ?? err.message}); the last writes may not survive a power loss, ` +
+    "and no write is acknowledged until Baton is restarted (check the disk).",
+    { cause: err },
+  );
 }
 
 interface Waiter {
