@@ -237,12 +237,15 @@ describe("after a failed WAL sync, every answer is 503 until a restart (SQLite)"
       const invoked = await b.fetch(b.invokeUrl("echo"), { method: "POST", headers: { authorization: `Bearer ${b.token}`, "content-type": "application/json" }, body: "{}" });
       expect(invoked.status).toBe(503);
       expect(invoked.headers.get("location")).toBeNull();
+      expect(invoked.headers.get("content-type")).toBe("application/problem+json");
+      expect(invoked.headers.get("retry-after")).toBe("5");
       expect(await invoked.json()).toMatchObject({ status: 503, code: "store-unavailable" });
       // no write since: every answer still fails, until the node is restarted
       for (const path of ["/healthz", "/readyz"]) {
         const res = await b.fetch(`${new URL(b.base).origin}${path}`);
         expect(res.status, path).toBe(503);
         expect(res.headers.get("content-type")).toBe("application/problem+json");
+        expect(res.headers.get("retry-after")).toBe("5");
         expect(await res.json()).toMatchObject({ status: 503, code: "store-unavailable" });
       }
       expect((await b.api("/api/v1/jobs?limit=1")).status).toBe(503);
@@ -271,14 +274,16 @@ describe("the WAL synced off the event loop (SQLite, synchronous FULL)", () => {
     const executor = new SqliteExecutor(db, new WalSync(Array.from({ length: maxSyncs ?? 2 }, () => file)));
     const reader = new Database(join(dir, name), { readonly: true });
     const rows = () => (reader.prepare("SELECT v FROM t ORDER BY rowid").all() as { v: string }[]).map((r) => r.v);
-    return { db, executor, reader, rows };
+    /** closes the executor (after its syncs), the reader and the connection */
+    const done = async () => { await executor.close(); reader.close(); db.close(); };
+    return { db, executor, reader, rows, done };
   }
   const turn = () => new Promise<void>((r) => setImmediate(r));
 
   it("a committed batch is durable only once a sync that started after its commit returns; with all syncs running, batches meanwhile share the next", async () => {
     const { calls, file } = manualSync();
     // one sync at a time: the second and third batches commit while it runs
-    const { db, executor, reader, rows } = await executorWith("batches.db", file, 1);
+    const { executor, rows, done } = await executorWith("batches.db", file, 1);
     await executor.run(sql`INSERT INTO t (v) VALUES (${"a"})`);
     const first = executor.durable()!;
     let firstDone = false;
@@ -310,14 +315,12 @@ describe("the WAL synced off the event loop (SQLite, synchronous FULL)", () => {
     await Promise.all([second, third]);
     expect(calls).toHaveLength(2);
     expect(executor.durable()).toBeNull();
-    await executor.close();
-    reader.close();
-    db.close();
+    await done();
   });
 
   it("a sync that fails rejects durable() (the answers are 503), and every later batch too, without a sync, until a restart", async () => {
     const { calls, file } = manualSync();
-    const { db, executor, reader } = await executorWith("failing.db", file);
+    const { executor, done } = await executorWith("failing.db", file);
     await executor.run(sql`INSERT INTO t (v) VALUES (${"a"})`);
     const failed = executor.durable()!;
     await turn();
@@ -331,14 +334,12 @@ describe("the WAL synced off the event loop (SQLite, synchronous FULL)", () => {
     await turn();
     await expect(next).rejects.toThrow(/could not be synced/);
     expect(calls).toHaveLength(1);
-    await executor.close();
-    reader.close();
-    db.close();
+    await done();
   });
 
   it("a batch's sync starts at its commit while another runs (two at once); the later returning first tells both, in order", async () => {
     const { calls, file } = manualSync();
-    const { db, executor, reader } = await executorWith("overlap.db", file);
+    const { executor, done } = await executorWith("overlap.db", file);
     const told: string[] = [];
     const commit = async (v: string) => {
       await executor.run(sql`INSERT INTO t (v) VALUES (${v})`);
@@ -368,15 +369,13 @@ describe("the WAL synced off the event loop (SQLite, synchronous FULL)", () => {
     await c;
     expect(told).toEqual(["a", "b", "c"]);
     expect(executor.durable()).toBeNull();
-    await executor.close();
-    reader.close();
-    db.close();
+    await done();
   });
 
   /** two batches committed, each with its sync running (two slots) */
   async function twoInFlight(name: string) {
     const { calls, file } = manualSync();
-    const { db, executor, reader } = await executorWith(name, file);
+    const { executor, done } = await executorWith(name, file);
     const told: string[] = [];
     const commit = async (v: string) => {
       await executor.run(sql`INSERT INTO t (v) VALUES (${v})`);
@@ -388,7 +387,6 @@ describe("the WAL synced off the event loop (SQLite, synchronous FULL)", () => {
     const { durable: a } = await commit("a");
     const { durable: b } = await commit("b");
     expect(calls).toHaveLength(2);
-    const done = async () => { await executor.close(); reader.close(); db.close(); };
     return { calls, executor, told, a, b, commit, done };
   }
   const eio = () => Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" });

@@ -68,6 +68,20 @@ function rowsOf(statement: Database.Statement): (values: unknown[]) => Row {
   };
 }
 
+/**
+ * What a cache of prepared statements holds for `text`, made by `make` when it has none;
+ * kept when the text is fixed. Bounded: lists of many lengths make many texts; past the
+ * bound, prepared each time.
+ */
+function cachedFor<T>(cache: Map<string, T>, text: string, fixed: boolean, make: () => T): T {
+  let found = fixed ? cache.get(text) : undefined;
+  if (found === undefined) {
+    found = make();
+    if (fixed && cache.size < MAX_STATEMENTS) cache.set(text, found);
+  }
+  return found;
+}
+
 /** better-sqlite3 binds numbers, strings, bigints, buffers and null: booleans become 0/1, objects JSON text. */
 function bind(values: unknown[]): unknown[] {
   for (let i = 0; i < values.length; i++) {
@@ -127,13 +141,7 @@ export class SqliteExecutor implements Executor {
 
   /** a prepared statement for this text: cached when the text is fixed */
   statement(text: string, fixed = true): Database.Statement {
-    let s = fixed ? this.statements.get(text) : undefined;
-    if (!s) {
-      s = this.db.prepare(text);
-      // bounded: lists of many lengths make many texts; past the bound, prepared each time
-      if (fixed && this.statements.size < MAX_STATEMENTS) this.statements.set(text, s);
-    }
-    return s;
+    return cachedFor(this.statements, text, fixed, () => this.db.prepare(text));
   }
 
   /**
@@ -145,13 +153,10 @@ export class SqliteExecutor implements Executor {
    * returns no data is prepared as it is (its `get` and `all` refuse, as the driver's do).
    */
   reader(text: string, fixed = true): RowReader {
-    let r = fixed ? this.readers.get(text) : undefined;
-    if (!r) {
+    return cachedFor(this.readers, text, fixed, () => {
       const statement = this.db.prepare(text);
-      r = statement.reader ? { statement: statement.raw(true), row: rowsOf(statement) } : { statement, row: (v) => v as unknown as Row };
-      if (fixed && this.readers.size < MAX_STATEMENTS) this.readers.set(text, r);
-    }
-    return r;
+      return statement.reader ? { statement: statement.raw(true), row: rowsOf(statement) } : { statement, row: (v) => v as unknown as Row };
+    });
   }
 
   /**

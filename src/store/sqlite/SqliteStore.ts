@@ -50,8 +50,9 @@ export class SqliteStore extends SqlStore {
     connection.pragma(`synchronous = ${full && !wal ? "FULL" : "NORMAL"}`);
     connection.pragma("foreign_keys = ON");
     connection.pragma("busy_timeout = 5000");
-    const walFiles = () => Array.from({ length: WAL_SYNCS }, () => fsyncOf(`${connection.name}-wal`));
-    const executor = new SqliteExecutor(connection, full && wal ? new WalSync(walFiles()) : null);
+    // one descriptor of the WAL per sync slot (WalSync)
+    const walSync = full && wal ? new WalSync(Array.from({ length: WAL_SYNCS }, () => fsyncOf(`${connection.name}-wal`))) : null;
+    const executor = new SqliteExecutor(connection, walSync);
     super(executor);
     this.connection = connection;
     this.executor = executor;

@@ -1,4 +1,4 @@
-import { close, fsync, open, openSync } from "node:fs";
+import { close, fsync, openSync } from "node:fs";
 
 /** Makes a file's writes durable (an fsync), calling back when done. */
 export interface FileSync {
@@ -10,33 +10,30 @@ export interface FileSync {
 }
 
 /**
- * The WAL file synced off the event loop (libuv's thread pool), opened at its first sync
- * (SQLite creates it at the first write). An fsync on any descriptor of a file makes all of
- * that file's written data durable, SQLite's own writes included.
+ * The WAL file synced off the event loop (libuv's thread pool), through a descriptor opened
+ * by `open()` (WalSync opens every slot's once the WAL exists) or else at its first sync. An
+ * fsync on any descriptor of a file makes all of that file's written data durable, SQLite's
+ * own writes included. A file that could not be opened is never opened later (a descriptor
+ * opened after an error was reported would not see it): every sync fails with that error.
  */
 export function fsyncOf(path: string): FileSync {
   let fd: number | null = null;
   let openError: Error | null = null;
+  const open = (): Error | null => {
+    if (fd !== null || openError) return openError;
+    try {
+      fd = openSync(path, "r");
+    } catch (err) {
+      openError = err as Error;
+    }
+    return openError;
+  };
   return {
-    open() {
-      if (fd !== null || openError) return openError;
-      try {
-        fd = openSync(path, "r");
-      } catch (err) {
-        // never opened later: a descriptor opened after an error was reported would not see it
-        openError = err as Error;
-      }
-      return openError;
-    },
+    open,
     sync(done) {
-      if (openError) return done(openError);
-      const run = (f: number) => fsync(f, (err) => done(err));
-      if (fd !== null) return run(fd);
-      open(path, "r", (err, opened) => {
-        if (err) return done(err);
-        fd = opened;
-        run(opened);
-      });
+      const err = open();
+      if (err) return done(err);
+      fsync(fd!, (e) => done(e));
     },
     close() {
       if (fd !== null) close(fd, () => {});
@@ -85,7 +82,7 @@ export class WalSync {
   private readonly inFlight: Waiter[][] = [];
   private idleWaiters: (() => void)[] = [];
   private failed: Error | null = null;
-  /** whether the slots' descriptors were opened (at the first batch) */
+  /** whether the slots' descriptors were opened (after the store's migrations, else at the first batch) */
   private opened = false;
 
   /** `files`: one FileSync per slot, each on its own descriptor of the WAL */
@@ -115,10 +112,6 @@ export class WalSync {
 
   /** `waiter` is told once its (already committed) writes are on disk, or that syncing them failed */
   after(waiter: Waiter): void {
-    if (this.failed) {
-      waiter.reject(this.failed);
-      return;
-    }
     this.open();
     if (this.failed) {
       waiter.reject(this.failed);
