@@ -10,18 +10,30 @@ export interface LoopReading {
 
 /** the mean callback delay (ms) from which the loop is queueing work, not merely busy */
 export const QUEUEING_DELAY_MS = 2.5;
-/** saturated windows in a row before the gauge says busy: a burst of a few hundred milliseconds is not a load */
+/**
+ * the mean callback delay (ms) under which a busy gauge's loop is keeping up again: it says busy
+ * until its loop is under the threshold or this, two windows in a row (hysteresis)
+ */
+export const KEEPING_UP_DELAY_MS = 1;
+/** saturated windows in a row before the gauge says busy, and windows keeping up in a row before it says not busy again: a burst (or a lull) of a few hundred milliseconds is not a change of load */
 export const SUSTAINED_WINDOWS = 2;
 /** the probe timer's period (ms) */
 const PROBE_MS = 2;
 
 /**
- * Whether this node's event loop is saturated: in each of the last two windows (250 ms each)
- * it was working at least `threshold` of the time (`performance.eventLoopUtilization`) **and**
- * callbacks waited `delayAtMs` (2.5 ms) or more on average to run (`monitorEventLoopDelay`). A loop that is busy
- * but runs each callback within a millisecond or two keeps up with its load (1,000 jobs a
- * second with their deliveries, measured here: 0.85–0.98 busy, under 2 ms late); one that is
- * saturated by more calls than it can answer queues them (3–14 ms).
+ * Whether this node's event loop is saturated. It becomes so when, in each of the last two
+ * windows (250 ms each), the loop was working at least `threshold` of the time
+ * (`performance.eventLoopUtilization`) **and** callbacks waited `delayAtMs` (2.5 ms) or more on
+ * average to run (`monitorEventLoopDelay`). A loop that is busy but runs each callback within a
+ * millisecond or two keeps up with its load (1,000 jobs a second with their deliveries,
+ * measured here: 0.85–0.98 busy, under 2 ms late); one that is saturated by more calls than it
+ * can answer queues them (3–14 ms).
+ *
+ * It stays saturated until two windows in a row are under `threshold` or under `holdAtMs` (1 ms)
+ * late. Without that hysteresis the gauge flapped under a steady overload: deliveries held back
+ * made the loop's delay fall under 2.5 ms (1.2–2.3 ms measured, the loop still 98 % busy with
+ * invocations), the gauge said not busy, every slot sent again, and the delay rose again, so
+ * deliveries ran at full speed half of the time (scenario 8 of the bench).
  *
  * The webhook dispatcher asks it before each delivery: while saturated, deliveries yield the
  * CPU to invocations and robots (made at a trickle meanwhile, and catching up as soon as the
@@ -29,14 +41,18 @@ const PROBE_MS = 2;
  */
 export class BusyGauge {
   private reading: LoopReading = { utilization: 0, delayMs: 0 };
-  /** saturated windows in a row, up to now */
+  /** saturated windows in a row, up to now (while not busy) */
   private saturatedRun = 0;
+  /** windows keeping up in a row, up to now (while busy) */
+  private keepingUpRun = 0;
+  private saturated = false;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly threshold = 0.9,
     private readonly windowMs = 250,
     private readonly delayAtMs = QUEUEING_DELAY_MS,
+    private readonly holdAtMs = KEEPING_UP_DELAY_MS,
     /** reads a window of the loop (the real one unless a test passes its own) */
     private readonly sampler: () => LoopSampler = realLoop,
   ) {}
@@ -44,15 +60,31 @@ export class BusyGauge {
   start(): void {
     if (this.timer) return;
     const sampler = this.sampler();
-    this.timer = setInterval(() => {
-      this.reading = sampler.read();
-      this.saturatedRun = this.reading.utilization >= this.threshold && this.reading.delayMs >= this.delayAtMs ? this.saturatedRun + 1 : 0;
-    }, this.windowMs);
+    this.timer = setInterval(() => this.observe(sampler.read()), this.windowMs);
     this.timer.unref();
     this.stopSampler = () => sampler.stop();
   }
 
   private stopSampler: () => void = () => {};
+
+  /** one window's reading: saturated after two saturated windows, busy until two windows keep up */
+  private observe(reading: LoopReading): void {
+    this.reading = reading;
+    const working = reading.utilization >= this.threshold;
+    if (!this.saturated) {
+      this.saturatedRun = working && reading.delayMs >= this.delayAtMs ? this.saturatedRun + 1 : 0;
+      if (this.saturatedRun >= SUSTAINED_WINDOWS) {
+        this.saturated = true;
+        this.keepingUpRun = 0;
+      }
+      return;
+    }
+    this.keepingUpRun = working && reading.delayMs >= this.holdAtMs ? 0 : this.keepingUpRun + 1;
+    if (this.keepingUpRun >= SUSTAINED_WINDOWS) {
+      this.saturated = false;
+      this.saturatedRun = 0;
+    }
+  }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
@@ -60,6 +92,8 @@ export class BusyGauge {
     this.stopSampler();
     this.reading = { utilization: 0, delayMs: 0 };
     this.saturatedRun = 0;
+    this.keepingUpRun = 0;
+    this.saturated = false;
   }
 
   /** the last window's reading */
@@ -68,7 +102,7 @@ export class BusyGauge {
   }
 
   busy(): boolean {
-    return this.saturatedRun >= SUSTAINED_WINDOWS;
+    return this.saturated;
   }
 }
 
