@@ -245,8 +245,9 @@ export class Jobs {
     return this.withPendingReason(await this.getVisible(principal, key));
   }
 
-  /** the job with its pendingReason (SPEC §9) */
+  /** the job with its pendingReason (SPEC §9); a job that is not Pending has none (renderJob shows null) and is returned as it is, uncopied (every webhook payload of a job's end comes here) */
   async withPendingReason(job: Job): Promise<Job> {
+    if (job.state !== "Pending") return job;
     return (await this.pendingReasons.of(job.tenantId, [job], this.now()))[0]!;
   }
 
