@@ -149,6 +149,13 @@ describe("/metrics", () => {
     expect(value(samples, "baton_robot_slots")).toBe(100);
     expect(value(samples, "baton_store_up")).toBe(1);
 
+    // webhook deliveries: none made (no subscription), none in flight or waiting; yielding is
+    // 0, or 1 while this process's event loop is saturated (the gauge reads the real loop)
+    for (const outcome of ["delivered", "retrying", "failed"]) expect(value(samples, "baton_webhook_delivery_attempts_total", { outcome }), outcome).toBe(0);
+    expect(value(samples, "baton_webhook_deliveries_in_flight")).toBe(0);
+    expect(value(samples, "baton_webhook_deliveries_waiting")).toBe(0);
+    expect([0, 1]).toContain(value(samples, "baton_webhook_deliveries_yielding"));
+
     // Node's own process metrics
     // (CPU since the registry was made: a number, possibly 0 on a kernel that accounts CPU by ticks)
     expect(value(samples, "process_cpu_user_seconds_total")).toBeGreaterThanOrEqual(0);

@@ -77,6 +77,8 @@ describe("webhook dispatcher under saturation", () => {
       for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 5));
       expect(held.length).toBe(BUSY_CONCURRENCY);
       expect(maxInFlight).toBe(BUSY_CONCURRENCY);
+      // what GET /metrics shows: yielding, two in flight (the other 18 were claimed from the store, not handed: none waits here)
+      expect(dispatcher.stats).toEqual({ yielding: true, inFlight: BUSY_CONCURRENCY, waiting: 0 });
       release();
       await until("two more", 10_000, async () => (received >= 2 * BUSY_CONCURRENCY && held.length === BUSY_CONCURRENCY ? true : null));
       expect(maxInFlight).toBe(BUSY_CONCURRENCY);
@@ -85,6 +87,7 @@ describe("webhook dispatcher under saturation", () => {
       release();
       await until("eight in flight", 10_000, async () => (held.length === 8 ? true : null));
       expect(maxInFlight).toBe(8);
+      expect(dispatcher.stats).toEqual({ yielding: false, inFlight: 8, waiting: 0 });
       // the rest, answered as they come
       await until("all twenty", 10_000, async () => { release(); return received >= 20 && held.length === 0 ? true : null; });
       await until("all recorded Delivered", 10_000, async () => {
@@ -92,6 +95,7 @@ describe("webhook dispatcher under saturation", () => {
         return page.items.length === 20 && page.items.every((d) => d.state === "Delivered") ? true : null;
       });
       expect(received).toBe(20);
+      expect(dispatcher.attempts).toEqual({ delivered: 20, retrying: 0, failed: 0 });
     } finally {
       release();
       await dispatcher.stop();
@@ -114,5 +118,6 @@ describe("BATON_WEBHOOKS_YIELD_AT", () => {
     const dispatcher = new WebhookDispatcher({} as Store, systemClock, "node", { allowPrivate: true, resolver: dnsResolver, timeoutMs: 1000, concurrency: 8, yieldAt: 1 }, () => {});
     expect((dispatcher as unknown as { gauge: unknown }).gauge).toBeNull();
     expect((dispatcher as unknown as { busy: () => boolean }).busy()).toBe(false);
+    expect(dispatcher.stats.yielding).toBe(false);
   });
 });

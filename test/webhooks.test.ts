@@ -167,7 +167,28 @@ describe("webhooks", () => {
     expect((await deliveries(id)).map((d) => d.jobKey)).toEqual([key]);
   });
 
+  /** this node's delivery metrics, as GET /metrics shows them */
+  async function deliveryMetrics(): Promise<{ delivered: number; retrying: number; failed: number; yielding: number; inFlight: number; waiting: number }> {
+    const res = await b.fetch(`${b.url}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const read = (sample: string) => {
+      const line = text.split("\n").find((l) => l.startsWith(`${sample} `));
+      expect(line, sample).toBeDefined();
+      return Number(line!.slice(sample.length + 1));
+    };
+    return {
+      delivered: read('baton_webhook_delivery_attempts_total{outcome="delivered"}'),
+      retrying: read('baton_webhook_delivery_attempts_total{outcome="retrying"}'),
+      failed: read('baton_webhook_delivery_attempts_total{outcome="failed"}'),
+      yielding: read("baton_webhook_deliveries_yielding"),
+      inFlight: read("baton_webhook_deliveries_in_flight"),
+      waiting: read("baton_webhook_deliveries_waiting"),
+    };
+  }
+
   it("retries a failing receiver with backoff, lists the attempts, and fails after 24 hours; redeliver", async () => {
+    const before = await deliveryMetrics();
     const { id } = await subscribe({ url: receiver.url, events: ["job.created"] });
     let status = 500;
     receiver.answer = (_r, res) => res.writeHead(status).end();
@@ -213,6 +234,16 @@ describe("webhooks", () => {
     await receiver.nth(n + 1);
     const again = await until("redelivered", 10_000, async () => (await deliveries(id)).find((x) => x.id === d.id && x.state === "Delivered"));
     expect(again.attempts.at(-1).statusCode).toBe(204);
+    // /metrics counts this node's attempts by what they left the delivery in: 500 then 200;
+    // 503 until Failed; the redelivery's 204
+    const after = await until("the last attempt counted, its slot free", 10_000, async () => {
+      const m = await deliveryMetrics();
+      return m.delivered - before.delivered === 2 && m.inFlight === 0 && m.waiting === 0 ? m : undefined;
+    });
+    expect(after.failed - before.failed).toBe(1);
+    expect(after.retrying - before.retrying).toBe(1 + d.attempts.length - 1);
+    // 0, or 1 while this process's event loop is saturated (BusyGauge reads the real loop)
+    expect([0, 1]).toContain(after.yielding);
     const pending = await b.api(`/api/v1/webhooks/${id}/deliveries/msg_nope/redeliver`, { method: "POST" });
     expect(pending.status).toBe(404);
   });

@@ -27,6 +27,10 @@ export interface DispatchOptions {
   yieldAt?: number;
 }
 
+/** what an attempt left its delivery in: Delivered, Pending (due again after a backoff) or Failed (24 hours of failures) */
+export type AttemptOutcome = "delivered" | "retrying" | "failed";
+export const ATTEMPT_OUTCOMES: readonly AttemptOutcome[] = ["delivered", "retrying", "failed"];
+
 /** deliveries in flight at once while the node is saturated */
 export const BUSY_CONCURRENCY = 2;
 /** a slot's rest after an attempt while the node is saturated (at most ~200 deliveries/s then) */
@@ -93,6 +97,8 @@ export class WebhookDispatcher {
   private lastPurge = 0;
   private readonly gauge: BusyGauge | null;
   private readonly busy: () => boolean;
+  /** the attempts this node made, by what they left the delivery in (GET /metrics) */
+  readonly attempts: Record<AttemptOutcome, number> = { delivered: 0, retrying: 0, failed: 0 };
 
   constructor(
     private readonly store: Store,
@@ -248,6 +254,11 @@ export class WebhookDispatcher {
     })().finally(() => { this.claiming = null; });
   }
 
+  /** What this node's deliveries are doing now (GET /metrics): yielding to invocations, in flight, waiting for a slot (or for their commit's WAL sync). */
+  get stats(): { yielding: boolean; inFlight: number; waiting: number } {
+    return { yielding: !this.stopped && this.busy(), inFlight: this.inFlight.size, waiting: this.handed.length + this.awaitingDisk };
+  }
+
   /** Whether nothing is in flight or being claimed (tests wait on deliveries, not on this). */
   get idle(): boolean {
     return this.inFlight.size === 0 && this.claiming === null && this.handed.length === 0 && this.awaitingDisk === 0 && this.ending.size === 0;
@@ -289,15 +300,18 @@ export class WebhookDispatcher {
     // until it is, for stop() and idle), so a slow write never holds back the next delivery
     const end = { id: work.id, owner: this.owner };
     if (result.error === null) {
+      this.attempts.delivered++;
       this.writeEnd(this.store.endDeliveryAttempt(delivery.id, result, "Delivered", null, end));
       return;
     }
     const next = now + backoffMs(failures);
     if (next > Date.parse(delivery.retryUntil)) {
       // retried for 24 hours: Failed, listed for an operator to redeliver; the subscription stays enabled
+      this.attempts.failed++;
       this.writeEnd(this.store.endDeliveryAttempt(delivery.id, result, "Failed", null, end));
       return;
     }
+    this.attempts.retrying++;
     const at = new Date(next).toISOString();
     this.writeEnd(this.store.endDeliveryAttempt(delivery.id, result, "Pending", at, end).then((ours) => { if (ours) this.wakeAt(at); }));
   }
