@@ -188,6 +188,8 @@ describe("webhooks", () => {
   }
 
   it("retries a failing receiver with backoff, lists the attempts, and fails after 24 hours; redeliver", async () => {
+    // the attempts of the tests before counted (their receivers answered; their ends may still be on the way)
+    await until("the dispatcher idle", 10_000, async () => (b.baton.webhooks.dispatcher.idle ? true : null));
     const before = await deliveryMetrics();
     const { id } = await subscribe({ url: receiver.url, events: ["job.created"] });
     let status = 500;

@@ -59,7 +59,7 @@ export class Metrics {
       registers, collect() { this.set(dispatcher.stats.yielding ? 1 : 0); },
     });
     new Gauge({
-      name: "baton_webhook_deliveries_in_flight", help: "Webhook delivery attempts in flight on this node.", registers,
+      name: "baton_webhook_deliveries_in_flight", help: "Webhook delivery slots in use on this node: attempts in flight (and, while yielding, slots resting 10 ms after one).", registers,
       collect() { this.set(dispatcher.stats.inFlight); },
     });
     new Gauge({

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { BusyGauge, KEEPING_UP_DELAY_MS, QUEUEING_DELAY_MS, type LoopReading } from "../../src/core/webhooks/busyGauge.js";
+import { BusyGauge, KEEPING_UP_DELAY_MS, MAX_HOLD_WINDOWS, QUEUEING_DELAY_MS, type LoopReading } from "../../src/core/webhooks/busyGauge.js";
 
 describe("BusyGauge: saturated means busy and queueing", () => {
   afterEach(() => { vi.useRealTimers(); });
@@ -71,6 +71,31 @@ describe("BusyGauge: saturated means busy and queueing", () => {
     }
     expect(seen).toEqual([false, true, true, true, true, true, true, false, false, false, false]);
     gauge.stop();
+  });
+
+  /** busy() after each of the readings, one window at a time */
+  function busyAfter(readings: LoopReading[]): boolean[] {
+    const { gauge, next } = gaugeOver([...readings]);
+    const seen: boolean[] = [];
+    for (let i = 0; i < readings.length; i++) {
+      next();
+      seen.push(gauge.busy());
+    }
+    gauge.stop();
+    return seen;
+  }
+
+  it("counts each run afresh from a change: one saturated window after letting go, or one keeping up after becoming busy again, changes nothing", () => {
+    const saturated = { utilization: 1, delayMs: 5 };
+    const keepingUp = { utilization: 0.5, delayMs: 0.1 };
+    expect(busyAfter([saturated, saturated, keepingUp, keepingUp, saturated, saturated, keepingUp]))
+      .toEqual([false, true, true, false, false, true, true]);
+  });
+
+  it(`says busy for ${MAX_HOLD_WINDOWS} windows at most, then measures the loop with deliveries at full speed: busy again after two saturated windows`, () => {
+    const saturated = { utilization: 1, delayMs: 5 };
+    const seen = busyAfter(Array.from({ length: MAX_HOLD_WINDOWS + 4 }, () => saturated));
+    expect(seen).toEqual([false, ...Array.from({ length: MAX_HOLD_WINDOWS }, () => true), false, false, true]);
   });
 
   it("reads the real loop: a window of idle waiting is neither busy nor queueing", async () => {

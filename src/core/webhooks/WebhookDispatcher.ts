@@ -17,8 +17,9 @@ export interface DispatchOptions {
   /** deliveries in flight at once on this node */
   concurrency: number;
   /**
-   * Whether the node is saturated now (default: its event loop busy 90 % of the last 250 ms
-   * with callbacks waiting 2.5 ms or more, BusyGauge). Then deliveries yield: at most `BUSY_CONCURRENCY` in flight, each slot resting
+   * Whether the node is saturated now (default, BusyGauge: its event loop busy 90 % of two
+   * 250 ms windows in a row with callbacks waiting 2.5 ms or more; then until two windows in a
+   * row are under 90 % or under 1 ms late, 5 s at most). Then deliveries yield: at most `BUSY_CONCURRENCY` in flight, each slot resting
    * `BUSY_PAUSE_MS` after an attempt, so that invocations keep the CPU; they catch up when the
    * load falls. Tests pass `() => false` or a switch of their own.
    */

@@ -17,6 +17,13 @@ export const QUEUEING_DELAY_MS = 2.5;
 export const KEEPING_UP_DELAY_MS = 1;
 /** saturated windows in a row before the gauge says busy, and windows keeping up in a row before it says not busy again: a burst (or a lull) of a few hundred milliseconds is not a change of load */
 export const SUSTAINED_WINDOWS = 2;
+/**
+ * the longest the gauge says busy without measuring the loop with deliveries at full speed
+ * (20 windows: 5 s): then it says not busy, and is busy again only if two windows in a row are
+ * saturated (a node held busy by a burst, whose load it keeps up with even with its deliveries,
+ * is let go within 5 s; an overloaded one sends at full speed about half a second in five)
+ */
+export const MAX_HOLD_WINDOWS = 20;
 /** the probe timer's period (ms) */
 const PROBE_MS = 2;
 
@@ -30,10 +37,13 @@ const PROBE_MS = 2;
  * can answer queues them (3–14 ms).
  *
  * It stays saturated until two windows in a row are under `threshold` or under `holdAtMs` (1 ms)
- * late. Without that hysteresis the gauge flapped under a steady overload: deliveries held back
- * made the loop's delay fall under 2.5 ms (1.2–2.3 ms measured, the loop still 98 % busy with
- * invocations), the gauge said not busy, every slot sent again, and the delay rose again, so
- * deliveries ran at full speed half of the time (scenario 8 of the bench).
+ * late, or for 20 windows (5 s) at most, after which the loop is measured again with the
+ * deliveries at full speed. Without that hysteresis the gauge flapped under a steady overload:
+ * deliveries held back made the loop's delay fall under 2.5 ms (1.2–2.3 ms measured, the loop
+ * still 98 % busy with invocations), the gauge said not busy, every slot sent again, and the
+ * delay rose again, so deliveries ran at full speed half of the time (scenario 8 of the bench).
+ * Without the bound, a burst could hold busy a node whose load, deliveries included, it keeps
+ * up with (0.9–0.95 busy and 1–2 ms late, deliveries held back).
  *
  * The webhook dispatcher asks it before each delivery: while saturated, deliveries yield the
  * CPU to invocations and robots (made at a trickle meanwhile, and catching up as soon as the
@@ -45,6 +55,8 @@ export class BusyGauge {
   private saturatedRun = 0;
   /** windows keeping up in a row, up to now (while busy) */
   private keepingUpRun = 0;
+  /** windows since the gauge became busy (while busy) */
+  private heldFor = 0;
   private saturated = false;
   private timer: NodeJS.Timeout | null = null;
 
@@ -67,7 +79,7 @@ export class BusyGauge {
 
   private stopSampler: () => void = () => {};
 
-  /** one window's reading: saturated after two saturated windows, busy until two windows keep up */
+  /** one window's reading: saturated after two saturated windows, busy until two windows keep up (or for 20 windows at most) */
   private observe(reading: LoopReading): void {
     this.reading = reading;
     const working = reading.utilization >= this.threshold;
@@ -76,11 +88,13 @@ export class BusyGauge {
       if (this.saturatedRun >= SUSTAINED_WINDOWS) {
         this.saturated = true;
         this.keepingUpRun = 0;
+        this.heldFor = 0;
       }
       return;
     }
+    this.heldFor++;
     this.keepingUpRun = working && reading.delayMs >= this.holdAtMs ? 0 : this.keepingUpRun + 1;
-    if (this.keepingUpRun >= SUSTAINED_WINDOWS) {
+    if (this.keepingUpRun >= SUSTAINED_WINDOWS || this.heldFor >= MAX_HOLD_WINDOWS) {
       this.saturated = false;
       this.saturatedRun = 0;
     }
@@ -93,6 +107,7 @@ export class BusyGauge {
     this.reading = { utilization: 0, delayMs: 0 };
     this.saturatedRun = 0;
     this.keepingUpRun = 0;
+    this.heldFor = 0;
     this.saturated = false;
   }
 
