@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { NewAuditEntry } from "../../src/core/store.js";
+import type { Job } from "../../src/core/types.js";
+import { UniqueViolation } from "../../src/core/errors.js";
 import { sql } from "../../src/store/sql/sql.js";
 import { SqliteExecutor } from "../../src/store/sqlite/SqliteExecutor.js";
 import { SqliteStore } from "../../src/store/sqlite/SqliteStore.js";
@@ -81,6 +83,56 @@ describe("SQLite group commit", () => {
     // one commit for the fifty
     expect(commits()).toBe(before + 1);
     expect(store.durable()).toBeNull();
+  });
+
+  const newJob = (folderKey: string, key: string = randomUUID()): Job => ({
+    key, tenantId, folderKey, processName: "P", triggerId: null, source: "Api", callMode: "AsyncRequestReply", state: "Pending", priority: "Normal",
+    inputArguments: {}, outputArguments: null, error: null, robot: null, sessionId: null, attempt: 0, createdAt: new Date().toISOString(), startedAt: null,
+    endedAt: null, info: null, maxDurationSeconds: null, deadlineAt: null, idempotencyKey: null, retryAt: null, concurrencyKey: null,
+  });
+  const keptJobs = (keys: string[]) =>
+    (reader.prepare(`SELECT key FROM jobs WHERE key IN (${keys.map(() => "?").join(",")})`).all(...keys) as { key: string }[]).map((r) => r.key).sort();
+
+  it("new jobs of one turn: each its own statement in the batch (no savepoint); one that breaks a constraint fails alone, the others commit together", async () => {
+    const folderKey = (await store.findFolderByName(tenantId, "Shared"))!.key;
+    const existing = newJob(folderKey);
+    await store.createJob(existing);
+    await store.durable();
+    const before = commits();
+    const jobs = Array.from({ length: 10 }, (_, i) => newJob(folderKey, i === 3 ? existing.key : randomUUID()));
+    const outcomes = await Promise.allSettled(jobs.map((j) => store.createJob(j)));
+    expect(outcomes.map((o) => o.status)).toEqual(jobs.map((_, i) => (i === 3 ? "rejected" : "fulfilled")));
+    expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(UniqueViolation);
+    expect((outcomes[3] as PromiseRejectedResult).reason).toMatchObject({ status: 409, constraint: "jobs.key" });
+    await store.durable();
+    expect(commits()).toBe(before + 1);
+    const fresh = jobs.filter((_, i) => i !== 3).map((j) => j.key);
+    expect(keptJobs(fresh)).toEqual([...fresh].sort());
+  });
+
+  it("new jobs of one turn: an insert failing otherwise (an I/O error) fails it and the turn's next ones; those before it are kept", async () => {
+    const folderKey = (await store.findFolderByName(tenantId, "Shared"))!.key;
+    const jobs = Array.from({ length: 10 }, () => newJob(folderKey));
+    const executor = store.executor;
+    const statement = executor.statement.bind(executor);
+    let runs = 0;
+    executor.statement = ((text: string, fixed?: boolean) => {
+      const s = statement(text, fixed);
+      if (!text.startsWith("INSERT INTO jobs")) return s;
+      return new Proxy(s, { get: (target, prop) => (prop === "run" ? (...args: unknown[]) => {
+        if (++runs === 6) throw Object.assign(new Error("disk I/O error"), { code: "SQLITE_IOERR_WRITE" });
+        return target.run(...args);
+      } : Reflect.get(target, prop, target)) });
+    }) as typeof executor.statement;
+    try {
+      const outcomes = await Promise.allSettled(jobs.map((j) => store.createJob(j)));
+      expect(outcomes.map((o) => o.status)).toEqual(jobs.map((_, i) => (i < 5 ? "fulfilled" : "rejected")));
+      expect((outcomes[5] as PromiseRejectedResult).reason).toMatchObject({ code: "store-unavailable" });
+    } finally {
+      executor.statement = statement;
+    }
+    await store.durable();
+    expect(keptJobs(jobs.map((j) => j.key))).toEqual(jobs.slice(0, 5).map((j) => j.key).sort());
   });
 
   it("reads alone open no batch", async () => {
