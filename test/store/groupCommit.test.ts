@@ -110,9 +110,8 @@ describe("SQLite group commit", () => {
     expect(keptJobs(fresh)).toEqual([...fresh].sort());
   });
 
-  it("new jobs of one turn: an insert failing otherwise (an I/O error) fails it and the turn's next ones; those before it are kept", async () => {
-    const folderKey = (await store.findFolderByName(tenantId, "Shared"))!.key;
-    const jobs = Array.from({ length: 10 }, () => newJob(folderKey));
+  /** makes the `n`th insert of a job fail with an I/O error; `rollBack`: as SQLite does on one, the whole transaction first */
+  function failNthJobInsert(n: number, rollBack: boolean) {
     const executor = store.executor;
     const statement = executor.statement.bind(executor);
     let runs = 0;
@@ -120,19 +119,55 @@ describe("SQLite group commit", () => {
       const s = statement(text, fixed);
       if (!text.startsWith("INSERT INTO jobs")) return s;
       return new Proxy(s, { get: (target, prop) => (prop === "run" ? (...args: unknown[]) => {
-        if (++runs === 6) throw Object.assign(new Error("disk I/O error"), { code: "SQLITE_IOERR_WRITE" });
+        if (++runs === n) {
+          if (rollBack) executor.db.exec("ROLLBACK");
+          throw Object.assign(new Error("disk I/O error"), { code: "SQLITE_IOERR_WRITE" });
+        }
         return target.run(...args);
       } : Reflect.get(target, prop, target)) });
     }) as typeof executor.statement;
+    return { restore: () => { executor.statement = statement; } };
+  }
+
+  it("new jobs of one turn: an insert failing otherwise fails it and the turn's next ones; those before it are kept when SQLite undid the statement only", async () => {
+    const folderKey = (await store.findFolderByName(tenantId, "Shared"))!.key;
+    const jobs = Array.from({ length: 10 }, () => newJob(folderKey));
+    const failing = failNthJobInsert(6, false);
     try {
       const outcomes = await Promise.allSettled(jobs.map((j) => store.createJob(j)));
       expect(outcomes.map((o) => o.status)).toEqual(jobs.map((_, i) => (i < 5 ? "fulfilled" : "rejected")));
       expect((outcomes[5] as PromiseRejectedResult).reason).toMatchObject({ code: "store-unavailable" });
     } finally {
-      executor.statement = statement;
+      failing.restore();
     }
     await store.durable();
     expect(keptJobs(jobs.map((j) => j.key))).toEqual(jobs.slice(0, 5).map((j) => j.key).sort());
+  });
+
+  it("a write that makes SQLite roll the batch back dooms the batch: durable() rejects for the writes of the turn before it and after it, none is kept, and the next batch commits", async () => {
+    const folderKey = (await store.findFolderByName(tenantId, "Shared"))!.key;
+    const prefix = `doomed.${randomUUID().slice(0, 8)}.`;
+    const jobs = Array.from({ length: 10 }, () => newJob(folderKey));
+    const failing = failNthJobInsert(6, true);
+    let durable: Promise<void> | null;
+    try {
+      const outcomes = await Promise.allSettled(jobs.map((j) => store.createJob(j)));
+      // the callers of the jobs before it were told their write is done; what tells the world asks durable() in the same turn
+      expect(outcomes.map((o) => o.status)).toEqual(jobs.map((_, i) => (i < 5 ? "fulfilled" : "rejected")));
+      // a write after the rollback, in the same turn: a transaction of its own under the doomed batch, never autocommit
+      await store.appendAudit(entry(tenantId, `${prefix}after`));
+      durable = store.durable();
+    } finally {
+      failing.restore();
+    }
+    expect(durable).not.toBeNull();
+    await expect(durable).rejects.toMatchObject({ status: 503, code: "store-unavailable" });
+    expect(keptJobs(jobs.map((j) => j.key))).toEqual([]);
+    expect(committedActions(prefix)).toEqual([]);
+    // the next batch is a new one, and commits
+    await store.appendAudit(entry(tenantId, `${prefix}next`));
+    await store.durable();
+    expect(committedActions(prefix)).toEqual([`${prefix}next`]);
   });
 
   it("reads alone open no batch", async () => {

@@ -196,7 +196,18 @@ export class SqliteExecutor implements Executor {
    * BEGIN wait out busy_timeout with the event loop blocked, and its commit needs that loop.
    */
   private ensureBatch(): void {
-    if (this.batch) return;
+    if (this.batch) {
+      // a batch SQLite rolled back (doomed, see checkBatch): the turn's later writes run in a
+      // transaction of their own that its commit rolls back too, never in autocommit
+      if (this.batch.doomed !== undefined && !this.db.inTransaction) {
+        try {
+          this.db.exec("BEGIN IMMEDIATE");
+        } catch (err) {
+          throw translateSqliteError(err);
+        }
+      }
+      return;
+    }
     this.commitOthers();
     try {
       this.db.exec("BEGIN IMMEDIATE");
@@ -259,16 +270,22 @@ export class SqliteExecutor implements Executor {
   }
 
   /**
-   * After a failed statement: some errors (a full disk, an I/O error) make SQLite roll back
-   * the whole transaction, the batch's other writes with it; their callers are told through
-   * `durable()`.
+   * After a failed statement: some errors (an I/O error, always; a full disk or no memory in a
+   * statement that keeps no statement journal) make SQLite roll back the whole transaction,
+   * the batch's other writes with it. Their callers have been told their write is done (a
+   * write's promise resolves at once) and ask `durable()` later in the turn (the HTTP layer,
+   * before it answers): the batch stays open, doomed, until its commit is due, and then
+   * rejects, so every one of them answers 503 (a batch dropped here left them to the next
+   * batch's `durable()`, or to none: 200 for a write that was not kept). The turn's later
+   * writes join a new transaction under it (ensureBatch), rolled back with it.
    */
   private checkBatch(err: unknown): void {
-    if (this.batch && !this.db.inTransaction) {
-      const batch = this.batch;
-      this.batch = null;
-      batch.reject(translateSqliteError(err));
-    }
+    if (this.batch && !this.db.inTransaction) this.doom(err);
+  }
+
+  /** the open batch will be rolled back at its commit, its callers told of `err` (the first cause kept) */
+  private doom(err: unknown): void {
+    if (this.batch && this.batch.doomed === undefined) this.batch.doomed = translateSqliteError(err);
   }
 
   /**
@@ -378,11 +395,16 @@ export class SqliteExecutor implements Executor {
         try { this.db.exec("RELEASE baton_transaction"); } catch (err) { this.checkBatch(err); throw translateSqliteError(err); }
         return result;
       } catch (err) {
-        if (this.db.inTransaction) {
-          this.db.exec("ROLLBACK TO baton_transaction");
-          this.db.exec("RELEASE baton_transaction");
-        } else {
-          this.checkBatch(err);
+        if (!this.db.inTransaction) this.checkBatch(err);
+        else {
+          try {
+            this.db.exec("ROLLBACK TO baton_transaction");
+            this.db.exec("RELEASE baton_transaction");
+          } catch (lost) {
+            // the savepoint went with a rollback of the whole batch (which the transaction's
+            // later statements found doomed and began again): none of it is kept
+            this.doom(lost);
+          }
         }
         throw err;
       }
@@ -405,7 +427,7 @@ interface Batch {
   readonly committed: Promise<void>;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
-  /** set when a held unit of work failed: the batch is rolled back instead of committed */
+  /** set when a held unit of work failed, or SQLite rolled the batch back (checkBatch): the batch is rolled back instead of committed, its callers told of this */
   doomed?: unknown;
 }
 

@@ -222,21 +222,22 @@ export class SqliteStore extends SqlStore {
     const insert = (j: Job) => root.statement(text).run(...insertJobValues(j));
     // Each job is a statement of its own in the open batch, with no savepoint around the turn's
     // inserts: one that breaks a constraint fails alone (SQLite undoes that statement only). A
-    // savepoint over them kept a copy of every page they changed twice (the B-trees' last
+    // savepoint over them kept a copy of each existing page they changed (the B-trees' last
     // leaves) in its sub-journal, which SQLite moves to a temporary file past 64 KiB: a file
     // created, written and deleted at every batch, ~30 % of a saturated node's invoke rate.
     let failedAt = 0;
     try {
-      await root.exclusive(() => {
+      await root.exclusive((db) => {
         for (; failedAt < batch.length; failedAt++) {
           const b = batch[failedAt]!;
           try {
             insert(b.item);
           } catch (err) {
-            // anything else (a full disk, an I/O error) fails the rest of the turn's jobs
-            // (exclusive: SQLite may have rolled the batch back; if so, durable() tells the
-            // callers of the jobs inserted before it that they were not kept)
-            if (!isConstraintError(err)) throw err;
+            // anything else (an I/O error, a full disk), or a constraint that took the batch
+            // with it, fails this job and the turn's next ones; exclusive() dooms the batch
+            // if SQLite rolled it back, and durable() then tells the callers of the jobs
+            // inserted before it that they were not kept (their answers are 503)
+            if (!isConstraintError(err) || !db.inTransaction) throw err;
             b.reject(translateSqliteError(err));
             continue;
           }
