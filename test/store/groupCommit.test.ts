@@ -170,6 +170,30 @@ describe("SQLite group commit", () => {
     expect(committedActions(prefix)).toEqual([`${prefix}next`]);
   });
 
+  it("a rollback no statement reported (a batch with no transaction under it) dooms the batch too, across the turns a writeTogether holds it: none of its writes is kept, none autocommitted", async () => {
+    const prefix = `unseen.${randomUUID().slice(0, 8)}.`;
+    const work = store.writeTogether(async () => {
+      await store.appendAudit(entry(tenantId, `${prefix}first`));
+      // a later turn: the held batch has not committed
+      await new Promise((resolve) => setImmediate(resolve));
+      // SQLite ends the transaction by itself (as a failing statement run outside the executor would)
+      store.executor.db.exec("ROLLBACK");
+      await new Promise((resolve) => setImmediate(resolve));
+      // the next write finds the batch without a transaction: doomed, and a transaction of its own under it
+      await store.appendAudit(entry(tenantId, `${prefix}second`));
+      return "done";
+    });
+    const durable = store.durable();
+    expect(await work).toBe("done");
+    expect(durable).not.toBeNull();
+    await expect(durable).rejects.toMatchObject({ status: 503, code: "store-unavailable" });
+    await expect(store.durable() ?? Promise.resolve()).resolves.toBeUndefined();
+    expect(committedActions(prefix)).toEqual([]);
+    await store.appendAudit(entry(tenantId, `${prefix}next`));
+    await store.durable();
+    expect(committedActions(prefix)).toEqual([`${prefix}next`]);
+  });
+
   it("reads alone open no batch", async () => {
     await store.listFolders(tenantId);
     expect(store.durable()).toBeNull();

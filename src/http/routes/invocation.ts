@@ -265,6 +265,10 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
     const onClose = () => { if (!reply.raw.writableFinished) abort.abort(); };
     reply.raw.once("close", onClose);
     try {
+      // the job on disk before the wait: an answer after it (up to longPollTimeoutSeconds later)
+      // asks durable() when this turn's batch is long gone, and a job SQLite rolled back would
+      // be answered a 303 to a wait URI that finds nothing, not 503
+      await baton.store.durable();
       const final = ctx.shuttingDown() ? (isFinal(job.state) ? job : null) : await baton.jobs.waitForFinal(job, request.settings.longPollTimeoutSeconds * 1000, abort.signal);
       if (final) return sendResult(request, reply, final);
       return redirect(reply.header("retry-after", "0"), request.settings.redirectStatusCode, waitLocation(request, base, job));

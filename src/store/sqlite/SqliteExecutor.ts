@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import type { Executor, Row } from "../sql/Executor.js";
 import type { Sql } from "../sql/sql.js";
 import { sqliteDialect } from "./sqliteDialect.js";
+import { StoreUnavailable } from "../../core/errors.js";
 import { translateSqliteError } from "./driverErrors.js";
 import type { WalSync } from "./walSync.js";
 
@@ -197,9 +198,11 @@ export class SqliteExecutor implements Executor {
    */
   private ensureBatch(): void {
     if (this.batch) {
-      // a batch SQLite rolled back (doomed, see checkBatch): the turn's later writes run in a
-      // transaction of their own that its commit rolls back too, never in autocommit
-      if (this.batch.doomed !== undefined && !this.db.inTransaction) {
+      // a batch with no transaction under it was rolled back (checkBatch dooms it; a rollback
+      // no statement of this executor reported is found here): the turn's later writes run in
+      // a transaction of their own that its commit rolls back too, never in autocommit
+      if (!this.db.inTransaction) {
+        this.doom(rolledBack());
         try {
           this.db.exec("BEGIN IMMEDIATE");
         } catch (err) {
@@ -248,14 +251,19 @@ export class SqliteExecutor implements Executor {
       batch.reject(new Error("The SQLite connection closed before its writes were committed."));
       return;
     }
+    // a batch with no transaction under it was rolled back, whoever saw it
+    if (batch.doomed === undefined && !this.db.inTransaction) batch.doomed = rolledBack();
     if (batch.doomed !== undefined) {
-      // a held unit of work failed half-way: none of the batch is kept (its callers see a failed commit)
-      if (this.db.inTransaction) this.db.exec("ROLLBACK");
-      batch.reject(batch.doomed);
+      // a held unit of work failed half-way, or SQLite rolled the batch back: none of it is
+      // kept (its callers see a failed commit)
+      try {
+        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      } finally {
+        batch.reject(batch.doomed);
+      }
       return;
     }
     try {
-      if (!this.db.inTransaction) return batch.resolve();
       this.db.exec("COMMIT");
       if (!this.walSync) return batch.resolve();
       // on disk once the WAL's next sync returns
@@ -270,9 +278,9 @@ export class SqliteExecutor implements Executor {
   }
 
   /**
-   * After a failed statement: some errors (an I/O error, always; a full disk or no memory in a
-   * statement that keeps no statement journal) make SQLite roll back the whole transaction,
-   * the batch's other writes with it. Their callers have been told their write is done (a
+   * After a failed statement: some errors (an I/O error, a full disk, no memory, a busy or
+   * interrupted statement) may make SQLite roll back the whole transaction, the batch's other
+   * writes with it; only the connection tells (`inTransaction`, sqlite3_get_autocommit). Their callers have been told their write is done (a
    * write's promise resolves at once) and ask `durable()` later in the turn (the HTTP layer,
    * before it answers): the batch stays open, doomed, until its commit is due, and then
    * rejects, so every one of them answers 503 (a batch dropped here left them to the next
@@ -451,4 +459,9 @@ export function sqliteConnection(executor: Executor): { root: SqliteExecutor; in
   if (executor instanceof SqliteExecutor) return { root: executor, inTransaction: false };
   if (executor instanceof SqliteTransaction) return { root: executor.root, inTransaction: true };
   throw new Error("not a SQLite executor");
+}
+
+/** the error a batch's callers get when SQLite rolled the batch back */
+function rolledBack(): unknown {
+  return StoreUnavailable(new Error("SQLite rolled back the transaction of this turn's writes (an I/O error, a full disk or no memory); none of them was kept."));
 }
