@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Baton } from "../core/Baton.js";
 import { CALL_MODES, type CallMode, type Job, type JobState } from "../core/types.js";
-import { ATTEMPT_OUTCOMES } from "../core/webhooks/WebhookDispatcher.js";
+import { ATTEMPT_OUTCOMES, BUSY_CONCURRENCY, BUSY_PAUSE_MS } from "../core/webhooks/WebhookDispatcher.js";
 
 const STATES: readonly JobState[] = ["Pending", "Running", "Stopping", "Terminating", "Successful", "Faulted", "Stopped"];
 
@@ -55,11 +55,11 @@ export class Metrics {
     const dispatcher = baton.webhooks.dispatcher;
     new Gauge({
       name: "baton_webhook_deliveries_yielding",
-      help: "1 while this node's event loop is saturated and its webhook deliveries yield to invocations (at most 2 in flight, each slot resting 10 ms), else 0.",
+      help: `1 while this node's event loop is saturated and its webhook deliveries yield to invocations (at most ${BUSY_CONCURRENCY} in flight, each slot resting ${BUSY_PAUSE_MS} ms), else 0.`,
       registers, collect() { this.set(dispatcher.stats.yielding ? 1 : 0); },
     });
     new Gauge({
-      name: "baton_webhook_deliveries_in_flight", help: "Webhook delivery slots in use on this node: attempts in flight (and, while yielding, slots resting 10 ms after one).", registers,
+      name: "baton_webhook_deliveries_in_flight", help: `Webhook delivery slots in use on this node: attempts in flight (and, while yielding, slots resting ${BUSY_PAUSE_MS} ms after one).`, registers,
       collect() { this.set(dispatcher.stats.inFlight); },
     });
     new Gauge({
@@ -67,20 +67,16 @@ export class Metrics {
       help: "Webhook deliveries recorded by this node's commits that wait on this node for a slot (or for their commit's WAL sync); past 1,000 they wait in the store.",
       registers, collect() { this.set(dispatcher.stats.waiting); },
     });
-    const counted = { delivered: 0, retrying: 0, failed: 0 };
-    const attempts = new Counter({
+    new Counter({
       name: "baton_webhook_delivery_attempts_total",
       help: "Webhook delivery attempts this node made, by what they left the delivery in: delivered, retrying (failed; due again after a backoff) or failed (failing for 24 hours: Failed).",
       labelNames: ["outcome"], registers,
+      // the dispatcher's totals as they are (every outcome, 0 included)
       collect() {
-        for (const outcome of ATTEMPT_OUTCOMES) {
-          const total = dispatcher.attempts[outcome];
-          if (total > counted[outcome]) this.inc({ outcome }, total - counted[outcome]);
-          counted[outcome] = total;
-        }
+        this.reset();
+        for (const outcome of ATTEMPT_OUTCOMES) this.inc({ outcome }, dispatcher.attempts[outcome]);
       },
     });
-    for (const outcome of ATTEMPT_OUTCOMES) attempts.inc({ outcome }, 0);
     this.invokeDuration = new Histogram({
       name: "baton_invoke_duration_seconds",
       help: "Invocations of API triggers that created a job, from request to response, by call mode (LongPolling includes the wait for the job).",

@@ -197,7 +197,8 @@ export function buildServer(options: ServerOptions): BatonServer {
       const err = StoreUnavailable(cause);
       request.log.error({ err: cause, code: err.code }, "the answer's writes could not be committed");
       for (const name of Object.keys(reply.getHeaders())) if (name !== "x-request-id") reply.removeHeader(name);
-      reply.code(err.status).headers(err.headers).type("application/problem+json");
+      // the Content-Type of every other problem answer (sendProblem's, which Fastify completes with the charset)
+      reply.code(err.status).headers(err.headers).type("application/problem+json; charset=utf-8");
       done(null, JSON.stringify(problemBody(err, request.url.split("?")[0])));
     });
   });

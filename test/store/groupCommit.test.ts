@@ -324,7 +324,7 @@ describe("an HTTP answer leaves once its writes are on disk (SQLite)", () => {
     const res = await b.fetch(b.invokeUrl("echo"), { method: "POST", headers: { authorization: `Bearer ${b.token}`, "content-type": "application/json" }, body: "{}" });
     failing.restore();
     expect(res.status).toBe(503);
-    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(res.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
     expect(res.headers.get("location")).toBeNull();
     expect(res.headers.get("retry-after")).toBe("5");
     expect(await res.json()).toMatchObject({ status: 503, code: "store-unavailable" });
@@ -332,6 +332,28 @@ describe("an HTTP answer leaves once its writes are on disk (SQLite)", () => {
     const jobs = await b.apiJson("/api/v1/jobs?processName=Echo&limit=100");
     expect(jobs.items).toHaveLength(before);
   });
+
+  it("a LongPolling invocation whose job's commit fails answers 503 store-unavailable at once, instead of waiting for a job that was never kept", async () => {
+    const store = b.baton.store as SqliteStore;
+    if (store.engine !== "sqlite") return;
+    const before = (await b.apiJson("/api/v1/jobs?processName=Sleep&limit=100")).items.length;
+    const failing = failCommits(store.executor);
+    let res: Response;
+    try {
+      res = await b.fetch(b.invokeUrl("sleep"), {
+        method: "POST", redirect: "manual", headers: { authorization: `Bearer ${b.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ seconds: 30, $callMode: "LongPolling" }),
+      });
+    } finally {
+      failing.restore();
+    }
+    expect(res.status).toBe(503);
+    expect(res.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
+    expect(res.headers.get("location")).toBeNull();
+    expect(res.headers.get("retry-after")).toBe("5");
+    expect(await res.json()).toMatchObject({ status: 503, code: "store-unavailable" });
+    expect((await b.apiJson("/api/v1/jobs?processName=Sleep&limit=100")).items).toHaveLength(before);
+  }, 10_000);
 });
 
 describe("after a failed WAL sync, every answer is 503 until a restart (SQLite)", () => {
@@ -348,14 +370,14 @@ describe("after a failed WAL sync, every answer is 503 until a restart (SQLite)"
       const invoked = await b.fetch(b.invokeUrl("echo"), { method: "POST", headers: { authorization: `Bearer ${b.token}`, "content-type": "application/json" }, body: "{}" });
       expect(invoked.status).toBe(503);
       expect(invoked.headers.get("location")).toBeNull();
-      expect(invoked.headers.get("content-type")).toBe("application/problem+json");
+      expect(invoked.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
       expect(invoked.headers.get("retry-after")).toBe("5");
       expect(await invoked.json()).toMatchObject({ status: 503, code: "store-unavailable" });
       // no write since: every answer still fails, until the node is restarted
       for (const path of ["/healthz", "/readyz"]) {
         const res = await b.fetch(`${new URL(b.base).origin}${path}`);
         expect(res.status, path).toBe(503);
-        expect(res.headers.get("content-type")).toBe("application/problem+json");
+        expect(res.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
         expect(res.headers.get("retry-after")).toBe("5");
         expect(await res.json()).toMatchObject({ status: 503, code: "store-unavailable" });
       }

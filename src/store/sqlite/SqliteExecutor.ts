@@ -203,20 +203,12 @@ export class SqliteExecutor implements Executor {
       // a transaction of their own that its commit rolls back too, never in autocommit
       if (!this.db.inTransaction) {
         this.doom(rolledBack());
-        try {
-          this.db.exec("BEGIN IMMEDIATE");
-        } catch (err) {
-          throw translateSqliteError(err);
-        }
+        this.begin();
       }
       return;
     }
     this.commitOthers();
-    try {
-      this.db.exec("BEGIN IMMEDIATE");
-    } catch (err) {
-      throw translateSqliteError(err);
-    }
+    this.begin();
     let resolve!: () => void;
     let reject!: (err: unknown) => void;
     const committed = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
@@ -224,6 +216,15 @@ export class SqliteExecutor implements Executor {
     committed.catch(() => {});
     this.batch = { committed, resolve, reject };
     setImmediate(() => this.commitBatch());
+  }
+
+  /** the batch's transaction, taking the write lock at once */
+  private begin(): void {
+    try {
+      this.db.exec("BEGIN IMMEDIATE");
+    } catch (err) {
+      throw translateSqliteError(err);
+    }
   }
 
   /**

@@ -75,7 +75,7 @@ export const WAL_SYNCS = 2;
  * process is restarted and SQLite has recovered, as PostgreSQL stops after a failed fsync.
  */
 export class WalSync {
-  private readonly slots: { file: FileSync; busy: boolean }[];
+  private readonly slots: Slot[];
   /** committed batches whose fsync has not begun */
   private waiting: Waiter[] = [];
   /** the batches of the running fsyncs, in the order they began */
@@ -122,7 +122,7 @@ export class WalSync {
     if (free) this.start(free);
   }
 
-  private start(slot: { file: FileSync; busy: boolean }): void {
+  private start(slot: Slot): void {
     const batch = this.waiting;
     this.waiting = [];
     slot.busy = true;
@@ -139,14 +139,18 @@ export class WalSync {
         for (const waiters of this.inFlight.splice(0, at + 1)) for (const w of waiters) w.resolve();
         if (this.waiting.length > 0) this.start(slot);
       }
-      if (this.waiting.length === 0 && !this.slots.some((s) => s.busy)) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
     });
   }
 
   /** resolves once no sync runs or waits */
   idle(): Promise<void> {
-    if (this.waiting.length === 0 && !this.slots.some((s) => s.busy)) return Promise.resolve();
+    if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return this.waiting.length === 0 && !this.slots.some((s) => s.busy);
   }
 
   async close(): Promise<void> {
@@ -161,6 +165,12 @@ function syncFailure(err: Error): Error {
     "and no write is acknowledged until Baton is restarted (check the disk).",
     { cause: err },
   );
+}
+
+/** a sync slot: its descriptor of the WAL, and whether an fsync of it runs */
+interface Slot {
+  file: FileSync;
+  busy: boolean;
 }
 
 interface Waiter {
