@@ -316,33 +316,19 @@ describe("an HTTP answer leaves once its writes are on disk (SQLite)", () => {
     expect(res.status).toBe(202);
   });
 
-  it("answers 503 store-unavailable, with no Location, when the commit fails", async () => {
+  /**
+   * Invokes `slug` with `body` while every commit fails: the answer is 503 store-unavailable,
+   * problem+json, with Retry-After and no Location, and no job of `processName` was kept.
+   */
+  async function invokeWhileCommitsFail(slug: string, processName: string, body: unknown): Promise<void> {
     const store = b.baton.store as SqliteStore;
-    if (store.engine !== "sqlite") return;
-    const before = (await b.apiJson("/api/v1/jobs?processName=Echo&limit=100")).items.length;
-    const failing = failCommits(store.executor);
-    const res = await b.fetch(b.invokeUrl("echo"), { method: "POST", headers: { authorization: `Bearer ${b.token}`, "content-type": "application/json" }, body: "{}" });
-    failing.restore();
-    expect(res.status).toBe(503);
-    expect(res.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
-    expect(res.headers.get("location")).toBeNull();
-    expect(res.headers.get("retry-after")).toBe("5");
-    expect(await res.json()).toMatchObject({ status: 503, code: "store-unavailable" });
-    // no job was kept
-    const jobs = await b.apiJson("/api/v1/jobs?processName=Echo&limit=100");
-    expect(jobs.items).toHaveLength(before);
-  });
-
-  it("a LongPolling invocation whose job's commit fails answers 503 store-unavailable at once, instead of waiting for a job that was never kept", async () => {
-    const store = b.baton.store as SqliteStore;
-    if (store.engine !== "sqlite") return;
-    const before = (await b.apiJson("/api/v1/jobs?processName=Sleep&limit=100")).items.length;
+    const listed = async () => (await b.apiJson(`/api/v1/jobs?processName=${processName}&limit=100`)).items.length;
+    const before = await listed();
     const failing = failCommits(store.executor);
     let res: Response;
     try {
-      res = await b.fetch(b.invokeUrl("sleep"), {
-        method: "POST", redirect: "manual", headers: { authorization: `Bearer ${b.token}`, "content-type": "application/json" },
-        body: JSON.stringify({ seconds: 30, $callMode: "LongPolling" }),
+      res = await b.fetch(b.invokeUrl(slug), {
+        method: "POST", redirect: "manual", headers: { authorization: `Bearer ${b.token}`, "content-type": "application/json" }, body: JSON.stringify(body),
       });
     } finally {
       failing.restore();
@@ -352,7 +338,18 @@ describe("an HTTP answer leaves once its writes are on disk (SQLite)", () => {
     expect(res.headers.get("location")).toBeNull();
     expect(res.headers.get("retry-after")).toBe("5");
     expect(await res.json()).toMatchObject({ status: 503, code: "store-unavailable" });
-    expect((await b.apiJson("/api/v1/jobs?processName=Sleep&limit=100")).items).toHaveLength(before);
+    // no job was kept
+    expect(await listed()).toBe(before);
+  }
+
+  it("answers 503 store-unavailable, with no Location, when the commit fails", async () => {
+    if (b.baton.store.engine !== "sqlite") return;
+    await invokeWhileCommitsFail("echo", "Echo", {});
+  });
+
+  it("a LongPolling invocation whose job's commit fails answers 503 store-unavailable at once, instead of waiting for a job that was never kept", async () => {
+    if (b.baton.store.engine !== "sqlite") return;
+    await invokeWhileCommitsFail("sleep", "Sleep", { seconds: 30, $callMode: "LongPolling" });
   }, 10_000);
 });
 
