@@ -239,6 +239,10 @@ export class ExternalApps {
       const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
       return JSON.stringify({ ...privateKey.export({ format: "jwk" }), alg: ALG });
     });
+    // the key is committed before any token is signed with it: the signing's awaits cross turns,
+    // after its batch, whose failure the answer would not see (a token signed with a key that
+    // was never stored, cached here for every later token of this node)
+    await this.store.durable();
     const jwk = JSON.parse(text) as JWK;
     if (jwk.kty !== "EC" || jwk.crv !== "P-256" || !jwk.d) throw new BatonError(500, "internal-error", "Internal Server Error", "The stored OAuth signing key is not a P-256 private key.");
     const publicJwk: JWK = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };

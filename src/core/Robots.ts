@@ -240,6 +240,10 @@ export class Robots {
     try {
       const answer = await this.heartbeatNow(session, jobInfo);
       if (answer.stop.length || answer.kill.length || answer.lost.length) return answer;
+      // the lease, the info lines and any release just written are committed before the wait:
+      // its answer leaves in a later turn, after their batch, whose failure it would not see
+      // (a 200 for a lease SQLite rolled back); a failed commit answers 503 at once
+      await this.store.durable();
       if (!requested) {
         await new Promise<void>((resolve) => {
           const cancelTimer = this.clock.setTimeout(() => done(), Math.min(waitMs, this.options.leaseSeconds * 500));

@@ -351,6 +351,69 @@ describe("an HTTP answer leaves once its writes are on disk (SQLite)", () => {
     if (b.baton.store.engine !== "sqlite") return;
     await invokeWhileCommitsFail("sleep", "Sleep", { seconds: 30, $callMode: "LongPolling" });
   }, 10_000);
+
+  it("a robot's heartbeat that waits, whose lease's commit fails, answers 503 store-unavailable at once, not 200 after its wait", async () => {
+    const store = b.baton.store as SqliteStore;
+    if (store.engine !== "sqlite") return;
+    const robot = await b.apiJson("/api/v1/robots", { method: "POST", json: { name: `hb-${randomUUID().slice(0, 8)}` } });
+    const rp = (path: string, body: unknown) => b.fetch(`${b.base}/api/robot/v1${path}`, {
+      method: "POST", headers: { authorization: `Bearer ${robot.key}`, "content-type": "application/json" }, body: JSON.stringify(body),
+    });
+    const opened = await rp("/sessions", { robotName: robot.name, processes: ["Echo"], slots: 1 });
+    expect(opened.status).toBe(201);
+    const { sessionId } = await opened.json();
+    await store.durable();
+    const failing = failCommits(store.executor);
+    let res: Response;
+    try {
+      // nothing to tell the robot: without the commit's outcome first, it waits its 5 s and answers 200
+      res = await rp(`/sessions/${sessionId}/heartbeat`, { jobs: {}, waitSeconds: 5 });
+    } finally {
+      failing.restore();
+    }
+    expect(res.status).toBe(503);
+    expect(res.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
+    expect(res.headers.get("retry-after")).toBe("5");
+    expect(await res.json()).toMatchObject({ status: 503, code: "store-unavailable" });
+  }, 10_000);
+
+  it("an OAuth token whose new signing key's commit fails is not issued (503), and the next token is signed with a key that was kept", async () => {
+    const store = b.baton.store as SqliteStore;
+    if (store.engine !== "sqlite") return;
+    const org = `${b.url}/default`;
+    const created = await b.fetch(`${org}/api/v1/external-apps`, {
+      method: "POST", headers: { authorization: `Bearer ${b.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: `app-${randomUUID().slice(0, 8)}`, tenant: "DefaultTenant", scopes: ["OR.Jobs"] }),
+    });
+    expect(created.status).toBe(201);
+    const app = await created.json();
+    const token = () => b.fetch(`${org}/identity_/connect/token`, {
+      method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "client_credentials", client_id: app.clientId, client_secret: app.clientSecret }).toString(),
+    });
+    const storedKeys = () => (store.connection.prepare("SELECT count(*) AS n FROM secrets").get() as { n: number }).n;
+    const keysBefore = storedKeys();
+    await store.durable();
+    const failing = failCommits(store.executor);
+    let refused: Response;
+    try {
+      // the deployment's first token makes its signing key
+      refused = await token();
+    } finally {
+      failing.restore();
+    }
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(await refused.json()).toMatchObject({ status: 503, code: "store-unavailable" });
+    expect(storedKeys()).toBe(keysBefore);
+    // the key was not kept, nor cached: the next token makes (and keeps) one, and the token works
+    const issued = await token();
+    expect(issued.status).toBe(200);
+    expect(storedKeys()).toBe(keysBefore + 1);
+    const { access_token: accessToken } = await issued.json();
+    expect((await b.fetch(`${b.base}/api/v1/jobs?limit=1`, { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(200);
+  });
 });
 
 describe("after a failed WAL sync, every answer is 503 until a restart (SQLite)", () => {
