@@ -383,6 +383,32 @@ describe("webhooks", () => {
     }
   });
 
+  it("a subscription's DNS lookup runs before its transaction: a slow name server holds no other write of the node", async () => {
+    const resolver = b.baton.webhooks.resolver;
+    let release!: () => void;
+    let asked = false;
+    b.baton.webhooks.resolver = async () => {
+      asked = true;
+      await new Promise<void>((r) => { release = r; });
+      return [{ address: "127.0.0.1", family: 4 }];
+    };
+    try {
+      const created = b.api("/api/v1/webhooks", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ url: "http://slow-dns.example.com/", events: ["job.created"] }) });
+      await until("the lookup", 5_000, async () => asked);
+      // a write meanwhile (a job started: a transaction of its own) is not held by the lookup
+      // (on SQLite the subscription's transaction, open around it, held every write until it ended)
+      const key = await startJob("Echo");
+      expect((await b.apiJson(`/api/v1/jobs/${key}`)).state).toBe("Pending");
+      release();
+      const res = await created;
+      expect(res.status).toBe(201);
+      expect((await res.json()).url).toBe("http://slow-dns.example.com/");
+    } finally {
+      release?.();
+      b.baton.webhooks.resolver = resolver;
+    }
+  }, 15_000);
+
   it("the client manages subscriptions and their deliveries", async () => {
     const client = new BatonClient({ url: b.tenantUrl, token: b.token, fetch: (url, init) => b.fetch(url, init) });
     const created = await client.webhooks.create({ url: receiver.url, events: ["job.completed"], description: "client" });

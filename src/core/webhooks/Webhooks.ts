@@ -9,7 +9,7 @@ import type { Resolver } from "./destination.js";
 import { newWebhookSecret } from "./signature.js";
 import { RETRY_WINDOW_MS, ROTATION_GRACE_MS, type WebhookDispatcher } from "./WebhookDispatcher.js";
 import type { WebhookEvents } from "./WebhookEvents.js";
-import { readWebhookBody } from "./webhookInput.js";
+import { readWebhookBody, type WebhookFields } from "./webhookInput.js";
 import { TEST_EVENT, type Webhook, type WebhookDelivery } from "./types.js";
 
 export const WebhookNotFound = (id: string) => notFound("webhook-not-found", `No webhook with id '${id}' exists in this tenant.`);
@@ -60,8 +60,23 @@ export class Webhooks {
     return async (key: string) => (await this.store.getFolder(tenantId, key)) !== null;
   }
 
-  async create(tenantId: string, input: unknown): Promise<{ webhook: WebhookRecord; secret: string }> {
-    const fields = await readWebhookBody(input, false, this.folderExists(tenantId), this.ssrf);
+  /**
+   * A new subscription's body, read and checked, its URL's host resolved (SSRF). Called
+   * outside the transaction that writes it: a lookup may take seconds, and an open
+   * transaction holds every other write of a SQLite node meanwhile.
+   */
+  readNew(tenantId: string, input: unknown): Promise<WebhookFields> {
+    return readWebhookBody(input, false, this.folderExists(tenantId), this.ssrf);
+  }
+
+  /** A change to subscription `id` (404 if there is none), read and checked as `readNew` does: outside the transaction that writes it. */
+  async readChange(tenantId: string, id: string, input: unknown): Promise<WebhookFields> {
+    await this.get(tenantId, id);
+    return readWebhookBody(input, true, this.folderExists(tenantId), this.ssrf);
+  }
+
+  /** Subscribes with the fields `readNew` read. */
+  async create(tenantId: string, fields: WebhookFields): Promise<{ webhook: WebhookRecord; secret: string }> {
     const at = this.clock.now().toISOString();
     const secret = newWebhookSecret();
     const webhook: WebhookRecord = {
@@ -83,9 +98,8 @@ export class Webhooks {
     return w;
   }
 
-  async update(tenantId: string, id: string, input: unknown): Promise<WebhookRecord> {
-    await this.get(tenantId, id);
-    const fields = await readWebhookBody(input, true, this.folderExists(tenantId), this.ssrf);
+  /** Changes subscription `id` with the fields `readChange` read. */
+  async update(tenantId: string, id: string, fields: WebhookFields): Promise<WebhookRecord> {
     const updated = await this.store.updateWebhook(tenantId, id, { ...fields, updatedAt: this.clock.now().toISOString() });
     if (!updated) throw WebhookNotFound(id);
     this.changed(tenantId);

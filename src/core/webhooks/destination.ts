@@ -1,5 +1,6 @@
 import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
+import { systemClock, type Clock } from "../Clock.js";
 
 /** An address a host name resolves to. */
 export interface ResolvedAddress {
@@ -10,8 +11,84 @@ export interface ResolvedAddress {
 /** Resolves a host name to its addresses (every one of them): DNS by default; tests inject their own. */
 export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 
-export const dnsResolver: Resolver = async (hostname) =>
+/** the system's resolver, one call: getaddrinfo, on libuv's thread pool */
+const systemLookup: Resolver = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+
+/** system lookups (getaddrinfo) running at once, at most: 2 of the thread pool's 4 threads */
+export const DNS_LOOKUPS_AT_ONCE = 2;
+/** longest a caller waits for a host's addresses, queued and looking up: 5 s */
+export const DNS_LOOKUP_TIMEOUT_MS = 5_000;
+
+/**
+ * A resolver that keeps DNS from taking the node's thread pool. The system resolver blocks a
+ * thread of libuv's pool (4 threads) for as long as a lookup takes, and a host whose name
+ * servers do not answer takes seconds per try; the same pool runs the WAL's fsyncs, which
+ * every acknowledged write waits for (walSync.ts), and the file system. Unbounded, a
+ * tenant's webhooks to such hosts (a delivery resolves its host at every attempt, 16 at once)
+ * would hold every thread, and every answer of the node would wait for them. So: at most
+ * `atOnce` lookups run at once, callers asking for a host already being looked up share its
+ * lookup, and a caller gives up after `timeoutMs` (ETIMEOUT: a delivery attempt that fails
+ * and is retried, a subscription refused with the reason). A lookup still running when its
+ * callers gave up keeps its place until it returns: the bound holds for the threads, not
+ * only for the callers.
+ */
+export function gatedResolver(
+  lookupHost: Resolver, { atOnce = DNS_LOOKUPS_AT_ONCE, timeoutMs = DNS_LOOKUP_TIMEOUT_MS, clock = systemClock }: { atOnce?: number; timeoutMs?: number; clock?: Clock } = {},
+): Resolver {
+  let running = 0;
+  /** lookups waiting for a place, in order, each by its host */
+  const waiting: string[] = [];
+  /** each host's lookup, from its call to its end (waiting or running) and its callers */
+  const lookups = new Map<string, { callers: Set<Caller> }>();
+  type Caller = { resolve: (a: ResolvedAddress[]) => void; reject: (err: unknown) => void; cancel: () => void };
+
+  const start = (host: string) => {
+    running++;
+    const settle = (outcome: { addresses: ResolvedAddress[] } | { error: unknown }) => {
+      running--;
+      const entry = lookups.get(host);
+      lookups.delete(host);
+      for (const c of entry?.callers ?? []) {
+        c.cancel();
+        if ("addresses" in outcome) c.resolve(outcome.addresses);
+        else c.reject(outcome.error);
+      }
+      next();
+    };
+    lookupHost(host).then((addresses) => settle({ addresses }), (error: unknown) => settle({ error }));
+  };
+  /** the next waiting lookup whose callers still wait (one whose callers all gave up is dropped) */
+  const next = () => {
+    while (running < atOnce && waiting.length) {
+      const host = waiting.shift()!;
+      if (lookups.get(host)?.callers.size) start(host);
+      else lookups.delete(host);
+    }
+  };
+
+  return (hostname) => new Promise<ResolvedAddress[]>((resolve, reject) => {
+    let entry = lookups.get(hostname);
+    const fresh = !entry;
+    if (!entry) lookups.set(hostname, (entry = { callers: new Set() }));
+    const callers = entry.callers;
+    const caller: Caller = {
+      resolve, reject,
+      cancel: clock.setTimeout(() => {
+        callers.delete(caller);
+        reject(Object.assign(new Error(`The lookup of ${hostname} took longer than ${timeoutMs} ms.`), { code: "ETIMEOUT" }));
+      }, timeoutMs, { unref: true }),
+    };
+    callers.add(caller);
+    if (fresh) {
+      waiting.push(hostname);
+      next();
+    }
+  });
+}
+
+/** The system's resolver, gated (gatedResolver): the default of every node. */
+export const dnsResolver: Resolver = gatedResolver(systemLookup);
 
 /**
  * Destinations a webhook may not reach unless the installation allows private ones

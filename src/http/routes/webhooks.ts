@@ -45,7 +45,9 @@ export function webhookRoutes(app: FastifyInstance, ctx: HttpContext): void {
     },
     config: { access: WRITE, errors: { invalid: "invalid-webhook", badRequest: ["invalid-body"] } },
   }, async (request, reply) => {
-    const { webhook, secret } = await audited(ctx, request, () => webhooks.create(request.tenant.id, request.body),
+    // the body read and its URL resolved before the transaction (a lookup takes what DNS takes)
+    const fields = await webhooks.readNew(request.tenant.id, request.body);
+    const { webhook, secret } = await audited(ctx, request, () => webhooks.create(request.tenant.id, fields),
       ({ webhook }) => ["webhook.create", webhook.id, { url: webhook.url, events: webhook.events }]);
     reply.header("cache-control", "no-store").code(201);
     return { ...renderWebhook(webhook), secret };
@@ -63,7 +65,8 @@ export function webhookRoutes(app: FastifyInstance, ctx: HttpContext): void {
     },
     config: { access: WRITE, errors: { invalid: "invalid-webhook", badRequest: ["invalid-body"], notFound: ["webhook-not-found"] } },
   }, async (request) => {
-    const webhook = await audited(ctx, request, () => webhooks.update(request.tenant.id, request.params.id, request.body),
+    const fields = await webhooks.readChange(request.tenant.id, request.params.id, request.body);
+    const webhook = await audited(ctx, request, () => webhooks.update(request.tenant.id, request.params.id, fields),
       (w) => ["webhook.update", w.id, { fields: fieldNames(request.body, w) }]);
     return renderWebhook(webhook);
   });
