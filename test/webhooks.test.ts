@@ -397,7 +397,8 @@ describe("webhooks", () => {
       await until("the lookup", 5_000, async () => asked);
       // a write meanwhile (a job started: a transaction of its own) is not held by the lookup
       // (on SQLite the subscription's transaction, open around it, held every write until it ended)
-      const key = await startJob("Echo");
+      // (bounded, so that without the change the test fails instead of holding the file's other tests)
+      const key = await Promise.race([startJob("Echo"), new Promise<never>((_, fail) => setTimeout(() => fail(new Error("the job's write waited for the lookup")), 5_000))]);
       expect((await b.apiJson(`/api/v1/jobs/${key}`)).state).toBe("Pending");
       release();
       const res = await created;

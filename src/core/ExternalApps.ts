@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { calculateJwkThumbprint, errors as joseErrors, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTPayload } from "jose";
-import { badRequest, BatonError, conflict, notFound, unauthorized } from "./errors.js";
+import { badRequest, BatonError, committed, conflict, notFound, unauthorized } from "./errors.js";
 import type { Notifier } from "./notifier.js";
 import { ALL_SCOPES, validateScopes } from "./scopes.js";
 import type { ExternalAppRecord, Store } from "./store.js";
@@ -242,7 +242,7 @@ export class ExternalApps {
     // the key is committed before any token is signed with it: the signing's awaits cross turns,
     // after its batch, whose failure the answer would not see (a token signed with a key that
     // was never stored, cached here for every later token of this node)
-    await this.store.durable();
+    await committed(this.store);
     const jwk = JSON.parse(text) as JWK;
     if (jwk.kty !== "EC" || jwk.crv !== "P-256" || !jwk.d) throw new BatonError(500, "internal-error", "Internal Server Error", "The stored OAuth signing key is not a P-256 private key.");
     const publicJwk: JWK = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };

@@ -3,7 +3,7 @@ import { unstorable } from "./arguments.js";
 import { boundedInteger, clampedIso, isoAfter, MAX_SESSION_PROCESSES, unsafeNameCharacter } from "./bounds.js";
 import { nameProblem } from "./catalogInput.js";
 import type { Clock } from "./Clock.js";
-import { BatonError, badRequest, conflict, isStoreUnavailable, notFound, type Violation } from "./errors.js";
+import { BatonError, badRequest, committed, conflict, isStoreUnavailable, notFound, type Violation } from "./errors.js";
 import { HELD_STATES } from "./jobState.js";
 import type { Jobs } from "./Jobs.js";
 import { truncateLine } from "./logLines.js";
@@ -243,7 +243,7 @@ export class Robots {
       // the lease, the info lines and any release just written are committed before the wait:
       // its answer leaves in a later turn, after their batch, whose failure it would not see
       // (a 200 for a lease SQLite rolled back); a failed commit answers 503 at once
-      await this.store.durable();
+      await committed(this.store);
       if (!requested) {
         await new Promise<void>((resolve) => {
           const cancelTimer = this.clock.setTimeout(() => done(), Math.min(waitMs, this.options.leaseSeconds * 500));

@@ -119,6 +119,21 @@ export class StoreUnavailableError extends BatonError {
 
 export const StoreUnavailable = (cause: unknown, options: { statementTimeout?: boolean } = {}) => new StoreUnavailableError(cause, options);
 
+/**
+ * Waits for the writes made so far to be committed (SQLite's group commit; at once where every
+ * statement commits by itself): for a caller that wrote and will await across turns of the
+ * event loop before it answers, whose answer's own check would come after its batch. A batch
+ * that was not kept is a 503 store-unavailable, whatever undid it (an I/O error, another
+ * caller's unit of work that failed half-way), as the answers' own check makes it.
+ */
+export async function committed(store: { durable(): Promise<void> | null }): Promise<void> {
+  try {
+    await store.durable();
+  } catch (err) {
+    throw isStoreUnavailable(err) ? err : StoreUnavailable(err);
+  }
+}
+
 /** A failure of the store's connection rather than of the request (translated by the store). */
 export function isStoreUnavailable(err: unknown): err is StoreUnavailableError {
   return err instanceof StoreUnavailableError;

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { NewAuditEntry } from "../../src/core/store.js";
 import type { Job } from "../../src/core/types.js";
 import { UniqueViolation } from "../../src/core/errors.js";
+import { SIGNING_KEY_SECRET } from "../../src/core/ExternalApps.js";
 import { sql } from "../../src/store/sql/sql.js";
 import { SqliteExecutor } from "../../src/store/sqlite/SqliteExecutor.js";
 import { SqliteStore } from "../../src/store/sqlite/SqliteStore.js";
@@ -377,6 +378,35 @@ describe("an HTTP answer leaves once its writes are on disk (SQLite)", () => {
     expect(await res.json()).toMatchObject({ status: 503, code: "store-unavailable" });
   }, 10_000);
 
+  it("a waiting heartbeat whose batch another caller's unit of work undid answers 503 store-unavailable, not that caller's error", async () => {
+    const store = b.baton.store as SqliteStore;
+    if (store.engine !== "sqlite") return;
+    const robot = await b.apiJson("/api/v1/robots", { method: "POST", json: { name: `hb-${randomUUID().slice(0, 8)}` } });
+    const rp = (path: string, body: unknown) => b.fetch(`${b.base}/api/robot/v1${path}`, {
+      method: "POST", headers: { authorization: `Bearer ${robot.key}`, "content-type": "application/json" }, body: JSON.stringify(body),
+    });
+    const { sessionId } = await (await rp("/sessions", { robotName: robot.name, processes: ["Echo"], slots: 1 })).json();
+    await store.durable();
+    const lease = () => (store.connection.prepare("SELECT lease_expires_at AS at FROM robot_sessions WHERE id = ?").get(sessionId) as { at: string }).at;
+    const before = lease();
+    // a unit of work holds the batch open, then fails half-way: the batch is rolled back with its error
+    let fail!: () => void;
+    const held = store.writeTogether(async () => {
+      await new Promise<void>((r) => { fail = r; });
+      throw new Error("a unit of work failed half-way");
+    }).catch(() => {});
+    const answer = rp(`/sessions/${sessionId}/heartbeat`, { jobs: {}, waitSeconds: 5 });
+    // the heartbeat's lease is written in the held batch (the connection reads its own writes)
+    while (lease() === before) await new Promise((r) => setImmediate(r));
+    fail();
+    await held;
+    const res = await answer;
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 503, code: "store-unavailable" });
+    // the lease was not kept
+    expect(lease()).toBe(before);
+  }, 10_000);
+
   it("an OAuth token whose new signing key's commit fails is not issued (503), and the next token is signed with a key that was kept", async () => {
     const store = b.baton.store as SqliteStore;
     if (store.engine !== "sqlite") return;
@@ -393,6 +423,8 @@ describe("an HTTP answer leaves once its writes are on disk (SQLite)", () => {
     });
     const storedKeys = () => (store.connection.prepare("SELECT count(*) AS n FROM secrets").get() as { n: number }).n;
     const keysBefore = storedKeys();
+    // no token was issued by this server before: the next one makes the signing key
+    expect(store.connection.prepare("SELECT name FROM secrets WHERE name = ?").get(SIGNING_KEY_SECRET)).toBeUndefined();
     await store.durable();
     const failing = failCommits(store.executor);
     let refused: Response;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/Clock.js";
-import { DNS_LOOKUPS_AT_ONCE, DNS_LOOKUP_TIMEOUT_MS, gatedResolver, resolveDestination, type ResolvedAddress } from "../../src/core/webhooks/destination.js";
+import { DNS_LOOKUPS_AT_ONCE, DNS_LOOKUP_TIMEOUT_MS, LOOKUPS_BUSY, gatedResolver, resolveDestination, type ResolvedAddress } from "../../src/core/webhooks/destination.js";
 
 /**
  * The DNS gate (destination.ts): the system resolver holds a thread of libuv's pool per
@@ -26,6 +26,7 @@ describe("gatedResolver: DNS never takes the node's thread pool", () => {
     const a = resolve("a.example");
     const b = resolve("b.example");
     const c = resolve("c.example");
+    await flush();
     expect(running()).toEqual(["a.example", "b.example"]);
     calls[1]!.answer(address("203.0.113.2"));
     expect(await b).toEqual(address("203.0.113.2"));
@@ -43,12 +44,14 @@ describe("gatedResolver: DNS never takes the node's thread pool", () => {
     const resolve = gatedResolver(lookup, { clock });
     const first = resolve("hooks.example");
     const second = resolve("hooks.example");
+    await flush();
     expect(running()).toEqual(["hooks.example"]);
     calls[0]!.fail(Object.assign(new Error("getaddrinfo ENOTFOUND hooks.example"), { code: "ENOTFOUND" }));
     await expect(first).rejects.toMatchObject({ code: "ENOTFOUND" });
     await expect(second).rejects.toMatchObject({ code: "ENOTFOUND" });
     // a later call looks the host up again
     const third = resolve("hooks.example");
+    await flush();
     expect(running()).toEqual(["hooks.example", "hooks.example"]);
     calls[1]!.answer(address("203.0.113.9"));
     expect(await third).toEqual(address("203.0.113.9"));
@@ -64,11 +67,13 @@ describe("gatedResolver: DNS never takes the node's thread pool", () => {
     const hung2 = resolve("slow-2.example");
     const queued = resolve("fast.example");
     clock.advance(4999);
+    await flush();
     expect(running()).toEqual(["slow-1.example", "slow-2.example"]);
     clock.advance(1);
     await expect(hung1).rejects.toMatchObject({ code: "ETIMEOUT", message: "The lookup of slow-1.example took longer than 5000 ms." });
     await expect(hung2).rejects.toMatchObject({ code: "ETIMEOUT" });
-    await expect(queued).rejects.toMatchObject({ code: "ETIMEOUT" });
+    // the host never looked up: the node's lookups were busy, not its DNS slow
+    await expect(queued).rejects.toMatchObject({ code: LOOKUPS_BUSY, message: "The lookup of fast.example took longer than 5000 ms (queued behind 2 lookups)." });
     // both lookups still hold their threads: nothing else started, and the host whose callers
     // all gave up while it waited is never looked up
     const later = resolve("other.example");
@@ -85,6 +90,28 @@ describe("gatedResolver: DNS never takes the node's thread pool", () => {
     calls[1]!.answer(address("203.0.113.6"));
     await flush();
     expect(clock.pending).toBe(0);
+  });
+
+  it("a resolver that throws instead of rejecting gives its place back", async () => {
+    const clock = new ManualClock(0);
+    const resolve = gatedResolver((host) => {
+      if (host === "bad.example") throw Object.assign(new Error("thrown"), { code: "EBAD" });
+      return Promise.resolve(address("203.0.113.5"));
+    }, { clock, atOnce: 1 });
+    await expect(resolve("bad.example")).rejects.toMatchObject({ code: "EBAD" });
+    await expect(resolve("bad.example")).rejects.toMatchObject({ code: "EBAD" });
+    expect(await resolve("good.example")).toEqual(address("203.0.113.5"));
+    expect(clock.pending).toBe(0);
+  });
+
+  it("a host queued behind busy lookups is refused as busy, not as unresolvable", async () => {
+    const clock = new ManualClock(0);
+    const { lookup } = fakeLookups();
+    const resolve = gatedResolver(lookup, { clock, atOnce: 1, timeoutMs: 100 });
+    void resolve("hung.example").catch(() => {});
+    const refused = resolveDestination(new URL("https://hooks.example/in"), resolve, false);
+    clock.advance(100);
+    expect(await refused).toEqual({ refused: `the host hooks.example was not looked up: this node's DNS lookups are busy; retry shortly (${LOOKUPS_BUSY})` });
   });
 
   it("a destination whose lookup times out is refused with the reason", async () => {

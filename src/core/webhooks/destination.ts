@@ -19,6 +19,8 @@ const systemLookup: Resolver = async (hostname) =>
 export const DNS_LOOKUPS_AT_ONCE = 2;
 /** longest a caller waits for a host's addresses, queued and looking up: 5 s */
 export const DNS_LOOKUP_TIMEOUT_MS = 5_000;
+/** the code of a caller's timeout while its lookup was still queued: the node's lookups were busy, not the host's DNS slow */
+export const LOOKUPS_BUSY = "ELOOKUPSBUSY";
 
 /**
  * A resolver that keeps DNS from taking the node's thread pool. The system resolver blocks a
@@ -40,11 +42,12 @@ export function gatedResolver(
   /** lookups waiting for a place, in order, each by its host */
   const waiting: string[] = [];
   /** each host's lookup, from its call to its end (waiting or running) and its callers */
-  const lookups = new Map<string, { callers: Set<Caller> }>();
+  const lookups = new Map<string, { callers: Set<Caller>; running: boolean }>();
   type Caller = { resolve: (a: ResolvedAddress[]) => void; reject: (err: unknown) => void; cancel: () => void };
 
   const start = (host: string) => {
     running++;
+    lookups.get(host)!.running = true;
     const settle = (outcome: { addresses: ResolvedAddress[] } | { error: unknown }) => {
       running--;
       const entry = lookups.get(host);
@@ -56,30 +59,34 @@ export function gatedResolver(
       }
       next();
     };
-    lookupHost(host).then((addresses) => settle({ addresses }), (error: unknown) => settle({ error }));
+    // a resolver that throws instead of rejecting settles the same way (its place is given back)
+    Promise.resolve().then(() => lookupHost(host)).then((addresses) => settle({ addresses }), (error: unknown) => settle({ error }));
   };
-  /** the next waiting lookup whose callers still wait (one whose callers all gave up is dropped) */
+  /** the next waiting lookups, as places free up */
   const next = () => {
-    while (running < atOnce && waiting.length) {
-      const host = waiting.shift()!;
-      if (lookups.get(host)?.callers.size) start(host);
-      else lookups.delete(host);
-    }
+    while (running < atOnce && waiting.length) start(waiting.shift()!);
   };
 
   return (hostname) => new Promise<ResolvedAddress[]>((resolve, reject) => {
     let entry = lookups.get(hostname);
     const fresh = !entry;
-    if (!entry) lookups.set(hostname, (entry = { callers: new Set() }));
-    const callers = entry.callers;
+    if (!entry) lookups.set(hostname, (entry = { callers: new Set(), running: false }));
+    const mine = entry;
     const caller: Caller = {
       resolve, reject,
       cancel: clock.setTimeout(() => {
-        callers.delete(caller);
-        reject(Object.assign(new Error(`The lookup of ${hostname} took longer than ${timeoutMs} ms.`), { code: "ETIMEOUT" }));
+        mine.callers.delete(caller);
+        // a lookup that never started, now without callers, leaves the queue at once
+        if (!mine.running && mine.callers.size === 0 && lookups.get(hostname) === mine) {
+          lookups.delete(hostname);
+          waiting.splice(waiting.indexOf(hostname), 1);
+        }
+        reject(Object.assign(new Error(`The lookup of ${hostname} took longer than ${timeoutMs} ms${mine.running ? "" : ` (queued behind ${atOnce} lookups)`}.`), {
+          code: mine.running ? "ETIMEOUT" : LOOKUPS_BUSY,
+        }));
       }, timeoutMs, { unref: true }),
     };
-    callers.add(caller);
+    mine.callers.add(caller);
     if (fresh) {
       waiting.push(hostname);
       next();
@@ -183,7 +190,9 @@ export async function resolveDestination(url: URL, resolver: Resolver, allowPriv
     try {
       addresses = await resolver(host);
     } catch (err) {
-      return { refused: `the host ${host} could not be resolved (${(err as { code?: string }).code ?? String(err)})` };
+      const code = (err as { code?: string }).code;
+      if (code === LOOKUPS_BUSY) return { refused: `the host ${host} was not looked up: this node's DNS lookups are busy; retry shortly (${code})` };
+      return { refused: `the host ${host} could not be resolved (${code ?? String(err)})` };
     }
     if (addresses.length === 0) return { refused: `the host ${host} has no address` };
   }

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptio
 import type { Readable } from "node:stream";
 import { argumentsFromQuery, isJsonObject } from "../../core/arguments.js";
 import type { ErrorCode } from "../../core/errorCodes.js";
-import { BatonError, badRequest, JobNotFound, PayloadTooLarge, UnsupportedMediaType, unauthorized } from "../../core/errors.js";
+import { BatonError, badRequest, committed, JobNotFound, PayloadTooLarge, UnsupportedMediaType, unauthorized } from "../../core/errors.js";
 import { idempotencyKeyOf } from "../../core/idempotency.js";
 import { sign, verify } from "../../core/signedUris.js";
 import { isFinal, type CallMode, type Job, type JsonObject, type Principal, type Trigger, type Verb } from "../../core/types.js";
@@ -268,7 +268,7 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
       // the job on disk before the wait: an answer after it (up to longPollTimeoutSeconds later)
       // asks durable() when this turn's batch is long gone, and a job SQLite rolled back would
       // be answered a 303 to a wait URI that finds nothing, not 503
-      await baton.store.durable();
+      await committed(baton.store);
       const final = ctx.shuttingDown() ? (isFinal(job.state) ? job : null) : await baton.jobs.waitForFinal(job, request.settings.longPollTimeoutSeconds * 1000, abort.signal);
       if (final) return sendResult(request, reply, final);
       return redirect(reply.header("retry-after", "0"), request.settings.redirectStatusCode, waitLocation(request, base, job));
