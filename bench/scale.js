@@ -139,6 +139,11 @@ export function readQueries({ shared, rare, windowFrom, windowTo, deepSeq }) {
     out[`${name}, first page`] = new URLSearchParams({ ...q[name], limit: "25" }).toString();
     out[`${name}, deep page`] = new URLSearchParams({ ...q[name], limit: "25", cursor: cursorOf(deepSeq) }).toString();
   }
+  // a rare combination of common values: half the jobs are BenchWaiting's, most of the rest
+  // Successful, and no BenchWaiting job is (no index answers it alone: a page looks at
+  // JOB_LIST_SCAN_ROWS jobs at most, and answers a short page and a cursor)
+  out["combination, first page"] = new URLSearchParams({ processName: "BenchWaiting", state: "Successful", limit: "25" }).toString();
+  out["combination, deep page"] = new URLSearchParams({ processName: "BenchWaiting", state: "Successful", limit: "25", cursor: cursorOf(deepSeq) }).toString();
   return out;
 }
 

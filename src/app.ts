@@ -61,6 +61,8 @@ export interface StartOptions {
   random?: () => number;
   /** false: build the server without a socket, to be driven by `app.inject()` (tests); true by default */
   listen?: boolean;
+  /** jobs a page of a job list checked row by row looks at (JOB_LIST_SCAN_ROWS unless given; tests make it small) */
+  jobListScanRows?: number;
 }
 
 /**
@@ -89,6 +91,7 @@ export async function startBaton(config: Config, options: StartOptions): Promise
     maintenanceIntervalMs: options.maintenanceIntervalMs,
     clock: options.clock,
     ...(options.random ? { random: options.random } : {}),
+    ...(options.jobListScanRows ? { jobListScanRows: options.jobListScanRows } : {}),
     session: { heartbeatSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds },
     webhooks: { allowPrivate: config.webhooksAllowPrivate, yieldAt: config.webhooksYieldAt },
     onError: (err) => server.app.log.error({ err }, "background work failed"),

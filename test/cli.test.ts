@@ -117,6 +117,37 @@ afterAll(async () => {
   await b?.close();
 });
 
+describe("baton jobs ls: a filter combination's short pages", () => {
+  it("follows the cursor of a short (even empty) page until --limit is reached or the list ends", async () => {
+    // a server whose filtered pages look at 2 jobs each
+    const small = await startTestBaton({}, { demo: false, demoCatalog: true, jobListScanRows: 2 });
+    try {
+      const keys: string[] = [];
+      for (let i = 0; i < 7; i++) keys.push((await small.apiJson("/api/v1/jobs", { method: "POST", json: { folderKey: small.sharedKey, processName: "Echo", inputArguments: { i } } })).key);
+      for (const i of [1, 5]) expect((await small.api(`/api/v1/jobs/${keys[i]}/stop`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ strategy: "SoftStop" }) })).status).toBe(202);
+      // the API's first page looked at jobs 6 and 5 only: job 5 and a cursor
+      const first = await small.api("/api/v1/jobs?processName=Echo&state=Stopped&limit=5");
+      expect(first.status).toBe(200);
+      const page = await first.json();
+      expect(page.items.map((j: JobView) => j.inputArguments.i)).toEqual([5]);
+      expect(typeof page.nextCursor).toBe("string");
+      // the next looked at 4 and 3: empty, and still a cursor
+      const second = await small.apiJson(`/api/v1/jobs?processName=Echo&state=Stopped&limit=5&cursor=${page.nextCursor}`);
+      expect(second.items).toEqual([]);
+      expect(typeof second.nextCursor).toBe("string");
+      const env = { BATON_URL: small.tenantUrl, BATON_TOKEN: small.token };
+      const listed = await baton(["jobs", "ls", "--process", "Echo", "--state", "Stopped", "--json"], { env });
+      expect(listed.stderr).toBe("");
+      expect(listed.code).toBe(0);
+      expect((JSON.parse(listed.stdout) as JobView[]).map((j) => j.inputArguments.i)).toEqual([5, 1]);
+      const one = await baton(["jobs", "ls", "--process", "Echo", "--state", "Stopped", "--limit", "1", "--json"], { env });
+      expect((JSON.parse(one.stdout) as JobView[]).map((j) => j.inputArguments.i)).toEqual([5]);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe("baton login", () => {
   const configFile = () => join(home, "config", "baton", "config.json");
   const noEnv = { BATON_URL: undefined, BATON_TOKEN: undefined };

@@ -89,6 +89,36 @@ async function postgres(): Promise<Engine> {
   };
 }
 
+type PlanNode = { "Node Type": string; "Index Name"?: string; "Actual Rows": number; "Rows Removed by Filter"?: number };
+
+/** Runs `work` with the statements sent through `pool` whose text `keep` accepts recorded (PostgreSQL; no pool: none). */
+async function sentDuring<T>(pool: PostgresStore["pool"] | null, keep: (text: string) => boolean, work: () => Promise<T>): Promise<{ result: T; sent: { text: string; values: unknown[] }[] }> {
+  const sent: { text: string; values: unknown[] }[] = [];
+  const original = pool?.query.bind(pool) as ((...a: unknown[]) => unknown) | undefined;
+  const spy = pool ? vi.spyOn(pool, "query").mockImplementation(((...args: unknown[]) => {
+    const q = args[0] as { text?: string; values?: unknown[] } | string;
+    if (typeof q === "object" && q.text !== undefined && keep(q.text)) sent.push({ text: q.text, values: q.values ?? [] });
+    return original!(...args);
+  }) as never) : null;
+  try {
+    return { result: await work(), sent };
+  } finally {
+    spy?.mockRestore();
+  }
+}
+
+/** The nodes of a statement's plan as PostgreSQL ran it (EXPLAIN ANALYZE), and the plan as text for the failure message. */
+async function planNodes(pool: PostgresStore["pool"], statement: { text: string; values: unknown[] }): Promise<{ nodes: PlanNode[]; plan: string }> {
+  const { rows } = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.text}`, statement.values);
+  const nodes: PlanNode[] = [];
+  const walk = (n: Record<string, unknown>) => {
+    nodes.push(n as never);
+    for (const child of (n.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+  };
+  walk((rows[0]["QUERY PLAN"] as { Plan: Record<string, unknown> }[])[0]!.Plan);
+  return { nodes, plan: JSON.stringify(rows[0]) };
+}
+
 for (const make of [sqlite, postgres]) {
   describe(`paging through ${JOBS.toLocaleString("en")} jobs (${make.name})`, () => {
     let e: Engine;
@@ -143,37 +173,49 @@ for (const make of [sqlite, postgres]) {
       }
     });
 
+    it("a rare combination of common values (no job of process P is Faulted) looks at scanRows jobs a page, and pages on below them", async () => {
+      const filter: JobFilter = { processName: "P", state: ["Faulted"] };
+      const pool = e.name === "postgres" ? (e.store as PostgresStore).pool : null;
+      // PostgreSQL: the page's own statement as the store sends it (not its bound's, with OFFSET), to read its plan
+      const { result: first, sent } = await sentDuring(pool, (text) => text.includes("FROM jobs") && !text.includes("OFFSET"),
+        () => e.store.listJobs(e.tenantId, filter, PAGE, null, 1000));
+      expect(first.items).toEqual([]);
+      expect(first.next).toEqual({ seq: expect.any(Number) });
+      // the tenant's 50,000 jobs in 50 walks of 1,000, and a last look below them that finds none
+      let cursor = first.next;
+      let pages = 1;
+      while (cursor) {
+        const page = await e.store.listJobs(e.tenantId, filter, PAGE, cursor, 1000);
+        expect(page.items).toEqual([]);
+        cursor = page.next;
+        pages++;
+        expect(pages).toBeLessThanOrEqual(51);
+      }
+      expect(pages).toBe(51);
+      if (pool) {
+        // the page's own statement read at most the walk's 1,000 rows of P, not every job newer than them
+        expect(sent).toHaveLength(1);
+        const { nodes, plan } = await planNodes(pool, sent[0]!);
+        // whichever index the planner takes (here the state's, where no job is Faulted): no more rows than the walk's
+        const scans = nodes.filter((n) => /Scan/.test(n["Node Type"]));
+        expect(scans.length, plan).toBeGreaterThan(0);
+        expect(scans.reduce((a, n) => a + n["Actual Rows"] + (n["Rows Removed by Filter"] ?? 0), 0), plan).toBeLessThanOrEqual(1000);
+      }
+    });
+
     it("a deep page of a time window starts at the cursor's time: the walk is bounded by it, not by the window's end", async () => {
       const window = { createdAfter: "2030-01-01T01:00:00.000Z", createdBefore: "2030-01-01T20:00:00.000Z" };
       const key = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
       // PostgreSQL: the statement as the store sends it, to read its plan
-      const sent: { text: string; values: unknown[] }[] = [];
       const pool = e.name === "postgres" ? (e.store as PostgresStore).pool : null;
-      const original = pool?.query.bind(pool) as ((...a: unknown[]) => unknown) | undefined;
-      const spy = pool ? vi.spyOn(pool, "query").mockImplementation(((...args: unknown[]) => {
-        const q = args[0] as { text?: string; values?: unknown[] } | string;
-        if (typeof q === "object" && q.text?.includes("ORDER BY created_at DESC")) sent.push({ text: q.text, values: q.values ?? [] });
-        return original!(...args);
-      }) as never) : null;
-      let page;
-      try {
-        // the cursor a list by seq hands out (no time in it): its job's creation is looked up
-        page = await e.store.listJobs(e.tenantId, window, PAGE, { seq: 40_001 });
-      } finally {
-        spy?.mockRestore();
-      }
+      // the cursor a list by seq hands out (no time in it): its job's creation is looked up
+      const { result: page, sent } = await sentDuring(pool, (text) => text.includes("ORDER BY created_at DESC"),
+        () => e.store.listJobs(e.tenantId, window, PAGE, { seq: 40_001 }));
       // this tenant's jobs are the odd ones (the other tenant's are interleaved)
       expect(page.items.map((j) => j.key)).toEqual(Array.from({ length: PAGE }, (_, n) => key(39_999 - 2 * n)));
       if (pool) {
         expect(sent).toHaveLength(1);
-        const { rows } = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sent[0]!.text}`, sent[0]!.values);
-        const nodes: { "Node Type": string; "Index Name"?: string; "Actual Rows": number; "Rows Removed by Filter"?: number }[] = [];
-        const walk = (n: Record<string, unknown>) => {
-          nodes.push(n as never);
-          for (const child of (n.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
-        };
-        const plan = JSON.stringify(rows[0]);
-        walk((rows[0]["QUERY PLAN"] as { Plan: Record<string, unknown> }[])[0]!.Plan);
+        const { nodes, plan } = await planNodes(pool, sent[0]!);
         const scan = nodes.find((n) => n["Index Name"] === "jobs_created");
         expect(scan, plan).toBeTruthy();
         // about a page (with the other tenant's rows in between); without the bound: every job of the window newer than the cursor

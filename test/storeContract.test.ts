@@ -839,6 +839,50 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       expect(await byTime(2, { seq: bySeq.next!.seq })).toEqual([2, 1, 5]);
       expect((await store.listJobs(other.id, { folderKey: shared.key }, 100, null)).items).toEqual([]);
     });
+
+    it("listJobs: a list checked row by row looks at scanRows jobs a page at most; short (even empty) pages go on below them, and together hold every match once", async () => {
+      const { tenant, shared } = await newTenant();
+      // 40 jobs of one process, one second apart; two of them Faulted: a rare combination of common values
+      const faulted = new Set([3, 30]);
+      for (let i = 0; i < 40; i++) {
+        const job = newJob(tenant.id, shared.key, { processName: "Busy", createdAt: at(T0 + sec(i)), inputArguments: { i } });
+        await store.createJob(job);
+        if (faulted.has(i)) await store.updateJob(tenant.id, job.key, ["Pending"], null, { state: "Faulted" });
+      }
+      const pagesOf = async (filter: Parameters<Store["listJobs"]>[1], limit: number, scanRows: number) => {
+        const pages: { items: number[]; next: JobCursor | null }[] = [];
+        let c: JobCursor | null = null;
+        for (;;) {
+          const page: { items: JobListItem[]; next: JobCursor | null } = await store.listJobs(tenant.id, filter, limit, c, scanRows);
+          pages.push({ items: page.items.map((j) => (j.inputArguments as { i: number }).i), next: page.next });
+          if (page.next === null) return pages;
+          c = page.next;
+          expect(pages.length).toBeLessThan(20);
+        }
+      };
+      // by seq, walking the process's index 8 jobs a page: 39–32 (none), 31–24 (30), 23–16, 15–8, 7–0 (3), and below 0 (the end)
+      const bySeq = await pagesOf({ processName: "Busy", state: ["Faulted"] }, 5, 8);
+      expect(bySeq.map((p) => p.items)).toEqual([[], [30], [], [], [3], []]);
+      expect(bySeq[0]!.next).toEqual({ seq: expect.any(Number) });
+      // by creation time within a window: the same pages, each cursor at the last instant looked at
+      const byTime = await pagesOf({ processName: "Busy", state: ["Faulted"], createdAfter: at(T0) }, 5, 8);
+      expect(byTime.map((p) => p.items)).toEqual([[], [30], [], [], [3], []]);
+      expect(byTime[0]!.next).toEqual({ seq: 0, createdAt: at(T0 + sec(32)) });
+      // several states, no other filter: the tenant's jobs, 16 a page (the last walk holds fewer than 16: no page after it)
+      expect((await pagesOf({ state: ["Faulted", "Stopped"] }, 5, 16)).map((p) => p.items)).toEqual([[30], [], [3]]);
+      // a page fills up before its bound: an ordinary page, its cursor at its last job
+      const full = await store.listJobs(tenant.id, { processName: "Busy", state: ["Pending"] }, 5, null, 8);
+      expect(full.items.map((j) => (j.inputArguments as { i: number }).i)).toEqual([39, 38, 37, 36, 35]);
+      expect(full.next).toEqual({ seq: expect.any(Number) });
+      const second = await store.listJobs(tenant.id, { processName: "Busy", state: ["Pending"] }, 5, full.next, 8);
+      expect(second.items.map((j) => (j.inputArguments as { i: number }).i)).toEqual([34, 33, 32, 31, 29]);
+      // one filter reads its own index: every job it looks at matches, so no bound applies
+      expect((await store.listJobs(tenant.id, { processName: "Busy" }, 20, null, 8)).items).toHaveLength(20);
+      // a user's one folder walks that folder's index (every job matches here)
+      expect((await pagesOf({ folderKeys: [shared.key] }, 10, 8)).flatMap((p) => p.items)).toEqual(Array.from({ length: 40 }, (_, i) => 39 - i));
+      // without a bound, one page holds both
+      expect((await store.listJobs(tenant.id, { processName: "Busy", state: ["Faulted"] }, 5, null)).items.map((j) => (j.inputArguments as { i: number }).i)).toEqual([30, 3]);
+    });
   });
 
   // ---- claims

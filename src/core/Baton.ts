@@ -34,6 +34,8 @@ export interface BatonOptions {
   onError?: (err: unknown) => void;
   /** webhook deliveries (issue 16): private destinations allowed, timeout, concurrency, resolver */
   webhooks?: Partial<DispatchOptions>;
+  /** jobs a page of a job list checked row by row looks at, at most (JOB_LIST_SCAN_ROWS by default) */
+  jobListScanRows?: number;
 }
 
 /** The core, assembled: every service over one store and one notifier. Knows no HTTP. */
@@ -78,7 +80,7 @@ export class Baton {
     this.users = new Users(this.store, now, this.notifier);
     this.catalog = new Catalog(this.store, now, this.notifier);
     this.waiters = new JobWaiters(this.notifier, (tenantId, key) => this.store.getJob(tenantId, key), clock);
-    this.jobs = new Jobs(this.store, this.notifier, this.tenancy, this.catalog, this.waiters, now);
+    this.jobs = new Jobs(this.store, this.notifier, this.tenancy, this.catalog, this.waiters, now, options.jobListScanRows);
     this.dueWork = new DueWorkRunner(this.store, clock, options.onError ?? (() => {}));
     // webhooks (issue 16): deliveries are due-work rows this node claims itself, several at once
     const dispatcher = new WebhookDispatcher(this.store, clock, this.dueWork.owner, {

@@ -62,6 +62,15 @@ export interface StartJobInput {
   priority?: Priority;
 }
 
+/**
+ * Jobs one page of `GET /jobs` looks at, at most, when no index answers its filters alone
+ * (two or more filters, several states, a user's folders; any filter within a time window):
+ * a rare combination of common values would otherwise walk every job of the tenant, with a
+ * SQLite node's event loop blocked meanwhile. A page that finds fewer than `limit` matches
+ * among them is short, even empty, and its `nextCursor` goes on below them.
+ */
+export const JOB_LIST_SCAN_ROWS = 5_000;
+
 /** Jobs: created by invocations and by hand, read, stopped, finished, waited for. */
 export class Jobs {
   /** webhooks (issue 16): a job's change and the deliveries it causes, in one transaction; set by Baton */
@@ -74,6 +83,8 @@ export class Jobs {
     private readonly catalog: Catalog,
     private readonly waiters: JobWaiters,
     private readonly now: () => Date,
+    /** jobs a page of a list checked row by row looks at, at most (JOB_LIST_SCAN_ROWS) */
+    private readonly listScanRows: number = JOB_LIST_SCAN_ROWS,
   ) {
     this.pendingReasons = new PendingReasons(store, catalog);
   }
@@ -280,7 +291,7 @@ export class Jobs {
     if (createdBefore !== undefined) filter.createdBefore = createdBefore;
     const limit = faults.limit(query.limit, 50);
     faults.check();
-    const { items, next } = await this.store.listJobs(principal.tenantId, filter, limit, decodeJobCursor(query.cursor));
+    const { items, next } = await this.store.listJobs(principal.tenantId, filter, limit, decodeJobCursor(query.cursor), this.listScanRows);
     // why each Pending job of the page waits: a few queries for the page, not one per job
     const described = await this.pendingReasons.of(principal.tenantId, items, this.now());
     return { items: described, nextCursor: next === null ? null : encodeJobCursor(next) };

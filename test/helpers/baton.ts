@@ -70,6 +70,8 @@ export interface TestBatonOptions {
   random?: () => number;
   /** false: no socket; every call goes through `app.inject()` (default true) */
   socket?: boolean;
+  /** jobs a page of a job list checked row by row looks at (the product's 5,000 unless given) */
+  jobListScanRows?: number;
 }
 
 /** A Baton without a socket or a robot, driven through `app.inject()`: the fast tier of contract tests. */
@@ -99,6 +101,7 @@ export async function startTestBaton(overrides: Partial<Config> = {}, options: T
   const socket = options.socket ?? true;
   const running = await startBaton(config, {
     demo: options.demo ?? true, demoCatalog: options.demoCatalog, maintenanceIntervalMs: options.maintenanceIntervalMs ?? 100, logStream: serverLogStream(), clock: options.clock, random: options.random, listen: socket,
+    jobListScanRows: options.jobListScanRows,
   });
   const fetchHere = socket ? (input: string | URL, init?: RequestInit) => fetch(input, init) : (input: string | URL, init?: RequestInit) => {
     if (new URL(String(input)).origin !== new URL(running.url).origin) throw new Error(`${String(input)} is not a URL of this socketless server (${running.url})`);

@@ -43,9 +43,16 @@ export function registerJobs(program: Command): void {
       items = [];
       for await (const job of client.jobs.iterate({ ...filter, limit: 200 })) items.push(job);
     } else {
-      const page = await client.jobs.list({ ...filter, limit: opts.limit });
-      items = page.items;
-      more = page.nextCursor !== null;
+      // a page of a filter combination may be short, even empty, with more below it (the
+      // server looks at 5,000 jobs a page): pages are followed until the limit is reached
+      items = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.jobs.list({ ...filter, limit: opts.limit - items.length, ...(cursor ? { cursor } : {}) });
+        items.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor && items.length < opts.limit);
+      more = cursor !== undefined;
     }
     if (opts.json) return printJson(items);
     if (opts.quiet) return items.forEach((job) => print(job.key));

@@ -11,8 +11,12 @@ export interface JobStore {
    * seq (an index on the time reaches a window deep in the table at once; the cursor then
    * holds the last job's creation time too). inputArguments, outputArguments and error
    * longer than LIST_FIELD_MAX_BYTES are not read from the store at all: the item flags them.
+   * A list that checks jobs row by row (two or more filters, several
+   * states, a user's folders; any filter within a time window) looks at `scanRows` jobs at
+   * most (none: no bound): fewer than `limit` matches among them make a short page, even an
+   * empty one, whose `next` goes on below the last job looked at.
    */
-  listJobs(tenantId: string, filter: JobFilter, limit: number, cursor: JobCursor | null): Promise<{ items: JobListItem[]; next: JobCursor | null }>;
+  listJobs(tenantId: string, filter: JobFilter, limit: number, cursor: JobCursor | null, scanRows?: number): Promise<{ items: JobListItem[]; next: JobCursor | null }>;
   /**
    * Pending jobs of the session's processes, highest priority first, then oldest; each to
    * one session only. A claimed job's deadline is the earlier of `createdAt +
