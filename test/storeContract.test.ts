@@ -867,7 +867,10 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       // by creation time within a window: the same pages, each cursor at the last instant looked at
       const byTime = await pagesOf({ processName: "Busy", state: ["Faulted"], createdAfter: at(T0) }, 5, 8);
       expect(byTime.map((p) => p.items)).toEqual([[], [30], [], [], [3], []]);
-      expect(byTime[0]!.next).toEqual({ seq: 0, createdAt: at(T0 + sec(32)) });
+      // (the 8th job looked at, job 32: an ordinary cursor, which a list without the window continues by its seq)
+      expect(byTime[0]!.next).toEqual({ seq: expect.any(Number), createdAt: at(T0 + sec(32)) });
+      const onBySeq = await store.listJobs(tenant.id, { processName: "Busy" }, 3, { seq: byTime[0]!.next!.seq });
+      expect(onBySeq.items.map((j) => (j.inputArguments as { i: number }).i)).toEqual([31, 30, 29]);
       // several states, no other filter: the tenant's jobs, 16 a page (the last walk holds fewer than 16: no page after it)
       expect((await pagesOf({ state: ["Faulted", "Stopped"] }, 5, 16)).map((p) => p.items)).toEqual([[30], [], [3]]);
       // a page fills up before its bound: an ordinary page, its cursor at its last job
@@ -880,6 +883,22 @@ describe.each(factories)("Store contract ($name)", (factory) => {
       expect((await store.listJobs(tenant.id, { processName: "Busy" }, 20, null, 8)).items).toHaveLength(20);
       // a user's one folder walks that folder's index (every job matches here)
       expect((await pagesOf({ folderKeys: [shared.key] }, 10, 8)).flatMap((p) => p.items)).toEqual(Array.from({ length: 40 }, (_, i) => 39 - i));
+      // a user who sees no folder: one empty page, no walk and no cursor
+      expect(await store.listJobs(tenant.id, { folderKeys: [], state: ["Faulted"] }, 5, null, 8)).toEqual({ items: [], next: null });
+      // a user's several folders with one state: the state's index drives (every job it looks at is Faulted)
+      expect((await pagesOf({ folderKeys: [shared.key, randomUUID()], state: ["Faulted"] }, 5, 16)).map((p) => p.items)).toEqual([[30, 3]]);
+      // with several states: the tenant's jobs, 16 a page
+      expect((await pagesOf({ folderKeys: [shared.key, randomUUID()], state: ["Faulted", "Stopped"] }, 5, 16)).map((p) => p.items)).toEqual([[30], [], [3]]);
+      // jobs that share an instant: the bound is a job's (createdAt, seq), so a page looks at 4 of the 12 tied ones, not all
+      for (let i = 0; i < 12; i++) {
+        const job = newJob(tenant.id, shared.key, { processName: "Tied", createdAt: at(T0 + sec(100)), inputArguments: { i } });
+        await store.createJob(job);
+        if (i === 2) await store.updateJob(tenant.id, job.key, ["Pending"], null, { state: "Faulted" });
+      }
+      const tied = await pagesOf({ processName: "Tied", state: ["Faulted"], createdAfter: at(T0) }, 5, 4);
+      // (the window's walk holds the 40 older jobs too: 13 walks of 4 and a last look)
+      expect(tied.map((p) => p.items)).toEqual([[], [], [2], ...Array.from({ length: 11 }, () => [])]);
+      for (const p of tied.slice(0, 3)) expect(p.next).toEqual({ seq: expect.any(Number), createdAt: at(T0 + sec(100)) });
       // without a bound, one page holds both
       expect((await store.listJobs(tenant.id, { processName: "Busy", state: ["Faulted"] }, 5, null)).items.map((j) => (j.inputArguments as { i: number }).i)).toEqual([30, 3]);
     });

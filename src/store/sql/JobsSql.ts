@@ -142,6 +142,8 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
    * the index alone (the `scanRows`-th job's seq or creation time), then the page's range.
    */
   async listJobs(tenantId: string, f: JobFilter, limit: number, cursor: JobCursor | null, scanRows = Number.MAX_SAFE_INTEGER): Promise<{ items: JobListItem[]; next: JobCursor | null }> {
+    // a user who sees no folder sees no job (and a walk would find none, 5,000 jobs a page)
+    if (f.folderKeys?.length === 0) return { items: [], next: null };
     // the rows' filters, and the walk's terms (the tenant, the time window, the cursor)
     const filters: [ListFilter, Sql][] = [];
     if (f.state?.length) filters.push(["state", sql`state IN ${sql.list(f.state)}`]);
@@ -149,7 +151,6 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
     if (f.triggerId) filters.push(["triggerId", sql`trigger_id = ${f.triggerId}`]);
     if (f.timeTriggerId) filters.push(["timeTriggerId", sql`time_trigger_id = ${f.timeTriggerId}`]);
     if (f.folderKey) filters.push(["folderKey", sql`folder_key = ${f.folderKey}`]);
-    // an empty list matches nothing (IN (NULL))
     if (f.folderKeys) filters.push(["folderKeys", sql`folder_key IN ${sql.list(f.folderKeys)}`]);
     const walk = [sql`tenant_id = ${tenantId}`];
     if (f.createdAfter) walk.push(sql`created_at >= ${f.createdAfter}`);
@@ -177,13 +178,17 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
     if (filters.length > 0 && index === null && scanRows < Number.MAX_SAFE_INTEGER) {
       const nth = sql`LIMIT 1 OFFSET CAST(${Math.max(0, scanRows - 1)} AS INTEGER)`;
       if (byTime) {
-        // the window's walk, (tenant_id, created_at) newest first, from the index alone
-        const row = await this.db.one(sql`SELECT created_at FROM jobs WHERE ${sql.join(walk, sql` AND `)} ORDER BY created_at DESC ${nth}`);
+        // the window's walk, (tenant_id, created_at) newest first, then seq (jobs may share an
+        // instant): the bound is the scanRows-th job's (created_at, seq), an ordinary cursor
+        index = this.db.dialect.indexedBy("jobs_created") === "" ? null : "jobs_created";
+        const row = await this.db.one(sql`
+          SELECT created_at, seq FROM jobs ${sql.raw(index ? this.db.dialect.indexedBy(index) : "")} WHERE ${sql.join(walk, sql` AND `)}
+            ORDER BY created_at DESC, seq DESC ${nth}`);
         if (row) {
           const at = str(row.created_at);
-          walk.push(sql`created_at >= ${at}`);
-          // the rest lies before that instant (its jobs are in this page's range; no job's seq is below 0)
-          floor = { seq: 0, createdAt: at };
+          const seq = Number(row.seq);
+          walk.push(sql`created_at >= ${at} AND (created_at > ${at} OR seq >= ${seq})`);
+          floor = { seq, createdAt: at };
         }
       } else {
         // The page and its bound walk one index, in its order: SQLite told so (INDEXED BY).

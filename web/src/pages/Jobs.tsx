@@ -92,7 +92,7 @@ export function Jobs({ query }: { query: URLSearchParams }) {
       </form>
       <ErrorBox error={jobs.error} onRetry={jobs.reload} />
       {jobs.data && jobs.data.items.length === 0 ? (
-        <Empty>{jobs.data.nextCursor ? "No job on this page matches these filters: a page looks at 5,000 jobs at most. Next looks further back." : filtered ? "No job matches these filters." : cursor ? "No more jobs." : "No jobs yet. Invoke a trigger, or start a job of a process by hand."}</Empty>
+        <Empty>{jobs.data.nextCursor ? "No job matches on this page (a filtered page looks at a bounded number of jobs): Next looks further back." : filtered ? "No job matches these filters." : cursor ? "No more jobs." : "No jobs yet. Invoke a trigger, or start a job of a process by hand."}</Empty>
       ) : null}
       {jobs.data && jobs.data.items.length > 0 ? (
         <div class="table-wrap">
