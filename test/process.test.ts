@@ -223,8 +223,8 @@ describe.concurrent("baton as a process", () => {
 
   it("the banner's curl lines work when pasted, and the generated admin token is kept in <dataDir>/admin-token", { timeout: 40_000 }, async () => {
     const dataDir = tempDir();
-    // no BATON_BOOTSTRAP_TOKEN: the first start generates the token
-    const first = await startBaton(dataDir, { BATON_PORT: "0" });
+    // no BATON_BOOTSTRAP_TOKEN: the first start generates the token (and no UV_THREADPOOL_SIZE: bin/baton.js sets its own)
+    const first = await startBaton(dataDir, { BATON_PORT: "0", UV_THREADPOOL_SIZE: undefined });
     const curlLines = (await first.child.waitForStdout(/(^ {2}curl .*\n[\s\S]*){3}/m))[0].split("\n").filter((l) => l.startsWith("  curl ")).map((l) => l.trim());
     expect(curlLines).toHaveLength(3);
     const { banner } = first;
@@ -236,6 +236,11 @@ describe.concurrent("baton as a process", () => {
     expect(existsSync(tokenFile)).toBe(true);
     expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(tokenFile, "utf8").trim()).toBe(banner.token);
+
+    // libuv's pool as bin/baton.js started it: 8 threads, not Node's 4 (set before Node's loader first used it)
+    const metrics = await fetch(`${banner.url}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^baton_threadpool_size 8$/m);
 
     const [asyncLine, fireLine, longLine] = curlLines as [string, string, string];
     expect(asyncLine).not.toContain("$callMode");

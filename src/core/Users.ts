@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from "node:crypto";
 import { badRequest, BatonError, conflict, notFound, unauthorized } from "./errors.js";
+import { Gate } from "./Gate.js";
 import type { Notifier } from "./notifier.js";
 import { isRoleName, permissionsOf, type RoleAssignment } from "./Permissions.js";
 import type { Store } from "./store.js";
@@ -13,10 +14,22 @@ export const SESSION_COOKIE = "baton_session";
 
 const SCRYPT = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
+/** password hashes (scrypt, ~40 ms of a thread of libuv's pool each) computed at once, at most: 2 */
+export const PASSWORD_HASHES_AT_ONCE = 2;
+
+/**
+ * Every scrypt of the node goes through this gate. Logins, password changes and user writes
+ * (a wrong password costs one too, as does an unknown user name) would otherwise take as many
+ * threads of libuv's pool as arrive at once: a few dozen logins a second held every thread,
+ * and the WAL's fsyncs, which every acknowledged write of the node waits for, waited behind
+ * them. Past 2, they wait their turn (a login storm slows logins, not the node).
+ */
+export const passwordHashing = new Gate(PASSWORD_HASHES_AT_ONCE);
+
 function scryptAsync(password: string, salt: Buffer, length: number, params: { N: number; r: number; p: number }): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
+  return passwordHashing.run(() => new Promise((resolve, reject) =>
     scrypt(password, salt, length, { ...params, maxmem: SCRYPT.maxmem }, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+  ));
 }
 
 /** scrypt from node:crypto; the format keeps its parameters so they can be raised later. */

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { Gate } from "../../src/core/Gate.js";
+import { PASSWORD_HASHES_AT_ONCE, hashPassword, passwordHashing, verifyPassword } from "../../src/core/Users.js";
+import { threadpoolSize } from "../../src/http/metrics.js";
+
+const flush = () => new Promise((r) => setImmediate(r));
+
+describe("Gate: at most `limit` tasks at once, the others in order", () => {
+  it("runs 2 at once; the next starts, in arrival order, when one ends; a task that fails gives its place back", async () => {
+    const gate = new Gate(2);
+    const started: number[] = [];
+    const enders: Record<number, { done: () => void; fail: () => void }> = {};
+    const task = (i: number) => gate.run(() => new Promise<number>((resolve, reject) => {
+      started.push(i);
+      enders[i] = { done: () => resolve(i), fail: () => reject(new Error(`task ${i} failed`)) };
+    }));
+    const runs = [1, 2, 3, 4, 5].map(task);
+    await flush();
+    expect(started).toEqual([1, 2]);
+    expect([gate.active, gate.queued]).toEqual([2, 3]);
+    enders[2]!.fail();
+    await expect(runs[1]).rejects.toThrow("task 2 failed");
+    await flush();
+    expect(started).toEqual([1, 2, 3]);
+    enders[1]!.done();
+    expect(await runs[0]).toBe(1);
+    await flush();
+    expect(started).toEqual([1, 2, 3, 4]);
+    enders[3]!.done();
+    enders[4]!.done();
+    await flush();
+    enders[5]!.done();
+    expect(await Promise.all(runs.slice(2))).toEqual([3, 4, 5]);
+    expect([gate.active, gate.queued]).toEqual([0, 0]);
+  });
+});
+
+describe("password hashing goes through its gate", () => {
+  it("computes 2 scrypts at once, however many logins arrive; each still answers right", async () => {
+    expect(PASSWORD_HASHES_AT_ONCE).toBe(2);
+    const stored = await hashPassword("correct horse battery");
+    const checks = [...Array.from({ length: 4 }, () => verifyPassword("wrong password", stored)), verifyPassword("correct horse battery", stored), hashPassword("another one")];
+    await flush();
+    expect(passwordHashing.active).toBe(2);
+    expect(passwordHashing.queued).toBe(4);
+    const results = await Promise.all(checks);
+    expect(results.slice(0, 5)).toEqual([false, false, false, false, true]);
+    expect(results[5]).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect([passwordHashing.active, passwordHashing.queued]).toEqual([0, 0]);
+  });
+});
+
+describe("threadpoolSize: what libuv makes of UV_THREADPOOL_SIZE", () => {
+  it("4 unset; the number, at least 1 and at most 1,024, as atoi reads it", () => {
+    expect(threadpoolSize(undefined)).toBe(4);
+    expect(threadpoolSize("8")).toBe(8);
+    expect(threadpoolSize(" 16")).toBe(16);
+    expect(threadpoolSize("12abc")).toBe(12);
+    expect(threadpoolSize("abc")).toBe(1);
+    expect(threadpoolSize("0")).toBe(1);
+    expect(threadpoolSize("5000")).toBe(1024);
+  });
+});
