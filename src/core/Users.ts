@@ -32,6 +32,23 @@ function scryptAsync(password: string, salt: Buffer, length: number, params: { N
   ));
 }
 
+/**
+ * What the login throttle counts an address as: an IPv6 address by its /64, the block one
+ * host is given (it could take a new address of it for every attempt, 2^64 of them, and the
+ * per-address limit would never apply); IPv4, also inside IPv6 (`::ffff:a.b.c.d`), as it is.
+ */
+export function addressBlock(address: string): string {
+  const plain = address.replace(/%.*$/, "").toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(plain);
+  if (mapped) return mapped[1]!;
+  if (!plain.includes(":")) return plain;
+  const [head = "", tail] = plain.split("::", 2) as [string, string | undefined];
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
+  return `${groups.slice(0, 4).map((g) => (Number.parseInt(g, 16) || 0).toString(16)).join(":")}::/64`;
+}
+
 /** scrypt from node:crypto; the format keeps its parameters so they can be raised later. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
@@ -235,7 +252,7 @@ export class Users {
       throw badRequest("invalid-login", "The body must be { \"userName\": \"…\", \"password\": \"…\" }.");
     }
     const nameKey = `u\n${tenant.id}\n${body.userName.toLowerCase()}`;
-    const addressKey = `a\n${address}`;
+    const addressKey = `a\n${addressBlock(address)}`;
     // counted as a failure now, before the (slow) check: concurrent attempts see it
     const wait = this.throttle.reserve([[nameKey, FREE_PER_NAME], [addressKey, FREE_PER_ADDRESS]]);
     if (wait > 0) {
@@ -277,7 +294,7 @@ export class Users {
     const newPassword = validatePassword(body.newPassword);
     const user = await this.getOrThrow(tenant, who.userId);
     const key = `p\n${user.id}`;
-    const addressKey = `a\n${address}`;
+    const addressKey = `a\n${addressBlock(address)}`;
     // counted as a failure now, before the (slow) check, as for logins
     const wait = this.throttle.reserve([[key, FREE_PER_NAME], [addressKey, FREE_PER_ADDRESS]]);
     if (wait > 0) throw new BatonError(429, "login-throttled", "Too Many Requests", `Too many wrong passwords; try again in ${wait} s.`, { headers: { "retry-after": String(wait) } });

@@ -116,6 +116,20 @@ describe("login throttling under concurrency (finding 3)", () => {
     expect((await login("changer", "correct-horse-2", address)).status).toBe(200);
   });
 
+  it("the addresses of one IPv6 /64 count as one: a new address (and a new user name) per attempt does not escape the per-address limit", async () => {
+    freeze();
+    try {
+      // 20 failures, each from its own address of 2001:db8:5:6::/64 and for its own (unknown) user name
+      for (let i = 1; i <= 20; i++) await expectProblem(await login(`nobody-${i}`, "wrong-password", `2001:db8:5:6::${i.toString(16)}`), 401, "invalid-credentials");
+      // the 21st, from yet another address of the block, waits
+      await expectThrottled([await login("nobody-21", "wrong-password", "2001:db8:5:6:ffff::1")]);
+      // another /64 is not held by it
+      await expectProblem(await login("nobody-22", "wrong-password", "2001:db8:5:7::1"), 401, "invalid-credentials");
+    } finally {
+      thaw();
+    }
+  });
+
   it("successful logins are not counted against their address", async () => {
     await createUser("regular");
     // more than the address allows failures for (20), one after another

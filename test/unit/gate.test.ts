@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Gate } from "../../src/core/Gate.js";
-import { PASSWORD_HASHES_AT_ONCE, hashPassword, passwordHashing, verifyPassword } from "../../src/core/Users.js";
+import { PASSWORD_HASHES_AT_ONCE, addressBlock, hashPassword, passwordHashing, verifyPassword } from "../../src/core/Users.js";
 import { threadpoolSize } from "../../src/http/metrics.js";
 
 const flush = () => new Promise((r) => setImmediate(r));
@@ -59,5 +59,17 @@ describe("threadpoolSize: what libuv makes of UV_THREADPOOL_SIZE", () => {
     expect(threadpoolSize("abc")).toBe(1);
     expect(threadpoolSize("0")).toBe(1);
     expect(threadpoolSize("5000")).toBe(1024);
+  });
+});
+
+describe("addressBlock: what the login throttle counts an address as", () => {
+  it("an IPv6 address by its /64; IPv4, also mapped into IPv6, as it is", () => {
+    expect(addressBlock("198.51.100.7")).toBe("198.51.100.7");
+    expect(addressBlock("::ffff:198.51.100.7")).toBe("198.51.100.7");
+    expect(addressBlock("2001:db8:1:2::17")).toBe("2001:db8:1:2::/64");
+    expect(addressBlock("2001:0DB8:0001:0002:aaaa:bbbb:cccc:dddd")).toBe("2001:db8:1:2::/64");
+    expect(addressBlock("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(addressBlock("::1")).toBe("0:0:0:0::/64");
+    expect(addressBlock("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
   });
 });
