@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { api, cleanupChildren, readBanner, spawnBaton, startBaton, tempDir, type Banner, type Exit } from "./helpers/child.js";
+import { api, batonBin, cleanupChildren, readBanner, spawnBaton, startBaton, tempDir, type Banner, type Exit } from "./helpers/child.js";
 
 /**
  * `baton` as users run it: real child processes, real sockets, SQLite files on disk, and
@@ -339,6 +339,27 @@ describe.concurrent("baton as a process", () => {
       expect(child.stdout(), command).toMatch(/^\{"level":30,.*"url":"\/default\/DefaultTenant\/orchestrator_\/api\/v1\/folders"\},"msg":"incoming request"\}$/m);
       await child.stop("SIGKILL");
     }
+  });
+
+  it("bin/baton.js starts libuv's pool with 8 threads: with 4 of them held, a fifth task still runs (an ES module entry starts it with 4 before its code runs)", { timeout: 30_000 }, async () => {
+    const dir = tempDir();
+    const fifos = [1, 2, 3, 4].map((i) => join(dir, `fifo-${i}`));
+    for (const fifo of fifos) await run("mkfifo", [fifo]);
+    const probe = join(dir, "probe.cjs");
+    writeFileSync(probe, `
+      const fs = require("node:fs");
+      process.argv = [process.argv[0], ${JSON.stringify(batonBin)}, "--version"];
+      // the entry: it sets UV_THREADPOOL_SIZE, then loads the CLI (which prints its version)
+      require(${JSON.stringify(batonBin)});
+      const fifos = ${JSON.stringify(fifos)};
+      // 4 threads held: an open of a FIFO for reading waits for a writer
+      for (const fifo of fifos) fs.open(fifo, "r", () => {});
+      const free = () => { for (const fifo of fifos) fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK)); };
+      const held = setTimeout(() => { process.stdout.write("blocked\\n"); free(); }, 5000);
+      fs.stat(__filename, () => { clearTimeout(held); process.stdout.write("answered\\n"); free(); });
+    `);
+    const { stdout } = await run(process.execPath, [probe], { env: { ...process.env, UV_THREADPOOL_SIZE: "" }, timeout: 20_000 });
+    expect(stdout).toMatch(/^answered$/m);
   });
 
   it("`baton migrate` on a fresh data dir exits 0, and again on a migrated one", { timeout: 60_000 }, async () => {

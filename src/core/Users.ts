@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from "node:crypto";
+import { isIPv6 } from "node:net";
 import { badRequest, BatonError, conflict, notFound, unauthorized } from "./errors.js";
 import { Gate } from "./Gate.js";
 import type { Notifier } from "./notifier.js";
@@ -35,18 +36,24 @@ function scryptAsync(password: string, salt: Buffer, length: number, params: { N
 /**
  * What the login throttle counts an address as: an IPv6 address by its /64, the block one
  * host is given (it could take a new address of it for every attempt, 2^64 of them, and the
- * per-address limit would never apply); IPv4, also inside IPv6 (`::ffff:a.b.c.d`), as it is.
+ * per-address limit would never apply); IPv4, also inside IPv6 (`::ffff:a.b.c.d` in any of
+ * its spellings), as it is; anything that is no address (a proxy's odd header) as it is.
  */
 export function addressBlock(address: string): string {
-  const plain = address.replace(/%.*$/, "").toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(plain);
-  if (mapped) return mapped[1]!;
-  if (!plain.includes(":")) return plain;
-  const [head = "", tail] = plain.split("::", 2) as [string, string | undefined];
+  const plain = address.replace(/%.*$/, "");
+  if (!isIPv6(plain)) return plain.toLowerCase();
+  // one spelling for each address (the URL standard's: lower case, :: for the longest zeros, IPv4 in hex)
+  const canonical = new URL(`http://[${plain}]`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
+  if (mapped) {
+    const [hi, lo] = [Number.parseInt(mapped[1]!, 16), Number.parseInt(mapped[2]!, 16)];
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  const [head = "", tail] = canonical.split("::", 2) as [string, string | undefined];
   const left = head ? head.split(":") : [];
   const right = tail ? tail.split(":") : [];
-  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
-  return `${groups.slice(0, 4).map((g) => (Number.parseInt(g, 16) || 0).toString(16)).join(":")}::/64`;
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
+  return `${groups.slice(0, 4).join(":")}::/64`;
 }
 
 /** scrypt from node:crypto; the format keeps its parameters so they can be raised later. */

@@ -23,11 +23,19 @@ interface Log {
  * table, one over the sessions): they are the same on every node, the cluster's state.
  * Latencies and waiting callers are this node's own.
  */
-/** the size libuv gives its pool for this UV_THREADPOOL_SIZE (unset: 4; as atoi reads it, at least 1, at most 1,024) */
+/**
+ * The size libuv gives its pool for this UV_THREADPOOL_SIZE: unset, 4; else as atoi reads it,
+ * into an unsigned number (0 and junk: 1; a negative number wraps around: the most, 1,024).
+ */
 export function threadpoolSize(value: string | undefined): number {
   if (value === undefined) return 4;
-  return Math.min(1024, Math.max(1, Number.parseInt(value.trim(), 10) || 0));
+  const n = Number.parseInt(value.trim(), 10) || 0;
+  if (n < 0) return 1024;
+  return Math.min(1024, Math.max(1, n));
 }
+
+/** the pool's size as this process started (bin/baton.js sets the variable before anything uses the pool) */
+const STARTED_THREADPOOL_SIZE = threadpoolSize(process.env.UV_THREADPOOL_SIZE);
 
 export class Metrics {
   readonly registry = new Registry();
@@ -60,7 +68,7 @@ export class Metrics {
     // libuv's pool, as this process started it (`baton` sets 8 unless UV_THREADPOOL_SIZE says otherwise; Node's own default is 4)
     new Gauge({
       name: "baton_threadpool_size", help: "Threads of libuv's pool in this process (UV_THREADPOOL_SIZE): WAL syncs, DNS lookups, password hashing, WebCrypto and file reads share them.", registers,
-      collect() { this.set(threadpoolSize(process.env.UV_THREADPOOL_SIZE)); },
+      collect() { this.set(STARTED_THREADPOOL_SIZE); },
     });
     // webhook deliveries (issue 16): this node's dispatcher, read at scrape time
     const dispatcher = baton.webhooks.dispatcher;

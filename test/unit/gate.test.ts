@@ -59,6 +59,8 @@ describe("threadpoolSize: what libuv makes of UV_THREADPOOL_SIZE", () => {
     expect(threadpoolSize("abc")).toBe(1);
     expect(threadpoolSize("0")).toBe(1);
     expect(threadpoolSize("5000")).toBe(1024);
+    // atoi's -3 in an unsigned number: the most
+    expect(threadpoolSize("-3")).toBe(1024);
   });
 });
 
@@ -71,5 +73,12 @@ describe("addressBlock: what the login throttle counts an address as", () => {
     expect(addressBlock("2001:db8::1")).toBe("2001:db8:0:0::/64");
     expect(addressBlock("::1")).toBe("0:0:0:0::/64");
     expect(addressBlock("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    // IPv4 inside IPv6, however it is spelled
+    expect(addressBlock("::ffff:c633:6407")).toBe("198.51.100.7");
+    expect(addressBlock("0:0:0:0:0:ffff:198.51.100.7")).toBe("198.51.100.7");
+    // not an address (a proxy's odd header): as it is, so that it shares no bucket with real ones
+    expect(addressBlock(":::")).toBe(":::");
+    expect(addressBlock("1::2::3")).toBe("1::2::3");
+    expect(addressBlock("1:2:3:4:5:6:7:8:9")).toBe("1:2:3:4:5:6:7:8:9");
   });
 });

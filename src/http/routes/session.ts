@@ -28,7 +28,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
         "Checks a user's password and opens a console session of 12 hours: the answer sets the `baton_session` cookie (HttpOnly, SameSite=Strict, `Path=/{org}/{tenant}/orchestrator_`, " +
           "Secure when the request came over HTTPS) and carries the `csrfToken` that every change made with the cookie must send as `X-CSRF-Token`. " +
           "A user of this tenant may log in, and an administrator of the organization; a disabled user may not.",
-        "Failed logins are throttled on each node: after 5 failures for one user name (20 for one address), each further attempt must wait, the waits doubling from 1 s up to 15 min; " +
+        "Failed logins are throttled on each node: after 5 failures for one user name (20 for one address; an IPv6 address counts as its /64), each further attempt must wait, the waits doubling from 1 s up to 15 min; " +
           "a success clears the name's count. While throttled, the answer is 429 login-throttled with `Retry-After`, whether the password is right or not.",
       ].join("\n\n"),
       body: Login,
