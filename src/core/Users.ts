@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from "node:crypto";
 import { isIPv6 } from "node:net";
 import { badRequest, BatonError, conflict, notFound, unauthorized } from "./errors.js";
-import { Gate } from "./Gate.js";
+import { Gate, GateFull } from "./Gate.js";
 import type { Notifier } from "./notifier.js";
 import { isRoleName, permissionsOf, type RoleAssignment } from "./Permissions.js";
 import type { Store } from "./store.js";
@@ -27,10 +27,27 @@ export const PASSWORD_HASHES_AT_ONCE = 2;
  */
 export const passwordHashing = new Gate(PASSWORD_HASHES_AT_ONCE);
 
-function scryptAsync(password: string, salt: Buffer, length: number, params: { N: number; r: number; p: number }): Promise<Buffer> {
+/**
+ * password checks of logins and password changes that may wait for a place, at most: 32 (about
+ * two thirds of a second of hashing); past them such a check is refused at once (GateFull:
+ * `429 login-throttled`, Retry-After 1) rather than queued behind a storm (a correct password
+ * passes the login throttle, so a storm of them would make every login, the admin's too,
+ * wait without bound, and go on hashing for callers that gave up)
+ */
+export const PASSWORD_CHECKS_QUEUED = 32;
+
+function scryptAsync(password: string, salt: Buffer, length: number, params: { N: number; r: number; p: number }, maxQueued?: number): Promise<Buffer> {
   return passwordHashing.run(() => new Promise((resolve, reject) =>
     scrypt(password, salt, length, { ...params, maxmem: SCRYPT.maxmem }, (err, key) => (err ? reject(err) : resolve(key))),
-  ));
+  ), maxQueued);
+}
+
+/** A password check refused because the node is hashing too many (GateFull): a 429 with Retry-After, like the throttle's. */
+function busyAsThrottled(err: unknown): never {
+  if (err instanceof GateFull) {
+    throw new BatonError(429, "login-throttled", "Too Many Requests", "This node is checking too many passwords at once; try again in 1 s.", { headers: { "retry-after": "1" } });
+  }
+  throw err;
 }
 
 /**
@@ -66,12 +83,13 @@ export async function hashPassword(password: string): Promise<string> {
 /** a hash of a random password: unknown users are checked against it, so that they take as long as known ones */
 const DUMMY_HASH = hashPassword(randomBytes(16).toString("hex"));
 
-export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
+/** Checks `password` against a stored hash (null: an unknown user, checked against a dummy); with `maxQueued`, GateFull when that many checks wait already. */
+export async function verifyPassword(password: string, stored: string | null, maxQueued?: number): Promise<boolean> {
   const parts = (stored ?? (await DUMMY_HASH)).split("$");
   if (parts.length !== 6 || parts[0] !== "scrypt") return false;
   const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
   const expected = Buffer.from(hash, "base64url");
-  const actual = await scryptAsync(password, Buffer.from(salt, "base64url"), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  const actual = await scryptAsync(password, Buffer.from(salt, "base64url"), expected.length, { N: Number(n), r: Number(r), p: Number(p) }, maxQueued);
   return timingSafeEqual(actual, expected) && stored !== null;
 }
 
@@ -267,8 +285,8 @@ export class Users {
     }
     const [found, ok] = await this.releasedOnError([[nameKey, FREE_PER_NAME], [addressKey, FREE_PER_ADDRESS]], async () => {
       const found = await this.store.findUserForLogin(tenant.id, tenant.org, body.userName as string);
-      return [found, await verifyPassword(body.password as string, found?.passwordHash ?? null)] as const;
-    });
+      return [found, await verifyPassword(body.password as string, found?.passwordHash ?? null, PASSWORD_CHECKS_QUEUED)] as const;
+    }).catch(busyAsThrottled);
     // a user of the organization may log in to any tenant only as an organization administrator
     const allowed = ok && found && !found.user.disabledAt && (found.user.tenantId !== null || found.user.orgAdmin);
     if (!allowed) throw new BatonError(401, "invalid-credentials", "Unauthorized", "The user name or password is wrong, or the user is disabled.");
@@ -307,8 +325,8 @@ export class Users {
     if (wait > 0) throw new BatonError(429, "login-throttled", "Too Many Requests", `Too many wrong passwords; try again in ${wait} s.`, { headers: { "retry-after": String(wait) } });
     const ok = await this.releasedOnError([[key, FREE_PER_NAME], [addressKey, FREE_PER_ADDRESS]], async () => {
       const found = await this.store.findUserForLogin(tenant.id, tenant.org, user.name);
-      return found !== null && found.user.id === user.id && (await verifyPassword(body.currentPassword as string, found.passwordHash));
-    });
+      return found !== null && found.user.id === user.id && (await verifyPassword(body.currentPassword as string, found.passwordHash, PASSWORD_CHECKS_QUEUED));
+    }).catch(busyAsThrottled);
     if (!ok) {
       throw new BatonError(403, "wrong-password", "Forbidden", "The current password is wrong.");
     }

@@ -6,6 +6,7 @@
 import { systemClock } from "../../src/core/Clock.js";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PASSWORD_CHECKS_QUEUED, PASSWORD_HASHES_AT_ONCE, passwordHashing } from "../../src/core/Users.js";
 import { invoke, startTestBaton, type TestBaton } from "../helpers/baton.js";
 
 let b: TestBaton;
@@ -128,6 +129,27 @@ describe("login throttling under concurrency (finding 3)", () => {
     } finally {
       thaw();
     }
+  });
+
+  it("with 2 password checks running and 32 waiting on the node, a login is refused at once (429 login-throttled, Retry-After 1), not queued, and not counted as a failure", async () => {
+    await createUser("queued");
+    const address = "198.51.100.9";
+    expect(PASSWORD_CHECKS_QUEUED).toBe(32);
+    let release!: () => void;
+    const released = new Promise<void>((r) => { release = r; });
+    const holds = Array.from({ length: PASSWORD_HASHES_AT_ONCE + PASSWORD_CHECKS_QUEUED }, () => passwordHashing.run(() => released));
+    try {
+      expect([passwordHashing.active, passwordHashing.queued]).toEqual([2, 32]);
+      const refused = await login("queued", "correct-horse-1", address);
+      const body = await expectProblem(refused, 429, "login-throttled");
+      expect(body.detail).toBe("This node is checking too many passwords at once; try again in 1 s.");
+      expect(refused.headers.get("retry-after")).toBe("1");
+    } finally {
+      release();
+      await Promise.all(holds);
+    }
+    // the refusal took nothing from the user's or the address's allowance: 5 wrong ones are still checked
+    for (let i = 0; i < 5; i++) await expectProblem(await login("queued", `wrong-${i}`, address), 401, "invalid-credentials");
   });
 
   it("successful logins are not counted against their address", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Gate } from "../../src/core/Gate.js";
+import { Gate, GateFull } from "../../src/core/Gate.js";
 import { PASSWORD_HASHES_AT_ONCE, addressBlock, hashPassword, passwordHashing, verifyPassword } from "../../src/core/Users.js";
 import { threadpoolSize } from "../../src/http/metrics.js";
 
@@ -32,6 +32,30 @@ describe("Gate: at most `limit` tasks at once, the others in order", () => {
     enders[5]!.done();
     expect(await Promise.all(runs.slice(2))).toEqual([3, 4, 5]);
     expect([gate.active, gate.queued]).toEqual([0, 0]);
+  });
+});
+
+describe("Gate: a queue's bound", () => {
+  it("with maxQueued tasks waiting, refuses the next at once (GateFull), and takes it again once one has left", async () => {
+    const gate = new Gate(1);
+    let release!: () => void;
+    const held = gate.run(() => new Promise<void>((r) => { release = r; }));
+    const queued = gate.run(async () => "queued", 1);
+    await expect(gate.run(async () => "third", 1)).rejects.toBeInstanceOf(GateFull);
+    await expect(gate.run(async () => "third", 1)).rejects.toThrow("1 tasks are running and 1 waiting.");
+    // without a bound it waits
+    const unbounded = gate.run(async () => "unbounded");
+    expect(gate.queued).toBe(2);
+    release();
+    await held;
+    expect(await queued).toBe("queued");
+    expect(await unbounded).toBe("unbounded");
+    expect(await gate.run(async () => "later", 1)).toBe("later");
+  });
+
+  it("lets at least 1 task run", () => {
+    expect(() => new Gate(0)).toThrow("A gate lets at least 1 task run at once, not 0.");
+    expect(() => new Gate(Number.NaN)).toThrow();
   });
 });
 
