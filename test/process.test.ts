@@ -221,7 +221,7 @@ describe.concurrent("baton as a process", () => {
     await second.child.stop("SIGKILL");
   });
 
-  it("the banner's curl lines work when pasted, and the generated admin token is kept in <dataDir>/admin-token", { timeout: 40_000 }, async () => {
+  it("the banner's curl lines work when pasted, the generated admin token is kept in <dataDir>/admin-token, and /metrics shows the 8 threads bin/baton.js starts the pool with", { timeout: 40_000 }, async () => {
     const dataDir = tempDir();
     // no BATON_BOOTSTRAP_TOKEN: the first start generates the token (and no UV_THREADPOOL_SIZE: bin/baton.js sets its own)
     const first = await startBaton(dataDir, { BATON_PORT: "0", UV_THREADPOOL_SIZE: undefined });

@@ -99,7 +99,7 @@ export const API_ERROR_CODES = {
   "external-app-revoked": { status: 409, when: "rotating the secret of a revoked external application" },
   "idempotency-key-mismatch": { status: 422, when: "an Idempotency-Key sent before with another request (verb, folder, trigger or process, input arguments, call mode)" },
   "rate-limited": { status: 429, when: "a rate limit of the tenant is used up on this node (`Retry-After`)" },
-  "login-throttled": { status: 429, when: "too many failed console logins (`Retry-After`)" },
+  "login-throttled": { status: 429, when: "too many failed console logins, or too many password checks waiting on the node (`Retry-After`)" },
   "job-faulted": { status: 500, when: "the job's result: it ended Faulted (the only 500 an input can cause)" },
   "internal-error": { status: 500, when: "a bug; logged with the request id (X-Request-Id)" },
   "store-unavailable": { status: 503, when: "the job store is unreachable, or a statement ran past its timeout (`Retry-After`)" },

@@ -1,8 +1,3 @@
-/**
- * At most `limit` tasks at once; the others wait their turn, first come first served. For
- * work that holds a thread of libuv's pool while it runs (password hashing): the same pool
- * syncs SQLite's WAL, which every acknowledged write waits for.
- */
 /** A gate's places are taken and its queue is full: the task was not run. */
 export class GateFull extends Error {
   constructor(readonly limit: number, readonly queued: number) {
@@ -11,6 +6,11 @@ export class GateFull extends Error {
   }
 }
 
+/**
+ * At most `limit` tasks at once; the others wait their turn, first come first served. For
+ * work that holds a thread of libuv's pool while it runs (password hashing): the same pool
+ * syncs SQLite's WAL, which every acknowledged write waits for.
+ */
 export class Gate {
   private running = 0;
   private readonly waiting: (() => void)[] = [];

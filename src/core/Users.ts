@@ -54,7 +54,8 @@ function busyAsThrottled(err: unknown): never {
  * What the login throttle counts an address as: an IPv6 address by its /64, the block one
  * host is given (it could take a new address of it for every attempt, 2^64 of them, and the
  * per-address limit would never apply); IPv4, also inside IPv6 (`::ffff:a.b.c.d` in any of
- * its spellings), as it is; anything that is no address (a proxy's odd header) as it is.
+ * its spellings), as it is; anything that is no address (a proxy's odd header) as it is,
+ * lower-cased, without a zone (`%eth0`).
  */
 export function addressBlock(address: string): string {
   const plain = address.replace(/%.*$/, "");

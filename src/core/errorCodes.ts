@@ -109,7 +109,7 @@ export const ERROR_CODES = {
   "idempotency-key-mismatch": { status: 422, when: "an Idempotency-Key sent before with another request (verb, folder, trigger or process, input arguments, call mode)" },
   // 429: too much, too fast
   "rate-limited": { status: 429, when: "a rate limit of the tenant is used up on this node (`Retry-After`)" },
-  "login-throttled": { status: 429, when: "too many failed console logins (`Retry-After`)" },
+  "login-throttled": { status: 429, when: "too many failed console logins, or too many password checks waiting on the node (`Retry-After`)" },
   // 5xx: the job's result, or the server's trouble
   "job-faulted": { status: 500, when: "the job's result: it ended Faulted (the only 500 an input can cause)" },
   "internal-error": { status: 500, when: "a bug; logged with the request id (X-Request-Id)" },

@@ -15,15 +15,6 @@ interface Log {
 }
 
 /**
- * The Prometheus metrics of one server (GET /metrics), in a registry of its own, so that
- * several servers in one process (the tests) do not share or clash.
- *
- * Labels stay few: state, process name and call mode, never tenant or job. Counts of jobs
- * and robot sessions are read from the store at scrape time (one GROUP BY over the jobs
- * table, one over the sessions): they are the same on every node, the cluster's state.
- * Latencies and waiting callers are this node's own.
- */
-/**
  * The size libuv gives its pool for this UV_THREADPOOL_SIZE: unset, 4; else as atoi reads it,
  * into an unsigned number (0 and junk: 1; a negative number wraps around: the most, 1,024).
  */
@@ -37,6 +28,15 @@ export function threadpoolSize(value: string | undefined): number {
 /** the pool's size as this process started (bin/baton.js sets the variable before anything uses the pool) */
 const STARTED_THREADPOOL_SIZE = threadpoolSize(process.env.UV_THREADPOOL_SIZE);
 
+/**
+ * The Prometheus metrics of one server (GET /metrics), in a registry of its own, so that
+ * several servers in one process (the tests) do not share or clash.
+ *
+ * Labels stay few: state, process name and call mode, never tenant or job. Counts of jobs
+ * and robot sessions are read from the store at scrape time (one GROUP BY over the jobs
+ * table, one over the sessions): they are the same on every node, the cluster's state.
+ * Latencies and waiting callers are this node's own.
+ */
 export class Metrics {
   readonly registry = new Registry();
   private readonly jobs: Gauge<"state" | "process">;

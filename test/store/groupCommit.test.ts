@@ -353,7 +353,7 @@ describe("an HTTP answer leaves once its writes are on disk (SQLite)", () => {
     await invokeWhileCommitsFail("sleep", "Sleep", { seconds: 30, $callMode: "LongPolling" });
   }, 10_000);
 
-  it("a robot's heartbeat that waits, whose lease's commit fails, answers 503 store-unavailable at once, not 200 after its wait", async () => {
+  it("a robot's heartbeat that waits, whose lease's commit fails, answers 503 store-unavailable, not 200 after its wait", async () => {
     const store = b.baton.store as SqliteStore;
     if (store.engine !== "sqlite") return;
     const robot = await b.apiJson("/api/v1/robots", { method: "POST", json: { name: `hb-${randomUUID().slice(0, 8)}` } });

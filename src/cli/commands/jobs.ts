@@ -44,14 +44,15 @@ export function registerJobs(program: Command): void {
       for await (const job of client.jobs.iterate({ ...filter, limit: 200 })) items.push(job);
     } else {
       // a page of a filter combination may be short, even empty, with more below it (the
-      // server looks at 5,000 jobs a page): pages are followed until the limit is reached
+      // server looks at a bounded number of jobs a page): pages are followed until the limit is reached
       items = [];
       let cursor: string | undefined;
       const seen = new Set<string>();
       do {
         const page = await client.jobs.list({ ...filter, limit: opts.limit - items.length, ...(cursor ? { cursor } : {}) });
         items.push(...page.items);
-        cursor = page.nextCursor ?? undefined;
+        // (an empty cursor ends the list, as for the client's iterate())
+        cursor = page.nextCursor || undefined;
         // a server that hands out the same cursor twice would loop forever (as the client's iterate() checks)
         if (cursor !== undefined && seen.has(cursor)) throw new Error(`The job list handed out the cursor ${cursor} twice.`);
         if (cursor !== undefined) seen.add(cursor);

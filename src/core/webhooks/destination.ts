@@ -15,7 +15,7 @@ export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 const systemLookup: Resolver = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 
-/** system lookups (getaddrinfo) running at once, at most: 2 of the thread pool's 4 threads */
+/** system lookups (getaddrinfo) running at once, at most: 2 of the thread pool's threads (8 as `baton` starts it, Node's 4 otherwise) */
 export const DNS_LOOKUPS_AT_ONCE = 2;
 /** longest a caller waits for a host's addresses, queued and looking up: 5 s */
 export const DNS_LOOKUP_TIMEOUT_MS = 5_000;
@@ -24,7 +24,7 @@ export const LOOKUPS_BUSY = "ELOOKUPSBUSY";
 
 /**
  * A resolver that keeps DNS from taking the node's thread pool. The system resolver blocks a
- * thread of libuv's pool (4 threads) for as long as a lookup takes, and a host whose name
+ * thread of libuv's pool (8 as `baton` starts it, Node's 4 otherwise) for as long as a lookup takes, and a host whose name
  * servers do not answer takes seconds per try; the same pool runs the WAL's fsyncs, which
  * every acknowledged write waits for (walSync.ts), and the file system. Unbounded, a
  * tenant's webhooks to such hosts (a delivery resolves its host at every attempt, 16 at once)

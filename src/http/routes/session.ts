@@ -44,7 +44,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
       errors: {
         invalid: "invalid-login",
         unauthorized: { codes: ["invalid-credentials"], description: "The user name or password is wrong, or the user is disabled (the answer does not say which)." },
-        tooMany: { codes: ["login-throttled"], description: "Too many failed logins for this user name or from this address, on this node: retry after `Retry-After` seconds." },
+        tooMany: { codes: ["login-throttled"], description: "Too many failed logins for this user name or from this address (an IPv6 address counts as its /64), or too many password checks waiting, on this node: retry after `Retry-After` seconds." },
       },
     },
   }, async (request, reply) => {
@@ -89,7 +89,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
       access: { scope: null },
       errors: {
         invalid: "invalid-password-change", badRequest: ["invalid-user"], forbidden: ["wrong-password", "token-needs-user"],
-        tooMany: { codes: ["login-throttled", "rate-limited"], description: "Too many wrong passwords for this user or from this address, on this node (login-throttled), or the token's rate limit: retry after `Retry-After` seconds." },
+        tooMany: { codes: ["login-throttled", "rate-limited"], description: "Too many wrong passwords for this user or from this address, or too many password checks waiting, on this node (login-throttled), or the token's rate limit: retry after `Retry-After` seconds." },
       },
     },
   }, async (request, reply) => {

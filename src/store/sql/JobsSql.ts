@@ -78,7 +78,8 @@ const change = (value: unknown, map: (v: unknown) => unknown = (v) => v): Change
  * page costs its own rows whatever the store holds. With a choice, SQLite's planner goes by
  * averages: a rare process (say, 1 job in 10,000) looks as common as the average one, and a
  * deep page (`seq < cursor`) was read by walking the table back from the cursor, 25 ms at
- * 200,000 jobs (bench scenario 7). Two or more such filters: the planner's choice.
+ * 200,000 jobs (bench scenario 7). Two or more such filters: a bounded walk of one index
+ * (drivingIndex), or the planner's choice when no bound is asked for.
  */
 function listIndex(f: JobFilter): string | null {
   const filters: [boolean, string][] = [
@@ -100,7 +101,8 @@ type ListFilter = keyof Pick<JobFilter, "state" | "processName" | "triggerId" | 
 /**
  * The index a bounded list walks (see listJobs): the first filter that has an index of its
  * own, (tenant_id, column, seq) (a trigger's jobs are fewer than a process's, a process's than
- * a folder's; a user's one folder), else the tenant's jobs by seq.
+ * a folder's; a user's one folder); null when there is none, and the list walks the
+ * tenant's jobs by seq (jobs_tenant_seq).
  */
 function drivingIndex(f: JobFilter): { index: string; replaces: ListFilter; column: string; value: unknown } | null {
   if (f.timeTriggerId) return { index: "jobs_time_trigger", replaces: "timeTriggerId", column: "time_trigger_id", value: f.timeTriggerId };
@@ -139,10 +141,12 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
    * blocked meanwhile). So such a page looks at `scanRows` jobs at most, in its own order
    * from its cursor on: when they hold fewer than `limit` matches, the page is short (even
    * empty) and its cursor goes on below the last job looked at. Bounded by a first walk of
-   * the index alone (the `scanRows`-th job's seq or creation time), then the page's range.
+   * the index alone (the `scanRows`-th job: its seq, or within a time window its creation
+   * time and seq, an ordinary cursor), then the page's range. A user who sees no folder gets
+   * one empty page and no cursor.
    */
   async listJobs(tenantId: string, f: JobFilter, limit: number, cursor: JobCursor | null, scanRows = Number.MAX_SAFE_INTEGER): Promise<{ items: JobListItem[]; next: JobCursor | null }> {
-    // a user who sees no folder sees no job (and a walk would find none, 5,000 jobs a page)
+    // a user who sees no folder sees no job (and a walk would find none, scanRows jobs a page)
     if (f.folderKeys?.length === 0) return { items: [], next: null };
     // the rows' filters, and the walk's terms (the tenant, the time window, the cursor)
     const filters: [ListFilter, Sql][] = [];
@@ -180,9 +184,9 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
       if (byTime) {
         // the window's walk, (tenant_id, created_at) newest first, then seq (jobs may share an
         // instant): the bound is the scanRows-th job's (created_at, seq), an ordinary cursor
-        index = this.db.dialect.indexedBy("jobs_created") === "" ? null : "jobs_created";
+        index = "jobs_created";
         const row = await this.db.one(sql`
-          SELECT created_at, seq FROM jobs ${sql.raw(index ? this.db.dialect.indexedBy(index) : "")} WHERE ${sql.join(walk, sql` AND `)}
+          SELECT created_at, seq FROM jobs ${sql.raw(this.db.dialect.indexedBy(index))} WHERE ${sql.join(walk, sql` AND `)}
             ORDER BY created_at DESC, seq DESC ${nth}`);
         if (row) {
           const at = str(row.created_at);
@@ -200,17 +204,13 @@ export abstract class JobsSql extends SqlAggregate implements JobStore {
         // faster (bench scenario 7, a rare combination at 200,000 jobs: 2.8 against 20 ms a page).
         const drive = drivingIndex(f);
         let bound: (seq: number) => Sql = (seq) => sql`seq >= ${seq}`;
-        if (drive && this.db.dialect.indexedBy(drive.index) !== "") {
-          index = drive.index;
-        } else if (drive) {
+        index = drive?.index ?? "jobs_tenant_seq";
+        if (drive && this.db.dialect.indexedBy(drive.index) === "") {
           const column = sql.raw(drive.column);
-          index = drive.index;
           order = `${drive.column} DESC, seq DESC`;
           filters[filters.findIndex(([name]) => name === drive.replaces)] = [drive.replaces, sql`${column} >= ${drive.value} AND ${column} <= ${drive.value}`];
           if (bySeqCursor >= 0) walk[bySeqCursor] = sql`(${column}, seq) < (${drive.value}, ${cursor!.seq})`;
           bound = (seq) => sql`(${column}, seq) >= (${drive.value}, ${seq})`;
-        } else {
-          index = "jobs_tenant_seq";
         }
         const driving = drive ? [filters.find(([name]) => name === drive.replaces)![1]] : [];
         const row = await this.db.one(sql`

@@ -44,7 +44,7 @@ export function fsyncOf(path: string): FileSync {
 
 /**
  * How many fsyncs of the WAL may run at once, each on a descriptor of its own (libuv's pool
- * has 4 threads, shared with the rest of the process).
+ * has 8 threads as `baton` starts it, Node's 4 otherwise, shared with the rest of the process).
  */
 export const WAL_SYNCS = 2;
 
