@@ -128,8 +128,10 @@ describe("baton jobs ls: a filter combination's short pages", () => {
       // the API's first page looked at jobs 6 and 5 only: job 5 and a cursor
       const first = await small.api("/api/v1/jobs?processName=Echo&state=Stopped&limit=5");
       expect(first.status).toBe(200);
+      expect(first.headers.get("content-type")).toBe("application/json; charset=utf-8");
       const page = await first.json();
       expect(page.items.map((j: JobView) => j.inputArguments.i)).toEqual([5]);
+      expect(Object.keys(page).sort()).toEqual(["items", "nextCursor"]);
       expect(typeof page.nextCursor).toBe("string");
       // the next looked at 4 and 3: empty, and still a cursor
       const second = await small.apiJson(`/api/v1/jobs?processName=Echo&state=Stopped&limit=5&cursor=${page.nextCursor}`);

@@ -130,8 +130,13 @@ export async function committed(store: { durable(): Promise<void> | null }): Pro
   try {
     await store.durable();
   } catch (err) {
-    throw isStoreUnavailable(err) ? err : StoreUnavailable(err);
+    throw asStoreUnavailable(err);
   }
+}
+
+/** A failed commit as the 503 its callers get: a StoreUnavailableError as it is, anything else (the cause) wrapped in one. */
+export function asStoreUnavailable(err: unknown): StoreUnavailableError {
+  return isStoreUnavailable(err) ? err : StoreUnavailable(err);
 }
 
 /** A failure of the store's connection rather than of the request (translated by the store). */

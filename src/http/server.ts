@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyContextConfig, type FastifyInstance
 import { randomUUID } from "node:crypto";
 import type { Baton } from "../core/Baton.js";
 import type { ErrorCode } from "../core/errorCodes.js";
-import { badRequest, BatonError, isStatementTimeout, MethodNotAllowed, notFound, StoreUnavailable } from "../core/errors.js";
+import { asStoreUnavailable, badRequest, BatonError, isStatementTimeout, MethodNotAllowed, notFound } from "../core/errors.js";
 import { JSON_CONTENT_TYPE, parseJsonBody, unsupportedEncoding } from "./bodies.js";
 import { prefersHtml } from "./negotiation.js";
 import { RouteMethods } from "./routeMethods.js";
@@ -194,7 +194,7 @@ export function buildServer(options: ServerOptions): BatonServer {
       return;
     }
     durable.then(() => done(null, payload), (cause: unknown) => {
-      const err = StoreUnavailable(cause);
+      const err = asStoreUnavailable(cause);
       request.log.error({ err: cause, code: err.code }, "the answer's writes could not be committed");
       for (const name of Object.keys(reply.getHeaders())) if (name !== "x-request-id") reply.removeHeader(name);
       // the Content-Type of every other problem answer (sendProblem's, which Fastify completes with the charset)

@@ -353,9 +353,8 @@ describe("an HTTP answer leaves once its writes are on disk (SQLite)", () => {
     await invokeWhileCommitsFail("sleep", "Sleep", { seconds: 30, $callMode: "LongPolling" });
   }, 10_000);
 
-  it("a robot's heartbeat that waits, whose lease's commit fails, answers 503 store-unavailable, not 200 after its wait", async () => {
-    const store = b.baton.store as SqliteStore;
-    if (store.engine !== "sqlite") return;
+  /** A new robot's session of Echo, committed, and a robot protocol call with its key. */
+  async function robotSession(): Promise<{ sessionId: string; rp: (path: string, body: unknown) => Promise<Response> }> {
     const robot = await b.apiJson("/api/v1/robots", { method: "POST", json: { name: `hb-${randomUUID().slice(0, 8)}` } });
     const rp = (path: string, body: unknown) => b.fetch(`${b.base}/api/robot/v1${path}`, {
       method: "POST", headers: { authorization: `Bearer ${robot.key}`, "content-type": "application/json" }, body: JSON.stringify(body),
@@ -363,7 +362,14 @@ describe("an HTTP answer leaves once its writes are on disk (SQLite)", () => {
     const opened = await rp("/sessions", { robotName: robot.name, processes: ["Echo"], slots: 1 });
     expect(opened.status).toBe(201);
     const { sessionId } = await opened.json();
-    await store.durable();
+    await b.baton.store.durable();
+    return { sessionId, rp };
+  }
+
+  it("a robot's heartbeat that waits, whose lease's commit fails, answers 503 store-unavailable, not 200 after its wait", async () => {
+    const store = b.baton.store as SqliteStore;
+    if (store.engine !== "sqlite") return;
+    const { sessionId, rp } = await robotSession();
     const failing = failCommits(store.executor);
     let res: Response;
     try {
@@ -381,12 +387,7 @@ describe("an HTTP answer leaves once its writes are on disk (SQLite)", () => {
   it("a waiting heartbeat whose batch another caller's unit of work undid answers 503 store-unavailable, not that caller's error", async () => {
     const store = b.baton.store as SqliteStore;
     if (store.engine !== "sqlite") return;
-    const robot = await b.apiJson("/api/v1/robots", { method: "POST", json: { name: `hb-${randomUUID().slice(0, 8)}` } });
-    const rp = (path: string, body: unknown) => b.fetch(`${b.base}/api/robot/v1${path}`, {
-      method: "POST", headers: { authorization: `Bearer ${robot.key}`, "content-type": "application/json" }, body: JSON.stringify(body),
-    });
-    const { sessionId } = await (await rp("/sessions", { robotName: robot.name, processes: ["Echo"], slots: 1 })).json();
-    await store.durable();
+    const { sessionId, rp } = await robotSession();
     const lease = () => (store.connection.prepare("SELECT lease_expires_at AS at FROM robot_sessions WHERE id = ?").get(sessionId) as { at: string }).at;
     const before = lease();
     // a unit of work holds the batch open, then fails half-way: the batch is rolled back with its error

@@ -14,15 +14,20 @@ function fakeLookups() {
   return { calls, lookup, running };
 }
 
+/** the default gate over fake lookups, on a manual clock */
+function gateOverFakes() {
+  const clock = new ManualClock(0);
+  const { calls, lookup, running } = fakeLookups();
+  return { clock, calls, running, resolve: gatedResolver(lookup, { clock }) };
+}
+
 const flush = () => new Promise((r) => setImmediate(r));
 const address = (a: string): ResolvedAddress[] => [{ address: a, family: 4 }];
 
 describe("gatedResolver: DNS never takes the node's thread pool", () => {
   it("runs at most 2 lookups at once by default; the next starts when one ends", async () => {
     expect(DNS_LOOKUPS_AT_ONCE).toBe(2);
-    const clock = new ManualClock(0);
-    const { calls, lookup, running } = fakeLookups();
-    const resolve = gatedResolver(lookup, { clock });
+    const { clock, calls, running, resolve } = gateOverFakes();
     const a = resolve("a.example");
     const b = resolve("b.example");
     const c = resolve("c.example");
@@ -36,12 +41,12 @@ describe("gatedResolver: DNS never takes the node's thread pool", () => {
     calls[2]!.answer(address("203.0.113.3"));
     expect(await a).toEqual(address("203.0.113.1"));
     expect(await c).toEqual(address("203.0.113.3"));
+    // every caller's timer ended with its answer
+    expect(clock.pending).toBe(0);
   });
 
   it("callers asking for a host being looked up share its lookup, answer or error", async () => {
-    const clock = new ManualClock(0);
-    const { calls, lookup, running } = fakeLookups();
-    const resolve = gatedResolver(lookup, { clock });
+    const { clock, calls, running, resolve } = gateOverFakes();
     const first = resolve("hooks.example");
     const second = resolve("hooks.example");
     await flush();
@@ -60,9 +65,7 @@ describe("gatedResolver: DNS never takes the node's thread pool", () => {
 
   it("a caller gives up after 5 s (ETIMEOUT); a lookup that hangs keeps its place until it returns, so hung lookups never hold more than 2 threads", async () => {
     expect(DNS_LOOKUP_TIMEOUT_MS).toBe(5000);
-    const clock = new ManualClock(0);
-    const { calls, lookup, running } = fakeLookups();
-    const resolve = gatedResolver(lookup, { clock });
+    const { clock, calls, running, resolve } = gateOverFakes();
     const hung1 = resolve("slow-1.example");
     const hung2 = resolve("slow-2.example");
     const queued = resolve("fast.example");
