@@ -410,6 +410,45 @@ describe("webhooks", () => {
     }
   }, 15_000);
 
+  it("a host whose DNS fails for now is 503 webhook-dns-unavailable with Retry-After, nothing saved; a body with faults of its own is still 400; a host that does not exist is 400", async () => {
+    const resolver = b.baton.webhooks.resolver;
+    const post = (body: unknown) => b.api("/api/v1/webhooks", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const count = async () => (await b.apiJson("/api/v1/webhooks")).items.length as number;
+    b.baton.webhooks.resolver = async (host) => {
+      if (host === "flaky.example.com") throw Object.assign(new Error("temporary failure in name resolution"), { code: "EAI_AGAIN" });
+      throw Object.assign(new Error("nx"), { code: "ENOTFOUND" });
+    };
+    try {
+      const before = await count();
+      const res = await post({ url: "https://flaky.example.com/in", events: ["job.completed"] });
+      expect(res.status).toBe(503);
+      expect(res.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
+      expect(res.headers.get("retry-after")).toBe("5");
+      expect(await res.json()).toMatchObject({
+        status: 503, code: "webhook-dns-unavailable",
+        detail: "The webhook's URL could not be checked: the host flaky.example.com could not be looked up now; retry shortly (EAI_AGAIN). Nothing was saved; retry shortly.",
+      });
+      // a change to a subscription's URL: the same, and the subscription unchanged
+      const { id } = await subscribe({ url: "http://127.0.0.1:9/", events: ["job.created"] });
+      const patched = await b.api(`/api/v1/webhooks/${id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ url: "https://flaky.example.com/in" }) });
+      expect(patched.status).toBe(503);
+      expect((await patched.json()).code).toBe("webhook-dns-unavailable");
+      expect((await b.apiJson(`/api/v1/webhooks/${id}`)).url).toBe("http://127.0.0.1:9/");
+      // a body bad on its own: its faults, whatever the DNS
+      const bad = await post({ url: "https://flaky.example.com/in", events: ["job.completed"], surprise: 1 });
+      expect(bad.status).toBe(400);
+      expect((await bad.json()).violations).toEqual([{ path: "/surprise", message: "is not a field of a webhook; fields are url, events, folderKeys, enabled, description" }]);
+      // a host with no such name is the URL's fault
+      const missing = await post({ url: "https://nowhere.example.com/in", events: ["job.completed"] });
+      expect(missing.status).toBe(400);
+      expect((await missing.json()).violations).toEqual([{ path: "/url", message: "is refused: the host nowhere.example.com could not be resolved (ENOTFOUND)" }]);
+      expect(await count()).toBe(before + 1);
+      await b.api(`/api/v1/webhooks/${id}`, { method: "DELETE" });
+    } finally {
+      b.baton.webhooks.resolver = resolver;
+    }
+  });
+
   it("the client manages subscriptions and their deliveries", async () => {
     const client = new BatonClient({ url: b.tenantUrl, token: b.token, fetch: (url, init) => b.fetch(url, init) });
     const created = await client.webhooks.create({ url: receiver.url, events: ["job.completed"], description: "client" });

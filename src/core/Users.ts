@@ -28,11 +28,13 @@ export const PASSWORD_HASHES_AT_ONCE = 2;
 export const passwordHashing = new Gate(PASSWORD_HASHES_AT_ONCE);
 
 /**
- * password checks of logins and password changes that may wait for a place, at most: 32 (about
- * two thirds of a second of hashing); past them such a check is refused at once (GateFull:
- * `429 login-throttled`, Retry-After 1) rather than queued behind a storm (a correct password
- * passes the login throttle, so a storm of them would make every login, the admin's too,
- * wait without bound, and go on hashing for callers that gave up)
+ * password checks and hashes that may wait for a place, at most: 32 (about two thirds of a
+ * second of hashing); past them a request's is refused at once (GateFull) rather than queued
+ * behind a storm: a login's or a password change's check as `429 login-throttled` (a correct
+ * password passes the login throttle, so a storm of them would make every login, the admin's
+ * too, wait without bound, and go on hashing for callers that gave up), a user write's new
+ * hash as `429 password-hashing-busy` (a tenant's administrator writing users by the thousand
+ * would otherwise queue minutes of hashing before every login of every tenant). Both Retry-After 1.
  */
 export const PASSWORD_CHECKS_QUEUED = 32;
 
@@ -74,11 +76,27 @@ export function addressBlock(address: string): string {
   return `${groups.slice(0, 4).join(":")}::/64`;
 }
 
-/** scrypt from node:crypto; the format keeps its parameters so they can be raised later. */
-export async function hashPassword(password: string): Promise<string> {
+/**
+ * scrypt from node:crypto; the format keeps its parameters so they can be raised later. With
+ * `maxQueued`, GateFull when that many hashes and checks wait already (the node's own hashes,
+ * the bootstrap admin's, wait their turn).
+ */
+export async function hashPassword(password: string, maxQueued?: number): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await scryptAsync(password, salt, 32, SCRYPT);
+  const hash = await scryptAsync(password, salt, 32, SCRYPT, maxQueued);
   return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString("base64url")}$${hash.toString("base64url")}`;
+}
+
+/** A user write's new password hash: refused at once (`429 password-hashing-busy`, Retry-After 1) when PASSWORD_CHECKS_QUEUED hashes and checks wait already. */
+async function newPasswordHash(password: string): Promise<string> {
+  try {
+    return await hashPassword(password, PASSWORD_CHECKS_QUEUED);
+  } catch (err) {
+    if (err instanceof GateFull) {
+      throw new BatonError(429, "password-hashing-busy", "Too Many Requests", "This node is hashing too many passwords at once; nothing was saved. Try again in 1 s.", { headers: { "retry-after": "1" } });
+    }
+    throw err;
+  }
 }
 
 /** a hash of a random password: unknown users are checked against it, so that they take as long as known ones */
@@ -210,7 +228,7 @@ export class Users {
       id: randomUUID(), org: tenant.org, tenantId: tenant.id, name: body.name, orgAdmin: false, roles, createdAt: this.now().toISOString(), disabledAt: null,
     };
     // the hash (slow on purpose) before the transaction, which it would hold open
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await newPasswordHash(password);
     await this.store.transaction(async (tx) => {
       if (!(await tx.createUser({ ...user, passwordHash }))) throw userExists(user.name);
       await record(user);
@@ -223,7 +241,7 @@ export class Users {
     const user = await this.getOrThrow(tenant, id);
     if (user.tenantId === null) throw conflict("user-of-organization", `'${user.name}' is a user of the organization; it cannot be changed in one tenant.`);
     const patch: { passwordHash?: string; roles?: RoleAssignment[]; disabledAt?: string | null } = {};
-    if (body.password !== undefined) patch.passwordHash = await hashPassword(validatePassword(body.password));
+    if (body.password !== undefined) patch.passwordHash = await newPasswordHash(validatePassword(body.password));
     if (body.roles !== undefined) patch.roles = await this.validateRoles(tenant, body.roles);
     if (body.disabled !== undefined) {
       if (typeof body.disabled !== "boolean") throw badRequest("invalid-user", "disabled must be true or false.");
@@ -333,7 +351,7 @@ export class Users {
     }
     this.throttle.clear(key);
     this.throttle.release(addressKey, FREE_PER_ADDRESS);
-    const passwordHash = await hashPassword(newPassword);
+    const passwordHash = await newPasswordHash(newPassword);
     await this.store.transaction(async (tx) => {
       await tx.setUserPassword(user.id, passwordHash);
       await tx.deleteConsoleSessionsOfUser(user.id);

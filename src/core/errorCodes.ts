@@ -109,10 +109,12 @@ export const ERROR_CODES = {
   "idempotency-key-mismatch": { status: 422, when: "an Idempotency-Key sent before with another request (verb, folder, trigger or process, input arguments, call mode)" },
   // 429: too much, too fast
   "rate-limited": { status: 429, when: "a rate limit of the tenant is used up on this node (`Retry-After`)" },
+  "password-hashing-busy": { status: 429, when: "a user's password could not be hashed now: the node is hashing too many passwords; nothing was saved (`Retry-After`)" },
   "login-throttled": { status: 429, when: "too many failed console logins, or too many password checks waiting on the node (`Retry-After`)" },
   // 5xx: the job's result, or the server's trouble
   "job-faulted": { status: 500, when: "the job's result: it ended Faulted (the only 500 an input can cause)" },
   "internal-error": { status: 500, when: "a bug; logged with the request id (X-Request-Id)" },
+  "webhook-dns-unavailable": { status: 503, when: "a webhook's URL could not be checked: its host's DNS failed for now, or the node's lookups are busy; nothing was saved (`Retry-After`)" },
   "store-unavailable": { status: 503, when: "the job store is unreachable, or a statement ran past its timeout (`Retry-After`)" },
   "shutting-down": { status: 503, when: "the node is shutting down (`Retry-After`)" },
   "console-not-built": { status: 503, when: "the console's files are missing: run `npm run build`" },

@@ -289,6 +289,14 @@ function routeOperation(g: GeneratedOperation): Obj {
   if (errors.tooMany) {
     built.responses = sortResponses({ ...(built.responses as Obj), "429": problem(errors.tooMany.description, errors.tooMany.codes, s("Problem"), { "Retry-After": ref("headers", "RetryAfter") }) });
   }
+  if (errors.unavailable) {
+    // the store's 503s still apply: the route's own codes come with them
+    built.responses = sortResponses({
+      ...(built.responses as Obj),
+      "503": problem(`The job store is unreachable, or this node is shutting down; or ${errors.unavailable.description} Retry after \`Retry-After\` seconds.`,
+        ["store-unavailable", "shutting-down", ...errors.unavailable.codes], s("Problem"), { "Retry-After": ref("headers", "RetryAfter") }),
+    });
+  }
   if (CHANGES.includes(g.method)) {
     const forbidden = forbiddenResponse(spec, true);
     if (forbidden && !given["403"]) built.responses = sortResponses({ ...(built.responses as Obj), "403": forbidden });

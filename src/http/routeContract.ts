@@ -63,7 +63,7 @@
  *    handler authenticates; the hook checks nothing). `optionalBody: true` (beside `access`)
  *    when the body may be left out (the document's `requestBody.required` is then false).
  * 4. `config.errors`: `{ invalid: "invalid-user", badRequest: [...], notFound: [...],
- *    conflict: [...], forbidden: [...] }` (and `unauthorized`, `unprocessable`, `tooMany`), the codes the route answers besides the ones
+ *    conflict: [...], forbidden: [...] }` (and `unauthorized`, `unprocessable`, `tooMany`, `unavailable`), the codes the route answers besides the ones
  *    access and the framework give. `invalid` is the `code` of the 400 of a body that does not
  *    match (default `invalid-body`), `invalidQuery` of a querystring's (default
  *    `invalid-query`; lists say `invalid-filter`, and their core lists every filter at fault
@@ -145,6 +145,8 @@ export interface RouteErrors {
   unauthorized?: { codes: ErrorCode[]; description: string };
   /** a 429 of the route's own, with `Retry-After` (login-throttled), and the sentence that says when */
   tooMany?: { codes: ErrorCode[]; description: string };
+  /** a 503 of the route's own besides the store's (webhook-dns-unavailable), with `Retry-After`, and the sentence that says when */
+  unavailable?: { codes: ErrorCode[]; description: string };
   /** a 422 of the route's own (idempotency-key-mismatch), and the sentence that says when */
   unprocessable?: { codes: ErrorCode[]; description: string };
   /** error answers the route documents itself, by status, in place of the generated ones (the document's only) */

@@ -152,6 +152,37 @@ describe("login throttling under concurrency (finding 3)", () => {
     for (let i = 0; i < 5; i++) await expectProblem(await login("queued", `wrong-${i}`, address), 401, "invalid-credentials");
   });
 
+  it("with 2 hashes running and 32 waiting on the node, a user write's new password is refused at once (429 password-hashing-busy, Retry-After 1) and nothing is saved; a write without a password goes through", async () => {
+    await createUser("rehashed");
+    const users = (await b.apiJson("/api/v1/users")).items as { id: string; name: string; roles: unknown[] }[];
+    const user = users.find((u) => u.name === "rehashed")!;
+    let release!: () => void;
+    const released = new Promise<void>((r) => { release = r; });
+    const holds = Array.from({ length: PASSWORD_HASHES_AT_ONCE + PASSWORD_CHECKS_QUEUED }, () => passwordHashing.run(() => released));
+    try {
+      expect([passwordHashing.active, passwordHashing.queued]).toEqual([2, 32]);
+      for (const refused of [
+        await b.api("/api/v1/users", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "burst-1", password: "correct-horse-1", roles: [{ role: "Viewer" }] }) }),
+        await b.api(`/api/v1/users/${user.id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ password: "another-horse-2", roles: [{ role: "Administrator" }] }) }),
+      ]) {
+        const body = await expectProblem(refused, 429, "password-hashing-busy");
+        expect(body.detail).toBe("This node is hashing too many passwords at once; nothing was saved. Try again in 1 s.");
+        expect(refused.headers.get("retry-after")).toBe("1");
+      }
+      // no hash, no wait: a change of roles alone
+      const roles = await b.api(`/api/v1/users/${user.id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ roles: [{ role: "Viewer" }] }) });
+      expect(roles.status).toBe(200);
+      expect([passwordHashing.active, passwordHashing.queued]).toEqual([2, 32]);
+    } finally {
+      release();
+      await Promise.all(holds);
+    }
+    // nothing of the refused writes was kept: no user burst-1, the old password and roles
+    expect(((await b.apiJson("/api/v1/users")).items as { name: string }[]).some((u) => u.name === "burst-1")).toBe(false);
+    expect((await b.apiJson(`/api/v1/users/${user.id}`)).roles).toEqual([{ role: "Viewer", folderKey: null }]);
+    expect((await login("rehashed", "correct-horse-1", "198.51.100.10")).status).toBe(200);
+  });
+
   it("successful logins are not counted against their address", async () => {
     await createUser("regular");
     // more than the address allows failures for (20), one after another

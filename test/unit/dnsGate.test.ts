@@ -114,15 +114,27 @@ describe("gatedResolver: DNS never takes the node's thread pool", () => {
     void resolve("hung.example").catch(() => {});
     const refused = resolveDestination(new URL("https://hooks.example/in"), resolve, false);
     clock.advance(100);
-    expect(await refused).toEqual({ refused: `the host hooks.example was not looked up: this node's DNS lookups are busy; retry shortly (${LOOKUPS_BUSY})` });
+    expect(await refused).toEqual({ refused: `the host hooks.example was not looked up: this node's DNS lookups are busy; retry shortly (${LOOKUPS_BUSY})`, transient: true });
   });
 
-  it("a destination whose lookup times out is refused with the reason", async () => {
+  it("a destination whose lookup times out is refused for now (transient), with the reason", async () => {
     const clock = new ManualClock(0);
     const { lookup } = fakeLookups();
     const resolve = gatedResolver(lookup, { clock, timeoutMs: 100 });
     const refused = resolveDestination(new URL("https://slow.example/hooks"), resolve, false);
     clock.advance(100);
-    expect(await refused).toEqual({ refused: "the host slow.example could not be resolved (ETIMEOUT)" });
+    expect(await refused).toEqual({ refused: "the host slow.example could not be looked up now; retry shortly (ETIMEOUT)", transient: true });
+  });
+
+  it("DNS failing for now is transient; a name that does not exist, a lookup error of any other kind or no address is the URL's fault", async () => {
+    const failing = (code: string) => async (): Promise<ResolvedAddress[]> => { throw Object.assign(new Error(code), { code }); };
+    const url = new URL("https://hooks.example/in");
+    for (const code of ["EAI_AGAIN", "ETIMEOUT", "ETIMEDOUT", "ESERVFAIL", "ECONNREFUSED", "EREFUSED"]) {
+      expect(await resolveDestination(url, failing(code), false), code).toEqual({ refused: `the host hooks.example could not be looked up now; retry shortly (${code})`, transient: true });
+    }
+    for (const code of ["ENOTFOUND", "ENODATA", "EBADNAME"]) {
+      expect(await resolveDestination(url, failing(code), false), code).toEqual({ refused: `the host hooks.example could not be resolved (${code})` });
+    }
+    expect(await resolveDestination(url, async () => [], false)).toEqual({ refused: "the host hooks.example has no address" });
   });
 });

@@ -177,11 +177,21 @@ export function hostOf(url: URL): string {
 }
 
 /**
+ * Lookup errors that say nothing about the host, only about DNS now: a temporary failure of the
+ * name servers (getaddrinfo's EAI_AGAIN, c-ares' ESERVFAIL, a refused or timed-out query), a
+ * caller's own timeout (ETIMEOUT) or the node's lookups busy (ELOOKUPSBUSY). A host that does
+ * not exist (ENOTFOUND) or has no address is a bad URL; these are not.
+ */
+const TRANSIENT_LOOKUP_ERRORS = new Set(["EAI_AGAIN", "ETIMEOUT", "ETIMEDOUT", "ESERVFAIL", "ECONNREFUSED", "EREFUSED", LOOKUPS_BUSY]);
+
+/**
  * Resolves the URL's host and checks every address (an attacker's DNS may answer a public
  * address and a private one): the addresses to connect to, or the reason the URL is refused.
- * With `allowPrivate` every address is accepted.
+ * With `allowPrivate` every address is accepted. `transient`: the host could not be looked up
+ * now (TRANSIENT_LOOKUP_ERRORS), which says nothing of the URL: a subscription's write answers
+ * 503 (retry), a delivery's attempt fails as any refused one does (retried on its schedule).
  */
-export async function resolveDestination(url: URL, resolver: Resolver, allowPrivate: boolean): Promise<{ addresses: ResolvedAddress[] } | { refused: string }> {
+export async function resolveDestination(url: URL, resolver: Resolver, allowPrivate: boolean): Promise<{ addresses: ResolvedAddress[] } | { refused: string; transient?: true }> {
   const host = hostOf(url);
   const literal = isIP(host);
   let addresses: ResolvedAddress[];
@@ -191,7 +201,8 @@ export async function resolveDestination(url: URL, resolver: Resolver, allowPriv
       addresses = await resolver(host);
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (code === LOOKUPS_BUSY) return { refused: `the host ${host} was not looked up: this node's DNS lookups are busy; retry shortly (${code})` };
+      if (code === LOOKUPS_BUSY) return { refused: `the host ${host} was not looked up: this node's DNS lookups are busy; retry shortly (${code})`, transient: true };
+      if (code !== undefined && TRANSIENT_LOOKUP_ERRORS.has(code)) return { refused: `the host ${host} could not be looked up now; retry shortly (${code})`, transient: true };
       return { refused: `the host ${host} could not be resolved (${code ?? String(err)})` };
     }
     if (addresses.length === 0) return { refused: `the host ${host} has no address` };

@@ -1,4 +1,4 @@
-import { badRequest, type Violation } from "../errors.js";
+import { BatonError, badRequest, type Violation } from "../errors.js";
 import { isUuid } from "../identifiers.js";
 import { resolveDestination, urlProblem, type Resolver } from "./destination.js";
 import { WEBHOOK_EVENTS } from "./types.js";
@@ -15,10 +15,17 @@ const FIELDS = ["url", "events", "folderKeys", "enabled", "description"];
 /** what a fetched subscription carries besides: sent back, ignored */
 const READ_ONLY = ["id", "createdAt", "updatedAt", "secretRotatedAt"];
 
+/** The URL's host could not be looked up now (DNS failing for a while, or this node's lookups busy): nothing was written; retry. */
+export const WebhookDnsUnavailable = (why: string) =>
+  new BatonError(503, "webhook-dns-unavailable", "Service Unavailable", `The webhook's URL could not be checked: ${why}. Nothing was saved; retry shortly.`, {
+    headers: { "retry-after": "5" },
+  });
+
 /**
  * Reads a subscription's body (`partial`: a PATCH, every field optional), listing every
  * fault at once: `400 invalid-webhook` with `violations`. The URL's host is resolved and
- * every address checked (SSRF), unless private destinations are allowed.
+ * every address checked (SSRF), unless private destinations are allowed; a body without faults
+ * whose host could not be looked up now is `503 webhook-dns-unavailable` (Retry-After 5).
  */
 export async function readWebhookBody(
   input: unknown, partial: boolean, folderExists: (key: string) => Promise<boolean>, ssrf: { resolver: Resolver; allowPrivate: boolean },
@@ -27,13 +34,16 @@ export async function readWebhookBody(
   const body = input as Record<string, unknown>;
   const problems: Violation[] = [];
   const out: WebhookFields = {};
+  /** why the URL's host could not be looked up now (a 503, unless the body has faults of its own) */
+  let lookupFailed: string | null = null;
   if (body.url !== undefined || !partial) {
     const problem = urlProblem(body.url);
     if (problem) problems.push({ path: "/url", message: problem });
     else {
       const destination = await resolveDestination(new URL(body.url as string), ssrf.resolver, ssrf.allowPrivate);
-      if ("refused" in destination) problems.push({ path: "/url", message: `is refused: ${destination.refused}` });
-      else out.url = body.url as string;
+      if (!("refused" in destination)) out.url = body.url as string;
+      else if (destination.transient) lookupFailed = destination.refused;
+      else problems.push({ path: "/url", message: `is refused: ${destination.refused}` });
     }
   }
   if (body.events !== undefined || !partial) {
@@ -68,5 +78,6 @@ export async function readWebhookBody(
     if (!FIELDS.includes(key) && !READ_ONLY.includes(key)) problems.push({ path: `/${key}`, message: `is not a field of a webhook; fields are ${FIELDS.join(", ")}` });
   }
   if (problems.length) throw badRequest("invalid-webhook", problems.map((p) => `${p.path.slice(1)} ${p.message}`).join("; "), { violations: problems });
+  if (lookupFailed !== null) throw WebhookDnsUnavailable(lookupFailed);
   return out;
 }

@@ -89,7 +89,10 @@ export function sessionRoutes(app: FastifyInstance, ctx: HttpContext): void {
       access: { scope: null },
       errors: {
         invalid: "invalid-password-change", badRequest: ["invalid-user"], forbidden: ["wrong-password", "token-needs-user"],
-        tooMany: { codes: ["login-throttled", "rate-limited"], description: "Too many wrong passwords for this user or from this address, or too many password checks waiting, on this node (login-throttled), or the token's rate limit: retry after `Retry-After` seconds." },
+        tooMany: {
+          codes: ["login-throttled", "password-hashing-busy", "rate-limited"],
+          description: "Too many wrong passwords for this user or from this address, or too many password checks waiting, on this node (login-throttled); the new password's hash waiting behind too many on this node (password-hashing-busy: nothing was changed); or the token's rate limit: retry after `Retry-After` seconds.",
+        },
       },
     },
   }, async (request, reply) => {

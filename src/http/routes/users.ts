@@ -8,6 +8,11 @@ import type { RouteAccess } from "../routeContract.js";
 import { answer, noContent } from "../schemas/common.js";
 import { CreateUser, RolePage, UpdateUser, User, UserId, UserPage } from "../schemas/users.js";
 
+/** a user write whose password hash would wait behind too many on this node (Users.ts PASSWORD_CHECKS_QUEUED) */
+const HASHING_BUSY = {
+  codes: ["password-hashing-busy" as const, "rate-limited" as const],
+  description: "The password's hash would wait behind too many on this node (password-hashing-busy: nothing was saved), or the token's rate limit: retry after `Retry-After` seconds.",
+};
 const hidden: RouteAccess["hidden"] = { code: "user-not-found", detail: (params) => `No user with id '${params.id}' exists in this tenant.` };
 
 /** Users of the tenant and the roles they can be granted (`OR.Users` and Users.View / Users.Edit). */
@@ -41,7 +46,7 @@ export function userRoutes(app: FastifyInstance, ctx: HttpContext): void {
       body: CreateUser,
       response: { 201: answer("The user.", User) },
     },
-    config: { access: { scope: ["Users", "Write"], permission: "Users.Edit" }, errors: { invalid: "invalid-user", conflict: ["user-exists"] } },
+    config: { access: { scope: ["Users", "Write"], permission: "Users.Edit" }, errors: { invalid: "invalid-user", conflict: ["user-exists"], tooMany: HASHING_BUSY } },
   }, async (request, reply) => {
     const who = await principal(ctx, request);
     // the user and its audit entry: one transaction
@@ -69,7 +74,7 @@ export function userRoutes(app: FastifyInstance, ctx: HttpContext): void {
       body: UpdateUser,
       response: { 200: answer("The user, after the change.", User) },
     },
-    config: { access: { scope: ["Users", "Write"], permission: "Users.Edit" }, errors: { invalid: "invalid-user", notFound: ["user-not-found"], conflict: ["user-of-organization"] } },
+    config: { access: { scope: ["Users", "Write"], permission: "Users.Edit" }, errors: { invalid: "invalid-user", notFound: ["user-not-found"], conflict: ["user-of-organization"], tooMany: HASHING_BUSY } },
   }, async (request) => {
     const who = await principal(ctx, request);
     const user = await users.update(request.tenant, request.params.id, request.body, (updated) => {

@@ -21,6 +21,11 @@ function renderDelivery(d: DeliveryRecord) {
 const READ = { scope: ["Settings", "Read"], permission: "Settings.View" } as const;
 const WRITE = { scope: ["Settings", "Write"], permission: "Settings.Edit" } as const;
 const tags = ["Webhooks"];
+/** the URL's host could not be looked up now (readWebhookBody): nothing is written */
+const DNS_UNAVAILABLE = {
+  codes: ["webhook-dns-unavailable" as const],
+  description: "the URL's host could not be looked up now (its DNS failed for the moment, or this node's lookups are busy; webhook-dns-unavailable), and nothing was saved.",
+};
 
 /**
  * Webhook subscriptions of the tenant (SPEC §8) under `…/orchestrator_/api/v1/webhooks`.
@@ -43,7 +48,7 @@ export function webhookRoutes(app: FastifyInstance, ctx: HttpContext): void {
       body: WebhookInput,
       response: { 201: answer("The subscription, with its `secret`: shown only this once.", CreatedWebhook) },
     },
-    config: { access: WRITE, errors: { invalid: "invalid-webhook", badRequest: ["invalid-body"] } },
+    config: { access: WRITE, errors: { invalid: "invalid-webhook", badRequest: ["invalid-body"], unavailable: DNS_UNAVAILABLE } },
   }, async (request, reply) => {
     // the body read and its URL resolved before the transaction (a lookup takes what DNS takes)
     const fields = await webhooks.readNew(request.tenant.id, request.body);
@@ -63,7 +68,7 @@ export function webhookRoutes(app: FastifyInstance, ctx: HttpContext): void {
       operationId: "updateWebhook", tags, summary: "Change a webhook subscription", params: WebhookId, body: WebhookPatch,
       response: { 200: answer("The subscription, after the change.", Webhook) },
     },
-    config: { access: WRITE, errors: { invalid: "invalid-webhook", badRequest: ["invalid-body"], notFound: ["webhook-not-found"] } },
+    config: { access: WRITE, errors: { invalid: "invalid-webhook", badRequest: ["invalid-body"], notFound: ["webhook-not-found"], unavailable: DNS_UNAVAILABLE } },
   }, async (request) => {
     const fields = await webhooks.readChange(request.tenant.id, request.params.id, request.body);
     const webhook = await audited(ctx, request, () => webhooks.update(request.tenant.id, request.params.id, fields),
