@@ -417,6 +417,8 @@ describe("hostile and malformed requests", () => {
     const prefix = new URL(sharedUrl("echo-get")).pathname;
     const res = await raw("GET", `${prefix}?a=${"x".repeat(100_000)}`);
     expectRawProblem(res, 431);
+    // answered by the parser's error handler, on the raw socket: the same type as every problem
+    expect(res.headers["content-type"]).toBe("application/problem+json; charset=utf-8");
     // long but within limits: accepted, all arguments kept
     const q = new URLSearchParams();
     for (let i = 0; i < 300; i++) q.append(`k${i}`, `${i}`);

@@ -139,7 +139,7 @@ export function buildServer(options: ServerOptions): BatonServer {
         : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? [408, "request-timeout", "Request Timeout", "The request was not received in time."]
           : [400, "malformed-request", "Bad Request", "The HTTP request could not be parsed."];
       const body = JSON.stringify({ type: PROBLEM_TYPE, title, status, detail, code });
-      if (socket.writable) socket.write(`HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      if (socket.writable) socket.write(`HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       socket.destroy(err);
     },
   });

@@ -88,7 +88,7 @@ describe("request timeout", () => {
     try {
       const answer = parse(await c.closed);
       expect(answer.status).toBe(408);
-      expect(answer.headers["content-type"]).toBe("application/problem+json");
+      expect(answer.headers["content-type"]).toBe("application/problem+json; charset=utf-8");
       expect(answer.headers.connection).toBe("close");
       expect(JSON.parse(answer.body)).toMatchObject({ status: 408, code: "request-timeout", type: "about:blank" });
     } finally {
