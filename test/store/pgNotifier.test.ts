@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { PgNotifier } from "../../src/store/postgres/PgNotifier.js";
+import { ALONE_AFTER_MS, ANSWER_WAIT_MS, PRESENCE_MS, PgNotifier } from "../../src/store/postgres/PgNotifier.js";
 import { PostgresStore } from "../../src/store/postgres/PostgresStore.js";
 import { dropSchema, testDatabaseUrl } from "../helpers/baton.js";
 
@@ -18,10 +18,18 @@ beforeAll(async () => {
   store = new PostgresStore({ url });
   await store.migrate();
   const at = { connectionString: store.connectionString, schema: store.schema };
-  sender = new PgNotifier(store.pool, at);
-  receiver = new PgNotifier(store.pool, at);
+  // no presence timer: a presence in the middle of a test would join its statements
+  sender = new PgNotifier(store.pool, at, () => {}, { presenceTimer: false });
+  receiver = new PgNotifier(store.pool, at, () => {}, { presenceTimer: false });
   await sender.start();
   await receiver.start();
+  // each heard the other (the receiver asked who was there, the sender answered), and their
+  // presences are gone: the tests count statements of their own
+  const end = Date.now() + 5000;
+  while ((sender.nodesHeard < 1 || receiver.nodesHeard < 1) && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+  expect([sender.nodesHeard, receiver.nodesHeard]).toEqual([1, 1]);
+  await sender.idle();
+  await receiver.idle();
 });
 
 afterAll(async () => {
@@ -69,13 +77,14 @@ describe("PgNotifier", () => {
       // the five held events in one statement
       expect(statements.map((s) => s.length)).toEqual([1, 5]);
     } finally {
+      release();
       (store.pool as unknown as { query: unknown }).query = original;
       unsubscribe();
     }
   });
 
   it("close() sends what was published before it, after the statement in flight", async () => {
-    const closing = new PgNotifier(store.pool, { connectionString: store.connectionString, schema: store.schema });
+    const closing = new PgNotifier(store.pool, { connectionString: store.connectionString, schema: store.schema }, () => {}, { presenceTimer: false });
     await closing.start();
     const received: string[] = [];
     const unsubscribe = receiver.subscribe("jobFinished", (e) => received.push(e.jobKey));
@@ -113,6 +122,98 @@ describe("PgNotifier", () => {
       expect(received).toEqual(["s1"]);
     } finally {
       unsubscribe();
+    }
+  });
+
+  it("a node that has heard no other for 15 s sends nothing; a node that appears is told it was alone and reads again what it missed; events flow again", async () => {
+    let t = 1_000_000;
+    const now = () => t;
+    // a channel of its own: the other tests' notifiers are not heard
+    const at = { connectionString: store.connectionString, schema: `alone_${process.pid}` };
+    const sent: string[] = [];
+    const query = store.pool.query.bind(store.pool) as (...args: unknown[]) => Promise<unknown>;
+    const spy = vi.spyOn(store.pool, "query").mockImplementation((async (...args: unknown[]) => {
+      const q = args[0] as { text?: string; values?: unknown[] };
+      if (typeof q === "object" && q.text?.includes("pg_notify") && q.values?.[0] === `baton_${at.schema}`) {
+        for (const p of q.values[1] as string[]) { const m = JSON.parse(p) as { k: string; e?: { jobKey?: string } }; sent.push(m.e?.jobKey ?? m.k); }
+      }
+      return query(...args);
+    }) as never);
+    const until = async (what: string, done: () => boolean) => {
+      const end = Date.now() + 5000;
+      while (!done()) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    const a = new PgNotifier(store.pool, at, () => {}, { now, presenceTimer: false });
+    const b = new PgNotifier(store.pool, at, () => {}, { now, presenceTimer: false });
+    try {
+      await a.start();
+      // it asks who is there: no answer within a second, it is alone
+      await until("a's question", () => sent.length === 1);
+      expect(sent).toEqual(["presence"]);
+      t += ANSWER_WAIT_MS - 1;
+      expect(a.alone).toBe(false);
+      t += 1;
+      expect(a.alone).toBe(true);
+      const atA: string[] = [];
+      a.subscribe("jobFinished", (e) => atA.push(e.jobKey));
+      a.publish("jobFinished", { tenantId: "t", jobKey: "alone-1" });
+      await turn();
+      await turn();
+      expect(atA).toEqual(["alone-1"]);
+      // its presence goes on, every 5 s of silence
+      t += PRESENCE_MS - ANSWER_WAIT_MS;
+      a.tick();
+      await until("a's second presence", () => sent.length === 2);
+      t += PRESENCE_MS - 1;
+      a.tick();
+      await turn();
+      expect(sent).toEqual(["presence", "presence"]);
+      // another node appears and asks: a, alone, answers at once that it was alone, and b, told so, runs its
+      // missed-events listeners (a's events since it was alone never left); b, new, sent every event of its own: a runs none
+      let aMissed = 0;
+      let bMissed = 0;
+      a.onMissedEvents(() => aMissed++);
+      b.onMissedEvents(() => bMissed++);
+      await b.start();
+      await until("b to hear that a was alone", () => bMissed === 1);
+      expect([a.alone, b.alone]).toEqual([false, false]);
+      const atB: string[] = [];
+      b.subscribe("jobFinished", (e) => atB.push(e.jobKey));
+      a.publish("jobFinished", { tenantId: "t", jobKey: "together-1" });
+      await until("a's event at b", () => atB.length === 1);
+      expect(atB).toEqual(["together-1"]);
+      expect([aMissed, bMissed]).toEqual([0, 1]);
+      expect(sent).toEqual(["presence", "presence", "presence", "presence", "together-1"]);
+      await b.close();
+      // a node heard before and then silent for 15 s (its events may have been lost) is read again for when it speaks
+      const ghost = (n: number) => store.pool.query("SELECT pg_notify($1, $2)", [`baton_${at.schema}`, JSON.stringify({ o: "ghost", k: "jobFinished", e: { tenantId: "t", jobKey: `ghost-${n}` } })]);
+      await ghost(1);
+      await until("the ghost's first event", () => atA.includes("ghost-1"));
+      t += ALONE_AFTER_MS - 1;
+      await ghost(2);
+      await until("the ghost's second event", () => atA.includes("ghost-2"));
+      expect(aMissed).toBe(0);
+      t += ALONE_AFTER_MS;
+      await ghost(3);
+      await until("the ghost's third event", () => atA.includes("ghost-3"));
+      expect(aMissed).toBe(1);
+      // alone 15 s after it last heard anyone
+      t += ALONE_AFTER_MS;
+      expect(a.alone).toBe(true);
+      // a listener that drops is not alone, nor once back until it has listened for 15 s
+      a.dropListener();
+      expect(a.alone).toBe(false);
+      await until("a's listener back (its missed-events listeners run)", () => aMissed === 2);
+      expect(a.alone).toBe(false);
+      t += ALONE_AFTER_MS;
+      expect(a.alone).toBe(true);
+    } finally {
+      spy.mockRestore();
+      await a.close();
+      await b.close();
     }
   });
 });
