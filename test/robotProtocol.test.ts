@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ManualClock } from "../src/core/Clock.js";
 import { invoke, startTestBaton, type TestBaton } from "./helpers/baton.js";
 
@@ -818,6 +818,40 @@ describe("leases (heartbeat 1 s, lease 2 s), on a clock the tests move", () => {
     expect(j.state).not.toBe("Running");
     return j;
   };
+
+  it("a heartbeat woken by missed cross-node events with nothing to tell waits on, and a kill requested afterwards reaches it at once", async () => {
+    const process = unique("Woken");
+    await c.process(process);
+    const session = await c.open(await c.robot(), [process]);
+    const job = await c.job(process);
+    await session.claim(1);
+    // the missed-events listeners the heartbeat registers (a PostgreSQL node's, after its listener came back or another node said it kept events)
+    const missed: (() => void)[] = [];
+    const notifier = b.baton.notifier;
+    const register = notifier.onMissedEvents.bind(notifier);
+    const onMissed = vi.spyOn(notifier, "onMissedEvents").mockImplementation((listener) => { missed.push(listener); return register(listener); });
+    const looks: Promise<unknown>[] = [];
+    const read = b.baton.store.jobsOfSession.bind(b.baton.store);
+    const jobsOfSession = vi.spyOn(b.baton.store, "jobsOfSession").mockImplementation((id) => { const p = read(id); looks.push(p); return p; });
+    try {
+      const robotSession = await b.baton.robots.sessionOrThrow(b.tenant.id, session.id);
+      // the clock does not move: the wait ends only when woken
+      const waiting = tracked(b.baton.robots.heartbeat(robotSession, { [job.key]: undefined }, 1000));
+      await until(async () => (missed.length > 0 && looks.length === 1) || null, "the heartbeat to wait");
+      await Promise.all(looks);
+      for (const listener of missed) listener();
+      await until(async () => looks.length === 2 || null, "the heartbeat to look again");
+      await Promise.all(looks);
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      // nothing to tell: it waits on (answered now, the robot would have no heartbeat waiting until its next period)
+      expect(waiting.settled()).toBe(false);
+      expect((await c.stop(job.key, "Kill")).status).toBe(202);
+      expect(await waiting.promise).toEqual({ leaseExpiresAt: expect.any(String), stop: [], kill: [job.key], lost: [] });
+    } finally {
+      onMissed.mockRestore();
+      jobsOfSession.mockRestore();
+    }
+  });
 
   it("keeps the jobs of a session that heartbeats", async () => {
     const process = unique("Alive");

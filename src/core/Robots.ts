@@ -238,23 +238,35 @@ export class Robots {
     const unsubscribeMissed = this.notifier.onMissedEvents(onStop);
     const unsubscribe = () => { unsubscribeStop(); unsubscribeMissed(); };
     try {
-      const answer = await this.heartbeatNow(session, jobInfo);
+      let answer = await this.heartbeatNow(session, jobInfo);
       if (answer.stop.length || answer.kill.length || answer.lost.length) return answer;
       // the lease, the info lines and any release just written are committed before the wait:
       // its answer leaves in a later turn, after their batch, whose failure it would not see
       // (a 200 for a lease SQLite rolled back); a failed commit answers 503 at once
       await committed(this.store);
-      if (!requested) {
-        await new Promise<void>((resolve) => {
-          const cancelTimer = this.clock.setTimeout(() => done(), Math.min(waitMs, this.options.leaseSeconds * 500));
-          const done = () => { cancelTimer(); signal?.removeEventListener("abort", done); resolve(); };
-          wake = done;
-          signal?.addEventListener("abort", done, { once: true });
-          if (signal?.aborted) done();
-        });
-      }
+      const deadline = this.now().getTime() + Math.min(waitMs, this.options.leaseSeconds * 500);
       // answer about the same jobs (a job killed for its deadline is no longer held: it is `lost`), without logging their info twice
-      return requested ? this.heartbeatNow(session, Object.fromEntries(Object.keys(jobInfo).map((k) => [k, undefined]))) : answer;
+      const sameJobs = Object.fromEntries(Object.keys(jobInfo).map((k) => [k, undefined]));
+      for (;;) {
+        const remaining = deadline - this.now().getTime();
+        if (!requested && remaining > 0 && !signal?.aborted) {
+          await new Promise<void>((resolve) => {
+            const cancelTimer = this.clock.setTimeout(() => done(), remaining);
+            const done = () => { cancelTimer(); signal?.removeEventListener("abort", done); resolve(); };
+            wake = done;
+            signal?.addEventListener("abort", done, { once: true });
+            if (signal?.aborted) done();
+          });
+        }
+        if (!requested) return answer;
+        requested = false;
+        const again = await this.heartbeatNow(session, sameJobs);
+        // woken with nothing to tell (a gap in cross-node events, or a stop already answered):
+        // the wait goes on, so that a stop requested later still reaches the robot at once (a
+        // heartbeat answered early leaves the robot without one until its next period)
+        if (again.stop.length || again.kill.length || again.lost.length || signal?.aborted || deadline - this.now().getTime() <= 0) return again;
+        answer = again;
+      }
     } finally {
       unsubscribe();
     }

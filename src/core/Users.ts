@@ -241,12 +241,14 @@ export class Users {
     const user = await this.getOrThrow(tenant, id);
     if (user.tenantId === null) throw conflict("user-of-organization", `'${user.name}' is a user of the organization; it cannot be changed in one tenant.`);
     const patch: { passwordHash?: string; roles?: RoleAssignment[]; disabledAt?: string | null } = {};
-    if (body.password !== undefined) patch.passwordHash = await newPasswordHash(validatePassword(body.password));
+    const password = body.password !== undefined ? validatePassword(body.password) : null;
     if (body.roles !== undefined) patch.roles = await this.validateRoles(tenant, body.roles);
     if (body.disabled !== undefined) {
       if (typeof body.disabled !== "boolean") throw badRequest("invalid-user", "disabled must be true or false.");
       patch.disabledAt = body.disabled ? (user.disabledAt ?? this.now().toISOString()) : null;
     }
+    // the hash last (slow, and refused when too many wait): a body with faults is their 400 first
+    if (password !== null) patch.passwordHash = await newPasswordHash(password);
     const updated = { ...user, roles: patch.roles ?? user.roles, disabledAt: patch.disabledAt !== undefined ? patch.disabledAt : user.disabledAt };
     await this.store.transaction(async (tx) => {
       if (!(await tx.updateUser(tenant.id, id, patch))) throw notFound("user-not-found", `No user with id '${id}' exists in this tenant.`);

@@ -169,6 +169,9 @@ describe("login throttling under concurrency (finding 3)", () => {
         expect(body.detail).toBe("This node is hashing too many passwords at once; nothing was saved. Try again in 1 s.");
         expect(refused.headers.get("retry-after")).toBe("1");
       }
+      // a body with faults is their 400 first, the hash never asked for
+      const faulty = await b.api(`/api/v1/users/${user.id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ password: "another-horse-2", disabled: "yes" }) });
+      await expectProblem(faulty, 400, "invalid-user");
       // no hash, no wait: a change of roles alone
       const roles = await b.api(`/api/v1/users/${user.id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ roles: [{ role: "Viewer" }] }) });
       expect(roles.status).toBe(200);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ALONE_AFTER_MS, ANSWER_WAIT_MS, PRESENCE_MS, PgNotifier } from "../../src/store/postgres/PgNotifier.js";
+import { PgNotifier } from "../../src/store/postgres/PgNotifier.js";
 import { PostgresStore } from "../../src/store/postgres/PostgresStore.js";
 import { dropSchema, testDatabaseUrl } from "../helpers/baton.js";
 
@@ -18,18 +18,18 @@ beforeAll(async () => {
   store = new PostgresStore({ url });
   await store.migrate();
   const at = { connectionString: store.connectionString, schema: store.schema };
-  // no presence timer: a presence in the middle of a test would join its statements
-  sender = new PgNotifier(store.pool, at, () => {}, { presenceTimer: false });
-  receiver = new PgNotifier(store.pool, at, () => {}, { presenceTimer: false });
+  // no timer of their own: the tests look for listeners when they choose
+  sender = new PgNotifier(store.pool, at, () => {}, { pollTimer: false });
+  receiver = new PgNotifier(store.pool, at, () => {}, { pollTimer: false });
   await sender.start();
   await receiver.start();
-  // each heard the other (the receiver asked who was there, the sender answered), and their
-  // presences are gone: the tests count statements of their own
-  const end = Date.now() + 5000;
-  while ((sender.nodesHeard < 1 || receiver.nodesHeard < 1) && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
-  expect([sender.nodesHeard, receiver.nodesHeard]).toEqual([1, 1]);
-  await sender.idle();
-  await receiver.idle();
+  // each sees the other listening (the sender's look at its start may have come before the
+  // receiver listened: the first poll() awaits that look, the second looks again)
+  for (const n of [sender, receiver]) {
+    await n.poll();
+    await n.poll();
+  }
+  expect([sender.alone, receiver.alone]).toEqual([false, false]);
 });
 
 afterAll(async () => {
@@ -84,7 +84,7 @@ describe("PgNotifier", () => {
   });
 
   it("close() sends what was published before it, after the statement in flight", async () => {
-    const closing = new PgNotifier(store.pool, { connectionString: store.connectionString, schema: store.schema }, () => {}, { presenceTimer: false });
+    const closing = new PgNotifier(store.pool, { connectionString: store.connectionString, schema: store.schema }, () => {}, { pollTimer: false });
     await closing.start();
     const received: string[] = [];
     const unsubscribe = receiver.subscribe("jobFinished", (e) => received.push(e.jobKey));
@@ -125,90 +125,85 @@ describe("PgNotifier", () => {
     }
   });
 
-  it("a node that has heard no other for 15 s sends nothing; a node that appears is told it was alone and reads again what it missed; events flow again", async () => {
-    let t = 1_000_000;
-    const now = () => t;
-    // a channel of its own: the other tests' notifiers are not heard
+  it("a node no other session listens with sends nothing; one that comes is told to read again what it missed, as are the others after a NOTIFY that failed", async () => {
+    // a channel of its own: the other tests' notifiers do not listen on it
     const at = { connectionString: store.connectionString, schema: `alone_${process.pid}` };
+    const channel = `baton_${at.schema}`;
     const sent: string[] = [];
+    let failNext = false;
     const query = store.pool.query.bind(store.pool) as (...args: unknown[]) => Promise<unknown>;
     const spy = vi.spyOn(store.pool, "query").mockImplementation((async (...args: unknown[]) => {
       const q = args[0] as { text?: string; values?: unknown[] };
-      if (typeof q === "object" && q.text?.includes("pg_notify") && q.values?.[0] === `baton_${at.schema}`) {
+      if (typeof q === "object" && q.text?.includes("pg_notify") && q.values?.[0] === channel) {
+        if (failNext) {
+          failNext = false;
+          throw new Error("connection lost (test)");
+        }
         for (const p of q.values[1] as string[]) { const m = JSON.parse(p) as { k: string; e?: { jobKey?: string } }; sent.push(m.e?.jobKey ?? m.k); }
       }
       return query(...args);
     }) as never);
-    const until = async (what: string, done: () => boolean) => {
+    const until = async (what: string, done: () => boolean | Promise<boolean>) => {
       const end = Date.now() + 5000;
-      while (!done()) {
+      while (!(await done())) {
         if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
         await new Promise((r) => setTimeout(r, 5));
       }
     };
-    const a = new PgNotifier(store.pool, at, () => {}, { now, presenceTimer: false });
-    const b = new PgNotifier(store.pool, at, () => {}, { now, presenceTimer: false });
+    const a = new PgNotifier(store.pool, at, () => {}, { pollTimer: false });
+    const b = new PgNotifier(store.pool, at, () => {}, { pollTimer: false });
+    let aMissed = 0;
+    let bMissed = 0;
+    a.onMissedEvents(() => aMissed++);
+    b.onMissedEvents(() => bMissed++);
+    const atA: string[] = [];
+    const atB: string[] = [];
+    a.subscribe("jobFinished", (e) => atA.push(e.jobKey));
+    b.subscribe("jobFinished", (e) => atB.push(e.jobKey));
     try {
       await a.start();
-      // it asks who is there: no answer within a second, it is alone
-      await until("a's question", () => sent.length === 1);
-      expect(sent).toEqual(["presence"]);
-      t += ANSWER_WAIT_MS - 1;
-      expect(a.alone).toBe(false);
-      t += 1;
+      await a.poll();
       expect(a.alone).toBe(true);
-      const atA: string[] = [];
-      a.subscribe("jobFinished", (e) => atA.push(e.jobKey));
+      // alone: its listeners are told, no statement leaves
       a.publish("jobFinished", { tenantId: "t", jobKey: "alone-1" });
-      await turn();
-      await turn();
+      await a.idle();
       expect(atA).toEqual(["alone-1"]);
-      // its presence goes on, every 5 s of silence
-      t += PRESENCE_MS - ANSWER_WAIT_MS;
-      a.tick();
-      await until("a's second presence", () => sent.length === 2);
-      t += PRESENCE_MS - 1;
-      a.tick();
-      await turn();
-      expect(sent).toEqual(["presence", "presence"]);
-      // another node appears and asks: a, alone, answers at once that it was alone, and b, told so, runs its
-      // missed-events listeners (a's events since it was alone never left); b, new, sent every event of its own: a runs none
-      let aMissed = 0;
-      let bMissed = 0;
-      a.onMissedEvents(() => aMissed++);
-      b.onMissedEvents(() => bMissed++);
+      // b comes: it sees a listening at its first look; a, until its next look, still keeps its events
       await b.start();
-      await until("b to hear that a was alone", () => bMissed === 1);
-      expect([a.alone, b.alone]).toEqual([false, false]);
-      const atB: string[] = [];
-      b.subscribe("jobFinished", (e) => atB.push(e.jobKey));
+      await b.poll();
+      await b.poll();
+      expect([a.alone, b.alone]).toEqual([true, false]);
+      a.publish("jobFinished", { tenantId: "t", jobKey: "alone-2" });
+      await a.idle();
+      expect(sent).toEqual([]);
+      // a's look finds b: it tells b what it kept (b reads again), once
+      await a.poll();
+      expect(a.alone).toBe(false);
+      await until("b to be told", () => bMissed === 1);
       a.publish("jobFinished", { tenantId: "t", jobKey: "together-1" });
-      await until("a's event at b", () => atB.length === 1);
+      await until("a's event at b", () => atB.includes("together-1"));
+      await a.poll();
+      await a.idle();
+      expect(sent).toEqual(["missed", "together-1"]);
       expect(atB).toEqual(["together-1"]);
-      expect([aMissed, bMissed]).toEqual([0, 1]);
-      expect(sent).toEqual(["presence", "presence", "presence", "presence", "together-1"]);
+      // a NOTIFY that fails: its event is lost, and b is told at a's next look
+      failNext = true;
+      a.publish("jobFinished", { tenantId: "t", jobKey: "lost-1" });
+      await a.idle();
+      expect(bMissed).toBe(1);
+      await a.poll();
+      await until("b to be told of the lost event", () => bMissed === 2);
+      expect(sent).toEqual(["missed", "together-1", "missed"]);
+      expect([aMissed, atB]).toEqual([0, ["together-1"]]);
+      // b goes: a is alone at a look after b's session has ended
       await b.close();
-      // a node heard before and then silent for 15 s (its events may have been lost) is read again for when it speaks
-      const ghost = (n: number) => store.pool.query("SELECT pg_notify($1, $2)", [`baton_${at.schema}`, JSON.stringify({ o: "ghost", k: "jobFinished", e: { tenantId: "t", jobKey: `ghost-${n}` } })]);
-      await ghost(1);
-      await until("the ghost's first event", () => atA.includes("ghost-1"));
-      t += ALONE_AFTER_MS - 1;
-      await ghost(2);
-      await until("the ghost's second event", () => atA.includes("ghost-2"));
-      expect(aMissed).toBe(0);
-      t += ALONE_AFTER_MS;
-      await ghost(3);
-      await until("the ghost's third event", () => atA.includes("ghost-3"));
-      expect(aMissed).toBe(1);
-      // alone 15 s after it last heard anyone
-      t += ALONE_AFTER_MS;
-      expect(a.alone).toBe(true);
-      // a listener that drops is not alone, nor once back until it has listened for 15 s
+      await until("a alone again", async () => { await a.poll(); return a.alone; });
+      // a listener that drops is not alone, nor once back until it has looked
       a.dropListener();
       expect(a.alone).toBe(false);
-      await until("a's listener back (its missed-events listeners run)", () => aMissed === 2);
-      expect(a.alone).toBe(false);
-      t += ALONE_AFTER_MS;
+      await until("a's listener back (its missed-events listeners run)", () => aMissed === 1);
+      await a.poll();
+      await a.poll();
       expect(a.alone).toBe(true);
     } finally {
       spy.mockRestore();

@@ -31,7 +31,7 @@ const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-
  * hashed assets) and `assets/*` (content-hashed names: cached for a year). Static files
  * only; the console reads and changes everything through the management API.
  */
-export function consoleRoutes(app: FastifyInstance, _ctx: HttpContext, dir: string = CONSOLE_DIR, clock: () => number = Date.now): void {
+export function consoleRoutes(app: FastifyInstance, _ctx: HttpContext, dir: string = CONSOLE_DIR, clock: () => number = () => performance.now()): void {
   const build = consoleBuild(dir, clock);
   // `…/orchestrator_` → `…/orchestrator_/`, so the page's relative asset and API URLs resolve under it
   app.get("", { prefixTrailingSlash: "no-slash" }, async (request, reply) => {
@@ -72,7 +72,7 @@ const BUILD_CHECK_MS = 1_000;
  * there. A failed look is tried again at the next request.
  */
 function consoleBuild(dir: string, clock: () => number): () => Promise<ConsoleBuild> {
-  /** what was read, and the stamp of `index.html` it was read under (null: missing) */
+  /** what was read, and the stamp of `index.html` it was read under (null: missing; CHANGING: it changed while read) */
   let current: { build: ConsoleBuild | null; stamp: string | null } | null = null;
   let checking: Promise<void> | null = null;
   let checkedAt = Number.NEGATIVE_INFINITY;
@@ -81,18 +81,27 @@ function consoleBuild(dir: string, clock: () => number): () => Promise<ConsoleBu
     if (current && current.stamp === stamp) return;
     const build = stamp === null ? null : await readConsoleBuild(dir);
     // index.html changed while the build was read (a build being written): read again at the next look
-    current = { build, stamp: build && (await indexStamp(dir)) === stamp ? stamp : null };
+    current = { build, stamp: build && (await indexStamp(dir)) !== stamp ? CHANGING : stamp };
   };
   return async () => {
     if (checking === null && clock() - checkedAt >= BUILD_CHECK_MS) {
       checkedAt = clock();
-      checking = check().catch((err: unknown) => { checkedAt = Number.NEGATIVE_INFINITY; throw err; }).finally(() => { checking = null; });
+      checking = check().catch((err: unknown) => {
+        // the disk failed a look: the build read before is served on (looked at again in a second); with none, the error
+        if (!current?.build) {
+          checkedAt = Number.NEGATIVE_INFINITY;
+          throw err;
+        }
+      }).finally(() => { checking = null; });
     }
     if (checking) await checking;
     if (!current?.build) throw notBuilt();
     return current.build;
   };
 }
+
+/** a stamp no look ever gives: the build is read again at the next look */
+const CHANGING = "changing";
 
 /** `index.html`'s modification time and size, null when there is none */
 async function indexStamp(dir: string): Promise<string | null> {

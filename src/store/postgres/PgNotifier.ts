@@ -6,21 +6,12 @@ type Kind = keyof NotifierEvents;
 
 /** the longest a NOTIFY statement may take before it is given up (its events lost, as in an outage): the events behind it wait for it */
 const NOTIFY_TIMEOUT_MS = 5000;
-/** every node says it is there at least this often (a presence of its own when it sent nothing else meanwhile): 5 s */
-export const PRESENCE_MS = 5_000;
-/** a node that has heard no other for this long, listening all along, is alone (three presences missed): 15 s */
-export const ALONE_AFTER_MS = 15_000;
-/** a node that starts (or listens again) asks who is there, and every node answers at once; with no answer within 1 s it is alone */
-export const ANSWER_WAIT_MS = 1_000;
-
-/** the other nodes a node remembers hearing (each process start is a node): 1,000 */
-const OTHERS_KEPT = 1_000;
+/** how often a node looks for other listeners on its channel (pg_stat_activity), and tells them of events it did not send: 2 s */
+export const LISTENERS_POLL_MS = 2_000;
 
 export interface PgNotifierOptions {
-  /** the clock of presences and of being alone (tests move their own) */
-  now?: () => number;
-  /** sends the presences on a timer of its own (tests call `tick()` instead) */
-  presenceTimer?: boolean;
+  /** looks for other listeners on a timer of its own (tests call `poll()` instead) */
+  pollTimer?: boolean;
 }
 
 /**
@@ -36,16 +27,16 @@ export interface PgNotifierOptions {
  *
  * **A node alone sends nothing.** One node on PostgreSQL (the usual installation) sent a
  * NOTIFY for every job created, claimed and finished, 3 statements of the 8 a LongPolling
- * call took, to nobody. Every node says it is there every 5 s (`PRESENCE_MS`; any statement
- * of its events says it too); a node that has heard no other for 15 s (`ALONE_AFTER_MS`)
- * with its listener up all along is alone, and its events stay on it (its presences go on,
- * saying it is alone). A node that starts, or whose listener came back, asks who is there;
- * every node answers at once, and one that hears no answer within 1 s (`ANSWER_WAIT_MS`) is
- * alone. Until then it sends its events, so a new node's reach the others from its first.
- * An alone node that hears another says at once that it is there and was alone; a node told
- * so by another (its events since it was alone never left), or hearing again a node it had
- * not heard for 15 s (its events may have been lost), runs its missed-events listeners:
- * waiters re-read, claimers claim again, caches drop. Nodes that start together run none.
+ * call took, to nobody. Every 2 s (`LISTENERS_POLL_MS`) a node asks PostgreSQL whether any
+ * other session listens on its channel (`pg_stat_activity`: a listener's last statement is its
+ * `LISTEN`, whatever Baton's version; a session of another role, whose statements it may not
+ * see, counts as one, as does every session when statements are not tracked). While none
+ * does, it is alone and its events stay on it. Events it did not send (alone, or lost with a
+ * failed NOTIFY) are owed: once someone listens, it tells them so (a notice), and a node
+ * told runs its missed-events listeners (waiters re-read, claimers claim again, caches drop),
+ * as after its own listener came back. The notice is sent at every look until one goes
+ * through. A node that listens from before the other's first look (nodes started together)
+ * is never alone.
  */
 export class PgNotifier implements Notifier {
   private readonly local = new LocalNotifier();
@@ -61,14 +52,16 @@ export class PgNotifier implements Notifier {
   private closed = false;
   private backoff = 100;
   private reconnectTimer: NodeJS.Timeout | null = null;
-  private readonly now: () => number;
-  /** when this node last heard another (or its listener came up: no node is alone before it has listened for ALONE_AFTER_MS) */
-  private heardAt: number;
-  /** the other nodes heard, and when each was last */
-  private readonly others = new Map<string, number>();
-  /** when a statement last left this node */
-  private sentAt = Number.NEGATIVE_INFINITY;
-  private presenceTimer: NodeJS.Timeout | null = null;
+  /** the listening session's backend (not counted among the other listeners) */
+  private listenerPid: number | null = null;
+  /** no other session listened at the last look (since the listener last came up) */
+  private noOtherListener = false;
+  /** events not sent since the last notice went through (kept on this node while alone, or lost with a failed NOTIFY) */
+  private owed = 0;
+  /** the owed count the queued notice tells of (null: none queued) */
+  private noticeQueued: number | null = null;
+  private looking: Promise<void> | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -77,44 +70,56 @@ export class PgNotifier implements Notifier {
     private readonly options: PgNotifierOptions = {},
   ) {
     this.channel = `baton_${connection.schema}`.slice(0, 63);
-    this.now = options.now ?? Date.now;
-    this.heardAt = this.now();
   }
 
-  /** Connects the listening client; resolves once LISTEN is in place. Says this node is there, and goes on saying it every PRESENCE_MS. */
+  /** Connects the listening client; resolves once LISTEN is in place. Looks for other listeners every LISTENERS_POLL_MS. */
   async start(): Promise<void> {
     await this.listen();
-    if (this.options.presenceTimer !== false && !this.presenceTimer) {
-      this.presenceTimer = setInterval(() => this.tick(), PRESENCE_MS / 5);
-      this.presenceTimer.unref();
+    if (this.options.pollTimer !== false && !this.pollTimer && !this.closed) {
+      this.pollTimer = setInterval(() => void this.poll(), LISTENERS_POLL_MS);
+      this.pollTimer.unref();
     }
   }
 
-  /**
-   * Whether this node is alone: listening, it has heard no other node for ALONE_AFTER_MS. A
-   * node that is not listening cannot know, and is not.
-   */
+  /** Whether this node is alone: listening, and no other session listened on its channel at the last look. */
   get alone(): boolean {
-    return this.client !== null && this.now() - this.heardAt >= ALONE_AFTER_MS;
-  }
-
-  /** how many other nodes this node has heard (each process start is one) */
-  get nodesHeard(): number {
-    return this.others.size;
-  }
-
-  /** The presence timer's step: this node says it is there when nothing left it for PRESENCE_MS. */
-  tick(): void {
-    if (!this.closed && this.now() - this.sentAt >= PRESENCE_MS) this.sendPresence(this.alone);
+    return this.client !== null && this.noOtherListener;
   }
 
   /**
-   * `wasAlone`: this node's events did not leave it (a node hearing it runs its missed-events
-   * listeners); `ask`: every node hearing it answers at once with its own presence.
+   * Looks whether another session listens on the channel (one look at a time), and, when one
+   * does and events are owed, tells it (a notice, again at every look until one goes through).
    */
-  private sendPresence(wasAlone = false, ask = false): void {
-    if (this.closed) return;
-    this.queue.push(JSON.stringify({ o: this.nodeId, k: "presence", ...(wasAlone ? { a: 1 } : {}), ...(ask ? { q: 1 } : {}) }));
+  poll(): Promise<void> {
+    const client = this.client;
+    if (this.looking || this.closed || client === null) return this.looking ?? Promise.resolve();
+    const statement = {
+      text: `SELECT current_setting('track_activities') = 'on' AS tracked,
+                    count(*) FILTER (WHERE query = $1 OR query = '<insufficient privilege>') AS listeners
+               FROM pg_stat_activity WHERE datname = current_database() AND pid <> $2`,
+      values: [`LISTEN ${this.channel}`, this.listenerPid],
+      query_timeout: NOTIFY_TIMEOUT_MS,
+    } as pg.QueryConfig;
+    this.looking = this.pool.query(statement).then(
+      (result) => {
+        const row = result.rows[0] as { tracked: boolean; listeners: string | number };
+        // a listener that went meanwhile: not alone until its successor has looked
+        this.noOtherListener = this.client === client && row.tracked && Number(row.listeners) === 0;
+        if (!this.noOtherListener && this.owed > 0 && this.noticeQueued === null) this.sendNotice();
+      },
+      (err: unknown) => {
+        // unknown: not alone (events sent, as they always were)
+        this.noOtherListener = false;
+        this.onError(err);
+      },
+    ).finally(() => { this.looking = null; });
+    return this.looking;
+  }
+
+  /** tells the other nodes that events of this node did not reach them (they run their missed-events listeners) */
+  private sendNotice(): void {
+    this.noticeQueued = this.owed;
+    this.queue.push(JSON.stringify({ o: this.nodeId, k: "missed" }));
     this.scheduleFlush();
   }
 
@@ -132,12 +137,14 @@ export class PgNotifier implements Notifier {
     client.on("error", lost);
     client.on("end", () => lost());
     await client.connect();
+    // the session's backend, asked before LISTEN: its last statement stays the LISTEN, as every listener's does
+    const pid = Number((await client.query("SELECT pg_backend_pid() AS pid")).rows[0].pid);
     await client.query(`LISTEN ${this.channel}`);
     this.client = client;
+    this.listenerPid = pid;
+    this.noOtherListener = false;
     this.backoff = 100;
-    // who is there: every node answers at once; alone if none has within ANSWER_WAIT_MS
-    this.heardAt = this.now() - ALONE_AFTER_MS + ANSWER_WAIT_MS;
-    this.sendPresence(false, true);
+    void this.poll();
   }
 
   private scheduleReconnect(): void {
@@ -145,7 +152,7 @@ export class PgNotifier implements Notifier {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       this.listen().then(
-        () => { for (const listener of this.missed) listener(); },
+        () => this.runMissed(),
         (err: unknown) => {
           this.onError(err);
           this.backoff = Math.min(this.backoff * 2, 5000);
@@ -158,8 +165,11 @@ export class PgNotifier implements Notifier {
 
   publish<K extends Kind>(kind: K, event: NotifierEvents[K]): void {
     this.local.publish(kind, event);
-    // no other node to tell (a node that appears runs its missed-events listeners when it hears this one)
-    if (this.alone) return;
+    // nobody else listens: kept here, and owed (a node that comes is told to read again)
+    if (this.alone) {
+      this.owed++;
+      return;
+    }
     if (kind === "jobAvailable" || kind === "jobsChanged") {
       const e = event as { tenantId: string; processName?: string };
       const id = `${kind}\n${e.tenantId}\n${e.processName ?? ""}`;
@@ -184,13 +194,19 @@ export class PgNotifier implements Notifier {
     const payloads = this.queue;
     this.queue = [];
     this.queuedAvailable = new Set();
+    const notice = this.noticeQueued;
+    this.noticeQueued = null;
     if (payloads.length === 0 || this.closed) return;
     // query_timeout: the client's own limit for this statement (pg reads it from the config; its types leave it out)
     const statement = { text: "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", values: [this.channel, payloads], query_timeout: NOTIFY_TIMEOUT_MS } as pg.QueryConfig;
-    this.sentAt = this.now();
     const sent = this.pool.query(statement).then(
-      () => {},
+      () => {
+        // the notice went through: nothing is owed but what was owed since it was queued
+        if (notice !== null) this.owed -= Math.min(notice, this.owed);
+      },
       (err: unknown) => {
+        // its events are lost: owed (the other nodes are told at the next look), the notice's count too
+        this.owed += payloads.length;
         // PostgreSQL is unreachable (or this statement hung: its own timeout, so that the
         // events behind it are not held for long): other nodes recover through their
         // missed-events path
@@ -209,37 +225,20 @@ export class PgNotifier implements Notifier {
 
   private receive(payload: string | undefined): void {
     if (!payload) return;
-    let message: { o?: string; k?: Kind; e?: unknown; a?: number; q?: number };
+    let message: { o?: string; k?: Kind; e?: unknown };
     try {
       message = JSON.parse(payload) as typeof message;
     } catch {
       return;
     }
-    if (typeof message.o !== "string" || message.o === this.nodeId) return;
-    this.heard(message.o, message.a === 1, message.q === 1);
-    if (!message.k || !message.e || (message.k as string) === "presence") return;
+    if (message.o === this.nodeId || !message.k) return;
+    // another node's events did not all reach here (it was alone, or a NOTIFY failed): read again
+    if ((message.k as string) === "missed") return this.runMissed();
+    if (!message.e) return;
     this.local.publish(message.k, message.e as NotifierEvents[Kind]);
   }
 
-  /**
-   * Another node spoke (`itWasAlone`: a presence saying its events did not leave it; `asks`:
-   * one asking who is there). This node answers one that asks, and, if alone, says at once
-   * that it is there and was alone, so that the other reads again what it missed. It runs its
-   * missed-events listeners when the other was alone, or when it had heard it before but not
-   * for ALONE_AFTER_MS (its events may have been lost); a node heard for the first time, not
-   * alone, has sent every event since it started.
-   */
-  private heard(nodeId: string, itWasAlone: boolean, asks: boolean): void {
-    const now = this.now();
-    const wasAlone = this.alone;
-    if (wasAlone || asks) this.sendPresence(wasAlone);
-    const last = this.others.get(nodeId);
-    this.heardAt = now;
-    this.others.set(nodeId, now);
-    const gap = last !== undefined && now - last >= ALONE_AFTER_MS;
-    // every process start is a node of its own: the first heard are forgotten past OTHERS_KEPT
-    if (last === undefined && this.others.size > OTHERS_KEPT) this.others.delete(this.others.keys().next().value!);
-    if (!itWasAlone && !gap) return;
+  private runMissed(): void {
     for (const listener of this.missed) {
       try { listener(); } catch (err) { this.onError(err); }
     }
@@ -254,7 +253,7 @@ export class PgNotifier implements Notifier {
     return () => this.missed.delete(listener);
   }
 
-  /** For tests: resolves once nothing published (or a presence) waits to leave or is in flight. */
+  /** For tests: resolves once nothing published waits to leave or is in flight. */
   async idle(): Promise<void> {
     while (this.inFlight || this.flushScheduled || this.queue.length > 0) {
       if (this.inFlight) await this.inFlight;
@@ -269,8 +268,8 @@ export class PgNotifier implements Notifier {
 
   async close(): Promise<void> {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    if (this.presenceTimer) clearInterval(this.presenceTimer);
-    this.presenceTimer = null;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
     // what is published up to now still leaves (after the statement in flight): other nodes'
     // waiters and claimers learn of this node's last changes (jobs handed back at shutdown)
     while (this.inFlight || this.queue.length > 0) await this.flush();
