@@ -261,6 +261,8 @@ export class Robots {
         if (!requested) return answer;
         requested = false;
         const again = await this.heartbeatNow(session, sameJobs);
+        // the lease it wrote is committed before it is answered or waited on (as the first look's)
+        await committed(this.store);
         // woken with nothing to tell (a gap in cross-node events, or a stop already answered):
         // the wait goes on, so that a stop requested later still reaches the robot at once (a
         // heartbeat answered early leaves the robot without one until its next period)

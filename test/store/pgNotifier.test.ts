@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { PgNotifier } from "../../src/store/postgres/PgNotifier.js";
+import { KEPT_MAX, PgNotifier } from "../../src/store/postgres/PgNotifier.js";
 import { PostgresStore } from "../../src/store/postgres/PostgresStore.js";
 import { dropSchema, testDatabaseUrl } from "../helpers/baton.js";
 
@@ -164,11 +164,12 @@ describe("PgNotifier", () => {
       await a.start();
       await a.poll();
       expect(a.alone).toBe(true);
-      // alone: its listeners are told, no statement leaves
+      // alone: its listeners are told, no statement leaves; a look that finds nobody drops what was kept before it began
       a.publish("jobFinished", { tenantId: "t", jobKey: "alone-1" });
+      await a.poll();
       await a.idle();
-      expect(atA).toEqual(["alone-1"]);
-      // b comes: it sees a listening at its first look; a, until its next look, still keeps its events
+      expect([atA, sent]).toEqual([["alone-1"], []]);
+      // b comes: it sees a listening at its first look; a, until its next look, keeps its events
       await b.start();
       await b.poll();
       await b.poll();
@@ -176,37 +177,83 @@ describe("PgNotifier", () => {
       a.publish("jobFinished", { tenantId: "t", jobKey: "alone-2" });
       await a.idle();
       expect(sent).toEqual([]);
-      // a's look finds b: it tells b what it kept (b reads again), once
+      // a's look finds b: what it kept since its last look began leaves, as it was published (a node of any version reads it)
       await a.poll();
       expect(a.alone).toBe(false);
-      await until("b to be told", () => bMissed === 1);
+      await until("a's kept event at b", () => atB.includes("alone-2"));
       a.publish("jobFinished", { tenantId: "t", jobKey: "together-1" });
       await until("a's event at b", () => atB.includes("together-1"));
-      await a.poll();
       await a.idle();
-      expect(sent).toEqual(["missed", "together-1"]);
-      expect(atB).toEqual(["together-1"]);
-      // a NOTIFY that fails: its event is lost, and b is told at a's next look
+      expect(sent).toEqual(["alone-2", "together-1"]);
+      expect([atB, bMissed]).toEqual([["alone-2", "together-1"], 0]);
+      // a NOTIFY that fails: its event is lost, and b is told at a's next look (and reads again)
       failNext = true;
       a.publish("jobFinished", { tenantId: "t", jobKey: "lost-1" });
       await a.idle();
-      expect(bMissed).toBe(1);
+      expect(bMissed).toBe(0);
       await a.poll();
-      await until("b to be told of the lost event", () => bMissed === 2);
-      expect(sent).toEqual(["missed", "together-1", "missed"]);
-      expect([aMissed, atB]).toEqual([0, ["together-1"]]);
+      await until("b to be told of the lost event", () => bMissed === 1);
+      await a.poll();
+      await a.idle();
+      expect(sent).toEqual(["alone-2", "together-1", "missed"]);
+      expect([aMissed, atB]).toEqual([0, ["alone-2", "together-1"]]);
       // b goes: a is alone at a look after b's session has ended
       await b.close();
       await until("a alone again", async () => { await a.poll(); return a.alone; });
-      // a listener that drops is not alone, nor once back until it has looked
+      // a listener that drops is not alone, nor once back until a look finds nobody
       a.dropListener();
       expect(a.alone).toBe(false);
       await until("a's listener back (its missed-events listeners run)", () => aMissed === 1);
-      await a.poll();
-      await a.poll();
-      expect(a.alone).toBe(true);
+      await until("a alone once more", async () => { await a.poll(); return a.alone; });
     } finally {
       spy.mockRestore();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("an alone node keeps 10,000 events at most (past them a listener that comes is told to read again), and what it kept leaves when it closes", async () => {
+    const at = { connectionString: store.connectionString, schema: `kept_${process.pid}` };
+    const a = new PgNotifier(store.pool, at, () => {}, { pollTimer: false });
+    const b = new PgNotifier(store.pool, at, () => {}, { pollTimer: false });
+    let changes = 0;
+    let bMissed = 0;
+    b.subscribe("jobsChanged", () => changes++);
+    b.onMissedEvents(() => bMissed++);
+    const until = async (what: string, done: () => boolean) => {
+      const end = Date.now() + 10_000;
+      while (!done()) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    try {
+      await a.start();
+      await a.poll();
+      expect(a.alone).toBe(true);
+      await b.start();
+      // kept one by one (alone, nothing is coalesced): 10,000, then one more, lost
+      for (let i = 0; i <= KEPT_MAX; i++) a.publish("jobsChanged", { tenantId: `t${i}` });
+      await a.poll();
+      await until("the kept events and the notice at b", () => changes === KEPT_MAX && bMissed === 1);
+      // alone again once b has gone; what it keeps then leaves when it closes (a listener may have come since its last look)
+      await b.close();
+      const end = Date.now() + 5000;
+      while (!a.alone && Date.now() < end) await a.poll();
+      expect(a.alone).toBe(true);
+      const c = new PgNotifier(store.pool, at, () => {}, { pollTimer: false });
+      let atC = 0;
+      c.subscribe("jobsChanged", () => atC++);
+      try {
+        await c.start();
+        a.publish("jobsChanged", { tenantId: "last" });
+        expect(a.alone).toBe(true);
+        await a.close();
+        await until("a's last event at c", () => atC === 1);
+      } finally {
+        await c.close();
+      }
+    } finally {
       await a.close();
       await b.close();
     }

@@ -8,6 +8,8 @@ type Kind = keyof NotifierEvents;
 const NOTIFY_TIMEOUT_MS = 5000;
 /** how often a node looks for other listeners on its channel (pg_stat_activity), and tells them of events it did not send: 2 s */
 export const LISTENERS_POLL_MS = 2_000;
+/** events an alone node keeps to send should a listener appear (those since its last look began, about 2 s): past 10,000, a notice tells instead */
+export const KEPT_MAX = 10_000;
 
 export interface PgNotifierOptions {
   /** looks for other listeners on a timer of its own (tests call `poll()` instead) */
@@ -30,13 +32,14 @@ export interface PgNotifierOptions {
  * call took, to nobody. Every 2 s (`LISTENERS_POLL_MS`) a node asks PostgreSQL whether any
  * other session listens on its channel (`pg_stat_activity`: a listener's last statement is its
  * `LISTEN`, whatever Baton's version; a session of another role, whose statements it may not
- * see, counts as one, as does every session when statements are not tracked). While none
- * does, it is alone and its events stay on it. Events it did not send (alone, or lost with a
- * failed NOTIFY) are owed: once someone listens, it tells them so (a notice), and a node
- * told runs its missed-events listeners (waiters re-read, claimers claim again, caches drop),
- * as after its own listener came back. The notice is sent at every look until one goes
- * through. A node that listens from before the other's first look (nodes started together)
- * is never alone.
+ * see, counts as one, as does every session whose statements are not tracked). While none
+ * does, it is alone: its events are kept, not sent. A look that finds none drops what was kept
+ * before it began (a listener that came later was not listening then); one that finds a
+ * listener sends what was kept since, as it was published, so that a node of any version gets
+ * every event. Events lost (a failed NOTIFY, or kept past `KEPT_MAX`) are owed: at the next
+ * look with someone listening the node tells them so (a notice), again at every look until
+ * one goes through, and a node told runs its missed-events listeners (waiters re-read,
+ * claimers claim again, caches drop), as after its own listener came back.
  */
 export class PgNotifier implements Notifier {
   private readonly local = new LocalNotifier();
@@ -56,10 +59,12 @@ export class PgNotifier implements Notifier {
   private listenerPid: number | null = null;
   /** no other session listened at the last look (since the listener last came up) */
   private noOtherListener = false;
-  /** events not sent since the last notice went through (kept on this node while alone, or lost with a failed NOTIFY) */
+  /** events kept while alone, as they would have been sent (sent once a look finds a listener) */
+  private kept: string[] = [];
+  /** events lost since the last notice went through (a failed NOTIFY, or kept past KEPT_MAX) */
   private owed = 0;
-  /** the owed count the queued notice tells of (null: none queued) */
-  private noticeQueued: number | null = null;
+  /** a notice waits to leave */
+  private noticeQueued = false;
   private looking: Promise<void> | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
 
@@ -87,40 +92,56 @@ export class PgNotifier implements Notifier {
   }
 
   /**
-   * Looks whether another session listens on the channel (one look at a time), and, when one
-   * does and events are owed, tells it (a notice, again at every look until one goes through).
+   * Looks whether another session listens on the channel (one look at a time). None: alone,
+   * and what was kept or owed before the look began concerned nobody. One: not alone, what was
+   * kept since is sent, and what is owed is told (a notice, again at every look until one goes
+   * through).
    */
   poll(): Promise<void> {
     const client = this.client;
     if (this.looking || this.closed || client === null) return this.looking ?? Promise.resolve();
+    // a session whose statements are not tracked (state 'disabled') may be a listener: counted
     const statement = {
       text: `SELECT current_setting('track_activities') = 'on' AS tracked,
-                    count(*) FILTER (WHERE query = $1 OR query = '<insufficient privilege>') AS listeners
+                    count(*) FILTER (WHERE query = $1 OR query = '<insufficient privilege>' OR state = 'disabled') AS listeners
                FROM pg_stat_activity WHERE datname = current_database() AND pid <> $2`,
       values: [`LISTEN ${this.channel}`, this.listenerPid],
       query_timeout: NOTIFY_TIMEOUT_MS,
     } as pg.QueryConfig;
+    const keptBefore = this.kept.length;
+    const owedBefore = this.owed;
     this.looking = this.pool.query(statement).then(
       (result) => {
         const row = result.rows[0] as { tracked: boolean; listeners: string | number };
         // a listener that went meanwhile: not alone until its successor has looked
         this.noOtherListener = this.client === client && row.tracked && Number(row.listeners) === 0;
-        if (!this.noOtherListener && this.owed > 0 && this.noticeQueued === null) this.sendNotice();
+        if (this.noOtherListener) {
+          this.kept.splice(0, Math.min(keptBefore, this.kept.length));
+          this.owed -= Math.min(owedBefore, this.owed);
+        } else this.catchUp();
       },
       (err: unknown) => {
         // unknown: not alone (events sent, as they always were)
         this.noOtherListener = false;
+        this.catchUp();
         this.onError(err);
       },
     ).finally(() => { this.looking = null; });
     return this.looking;
   }
 
-  /** tells the other nodes that events of this node did not reach them (they run their missed-events listeners) */
-  private sendNotice(): void {
-    this.noticeQueued = this.owed;
-    this.queue.push(JSON.stringify({ o: this.nodeId, k: "missed" }));
-    this.scheduleFlush();
+  /** sends what was kept, and tells of what is owed (the other nodes run their missed-events listeners) */
+  private catchUp(): void {
+    if (this.kept.length > 0) {
+      this.queue.push(...this.kept);
+      this.kept = [];
+      this.scheduleFlush();
+    }
+    if (this.owed > 0 && !this.noticeQueued) {
+      this.noticeQueued = true;
+      this.queue.push(JSON.stringify({ o: this.nodeId, k: "missed" }));
+      this.scheduleFlush();
+    }
   }
 
   private async listen(): Promise<void> {
@@ -165,19 +186,22 @@ export class PgNotifier implements Notifier {
 
   publish<K extends Kind>(kind: K, event: NotifierEvents[K]): void {
     this.local.publish(kind, event);
-    // nobody else listens: kept here, and owed (a node that comes is told to read again)
-    if (this.alone) {
-      this.owed++;
-      return;
-    }
-    if (kind === "jobAvailable" || kind === "jobsChanged") {
+    const alone = this.alone;
+    if (!alone && (kind === "jobAvailable" || kind === "jobsChanged")) {
       const e = event as { tenantId: string; processName?: string };
       const id = `${kind}\n${e.tenantId}\n${e.processName ?? ""}`;
       if (this.queuedAvailable.has(id)) return;
       this.queuedAvailable.add(id);
     }
     const wire = kind === "jobFinished" ? { tenantId: (event as NotifierEvents["jobFinished"]).tenantId, jobKey: (event as NotifierEvents["jobFinished"]).jobKey } : event;
-    this.queue.push(JSON.stringify({ o: this.nodeId, k: kind, e: wire }));
+    const payload = JSON.stringify({ o: this.nodeId, k: kind, e: wire });
+    // nobody else listens: kept, sent should a look find a listener that came meanwhile (past KEPT_MAX, owed: told)
+    if (alone) {
+      if (this.kept.length < KEPT_MAX) this.kept.push(payload);
+      else this.owed++;
+      return;
+    }
+    this.queue.push(payload);
     this.scheduleFlush();
   }
 
@@ -194,14 +218,15 @@ export class PgNotifier implements Notifier {
     const payloads = this.queue;
     this.queue = [];
     this.queuedAvailable = new Set();
-    const notice = this.noticeQueued;
-    this.noticeQueued = null;
+    // a notice tells of every event lost up to now
+    const notice = this.noticeQueued ? this.owed : null;
+    this.noticeQueued = false;
     if (payloads.length === 0 || this.closed) return;
     // query_timeout: the client's own limit for this statement (pg reads it from the config; its types leave it out)
     const statement = { text: "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", values: [this.channel, payloads], query_timeout: NOTIFY_TIMEOUT_MS } as pg.QueryConfig;
     const sent = this.pool.query(statement).then(
       () => {
-        // the notice went through: nothing is owed but what was owed since it was queued
+        // the notice went through: nothing is owed but what was lost since it left
         if (notice !== null) this.owed -= Math.min(notice, this.owed);
       },
       (err: unknown) => {
@@ -232,6 +257,11 @@ export class PgNotifier implements Notifier {
       return;
     }
     if (message.o === this.nodeId || !message.k) return;
+    // another node speaks: this one is not alone (what it kept leaves now, not at its next look)
+    if (this.noOtherListener) {
+      this.noOtherListener = false;
+      this.catchUp();
+    }
     // another node's events did not all reach here (it was alone, or a NOTIFY failed): read again
     if ((message.k as string) === "missed") return this.runMissed();
     if (!message.e) return;
@@ -270,6 +300,9 @@ export class PgNotifier implements Notifier {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
+    // a listener may have come since the last look: what was kept (the last jobs handed back) leaves, what was lost is told
+    this.noOtherListener = false;
+    this.catchUp();
     // what is published up to now still leaves (after the statement in flight): other nodes'
     // waiters and claimers learn of this node's last changes (jobs handed back at shutdown)
     while (this.inFlight || this.queue.length > 0) await this.flush();
