@@ -161,6 +161,11 @@ export class PgNotifier implements Notifier {
     // the session's backend, asked before LISTEN: its last statement stays the LISTEN, as every listener's does
     const pid = Number((await client.query("SELECT pg_backend_pid() AS pid")).rows[0].pid);
     await client.query(`LISTEN ${this.channel}`);
+    // closed meanwhile: the connection is not kept (close() ended only the client it knew)
+    if (this.closed) {
+      await client.end().catch(() => {});
+      return;
+    }
     this.client = client;
     this.listenerPid = pid;
     this.noOtherListener = false;
