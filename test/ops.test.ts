@@ -156,6 +156,10 @@ describe("/metrics", () => {
     expect(value(samples, "baton_webhook_deliveries_waiting")).toBe(0);
     expect([0, 1]).toContain(value(samples, "baton_webhook_deliveries_yielding"));
 
+    // cross-node events: a PostgreSQL node is alone (no other node on its schema; its first look,
+    // at its start, went before the requests above on its pool); never on SQLite
+    expect(value(samples, "baton_notifier_alone")).toBe(b.baton.store.engine === "sqlite" ? 0 : 1);
+
     // Node's own process metrics
     // (CPU since the registry was made: a number, possibly 0 on a kernel that accounts CPU by ticks)
     expect(value(samples, "process_cpu_user_seconds_total")).toBeGreaterThanOrEqual(0);

@@ -39,6 +39,8 @@ export interface Notifier {
    */
   onMissedEvents(listener: () => void): () => void;
   close(): Promise<void>;
+  /** PostgreSQL: no other node listened at the node's last look, so its events are kept, not sent (GET /metrics); absent on one process */
+  readonly alone?: boolean;
 }
 
 /** The single-node notifier: synchronous in-process fan-out. */
@@ -109,5 +111,9 @@ export class AfterCommitNotifier implements Notifier {
 
   close(): Promise<void> {
     return this.inner.close();
+  }
+
+  get alone(): boolean | undefined {
+    return this.inner.alone;
   }
 }

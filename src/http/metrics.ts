@@ -70,6 +70,13 @@ export class Metrics {
       name: "baton_threadpool_size", help: "Threads of libuv's pool in this process (UV_THREADPOOL_SIZE): WAL syncs, DNS lookups, password hashing, WebCrypto and file reads share them.", registers,
       collect() { this.set(STARTED_THREADPOOL_SIZE); },
     });
+    // cross-node events (PostgreSQL): kept while no other node listens
+    const notifier = baton.notifier;
+    new Gauge({
+      name: "baton_notifier_alone",
+      help: "1 while no other node listens on this node's PostgreSQL channel (its job events are kept, and sent if one comes), else 0; always 0 on SQLite.", registers,
+      collect() { this.set(notifier.alone ? 1 : 0); },
+    });
     // webhook deliveries (issue 16): this node's dispatcher, read at scrape time
     const dispatcher = baton.webhooks.dispatcher;
     new Gauge({
