@@ -365,17 +365,10 @@ export class Jobs {
     }
   }
 
-  /**
-   * Blocks until the job is final or `timeoutMs` passes (then null). Woken by the notifier, not
-   * by polling. The job is read once after the wait begins, in case it ended since `job` was
-   * read; not when it is `fresh`: created by this call, with no I/O since (a LongPolling
-   * invocation waits as soon as its insert returns), so that its end, which a robot reports
-   * through at least one more round trip and which is published after its commit, comes
-   * after the wait began (one read fewer per LongPolling call).
-   */
-  waitForFinal(job: Job, timeoutMs: number, signal?: AbortSignal, fresh = false): Promise<Job | null> {
+  /** Blocks until the job is final or `timeoutMs` passes (then null). Woken by the notifier, not by polling. */
+  waitForFinal(job: Job, timeoutMs: number, signal?: AbortSignal): Promise<Job | null> {
     if (isFinal(job.state)) return Promise.resolve(job);
-    return this.waiters.wait(job.key, timeoutMs, fresh ? null : async () => {
+    return this.waiters.wait(job.key, timeoutMs, async () => {
       const current = await this.store.getJob(job.tenantId, job.key);
       return current && isFinal(current.state) ? current : null;
     }, signal, job.tenantId);

@@ -42,10 +42,9 @@ export class JobWaiters {
 
   /**
    * Resolves with the final job, or null on timeout or release. `check` is called after
-   * subscribing, so a job that ends between the caller's read and the subscription is not
-   * missed; null for a job that cannot have ended yet (Jobs.waitForFinal's `fresh`).
+   * subscribing, so a job that ends between the caller's read and the subscription is not missed.
    */
-  wait(jobKey: string, timeoutMs: number, check: (() => Promise<Job | null>) | null, signal?: AbortSignal, tenantId = ""): Promise<Job | null> {
+  wait(jobKey: string, timeoutMs: number, check: () => Promise<Job | null>, signal?: AbortSignal, tenantId = ""): Promise<Job | null> {
     return new Promise((resolve, reject) => {
       let set = this.waiting.get(jobKey);
       if (!set) {
@@ -70,7 +69,7 @@ export class JobWaiters {
       const cancelTimer = this.clock.setTimeout(() => waiter.finish(null), Math.max(0, timeoutMs));
       signal?.addEventListener("abort", onAbort, { once: true });
       waiters.add(waiter);
-      check?.().then(
+      check().then(
         (job) => { if (job) waiter.finish(job); },
         (err: unknown) => {
           if (done) return;

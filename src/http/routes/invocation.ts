@@ -144,7 +144,7 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
         reply.header("location", location).header("retry-after", RETRY_AFTER_SECONDS);
         return reply.code(202).send({ jobKey: job.key, state: job.state, statusUri: location });
       }
-      return longPoll(request, reply, job, base, !replayed);
+      return longPoll(request, reply, job, base);
     };
     for (const verb of ["GET", "POST", "PUT", "DELETE"] as const) {
       invoke.route({ method: verb, url: "/t/:folderKey/:slug", ...options(verb), handler: async (request, reply) => { await answer(request, reply); } });
@@ -242,7 +242,7 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
     } else {
       job = await baton.jobs.getVisible(await principal(ctx, request).catch((err: unknown) => { throw waitWithoutToken(request, err); }), request.params.jobKey);
     }
-    return longPoll(request, reply, job, tenantBase(request, config, request.tenant), false);
+    return longPoll(request, reply, job, tenantBase(request, config, request.tenant));
   });
 
   /**
@@ -260,27 +260,16 @@ export function invocationRoutes(app: FastifyInstance, ctx: HttpContext): void {
   }
 
   /** Blocks until the job is final or the tenant's longPollTimeoutSeconds pass; then the result, or 303 (redirectStatusCode) to the wait URI. */
-  /** `created`: the job is this call's (not an Idempotency-Key's replay), just inserted, with no I/O since */
-  async function longPoll(request: FastifyRequest, reply: FastifyReply, job: Job, base: string, created: boolean): Promise<FastifyReply> {
+  async function longPoll(request: FastifyRequest, reply: FastifyReply, job: Job, base: string): Promise<FastifyReply> {
     const abort = new AbortController();
     const onClose = () => { if (!reply.raw.writableFinished) abort.abort(); };
     reply.raw.once("close", onClose);
     try {
-      // the wait begins at once, before any I/O: a job created by this call cannot have ended
-      // yet, so it is not read again (Jobs.waitForFinal's `fresh`)
-      const waiting = ctx.shuttingDown() ? Promise.resolve(isFinal(job.state) ? job : null)
-        : baton.jobs.waitForFinal(job, request.settings.longPollTimeoutSeconds * 1000, abort.signal, created);
-      // the job on disk before the answer: one after the wait (up to longPollTimeoutSeconds later)
-      // would ask durable() when this turn's batch is long gone, and a job SQLite rolled back would
+      // the job on disk before the wait: an answer after it (up to longPollTimeoutSeconds later)
+      // asks durable() when this turn's batch is long gone, and a job SQLite rolled back would
       // be answered a 303 to a wait URI that finds nothing, not 503
-      try {
-        await committed(baton.store);
-      } catch (err) {
-        abort.abort();
-        await waiting.catch(() => {});
-        throw err;
-      }
-      const final = await waiting;
+      await committed(baton.store);
+      const final = ctx.shuttingDown() ? (isFinal(job.state) ? job : null) : await baton.jobs.waitForFinal(job, request.settings.longPollTimeoutSeconds * 1000, abort.signal);
       if (final) return sendResult(request, reply, final);
       return redirect(reply.header("retry-after", "0"), request.settings.redirectStatusCode, waitLocation(request, base, job));
     } finally {
