@@ -184,14 +184,7 @@ export class Robots {
         if (jobs.length > 0) return jobs;
         const remaining = deadline - this.now().getTime();
         if (remaining <= 0 || signal?.aborted) return [];
-        if (!woken) {
-          await new Promise<void>((resolve) => {
-            const cancelTimer = this.clock.setTimeout(() => done(), remaining);
-            const done = () => { cancelTimer(); signal?.removeEventListener("abort", done); resolve(); };
-            wake = done;
-            signal?.addEventListener("abort", done, { once: true });
-          });
-        }
+        if (!woken) await this.wakeable(remaining, signal, (done) => { wake = done; });
       } finally {
         unsubscribe();
       }
@@ -239,7 +232,7 @@ export class Robots {
     const unsubscribe = () => { unsubscribeStop(); unsubscribeMissed(); };
     try {
       let answer = await this.heartbeatNow(session, jobInfo);
-      if (answer.stop.length || answer.kill.length || answer.lost.length) return answer;
+      if (hasNews(answer)) return answer;
       // the lease, the info lines and any release just written are committed before the wait:
       // its answer leaves in a later turn, after their batch, whose failure it would not see
       // (a 200 for a lease SQLite rolled back); a failed commit answers 503 at once
@@ -249,15 +242,7 @@ export class Robots {
       const sameJobs = Object.fromEntries(Object.keys(jobInfo).map((k) => [k, undefined]));
       for (;;) {
         const remaining = deadline - this.now().getTime();
-        if (!requested && remaining > 0 && !signal?.aborted) {
-          await new Promise<void>((resolve) => {
-            const cancelTimer = this.clock.setTimeout(() => done(), remaining);
-            const done = () => { cancelTimer(); signal?.removeEventListener("abort", done); resolve(); };
-            wake = done;
-            signal?.addEventListener("abort", done, { once: true });
-            if (signal?.aborted) done();
-          });
-        }
+        if (!requested && remaining > 0 && !signal?.aborted) await this.wakeable(remaining, signal, (done) => { wake = done; });
         if (!requested) return answer;
         requested = false;
         const again = await this.heartbeatNow(session, sameJobs);
@@ -266,12 +251,26 @@ export class Robots {
         // woken with nothing to tell (a gap in cross-node events, or a stop already answered):
         // the wait goes on, so that a stop requested later still reaches the robot at once (a
         // heartbeat answered early leaves the robot without one until its next period)
-        if (again.stop.length || again.kill.length || again.lost.length || signal?.aborted || deadline - this.now().getTime() <= 0) return again;
+        if (hasNews(again) || signal?.aborted || deadline - this.now().getTime() <= 0) return again;
         answer = again;
       }
     } finally {
       unsubscribe();
     }
+  }
+
+  /**
+   * Waits `ms` on the core's clock, or until `signal` aborts, or until the function handed to
+   * `onWake` is called (a claim's or heartbeat's event), whichever comes first.
+   */
+  private wakeable(ms: number, signal: AbortSignal | undefined, onWake: (wake: () => void) => void): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const cancelTimer = this.clock.setTimeout(() => done(), ms);
+      const done = () => { cancelTimer(); signal?.removeEventListener("abort", done); resolve(); };
+      onWake(done);
+      signal?.addEventListener("abort", done, { once: true });
+      if (signal?.aborted) done();
+    });
   }
 
   private async heartbeatNow(session: RobotSession, jobInfo: Record<string, string | undefined>): Promise<HeartbeatAnswer> {
@@ -534,4 +533,9 @@ function outputProblem(schema: JsonObject, output: JsonObject): JobError | null 
     if (!(err instanceof BatonError) || err.code !== "invalid-schema") throw err;
     return { code: "InvalidOutputSchema", message: err.message, details: { violations: err.extra.violations } };
   }
+}
+
+/** whether a heartbeat's answer tells the robot anything (a job to stop, kill or drop) */
+function hasNews(answer: HeartbeatAnswer): boolean {
+  return answer.stop.length > 0 || answer.kill.length > 0 || answer.lost.length > 0;
 }

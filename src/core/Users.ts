@@ -44,13 +44,14 @@ function scryptAsync(password: string, salt: Buffer, length: number, params: { N
   ), maxQueued);
 }
 
-/** A password check refused because the node is hashing too many (GateFull): a 429 with Retry-After, like the throttle's. */
-function busyAsThrottled(err: unknown): never {
-  if (err instanceof GateFull) {
-    throw new BatonError(429, "login-throttled", "Too Many Requests", "This node is checking too many passwords at once; try again in 1 s.", { headers: { "retry-after": "1" } });
-  }
+/** A check or hash refused because the node is hashing too many (GateFull): the 429 `code` with `detail` and Retry-After 1; any other error as it is. */
+const refusedWhenBusy = (code: "login-throttled" | "password-hashing-busy", detail: string) => (err: unknown): never => {
+  if (err instanceof GateFull) throw new BatonError(429, code, "Too Many Requests", detail, { headers: { "retry-after": "1" } });
   throw err;
-}
+};
+
+/** a login's or password change's check, refused as the throttle refuses */
+const busyAsThrottled = refusedWhenBusy("login-throttled", "This node is checking too many passwords at once; try again in 1 s.");
 
 /**
  * What the login throttle counts an address as: an IPv6 address by its /64, the block one
@@ -88,15 +89,9 @@ export async function hashPassword(password: string, maxQueued?: number): Promis
 }
 
 /** A user write's new password hash: refused at once (`429 password-hashing-busy`, Retry-After 1) when PASSWORD_CHECKS_QUEUED hashes and checks wait already. */
-async function newPasswordHash(password: string): Promise<string> {
-  try {
-    return await hashPassword(password, PASSWORD_CHECKS_QUEUED);
-  } catch (err) {
-    if (err instanceof GateFull) {
-      throw new BatonError(429, "password-hashing-busy", "Too Many Requests", "This node is hashing too many passwords at once; nothing was saved. Try again in 1 s.", { headers: { "retry-after": "1" } });
-    }
-    throw err;
-  }
+function newPasswordHash(password: string): Promise<string> {
+  return hashPassword(password, PASSWORD_CHECKS_QUEUED)
+    .catch(refusedWhenBusy("password-hashing-busy", "This node is hashing too many passwords at once; nothing was saved. Try again in 1 s."));
 }
 
 /** a hash of a random password: unknown users are checked against it, so that they take as long as known ones */

@@ -14,7 +14,7 @@
  * registered and against real answers, so a route or field added without documenting it
  * fails the tests.
  */
-import { generatedOperationsKnown, generatedPaths, problem, ref } from "./openapiRoutes.js";
+import { STORE_UNAVAILABLE, generatedOperationsKnown, generatedPaths, problem, ref } from "./openapiRoutes.js";
 import { namedComponents } from "./schemas/named.js";
 import { enumerationSchemas, problemSchemas, schemaRef as s } from "./schemas/problems.js";
 
@@ -89,7 +89,7 @@ const responses: Record<string, Obj> = {
   PayloadTooLarge: problem("The body is over the limit (1 MiB for the management API).", ["payload-too-large"], s("PayloadTooLargeProblem")),
   UnsupportedMediaType: problem("The body is not JSON, or is in a Content-Encoding other than identity.", ["unsupported-media-type", "unsupported-content-encoding"]),
   InternalError: problem("An unexpected error; it has been logged (no details are sent).", ["internal-error"]),
-  StoreUnavailable: problem("The job store is unreachable, or this node is shutting down; retry after `Retry-After` seconds.", ["store-unavailable", "shutting-down"], s("Problem"), {
+  StoreUnavailable: problem(`${STORE_UNAVAILABLE.sentence}; retry after \`Retry-After\` seconds.`, STORE_UNAVAILABLE.codes, s("Problem"), {
     "Retry-After": ref("headers", "RetryAfter"),
   }),
 };

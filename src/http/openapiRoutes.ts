@@ -101,6 +101,9 @@ function forbiddenResponse(o: OperationSpec, change: boolean): Obj | undefined {
   return problem(`Forbidden${why.length ? `: ${why.join("; ")}` : ""}.`, codes, schemas.length === 1 ? schemas[0] : { anyOf: schemas });
 }
 
+/** what the store's 503 says, and its codes: every operation's (components.responses.StoreUnavailable), and the start of a route's own 503 (`errors.unavailable`) */
+export const STORE_UNAVAILABLE = { sentence: "The job store is unreachable, or this node is shutting down", codes: ["store-unavailable", "shutting-down"] as ErrorCode[] };
+
 const sortResponses = (responses: Obj): Obj => Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
 
 function operation(o: OperationSpec): Obj {
@@ -293,8 +296,8 @@ function routeOperation(g: GeneratedOperation): Obj {
     // the store's 503s still apply: the route's own codes come with them
     built.responses = sortResponses({
       ...(built.responses as Obj),
-      "503": problem(`The job store is unreachable, or this node is shutting down; or ${errors.unavailable.description} Retry after \`Retry-After\` seconds.`,
-        ["store-unavailable", "shutting-down", ...errors.unavailable.codes], s("Problem"), { "Retry-After": ref("headers", "RetryAfter") }),
+      "503": problem(`${STORE_UNAVAILABLE.sentence}; or ${errors.unavailable.description} Retry after \`Retry-After\` seconds.`,
+        [...STORE_UNAVAILABLE.codes, ...errors.unavailable.codes], s("Problem"), { "Retry-After": ref("headers", "RetryAfter") }),
     });
   }
   if (CHANGES.includes(g.method)) {

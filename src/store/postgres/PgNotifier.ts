@@ -59,8 +59,8 @@ export class PgNotifier implements Notifier {
   private listenerPid: number | null = null;
   /** no other session listened at the last look (since the listener last came up) */
   private noOtherListener = false;
-  /** events kept while alone, as they would have been sent (sent once a look finds a listener) */
-  private kept: string[] = [];
+  /** events kept while alone, as they travel (sent once a look finds a listener; serialized only then, as most are dropped) */
+  private kept: { kind: Kind; wire: unknown }[] = [];
   /** events lost since the last notice went through (a failed NOTIFY, or kept past KEPT_MAX) */
   private owed = 0;
   /** a notice waits to leave */
@@ -132,16 +132,17 @@ export class PgNotifier implements Notifier {
 
   /** sends what was kept, and tells of what is owed (the other nodes run their missed-events listeners) */
   private catchUp(): void {
-    if (this.kept.length > 0) {
-      this.queue.push(...this.kept);
-      this.kept = [];
-      this.scheduleFlush();
-    }
+    for (const { kind, wire } of this.kept) this.queue.push(this.payload(kind, wire));
+    this.kept = [];
     if (this.owed > 0 && !this.noticeQueued) {
       this.noticeQueued = true;
       this.queue.push(JSON.stringify({ o: this.nodeId, k: "missed" }));
-      this.scheduleFlush();
     }
+    if (this.queue.length > 0) this.scheduleFlush();
+  }
+
+  private payload(kind: Kind, wire: unknown): string {
+    return JSON.stringify({ o: this.nodeId, k: kind, e: wire });
   }
 
   private async listen(): Promise<void> {
@@ -191,22 +192,19 @@ export class PgNotifier implements Notifier {
 
   publish<K extends Kind>(kind: K, event: NotifierEvents[K]): void {
     this.local.publish(kind, event);
-    const alone = this.alone;
-    if (!alone && (kind === "jobAvailable" || kind === "jobsChanged")) {
+    // nobody else listens: kept, sent should a look find a listener that came meanwhile (past KEPT_MAX, owed: told)
+    if (this.alone) {
+      if (this.kept.length < KEPT_MAX) this.kept.push({ kind, wire: wireOf(kind, event) });
+      else this.owed++;
+      return;
+    }
+    if (kind === "jobAvailable" || kind === "jobsChanged") {
       const e = event as { tenantId: string; processName?: string };
       const id = `${kind}\n${e.tenantId}\n${e.processName ?? ""}`;
       if (this.queuedAvailable.has(id)) return;
       this.queuedAvailable.add(id);
     }
-    const wire = kind === "jobFinished" ? { tenantId: (event as NotifierEvents["jobFinished"]).tenantId, jobKey: (event as NotifierEvents["jobFinished"]).jobKey } : event;
-    const payload = JSON.stringify({ o: this.nodeId, k: kind, e: wire });
-    // nobody else listens: kept, sent should a look find a listener that came meanwhile (past KEPT_MAX, owed: told)
-    if (alone) {
-      if (this.kept.length < KEPT_MAX) this.kept.push(payload);
-      else this.owed++;
-      return;
-    }
-    this.queue.push(payload);
+    this.queue.push(this.payload(kind, wireOf(kind, event)));
     this.scheduleFlush();
   }
 
@@ -317,4 +315,11 @@ export class PgNotifier implements Notifier {
     await client?.end().catch(() => {});
     await this.local.close();
   }
+}
+
+/** An event as it travels: a finished job as its key (waiters on other nodes read it once), never the job itself. */
+function wireOf(kind: Kind, event: unknown): unknown {
+  if (kind !== "jobFinished") return event;
+  const { tenantId, jobKey } = event as NotifierEvents["jobFinished"];
+  return { tenantId, jobKey };
 }
